@@ -1,0 +1,63 @@
+#pragma once
+/// cereal helpers shared by the lattice headers. Loading never trusts a length from the wire:
+/// containers grow as elements actually arrive, so a corrupt length fails on truncation instead
+/// of allocating gigabytes, and non-canonical input (unsorted, duplicated, bottom entries) is a
+/// DecodeError rather than a value that breaks the type's invariants.
+#include <cereal/cereal.hpp>
+#include <cereal/types/string.hpp>
+#include <cstdint>
+#include <string>
+
+#include "lattices/core.hpp"
+
+namespace calm::lattices::detail {
+
+/// The most elements reserved ahead of their arrival.
+inline constexpr std::uint64_t decode_reserve_max = 4096;
+/// Strings are read in chunks of this many bytes, for the same reason.
+inline constexpr std::size_t decode_chunk_bytes = 64 * 1024;
+
+inline void decode_require(bool condition, const char* what) {
+  if (!condition) throw DecodeError(what);
+}
+
+template <class Archive>
+void save_size(Archive& ar, std::size_t n) {
+  ar(cereal::make_size_tag(static_cast<cereal::size_type>(n)));
+}
+
+template <class Archive>
+std::uint64_t load_size(Archive& ar) {
+  cereal::size_type n = 0;
+  ar(cereal::make_size_tag(n));
+  return n;
+}
+
+inline std::size_t bounded_reserve(std::uint64_t n) {
+  return static_cast<std::size_t>(n < decode_reserve_max ? n : decode_reserve_max);
+}
+
+template <class Archive, class T>
+void save_value(Archive& ar, const T& value) {
+  ar(value);
+}
+
+template <class Archive, class T>
+void load_value(Archive& ar, T& value) {
+  if constexpr (std::is_same_v<T, std::string> && !cereal::traits::is_text_archive<Archive>::value) {
+    std::uint64_t remaining = load_size(ar);
+    value.clear();
+    while (remaining > 0) {
+      const std::size_t chunk =
+          remaining < decode_chunk_bytes ? static_cast<std::size_t>(remaining) : decode_chunk_bytes;
+      const std::size_t old_size = value.size();
+      value.resize(old_size + chunk);
+      ar(cereal::binary_data(value.data() + old_size, chunk));
+      remaining -= chunk;
+    }
+  } else {
+    ar(value);
+  }
+}
+
+}  // namespace calm::lattices::detail
