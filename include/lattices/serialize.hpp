@@ -25,6 +25,11 @@ std::string to_bytes(const T& value) {
 
 template <class T>
 T from_bytes(std::string_view bytes) {
+  // cereal reads any header byte other than 0x01 as "the data is big-endian", which would give
+  // every value a second, byte-swapped encoding. to_bytes always writes 0x01.
+  if (!bytes.empty() && bytes.front() != '\x01') {
+    throw DecodeError("calm: header byte is not 0x01 (little-endian portable binary)");
+  }
   std::istringstream in(std::string(bytes), std::ios::binary);
   T value{};
   try {

@@ -7,6 +7,7 @@
 #include <cereal/types/string.hpp>
 #include <cstdint>
 #include <string>
+#include <type_traits>
 
 #include "lattices/core.hpp"
 
@@ -39,7 +40,11 @@ inline std::size_t bounded_reserve(std::uint64_t n) {
 
 template <class Archive, class T>
 void save_value(Archive& ar, const T& value) {
-  ar(value);
+  if constexpr (std::is_same_v<T, bool> && !cereal::traits::is_text_archive<Archive>::value) {
+    ar(static_cast<std::uint8_t>(value ? 1 : 0));
+  } else {
+    ar(value);
+  }
 }
 
 template <class Archive, class T>
@@ -55,6 +60,14 @@ void load_value(Archive& ar, T& value) {
       ar(cereal::binary_data(value.data() + old_size, chunk));
       remaining -= chunk;
     }
+  } else if constexpr (std::is_same_v<T, bool> &&
+                       !cereal::traits::is_text_archive<Archive>::value) {
+    // One byte, 0 or 1: cereal would copy the raw byte into the bool, and any other value
+    // there is undefined behaviour.
+    std::uint8_t byte = 0;
+    ar(byte);
+    decode_require(byte <= 1, "calm: a bool is not 0 or 1");
+    value = byte == 1;
   } else {
     ar(value);
   }
