@@ -630,6 +630,23 @@ TEST(Decoding, BooleansOtherThanZeroOrOneAreRejected) {
   EXPECT_TRUE(rejects<Cart>("01 0000000000000000 02000000 02"));
 }
 
+TEST(Decoding, NaNInsideAnyContainerIsRejected) {
+  EXPECT_TRUE(rejects<SetUnion<double>>("01 0100000000000000 000000000000f87f"));
+  EXPECT_TRUE(rejects<Point<double>>("01 01 000000000000f87f"));
+  EXPECT_TRUE(rejects<Conflict<double>>("01 01 000000000000f87f"));
+  EXPECT_TRUE(
+      (rejects<MapUnion<double, Max<int>>>("01 0100000000000000 000000000000f87f 05000000")));
+}
+
+TEST(Encoding, NegativeZeroSharesTheEncodingOfZero) {
+  // -0.0 == 0.0, so the two must not be told apart on the wire.
+  EXPECT_EQ(hex(to_bytes(Max<double>{-0.0})), hex(to_bytes(Max<double>{0.0})));
+  EXPECT_EQ(hex(to_bytes(SetUnion<double>{-0.0})), hex(to_bytes(SetUnion<double>{0.0})));
+  EXPECT_EQ(hex(to_bytes(Point<double>{-0.0})), "01010000000000000000");
+  EXPECT_TRUE(rejects<Max<double>>("01 0000000000000080"));
+  EXPECT_TRUE(rejects<SetUnion<double>>("01 0100000000000000 0000000000000080"));
+}
+
 TEST(Decoding, NaNInAnOrderedLatticeIsRejected) {
   EXPECT_TRUE(rejects<Max<double>>("01 000000000000f87f"));  // quiet NaN
   EXPECT_TRUE(rejects<Max<double>>("01 000000000000f8ff"));  // negative quiet NaN

@@ -23,10 +23,10 @@
 /// minimal definition above. They are found by argument-dependent lookup for calm's own types,
 /// so `reveal(Max<int>{5})` needs no qualification.
 #include <compare>
-#include <cstddef>
-#include <tuple>
 #include <concepts>
+#include <cstddef>
 #include <stdexcept>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -77,8 +77,10 @@ template <class L>
 struct is_lattice;
 
 template <class L>
-concept is_product = !has_member_merge<L> && requires { typename product_traits<L>::fields; } &&
-                     all_fields<typename product_traits<L>::fields, is_lattice>;
+concept is_product = !has_member_merge<L> && requires {
+  typename product_traits<L>::fields;
+}
+&&all_fields<typename product_traits<L>::fields, is_lattice>;
 
 template <class L>
 inline constexpr std::size_t field_count = std::tuple_size_v<typename product_traits<L>::fields>;
@@ -91,7 +93,8 @@ constexpr void for_each_field(F&& f, Objs&&... objs) {
   };
   [&]<std::size_t... I>(std::index_sequence<I...>) {
     (at(std::integral_constant<std::size_t, I>{}), ...);
-  }(std::make_index_sequence<field_count<L>>{});
+  }
+  (std::make_index_sequence<field_count<L>>{});
 }
 
 template <class L>
@@ -103,20 +106,17 @@ concept has_member_compare = requires(const L& a, const L& b) {
 
 /// merge(a, b): a becomes join(a, b); returns whether a changed.
 template <class L>
-  requires detail::has_member_merge<L>
-constexpr bool merge(L& a, const L& b) {
-  return a.merge(b);
-}
+requires detail::has_member_merge<L>
+constexpr bool merge(L& a, const L& b) { return a.merge(b); }
 
 template <class L>
-  requires(detail::has_member_merge<L> && detail::has_member_move_merge<L> &&
-           !std::is_lvalue_reference_v<L>)
-constexpr bool merge(L& a, L&& b) {
+requires(detail::has_member_merge<L>&& detail::has_member_move_merge<L> &&
+         !std::is_lvalue_reference_v<L>) constexpr bool merge(L& a, L&& b) {
   return a.merge(std::move(b));
 }
 
 template <class L>
-  requires detail::is_product<L>
+requires detail::is_product<L>
 constexpr bool merge(L& a, const L& b) {
   bool changed = false;
   detail::for_each_field<L>(
@@ -186,12 +186,13 @@ constexpr L join(L a, const L& b) {
 /// is_bot(a): whether a is bottom (the default value).
 template <Lattice L>
 constexpr bool is_bot(const L& a) {
-  if constexpr (requires { { a.is_bot() } -> std::same_as<bool>; }) {
+  if constexpr (requires {
+                  { a.is_bot() } -> std::same_as<bool>;
+                }) {
     return a.is_bot();
   } else if constexpr (detail::is_product<L>) {
     bool all = true;
-    detail::for_each_field<L>([&](const auto& x) { all = all && ::calm::lattices::is_bot(x); },
-                              a);
+    detail::for_each_field<L>([&](const auto& x) { all = all && ::calm::lattices::is_bot(x); }, a);
     return all;
   } else {
     return a == L{};
@@ -206,8 +207,9 @@ concept has_member_is_top = requires(const L& a) {
 template <class L>
 struct has_top : std::bool_constant<has_member_is_top<L>> {};
 template <class L>
-  requires is_product<L>
-struct has_top<L> : std::bool_constant<all_fields<typename product_traits<L>::fields, has_top>> {};
+requires is_product<L>
+struct has_top<L> : std::bool_constant<all_fields<typename product_traits<L>::fields, has_top>> {
+};
 }  // namespace detail
 
 /// A lattice with a greatest element that `is_top` recognizes.
@@ -219,8 +221,7 @@ template <BoundedLattice L>
 constexpr bool is_top(const L& a) {
   if constexpr (detail::is_product<L>) {
     bool all = true;
-    detail::for_each_field<L>([&](const auto& x) { all = all && ::calm::lattices::is_top(x); },
-                              a);
+    detail::for_each_field<L>([&](const auto& x) { all = all && ::calm::lattices::is_top(x); }, a);
     return all;
   } else {
     return a.is_top();
@@ -252,13 +253,14 @@ concept has_member_delta = requires(const L& a, const L& b) {
 template <class L>
 struct atomizable : std::bool_constant<has_member_atomize<L>> {};
 template <class L>
-  requires is_product<L>
+requires is_product<L>
 struct atomizable<L>
-    : std::bool_constant<all_fields<typename product_traits<L>::fields, atomizable>> {};
+    : std::bool_constant<all_fields<typename product_traits<L>::fields, atomizable>> {
+};
 template <class L>
 struct deltable : std::bool_constant<has_member_delta<L> || atomizable<L>::value> {};
 template <class L>
-  requires is_product<L>
+requires is_product<L>
 struct deltable<L> : std::bool_constant<all_fields<typename product_traits<L>::fields, deltable>> {
 };
 }  // namespace detail
@@ -284,7 +286,8 @@ std::vector<L> atomize(const L& a) {
     };
     [&]<std::size_t... I>(std::index_sequence<I...>) {
       (embed_field(std::integral_constant<std::size_t, I>{}), ...);
-    }(std::make_index_sequence<detail::field_count<L>>{});
+    }
+    (std::make_index_sequence<detail::field_count<L>>{});
     return atoms;
   } else {
     return a.atomize();

@@ -92,7 +92,8 @@ class MapUnion {
       return order != std::partial_ordering::unordered;
     };
     store_type::zip(
-        entries_, other.entries_, [&](const value_type&) { return note(std::partial_ordering::greater); },
+        entries_, other.entries_,
+        [&](const value_type&) { return note(std::partial_ordering::greater); },
         [&](const value_type&) { return note(std::partial_ordering::less); },
         [&](const value_type& a, const value_type& b) {
           return note(::calm::lattices::compare(a.second, b.second));
@@ -103,9 +104,7 @@ class MapUnion {
   bool is_bot() const { return entries_.empty(); }
 
   /// One atom per (key, atom of the value).
-  std::vector<MapUnion> atomize() const
-    requires Atomizable<L>
-  {
+  std::vector<MapUnion> atomize() const requires Atomizable<L> {
     std::vector<MapUnion> atoms;
     for (const auto& [key, value] : entries_) {
       for (L& part : ::calm::lattices::atomize(value)) {
@@ -118,9 +117,7 @@ class MapUnion {
   }
 
   /// Per key: the whole value where `other` lacks the key, else the value's own delta.
-  MapUnion delta(const MapUnion& other) const
-    requires DeltaLattice<L>
-  {
+  MapUnion delta(const MapUnion& other) const requires DeltaLattice<L> {
     std::vector<value_type> out;
     store_type::zip(
         entries_, other.entries_,

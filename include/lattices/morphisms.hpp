@@ -51,7 +51,7 @@ concept TaggedFunction = requires {
 };
 template <class F>
 inline constexpr bool is_morphism_v =
-    TaggedFunction<F> && std::remove_cvref_t<F>::kind == FunctionKind::morphism;
+    TaggedFunction<F>&& std::remove_cvref_t<F>::kind == FunctionKind::morphism;
 template <class F>
 inline constexpr bool is_monotone_v = TaggedFunction<F>;  // a morphism is monotone too
 
@@ -97,10 +97,8 @@ template <std::size_t I>
 struct Project {
   static constexpr FunctionKind kind = FunctionKind::morphism;
   template <class L>
-    requires detail::is_product<L>
-  const auto& operator()(const L& value) const {
-    return product_traits<L>::template get<I>(value);
-  }
+  requires detail::is_product<L>
+  const auto& operator()(const L& value) const { return product_traits<L>::template get<I>(value); }
 };
 
 }  // namespace morphisms

@@ -79,7 +79,7 @@ namespace cereal {
 /// Hana structs of lattices serialize field by field, in declaration order. (Found through
 /// the archive's namespace, so it applies to structs in any namespace.)
 template <class Archive, class S>
-  requires calm::lattices::detail::hana_struct<S> && calm::lattices::Lattice<S>
+requires calm::lattices::detail::hana_struct<S> && calm::lattices::Lattice<S>
 void serialize(Archive& ar, S& value) {
   calm::lattices::detail::for_each_field<S>([&](auto& field) { ar(field); }, value);
 }

@@ -65,9 +65,7 @@ class VecUnion {
 
   bool is_bot() const { return elements_.empty(); }
 
-  std::vector<VecUnion> atomize() const
-    requires Atomizable<L>
-  {
+  std::vector<VecUnion> atomize() const requires Atomizable<L> {
     std::vector<VecUnion> atoms;
     for (std::size_t i = 0; i < elements_.size(); ++i) {
       for (L& part : ::calm::lattices::atomize(elements_[i])) {
@@ -79,9 +77,7 @@ class VecUnion {
     return atoms;
   }
 
-  VecUnion delta(const VecUnion& other) const
-    requires DeltaLattice<L>
-  {
+  VecUnion delta(const VecUnion& other) const requires DeltaLattice<L> {
     std::vector<L> out(elements_.size());
     for (std::size_t i = 0; i < elements_.size(); ++i) {
       out[i] = ::calm::lattices::delta(elements_[i], other.get(i));

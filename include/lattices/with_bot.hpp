@@ -39,16 +39,12 @@ class WithBot {
   }
 
   bool is_bot() const { return !inner_; }
-  bool is_top() const
-    requires BoundedLattice<L>
-  {
+  bool is_top() const requires BoundedLattice<L> {
     return inner_ && ::calm::lattices::is_top(*inner_);
   }
   const std::optional<L>& reveal() const { return inner_; }
 
-  WithBot delta(const WithBot& other) const
-    requires DeltaLattice<L>
-  {
+  WithBot delta(const WithBot& other) const requires DeltaLattice<L> {
     if (!inner_) return {};
     if (!other.inner_) return *this;
     L d = ::calm::lattices::delta(*inner_, *other.inner_);

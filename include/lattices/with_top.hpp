@@ -50,9 +50,7 @@ class WithTop {
   /// The inner value; L's bottom at top.
   const L& reveal() const { return inner_; }
 
-  WithTop delta(const WithTop& other) const
-    requires DeltaLattice<L>
-  {
+  WithTop delta(const WithTop& other) const requires DeltaLattice<L> {
     if (other.top_) return {};
     if (top_) return *this;
     return WithTop{::calm::lattices::delta(inner_, other.inner_)};

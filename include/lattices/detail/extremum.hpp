@@ -21,12 +21,17 @@ template <class T, Direction D>
 constexpr T extremum_bottom() {
   using limits = std::numeric_limits<T>;
   if constexpr (D == Direction::up) {
-    if constexpr (limits::has_infinity) return -limits::infinity();
-    else if constexpr (limits::is_specialized) return limits::lowest();
-    else return T{};
+    if constexpr (limits::has_infinity)
+      return -limits::infinity();
+    else if constexpr (limits::is_specialized)
+      return limits::lowest();
+    else
+      return T{};
   } else {
-    if constexpr (limits::has_infinity) return limits::infinity();
-    else return limits::max();
+    if constexpr (limits::has_infinity)
+      return limits::infinity();
+    else
+      return limits::max();
   }
 }
 
@@ -35,7 +40,7 @@ constexpr bool extremum_has_top = std::numeric_limits<T>::is_specialized;
 
 template <class T, Direction D>
 constexpr T extremum_top() {
-  return extremum_bottom<T, D == Direction::up ? Direction::down : Direction::up>();
+  return extremum_bottom < T, D == Direction::up ? Direction::down : Direction::up > ();
 }
 
 template <class Self, class T, Direction D>
@@ -48,6 +53,7 @@ class Extremum {
     if constexpr (std::is_floating_point_v<T>) {
       // NaN is unordered with everything, so merges would disagree across replicas.
       if (std::isnan(value_)) throw std::domain_error("calm: NaN is not a lattice value");
+      if (value_ == T{0}) value_ = T{0};  // one zero: -0.0 would encode differently
     }
   }
 
@@ -66,9 +72,7 @@ class Extremum {
   }
 
   constexpr bool is_bot() const { return value_ == extremum_bottom<T, D>(); }
-  constexpr bool is_top() const
-    requires extremum_has_top<T, D>
-  {
+  constexpr bool is_top() const requires extremum_has_top<T, D> {
     return value_ == extremum_top<T, D>();
   }
   constexpr const T& reveal() const { return value_; }
@@ -99,15 +103,14 @@ class Extremum {
   template <class Archive>
   void load(Archive& ar) {
     load_value(ar, value_);
-    if constexpr (std::is_floating_point_v<T>) {
-      decode_require(!std::isnan(value_), "calm: NaN in an ordered lattice");
-    }
   }
 
  private:
   static constexpr bool better(const T& a, const T& b) {
-    if constexpr (D == Direction::up) return b < a;
-    else return a < b;
+    if constexpr (D == Direction::up)
+      return b < a;
+    else
+      return a < b;
   }
   const Self& self() const { return static_cast<const Self&>(*this); }
 

@@ -5,6 +5,7 @@
 /// DecodeError rather than a value that breaks the type's invariants.
 #include <cereal/cereal.hpp>
 #include <cereal/types/string.hpp>
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <type_traits>
@@ -42,6 +43,9 @@ template <class Archive, class T>
 void save_value(Archive& ar, const T& value) {
   if constexpr (std::is_same_v<T, bool> && !cereal::traits::is_text_archive<Archive>::value) {
     ar(static_cast<std::uint8_t>(value ? 1 : 0));
+  } else if constexpr (std::is_floating_point_v<T>) {
+    // -0.0 == 0.0, so equal values must share one encoding: zero is always written as +0.0.
+    ar(value == T{0} ? T{0} : value);
   } else {
     ar(value);
   }
@@ -49,7 +53,8 @@ void save_value(Archive& ar, const T& value) {
 
 template <class Archive, class T>
 void load_value(Archive& ar, T& value) {
-  if constexpr (std::is_same_v<T, std::string> && !cereal::traits::is_text_archive<Archive>::value) {
+  if constexpr (std::is_same_v<T, std::string> &&
+                !cereal::traits::is_text_archive<Archive>::value) {
     std::uint64_t remaining = load_size(ar);
     value.clear();
     while (remaining > 0) {
@@ -68,6 +73,11 @@ void load_value(Archive& ar, T& value) {
     ar(byte);
     decode_require(byte <= 1, "calm: a bool is not 0 or 1");
     value = byte == 1;
+  } else if constexpr (std::is_floating_point_v<T>) {
+    ar(value);
+    // NaN is unordered (it would break sorted sets and ordered merges); -0.0 is not canonical.
+    decode_require(!std::isnan(value), "calm: NaN is not a lattice value");
+    decode_require(!(value == T{0} && std::signbit(value)), "calm: -0.0 is not canonical");
   } else {
     ar(value);
   }
