@@ -6,7 +6,8 @@
 /// shifting the whole vector; when `recent_` outgrows its bound it is merged into `base_` in
 /// place, from the back, without allocating beyond `base_`'s growth. Large merges are one
 /// linear pass into a fresh vector, as std::set_union would do. Iteration walks both runs in
-/// key order.
+/// key order. bench/set_union.cpp and bench/map_union.cpp measure each path against the
+/// plain-vector code it replaces (docs/benchmarks.md).
 ///
 /// `Combine` decides what happens when an incoming entry meets an existing one with the same
 /// key: `bool combine(Entry& existing, const Entry& incoming)` returns whether it changed
@@ -92,16 +93,20 @@ class FlatStore {
     if (const Entry* e = find_in(base_, key)) return e;
     return find_in(recent_, key);
   }
-  Entry* find(const key_type& key) {
-    return const_cast<Entry*>(std::as_const(*this).find(key));
-  }
+  Entry* find(const key_type& key) { return const_cast<Entry*>(std::as_const(*this).find(key)); }
 
   /// Inserts `entry`, or combines it into the entry with its key. Returns whether anything
   /// changed.
   template <class Combine>
   bool upsert(Entry entry, Combine&& combine) {
-    if (Entry* existing = find(KeyFn{}(entry))) return combine(*existing, std::as_const(entry));
+    if (Entry* existing = find_in(base_, KeyFn{}(entry))) {
+      return combine(*existing, std::as_const(entry));
+    }
+    // One binary search of `recent_` serves both the lookup and the insertion point.
     auto pos = std::lower_bound(recent_.begin(), recent_.end(), KeyFn{}(entry), key_less{});
+    if (pos != recent_.end() && !(KeyFn{}(entry) < KeyFn{}(*pos))) {
+      return combine(*pos, std::as_const(entry));
+    }
     recent_.insert(pos, std::move(entry));
     if (recent_.size() > recent_bound_) flush();
     return true;
@@ -109,11 +114,23 @@ class FlatStore {
 
   template <class Combine>
   bool merge(const FlatStore& other, Combine&& combine) {
-    if (other.empty()) return false;
-    if (other.size() <= small_delta_bound()) {
+    // Merging a store into itself changes nothing (idempotence), and the passes below must
+    // not read entries they are moving.
+    if (other.empty() || &other == this) return false;
+    // A delta no larger than `recent_`'s bound goes in entry by entry: O(k log n) searches
+    // and at most one in-place flush, no allocation. (Bounding it by the room left in
+    // `recent_` instead would send every small delta that arrives while `recent_` is nearly
+    // full through a linear merge of the whole store into a fresh vector.)
+    if (other.size() <= recent_bound_) {
       bool changed = false;
       for (const Entry& e : other) changed |= upsert(e, combine);
       return changed;
+    }
+    // A store built in bulk or by a linear merge has no `recent_` run: walk it with plain
+    // pointers rather than the two-run iterator.
+    if (other.recent_.empty()) {
+      const Entry* first = other.base_.data();
+      return merge_linear(first, first + other.base_.size(), other.size(), combine);
     }
     return merge_linear(other.begin(), other.end(), other.size(), combine);
   }
@@ -132,8 +149,71 @@ class FlatStore {
   template <class OnlyA, class OnlyB, class Both>
   static void zip(const FlatStore& a, const FlatStore& b, OnlyA&& only_a, OnlyB&& only_b,
                   Both&& both) {
-    auto i = a.begin(), i_end = a.end();
-    auto j = b.begin(), j_end = b.end();
+    // Stores without a `recent_` run (the usual case) are walked with plain pointers.
+    if (a.recent_.empty() && b.recent_.empty()) {
+      const Entry* i = a.base_.data();
+      const Entry* j = b.base_.data();
+      zip_runs(i, i + a.base_.size(), j, j + b.base_.size(), only_a, only_b, both);
+    } else {
+      zip_runs(a.begin(), a.end(), b.begin(), b.end(), only_a, only_b, both);
+    }
+  }
+
+  friend bool operator==(const FlatStore& a, const FlatStore& b) {
+    if (a.recent_.empty() && b.recent_.empty()) return a.base_ == b.base_;
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin());
+  }
+
+ private:
+  struct key_less {
+    bool operator()(const Entry& e, const key_type& k) const { return KeyFn{}(e) < k; }
+  };
+  struct less_than_key {  // the other argument order, for upper_bound (a set's Entry is its key)
+    bool operator()(const key_type& k, const Entry& e) const { return k < KeyFn{}(e); }
+  };
+
+  template <class Run>  // std::vector<Entry>, const or not
+  static auto find_in(Run& run, const key_type& key) -> decltype(run.data()) {
+    auto it = std::lower_bound(run.begin(), run.end(), key, key_less{});
+    if (it == run.end() || key < KeyFn{}(*it)) return nullptr;
+    return &*it;
+  }
+
+  void resize_recent_bound() {
+    // sqrt(n) balances shifting `recent_` on each insert against re-merging `base_` each time
+    // `recent_` fills up; below 32 entries a plain shift is cheaper than any bookkeeping (and
+    // below 32 * 32 base entries the bound is 32 anyway, so skip the sqrt: a singleton
+    // delta's constructor lands here).
+    constexpr std::size_t floor = 32;
+    const std::size_t n = base_.size();
+    recent_bound_ =
+        n < floor * floor ? floor : static_cast<std::size_t>(std::sqrt(static_cast<double>(n)));
+  }
+
+  /// Merges `recent_` into `base_` in place, from the back. Each recent entry finds its slot
+  /// by binary search, and the base entries above it move up as one block (a memmove for
+  /// trivially copyable entries): O(k log n) comparisons and one pass of block moves, rather
+  /// than a comparison and a branch per base entry.
+  void flush() {
+    if (recent_.empty()) return;
+    const std::size_t old_size = base_.size();
+    base_.resize(old_size + recent_.size());
+    auto unmoved_end = base_.begin() + static_cast<std::ptrdiff_t>(old_size);
+    auto out = base_.end();  // [out, end) holds final entries
+    for (auto r = recent_.end(); r != recent_.begin();) {
+      --r;
+      // Keys of the two runs are disjoint, so upper_bound is the slot of *r.
+      auto slot = std::upper_bound(base_.begin(), unmoved_end, KeyFn{}(*r), less_than_key{});
+      out = std::move_backward(slot, unmoved_end, out);
+      *--out = std::move(*r);
+      unmoved_end = slot;
+    }
+    recent_.clear();
+    resize_recent_bound();
+  }
+
+  template <class It, class OnlyA, class OnlyB, class Both>
+  static void zip_runs(It i, It i_end, It j, It j_end, OnlyA& only_a, OnlyB& only_b, Both& both) {
     while (i != i_end && j != j_end) {
       if (KeyFn{}(*i) < KeyFn{}(*j)) {
         if (!only_a(*i)) return;
@@ -155,71 +235,37 @@ class FlatStore {
     }
   }
 
-  friend bool operator==(const FlatStore& a, const FlatStore& b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin());
-  }
-
- private:
-  struct key_less {
-    bool operator()(const Entry& e, const key_type& k) const { return KeyFn{}(e) < k; }
-  };
-
-  static const Entry* find_in(const std::vector<Entry>& run, const key_type& key) {
-    auto it = std::lower_bound(run.begin(), run.end(), key, key_less{});
-    if (it == run.end() || key < KeyFn{}(*it)) return nullptr;
-    return &*it;
-  }
-
-  std::size_t small_delta_bound() const { return recent_bound_ - recent_.size(); }
-
-  void resize_recent_bound() {
-    // sqrt(n) balances shifting `recent_` on each insert against re-merging `base_` each time
-    // `recent_` fills up; below 32 entries a plain shift is cheaper than any bookkeeping.
-    recent_bound_ = std::max<std::size_t>(32, static_cast<std::size_t>(
-                                                  std::sqrt(static_cast<double>(base_.size()))));
-  }
-
-  /// Merges `recent_` into `base_` in place, from the back.
-  void flush() {
-    if (recent_.empty()) return;
-    std::size_t i = base_.size(), j = recent_.size();
-    base_.resize(i + j);
-    std::size_t k = i + j;
-    while (j > 0) {
-      if (i > 0 && KeyFn{}(recent_[j - 1]) < KeyFn{}(base_[i - 1])) {
-        base_[--k] = std::move(base_[--i]);
-      } else {
-        base_[--k] = std::move(recent_[--j]);
-      }
-    }
-    recent_.clear();
-    resize_recent_bound();
-  }
-
+  /// One pass over `base_` and the sorted range [j, j_end) into a fresh vector, with
+  /// std::set_union's branch structure.
   template <class It, class Combine>
   bool merge_linear(It j, It j_end, std::size_t other_size, Combine& combine) {
     flush();
     std::vector<Entry> out;
     out.reserve(base_.size() + other_size);
-    bool changed = false;
+    bool combined = false;  // whether an entry present on both sides changed
     auto i = base_.begin(), i_end = base_.end();
     while (i != i_end && j != j_end) {
       if (KeyFn{}(*i) < KeyFn{}(*j)) {
-        out.push_back(std::move(*i++));
-      } else if (KeyFn{}(*j) < KeyFn{}(*i)) {
-        out.push_back(*j++);
-        changed = true;
+        out.push_back(std::move(*i));
+        ++i;
       } else {
-        changed |= combine(*i, *j);
-        out.push_back(std::move(*i++));
+        if (KeyFn{}(*j) < KeyFn{}(*i)) {
+          out.push_back(*j);
+        } else {
+          // Combined in a local rather than in `base_`, so that a small entry stays in
+          // registers (for Max values, a conditional move instead of a conditional store).
+          Entry e = std::move(*i);
+          combined |= combine(e, *j);
+          out.push_back(std::move(e));
+          ++i;
+        }
         ++j;
       }
     }
     out.insert(out.end(), std::make_move_iterator(i), std::make_move_iterator(i_end));
-    if (j != j_end) {
-      changed = true;
-      out.insert(out.end(), j, j_end);
-    }
+    out.insert(out.end(), j, j_end);
+    // New keys are exactly what makes `out` longer than `base_`: no flag per entry.
+    const bool changed = combined || out.size() != base_.size();
     base_ = std::move(out);
     resize_recent_bound();
     return changed;
