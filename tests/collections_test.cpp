@@ -1,0 +1,144 @@
+// Behaviour of SetUnion (every backing), MapUnion and VecUnion.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <compare>
+#include <cstdint>
+#include <lattices/lattices.hpp>
+#include <random>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace calm::lattices {
+namespace {
+
+template <class Backing>
+class SetUnionBacking : public ::testing::Test {};
+using Backings = ::testing::Types<backing::Flat, backing::Hash, backing::Tree>;
+TYPED_TEST_SUITE(SetUnionBacking, Backings);
+
+TYPED_TEST(SetUnionBacking, MergeIsUnionAndReportsChange) {
+  SetUnion<int, TypeParam> a{1, 2};
+  EXPECT_TRUE(a.merge(SetUnion<int, TypeParam>{2, 3}));
+  EXPECT_FALSE(a.merge(SetUnion<int, TypeParam>{1, 3}));
+  EXPECT_EQ(a, (SetUnion<int, TypeParam>{3, 2, 1}));
+  EXPECT_EQ(a.size(), 3u);
+}
+
+TYPED_TEST(SetUnionBacking, OrderIsInclusion) {
+  using S = SetUnion<int, TypeParam>;
+  EXPECT_EQ(compare(S{1}, S{1, 2}), std::partial_ordering::less);
+  EXPECT_EQ(compare(S{1, 2}, S{1}), std::partial_ordering::greater);
+  EXPECT_EQ(compare(S{1, 3}, S{1, 2}), std::partial_ordering::unordered);
+  EXPECT_EQ(compare(S{2, 1}, S{1, 2}), std::partial_ordering::equivalent);
+}
+
+TYPED_TEST(SetUnionBacking, DeltaIsTheSetDifferenceAndAtomsAreSingletons) {
+  using S = SetUnion<int, TypeParam>;
+  EXPECT_EQ(delta(S{1, 2, 3}, S{2, 9}), (S{1, 3}));
+  EXPECT_EQ(atomize(S{4, 5}).size(), 2u);
+}
+
+TYPED_TEST(SetUnionBacking, PrintsInSortedOrder) {
+  std::ostringstream os;
+  os << SetUnion<int, TypeParam>{3, 1, 2};
+  EXPECT_EQ(os.str(), "SetUnion{1, 2, 3}");
+}
+
+TEST(SetUnion, BuildsFromAnIteratorPairWithDuplicates) {
+  const std::vector<int> xs{5, 1, 5, 3, 1};
+  const SetUnion<int> s(xs.begin(), xs.end());
+  EXPECT_EQ(std::vector<int>(s.begin(), s.end()), (std::vector<int>{1, 3, 5}));
+}
+
+TEST(SetUnion, SmallDeltasIntoALargeSetKeepItSortedAndComplete) {
+  // Singleton deltas land in the recent run and are flushed into the base run; the set must
+  // read as one sorted sequence throughout.
+  std::mt19937_64 rng(7);
+  SetUnion<std::uint64_t> s;
+  std::set<std::uint64_t> model;
+  for (int i = 0; i < 20000; ++i) {
+    const std::uint64_t x = rng() % 50000;
+    EXPECT_EQ(s.merge(SetUnion<std::uint64_t>{x}), model.insert(x).second);
+    if (i % 4999 == 0) {
+      ASSERT_TRUE(std::equal(s.begin(), s.end(), model.begin(), model.end()));
+    }
+  }
+  ASSERT_TRUE(std::equal(s.begin(), s.end(), model.begin(), model.end()));
+  for (std::uint64_t probe = 0; probe < 50000; probe += 97) {
+    EXPECT_EQ(s.contains(probe), model.count(probe) == 1);
+  }
+}
+
+TEST(SetUnion, EqualSetsBuiltDifferentlyAreEqual) {
+  SetUnion<int> bulk;
+  for (int i = 0; i < 1000; ++i) bulk.insert(i);  // some in the recent run
+  std::vector<int> all(1000);
+  for (int i = 0; i < 1000; ++i) all[i] = 999 - i;
+  EXPECT_EQ(bulk, SetUnion<int>(all.begin(), all.end()));
+}
+
+TEST(MapUnion, AbsentKeysReadAsBottom) {
+  const MapUnion<std::string, Max<int>> m{{"a", Max<int>{1}}};
+  EXPECT_TRUE(is_bot(m.get("missing")));
+  EXPECT_FALSE(m.contains("missing"));
+  EXPECT_EQ(m.get("a"), Max<int>{1});
+}
+
+TEST(MapUnion, MergesValuesKeyByKey) {
+  MapUnion<std::string, Max<int>> m{{"a", Max<int>{1}}, {"b", Max<int>{5}}};
+  EXPECT_TRUE(m.merge(MapUnion<std::string, Max<int>>{{"a", Max<int>{3}}, {"c", Max<int>{0}}}));
+  EXPECT_EQ(m.get("a"), Max<int>{3});
+  EXPECT_EQ(m.get("b"), Max<int>{5});
+  EXPECT_EQ(m.get("c"), Max<int>{0});
+  EXPECT_FALSE(m.merge(MapUnion<std::string, Max<int>>{{"b", Max<int>{4}}}));
+}
+
+TEST(MapUnion, KeysMappedToBottomAreNotStored) {
+  MapUnion<int, SetUnion<int>> m{{1, SetUnion<int>{}}, {2, SetUnion<int>{7}}};
+  EXPECT_EQ(m.size(), 1u);
+  EXPECT_FALSE(m.merge_at(3, SetUnion<int>{}));
+  EXPECT_EQ(m, (MapUnion<int, SetUnion<int>>{{2, SetUnion<int>{7}}}));
+}
+
+TEST(MapUnion, DuplicateKeysInTheInitializerAreMerged) {
+  const MapUnion<int, SetUnion<int>> m{{1, SetUnion<int>{1}}, {1, SetUnion<int>{2}}};
+  EXPECT_EQ(m.get(1), (SetUnion<int>{1, 2}));
+}
+
+TEST(MapUnion, IteratesInKeyOrder) {
+  MapUnion<int, Max<int>> m;
+  for (int k : {5, 1, 4, 2, 3}) m.merge_at(k, Max<int>{k * 10});
+  std::vector<int> keys;
+  for (const auto& [key, value] : m) keys.push_back(key);
+  EXPECT_EQ(keys, (std::vector<int>{1, 2, 3, 4, 5}));
+}
+
+TEST(MapUnion, OrderComparesKeyByKey) {
+  using M = MapUnion<int, Max<int>>;
+  EXPECT_EQ(compare(M{{1, Max<int>{1}}}, M{{1, Max<int>{2}}, {2, Max<int>{0}}}),
+            std::partial_ordering::less);
+  EXPECT_EQ(compare(M{{1, Max<int>{3}}}, M{{1, Max<int>{2}}, {2, Max<int>{0}}}),
+            std::partial_ordering::unordered);
+}
+
+TEST(MapUnion, DeltaCarriesOnlyWhatTheOtherLacks) {
+  using M = MapUnion<int, SetUnion<int>>;
+  const M a{{1, SetUnion<int>{1, 2}}, {2, SetUnion<int>{3}}};
+  const M b{{1, SetUnion<int>{1}}, {2, SetUnion<int>{3}}};
+  EXPECT_EQ(delta(a, b), (M{{1, SetUnion<int>{2}}}));
+}
+
+TEST(VecUnion, MergesIndexByIndexAndTrimsTrailingBottoms) {
+  VecUnion<Max<int>> v{Max<int>{1}, Max<int>{}};
+  EXPECT_EQ(v.size(), 1u);
+  EXPECT_TRUE(v.merge(VecUnion<Max<int>>{Max<int>{0}, Max<int>{2}, Max<int>{3}}));
+  EXPECT_EQ(v, (VecUnion<Max<int>>{Max<int>{1}, Max<int>{2}, Max<int>{3}}));
+  EXPECT_TRUE(is_bot(v.get(10)));
+  EXPECT_EQ(VecUnion<Max<int>>{Max<int>{}}, VecUnion<Max<int>>{});
+}
+
+}  // namespace
+}  // namespace calm::lattices

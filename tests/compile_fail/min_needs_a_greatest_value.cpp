@@ -1,0 +1,9 @@
+// expect: Min<T> needs a greatest T as its bottom
+// Min<std::string> has no bottom: there is no greatest string.
+#include <lattices/min.hpp>
+#include <string>
+
+int main() {
+  calm::lattices::Min<std::string> m;
+  return m.is_bot() ? 0 : 1;
+}
