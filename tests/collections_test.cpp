@@ -142,3 +142,39 @@ TEST(VecUnion, MergesIndexByIndexAndTrimsTrailingBottoms) {
 
 }  // namespace
 }  // namespace calm::lattices
+
+namespace calm::lattices {
+namespace {
+
+TEST(MapUnion, AMergeThatThrowsLeavesAValidMapBetweenBothSides) {
+  // Enough keys to take the linear merge path; one key holds two different Points. Strings,
+  // because a moved-from string is visibly empty where a moved-from int is not.
+  using M = MapUnion<std::string, Point<std::string>>;
+  auto key = [](int k) { return "key-" + std::to_string(1000 + k); };
+  M a, b;
+  for (int k = 0; k < 1000; k += 2) a.merge_at(key(k), Point<std::string>{key(k)});
+  for (int k = 0; k < 1000; ++k) b.merge_at(key(k), Point<std::string>{k == 500 ? "x" : key(k)});
+  const M before = a;
+  EXPECT_THROW(a.merge(b), PointConflict);
+  // Every key a had is still there with its value, the conflicting one untouched, and the
+  // map is canonical: sorted keys, so it encodes and decodes to itself.
+  for (const auto& [k, value] : before) EXPECT_EQ(a.get(k), value) << k;
+  EXPECT_EQ(a.get(key(500)), Point<std::string>{key(500)});
+  EXPECT_TRUE(compare(before, a) <= 0);
+  EXPECT_EQ(from_bytes<M>(to_bytes(a)), a);
+}
+
+TEST(SetUnion, MergingASetIntoItselfChangesNothing) {
+  // Regression: with a non-empty recent run, a self-merge once read entries it was moving.
+  SetUnion<int> s{1, 5, 9};
+  for (int x = 0; x < 10; x += 3) s.insert(x);
+  const SetUnion<int> before = s;
+  EXPECT_FALSE(s.merge(s));
+  EXPECT_EQ(s, before);
+  MapUnion<int, Max<int>> m{{1, Max<int>{1}}};
+  m.merge_at(2, Max<int>{2});
+  EXPECT_FALSE(m.merge(m));
+}
+
+}  // namespace
+}  // namespace calm::lattices

@@ -53,7 +53,7 @@ class Extremum {
     if constexpr (std::is_floating_point_v<T>) {
       // NaN is unordered with everything, so merges would disagree across replicas.
       if (std::isnan(value_)) throw std::domain_error("calm: NaN is not a lattice value");
-      if (value_ == T{0}) value_ = T{0};  // one zero: -0.0 would encode differently
+      value_ += T{0};  // -0.0 becomes +0.0 (one zero, one encoding) without a branch
     }
   }
 

@@ -244,23 +244,37 @@ class FlatStore {
     out.reserve(base_.size() + other_size);
     bool combined = false;  // whether an entry present on both sides changed
     auto i = base_.begin(), i_end = base_.end();
-    while (i != i_end && j != j_end) {
-      if (KeyFn{}(*i) < KeyFn{}(*j)) {
-        out.push_back(std::move(*i));
-        ++i;
-      } else {
-        if (KeyFn{}(*j) < KeyFn{}(*i)) {
-          out.push_back(*j);
-        } else {
-          // Combined in a local rather than in `base_`, so that a small entry stays in
-          // registers (for Max values, a conditional move instead of a conditional store).
-          Entry e = std::move(*i);
-          combined |= combine(e, *j);
-          out.push_back(std::move(e));
+    try {
+      while (i != i_end && j != j_end) {
+        if (KeyFn{}(*i) < KeyFn{}(*j)) {
+          out.push_back(std::move(*i));
           ++i;
+        } else {
+          if (KeyFn{}(*j) < KeyFn{}(*i)) {
+            out.push_back(*j);
+          } else {
+            // Combined in a local rather than in `base_`, so that a small entry stays in
+            // registers (for Max values, a conditional move instead of a conditional store).
+            Entry e = std::move(*i);
+            try {
+              combined |= combine(e, *j);
+            } catch (...) {
+              *i = std::move(e);  // a lattice's merge throws before changing its value
+              throw;
+            }
+            out.push_back(std::move(e));
+            ++i;
+          }
+          ++j;
         }
-        ++j;
       }
+    } catch (...) {
+      // A value whose join is undefined (Point) or an allocation failed: keep a valid store,
+      // what was merged so far followed by the untouched rest. `out` has room for all of it.
+      out.insert(out.end(), std::make_move_iterator(i), std::make_move_iterator(i_end));
+      base_ = std::move(out);
+      resize_recent_bound();
+      throw;
     }
     out.insert(out.end(), std::make_move_iterator(i), std::make_move_iterator(i_end));
     out.insert(out.end(), j, j_end);
