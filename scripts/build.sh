@@ -6,5 +6,9 @@ cd "$(dirname "$0")/.."
 
 preset=${1:-release}
 bash scripts/install-deps.sh
-cmake --preset "$preset"
+# Configure quietly; its output is shown only when it fails.
+if ! log=$(cmake --preset "$preset" 2>&1); then
+  echo "$log"
+  exit 1
+fi
 cmake --build --preset "$preset"
