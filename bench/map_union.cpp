@@ -19,28 +19,17 @@
 #include <utility>
 #include <vector>
 
+#include "inputs.hpp"
 #include "lattices/max.hpp"
 
 namespace {
 
+using calm::bench::Cycle;
+using calm::bench::distinct_keys;
 namespace lat = calm::lattices;
 using Key = std::uint64_t;
 using Map = lat::MapUnion<Key, lat::Max<std::uint64_t>>;
 using Plain = std::vector<std::pair<Key, std::uint64_t>>;
-
-/// A round-robin index over `count` inputs.
-class Cycle {
- public:
-  explicit Cycle(std::size_t count) : count_(count) {}
-  std::size_t next() {
-    const std::size_t i = i_;
-    i_ = i_ + 1 == count_ ? 0 : i_ + 1;
-    return i;
-  }
-
- private:
-  std::size_t count_, i_ = 0;
-};
 
 /// Pairs of maps of n keys each, sharing n/2 keys, with random values (never 0, which is
 /// Max<uint64_t>'s bottom and would not be stored). As in set_union.cpp, benchmarks cycle
@@ -52,12 +41,7 @@ struct OverlappingPairs {
     const std::size_t count = std::max<std::size_t>(1, 65536 / n);
     std::mt19937_64 rng(5);
     for (std::size_t p = 0; p < count; ++p) {
-      std::unordered_set<Key> seen;
-      std::vector<Key> keys;
-      while (keys.size() < n + n / 2) {
-        const Key k = rng();
-        if (seen.insert(k).second) keys.push_back(k);
-      }
+      const std::vector<Key> keys = distinct_keys(n + n / 2, rng());
       Plain& pa = a.emplace_back();
       Plain& pb = b.emplace_back();
       for (std::size_t i = 0; i < n; ++i) pa.emplace_back(keys[i], rng() | 1);

@@ -23,39 +23,16 @@
 #include <unordered_set>
 #include <vector>
 
+#include "inputs.hpp"
+
 namespace {
 
+using calm::bench::Cycle;
+using calm::bench::distinct_keys;
 namespace lat = calm::lattices;
 using Key = std::uint64_t;
 template <class Backing>
 using Set = lat::SetUnion<Key, Backing>;
-
-/// `n` distinct random keys in the order they were drawn (fixed seed).
-std::vector<Key> distinct_keys(std::size_t n, std::uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::unordered_set<Key> seen;
-  std::vector<Key> keys;
-  keys.reserve(n);
-  while (keys.size() < n) {
-    const Key k = rng();
-    if (seen.insert(k).second) keys.push_back(k);
-  }
-  return keys;
-}
-
-/// A round-robin index over `count` inputs.
-class Cycle {
- public:
-  explicit Cycle(std::size_t count) : count_(count) {}
-  std::size_t next() {
-    const std::size_t i = i_;
-    i_ = i_ + 1 == count_ ? 0 : i_ + 1;
-    return i;
-  }
-
- private:
-  std::size_t count_, i_ = 0;
-};
 
 /// Pairs of sorted n-key sets, each pair sharing n/2 keys. Merge benchmarks cycle through
 /// enough pairs to see about 64k elements per side before repeating one: given the same pair
