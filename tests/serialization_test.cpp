@@ -156,6 +156,9 @@ constexpr std::string_view kMapUnionOfStrings =
     "01 0100000000000000 0100000000000000 6b  01 0100000000000000 76";
 // VecUnion<Max<int>>{4, bottom, 6}.
 constexpr std::string_view kVecUnion = "01 0300000000000000 04000000 00000080 06000000";
+// VectorClock<uint64_t>{{2, 1}, {1, 4}}: MapUnion's layout, replicas in increasing order.
+constexpr std::string_view kVectorClock =
+    "01 0200000000000000 0100000000000000 0400000000000000 0200000000000000 0100000000000000";
 // Pair<Max<int>, Or>{1, true} and std::pair<Max<int>, Or>{1, true}.
 constexpr std::string_view kPair = "01 01000000 01";
 // std::tuple<Max<int>, Min<int>, Or>{1, 2, true}.
@@ -302,6 +305,7 @@ std::vector<GoldenCase> all_golden_cases() {
       golden_case<MapUnion<std::string, Point<std::string>>>("MapUnion of strings",
                                                              golden::kMapUnionOfStrings),
       golden_case<VecUnion<Max<int>>>("VecUnion", golden::kVecUnion),
+      golden_case<VectorClock<>>("VectorClock", golden::kVectorClock),
       golden_case<Pair<Max<int>, Or>>("Pair", golden::kPair),
       golden_case<std::pair<Max<int>, Or>>("std::pair", golden::kPair),
       golden_case<std::tuple<Max<int>, Min<int>, Or>>("std::tuple", golden::kTuple),
@@ -480,6 +484,11 @@ TEST(GoldenBytes, MapUnionIsItsKeysInIncreasingOrderEachFollowedByItsValue) {
   using StringMap = MapUnion<std::string, Point<std::string>>;
   EXPECT_TRUE(
       matches_golden(StringMap{{"k", Point<std::string>{"v"}}}, golden::kMapUnionOfStrings));
+}
+
+TEST(GoldenBytes, VectorClockIsAMapOfReplicaToCounter) {
+  EXPECT_TRUE(matches_golden(VectorClock<>{{2, 1}, {1, 4}}, golden::kVectorClock));
+  EXPECT_TRUE(matches_golden(VectorClock<>{}, golden::kSetUnionEmpty));
 }
 
 TEST(GoldenBytes, VecUnionKeepsInnerBottomsAndEndsAtTheLastNonBottom) {

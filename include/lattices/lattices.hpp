@@ -15,5 +15,6 @@
 #include "lattices/serialize.hpp"
 #include "lattices/set_union.hpp"
 #include "lattices/vec_union.hpp"
+#include "lattices/vector_clock.hpp"
 #include "lattices/with_bot.hpp"
 #include "lattices/with_top.hpp"

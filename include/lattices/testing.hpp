@@ -637,6 +637,24 @@ struct Arbitrary<calm::lattices::VecUnion<L>> {
   }
 };
 
+template <class Id>
+struct Arbitrary<calm::lattices::VectorClock<Id>> {
+  static Gen<calm::lattices::VectorClock<Id>> arbitrary() {
+    // Few replicas and small counters, so that clocks are often ordered, equal or concurrent.
+    using Entry = std::pair<Id, std::uint64_t>;
+    return gen::map(gen::resize(8, gen::container<std::vector<Entry>>(
+                                       gen::pair(calm::lattices::testing::detail::element<Id>(),
+                                                 gen::inRange<std::uint64_t>(0, 6)))),
+                    [](const std::vector<Entry>& entries) {
+                      calm::lattices::VectorClock<Id> clock;
+                      for (const auto& [id, n] : entries) {
+                        clock.merge(calm::lattices::VectorClock<Id>{{id, n}});
+                      }
+                      return clock;
+                    });
+  }
+};
+
 template <class A, class B>
 struct Arbitrary<calm::lattices::Pair<A, B>> {
   static Gen<calm::lattices::Pair<A, B>> arbitrary() {
