@@ -9,6 +9,7 @@
 #include <ostream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 namespace broken {
 
@@ -153,9 +154,49 @@ struct HydroDomPair {
   }
 };
 
+/// A correct set wrapped with one lie about itself, chosen by Lie.
+enum class Lie { is_bot, fat_delta, unsplit_atoms };
+template <Lie lie>
+struct LyingSet {
+  SetUnion<int> set;
+  bool merge(const LyingSet& other) { return set.merge(other.set); }
+  bool is_bot() const {
+    if constexpr (lie == Lie::is_bot) return true;  // empties containers that drop bottoms
+    return set.empty();
+  }
+  std::vector<LyingSet> atomize() const {
+    if constexpr (lie == Lie::unsplit_atoms) {
+      if (set.empty()) return {};
+      return {*this};
+    }
+    std::vector<LyingSet> atoms;
+    for (const auto& part : calm::lattices::atomize(set)) atoms.push_back({part});
+    return atoms;
+  }
+  LyingSet delta(const LyingSet& other) const {
+    if constexpr (lie == Lie::fat_delta) return *this;  // correct but resends what b has
+    return {calm::lattices::delta(set, other.set)};
+  }
+  friend bool operator==(const LyingSet&, const LyingSet&) = default;
+  friend std::ostream& operator<<(std::ostream& os, const LyingSet& x) {
+    return os << "LyingSet" << x.set;
+  }
+  template <class Archive>
+  void serialize(Archive& ar) {
+    ar(set);
+  }
+};
+
 }  // namespace broken
 
 namespace rc {
+template <broken::Lie lie>
+struct Arbitrary<broken::LyingSet<lie>> {
+  static Gen<broken::LyingSet<lie>> arbitrary() {
+    return gen::build<broken::LyingSet<lie>>(
+        gen::set(&broken::LyingSet<lie>::set, gen::arbitrary<calm::lattices::SetUnion<int>>()));
+  }
+};
 template <class T>
 Gen<T> small_int_struct() {
   return gen::build<T>(gen::set(&T::value, gen::inRange(0, 16)));
@@ -272,6 +313,24 @@ TEST(BrokenLattices, HydroDomPairPassesWhenTheKeyIsAChain) {
   // The same rule is lawful over a totally ordered key: concurrency never happens.
   const auto [ok, report] = harness_verdict<broken::HydroDomPair<Max<int>, SetUnion<int>>>();
   EXPECT_TRUE(ok) << report;
+}
+
+TEST(BrokenLattices, AnIsBotThatAlwaysSaysYesIsRejected) {
+  const auto [ok, report] = harness_verdict<broken::LyingSet<broken::Lie::is_bot>>();
+  EXPECT_FALSE(ok);
+  EXPECT_THAT(report, HasSubstr("law violated: bottom is the identity"));
+}
+
+TEST(BrokenLattices, ADeltaThatResendsEverythingIsRejected) {
+  const auto [ok, report] = harness_verdict<broken::LyingSet<broken::Lie::fat_delta>>();
+  EXPECT_FALSE(ok);
+  EXPECT_THAT(report, HasSubstr("law violated: delta brings b up to join(a, b)"));
+}
+
+TEST(BrokenLattices, AtomsThatDoNotSplitTheValueAreRejected) {
+  const auto [ok, report] = harness_verdict<broken::LyingSet<broken::Lie::unsplit_atoms>>();
+  EXPECT_FALSE(ok);
+  EXPECT_THAT(report, HasSubstr("not join-irreducible"));
 }
 
 TEST(BrokenLattices, AFailureReportShowsTheLawTheValuesAndBothSides) {

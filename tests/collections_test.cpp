@@ -5,9 +5,11 @@
 #include <compare>
 #include <cstdint>
 #include <lattices/lattices.hpp>
+#include <limits>
 #include <random>
 #include <set>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -174,6 +176,44 @@ TEST(SetUnion, MergingASetIntoItselfChangesNothing) {
   MapUnion<int, Max<int>> m{{1, Max<int>{1}}};
   m.merge_at(2, Max<int>{2});
   EXPECT_FALSE(m.merge(m));
+}
+
+}  // namespace
+}  // namespace calm::lattices
+
+namespace calm::lattices {
+namespace {
+
+TEST(VecUnion, MergeAtAcceptsAValueThatLivesInTheSameVector) {
+  // Regression: growing the vector used to invalidate a value passed by reference into it.
+  VecUnion<SetUnion<int>> v{SetUnion<int>{1, 2, 3}};
+  EXPECT_TRUE(v.merge_at(1000, v.get(0)));
+  EXPECT_EQ(v.get(1000), (SetUnion<int>{1, 2, 3}));
+}
+
+TEST(VecUnion, AnImpossibleIndexIsAnErrorNotAnOverflow) {
+  VecUnion<Max<int>> v;
+  EXPECT_THROW(v.merge_at(static_cast<std::size_t>(-1), Max<int>{1}), std::length_error);
+  EXPECT_TRUE(is_bot(v));
+}
+
+TEST(VecUnion, AMergeThatThrowsStaysCanonical) {
+  VecUnion<Point<int>> a{Point<int>{1}};
+  const VecUnion<Point<int>> b{Point<int>{2}, Point<int>{}, Point<int>{3}};
+  EXPECT_THROW(a.merge(b), PointConflict);
+  EXPECT_EQ(a, VecUnion<Point<int>>{Point<int>{1}});
+  EXPECT_EQ(from_bytes<VecUnion<Point<int>>>(to_bytes(a)), a);
+}
+
+TEST(Collections, RejectNaNElementsAndKeys) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  EXPECT_THROW(SetUnion<double>({1.0, nan}), std::domain_error);
+  SetUnion<double> s;
+  EXPECT_THROW(s.insert(nan), std::domain_error);
+  MapUnion<double, Max<int>> m;
+  EXPECT_THROW(m.merge_at(nan, Max<int>{1}), std::domain_error);
+  EXPECT_THROW(Point<double>{nan}, std::domain_error);
+  EXPECT_THROW(Conflict<double>{nan}, std::domain_error);
 }
 
 }  // namespace

@@ -84,6 +84,16 @@ TEST(DomPair, ConcurrentKeysJoinToTheJoinedKeyWithBottomValue) {
   EXPECT_EQ(compare(left, joined), std::partial_ordering::less);
 }
 
+TEST(DomPair, ADeltaBetweenConcurrentKeysCarriesOnlyTheKey) {
+  // The join drops both values, so the key alone brings b up to it.
+  using P = DomPair<SetUnion<int>, Max<int>>;
+  const P a{SetUnion<int>{1}, Max<int>{5}};
+  const P b{SetUnion<int>{2}, Max<int>{7}};
+  const P d = delta(a, b);
+  EXPECT_EQ(d, (P{SetUnion<int>{1}, Max<int>{}}));
+  EXPECT_EQ(join(b, d), join(a, b));
+}
+
 TEST(Morphisms, ComputeWhatTheirNamesSay) {
   EXPECT_EQ(size(SetUnion<int>{1, 2, 3}), Max<std::size_t>{3});
   EXPECT_EQ(threshold(10)(Max<int>{9}), Or{false});

@@ -21,7 +21,7 @@ class Conflict {
   using value_type = T;
 
   Conflict() = default;
-  explicit Conflict(T value) : value_(std::move(value)) {}
+  explicit Conflict(T value) : value_(std::move(value)) { detail::require_ordered(*value_); }
 
   /// The top element: what two different values join to.
   static Conflict top() {

@@ -56,6 +56,16 @@ struct product_traits;
 
 namespace detail {
 
+/// Rejects NaN where a lattice takes a plain value: NaN is unordered and unequal to itself, so
+/// it would break sorted sets, equality and merges. Free for every other type.
+template <class T>
+constexpr const T& require_ordered(const T& value) {
+  if constexpr (std::is_floating_point_v<T>) {
+    if (value != value) throw std::domain_error("calm: NaN is not a lattice value");
+  }
+  return value;
+}
+
 template <class L>
 concept has_member_merge = requires(L& a, const L& b) {
   { a.merge(b) } -> std::same_as<bool>;

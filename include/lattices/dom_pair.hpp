@@ -63,10 +63,12 @@ class DomPair {
   DomPair delta(const DomPair& other) const {
     DomPair probe = other;
     if (!probe.merge(*this)) return {};
+    const std::partial_ordering keys = ::calm::lattices::compare(key_, other.key_);
+    if (keys == std::partial_ordering::unordered) {
+      return DomPair{key_, V{}};  // the join drops both values: the key alone reaches it
+    }
     if constexpr (DeltaLattice<V>) {
-      if (::calm::lattices::compare(key_, other.key_) == 0) {
-        return DomPair{key_, ::calm::lattices::delta(value_, other.value_)};
-      }
+      if (keys == 0) return DomPair{key_, ::calm::lattices::delta(value_, other.value_)};
     }
     return *this;
   }

@@ -48,6 +48,7 @@ class MapUnion {
   MapUnion(It first, S last) {
     std::vector<value_type> sorted;
     for (; first != last; ++first) {
+      detail::require_ordered(first->first);
       if (!::calm::lattices::is_bot(first->second)) sorted.emplace_back(*first);
     }
     std::stable_sort(sorted.begin(), sorted.end(),
@@ -78,6 +79,7 @@ class MapUnion {
 
   /// Merges `value` into the entry at `key`; returns whether the map changed.
   bool merge_at(K key, L value) {
+    detail::require_ordered(key);
     if (::calm::lattices::is_bot(value)) return false;
     return entries_.upsert(value_type{std::move(key), std::move(value)}, merge_values);
   }

@@ -28,7 +28,7 @@ class Point {
   using value_type = T;
 
   Point() = default;
-  explicit Point(T value) : value_(std::move(value)) {}
+  explicit Point(T value) : value_(std::move(value)) { detail::require_ordered(*value_); }
 
   bool merge(const Point& other) {
     if (!other.value_) return false;

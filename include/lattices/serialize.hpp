@@ -5,7 +5,9 @@
 /// `from_bytes` throws `DecodeError` for truncated input, trailing bytes, and values that are
 /// not in canonical form; it never reads past the input or allocates from an untrusted length.
 #include <cereal/archives/portable_binary.hpp>
+#include <new>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 
@@ -37,6 +39,11 @@ T from_bytes(std::string_view bytes) {
     archive(value);
   } catch (const cereal::Exception& e) {
     throw DecodeError(std::string("calm: truncated or malformed input: ") + e.what());
+  } catch (const std::length_error& e) {
+    // A length calm does not bound itself (an element type with its own cereal loader).
+    throw DecodeError(std::string("calm: a length in the input is too large: ") + e.what());
+  } catch (const std::bad_alloc&) {
+    throw DecodeError("calm: a length in the input is too large to allocate");
   }
   if (in.peek() != std::char_traits<char>::eof()) {
     throw DecodeError("calm: trailing bytes after a complete value");

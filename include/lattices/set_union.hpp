@@ -82,17 +82,18 @@ class SetUnion {
   SetUnion(It first, S last) {
     if constexpr (flat) {
       std::vector<T> sorted;
-      for (; first != last; ++first) sorted.push_back(*first);
+      for (; first != last; ++first) sorted.push_back(detail::require_ordered(*first));
       std::sort(sorted.begin(), sorted.end());
       sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
       items_ = container_type(std::move(sorted));
     } else {
-      for (; first != last; ++first) items_.insert(*first);
+      for (; first != last; ++first) items_.insert(detail::require_ordered(*first));
     }
   }
 
   /// Adds x; returns whether it was new.
   bool insert(T x) {
+    detail::require_ordered(x);
     if constexpr (flat) {
       return items_.upsert(std::move(x), detail::never_combine{});
     } else {
@@ -156,8 +157,8 @@ class SetUnion {
       const bool here_smaller = size() <= other.size();
       const auto& small = here_smaller ? items_ : other.items_;
       const auto& large = here_smaller ? other.items_ : items_;
-      const bool subset = std::all_of(small.begin(), small.end(),
-                                      [&](const T& x) { return large.contains(x); });
+      const bool subset =
+          std::all_of(small.begin(), small.end(), [&](const T& x) { return large.contains(x); });
       if (!subset) return std::partial_ordering::unordered;
       if (size() == other.size()) return std::partial_ordering::equivalent;
       return here_smaller ? std::partial_ordering::less : std::partial_ordering::greater;

@@ -11,6 +11,7 @@
 #include <compare>
 #include <initializer_list>
 #include <ostream>
+#include <stdexcept>
 #include <vector>
 
 #include "lattices/detail/serialization.hpp"
@@ -38,18 +39,26 @@ class VecUnion {
   const_iterator end() const { return elements_.end(); }
   const std::vector<L>& reveal() const { return elements_; }
 
-  /// Merges `value` into slot `index`; returns whether it changed.
-  bool merge_at(std::size_t index, const L& value) {
+  /// Merges `value` into slot `index`; returns whether it changed. `value` is taken by value:
+  /// it may refer into this vector, which growing would invalidate.
+  bool merge_at(std::size_t index, L value) {
     if (::calm::lattices::is_bot(value)) return false;
+    if (index >= elements_.max_size()) throw std::length_error("calm: VecUnion index too large");
     if (index >= elements_.size()) elements_.resize(index + 1);
-    return ::calm::lattices::merge(elements_[index], value);
+    return ::calm::lattices::merge(elements_[index], std::move(value));
   }
 
   bool merge(const VecUnion& other) {
+    if (this == &other) return false;
     if (other.elements_.size() > elements_.size()) elements_.resize(other.elements_.size());
     bool changed = false;
-    for (std::size_t i = 0; i < other.elements_.size(); ++i) {
-      changed |= ::calm::lattices::merge(elements_[i], other.elements_[i]);
+    try {
+      for (std::size_t i = 0; i < other.elements_.size(); ++i) {
+        changed |= ::calm::lattices::merge(elements_[i], other.elements_[i]);
+      }
+    } catch (...) {
+      trim();  // a partial lattice's join failed part-way: keep the value canonical
+      throw;
     }
     return changed;
   }

@@ -52,7 +52,7 @@ class Extremum {
   constexpr explicit Extremum(T value) : value_(std::move(value)) {
     if constexpr (std::is_floating_point_v<T>) {
       // NaN is unordered with everything, so merges would disagree across replicas.
-      if (std::isnan(value_)) throw std::domain_error("calm: NaN is not a lattice value");
+      require_ordered(value_);
       value_ += T{0};  // -0.0 becomes +0.0 (one zero, one encoding) without a branch
     }
   }
@@ -70,6 +70,9 @@ class Extremum {
     return better(other.value_, value_) ? std::partial_ordering::less
                                         : std::partial_ordering::greater;
   }
+
+  /// The greatest element, where T has a known greatest (or least, for Min) value.
+  static constexpr Self top() requires extremum_has_top<T, D> { return Self{extremum_top<T, D>()}; }
 
   constexpr bool is_bot() const { return value_ == extremum_bottom<T, D>(); }
   constexpr bool is_top() const requires extremum_has_top<T, D> {

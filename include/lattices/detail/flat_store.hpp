@@ -259,7 +259,7 @@ class FlatStore {
             try {
               combined |= combine(e, *j);
             } catch (...) {
-              *i = std::move(e);  // a lattice's merge throws before changing its value
+              *i = std::move(e);  // still a valid value, between the old one and the join
               throw;
             }
             out.push_back(std::move(e));
