@@ -180,7 +180,13 @@ class SetUnion {
     for (const T& x : items_) {
       if (!other.contains(x)) missing.push_back(x);
     }
-    return SetUnion(missing.begin(), missing.end());
+    if constexpr (flat) {
+      SetUnion out;  // iteration was in order: adopt the elements without sorting them again
+      out.items_ = container_type(std::move(missing));
+      return out;
+    } else {
+      return SetUnion(missing.begin(), missing.end());
+    }
   }
 
   friend bool operator==(const SetUnion& a, const SetUnion& b) { return a.items_ == b.items_; }

@@ -127,10 +127,14 @@ std::string type_label() {
   return label;
 }
 
+/// `o` says "less or equal" in the lattice order.
+inline bool at_most(std::partial_ordering o) {
+  return o == std::partial_ordering::less || o == std::partial_ordering::equivalent;
+}
+
 template <class L>
 bool below_or_equal(const L& a, const L& b) {
-  const auto order = ::calm::lattices::compare(a, b);
-  return order == std::partial_ordering::less || order == std::partial_ordering::equivalent;
+  return at_most(::calm::lattices::compare(a, b));
 }
 
 inline const char* order_name(std::partial_ordering o) {
@@ -245,15 +249,13 @@ struct Laws {
     for (const auto& [p, q] : {std::pair<const L&, const L&>{a, x}, {a, b}, {b, a}}) {
       const auto order = compare(p, q);
       const auto reverse = compare(q, p);
-      const bool below =
-          order == std::partial_ordering::less || order == std::partial_ordering::equivalent;
+      const bool below = at_most(order);
       const bool mirrored =
           (order == std::partial_ordering::less && reverse == std::partial_ordering::greater) ||
           (order == std::partial_ordering::greater && reverse == std::partial_ordering::less) ||
           (order == reverse && (order == std::partial_ordering::equivalent ||
                                 order == std::partial_ordering::unordered));
-      const bool above =
-          reverse == std::partial_ordering::less || reverse == std::partial_ordering::equivalent;
+      const bool above = at_most(reverse);
       const L pq = join(p, q);
       if (below == (pq == q) && above == (pq == p) && mirrored) continue;
       return Report(

@@ -14,6 +14,7 @@
 /// (for a set: never; for a map: the values are merged).
 #include <algorithm>
 #include <cmath>
+#include <concepts>
 #include <cstddef>
 #include <functional>
 #include <iterator>
@@ -96,9 +97,10 @@ class FlatStore {
   Entry* find(const key_type& key) { return const_cast<Entry*>(std::as_const(*this).find(key)); }
 
   /// Inserts `entry`, or combines it into the entry with its key. Returns whether anything
-  /// changed.
-  template <class Combine>
-  bool upsert(Entry entry, Combine&& combine) {
+  /// changed. `entry` is copied (or moved) only when its key is new.
+  template <class E, class Combine>
+  requires std::same_as<std::remove_cvref_t<E>, Entry>
+  bool upsert(E&& entry, Combine&& combine) {
     if (Entry* existing = find_in(base_, KeyFn{}(entry))) {
       return combine(*existing, std::as_const(entry));
     }
@@ -107,7 +109,7 @@ class FlatStore {
     if (pos != recent_.end() && !(KeyFn{}(entry) < KeyFn{}(*pos))) {
       return combine(*pos, std::as_const(entry));
     }
-    recent_.insert(pos, std::move(entry));
+    recent_.insert(pos, std::forward<E>(entry));
     if (recent_.size() > recent_bound_) flush();
     return true;
   }
