@@ -425,11 +425,12 @@ struct DeltaCrdtModel<Causal<L, std::uint64_t>> {
   static Observation observe(const C& crdt) { return sorted(crdt.values()); }
   static Observation observe(const Reference& ref) {
     std::vector<L> out;
-    for (const auto& [id, w] : ref.writes) {
+    for (const auto& write : ref.writes) {
+      const std::uint64_t id = write.first;
       const bool superseded =
           std::any_of(ref.writes.begin(), ref.writes.end(),
                       [&](const auto& other) { return other.second.observed.contains(id); });
-      if (!superseded) out.push_back(w.value);
+      if (!superseded) out.push_back(write.second.value);
     }
     return sorted(std::move(out));
   }
