@@ -563,3 +563,59 @@ TEST(DeltaCrdtHarness, AReportShowsTheScheduleTheReplicaAndBothObservations) {
 
 }  // namespace
 }  // namespace calm::lattices
+
+// ---- the example of docs/testing-your-lattice.md, "Testing a delta CRDT" ------------------
+
+namespace guide {
+
+// A grow-only set of tags: add(x) applies itself and returns the delta {x}.
+struct Tags {
+  std::set<int> items;
+  bool merge(const Tags& other) {
+    const std::size_t before = items.size();
+    items.insert(other.items.begin(), other.items.end());
+    return items.size() != before;
+  }
+  Tags add(int x) {
+    Tags delta{{x}};
+    merge(delta);
+    return delta;
+  }
+  friend bool operator==(const Tags&, const Tags&) = default;
+};
+
+struct AddTag {
+  int x = 0;
+  friend std::ostream& operator<<(std::ostream& os, const AddTag& op) {
+    return os << "add(" << op.x << ')';
+  }
+};
+
+}  // namespace guide
+
+template <>
+struct calm::lattices::testing::DeltaCrdtModel<guide::Tags> {
+  using Op = guide::AddTag;
+  struct Reference {  // the tags added so far, as a plain set
+    std::set<int> items;
+    void merge(const Reference& effect) { items.insert(effect.items.begin(), effect.items.end()); }
+  };
+  using Observation = std::set<int>;
+
+  static rc::Gen<Op> gen_op(std::uint64_t /*replica*/) {
+    return rc::gen::map(rc::gen::inRange(0, 8), [](int x) { return Op{x}; });
+  }
+  static guide::Tags apply(guide::Tags& tags, std::uint64_t /*replica*/, const Op& op) {
+    return tags.add(op.x);
+  }
+  static Reference apply(Reference& ref, std::uint64_t /*replica*/, const Op& op,
+                         std::uint64_t /*op_id*/) {
+    Reference effect{{op.x}};
+    ref.merge(effect);
+    return effect;
+  }
+  static Observation observe(const guide::Tags& tags) { return tags.items; }
+  static Observation observe(const Reference& ref) { return ref.items; }
+};
+
+TEST(DeltaCrdtHarness, TheGuidesExampleIsADeltaCrdt) { EXPECT_DELTA_CRDT(guide::Tags); }
