@@ -1,0 +1,66 @@
+#pragma once
+/// Inputs and the flat baseline shared by bench/g_counter.cpp and bench/vector_clock.cpp: two
+/// maps from replica to counter, merged by taking each replica's larger counter.
+///
+/// A pair of inputs has `n` replicas on each side, 3n/4 of them known to both (the other
+/// quarter of each side has not been heard of by the other yet), with random counters: on a
+/// shared replica either side is ahead with probability 1/2. The benchmarks cycle through
+/// enough pairs to see about 64k entries per side before repeating one, as in set_union.cpp,
+/// so that the branch predictor cannot learn a merge by heart.
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <random>
+#include <utility>
+#include <vector>
+
+#include "inputs.hpp"
+
+namespace calm::bench {
+
+/// (replica, counter), sorted by replica, counters never 0: the plain code's state.
+using ReplicaCounters = std::vector<std::pair<std::uint64_t, std::uint64_t>>;
+
+struct ReplicaCounterPairs {
+  std::vector<ReplicaCounters> a, b;
+  /// Counters are drawn from [1, max_counter].
+  ReplicaCounterPairs(std::size_t n, std::uint64_t max_counter, std::uint64_t seed) {
+    const std::size_t count = std::max<std::size_t>(1, 65536 / n);
+    std::mt19937_64 rng(seed);
+    std::uniform_int_distribution<std::uint64_t> counter(1, max_counter);
+    for (std::size_t p = 0; p < count; ++p) {
+      const std::vector<std::uint64_t> ids = distinct_keys(n + n / 4, rng());
+      ReplicaCounters& pa = a.emplace_back();
+      ReplicaCounters& pb = b.emplace_back();
+      for (std::size_t i = 0; i < n; ++i) pa.emplace_back(ids[i], counter(rng));
+      for (std::size_t i = n / 4; i < ids.size(); ++i) pb.emplace_back(ids[i], counter(rng));
+      std::sort(pa.begin(), pa.end());
+      std::sort(pb.begin(), pb.end());
+    }
+  }
+  std::size_t count() const { return a.size(); }
+};
+
+/// The baseline: one pass over both sorted vectors into `out`, the larger counter on a shared
+/// replica.
+inline void merge_by_max(const ReplicaCounters& a, const ReplicaCounters& b,
+                         ReplicaCounters& out) {
+  auto i = a.begin(), j = b.begin();
+  while (i != a.end() && j != b.end()) {
+    if (i->first < j->first) {
+      out.push_back(*i);
+      ++i;
+    } else if (j->first < i->first) {
+      out.push_back(*j);
+      ++j;
+    } else {
+      out.emplace_back(i->first, i->second < j->second ? j->second : i->second);
+      ++i;
+      ++j;
+    }
+  }
+  out.insert(out.end(), i, a.end());
+  out.insert(out.end(), j, b.end());
+}
+
+}  // namespace calm::bench
