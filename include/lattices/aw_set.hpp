@@ -1,0 +1,345 @@
+#pragma once
+/// AWSet<T, Id>: an add-wins observed-remove set, without tombstones. add(id, x) tags x with a
+/// fresh dot and drops the tags of x it saw; remove(x) and clear() drop the tags they saw. So
+/// an add concurrent with a remove of the same element survives it.
+///
+/// Order:  that of Dotted<DotMap<T, DotSet>> (a removed tag is above the same tag alive).
+/// Bottom: the empty set.   Top: none.
+/// Merge:  O(|a| + |b|) for a large delta: one pass over both sets' (element, dot) entries in
+///         order, each dot checked against the other side's context. For a small delta (what
+///         add, remove and clear return, or a group of a few): O(k log n + sqrt n) for k
+///         entries and context dots, without walking the set.
+/// Metadata: per element, one (element, dot) entry per concurrent adder, usually one; removed
+///         elements leave only their dots in the context, which stays a version vector when
+///         deltas arrive in causal order.
+///
+/// Rationale: the value is the Dotted<DotMap<T, DotSet>> of Almeida et al. (dotted() returns
+/// it, and ORMap nests an AWSet as one), kept in a form that makes small deltas cheap:
+///   - entries sorted by (element, dot) in two runs, a large base and a small recent run of at
+///     most sqrt(n) entries, so an insertion moves O(sqrt n) entries, not O(n);
+///   - an erased base entry is only marked dead until the next flush;
+///   - a dot -> element index, built the first time a small delta removes something and kept
+///     up to date by small changes, dropped by a large merge (which is O(n) anyway), so that a
+///     delta's context finds what it removes without a scan.
+#include <algorithm>
+#include <cstdint>
+#include <ostream>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "lattices/dot_store.hpp"
+
+namespace calm::lattices {
+
+template <std::totally_ordered T, std::totally_ordered Id = std::uint64_t>
+class AWSet {
+ public:
+  using value_type = T;
+  using id_type = Id;
+  using dot_type = Dot<Id>;
+  using context_type = DotContext<Id>;
+  using store_type = DotMap<T, DotSet<Id>>;
+  using dotted_type = Dotted<store_type>;
+
+  AWSet() = default;
+  /// Adopts a dot map and its context (how ORMap hands a nested set its share).
+  explicit AWSet(const dotted_type& state) : context_(state.context()) {
+    for (const auto& [x, tags] : state.store()) {
+      for (const dot_type& d : tags) base_.push_back({x, d});
+    }
+    dead_.assign(base_.size(), false);
+    elements_ = state.store().size();
+  }
+  /// The same value as Almeida et al.'s dot map with its context.
+  dotted_type dotted() const {
+    store_type store;
+    std::vector<dot_type> tags;
+    const T* current = nullptr;
+    auto flush_tags = [&] {
+      if (current) store.set(*current, DotSet<Id>(tags.begin(), tags.end()));
+      tags.clear();
+    };
+    for_each_live([&](const Entry& e) {
+      if (!current || !(*current == e.element)) {
+        flush_tags();
+        current = &e.element;
+      }
+      tags.push_back(e.dot);
+    });
+    flush_tags();
+    return dotted_type(std::move(store), context_);
+  }
+  /// Everything this replica has seen, removed or not.
+  const context_type& context() const { return context_; }
+
+  AWSet add(const Id& id, T x) {
+    detail::require_ordered(x);
+    const dot_type d = context_.next(id);
+    AWSet delta;
+    std::vector<dot_type> seen;
+    for_each_dot_of(x, [&](const dot_type& old) { seen.push_back(old); });
+    for (const dot_type& old : seen) {
+      delta.context_.insert(old);
+      erase_entry(x, old);
+    }
+    delta.context_.insert(d);
+    delta.base_.push_back({x, d});
+    delta.dead_.push_back(false);
+    delta.elements_ = 1;
+    insert_entry(std::move(x), d);
+    context_.insert(d);
+    return delta;
+  }
+  AWSet remove(const T& x) {
+    AWSet delta;
+    std::vector<dot_type> seen;
+    for_each_dot_of(x, [&](const dot_type& d) { seen.push_back(d); });
+    for (const dot_type& d : seen) {
+      delta.context_.insert(d);
+      erase_entry(x, d);
+    }
+    return delta;
+  }
+  AWSet clear() {
+    AWSet delta;
+    for_each_live([&](const Entry& e) { delta.context_.insert(e.dot); });
+    base_.clear();
+    dead_.clear();
+    recent_.clear();
+    dead_count_ = 0;
+    elements_ = 0;
+    index_.clear();
+    index_valid_ = false;
+    return delta;
+  }
+
+  bool contains(const T& x) const {
+    bool found = false;
+    for_each_dot_of(x, [&](const dot_type&) { found = true; });
+    return found;
+  }
+  /// The number of elements.
+  std::size_t size() const { return elements_; }
+  bool empty() const { return elements_ == 0; }
+  /// The elements, sorted.
+  std::vector<T> elements() const {
+    std::vector<T> out;
+    out.reserve(elements_);
+    for_each_live([&](const Entry& e) {
+      if (out.empty() || !(out.back() == e.element)) out.push_back(e.element);
+    });
+    return out;
+  }
+
+  bool merge(const AWSet& other) {
+    if (&other == this) return false;
+    const std::size_t work = other.live_entries() + other.context_.runs().size() +
+                             other.context_.cloud().size();
+    const bool small = work * 16 <= live_entries() && other.context_.count() * 16 <= live_entries();
+    return small ? merge_small(other) : merge_large(other);
+  }
+
+  bool is_bot() const { return live_entries() == 0 && context_.is_bot(); }
+  std::vector<AWSet> atomize() const {
+    std::vector<AWSet> atoms;
+    for (const dotted_type& atom : dotted().atomize()) atoms.emplace_back(atom);
+    return atoms;
+  }
+  AWSet delta(const AWSet& other) const { return AWSet(dotted().delta(other.dotted())); }
+
+  friend bool operator==(const AWSet& a, const AWSet& b) {
+    return a.elements_ == b.elements_ && a.context_ == b.context_ && a.live() == b.live();
+  }
+  friend std::ostream& operator<<(std::ostream& os, const AWSet& s) {
+    return os << "AWSet" << s.dotted();
+  }
+
+  template <class Archive>
+  void save(Archive& ar) const {
+    ar(dotted());
+  }
+  template <class Archive>
+  void load(Archive& ar) {
+    dotted_type state;
+    ar(state);
+    *this = AWSet(state);
+  }
+
+ private:
+  struct Entry {
+    T element;
+    dot_type dot;
+    friend bool operator==(const Entry&, const Entry&) = default;
+    friend bool operator<(const Entry& a, const Entry& b) {
+      return a.element < b.element || (a.element == b.element && a.dot < b.dot);
+    }
+  };
+  struct element_less {
+    bool operator()(const Entry& e, const T& x) const { return e.element < x; }
+    bool operator()(const T& x, const Entry& e) const { return x < e.element; }
+  };
+
+  std::size_t live_entries() const { return base_.size() - dead_count_ + recent_.size(); }
+
+  /// f(entry) for every live entry, in (element, dot) order.
+  template <class F>
+  void for_each_live(F&& f) const {
+    std::size_t i = 0;
+    std::size_t j = 0;
+    while (true) {
+      while (i < base_.size() && dead_[i]) ++i;
+      const bool base_left = i < base_.size();
+      const bool recent_left = j < recent_.size();
+      if (!base_left && !recent_left) return;
+      if (!recent_left || (base_left && base_[i] < recent_[j])) {
+        f(base_[i++]);
+      } else {
+        f(recent_[j++]);
+      }
+    }
+  }
+  /// The live entries as one sorted run: the base itself when it is one already.
+  const std::vector<Entry>& normalized(std::vector<Entry>& scratch) const {
+    if (recent_.empty() && dead_count_ == 0) return base_;
+    scratch = live();
+    return scratch;
+  }
+  std::vector<Entry> live() const {
+    std::vector<Entry> out;
+    out.reserve(live_entries());
+    for_each_live([&](const Entry& e) { out.push_back(e); });
+    return out;
+  }
+
+  /// f(dot) for every live dot of x.
+  template <class F>
+  void for_each_dot_of(const T& x, F&& f) const {
+    auto [b, b_end] = std::equal_range(base_.begin(), base_.end(), x, element_less{});
+    for (auto it = b; it != b_end; ++it) {
+      if (!dead_[static_cast<std::size_t>(it - base_.begin())]) f(it->dot);
+    }
+    auto [r, r_end] = std::equal_range(recent_.begin(), recent_.end(), x, element_less{});
+    for (auto it = r; it != r_end; ++it) f(it->dot);
+  }
+  bool has_entry(const Entry& e) const {
+    auto b = std::lower_bound(base_.begin(), base_.end(), e);
+    if (b != base_.end() && *b == e) return !dead_[static_cast<std::size_t>(b - base_.begin())];
+    return std::binary_search(recent_.begin(), recent_.end(), e);
+  }
+
+  /// Inserts a live entry that is not present.
+  void insert_entry(T x, const dot_type& d) {
+    if (!contains(x)) ++elements_;
+    if (index_valid_) index_.emplace(d, x);
+    Entry e{std::move(x), d};
+    recent_.insert(std::upper_bound(recent_.begin(), recent_.end(), e), std::move(e));
+    std::size_t bound = 32;
+    while (bound * bound < base_.size()) bound *= 2;
+    if (recent_.size() > bound) flush();
+  }
+  /// Erases (x, d) if it is live; keeps the element count.
+  void erase_entry(const T& x, const dot_type& d) {
+    const Entry key{x, d};
+    bool erased = false;
+    auto r = std::lower_bound(recent_.begin(), recent_.end(), key);
+    if (r != recent_.end() && *r == key) {
+      recent_.erase(r);
+      erased = true;
+    } else {
+      auto b = std::lower_bound(base_.begin(), base_.end(), key);
+      const auto i = static_cast<std::size_t>(b - base_.begin());
+      if (b != base_.end() && *b == key && !dead_[i]) {
+        dead_[i] = true;
+        ++dead_count_;
+        erased = true;
+      }
+    }
+    if (!erased) return;
+    if (index_valid_) index_.erase(d);
+    if (!contains(x)) --elements_;
+    if (dead_count_ * 2 > base_.size() + 64) flush();
+  }
+  /// Folds the recent run into the base and drops dead entries.
+  void flush() {
+    std::vector<Entry> merged;
+    merged.reserve(live_entries());
+    for_each_live([&](const Entry& e) { merged.push_back(e); });
+    base_ = std::move(merged);
+    dead_.assign(base_.size(), false);
+    recent_.clear();
+    dead_count_ = 0;
+  }
+  void build_index() {
+    index_.clear();
+    index_.reserve(live_entries());
+    for_each_live([&](const Entry& e) { index_.emplace(e.dot, e.element); });
+    index_valid_ = true;
+  }
+
+  bool merge_small(const AWSet& other) {
+    bool changed = false;
+    std::vector<dot_type> other_live;
+    other.for_each_live([&](const Entry& e) {
+      other_live.push_back(e.dot);
+      if (has_entry(e) || context_.contains(e.dot)) return;
+      insert_entry(e.element, e.dot);
+      changed = true;
+    });
+    std::sort(other_live.begin(), other_live.end());
+    // The dots the other side saw and removed: drop them here too.
+    other.context_.for_each([&](const dot_type& d) {
+      if (!context_.contains(d) || std::binary_search(other_live.begin(), other_live.end(), d)) {
+        return;
+      }
+      if (!index_valid_) build_index();
+      auto it = index_.find(d);
+      if (it == index_.end()) return;
+      const T x = it->second;
+      erase_entry(x, d);
+      changed = true;
+    });
+    return context_.merge(other.context_) || changed;
+  }
+
+  bool merge_large(const AWSet& other) {
+    std::vector<Entry> out;
+    out.reserve(live_entries() + other.live_entries());
+    std::vector<Entry> mine_copy;
+    std::vector<Entry> theirs_copy;
+    const std::vector<Entry>& mine = normalized(mine_copy);
+    const std::vector<Entry>& theirs = other.normalized(theirs_copy);
+    detail::zip_sorted(
+        mine.begin(), mine.end(), theirs.begin(), theirs.end(), std::less<>{},
+        [&](const Entry& e) {
+          if (!other.context_.contains(e.dot)) out.push_back(e);
+        },
+        [&](const Entry& e) {
+          if (!context_.contains(e.dot)) out.push_back(e);
+        },
+        [&](const Entry& e, const Entry&) { out.push_back(e); });
+    const bool changed = !(out == mine);
+    base_ = std::move(out);
+    dead_.assign(base_.size(), false);
+    recent_.clear();
+    dead_count_ = 0;
+    elements_ = 0;
+    for (std::size_t i = 0; i < base_.size(); ++i) {
+      if (i == 0 || !(base_[i - 1].element == base_[i].element)) ++elements_;
+    }
+    index_.clear();
+    index_valid_ = false;
+    return context_.merge(other.context_) || changed;
+  }
+
+  std::vector<Entry> base_;
+  std::vector<bool> dead_;
+  std::vector<Entry> recent_;
+  std::size_t dead_count_ = 0;
+  std::size_t elements_ = 0;
+  context_type context_;
+  std::unordered_map<dot_type, T> index_;
+  bool index_valid_ = false;
+};
+
+}  // namespace calm::lattices

@@ -1,0 +1,505 @@
+#pragma once
+/// The dot stores of Almeida et al. ("Delta State Replicated Data Types", 2018), and Dotted<S>,
+/// a dot store paired with the DotContext of everything its replica has seen.
+///
+///   DotSet<Id>         a set of dots                      (EWFlag, DWFlag)
+///   DotFun<V, Id>      dot -> value                       (MVRegister)
+///   DotMap<K, S>       key -> non-empty dot store S       (AWSet, RWSet, ORMap)
+///
+/// Dotted<S> is the lattice. A dot in the store is alive; a dot in the context but not in the
+/// store was seen and removed. Joining (s, c) and (t, d) keeps a dot alive when both stores
+/// have it, or when one store has it and the other side never saw it:
+///   s join t  =  (s intersect t)  union  (s minus d)  union  (t minus c),   contexts united.
+/// So a remove (an empty store whose context holds the dots it saw) takes away exactly those
+/// dots, and a concurrent add, whose dot the remover never saw, survives.
+///
+/// Order:  a <= b  iff join(a, b) == b (a removed dot is above the same dot alive).
+/// Bottom: the empty store with the empty context.   Top: none.
+/// Merge:  O(|a| + |b|) dots in general, each checked against the other context.
+///
+/// The store protocol, which every store S implements and DotMap relies on:
+///   bool S::join(S& a, const Ctx& ca, const S& b, const Ctx& cb)   a := store part; changed?
+///   S    s.restrict(pred)           the dots for which pred(dot) holds, shape kept
+///   void s.for_each_dot(f)          every dot, each once
+///   bool s.empty()
+#include <algorithm>
+#include <compare>
+#include <concepts>
+#include <cstdint>
+#include <initializer_list>
+#include <iterator>
+#include <ostream>
+#include <utility>
+#include <vector>
+
+#include "lattices/core.hpp"
+#include "lattices/detail/serialization.hpp"
+#include "lattices/dot.hpp"
+#include "lattices/dot_context.hpp"
+
+namespace calm::lattices {
+
+namespace detail {
+
+/// Walks two sorted runs of entries by key: only_a(x), only_b(y), both(x, y).
+template <class ItA, class ItB, class Less, class OnlyA, class OnlyB, class Both>
+void zip_sorted(ItA i, ItA i_end, ItB j, ItB j_end, Less less, OnlyA&& only_a, OnlyB&& only_b,
+                Both&& both) {
+  while (i != i_end && j != j_end) {
+    if (less(*i, *j)) {
+      only_a(*i++);
+    } else if (less(*j, *i)) {
+      only_b(*j++);
+    } else {
+      both(*i++, *j++);
+    }
+  }
+  for (; i != i_end; ++i) only_a(*i);
+  for (; j != j_end; ++j) only_b(*j);
+}
+
+}  // namespace detail
+
+// ---- DotSet ------------------------------------------------------------------------------
+
+template <std::totally_ordered Id = std::uint64_t>
+class DotSet {
+ public:
+  using id_type = Id;
+  using dot_type = Dot<Id>;
+  using context_type = DotContext<Id>;
+  using const_iterator = typename std::vector<dot_type>::const_iterator;
+
+  DotSet() = default;
+  DotSet(std::initializer_list<dot_type> dots) : DotSet(dots.begin(), dots.end()) {}
+  template <std::input_iterator It, std::sentinel_for<It> S>
+  DotSet(It first, S last) : dots_(first, last) {
+    std::sort(dots_.begin(), dots_.end());
+    dots_.erase(std::unique(dots_.begin(), dots_.end()), dots_.end());
+  }
+
+  bool empty() const { return dots_.empty(); }
+  std::size_t size() const { return dots_.size(); }
+  bool contains(const dot_type& d) const {
+    return std::binary_search(dots_.begin(), dots_.end(), d);
+  }
+  const_iterator begin() const { return dots_.begin(); }
+  const_iterator end() const { return dots_.end(); }
+
+  static bool join(DotSet& a, const context_type& ca, const DotSet& b, const context_type& cb) {
+    std::vector<dot_type> out;
+    out.reserve(a.dots_.size() + b.dots_.size());
+    bool changed = false;
+    detail::zip_sorted(
+        a.dots_.begin(), a.dots_.end(), b.dots_.begin(), b.dots_.end(), std::less<>{},
+        [&](const dot_type& d) {
+          if (cb.contains(d)) {
+            changed = true;
+          } else {
+            out.push_back(d);
+          }
+        },
+        [&](const dot_type& d) {
+          if (!ca.contains(d)) {
+            out.push_back(d);
+            changed = true;
+          }
+        },
+        [&](const dot_type& d, const dot_type&) { out.push_back(d); });
+    if (changed) a.dots_ = std::move(out);
+    return changed;
+  }
+
+  template <class Pred>
+  DotSet restrict(Pred&& keep) const {
+    DotSet out;
+    for (const dot_type& d : dots_) {
+      if (keep(d)) out.dots_.push_back(d);
+    }
+    return out;
+  }
+  template <class F>
+  void for_each_dot(F&& f) const {
+    for (const dot_type& d : dots_) f(d);
+  }
+
+  friend bool operator==(const DotSet&, const DotSet&) = default;
+  friend std::ostream& operator<<(std::ostream& os, const DotSet& s) {
+    os << '{';
+    const char* sep = "";
+    for (const dot_type& d : s.dots_) {
+      os << sep << d;
+      sep = ", ";
+    }
+    return os << '}';
+  }
+
+  template <class Archive>
+  void save(Archive& ar) const {
+    detail::save_size(ar, dots_.size());
+    for (const dot_type& d : dots_) ar(d);
+  }
+  template <class Archive>
+  void load(Archive& ar) {
+    const std::uint64_t n = detail::load_size(ar);
+    std::vector<dot_type> dots;
+    dots.reserve(detail::bounded_reserve(n));
+    for (std::uint64_t i = 0; i < n; ++i) {
+      dot_type d;
+      ar(d);
+      detail::decode_require(dots.empty() || dots.back() < d,
+                             "calm: DotSet dots are not strictly increasing");
+      dots.push_back(std::move(d));
+    }
+    dots_ = std::move(dots);
+  }
+
+ private:
+  std::vector<dot_type> dots_;
+};
+
+// ---- DotFun ------------------------------------------------------------------------------
+
+/// dot -> V. A dot names one write, so both sides of a join hold the same value for it; when V
+/// is a lattice the two are merged all the same.
+template <class V, std::totally_ordered Id = std::uint64_t>
+class DotFun {
+ public:
+  using id_type = Id;
+  using dot_type = Dot<Id>;
+  using context_type = DotContext<Id>;
+  using value_type = std::pair<dot_type, V>;
+  using const_iterator = typename std::vector<value_type>::const_iterator;
+
+  DotFun() = default;
+  DotFun(std::initializer_list<value_type> entries) : entries_(entries) {
+    std::sort(entries_.begin(), entries_.end(), by_dot);
+    entries_.erase(std::unique(entries_.begin(), entries_.end(),
+                               [](const value_type& x, const value_type& y) {
+                                 return x.first == y.first;
+                               }),
+                   entries_.end());
+  }
+
+  bool empty() const { return entries_.empty(); }
+  std::size_t size() const { return entries_.size(); }
+  const_iterator begin() const { return entries_.begin(); }
+  const_iterator end() const { return entries_.end(); }
+
+  static bool join(DotFun& a, const context_type& ca, const DotFun& b, const context_type& cb) {
+    std::vector<value_type> out;
+    out.reserve(a.entries_.size() + b.entries_.size());
+    bool changed = false;
+    detail::zip_sorted(
+        a.entries_.begin(), a.entries_.end(), b.entries_.begin(), b.entries_.end(), by_dot,
+        [&](const value_type& e) {
+          if (cb.contains(e.first)) {
+            changed = true;
+          } else {
+            out.push_back(e);
+          }
+        },
+        [&](const value_type& e) {
+          if (!ca.contains(e.first)) {
+            out.push_back(e);
+            changed = true;
+          }
+        },
+        [&](const value_type& x, const value_type& y) {
+          out.push_back(x);
+          if constexpr (Lattice<V>) changed = ::calm::lattices::merge(out.back().second, y.second) || changed;
+        });
+    if (changed) a.entries_ = std::move(out);
+    return changed;
+  }
+
+  template <class Pred>
+  DotFun restrict(Pred&& keep) const {
+    DotFun out;
+    for (const value_type& e : entries_) {
+      if (keep(e.first)) out.entries_.push_back(e);
+    }
+    return out;
+  }
+  template <class F>
+  void for_each_dot(F&& f) const {
+    for (const value_type& e : entries_) f(e.first);
+  }
+
+  friend bool operator==(const DotFun&, const DotFun&) = default;
+  friend std::ostream& operator<<(std::ostream& os, const DotFun& s) {
+    os << '{';
+    const char* sep = "";
+    for (const auto& [d, v] : s.entries_) {
+      os << sep << d << ": " << v;
+      sep = ", ";
+    }
+    return os << '}';
+  }
+
+  template <class Archive>
+  void save(Archive& ar) const {
+    detail::save_size(ar, entries_.size());
+    for (const auto& [d, v] : entries_) {
+      ar(d);
+      detail::save_value(ar, v);
+    }
+  }
+  template <class Archive>
+  void load(Archive& ar) {
+    const std::uint64_t n = detail::load_size(ar);
+    std::vector<value_type> entries;
+    entries.reserve(detail::bounded_reserve(n));
+    for (std::uint64_t i = 0; i < n; ++i) {
+      value_type e{};
+      ar(e.first);
+      detail::load_value(ar, e.second);
+      detail::decode_require(entries.empty() || entries.back().first < e.first,
+                             "calm: DotFun dots are not strictly increasing");
+      entries.push_back(std::move(e));
+    }
+    entries_ = std::move(entries);
+  }
+
+ private:
+  static constexpr auto by_dot = [](const value_type& x, const value_type& y) {
+    return x.first < y.first;
+  };
+  std::vector<value_type> entries_;
+};
+
+// ---- DotMap ------------------------------------------------------------------------------
+
+/// key -> dot store S; a key whose store is empty is absent.
+template <std::totally_ordered K, class S>
+class DotMap {
+ public:
+  using key_type = K;
+  using mapped_type = S;
+  using id_type = typename S::id_type;
+  using dot_type = Dot<id_type>;
+  using context_type = DotContext<id_type>;
+  using value_type = std::pair<K, S>;
+  using const_iterator = typename std::vector<value_type>::const_iterator;
+
+  DotMap() = default;
+  /// Entries with empty stores are dropped; keys must be distinct.
+  DotMap(std::initializer_list<value_type> entries) {
+    for (const value_type& e : entries) set(e.first, e.second);
+  }
+
+  bool empty() const { return entries_.empty(); }
+  std::size_t size() const { return entries_.size(); }
+  const_iterator begin() const { return entries_.begin(); }
+  const_iterator end() const { return entries_.end(); }
+  /// The store at `key`, or nullptr.
+  const S* find(const K& key) const {
+    auto it = position(key);
+    return it != entries_.end() && it->first == key ? &it->second : nullptr;
+  }
+  /// Replaces the store at `key` (erasing the key when the store is empty).
+  void set(const K& key, S store) {
+    detail::require_ordered(key);
+    auto it = position(key);
+    const bool present = it != entries_.end() && it->first == key;
+    if (store.empty()) {
+      if (present) entries_.erase(it);
+    } else if (present) {
+      it->second = std::move(store);
+    } else {
+      entries_.insert(it, value_type{key, std::move(store)});
+    }
+  }
+
+  static bool join(DotMap& a, const context_type& ca, const DotMap& b, const context_type& cb) {
+    static const S empty_store{};
+    std::vector<value_type> out;
+    out.reserve(a.entries_.size() + b.entries_.size());
+    bool changed = false;
+    auto keep = [&](value_type&& e) {
+      if (!e.second.empty()) out.push_back(std::move(e));
+    };
+    detail::zip_sorted(
+        a.entries_.begin(), a.entries_.end(), b.entries_.begin(), b.entries_.end(), by_key,
+        [&](const value_type& x) {
+          value_type e = x;
+          changed = S::join(e.second, ca, empty_store, cb) || changed;
+          keep(std::move(e));
+        },
+        [&](const value_type& y) {
+          value_type e{y.first, S{}};
+          changed = S::join(e.second, ca, y.second, cb) || changed;
+          keep(std::move(e));
+        },
+        [&](const value_type& x, const value_type& y) {
+          value_type e = x;
+          changed = S::join(e.second, ca, y.second, cb) || changed;
+          keep(std::move(e));
+        });
+    if (changed) a.entries_ = std::move(out);
+    return changed;
+  }
+
+  template <class Pred>
+  DotMap restrict(Pred&& keep) const {
+    DotMap out;
+    for (const auto& [key, store] : entries_) {
+      S part = store.restrict(keep);
+      if (!part.empty()) out.entries_.emplace_back(key, std::move(part));
+    }
+    return out;
+  }
+  template <class F>
+  void for_each_dot(F&& f) const {
+    for (const auto& e : entries_) e.second.for_each_dot(f);
+  }
+
+  friend bool operator==(const DotMap&, const DotMap&) = default;
+  friend std::ostream& operator<<(std::ostream& os, const DotMap& m) {
+    os << '{';
+    const char* sep = "";
+    for (const auto& [key, store] : m.entries_) {
+      os << sep << key << ": " << store;
+      sep = ", ";
+    }
+    return os << '}';
+  }
+
+  template <class Archive>
+  void save(Archive& ar) const {
+    detail::save_size(ar, entries_.size());
+    for (const auto& [key, store] : entries_) {
+      detail::save_value(ar, key);
+      ar(store);
+    }
+  }
+  template <class Archive>
+  void load(Archive& ar) {
+    const std::uint64_t n = detail::load_size(ar);
+    std::vector<value_type> entries;
+    entries.reserve(detail::bounded_reserve(n));
+    for (std::uint64_t i = 0; i < n; ++i) {
+      value_type e{};
+      detail::load_value(ar, e.first);
+      ar(e.second);
+      detail::decode_require(entries.empty() || entries.back().first < e.first,
+                             "calm: DotMap keys are not strictly increasing");
+      detail::decode_require(!e.second.empty(), "calm: DotMap holds an empty store");
+      entries.push_back(std::move(e));
+    }
+    entries_ = std::move(entries);
+  }
+
+ private:
+  static constexpr auto by_key = [](const value_type& x, const value_type& y) {
+    return x.first < y.first;
+  };
+  auto position(const K& key) const {
+    return std::lower_bound(entries_.begin(), entries_.end(), key,
+                            [](const value_type& e, const K& k) { return e.first < k; });
+  }
+  auto position(const K& key) {
+    return std::lower_bound(entries_.begin(), entries_.end(), key,
+                            [](const value_type& e, const K& k) { return e.first < k; });
+  }
+  std::vector<value_type> entries_;
+};
+
+// ---- Dotted ------------------------------------------------------------------------------
+
+/// A dot store with the context of everything its replica has seen: the lattice that every
+/// dot-based CRDT is built on (Almeida et al. call it Causal<T>).
+/// Invariant: every dot of the store is in the context.
+template <class S>
+class Dotted {
+ public:
+  using store_type = S;
+  using id_type = typename S::id_type;
+  using dot_type = Dot<id_type>;
+  using context_type = DotContext<id_type>;
+
+  Dotted() = default;
+  /// The context is widened to hold the store's dots.
+  Dotted(S store, context_type context) : store_(std::move(store)), context_(std::move(context)) {
+    store_.for_each_dot([&](const dot_type& d) { context_.insert(d); });
+  }
+
+  const S& store() const { return store_; }
+  const context_type& context() const { return context_; }
+
+  bool merge(const Dotted& other) {
+    const bool store_changed = S::join(store_, context_, other.store_, other.context_);
+    const bool context_changed = context_.merge(other.context_);
+    return store_changed || context_changed;
+  }
+
+  bool is_bot() const { return store_.empty() && context_.is_bot(); }
+
+  /// One atom per dot: ({that dot}, {d}) for a live dot, (empty, {d}) for a removed one.
+  std::vector<Dotted> atomize() const {
+    std::vector<Dotted> atoms;
+    const std::vector<dot_type> live = live_dots();
+    context_.for_each([&](const dot_type& d) {
+      Dotted atom;
+      if (std::binary_search(live.begin(), live.end(), d)) {
+        atom.store_ = store_.restrict([&](const dot_type& x) { return x == d; });
+      }
+      atom.context_.insert(d);
+      atoms.push_back(std::move(atom));
+    });
+    return atoms;
+  }
+  /// The least value that brings `other` up to join(*this, other): the live dots `other` never
+  /// saw, and the removals `other` has not made.
+  Dotted delta(const Dotted& other) const {
+    const std::vector<dot_type> live = live_dots();
+    const std::vector<dot_type> other_live = other.live_dots();
+    Dotted out;
+    out.store_ = store_.restrict([&](const dot_type& d) { return !other.context_.contains(d); });
+    context_.for_each([&](const dot_type& d) {
+      const bool alive_here = std::binary_search(live.begin(), live.end(), d);
+      if (!other.context_.contains(d) ||
+          (!alive_here && std::binary_search(other_live.begin(), other_live.end(), d))) {
+        out.context_.insert(d);
+      }
+    });
+    return out;
+  }
+
+  friend bool operator==(const Dotted&, const Dotted&) = default;
+  friend std::ostream& operator<<(std::ostream& os, const Dotted& x) {
+    return os << "Dotted{" << x.store_ << ", " << x.context_ << '}';
+  }
+
+  template <class Archive>
+  void save(Archive& ar) const {
+    ar(store_, context_);
+  }
+  template <class Archive>
+  void load(Archive& ar) {
+    ar(store_, context_);
+    std::vector<dot_type> live = live_dots();
+    const bool unique = std::adjacent_find(live.begin(), live.end()) == live.end();
+    detail::decode_require(unique, "calm: a dot is alive twice in a dot store");
+    const bool covered = std::all_of(live.begin(), live.end(),
+                                     [&](const dot_type& d) { return context_.contains(d); });
+    detail::decode_require(covered, "calm: a live dot is missing from its context");
+  }
+
+  /// For the CRDTs built on Dotted: direct access while they keep the invariant.
+  S& mutable_store() { return store_; }
+  context_type& mutable_context() { return context_; }
+
+ private:
+  std::vector<dot_type> live_dots() const {
+    std::vector<dot_type> live;
+    store_.for_each_dot([&](const dot_type& d) { live.push_back(d); });
+    std::sort(live.begin(), live.end());
+    return live;
+  }
+
+  S store_;
+  context_type context_;
+};
+
+}  // namespace calm::lattices

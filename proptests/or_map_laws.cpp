@@ -1,0 +1,27 @@
+// The laws of ORMap with each kind of value (dot-based CRDT, plain lattice, nested map), and
+// its convergence under a faulty network against tagged-history reference models.
+#include <gtest/gtest.h>
+
+#include <lattices/testing.hpp>
+
+namespace calm::lattices {
+namespace {
+
+TEST(ORMapLaws, HoldWithSetsLatticesAndNestedMapsAsValues) {
+  EXPECT_LATTICE(ORMap<int, AWSet<int>>);
+  EXPECT_LATTICE(ORMap<int, Max<int>>);
+  EXPECT_LATTICE(ORMap<int, ORMap<int, EWFlag<>>>);
+}
+
+TEST(ORMapConvergence, DeltasConvergeToTheModelWithSetValues) {
+  EXPECT_DELTA_CRDT(ORMap<int, AWSet<int>>);
+}
+TEST(ORMapConvergence, DeltasConvergeToTheModelWithLatticeValues) {
+  EXPECT_DELTA_CRDT(ORMap<int, Max<int>>);
+}
+TEST(ORMapConvergence, DeltasConvergeToTheModelWithNestedMaps) {
+  EXPECT_DELTA_CRDT(ORMap<int, ORMap<int, EWFlag<>>>);
+}
+
+}  // namespace
+}  // namespace calm::lattices
