@@ -11,6 +11,7 @@ TEST(ORMapLaws, HoldWithSetsLatticesAndNestedMapsAsValues) {
   EXPECT_LATTICE(ORMap<int, AWSet<int>>);
   EXPECT_LATTICE(ORMap<int, Max<int>>);
   EXPECT_LATTICE(ORMap<int, ORMap<int, EWFlag<>>>);
+  EXPECT_LATTICE(ORMap<int, PNCounter<>>);
 }
 
 TEST(ORMapConvergence, DeltasConvergeToTheModelWithSetValues) {
@@ -21,6 +22,17 @@ TEST(ORMapConvergence, DeltasConvergeToTheModelWithLatticeValues) {
 }
 TEST(ORMapConvergence, DeltasConvergeToTheModelWithNestedMaps) {
   EXPECT_DELTA_CRDT(ORMap<int, ORMap<int, EWFlag<>>>);
+}
+
+}  // namespace
+}  // namespace calm::lattices
+
+namespace calm::lattices {
+namespace {
+
+TEST(ORMapConvergence, DeltasConvergeToTheModelWithCounterValues) {
+  // A remove takes away exactly the increments it saw: removed at 10 with a concurrent +1, 1.
+  EXPECT_DELTA_CRDT(ORMap<int, PNCounter<>>);
 }
 
 }  // namespace

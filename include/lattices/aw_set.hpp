@@ -109,8 +109,8 @@ class AWSet {
     recent_.clear();
     dead_count_ = 0;
     elements_ = 0;
-    index_.clear();
-    index_valid_ = false;
+    index_.map.clear();
+    index_.valid = false;
     return delta;
   }
 
@@ -231,7 +231,7 @@ class AWSet {
   /// Inserts a live entry that is not present.
   void insert_entry(T x, const dot_type& d) {
     if (!contains(x)) ++elements_;
-    if (index_valid_) index_.emplace(d, x);
+    if (index_.valid) index_.map.emplace(d, x);
     Entry e{std::move(x), d};
     recent_.insert(std::upper_bound(recent_.begin(), recent_.end(), e), std::move(e));
     std::size_t bound = 32;
@@ -256,25 +256,40 @@ class AWSet {
       }
     }
     if (!erased) return;
-    if (index_valid_) index_.erase(d);
+    if (index_.valid) index_.map.erase(d);
     if (!contains(x)) --elements_;
     if (dead_count_ * 2 > base_.size() + 64) flush();
   }
   /// Folds the recent run into the base and drops dead entries.
   void flush() {
-    std::vector<Entry> merged;
-    merged.reserve(live_entries());
-    for_each_live([&](const Entry& e) { merged.push_back(e); });
-    base_ = std::move(merged);
+    if (dead_count_ != 0) {
+      std::vector<Entry> merged;
+      merged.reserve(live_entries());
+      for_each_live([&](const Entry& e) { merged.push_back(e); });
+      base_ = std::move(merged);
+    } else {
+      // In place, from the back: each base entry moves at most once, as a block.
+      const std::size_t old_size = base_.size();
+      base_.resize(old_size + recent_.size());
+      auto out = base_.end();
+      auto b = base_.begin() + static_cast<std::ptrdiff_t>(old_size);
+      for (auto r = recent_.end(); r != recent_.begin();) {
+        --r;
+        auto split = std::upper_bound(base_.begin(), b, *r);
+        out = std::move_backward(split, b, out);
+        b = split;
+        *--out = std::move(*r);
+      }
+    }
     dead_.assign(base_.size(), false);
     recent_.clear();
     dead_count_ = 0;
   }
   void build_index() {
-    index_.clear();
-    index_.reserve(live_entries());
-    for_each_live([&](const Entry& e) { index_.emplace(e.dot, e.element); });
-    index_valid_ = true;
+    index_.map.clear();
+    index_.map.reserve(live_entries());
+    for_each_live([&](const Entry& e) { index_.map.emplace(e.dot, e.element); });
+    index_.valid = true;
   }
 
   bool merge_small(const AWSet& other) {
@@ -292,9 +307,9 @@ class AWSet {
       if (!context_.contains(d) || std::binary_search(other_live.begin(), other_live.end(), d)) {
         return;
       }
-      if (!index_valid_) build_index();
-      auto it = index_.find(d);
-      if (it == index_.end()) return;
+      if (!index_.valid) build_index();
+      auto it = index_.map.find(d);
+      if (it == index_.map.end()) return;
       const T x = it->second;
       erase_entry(x, d);
       changed = true;
@@ -303,34 +318,70 @@ class AWSet {
   }
 
   bool merge_large(const AWSet& other) {
-    std::vector<Entry> out;
-    out.reserve(live_entries() + other.live_entries());
     std::vector<Entry> mine_copy;
     std::vector<Entry> theirs_copy;
     const std::vector<Entry>& mine = normalized(mine_copy);
     const std::vector<Entry>& theirs = other.normalized(theirs_copy);
+    std::vector<Entry> out;
+    out.reserve(mine.size() + theirs.size());
+    bool changed = false;
+    std::size_t elements = 0;
+    auto keep = [&](const Entry& e) {
+      if (out.empty() || !(out.back().element == e.element)) ++elements;
+      out.push_back(e);
+    };
+    const SeenTest seen_here(context_);
+    const SeenTest seen_there(other.context_);
     detail::zip_sorted(
         mine.begin(), mine.end(), theirs.begin(), theirs.end(), std::less<>{},
         [&](const Entry& e) {
-          if (!other.context_.contains(e.dot)) out.push_back(e);
+          if (seen_there(e.dot)) {
+            changed = true;
+          } else {
+            keep(e);
+          }
         },
         [&](const Entry& e) {
-          if (!context_.contains(e.dot)) out.push_back(e);
+          if (!seen_here(e.dot)) {
+            keep(e);
+            changed = true;
+          }
         },
-        [&](const Entry& e, const Entry&) { out.push_back(e); });
-    const bool changed = !(out == mine);
+        [&](const Entry& e, const Entry&) { keep(e); });
     base_ = std::move(out);
     dead_.assign(base_.size(), false);
     recent_.clear();
     dead_count_ = 0;
-    elements_ = 0;
-    for (std::size_t i = 0; i < base_.size(); ++i) {
-      if (i == 0 || !(base_[i - 1].element == base_[i].element)) ++elements_;
-    }
-    index_.clear();
-    index_valid_ = false;
+    elements_ = elements;
+    index_.map.clear();
+    index_.valid = false;
     return context_.merge(other.context_) || changed;
   }
+
+  /// context.contains(dot), with the last replica's run remembered: dots come grouped by
+  /// element, and most sets have few replicas, so the run lookup is usually skipped.
+  class SeenTest {
+   public:
+    explicit SeenTest(const context_type& context) : context_(context) {}
+    bool operator()(const dot_type& d) const {
+      if (!has_last_ || !(last_replica_ == d.replica)) {
+        const auto& runs = context_.runs();
+        auto it = std::lower_bound(runs.begin(), runs.end(), d.replica,
+                                   [](const auto& run, const Id& id) { return run.first < id; });
+        last_run_ = it != runs.end() && it->first == d.replica ? it->second : 0;
+        last_replica_ = d.replica;
+        has_last_ = true;
+      }
+      if (d.counter <= last_run_) return true;
+      return !context_.cloud().empty() && context_.contains(d);
+    }
+
+   private:
+    const context_type& context_;
+    mutable Id last_replica_{};
+    mutable std::uint64_t last_run_ = 0;
+    mutable bool has_last_ = false;
+  };
 
   std::vector<Entry> base_;
   std::vector<bool> dead_;
@@ -338,8 +389,22 @@ class AWSet {
   std::size_t dead_count_ = 0;
   std::size_t elements_ = 0;
   context_type context_;
-  std::unordered_map<dot_type, T> index_;
-  bool index_valid_ = false;
+  /// A cache: a copy starts without it (copying hash nodes would cost more than the join
+  /// that follows), and rebuilds it when a small delta first needs it.
+  struct DotIndex {
+    std::unordered_map<dot_type, T> map;
+    bool valid = false;
+    DotIndex() = default;
+    DotIndex(const DotIndex&) {}
+    DotIndex(DotIndex&&) noexcept = default;
+    DotIndex& operator=(const DotIndex&) {
+      map.clear();
+      valid = false;
+      return *this;
+    }
+    DotIndex& operator=(DotIndex&&) noexcept = default;
+  };
+  DotIndex index_;
 };
 
 }  // namespace calm::lattices

@@ -21,6 +21,8 @@
 #include <vector>
 
 #include "lattices/detail/dotted_crdt.hpp"
+#include "lattices/g_counter.hpp"
+#include "lattices/pn_counter.hpp"
 
 namespace calm::lattices {
 
@@ -68,6 +70,69 @@ struct ormap_value<V, Id> {
     return {effect.dotted().store(), effect.dotted().context()};
   }
 };
+
+namespace detail {
+
+/// What one update did to a counter: its increments and decrements, credited to the dot's
+/// replica. Summing the surviving updates (not joining them) gives the value, so a remove
+/// takes away exactly the increments it saw.
+struct CounterUpdate {
+  std::uint64_t up = 0;
+  std::uint64_t down = 0;
+  friend bool operator==(const CounterUpdate&, const CounterUpdate&) = default;
+  friend std::ostream& operator<<(std::ostream& os, const CounterUpdate& u) {
+    return os << '+' << u.up << "/-" << u.down;
+  }
+  template <class Archive>
+  void serialize(Archive& ar) {
+    ar(up, down);
+  }
+};
+
+template <class Counter, class Id>
+struct counter_value {
+  static constexpr bool signed_counter = std::is_same_v<Counter, PNCounter<Id>>;
+  using store = DotFun<CounterUpdate, Id>;
+
+  static Counter read(const store& s) {
+    Counter value;
+    for (const auto& [d, u] : s) {
+      if (u.up != 0) value.increment(d.replica, u.up);
+      if constexpr (signed_counter) {
+        if (u.down != 0) value.decrement(d.replica, u.down);
+      }
+    }
+    return value;
+  }
+  template <class Fn>
+  static std::pair<store, DotContext<Id>> update(const store* s, const DotContext<Id>& context,
+                                                 const Id& id, Fn& fn) {
+    Counter value = s ? read(*s) : Counter{};
+    const auto [up_before, down_before] = totals(value);
+    (void)fn(value);
+    const auto [up_after, down_after] = totals(value);
+    const CounterUpdate u{up_after - up_before, down_after - down_before};
+    if (u.up == 0 && u.down == 0) return {};
+    const Dot<Id> d = context.next(id);
+    return {store{{d, u}}, DotContext<Id>{d}};
+  }
+
+ private:
+  static std::pair<std::uint64_t, std::uint64_t> totals(const Counter& c) {
+    if constexpr (signed_counter) {
+      return {c.increments().value(), c.decrements().value()};
+    } else {
+      return {c.value(), 0};
+    }
+  }
+};
+
+}  // namespace detail
+
+template <class Id>
+struct ormap_value<GCounter<Id>, Id> : detail::counter_value<GCounter<Id>, Id> {};
+template <class Id>
+struct ormap_value<PNCounter<Id>, Id> : detail::counter_value<PNCounter<Id>, Id> {};
 
 template <std::totally_ordered K, class V, std::totally_ordered Id = std::uint64_t>
 class ORMap

@@ -123,7 +123,8 @@ class FlatStore {
     // and at most one in-place flush, no allocation. (Bounding it by the room left in
     // `recent_` instead would send every small delta that arrives while `recent_` is nearly
     // full through a linear merge of the whole store into a fresh vector.)
-    if (other.size() <= recent_bound_) {
+    // A delta comparable in size to this store (two 16-entry clocks) is cheaper in one pass.
+    if (other.size() <= recent_bound_ && other.size() * 8 <= size()) {
       bool changed = false;
       for (const Entry& e : other) changed |= upsert(e, combine);
       return changed;

@@ -26,6 +26,7 @@
 #include "lattices/ew_flag.hpp"
 #include "lattices/mv_register.hpp"
 #include "lattices/or_map.hpp"
+#include "lattices/pn_counter.hpp"
 #include "lattices/rw_set.hpp"
 #include "lattices/testing.hpp"
 
@@ -41,7 +42,7 @@ Id replica_id(std::uint64_t r) {
   }
 }
 
-/// One fixed history of a CRDT type: 320 random operations at four replicas, each delta
+/// One fixed history of a CRDT type: 160 random operations at four replicas, each delta
 /// reaching each other replica with probability 1/2, and now and then two replicas syncing
 /// whole states. It records every delta and some full states.
 ///
@@ -55,7 +56,7 @@ const std::vector<C>& history() {
     std::mt19937_64 rng(0xca1a'5eed);
     std::array<C, 4> replicas;
     std::vector<C> out;
-    for (int i = 0; i < 320; ++i) {
+    for (int i = 0; i < 160; ++i) {
       const std::uint64_t r = 1 + rng() % replicas.size();
       const auto op = Model::gen_op(r)(rc::Random(rng()), 10).value();
       C delta = Model::apply(replicas[r - 1], r, op);
@@ -75,7 +76,7 @@ const std::vector<C>& history() {
 template <class C>
 rc::Gen<C> replayed() {
   return rc::gen::withSize([](int size) {
-    const std::size_t most = 1 + static_cast<std::size_t>(size) / 8;
+    const std::size_t most = 1 + static_cast<std::size_t>(size) / 12;
     return rc::gen::map(
         rc::gen::container<std::vector<std::size_t>>(
             rc::gen::inRange<std::size_t>(0, history<C>().size())),
@@ -387,6 +388,47 @@ struct DeltaCrdtModel<ORMap<int, Max<int>, Id>> {
       auto [it, fresh] = out.emplace(t.first, t.second);
       if (!fresh) it->second = std::max(it->second, t.second);
     });
+    return out;
+  }
+};
+
+/// ORMap of counters: a remove takes away exactly the increments it saw.
+template <class Id>
+struct DeltaCrdtModel<ORMap<int, PNCounter<Id>, Id>> {
+  using Map = ORMap<int, PNCounter<Id>, Id>;
+  using Op = detail::MapOp;  // inner_add: key += x + 1; inner_remove: key -= x + 1
+  using Reference = detail::TaggedHistory<std::pair<int, std::int64_t>>;  // (key, amount)
+  using Observation = std::map<int, std::int64_t>;
+
+  static rc::Gen<Op> gen_op(std::uint64_t) { return detail::gen_map_op(); }
+  static Map apply(Map& m, std::uint64_t r, const Op& op) {
+    const Id id = detail::replica_id<Id>(r);
+    const auto n = static_cast<std::uint64_t>(op.x + 1);
+    switch (op.kind) {
+      case Op::inner_add:
+        return m.update(id, op.key, [&](PNCounter<Id>& c) { return c.increment(id, n); });
+      case Op::inner_remove:
+        return m.update(id, op.key, [&](PNCounter<Id>& c) { return c.decrement(id, n); });
+      case Op::remove_key: break;
+    }
+    return m.remove(op.key);
+  }
+  static Reference apply(Reference& ref, std::uint64_t, const Op& op, std::uint64_t op_id) {
+    if (op.kind == Op::remove_key) {
+      return ref.remove_if([&](const auto& t) { return t.first == op.key; });
+    }
+    const std::int64_t n = op.x + 1;
+    return ref.supersede_if([](const auto&) { return false; }, op_id,
+                            {op.key, op.kind == Op::inner_add ? n : -n});
+  }
+  static Observation observe(const Map& m) {
+    Observation out;
+    for (int key : m.keys()) out[key] = m.get(key).value();
+    return out;
+  }
+  static Observation observe(const Reference& ref) {
+    Observation out;
+    ref.for_visible([&](const std::pair<int, std::int64_t>& t) { out[t.first] += t.second; });
     return out;
   }
 };
