@@ -1,0 +1,457 @@
+// Serialization of the causality kernel and the dot-based CRDTs: the pinned wire format, and
+// what decoding must reject.
+//
+// CHANGING A GOLDEN LITERAL IS A FORMAT CHANGE (see tests/serialization_test.cpp): a failure
+// here means "the format changed", never "update the literal". The format is cereal's
+// PortableBinary archive (header byte 0x01, little-endian fixed-width integers, uint64 size
+// tags and string lengths). The spaces in the literals are not bytes.
+//
+// Every dot-based CRDT is its Dotted<store> on the wire: the store, then the context. A dot is
+// its replica then its counter; a context is its runs (replica, n: dots 1..n), then its cloud.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <exception>
+#include <lattices/lattices.hpp>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <typeinfo>
+#include <vector>
+
+namespace calm::lattices {
+namespace {
+
+using ::testing::AssertionFailure;
+using ::testing::AssertionResult;
+using ::testing::AssertionSuccess;
+
+std::string hex(std::string_view bytes) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  for (const char c : bytes) {
+    const auto byte = static_cast<unsigned char>(c);
+    out += digits[byte >> 4];
+    out += digits[byte & 0x0f];
+  }
+  return out;
+}
+
+std::string unhex(std::string_view text) {
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    throw std::invalid_argument(std::string("unhex: not a hex digit: ") + c);
+  };
+  std::string out;
+  int high = -1;
+  for (const char c : text) {
+    if (c == ' ') continue;
+    if (high < 0) {
+      high = nibble(c);
+    } else {
+      out += static_cast<char>((high << 4) | nibble(c));
+      high = -1;
+    }
+  }
+  if (high >= 0) throw std::invalid_argument("unhex: odd number of hex digits");
+  return out;
+}
+
+using Dot1 = Dot<std::uint64_t>;
+using PNMap = ORMap<std::string, PNCounter<>>;
+
+namespace golden {
+// Dot{2, 3}: replica, then counter.
+constexpr std::string_view kDot = "01 0200000000000000 0300000000000000";
+// DotContext{(1, 1), (1, 2), (2, 5)}: one run (1: 1..2), then one cloud dot (2, 5).
+constexpr std::string_view kDotContext =
+    "01 0100000000000000 0100000000000000 0200000000000000"
+    " 0100000000000000 0200000000000000 0500000000000000";
+constexpr std::string_view kDotContextEmpty = "01 0000000000000000 0000000000000000";
+// Dotted<DotSet>: live {(1, 2)}, seen {1: 1..2} ((1, 1) was removed).
+constexpr std::string_view kDottedDotSet =
+    "01 0100000000000000 0100000000000000 0200000000000000"
+    "   0100000000000000 0100000000000000 0200000000000000 0000000000000000";
+// MVRegister<std::string>: write(1, "hi") concurrent with write(2, "yo"): a DotFun in dot
+// order, each dot followed by its value, then the context {1: 1..1, 2: 1..1}.
+constexpr std::string_view kMVRegister =
+    "01 0200000000000000"
+    "   0100000000000000 0100000000000000 0200000000000000 6869"
+    "   0200000000000000 0100000000000000 0200000000000000 796f"
+    "   0200000000000000 0100000000000000 0100000000000000 0200000000000000 0100000000000000"
+    "   0000000000000000";
+// AWSet<int>: add(1, 7), add(1, 3), remove(7): the DotMap {3: {(1, 2)}}, then {1: 1..2}.
+constexpr std::string_view kAWSet =
+    "01 0100000000000000 03000000 0100000000000000 0100000000000000 0200000000000000"
+    "   0100000000000000 0100000000000000 0200000000000000 0000000000000000";
+// RWSet<int>: add(1, 4), remove(1, 5): element -> (is add -> tags); 4 has an add tag (true),
+// 5 a remove tag (false).
+constexpr std::string_view kRWSet =
+    "01 0200000000000000"
+    "   04000000 0100000000000000 01 0100000000000000 0100000000000000 0100000000000000"
+    "   05000000 0100000000000000 00 0100000000000000 0100000000000000 0200000000000000"
+    "   0100000000000000 0100000000000000 0200000000000000 0000000000000000";
+// EWFlag: enable(1): one live dot.
+constexpr std::string_view kEWFlag =
+    "01 0100000000000000 0100000000000000 0100000000000000"
+    "   0100000000000000 0100000000000000 0100000000000000 0000000000000000";
+// DWFlag: disable(1), enable(): no live dot, the disable's dot in the context.
+constexpr std::string_view kDWFlag =
+    "01 0000000000000000 0100000000000000 0100000000000000 0100000000000000 0000000000000000";
+// ORMap<std::string, PNCounter>: "k" incremented by 3 at replica 1, decremented by 1 at
+// replica 2: per update, its dot and its (up, down) amounts.
+constexpr std::string_view kORMap =
+    "01 0100000000000000 0100000000000000 6b 0200000000000000"
+    "   0100000000000000 0100000000000000 0300000000000000 0000000000000000"
+    "   0200000000000000 0100000000000000 0000000000000000 0100000000000000"
+    "   0200000000000000 0100000000000000 0100000000000000 0200000000000000 0100000000000000"
+    "   0000000000000000";
+// The bottom of every dot-based CRDT: an empty store and the empty context.
+constexpr std::string_view kEmptyCrdt = "01 0000000000000000 0000000000000000 0000000000000000";
+}  // namespace golden
+
+template <class L>
+AssertionResult matches_golden(const L& value, std::string_view pinned_hex) {
+  const std::string pinned = unhex(pinned_hex);
+  const std::string actual = to_bytes(value);
+  if (actual != pinned) {
+    return AssertionFailure() << "the encoding of " << ::testing::PrintToString(value)
+                              << " changed (a format change)\n  pinned: " << hex(pinned)
+                              << "\n  actual: " << hex(actual);
+  }
+  try {
+    const L decoded = from_bytes<L>(pinned);
+    if (!(decoded == value)) {
+      return AssertionFailure() << "the pinned bytes decode to "
+                                << ::testing::PrintToString(decoded);
+    }
+  } catch (const std::exception& e) {
+    return AssertionFailure() << "the pinned bytes do not decode: " << e.what();
+  }
+  return AssertionSuccess();
+}
+
+template <class L>
+AssertionResult rejects_bytes(std::string_view bytes) {
+  try {
+    const L value = from_bytes<L>(bytes);
+    return AssertionFailure() << hex(bytes) << " decoded to " << ::testing::PrintToString(value)
+                              << " instead of throwing DecodeError";
+  } catch (const DecodeError&) {
+    return AssertionSuccess();
+  } catch (const std::exception& e) {
+    return AssertionFailure() << hex(bytes) << " threw " << typeid(e).name() << " (" << e.what()
+                              << ") instead of DecodeError";
+  }
+}
+
+template <class L>
+AssertionResult rejects(std::string_view bytes_hex) {
+  return rejects_bytes<L>(unhex(bytes_hex));
+}
+
+template <class L>
+AssertionResult round_trips(const L& value) {
+  const std::string bytes = to_bytes(value);
+  try {
+    const L decoded = from_bytes<L>(bytes);
+    if (!(decoded == value)) {
+      return AssertionFailure() << ::testing::PrintToString(value) << " decodes to "
+                                << ::testing::PrintToString(decoded);
+    }
+    if (to_bytes(decoded) != bytes) {
+      return AssertionFailure() << ::testing::PrintToString(value) << " re-encodes differently";
+    }
+  } catch (const std::exception& e) {
+    return AssertionFailure() << ::testing::PrintToString(value) << " does not decode: "
+                              << e.what() << "\n  bytes: " << hex(bytes);
+  }
+  return AssertionSuccess();
+}
+
+struct GoldenCase {
+  std::string_view name;
+  std::string_view hex;
+  AssertionResult (*rejects)(std::string_view bytes);
+};
+
+template <class L>
+GoldenCase golden_case(std::string_view name, std::string_view pinned_hex) {
+  return {name, pinned_hex, &rejects_bytes<L>};
+}
+
+std::vector<GoldenCase> all_golden_cases() {
+  return {
+      golden_case<Dot1>("Dot", golden::kDot),
+      golden_case<DotContext<>>("DotContext", golden::kDotContext),
+      golden_case<DotContext<>>("DotContext empty", golden::kDotContextEmpty),
+      golden_case<Dotted<DotSet<>>>("Dotted<DotSet>", golden::kDottedDotSet),
+      golden_case<MVRegister<std::string>>("MVRegister", golden::kMVRegister),
+      golden_case<AWSet<int>>("AWSet", golden::kAWSet),
+      golden_case<RWSet<int>>("RWSet", golden::kRWSet),
+      golden_case<EWFlag<>>("EWFlag", golden::kEWFlag),
+      golden_case<DWFlag<>>("DWFlag", golden::kDWFlag),
+      golden_case<PNMap>("ORMap<std::string, PNCounter>", golden::kORMap),
+      golden_case<AWSet<int>>("AWSet empty", golden::kEmptyCrdt),
+      golden_case<PNMap>("ORMap empty", golden::kEmptyCrdt),
+  };
+}
+
+// ---- golden bytes ---------------------------------------------------------------------------
+
+TEST(CausalGoldenBytes, DotIsItsReplicaThenItsCounter) {
+  EXPECT_TRUE(matches_golden(Dot1{2, 3}, golden::kDot));
+}
+
+TEST(CausalGoldenBytes, DotContextIsItsRunsThenItsCloud) {
+  EXPECT_TRUE(matches_golden(DotContext<>{{1, 1}, {1, 2}, {2, 5}}, golden::kDotContext));
+  EXPECT_TRUE(matches_golden(DotContext<>{}, golden::kDotContextEmpty));
+}
+
+TEST(CausalGoldenBytes, DottedIsItsStoreThenItsContext) {
+  const Dotted<DotSet<>> value(DotSet<>{Dot1{1, 2}}, DotContext<>{{1, 1}});
+  EXPECT_TRUE(matches_golden(value, golden::kDottedDotSet));
+}
+
+TEST(CausalGoldenBytes, MVRegisterIsItsWritesInDotOrderThenItsContext) {
+  MVRegister<std::string> a, b;
+  a.write(1, "hi");
+  b.write(2, "yo");
+  a.merge(b);
+  EXPECT_TRUE(matches_golden(a, golden::kMVRegister));
+}
+
+TEST(CausalGoldenBytes, AWSetIsTheDotMapOfItsLiveTagsThenItsContext) {
+  AWSet<int> set;
+  set.add(1, 7);
+  set.add(1, 3);
+  set.remove(7);
+  EXPECT_TRUE(matches_golden(set, golden::kAWSet));
+  EXPECT_EQ(to_bytes(set), to_bytes(set.dotted()));  // an AWSet is its Dotted on the wire
+  EXPECT_TRUE(matches_golden(AWSet<int>{}, golden::kEmptyCrdt));
+}
+
+TEST(CausalGoldenBytes, RWSetIsElementThenAddOrRemoveTagsThenItsContext) {
+  RWSet<int> set;
+  set.add(1, 4);
+  set.remove(1, 5);
+  EXPECT_TRUE(matches_golden(set, golden::kRWSet));
+}
+
+TEST(CausalGoldenBytes, FlagsAreTheirLiveDotsThenTheirContext) {
+  EWFlag<> ew;
+  ew.enable(1);
+  EXPECT_TRUE(matches_golden(ew, golden::kEWFlag));
+  DWFlag<> dw;
+  dw.disable(1);
+  dw.enable();
+  EXPECT_TRUE(matches_golden(dw, golden::kDWFlag));
+}
+
+TEST(CausalGoldenBytes, ORMapOfCountersIsEachKeysUpdatesWithTheirAmounts) {
+  PNMap map;
+  map.update(1, "k", [](PNCounter<>& c) { return c.increment(1, 3); });
+  map.update(2, "k", [](PNCounter<>& c) { return c.decrement(2, 1); });
+  EXPECT_TRUE(matches_golden(map, golden::kORMap));
+  EXPECT_TRUE(matches_golden(PNMap{}, golden::kEmptyCrdt));
+}
+
+// ---- round trips ----------------------------------------------------------------------------
+
+TEST(CausalRoundTrip, StatesWithCloudsAndConcurrentTagsDecodeToThemselves) {
+  // Deltas delivered out of order leave gaps in the receivers' contexts.
+  std::mt19937 rng(5);
+  AWSet<int> a, b;
+  std::vector<AWSet<int>> deltas;
+  for (int i = 0; i < 200; ++i) {
+    const int x = static_cast<int>(rng() % 50);
+    deltas.push_back(rng() % 4 == 0 ? a.remove(x) : a.add(1, x));
+    if (rng() % 3 == 0) b.add(2, x);
+  }
+  for (std::size_t i = 0; i < deltas.size(); i += 3) b.merge(deltas[i]);
+  ASSERT_FALSE(b.context().cloud().empty());
+  EXPECT_TRUE(round_trips(a));
+  EXPECT_TRUE(round_trips(b));
+  EXPECT_TRUE(round_trips(b.context()));
+  EXPECT_TRUE(round_trips(b.dotted()));
+
+  RWSet<int> rw;
+  rw.add(1, 1);
+  rw.remove(2, 1);
+  rw.add(3, 2);
+  EXPECT_TRUE(round_trips(rw));
+
+  ORMap<std::string, AWSet<int>> nested;
+  nested.update(1, "k", [](AWSet<int>& s) { return s.add(1, 4); });
+  nested.update(1, "j", [](AWSet<int>& s) { return s.add(1, 5); });
+  nested.update(1, "k", [](AWSet<int>& s) { return s.remove(4); });
+  EXPECT_TRUE(round_trips(nested));
+
+  ORMap<std::string, Max<int>> maxes;
+  maxes.update(1, "m", [](Max<int>& m) {
+    m.merge(Max<int>{9});
+    return Max<int>{9};
+  });
+  EXPECT_TRUE(round_trips(maxes));
+}
+
+// ---- decoding -------------------------------------------------------------------------------
+
+TEST(CausalDecoding, EveryStrictPrefixOfAGoldenEncodingIsRejected) {
+  for (const GoldenCase& c : all_golden_cases()) {
+    const std::string bytes = unhex(c.hex);
+    EXPECT_FALSE(c.rejects(bytes)) << c.name;
+    for (std::size_t length = 0; length < bytes.size(); ++length) {
+      EXPECT_TRUE(c.rejects(std::string_view(bytes).substr(0, length)))
+          << c.name << ", prefix of " << length << " of " << bytes.size() << " bytes";
+    }
+  }
+}
+
+TEST(CausalDecoding, ATrailingByteAfterAGoldenEncodingIsRejected) {
+  for (const GoldenCase& c : all_golden_cases()) {
+    for (const char extra : {'\x00', '\x01', '\xff'}) {
+      EXPECT_TRUE(c.rejects(unhex(c.hex) + extra)) << c.name;
+    }
+  }
+}
+
+TEST(CausalDecoding, ADotWithCounterZeroIsRejected) {
+  EXPECT_TRUE(rejects<Dot1>("01 0200000000000000 0000000000000000"));
+  // Inside a context's cloud, and as a live dot.
+  EXPECT_TRUE(rejects<DotContext<>>("01 0000000000000000 0100000000000000"
+                                    " 0200000000000000 0000000000000000"));
+  EXPECT_TRUE(rejects<EWFlag<>>("01 0100000000000000 0100000000000000 0000000000000000"
+                                "   0100000000000000 0100000000000000 0100000000000000"
+                                "   0000000000000000"));
+}
+
+TEST(CausalDecoding, DotContextRunsThatAreEmptyOrOutOfOrderAreRejected) {
+  // A run 1..0.
+  EXPECT_TRUE(rejects<DotContext<>>("01 0100000000000000 0100000000000000 0000000000000000"
+                                    " 0000000000000000"));
+  // Replica 2 before replica 1, and replica 1 twice.
+  EXPECT_TRUE(rejects<DotContext<>>("01 0200000000000000 0200000000000000 0100000000000000"
+                                    " 0100000000000000 0100000000000000 0000000000000000"));
+  EXPECT_TRUE(rejects<DotContext<>>("01 0200000000000000 0100000000000000 0100000000000000"
+                                    " 0100000000000000 0200000000000000 0000000000000000"));
+}
+
+TEST(CausalDecoding, ACloudDotThatBelongsInItsRunIsRejected) {
+  // Run 1: 1..2 with cloud dot (1, 3): it extends the run.
+  EXPECT_TRUE(rejects<DotContext<>>("01 0100000000000000 0100000000000000 0200000000000000"
+                                    " 0100000000000000 0100000000000000 0300000000000000"));
+  // Run 1: 1..2 with cloud dot (1, 2): it is inside the run.
+  EXPECT_TRUE(rejects<DotContext<>>("01 0100000000000000 0100000000000000 0200000000000000"
+                                    " 0100000000000000 0100000000000000 0200000000000000"));
+  // No run for replica 2, cloud dot (2, 1): it starts a run.
+  EXPECT_TRUE(rejects<DotContext<>>("01 0000000000000000"
+                                    " 0100000000000000 0200000000000000 0100000000000000"));
+  // The same one past a gap is canonical.
+  EXPECT_EQ(from_bytes<DotContext<>>(unhex("01 0000000000000000 0100000000000000"
+                                           " 0200000000000000 0200000000000000")),
+            (DotContext<>{{2, 2}}));
+}
+
+TEST(CausalDecoding, AnUnsortedOrDuplicatedCloudIsRejected) {
+  EXPECT_TRUE(rejects<DotContext<>>("01 0000000000000000 0200000000000000"
+                                    " 0200000000000000 0500000000000000"
+                                    " 0100000000000000 0700000000000000"));
+  EXPECT_TRUE(rejects<DotContext<>>("01 0000000000000000 0200000000000000"
+                                    " 0100000000000000 0700000000000000"
+                                    " 0100000000000000 0500000000000000"));
+  EXPECT_TRUE(rejects<DotContext<>>("01 0000000000000000 0200000000000000"
+                                    " 0100000000000000 0700000000000000"
+                                    " 0100000000000000 0700000000000000"));
+}
+
+TEST(CausalDecoding, AnUnsortedOrDuplicatedDotSetIsRejected) {
+  // Live {(1, 2), (1, 1)} in context {1: 1..2}.
+  EXPECT_TRUE(rejects<Dotted<DotSet<>>>(
+      "01 0200000000000000 0100000000000000 0200000000000000 0100000000000000 0100000000000000"
+      "   0100000000000000 0100000000000000 0200000000000000 0000000000000000"));
+  EXPECT_TRUE(rejects<EWFlag<>>(
+      "01 0200000000000000 0100000000000000 0200000000000000 0100000000000000 0200000000000000"
+      "   0100000000000000 0100000000000000 0200000000000000 0000000000000000"));
+}
+
+TEST(CausalDecoding, UnsortedDotFunWritesAreRejected) {
+  // MVRegister<std::string>: the golden value with its two writes swapped.
+  EXPECT_TRUE(rejects<MVRegister<std::string>>(
+      "01 0200000000000000"
+      "   0200000000000000 0100000000000000 0200000000000000 796f"
+      "   0100000000000000 0100000000000000 0200000000000000 6869"
+      "   0200000000000000 0100000000000000 0100000000000000 0200000000000000 0100000000000000"
+      "   0000000000000000"));
+}
+
+TEST(CausalDecoding, ADotMapKeyWithAnEmptyStoreIsRejected) {
+  // AWSet<int>: key 3 -> {} in context {1: 1..2}.
+  EXPECT_TRUE(rejects<AWSet<int>>("01 0100000000000000 03000000 0000000000000000"
+                                  "   0100000000000000 0100000000000000 0200000000000000"
+                                  "   0000000000000000"));
+  // RWSet<int>: key 4 -> (true -> {}).
+  EXPECT_TRUE(rejects<RWSet<int>>("01 0100000000000000 04000000 0100000000000000 01"
+                                  "   0000000000000000"
+                                  "   0100000000000000 0100000000000000 0100000000000000"
+                                  "   0000000000000000"));
+  // ORMap: key "k" -> no updates.
+  EXPECT_TRUE(rejects<PNMap>("01 0100000000000000 0100000000000000 6b 0000000000000000"
+                             "   0100000000000000 0100000000000000 0100000000000000"
+                             "   0000000000000000"));
+}
+
+TEST(CausalDecoding, UnsortedDotMapKeysAreRejected) {
+  // AWSet<int>: 7 -> {(1, 1)} before 3 -> {(1, 2)}.
+  EXPECT_TRUE(rejects<AWSet<int>>(
+      "01 0200000000000000"
+      "   07000000 0100000000000000 0100000000000000 0100000000000000"
+      "   03000000 0100000000000000 0100000000000000 0200000000000000"
+      "   0100000000000000 0100000000000000 0200000000000000 0000000000000000"));
+}
+
+TEST(CausalDecoding, ALiveDotMissingFromTheContextIsRejected) {
+  // AWSet<int>: 3 -> {(1, 2)} in context {1: 1..1}.
+  EXPECT_TRUE(rejects<AWSet<int>>("01 0100000000000000 03000000 0100000000000000"
+                                  "   0100000000000000 0200000000000000"
+                                  "   0100000000000000 0100000000000000 0100000000000000"
+                                  "   0000000000000000"));
+  // DWFlag: live (1, 1) in the empty context.
+  EXPECT_TRUE(rejects<DWFlag<>>("01 0100000000000000 0100000000000000 0100000000000000"
+                                "   0000000000000000 0000000000000000"));
+}
+
+TEST(CausalDecoding, TheSameDotAliveTwiceIsRejected) {
+  // AWSet<int>: 3 -> {(1, 2)} and 7 -> {(1, 2)}.
+  EXPECT_TRUE(rejects<AWSet<int>>(
+      "01 0200000000000000"
+      "   03000000 0100000000000000 0100000000000000 0200000000000000"
+      "   07000000 0100000000000000 0100000000000000 0200000000000000"
+      "   0100000000000000 0100000000000000 0200000000000000 0000000000000000"));
+  // RWSet<int>: element 4 tagged by (1, 1) both as an add and as a remove.
+  EXPECT_TRUE(rejects<RWSet<int>>(
+      "01 0100000000000000 04000000 0200000000000000"
+      "   00 0100000000000000 0100000000000000 0100000000000000"
+      "   01 0100000000000000 0100000000000000 0100000000000000"
+      "   0100000000000000 0100000000000000 0100000000000000 0000000000000000"));
+  // ORMap: the update (1, 1) under "j" and under "k".
+  EXPECT_TRUE(rejects<PNMap>(
+      "01 0200000000000000"
+      "   0100000000000000 6a 0100000000000000"
+      "     0100000000000000 0100000000000000 0300000000000000 0000000000000000"
+      "   0100000000000000 6b 0100000000000000"
+      "     0100000000000000 0100000000000000 0300000000000000 0000000000000000"
+      "   0100000000000000 0100000000000000 0100000000000000 0000000000000000"));
+}
+
+TEST(CausalDecoding, ARWSetTagKindOtherThanZeroOrOneIsRejected) {
+  EXPECT_TRUE(rejects<RWSet<int>>(
+      "01 0100000000000000 04000000 0100000000000000 02 0100000000000000"
+      "   0100000000000000 0100000000000000"
+      "   0100000000000000 0100000000000000 0100000000000000 0000000000000000"));
+}
+
+}  // namespace
+}  // namespace calm::lattices
