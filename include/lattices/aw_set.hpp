@@ -172,7 +172,12 @@ class AWSet {
     dot_type dot;
     friend bool operator==(const Entry&, const Entry&) = default;
     friend bool operator<(const Entry& a, const Entry& b) {
-      return a.element < b.element || (a.element == b.element && a.dot < b.dot);
+      // Spelled out: the joins compare entries more than they do anything else.
+      if (a.element < b.element) return true;
+      if (b.element < a.element) return false;
+      if (a.dot.replica < b.dot.replica) return true;
+      if (b.dot.replica < a.dot.replica) return false;
+      return a.dot.counter < b.dot.counter;
     }
   };
   struct element_less {
@@ -317,7 +322,8 @@ class AWSet {
     return context_.merge(other.context_) || changed;
   }
 
-  bool merge_large(const AWSet& other) {
+  // flatten: GCC otherwise leaves push_back and the comparisons out of line in this loop.
+  [[gnu::flatten]] bool merge_large(const AWSet& other) {
     std::vector<Entry> mine_copy;
     std::vector<Entry> theirs_copy;
     const std::vector<Entry>& mine = normalized(mine_copy);
@@ -332,22 +338,41 @@ class AWSet {
     };
     const SeenTest seen_here(context_);
     const SeenTest seen_there(other.context_);
-    detail::zip_sorted(
-        mine.begin(), mine.end(), theirs.begin(), theirs.end(), std::less<>{},
-        [&](const Entry& e) {
-          if (seen_there(e.dot)) {
-            changed = true;
-          } else {
-            keep(e);
-          }
-        },
-        [&](const Entry& e) {
-          if (!seen_here(e.dot)) {
-            keep(e);
-            changed = true;
-          }
-        },
-        [&](const Entry& e, const Entry&) { keep(e); });
+    auto only_mine = [&](const Entry& e) {
+      if (seen_there(e.dot)) {
+        changed = true;
+      } else {
+        keep(e);
+      }
+    };
+    auto only_theirs = [&](const Entry& e) {
+      if (!seen_here(e.dot)) {
+        keep(e);
+        changed = true;
+      }
+    };
+    // By hand rather than with zip_sorted: the common case, the same entry on both sides, is
+    // tested first with one equality instead of two three-field comparisons.
+    auto i = mine.begin();
+    auto j = theirs.begin();
+    while (i != mine.end() && j != theirs.end()) {
+      if (i->element == j->element && i->dot == j->dot) {
+        keep(*i);
+        ++i;
+        ++j;
+      } else if (*i < *j) {
+        only_mine(*i++);
+      } else {
+        only_theirs(*j++);
+      }
+    }
+    for (; i != mine.end(); ++i) only_mine(*i);
+    for (; j != theirs.end(); ++j) only_theirs(*j);
+    return finish_large_merge(std::move(out), elements, changed, other);
+  }
+
+  bool finish_large_merge(std::vector<Entry> out, std::size_t elements, bool changed,
+                          const AWSet& other) {
     base_ = std::move(out);
     dead_.assign(base_.size(), false);
     recent_.clear();
