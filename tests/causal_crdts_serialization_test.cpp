@@ -61,6 +61,7 @@ std::string unhex(std::string_view text) {
 
 using Dot1 = Dot<std::uint64_t>;
 using PNMap = ORMap<std::string, PNCounter<>>;
+using MaxMap = ORMap<std::string, Max<int>>;
 
 namespace golden {
 // Dot{2, 3}: replica, then counter.
@@ -444,6 +445,25 @@ TEST(CausalDecoding, TheSameDotAliveTwiceIsRejected) {
       "   0100000000000000 6b 0100000000000000"
       "     0100000000000000 0100000000000000 0300000000000000 0000000000000000"
       "   0100000000000000 0100000000000000 0100000000000000 0000000000000000"));
+}
+
+// KNOWN BUG, reported to the lead (or_map.hpp owns the fix): ORMap::update never stores an
+// update without effect (a counter update of +0/-0, a plain lattice's bottom delta), so such an
+// entry is a state no replica can reach, yet decoding accepts it and the key reads as present.
+// This test fails until ormap_value's stores reject those entries on load.
+TEST(CausalDecoding, AnORMapUpdateWithoutEffectIsRejected) {
+  // "k" -> {(1, 1): +0/-0}.
+  EXPECT_TRUE(rejects<PNMap>("01 0100000000000000 0100000000000000 6b 0100000000000000"
+                             "   0100000000000000 0100000000000000 0000000000000000 0000000000000000"
+                             "   0100000000000000 0100000000000000 0100000000000000"
+                             "   0000000000000000"))
+      << "BUG: a zero counter update decodes";
+  // "k" -> {(1, 1): Max<int>'s bottom}.
+  EXPECT_TRUE(rejects<MaxMap>(
+      "01 0100000000000000 0100000000000000 6b 0100000000000000"
+      "   0100000000000000 0100000000000000 00000080"
+      "   0100000000000000 0100000000000000 0100000000000000 0000000000000000"))
+      << "BUG: a bottom delta decodes";
 }
 
 TEST(CausalDecoding, ARWSetTagKindOtherThanZeroOrOneIsRejected) {
