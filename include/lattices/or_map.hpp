@@ -38,6 +38,13 @@ struct ormap_value {
     for (const auto& entry : s) ::calm::lattices::merge(value, entry.second);
     return value;
   }
+  /// An update with no effect is never stored.
+  static bool valid(const store& s) {
+    for (const auto& entry : s) {
+      if (::calm::lattices::is_bot(entry.second)) return false;
+    }
+    return true;
+  }
   /// Runs fn on the current value; returns the update's (store, context) delta for the key.
   template <class Fn>
   static std::pair<store, DotContext<Id>> update(const store* s, const DotContext<Id>& context,
@@ -61,6 +68,7 @@ struct ormap_value<V, Id> {
     s.for_each_dot([&](const Dot<Id>& d) { seen.insert(d); });
     return V(typename V::dotted_type(s, std::move(seen)));
   }
+  static bool valid(const store&) { return true; }
   template <class Fn>
   static std::pair<store, DotContext<Id>> update(const store* s, const DotContext<Id>& context,
                                                  const Id& id, Fn& fn) {
@@ -103,6 +111,14 @@ struct counter_value {
       }
     }
     return value;
+  }
+  /// An update with no effect is never stored.
+  static bool valid(const store& s) {
+    for (const auto& entry : s) {
+      if (entry.second.up == 0 && entry.second.down == 0) return false;
+      if (!signed_counter && entry.second.down != 0) return false;
+    }
+    return true;
   }
   template <class Fn>
   static std::pair<store, DotContext<Id>> update(const store* s, const DotContext<Id>& context,
@@ -177,6 +193,14 @@ class ORMap
     out.reserve(size());
     for (const auto& entry : this->store()) out.push_back(entry.first);
     return out;
+  }
+
+  /// Called after decoding: a key's value holds no update without effect.
+  void check_decoded() const {
+    for (const auto& entry : this->store()) {
+      detail::decode_require(Value::valid(entry.second),
+                             "calm: an ORMap value holds an update without effect");
+    }
   }
 
   friend std::ostream& operator<<(std::ostream& os, const ORMap& m) {

@@ -39,8 +39,16 @@ class DottedCrdt {
   friend bool operator==(const DottedCrdt&, const DottedCrdt&) = default;
 
   template <class Archive>
-  void serialize(Archive& ar) {
+  void save(Archive& ar) const {
     ar(state_);
+  }
+  /// Decodes, then lets the CRDT reject states no replica can reach (`check_decoded`).
+  template <class Archive>
+  void load(Archive& ar) {
+    ar(state_);
+    if constexpr (requires(const Derived& d) { d.check_decoded(); }) {
+      static_cast<const Derived&>(*this).check_decoded();
+    }
   }
 
  protected:
