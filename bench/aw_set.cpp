@@ -180,10 +180,9 @@ struct FlatAWSet {
 };
 
 bool covers(const VersionVector& vv, const FlatDot& d) {
-  auto it = std::lower_bound(vv.begin(), vv.end(), d.replica,
-                             [](const std::pair<Id, std::uint64_t>& e, Id id) {
-                               return e.first < id;
-                             });
+  auto it =
+      std::lower_bound(vv.begin(), vv.end(), d.replica,
+                       [](const std::pair<Id, std::uint64_t>& e, Id id) { return e.first < id; });
   return it != vv.end() && it->first == d.replica && d.counter <= it->second;
 }
 
@@ -365,7 +364,8 @@ struct DeltaInputs {
     new_keys = slice(keys, target_n, pool_n);
     Set scratch_a, scratch_b;
     std::vector<Set> parts = add_deltas(scratch_a, replica_a, slice(keys, 0, target_n / 2));
-    const std::vector<Set> from_b = add_deltas(scratch_b, replica_b, slice(keys, target_n / 2, target_n / 2));
+    const std::vector<Set> from_b =
+        add_deltas(scratch_b, replica_b, slice(keys, target_n / 2, target_n / 2));
     parts.insert(parts.end(), from_b.begin(), from_b.end());
     target = join_all(std::move(parts));
     deltas = add_deltas(scratch_b, replica_b, new_keys);
@@ -405,9 +405,8 @@ void run_pool(benchmark::State& state, const Value& initial, Step step) {
 template <bool after_remove>
 void aw_delta_merge_calm(benchmark::State& state) {
   const DeltaInputs& in = delta_inputs();
-  run_pool(state, after_remove ? in.removed_target : in.target, [&](Set& s, std::size_t i) {
-    benchmark::DoNotOptimize(s.merge(in.deltas[i]));
-  });
+  run_pool(state, after_remove ? in.removed_target : in.target,
+           [&](Set& s, std::size_t i) { benchmark::DoNotOptimize(s.merge(in.deltas[i])); });
 }
 
 template <bool after_remove>
@@ -505,16 +504,16 @@ void aw_memory_calm_after_remove(benchmark::State& state) {
 }
 
 void aw_memory_std_set(benchmark::State& state) {
-  report_heap(state, [](const std::vector<Key>& keys) {
-    return std::set<Key>(keys.begin(), keys.end());
-  });
+  report_heap(state,
+              [](const std::vector<Key>& keys) { return std::set<Key>(keys.begin(), keys.end()); });
 }
 
 void aw_memory_flat(benchmark::State& state) {
   report_heap(state, [](const std::vector<Key>& keys) {
     FlatAWSet s;
     s.entries.reserve(keys.size());
-    for (std::size_t i = 0; i < keys.size(); ++i) s.entries.push_back({{replica_a, i + 1}, keys[i]});
+    for (std::size_t i = 0; i < keys.size(); ++i)
+      s.entries.push_back({{replica_a, i + 1}, keys[i]});
     s.seen.emplace_back(replica_a, keys.size());
     return s;
   });

@@ -120,9 +120,8 @@ void ormap_memory_max(benchmark::State& state) {
 
 void ormap_memory_counter(benchmark::State& state, int updates) {
   report_heap(state, [updates](const Keys&, const Names& names) {
-    return build_map<CounterMap>(names, updates, [](lat::PNCounter<Id>& c) {
-      return c.increment(writer, 3);
-    });
+    return build_map<CounterMap>(names, updates,
+                                 [](lat::PNCounter<Id>& c) { return c.increment(writer, 3); });
   });
 }
 
@@ -145,10 +144,10 @@ void std_map_memory_string(benchmark::State& state) {
 #define CALM_MAP_MEMORY(...) \
   __VA_ARGS__->Arg(10000)->Arg(100000)->Iterations(1)->Unit(benchmark::kMillisecond)
 CALM_MAP_MEMORY(BENCHMARK(ormap_memory_max)->Name("ORMap_memory/calm_u64_Max"));
-CALM_MAP_MEMORY(BENCHMARK_CAPTURE(ormap_memory_counter, x1, 1)
-                    ->Name("ORMap_memory/calm_string_PNCounter"));
-CALM_MAP_MEMORY(BENCHMARK_CAPTURE(ormap_memory_counter, x4, 4)
-                    ->Name("ORMap_memory/calm_string_PNCounter_x4"));
+CALM_MAP_MEMORY(
+    BENCHMARK_CAPTURE(ormap_memory_counter, x1, 1)->Name("ORMap_memory/calm_string_PNCounter"));
+CALM_MAP_MEMORY(
+    BENCHMARK_CAPTURE(ormap_memory_counter, x4, 4)->Name("ORMap_memory/calm_string_PNCounter_x4"));
 CALM_MAP_MEMORY(BENCHMARK(std_map_memory_u64)->Name("ORMap_memory/std_map_u64_u64"));
 CALM_MAP_MEMORY(BENCHMARK(std_map_memory_string)->Name("ORMap_memory/std_map_string_i64"));
 

@@ -7,14 +7,19 @@
 /// shared replica either side is ahead with probability 1/2. The benchmarks cycle through
 /// enough pairs to see about 64k entries per side before repeating one, as in set_union.cpp,
 /// so that the branch predictor cannot learn a merge by heart.
+#include <benchmark/benchmark.h>
+
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <random>
 #include <utility>
 #include <vector>
 
 #include "inputs.hpp"
+#include "lattices/serialize.hpp"
 
 namespace calm::bench {
 
@@ -43,8 +48,7 @@ struct ReplicaCounterPairs {
 
 /// The baseline: one pass over both sorted vectors into `out`, the larger counter on a shared
 /// replica.
-inline void merge_by_max(const ReplicaCounters& a, const ReplicaCounters& b,
-                         ReplicaCounters& out) {
+inline void merge_by_max(const ReplicaCounters& a, const ReplicaCounters& b, ReplicaCounters& out) {
   auto i = a.begin(), j = b.begin();
   while (i != a.end() && j != b.end()) {
     if (i->first < j->first) {
@@ -61,6 +65,70 @@ inline void merge_by_max(const ReplicaCounters& a, const ReplicaCounters& b,
   }
   out.insert(out.end(), i, a.end());
   out.insert(out.end(), j, b.end());
+}
+
+/// The values a replica builds from what it hears: each input's entries merged one at a time,
+/// as one-entry values `one(id, n)`, in a shuffled replica order. Such a value keeps a short
+/// `recent` run next to its bulk (detail/flat_store.hpp). Aborts if a value does not hold its
+/// input.
+template <class C>
+std::vector<C> built_from_deltas(const std::vector<ReplicaCounters>& plain, std::uint64_t seed,
+                                 C (*one)(std::uint64_t, std::uint64_t)) {
+  std::vector<C> out;
+  for (const ReplicaCounters& entries : plain) {
+    ReplicaCounters order = entries;
+    std::shuffle(order.begin(), order.end(), std::mt19937_64(seed++));
+    C c;
+    for (const auto& [id, n] : order) c.merge(one(id, n));
+    ReplicaCounters back;
+    for (const auto& [id, n] : c) back.emplace_back(id, n.reveal());
+    if (back != entries) {
+      std::fprintf(stderr, "bench/replica_counters.hpp: a value does not hold its input\n");
+      std::abort();
+    }
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+/// calm's copy + merge of replica pairs of `state.range(0)` entries. `decoded`: both sides went
+/// through to_bytes / from_bytes (one run), as a state received whole from another replica.
+template <class C, bool decoded, std::uint64_t max_counter, std::uint64_t seed,
+          C (*one)(std::uint64_t, std::uint64_t)>
+void merge_calm(benchmark::State& state) {
+  const ReplicaCounterPairs in(static_cast<std::size_t>(state.range(0)), max_counter, seed);
+  std::vector<C> as = built_from_deltas(in.a, 100, one);
+  std::vector<C> bs = built_from_deltas(in.b, 100 + in.count(), one);
+  if constexpr (decoded) {
+    for (auto& x : as) x = calm::lattices::from_bytes<C>(calm::lattices::to_bytes(x));
+    for (auto& x : bs) x = calm::lattices::from_bytes<C>(calm::lattices::to_bytes(x));
+  }
+  Cycle cycle(in.count());
+  for (auto _ : state) {
+    const std::size_t p = cycle.next();
+    C c = as[p];
+    benchmark::DoNotOptimize(c.merge(bs[p]));
+    benchmark::DoNotOptimize(c);
+  }
+  state.SetItemsProcessed(state.iterations() * 2 * state.range(0));
+}
+
+/// The baseline on the same inputs: copy + merge_by_max into a reserved vector, moved back.
+template <std::uint64_t max_counter, std::uint64_t seed>
+void merge_flat(benchmark::State& state) {
+  const ReplicaCounterPairs in(static_cast<std::size_t>(state.range(0)), max_counter, seed);
+  Cycle cycle(in.count());
+  for (auto _ : state) {
+    const std::size_t p = cycle.next();
+    ReplicaCounters c = in.a[p];
+    ReplicaCounters out;
+    out.reserve(c.size() + in.b[p].size());
+    merge_by_max(c, in.b[p], out);
+    c = std::move(out);
+    benchmark::DoNotOptimize(c.data());
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(state.iterations() * 2 * state.range(0));
 }
 
 }  // namespace calm::bench

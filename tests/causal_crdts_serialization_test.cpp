@@ -20,44 +20,15 @@
 #include <typeinfo>
 #include <vector>
 
+#include "wire_checks.hpp"
+
 namespace calm::lattices {
 namespace {
 
+using namespace ::calm::lattices::wire_checks;
 using ::testing::AssertionFailure;
 using ::testing::AssertionResult;
 using ::testing::AssertionSuccess;
-
-std::string hex(std::string_view bytes) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  for (const char c : bytes) {
-    const auto byte = static_cast<unsigned char>(c);
-    out += digits[byte >> 4];
-    out += digits[byte & 0x0f];
-  }
-  return out;
-}
-
-std::string unhex(std::string_view text) {
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    throw std::invalid_argument(std::string("unhex: not a hex digit: ") + c);
-  };
-  std::string out;
-  int high = -1;
-  for (const char c : text) {
-    if (c == ' ') continue;
-    if (high < 0) {
-      high = nibble(c);
-    } else {
-      out += static_cast<char>((high << 4) | nibble(c));
-      high = -1;
-    }
-  }
-  if (high >= 0) throw std::invalid_argument("unhex: odd number of hex digits");
-  return out;
-}
 
 using Dot1 = Dot<std::uint64_t>;
 using PNMap = ORMap<std::string, PNCounter<>>;
@@ -112,76 +83,6 @@ constexpr std::string_view kORMap =
 // The bottom of every dot-based CRDT: an empty store and the empty context.
 constexpr std::string_view kEmptyCrdt = "01 0000000000000000 0000000000000000 0000000000000000";
 }  // namespace golden
-
-template <class L>
-AssertionResult matches_golden(const L& value, std::string_view pinned_hex) {
-  const std::string pinned = unhex(pinned_hex);
-  const std::string actual = to_bytes(value);
-  if (actual != pinned) {
-    return AssertionFailure() << "the encoding of " << ::testing::PrintToString(value)
-                              << " changed (a format change)\n  pinned: " << hex(pinned)
-                              << "\n  actual: " << hex(actual);
-  }
-  try {
-    const L decoded = from_bytes<L>(pinned);
-    if (!(decoded == value)) {
-      return AssertionFailure() << "the pinned bytes decode to "
-                                << ::testing::PrintToString(decoded);
-    }
-  } catch (const std::exception& e) {
-    return AssertionFailure() << "the pinned bytes do not decode: " << e.what();
-  }
-  return AssertionSuccess();
-}
-
-template <class L>
-AssertionResult rejects_bytes(std::string_view bytes) {
-  try {
-    const L value = from_bytes<L>(bytes);
-    return AssertionFailure() << hex(bytes) << " decoded to " << ::testing::PrintToString(value)
-                              << " instead of throwing DecodeError";
-  } catch (const DecodeError&) {
-    return AssertionSuccess();
-  } catch (const std::exception& e) {
-    return AssertionFailure() << hex(bytes) << " threw " << typeid(e).name() << " (" << e.what()
-                              << ") instead of DecodeError";
-  }
-}
-
-template <class L>
-AssertionResult rejects(std::string_view bytes_hex) {
-  return rejects_bytes<L>(unhex(bytes_hex));
-}
-
-template <class L>
-AssertionResult round_trips(const L& value) {
-  const std::string bytes = to_bytes(value);
-  try {
-    const L decoded = from_bytes<L>(bytes);
-    if (!(decoded == value)) {
-      return AssertionFailure() << ::testing::PrintToString(value) << " decodes to "
-                                << ::testing::PrintToString(decoded);
-    }
-    if (to_bytes(decoded) != bytes) {
-      return AssertionFailure() << ::testing::PrintToString(value) << " re-encodes differently";
-    }
-  } catch (const std::exception& e) {
-    return AssertionFailure() << ::testing::PrintToString(value) << " does not decode: "
-                              << e.what() << "\n  bytes: " << hex(bytes);
-  }
-  return AssertionSuccess();
-}
-
-struct GoldenCase {
-  std::string_view name;
-  std::string_view hex;
-  AssertionResult (*rejects)(std::string_view bytes);
-};
-
-template <class L>
-GoldenCase golden_case(std::string_view name, std::string_view pinned_hex) {
-  return {name, pinned_hex, &rejects_bytes<L>};
-}
 
 std::vector<GoldenCase> all_golden_cases() {
   return {
@@ -301,55 +202,52 @@ TEST(CausalRoundTrip, StatesWithCloudsAndConcurrentTagsDecodeToThemselves) {
 // ---- decoding -------------------------------------------------------------------------------
 
 TEST(CausalDecoding, EveryStrictPrefixOfAGoldenEncodingIsRejected) {
-  for (const GoldenCase& c : all_golden_cases()) {
-    const std::string bytes = unhex(c.hex);
-    EXPECT_FALSE(c.rejects(bytes)) << c.name;
-    for (std::size_t length = 0; length < bytes.size(); ++length) {
-      EXPECT_TRUE(c.rejects(std::string_view(bytes).substr(0, length)))
-          << c.name << ", prefix of " << length << " of " << bytes.size() << " bytes";
-    }
-  }
+  for (const GoldenCase& c : all_golden_cases()) EXPECT_TRUE(every_prefix_rejected(c));
 }
 
 TEST(CausalDecoding, ATrailingByteAfterAGoldenEncodingIsRejected) {
-  for (const GoldenCase& c : all_golden_cases()) {
-    for (const char extra : {'\x00', '\x01', '\xff'}) {
-      EXPECT_TRUE(c.rejects(unhex(c.hex) + extra)) << c.name;
-    }
-  }
+  for (const GoldenCase& c : all_golden_cases()) EXPECT_TRUE(trailing_bytes_rejected(c));
 }
 
 TEST(CausalDecoding, ADotWithCounterZeroIsRejected) {
   EXPECT_TRUE(rejects<Dot1>("01 0200000000000000 0000000000000000"));
   // Inside a context's cloud, and as a live dot.
-  EXPECT_TRUE(rejects<DotContext<>>("01 0000000000000000 0100000000000000"
-                                    " 0200000000000000 0000000000000000"));
-  EXPECT_TRUE(rejects<EWFlag<>>("01 0100000000000000 0100000000000000 0000000000000000"
-                                "   0100000000000000 0100000000000000 0100000000000000"
-                                "   0000000000000000"));
+  EXPECT_TRUE(
+      rejects<DotContext<>>("01 0000000000000000 0100000000000000"
+                            " 0200000000000000 0000000000000000"));
+  EXPECT_TRUE(
+      rejects<EWFlag<>>("01 0100000000000000 0100000000000000 0000000000000000"
+                        "   0100000000000000 0100000000000000 0100000000000000"
+                        "   0000000000000000"));
 }
 
 TEST(CausalDecoding, DotContextRunsThatAreEmptyOrOutOfOrderAreRejected) {
   // A run 1..0.
-  EXPECT_TRUE(rejects<DotContext<>>("01 0100000000000000 0100000000000000 0000000000000000"
-                                    " 0000000000000000"));
+  EXPECT_TRUE(
+      rejects<DotContext<>>("01 0100000000000000 0100000000000000 0000000000000000"
+                            " 0000000000000000"));
   // Replica 2 before replica 1, and replica 1 twice.
-  EXPECT_TRUE(rejects<DotContext<>>("01 0200000000000000 0200000000000000 0100000000000000"
-                                    " 0100000000000000 0100000000000000 0000000000000000"));
-  EXPECT_TRUE(rejects<DotContext<>>("01 0200000000000000 0100000000000000 0100000000000000"
-                                    " 0100000000000000 0200000000000000 0000000000000000"));
+  EXPECT_TRUE(
+      rejects<DotContext<>>("01 0200000000000000 0200000000000000 0100000000000000"
+                            " 0100000000000000 0100000000000000 0000000000000000"));
+  EXPECT_TRUE(
+      rejects<DotContext<>>("01 0200000000000000 0100000000000000 0100000000000000"
+                            " 0100000000000000 0200000000000000 0000000000000000"));
 }
 
 TEST(CausalDecoding, ACloudDotThatBelongsInItsRunIsRejected) {
   // Run 1: 1..2 with cloud dot (1, 3): it extends the run.
-  EXPECT_TRUE(rejects<DotContext<>>("01 0100000000000000 0100000000000000 0200000000000000"
-                                    " 0100000000000000 0100000000000000 0300000000000000"));
+  EXPECT_TRUE(
+      rejects<DotContext<>>("01 0100000000000000 0100000000000000 0200000000000000"
+                            " 0100000000000000 0100000000000000 0300000000000000"));
   // Run 1: 1..2 with cloud dot (1, 2): it is inside the run.
-  EXPECT_TRUE(rejects<DotContext<>>("01 0100000000000000 0100000000000000 0200000000000000"
-                                    " 0100000000000000 0100000000000000 0200000000000000"));
+  EXPECT_TRUE(
+      rejects<DotContext<>>("01 0100000000000000 0100000000000000 0200000000000000"
+                            " 0100000000000000 0100000000000000 0200000000000000"));
   // No run for replica 2, cloud dot (2, 1): it starts a run.
-  EXPECT_TRUE(rejects<DotContext<>>("01 0000000000000000"
-                                    " 0100000000000000 0200000000000000 0100000000000000"));
+  EXPECT_TRUE(
+      rejects<DotContext<>>("01 0000000000000000"
+                            " 0100000000000000 0200000000000000 0100000000000000"));
   // The same one past a gap is canonical.
   EXPECT_EQ(from_bytes<DotContext<>>(unhex("01 0000000000000000 0100000000000000"
                                            " 0200000000000000 0200000000000000")),
@@ -357,15 +255,18 @@ TEST(CausalDecoding, ACloudDotThatBelongsInItsRunIsRejected) {
 }
 
 TEST(CausalDecoding, AnUnsortedOrDuplicatedCloudIsRejected) {
-  EXPECT_TRUE(rejects<DotContext<>>("01 0000000000000000 0200000000000000"
-                                    " 0200000000000000 0500000000000000"
-                                    " 0100000000000000 0700000000000000"));
-  EXPECT_TRUE(rejects<DotContext<>>("01 0000000000000000 0200000000000000"
-                                    " 0100000000000000 0700000000000000"
-                                    " 0100000000000000 0500000000000000"));
-  EXPECT_TRUE(rejects<DotContext<>>("01 0000000000000000 0200000000000000"
-                                    " 0100000000000000 0700000000000000"
-                                    " 0100000000000000 0700000000000000"));
+  EXPECT_TRUE(
+      rejects<DotContext<>>("01 0000000000000000 0200000000000000"
+                            " 0200000000000000 0500000000000000"
+                            " 0100000000000000 0700000000000000"));
+  EXPECT_TRUE(
+      rejects<DotContext<>>("01 0000000000000000 0200000000000000"
+                            " 0100000000000000 0700000000000000"
+                            " 0100000000000000 0500000000000000"));
+  EXPECT_TRUE(
+      rejects<DotContext<>>("01 0000000000000000 0200000000000000"
+                            " 0100000000000000 0700000000000000"
+                            " 0100000000000000 0700000000000000"));
 }
 
 TEST(CausalDecoding, AnUnsortedOrDuplicatedDotSetIsRejected) {
@@ -390,18 +291,21 @@ TEST(CausalDecoding, UnsortedDotFunWritesAreRejected) {
 
 TEST(CausalDecoding, ADotMapKeyWithAnEmptyStoreIsRejected) {
   // AWSet<int>: key 3 -> {} in context {1: 1..2}.
-  EXPECT_TRUE(rejects<AWSet<int>>("01 0100000000000000 03000000 0000000000000000"
-                                  "   0100000000000000 0100000000000000 0200000000000000"
-                                  "   0000000000000000"));
+  EXPECT_TRUE(
+      rejects<AWSet<int>>("01 0100000000000000 03000000 0000000000000000"
+                          "   0100000000000000 0100000000000000 0200000000000000"
+                          "   0000000000000000"));
   // RWSet<int>: key 4 -> (true -> {}).
-  EXPECT_TRUE(rejects<RWSet<int>>("01 0100000000000000 04000000 0100000000000000 01"
-                                  "   0000000000000000"
-                                  "   0100000000000000 0100000000000000 0100000000000000"
-                                  "   0000000000000000"));
+  EXPECT_TRUE(
+      rejects<RWSet<int>>("01 0100000000000000 04000000 0100000000000000 01"
+                          "   0000000000000000"
+                          "   0100000000000000 0100000000000000 0100000000000000"
+                          "   0000000000000000"));
   // ORMap: key "k" -> no updates.
-  EXPECT_TRUE(rejects<PNMap>("01 0100000000000000 0100000000000000 6b 0000000000000000"
-                             "   0100000000000000 0100000000000000 0100000000000000"
-                             "   0000000000000000"));
+  EXPECT_TRUE(
+      rejects<PNMap>("01 0100000000000000 0100000000000000 6b 0000000000000000"
+                     "   0100000000000000 0100000000000000 0100000000000000"
+                     "   0000000000000000"));
 }
 
 TEST(CausalDecoding, UnsortedDotMapKeysAreRejected) {
@@ -415,13 +319,15 @@ TEST(CausalDecoding, UnsortedDotMapKeysAreRejected) {
 
 TEST(CausalDecoding, ALiveDotMissingFromTheContextIsRejected) {
   // AWSet<int>: 3 -> {(1, 2)} in context {1: 1..1}.
-  EXPECT_TRUE(rejects<AWSet<int>>("01 0100000000000000 03000000 0100000000000000"
-                                  "   0100000000000000 0200000000000000"
-                                  "   0100000000000000 0100000000000000 0100000000000000"
-                                  "   0000000000000000"));
+  EXPECT_TRUE(
+      rejects<AWSet<int>>("01 0100000000000000 03000000 0100000000000000"
+                          "   0100000000000000 0200000000000000"
+                          "   0100000000000000 0100000000000000 0100000000000000"
+                          "   0000000000000000"));
   // DWFlag: live (1, 1) in the empty context.
-  EXPECT_TRUE(rejects<DWFlag<>>("01 0100000000000000 0100000000000000 0100000000000000"
-                                "   0000000000000000 0000000000000000"));
+  EXPECT_TRUE(
+      rejects<DWFlag<>>("01 0100000000000000 0100000000000000 0100000000000000"
+                        "   0000000000000000 0000000000000000"));
 }
 
 TEST(CausalDecoding, TheSameDotAliveTwiceIsRejected) {
@@ -438,13 +344,13 @@ TEST(CausalDecoding, TheSameDotAliveTwiceIsRejected) {
       "   01 0100000000000000 0100000000000000 0100000000000000"
       "   0100000000000000 0100000000000000 0100000000000000 0000000000000000"));
   // ORMap: the update (1, 1) under "j" and under "k".
-  EXPECT_TRUE(rejects<PNMap>(
-      "01 0200000000000000"
-      "   0100000000000000 6a 0100000000000000"
-      "     0100000000000000 0100000000000000 0300000000000000 0000000000000000"
-      "   0100000000000000 6b 0100000000000000"
-      "     0100000000000000 0100000000000000 0300000000000000 0000000000000000"
-      "   0100000000000000 0100000000000000 0100000000000000 0000000000000000"));
+  EXPECT_TRUE(
+      rejects<PNMap>("01 0200000000000000"
+                     "   0100000000000000 6a 0100000000000000"
+                     "     0100000000000000 0100000000000000 0300000000000000 0000000000000000"
+                     "   0100000000000000 6b 0100000000000000"
+                     "     0100000000000000 0100000000000000 0300000000000000 0000000000000000"
+                     "   0100000000000000 0100000000000000 0100000000000000 0000000000000000"));
 }
 
 // KNOWN BUG, reported to the lead (or_map.hpp owns the fix): ORMap::update never stores an
@@ -453,16 +359,17 @@ TEST(CausalDecoding, TheSameDotAliveTwiceIsRejected) {
 // This test fails until ormap_value's stores reject those entries on load.
 TEST(CausalDecoding, AnORMapUpdateWithoutEffectIsRejected) {
   // "k" -> {(1, 1): +0/-0}.
-  EXPECT_TRUE(rejects<PNMap>("01 0100000000000000 0100000000000000 6b 0100000000000000"
-                             "   0100000000000000 0100000000000000 0000000000000000 0000000000000000"
-                             "   0100000000000000 0100000000000000 0100000000000000"
-                             "   0000000000000000"))
+  EXPECT_TRUE(
+      rejects<PNMap>("01 0100000000000000 0100000000000000 6b 0100000000000000"
+                     "   0100000000000000 0100000000000000 0000000000000000 0000000000000000"
+                     "   0100000000000000 0100000000000000 0100000000000000"
+                     "   0000000000000000"))
       << "BUG: a zero counter update decodes";
   // "k" -> {(1, 1): Max<int>'s bottom}.
-  EXPECT_TRUE(rejects<MaxMap>(
-      "01 0100000000000000 0100000000000000 6b 0100000000000000"
-      "   0100000000000000 0100000000000000 00000080"
-      "   0100000000000000 0100000000000000 0100000000000000 0000000000000000"))
+  EXPECT_TRUE(
+      rejects<MaxMap>("01 0100000000000000 0100000000000000 6b 0100000000000000"
+                      "   0100000000000000 0100000000000000 00000080"
+                      "   0100000000000000 0100000000000000 0100000000000000 0000000000000000"))
       << "BUG: a bottom delta decodes";
 }
 

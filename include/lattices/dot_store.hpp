@@ -58,6 +58,40 @@ void zip_sorted(ItA i, ItA i_end, ItB j, ItB j_end, Less less, OnlyA&& only_a, O
   for (; j != j_end; ++j) only_b(*j);
 }
 
+/// The store part of the join for entries sorted by dot (DotSet's dots, DotFun's
+/// (dot, value) pairs): an entry on both sides stays, combined by `both(kept, other)`, which
+/// says whether it changed; an entry on one side stays unless the other side saw its dot.
+/// Returns whether `a` changed.
+template <class Entry, class Context, class DotOf, class Both>
+bool join_by_dot(std::vector<Entry>& a, const Context& ca, const std::vector<Entry>& b,
+                 const Context& cb, DotOf dot_of, Both both) {
+  std::vector<Entry> out;
+  out.reserve(a.size() + b.size());
+  bool changed = false;
+  zip_sorted(
+      a.begin(), a.end(), b.begin(), b.end(),
+      [&](const Entry& x, const Entry& y) { return dot_of(x) < dot_of(y); },
+      [&](const Entry& e) {
+        if (cb.contains(dot_of(e))) {
+          changed = true;
+        } else {
+          out.push_back(e);
+        }
+      },
+      [&](const Entry& e) {
+        if (!ca.contains(dot_of(e))) {
+          out.push_back(e);
+          changed = true;
+        }
+      },
+      [&](const Entry& x, const Entry& y) {
+        out.push_back(x);
+        changed = both(out.back(), y) || changed;
+      });
+  if (changed) a = std::move(out);
+  return changed;
+}
+
 }  // namespace detail
 
 // ---- DotSet ------------------------------------------------------------------------------
@@ -87,27 +121,9 @@ class DotSet {
   const_iterator end() const { return dots_.end(); }
 
   static bool join(DotSet& a, const context_type& ca, const DotSet& b, const context_type& cb) {
-    std::vector<dot_type> out;
-    out.reserve(a.dots_.size() + b.dots_.size());
-    bool changed = false;
-    detail::zip_sorted(
-        a.dots_.begin(), a.dots_.end(), b.dots_.begin(), b.dots_.end(), std::less<>{},
-        [&](const dot_type& d) {
-          if (cb.contains(d)) {
-            changed = true;
-          } else {
-            out.push_back(d);
-          }
-        },
-        [&](const dot_type& d) {
-          if (!ca.contains(d)) {
-            out.push_back(d);
-            changed = true;
-          }
-        },
-        [&](const dot_type& d, const dot_type&) { out.push_back(d); });
-    if (changed) a.dots_ = std::move(out);
-    return changed;
+    return detail::join_by_dot(
+        a.dots_, ca, b.dots_, cb, [](const dot_type& d) -> const dot_type& { return d; },
+        [](dot_type&, const dot_type&) { return false; });
   }
 
   template <class Pred>
@@ -174,11 +190,10 @@ class DotFun {
   DotFun() = default;
   DotFun(std::initializer_list<value_type> entries) : entries_(entries) {
     std::sort(entries_.begin(), entries_.end(), by_dot);
-    entries_.erase(std::unique(entries_.begin(), entries_.end(),
-                               [](const value_type& x, const value_type& y) {
-                                 return x.first == y.first;
-                               }),
-                   entries_.end());
+    entries_.erase(
+        std::unique(entries_.begin(), entries_.end(),
+                    [](const value_type& x, const value_type& y) { return x.first == y.first; }),
+        entries_.end());
   }
 
   bool empty() const { return entries_.empty(); }
@@ -187,30 +202,14 @@ class DotFun {
   const_iterator end() const { return entries_.end(); }
 
   static bool join(DotFun& a, const context_type& ca, const DotFun& b, const context_type& cb) {
-    std::vector<value_type> out;
-    out.reserve(a.entries_.size() + b.entries_.size());
-    bool changed = false;
-    detail::zip_sorted(
-        a.entries_.begin(), a.entries_.end(), b.entries_.begin(), b.entries_.end(), by_dot,
-        [&](const value_type& e) {
-          if (cb.contains(e.first)) {
-            changed = true;
-          } else {
-            out.push_back(e);
-          }
-        },
-        [&](const value_type& e) {
-          if (!ca.contains(e.first)) {
-            out.push_back(e);
-            changed = true;
-          }
-        },
-        [&](const value_type& x, const value_type& y) {
-          out.push_back(x);
-          if constexpr (Lattice<V>) changed = ::calm::lattices::merge(out.back().second, y.second) || changed;
+    // Both sides hold the same value for a dot (it names one write); a lattice value merges.
+    return detail::join_by_dot(
+        a.entries_, ca, b.entries_, cb,
+        [](const value_type& e) -> const dot_type& { return e.first; },
+        [](value_type& kept, const value_type& other) {
+          if constexpr (Lattice<V>) return ::calm::lattices::merge(kept.second, other.second);
+          return false;
         });
-    if (changed) a.entries_ = std::move(out);
-    return changed;
   }
 
   template <class Pred>

@@ -59,7 +59,9 @@ struct ormap_value {
 
 /// Dot-based CRDTs nest natively: the value is the key's dot store with the map's context.
 template <class V, class Id>
-requires requires { typename V::dotted_type; } && std::is_constructible_v<V, typename V::dotted_type>
+requires requires {
+  typename V::dotted_type;
+} && std::is_constructible_v<V, typename V::dotted_type>
 struct ormap_value<V, Id> {
   using store = typename V::dotted_type::store_type;
 

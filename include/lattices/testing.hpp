@@ -751,6 +751,6 @@ struct Arbitrary<S> {
 }  // namespace rc
 
 // The delta-CRDT harness and the generators and models of the CRDTs.
+#include "lattices/testing/causal_crdts.hpp"
 #include "lattices/testing/delta_crdt.hpp"
 #include "lattices/testing/scalar_crdts.hpp"
-#include "lattices/testing/causal_crdts.hpp"

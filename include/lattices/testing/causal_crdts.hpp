@@ -11,8 +11,8 @@
 #include <array>
 #include <cstdint>
 #include <map>
-#include <random>
 #include <ostream>
+#include <random>
 #include <set>
 #include <string>
 #include <type_traits>
@@ -29,6 +29,7 @@
 #include "lattices/pn_counter.hpp"
 #include "lattices/rw_set.hpp"
 #include "lattices/testing.hpp"
+#include "lattices/testing/delta_crdt.hpp"
 
 namespace calm::lattices::testing::detail {
 
@@ -77,16 +78,15 @@ template <class C>
 rc::Gen<C> replayed() {
   return rc::gen::withSize([](int size) {
     const std::size_t most = 1 + static_cast<std::size_t>(size) / 12;
-    return rc::gen::map(
-        rc::gen::container<std::vector<std::size_t>>(
-            rc::gen::inRange<std::size_t>(0, history<C>().size())),
-        [most](const std::vector<std::size_t>& picks) {
-          C value;
-          for (std::size_t i = 0; i < picks.size() && i < most; ++i) {
-            value.merge(history<C>()[picks[i]]);
-          }
-          return value;
-        });
+    return rc::gen::map(rc::gen::container<std::vector<std::size_t>>(
+                            rc::gen::inRange<std::size_t>(0, history<C>().size())),
+                        [most](const std::vector<std::size_t>& picks) {
+                          C value;
+                          for (std::size_t i = 0; i < picks.size() && i < most; ++i) {
+                            value.merge(history<C>()[picks[i]]);
+                          }
+                          return value;
+                        });
   });
 }
 
@@ -139,7 +139,8 @@ std::vector<T> sorted_unique(std::vector<T> v) {
 template <class T>
 rc::Gen<T> small_element() {
   if constexpr (std::is_same_v<T, std::string>) {
-    return rc::gen::map(rc::gen::inRange(0, 5), [](int i) { return std::string(1, char('a' + i)); });
+    return rc::gen::map(rc::gen::inRange(0, 5),
+                        [](int i) { return std::string(1, char('a' + i)); });
   } else {
     return rc::gen::inRange<T>(0, 5);
   }
@@ -161,9 +162,11 @@ struct SetOp {
 template <class T>
 rc::Gen<SetOp<T>> gen_set_op(bool with_clear) {
   return rc::gen::apply(
-      [](int kind, T x) { return SetOp<T>{static_cast<typename SetOp<T>::Kind>(kind), x}; },
-      rc::gen::weightedElement<int>({{5, SetOp<T>::add}, {3, SetOp<T>::remove},
-                                     {with_clear ? 1 : 0, SetOp<T>::clear}}),
+      [](int kind, T x) {
+        return SetOp<T>{static_cast<typename SetOp<T>::Kind>(kind), x};
+      },
+      rc::gen::weightedElement<int>(
+          {{5, SetOp<T>::add}, {3, SetOp<T>::remove}, {with_clear ? 1 : 0, SetOp<T>::clear}}),
       small_element<T>());
 }
 
@@ -182,7 +185,9 @@ struct MapOp {
 
 inline rc::Gen<MapOp> gen_map_op() {
   return rc::gen::apply(
-      [](int kind, int key, int x) { return MapOp{static_cast<MapOp::Kind>(kind), key, x}; },
+      [](int kind, int key, int x) {
+        return MapOp{static_cast<MapOp::Kind>(kind), key, x};
+      },
       rc::gen::weightedElement<int>(
           {{5, MapOp::inner_add}, {2, MapOp::inner_remove}, {2, MapOp::remove_key}}),
       rc::gen::inRange(0, 3), rc::gen::inRange(0, 4));
@@ -201,18 +206,24 @@ struct DeltaCrdtModel<AWSet<T, Id>> {
   static rc::Gen<Op> gen_op(std::uint64_t) { return detail::gen_set_op<T>(true); }
   static AWSet<T, Id> apply(AWSet<T, Id>& s, std::uint64_t r, const Op& op) {
     switch (op.kind) {
-      case Op::add: return s.add(detail::replica_id<Id>(r), op.x);
-      case Op::remove: return s.remove(op.x);
-      case Op::clear: break;
+      case Op::add:
+        return s.add(detail::replica_id<Id>(r), op.x);
+      case Op::remove:
+        return s.remove(op.x);
+      case Op::clear:
+        break;
     }
     return s.clear();
   }
   static Reference apply(Reference& ref, std::uint64_t, const Op& op, std::uint64_t op_id) {
     auto same = [&](const T& x) { return x == op.x; };
     switch (op.kind) {
-      case Op::add: return ref.supersede_if(same, op_id, op.x);
-      case Op::remove: return ref.remove_if(same);
-      case Op::clear: break;
+      case Op::add:
+        return ref.supersede_if(same, op_id, op.x);
+      case Op::remove:
+        return ref.remove_if(same);
+      case Op::clear:
+        break;
     }
     return ref.remove_if([](const T&) { return true; });
   }
@@ -329,16 +340,20 @@ struct DeltaCrdtModel<ORMap<int, AWSet<int, Id>, Id>> {
         return m.update(id, op.key, [&](AWSet<int, Id>& s) { return s.add(id, op.x); });
       case Op::inner_remove:
         return m.update(id, op.key, [&](AWSet<int, Id>& s) { return s.remove(op.x); });
-      case Op::remove_key: break;
+      case Op::remove_key:
+        break;
     }
     return m.remove(op.key);
   }
   static Reference apply(Reference& ref, std::uint64_t, const Op& op, std::uint64_t op_id) {
     auto same = [&](const std::pair<int, int>& t) { return t.first == op.key && t.second == op.x; };
     switch (op.kind) {
-      case Op::inner_add: return ref.supersede_if(same, op_id, {op.key, op.x});
-      case Op::inner_remove: return ref.remove_if(same);
-      case Op::remove_key: break;
+      case Op::inner_add:
+        return ref.supersede_if(same, op_id, {op.key, op.x});
+      case Op::inner_remove:
+        return ref.remove_if(same);
+      case Op::remove_key:
+        break;
     }
     return ref.remove_if([&](const std::pair<int, int>& t) { return t.first == op.key; });
   }
@@ -409,7 +424,8 @@ struct DeltaCrdtModel<ORMap<int, PNCounter<Id>, Id>> {
         return m.update(id, op.key, [&](PNCounter<Id>& c) { return c.increment(id, n); });
       case Op::inner_remove:
         return m.update(id, op.key, [&](PNCounter<Id>& c) { return c.decrement(id, n); });
-      case Op::remove_key: break;
+      case Op::remove_key:
+        break;
     }
     return m.remove(op.key);
   }
@@ -452,16 +468,20 @@ struct DeltaCrdtModel<ORMap<int, ORMap<int, EWFlag<Id>, Id>, Id>> {
         });
       case Op::inner_remove:
         return m.update(id, op.key, [&](Inner& inner) { return inner.remove(op.x); });
-      case Op::remove_key: break;
+      case Op::remove_key:
+        break;
     }
     return m.remove(op.key);
   }
   static Reference apply(Reference& ref, std::uint64_t, const Op& op, std::uint64_t op_id) {
     auto same = [&](const std::pair<int, int>& t) { return t.first == op.key && t.second == op.x; };
     switch (op.kind) {
-      case Op::inner_add: return ref.supersede_if(same, op_id, {op.key, op.x});
-      case Op::inner_remove: return ref.remove_if(same);
-      case Op::remove_key: break;
+      case Op::inner_add:
+        return ref.supersede_if(same, op_id, {op.key, op.x});
+      case Op::inner_remove:
+        return ref.remove_if(same);
+      case Op::remove_key:
+        break;
     }
     return ref.remove_if([&](const std::pair<int, int>& t) { return t.first == op.key; });
   }
@@ -490,16 +510,15 @@ template <class Id>
 struct Arbitrary<calm::lattices::DotContext<Id>> {
   static Gen<calm::lattices::DotContext<Id>> arbitrary() {
     // Dots of three replicas with small counters: runs, gaps and clouds all come up.
-    return gen::map(
-        gen::container<std::vector<std::pair<std::uint64_t, std::uint64_t>>>(
-            gen::pair(gen::inRange<std::uint64_t>(1, 4), gen::inRange<std::uint64_t>(1, 7))),
-        [](const std::vector<std::pair<std::uint64_t, std::uint64_t>>& dots) {
-          calm::lattices::DotContext<Id> context;
-          for (const auto& [r, n] : dots) {
-            context.insert({calm::lattices::testing::detail::replica_id<Id>(r), n});
-          }
-          return context;
-        });
+    return gen::map(gen::container<std::vector<std::pair<std::uint64_t, std::uint64_t>>>(gen::pair(
+                        gen::inRange<std::uint64_t>(1, 4), gen::inRange<std::uint64_t>(1, 7))),
+                    [](const std::vector<std::pair<std::uint64_t, std::uint64_t>>& dots) {
+                      calm::lattices::DotContext<Id> context;
+                      for (const auto& [r, n] : dots) {
+                        context.insert({calm::lattices::testing::detail::replica_id<Id>(r), n});
+                      }
+                      return context;
+                    });
   }
 };
 
@@ -560,8 +579,9 @@ struct Arbitrary<calm::lattices::MVRegister<T, Id>> {
 };
 /// ORMaps whose value type has a model (see DeltaCrdtModel above).
 template <class K, class V, class Id>
-requires requires { typename calm::lattices::testing::DeltaCrdtModel<
-    calm::lattices::ORMap<K, V, Id>>::Op; }
+requires requires {
+  typename calm::lattices::testing::DeltaCrdtModel<calm::lattices::ORMap<K, V, Id>>::Op;
+}
 struct Arbitrary<calm::lattices::ORMap<K, V, Id>> {
   static Gen<calm::lattices::ORMap<K, V, Id>> arbitrary() {
     return calm::lattices::testing::detail::replayed<calm::lattices::ORMap<K, V, Id>>();

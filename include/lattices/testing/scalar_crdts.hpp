@@ -24,6 +24,7 @@
 #include "lattices/pn_counter.hpp"
 #include "lattices/serialize.hpp"
 #include "lattices/testing.hpp"
+#include "lattices/testing/delta_crdt.hpp"
 #include "lattices/two_p_set.hpp"
 
 namespace calm::lattices::testing::detail {
