@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <lattices/lattices.hpp>
 #include <limits>
+#include <map>
 #include <random>
 #include <set>
 #include <sstream>
@@ -164,6 +165,68 @@ TEST(MapUnion, AMergeThatThrowsLeavesAValidMapBetweenBothSides) {
   EXPECT_EQ(a.get(key(500)), Point<std::string>{key(500)});
   EXPECT_TRUE(compare(before, a) <= 0);
   EXPECT_EQ(from_bytes<M>(to_bytes(a)), a);
+}
+
+TEST(MapUnion, MergesOfMapsBuiltEntryByEntryMatchAPlainMap) {
+  // Maps built one entry at a time keep a small recent run beside their bulk, on either side
+  // of a merge; the merge must interleave all four runs. Sizes cross the recent run's bounds.
+  std::mt19937_64 rng(7);
+  for (int round = 0; round < 200; ++round) {
+    const int n_a = static_cast<int>(rng() % 300), n_b = static_cast<int>(rng() % 300);
+    using M = MapUnion<int, Max<int>>;
+    M a, b;
+    std::map<int, int> expected;
+    auto fill = [&](M& m, int n) {
+      for (int i = 0; i < n; ++i) {
+        const int k = static_cast<int>(rng() % 500), v = static_cast<int>(rng() % 100);
+        m.merge_at(k, Max<int>{v});
+        auto [it, fresh] = expected.emplace(k, v);
+        if (!fresh) it->second = std::max(it->second, v);
+      }
+    };
+    fill(a, n_a);
+    const M a_before = a;
+    fill(b, n_b);
+    const bool changed = a.merge(b);
+    EXPECT_EQ(changed, !(a_before == a)) << "round " << round;
+    std::map<int, int> actual;
+    for (const auto& [k, v] : a) actual.emplace(k, v.reveal());
+    ASSERT_EQ(actual, expected) << "round " << round;
+    EXPECT_EQ(from_bytes<M>(to_bytes(a)), a);
+  }
+}
+
+TEST(MapUnion, AMergeThatThrowsInARecentRunLeavesAValidMap) {
+  // The conflicting key goes into each side first (it ends up in the bulk) or last (it sits in
+  // the recent run); whatever was merged before the conflict, the map stays sorted and keeps
+  // everything it held.
+  using M = MapUnion<std::string, Point<std::string>>;
+  auto key = [](int k) { return "key-" + std::to_string(1000 + k); };
+  for (int conflict = 0; conflict < 400; conflict += 37) {
+    for (int placement = 0; placement < 4; ++placement) {
+      const bool a_last = placement & 1, b_last = placement & 2;
+      M a, b;
+      const Point<std::string> mine{key(conflict)}, theirs{"x"};
+      if (!a_last) a.merge_at(key(conflict), mine);
+      for (int k = 0; k < 400; k += 2) {
+        if (k != conflict) a.merge_at(key(k), Point<std::string>{key(k)});
+      }
+      if (a_last) a.merge_at(key(conflict), mine);
+      if (!b_last) b.merge_at(key(conflict), theirs);
+      for (int k = 1; k < 400; k += 3) {
+        if (k != conflict) b.merge_at(key(k), Point<std::string>{key(k)});
+      }
+      if (b_last) b.merge_at(key(conflict), theirs);
+      const M before = a;
+      EXPECT_THROW(a.merge(b), PointConflict) << conflict << " " << placement;
+      for (const auto& [k, value] : before) EXPECT_EQ(a.get(k), value) << k;
+      EXPECT_TRUE(compare(before, a) <= 0);
+      EXPECT_EQ(from_bytes<M>(to_bytes(a)), a);
+      std::vector<std::string> keys;
+      for (const auto& [k, value] : a) keys.push_back(k);
+      EXPECT_TRUE(std::is_sorted(keys.begin(), keys.end()));
+    }
+  }
 }
 
 TEST(SetUnion, MergingASetIntoItselfChangesNothing) {

@@ -73,6 +73,27 @@ class FlatStore {
   };
 
   FlatStore() = default;
+  /// A copy is one run: the recent run only saves work for a store that small deltas keep
+  /// landing in, and a fresh value has none yet; one run makes its first merge a plain one.
+  FlatStore(const FlatStore& other) : recent_bound_(other.recent_bound_) {
+    if (other.recent_.empty()) {
+      base_ = other.base_;
+    } else {
+      base_.reserve(other.size());
+      std::merge(other.base_.begin(), other.base_.end(), other.recent_.begin(),
+                 other.recent_.end(), std::back_inserter(base_),
+                 [](const Entry& a, const Entry& b) { return KeyFn{}(a) < KeyFn{}(b); });
+      resize_recent_bound();
+    }
+  }
+  FlatStore(FlatStore&&) noexcept = default;
+  FlatStore& operator=(const FlatStore& other) {
+    if (this != &other) *this = FlatStore(other);
+    return *this;
+  }
+  FlatStore& operator=(FlatStore&&) noexcept = default;
+  ~FlatStore() = default;
+
   /// Adopts entries already sorted by key with no duplicate keys.
   explicit FlatStore(std::vector<Entry> sorted_unique) : base_(std::move(sorted_unique)) {
     resize_recent_bound();
@@ -101,13 +122,21 @@ class FlatStore {
   template <class E, class Combine>
   requires std::same_as<std::remove_cvref_t<E>, Entry>
   bool upsert(E&& entry, Combine&& combine) {
-    if (Entry* existing = find_in(base_, KeyFn{}(entry))) {
-      return combine(*existing, std::as_const(entry));
+    // One binary search of each run serves both the lookup and the insertion point.
+    auto in_base = std::lower_bound(base_.begin(), base_.end(), KeyFn{}(entry), key_less{});
+    if (in_base != base_.end() && !(KeyFn{}(entry) < KeyFn{}(*in_base))) {
+      return combine(*in_base, std::as_const(entry));
     }
-    // One binary search of `recent_` serves both the lookup and the insertion point.
     auto pos = std::lower_bound(recent_.begin(), recent_.end(), KeyFn{}(entry), key_less{});
     if (pos != recent_.end() && !(KeyFn{}(entry) < KeyFn{}(*pos))) {
       return combine(*pos, std::as_const(entry));
+    }
+    // A small store keeps one run: shifting up to twice the recent run's bound costs about
+    // what shifting the recent run would, and a second run would slow every merge and walk.
+    if (base_.size() < 2 * recent_bound_) {
+      base_.insert(in_base, std::forward<E>(entry));
+      resize_recent_bound();
+      return true;
     }
     recent_.insert(pos, std::forward<E>(entry));
     if (recent_.size() > recent_bound_) flush();
@@ -129,13 +158,7 @@ class FlatStore {
       for (const Entry& e : other) changed |= upsert(e, combine);
       return changed;
     }
-    // A store built in bulk or by a linear merge has no `recent_` run: walk it with plain
-    // pointers rather than the two-run iterator.
-    if (other.recent_.empty()) {
-      const Entry* first = other.base_.data();
-      return merge_linear(first, first + other.base_.size(), other.size(), combine);
-    }
-    return merge_linear(other.begin(), other.end(), other.size(), combine);
+    return merge_linear(other, combine);
   }
 
   template <class Combine>
@@ -238,52 +261,143 @@ class FlatStore {
     }
   }
 
-  /// One pass over `base_` and the sorted range [j, j_end) into a fresh vector, with
-  /// std::set_union's branch structure.
-  template <class It, class Combine>
-  bool merge_linear(It j, It j_end, std::size_t other_size, Combine& combine) {
-    flush();
+  /// Finds, in [first, last), the first entry whose key is not below `key`, by galloping from
+  /// `first`: O(log d) for an answer d entries on, so that many nearby searches cost about one
+  /// pass.
+  template <class Ptr>
+  static Ptr gallop(Ptr first, Ptr last, const key_type& key) {
+    const auto n = static_cast<std::size_t>(last - first);
+    std::size_t low = 0, step = 1;
+    while (step < n && KeyFn{}(first[step]) < key) {
+      low = step;
+      step *= 2;
+    }
+    return std::lower_bound(first + low, first + std::min(step, n), key, key_less{});
+  }
+
+  /// The larger of a store's two runs (`main`) and the smaller (`side`), as pointer ranges.
+  /// The runs are sorted and key-disjoint, so either may play either part.
+  template <class Ptr>
+  struct Runs {
+    Ptr main, main_end, side, side_end;
+  };
+  template <class Store>
+  static auto runs_of(Store& s) {
+    auto* b = s.base_.data();
+    auto* r = s.recent_.data();
+    const std::size_t nb = s.base_.size(), nr = s.recent_.size();
+    using Ptr = decltype(b);
+    return nb >= nr ? Runs<Ptr>{b, b + nb, r, r + nr} : Runs<Ptr>{r, r + nr, b, b + nb};
+  }
+
+  /// One pass that merges this store's two runs and `other`'s two into a fresh vector, without
+  /// flushing either store first. The two main runs are merged with std::set_union's branch
+  /// structure; the side runs (at most about sqrt(n) entries each) cut that merge into
+  /// segments, found by galloping, and each side entry is placed between two segments.
+  template <class Combine>
+  bool merge_linear(const FlatStore& other, Combine& combine) {
+    Runs<Entry*> mine = runs_of(*this);
+    Runs<const Entry*> theirs = runs_of(other);
     std::vector<Entry> out;
-    out.reserve(base_.size() + other_size);
+    out.reserve(size() + other.size());
     bool combined = false;  // whether an entry present on both sides changed
-    auto i = base_.begin(), i_end = base_.end();
-    try {
-      while (i != i_end && j != j_end) {
-        if (KeyFn{}(*i) < KeyFn{}(*j)) {
-          out.push_back(std::move(*i));
-          ++i;
-        } else {
-          if (KeyFn{}(*j) < KeyFn{}(*i)) {
-            out.push_back(*j);
+    Entry* i = mine.main;
+    const Entry* j = theirs.main;
+    Entry* mine_side = mine.side;
+    const Entry* their_side = theirs.side;
+    // Combined in a local rather than in place, so that a small entry stays in registers (for
+    // Max values, a conditional move instead of a conditional store). If `combine` throws (a
+    // Point with two values, or an allocation), `*source` gets the local back.
+    auto push_combined = [&](Entry* source, const Entry& incoming) {
+      Entry e = std::move(*source);
+      try {
+        combined |= combine(e, incoming);
+      } catch (...) {
+        *source = std::move(e);
+        throw;
+      }
+      out.push_back(std::move(e));
+    };
+    // Merges the main runs up to [i_end, j_end). The loop runs on locals, which the compiler
+    // keeps in registers; `i` and `j` learn where it stopped, also when `combine` throws.
+    auto merge_mains = [&](Entry* i_end, const Entry* j_end) {
+      Entry* a = i;
+      const Entry* b = j;
+      try {
+        while (a != i_end && b != j_end) {
+          if (KeyFn{}(*a) < KeyFn{}(*b)) {
+            out.push_back(std::move(*a));
+            ++a;
           } else {
-            // Combined in a local rather than in `base_`, so that a small entry stays in
-            // registers (for Max values, a conditional move instead of a conditional store).
-            Entry e = std::move(*i);
-            try {
-              combined |= combine(e, *j);
-            } catch (...) {
-              *i = std::move(e);  // still a valid value, between the old one and the join
-              throw;
+            if (KeyFn{}(*b) < KeyFn{}(*a)) {
+              out.push_back(*b);
+            } else {
+              push_combined(a, *b);
+              ++a;
             }
-            out.push_back(std::move(e));
-            ++i;
+            ++b;
           }
+        }
+      } catch (...) {
+        i = a;
+        j = b;
+        throw;
+      }
+      i = a;
+      j = b;
+      for (; i != i_end; ++i) out.push_back(std::move(*i));
+      out.insert(out.end(), j, j_end);
+      j = j_end;
+    };
+    try {
+      while (mine_side != mine.side_end || their_side != theirs.side_end) {
+        // The next side entry's key splits the main runs: everything below it first.
+        const bool from_mine =
+            their_side == theirs.side_end ||
+            (mine_side != mine.side_end && !(KeyFn{}(*their_side) < KeyFn{}(*mine_side)));
+        const key_type& key = from_mine ? KeyFn{}(*mine_side) : KeyFn{}(*their_side);
+        merge_mains(gallop(i, mine.main_end, key), gallop(j, theirs.main_end, key));
+        // At most one entry with `key` on each side: in its side run or next in its main run.
+        // Each is stepped past only once it is in `out`, so that a throw leaves it in place.
+        const bool mine_in_side = mine_side != mine.side_end && !(key < KeyFn{}(*mine_side));
+        const bool mine_in_main = !mine_in_side && i != mine.main_end && !(key < KeyFn{}(*i));
+        const bool theirs_in_side = their_side != theirs.side_end && !(key < KeyFn{}(*their_side));
+        const Entry* their_at = theirs_in_side                                 ? their_side
+                                : j != theirs.main_end && !(key < KeyFn{}(*j)) ? j
+                                                                               : nullptr;
+        Entry* mine_at = mine_in_side ? mine_side : mine_in_main ? i : nullptr;
+        if (mine_at && their_at) {
+          push_combined(mine_at, *their_at);
+        } else if (mine_at) {
+          out.push_back(std::move(*mine_at));
+        } else {
+          out.push_back(*their_at);
+        }
+        if (mine_in_side) ++mine_side;
+        if (mine_in_main) ++i;
+        if (theirs_in_side) {
+          ++their_side;
+        } else if (their_at) {
           ++j;
         }
       }
+      merge_mains(mine.main_end, theirs.main_end);
     } catch (...) {
-      // A value whose join is undefined (Point) or an allocation failed: keep a valid store,
-      // what was merged so far followed by the untouched rest. `out` has room for all of it.
-      out.insert(out.end(), std::make_move_iterator(i), std::make_move_iterator(i_end));
+      // Keep a valid store: what was merged so far, then this store's untouched entries, all
+      // above it. The untouched main run follows `out` in one run, the untouched side entries
+      // stay apart as the recent run (key-disjoint from the rest, as before).
+      out.insert(out.end(), std::make_move_iterator(i), std::make_move_iterator(mine.main_end));
+      std::vector<Entry> side(std::make_move_iterator(mine_side),
+                              std::make_move_iterator(mine.side_end));
       base_ = std::move(out);
+      recent_ = std::move(side);
       resize_recent_bound();
       throw;
     }
-    out.insert(out.end(), std::make_move_iterator(i), std::make_move_iterator(i_end));
-    out.insert(out.end(), j, j_end);
-    // New keys are exactly what makes `out` longer than `base_`: no flag per entry.
-    const bool changed = combined || out.size() != base_.size();
+    // New keys are exactly what makes `out` longer than this store: no flag per entry.
+    const bool changed = combined || out.size() != size();
     base_ = std::move(out);
+    recent_.clear();
     resize_recent_bound();
     return changed;
   }
