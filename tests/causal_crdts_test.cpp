@@ -132,10 +132,18 @@ TEST(DotContext, MergeIsTheUnionOfTheDotsWhateverThePathTaken) {
     const std::set<Dot1> left = big_left ? random_dots(80, 4, 60) : runs_plus_a_few(1);
     std::set<Dot1> right;
     switch (round % 4) {
-      case 0: right = random_dots(60, 4, 60); break;
-      case 1: right = random_dots(4, 4, 60); break;
-      case 2: right = runs_plus_a_few(2); break;
-      default: right = runs_plus_a_few(3); break;
+      case 0:
+        right = random_dots(60, 4, 60);
+        break;
+      case 1:
+        right = random_dots(4, 4, 60);
+        break;
+      case 2:
+        right = runs_plus_a_few(2);
+        break;
+      default:
+        right = runs_plus_a_few(3);
+        break;
     }
     std::set<Dot1> both = left;
     both.insert(right.begin(), right.end());
@@ -234,7 +242,7 @@ TEST(AWSet, AnAddsDeltaMergedTwiceOrOutOfOrderConverges) {
   EXPECT_EQ(a, b);
   EXPECT_EQ(b, c);
   EXPECT_EQ(b.elements(), (std::vector<std::string>{"y", "z"}));
-  EXPECT_FALSE(c.merge(d1));  // a duplicate changes nothing
+  EXPECT_FALSE(c.merge(d1));                      // a duplicate changes nothing
   EXPECT_EQ(b.context().runs(), (Runs{{1, 3}}));  // the out-of-order dots folded into one run
   EXPECT_TRUE(b.context().cloud().empty());
 }
@@ -243,7 +251,7 @@ TEST(AWSet, ARemoveDeliveredBeforeItsAddStillRemovesIt) {
   AWSet<int> a, b;
   const auto add = a.add(1, 9);
   const auto remove = a.remove(9);
-  b.merge(remove);  // b learns that (1, 1) was removed before it learns (1, 1)
+  b.merge(remove);             // b learns that (1, 1) was removed before it learns (1, 1)
   EXPECT_FALSE(b.merge(add));  // nothing changes: b knows the tag is gone
   EXPECT_FALSE(b.contains(9));
   EXPECT_EQ(a, b);
@@ -342,8 +350,8 @@ RefSet ref_clear(RefSet& s) {
 
 ::testing::AssertionResult same_as_reference(const AWSet<int>& fast, const RefSet& ref) {
   if (!(fast.dotted() == ref)) {
-    return ::testing::AssertionFailure() << "\n  fast:      " << fast.dotted()
-                                         << "\n  reference: " << ref;
+    return ::testing::AssertionFailure()
+           << "\n  fast:      " << fast.dotted() << "\n  reference: " << ref;
   }
   std::vector<int> keys;
   for (const auto& entry : ref.store()) keys.push_back(entry.first);
@@ -475,8 +483,13 @@ void run_against_reference(unsigned seed, int steps, int elements_max) {
       // delta(from, r) is all r lacks: merging it must give what the full state gives.
       AWSet<int> via_delta = r.fast;
       via_delta.merge(from.fast.delta(r.fast));
+      // join() builds its result afresh rather than merging into a copy: the same value.
+      const AWSet<int> joined = join(r.fast, from.fast);
+      const AWSet<int> joined_other_way = join(from.fast, r.fast);
       ASSERT_EQ(r.fast.merge(from.fast), r.ref.merge(from.ref)) << "full merge, step " << step;
       ASSERT_EQ(via_delta, r.fast) << "delta(), step " << step;
+      ASSERT_EQ(joined, r.fast) << "join(), step " << step;
+      ASSERT_EQ(joined_other_way, r.fast) << "join() the other way, step " << step;
     } else if (roll < 555) {
       // A copy starts without the dot index; rebuilding from dotted() starts from one run.
       if (uniform(2) == 0) {

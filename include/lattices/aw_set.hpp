@@ -22,6 +22,7 @@
 ///     up to date by small changes, dropped by a large merge (which is O(n) anyway), so that a
 ///     delta's context finds what it removes without a scan.
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <ostream>
 #include <unordered_map>
@@ -134,10 +135,29 @@ class AWSet {
 
   bool merge(const AWSet& other) {
     if (&other == this) return false;
-    const std::size_t work = other.live_entries() + other.context_.runs().size() +
-                             other.context_.cloud().size();
-    const bool small = work * 16 <= live_entries() && other.context_.count() * 16 <= live_entries();
-    return small ? merge_small(other) : merge_large(other);
+    return other.is_small_delta_for(*this) ? merge_small(other) : merge_large(other);
+  }
+
+  /// join(a, b) without first copying `a`: a large join builds its entries afresh anyway.
+  static AWSet joined(const AWSet& a, const AWSet& b) {
+    if (a.is_small_delta_for(b)) {
+      AWSet out = b;
+      out.merge_small(a);
+      return out;
+    }
+    if (b.is_small_delta_for(a)) {
+      AWSet out = a;
+      out.merge_small(b);
+      return out;
+    }
+    AWSet out;
+    std::vector<Entry> a_copy, b_copy;
+    join_entries(a.normalized(a_copy), a.context_, b.normalized(b_copy), b.context_, out.base_,
+                 out.elements_);
+    out.dead_.assign(out.base_.size(), false);
+    out.context_ = a.context_;
+    out.context_.merge(b.context_);
+    return out;
   }
 
   bool is_bot() const { return live_entries() == 0 && context_.is_bot(); }
@@ -185,7 +205,58 @@ class AWSet {
     bool operator()(const T& x, const Entry& e) const { return x < e.element; }
   };
 
+  /// context.contains(dot) for a join's walk. Entries come in element order, so consecutive
+  /// dots belong to replicas in no predictable order: a context of at most `small_runs`
+  /// replicas (the usual case) is searched without a branch, by a select over a fixed table
+  /// padded with copies of its first run; a larger one by binary search.
+  class SeenTest {
+   public:
+    explicit SeenTest(const context_type& context)
+        : context_(context), small_(context.runs().size() <= small_runs) {
+      if (!small_ || context.runs().empty()) return;
+      // Padding repeats the first run, so that every id that matches picks the same counter.
+      const auto& runs = context.runs();
+      for (std::size_t r = 0; r < small_runs; ++r) {
+        ids_[r] = runs[r < runs.size() ? r : 0].first;
+        counters_[r] = runs[r < runs.size() ? r : 0].second;
+      }
+    }
+    bool operator()(const dot_type& d) const {
+      std::uint64_t run = 0;
+      if (small_) {
+        if (covers(d)) return true;
+      } else {
+        const auto& runs = context_.runs();
+        auto it = std::lower_bound(runs.begin(), runs.end(), d.replica,
+                                   [](const auto& run, const Id& id) { return run.first < id; });
+        if (it != runs.end() && it->first == d.replica) run = it->second;
+      }
+      return d.counter <= run || (!context_.cloud().empty() && context_.contains(d));
+    }
+
+   private:
+    /// For a context of at most four replicas: whether their runs cover `d`, without a branch.
+    bool covers(const dot_type& d) const {
+      // Spelled out: GCC at -O2 keeps a loop here, with its index in memory.
+      auto pick = [&](std::size_t r) {
+        return counters_[r] & (std::uint64_t{0} - std::uint64_t{ids_[r] == d.replica});
+      };
+      return d.counter <= (pick(0) | pick(1) | pick(2) | pick(3));
+    }
+
+    static constexpr std::size_t small_runs = 4;  // covers() reads exactly these four
+    const context_type& context_;
+    bool small_;
+    std::array<Id, small_runs> ids_{};
+    std::array<std::uint64_t, small_runs> counters_{};
+  };
+
   std::size_t live_entries() const { return base_.size() - dead_count_ + recent_.size(); }
+  /// Whether merging this into `target` is cheaper entry by entry than in one pass.
+  bool is_small_delta_for(const AWSet& target) const {
+    const std::size_t work = live_entries() + context_.runs().size() + context_.cloud().size();
+    return work * 16 <= target.live_entries() && context_.count() * 16 <= target.live_entries();
+  }
 
   /// f(entry) for every live entry, in (element, dot) order.
   template <class F>
@@ -268,10 +339,7 @@ class AWSet {
   /// Folds the recent run into the base and drops dead entries.
   void flush() {
     if (dead_count_ != 0) {
-      std::vector<Entry> merged;
-      merged.reserve(live_entries());
-      for_each_live([&](const Entry& e) { merged.push_back(e); });
-      base_ = std::move(merged);
+      base_ = live();
     } else {
       // In place, from the back: each base entry moves at most once, as a block.
       const std::size_t old_size = base_.size();
@@ -322,22 +390,37 @@ class AWSet {
     return context_.merge(other.context_) || changed;
   }
 
-  // flatten: GCC otherwise leaves push_back and the comparisons out of line in this loop.
-  [[gnu::flatten]] bool merge_large(const AWSet& other) {
-    std::vector<Entry> mine_copy;
+  bool merge_large(const AWSet& other) {
+    flush();  // in place: this side's entries become one run without a copy
     std::vector<Entry> theirs_copy;
-    const std::vector<Entry>& mine = normalized(mine_copy);
-    const std::vector<Entry>& theirs = other.normalized(theirs_copy);
     std::vector<Entry> out;
+    const bool changed = join_entries(base_, context_, other.normalized(theirs_copy),
+                                      other.context_, out, elements_);
+    base_ = std::move(out);  // flush() left no recent run and no dead entry
+    dead_.assign(base_.size(), false);
+    index_.map.clear();
+    index_.valid = false;
+    return context_.merge(other.context_) || changed;
+  }
+
+  /// The store part of the join of (mine, here) and (theirs, there), in (element, dot) order,
+  /// into `out`, and its number of elements. Returns whether it differs from `mine`.
+  // flatten: GCC otherwise leaves push_back and the comparisons out of line in this loop.
+  [[gnu::flatten]] static bool join_entries(const std::vector<Entry>& mine,
+                                            const context_type& here,
+                                            const std::vector<Entry>& theirs,
+                                            const context_type& there, std::vector<Entry>& out,
+                                            std::size_t& elements) {
+    const SeenTest seen_here(here);
+    const SeenTest seen_there(there);
+    out.clear();
     out.reserve(mine.size() + theirs.size());
     bool changed = false;
-    std::size_t elements = 0;
+    elements = 0;
     auto keep = [&](const Entry& e) {
       if (out.empty() || !(out.back().element == e.element)) ++elements;
       out.push_back(e);
     };
-    const SeenTest seen_here(context_);
-    const SeenTest seen_there(other.context_);
     auto only_mine = [&](const Entry& e) {
       if (seen_there(e.dot)) {
         changed = true;
@@ -368,45 +451,8 @@ class AWSet {
     }
     for (; i != mine.end(); ++i) only_mine(*i);
     for (; j != theirs.end(); ++j) only_theirs(*j);
-    return finish_large_merge(std::move(out), elements, changed, other);
+    return changed;
   }
-
-  bool finish_large_merge(std::vector<Entry> out, std::size_t elements, bool changed,
-                          const AWSet& other) {
-    base_ = std::move(out);
-    dead_.assign(base_.size(), false);
-    recent_.clear();
-    dead_count_ = 0;
-    elements_ = elements;
-    index_.map.clear();
-    index_.valid = false;
-    return context_.merge(other.context_) || changed;
-  }
-
-  /// context.contains(dot), with the last replica's run remembered: dots come grouped by
-  /// element, and most sets have few replicas, so the run lookup is usually skipped.
-  class SeenTest {
-   public:
-    explicit SeenTest(const context_type& context) : context_(context) {}
-    bool operator()(const dot_type& d) const {
-      if (!has_last_ || !(last_replica_ == d.replica)) {
-        const auto& runs = context_.runs();
-        auto it = std::lower_bound(runs.begin(), runs.end(), d.replica,
-                                   [](const auto& run, const Id& id) { return run.first < id; });
-        last_run_ = it != runs.end() && it->first == d.replica ? it->second : 0;
-        last_replica_ = d.replica;
-        has_last_ = true;
-      }
-      if (d.counter <= last_run_) return true;
-      return !context_.cloud().empty() && context_.contains(d);
-    }
-
-   private:
-    const context_type& context_;
-    mutable Id last_replica_{};
-    mutable std::uint64_t last_run_ = 0;
-    mutable bool has_last_ = false;
-  };
 
   std::vector<Entry> base_;
   std::vector<bool> dead_;

@@ -186,11 +186,29 @@ constexpr std::partial_ordering compare(const L& a, const L& b) {
   }
 }
 
+namespace detail {
+/// A lattice that builds a join afresh cheaper than it copies one side and merges into it
+/// supplies `static L joined(const L&, const L&)`.
+template <class L>
+concept has_static_joined = requires(const L& a, const L& b) {
+  { L::joined(a, b) } -> std::same_as<L>;
+};
+}  // namespace detail
+
 /// join(a, b): the least upper bound, as a new value. Pass `a` as an rvalue to reuse it.
 template <Lattice L>
-constexpr L join(L a, const L& b) {
+requires(!detail::has_static_joined<L>) constexpr L join(L a, const L& b) {
   ::calm::lattices::merge(a, b);
   return a;
+}
+template <Lattice L>
+requires detail::has_static_joined<L>
+constexpr L join(const L& a, const L& b) { return L::joined(a, b); }
+template <Lattice L>
+requires(detail::has_static_joined<L> && !std::is_lvalue_reference_v<L>) constexpr L
+    join(L&& a, const L& b) {
+  ::calm::lattices::merge(a, b);
+  return std::move(a);
 }
 
 /// is_bot(a): whether a is bottom (the default value).
