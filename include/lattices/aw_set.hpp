@@ -151,9 +151,14 @@ class AWSet {
       return out;
     }
     AWSet out;
-    std::vector<Entry> a_copy, b_copy;
-    join_entries(a.normalized(a_copy), a.context_, b.normalized(b_copy), b.context_, out.base_,
-                 out.elements_);
+    const std::size_t entries_max = a.live_entries() + b.live_entries();
+    if (a.is_one_run() && b.is_one_run()) {
+      join_entries(RunWalk(a.base_), a.context_, RunWalk(b.base_), b.context_, entries_max,
+                   out.base_, out.elements_);
+    } else {
+      join_entries(LiveWalk(a), a.context_, LiveWalk(b), b.context_, entries_max, out.base_,
+                   out.elements_);
+    }
     out.dead_.assign(out.base_.size(), false);
     out.context_ = a.context_;
     out.context_.merge(b.context_);
@@ -275,12 +280,57 @@ class AWSet {
       }
     }
   }
-  /// The live entries as one sorted run: the base itself when it is one already.
-  const std::vector<Entry>& normalized(std::vector<Entry>& scratch) const {
-    if (recent_.empty() && dead_count_ == 0) return base_;
-    scratch = live();
-    return scratch;
-  }
+  /// The live entries in (element, dot) order, walked in place: dead base entries skipped and
+  /// the recent run interleaved, so that a join reads a set as it is instead of copying it
+  /// into one run first. Both branches are well predicted (dead and recent entries are few).
+  class LiveWalk {
+   public:
+    explicit LiveWalk(const AWSet& s) : s_(s) { settle(); }
+    bool done() const { return at_ == nullptr; }
+    const Entry& operator*() const { return *at_; }
+    const Entry* operator->() const { return at_; }
+    LiveWalk& operator++() {
+      if (from_base_) {
+        ++b_;
+      } else {
+        ++r_;
+      }
+      settle();
+      return *this;
+    }
+
+   private:
+    void settle() {
+      const std::vector<Entry>& base = s_.base_;
+      const std::vector<Entry>& recent = s_.recent_;
+      while (b_ < base.size() && s_.dead_[b_]) ++b_;
+      const bool base_left = b_ < base.size(), recent_left = r_ < recent.size();
+      from_base_ = base_left && (!recent_left || base[b_] < recent[r_]);
+      at_ = from_base_ ? &base[b_] : recent_left ? &recent[r_] : nullptr;
+    }
+    const AWSet& s_;
+    std::size_t b_ = 0, r_ = 0;
+    bool from_base_ = false;
+    const Entry* at_ = nullptr;
+  };
+  /// A sorted run walked with plain pointers: a set with one run and no dead entry.
+  class RunWalk {
+   public:
+    explicit RunWalk(const std::vector<Entry>& run) : at_(run.data()), end_(at_ + run.size()) {}
+    bool done() const { return at_ == end_; }
+    const Entry& operator*() const { return *at_; }
+    const Entry* operator->() const { return at_; }
+    RunWalk& operator++() {
+      ++at_;
+      return *this;
+    }
+
+   private:
+    const Entry* at_;
+    const Entry* end_;
+  };
+  bool is_one_run() const { return recent_.empty() && dead_count_ == 0; }
+
   std::vector<Entry> live() const {
     std::vector<Entry> out;
     out.reserve(live_entries());
@@ -392,10 +442,13 @@ class AWSet {
 
   bool merge_large(const AWSet& other) {
     flush();  // in place: this side's entries become one run without a copy
-    std::vector<Entry> theirs_copy;
     std::vector<Entry> out;
-    const bool changed = join_entries(base_, context_, other.normalized(theirs_copy),
-                                      other.context_, out, elements_);
+    const std::size_t entries_max = base_.size() + other.live_entries();
+    const bool changed = other.is_one_run()
+                             ? join_entries(RunWalk(base_), context_, RunWalk(other.base_),
+                                            other.context_, entries_max, out, elements_)
+                             : join_entries(LiveWalk(*this), context_, LiveWalk(other),
+                                            other.context_, entries_max, out, elements_);
     base_ = std::move(out);  // flush() left no recent run and no dead entry
     dead_.assign(base_.size(), false);
     index_.map.clear();
@@ -403,18 +456,18 @@ class AWSet {
     return context_.merge(other.context_) || changed;
   }
 
-  /// The store part of the join of (mine, here) and (theirs, there), in (element, dot) order,
-  /// into `out`, and its number of elements. Returns whether it differs from `mine`.
+  /// The store part of the join of (the entries `i` walks, here) and (those `j` walks, there),
+  /// in (element, dot) order, into `out`, and its number of elements. Returns whether it
+  /// differs from what `i` walks.
   // flatten: GCC otherwise leaves push_back and the comparisons out of line in this loop.
-  [[gnu::flatten]] static bool join_entries(const std::vector<Entry>& mine,
-                                            const context_type& here,
-                                            const std::vector<Entry>& theirs,
-                                            const context_type& there, std::vector<Entry>& out,
-                                            std::size_t& elements) {
+  template <class Walk>
+  [[gnu::flatten]] static bool join_entries(Walk i, const context_type& here, Walk j,
+                                            const context_type& there, std::size_t entries_max,
+                                            std::vector<Entry>& out, std::size_t& elements) {
     const SeenTest seen_here(here);
     const SeenTest seen_there(there);
     out.clear();
-    out.reserve(mine.size() + theirs.size());
+    out.reserve(entries_max);
     bool changed = false;
     elements = 0;
     auto keep = [&](const Entry& e) {
@@ -436,21 +489,21 @@ class AWSet {
     };
     // By hand rather than with zip_sorted: the common case, the same entry on both sides, is
     // tested first with one equality instead of two three-field comparisons.
-    auto i = mine.begin();
-    auto j = theirs.begin();
-    while (i != mine.end() && j != theirs.end()) {
+    while (!i.done() && !j.done()) {
       if (i->element == j->element && i->dot == j->dot) {
         keep(*i);
         ++i;
         ++j;
       } else if (*i < *j) {
-        only_mine(*i++);
+        only_mine(*i);
+        ++i;
       } else {
-        only_theirs(*j++);
+        only_theirs(*j);
+        ++j;
       }
     }
-    for (; i != mine.end(); ++i) only_mine(*i);
-    for (; j != theirs.end(); ++j) only_theirs(*j);
+    for (; !i.done(); ++i) only_mine(*i);
+    for (; !j.done(); ++j) only_theirs(*j);
     return changed;
   }
 
