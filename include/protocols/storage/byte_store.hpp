@@ -1,0 +1,96 @@
+#pragma once
+/// ByteStore: durable bytes under keys, on RocksDB, with a merge function that RocksDB applies
+/// itself. It is the layer under LatticeStore (lattice values, merged by their own join) and
+/// under protocol logs (plain puts, synced).
+///
+/// Why a merge function: a write of a lattice value is a RocksDB Merge of the delta, never a
+/// read-modify-write. RocksDB stacks the operands and calls the merge function when it reads
+/// the key or compacts it, so writers never wait on a read and concurrent writes commute.
+///
+/// Durability: a write is in the write-ahead log when it returns; with `Sync::yes` (or
+/// `StoreOptions::sync_writes`) the log is also fsynced first, which is what a protocol that
+/// acknowledges a write (a Paxos acceptor's promise, a 2PC decision) needs. Reopening the same
+/// path recovers every write that returned (every synced one after a machine crash).
+///
+/// Corruption is reported, never dropped: a merge function that cannot decode a value or an
+/// operand says so, and reading that key throws CorruptRecord naming it; a RocksDB error
+/// throws StorageError with RocksDB's status text.
+///
+/// RocksDB's headers stay out of this one: a user of calm::protocols includes no RocksDB.
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace calm::protocols::storage {
+
+/// A RocksDB call failed (could not open, I/O error, ...).
+class StorageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// The bytes under a key do not decode: the record is kept as it is and reported.
+class CorruptRecord : public StorageError {
+ public:
+  CorruptRecord(std::string key, const std::string& why)
+      : StorageError("calm: corrupt record under key '" + key + "': " + why),
+        key_(std::move(key)) {}
+  const std::string& key() const { return key_; }
+
+ private:
+  std::string key_;
+};
+
+enum class Sync : bool { no = false, yes = true };
+
+struct StoreOptions {
+  bool create_if_missing = true;
+  /// fsync the write-ahead log on every write, as if each passed Sync::yes.
+  bool sync_writes = false;
+};
+
+/// Combines a key's stored value (absent for a new key) with operands, oldest first, into
+/// `out`. Returns false when a value or an operand does not decode: RocksDB then marks the
+/// read as corrupt instead of producing a value. It must be associative: RocksDB may combine
+/// operands among themselves first (with `existing` absent) and the result with a value later.
+using MergeFunction =
+    std::function<bool(const std::string_view* existing, std::span<const std::string_view> operands,
+                       std::string& out)>;
+
+class ByteStore {
+ public:
+  /// Opens (and recovers) the store at `path`; `merge` is the function of every merge written
+  /// there, now and in earlier runs: the same path must always be opened with the same one.
+  ByteStore(const std::filesystem::path& path, MergeFunction merge, StoreOptions options = {});
+  ~ByteStore();
+  ByteStore(ByteStore&&) noexcept;
+  ByteStore& operator=(ByteStore&&) noexcept;
+
+  /// Replaces the value under `key`.
+  void put(std::string_view key, std::string_view value, Sync sync = Sync::no);
+  /// Adds an operand under `key`; the value read later is the merge function applied to the
+  /// value before and every operand since. Never reads.
+  void merge(std::string_view key, std::string_view operand, Sync sync = Sync::no);
+  void erase(std::string_view key, Sync sync = Sync::no);
+  /// The value under `key` (operands merged), or nothing. Throws CorruptRecord.
+  std::optional<std::string> get(std::string_view key) const;
+  /// Every key in byte order with its value (operands merged); stops early when `f` returns
+  /// false. Throws CorruptRecord at the first corrupt record (the ones before it were seen).
+  void for_each(const std::function<bool(std::string_view key, std::string_view value)>& f) const;
+  /// Makes every write so far durable (fsyncs the write-ahead log).
+  void flush_log();
+  /// Rewrites the whole store, merging every key's operands into one value now rather than on
+  /// a later read. A record that does not merge is kept as it is, and still reported on read.
+  void compact();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace calm::protocols::storage
