@@ -9,6 +9,7 @@
 #include <lattices/g_counter.hpp>
 #include <lattices/point.hpp>
 #include <protocols/storage/lattice_store.hpp>
+#include <protocols/storage/rocks_disk.hpp>
 #include <random>
 #include <string>
 #include <vector>
@@ -166,6 +167,22 @@ TEST_F(StoreTest, OpeningWhatIsNotADatabaseIsAnError) {
   EXPECT_THROW(LatticeStore<GCounter<>>(dir_ / "file"), StorageError);
   EXPECT_THROW(LatticeStore<GCounter<>>(path("missing"), StoreOptions{.create_if_missing = false}),
                StorageError);
+}
+
+TEST_F(StoreTest, ARocksDiskKeepsItsEntriesAcrossReopeningInKeyOrder) {
+  {
+    RocksDisk disk(path());
+    disk.put("state/b", "2");
+    disk.put("state/a", "1");
+    disk.put("meta", "m");
+    disk.erase("meta");
+    disk.put("state/a", "1'");
+  }
+  RocksDisk disk(path());
+  EXPECT_EQ(disk.get("state/a"), "1'");
+  EXPECT_EQ(disk.get("meta"), std::nullopt);
+  EXPECT_EQ(disk.scan(), (std::vector<std::pair<std::string, std::string>>{{"state/a", "1'"},
+                                                                           {"state/b", "2"}}));
 }
 
 }  // namespace
