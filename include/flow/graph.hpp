@@ -57,10 +57,11 @@ class Graph {
   Graph(const Graph&) = delete;
   Graph& operator=(const Graph&) = delete;
 
-  /// The range's items in the first tick: no props. Lifetime of the range as ::source_iter.
+  /// The range's items in the first tick: no props. The range is copied (or moved) into the
+  /// graph, which usually outlives the scope that builds it.
   template <std::ranges::input_range R>
   auto source_iter(R&& range) {
-    return detail::make_iter_source(&sched_, std::forward<R>(range));
+    return detail::make_iter_source(&sched_, std::remove_cvref_t<R>(std::forward<R>(range)));
   }
 
   /// The range's items, shuffled and duplicated under `arrival`, spread over
