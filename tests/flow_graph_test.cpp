@@ -192,7 +192,6 @@ TEST(FlowGraph, SourceUnorderedSpreadsItsBatchesOverTicks) {
   for (int i = 0; i < 100; ++i) values[static_cast<std::size_t>(i)] = i;
   auto top = g.source_unordered(values, {.seed = 9, .copies_max = 2, .batches = 5})
                  .lattice_fold<cl::Max<int>>(Lifetime::persistent);
-  std::vector<int> per_tick;
   EXPECT_EQ(g.run_until_idle(), 5u);
   EXPECT_EQ(top.get(), cl::Max<int>{99});
 }

@@ -166,7 +166,7 @@ class Cycle {
                   "with; declare it in cycle<T, Props<...>>(), or remove it first (unique(), "
                   "sort())");
     const auto& ctx = detail::Access::ctx(s);
-    auto done = detail::derive(ctx, "feed", "{}");
+    detail::derive(ctx, "feed", "{}");  // records the sink for explain()
     ctx_.plan->back_inputs.push_back(ctx.plan);
     sched_->add_subgraph(
         "feed " + ctx_.plan->note,

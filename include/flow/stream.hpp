@@ -861,7 +861,7 @@ class Stream {
       gen([&](auto&& x) { f(std::forward<decltype(x)>(x)); });
       return;
     }
-    auto ctx = detail::derive(ctx_, "for_each", "{}");
+    detail::derive(ctx_, "for_each", "{}");  // records the sink for explain()
     ctx_.sched->add_subgraph("for_each",
                              [up = gen_, f = std::move(f)]() mutable {
                                up([&](auto&& x) { f(std::forward<decltype(x)>(x)); });
@@ -1092,7 +1092,7 @@ class Singleton {
       gen([&](auto&& v) { f(std::forward<decltype(v)>(v)); });
       return;
     }
-    auto ctx = detail::derive(ctx_, "for_each", "{}");
+    detail::derive(ctx_, "for_each", "{}");  // records the sink for explain()
     ctx_.sched->add_subgraph("for_each",
                              [up = gen_, f = std::move(f)]() mutable {
                                up([&](auto&& v) { f(std::forward<decltype(v)>(v)); });
