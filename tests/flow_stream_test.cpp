@@ -141,6 +141,16 @@ TEST(FlowStream, FoldOverAnUnorderedSourceIsTypedNonDeterministicAndStillRunsInt
   EXPECT_GT(read, 0);
 }
 
+TEST(FlowStream, FoldAndReduceAfterSortAndUniqueAreDeterministicAndReadable) {
+  auto number =
+      unordered_digits().sort().unique().fold(0, [](int acc, int x) { return acc * 10 + x; });
+  static_assert(is_deterministic_v<decltype(number)>);
+  EXPECT_EQ(number.get(), 1234569);
+  auto last = unordered_digits().sort().unique().reduce([](int, int x) { return x; });
+  static_assert(is_deterministic_v<decltype(last)>);
+  EXPECT_EQ(last.get(), std::optional<int>(9));
+}
+
 TEST(FlowStream, FoldCommutativeIsHurtByDupsAlone) {
   auto sum = unordered_digits().unique().fold_commutative(0, [](int a, int x) { return a + x; });
   static_assert(is_deterministic_v<decltype(sum)>);
