@@ -9,6 +9,10 @@
 int main() {
   std::vector<std::pair<int, int>> a{{1, 10}, {2, 20}};
   std::vector<int> b{2};
-  auto left = calm::flow::source_unordered(a).sort().unique().anti_join(calm::flow::source_unordered(b)).collect();
+  auto left = calm::flow::source_unordered(a)
+                  .sort()
+                  .unique()
+                  .anti_join(calm::flow::source_unordered(b))
+                  .collect();
   return static_cast<int>(left.size());
 }

@@ -8,6 +8,7 @@
 
 int main() {
   std::vector<int> v{3, 1, 2};
-  auto sum = calm::flow::source_unordered(v).fold_commutative(0, [](int acc, int x) { return acc + x; });
+  auto sum =
+      calm::flow::source_unordered(v).fold_commutative(0, [](int acc, int x) { return acc + x; });
   return sum.get();
 }

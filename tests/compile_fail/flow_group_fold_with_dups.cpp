@@ -8,6 +8,10 @@
 
 int main() {
   std::vector<int> v{13, 21, 12};
-  auto groups = calm::flow::source_unordered(v).sort().group_by([](int x) { return x % 10; }).fold(0, [](int acc, int x) { return acc + x; }).collect();
+  auto groups = calm::flow::source_unordered(v)
+                    .sort()
+                    .group_by([](int x) { return x % 10; })
+                    .fold(0, [](int acc, int x) { return acc + x; })
+                    .collect();
   return static_cast<int>(groups.size());
 }

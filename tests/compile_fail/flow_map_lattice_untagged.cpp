@@ -1,4 +1,4 @@
-// expect: map_lattice\(\) needs a function tagged lattices::morphism\(f\) or lattices::monotone\(f\)
+// expect: map_lattice\(\) needs a function tagged lattices::morphism\(f\) or
 // map_lattice() trusts only a function tagged with what it preserves.
 #include <flow/flow.hpp>
 #include <lattices/lattices.hpp>
@@ -8,6 +8,8 @@
 
 int main() {
   std::vector<calm::lattices::Max<int>> v{calm::lattices::Max<int>{1}};
-  calm::flow::source_iter(v).map_lattice([](const calm::lattices::Max<int>& m) { return m; }).for_each([](auto) {});
+  calm::flow::source_iter(v)
+      .map_lattice([](const calm::lattices::Max<int>& m) { return m; })
+      .for_each([](auto) {});
   return 0;
 }
