@@ -1,0 +1,17 @@
+#pragma once
+/// calm::flow: typed latticeflow streams. `#include <flow/flow.hpp>` brings all of it.
+///
+///   props.hpp      RandomBatch, Dups, NonDeterministic; Props<...>; has_prop_v, is_deterministic_v
+///   rules.hpp      every compile-time rule and its diagnostic
+///   stream.hpp     Stream, Singleton, group_by; standalone source_iter, source_unordered
+///   graph.hpp      Graph (ticks, strata, fixpoints), Channel (runtime input), Cycle
+///   scheduler.hpp  the runtime under a Graph
+///   explain.hpp    explain(): text, Mermaid, DOT
+///
+/// See docs/flow.md for the concepts, the rule table and the runtime.
+#include "flow/explain.hpp"
+#include "flow/graph.hpp"
+#include "flow/props.hpp"
+#include "flow/rules.hpp"
+#include "flow/scheduler.hpp"
+#include "flow/stream.hpp"

@@ -1,0 +1,15 @@
+// expect: Cycle::feed\(\): the stream fed back has a prop the cycle was not declared with
+// A loop's stream type is declared up front; what is fed back may not add a prop to it.
+#include <flow/flow.hpp>
+#include <lattices/lattices.hpp>
+#include <string>
+#include <utility>
+#include <vector>
+
+int main() {
+  calm::flow::Graph g;
+  auto loop = g.cycle<int, calm::flow::Props<calm::flow::RandomBatch>>();
+  std::vector<int> v{1, 2};
+  loop.feed(g.source_unordered(v));
+  return 0;
+}

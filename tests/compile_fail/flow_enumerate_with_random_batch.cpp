@@ -1,0 +1,13 @@
+// expect: enumerate\(\) over a stream with RandomBatch numbers items in arrival order
+// Numbering needs an order: enumerate() does not compile on RandomBatch (sort() first).
+#include <flow/flow.hpp>
+#include <lattices/lattices.hpp>
+#include <string>
+#include <utility>
+#include <vector>
+
+int main() {
+  std::vector<int> v{3, 1, 2};
+  calm::flow::source_unordered(v).enumerate().for_each([](auto) {});
+  return 0;
+}

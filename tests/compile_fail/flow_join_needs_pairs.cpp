@@ -1,0 +1,13 @@
+// expect: join\(\) needs two streams of std::pair<K, V>
+// join() matches keys: both sides must be (key, value) pairs.
+#include <flow/flow.hpp>
+#include <lattices/lattices.hpp>
+#include <string>
+#include <utility>
+#include <vector>
+
+int main() {
+  std::vector<int> a{1, 2};
+  calm::flow::source_iter(a).join(calm::flow::source_iter(a)).for_each([](auto) {});
+  return 0;
+}

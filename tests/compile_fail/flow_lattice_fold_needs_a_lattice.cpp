@@ -1,0 +1,12 @@
+// expect: lattice_fold<L>\(\): L must be a calm::lattices::Lattice
+// int has no merge: lattice_fold<int>() is refused.
+#include <flow/flow.hpp>
+#include <lattices/lattices.hpp>
+#include <string>
+#include <utility>
+#include <vector>
+
+int main() {
+  std::vector<int> v{1, 2};
+  return calm::flow::source_iter(v).lattice_fold<int>().get();
+}

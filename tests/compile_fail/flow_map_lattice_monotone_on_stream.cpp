@@ -1,0 +1,13 @@
+// expect: map_lattice\(\) over a Stream with a function that is monotone but not a morphism
+// size is monotone, not a morphism: applied to each delta it depends on the batching.
+#include <flow/flow.hpp>
+#include <lattices/lattices.hpp>
+#include <string>
+#include <utility>
+#include <vector>
+
+int main() {
+  std::vector<calm::lattices::SetUnion<int>> v{{1}, {2}};
+  calm::flow::source_unordered(v).map_lattice(calm::lattices::size).for_each([](auto) {});
+  return 0;
+}

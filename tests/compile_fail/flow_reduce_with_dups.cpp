@@ -1,0 +1,13 @@
+// expect: reduce\(\) over a stream with Dups yields a NonDeterministic result
+// reduce() sees a duplicate twice.
+#include <flow/flow.hpp>
+#include <lattices/lattices.hpp>
+#include <string>
+#include <utility>
+#include <vector>
+
+int main() {
+  std::vector<int> v{3, 1, 2};
+  auto r = calm::flow::source_unordered(v).sort().reduce([](int a, int x) { return a + x; });
+  return *r.get();
+}

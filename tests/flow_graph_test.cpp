@@ -1,0 +1,236 @@
+// flow's Graph runtime: ticks, lifetimes, strata, cycles to a fixpoint, channels, explain().
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <flow/flow.hpp>
+#include <lattices/lattices.hpp>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace {
+
+namespace cf = calm::flow;
+namespace cl = calm::lattices;
+using cf::Lifetime;
+using Edge = std::pair<int, int>;
+
+TEST(FlowGraph, SourceIterEmitsOnlyInTheFirstTick) {
+  cf::Graph g;
+  std::vector<int> seen;
+  g.source_iter(std::vector<int>{1, 2}).for_each([&](int x) { seen.push_back(x); });
+  g.run_tick();
+  g.run_tick();
+  EXPECT_EQ(seen, (std::vector<int>{1, 2}));
+  EXPECT_EQ(g.tick(), 2u);
+}
+
+TEST(FlowGraph, AChannelDeliversWhatWasSentBeforeEachTick) {
+  cf::Graph g;
+  auto input = g.channel<int>();
+  std::vector<std::pair<std::uint64_t, int>> seen;
+  input.stream().for_each([&](int x) { seen.emplace_back(g.tick(), x); });
+  input.send(1);
+  input.send_all(std::vector<int>{2, 3});
+  EXPECT_EQ(input.pending(), 3u);
+  g.run_tick();
+  input.send(4);
+  g.run_tick();
+  g.run_tick();
+  using Seen = std::vector<std::pair<std::uint64_t, int>>;
+  EXPECT_EQ(seen, (Seen{{1, 1}, {1, 2}, {1, 3}, {2, 4}}));
+}
+
+TEST(FlowGraph, TickStateStartsOverEachTickAndPersistentStateIsKept) {
+  cf::Graph g;
+  auto input = g.channel<int>();
+  auto [a, b] = input.stream().tee();
+  auto per_tick = a.lattice_fold<cl::Max<int>>(Lifetime::tick);
+  auto ever = b.lattice_fold<cl::Max<int>>(Lifetime::persistent);
+  input.send(7);
+  g.run_tick();
+  input.send(3);
+  g.run_tick();
+  EXPECT_EQ(per_tick.get(), cl::Max<int>{3});
+  EXPECT_EQ(ever.get(), cl::Max<int>{7});
+}
+
+TEST(FlowGraph, UniquePerTickLetsAnItemAgainNextTickAndPersistentUniqueDoesNot) {
+  cf::Graph g;
+  auto input = g.channel<int>();
+  auto [a, b] = input.stream().tee();
+  int per_tick = 0, ever = 0;
+  a.unique(Lifetime::tick).for_each([&](int) { ++per_tick; });
+  b.unique(Lifetime::persistent).for_each([&](int) { ++ever; });
+  input.send_all(std::vector<int>{5, 5});
+  g.run_tick();
+  input.send(5);
+  g.run_tick();
+  EXPECT_EQ(per_tick, 2);
+  EXPECT_EQ(ever, 1);
+}
+
+TEST(FlowGraph, AJoinWithAPersistentSideMatchesItemsOfEarlierTicks) {
+  cf::Graph g;
+  auto puts = g.channel<std::pair<int, std::string>>();
+  auto gets = g.channel<std::pair<int, int>>();
+  std::vector<std::string> answers;
+  gets.stream()
+      .join(puts.stream(), Lifetime::tick, Lifetime::persistent)
+      .for_each([&](const auto& kv) { answers.push_back(kv.second.second); });
+  puts.send({1, "one"});
+  g.run_tick();
+  gets.send({1, 100});
+  g.run_tick();
+  gets.send({1, 101});
+  g.run_tick();
+  EXPECT_EQ(answers, (std::vector<std::string>{"one", "one"}));
+}
+
+TEST(FlowGraph, ATickJoinForgetsTheOtherSideAtTheNextTick) {
+  cf::Graph g;
+  auto left = g.channel<std::pair<int, int>>();
+  auto right = g.channel<std::pair<int, int>>();
+  int matches = 0;
+  left.stream().join(right.stream()).for_each([&](const auto&) { ++matches; });
+  right.send({1, 1});
+  g.run_tick();
+  left.send({1, 2});
+  g.run_tick();
+  EXPECT_EQ(matches, 0);
+}
+
+// Reachability from node 0: the loop of the Hydroflow talk.
+struct Reachability {
+  cf::Graph g;
+  std::vector<int> reached;
+  std::size_t join_outputs = 0;
+
+  explicit Reachability(const std::vector<Edge>& edges) {
+    auto loop = g.cycle<int>("reached");
+    auto nodes = g.source_iter(std::vector<int>{0}).merge(loop.stream()).unique();
+    auto [out, back] = nodes.tee();
+    out.for_each([this](int v) { reached.push_back(v); });
+    loop.feed(back.map([](int v) { return std::pair<int, char>(v, 0); })
+                  .join(g.source_iter(edges))
+                  .inspect([this](const auto&) { ++join_outputs; })
+                  .map([](const auto& hit) { return hit.second.second; }));
+  }
+};
+
+TEST(FlowGraph, ACycleIteratesToAFixpointWithinOneTick) {
+  Reachability r({{0, 1}, {1, 2}, {2, 0}, {2, 3}, {4, 5}});
+  r.g.run_tick();
+  std::sort(r.reached.begin(), r.reached.end());
+  EXPECT_EQ(r.reached, (std::vector<int>{0, 1, 2, 3}));
+}
+
+TEST(FlowGraph, TheLoopJoinIsSemiNaiveEachEdgeFromAReachedNodeIsMatchedOnce) {
+  // 0 -> 1 -> 2 -> 3, plus shortcuts: a naive re-evaluation would match early edges again in
+  // every round; semi-naive matches each edge whose source is reached exactly once.
+  Reachability r({{0, 1}, {1, 2}, {2, 3}, {0, 2}, {0, 3}, {1, 3}, {3, 0}});
+  r.g.run_tick();
+  EXPECT_EQ(r.reached.size(), 4u);
+  EXPECT_EQ(r.join_outputs, 7u);
+}
+
+TEST(FlowGraph, ABlockingOperatorSeesTheCompleteOutputOfAnEarlierStratumsFixpoint) {
+  // The nodes that are NOT reachable: difference() must wait for the loop's fixpoint.
+  cf::Graph g;
+  std::vector<Edge> edges{{0, 1}, {1, 2}, {3, 4}};
+  auto loop = g.cycle<int>();
+  auto nodes = g.source_iter(std::vector<int>{0}).merge(loop.stream()).unique();
+  auto [reached, back] = nodes.tee();
+  loop.feed(back.map([](int v) { return std::pair<int, char>(v, 0); })
+                .join(g.source_iter(edges))
+                .map([](const auto& hit) { return hit.second.second; }));
+  std::vector<int> unreachable;
+  g.source_iter(std::vector<int>{0, 1, 2, 3, 4}).difference(reached).for_each([&](int v) {
+    unreachable.push_back(v);
+  });
+  g.run_tick();
+  EXPECT_EQ(unreachable, (std::vector<int>{3, 4}));
+  EXPECT_NE(g.explain().find("(stratum 1): for_each"), std::string::npos) << g.explain();
+}
+
+TEST(FlowGraph, ACycleThroughABlockingOperatorIsRejected) {
+  cf::Graph g;
+  auto loop = g.cycle<int, cf::Props<>>();
+  auto sorted = g.source_iter(std::vector<int>{1}).merge(loop.stream()).sort().unique();
+  auto [out, back] = sorted.tee();
+  out.for_each([](int) {});
+  loop.feed(back.filter([](int v) { return v < 0; }));
+  EXPECT_THROW(g.run_tick(), std::logic_error);
+}
+
+TEST(FlowGraph, ALoopThatNeverStopsProducingHitsThePassBound) {
+  cf::Graph g;
+  g.set_fixpoint_passes_max(100);
+  auto loop = g.cycle<int>();
+  loop.feed(
+      g.source_iter(std::vector<int>{0}).merge(loop.stream()).map([](int v) { return v + 1; }));
+  EXPECT_THROW(g.run_tick(), std::runtime_error);
+}
+
+TEST(FlowGraph, AStreamInAGraphHasOneConsumerAndTeeMakesMore) {
+  cf::Graph g;
+  auto s = g.source_iter(std::vector<int>{1});
+  s.for_each([](int) {});
+  EXPECT_THROW(s.for_each([](int) {}), std::logic_error);
+}
+
+TEST(FlowGraph, AStandaloneStreamCannotJoinAGraphsStream) {
+  cf::Graph g;
+  auto inside = g.source_iter(std::vector<int>{1});
+  EXPECT_THROW((void)inside.merge(cf::source_iter(std::vector<int>{2})), std::logic_error);
+}
+
+TEST(FlowGraph, SourceUnorderedSpreadsItsBatchesOverTicks) {
+  cf::Graph g;
+  std::vector<int> values(100);
+  for (int i = 0; i < 100; ++i) values[static_cast<std::size_t>(i)] = i;
+  auto top = g.source_unordered(values, {.seed = 9, .copies_max = 2, .batches = 5})
+                 .lattice_fold<cl::Max<int>>(Lifetime::persistent);
+  EXPECT_EQ(g.run_until_idle(), 5u);
+  EXPECT_EQ(top.get(), cl::Max<int>{99});
+}
+
+TEST(FlowGraph, ASingletonsForEachRunsOnceEachTickWithTheCompleteValue) {
+  cf::Graph g;
+  auto input = g.channel<int>();
+  std::vector<std::size_t> counts;
+  input.stream().unique().count().for_each([&](std::size_t n) { counts.push_back(n); });
+  input.send_all(std::vector<int>{1, 2, 2, 3});
+  g.run_tick();
+  input.send(9);
+  g.run_tick();
+  EXPECT_EQ(counts, (std::vector<std::size_t>{3, 1}));
+}
+
+TEST(FlowGraph, SortInAGraphEmitsTheTicksItemsInOrder) {
+  cf::Graph g;
+  auto input = g.channel<int>();
+  std::vector<int> seen;
+  input.stream().sort().for_each([&](int x) { seen.push_back(x); });
+  input.send_all(std::vector<int>{3, 1, 2});
+  g.run_tick();
+  EXPECT_EQ(seen, (std::vector<int>{1, 2, 3}));
+}
+
+TEST(FlowGraph, ExplainListsOperatorsSubgraphsStrataAndReasons) {
+  cf::Graph g;
+  auto input = g.channel<int>("requests");
+  input.stream()
+      .fold(0, [](int a, int x) { return a + x; })
+      .assume_deterministic("a sum does not depend on the order")
+      .for_each([](int) {});
+  const std::string text = g.explain();
+  EXPECT_NE(text.find("channel [requests] -> {RandomBatch, Dups}"), std::string::npos) << text;
+  EXPECT_NE(text.find("\"a sum does not depend on the order\""), std::string::npos) << text;
+  EXPECT_NE(text.find("(stratum 1): for_each"), std::string::npos) << text;
+  EXPECT_NE(g.explain(cf::Format::mermaid).find("flowchart TD"), std::string::npos);
+  EXPECT_NE(g.explain(cf::Format::dot).find("digraph flow"), std::string::npos);
+}
+
+}  // namespace
