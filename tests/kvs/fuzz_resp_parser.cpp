@@ -1,0 +1,45 @@
+// libFuzzer target: RequestParser on arbitrary bytes, fed in arbitrary pieces. It must never
+// crash, never hold more than its bounds allow, and only ever fail with a Redis protocol error.
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <string_view>
+
+#include "kvs/resp.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  using calm::apps::kvs::RequestParser;
+  using calm::apps::kvs::RespLimits;
+  if (size == 0) return 0;
+  RespLimits limits;
+  limits.bulk_bytes_max = 4096;  // small bounds, so that the fuzzer reaches them
+  limits.array_items_max = 64;
+  limits.line_bytes_max = 256;
+  RequestParser parser(limits);
+  const std::size_t piece = 1 + data[0] % 16;
+  const std::string_view bytes(reinterpret_cast<const char*>(data) + 1, size - 1);
+  for (std::size_t at = 0; at < bytes.size(); at += piece) {
+    parser.feed(bytes.substr(at, piece));
+    while (auto request = parser.next()) {
+      // An array has at most array_items_max items; an inline request, at most a word per
+      // two bytes of its line.
+      if (request->empty() ||
+          request->size() > std::max(limits.array_items_max, limits.line_bytes_max / 2 + 1)) {
+        std::abort();
+      }
+      for (const auto& argument : *request) {
+        if (argument.size() > limits.bulk_bytes_max && argument.size() > limits.line_bytes_max) {
+          std::abort();
+        }
+      }
+    }
+    if (!parser.error().empty() && parser.error().rfind("ERR Protocol error: ", 0) != 0)
+      std::abort();
+    // Unparsed bytes stay within one request's worth: a header line, or a bulk being read.
+    if (parser.buffered_bytes() > limits.bulk_bytes_max + limits.line_bytes_max + 2 + piece) {
+      std::abort();
+    }
+  }
+  return 0;
+}
