@@ -1,0 +1,101 @@
+#pragma once
+/// KeyValue: what calm-kvs keeps under one key, as one lattice, so that anti-entropy can
+/// replicate a keyspace of them (a Replica<KeyValue> holds key -> KeyValue).
+///
+/// A key may be a string (which INCR and friends also use as a counter), a set or a hash, as in
+/// Redis; each type is a CRDT, and the value is their product:
+///   - `str`:     LWWRegister<optional<string>>: SET writes it; DEL writes nullopt (a tombstone)
+///                over what it saw; the latest write by hybrid-clock time wins.
+///   - `counter`: an ORMap with one key of a PNCounter: INCRBY's increments. The map's observed
+///                remove lets SET and DEL take away exactly the increments they saw, so an INCR
+///                concurrent with a SET elsewhere survives it (the value reads SET's + INCR's).
+///   - `set`:     AWSet<string>: SADD and SREM, add-wins.
+///   - `hash`:    ORMap<field, LWWRegister<string>>: HSET and HDEL, a field removed only with
+///                what its remover saw.
+/// Commands of one type take away what they saw of the others (SET replaces a set, as in Redis;
+/// DEL takes away everything it saw), so after quiet the key has one type. Writes of different
+/// types made concurrently at different replicas can leave two types: then the key reads as
+/// its highest type in the order hash, set, string, and the other commands get WRONGTYPE until
+/// a write of one type replaces the rest (docs/kvs.md).
+///
+/// A string reads as its register, plus the counter's total when the register holds an
+/// integer (or nothing): "SET k 10" then "INCR k" reads 11. A non-integer string hides the
+/// counter, and INCR on it is an error, as in Redis.
+#include <boost/hana/define_struct.hpp>
+#include <cereal/types/optional.hpp>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "lattices/aw_set.hpp"
+#include "lattices/hybrid_clock.hpp"
+#include "lattices/lww_register.hpp"
+#include "lattices/or_map.hpp"
+#include "lattices/pn_counter.hpp"
+#include "lattices/product.hpp"
+
+namespace calm::apps::kvs {
+
+namespace lat = calm::lattices;
+using ReplicaId = std::uint64_t;
+
+struct KeyValue {
+  using Str = lat::LWWRegister<std::optional<std::string>, ReplicaId>;
+  using Counter = lat::ORMap<int, lat::PNCounter<ReplicaId>, ReplicaId>;
+  using Set = lat::AWSet<std::string, ReplicaId>;
+  using Hash = lat::ORMap<std::string, lat::LWWRegister<std::string, ReplicaId>, ReplicaId>;
+
+  BOOST_HANA_DEFINE_STRUCT(KeyValue, (Str, str), (Counter, counter), (Set, set), (Hash, hash));
+  friend bool operator==(const KeyValue&, const KeyValue&) = default;
+};
+
+enum class Type { none, string, set, hash };
+
+/// The Redis type the key reads as (none for a deleted or never-written key).
+Type type_of(const KeyValue& v);
+/// "string", "set", "hash" or "none", as TYPE answers.
+const char* type_name(Type t);
+
+/// GET's answer for a string key: the register, plus the counter when the register holds an
+/// integer or nothing. Nothing when the key holds no string.
+std::optional<std::string> string_value(const KeyValue& v);
+
+/// Why a command could not apply; the text is Redis's error reply.
+struct CommandError {
+  std::string message;
+};
+inline const CommandError wrong_type{
+    "WRONGTYPE Operation against a key holding the wrong kind of value"};
+inline const CommandError not_an_integer{"ERR value is not an integer or out of range"};
+inline const CommandError overflow{"ERR increment or decrement would overflow"};
+
+/// Each mutator applies itself to `v` and returns its delta (a KeyValue), or an error that
+/// changed nothing. `replica` writes; `now` is the replica's hybrid clock.
+
+/// SET: the key becomes the string `value`, whatever it held before (what this replica saw).
+KeyValue set_string(KeyValue& v, ReplicaId replica, std::string value, lat::HlcTimestamp now);
+/// DEL: takes away everything this replica saw of the key.
+KeyValue remove_all(KeyValue& v, ReplicaId replica, lat::HlcTimestamp now);
+/// INCRBY n (DECRBY is INCRBY -n): the new value, and the delta.
+std::variant<std::pair<std::int64_t, KeyValue>, CommandError> increment(KeyValue& v,
+                                                                        ReplicaId replica,
+                                                                        std::int64_t n);
+/// SADD one member: whether it was new, and the delta. WRONGTYPE on a string or hash key.
+std::variant<std::pair<bool, KeyValue>, CommandError> set_add(KeyValue& v, ReplicaId replica,
+                                                              const std::string& member);
+/// SREM one member: whether it was there, and the delta.
+std::variant<std::pair<bool, KeyValue>, CommandError> set_remove(KeyValue& v,
+                                                                 const std::string& member);
+/// HSET one field: whether it was new, and the delta.
+std::variant<std::pair<bool, KeyValue>, CommandError> hash_set(KeyValue& v, ReplicaId replica,
+                                                               const std::string& field,
+                                                               std::string value,
+                                                               lat::HlcTimestamp now);
+/// HDEL one field: whether it was there, and the delta.
+std::variant<std::pair<bool, KeyValue>, CommandError> hash_remove(KeyValue& v,
+                                                                  const std::string& field);
+
+}  // namespace calm::apps::kvs

@@ -1,0 +1,185 @@
+// KeyValue: calm-kvs's per-key CRDT. Redis's behaviour at one replica, and what concurrent
+// writes at several replicas converge to.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <kvs/value.hpp>
+#include <lattices/serialize.hpp>
+#include <random>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace calm::apps::kvs {
+namespace {
+
+lat::HlcTimestamp at(std::uint64_t ms) { return lat::HlcTimestamp{ms, 0}; }
+
+template <class T>
+T ok(std::variant<T, CommandError> result) {
+  EXPECT_TRUE(std::holds_alternative<T>(result)) << std::get<CommandError>(result).message;
+  return std::get<T>(std::move(result));
+}
+template <class T>
+std::string error_of(const std::variant<T, CommandError>& result) {
+  return std::holds_alternative<CommandError>(result) ? std::get<CommandError>(result).message
+                                                      : "no error";
+}
+
+static_assert(lat::Atomizable<KeyValue> && lat::DeltaLattice<KeyValue>,
+              "anti-entropy replicates KeyValue by its atoms and deltas");
+
+TEST(KeyValue, ASetStringThenIncrementReadsTheSum) {
+  KeyValue v;
+  set_string(v, 1, "10", at(1));
+  EXPECT_EQ(ok(increment(v, 1, 1)).first, 11);
+  EXPECT_EQ(ok(increment(v, 1, -3)).first, 8);
+  EXPECT_EQ(string_value(v), "8");
+  EXPECT_EQ(type_of(v), Type::string);
+  set_string(v, 1, "abc", at(2));  // SET takes away the increments it saw
+  EXPECT_EQ(string_value(v), "abc");
+}
+
+TEST(KeyValue, IncrementingANonIntegerOrPastTheLimitIsAnErrorThatChangesNothing) {
+  KeyValue v;
+  set_string(v, 1, "abc", at(1));
+  const KeyValue before = v;
+  EXPECT_EQ(error_of(increment(v, 1, 1)), "ERR value is not an integer or out of range");
+  EXPECT_EQ(v, before);
+  KeyValue big;
+  set_string(big, 1, "9223372036854775800", at(1));
+  EXPECT_EQ(error_of(increment(big, 1, 100)), "ERR increment or decrement would overflow");
+  EXPECT_EQ(ok(increment(big, 1, 7)).first, INT64_MAX);
+  KeyValue low;
+  EXPECT_EQ(ok(increment(low, 1, INT64_MIN)).first, INT64_MIN);  // its magnitude fits no int64
+  EXPECT_EQ(string_value(low), "-9223372036854775808");
+}
+
+TEST(KeyValue, CommandsOfAnotherTypeGetWrongType) {
+  KeyValue s;
+  ok(set_add(s, 1, "m"));
+  const std::string wrong = "WRONGTYPE Operation against a key holding the wrong kind of value";
+  EXPECT_EQ(error_of(increment(s, 1, 1)), wrong);
+  EXPECT_EQ(error_of(hash_set(s, 1, "f", "v", at(1))), wrong);
+  EXPECT_EQ(string_value(s), std::nullopt);
+  KeyValue h;
+  ok(hash_set(h, 1, "f", "v", at(1)));
+  EXPECT_EQ(error_of(set_add(h, 1, "m")), wrong);
+  EXPECT_EQ(error_of(set_remove(h, "m")), wrong);
+}
+
+TEST(KeyValue, SetReplacesASetOrAHashAsInRedis) {
+  KeyValue v;
+  ok(set_add(v, 1, "m"));
+  set_string(v, 1, "x", at(1));
+  EXPECT_EQ(type_of(v), Type::string);
+  EXPECT_TRUE(v.set.empty());
+  ok(hash_set(v = KeyValue{}, 1, "f", "v", at(2)));
+  set_string(v, 1, "y", at(3));
+  EXPECT_EQ(type_of(v), Type::string);
+}
+
+TEST(KeyValue, DelTakesAwayWhatItSawButNotAConcurrentWrite) {
+  KeyValue a, b;
+  lat::merge(b, ok(set_add(a, 1, "x")).second);
+  const KeyValue del = remove_all(a, 1, at(5));          // saw x
+  const KeyValue add_y = ok(set_add(b, 2, "y")).second;  // concurrently
+  lat::merge(a, add_y);
+  lat::merge(b, del);
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(a.set.elements(), (std::vector<std::string>{"y"}));
+}
+
+TEST(KeyValue, AnIncrementSurvivesAConcurrentSetItDidNotSee) {
+  KeyValue a, b;
+  const KeyValue set10 = set_string(a, 1, "10", at(1));
+  const KeyValue plus5 = ok(increment(b, 2, 5)).second;
+  lat::merge(a, plus5);
+  lat::merge(b, set10);
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(string_value(a), "15");
+}
+
+TEST(KeyValue, ConcurrentWritesOfTwoTypesReadAsTheHigherUntilOneReplacesTheOther) {
+  KeyValue a, b;
+  const KeyValue s = set_string(a, 1, "text", at(1));
+  const KeyValue m = ok(set_add(b, 2, "member")).second;
+  lat::merge(a, m);
+  lat::merge(b, s);
+  EXPECT_EQ(type_of(a), Type::set);
+  EXPECT_EQ(string_value(a), std::nullopt);
+  set_string(a, 1, "again", at(2));  // saw both: replaces the set
+  EXPECT_EQ(type_of(a), Type::string);
+  EXPECT_EQ(string_value(a), "again");
+}
+
+TEST(KeyValue, DeltasDeliveredInAnyOrderAndTwiceConvergeToTheJoin) {
+  for (unsigned seed = 1; seed <= 40; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    std::mt19937 rng(seed);
+    auto pick = [&](std::size_t n) { return static_cast<std::size_t>(rng() % n); };
+    KeyValue replicas[3];
+    std::vector<KeyValue> deltas;
+    std::uint64_t ms = 0;
+    for (int step = 0; step < 200; ++step) {
+      const std::size_t r = pick(3);
+      KeyValue& v = replicas[r];
+      const ReplicaId id = r + 1;
+      const std::string member(1, static_cast<char>('a' + pick(4)));
+      KeyValue delta;
+      switch (pick(8)) {
+        case 0:
+          delta = set_string(v, id, std::to_string(pick(5)), at(++ms));
+          break;
+        case 1:
+          delta = remove_all(v, id, at(++ms));
+          break;
+        case 2:
+          if (auto res = increment(v, id, static_cast<std::int64_t>(pick(7)) - 3);
+              std::holds_alternative<std::pair<std::int64_t, KeyValue>>(res)) {
+            delta = std::get<0>(res).second;
+          }
+          break;
+        case 3:
+          if (auto res = set_add(v, id, member); res.index() == 0) delta = std::get<0>(res).second;
+          break;
+        case 4:
+          if (auto res = set_remove(v, member); res.index() == 0) delta = std::get<0>(res).second;
+          break;
+        case 5:
+          if (auto res = hash_set(v, id, member, std::to_string(pick(9)), at(++ms));
+              res.index() == 0) {
+            delta = std::get<0>(res).second;
+          }
+          break;
+        case 6:
+          if (auto res = hash_remove(v, member); res.index() == 0) delta = std::get<0>(res).second;
+          break;
+        default:
+          if (!deltas.empty()) lat::merge(v, deltas[pick(deltas.size())]);  // gossip
+          break;
+      }
+      if (!lat::is_bot(delta)) deltas.push_back(std::move(delta));
+    }
+    // The laws on what the run produced.
+    EXPECT_EQ(lat::join(replicas[0], replicas[1]), lat::join(replicas[1], replicas[0]));
+    EXPECT_EQ(lat::join(replicas[0], replicas[0]), replicas[0]);
+    EXPECT_EQ(lat::join(lat::join(replicas[0], replicas[1]), replicas[2]),
+              lat::join(replicas[0], lat::join(replicas[1], replicas[2])));
+    KeyValue everything;
+    for (const KeyValue& d : deltas) lat::merge(everything, d);
+    for (KeyValue& v : replicas) {
+      std::vector<KeyValue> order = deltas;
+      order.insert(order.end(), deltas.begin(),
+                   deltas.begin() + static_cast<long>(deltas.size() / 3));
+      std::shuffle(order.begin(), order.end(), rng);
+      for (const KeyValue& d : order) lat::merge(v, d);
+      EXPECT_EQ(v, everything);
+    }
+    EXPECT_EQ(lat::from_bytes<KeyValue>(lat::to_bytes(everything)), everything);
+    EXPECT_EQ(type_of(everything), type_of(replicas[2]));
+  }
+}
+
+}  // namespace
+}  // namespace calm::apps::kvs
