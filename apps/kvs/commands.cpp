@@ -1,0 +1,764 @@
+#include "kvs/commands.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <random>
+#include <set>
+#include <string_view>
+#include <utility>
+
+namespace calm::apps::kvs {
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+std::string upper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+/// The outcome of a KeyValue mutator run inside Keyspace::write.
+template <class T>
+struct Outcome {
+  std::optional<T> value;
+  std::optional<CommandError> error;
+};
+
+}  // namespace
+
+bool glob_match(std::string_view p, std::string_view s) {
+  // Iterative matching with backtracking to the last '*', as Redis's stringmatchlen does.
+  std::size_t pi = 0, si = 0, star = std::string_view::npos, star_s = 0;
+  auto class_match = [&](std::size_t& i, char c) {
+    // p[i] == '['; on return i is past the closing ']'.
+    ++i;
+    bool negate = false;
+    if (i < p.size() && p[i] == '^') {
+      negate = true;
+      ++i;
+    }
+    bool matched = false;
+    while (i < p.size() && p[i] != ']') {
+      if (p[i] == '\\' && i + 1 < p.size()) {
+        matched |= p[i + 1] == c;
+        i += 2;
+      } else if (i + 2 < p.size() && p[i + 1] == '-' && p[i + 2] != ']') {
+        char lo = p[i], hi = p[i + 2];
+        if (lo > hi) std::swap(lo, hi);
+        matched |= c >= lo && c <= hi;
+        i += 3;
+      } else {
+        matched |= p[i] == c;
+        ++i;
+      }
+    }
+    if (i < p.size()) ++i;  // the ']'
+    return matched != negate;
+  };
+  while (si < s.size()) {
+    if (pi < p.size() && p[pi] == '*') {
+      star = pi++;
+      star_s = si;
+      continue;
+    }
+    if (pi < p.size()) {
+      std::size_t next = pi;
+      bool ok = false;
+      if (p[pi] == '?') {
+        ok = true;
+        next = pi + 1;
+      } else if (p[pi] == '[') {
+        ok = class_match(next, s[si]);
+      } else if (p[pi] == '\\' && pi + 1 < p.size()) {
+        ok = p[pi + 1] == s[si];
+        next = pi + 2;
+      } else {
+        ok = p[pi] == s[si];
+        next = pi + 1;
+      }
+      if (ok) {
+        pi = next;
+        ++si;
+        continue;
+      }
+    }
+    if (star == std::string_view::npos) return false;
+    pi = star + 1;
+    si = ++star_s;
+  }
+  while (pi < p.size() && p[pi] == '*') ++pi;
+  return pi == p.size();
+}
+
+struct CommandProcessor::Context {
+  CommandProcessor& self;
+  const Request& args;
+  Session& session;
+  ReplyWriter out;
+
+  Keyspace& keys() { return self.keyspace_; }
+  ReplicaId replica() const { return self.replica_; }
+  const InfoProvider& info() const { return self.info_; }
+  lattices::HlcTimestamp now() { return self.clock_.now(); }
+
+  const KeyValue* find(const std::string& key) {
+    const KeyValue* v = keys().find(key);
+    return v && type_of(*v) != Type::none ? v : nullptr;
+  }
+  /// Runs a KeyValue mutator that may fail: the key changes only when it succeeds.
+  template <class T, class F>
+  Outcome<T> write(const std::string& key, F&& mutator) {
+    Outcome<T> outcome;
+    keys().write(key, [&](KeyValue& v) {
+      auto result = mutator(v);
+      if (auto* e = std::get_if<CommandError>(&result)) {
+        outcome.error = *e;
+        return KeyValue{};
+      }
+      auto& [value, delta] = std::get<0>(result);
+      outcome.value = value;
+      return std::move(delta);
+    });
+    return outcome;
+  }
+  void error(const CommandError& e) { out.error(e.message); }
+  void syntax_error() { out.error("ERR syntax error"); }
+  void arity_error() {
+    out.error("ERR wrong number of arguments for '" + lower(args[0]) + "' command");
+  }
+  /// Parses an integer argument; replies with Redis's error when it is not one.
+  std::optional<std::int64_t> integer(const std::string& text) {
+    auto n = parse_int64(text);
+    if (!n) error(not_an_integer);
+    return n;
+  }
+  /// A set key's members, or nothing (and a WRONGTYPE reply) when it is not a set.
+  std::optional<std::vector<std::string>> members(const std::string& key) {
+    const KeyValue* v = find(key);
+    if (!v) return std::vector<std::string>{};
+    if (type_of(*v) != Type::set) {
+      error(wrong_type);
+      return std::nullopt;
+    }
+    return v->set.elements();
+  }
+  /// The key as a hash, null when absent; false (after a WRONGTYPE reply) for another type.
+  bool hash(const std::string& key, const KeyValue*& v) {
+    v = find(key);
+    if (v && type_of(*v) != Type::hash) {
+      error(wrong_type);
+      return false;
+    }
+    return true;
+  }
+  void bulk_or_null(const std::optional<std::string>& s) {
+    if (s) {
+      out.bulk(*s);
+    } else {
+      out.null_bulk();
+    }
+  }
+};
+
+namespace {
+
+using Ctx = CommandProcessor::Context;
+using Handler = void (*)(Ctx&);
+
+struct Command {
+  int arity;  // Redis's convention: n exactly n words (name included), -n at least n
+  Handler run;
+};
+
+// ---- connection and server ----
+
+void ping(Ctx& c) {
+  if (c.args.size() > 2) return c.arity_error();
+  if (c.args.size() == 2) return c.out.bulk(c.args[1]);
+  c.out.simple("PONG");
+}
+void echo(Ctx& c) { c.out.bulk(c.args[1]); }
+void quit(Ctx& c) {
+  c.session.close = true;
+  c.out.simple("OK");
+}
+void select(Ctx& c) {
+  const auto n = parse_int64(c.args[1]);
+  if (!n) return c.error(not_an_integer);
+  if (*n != 0) return c.out.error("ERR DB index is out of range");
+  c.out.simple("OK");
+}
+void hello(Ctx& c) {
+  if (c.args.size() >= 2) {
+    const auto version = parse_int64(c.args[1]);
+    if (!version) return c.out.error("ERR Protocol version is not an integer or out of range");
+    if (*version != 2) return c.out.error("NOPROTO unsupported protocol version");
+  }
+  if (c.args.size() > 2) return c.out.error("ERR calm-kvs accepts HELLO with a version only");
+  c.out.array_header(14);
+  c.out.bulk("server");
+  c.out.bulk("calm-kvs");
+  c.out.bulk("version");
+  c.out.bulk("0.1.0");
+  c.out.bulk("proto");
+  c.out.integer(2);
+  c.out.bulk("id");
+  c.out.integer(static_cast<std::int64_t>(c.replica()));
+  c.out.bulk("mode");
+  c.out.bulk("standalone");
+  c.out.bulk("role");
+  c.out.bulk("master");
+  c.out.bulk("modules");
+  c.out.array_header(0);
+}
+void client(Ctx& c) {
+  const std::string sub = lower(c.args[1]);
+  if (sub == "setname" && c.args.size() == 3) {
+    if (c.args[2].find_first_of(" \n") != std::string::npos) {
+      return c.out.error("ERR Client names cannot contain spaces, newlines or special characters.");
+    }
+    c.session.name = c.args[2];
+    return c.out.simple("OK");
+  }
+  if (sub == "getname" && c.args.size() == 2) {
+    if (c.session.name.empty()) return c.out.null_bulk();
+    return c.out.bulk(c.session.name);
+  }
+  c.out.error("ERR unknown subcommand '" + c.args[1] + "'. Try CLIENT HELP.");
+}
+void command(Ctx& c) {
+  const std::vector<std::string> names = CommandProcessor::command_names();
+  if (c.args.size() >= 2 && lower(c.args[1]) == "count") {
+    return c.out.integer(static_cast<std::int64_t>(names.size()));
+  }
+  if (c.args.size() >= 2 && lower(c.args[1]) == "docs") return c.out.array_header(0);
+  if (c.args.size() >= 2)
+    return c.out.error("ERR unknown subcommand '" + c.args[1] + "'. Try COMMAND HELP.");
+  c.out.array_header(names.size());
+  for (const std::string& name : names) c.out.bulk(name);
+}
+void info(Ctx& c) {
+  std::size_t keys = 0;
+  c.keys().for_each(
+      [&](const std::string&, const KeyValue& v) { keys += type_of(v) != Type::none; });
+  std::string text = "# Server\r\nredis_version:7.0.0\r\ncalm_kvs_version:0.1.0\r\nreplica_id:" +
+                     std::to_string(c.replica()) + "\r\n";
+  if (c.info()) text += c.info()();
+  text += "\r\n# Keyspace\r\ndb0:keys=" + std::to_string(keys) + ",expires=0,avg_ttl=0\r\n";
+  c.out.bulk(text);
+}
+void dbsize(Ctx& c) {
+  std::int64_t n = 0;
+  c.keys().for_each([&](const std::string&, const KeyValue& v) { n += type_of(v) != Type::none; });
+  c.out.integer(n);
+}
+void flush(Ctx& c) {
+  if (c.args.size() > 2) return c.syntax_error();
+  if (c.args.size() == 2 && lower(c.args[1]) != "sync" && lower(c.args[1]) != "async") {
+    return c.syntax_error();
+  }
+  std::vector<std::string> present;
+  c.keys().for_each([&](const std::string& k, const KeyValue& v) {
+    if (type_of(v) != Type::none) present.push_back(k);
+  });
+  // A remove of what this replica observed: a concurrent write elsewhere survives it.
+  for (const std::string& k : present) {
+    c.keys().write(k, [&](KeyValue& v) { return remove_all(v, c.replica(), c.now()); });
+  }
+  c.out.simple("OK");
+}
+
+// ---- keyspace ----
+
+void del(Ctx& c) {
+  std::int64_t removed = 0;
+  for (std::size_t i = 1; i < c.args.size(); ++i) {
+    if (!c.find(c.args[i])) continue;
+    c.keys().write(c.args[i], [&](KeyValue& v) { return remove_all(v, c.replica(), c.now()); });
+    ++removed;
+  }
+  c.out.integer(removed);
+}
+void exists(Ctx& c) {
+  std::int64_t n = 0;
+  for (std::size_t i = 1; i < c.args.size(); ++i) n += c.find(c.args[i]) != nullptr;
+  c.out.integer(n);
+}
+void type(Ctx& c) {
+  const KeyValue* v = c.find(c.args[1]);
+  c.out.simple(type_name(v ? type_of(*v) : Type::none));
+}
+void keys(Ctx& c) {
+  std::vector<std::string> matched;
+  c.keys().for_each([&](const std::string& k, const KeyValue& v) {
+    if (type_of(v) != Type::none && glob_match(c.args[1], k)) matched.push_back(k);
+  });
+  c.out.array_header(matched.size());
+  for (const std::string& k : matched) c.out.bulk(k);
+}
+void scan(Ctx& c) {
+  // The cursor is the index of the next key in key order; the keyspace is sorted, so a scan
+  // sees every key present throughout, as SCAN promises.
+  const auto cursor = parse_int64(c.args[1]);
+  if (!cursor || *cursor < 0) return c.out.error("ERR invalid cursor");
+  std::string pattern = "*";
+  std::int64_t count = 10;
+  std::optional<std::string> type_filter;
+  for (std::size_t i = 2; i < c.args.size(); i += 2) {
+    if (i + 1 >= c.args.size()) return c.syntax_error();
+    const std::string option = lower(c.args[i]);
+    if (option == "match") {
+      pattern = c.args[i + 1];
+    } else if (option == "count") {
+      const auto n = parse_int64(c.args[i + 1]);
+      if (!n) return c.error(not_an_integer);
+      if (*n < 1) return c.syntax_error();
+      count = *n;
+    } else if (option == "type") {
+      type_filter = lower(c.args[i + 1]);
+    } else {
+      return c.syntax_error();
+    }
+  }
+  std::vector<std::pair<std::string, const KeyValue*>> all;
+  c.keys().for_each([&](const std::string& k, const KeyValue& v) {
+    if (type_of(v) != Type::none) all.emplace_back(k, &v);
+  });
+  std::vector<std::string> batch;
+  std::size_t i = static_cast<std::size_t>(*cursor);
+  for (std::int64_t looked = 0; i < all.size() && looked < count; ++i, ++looked) {
+    const auto& [k, v] = all[i];
+    if (!glob_match(pattern, k)) continue;
+    if (type_filter && *type_filter != type_name(type_of(*v))) continue;
+    batch.push_back(k);
+  }
+  c.out.array_header(2);
+  c.out.bulk(i >= all.size() ? "0" : std::to_string(i));
+  c.out.array_header(batch.size());
+  for (const std::string& k : batch) c.out.bulk(k);
+}
+void ttl(Ctx& c) { c.out.integer(c.find(c.args[1]) ? -1 : -2); }
+
+// ---- strings and counters ----
+
+void get(Ctx& c) {
+  const KeyValue* v = c.find(c.args[1]);
+  if (v && type_of(*v) != Type::string) return c.error(wrong_type);
+  c.bulk_or_null(v ? string_value(*v) : std::nullopt);
+}
+void set(Ctx& c) {
+  for (std::size_t i = 3; i < c.args.size(); ++i) {
+    const std::string option = upper(c.args[i]);
+    if (option == "NX" || option == "XX" || option == "GET") {
+      return c.out.error("ERR SET " + option +
+                         " needs coordination (every replica must agree on what the key held), "
+                         "which calm-kvs does not offer yet");
+    }
+    if (option == "EX" || option == "PX" || option == "EXAT" || option == "PXAT" ||
+        option == "KEEPTTL") {
+      return c.out.error("ERR calm-kvs keeps no expiry: SET " + option + " is not supported");
+    }
+    return c.syntax_error();
+  }
+  c.keys().write(c.args[1],
+                 [&](KeyValue& v) { return set_string(v, c.replica(), c.args[2], c.now()); });
+  c.out.simple("OK");
+}
+void mget(Ctx& c) {
+  c.out.array_header(c.args.size() - 1);
+  for (std::size_t i = 1; i < c.args.size(); ++i) {
+    const KeyValue* v = c.find(c.args[i]);
+    c.bulk_or_null(v ? string_value(*v) : std::nullopt);  // not a string: nil, as in Redis
+  }
+}
+void mset(Ctx& c) {
+  if (c.args.size() % 2 == 0) return c.arity_error();
+  for (std::size_t i = 1; i < c.args.size(); i += 2) {
+    c.keys().write(c.args[i],
+                   [&](KeyValue& v) { return set_string(v, c.replica(), c.args[i + 1], c.now()); });
+  }
+  c.out.simple("OK");
+}
+void strlen_(Ctx& c) {
+  const KeyValue* v = c.find(c.args[1]);
+  if (v && type_of(*v) != Type::string) return c.error(wrong_type);
+  const auto s = v ? string_value(*v) : std::nullopt;
+  c.out.integer(s ? static_cast<std::int64_t>(s->size()) : 0);
+}
+void append(Ctx& c) {
+  const KeyValue* v = c.find(c.args[1]);
+  if (v && type_of(*v) != Type::string) return c.error(wrong_type);
+  std::string value = v ? string_value(*v).value_or("") : "";
+  value += c.args[2];
+  const auto length = static_cast<std::int64_t>(value.size());
+  c.keys().write(c.args[1], [&](KeyValue& kv) {
+    return set_string(kv, c.replica(), std::move(value), c.now());
+  });
+  c.out.integer(length);
+}
+void getrange(Ctx& c) {
+  const auto start = parse_int64(c.args[2]), end = parse_int64(c.args[3]);
+  if (!start || !end) return c.error(not_an_integer);
+  const KeyValue* v = c.find(c.args[1]);
+  if (v && type_of(*v) != Type::string) return c.error(wrong_type);
+  const std::string s = v ? string_value(*v).value_or("") : "";
+  const auto n = static_cast<std::int64_t>(s.size());
+  std::int64_t from = *start < 0 ? std::max<std::int64_t>(n + *start, 0) : *start;
+  std::int64_t to = *end < 0 ? n + *end : std::min(*end, n - 1);
+  if (*start < 0 && *end < 0 && *start > *end) return c.out.bulk("");
+  if (n == 0 || from > to || from >= n) return c.out.bulk("");
+  c.out.bulk(s.substr(static_cast<std::size_t>(from), static_cast<std::size_t>(to - from + 1)));
+}
+void incr_by(Ctx& c, std::int64_t n) {
+  auto outcome =
+      c.write<std::int64_t>(c.args[1], [&](KeyValue& v) { return increment(v, c.replica(), n); });
+  if (outcome.error) return c.error(*outcome.error);
+  c.out.integer(*outcome.value);
+}
+void incr(Ctx& c) { incr_by(c, 1); }
+void decr(Ctx& c) { incr_by(c, -1); }
+void incrby(Ctx& c) {
+  if (const auto n = c.integer(c.args[2])) incr_by(c, *n);
+}
+void decrby(Ctx& c) {
+  const auto n = c.integer(c.args[2]);
+  if (!n) return;
+  if (*n == INT64_MIN) return c.out.error("ERR decrement would overflow");
+  incr_by(c, -*n);
+}
+
+// ---- sets ----
+
+void sadd(Ctx& c) {
+  const KeyValue* v = c.find(c.args[1]);
+  if (v && type_of(*v) != Type::set) return c.error(wrong_type);
+  std::int64_t added = 0;
+  c.keys().write(c.args[1], [&](KeyValue& kv) {
+    KeyValue delta;
+    for (std::size_t i = 2; i < c.args.size(); ++i) {
+      auto [fresh, d] = std::get<0>(set_add(kv, c.replica(), c.args[i]));
+      added += fresh;
+      lattices::merge(delta, d);
+    }
+    return delta;
+  });
+  c.out.integer(added);
+}
+void srem(Ctx& c) {
+  const KeyValue* v = c.find(c.args[1]);
+  if (v && type_of(*v) != Type::set) return c.error(wrong_type);
+  if (!v) return c.out.integer(0);
+  std::int64_t removed = 0;
+  c.keys().write(c.args[1], [&](KeyValue& kv) {
+    KeyValue delta;
+    for (std::size_t i = 2; i < c.args.size(); ++i) {
+      auto [was, d] = std::get<0>(set_remove(kv, c.args[i]));
+      removed += was;
+      lattices::merge(delta, d);
+    }
+    return delta;
+  });
+  c.out.integer(removed);
+}
+void smembers(Ctx& c) {
+  const auto members = c.members(c.args[1]);
+  if (!members) return;
+  c.out.array_header(members->size());
+  for (const std::string& m : *members) c.out.bulk(m);
+}
+void sismember(Ctx& c) {
+  const KeyValue* v = c.find(c.args[1]);
+  if (v && type_of(*v) != Type::set) return c.error(wrong_type);
+  c.out.integer(v && v->set.contains(c.args[2]) ? 1 : 0);
+}
+void smismember(Ctx& c) {
+  const KeyValue* v = c.find(c.args[1]);
+  if (v && type_of(*v) != Type::set) return c.error(wrong_type);
+  c.out.array_header(c.args.size() - 2);
+  for (std::size_t i = 2; i < c.args.size(); ++i) {
+    c.out.integer(v && v->set.contains(c.args[i]) ? 1 : 0);
+  }
+}
+void scard(Ctx& c) {
+  const KeyValue* v = c.find(c.args[1]);
+  if (v && type_of(*v) != Type::set) return c.error(wrong_type);
+  c.out.integer(v ? static_cast<std::int64_t>(v->set.size()) : 0);
+}
+void srandmember(Ctx& c) {
+  if (c.args.size() > 3) return c.syntax_error();
+  const auto members = c.members(c.args[1]);
+  if (!members) return;
+  static thread_local std::mt19937_64 rng(std::random_device{}());
+  if (c.args.size() == 2) {
+    if (members->empty()) return c.out.null_bulk();
+    return c.out.bulk((*members)[rng() % members->size()]);
+  }
+  const auto count = c.integer(c.args[2]);
+  if (!count) return;
+  if (members->empty() || *count == 0) return c.out.array_header(0);
+  if (*count < 0) {  // may repeat, exactly |count| members
+    const std::uint64_t n = std::uint64_t{0} - static_cast<std::uint64_t>(*count);
+    c.out.array_header(n);
+    for (std::uint64_t i = 0; i < n; ++i) c.out.bulk((*members)[rng() % members->size()]);
+    return;
+  }
+  std::vector<std::string> picked = *members;
+  std::shuffle(picked.begin(), picked.end(), rng);
+  picked.resize(std::min<std::size_t>(picked.size(), static_cast<std::size_t>(*count)));
+  c.out.array_header(picked.size());
+  for (const std::string& m : picked) c.out.bulk(m);
+}
+
+enum class SetOp { inter, uni, diff };
+/// SINTER, SUNION, SDIFF over args[first..]; nothing after a WRONGTYPE reply.
+std::optional<std::vector<std::string>> combine(Ctx& c, SetOp op, std::size_t first) {
+  std::optional<std::set<std::string>> result;
+  for (std::size_t i = first; i < c.args.size(); ++i) {
+    auto members = c.members(c.args[i]);
+    if (!members) return std::nullopt;
+    std::set<std::string> these(members->begin(), members->end());
+    if (!result) {
+      result = std::move(these);
+      continue;
+    }
+    std::set<std::string> next;
+    if (op == SetOp::inter) {
+      std::set_intersection(result->begin(), result->end(), these.begin(), these.end(),
+                            std::inserter(next, next.end()));
+    } else if (op == SetOp::uni) {
+      std::set_union(result->begin(), result->end(), these.begin(), these.end(),
+                     std::inserter(next, next.end()));
+    } else {
+      std::set_difference(result->begin(), result->end(), these.begin(), these.end(),
+                          std::inserter(next, next.end()));
+    }
+    *result = std::move(next);
+  }
+  return std::vector<std::string>(result->begin(), result->end());
+}
+template <SetOp op>
+void set_read(Ctx& c) {
+  const auto members = combine(c, op, 1);
+  if (!members) return;
+  c.out.array_header(members->size());
+  for (const std::string& m : *members) c.out.bulk(m);
+}
+template <SetOp op>
+void set_store(Ctx& c) {
+  const auto members = combine(c, op, 2);
+  if (!members) return;
+  // The destination becomes exactly this set, whatever it held (as this replica saw it).
+  c.keys().write(c.args[1], [&](KeyValue& v) {
+    KeyValue delta = remove_all(v, c.replica(), c.now());
+    for (const std::string& m : *members)
+      lattices::merge(delta, std::get<0>(set_add(v, c.replica(), m)).second);
+    return delta;
+  });
+  c.out.integer(static_cast<std::int64_t>(members->size()));
+}
+
+// ---- hashes ----
+
+void hset_fields(Ctx& c, bool count_new) {
+  if (c.args.size() % 2 != 0) return c.arity_error();
+  const KeyValue* v = nullptr;
+  if (!c.hash(c.args[1], v)) return;
+  std::int64_t added = 0;
+  c.keys().write(c.args[1], [&](KeyValue& kv) {
+    KeyValue delta;
+    for (std::size_t i = 2; i + 1 < c.args.size(); i += 2) {
+      auto [fresh, d] = std::get<0>(hash_set(kv, c.replica(), c.args[i], c.args[i + 1], c.now()));
+      added += fresh;
+      lattices::merge(delta, d);
+    }
+    return delta;
+  });
+  if (count_new) return c.out.integer(added);
+  c.out.simple("OK");
+}
+void hset(Ctx& c) { hset_fields(c, true); }
+void hmset(Ctx& c) { hset_fields(c, false); }
+std::optional<std::string> field_of(const KeyValue* v, const std::string& field) {
+  if (!v || !v->hash.contains(field)) return std::nullopt;
+  return v->hash.get(field).value();
+}
+void hget(Ctx& c) {
+  const KeyValue* v = nullptr;
+  if (!c.hash(c.args[1], v)) return;
+  c.bulk_or_null(field_of(v, c.args[2]));
+}
+void hmget(Ctx& c) {
+  const KeyValue* v = nullptr;
+  if (!c.hash(c.args[1], v)) return;
+  c.out.array_header(c.args.size() - 2);
+  for (std::size_t i = 2; i < c.args.size(); ++i) c.bulk_or_null(field_of(v, c.args[i]));
+}
+void hdel(Ctx& c) {
+  const KeyValue* v = nullptr;
+  if (!c.hash(c.args[1], v)) return;
+  if (!v) return c.out.integer(0);
+  std::int64_t removed = 0;
+  c.keys().write(c.args[1], [&](KeyValue& kv) {
+    KeyValue delta;
+    for (std::size_t i = 2; i < c.args.size(); ++i) {
+      auto [was, d] = std::get<0>(hash_remove(kv, c.args[i]));
+      removed += was;
+      lattices::merge(delta, d);
+    }
+    return delta;
+  });
+  c.out.integer(removed);
+}
+void hexists(Ctx& c) {
+  const KeyValue* v = nullptr;
+  if (!c.hash(c.args[1], v)) return;
+  c.out.integer(v && v->hash.contains(c.args[2]) ? 1 : 0);
+}
+void hgetall(Ctx& c) {
+  const KeyValue* v = nullptr;
+  if (!c.hash(c.args[1], v)) return;
+  const std::vector<std::string> fields = v ? v->hash.keys() : std::vector<std::string>{};
+  c.out.array_header(2 * fields.size());
+  for (const std::string& f : fields) {
+    c.out.bulk(f);
+    c.bulk_or_null(field_of(v, f));
+  }
+}
+void hkeys(Ctx& c) {
+  const KeyValue* v = nullptr;
+  if (!c.hash(c.args[1], v)) return;
+  const std::vector<std::string> fields = v ? v->hash.keys() : std::vector<std::string>{};
+  c.out.array_header(fields.size());
+  for (const std::string& f : fields) c.out.bulk(f);
+}
+void hvals(Ctx& c) {
+  const KeyValue* v = nullptr;
+  if (!c.hash(c.args[1], v)) return;
+  const std::vector<std::string> fields = v ? v->hash.keys() : std::vector<std::string>{};
+  c.out.array_header(fields.size());
+  for (const std::string& f : fields) c.bulk_or_null(field_of(v, f));
+}
+void hlen(Ctx& c) {
+  const KeyValue* v = nullptr;
+  if (!c.hash(c.args[1], v)) return;
+  c.out.integer(v ? static_cast<std::int64_t>(v->hash.size()) : 0);
+}
+void hstrlen(Ctx& c) {
+  const KeyValue* v = nullptr;
+  if (!c.hash(c.args[1], v)) return;
+  const auto value = field_of(v, c.args[2]);
+  c.out.integer(value ? static_cast<std::int64_t>(value->size()) : 0);
+}
+
+// ---- commands that need coordination ----
+
+void needs_coordination(Ctx& c) {
+  c.out.error("ERR " + upper(c.args[0]) +
+              " needs coordination (its result depends on every replica agreeing on the "
+              "current value), which calm-kvs does not offer yet");
+}
+
+const std::map<std::string, Command>& table() {
+  static const std::map<std::string, Command> commands = {
+      {"ping", {-1, ping}},
+      {"echo", {2, echo}},
+      {"quit", {-1, quit}},
+      {"select", {2, select}},
+      {"hello", {-1, hello}},
+      {"client", {-2, client}},
+      {"command", {-1, command}},
+      {"info", {-1, info}},
+      {"dbsize", {1, dbsize}},
+      {"flushdb", {-1, flush}},
+      {"flushall", {-1, flush}},
+      {"del", {-2, del}},
+      {"unlink", {-2, del}},
+      {"exists", {-2, exists}},
+      {"type", {2, type}},
+      {"keys", {2, keys}},
+      {"scan", {-2, scan}},
+      {"ttl", {2, ttl}},
+      {"pttl", {2, ttl}},
+      {"get", {2, get}},
+      {"set", {-3, set}},
+      {"mget", {-2, mget}},
+      {"mset", {-3, mset}},
+      {"strlen", {2, strlen_}},
+      {"append", {3, append}},
+      {"getrange", {4, getrange}},
+      {"incr", {2, incr}},
+      {"decr", {2, decr}},
+      {"incrby", {3, incrby}},
+      {"decrby", {3, decrby}},
+      {"sadd", {-3, sadd}},
+      {"srem", {-3, srem}},
+      {"smembers", {2, smembers}},
+      {"sismember", {3, sismember}},
+      {"smismember", {-3, smismember}},
+      {"scard", {2, scard}},
+      {"srandmember", {-2, srandmember}},
+      {"sinter", {-2, set_read<SetOp::inter>}},
+      {"sunion", {-2, set_read<SetOp::uni>}},
+      {"sdiff", {-2, set_read<SetOp::diff>}},
+      {"sinterstore", {-3, set_store<SetOp::inter>}},
+      {"sunionstore", {-3, set_store<SetOp::uni>}},
+      {"sdiffstore", {-3, set_store<SetOp::diff>}},
+      {"hset", {-4, hset}},
+      {"hmset", {-4, hmset}},
+      {"hget", {3, hget}},
+      {"hmget", {-3, hmget}},
+      {"hdel", {-3, hdel}},
+      {"hexists", {3, hexists}},
+      {"hgetall", {2, hgetall}},
+      {"hkeys", {2, hkeys}},
+      {"hvals", {2, hvals}},
+      {"hlen", {2, hlen}},
+      {"hstrlen", {3, hstrlen}},
+      {"setnx", {-1, needs_coordination}},
+      {"getset", {-1, needs_coordination}},
+      {"getdel", {-1, needs_coordination}},
+      {"spop", {-1, needs_coordination}},
+      {"smove", {-1, needs_coordination}},
+      {"rename", {-1, needs_coordination}},
+      {"renamenx", {-1, needs_coordination}},
+      {"hsetnx", {-1, needs_coordination}},
+      {"multi", {-1, needs_coordination}},
+      {"exec", {-1, needs_coordination}},
+      {"watch", {-1, needs_coordination}},
+  };
+  return commands;
+}
+
+}  // namespace
+
+std::vector<std::string> CommandProcessor::command_names() {
+  std::vector<std::string> names;
+  for (const auto& [name, command] : table()) names.push_back(name);
+  return names;
+}
+
+void CommandProcessor::execute(const Request& request, Session& session, std::string& reply) {
+  Context c{*this, request, session, ReplyWriter(reply)};
+  if (request.empty()) return;
+  const auto it = table().find(lower(request[0]));
+  if (it == table().end()) {
+    std::string message = "ERR unknown command '" + request[0] + "', with args beginning with: ";
+    for (std::size_t i = 1; i < request.size() && i < 4; ++i) message += "'" + request[i] + "' ";
+    // A reply line cannot hold CR or LF, whatever the client sent.
+    for (char& ch : message) {
+      if (ch == '\r' || ch == '\n') ch = ' ';
+    }
+    return c.out.error(message);
+  }
+  const int arity = it->second.arity;
+  const auto words = static_cast<int>(std::min<std::size_t>(request.size(), 1 << 30));
+  if ((arity > 0 && words != arity) || (arity < 0 && words < -arity)) return c.arity_error();
+  it->second.run(c);
+}
+
+}  // namespace calm::apps::kvs

@@ -1,0 +1,67 @@
+#pragma once
+/// The Redis commands of calm-kvs, on one replica's keyspace, as Redis documents them wherever
+/// the CRDTs allow it (docs/kvs.md lists where they do not).
+///
+/// `CommandProcessor::execute` takes one parsed request and appends its RESP2 reply. It reads
+/// and writes through `Keyspace`, which the server binds to the replica (a write there is a
+/// replicated, durable delta); the processor itself does no I/O, so tests drive it directly.
+/// A command that fails (unknown, wrong arity, wrong type, not an integer, needs coordination)
+/// replies with Redis's error and changes nothing.
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "kvs/resp.hpp"
+#include "kvs/value.hpp"
+#include "lattices/hybrid_clock.hpp"
+
+namespace calm::apps::kvs {
+
+/// What the commands need of a replica's keyspace.
+class Keyspace {
+ public:
+  virtual ~Keyspace() = default;
+  /// The key's value, or null when the replica holds nothing under it.
+  virtual const KeyValue* find(const std::string& key) const = 0;
+  /// Applies `mutate` to the key's value (bottom when absent) as one write; `mutate` changes
+  /// the value it is given and returns the delta (bottom when it changed nothing).
+  virtual void write(const std::string& key, const std::function<KeyValue(KeyValue&)>& mutate) = 0;
+  /// Every key the replica holds, in key order.
+  virtual void for_each(
+      const std::function<void(const std::string&, const KeyValue&)>& f) const = 0;
+};
+
+/// Per-connection state.
+struct Session {
+  std::string name;    // CLIENT SETNAME
+  bool close = false;  // QUIT: reply, then close
+};
+
+/// INFO's server section, filled by the server.
+using InfoProvider = std::function<std::string()>;
+
+class CommandProcessor {
+ public:
+  CommandProcessor(Keyspace& keyspace, ReplicaId replica, InfoProvider info = {})
+      : keyspace_(keyspace), replica_(replica), info_(std::move(info)) {}
+
+  void execute(const Request& request, Session& session, std::string& reply);
+
+  /// The names of the commands it knows, lower case (COMMAND, tests).
+  static std::vector<std::string> command_names();
+
+  /// One command's view of the processor, for the command functions in commands.cpp.
+  struct Context;
+
+ private:
+  Keyspace& keyspace_;
+  ReplicaId replica_;
+  InfoProvider info_;
+  lattices::HybridClock clock_;
+};
+
+/// Redis's glob matching for KEYS and SCAN MATCH: * ? [abc] [^a] [a-z] and \ escapes.
+bool glob_match(std::string_view pattern, std::string_view text);
+
+}  // namespace calm::apps::kvs

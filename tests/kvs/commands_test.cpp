@@ -1,0 +1,195 @@
+// calm-kvs's commands on one replica, reply by reply, as Redis gives them.
+#include <gtest/gtest.h>
+
+#include <kvs/commands.hpp>
+#include <map>
+#include <string>
+
+namespace calm::apps::kvs {
+namespace {
+
+using namespace std::string_literals;
+
+class MemoryKeyspace final : public Keyspace {
+ public:
+  const KeyValue* find(const std::string& key) const override {
+    auto it = values.find(key);
+    return it == values.end() ? nullptr : &it->second;
+  }
+  void write(const std::string& key, const std::function<KeyValue(KeyValue&)>& mutate) override {
+    KeyValue& v = values[key];
+    deltas.push_back(mutate(v));
+  }
+  void for_each(const std::function<void(const std::string&, const KeyValue&)>& f) const override {
+    for (const auto& [k, v] : values) f(k, v);
+  }
+  std::map<std::string, KeyValue> values;
+  std::vector<KeyValue> deltas;
+};
+
+class Commands : public ::testing::Test {
+ protected:
+  /// Runs one inline command and returns the raw RESP reply.
+  std::string run(const std::string& line) {
+    RequestParser parser;
+    parser.feed(line + "\r\n");
+    auto request = parser.next();
+    EXPECT_TRUE(request) << line;
+    std::string reply;
+    processor.execute(*request, session, reply);
+    return reply;
+  }
+  MemoryKeyspace keyspace;
+  CommandProcessor processor{keyspace, 1};
+  Session session;
+};
+
+TEST_F(Commands, StringsSetGetAppendAndRanges) {
+  EXPECT_EQ(run("GET k"), "$-1\r\n");
+  EXPECT_EQ(run("SET k hello"), "+OK\r\n");
+  EXPECT_EQ(run("GET k"), "$5\r\nhello\r\n");
+  EXPECT_EQ(run("APPEND k \" world\""), ":11\r\n");
+  EXPECT_EQ(run("STRLEN k"), ":11\r\n");
+  EXPECT_EQ(run("GETRANGE k 0 4"), "$5\r\nhello\r\n");
+  EXPECT_EQ(run("GETRANGE k -5 -1"), "$5\r\nworld\r\n");
+  EXPECT_EQ(run("GETRANGE k 5 1"), "$0\r\n\r\n");
+  EXPECT_EQ(run("MSET a 1 b 2"), "+OK\r\n");
+  EXPECT_EQ(run("MGET a nothing b"), "*3\r\n$1\r\n1\r\n$-1\r\n$1\r\n2\r\n");
+  EXPECT_EQ(run("EXISTS a b a nothing"), ":3\r\n");
+  EXPECT_EQ(run("DEL a nothing"), ":1\r\n");
+  EXPECT_EQ(run("GET a"), "$-1\r\n");
+}
+
+TEST_F(Commands, CountersAreStringsThatCount) {
+  EXPECT_EQ(run("INCR n"), ":1\r\n");
+  EXPECT_EQ(run("INCRBY n 41"), ":42\r\n");
+  EXPECT_EQ(run("DECR n"), ":41\r\n");
+  EXPECT_EQ(run("DECRBY n 1"), ":40\r\n");
+  EXPECT_EQ(run("GET n"), "$2\r\n40\r\n");
+  EXPECT_EQ(run("SET n 100"), "+OK\r\n");
+  EXPECT_EQ(run("INCR n"), ":101\r\n");
+  EXPECT_EQ(run("SET s abc"), "+OK\r\n");
+  EXPECT_EQ(run("INCR s"), "-ERR value is not an integer or out of range\r\n");
+  EXPECT_EQ(run("INCRBY n x"), "-ERR value is not an integer or out of range\r\n");
+  EXPECT_EQ(run("SET big 9223372036854775807"), "+OK\r\n");
+  EXPECT_EQ(run("INCR big"), "-ERR increment or decrement would overflow\r\n");
+  EXPECT_EQ(run("GET big"), "$19\r\n9223372036854775807\r\n");
+}
+
+TEST_F(Commands, SetsAddRemoveAndCombine) {
+  EXPECT_EQ(run("SADD s a b c a"), ":3\r\n");
+  EXPECT_EQ(run("SADD s c d"), ":1\r\n");
+  EXPECT_EQ(run("SREM s a z"), ":1\r\n");
+  EXPECT_EQ(run("SMEMBERS s"), "*3\r\n$1\r\nb\r\n$1\r\nc\r\n$1\r\nd\r\n");
+  EXPECT_EQ(run("SCARD s"), ":3\r\n");
+  EXPECT_EQ(run("SISMEMBER s b"), ":1\r\n");
+  EXPECT_EQ(run("SMISMEMBER s a b"), "*2\r\n:0\r\n:1\r\n");
+  EXPECT_EQ(run("SADD t c d e"), ":3\r\n");
+  EXPECT_EQ(run("SINTER s t"), "*2\r\n$1\r\nc\r\n$1\r\nd\r\n");
+  EXPECT_EQ(run("SUNION s t"), "*4\r\n$1\r\nb\r\n$1\r\nc\r\n$1\r\nd\r\n$1\r\ne\r\n");
+  EXPECT_EQ(run("SDIFF s t"), "*1\r\n$1\r\nb\r\n");
+  EXPECT_EQ(run("SINTERSTORE dst s t"), ":2\r\n");
+  EXPECT_EQ(run("SMEMBERS dst"), "*2\r\n$1\r\nc\r\n$1\r\nd\r\n");
+  EXPECT_EQ(run("SDIFFSTORE dst t s"), ":1\r\n");  // replaces dst
+  EXPECT_EQ(run("SMEMBERS dst"), "*1\r\n$1\r\ne\r\n");
+  EXPECT_EQ(run("SRANDMEMBER dst"), "$1\r\ne\r\n");
+  EXPECT_EQ(run("SRANDMEMBER dst -3"), "*3\r\n$1\r\ne\r\n$1\r\ne\r\n$1\r\ne\r\n");
+  EXPECT_EQ(run("SRANDMEMBER missing"), "$-1\r\n");
+  EXPECT_EQ(run("SREM s b c d"), ":3\r\n");
+  EXPECT_EQ(run("EXISTS s"), ":0\r\n");  // an emptied set is no key, as in Redis
+}
+
+TEST_F(Commands, HashesSetGetAndDelete) {
+  EXPECT_EQ(run("HSET h f1 v1 f2 v2"), ":2\r\n");
+  EXPECT_EQ(run("HSET h f1 w1"), ":0\r\n");
+  EXPECT_EQ(run("HMSET h f3 v3"), "+OK\r\n");
+  EXPECT_EQ(run("HGET h f1"), "$2\r\nw1\r\n");
+  EXPECT_EQ(run("HGET h nope"), "$-1\r\n");
+  EXPECT_EQ(run("HMGET h f2 nope"), "*2\r\n$2\r\nv2\r\n$-1\r\n");
+  EXPECT_EQ(run("HLEN h"), ":3\r\n");
+  EXPECT_EQ(run("HSTRLEN h f3"), ":2\r\n");
+  EXPECT_EQ(run("HEXISTS h f2"), ":1\r\n");
+  EXPECT_EQ(run("HKEYS h"), "*3\r\n$2\r\nf1\r\n$2\r\nf2\r\n$2\r\nf3\r\n");
+  EXPECT_EQ(run("HVALS h"), "*3\r\n$2\r\nw1\r\n$2\r\nv2\r\n$2\r\nv3\r\n");
+  EXPECT_EQ(run("HDEL h f1 f2 nope"), ":2\r\n");
+  EXPECT_EQ(run("HGETALL h"), "*2\r\n$2\r\nf3\r\n$2\r\nv3\r\n");
+  EXPECT_EQ(run("HSET h odd"), "-ERR wrong number of arguments for 'hset' command\r\n");
+}
+
+TEST_F(Commands, TheKeyspaceAsRedisShowsIt) {
+  run("SET s1 x");
+  run("SADD set1 m");
+  run("HSET hash1 f v");
+  EXPECT_EQ(run("TYPE s1"), "+string\r\n");
+  EXPECT_EQ(run("TYPE set1"), "+set\r\n");
+  EXPECT_EQ(run("TYPE hash1"), "+hash\r\n");
+  EXPECT_EQ(run("TYPE none"), "+none\r\n");
+  EXPECT_EQ(run("DBSIZE"), ":3\r\n");
+  EXPECT_EQ(run("KEYS s*"), "*2\r\n$2\r\ns1\r\n$4\r\nset1\r\n");
+  EXPECT_EQ(run("KEYS *[0-9]"), "*3\r\n$5\r\nhash1\r\n$2\r\ns1\r\n$4\r\nset1\r\n");
+  EXPECT_EQ(run("SCAN 0 COUNT 2"), "*2\r\n$1\r\n2\r\n*2\r\n$5\r\nhash1\r\n$2\r\ns1\r\n");
+  EXPECT_EQ(run("SCAN 2 COUNT 2"), "*2\r\n$1\r\n0\r\n*1\r\n$4\r\nset1\r\n");
+  EXPECT_EQ(run("SCAN 0 TYPE hash"), "*2\r\n$1\r\n0\r\n*1\r\n$5\r\nhash1\r\n");
+  EXPECT_EQ(run("TTL s1"), ":-1\r\n");
+  EXPECT_EQ(run("PTTL missing"), ":-2\r\n");
+  EXPECT_EQ(run("FLUSHDB"), "+OK\r\n");
+  EXPECT_EQ(run("DBSIZE"), ":0\r\n");
+}
+
+TEST_F(Commands, WrongTypesAritiesAndUnknownCommandsAreRedisErrors) {
+  run("SADD s m");
+  const std::string wrong =
+      "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
+  EXPECT_EQ(run("GET s"), wrong);
+  EXPECT_EQ(run("INCR s"), wrong);
+  EXPECT_EQ(run("HGET s f"), wrong);
+  EXPECT_EQ(run("APPEND s x"), wrong);
+  EXPECT_EQ(run("SUNION s"), "*1\r\n$1\r\nm\r\n");
+  run("SET str v");
+  EXPECT_EQ(run("SUNION s str"), wrong);
+  EXPECT_EQ(run("MGET s str"), "*2\r\n$-1\r\n$1\r\nv\r\n");  // MGET: nil for a non-string
+  EXPECT_EQ(run("GET"), "-ERR wrong number of arguments for 'get' command\r\n");
+  EXPECT_EQ(run("PING a b"), "-ERR wrong number of arguments for 'ping' command\r\n");
+  EXPECT_EQ(run("MSET a"), "-ERR wrong number of arguments for 'mset' command\r\n");
+  EXPECT_EQ(run("FOO bar baz"),
+            "-ERR unknown command 'FOO', with args beginning with: 'bar' 'baz' \r\n");
+  EXPECT_EQ(run("SET k v NX"),
+            "-ERR SET NX needs coordination (every replica must agree on what the key held), "
+            "which calm-kvs does not offer yet\r\n");
+  EXPECT_EQ(run("SET k v EX 10"), "-ERR calm-kvs keeps no expiry: SET EX is not supported\r\n");
+  EXPECT_EQ(run("SET k v BOGUS"), "-ERR syntax error\r\n");
+  EXPECT_EQ(run("SETNX k v").substr(0, 28), "-ERR SETNX needs coordinatio");
+  EXPECT_EQ(run("SELECT 1"), "-ERR DB index is out of range\r\n");
+  EXPECT_EQ(run("HELLO 3"), "-NOPROTO unsupported protocol version\r\n");
+  EXPECT_TRUE(keyspace.find("k") == nullptr);  // none of the failures wrote anything
+}
+
+TEST_F(Commands, ConnectionCommands) {
+  EXPECT_EQ(run("PING"), "+PONG\r\n");
+  EXPECT_EQ(run("PING hi"), "$2\r\nhi\r\n");
+  EXPECT_EQ(run("ECHO hi"), "$2\r\nhi\r\n");
+  EXPECT_EQ(run("SELECT 0"), "+OK\r\n");
+  EXPECT_EQ(run("CLIENT SETNAME me"), "+OK\r\n");
+  EXPECT_EQ(run("CLIENT GETNAME"), "$2\r\nme\r\n");
+  EXPECT_EQ(run("COMMAND DOCS"), "*0\r\n");
+  EXPECT_EQ(run("INFO").substr(0, 1), "$");
+  EXPECT_FALSE(session.close);
+  EXPECT_EQ(run("QUIT"), "+OK\r\n");
+  EXPECT_TRUE(session.close);
+}
+
+TEST(GlobMatch, MatchesAsRedisDoes) {
+  EXPECT_TRUE(glob_match("*", "anything"));
+  EXPECT_TRUE(glob_match("h?llo", "hello"));
+  EXPECT_TRUE(glob_match("h[ae]llo", "hallo"));
+  EXPECT_FALSE(glob_match("h[^e]llo", "hello"));
+  EXPECT_TRUE(glob_match("h[a-b]llo", "hbllo"));
+  EXPECT_TRUE(glob_match("a\\*b", "a*b"));
+  EXPECT_FALSE(glob_match("a\\*b", "axb"));
+  EXPECT_TRUE(glob_match("*.txt", "notes.txt"));
+  EXPECT_FALSE(glob_match("*.txt", "notes.txt.bak"));
+  EXPECT_TRUE(glob_match("a*b*c", "aXXbYYc"));
+}
+
+}  // namespace
+}  // namespace calm::apps::kvs
