@@ -1,0 +1,81 @@
+#pragma once
+/// The transport interface: what a node may do to the world, and what the world does to it.
+///
+/// A node (a `Node`) sends bytes to another node by id, sets timers, reads a clock, and keeps
+/// durable state on a `Disk`. It is driven by three calls: `on_start` (after boot or restart),
+/// `on_message` (bytes from a peer) and `on_timer`. The simulator (simulator.hpp) implements
+/// this interface deterministically; a socket transport implements the same interface, so a
+/// node runs unchanged on both.
+///
+/// Delivery contract (what a node may assume, and no more): a message is delivered at most a
+/// bounded number of times (the simulator duplicates), possibly never, in any order, after any
+/// delay. The sender learns nothing about delivery. A message's `from` is the transport's
+/// account of the sender; protocols still check it against their membership.
+///
+/// Disk contract: `put` and `erase` are durable when they return (a crash after the call keeps
+/// the write). A crash with its disk keeps every completed write; a crash without (amnesia)
+/// restarts the node with an empty disk.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace calm::protocols::net {
+
+/// A node's identity in the cluster; stable across restarts.
+using NodeId = std::uint64_t;
+/// Names a timer so that a node can tell its timers apart.
+using TimerId = std::uint64_t;
+
+/// What a node may ask of its transport.
+class Transport {
+ public:
+  virtual ~Transport() = default;
+  /// This node's id.
+  virtual NodeId self() const = 0;
+  /// Milliseconds since an arbitrary origin; never goes back within one incarnation.
+  virtual std::uint64_t now_ms() const = 0;
+  /// Sends `bytes` to `to`, best effort. Sending to an unknown node drops the message.
+  virtual void send(NodeId to, std::string bytes) = 0;
+  /// Calls the node's `on_timer(id)` once, `delay_ms` from now, unless the node crashes first.
+  virtual TimerId set_timer(std::uint64_t delay_ms) = 0;
+};
+
+/// A node's durable key-value state. Keys sort bytewise; `scan` returns every entry in order.
+class Disk {
+ public:
+  virtual ~Disk() = default;
+  virtual void put(std::string key, std::string value) = 0;
+  virtual void erase(const std::string& key) = 0;
+  virtual std::optional<std::string> get(const std::string& key) const = 0;
+  virtual std::vector<std::pair<std::string, std::string>> scan() const = 0;
+};
+
+/// What a node is given when it boots: its transport and disk (owned by the runtime, valid
+/// until the node is destroyed) and an incarnation number that differs from the previous
+/// boot's with overwhelming probability (random 64 bits), so that peers can tell a restarted
+/// node from its previous life.
+struct NodeContext {
+  Transport& transport;
+  Disk& disk;
+  std::uint64_t incarnation;
+};
+
+/// A node driven by a transport. Calls never overlap.
+class Node {
+ public:
+  virtual ~Node() = default;
+  /// Called once after boot (with whatever the disk kept) before any other call.
+  virtual void on_start() = 0;
+  virtual void on_message(NodeId from, std::string_view bytes) = 0;
+  virtual void on_timer(TimerId id) = 0;
+};
+
+/// Makes a node for a boot; called again on every restart.
+using NodeFactory = std::function<std::unique_ptr<Node>(const NodeContext&)>;
+
+}  // namespace calm::protocols::net
