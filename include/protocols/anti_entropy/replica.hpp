@@ -269,7 +269,7 @@ class Replica {
 
   /// Forgets what we knew of a peer that restarted: it gets the full state.
   void reset_peer(Peer& peer, std::uint64_t incarnation) {
-    if (peer.incarnation != 0) ++stats_.peer_resets;
+    ++stats_.peer_resets;
     peer.incarnation = incarnation;
     peer.acked.reset();
     peer.in_flight.reset();
@@ -291,7 +291,13 @@ class Replica {
       reject(effects, "anti-entropy: sender is not a member");
       return nullptr;
     }
-    if (it->second.incarnation != m.incarnation) reset_peer(it->second, m.incarnation);
+    // The first message from a peer only tells us its incarnation: what we know of it (acks)
+    // was learned from this incarnation already. A later change means it restarted.
+    if (it->second.incarnation == 0) {
+      it->second.incarnation = m.incarnation;
+    } else if (it->second.incarnation != m.incarnation) {
+      reset_peer(it->second, m.incarnation);
+    }
     return &it->second;
   }
 
@@ -445,15 +451,29 @@ class Replica {
     return true;
   }
 
-  /// Appends (key, value) as entries that each fit in a chunk, splitting by atoms.
+  /// Appends (key, value) as entries that each fit in a chunk, splitting by atoms: atoms are
+  /// grouped by their own encoded sizes (one pass, small joins), and a group whose join still
+  /// does not fit is halved.
   void split(const std::string& key, const L& value, std::vector<Entry>& out) {
     std::string bytes = lattices::to_bytes(value);
     if (entry_bytes(key, bytes) <= payload_bytes_max()) {
       out.push_back({key, std::move(bytes)});
       return;
     }
-    const std::vector<L> atoms = lattices::atomize(value);
-    split_atoms(key, atoms, 0, atoms.size(), out);
+    const std::size_t budget = payload_bytes_max() - entry_bytes(key, {});
+    std::vector<L> group;
+    std::size_t group_bytes = 0;
+    for (L& atom : lattices::atomize(value)) {
+      const std::size_t atom_bytes = lattices::to_bytes(atom).size();
+      if (!group.empty() && group_bytes + atom_bytes > budget) {
+        split_atoms(key, group, 0, group.size(), out);
+        group.clear();
+        group_bytes = 0;
+      }
+      group_bytes += atom_bytes;
+      group.push_back(std::move(atom));
+    }
+    if (!group.empty()) split_atoms(key, group, 0, group.size(), out);
   }
 
   void split_atoms(const std::string& key, const std::vector<L>& atoms, std::size_t first,
