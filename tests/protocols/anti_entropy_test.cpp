@@ -280,7 +280,9 @@ TEST(AntiEntropy, ManySmallKeysArePackedIntoFramesWithinTheByteBound) {
   const auto frames = w.deltas(0, 1);
   EXPECT_GT(frames.size(), 5u);
   for (const auto& [from, out] : w.sent) {
-    if (from == 0) EXPECT_LE(out.bytes.size(), 1024u);
+    if (from == 0) {
+      EXPECT_LE(out.bytes.size(), 1024u);
+    }
   }
 }
 
