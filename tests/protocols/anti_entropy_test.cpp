@@ -271,7 +271,7 @@ TEST(AntiEntropy, ALargeStateIsSplitIntoMessagesWithinTheByteBound) {
 TEST(AntiEntropy, ManySmallKeysArePackedIntoFramesWithinTheByteBound) {
   Wire<Set> w;
   Config c = config_for(0, {1});
-  c.message_bytes_max = 1024;
+  c.message_bytes_max = 1000;
   Replica<Set>& r = w.add(c);
   for (std::uint64_t k = 0; k < 300; ++k) add(w, 0, k, "key-" + std::to_string(k));
   w.add(config_for(1, {0}));
@@ -281,7 +281,7 @@ TEST(AntiEntropy, ManySmallKeysArePackedIntoFramesWithinTheByteBound) {
   EXPECT_GT(frames.size(), 5u);
   for (const auto& [from, out] : w.sent) {
     if (from == 0) {
-      EXPECT_LE(out.bytes.size(), 1024u);
+      EXPECT_LE(out.bytes.size(), 1000u);
     }
   }
 }
