@@ -34,10 +34,10 @@ struct RunOptions {
   FaultMix faults = FaultMix::none;
   std::size_t replicas = 5;
   std::size_t keys = 3;
-  std::uint64_t write_phase_ms = 1500;
+  std::uint64_t write_phase_ms = 1200;
   /// Each up node's client writes once every [min, max] ms of the write phase.
-  std::uint64_t write_gap_ms_min = 40;
-  std::uint64_t write_gap_ms_max = 120;
+  std::uint64_t write_gap_ms_min = 60;
+  std::uint64_t write_gap_ms_max = 160;
   std::uint64_t settle_ms_max = 10000;
 };
 
