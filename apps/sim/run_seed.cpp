@@ -169,7 +169,10 @@ struct RegisterWorkload {
   }
 
   std::string check(const std::map<std::string, Lattice>& final_state) const {
-    for (const auto& [key, reg] : final_state) {
+    for (const auto& entry : final_state) {
+      // Not a structured binding: clang 14 cannot capture one in a lambda.
+      const std::string& key = entry.first;
+      const Lattice& reg = entry.second;
       const bool written = std::any_of(ops.begin(), ops.end(), [&](const Op& op) {
         return op.key == key && reg.value() == op.value;
       });
