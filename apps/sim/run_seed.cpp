@@ -319,7 +319,7 @@ class Driver {
       for (NodeId p : all) {
         if (p != id) config.peers.push_back(p);
       }
-      config.gossip_interval_ms = 50;
+      config.gossip_interval_ms = 100;
       config.fanout = 2;
       config.message_bytes_max = 4096;  // small, so that runs exercise chunking
       config.buffer_entries_max = 256;
