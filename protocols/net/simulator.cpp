@@ -5,17 +5,6 @@
 
 namespace calm::protocols::net {
 
-std::uint64_t SplitMix64::next() {
-  std::uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
-std::uint64_t SplitMix64::below(std::uint64_t bound) { return next() % bound; }
-
-double SplitMix64::unit() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
-
 void MemoryDisk::put(std::string key, std::string value) {
   entries_.insert_or_assign(std::move(key), std::move(value));
 }

@@ -57,7 +57,7 @@
 #include "lattices/core.hpp"
 #include "lattices/serialize.hpp"
 #include "protocols/anti_entropy/message.hpp"
-#include "protocols/net/simulator.hpp"
+#include "protocols/net/split_mix.hpp"
 
 namespace calm::protocols::anti_entropy {
 

@@ -31,25 +31,10 @@
 #include <utility>
 #include <vector>
 
+#include "protocols/net/split_mix.hpp"
 #include "protocols/net/transport.hpp"
 
 namespace calm::protocols::net {
-
-/// A small, portable pseudo-random generator (SplitMix64): the same numbers on every
-/// compiler and standard library, which <random>'s distributions do not promise.
-class SplitMix64 {
- public:
-  explicit SplitMix64(std::uint64_t seed) : state_(seed) {}
-  std::uint64_t next();
-  /// Uniform in [0, bound); bound > 0.
-  std::uint64_t below(std::uint64_t bound);
-  /// Uniform in [0, 1).
-  double unit();
-  bool chance(double probability) { return unit() < probability; }
-
- private:
-  std::uint64_t state_;
-};
 
 enum class LatencyShape { fixed, uniform, exponential };
 
