@@ -1,0 +1,59 @@
+#pragma once
+/// calm-sim's core: one seed of a replicated workload on the simulator, and its checks.
+///
+/// A run: `replicas` nodes gossip (anti_entropy::ReplicaNode) while clients write to every
+/// up node for `write_phase_ms` under the fault mix; then the network heals (partitions end,
+/// loss stops, crashed nodes restart) and the run continues, without writes, until every
+/// replica holds the same state or `settle_ms_max` passes. Checks, in order:
+///   1. convergence: every replica holds the same state (key by key);
+///   2. no message was rejected (every frame in the run is well formed);
+///   3. no acknowledged write is lost (per workload; see docs/replication.md).
+/// A write is acknowledged when durable on its replica's disk; in mixes where a disk can be
+/// lost (amnesia), only when a peer also acknowledged it (two durable copies), and only one
+/// node per run ever loses its disk.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "protocols/net/simulator.hpp"
+
+namespace calm::apps::sim {
+
+enum class Workload { set, counter, register_, map };
+enum class FaultMix { none, loss, dup_reorder, partition, crash_disk, crash_amnesia, all };
+
+std::optional<Workload> parse_workload(std::string_view name);
+std::optional<FaultMix> parse_fault_mix(std::string_view name);
+std::string_view name(Workload w);
+std::string_view name(FaultMix f);
+
+struct RunOptions {
+  std::uint64_t seed = 0;
+  Workload workload = Workload::set;
+  FaultMix faults = FaultMix::none;
+  std::size_t replicas = 5;
+  std::size_t keys = 3;
+  std::uint64_t write_phase_ms = 1200;
+  /// Each up node's client writes once every [min, max] ms of the write phase.
+  std::uint64_t write_gap_ms_min = 60;
+  std::uint64_t write_gap_ms_max = 160;
+  std::uint64_t settle_ms_max = 10000;
+};
+
+struct SeedResult {
+  /// Empty when every check passed, else the first failed check.
+  std::string failure;
+  std::uint64_t simulated_ms = 0;
+  /// From the heal to convergence.
+  std::uint64_t convergence_ms = 0;
+  std::uint64_t writes = 0;
+  std::uint64_t acknowledged = 0;
+  protocols::net::SimStats network;
+  std::uint64_t trace_digest = 0;
+  bool ok() const { return failure.empty(); }
+};
+
+SeedResult run_seed(const RunOptions& options);
+
+}  // namespace calm::apps::sim

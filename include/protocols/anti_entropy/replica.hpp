@@ -1,0 +1,508 @@
+#pragma once
+/// Replica<L>: delta-interval anti-entropy with acknowledgements, as a sans-IO state machine.
+///
+/// A replica holds a map from key to a lattice value `L` and keeps it converging with its
+/// peers. It never touches a socket, a disk or a clock: `update`, `step` and `tick` return
+/// `Effects` (state to persist, then messages to send) and the host performs them, in that
+/// order, so that an acknowledgement never leaves before the state it acknowledges is durable.
+///
+/// Algorithm (Almeida, Shoker, Baquero, "Delta State Replicated Data Types", 2018, the causal
+/// delta-merging variant with delta intervals):
+///   - every change (a local write's delta, or the new part of a received delta) enters a
+///     delta buffer under the next sequence number; the buffer holds at most
+///     `buffer_entries_max` entries, oldest evicted first;
+///   - per peer, `acked` is the highest sequence number the peer confirmed; each gossip round
+///     sends `fanout` peers that lack something the interval (acked, last_seq]: the join, per
+///     key, of the buffered deltas in that range;
+///   - a peer whose `acked` is older than the buffer (evicted entries), or unknown (this
+///     replica or the peer restarted, or the peer was just added), gets the full state instead;
+///   - an interval is split into chunks of at most `message_bytes_max` bytes, splitting a
+///     large value by its join decomposition (atoms); the receiver merges every chunk at once
+///     and acknowledges each; `acked` moves when every chunk of the interval is acknowledged;
+///     unacknowledged chunks are sent again in later rounds;
+///   - buffered deltas every peer acknowledged are garbage-collected.
+/// Optimizations (Enes, Almeida, Baquero, Leitão, "Efficient Synchronization of State-based
+/// CRDTs", ICDE 2019), both on by default:
+///   - BP (avoid back-propagation): a buffered delta remembers the peer it came from and is
+///     never sent back to that peer;
+///   - RR (remove redundant state): a received delta enters the buffer as delta(d, state),
+///     the atoms of d this replica did not already have, so known state is never forwarded.
+///
+/// Restarts: each boot has a new `incarnation`; every message carries its sender's, and acks
+/// echo the incarnation they acknowledge. A replica that sees a peer's incarnation change
+/// forgets what it knew of that peer (its acks) and sends it the full state; an ack for an
+/// older incarnation of this replica is ignored. So a peer that lost its disk is re-synced,
+/// and a stale ack never vouches for state a previous life sent.
+///
+/// Rejected input: a frame that does not decode, is too large, names another recipient or a
+/// different sender than the transport reports, comes from a node outside the membership, or
+/// holds a value that does not decode as `L`, changes nothing; its reason is returned in
+/// `Effects::rejected` and counted.
+///
+/// Requires: `L` atomizable (lattices::Atomizable) with delta; every atom of a value
+/// encodes within `message_bytes_max - delta_header_bytes_max - key - entry_overhead_bytes`.
+#include <algorithm>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "lattices/core.hpp"
+#include "lattices/serialize.hpp"
+#include "protocols/anti_entropy/message.hpp"
+#include "protocols/net/split_mix.hpp"
+
+namespace calm::protocols::anti_entropy {
+
+struct Config {
+  NodeId self = 0;
+  std::uint64_t incarnation = 0;
+  std::vector<NodeId> peers;
+  /// Peers sent to per gossip round (fewer when fewer lack anything).
+  std::size_t fanout = 2;
+  std::uint64_t gossip_interval_ms = 50;
+  /// The largest frame sent or accepted.
+  std::size_t message_bytes_max = 64 * 1024;
+  std::size_t key_bytes_max = 1024;
+  /// Bound on the delta buffer; peers that fall behind it get the full state.
+  std::size_t buffer_entries_max = 4096;
+  /// Bound on the chunks sent to one peer per round (a full state is spread over rounds).
+  std::size_t chunks_per_peer_per_round_max = 64;
+  bool avoid_back_propagation = true;  // BP
+  bool remove_redundant = true;        // RR
+  /// Seeds the choice of gossip targets.
+  std::uint64_t seed = 0;
+};
+
+struct Outgoing {
+  NodeId to = 0;
+  std::string bytes;
+};
+
+/// What the host must do, in this order: persist (key, encoded value) durably, then send.
+struct Effects {
+  std::vector<std::pair<std::string, std::string>> persist;
+  std::vector<Outgoing> send;
+  /// One reason per rejected message.
+  std::vector<std::string> rejected;
+};
+
+struct ReplicaStats {
+  std::uint64_t delta_messages_sent = 0;
+  std::uint64_t delta_bytes_sent = 0;
+  std::uint64_t ack_messages_sent = 0;
+  std::uint64_t ack_bytes_sent = 0;
+  std::uint64_t intervals_started = 0;
+  std::uint64_t full_state_intervals = 0;
+  std::uint64_t chunks_resent = 0;
+  /// Buffered entries not sent to a peer because they came from it (BP).
+  std::uint64_t back_propagations_avoided = 0;
+  /// Received deltas that held something this replica already had (RR stripped it).
+  std::uint64_t redundant_deltas_stripped = 0;
+  std::uint64_t rejected = 0;
+  std::uint64_t oversized_atoms = 0;
+  std::uint64_t peer_resets = 0;
+};
+
+template <class L>
+requires lattices::Atomizable<L> && lattices::DeltaLattice<L>
+class Replica {
+ public:
+  struct Write {
+    /// The write's sequence number in this incarnation (0 if it changed nothing).
+    std::uint64_t seq = 0;
+    Effects effects;
+  };
+
+  explicit Replica(Config config) : config_(std::move(config)), random_(config_.seed) {
+    for (NodeId p : config_.peers) add_peer(p);
+  }
+
+  /// Loads a key's value from the disk at boot. Throws DecodeError on corrupt bytes.
+  void restore(const std::string& key, std::string_view bytes) {
+    L value = lattices::from_bytes<L>(bytes);
+    if (!lattices::is_bot(value)) state_[key] = std::move(value);
+  }
+
+  /// Runs `mutate(L&)` on the key's value; it returns the delta (as every calm CRDT mutator
+  /// does). Throws std::length_error for a key above `key_bytes_max` (before mutating) or a
+  /// delta with an atom that cannot fit in one message (after: a caller's bug).
+  template <class Mutator>
+  Write update(const std::string& key, Mutator&& mutate) {
+    if (key.size() > config_.key_bytes_max) throw std::length_error("anti-entropy: key too long");
+    L& value = state_[key];
+    L delta = mutate(value);
+    Write write;
+    if (lattices::is_bot(delta)) {
+      if (lattices::is_bot(value)) state_.erase(key);
+      return write;
+    }
+    check_sendable(key, delta);
+    write.seq = buffer_push(key, std::move(delta), config_.self);
+    write.effects.persist.emplace_back(key, lattices::to_bytes(value));
+    return write;
+  }
+
+  /// Handles one frame from `from`.
+  Effects step(NodeId from, std::string_view bytes) {
+    Effects effects;
+    Message message;
+    try {
+      message = decode_message(bytes, limits());
+    } catch (const lattices::DecodeError& e) {
+      reject(effects, e.what());
+      return effects;
+    }
+    std::visit([&](auto& m) { receive(from, m, effects); }, message);
+    return effects;
+  }
+
+  /// Runs a gossip round when one is due.
+  Effects tick(std::uint64_t now_ms) {
+    Effects effects;
+    if (now_ms < next_gossip_ms_) return effects;
+    next_gossip_ms_ = now_ms + config_.gossip_interval_ms;
+    std::vector<NodeId> needy;
+    for (const auto& [id, peer] : peers_) {
+      if (peer.in_flight || !peer.acked || *peer.acked < last_seq_) needy.push_back(id);
+    }
+    // A partial Fisher-Yates shuffle picks `fanout` of them.
+    const std::size_t count = std::min(config_.fanout, needy.size());
+    for (std::size_t i = 0; i < count; ++i) {
+      std::swap(needy[i], needy[i + random_.below(needy.size() - i)]);
+      gossip_to(needy[i], effects);
+    }
+    return effects;
+  }
+
+  void add_peer(NodeId id) {
+    if (id != config_.self) peers_.try_emplace(id);
+  }
+  void remove_peer(NodeId id) {
+    peers_.erase(id);
+    collect_garbage();
+  }
+  std::vector<NodeId> peers() const {
+    std::vector<NodeId> out;
+    for (const auto& entry : peers_) out.push_back(entry.first);
+    return out;
+  }
+
+  /// The key's value (bottom when absent).
+  L get(const std::string& key) const {
+    auto it = state_.find(key);
+    return it == state_.end() ? L{} : it->second;
+  }
+  const std::map<std::string, L>& state() const { return state_; }
+  /// How many peers acknowledged everything up to `seq` (in this incarnation).
+  std::size_t peers_holding(std::uint64_t seq) const {
+    std::size_t n = 0;
+    for (const auto& entry : peers_) n += entry.second.acked && *entry.second.acked >= seq;
+    return n;
+  }
+  std::uint64_t last_seq() const { return last_seq_; }
+  std::size_t buffered_entries() const { return buffer_.size(); }
+  const ReplicaStats& stats() const { return stats_; }
+  const Config& config() const { return config_; }
+
+ private:
+  struct Buffered {
+    std::uint64_t seq;
+    std::string key;
+    L delta;
+    NodeId origin;
+  };
+  struct InFlight {
+    std::uint64_t interval_end = 0;
+    std::vector<std::string> chunks;  // encoded frames
+    std::vector<bool> acked;
+    std::size_t remaining = 0;
+  };
+  struct Peer {
+    std::optional<std::uint64_t> acked;
+    std::optional<InFlight> in_flight;
+    std::uint64_t incarnation = 0;  // 0: not heard from yet
+  };
+
+  DecodeLimits limits() const {
+    DecodeLimits l;
+    l.message_bytes_max = config_.message_bytes_max;
+    l.key_bytes_max = config_.key_bytes_max;
+    return l;
+  }
+  std::size_t payload_bytes_max() const {
+    return config_.message_bytes_max - delta_header_bytes_max;
+  }
+  static std::size_t entry_bytes(const std::string& key, const std::string& value) {
+    return key.size() + value.size() + entry_overhead_bytes;
+  }
+
+  void reject(Effects& effects, std::string reason) {
+    ++stats_.rejected;
+    effects.rejected.push_back(std::move(reason));
+  }
+
+  void check_sendable(const std::string& key, const L& delta) {
+    if (entry_bytes(key, lattices::to_bytes(delta)) <= payload_bytes_max()) return;
+    for (const L& atom : lattices::atomize(delta)) {
+      if (entry_bytes(key, lattices::to_bytes(atom)) > payload_bytes_max()) {
+        throw std::length_error("anti-entropy: an atom does not fit in one message");
+      }
+    }
+  }
+
+  std::uint64_t buffer_push(const std::string& key, L delta, NodeId origin) {
+    buffer_.push_back(Buffered{++last_seq_, key, std::move(delta), origin});
+    while (buffer_.size() > config_.buffer_entries_max) {
+      dropped_through_ = buffer_.front().seq;
+      buffer_.pop_front();
+    }
+    return last_seq_;
+  }
+
+  /// Forgets what we knew of a peer that restarted: it gets the full state.
+  void reset_peer(Peer& peer, std::uint64_t incarnation) {
+    ++stats_.peer_resets;
+    peer.incarnation = incarnation;
+    peer.acked.reset();
+    peer.in_flight.reset();
+  }
+
+  /// Checks the envelope; returns the peer, or nullptr after rejecting.
+  template <class M>
+  Peer* admit(NodeId from, const M& m, Effects& effects) {
+    if (m.from != from) {
+      reject(effects, "anti-entropy: sender field differs from the transport's sender");
+      return nullptr;
+    }
+    if (m.to != config_.self) {
+      reject(effects, "anti-entropy: message addressed to another node");
+      return nullptr;
+    }
+    auto it = peers_.find(from);
+    if (it == peers_.end()) {
+      reject(effects, "anti-entropy: sender is not a member");
+      return nullptr;
+    }
+    // The first message from a peer only tells us its incarnation: what we know of it (acks)
+    // was learned from this incarnation already. A later change means it restarted.
+    if (it->second.incarnation == 0) {
+      it->second.incarnation = m.incarnation;
+    } else if (it->second.incarnation != m.incarnation) {
+      reset_peer(it->second, m.incarnation);
+    }
+    return &it->second;
+  }
+
+  void receive(NodeId from, const DeltaMessage& m, Effects& effects) {
+    if (admit(from, m, effects) == nullptr) return;
+    // Decode every value before merging any, so a bad message changes nothing.
+    std::vector<L> values;
+    values.reserve(m.entries.size());
+    try {
+      for (const Entry& e : m.entries) values.push_back(lattices::from_bytes<L>(e.value));
+    } catch (const lattices::DecodeError& e) {
+      reject(effects, std::string("anti-entropy: bad value: ") + e.what());
+      return;
+    }
+    std::set<std::string> changed;
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      const std::string& key = m.entries[i].key;
+      auto it = state_.find(key);
+      const L& current = it == state_.end() ? bottom_ : it->second;
+      L fresh;
+      if (config_.remove_redundant) {
+        fresh = lattices::delta(values[i], current);
+        if (!(fresh == values[i])) ++stats_.redundant_deltas_stripped;
+        if (lattices::is_bot(fresh)) continue;
+      } else {
+        L probe = current;
+        if (!lattices::merge(probe, values[i])) continue;
+        fresh = std::move(values[i]);
+      }
+      if (it == state_.end()) it = state_.emplace(key, L{}).first;
+      lattices::merge(it->second, fresh);
+      buffer_push(key, std::move(fresh), from);
+      changed.insert(key);
+    }
+    for (const std::string& key : changed) {
+      effects.persist.emplace_back(key, lattices::to_bytes(state_.at(key)));
+    }
+    AckMessage ack;
+    ack.from = config_.self;
+    ack.to = from;
+    ack.incarnation = config_.incarnation;
+    ack.acked_incarnation = m.incarnation;
+    ack.interval_end = m.interval_end;
+    ack.chunk_index = m.chunk_index;
+    ack.chunk_count = m.chunk_count;
+    std::string bytes = encode_message(ack);
+    ++stats_.ack_messages_sent;
+    stats_.ack_bytes_sent += bytes.size();
+    effects.send.push_back({from, std::move(bytes)});
+  }
+
+  void receive(NodeId from, const AckMessage& m, Effects& effects) {
+    Peer* peer = admit(from, m, effects);
+    if (peer == nullptr) return;
+    if (m.acked_incarnation != config_.incarnation) return;  // for a previous life of ours
+    if (!peer->in_flight) return;
+    InFlight& flight = *peer->in_flight;
+    if (flight.interval_end != m.interval_end || flight.chunks.size() != m.chunk_count) return;
+    if (flight.acked[m.chunk_index]) return;
+    flight.acked[m.chunk_index] = true;
+    if (--flight.remaining > 0) return;
+    peer->acked = std::max(peer->acked.value_or(0), flight.interval_end);
+    peer->in_flight.reset();
+    collect_garbage();
+  }
+
+  void collect_garbage() {
+    std::uint64_t floor = last_seq_;
+    for (const auto& entry : peers_) {
+      const Peer& p = entry.second;
+      if (p.acked) floor = std::min(floor, *p.acked);
+      if (p.in_flight) floor = std::min(floor, p.in_flight->interval_end);
+    }
+    while (!buffer_.empty() && buffer_.front().seq <= floor) {
+      dropped_through_ = buffer_.front().seq;
+      buffer_.pop_front();
+    }
+  }
+
+  void gossip_to(NodeId to, Effects& effects) {
+    Peer& peer = peers_.at(to);
+    if (!peer.in_flight) {
+      if (!start_interval(to, peer)) return;
+    } else {
+      stats_.chunks_resent += peer.in_flight->remaining;
+    }
+    const InFlight& flight = *peer.in_flight;
+    std::size_t sent = 0;
+    for (std::size_t i = 0; i < flight.chunks.size(); ++i) {
+      if (flight.acked[i]) continue;
+      if (sent++ == config_.chunks_per_peer_per_round_max) break;
+      ++stats_.delta_messages_sent;
+      stats_.delta_bytes_sent += flight.chunks[i].size();
+      effects.send.push_back({to, flight.chunks[i]});
+    }
+  }
+
+  /// Builds the next interval for a peer; false when it turns out to need nothing.
+  bool start_interval(NodeId to, Peer& peer) {
+    const bool full = !peer.acked || *peer.acked < dropped_through_;
+    std::map<std::string, L> payload;
+    if (full) {
+      payload = state_;
+    } else {
+      for (const Buffered& b : buffer_) {
+        if (b.seq <= *peer.acked) continue;
+        if (config_.avoid_back_propagation && b.origin == to) {
+          ++stats_.back_propagations_avoided;
+          continue;
+        }
+        lattices::merge(payload[b.key], b.delta);
+      }
+      if (payload.empty()) {
+        peer.acked = last_seq_;  // everything it lacks came from it
+        collect_garbage();
+        return false;
+      }
+    }
+    std::vector<Entry> entries;
+    for (const auto& [key, value] : payload) split(key, value, entries);
+    std::vector<std::vector<Entry>> chunks(1);
+    std::size_t chunk_bytes = 0;
+    for (Entry& e : entries) {
+      const std::size_t bytes = entry_bytes(e.key, e.value);
+      if (chunk_bytes + bytes > payload_bytes_max() && !chunks.back().empty()) {
+        chunks.emplace_back();
+        chunk_bytes = 0;
+      }
+      chunk_bytes += bytes;
+      chunks.back().push_back(std::move(e));
+    }
+    InFlight flight;
+    flight.interval_end = last_seq_;
+    for (std::size_t i = 0; i < chunks.size(); ++i) {
+      DeltaMessage m;
+      m.from = config_.self;
+      m.to = to;
+      m.incarnation = config_.incarnation;
+      m.interval_end = last_seq_;
+      m.chunk_index = static_cast<std::uint32_t>(i);
+      m.chunk_count = static_cast<std::uint32_t>(chunks.size());
+      m.full_state = full;
+      m.entries = std::move(chunks[i]);
+      flight.chunks.push_back(encode_message(m));
+    }
+    flight.acked.assign(flight.chunks.size(), false);
+    flight.remaining = flight.chunks.size();
+    peer.in_flight = std::move(flight);
+    ++stats_.intervals_started;
+    if (full) ++stats_.full_state_intervals;
+    return true;
+  }
+
+  /// Appends (key, value) as entries that each fit in a chunk, splitting by atoms: atoms are
+  /// grouped by their own encoded sizes (one pass, small joins), and a group whose join still
+  /// does not fit is halved.
+  void split(const std::string& key, const L& value, std::vector<Entry>& out) {
+    std::string bytes = lattices::to_bytes(value);
+    if (entry_bytes(key, bytes) <= payload_bytes_max()) {
+      out.push_back({key, std::move(bytes)});
+      return;
+    }
+    const std::size_t budget = payload_bytes_max() - entry_bytes(key, {});
+    std::vector<L> group;
+    std::size_t group_bytes = 0;
+    for (L& atom : lattices::atomize(value)) {
+      const std::size_t atom_bytes = lattices::to_bytes(atom).size();
+      if (!group.empty() && group_bytes + atom_bytes > budget) {
+        split_atoms(key, group, 0, group.size(), out);
+        group.clear();
+        group_bytes = 0;
+      }
+      group_bytes += atom_bytes;
+      group.push_back(std::move(atom));
+    }
+    if (!group.empty()) split_atoms(key, group, 0, group.size(), out);
+  }
+
+  void split_atoms(const std::string& key, const std::vector<L>& atoms, std::size_t first,
+                   std::size_t last, std::vector<Entry>& out) {
+    L part;
+    for (std::size_t i = first; i < last; ++i) lattices::merge(part, atoms[i]);
+    std::string bytes = lattices::to_bytes(part);
+    if (entry_bytes(key, bytes) <= payload_bytes_max()) {
+      out.push_back({key, std::move(bytes)});
+    } else if (last - first == 1) {
+      ++stats_.oversized_atoms;  // update() refuses these; a restored value may hold one
+    } else {
+      const std::size_t middle = first + (last - first) / 2;
+      split_atoms(key, atoms, first, middle, out);
+      split_atoms(key, atoms, middle, last, out);
+    }
+  }
+
+  Config config_;
+  net::SplitMix64 random_;
+  std::map<std::string, L> state_;
+  const L bottom_{};
+  std::deque<Buffered> buffer_;
+  std::uint64_t last_seq_ = 0;
+  /// Every buffered delta with a sequence number up to this one has been dropped.
+  std::uint64_t dropped_through_ = 0;
+  std::map<NodeId, Peer> peers_;
+  std::uint64_t next_gossip_ms_ = 0;
+  ReplicaStats stats_;
+};
+
+}  // namespace calm::protocols::anti_entropy
