@@ -572,7 +572,7 @@ void hset_fields(Ctx& c, bool count_new) {
   c.keys().write(c.args[1], [&](KeyValue& kv) {
     KeyValue delta;
     for (std::size_t i = 2; i + 1 < c.args.size(); i += 2) {
-      auto [fresh, d] = std::get<0>(hash_set(kv, c.replica(), c.args[i], c.args[i + 1], c.now()));
+      auto [fresh, d] = std::get<0>(hash_set(kv, c.replica(), c.args[i], c.args[i + 1]));
       added += fresh;
       lattices::merge(delta, d);
     }
@@ -583,9 +583,12 @@ void hset_fields(Ctx& c, bool count_new) {
 }
 void hset(Ctx& c) { hset_fields(c, true); }
 void hmset(Ctx& c) { hset_fields(c, false); }
+/// A field's value: the greatest of its concurrent writes (there is one after quiet).
 std::optional<std::string> field_of(const KeyValue* v, const std::string& field) {
   if (!v || !v->hash.contains(field)) return std::nullopt;
-  return v->hash.get(field).value();
+  const std::vector<std::string> writes = v->hash.get(field).values();
+  if (writes.empty()) return std::nullopt;
+  return writes.back();
 }
 void hget(Ctx& c) {
   const KeyValue* v = nullptr;

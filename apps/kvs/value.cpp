@@ -7,11 +7,15 @@
 namespace calm::apps::kvs {
 namespace {
 
-constexpr int counter_key = 0;
+/// Whether some increment is not taken away yet.
+bool counting(const KeyValue& v) { return !(v.counter.total == v.counter.removed); }
+std::int64_t counted(const KeyValue& v) {
+  return v.counter.total.value() - v.counter.removed.value();
+}
 
 bool holds_string(const KeyValue& v) {
   const auto written = v.str.value();
-  return (written && written->has_value()) || v.counter.contains(counter_key);
+  return (written && written->has_value()) || counting(v);
 }
 
 /// The integer a string key reads as, if it reads as one: the register's integer (or 0 when
@@ -23,15 +27,16 @@ std::optional<std::int64_t> integer_value(const KeyValue& v) {
     if (!parsed) return std::nullopt;
     base = *parsed;
   }
-  const std::int64_t counted = v.counter.get(counter_key).value();
   std::int64_t sum = 0;
-  if (__builtin_add_overflow(base, counted, &sum)) return std::nullopt;
+  if (__builtin_add_overflow(base, counted(v), &sum)) return std::nullopt;
   return sum;
 }
 
 /// Takes away what this replica saw of the key's other types, into `delta`.
 void remove_counter(KeyValue& v, KeyValue& delta) {
-  if (v.counter.contains(counter_key)) delta.counter = v.counter.remove(counter_key);
+  if (!counting(v)) return;
+  v.counter.removed = v.counter.total;  // `removed` is below `total`: their join is `total`
+  delta.counter.removed = v.counter.total;
 }
 void remove_set(KeyValue& v, KeyValue& delta) {
   if (!v.set.empty()) delta.set = v.set.clear();
@@ -65,7 +70,7 @@ const char* type_name(Type t) {
 
 std::optional<std::string> string_value(const KeyValue& v) {
   if (type_of(v) != Type::string) return std::nullopt;
-  if (!v.counter.contains(counter_key)) return *v.str.value().value();
+  if (!counting(v)) return *v.str.value().value();
   if (const auto n = integer_value(v)) return std::to_string(*n);
   return *v.str.value().value();  // a non-integer string hides the counter
 }
@@ -100,12 +105,13 @@ std::variant<std::pair<std::int64_t, KeyValue>, CommandError> increment(KeyValue
   std::int64_t next = 0;
   if (__builtin_add_overflow(*current, n, &next)) return overflow;
   KeyValue delta;
-  delta.counter = v.counter.update(replica, counter_key, [&](lat::PNCounter<ReplicaId>& c) {
-    // The magnitude of INT64_MIN does not fit an int64: count it in unsigned arithmetic.
-    const std::uint64_t magnitude =
-        n >= 0 ? static_cast<std::uint64_t>(n) : std::uint64_t{0} - static_cast<std::uint64_t>(n);
-    return n >= 0 ? c.increment(replica, magnitude) : c.decrement(replica, magnitude);
-  });
+  // The magnitude of INT64_MIN does not fit an int64: count it in unsigned arithmetic.
+  const std::uint64_t magnitude =
+      n >= 0 ? static_cast<std::uint64_t>(n) : std::uint64_t{0} - static_cast<std::uint64_t>(n);
+  if (magnitude != 0) {
+    delta.counter.total = n >= 0 ? v.counter.total.increment(replica, magnitude)
+                                 : v.counter.total.decrement(replica, magnitude);
+  }
   return std::pair{next, std::move(delta)};
 }
 
@@ -133,14 +139,13 @@ std::variant<std::pair<bool, KeyValue>, CommandError> set_remove(KeyValue& v,
 
 std::variant<std::pair<bool, KeyValue>, CommandError> hash_set(KeyValue& v, ReplicaId replica,
                                                                const std::string& field,
-                                                               std::string value,
-                                                               lat::HlcTimestamp now) {
+                                                               std::string value) {
   const Type type = type_of(v);
   if (type != Type::none && type != Type::hash) return wrong_type;
   const bool fresh = !v.hash.contains(field);
   KeyValue delta;
-  delta.hash = v.hash.update(replica, field, [&](lat::LWWRegister<std::string, ReplicaId>& r) {
-    return r.write(replica, std::move(value), now);
+  delta.hash = v.hash.update(replica, field, [&](lat::MVRegister<std::string, ReplicaId>& r) {
+    return r.write(replica, std::move(value));
   });
   return std::pair{fresh, std::move(delta)};
 }

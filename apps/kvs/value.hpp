@@ -6,21 +6,23 @@
 /// Redis; each type is a CRDT, and the value is their product:
 ///   - `str`:     LWWRegister<optional<string>>: SET writes it; DEL writes nullopt (a tombstone)
 ///                over what it saw; the latest write by hybrid-clock time wins.
-///   - `counter`: an ORMap with one key of a PNCounter: INCRBY's increments. The map's observed
-///                remove lets SET and DEL take away exactly the increments they saw, so an INCR
-///                concurrent with a SET elsewhere survives it (the value reads SET's + INCR's).
+///   - `counter`: INCRBY's increments, as a PNCounter of totals and a PNCounter of the totals
+///                that SET and DEL saw and took away (ResettableCounter below): an INCR
+///                concurrent with a SET elsewhere survives it (the value reads SET's + INCR's),
+///                and the metadata stays one pair of totals per replica however many INCRs.
 ///   - `set`:     AWSet<string>: SADD and SREM, add-wins.
-///   - `hash`:    ORMap<field, LWWRegister<string>>: HSET and HDEL, a field removed only with
-///                what its remover saw.
+///   - `hash`:    ORMap<field, MVRegister<string>>: HSET replaces the writes of the field it saw,
+///                HDEL removes exactly them; concurrent HSETs of one field both stay until a
+///                later write, and the field reads as the greatest of them.
 /// Commands of one type take away what they saw of the others (SET replaces a set, as in Redis;
 /// DEL takes away everything it saw), so after quiet the key has one type. Writes of different
 /// types made concurrently at different replicas can leave two types: then the key reads as
 /// its highest type in the order hash, set, string, and the other commands get WRONGTYPE until
 /// a write of one type replaces the rest (docs/kvs.md).
 ///
-/// A string reads as its register, plus the counter's total when the register holds an
-/// integer (or nothing): "SET k 10" then "INCR k" reads 11. A non-integer string hides the
-/// counter, and INCR on it is an error, as in Redis.
+/// A string reads as its register, plus the counter when the register holds an integer (or
+/// nothing): "SET k 10" then "INCR k" reads 11. A non-integer string hides the counter, and INCR
+/// on it is an error, as in Redis.
 #include <boost/hana/define_struct.hpp>
 #include <cereal/types/optional.hpp>
 #include <cstdint>
@@ -33,6 +35,7 @@
 #include "lattices/aw_set.hpp"
 #include "lattices/hybrid_clock.hpp"
 #include "lattices/lww_register.hpp"
+#include "lattices/mv_register.hpp"
 #include "lattices/or_map.hpp"
 #include "lattices/pn_counter.hpp"
 #include "lattices/product.hpp"
@@ -42,11 +45,22 @@ namespace calm::apps::kvs {
 namespace lat = calm::lattices;
 using ReplicaId = std::uint64_t;
 
+/// A counter that can be reset by an observed remove: `total` counts every increment and
+/// decrement; `removed` is the join of the totals that removes saw. Its value is the difference,
+/// so a remove takes away exactly what it saw and a concurrent increment survives. `removed`
+/// is always below `total` (it only ever joins copies of `total`), so the difference per
+/// replica never goes negative.
+struct ResettableCounter {
+  BOOST_HANA_DEFINE_STRUCT(ResettableCounter, (lat::PNCounter<ReplicaId>, total),
+                           (lat::PNCounter<ReplicaId>, removed));
+  friend bool operator==(const ResettableCounter&, const ResettableCounter&) = default;
+};
+
 struct KeyValue {
   using Str = lat::LWWRegister<std::optional<std::string>, ReplicaId>;
-  using Counter = lat::ORMap<int, lat::PNCounter<ReplicaId>, ReplicaId>;
+  using Counter = ResettableCounter;
   using Set = lat::AWSet<std::string, ReplicaId>;
-  using Hash = lat::ORMap<std::string, lat::LWWRegister<std::string, ReplicaId>, ReplicaId>;
+  using Hash = lat::ORMap<std::string, lat::MVRegister<std::string, ReplicaId>, ReplicaId>;
 
   BOOST_HANA_DEFINE_STRUCT(KeyValue, (Str, str), (Counter, counter), (Set, set), (Hash, hash));
   friend bool operator==(const KeyValue&, const KeyValue&) = default;
@@ -92,8 +106,7 @@ std::variant<std::pair<bool, KeyValue>, CommandError> set_remove(KeyValue& v,
 /// HSET one field: whether it was new, and the delta.
 std::variant<std::pair<bool, KeyValue>, CommandError> hash_set(KeyValue& v, ReplicaId replica,
                                                                const std::string& field,
-                                                               std::string value,
-                                                               lat::HlcTimestamp now);
+                                                               std::string value);
 /// HDEL one field: whether it was there, and the delta.
 std::variant<std::pair<bool, KeyValue>, CommandError> hash_remove(KeyValue& v,
                                                                   const std::string& field);

@@ -380,4 +380,6 @@ void TcpRuntime::post(std::function<void(Node&)> f) {
 
 const TcpStats& TcpRuntime::stats() const { return impl_->stats; }
 
+boost::asio::io_context& TcpRuntime::io_context() { return impl_->io; }
+
 }  // namespace calm::protocols::net

@@ -32,6 +32,10 @@
 
 #include "protocols/net/transport.hpp"
 
+namespace boost::asio {
+class io_context;
+}  // namespace boost::asio
+
 namespace calm::protocols::net {
 
 struct TcpPeer {
@@ -85,6 +89,9 @@ class TcpRuntime {
   /// Thread-safe; `f` runs during a later `run`.
   void post(std::function<void(Node&)> f);
   const TcpStats& stats() const;
+  /// The runtime's event loop, for a program's own sockets (calm-kvs's RESP listener): what
+  /// runs on it never overlaps a node call.
+  boost::asio::io_context& io_context();
 
  private:
   struct Impl;

@@ -1,8 +1,12 @@
 #pragma once
 /// RocksDisk: a node's net::Disk on RocksDB, for a node that runs on real sockets and must keep
-/// what it acknowledged across `kill -9` and power loss. Every put and erase is synced before
-/// it returns, which is the Disk contract ("durable when they return"). The simulator's disk
-/// is in memory; a node cannot tell the two apart.
+/// what it acknowledged. With `Sync::yes` (the default) every put and erase is fsynced before
+/// it returns, which is the Disk contract ("durable when they return") against power loss too.
+/// With `Sync::no` a write is in RocksDB's write-ahead log, in the operating system, when it
+/// returns: it survives the process being killed (`kill -9`) but not the machine losing
+/// power, unless `flush_log` ran after it (calm-kvs calls it every second, as Redis's
+/// appendfsync everysec does). The simulator's disk is in memory; a node cannot tell the
+/// two apart.
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -16,11 +20,13 @@ namespace calm::protocols::storage {
 
 class RocksDisk final : public net::Disk {
  public:
-  explicit RocksDisk(const std::filesystem::path& path)
-      : bytes_(path, &no_merges, StoreOptions{.sync_writes = true}) {}
+  explicit RocksDisk(const std::filesystem::path& path, Sync per_write = Sync::yes)
+      : bytes_(path, &no_merges, StoreOptions{.sync_writes = per_write == Sync::yes}) {}
 
-  void put(std::string key, std::string value) override { bytes_.put(key, value, Sync::yes); }
-  void erase(const std::string& key) override { bytes_.erase(key, Sync::yes); }
+  void put(std::string key, std::string value) override { bytes_.put(key, value); }
+  void erase(const std::string& key) override { bytes_.erase(key); }
+  /// Makes every write so far survive power loss.
+  void flush_log() { bytes_.flush_log(); }
   std::optional<std::string> get(const std::string& key) const override { return bytes_.get(key); }
   std::vector<std::pair<std::string, std::string>> scan() const override {
     std::vector<std::pair<std::string, std::string>> out;

@@ -1,0 +1,113 @@
+// calm-kvs: a replicated key-value store that speaks the Redis protocol (docs/kvs.md).
+#include <csignal>
+#include <cstdint>
+#include <cstdlib>
+#include <exception>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <thread>
+
+#include "kvs/server.hpp"
+
+namespace {
+
+using calm::apps::kvs::KvsOptions;
+using calm::apps::kvs::KvsServer;
+
+constexpr std::string_view usage = R"(usage: calm-kvs [options]
+  --id N               this replica's id (default 1)
+  --port P             RESP port for Redis clients (default 6380)
+  --bind ADDR          address to listen on (default 127.0.0.1)
+  --data DIR           where the replica keeps its state (default ./calm-data)
+  --peer-port P        replication port (default 16380)
+  --peers LIST         every replica of the cluster, itself included: ID@HOST:PORT,...
+                       where PORT is that replica's --peer-port (default: none, alone)
+  --gossip-ms MS       anti-entropy interval (default 50)
+  --durability MODE    everysec (default: fsync once a second) or always (fsync per write)
+  --help               this text
+)";
+
+[[noreturn]] void fail_usage(const std::string& why) {
+  std::cerr << "calm-kvs: " << why << "\n" << usage;
+  std::exit(2);
+}
+
+std::uint64_t number(const std::string& text, const std::string& what, std::uint64_t max) {
+  std::size_t used = 0;
+  try {
+    const unsigned long long value = std::stoull(text, &used);
+    if (used == text.size() && value <= max) return value;
+  } catch (const std::exception&) {
+  }
+  fail_usage(what + " is not a number up to " + std::to_string(max) + ": " + text);
+}
+
+KvsServer* running = nullptr;
+extern "C" void on_signal(int) {
+  if (running) running->stop();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  KvsOptions options;
+  options.data_dir = "calm-data";
+  for (int i = 1; i < argc; ++i) {
+    const std::string flag = argv[i];
+    if (flag == "--help" || flag == "-h") {
+      std::cout << usage;
+      return 0;
+    }
+    if (i + 1 >= argc) fail_usage(flag + " needs a value");
+    const std::string value = argv[++i];
+    if (flag == "--id") {
+      options.id = number(value, "--id", UINT64_MAX);
+    } else if (flag == "--port") {
+      options.port = static_cast<std::uint16_t>(number(value, "--port", 65535));
+    } else if (flag == "--bind") {
+      options.bind = value;
+    } else if (flag == "--data") {
+      options.data_dir = value;
+    } else if (flag == "--peer-port") {
+      options.peer_port = static_cast<std::uint16_t>(number(value, "--peer-port", 65535));
+    } else if (flag == "--gossip-ms") {
+      options.gossip_ms = number(value, "--gossip-ms", 3600 * 1000);
+    } else if (flag == "--durability") {
+      if (value != "everysec" && value != "always") fail_usage("--durability: everysec or always");
+      options.fsync_always = value == "always";
+    } else if (flag == "--peers") {
+      std::istringstream list(value);
+      std::string entry;
+      while (std::getline(list, entry, ',')) {
+        const auto at = entry.find('@');
+        const auto colon = entry.rfind(':');
+        if (at == std::string::npos || colon == std::string::npos || colon < at) {
+          fail_usage("--peers entries are ID@HOST:PORT, not " + entry);
+        }
+        options.peers.push_back(
+            {number(entry.substr(0, at), "a replica id", UINT64_MAX),
+             entry.substr(at + 1, colon - at - 1),
+             static_cast<std::uint16_t>(number(entry.substr(colon + 1), "a peer port", 65535))});
+      }
+    } else {
+      fail_usage("unknown option " + flag);
+    }
+  }
+  try {
+    KvsServer server(options);
+    running = &server;
+    std::signal(SIGINT, on_signal);
+    std::signal(SIGTERM, on_signal);
+    std::cerr << "calm-kvs: replica " << options.id << " serving RESP on " << options.bind << ":"
+              << server.port() << ", replicating on port " << options.peer_port << ", data in "
+              << options.data_dir << "\n";
+    server.run();
+    running = nullptr;
+  } catch (const std::exception& e) {
+    std::cerr << "calm-kvs: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

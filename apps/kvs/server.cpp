@@ -1,0 +1,227 @@
+#include "kvs/server.hpp"
+
+// clang-format off
+#include <utility>  // before Asio: Boost 1.74's awaitable.hpp uses std::exchange unincluded
+// clang-format on
+#include <array>
+#include <boost/asio.hpp>
+#include <chrono>
+#include <functional>
+#include <set>
+
+#include "kvs/commands.hpp"
+#include "kvs/value.hpp"
+#include "protocols/anti_entropy/node.hpp"
+#include "protocols/net/tcp.hpp"
+#include "protocols/storage/rocks_disk.hpp"
+
+namespace calm::apps::kvs {
+namespace {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using error_code = boost::system::error_code;
+namespace ae = calm::protocols::anti_entropy;
+namespace net = calm::protocols::net;
+using KvsNode = ae::ReplicaNode<KeyValue>;
+
+/// The commands' view of the replica: reads from its state, writes as replicated updates
+/// (persisted before the reply is sent, then gossiped).
+class ReplicaKeyspace final : public Keyspace {
+ public:
+  explicit ReplicaKeyspace(KvsNode*& node) : node_(node) {}
+  const KeyValue* find(const std::string& key) const override {
+    const auto& state = node_->replica().state();
+    auto it = state.find(key);
+    return it == state.end() ? nullptr : &it->second;
+  }
+  void write(const std::string& key, const std::function<KeyValue(KeyValue&)>& mutate) override {
+    node_->update(key, [&](KeyValue& v) { return mutate(v); });
+  }
+  void for_each(const std::function<void(const std::string&, const KeyValue&)>& f) const override {
+    for (const auto& [key, value] : node_->replica().state()) f(key, value);
+  }
+
+ private:
+  KvsNode*& node_;
+};
+
+}  // namespace
+
+struct KvsServer::Impl {
+  struct Client;
+
+  KvsOptions options;
+  protocols::storage::RocksDisk disk;
+  KvsNode* node = nullptr;  // made by the runtime when it starts
+  ReplicaKeyspace keyspace{node};
+  CommandProcessor processor;
+  net::TcpRuntime runtime;
+  tcp::acceptor acceptor;
+  asio::steady_timer fsync_timer;
+  std::set<std::shared_ptr<Client>> clients;
+
+  explicit Impl(KvsOptions opts)
+      : options(std::move(opts)),
+        disk(options.data_dir,
+             options.fsync_always ? protocols::storage::Sync::yes : protocols::storage::Sync::no),
+        processor(keyspace, options.id, [this] { return info(); }),
+        runtime(options.id, options.bind, options.peer_port, peers(), disk,
+                [this](const net::NodeContext& context) {
+                  ae::Config config;
+                  config.gossip_interval_ms = options.gossip_ms;
+                  for (const auto& p : options.peers) {
+                    if (p.id != options.id) config.peers.push_back(p.id);
+                  }
+                  auto made = std::make_unique<KvsNode>(context, config);
+                  node = made.get();
+                  return made;
+                }),
+        acceptor(runtime.io_context()),
+        fsync_timer(runtime.io_context()) {
+    const tcp::endpoint endpoint(asio::ip::make_address(options.bind), options.port);
+    acceptor.open(endpoint.protocol());
+    acceptor.set_option(tcp::acceptor::reuse_address(true));
+    acceptor.bind(endpoint);
+    acceptor.listen();
+  }
+
+  std::vector<net::TcpPeer> peers() const {
+    std::vector<net::TcpPeer> out;
+    for (const auto& p : options.peers) {
+      if (p.id != options.id) out.push_back({p.id, p.host, p.peer_port});
+    }
+    return out;
+  }
+
+  std::string info() const {
+    std::string text = "\r\n# Replication\r\n";
+    text += "replicas:" + std::to_string(options.peers.empty() ? 1 : options.peers.size()) + "\r\n";
+    for (const auto& p : options.peers) {
+      if (p.id == options.id) continue;
+      text += "peer_" + std::to_string(p.id) + ":" + p.host + ":" + std::to_string(p.peer_port) +
+              "\r\n";
+    }
+    const auto& tcp_stats = runtime.stats();
+    text += "frames_sent:" + std::to_string(tcp_stats.frames_sent) + "\r\n";
+    text += "frames_received:" + std::to_string(tcp_stats.frames_received) + "\r\n";
+    text += "connections_rejected:" + std::to_string(tcp_stats.connections_rejected) + "\r\n";
+    if (node) {
+      const auto& stats = node->replica().stats();
+      text += "delta_bytes_sent:" + std::to_string(stats.delta_bytes_sent) + "\r\n";
+      text += "ack_bytes_sent:" + std::to_string(stats.ack_bytes_sent) + "\r\n";
+      text += "delta_buffer_entries:" + std::to_string(node->replica().buffered_entries()) + "\r\n";
+      text += "full_state_intervals:" + std::to_string(stats.full_state_intervals) + "\r\n";
+    }
+    text += "\r\n# Persistence\r\n";
+    text += std::string("durability:") + (options.fsync_always ? "always" : "everysec") + "\r\n";
+    text += "data_dir:" + options.data_dir + "\r\n";
+    text +=
+        "coordination:none (SETNX, SET NX/XX/GET, GETSET, SPOP, SMOVE, RENAME, HSETNX and "
+        "MULTI/EXEC are refused)\r\n";
+    return text;
+  }
+
+  void accept();
+
+  void schedule_fsync() {
+    if (options.fsync_always) return;
+    fsync_timer.expires_after(std::chrono::seconds(1));
+    fsync_timer.async_wait([this](const error_code& ec) {
+      if (ec) return;
+      disk.flush_log();
+      schedule_fsync();
+    });
+  }
+};
+
+/// One client connection: read, run every whole request, write the replies, read again.
+struct KvsServer::Impl::Client : std::enable_shared_from_this<Client> {
+  Impl& server;
+  tcp::socket socket;
+  RequestParser parser;
+  Session session;
+  std::array<char, 64 * 1024> input{};
+  std::string output;
+
+  Client(Impl& s, tcp::socket sock) : server(s), socket(std::move(sock)), parser(s.options.resp) {
+    error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+  }
+
+  void read() {
+    auto self = shared_from_this();
+    socket.async_read_some(asio::buffer(input), [this, self](const error_code& ec, std::size_t n) {
+      if (ec) return close();
+      parser.feed(std::string_view(input.data(), n));
+      while (auto request = parser.next()) {
+        server.processor.execute(*request, session, output);
+        if (session.close) break;
+      }
+      // A protocol error is final: reply with it, then close, as Redis does.
+      const bool closing = session.close || !parser.error().empty();
+      if (!parser.error().empty()) ReplyWriter(output).error(parser.error());
+      if (output.empty()) return read();
+      write(closing);
+    });
+  }
+
+  void write(bool then_close) {
+    auto self = shared_from_this();
+    asio::async_write(socket, asio::buffer(output),
+                      [this, self, then_close](const error_code& ec, std::size_t) {
+                        output.clear();
+                        if (ec || then_close) return close();
+                        read();
+                      });
+  }
+
+  void close() {
+    error_code ignored;
+    socket.shutdown(tcp::socket::shutdown_both, ignored);
+    socket.close(ignored);
+    server.clients.erase(shared_from_this());
+  }
+};
+
+void KvsServer::Impl::accept() {
+  acceptor.async_accept([this](const error_code& ec, tcp::socket socket) {
+    if (ec == asio::error::operation_aborted) return;
+    if (!ec) {
+      if (clients.size() >= options.clients_max) {
+        const std::string busy = "-ERR max number of clients reached\r\n";
+        error_code ignored;
+        asio::write(socket, asio::buffer(busy), ignored);
+      } else {
+        auto client = std::make_shared<Client>(*this, std::move(socket));
+        clients.insert(client);
+        client->read();
+      }
+    }
+    accept();
+  });
+}
+
+KvsServer::KvsServer(KvsOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+
+KvsServer::~KvsServer() {
+  error_code ignored;
+  impl_->acceptor.close(ignored);
+  impl_->fsync_timer.cancel();
+  for (const auto& client : std::set<std::shared_ptr<Impl::Client>>(impl_->clients)) {
+    client->socket.close(ignored);
+  }
+  impl_->clients.clear();
+}
+
+void KvsServer::run() {
+  impl_->accept();
+  impl_->schedule_fsync();
+  impl_->runtime.run();
+}
+
+void KvsServer::stop() { impl_->runtime.stop(); }
+
+std::uint16_t KvsServer::port() const { return impl_->acceptor.local_endpoint().port(); }
+
+}  // namespace calm::apps::kvs

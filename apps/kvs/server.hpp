@@ -1,0 +1,59 @@
+#pragma once
+/// KvsServer: one calm-kvs replica. It serves RESP2 clients (redis-cli, redis-benchmark, client
+/// libraries) on `bind`:`port`, keeps its keyspace in a Replica<KeyValue> that converges with
+/// the other replicas by delta anti-entropy over TCP on `peer_port`, and persists it in RocksDB
+/// under `data_dir`. Client connections and replication share one event loop, so commands and
+/// replication never run at the same time and need no lock.
+///
+/// Durability: `always` fsyncs RocksDB's log on every write before the reply; `everysec` (the
+/// default, as Redis's appendfsync everysec) writes the log on every write, which survives the
+/// process being killed, and fsyncs it every second, which bounds what a power loss can take.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kvs/resp.hpp"
+
+namespace calm::apps::kvs {
+
+struct ReplicaAddress {
+  std::uint64_t id;
+  std::string host;
+  std::uint16_t peer_port;
+};
+
+struct KvsOptions {
+  std::uint64_t id = 1;
+  std::string bind = "127.0.0.1";
+  std::uint16_t port = 6380;
+  std::string data_dir = "calm-data";
+  std::uint16_t peer_port = 16380;
+  /// Every replica of the cluster; this one's own entry is skipped.
+  std::vector<ReplicaAddress> peers;
+  std::uint64_t gossip_ms = 50;
+  bool fsync_always = false;
+  RespLimits resp;
+  /// Client connections beyond this are refused.
+  std::size_t clients_max = 10000;
+};
+
+class KvsServer {
+ public:
+  explicit KvsServer(KvsOptions options);
+  ~KvsServer();
+  KvsServer(const KvsServer&) = delete;
+  KvsServer& operator=(const KvsServer&) = delete;
+
+  /// Serves until `stop`.
+  void run();
+  /// Thread-safe.
+  void stop();
+  std::uint16_t port() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace calm::apps::kvs
