@@ -1,16 +1,15 @@
 #!/usr/bin/env bash
-# Builds the release preset and runs every example.
+# The main job: builds the release preset, runs every example, then a three-replica calm-kvs
+# cluster on loopback driven by redis-cli (scripts/cluster-demo.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/build.sh release
 shopt -s nullglob
-sources=(examples/*.cpp)
-if [ ${#sources[@]} -eq 0 ]; then
-  echo "run.sh: no examples yet (examples/*.cpp)"
-fi
-for source in "${sources[@]}"; do
+for source in examples/*.cpp; do
   stem=$(basename "$source" .cpp)
   echo "== example_$stem =="
   "build/release/examples/example_$stem"
 done
+echo "== calm-kvs: a three-replica cluster =="
+bash scripts/cluster-demo.sh build/release/apps/calm-kvs
