@@ -308,33 +308,26 @@ class Replica {
     values.reserve(m.entries.size());
     try {
       for (const Entry& e : m.entries) values.push_back(lattices::from_bytes<L>(e.value));
-    } catch (const lattices::DecodeError& e) {
+    } catch (const std::exception& e) {  // DecodeError, or a lattice's own value check
       reject(effects, std::string("anti-entropy: bad value: ") + e.what());
       return;
     }
     std::set<std::string> changed;
-    for (std::size_t i = 0; i < values.size(); ++i) {
-      const std::string& key = m.entries[i].key;
-      auto it = state_.find(key);
-      const L& current = it == state_.end() ? bottom_ : it->second;
-      L fresh;
-      if (config_.remove_redundant) {
-        fresh = lattices::delta(values[i], current);
-        if (!(fresh == values[i])) ++stats_.redundant_deltas_stripped;
-        if (lattices::is_bot(fresh)) continue;
-      } else {
-        L probe = current;
-        if (!lattices::merge(probe, values[i])) continue;
-        fresh = std::move(values[i]);
+    bool joined_all = true;
+    for (std::size_t i = 0; i < values.size() && joined_all; ++i) {
+      try {
+        joined_all = merge_entry(from, m.entries[i].key, std::move(values[i]), changed);
+      } catch (const std::exception& e) {
+        // A partial lattice (e.g. Point) whose join does not exist: the frame is refused from
+        // here on; the entries before it were lawful joins and stay.
+        reject(effects, std::string("anti-entropy: value cannot be joined: ") + e.what());
+        joined_all = false;
       }
-      if (it == state_.end()) it = state_.emplace(key, L{}).first;
-      lattices::merge(it->second, fresh);
-      buffer_push(key, std::move(fresh), from);
-      changed.insert(key);
     }
     for (const std::string& key : changed) {
       effects.persist.emplace_back(key, lattices::to_bytes(state_.at(key)));
     }
+    if (!joined_all) return;
     AckMessage ack;
     ack.from = config_.self;
     ack.to = from;
@@ -347,6 +340,27 @@ class Replica {
     ++stats_.ack_messages_sent;
     stats_.ack_bytes_sent += bytes.size();
     effects.send.push_back({from, std::move(bytes)});
+  }
+
+  /// Joins one received entry into the state and the buffer (RR: only its new atoms).
+  bool merge_entry(NodeId from, const std::string& key, L value, std::set<std::string>& changed) {
+    auto it = state_.find(key);
+    const L& current = it == state_.end() ? bottom_ : it->second;
+    L fresh;
+    if (config_.remove_redundant) {
+      fresh = lattices::delta(value, current);
+      if (!(fresh == value)) ++stats_.redundant_deltas_stripped;
+      if (lattices::is_bot(fresh)) return true;
+    } else {
+      L probe = current;
+      if (!lattices::merge(probe, value)) return true;
+      fresh = std::move(value);
+    }
+    if (it == state_.end()) it = state_.emplace(key, L{}).first;
+    lattices::merge(it->second, fresh);
+    buffer_push(key, std::move(fresh), from);
+    changed.insert(key);
+    return true;
   }
 
   void receive(NodeId from, const AckMessage& m, Effects& effects) {
