@@ -49,8 +49,8 @@ struct Cluster {
   net::Simulator sim;
 };
 
-/// Each update is one add at a random replica; returns (bytes sent per update per replica it
-/// must reach, mean delta bytes).
+/// Each update is one add at a random replica; prints the bytes sent per update per replica
+/// it must reach, against the mean delta's bytes.
 void bytes_per_update(bool bp_rr) {
   anti_entropy::Config config;
   config.avoid_back_propagation = bp_rr;
@@ -76,10 +76,10 @@ void bytes_per_update(bool bp_rr) {
   const double sent = static_cast<double>(c.sim.stats().sent_bytes - before);
   const double per_update_per_replica = sent / updates / (n - 1);
   const double mean_delta = static_cast<double>(delta_bytes) / updates;
-  std::cout << "  bytes per update, 5 replicas, " << (bp_rr ? "BP+RR   " : "no BP/RR")
-            << ": " << per_update_per_replica << " bytes sent per replica reached (deltas, "
-            << "acks and headers), delta " << mean_delta << " bytes: "
-            << per_update_per_replica / mean_delta << "x\n";
+  std::cout << "  bytes per update, 5 replicas, " << (bp_rr ? "BP+RR   " : "no BP/RR") << ": "
+            << per_update_per_replica << " bytes sent per replica reached (deltas, "
+            << "acks and headers), delta " << mean_delta
+            << " bytes: " << per_update_per_replica / mean_delta << "x\n";
 }
 
 enum class Mode { delta_bp_rr, delta_plain, full_state };

@@ -26,8 +26,8 @@ struct Frame {
   void save(Archive& ar) const {
     ar(message_format_version);
     if (const auto* d = std::get_if<DeltaMessage>(&message)) {
-      ar(kind_delta, d->from, d->to, d->incarnation, std::uint64_t{0}, d->interval_end,
-         d->chunk_index, d->chunk_count, static_cast<std::uint8_t>(d->full_state ? 1 : 0));
+      ar(kind_delta, d->from, d->to, d->incarnation, d->interval_end, d->chunk_index,
+         d->chunk_count, static_cast<std::uint8_t>(d->full_state ? 1 : 0));
       ar(static_cast<std::uint64_t>(d->entries.size()));
       for (const Entry& e : d->entries) {
         ar(static_cast<std::uint64_t>(e.key.size()));
@@ -50,10 +50,9 @@ struct Frame {
     decode_require(version == message_format_version, "anti-entropy: unknown format version");
     if (kind == kind_delta) {
       DeltaMessage d;
-      std::uint64_t unused = 0;
       std::uint8_t full = 0;
-      ar(d.from, d.to, d.incarnation, unused, d.interval_end, d.chunk_index, d.chunk_count, full);
-      decode_require(unused == 0 && full <= 1, "anti-entropy: non-canonical Delta header");
+      ar(d.from, d.to, d.incarnation, d.interval_end, d.chunk_index, d.chunk_count, full);
+      decode_require(full <= 1, "anti-entropy: full_state flag is not 0 or 1");
       check_chunk(d.chunk_index, d.chunk_count);
       d.full_state = full == 1;
       std::uint64_t count = 0;

@@ -130,8 +130,8 @@ TEST(Message, NonCanonicalFlagIsRejected) {
   DeltaMessage d = sample_delta();
   std::string bytes = encode_message(d);
   // full_state is the byte after the chunk count: header (1) + version, kind (2) +
-  // from, to, incarnation, unused, interval_end (40) + index, count (8).
-  bytes[1 + 2 + 40 + 8] = 2;
+  // from, to, incarnation, interval_end (32) + index, count (8).
+  bytes[1 + 2 + 32 + 8] = 2;
   EXPECT_THROW(decode_message(bytes, DecodeLimits{}), DecodeError);
 }
 

@@ -8,7 +8,7 @@
 ///
 /// Layout (after cereal's one-byte portable-binary header 0x01):
 ///   u8 format version (1), u8 kind (1 = Delta, 2 = Ack), u64 from, u64 to, u64 incarnation,
-///   then for Delta: u64 echo (unused, 0), u64 interval_end, u32 chunk_index, u32 chunk_count,
+///   then for Delta: u64 interval_end, u32 chunk_index, u32 chunk_count,
 ///     u8 full_state, u64 entry count, then each entry: u64 key length, key bytes, u64 value
 ///     length, value bytes;
 ///   for Ack: u64 acked_incarnation, u64 interval_end, u32 chunk_index, u32 chunk_count.

@@ -37,7 +37,8 @@
 /// Rejected input: a frame that does not decode, is too large, names another recipient or a
 /// different sender than the transport reports, comes from a node outside the membership, or
 /// holds a value that does not decode as `L`, changes nothing; its reason is returned in
-/// `Effects::rejected` and counted.
+/// `Effects::rejected` and counted. A value whose join does not exist (`JoinUndefined`)
+/// rejects the rest of its frame.
 ///
 /// Requires: `L` atomizable (lattices::Atomizable) with delta; every atom of a value
 /// encodes within `message_bytes_max - delta_header_bytes_max - key - entry_overhead_bytes`.
