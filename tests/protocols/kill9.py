@@ -107,24 +107,39 @@ def main():
     acked_before_kill = []
     killed_at = args.writes // 3
     restarted_at = args.writes // 2
+    sent = {i: 0 for i in ids}  # writes sent to each node's current life
     try:
         for w in range(args.writes):
             target = ids[w % 3]
             if w == killed_at:
-                time.sleep(0.05)  # let some acknowledged writes to node 2 be in flight
+                # Kill node 2 once it has acknowledged some of its writes (and while more are
+                # still queued): under the sanitizers it starts and writes far slower.
+                deadline = time.time() + 30
+                while len(nodes[2].acked()) < 50 and time.time() < deadline:
+                    time.sleep(0.01)
                 acked_before_kill = nodes[2].acked()
                 nodes[2].kill9()
             if w == restarted_at:
                 nodes[2] = Node(args.binary, 2, ports, data[2])
+                sent[2] = 0
             if target == 2 and killed_at <= w < restarted_at:
                 continue  # node 2 is down: nothing sent to it, nothing acknowledged
             nodes[target].send(f"add k{w % 7} e{w}")
+            sent[target] += 1
             if w % 200 == 0:
                 time.sleep(0.01)  # a steady load rather than one burst
 
+        # Every write to a live node is acknowledged once it is durable there.
+        deadline = time.time() + 60
+        while time.time() < deadline and any(len(nodes[i].acked()) < sent[i] for i in ids):
+            time.sleep(0.05)
+        for i in ids:
+            if len(nodes[i].acked()) < sent[i]:
+                print(f"kill9: FAILED: node {i} acknowledged {len(nodes[i].acked())} of "
+                      f"{sent[i]} writes within 60 s")
+                return 1
         # Every acknowledged element, from every life of every node.
         acked = set(acked_before_kill)
-        time.sleep(0.5)
         for node in nodes.values():
             acked |= set(node.acked())
         if not acked_before_kill:
