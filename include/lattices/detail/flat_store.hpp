@@ -80,8 +80,8 @@ class FlatStore {
       base_ = other.base_;
     } else {
       base_.reserve(other.size());
-      std::merge(other.base_.begin(), other.base_.end(), other.recent_.begin(),
-                 other.recent_.end(), std::back_inserter(base_),
+      std::merge(other.base_.begin(), other.base_.end(), other.recent_.begin(), other.recent_.end(),
+                 std::back_inserter(base_),
                  [](const Entry& a, const Entry& b) { return KeyFn{}(a) < KeyFn{}(b); });
       resize_recent_bound();
     }
