@@ -126,6 +126,23 @@ struct CommandProcessor::Context {
     });
     return outcome;
   }
+  /// One write of `key` that applies `op(value, i)` for i = first, first + step, ... below the
+  /// argument count; `op` returns (whether it counted, its delta), as set_add and friends do.
+  /// Returns how many counted.
+  template <class Op>
+  std::int64_t write_each(const std::string& key, std::size_t first, std::size_t step, Op op) {
+    std::int64_t counted = 0;
+    keys().write(key, [&](KeyValue& v) {
+      KeyValue delta;
+      for (std::size_t i = first; i < args.size(); i += step) {
+        auto [counts, d] = std::get<0>(op(v, i));
+        counted += counts;
+        lattices::merge(delta, d);
+      }
+      return delta;
+    });
+    return counted;
+  }
   void error(const CommandError& e) { out.error(e.message); }
   void syntax_error() { out.error("ERR syntax error"); }
   void arity_error() {
@@ -437,33 +454,16 @@ void decrby(Ctx& c) {
 void sadd(Ctx& c) {
   const KeyValue* v = c.find(c.args[1]);
   if (v && type_of(*v) != Type::set) return c.error(wrong_type);
-  std::int64_t added = 0;
-  c.keys().write(c.args[1], [&](KeyValue& kv) {
-    KeyValue delta;
-    for (std::size_t i = 2; i < c.args.size(); ++i) {
-      auto [fresh, d] = std::get<0>(set_add(kv, c.replica(), c.args[i]));
-      added += fresh;
-      lattices::merge(delta, d);
-    }
-    return delta;
-  });
-  c.out.integer(added);
+  c.out.integer(c.write_each(c.args[1], 2, 1, [&](KeyValue& kv, std::size_t i) {
+    return set_add(kv, c.replica(), c.args[i]);
+  }));
 }
 void srem(Ctx& c) {
   const KeyValue* v = c.find(c.args[1]);
   if (v && type_of(*v) != Type::set) return c.error(wrong_type);
   if (!v) return c.out.integer(0);
-  std::int64_t removed = 0;
-  c.keys().write(c.args[1], [&](KeyValue& kv) {
-    KeyValue delta;
-    for (std::size_t i = 2; i < c.args.size(); ++i) {
-      auto [was, d] = std::get<0>(set_remove(kv, c.args[i]));
-      removed += was;
-      lattices::merge(delta, d);
-    }
-    return delta;
-  });
-  c.out.integer(removed);
+  c.out.integer(c.write_each(
+      c.args[1], 2, 1, [&](KeyValue& kv, std::size_t i) { return set_remove(kv, c.args[i]); }));
 }
 void smembers(Ctx& c) {
   const auto members = c.members(c.args[1]);
@@ -568,15 +568,8 @@ void hset_fields(Ctx& c, bool count_new) {
   if (c.args.size() % 2 != 0) return c.arity_error();
   const KeyValue* v = nullptr;
   if (!c.hash(c.args[1], v)) return;
-  std::int64_t added = 0;
-  c.keys().write(c.args[1], [&](KeyValue& kv) {
-    KeyValue delta;
-    for (std::size_t i = 2; i + 1 < c.args.size(); i += 2) {
-      auto [fresh, d] = std::get<0>(hash_set(kv, c.replica(), c.args[i], c.args[i + 1]));
-      added += fresh;
-      lattices::merge(delta, d);
-    }
-    return delta;
+  const std::int64_t added = c.write_each(c.args[1], 2, 2, [&](KeyValue& kv, std::size_t i) {
+    return hash_set(kv, c.replica(), c.args[i], c.args[i + 1]);
   });
   if (count_new) return c.out.integer(added);
   c.out.simple("OK");
@@ -605,17 +598,8 @@ void hdel(Ctx& c) {
   const KeyValue* v = nullptr;
   if (!c.hash(c.args[1], v)) return;
   if (!v) return c.out.integer(0);
-  std::int64_t removed = 0;
-  c.keys().write(c.args[1], [&](KeyValue& kv) {
-    KeyValue delta;
-    for (std::size_t i = 2; i < c.args.size(); ++i) {
-      auto [was, d] = std::get<0>(hash_remove(kv, c.args[i]));
-      removed += was;
-      lattices::merge(delta, d);
-    }
-    return delta;
-  });
-  c.out.integer(removed);
+  c.out.integer(c.write_each(
+      c.args[1], 2, 1, [&](KeyValue& kv, std::size_t i) { return hash_remove(kv, c.args[i]); }));
 }
 void hexists(Ctx& c) {
   const KeyValue* v = nullptr;

@@ -359,6 +359,23 @@ struct Arrival {
 
 namespace detail {
 
+/// for_each on a stream or a singleton: now when standalone, in a Graph a sink subgraph that
+/// runs every tick.
+template <class Gen, class F>
+void run_for_each(const Ctx& ctx, const Gen& gen, F f) {
+  if (!ctx.sched) {
+    auto run = gen;
+    run([&](auto&& x) { f(std::forward<decltype(x)>(x)); });
+    return;
+  }
+  derive(ctx, "for_each", "{}");  // records the sink for explain()
+  ctx.sched->add_subgraph("for_each",
+                          [up = gen, f = std::move(f)]() mutable {
+                            up([&](auto&& x) { f(std::forward<decltype(x)>(x)); });
+                          },
+                          ctx.inputs, {});
+}
+
 template <class T>
 struct ArrivalState {
   std::vector<std::vector<T>> batches;
@@ -856,17 +873,7 @@ class Stream {
   /// f(item) for each item, whatever the props. Standalone: now. In a Graph: every tick.
   template <class F>
   void for_each(F f) const {
-    if (!ctx_.sched) {
-      auto gen = gen_;
-      gen([&](auto&& x) { f(std::forward<decltype(x)>(x)); });
-      return;
-    }
-    detail::derive(ctx_, "for_each", "{}");  // records the sink for explain()
-    ctx_.sched->add_subgraph("for_each",
-                             [up = gen_, f = std::move(f)]() mutable {
-                               up([&](auto&& x) { f(std::forward<decltype(x)>(x)); });
-                             },
-                             ctx_.inputs, {});
+    detail::run_for_each(ctx_, gen_, std::move(f));
   }
 
   /// Declares the stream deterministic (no props) because of `reason`, which explain() shows.
@@ -1087,17 +1094,7 @@ class Singleton {
   /// value is complete.
   template <class F>
   void for_each(F f) const {
-    if (!ctx_.sched) {
-      auto gen = gen_;
-      gen([&](auto&& v) { f(std::forward<decltype(v)>(v)); });
-      return;
-    }
-    detail::derive(ctx_, "for_each", "{}");  // records the sink for explain()
-    ctx_.sched->add_subgraph("for_each",
-                             [up = gen_, f = std::move(f)]() mutable {
-                               up([&](auto&& v) { f(std::forward<decltype(v)>(v)); });
-                             },
-                             ctx_.inputs, {});
+    detail::run_for_each(ctx_, gen_, std::move(f));
   }
 
   /// Declares the value deterministic because of `reason`, which explain() shows.

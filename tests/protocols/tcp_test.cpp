@@ -8,6 +8,7 @@
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <protocols/net/simulator.hpp>  // MemoryDisk
 #include <protocols/net/tcp.hpp>
 #include <string>
 #include <thread>
@@ -19,25 +20,6 @@ namespace {
 
 using namespace std::chrono_literals;
 namespace asio = boost::asio;
-
-class MemoryDisk final : public Disk {
- public:
-  void put(std::string key, std::string value) override {
-    data_[std::move(key)] = std::move(value);
-  }
-  void erase(const std::string& key) override { data_.erase(key); }
-  std::optional<std::string> get(const std::string& key) const override {
-    auto it = data_.find(key);
-    if (it == data_.end()) return std::nullopt;
-    return it->second;
-  }
-  std::vector<std::pair<std::string, std::string>> scan() const override {
-    return {data_.begin(), data_.end()};
-  }
-
- private:
-  std::map<std::string, std::string> data_;
-};
 
 /// What a node received, readable from the test's thread.
 struct Inbox {
