@@ -6,6 +6,8 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
+#include <functional>
+#include <future>
 #include <map>
 #include <mutex>
 #include <protocols/net/simulator.hpp>  // MemoryDisk
@@ -92,6 +94,20 @@ struct Running {
     runtime.stop();
     thread.join();
   }
+  /// The runtime's counters, read on its own thread (they are not atomic).
+  TcpStats stats_now() {
+    std::promise<TcpStats> copy;
+    runtime.post([&](Node&) { copy.set_value(runtime.stats()); });
+    return copy.get_future().get();
+  }
+  /// Polls until `done(stats)` holds; a write's completion can trail its delivery.
+  bool stats_reach(const std::function<bool(const TcpStats&)>& done) {
+    for (int i = 0; i < 500; ++i) {
+      if (done(stats_now())) return true;
+      std::this_thread::sleep_for(10ms);
+    }
+    return false;
+  }
   void send(NodeId to, std::string bytes) {
     runtime.post([to, bytes = std::move(bytes)](Node& node) {
       static_cast<RecordingNode&>(node).transport().send(to, bytes);
@@ -157,6 +173,7 @@ TEST(TcpRuntime, TwoNodesOnLoopbackExchangeMessagesInBothDirections) {
   ASSERT_TRUE(b.inbox.wait_for(2));
   ASSERT_TRUE(a.inbox.wait_for(1));
   ASSERT_TRUE(a.inbox.wait_for_timer());  // the timer on_start set
+  EXPECT_TRUE(a.stats_reach([](const TcpStats& s) { return s.frames_sent == 2; }));
   a.stop();
   b.stop();
   EXPECT_EQ(b.inbox.messages[0], (std::pair<NodeId, std::string>{1, "hello b"}));
