@@ -418,6 +418,60 @@ TEST_F(Rejection, MutatedEnvelopesNeverCrashAndNeverCorruptTheState) {
   EXPECT_GT(rejected, 1000u);
 }
 
+TEST(AntiEntropy, ADeltaClaimingBillionsOfDotsIsMergedAndTheReplicaKeepsServing) {
+  // A peer's delta of a few dozen bytes whose context claims every dot 1..2^31 of two writers
+  // and 1..2^62 of a third. RR's delta(d, state), the merge, and the split of the resulting
+  // state into frames for a new peer must all cost what the ranges cost: with per-dot walks
+  // this test hangs until CTest's timeout.
+  Wire<Set> w;
+  for (NodeId id = 0; id < 3; ++id) {
+    Config c = config_for(id, id == 1 ? std::vector<NodeId>{0, 2} : std::vector<NodeId>{1});
+    c.message_bytes_max = 4096;  // the state below needs several frames
+    w.add(c);
+  }
+  for (std::uint64_t x = 0; x < 400; ++x) add(w, 1, x);
+  for (int round = 0; round < 20; ++round) w.round_all();
+  ASSERT_EQ(w[0].get("k"), w[1].get("k"));
+
+  lattices::DotContext<> claims;
+  claims.insert_range(writer(0), 1, std::uint64_t{1} << 31);
+  claims.insert_range(writer(2), 1, std::uint64_t{1} << 31);
+  claims.insert_range(999, 1, std::uint64_t{1} << 62);
+  using Tags = lattices::DotMap<std::uint64_t, lattices::DotSet<>>;
+  const Tags tags{{7000, lattices::DotSet<>{lattices::Dot<>{writer(2), std::uint64_t{1} << 31}}}};
+  const Set hostile(lattices::Dotted<Tags>(tags, claims));
+  DeltaMessage m;
+  m.from = 2;
+  m.to = 1;
+  m.incarnation = w[2].config().incarnation;
+  m.interval_end = 1;
+  m.chunk_count = 1;
+  m.entries.push_back({"k", lattices::to_bytes(hostile)});
+  const std::string bytes = encode_message(m);
+  EXPECT_LT(bytes.size(), 300u);
+
+  const Set before = w[1].get("k");
+  const Effects e = w[1].step(2, bytes);
+  EXPECT_TRUE(e.rejected.empty());
+  ASSERT_EQ(e.send.size(), 1u);  // the ack
+  EXPECT_EQ(w[1].get("k"), lattices::join(before, hostile));
+  EXPECT_EQ(w[1].get("k").size(), 401u);
+
+  // The claims spread, a new peer gets the whole state in frames, and writes go on. (Replica
+  // 2, whose frame we forged, is never sent the delta back: BP assumes it has it.)
+  Config c3 = config_for(3, {1});
+  c3.message_bytes_max = 4096;
+  w.add(c3);
+  w[1].add_peer(3);
+  add(w, 1, 5000);
+  for (int round = 0; round < 20; ++round) w.round_all();
+  for (NodeId id : {0, 3}) EXPECT_EQ(w[id].get("k"), w[1].get("k")) << "replica " << id;
+  EXPECT_TRUE(w[3].get("k").contains(5000));
+  EXPECT_TRUE(w[3].get("k").contains(7000));
+  EXPECT_GT(w.deltas(1, 3).size(), 2u);  // the full state, split
+  for (NodeId id = 0; id < 4; ++id) EXPECT_EQ(w[id].stats().rejected, 0u) << "replica " << id;
+}
+
 struct PointLike {
   std::uint64_t value = 0;
   bool merge(const PointLike& other) {

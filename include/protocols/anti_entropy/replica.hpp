@@ -17,9 +17,9 @@
 ///   - a peer whose `acked` is older than the buffer (evicted entries), or unknown (this
 ///     replica or the peer restarted, or the peer was just added), gets the full state instead;
 ///   - an interval is split into chunks of at most `message_bytes_max` bytes, splitting a
-///     large value by its join decomposition (atoms); the receiver merges every chunk at once
-///     and acknowledges each; `acked` moves when every chunk of the interval is acknowledged;
-///     unacknowledged chunks are sent again in later rounds;
+///     large value by lattices::decompose (atoms, removed ranges whole); the receiver merges every
+///     chunk at once and acknowledges each; `acked` moves when every chunk of the interval is
+///     acknowledged; unacknowledged chunks are sent again in later rounds;
 ///   - buffered deltas every peer acknowledged are garbage-collected.
 /// Optimizations (Enes, Almeida, Baquero, Leitão, "Efficient Synchronization of State-based
 /// CRDTs", ICDE 2019), both on by default:
@@ -252,7 +252,7 @@ class Replica {
 
   void check_sendable(const std::string& key, const L& delta) {
     if (entry_bytes(key, lattices::to_bytes(delta)) <= payload_bytes_max()) return;
-    for (const L& atom : lattices::atomize(delta)) {
+    for (const L& atom : lattices::decompose(delta)) {
       if (entry_bytes(key, lattices::to_bytes(atom)) > payload_bytes_max()) {
         throw std::length_error("anti-entropy: an atom does not fit in one message");
       }
@@ -466,9 +466,10 @@ class Replica {
     return true;
   }
 
-  /// Appends (key, value) as entries that each fit in a chunk, splitting by atoms: atoms are
-  /// grouped by their own encoded sizes (one pass, small joins), and a group whose join still
-  /// does not fit is halved.
+  /// Appends (key, value) as entries that each fit in a chunk, splitting by decompose (atoms,
+  /// but removed-dot ranges whole: as many parts as the encoding has entries, never one per
+  /// dot a context claims). Parts are grouped by their own encoded sizes (one pass, small
+  /// joins), and a group whose join still does not fit is halved.
   void split(const std::string& key, const L& value, std::vector<Entry>& out) {
     std::string bytes = lattices::to_bytes(value);
     if (entry_bytes(key, bytes) <= payload_bytes_max()) {
@@ -478,7 +479,7 @@ class Replica {
     const std::size_t budget = payload_bytes_max() - entry_bytes(key, {});
     std::vector<L> group;
     std::size_t group_bytes = 0;
-    for (L& atom : lattices::atomize(value)) {
+    for (L& atom : lattices::decompose(value)) {
       const std::size_t atom_bytes = lattices::to_bytes(atom).size();
       if (!group.empty() && group_bytes + atom_bytes > budget) {
         split_atoms(key, group, 0, group.size(), out);
