@@ -265,7 +265,7 @@ TEST(AntiEntropy, WithoutRrKnownAtomsAreForwardedAgain) {
 
 TEST(AntiEntropy, ALargeStateIsSplitIntoMessagesWithinTheByteBound) {
   Set big;
-  // 3,000 elements: the dot-based atomize is quadratic, and this runs under the sanitizers.
+  // 3,000 elements, several dozen frames of 4 KiB: the sanitizer build runs this too.
   for (std::uint64_t x = 0; x < 3000; ++x) big.add(writer(0), x);
   Wire<Set> w;
   Config c = config_for(0, {1});
