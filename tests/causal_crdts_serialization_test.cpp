@@ -37,10 +37,10 @@ using MaxMap = ORMap<std::string, Max<int>>;
 namespace golden {
 // Dot{2, 3}: replica, then counter.
 constexpr std::string_view kDot = "01 0200000000000000 0300000000000000";
-// DotContext{(1, 1), (1, 2), (2, 5)}: one run (1: 1..2), then one cloud dot (2, 5).
+// DotContext{(1, 1), (1, 2), (2, 5)}: one run (1: 1..2), then one cloud range (2, 5..5).
 constexpr std::string_view kDotContext =
     "01 0100000000000000 0100000000000000 0200000000000000"
-    " 0100000000000000 0200000000000000 0500000000000000";
+    " 0100000000000000 0200000000000000 0500000000000000 0500000000000000";
 constexpr std::string_view kDotContextEmpty = "01 0000000000000000 0000000000000000";
 // Dotted<DotSet>: live {(1, 2)}, seen {1: 1..2} ((1, 1) was removed).
 constexpr std::string_view kDottedDotSet =
@@ -211,10 +211,10 @@ TEST(CausalDecoding, ATrailingByteAfterAGoldenEncodingIsRejected) {
 
 TEST(CausalDecoding, ADotWithCounterZeroIsRejected) {
   EXPECT_TRUE(rejects<Dot1>("01 0200000000000000 0000000000000000"));
-  // Inside a context's cloud, and as a live dot.
+  // Inside a context's cloud (a range from 0), and as a live dot.
   EXPECT_TRUE(
       rejects<DotContext<>>("01 0000000000000000 0100000000000000"
-                            " 0200000000000000 0000000000000000"));
+                            " 0200000000000000 0000000000000000 0200000000000000"));
   EXPECT_TRUE(
       rejects<EWFlag<>>("01 0100000000000000 0100000000000000 0000000000000000"
                         "   0100000000000000 0100000000000000 0100000000000000"
@@ -237,36 +237,55 @@ TEST(CausalDecoding, DotContextRunsThatAreEmptyOrOutOfOrderAreRejected) {
 
 TEST(CausalDecoding, ACloudDotThatBelongsInItsRunIsRejected) {
   // Run 1: 1..2 with cloud dot (1, 3): it extends the run.
-  EXPECT_TRUE(
-      rejects<DotContext<>>("01 0100000000000000 0100000000000000 0200000000000000"
-                            " 0100000000000000 0100000000000000 0300000000000000"));
+  EXPECT_TRUE(rejects<DotContext<>>(
+      "01 0100000000000000 0100000000000000 0200000000000000"
+      " 0100000000000000 0100000000000000 0300000000000000 0300000000000000"));
   // Run 1: 1..2 with cloud dot (1, 2): it is inside the run.
-  EXPECT_TRUE(
-      rejects<DotContext<>>("01 0100000000000000 0100000000000000 0200000000000000"
-                            " 0100000000000000 0100000000000000 0200000000000000"));
+  EXPECT_TRUE(rejects<DotContext<>>(
+      "01 0100000000000000 0100000000000000 0200000000000000"
+      " 0100000000000000 0100000000000000 0200000000000000 0200000000000000"));
   // No run for replica 2, cloud dot (2, 1): it starts a run.
-  EXPECT_TRUE(
-      rejects<DotContext<>>("01 0000000000000000"
-                            " 0100000000000000 0200000000000000 0100000000000000"));
+  EXPECT_TRUE(rejects<DotContext<>>(
+      "01 0000000000000000"
+      " 0100000000000000 0200000000000000 0100000000000000 0100000000000000"));
   // The same one past a gap is canonical.
   EXPECT_EQ(from_bytes<DotContext<>>(unhex("01 0000000000000000 0100000000000000"
-                                           " 0200000000000000 0200000000000000")),
+                                           " 0200000000000000 0200000000000000 0200000000000000")),
             (DotContext<>{{2, 2}}));
 }
 
-TEST(CausalDecoding, AnUnsortedOrDuplicatedCloudIsRejected) {
+TEST(CausalDecoding, AnUnsortedOverlappingOrTouchingCloudIsRejected) {
+  // Each cloud range is (replica, first, last).
   EXPECT_TRUE(
       rejects<DotContext<>>("01 0000000000000000 0200000000000000"
-                            " 0200000000000000 0500000000000000"
-                            " 0100000000000000 0700000000000000"));
+                            " 0200000000000000 0500000000000000 0500000000000000"
+                            " 0100000000000000 0700000000000000 0700000000000000"));
   EXPECT_TRUE(
       rejects<DotContext<>>("01 0000000000000000 0200000000000000"
-                            " 0100000000000000 0700000000000000"
-                            " 0100000000000000 0500000000000000"));
+                            " 0100000000000000 0700000000000000 0700000000000000"
+                            " 0100000000000000 0500000000000000 0500000000000000"));
   EXPECT_TRUE(
       rejects<DotContext<>>("01 0000000000000000 0200000000000000"
-                            " 0100000000000000 0700000000000000"
-                            " 0100000000000000 0700000000000000"));
+                            " 0100000000000000 0700000000000000 0700000000000000"
+                            " 0100000000000000 0700000000000000 0700000000000000"));
+  // (1, 5..7) then (1, 6..9) overlap; (1, 5..6) then (1, 7..8) touch: both are one range.
+  EXPECT_TRUE(
+      rejects<DotContext<>>("01 0000000000000000 0200000000000000"
+                            " 0100000000000000 0500000000000000 0700000000000000"
+                            " 0100000000000000 0600000000000000 0900000000000000"));
+  EXPECT_TRUE(
+      rejects<DotContext<>>("01 0000000000000000 0200000000000000"
+                            " 0100000000000000 0500000000000000 0600000000000000"
+                            " 0100000000000000 0700000000000000 0800000000000000"));
+  // A range whose last dot is before its first.
+  EXPECT_TRUE(
+      rejects<DotContext<>>("01 0000000000000000 0100000000000000"
+                            " 0100000000000000 0700000000000000 0500000000000000"));
+  // Apart by a gap, they are canonical.
+  EXPECT_EQ(from_bytes<DotContext<>>(unhex("01 0000000000000000 0200000000000000"
+                                           " 0100000000000000 0500000000000000 0600000000000000"
+                                           " 0100000000000000 0800000000000000 0800000000000000")),
+            (DotContext<>{{1, 5}, {1, 6}, {1, 8}}));
 }
 
 TEST(CausalDecoding, AnUnsortedOrDuplicatedDotSetIsRejected) {

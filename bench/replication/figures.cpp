@@ -55,6 +55,7 @@ void bytes_per_update(bool bp_rr) {
   anti_entropy::Config config;
   config.avoid_back_propagation = bp_rr;
   config.remove_redundant = bp_rr;
+  config.skip_what_the_peer_sent = bp_rr;
   const std::size_t n = 5;
   Cluster c(n, config, 1);
   c.settle();
@@ -74,12 +75,27 @@ void bytes_per_update(bool bp_rr) {
   c.settle();
   c.sim.run_for(500);  // the last acks
   const double sent = static_cast<double>(c.sim.stats().sent_bytes - before);
+  // Where the bytes go (all of the replicas' lifetimes, including the settling before).
+  anti_entropy::ReplicaStats total;
+  for (NodeId id = 0; id < n; ++id) {
+    const anti_entropy::ReplicaStats& s = c.node(id).replica().stats();
+    total.delta_messages_sent += s.delta_messages_sent;
+    total.delta_bytes_sent += s.delta_bytes_sent;
+    total.ack_messages_sent += s.ack_messages_sent;
+    total.ack_bytes_sent += s.ack_bytes_sent;
+  }
   const double per_update_per_replica = sent / updates / (n - 1);
   const double mean_delta = static_cast<double>(delta_bytes) / updates;
   std::cout << "  bytes per update, 5 replicas, " << (bp_rr ? "BP+RR   " : "no BP/RR") << ": "
             << per_update_per_replica << " bytes sent per replica reached (deltas, "
             << "acks and headers), delta " << mean_delta
             << " bytes: " << per_update_per_replica / mean_delta << "x\n";
+  const double reached = static_cast<double>(updates * (n - 1));
+  std::cout << "    per update per replica reached: "
+            << static_cast<double>(total.delta_messages_sent) / reached << " delta frames, "
+            << static_cast<double>(total.delta_bytes_sent) / reached << " bytes; "
+            << static_cast<double>(total.ack_messages_sent) / reached << " acks, "
+            << static_cast<double>(total.ack_bytes_sent) / reached << " bytes\n";
 }
 
 enum class Mode { delta_bp_rr, delta_plain, full_state };
@@ -93,6 +109,7 @@ std::uint64_t bytes_at_10k(Mode mode) {
   config.message_bytes_max = 1 << 20;  // one frame holds the full state: no atomizing
   config.avoid_back_propagation = mode == Mode::delta_bp_rr;
   config.remove_redundant = mode == Mode::delta_bp_rr;
+  config.skip_what_the_peer_sent = mode == Mode::delta_bp_rr;
   if (mode == Mode::full_state) config.buffer_entries_max = 0;  // every round: full state
   const std::size_t n = 5;
   Cluster c(n, config, 2);

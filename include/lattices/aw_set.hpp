@@ -171,6 +171,11 @@ class AWSet {
     for (const dotted_type& atom : dotted().atomize()) atoms.emplace_back(atom);
     return atoms;
   }
+  std::vector<AWSet> decompose() const {
+    std::vector<AWSet> parts;
+    for (const dotted_type& part : dotted().decompose()) parts.emplace_back(part);
+    return parts;
+  }
   AWSet delta(const AWSet& other) const { return AWSet(dotted().delta(other.dotted())); }
 
   friend bool operator==(const AWSet& a, const AWSet& b) {
@@ -260,7 +265,8 @@ class AWSet {
   /// Whether merging this into `target` is cheaper entry by entry than in one pass.
   bool is_small_delta_for(const AWSet& target) const {
     const std::size_t work = live_entries() + context_.runs().size() + context_.cloud().size();
-    return work * 16 <= target.live_entries() && context_.count() * 16 <= target.live_entries();
+    // Divided, not multiplied: a peer's context may claim 2^60 dots, and count() * 16 wraps.
+    return work <= target.live_entries() / 16 && context_.count() <= target.live_entries() / 16;
   }
 
   /// f(entry) for every live entry, in (element, dot) order.

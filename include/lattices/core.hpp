@@ -322,6 +322,41 @@ std::vector<L> atomize(const L& a) {
   }
 }
 
+namespace detail {
+template <class L>
+concept has_member_decompose = requires(const L& a) {
+  { a.decompose() } -> std::same_as<std::vector<L>>;
+};
+}  // namespace detail
+
+/// decompose(a): a join decomposition of a (non-bottom parts that join to a) whose length
+/// follows a's representation, not its number of atoms. The two differ for the dot-based
+/// CRDTs: a context claiming dots 1..n is two numbers and n atoms. A type opts in with a member
+/// `std::vector<L> decompose() const`; products go field by field; anything else is atomized.
+/// Protocols split values they did not make with this, never with atomize.
+template <Atomizable L>
+std::vector<L> decompose(const L& a) {
+  if constexpr (detail::is_product<L>) {
+    std::vector<L> parts;
+    auto embed_field = [&]<std::size_t J>(std::integral_constant<std::size_t, J>) {
+      for (auto& part : ::calm::lattices::decompose(product_traits<L>::template get<J>(a))) {
+        L whole{};
+        product_traits<L>::template get<J>(whole) = std::move(part);
+        parts.push_back(std::move(whole));
+      }
+    };
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      (embed_field(std::integral_constant<std::size_t, I>{}), ...);
+    }
+    (std::make_index_sequence<detail::field_count<L>>{});
+    return parts;
+  } else if constexpr (detail::has_member_decompose<L>) {
+    return a.decompose();
+  } else {
+    return a.atomize();
+  }
+}
+
 /// A lattice that computes delta(a, b): by a member `L delta(const L& b) const`, from its
 /// atoms, or field by field.
 template <class L>

@@ -21,6 +21,7 @@
 ///   bool S::join(S& a, const Ctx& ca, const S& b, const Ctx& cb)   a := store part; changed?
 ///   S    s.restrict(pred)           the dots for which pred(dot) holds, shape kept
 ///   void s.for_each_dot(f)          every dot, each once
+///   void s.for_each_atom(f)         f(dot, the store holding just that dot), every dot once
 ///   bool s.empty()
 #include <algorithm>
 #include <compare>
@@ -138,6 +139,14 @@ class DotSet {
   void for_each_dot(F&& f) const {
     for (const dot_type& d : dots_) f(d);
   }
+  template <class F>
+  void for_each_atom(F&& f) const {
+    for (const dot_type& d : dots_) {
+      DotSet one;
+      one.dots_.push_back(d);
+      f(d, std::move(one));
+    }
+  }
 
   friend bool operator==(const DotSet&, const DotSet&) = default;
   friend std::ostream& operator<<(std::ostream& os, const DotSet& s) {
@@ -223,6 +232,14 @@ class DotFun {
   template <class F>
   void for_each_dot(F&& f) const {
     for (const value_type& e : entries_) f(e.first);
+  }
+  template <class F>
+  void for_each_atom(F&& f) const {
+    for (const value_type& e : entries_) {
+      DotFun one;
+      one.entries_.push_back(e);
+      f(e.first, std::move(one));
+    }
   }
 
   friend bool operator==(const DotFun&, const DotFun&) = default;
@@ -352,6 +369,16 @@ class DotMap {
   void for_each_dot(F&& f) const {
     for (const auto& e : entries_) e.second.for_each_dot(f);
   }
+  template <class F>
+  void for_each_atom(F&& f) const {
+    for (const value_type& e : entries_) {  // not a structured binding: clang 14 cannot capture one
+      e.second.for_each_atom([&](const dot_type& d, S part) {
+        DotMap one;
+        one.entries_.emplace_back(e.first, std::move(part));
+        f(d, std::move(one));
+      });
+    }
+  }
 
   friend bool operator==(const DotMap&, const DotMap&) = default;
   friend std::ostream& operator<<(std::ostream& os, const DotMap& m) {
@@ -435,33 +462,56 @@ class Dotted {
   bool is_bot() const { return store_.empty() && context_.is_bot(); }
 
   /// One atom per dot: ({that dot}, {d}) for a live dot, (empty, {d}) for a removed one.
+  /// O(dots of the context + live dots log live dots): as many atoms as the context claims
+  /// dots, which its encoded size does not bound. decompose() is the bounded alternative.
   std::vector<Dotted> atomize() const {
     std::vector<Dotted> atoms;
-    const std::vector<dot_type> live = live_dots();
+    const std::vector<std::pair<dot_type, S>> live = live_atoms();
+    auto next_live = live.begin();
     context_.for_each([&](const dot_type& d) {
       Dotted atom;
-      if (std::binary_search(live.begin(), live.end(), d)) {
-        atom.store_ = store_.restrict([&](const dot_type& x) { return x == d; });
-      }
+      // Live dots are in the context and come in its order, so one walk pairs them up.
+      if (next_live != live.end() && next_live->first == d) atom.store_ = (next_live++)->second;
       atom.context_.insert(d);
       atoms.push_back(std::move(atom));
     });
     return atoms;
   }
+  /// A join decomposition as long as the representation, not the counters: one atom per live
+  /// dot, and one part per maximal range of removed dots. What a protocol splits a value with.
+  std::vector<Dotted> decompose() const {
+    std::vector<Dotted> parts;
+    context_type live_context;
+    for (auto& [d, part] : live_atoms()) {
+      live_context.insert(d);
+      Dotted atom;
+      atom.store_ = std::move(part);
+      atom.context_.insert(d);
+      parts.push_back(std::move(atom));
+    }
+    context_.delta(live_context).for_each_range([&](const auto& r) {
+      Dotted removed;
+      removed.context_.insert_range(r.replica, r.first, r.last);
+      parts.push_back(std::move(removed));
+    });
+    return parts;
+  }
   /// The least value that brings `other` up to join(*this, other): the live dots `other` never
-  /// saw, and the removals `other` has not made.
+  /// saw, and the removals `other` has not made. O(ranges of both contexts + live dots of
+  /// both, times log): the contexts are subtracted range by range.
   Dotted delta(const Dotted& other) const {
     const std::vector<dot_type> live = live_dots();
-    const std::vector<dot_type> other_live = other.live_dots();
     Dotted out;
     out.store_ = store_.restrict([&](const dot_type& d) { return !other.context_.contains(d); });
-    context_.for_each([&](const dot_type& d) {
-      const bool alive_here = std::binary_search(live.begin(), live.end(), d);
-      if (!other.context_.contains(d) ||
-          (!alive_here && std::binary_search(other_live.begin(), other_live.end(), d))) {
-        out.context_.insert(d);
+    out.context_ = context_.delta(other.context_);
+    // Dots both sides saw that are alive there and removed here.
+    context_type removed_here;
+    other.store_.for_each_dot([&](const dot_type& d) {
+      if (context_.contains(d) && !std::binary_search(live.begin(), live.end(), d)) {
+        removed_here.insert(d);
       }
     });
+    out.context_.merge(removed_here);
     return out;
   }
 
@@ -490,6 +540,14 @@ class Dotted {
   context_type& mutable_context() { return context_; }
 
  private:
+  /// (dot, the store holding just that dot) for every live dot, in dot order.
+  std::vector<std::pair<dot_type, S>> live_atoms() const {
+    std::vector<std::pair<dot_type, S>> out;
+    store_.for_each_atom([&](const dot_type& d, S part) { out.emplace_back(d, std::move(part)); });
+    std::sort(out.begin(), out.end(),
+              [](const auto& x, const auto& y) { return x.first < y.first; });
+    return out;
+  }
   std::vector<dot_type> live_dots() const {
     std::vector<dot_type> live;
     store_.for_each_dot([&](const dot_type& d) { live.push_back(d); });

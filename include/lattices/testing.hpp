@@ -328,6 +328,15 @@ struct Laws {
         if (is_bot(parts[i])) problem = "atom " + std::to_string(i) + " is bottom";
       }
       if (problem.empty() && !(rejoined == a)) problem = "the atoms do not join to a";
+      // decompose: coarser parts (a range of removed dots is one), still a decomposition.
+      if (problem.empty()) {
+        L joined_parts{};
+        for (const L& part : decompose(a)) {
+          if (is_bot(part)) problem = "a part of decompose(a) is bottom";
+          merge(joined_parts, part);
+        }
+        if (problem.empty() && !(joined_parts == a)) problem = "decompose(a) does not join to a";
+      }
       for (std::size_t i = 0; i < parts.size() && problem.empty(); ++i) {
         const std::vector<L> again = atomize(parts[i]);
         if (again.size() != 1 || !(again[0] == parts[i])) {

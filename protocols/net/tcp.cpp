@@ -9,7 +9,11 @@
 #include <map>
 #include <random>
 #include <set>
+#include <string_view>
 #include <utility>
+#include <variant>
+
+#include "protocols/net/tcp_wire.hpp"
 
 namespace calm::protocols::net {
 namespace {
@@ -18,30 +22,7 @@ namespace asio = boost::asio;
 using asio::ip::tcp;
 using error_code = boost::system::error_code;
 
-constexpr std::array<char, 8> hello_magic{'c', 'a', 'l', 'm', '-', 'n', 'e', 't'};
-constexpr std::uint32_t wire_version = 1;
-constexpr std::size_t hello_bytes = 8 + 4 + 8 + 8;
-using Hello = std::array<char, hello_bytes>;
-
-void put_le(char* out, std::uint64_t value, std::size_t bytes) {
-  for (std::size_t i = 0; i < bytes; ++i) out[i] = static_cast<char>((value >> (8 * i)) & 0xff);
-}
-std::uint64_t get_le(const char* in, std::size_t bytes) {
-  std::uint64_t value = 0;
-  for (std::size_t i = 0; i < bytes; ++i) {
-    value |= std::uint64_t{static_cast<unsigned char>(in[i])} << (8 * i);
-  }
-  return value;
-}
-
-Hello make_hello(NodeId self, std::uint64_t incarnation) {
-  Hello h{};
-  std::memcpy(h.data(), hello_magic.data(), hello_magic.size());
-  put_le(h.data() + 8, wire_version, 4);
-  put_le(h.data() + 12, self, 8);
-  put_le(h.data() + 20, incarnation, 8);
-  return h;
-}
+using Hello = std::array<char, wire::hello_bytes>;
 
 }  // namespace
 
@@ -138,9 +119,9 @@ struct TcpRuntime::Impl::Outgoing {
              std::to_string(peer.id) + ": above frame_bytes_max");
       return;
     }
-    std::string frame(4 + payload.size(), '\0');
-    put_le(frame.data(), payload.size(), 4);
-    std::memcpy(frame.data() + 4, payload.data(), payload.size());
+    const auto header = wire::encode_frame_header(static_cast<std::uint32_t>(payload.size()));
+    std::string frame(header.data(), header.size());
+    frame += payload;
     if (queued_bytes + frame.size() > rt.options.send_queue_bytes_max) {
       ++rt.stats.messages_dropped;  // best effort: the protocol retransmits what matters
       return;
@@ -191,7 +172,7 @@ struct TcpRuntime::Impl::Outgoing {
   void write_next() {
     if (!hello_sent) {
       writing = true;
-      auto hello = std::make_shared<Hello>(make_hello(rt.self_id, rt.incarnation));
+      auto hello = std::make_shared<Hello>(wire::encode_hello({rt.self_id, rt.incarnation}));
       asio::async_write(socket, asio::buffer(*hello),
                         [this, hello](const error_code& ec, std::size_t) {
                           if (ec) return fail();
@@ -228,7 +209,7 @@ struct TcpRuntime::Impl::Incoming : std::enable_shared_from_this<Incoming> {
   Impl& rt;
   tcp::socket socket;
   Hello hello{};
-  std::array<char, 4> length{};
+  std::array<char, wire::frame_header_bytes> length{};
   std::string payload;
   NodeId from = 0;
 
@@ -247,14 +228,9 @@ struct TcpRuntime::Impl::Incoming : std::enable_shared_from_this<Incoming> {
     asio::async_read(socket, asio::buffer(hello), [this, self](const error_code& ec, std::size_t) {
       hello_deadline.cancel();
       if (ec) return close();
-      if (std::memcmp(hello.data(), hello_magic.data(), hello_magic.size()) != 0) {
-        return reject("not a calm connection (bad magic)");
-      }
-      if (get_le(hello.data() + 8, 4) != wire_version) {
-        return reject("wire version " + std::to_string(get_le(hello.data() + 8, 4)) +
-                      ", expected " + std::to_string(wire_version));
-      }
-      from = get_le(hello.data() + 12, 8);
+      const auto parsed = wire::decode_hello(std::string_view(hello.data(), hello.size()));
+      if (const auto* why = std::get_if<std::string>(&parsed)) return reject(*why);
+      from = std::get<wire::Hello>(parsed).from;
       if (!rt.peers.contains(from)) {
         return reject("node " + std::to_string(from) + " is not a peer");
       }
@@ -266,12 +242,13 @@ struct TcpRuntime::Impl::Incoming : std::enable_shared_from_this<Incoming> {
     auto self = shared_from_this();
     asio::async_read(socket, asio::buffer(length), [this, self](const error_code& ec, std::size_t) {
       if (ec) return close();
-      const std::uint64_t n = get_le(length.data(), 4);
-      if (n > rt.options.frame_bytes_max) {
-        return reject("a frame of " + std::to_string(n) + " bytes from node " +
+      const wire::FrameHeader header = wire::decode_frame_header(
+          std::string_view(length.data(), length.size()), rt.options.frame_bytes_max);
+      if (!header.within_bound) {
+        return reject("a frame of " + std::to_string(header.payload_bytes) + " bytes from node " +
                       std::to_string(from) + ", above frame_bytes_max");
       }
-      payload.resize(n);
+      payload.resize(header.payload_bytes);
       asio::async_read(socket, asio::buffer(payload),
                        [this, self](const error_code& ec2, std::size_t) {
                          if (ec2) return close();

@@ -73,10 +73,10 @@ TEST(Message, GarbageIsRejected) {
 
 TEST(Message, UnknownVersionOrKindIsRejected) {
   std::string bytes = encode_message(sample_ack());
-  bytes[1] = 2;  // version
+  bytes[0] = 1;  // version 1 was cereal's layout
   EXPECT_THROW(decode_message(bytes, DecodeLimits{}), DecodeError);
   bytes = encode_message(sample_ack());
-  bytes[2] = 9;  // kind
+  bytes[1] = 9;  // kind
   EXPECT_THROW(decode_message(bytes, DecodeLimits{}), DecodeError);
 }
 
@@ -111,28 +111,69 @@ TEST(Message, ChunkIndexOutsideTheCountIsRejected) {
   EXPECT_THROW(decode_message(encode_message(a), DecodeLimits{}), DecodeError);
 }
 
+/// n as a varint: 7 bits a byte, low first.
+std::string varint(std::uint64_t n) {
+  std::string out;
+  for (; n >= 0x80; n >>= 7) out.push_back(static_cast<char>((n & 0x7f) | 0x80));
+  out.push_back(static_cast<char>(n));
+  return out;
+}
+
 TEST(Message, AbsurdLengthsFailWithoutAllocating) {
   // An entry count and a value length of 2^60: rejected against the frame's size.
   DeltaMessage d;
   std::string bytes = encode_message(d);
-  const std::size_t count_at = bytes.size() - 8;
-  bytes[count_at + 7] = 0x10;
-  EXPECT_THROW(decode_message(bytes, DecodeLimits{}), DecodeError);
+  ASSERT_EQ(bytes.back(), '\0');  // the entry count
+  bytes.pop_back();
+  EXPECT_THROW(decode_message(bytes + varint(std::uint64_t{1} << 60), DecodeLimits{}), DecodeError);
 
   d.entries = {{"k", "v"}};
   bytes = encode_message(d);
-  const std::size_t value_length_at = bytes.size() - 1 - 8;
-  bytes[value_length_at + 7] = 0x10;
+  bytes.resize(bytes.size() - 2);  // the value's length and byte
+  EXPECT_THROW(decode_message(bytes + varint(std::uint64_t{1} << 60) + "v", DecodeLimits{}),
+               DecodeError);
+}
+
+TEST(Message, NonCanonicalKindIsRejected) {
+  std::string bytes = encode_message(sample_delta());
+  ASSERT_EQ(static_cast<unsigned char>(bytes[1]), 0x81u);  // a Delta of a full state
+  bytes[1] = '\x41';                                       // an unknown flag
+  EXPECT_THROW(decode_message(bytes, DecodeLimits{}), DecodeError);
+  bytes = encode_message(sample_ack());
+  bytes[1] = '\x82';  // only a Delta has a full state
   EXPECT_THROW(decode_message(bytes, DecodeLimits{}), DecodeError);
 }
 
-TEST(Message, NonCanonicalFlagIsRejected) {
-  DeltaMessage d = sample_delta();
-  std::string bytes = encode_message(d);
-  // full_state is the byte after the chunk count: header (1) + version, kind (2) +
-  // from, to, incarnation, interval_end (32) + index, count (8).
-  bytes[1 + 2 + 32 + 8] = 2;
-  EXPECT_THROW(decode_message(bytes, DecodeLimits{}), DecodeError);
+TEST(Message, AVarintNotInItsShortestFormOrAbove64BitsIsRejected) {
+  const std::string bytes = encode_message(sample_ack());
+  ASSERT_EQ(bytes[2], '\x07');  // from = 7, one byte
+  // 7 with a redundant zero group: the same number, a second encoding.
+  EXPECT_THROW(decode_message(bytes.substr(0, 2) + "\x87\x00" + bytes.substr(3), DecodeLimits{}),
+               DecodeError);
+  // Ten bytes whose last carries more than the 64th bit.
+  EXPECT_THROW(
+      decode_message(bytes.substr(0, 2) + std::string(9, '\xff') + "\x02" + bytes.substr(3),
+                     DecodeLimits{}),
+      DecodeError);
+  // The largest from, 2^64 - 1, is ten bytes and round-trips.
+  AckMessage a = sample_ack();
+  a.from = UINT64_MAX;
+  EXPECT_EQ(std::get<AckMessage>(decode_message(encode_message(a), DecodeLimits{})), a);
+}
+
+TEST(Message, HeadersAreSmall) {
+  // What a delta of one small key and its ack cost on top of the value: version 1 spent 120.
+  DeltaMessage d;
+  d.from = 3;
+  d.to = 4;
+  d.interval_end = 200;
+  d.entries = {{"k", std::string(73, 'v')}};
+  EXPECT_EQ(encode_message(d).size() - 73, 20u);
+  AckMessage a;
+  a.from = 4;
+  a.to = 3;
+  a.interval_end = 200;
+  EXPECT_EQ(encode_message(a).size(), 24u);
 }
 
 }  // namespace

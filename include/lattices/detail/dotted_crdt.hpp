@@ -34,6 +34,11 @@ class DottedCrdt {
     for (dotted_type& atom : state_.atomize()) atoms.push_back(Derived(std::move(atom)));
     return atoms;
   }
+  std::vector<Derived> decompose() const {
+    std::vector<Derived> parts;
+    for (dotted_type& part : state_.decompose()) parts.push_back(Derived(std::move(part)));
+    return parts;
+  }
   Derived delta(const Derived& other) const { return Derived(state_.delta(other.state_)); }
 
   friend bool operator==(const DottedCrdt&, const DottedCrdt&) = default;

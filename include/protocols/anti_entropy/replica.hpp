@@ -17,14 +17,17 @@
 ///   - a peer whose `acked` is older than the buffer (evicted entries), or unknown (this
 ///     replica or the peer restarted, or the peer was just added), gets the full state instead;
 ///   - an interval is split into chunks of at most `message_bytes_max` bytes, splitting a
-///     large value by its join decomposition (atoms); the receiver merges every chunk at once
-///     and acknowledges each; `acked` moves when every chunk of the interval is acknowledged;
-///     unacknowledged chunks are sent again in later rounds;
+///     large value by lattices::decompose (atoms, removed ranges whole); the receiver merges every
+///     chunk at once and acknowledges each; `acked` moves when every chunk of the interval is
+///     acknowledged; unacknowledged chunks are sent again in later rounds;
 ///   - buffered deltas every peer acknowledged are garbage-collected.
 /// Optimizations (Enes, Almeida, Baquero, Leitão, "Efficient Synchronization of State-based
-/// CRDTs", ICDE 2019), both on by default:
+/// CRDTs", ICDE 2019), and one of ours, all on by default:
 ///   - BP (avoid back-propagation): a buffered delta remembers the peer it came from and is
 ///     never sent back to that peer;
+///   - BP+ (`skip_what_the_peer_sent`, ours): what a peer sent us in deltas since our last
+///     interval to it, whichever peer it reached us from first, is cut from the next one (by
+///     delta): the peer has it, durably, since it sent it;
 ///   - RR (remove redundant state): a received delta enters the buffer as delta(d, state),
 ///     the atoms of d this replica did not already have, so known state is never forwarded.
 ///
@@ -78,6 +81,9 @@ struct Config {
   std::size_t chunks_per_peer_per_round_max = 64;
   bool avoid_back_propagation = true;  // BP
   bool remove_redundant = true;        // RR
+  /// BP+: what a peer sent us since our last interval to it, whoever it first came from, is
+  /// not sent back to it.
+  bool skip_what_the_peer_sent = true;
   /// Seeds the choice of gossip targets.
   std::uint64_t seed = 0;
 };
@@ -107,6 +113,8 @@ struct ReplicaStats {
   std::uint64_t back_propagations_avoided = 0;
   /// Received deltas that held something this replica already had (RR stripped it).
   std::uint64_t redundant_deltas_stripped = 0;
+  /// Keys left out of, or cut down in, an interval because the peer had sent them to us.
+  std::uint64_t heard_entries_stripped = 0;
   std::uint64_t rejected = 0;
   std::uint64_t oversized_atoms = 0;
   std::uint64_t peer_resets = 0;
@@ -174,11 +182,12 @@ class Replica {
     for (const auto& [id, peer] : peers_) {
       if (peer.in_flight || !peer.acked || *peer.acked < last_seq_) needy.push_back(id);
     }
-    // A partial Fisher-Yates shuffle picks `fanout` of them.
-    const std::size_t count = std::min(config_.fanout, needy.size());
-    for (std::size_t i = 0; i < count; ++i) {
+    // A partial Fisher-Yates shuffle picks them in random order until `fanout` got frames: a
+    // peer that turns out to lack nothing (BP, BP+) does not use up a slot.
+    std::size_t sent_to = 0;
+    for (std::size_t i = 0; i < needy.size() && sent_to < config_.fanout; ++i) {
       std::swap(needy[i], needy[i + random_.below(needy.size() - i)]);
-      gossip_to(needy[i], effects);
+      sent_to += gossip_to(needy[i], effects) ? 1 : 0;
     }
     return effects;
   }
@@ -230,6 +239,9 @@ class Replica {
     std::optional<std::uint64_t> acked;
     std::optional<InFlight> in_flight;
     std::uint64_t incarnation = 0;  // 0: not heard from yet
+    /// What the peer sent us in deltas (not full states) since our last interval to it
+    /// started: it has all of it, durably, so the next interval need not carry it.
+    std::map<std::string, L> heard;
   };
 
   DecodeLimits limits() const {
@@ -252,7 +264,7 @@ class Replica {
 
   void check_sendable(const std::string& key, const L& delta) {
     if (entry_bytes(key, lattices::to_bytes(delta)) <= payload_bytes_max()) return;
-    for (const L& atom : lattices::atomize(delta)) {
+    for (const L& atom : lattices::decompose(delta)) {
       if (entry_bytes(key, lattices::to_bytes(atom)) > payload_bytes_max()) {
         throw std::length_error("anti-entropy: an atom does not fit in one message");
       }
@@ -274,6 +286,7 @@ class Replica {
     peer.incarnation = incarnation;
     peer.acked.reset();
     peer.in_flight.reset();
+    peer.heard.clear();
   }
 
   /// Checks the envelope; returns the peer, or nullptr after rejecting.
@@ -303,7 +316,8 @@ class Replica {
   }
 
   void receive(NodeId from, const DeltaMessage& m, Effects& effects) {
-    if (admit(from, m, effects) == nullptr) return;
+    Peer* peer = admit(from, m, effects);
+    if (peer == nullptr) return;
     // Decode every value before merging any, so a bad message changes nothing.
     std::vector<L> values;
     values.reserve(m.entries.size());
@@ -312,6 +326,15 @@ class Replica {
     } catch (const std::exception& e) {  // DecodeError, or a lattice's own value check
       reject(effects, std::string("anti-entropy: bad value: ") + e.what());
       return;
+    }
+    if (config_.skip_what_the_peer_sent && !m.full_state) {
+      for (std::size_t i = 0; i < values.size(); ++i) {
+        try {
+          lattices::merge(peer->heard[m.entries[i].key], values[i]);
+        } catch (const std::exception&) {
+          peer->heard.erase(m.entries[i].key);  // no join: the merge below rejects the frame
+        }
+      }
     }
     std::set<std::string> changed;
     bool joined_all = true;
@@ -392,10 +415,11 @@ class Replica {
     }
   }
 
-  void gossip_to(NodeId to, Effects& effects) {
+  /// Sends the peer its interval's unacknowledged chunks; false when it needed nothing.
+  bool gossip_to(NodeId to, Effects& effects) {
     Peer& peer = peers_.at(to);
     if (!peer.in_flight) {
-      if (!start_interval(to, peer)) return;
+      if (!start_interval(to, peer)) return false;
     } else {
       stats_.chunks_resent += peer.in_flight->remaining;
     }
@@ -408,6 +432,7 @@ class Replica {
       stats_.delta_bytes_sent += flight.chunks[i].size();
       effects.send.push_back({to, flight.chunks[i]});
     }
+    return true;
   }
 
   /// Builds the next interval for a peer; false when it turns out to need nothing.
@@ -416,6 +441,7 @@ class Replica {
     std::map<std::string, L> payload;
     if (full) {
       payload = state_;
+      peer.heard.clear();
     } else {
       for (const Buffered& b : buffer_) {
         if (b.seq <= *peer.acked) continue;
@@ -425,6 +451,22 @@ class Replica {
         }
         lattices::merge(payload[b.key], b.delta);
       }
+      // BP+: leave out what the peer itself sent us, whoever we got it from first.
+      // Safe to forget afterwards: what enters the buffer from now on was new to this replica
+      // when it arrived, so the peer cannot have sent it to us before.
+      for (auto& [key, heard] : peer.heard) {
+        auto it = payload.find(key);
+        if (it == payload.end()) continue;
+        L rest = lattices::delta(it->second, heard);
+        if (rest == it->second) continue;
+        ++stats_.heard_entries_stripped;
+        if (lattices::is_bot(rest)) {
+          payload.erase(it);
+        } else {
+          it->second = std::move(rest);
+        }
+      }
+      peer.heard.clear();
       if (payload.empty()) {
         peer.acked = last_seq_;  // everything it lacks came from it
         collect_garbage();
@@ -466,9 +508,10 @@ class Replica {
     return true;
   }
 
-  /// Appends (key, value) as entries that each fit in a chunk, splitting by atoms: atoms are
-  /// grouped by their own encoded sizes (one pass, small joins), and a group whose join still
-  /// does not fit is halved.
+  /// Appends (key, value) as entries that each fit in a chunk, splitting by decompose (atoms,
+  /// but removed-dot ranges whole: as many parts as the encoding has entries, never one per
+  /// dot a context claims). Parts are grouped by their own encoded sizes (one pass, small
+  /// joins), and a group whose join still does not fit is halved.
   void split(const std::string& key, const L& value, std::vector<Entry>& out) {
     std::string bytes = lattices::to_bytes(value);
     if (entry_bytes(key, bytes) <= payload_bytes_max()) {
@@ -478,7 +521,7 @@ class Replica {
     const std::size_t budget = payload_bytes_max() - entry_bytes(key, {});
     std::vector<L> group;
     std::size_t group_bytes = 0;
-    for (L& atom : lattices::atomize(value)) {
+    for (L& atom : lattices::decompose(value)) {
       const std::size_t atom_bytes = lattices::to_bytes(atom).size();
       if (!group.empty() && group_bytes + atom_bytes > budget) {
         split_atoms(key, group, 0, group.size(), out);
