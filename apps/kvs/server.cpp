@@ -8,8 +8,10 @@
 #include <chrono>
 #include <functional>
 #include <set>
+#include <unordered_map>
 
 #include "kvs/commands.hpp"
+#include "kvs/group_commit.hpp"
 #include "kvs/value.hpp"
 #include "protocols/anti_entropy/node.hpp"
 #include "protocols/net/tcp.hpp"
@@ -25,25 +27,60 @@ namespace ae = calm::protocols::anti_entropy;
 namespace net = calm::protocols::net;
 using KvsNode = ae::ReplicaNode<KeyValue>;
 
-/// The commands' view of the replica: reads from its state, writes as replicated updates
-/// (persisted before the reply is sent, then gossiped).
+/// The commands' view of the replica: reads from its state, writes as replicated updates.
+///
+/// Writes are coalesced per key: the first write of a key since the last `flush` copies its
+/// value aside; that write and the next ones change the copy and join their deltas; `flush`
+/// hands each key to the replica as one update (the copy becomes the key's value, the joined
+/// delta its one buffered delta). So a write costs its delta, and the value is copied,
+/// encoded and persisted once per key per flush, not once per command. The server flushes
+/// after running the requests of one socket read, before committing them to disk and
+/// replying, and nothing else runs in between (one event loop): no peer sees the copy.
 class ReplicaKeyspace final : public Keyspace {
  public:
   explicit ReplicaKeyspace(KvsNode*& node) : node_(node) {}
   const KeyValue* find(const std::string& key) const override {
+    if (const auto it = pending_.find(key); it != pending_.end()) return &it->second.value;
     const auto& state = node_->replica().state();
-    auto it = state.find(key);
+    const auto it = state.find(key);
     return it == state.end() ? nullptr : &it->second;
   }
   void write(const std::string& key, const std::function<KeyValue(KeyValue&)>& mutate) override {
-    node_->update(key, [&](KeyValue& v) { return mutate(v); });
+    auto it = pending_.find(key);
+    if (it == pending_.end()) {
+      Pending fresh;
+      if (const auto& state = node_->replica().state(); !state.empty()) {
+        if (const auto at = state.find(key); at != state.end()) fresh.value = at->second;
+      }
+      it = pending_.emplace(key, std::move(fresh)).first;
+    }
+    KeyValue delta = mutate(it->second.value);
+    if (!lattices::is_bot(delta)) lattices::merge(it->second.delta, std::move(delta));
   }
-  void for_each(const std::function<void(const std::string&, const KeyValue&)>& f) const override {
+  void for_each(const std::function<void(const std::string&, const KeyValue&)>& f) override {
+    flush();
     for (const auto& [key, value] : node_->replica().state()) f(key, value);
+  }
+  /// Hands every coalesced write to the replica (which persists and buffers it).
+  void flush() {
+    for (auto& [key, p] : pending_) {
+      if (lattices::is_bot(p.delta)) continue;
+      // The copy is the replica's value joined with the delta: moving it in is that join.
+      node_->update(key, [&p](KeyValue& v) {
+        v = std::move(p.value);
+        return std::move(p.delta);
+      });
+    }
+    pending_.clear();
   }
 
  private:
+  struct Pending {
+    KeyValue value;  // the replica's value with this flush's writes applied
+    KeyValue delta;  // the join of their deltas
+  };
   KvsNode*& node_;
+  std::unordered_map<std::string, Pending> pending_;
 };
 
 }  // namespace
@@ -52,7 +89,8 @@ struct KvsServer::Impl {
   struct Client;
 
   KvsOptions options;
-  protocols::storage::RocksDisk disk;
+  protocols::storage::RocksDisk rocks;
+  GroupCommitDisk disk{rocks};
   KvsNode* node = nullptr;  // made by the runtime when it starts
   ReplicaKeyspace keyspace{node};
   CommandProcessor processor;
@@ -63,9 +101,9 @@ struct KvsServer::Impl {
 
   explicit Impl(KvsOptions opts)
       : options(std::move(opts)),
-        disk(options.data_dir,
+        rocks(options.data_dir,
              options.fsync_always ? protocols::storage::Sync::yes : protocols::storage::Sync::no),
-        processor(keyspace, options.id, [this] { return info(); }),
+        processor(keyspace, options.id, facts()),
         runtime(options.id, options.bind, options.peer_port, peers(), disk,
                 [this](const net::NodeContext& context) {
                   ae::Config config;
@@ -94,8 +132,38 @@ struct KvsServer::Impl {
     return out;
   }
 
-  std::string info() const {
-    std::string text = "\r\n# Replication\r\n";
+  ServerFacts facts() {
+    ServerFacts f;
+    f.info_sections = [this] { return info(); };
+    const std::string durability = options.fsync_always ? "always" : "everysec";
+    std::string peers;
+    for (const auto& p : options.peers) {
+      if (!peers.empty()) peers += ',';
+      peers += std::to_string(p.id) + "@" + p.host + ":" + std::to_string(p.peer_port);
+    }
+    // Redis's names where calm-kvs has the same setting, so that clients and redis-benchmark
+    // read them; calm-kvs's own options under their own names.
+    f.config = {
+        {"bind", options.bind},
+        {"port", std::to_string(options.port)},
+        {"dir", options.data_dir},
+        {"databases", "1"},
+        {"maxclients", std::to_string(options.clients_max)},
+        {"proto-max-bulk-len", std::to_string(options.resp.bulk_bytes_max)},
+        {"appendonly", "yes"},  // every write is in RocksDB's log before its reply
+        {"appendfsync", durability},
+        {"save", ""},  // no snapshots: the log is the state
+        {"replica-id", std::to_string(options.id)},
+        {"peer-port", std::to_string(options.peer_port)},
+        {"peers", peers},
+        {"gossip-ms", std::to_string(options.gossip_ms)},
+        {"durability", durability},
+    };
+    return f;
+  }
+
+  std::vector<std::pair<std::string, std::string>> info() const {
+    std::string text;
     text += "replicas:" + std::to_string(options.peers.empty() ? 1 : options.peers.size()) + "\r\n";
     for (const auto& p : options.peers) {
       if (p.id == options.id) continue;
@@ -113,13 +181,16 @@ struct KvsServer::Impl {
       text += "delta_buffer_entries:" + std::to_string(node->replica().buffered_entries()) + "\r\n";
       text += "full_state_intervals:" + std::to_string(stats.full_state_intervals) + "\r\n";
     }
-    text += "\r\n# Persistence\r\n";
-    text += std::string("durability:") + (options.fsync_always ? "always" : "everysec") + "\r\n";
-    text += "data_dir:" + options.data_dir + "\r\n";
-    text +=
+    std::string persistence;
+    persistence += std::string("durability:") + (options.fsync_always ? "always" : "everysec") + "\r\n";
+    persistence += "data_dir:" + options.data_dir + "\r\n";
+    persistence +=
         "coordination:none (SETNX, SET NX/XX/GET, GETSET, SPOP, SMOVE, RENAME, HSETNX and "
         "MULTI/EXEC are refused)\r\n";
-    return text;
+    std::string clients = "connected_clients:" + std::to_string(this->clients.size()) + "\r\n";
+    return {{"Clients", std::move(clients)},
+            {"Replication", std::move(text)},
+            {"Persistence", std::move(persistence)}};
   }
 
   void accept();
@@ -129,7 +200,7 @@ struct KvsServer::Impl {
     fsync_timer.expires_after(std::chrono::seconds(1));
     fsync_timer.async_wait([this](const error_code& ec) {
       if (ec) return;
-      disk.flush_log();
+      rocks.flush_log();
       schedule_fsync();
     });
   }
@@ -154,10 +225,16 @@ struct KvsServer::Impl::Client : std::enable_shared_from_this<Client> {
     socket.async_read_some(asio::buffer(input), [this, self](const error_code& ec, std::size_t n) {
       if (ec) return close();
       parser.feed(std::string_view(input.data(), n));
+      // Every write these requests make reaches the replica once per key and RocksDB as one
+      // batch, before any reply is sent (group_commit.hpp). An exception here stops the server
+      // with nothing replied.
+      server.disk.hold();
       while (auto request = parser.next()) {
         server.processor.execute(*request, session, output);
         if (session.close) break;
       }
+      server.keyspace.flush();
+      server.disk.commit();
       // A protocol error is final: reply with it, then close, as Redis does.
       const bool closing = session.close || !parser.error().empty();
       if (!parser.error().empty()) ReplyWriter(output).error(parser.error());

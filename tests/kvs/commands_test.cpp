@@ -20,7 +20,7 @@ class MemoryKeyspace final : public Keyspace {
     KeyValue& v = values[key];
     deltas.push_back(mutate(v));
   }
-  void for_each(const std::function<void(const std::string&, const KeyValue&)>& f) const override {
+  void for_each(const std::function<void(const std::string&, const KeyValue&)>& f) override {
     for (const auto& [k, v] : values) f(k, v);
   }
   std::map<std::string, KeyValue> values;
