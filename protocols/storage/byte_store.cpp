@@ -109,7 +109,8 @@ void ByteStore::erase(std::string_view key, Sync sync) {
 void ByteStore::write(std::span<const BatchEntry> entries, Sync sync) {
   rocksdb::WriteBatch batch;
   for (const BatchEntry& e : entries) {
-    const auto status = e.value ? batch.Put(slice(e.key), slice(*e.value)) : batch.Delete(slice(e.key));
+    const auto status =
+        e.value ? batch.Put(slice(e.key), slice(*e.value)) : batch.Delete(slice(e.key));
     if (!status.ok()) fail(status, "batching");
   }
   const auto status = impl_->db->Write(write_options(impl_->buffered, impl_->synced, sync), &batch);
