@@ -140,7 +140,11 @@ struct CommandProcessor::Context {
       for (std::size_t i = first; i < args.size(); i += step) {
         auto [counts, d] = std::get<0>(op(v, i));
         counted += counts;
-        lattices::merge(delta, d);
+        if (i == first) {
+          delta = std::move(d);  // the common single-member case: no join with bottom
+        } else {
+          lattices::merge(delta, std::move(d));
+        }
       }
       return delta;
     });
@@ -286,9 +290,9 @@ void info(Ctx& c) {
   std::size_t keys = 0;
   c.keys().for_each(
       [&](const std::string&, const KeyValue& v) { keys += type_of(v) != Type::none; });
-  sections.emplace_back("Keyspace", keys == 0 ? std::string()
-                                              : "db0:keys=" + std::to_string(keys) +
-                                                    ",expires=0,avg_ttl=0\r\n");
+  sections.emplace_back(
+      "Keyspace",
+      keys == 0 ? std::string() : "db0:keys=" + std::to_string(keys) + ",expires=0,avg_ttl=0\r\n");
   std::set<std::string> wanted;
   for (std::size_t i = 1; i < c.args.size(); ++i) wanted.insert(lower(c.args[i]));
   const bool every = wanted.empty() || wanted.count("all") || wanted.count("default") ||
@@ -323,8 +327,9 @@ void config(Ctx& c) {
     return;
   }
   if (sub == "set") {
-    return c.out.error("ERR calm-kvs's settings are its command-line options: CONFIG SET is not "
-                       "supported");
+    return c.out.error(
+        "ERR calm-kvs's settings are its command-line options: CONFIG SET is not "
+        "supported");
   }
   if (sub == "resetstat") return c.out.simple("OK");
   c.out.error("ERR unknown subcommand '" + c.args[1] + "'. Try CONFIG HELP.");

@@ -55,12 +55,18 @@ class ReplicaKeyspace final : public Keyspace {
       it = pending_.emplace(key, std::move(fresh)).first;
     }
     KeyValue delta = mutate(it->second.value);
-    if (!lattices::is_bot(delta)) lattices::merge(it->second.delta, std::move(delta));
+    if (lattices::is_bot(delta)) return;
+    if (lattices::is_bot(it->second.delta)) {
+      it->second.delta = std::move(delta);
+    } else {
+      lattices::merge(it->second.delta, std::move(delta));
+    }
   }
   void for_each(const std::function<void(const std::string&, const KeyValue&)>& f) override {
     flush();
     for (const auto& [key, value] : node_->replica().state()) f(key, value);
   }
+  bool pending() const { return !pending_.empty(); }
   /// Hands every coalesced write to the replica (which persists and buffers it).
   void flush() {
     for (auto& [key, p] : pending_) {
@@ -83,6 +89,29 @@ class ReplicaKeyspace final : public Keyspace {
   std::unordered_map<std::string, Pending> pending_;
 };
 
+/// The replica node as the runtime drives it: before a peer's message or a timer reaches it,
+/// the clients' coalesced writes are handed to it and committed, so that it never merges into
+/// a value a pending copy would then overwrite, and never sends (an ack, a delta) what is not
+/// in the log yet.
+class CommittingNode final : public net::Node {
+ public:
+  CommittingNode(std::unique_ptr<KvsNode> node, std::function<void()> commit)
+      : node_(std::move(node)), commit_(std::move(commit)) {}
+  void on_start() override { node_->on_start(); }
+  void on_message(net::NodeId from, std::string_view bytes) override {
+    commit_();
+    node_->on_message(from, bytes);
+  }
+  void on_timer(net::TimerId id) override {
+    commit_();
+    node_->on_timer(id);
+  }
+
+ private:
+  std::unique_ptr<KvsNode> node_;
+  std::function<void()> commit_;
+};
+
 }  // namespace
 
 struct KvsServer::Impl {
@@ -98,11 +127,14 @@ struct KvsServer::Impl {
   tcp::acceptor acceptor;
   asio::steady_timer fsync_timer;
   std::set<std::shared_ptr<Client>> clients;
+  /// Clients whose replies wait for the next commit, and whether it is posted.
+  std::vector<std::pair<std::shared_ptr<Client>, bool /* close after */>> waiting;
+  bool commit_posted = false;
 
   explicit Impl(KvsOptions opts)
       : options(std::move(opts)),
         rocks(options.data_dir,
-             options.fsync_always ? protocols::storage::Sync::yes : protocols::storage::Sync::no),
+              options.fsync_always ? protocols::storage::Sync::yes : protocols::storage::Sync::no),
         processor(keyspace, options.id, facts()),
         runtime(options.id, options.bind, options.peer_port, peers(), disk,
                 [this](const net::NodeContext& context) {
@@ -113,7 +145,7 @@ struct KvsServer::Impl {
                   }
                   auto made = std::make_unique<KvsNode>(context, config);
                   node = made.get();
-                  return made;
+                  return std::make_unique<CommittingNode>(std::move(made), [this] { commit(); });
                 }),
         acceptor(runtime.io_context()),
         fsync_timer(runtime.io_context()) {
@@ -182,7 +214,8 @@ struct KvsServer::Impl {
       text += "full_state_intervals:" + std::to_string(stats.full_state_intervals) + "\r\n";
     }
     std::string persistence;
-    persistence += std::string("durability:") + (options.fsync_always ? "always" : "everysec") + "\r\n";
+    persistence +=
+        std::string("durability:") + (options.fsync_always ? "always" : "everysec") + "\r\n";
     persistence += "data_dir:" + options.data_dir + "\r\n";
     persistence +=
         "coordination:none (SETNX, SET NX/XX/GET, GETSET, SPOP, SMOVE, RENAME, HSETNX and "
@@ -194,6 +227,17 @@ struct KvsServer::Impl {
   }
 
   void accept();
+
+  /// Hands the clients' coalesced writes to the replica and writes them to RocksDB as one batch.
+  void commit() {
+    keyspace.flush();
+    disk.commit();
+  }
+  /// Sends `client`'s replies after the next commit. The commit is posted behind the handlers
+  /// already ready, so that the requests of every client that sent some in this turn of the
+  /// event loop share one batch.
+  void reply_after_commit(std::shared_ptr<Client> client, bool then_close);
+  void commit_and_reply();
 
   void schedule_fsync() {
     if (options.fsync_always) return;
@@ -212,6 +256,7 @@ struct KvsServer::Impl::Client : std::enable_shared_from_this<Client> {
   tcp::socket socket;
   RequestParser parser;
   Session session;
+  Request request;  // reused: its strings keep their capacity
   std::array<char, 64 * 1024> input{};
   std::string output;
 
@@ -229,16 +274,18 @@ struct KvsServer::Impl::Client : std::enable_shared_from_this<Client> {
       // batch, before any reply is sent (group_commit.hpp). An exception here stops the server
       // with nothing replied.
       server.disk.hold();
-      while (auto request = parser.next()) {
-        server.processor.execute(*request, session, output);
+      while (parser.next(request)) {
+        server.processor.execute(request, session, output);
         if (session.close) break;
       }
-      server.keyspace.flush();
-      server.disk.commit();
       // A protocol error is final: reply with it, then close, as Redis does.
       const bool closing = session.close || !parser.error().empty();
       if (!parser.error().empty()) ReplyWriter(output).error(parser.error());
       if (output.empty()) return read();
+      // Replies wait while any write is not in the log: theirs, or one they may have read.
+      if (server.keyspace.pending() || server.disk.staged() > 0) {
+        return server.reply_after_commit(self, closing);
+      }
       write(closing);
     });
   }
@@ -260,6 +307,19 @@ struct KvsServer::Impl::Client : std::enable_shared_from_this<Client> {
     server.clients.erase(shared_from_this());
   }
 };
+
+void KvsServer::Impl::reply_after_commit(std::shared_ptr<Client> client, bool then_close) {
+  waiting.emplace_back(std::move(client), then_close);
+  if (commit_posted) return;
+  commit_posted = true;
+  asio::post(runtime.io_context(), [this] { commit_and_reply(); });
+}
+
+void KvsServer::Impl::commit_and_reply() {
+  commit_posted = false;
+  commit();
+  for (auto& [client, then_close] : std::exchange(waiting, {})) client->write(then_close);
+}
 
 void KvsServer::Impl::accept() {
   acceptor.async_accept([this](const error_code& ec, tcp::socket socket) {
@@ -289,6 +349,7 @@ KvsServer::~KvsServer() {
     client->socket.close(ignored);
   }
   impl_->clients.clear();
+  impl_->waiting.clear();
 }
 
 void KvsServer::run() {
