@@ -47,9 +47,9 @@ struct ServerFacts {
   std::vector<std::pair<std::string, std::string>> config;
 };
 
-/// What one write may carry. A write's delta must fit in one anti-entropy message (64 KiB), so
-/// longer keys, values, members and fields are refused with an error rather than accepted and
-/// then impossible to replicate.
+/// What one write may carry. A write's delta must fit in one anti-entropy message (64 KiB by
+/// default; calm-kvs's server uses 1 MiB), so longer keys, values, members and fields are
+/// refused with an error rather than accepted and then impossible to replicate.
 struct WriteLimits {
   std::size_t key_bytes_max = 1024;
   /// A string value, a set member, or a hash field and its value together.

@@ -135,11 +135,12 @@ struct KvsServer::Impl {
       : options(std::move(opts)),
         rocks(options.data_dir,
               options.fsync_always ? protocols::storage::Sync::yes : protocols::storage::Sync::no),
-        processor(keyspace, options.id, facts()),
+        processor(keyspace, options.id, facts(), write_limits()),
         runtime(options.id, options.bind, options.peer_port, peers(), disk,
                 [this](const net::NodeContext& context) {
                   ae::Config config;
                   config.gossip_interval_ms = options.gossip_ms;
+                  config.message_bytes_max = options.replication_message_bytes_max;
                   for (const auto& p : options.peers) {
                     if (p.id != options.id) config.peers.push_back(p.id);
                   }
@@ -162,6 +163,14 @@ struct KvsServer::Impl {
       if (p.id != options.id) out.push_back({p.id, p.host, p.peer_port});
     }
     return out;
+  }
+
+  /// A write's delta must fit one replication message with its key and the frame's headers.
+  WriteLimits write_limits() const {
+    WriteLimits limits;
+    limits.key_bytes_max = ae::Config{}.key_bytes_max;
+    limits.value_bytes_max = options.replication_message_bytes_max - 4 * 1024;
+    return limits;
   }
 
   ServerFacts facts() {
