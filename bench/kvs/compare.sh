@@ -11,20 +11,23 @@
 # share the CPU; everything is removed on exit.
 #
 # Usage: bench/kvs/compare.sh [--preset bench|release] [--requests N] [--no-build]
-#        [-- extra redis-benchmark options]
+#        [--kvs BINARY] [-- extra redis-benchmark options]
+# --kvs benchmarks that calm-kvs binary instead of building one (an older build, say).
 # The command is: redis-benchmark -p PORT -t set,get,incr,sadd -P 16 -c 50 -n N --csv
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-preset=release
+preset=bench
 requests=200000
 build=1
+kvs=
 extra=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --preset) preset=$2; shift 2 ;;
     --requests) requests=$2; shift 2 ;;
     --no-build) build=0; shift ;;
+    --kvs) kvs=$2; build=0; shift 2 ;;
     --) shift; extra=("$@"); break ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
@@ -40,7 +43,7 @@ if [ "$build" = 1 ]; then
   [ -f "build/$preset/build.ninja" ] || cmake --preset "$preset" >/dev/null
   cmake --build "build/$preset" --target calm-kvs >/dev/null
 fi
-kvs="build/$preset/apps/calm-kvs"
+kvs=${kvs:-build/$preset/apps/calm-kvs}
 [ -x "$kvs" ] || { echo "no $kvs: build it or drop --no-build" >&2; exit 1; }
 
 work=$(mktemp -d)
@@ -102,8 +105,8 @@ gossip=$(redis-cli -p "${resp[1]}" GET key:__rand_int__ || true)
 stop_all
 
 echo "command: ${bench_cmd[*]} -p PORT"
-echo "calm-kvs: $kvs ($(git rev-parse --short HEAD)$(git diff --quiet HEAD -- apps include protocols || echo ', modified'))"
-echo "machine: $(nproc) CPUs, $(lscpu | sed -n 's/^Model name: *//p' | head -1)"
+echo "calm-kvs: $kvs (worktree at $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- apps include protocols || echo ', modified'))"
+echo "machine: $(nproc) CPUs, $(lscpu | sed -n 's/^Model name: *//p' | head -1), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "replica 2 of the cluster read back SET's key: ${gossip:-(nothing)}"
 echo
 printf '%-6s %14s %14s %8s %14s %8s\n' test redis 'calm x1' ratio 'calm x3' ratio
