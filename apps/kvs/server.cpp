@@ -69,10 +69,11 @@ class ReplicaKeyspace final : public Keyspace {
   bool pending() const { return !pending_.empty(); }
   /// Hands every coalesced write to the replica (which persists and buffers it).
   void flush() {
-    for (auto& [key, p] : pending_) {
+    for (auto& entry : pending_) {
+      Pending& p = entry.second;  // not a structured binding: clang 14 cannot capture one
       if (lattices::is_bot(p.delta)) continue;
       // The copy is the replica's value joined with the delta: moving it in is that join.
-      node_->update(key, [&p](KeyValue& v) {
+      node_->update(entry.first, [&p](KeyValue& v) {
         v = std::move(p.value);
         return std::move(p.delta);
       });
