@@ -142,6 +142,7 @@ struct KvsServer::Impl {
                   ae::Config config;
                   config.gossip_interval_ms = options.gossip_ms;
                   config.message_bytes_max = options.replication_message_bytes_max;
+                  config.buffer_entries_max = options.delta_buffer_entries_max;
                   for (const auto& p : options.peers) {
                     if (p.id != options.id) config.peers.push_back(p.id);
                   }
