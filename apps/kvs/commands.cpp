@@ -1,11 +1,13 @@
 #include "kvs/commands.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <map>
 #include <random>
 #include <set>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 
 namespace calm::apps::kvs {
@@ -103,7 +105,8 @@ struct CommandProcessor::Context {
 
   Keyspace& keys() { return self.keyspace_; }
   ReplicaId replica() const { return self.replica_; }
-  const InfoProvider& info() const { return self.info_; }
+  const ServerFacts& facts() const { return self.facts_; }
+  const WriteLimits& limits() const { return self.limits_; }
   lattices::HlcTimestamp now() { return self.clock_.now(); }
 
   const KeyValue* find(const std::string& key) {
@@ -137,13 +140,25 @@ struct CommandProcessor::Context {
       for (std::size_t i = first; i < args.size(); i += step) {
         auto [counts, d] = std::get<0>(op(v, i));
         counted += counts;
-        lattices::merge(delta, d);
+        if (i == first) {
+          delta = std::move(d);  // the common single-member case: no join with bottom
+        } else {
+          lattices::merge(delta, std::move(d));
+        }
       }
       return delta;
     });
     return counted;
   }
   void error(const CommandError& e) { out.error(e.message); }
+  /// Whether a value, member or field (with its value) fits one write; replies when not.
+  bool fits(std::size_t bytes) {
+    if (bytes <= limits().value_bytes_max) return true;
+    out.error("ERR calm-kvs takes values, members and fields up to " +
+              std::to_string(limits().value_bytes_max) +
+              " bytes (a write must fit one replication message)");
+    return false;
+  }
   void syntax_error() { out.error("ERR syntax error"); }
   void arity_error() {
     out.error("ERR wrong number of arguments for '" + lower(args[0]) + "' command");
@@ -187,9 +202,14 @@ namespace {
 using Ctx = CommandProcessor::Context;
 using Handler = void (*)(Ctx&);
 
+/// Which arguments a command writes as keys, so that a key too long to replicate is refused
+/// before anything changes.
+enum class Writes { none, first_key, alternate_keys /* MSET: k v k v ... */ };
+
 struct Command {
   int arity;  // Redis's convention: n exactly n words (name included), -n at least n
   Handler run;
+  Writes writes = Writes::none;
 };
 
 // ---- connection and server ----
@@ -260,14 +280,59 @@ void command(Ctx& c) {
   for (const std::string& name : names) c.out.bulk(name);
 }
 void info(Ctx& c) {
+  // Sections as Redis names them; no argument, "default", "all" or "everything" is all of them.
+  std::vector<std::pair<std::string, std::string>> sections;
+  sections.emplace_back("Server", "redis_version:7.0.0\r\ncalm_kvs_version:0.1.0\r\nreplica_id:" +
+                                      std::to_string(c.replica()) + "\r\n");
+  if (c.facts().info_sections) {
+    for (auto& section : c.facts().info_sections()) sections.push_back(std::move(section));
+  }
   std::size_t keys = 0;
   c.keys().for_each(
       [&](const std::string&, const KeyValue& v) { keys += type_of(v) != Type::none; });
-  std::string text = "# Server\r\nredis_version:7.0.0\r\ncalm_kvs_version:0.1.0\r\nreplica_id:" +
-                     std::to_string(c.replica()) + "\r\n";
-  if (c.info()) text += c.info()();
-  text += "\r\n# Keyspace\r\ndb0:keys=" + std::to_string(keys) + ",expires=0,avg_ttl=0\r\n";
+  sections.emplace_back(
+      "Keyspace",
+      keys == 0 ? std::string() : "db0:keys=" + std::to_string(keys) + ",expires=0,avg_ttl=0\r\n");
+  std::set<std::string> wanted;
+  for (std::size_t i = 1; i < c.args.size(); ++i) wanted.insert(lower(c.args[i]));
+  const bool every = wanted.empty() || wanted.count("all") || wanted.count("default") ||
+                     wanted.count("everything");
+  std::string text;
+  for (const auto& [title, body] : sections) {
+    if (!every && !wanted.count(lower(title))) continue;
+    if (!text.empty()) text += "\r\n";
+    text += "# " + title + "\r\n" + body;
+  }
   c.out.bulk(text);
+}
+void config(Ctx& c) {
+  const std::string sub = lower(c.args[1]);
+  if (sub == "get") {
+    if (c.args.size() < 3) return c.arity_error();
+    // Every setting that matches any pattern, once, in the order calm-kvs lists them.
+    std::vector<const std::pair<std::string, std::string>*> matched;
+    for (const auto& setting : c.facts().config) {
+      for (std::size_t i = 2; i < c.args.size(); ++i) {
+        if (glob_match(lower(c.args[i]), setting.first)) {
+          matched.push_back(&setting);
+          break;
+        }
+      }
+    }
+    c.out.array_header(2 * matched.size());
+    for (const auto* setting : matched) {
+      c.out.bulk(setting->first);
+      c.out.bulk(setting->second);
+    }
+    return;
+  }
+  if (sub == "set") {
+    return c.out.error(
+        "ERR calm-kvs's settings are its command-line options: CONFIG SET is not "
+        "supported");
+  }
+  if (sub == "resetstat") return c.out.simple("OK");
+  c.out.error("ERR unknown subcommand '" + c.args[1] + "'. Try CONFIG HELP.");
 }
 void dbsize(Ctx& c) {
   std::int64_t n = 0;
@@ -365,8 +430,10 @@ void ttl(Ctx& c) { c.out.integer(c.find(c.args[1]) ? -1 : -2); }
 
 void get(Ctx& c) {
   const KeyValue* v = c.find(c.args[1]);
-  if (v && type_of(*v) != Type::string) return c.error(wrong_type);
-  c.bulk_or_null(v ? string_value(*v) : std::nullopt);
+  if (!v) return c.out.null_bulk();
+  if (const std::string* s = plain_string_value(*v)) return c.out.bulk(*s);
+  if (type_of(*v) != Type::string) return c.error(wrong_type);
+  c.bulk_or_null(string_value(*v));
 }
 void set(Ctx& c) {
   for (std::size_t i = 3; i < c.args.size(); ++i) {
@@ -382,6 +449,7 @@ void set(Ctx& c) {
     }
     return c.syntax_error();
   }
+  if (!c.fits(c.args[2].size())) return;
   c.keys().write(c.args[1],
                  [&](KeyValue& v) { return set_string(v, c.replica(), c.args[2], c.now()); });
   c.out.simple("OK");
@@ -395,6 +463,9 @@ void mget(Ctx& c) {
 }
 void mset(Ctx& c) {
   if (c.args.size() % 2 == 0) return c.arity_error();
+  for (std::size_t i = 2; i < c.args.size(); i += 2) {
+    if (!c.fits(c.args[i].size())) return;
+  }
   for (std::size_t i = 1; i < c.args.size(); i += 2) {
     c.keys().write(c.args[i],
                    [&](KeyValue& v) { return set_string(v, c.replica(), c.args[i + 1], c.now()); });
@@ -412,6 +483,7 @@ void append(Ctx& c) {
   if (v && type_of(*v) != Type::string) return c.error(wrong_type);
   std::string value = v ? string_value(*v).value_or("") : "";
   value += c.args[2];
+  if (!c.fits(value.size())) return;
   const auto length = static_cast<std::int64_t>(value.size());
   c.keys().write(c.args[1], [&](KeyValue& kv) {
     return set_string(kv, c.replica(), std::move(value), c.now());
@@ -454,6 +526,9 @@ void decrby(Ctx& c) {
 void sadd(Ctx& c) {
   const KeyValue* v = c.find(c.args[1]);
   if (v && type_of(*v) != Type::set) return c.error(wrong_type);
+  for (std::size_t i = 2; i < c.args.size(); ++i) {
+    if (!c.fits(c.args[i].size())) return;
+  }
   c.out.integer(c.write_each(c.args[1], 2, 1, [&](KeyValue& kv, std::size_t i) {
     return set_add(kv, c.replica(), c.args[i]);
   }));
@@ -568,6 +643,9 @@ void hset_fields(Ctx& c, bool count_new) {
   if (c.args.size() % 2 != 0) return c.arity_error();
   const KeyValue* v = nullptr;
   if (!c.hash(c.args[1], v)) return;
+  for (std::size_t i = 2; i < c.args.size(); i += 2) {
+    if (!c.fits(c.args[i].size() + c.args[i + 1].size())) return;
+  }
   const std::int64_t added = c.write_each(c.args[1], 2, 2, [&](KeyValue& kv, std::size_t i) {
     return hash_set(kv, c.replica(), c.args[i], c.args[i + 1]);
   });
@@ -576,12 +654,14 @@ void hset_fields(Ctx& c, bool count_new) {
 }
 void hset(Ctx& c) { hset_fields(c, true); }
 void hmset(Ctx& c) { hset_fields(c, false); }
-/// A field's value: the greatest of its concurrent writes (there is one after quiet).
+/// A field's value: the greatest of its concurrent writes (there is one after quiet), plus its
+/// counter.
 std::optional<std::string> field_of(const KeyValue* v, const std::string& field) {
-  if (!v || !v->hash.contains(field)) return std::nullopt;
-  const std::vector<std::string> writes = v->hash.get(field).values();
-  if (writes.empty()) return std::nullopt;
-  return writes.back();
+  if (!v) return std::nullopt;
+  return hash_field(*v, field);
+}
+std::vector<std::string> fields_of(const KeyValue* v) {
+  return v ? hash_fields(*v) : std::vector<std::string>{};
 }
 void hget(Ctx& c) {
   const KeyValue* v = nullptr;
@@ -604,12 +684,12 @@ void hdel(Ctx& c) {
 void hexists(Ctx& c) {
   const KeyValue* v = nullptr;
   if (!c.hash(c.args[1], v)) return;
-  c.out.integer(v && v->hash.contains(c.args[2]) ? 1 : 0);
+  c.out.integer(v && hash_contains(*v, c.args[2]) ? 1 : 0);
 }
 void hgetall(Ctx& c) {
   const KeyValue* v = nullptr;
   if (!c.hash(c.args[1], v)) return;
-  const std::vector<std::string> fields = v ? v->hash.keys() : std::vector<std::string>{};
+  const std::vector<std::string> fields = fields_of(v);
   c.out.array_header(2 * fields.size());
   for (const std::string& f : fields) {
     c.out.bulk(f);
@@ -619,27 +699,37 @@ void hgetall(Ctx& c) {
 void hkeys(Ctx& c) {
   const KeyValue* v = nullptr;
   if (!c.hash(c.args[1], v)) return;
-  const std::vector<std::string> fields = v ? v->hash.keys() : std::vector<std::string>{};
+  const std::vector<std::string> fields = fields_of(v);
   c.out.array_header(fields.size());
   for (const std::string& f : fields) c.out.bulk(f);
 }
 void hvals(Ctx& c) {
   const KeyValue* v = nullptr;
   if (!c.hash(c.args[1], v)) return;
-  const std::vector<std::string> fields = v ? v->hash.keys() : std::vector<std::string>{};
+  const std::vector<std::string> fields = fields_of(v);
   c.out.array_header(fields.size());
   for (const std::string& f : fields) c.bulk_or_null(field_of(v, f));
 }
 void hlen(Ctx& c) {
   const KeyValue* v = nullptr;
   if (!c.hash(c.args[1], v)) return;
-  c.out.integer(v ? static_cast<std::int64_t>(v->hash.size()) : 0);
+  c.out.integer(static_cast<std::int64_t>(fields_of(v).size()));
 }
 void hstrlen(Ctx& c) {
   const KeyValue* v = nullptr;
   if (!c.hash(c.args[1], v)) return;
   const auto value = field_of(v, c.args[2]);
   c.out.integer(value ? static_cast<std::int64_t>(value->size()) : 0);
+}
+
+void hincrby(Ctx& c) {
+  const auto n = c.integer(c.args[3]);
+  if (!n) return;
+  if (!c.fits(c.args[2].size())) return;
+  auto outcome = c.write<std::int64_t>(
+      c.args[1], [&](KeyValue& v) { return hash_increment(v, c.replica(), c.args[2], *n); });
+  if (outcome.error) return c.error(*outcome.error);
+  c.out.integer(*outcome.value);
 }
 
 // ---- commands that need coordination ----
@@ -650,8 +740,10 @@ void needs_coordination(Ctx& c) {
               "current value), which calm-kvs does not offer yet");
 }
 
-const std::map<std::string, Command>& table() {
-  static const std::map<std::string, Command> commands = {
+// Names as string literals: the lookup needs no allocation.
+const std::unordered_map<std::string_view, Command>& table() {
+  constexpr Writes key = Writes::first_key;
+  static const std::unordered_map<std::string_view, Command> commands = {
       {"ping", {-1, ping}},
       {"echo", {2, echo}},
       {"quit", {-1, quit}},
@@ -660,6 +752,7 @@ const std::map<std::string, Command>& table() {
       {"client", {-2, client}},
       {"command", {-1, command}},
       {"info", {-1, info}},
+      {"config", {-2, config}},
       {"dbsize", {1, dbsize}},
       {"flushdb", {-1, flush}},
       {"flushall", {-1, flush}},
@@ -672,18 +765,18 @@ const std::map<std::string, Command>& table() {
       {"ttl", {2, ttl}},
       {"pttl", {2, ttl}},
       {"get", {2, get}},
-      {"set", {-3, set}},
+      {"set", {-3, set, key}},
       {"mget", {-2, mget}},
-      {"mset", {-3, mset}},
+      {"mset", {-3, mset, Writes::alternate_keys}},
       {"strlen", {2, strlen_}},
-      {"append", {3, append}},
+      {"append", {3, append, key}},
       {"getrange", {4, getrange}},
-      {"incr", {2, incr}},
-      {"decr", {2, decr}},
-      {"incrby", {3, incrby}},
-      {"decrby", {3, decrby}},
-      {"sadd", {-3, sadd}},
-      {"srem", {-3, srem}},
+      {"incr", {2, incr, key}},
+      {"decr", {2, decr, key}},
+      {"incrby", {3, incrby, key}},
+      {"decrby", {3, decrby, key}},
+      {"sadd", {-3, sadd, key}},
+      {"srem", {-3, srem, key}},
       {"smembers", {2, smembers}},
       {"sismember", {3, sismember}},
       {"smismember", {-3, smismember}},
@@ -692,20 +785,21 @@ const std::map<std::string, Command>& table() {
       {"sinter", {-2, set_read<SetOp::inter>}},
       {"sunion", {-2, set_read<SetOp::uni>}},
       {"sdiff", {-2, set_read<SetOp::diff>}},
-      {"sinterstore", {-3, set_store<SetOp::inter>}},
-      {"sunionstore", {-3, set_store<SetOp::uni>}},
-      {"sdiffstore", {-3, set_store<SetOp::diff>}},
-      {"hset", {-4, hset}},
-      {"hmset", {-4, hmset}},
+      {"sinterstore", {-3, set_store<SetOp::inter>, key}},
+      {"sunionstore", {-3, set_store<SetOp::uni>, key}},
+      {"sdiffstore", {-3, set_store<SetOp::diff>, key}},
+      {"hset", {-4, hset, key}},
+      {"hmset", {-4, hmset, key}},
       {"hget", {3, hget}},
       {"hmget", {-3, hmget}},
-      {"hdel", {-3, hdel}},
+      {"hdel", {-3, hdel, key}},
       {"hexists", {3, hexists}},
       {"hgetall", {2, hgetall}},
       {"hkeys", {2, hkeys}},
       {"hvals", {2, hvals}},
       {"hlen", {2, hlen}},
       {"hstrlen", {3, hstrlen}},
+      {"hincrby", {4, hincrby, key}},
       {"setnx", {-1, needs_coordination}},
       {"getset", {-1, needs_coordination}},
       {"getdel", {-1, needs_coordination}},
@@ -725,14 +819,23 @@ const std::map<std::string, Command>& table() {
 
 std::vector<std::string> CommandProcessor::command_names() {
   std::vector<std::string> names;
-  for (const auto& [name, command] : table()) names.push_back(name);
+  for (const auto& [name, command] : table()) names.emplace_back(name);
+  std::sort(names.begin(), names.end());
   return names;
 }
 
 void CommandProcessor::execute(const Request& request, Session& session, std::string& reply) {
   Context c{*this, request, session, ReplyWriter(reply)};
   if (request.empty()) return;
-  const auto it = table().find(lower(request[0]));
+  // The name in lower case on the stack: no command name is longer than the buffer.
+  std::array<char, 16> name{};
+  const std::string& word = request[0];
+  const std::size_t length = std::min(word.size(), name.size());
+  for (std::size_t i = 0; i < length; ++i) {
+    name[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(word[i])));
+  }
+  const auto it = word.size() <= name.size() ? table().find(std::string_view(name.data(), length))
+                                             : table().end();
   if (it == table().end()) {
     std::string message = "ERR unknown command '" + request[0] + "', with args beginning with: ";
     for (std::size_t i = 1; i < request.size() && i < 4; ++i) message += "'" + request[i] + "' ";
@@ -745,6 +848,16 @@ void CommandProcessor::execute(const Request& request, Session& session, std::st
   const int arity = it->second.arity;
   const auto words = static_cast<int>(std::min<std::size_t>(request.size(), 1 << 30));
   if ((arity > 0 && words != arity) || (arity < 0 && words < -arity)) return c.arity_error();
+  if (it->second.writes != Writes::none) {
+    const std::size_t step = it->second.writes == Writes::alternate_keys ? 2 : request.size();
+    for (std::size_t i = 1; i < request.size(); i += step) {
+      if (request[i].size() > limits_.key_bytes_max) {
+        return c.out.error("ERR calm-kvs takes keys up to " +
+                           std::to_string(limits_.key_bytes_max) +
+                           " bytes (a write must fit one replication message)");
+      }
+    }
+  }
   it->second.run(c);
 }
 

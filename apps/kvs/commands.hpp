@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "kvs/resp.hpp"
@@ -28,8 +29,7 @@ class Keyspace {
   /// the value it is given and returns the delta (bottom when it changed nothing).
   virtual void write(const std::string& key, const std::function<KeyValue(KeyValue&)>& mutate) = 0;
   /// Every key the replica holds, in key order.
-  virtual void for_each(
-      const std::function<void(const std::string&, const KeyValue&)>& f) const = 0;
+  virtual void for_each(const std::function<void(const std::string&, const KeyValue&)>& f) = 0;
 };
 
 /// Per-connection state.
@@ -38,13 +38,29 @@ struct Session {
   bool close = false;  // QUIT: reply, then close
 };
 
-/// INFO's server section, filled by the server.
-using InfoProvider = std::function<std::string()>;
+/// What the server tells the commands about itself.
+struct ServerFacts {
+  /// INFO's sections beyond Server and Keyspace, as (title, body) pairs: ("Replication",
+  /// "replicas:3\r\n..."). Called for each INFO.
+  std::function<std::vector<std::pair<std::string, std::string>>()> info_sections;
+  /// CONFIG GET's settings, (name, value), names lower case.
+  std::vector<std::pair<std::string, std::string>> config;
+};
+
+/// What one write may carry. A write's delta must fit in one anti-entropy message (64 KiB by
+/// default; calm-kvs's server uses 1 MiB), so longer keys, values, members and fields are
+/// refused with an error rather than accepted and then impossible to replicate.
+struct WriteLimits {
+  std::size_t key_bytes_max = 1024;
+  /// A string value, a set member, or a hash field and its value together.
+  std::size_t value_bytes_max = 62 * 1024;
+};
 
 class CommandProcessor {
  public:
-  CommandProcessor(Keyspace& keyspace, ReplicaId replica, InfoProvider info = {})
-      : keyspace_(keyspace), replica_(replica), info_(std::move(info)) {}
+  CommandProcessor(Keyspace& keyspace, ReplicaId replica, ServerFacts facts = {},
+                   WriteLimits limits = {})
+      : keyspace_(keyspace), replica_(replica), facts_(std::move(facts)), limits_(limits) {}
 
   void execute(const Request& request, Session& session, std::string& reply);
 
@@ -57,7 +73,8 @@ class CommandProcessor {
  private:
   Keyspace& keyspace_;
   ReplicaId replica_;
-  InfoProvider info_;
+  ServerFacts facts_;
+  WriteLimits limits_;
   lattices::HybridClock clock_;
 };
 

@@ -8,6 +8,9 @@
 namespace calm::apps::kvs {
 namespace {
 
+constexpr std::size_t spare_items_max = 64;
+constexpr std::size_t spare_bytes_max = 4096;
+
 bool is_space(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
 }
@@ -154,27 +157,34 @@ std::optional<Request> RequestParser::parse_inline() {
 }
 
 std::optional<Request> RequestParser::next() {
+  Request request;
+  if (!next(request)) return std::nullopt;
+  return request;
+}
+
+bool RequestParser::next(Request& request) {
   while (error_.empty()) {
     compact();
-    if (read_ == buffer_.size()) return std::nullopt;
+    if (read_ == buffer_.size()) return false;
     switch (state_) {
       case State::start: {
         if (buffer_[read_] != '*') {
           auto words = parse_inline();
-          if (!words) return std::nullopt;
+          if (!words) return false;
           if (words->empty()) continue;  // a blank line: Redis ignores it
-          return words;
+          request = std::move(*words);
+          return true;
         }
         const auto line = take_line("too big mbulk count string");
-        if (!line) return std::nullopt;
+        if (!line) return false;
         const auto count = parse_int64(line->substr(1));
         if (!count || *count > static_cast<std::int64_t>(limits_.array_items_max)) {
           fail("invalid multibulk length");
-          return std::nullopt;
+          return false;
         }
         if (*count <= 0) continue;  // "*0" and "*-1" carry no command: Redis ignores them
         items_left_ = static_cast<std::size_t>(*count);
-        pending_.clear();
+        pending_items_ = 0;
         // Reserve only a little: the count is the client's word, the items are not here yet.
         pending_.reserve(std::min<std::size_t>(items_left_, 64));
         state_ = State::bulk_header;
@@ -183,38 +193,52 @@ std::optional<Request> RequestParser::next() {
       case State::bulk_header: {
         if (buffer_[read_] != '$') {
           fail(std::string("expected '$', got '") + buffer_[read_] + "'");
-          return std::nullopt;
+          return false;
         }
         const auto line = take_line("too big bulk count string");
-        if (!line) return std::nullopt;
+        if (!line) return false;
         const auto length = parse_int64(line->substr(1));
         if (!length || *length < 0 ||
             static_cast<std::uint64_t>(*length) > limits_.bulk_bytes_max) {
           fail("invalid bulk length");
-          return std::nullopt;
+          return false;
         }
         bulk_bytes_ = static_cast<std::size_t>(*length);
         state_ = State::bulk_body;
         break;
       }
       case State::bulk_body: {
-        if (buffer_.size() - read_ < bulk_bytes_ + 2) return std::nullopt;
+        if (buffer_.size() - read_ < bulk_bytes_ + 2) return false;
         if (buffer_[read_ + bulk_bytes_] != '\r' || buffer_[read_ + bulk_bytes_ + 1] != '\n') {
           fail("expected CRLF after a bulk string");
-          return std::nullopt;
+          return false;
         }
-        pending_.emplace_back(buffer_.data() + read_, bulk_bytes_);
+        // Into a spare string when there is one: its capacity is reused.
+        if (pending_items_ < pending_.size()) {
+          pending_[pending_items_].assign(buffer_.data() + read_, bulk_bytes_);
+        } else {
+          pending_.emplace_back(buffer_.data() + read_, bulk_bytes_);
+        }
+        ++pending_items_;
         read_ += bulk_bytes_ + 2;
         if (--items_left_ > 0) {
           state_ = State::bulk_header;
           break;
         }
         state_ = State::start;
-        return std::exchange(pending_, {});
+        pending_.resize(pending_items_);
+        // The caller's previous request becomes the spare strings of the next one; spares
+        // past a small bound are freed, so one huge request does not stay allocated.
+        std::swap(request, pending_);
+        if (pending_.size() > spare_items_max) pending_.resize(spare_items_max);
+        for (std::string& spare : pending_) {
+          if (spare.capacity() > spare_bytes_max) std::string().swap(spare);
+        }
+        return true;
       }
     }
   }
-  return std::nullopt;
+  return false;
 }
 
 void ReplyWriter::simple(std::string_view text) {

@@ -43,6 +43,9 @@ class RequestParser {
   /// The next whole request, if one has arrived. After a protocol error it returns nothing and
   /// `error()` says what went wrong; the connection must then be closed.
   std::optional<Request> next();
+  /// The same into `request`, reusing its storage (the server's per-request path allocates
+  /// nothing once its strings have grown to its clients' sizes). False when none is whole yet.
+  bool next(Request& request);
   /// The protocol error, as Redis words it ("Protocol error: ..."), or empty.
   const std::string& error() const { return error_; }
   /// Bytes received and not yet part of a returned request.
@@ -65,6 +68,7 @@ class RequestParser {
   std::size_t items_left_ = 0;
   std::size_t bulk_bytes_ = 0;
   Request pending_;
+  std::size_t pending_items_ = 0;  // the strings of `pending_` filled so far; the rest are spare
   std::string error_;
 };
 

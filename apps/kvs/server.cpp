@@ -8,8 +8,10 @@
 #include <chrono>
 #include <functional>
 #include <set>
+#include <unordered_map>
 
 #include "kvs/commands.hpp"
+#include "kvs/group_commit.hpp"
 #include "kvs/value.hpp"
 #include "protocols/anti_entropy/node.hpp"
 #include "protocols/net/tcp.hpp"
@@ -25,25 +27,90 @@ namespace ae = calm::protocols::anti_entropy;
 namespace net = calm::protocols::net;
 using KvsNode = ae::ReplicaNode<KeyValue>;
 
-/// The commands' view of the replica: reads from its state, writes as replicated updates
-/// (persisted before the reply is sent, then gossiped).
+/// The commands' view of the replica: reads from its state, writes as replicated updates.
+///
+/// Writes are coalesced per key: the first write of a key since the last `flush` copies its
+/// value aside; that write and the next ones change the copy and join their deltas; `flush`
+/// hands each key to the replica as one update (the copy becomes the key's value, the joined
+/// delta its one buffered delta). So a write costs its delta, and the value is copied,
+/// encoded and persisted once per key per flush, not once per command. The server flushes
+/// after running the requests of one socket read, before committing them to disk and
+/// replying, and nothing else runs in between (one event loop): no peer sees the copy.
 class ReplicaKeyspace final : public Keyspace {
  public:
   explicit ReplicaKeyspace(KvsNode*& node) : node_(node) {}
   const KeyValue* find(const std::string& key) const override {
+    if (const auto it = pending_.find(key); it != pending_.end()) return &it->second.value;
     const auto& state = node_->replica().state();
-    auto it = state.find(key);
+    const auto it = state.find(key);
     return it == state.end() ? nullptr : &it->second;
   }
   void write(const std::string& key, const std::function<KeyValue(KeyValue&)>& mutate) override {
-    node_->update(key, [&](KeyValue& v) { return mutate(v); });
+    auto it = pending_.find(key);
+    if (it == pending_.end()) {
+      Pending fresh;
+      if (const auto& state = node_->replica().state(); !state.empty()) {
+        if (const auto at = state.find(key); at != state.end()) fresh.value = at->second;
+      }
+      it = pending_.emplace(key, std::move(fresh)).first;
+    }
+    KeyValue delta = mutate(it->second.value);
+    if (lattices::is_bot(delta)) return;
+    if (lattices::is_bot(it->second.delta)) {
+      it->second.delta = std::move(delta);
+    } else {
+      lattices::merge(it->second.delta, std::move(delta));
+    }
   }
-  void for_each(const std::function<void(const std::string&, const KeyValue&)>& f) const override {
+  void for_each(const std::function<void(const std::string&, const KeyValue&)>& f) override {
+    flush();
     for (const auto& [key, value] : node_->replica().state()) f(key, value);
+  }
+  bool pending() const { return !pending_.empty(); }
+  /// Hands every coalesced write to the replica (which persists and buffers it).
+  void flush() {
+    for (auto& entry : pending_) {
+      Pending& p = entry.second;  // not a structured binding: clang 14 cannot capture one
+      if (lattices::is_bot(p.delta)) continue;
+      // The copy is the replica's value joined with the delta: moving it in is that join.
+      node_->update(entry.first, [&p](KeyValue& v) {
+        v = std::move(p.value);
+        return std::move(p.delta);
+      });
+    }
+    pending_.clear();
   }
 
  private:
+  struct Pending {
+    KeyValue value;  // the replica's value with this flush's writes applied
+    KeyValue delta;  // the join of their deltas
+  };
   KvsNode*& node_;
+  std::unordered_map<std::string, Pending> pending_;
+};
+
+/// The replica node as the runtime drives it: before a peer's message or a timer reaches it,
+/// the clients' coalesced writes are handed to it and committed, so that it never merges into
+/// a value a pending copy would then overwrite, and never sends (an ack, a delta) what is not
+/// in the log yet.
+class CommittingNode final : public net::Node {
+ public:
+  CommittingNode(std::unique_ptr<KvsNode> node, std::function<void()> commit)
+      : node_(std::move(node)), commit_(std::move(commit)) {}
+  void on_start() override { node_->on_start(); }
+  void on_message(net::NodeId from, std::string_view bytes) override {
+    commit_();
+    node_->on_message(from, bytes);
+  }
+  void on_timer(net::TimerId id) override {
+    commit_();
+    node_->on_timer(id);
+  }
+
+ private:
+  std::unique_ptr<KvsNode> node_;
+  std::function<void()> commit_;
 };
 
 }  // namespace
@@ -52,7 +119,8 @@ struct KvsServer::Impl {
   struct Client;
 
   KvsOptions options;
-  protocols::storage::RocksDisk disk;
+  protocols::storage::RocksDisk rocks;
+  GroupCommitDisk disk{rocks};
   KvsNode* node = nullptr;  // made by the runtime when it starts
   ReplicaKeyspace keyspace{node};
   CommandProcessor processor;
@@ -60,22 +128,27 @@ struct KvsServer::Impl {
   tcp::acceptor acceptor;
   asio::steady_timer fsync_timer;
   std::set<std::shared_ptr<Client>> clients;
+  /// Clients whose replies wait for the next commit, and whether it is posted.
+  std::vector<std::pair<std::shared_ptr<Client>, bool /* close after */>> waiting;
+  bool commit_posted = false;
 
   explicit Impl(KvsOptions opts)
       : options(std::move(opts)),
-        disk(options.data_dir,
-             options.fsync_always ? protocols::storage::Sync::yes : protocols::storage::Sync::no),
-        processor(keyspace, options.id, [this] { return info(); }),
+        rocks(options.data_dir,
+              options.fsync_always ? protocols::storage::Sync::yes : protocols::storage::Sync::no),
+        processor(keyspace, options.id, facts(), write_limits()),
         runtime(options.id, options.bind, options.peer_port, peers(), disk,
                 [this](const net::NodeContext& context) {
                   ae::Config config;
                   config.gossip_interval_ms = options.gossip_ms;
+                  config.message_bytes_max = options.replication_message_bytes_max;
+                  config.buffer_entries_max = options.delta_buffer_entries_max;
                   for (const auto& p : options.peers) {
                     if (p.id != options.id) config.peers.push_back(p.id);
                   }
                   auto made = std::make_unique<KvsNode>(context, config);
                   node = made.get();
-                  return made;
+                  return std::make_unique<CommittingNode>(std::move(made), [this] { commit(); });
                 }),
         acceptor(runtime.io_context()),
         fsync_timer(runtime.io_context()) {
@@ -94,8 +167,46 @@ struct KvsServer::Impl {
     return out;
   }
 
-  std::string info() const {
-    std::string text = "\r\n# Replication\r\n";
+  /// A write's delta must fit one replication message with its key and the frame's headers.
+  WriteLimits write_limits() const {
+    WriteLimits limits;
+    limits.key_bytes_max = ae::Config{}.key_bytes_max;
+    limits.value_bytes_max = options.replication_message_bytes_max - 4 * 1024;
+    return limits;
+  }
+
+  ServerFacts facts() {
+    ServerFacts f;
+    f.info_sections = [this] { return info(); };
+    const std::string durability = options.fsync_always ? "always" : "everysec";
+    std::string peers;
+    for (const auto& p : options.peers) {
+      if (!peers.empty()) peers += ',';
+      peers += std::to_string(p.id) + "@" + p.host + ":" + std::to_string(p.peer_port);
+    }
+    // Redis's names where calm-kvs has the same setting, so that clients and redis-benchmark
+    // read them; calm-kvs's own options under their own names.
+    f.config = {
+        {"bind", options.bind},
+        {"port", std::to_string(options.port)},
+        {"dir", options.data_dir},
+        {"databases", "1"},
+        {"maxclients", std::to_string(options.clients_max)},
+        {"proto-max-bulk-len", std::to_string(options.resp.bulk_bytes_max)},
+        {"appendonly", "yes"},  // every write is in RocksDB's log before its reply
+        {"appendfsync", durability},
+        {"save", ""},  // no snapshots: the log is the state
+        {"replica-id", std::to_string(options.id)},
+        {"peer-port", std::to_string(options.peer_port)},
+        {"peers", peers},
+        {"gossip-ms", std::to_string(options.gossip_ms)},
+        {"durability", durability},
+    };
+    return f;
+  }
+
+  std::vector<std::pair<std::string, std::string>> info() const {
+    std::string text;
     text += "replicas:" + std::to_string(options.peers.empty() ? 1 : options.peers.size()) + "\r\n";
     for (const auto& p : options.peers) {
       if (p.id == options.id) continue;
@@ -113,23 +224,38 @@ struct KvsServer::Impl {
       text += "delta_buffer_entries:" + std::to_string(node->replica().buffered_entries()) + "\r\n";
       text += "full_state_intervals:" + std::to_string(stats.full_state_intervals) + "\r\n";
     }
-    text += "\r\n# Persistence\r\n";
-    text += std::string("durability:") + (options.fsync_always ? "always" : "everysec") + "\r\n";
-    text += "data_dir:" + options.data_dir + "\r\n";
-    text +=
+    std::string persistence;
+    persistence +=
+        std::string("durability:") + (options.fsync_always ? "always" : "everysec") + "\r\n";
+    persistence += "data_dir:" + options.data_dir + "\r\n";
+    persistence +=
         "coordination:none (SETNX, SET NX/XX/GET, GETSET, SPOP, SMOVE, RENAME, HSETNX and "
         "MULTI/EXEC are refused)\r\n";
-    return text;
+    std::string clients = "connected_clients:" + std::to_string(this->clients.size()) + "\r\n";
+    return {{"Clients", std::move(clients)},
+            {"Replication", std::move(text)},
+            {"Persistence", std::move(persistence)}};
   }
 
   void accept();
+
+  /// Hands the clients' coalesced writes to the replica and writes them to RocksDB as one batch.
+  void commit() {
+    keyspace.flush();
+    disk.commit();
+  }
+  /// Sends `client`'s replies after the next commit. The commit is posted behind the handlers
+  /// already ready, so that the requests of every client that sent some in this turn of the
+  /// event loop share one batch.
+  void reply_after_commit(std::shared_ptr<Client> client, bool then_close);
+  void commit_and_reply();
 
   void schedule_fsync() {
     if (options.fsync_always) return;
     fsync_timer.expires_after(std::chrono::seconds(1));
     fsync_timer.async_wait([this](const error_code& ec) {
       if (ec) return;
-      disk.flush_log();
+      rocks.flush_log();
       schedule_fsync();
     });
   }
@@ -141,6 +267,7 @@ struct KvsServer::Impl::Client : std::enable_shared_from_this<Client> {
   tcp::socket socket;
   RequestParser parser;
   Session session;
+  Request request;  // reused: its strings keep their capacity
   std::array<char, 64 * 1024> input{};
   std::string output;
 
@@ -154,14 +281,22 @@ struct KvsServer::Impl::Client : std::enable_shared_from_this<Client> {
     socket.async_read_some(asio::buffer(input), [this, self](const error_code& ec, std::size_t n) {
       if (ec) return close();
       parser.feed(std::string_view(input.data(), n));
-      while (auto request = parser.next()) {
-        server.processor.execute(*request, session, output);
+      // Every write these requests make reaches the replica once per key and RocksDB as one
+      // batch, before any reply is sent (group_commit.hpp). An exception here stops the server
+      // with nothing replied.
+      server.disk.hold();
+      while (parser.next(request)) {
+        server.processor.execute(request, session, output);
         if (session.close) break;
       }
       // A protocol error is final: reply with it, then close, as Redis does.
       const bool closing = session.close || !parser.error().empty();
       if (!parser.error().empty()) ReplyWriter(output).error(parser.error());
       if (output.empty()) return read();
+      // Replies wait while any write is not in the log: theirs, or one they may have read.
+      if (server.keyspace.pending() || server.disk.staged() > 0) {
+        return server.reply_after_commit(self, closing);
+      }
       write(closing);
     });
   }
@@ -183,6 +318,19 @@ struct KvsServer::Impl::Client : std::enable_shared_from_this<Client> {
     server.clients.erase(shared_from_this());
   }
 };
+
+void KvsServer::Impl::reply_after_commit(std::shared_ptr<Client> client, bool then_close) {
+  waiting.emplace_back(std::move(client), then_close);
+  if (commit_posted) return;
+  commit_posted = true;
+  asio::post(runtime.io_context(), [this] { commit_and_reply(); });
+}
+
+void KvsServer::Impl::commit_and_reply() {
+  commit_posted = false;
+  commit();
+  for (auto& [client, then_close] : std::exchange(waiting, {})) client->write(then_close);
+}
 
 void KvsServer::Impl::accept() {
   acceptor.async_accept([this](const error_code& ec, tcp::socket socket) {
@@ -212,6 +360,7 @@ KvsServer::~KvsServer() {
     client->socket.close(ignored);
   }
   impl_->clients.clear();
+  impl_->waiting.clear();
 }
 
 void KvsServer::run() {

@@ -36,6 +36,16 @@ struct KvsOptions {
   RespLimits resp;
   /// Client connections beyond this are refused.
   std::size_t clients_max = 10000;
+  /// The largest anti-entropy message (Config::message_bytes_max). 1 MiB rather than the
+  /// protocol's 64 KiB: a busy replica's gossip interval outgrows 64 KiB (every SADD of a
+  /// member re-tags it, and the interval's context carries each dot), and splitting an
+  /// interval by atoms cost far more than sending it whole. Values are bounded by it.
+  std::size_t replication_message_bytes_max = 1u << 20;
+  /// The anti-entropy delta buffer's bound (Config::buffer_entries_max): a peer that falls
+  /// further behind gets the full state. One entry per key written per event-loop turn, so
+  /// writes spread over many keys fill the protocol's default 4096 within one gossip interval,
+  /// and every round would send the full state.
+  std::size_t delta_buffer_entries_max = 1u << 16;
 };
 
 class KvsServer {

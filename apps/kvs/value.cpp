@@ -1,5 +1,6 @@
 #include "kvs/value.hpp"
 
+#include <algorithm>
 #include <utility>
 
 #include "kvs/resp.hpp"
@@ -8,47 +9,85 @@ namespace calm::apps::kvs {
 namespace {
 
 /// Whether some increment is not taken away yet.
-bool counting(const KeyValue& v) { return !(v.counter.total == v.counter.removed); }
-std::int64_t counted(const KeyValue& v) {
-  return v.counter.total.value() - v.counter.removed.value();
+bool counting(const ResettableCounter& c) { return !(c.total == c.removed); }
+std::int64_t counted(const ResettableCounter& c) { return c.total.value() - c.removed.value(); }
+
+/// The string the register holds, without a copy; null when it holds none (or a tombstone).
+const std::string* written(const KeyValue& v) {
+  const auto* w = v.str.value_ptr();
+  return w && w->has_value() ? &**w : nullptr;
 }
 
-bool holds_string(const KeyValue& v) {
-  const auto written = v.str.value();
-  return (written && written->has_value()) || counting(v);
+bool holds_string(const KeyValue& v) { return written(v) != nullptr || counting(v.counter); }
+
+/// The integer a register (null: none) plus a counter reads as; nothing when the register holds
+/// a non-integer or the sum overflows.
+std::optional<std::int64_t> integer_sum(const std::string* base_text, const ResettableCounter& c) {
+  std::int64_t base = 0;
+  if (base_text) {
+    const auto parsed = parse_int64(*base_text);
+    if (!parsed) return std::nullopt;
+    base = *parsed;
+  }
+  std::int64_t sum = 0;
+  if (__builtin_add_overflow(base, counted(c), &sum)) return std::nullopt;
+  return sum;
 }
 
 /// The integer a string key reads as, if it reads as one: the register's integer (or 0 when
 /// it holds nothing) plus the counter; nothing when the register holds a non-integer.
 std::optional<std::int64_t> integer_value(const KeyValue& v) {
-  std::int64_t base = 0;
-  if (const auto written = v.str.value(); written && written->has_value()) {
-    const auto parsed = parse_int64(**written);
-    if (!parsed) return std::nullopt;
-    base = *parsed;
+  return integer_sum(written(v), v.counter);
+}
+
+/// A field's register value (the greatest of its concurrent writes), if written.
+std::optional<std::string> field_register(const KeyValue& v, const std::string& field) {
+  if (!v.hash.contains(field)) return std::nullopt;
+  std::vector<std::string> writes = v.hash.get(field).values();
+  if (writes.empty()) return std::nullopt;
+  return std::move(writes.back());
+}
+
+bool counting_fields(const KeyValue& v) {
+  for (const auto& [field, c] : v.hash_counters) {
+    if (counting(c)) return true;
   }
-  std::int64_t sum = 0;
-  if (__builtin_add_overflow(base, counted(v), &sum)) return std::nullopt;
-  return sum;
+  return false;
 }
 
 /// Takes away what this replica saw of the key's other types, into `delta`.
 void remove_counter(KeyValue& v, KeyValue& delta) {
-  if (!counting(v)) return;
+  if (!counting(v.counter)) return;
   v.counter.removed = v.counter.total;  // `removed` is below `total`: their join is `total`
   delta.counter.removed = v.counter.total;
 }
 void remove_set(KeyValue& v, KeyValue& delta) {
   if (!v.set.empty()) delta.set = v.set.clear();
 }
+/// Takes away the field's counter as this replica saw it.
+void remove_field_counter(KeyValue& v, const std::string& field, KeyValue& delta) {
+  if (!v.hash_counters.contains(field)) return;
+  const ResettableCounter& c = v.hash_counters.get(field);
+  if (!counting(c)) return;
+  const ResettableCounter taken{c.total, c.total};
+  delta.hash_counters.merge_at(field, taken);
+  v.hash_counters.merge_at(field, taken);
+}
 void remove_hash(KeyValue& v, KeyValue& delta) {
   if (!v.hash.empty()) delta.hash = v.hash.clear();
+  if (v.hash_counters.empty()) return;
+  KeyValue::HashCounters taken;
+  for (const auto& [field, c] : v.hash_counters) {
+    if (counting(c)) taken.merge_at(field, ResettableCounter{c.total, c.total});
+  }
+  v.hash_counters.merge(taken);
+  delta.hash_counters.merge(std::move(taken));
 }
 
 }  // namespace
 
 Type type_of(const KeyValue& v) {
-  if (!v.hash.empty()) return Type::hash;
+  if (!v.hash.empty() || counting_fields(v)) return Type::hash;
   if (!v.set.empty()) return Type::set;
   if (holds_string(v)) return Type::string;
   return Type::none;
@@ -70,9 +109,39 @@ const char* type_name(Type t) {
 
 std::optional<std::string> string_value(const KeyValue& v) {
   if (type_of(v) != Type::string) return std::nullopt;
-  if (!counting(v)) return *v.str.value().value();
+  if (!counting(v.counter)) return *written(v);
   if (const auto n = integer_value(v)) return std::to_string(*n);
-  return *v.str.value().value();  // a non-integer string hides the counter
+  return *written(v);  // a non-integer string hides the counter
+}
+
+const std::string* plain_string_value(const KeyValue& v) {
+  if (counting(v.counter) || type_of(v) != Type::string) return nullptr;
+  return written(v);
+}
+
+std::optional<std::string> hash_field(const KeyValue& v, const std::string& field) {
+  std::optional<std::string> reg = field_register(v, field);
+  if (!v.hash_counters.contains(field)) return reg;
+  const ResettableCounter& c = v.hash_counters.get(field);
+  if (!counting(c)) return reg;
+  if (const auto n = integer_sum(reg ? &*reg : nullptr, c)) return std::to_string(*n);
+  return reg;  // a non-integer value hides the counter, as for string keys
+}
+
+std::vector<std::string> hash_fields(const KeyValue& v) {
+  std::vector<std::string> fields = v.hash.keys();
+  if (!counting_fields(v)) return fields;
+  for (const auto& [field, c] : v.hash_counters) {
+    if (counting(c)) fields.push_back(field);
+  }
+  std::sort(fields.begin(), fields.end());
+  fields.erase(std::unique(fields.begin(), fields.end()), fields.end());
+  return fields;
+}
+
+bool hash_contains(const KeyValue& v, const std::string& field) {
+  return v.hash.contains(field) ||
+         (v.hash_counters.contains(field) && counting(v.hash_counters.get(field)));
 }
 
 KeyValue set_string(KeyValue& v, ReplicaId replica, std::string value, lat::HlcTimestamp now) {
@@ -89,9 +158,7 @@ KeyValue remove_all(KeyValue& v, ReplicaId replica, lat::HlcTimestamp now) {
   remove_counter(v, delta);
   remove_set(v, delta);
   remove_hash(v, delta);
-  if (const auto written = v.str.value(); written && written->has_value()) {
-    delta.str = v.str.write(replica, std::optional<std::string>(), now);
-  }
+  if (written(v)) delta.str = v.str.write(replica, std::optional<std::string>(), now);
   return delta;
 }
 
@@ -142,8 +209,9 @@ std::variant<std::pair<bool, KeyValue>, CommandError> hash_set(KeyValue& v, Repl
                                                                std::string value) {
   const Type type = type_of(v);
   if (type != Type::none && type != Type::hash) return wrong_type;
-  const bool fresh = !v.hash.contains(field);
+  const bool fresh = !hash_contains(v, field);
   KeyValue delta;
+  remove_field_counter(v, field, delta);
   delta.hash = v.hash.update(replica, field, [&](lat::MVRegister<std::string, ReplicaId>& r) {
     return r.write(replica, std::move(value));
   });
@@ -154,10 +222,35 @@ std::variant<std::pair<bool, KeyValue>, CommandError> hash_remove(KeyValue& v,
                                                                   const std::string& field) {
   const Type type = type_of(v);
   if (type != Type::none && type != Type::hash) return wrong_type;
-  if (!v.hash.contains(field)) return std::pair{false, KeyValue{}};
+  if (!hash_contains(v, field)) return std::pair{false, KeyValue{}};
   KeyValue delta;
-  delta.hash = v.hash.remove(field);
+  remove_field_counter(v, field, delta);
+  if (v.hash.contains(field)) delta.hash = v.hash.remove(field);
   return std::pair{true, std::move(delta)};
+}
+
+std::variant<std::pair<std::int64_t, KeyValue>, CommandError> hash_increment(
+    KeyValue& v, ReplicaId replica, const std::string& field, std::int64_t n) {
+  const Type type = type_of(v);
+  if (type != Type::none && type != Type::hash) return wrong_type;
+  const std::optional<std::string> reg = field_register(v, field);
+  const ResettableCounter& c = v.hash_counters.get(field);  // bottom when never counted
+  const auto current = integer_sum(reg ? &*reg : nullptr, c);
+  if (!current) return reg && !parse_int64(*reg) ? hash_not_an_integer : overflow;
+  std::int64_t next = 0;
+  if (__builtin_add_overflow(*current, n, &next)) return overflow;
+  KeyValue delta;
+  const std::uint64_t magnitude =
+      n >= 0 ? static_cast<std::uint64_t>(n) : std::uint64_t{0} - static_cast<std::uint64_t>(n);
+  if (magnitude != 0) {
+    ResettableCounter counter = c;
+    ResettableCounter d;
+    d.total = n >= 0 ? counter.total.increment(replica, magnitude)
+                     : counter.total.decrement(replica, magnitude);
+    delta.hash_counters.merge_at(field, d);
+    v.hash_counters.merge_at(field, std::move(d));
+  }
+  return std::pair{next, std::move(delta)};
 }
 
 }  // namespace calm::apps::kvs

@@ -14,6 +14,11 @@
 ///   - `hash`:    ORMap<field, MVRegister<string>>: HSET replaces the writes of the field it saw,
 ///                HDEL removes exactly them; concurrent HSETs of one field both stay until a
 ///                later write, and the field reads as the greatest of them.
+///   - `hash_counters`: HINCRBY's increments, per field, as a MapUnion<field, ResettableCounter>:
+///                a field counts as a string key does (its register's integer, or 0, plus its
+///                counter), HSET and HDEL take away the counter they saw, and an HINCRBY
+///                concurrent with them survives. Its metadata is one pair of totals per replica
+///                per field ever counted, however many HINCRBYs.
 /// Commands of one type take away what they saw of the others (SET replaces a set, as in Redis;
 /// DEL takes away everything it saw), so after quiet the key has one type. Writes of different
 /// types made concurrently at different replicas can leave two types: then the key reads as
@@ -35,6 +40,7 @@
 #include "lattices/aw_set.hpp"
 #include "lattices/hybrid_clock.hpp"
 #include "lattices/lww_register.hpp"
+#include "lattices/map_union.hpp"
 #include "lattices/mv_register.hpp"
 #include "lattices/or_map.hpp"
 #include "lattices/pn_counter.hpp"
@@ -61,8 +67,10 @@ struct KeyValue {
   using Counter = ResettableCounter;
   using Set = lat::AWSet<std::string, ReplicaId>;
   using Hash = lat::ORMap<std::string, lat::MVRegister<std::string, ReplicaId>, ReplicaId>;
+  using HashCounters = lat::MapUnion<std::string, ResettableCounter>;
 
-  BOOST_HANA_DEFINE_STRUCT(KeyValue, (Str, str), (Counter, counter), (Set, set), (Hash, hash));
+  BOOST_HANA_DEFINE_STRUCT(KeyValue, (Str, str), (Counter, counter), (Set, set), (Hash, hash),
+                           (HashCounters, hash_counters));
   friend bool operator==(const KeyValue&, const KeyValue&) = default;
 };
 
@@ -76,6 +84,16 @@ const char* type_name(Type t);
 /// GET's answer for a string key: the register, plus the counter when the register holds an
 /// integer or nothing. Nothing when the key holds no string.
 std::optional<std::string> string_value(const KeyValue& v);
+/// The same, without a copy, for a string key that does not count (GET's common case); null
+/// otherwise, and then string_value answers.
+const std::string* plain_string_value(const KeyValue& v);
+
+/// A hash field's value (the greatest of its concurrent writes, plus its counter when that
+/// reads as an integer), or nothing when the key holds no such field.
+std::optional<std::string> hash_field(const KeyValue& v, const std::string& field);
+/// The hash's fields in order: written ones and counted ones.
+std::vector<std::string> hash_fields(const KeyValue& v);
+bool hash_contains(const KeyValue& v, const std::string& field);
 
 /// Why a command could not apply; the text is Redis's error reply.
 struct CommandError {
@@ -85,6 +103,7 @@ inline const CommandError wrong_type{
     "WRONGTYPE Operation against a key holding the wrong kind of value"};
 inline const CommandError not_an_integer{"ERR value is not an integer or out of range"};
 inline const CommandError overflow{"ERR increment or decrement would overflow"};
+inline const CommandError hash_not_an_integer{"ERR hash value is not an integer"};
 
 /// Each mutator applies itself to `v` and returns its delta (a KeyValue), or an error that
 /// changed nothing. `replica` writes; `now` is the replica's hybrid clock.
@@ -107,6 +126,10 @@ std::variant<std::pair<bool, KeyValue>, CommandError> set_remove(KeyValue& v,
 std::variant<std::pair<bool, KeyValue>, CommandError> hash_set(KeyValue& v, ReplicaId replica,
                                                                const std::string& field,
                                                                std::string value);
+/// HINCRBY n: the field's new value, and the delta. Redis's errors for a non-integer field
+/// and an overflow; WRONGTYPE on a string or set key.
+std::variant<std::pair<std::int64_t, KeyValue>, CommandError> hash_increment(
+    KeyValue& v, ReplicaId replica, const std::string& field, std::int64_t n);
 /// HDEL one field: whether it was there, and the delta.
 std::variant<std::pair<bool, KeyValue>, CommandError> hash_remove(KeyValue& v,
                                                                   const std::string& field);

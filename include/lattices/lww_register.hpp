@@ -67,6 +67,8 @@ class LWWRegister {
   /// The winning write's value; nullopt if never written.
   std::optional<T> value() const { return write_ ? std::optional<T>(write_->value) : std::nullopt; }
   std::optional<T> reveal() const { return value(); }
+  /// The winning write's value without a copy; null if never written.
+  const T* value_ptr() const { return write_ ? &write_->value : nullptr; }
   /// The winning write's timestamp; {0, 0} if never written.
   HlcTimestamp timestamp() const { return write_ ? write_->timestamp : HlcTimestamp{}; }
   /// The replica of the winning write; nullopt if never written.

@@ -6,8 +6,10 @@
 /// not in canonical form; it never reads past the input or allocates from an untrusted length.
 #include <cereal/archives/portable_binary.hpp>
 #include <new>
+#include <ostream>
 #include <sstream>
 #include <stdexcept>
+#include <streambuf>
 #include <string>
 #include <string_view>
 
@@ -15,14 +17,66 @@
 
 namespace calm::lattices {
 
+namespace detail {
+
+/// The stream to_bytes encodes through: an std::ostream over a buffer that appends to the
+/// caller's string. One per thread, built once: constructing an std::ostringstream per value
+/// (a locale and its facets, a buffer, then a copy out) cost more than encoding a small value.
+struct Encoder {
+  class AppendBuffer final : public std::streambuf {
+   public:
+    std::string* out = nullptr;
+
+   protected:
+    std::streamsize xsputn(const char* s, std::streamsize n) override {
+      out->append(s, static_cast<std::size_t>(n));
+      return n;
+    }
+    int_type overflow(int_type c) override {
+      if (!traits_type::eq_int_type(c, traits_type::eof())) {
+        out->push_back(traits_type::to_char_type(c));
+      }
+      return traits_type::not_eof(c);
+    }
+  };
+  AppendBuffer buffer;
+  std::ostream stream{&buffer};
+  bool busy = false;  // a save() that calls to_bytes itself gets a stream of its own
+};
+inline Encoder& encoder() {
+  thread_local Encoder e;
+  return e;
+}
+
+}  // namespace detail
+
 template <class T>
 std::string to_bytes(const T& value) {
-  std::ostringstream out(std::ios::binary);
+  detail::Encoder& e = detail::encoder();
+  if (e.busy) {
+    std::ostringstream out(std::ios::binary);
+    {
+      cereal::PortableBinaryOutputArchive archive(out);
+      archive(value);
+    }
+    return std::move(out).str();
+  }
+  std::string bytes;
+  struct Release {
+    detail::Encoder& e;
+    ~Release() {
+      e.busy = false;
+      e.buffer.out = nullptr;
+    }
+  } release{e};
+  e.busy = true;
+  e.buffer.out = &bytes;
+  e.stream.clear();
   {
-    cereal::PortableBinaryOutputArchive archive(out);
+    cereal::PortableBinaryOutputArchive archive(e.stream);
     archive(value);
   }
-  return std::move(out).str();
+  return bytes;
 }
 
 template <class T>

@@ -106,6 +106,17 @@ void ByteStore::erase(std::string_view key, Sync sync) {
   if (!status.ok()) fail(status, "erase");
 }
 
+void ByteStore::write(std::span<const BatchEntry> entries, Sync sync) {
+  rocksdb::WriteBatch batch;
+  for (const BatchEntry& e : entries) {
+    const auto status =
+        e.value ? batch.Put(slice(e.key), slice(*e.value)) : batch.Delete(slice(e.key));
+    if (!status.ok()) fail(status, "batching");
+  }
+  const auto status = impl_->db->Write(write_options(impl_->buffered, impl_->synced, sync), &batch);
+  if (!status.ok()) fail(status, "writing a batch");
+}
+
 std::optional<std::string> ByteStore::get(std::string_view key) const {
   std::string value;
   const auto status = impl_->db->Get(rocksdb::ReadOptions(), slice(key), &value);

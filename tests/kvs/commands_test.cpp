@@ -4,6 +4,8 @@
 #include <kvs/commands.hpp>
 #include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace calm::apps::kvs {
 namespace {
@@ -20,7 +22,7 @@ class MemoryKeyspace final : public Keyspace {
     KeyValue& v = values[key];
     deltas.push_back(mutate(v));
   }
-  void for_each(const std::function<void(const std::string&, const KeyValue&)>& f) const override {
+  void for_each(const std::function<void(const std::string&, const KeyValue&)>& f) override {
     for (const auto& [k, v] : values) f(k, v);
   }
   std::map<std::string, KeyValue> values;
@@ -176,6 +178,100 @@ TEST_F(Commands, ConnectionCommands) {
   EXPECT_FALSE(session.close);
   EXPECT_EQ(run("QUIT"), "+OK\r\n");
   EXPECT_TRUE(session.close);
+}
+
+TEST_F(Commands, HincrbyCountsInAHashField) {
+  EXPECT_EQ(run("HSET h f 10"), ":1\r\n");
+  EXPECT_EQ(run("HINCRBY h f 5"), ":15\r\n");
+  EXPECT_EQ(run("HINCRBY h n -2"), ":-2\r\n");
+  EXPECT_EQ(run("HGETALL h"), "*4\r\n$1\r\nf\r\n$2\r\n15\r\n$1\r\nn\r\n$2\r\n-2\r\n");
+  EXPECT_EQ(run("HLEN h"), ":2\r\n");
+  EXPECT_EQ(run("HEXISTS h n"), ":1\r\n");
+  EXPECT_EQ(run("HINCRBY h f x"), "-ERR value is not an integer or out of range\r\n");
+  EXPECT_EQ(run("HSET h s abc"), ":1\r\n");
+  EXPECT_EQ(run("HINCRBY h s 1"), "-ERR hash value is not an integer\r\n");
+  EXPECT_EQ(run("HDEL h n"), ":1\r\n");
+  EXPECT_EQ(run("HGET h n"), "$-1\r\n");
+  run("SET str v");
+  EXPECT_EQ(run("HINCRBY str f 1"),
+            "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
+}
+
+TEST_F(Commands, ConfigGetAnswersTheServersSettingsByGlobPattern) {
+  ServerFacts facts;
+  facts.config = {
+      {"appendonly", "yes"}, {"appendfsync", "everysec"}, {"save", ""}, {"port", "6380"}};
+  CommandProcessor configured{keyspace, 1, facts};
+  auto ask = [&](const std::string& line) {
+    RequestParser parser;
+    parser.feed(line + "\r\n");
+    std::string reply;
+    configured.execute(*parser.next(), session, reply);
+    return reply;
+  };
+  EXPECT_EQ(ask("CONFIG GET save"), "*2\r\n$4\r\nsave\r\n$0\r\n\r\n");
+  EXPECT_EQ(ask("CONFIG GET APPEND*"),
+            "*4\r\n$10\r\nappendonly\r\n$3\r\nyes\r\n$11\r\nappendfsync\r\n$8\r\neverysec\r\n");
+  EXPECT_EQ(ask("CONFIG GET port appendonly port"),  // each setting once, in calm-kvs's order
+            "*4\r\n$10\r\nappendonly\r\n$3\r\nyes\r\n$4\r\nport\r\n$4\r\n6380\r\n");
+  EXPECT_EQ(ask("CONFIG GET nosuch"), "*0\r\n");
+  EXPECT_EQ(ask("CONFIG GET"), "-ERR wrong number of arguments for 'config' command\r\n");
+  EXPECT_EQ(ask("CONFIG SET save x").substr(0, 4), "-ERR");
+}
+
+TEST_F(Commands, InfoPrintsTheSectionsAsked) {
+  ServerFacts facts;
+  facts.info_sections = [] {
+    return std::vector<std::pair<std::string, std::string>>{{"Replication", "replicas:3\r\n"}};
+  };
+  CommandProcessor informed{keyspace, 7, facts};
+  auto info = [&](const std::string& line) {
+    RequestParser parser;
+    parser.feed(line + "\r\n");
+    std::string reply;
+    informed.execute(*parser.next(), session, reply);
+    return reply;
+  };
+  run("SET k v");
+  const std::string server = info("INFO server");
+  EXPECT_NE(server.find("# Server\r\n"), std::string::npos);
+  EXPECT_NE(server.find("replica_id:7\r\n"), std::string::npos);
+  EXPECT_EQ(server.find("# Replication"), std::string::npos);
+  EXPECT_EQ(info("INFO KEYSPACE"), "$44\r\n# Keyspace\r\ndb0:keys=1,expires=0,avg_ttl=0\r\n\r\n");
+  const std::string two = info("INFO replication keyspace");
+  EXPECT_NE(two.find("# Replication\r\nreplicas:3\r\n\r\n# Keyspace"), std::string::npos);
+  EXPECT_EQ(two.find("# Server"), std::string::npos);
+  for (const std::string all : {"INFO", "INFO all", "INFO everything", "INFO default"}) {
+    const std::string text = info(all);
+    EXPECT_NE(text.find("# Server"), std::string::npos) << all;
+    EXPECT_NE(text.find("# Replication"), std::string::npos) << all;
+    EXPECT_NE(text.find("# Keyspace"), std::string::npos) << all;
+  }
+  EXPECT_EQ(info("INFO nosuch"), "$0\r\n\r\n");  // as Redis: an empty answer
+}
+
+TEST_F(Commands, KeysAndValuesTooLongToReplicateAreRefusedAndChangeNothing) {
+  CommandProcessor limited{keyspace, 1, {}, WriteLimits{.key_bytes_max = 4, .value_bytes_max = 6}};
+  auto run_limited = [&](const std::string& line) {
+    RequestParser parser;
+    parser.feed(line + "\r\n");
+    std::string reply;
+    limited.execute(*parser.next(), session, reply);
+    return reply.substr(0, 28);
+  };
+  const std::string key_error = "-ERR calm-kvs takes keys up ";
+  const std::string value_error = "-ERR calm-kvs takes values, ";
+  EXPECT_EQ(run_limited("SET longkey v"), key_error);
+  EXPECT_EQ(run_limited("MSET k v longkey v"), key_error);
+  EXPECT_EQ(run_limited("SET k 1234567"), value_error);
+  EXPECT_EQ(run_limited("MSET a 1 b 1234567"), value_error);
+  EXPECT_EQ(run_limited("SADD s ok 1234567"), value_error);
+  EXPECT_EQ(run_limited("HSET h fld value"), value_error);  // field and value together
+  EXPECT_EQ(run_limited("HINCRBY h longfield 1"), value_error);
+  EXPECT_TRUE(keyspace.values.empty());
+  EXPECT_EQ(run_limited("SET k 123456"), "+OK\r\n");
+  EXPECT_EQ(run_limited("APPEND k 7"), value_error);  // the value it would make is too long
+  EXPECT_EQ(run_limited("GET longkey"), "$-1\r\n");   // reads of any key are fine
 }
 
 TEST(GlobMatch, MatchesAsRedisDoes) {

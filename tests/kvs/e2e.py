@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """calm-kvs end to end, through redis-cli: every command family against one replica, writes at
-three replicas converging, SIGKILL right after acknowledged writes, and bad input that must not
+three replicas converging, SIGKILL right after acknowledged writes (one at a time, and pipelined on several connections at
+once), and bad input that must not
 hurt the server. Bounded: each wait gives up after 20 s.
 
 usage: e2e.py CALM_KVS WORK_DIR
@@ -115,6 +116,68 @@ def families(port):
     expect(port, ["PING"], "PONG")
 
 
+def server_commands(port):
+    """CONFIG GET, HINCRBY, INFO sections, and writes too long to replicate."""
+    expect(port, ["CONFIG", "GET", "save"], "save")  # the value is empty: no snapshots
+    expect(port, ["CONFIG", "GET", "appendonly"], "appendonly\nyes")
+    expect(port, ["CONFIG", "GET", "appendfsync"], "appendfsync\neverysec")
+    expect(port, ["HINCRBY", "counts", "views", "5"], "5")
+    expect(port, ["HINCRBY", "counts", "views", "-2"], "3")
+    expect(port, ["HSET", "counts", "name", "page"], "1")
+    expect(port, ["HGETALL", "counts"], "name\npage\nviews\n3")
+    expect(port, ["HINCRBY", "counts", "name", "1"], "ERR hash value is not an integer")
+    server = cli(port, "INFO", "server")
+    if "# Server" not in server or "# Keyspace" in server:
+        FAILURES.append(f"INFO server: {server!r}")
+    keyspace = cli(port, "INFO", "keyspace")
+    if not keyspace.startswith("# Keyspace") or "# Server" in keyspace or "db0:keys=" not in keyspace:
+        FAILURES.append(f"INFO keyspace: {keyspace!r}")
+    if "# Replication" not in cli(port, "INFO", "replication"):
+        FAILURES.append("INFO replication has no Replication section")
+    # A key or value that could not be replicated is refused, and the server carries on.
+    long_key = "k" * 2000
+    if not cli(port, "SET", long_key, "v").startswith("ERR calm-kvs takes keys up to 1024"):
+        FAILURES.append("SET with a 2000-byte key was not refused")
+    # Past redis-cli's argument length: sent on a socket.
+    huge = b"m" * (1 << 20)
+    with socket.create_connection(("127.0.0.1", port), timeout=20) as s:
+        s.sendall(b"*3\r\n$4\r\nSADD\r\n$1\r\ns\r\n$%d\r\n%s\r\n" % (len(huge), huge))
+        reply = b""
+        while not reply.endswith(b"\r\n"):
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            reply += chunk
+    if not reply.startswith(b"-ERR calm-kvs takes values"):
+        FAILURES.append(f"SADD of a 1 MiB member was not refused: {reply[:80]!r}")
+    expect(port, ["PING"], "PONG")
+    expect(port, ["EXISTS", long_key], "0")
+
+
+def pipelined_burst(port, connections=4, each=250):
+    """INCRs and SADDs pipelined on several connections at once; returns when every reply
+    has been read, so each of them was acknowledged."""
+    sockets = [socket.create_connection(("127.0.0.1", port), timeout=20) for _ in range(connections)]
+    for c, s in enumerate(sockets):
+        frames = []
+        for i in range(each):
+            member = f"c{c}m{i}"
+            frames.append(b"*2\r\n$4\r\nINCR\r\n$5\r\nburst\r\n")
+            frames.append(f"*3\r\n$4\r\nSADD\r\n$8\r\nburstset\r\n${len(member)}\r\n{member}\r\n"
+                          .encode())
+        s.sendall(b"".join(frames))
+    for s in sockets:
+        replies, data = 0, b""
+        while replies < 2 * each:
+            chunk = s.recv(65536)
+            if not chunk:
+                FAILURES.append("a burst connection closed before every reply")
+                break
+            data += chunk
+            replies = data.count(b"\r\n")
+        s.close()
+
+
 def bad_input(port):
     before = cli(port, "SMEMBERS", "s")
     for payload in [b"*2\r\n$3\r\nGET\r\n$99999999999\r\n",   # absurd bulk length
@@ -142,6 +205,7 @@ def main():
     solo = Replica(binary, 1, solo_port, solo_peer, None, os.path.join(work, "solo"))
     try:
         families(solo_port)
+        server_commands(solo_port)
         bad_input(solo_port)
     finally:
         solo.stop()
@@ -165,9 +229,12 @@ def main():
         for i in range(50):
             if cli(resp[2], "SADD", "acked", f"e{i}") != "1":
                 FAILURES.append(f"SADD acked e{i} was not acknowledged")
+        pipelined_burst(resp[2])
         replicas[2].kill9()
         replicas[2].start()
         expect(resp[2], ["SCARD", "acked"], "50")
+        expect(resp[2], ["GET", "burst"], "1000")
+        expect(resp[2], ["SCARD", "burstset"], "1000")
         for p in resp:
             wait_until(lambda p=p: cli(p, "SCARD", "acked") == "50",
                        f"replica on {p} has every acknowledged element after the restart")

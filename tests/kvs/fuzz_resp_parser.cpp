@@ -1,5 +1,6 @@
 // libFuzzer target: RequestParser on arbitrary bytes, fed in arbitrary pieces. It must never
-// crash, never hold more than its bounds allow, and only ever fail with a Redis protocol error.
+// crash, never hold more than its bounds allow, only ever fail with a Redis protocol error, and
+// give the same requests whether each is a fresh Request or one reused Request.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -17,11 +18,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   limits.array_items_max = 64;
   limits.line_bytes_max = 256;
   RequestParser parser(limits);
+  // A second parser fills one reused Request, as the server does: it must hand out exactly the
+  // requests the first one does.
+  RequestParser reusing(limits);
+  calm::apps::kvs::Request reused;
   const std::size_t piece = 1 + data[0] % 16;
   const std::string_view bytes(reinterpret_cast<const char*>(data) + 1, size - 1);
   for (std::size_t at = 0; at < bytes.size(); at += piece) {
     parser.feed(bytes.substr(at, piece));
+    reusing.feed(bytes.substr(at, piece));
     while (auto request = parser.next()) {
+      if (!reusing.next(reused) || reused != *request) std::abort();
       // An array has at most array_items_max items; an inline request, at most a word per
       // two bytes of its line.
       if (request->empty() ||
@@ -34,6 +41,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         }
       }
     }
+    if (reusing.next(reused) || reusing.error() != parser.error()) std::abort();
     if (!parser.error().empty() && parser.error().rfind("ERR Protocol error: ", 0) != 0)
       std::abort();
     // Unparsed bytes stay within one request's worth: a header line, or a bulk being read.

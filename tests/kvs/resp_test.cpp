@@ -27,6 +27,23 @@ TEST(RespParser, ReadsAMultibulkRequestWithBinaryArguments) {
   EXPECT_EQ(parse_all(bytes), (std::vector<Request>{{"SET", "k", "a\0\r\nb"s}}));
 }
 
+TEST(RespParser, ReusingOneRequestGivesEachRequestExactlyItsOwnArguments) {
+  // The server parses every request into one Request: longer, shorter and inline requests after
+  // one another must not keep arguments of the previous one.
+  const std::string bytes =
+      "*4\r\n$4\r\nSADD\r\n$1\r\ns\r\n$20\r\nelement:__rand_int__\r\n$1\r\nx\r\n"
+      "*2\r\n$3\r\nGET\r\n$1\r\nk\r\nPING\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$0\r\n\r\n";
+  RequestParser parser;
+  parser.feed(bytes);
+  Request request;
+  std::vector<Request> got;
+  while (parser.next(request)) got.push_back(request);
+  EXPECT_EQ(
+      got,
+      (std::vector<Request>{
+          {"SADD", "s", "element:__rand_int__", "x"}, {"GET", "k"}, {"PING"}, {"SET", "k", ""}}));
+}
+
 TEST(RespParser, ReadsPipelinedRequestsWhateverTheSplitOfTheBytes) {
   const std::string bytes =
       "*2\r\n$3\r\nGET\r\n$1\r\na\r\nPING\r\n*1\r\n$4\r\nPING\r\n*2\r\n$4\r\nECHO\r\n$0\r\n\r\n";

@@ -126,6 +126,63 @@ TEST(KeyValue, RepeatedWritesToOneKeyDoNotGrowItsMetadata) {
   EXPECT_LT(lat::to_bytes(hash).size(), 300u);
 }
 
+TEST(KeyValue, AHashFieldCountsFromItsValueAndHsetOrHdelTakeTheCounterAway) {
+  KeyValue v;
+  ok(hash_set(v, 1, "f", "10"));
+  EXPECT_EQ(ok(hash_increment(v, 1, "f", 5)).first, 15);
+  EXPECT_EQ(ok(hash_increment(v, 1, "new", -3)).first, -3);
+  EXPECT_EQ(hash_field(v, "f"), "15");
+  EXPECT_EQ(hash_fields(v), (std::vector<std::string>{"f", "new"}));
+  EXPECT_EQ(type_of(v), Type::hash);
+  ok(hash_set(v, 1, "f", "1"));  // HSET takes away the increments it saw
+  EXPECT_EQ(hash_field(v, "f"), "1");
+  EXPECT_TRUE(ok(hash_remove(v, "new")).first);  // a field that only counted is a field
+  EXPECT_FALSE(hash_contains(v, "new"));
+  EXPECT_EQ(ok(hash_increment(v, 1, "new", 2)).first, 2);  // counts again from 0
+  remove_all(v, 1, at(1));
+  EXPECT_EQ(type_of(v), Type::none);
+}
+
+TEST(KeyValue, HincrbyOnANonIntegerOrPastTheLimitIsAnErrorThatChangesNothing) {
+  KeyValue v;
+  ok(hash_set(v, 1, "f", "abc"));
+  ok(hash_set(v, 1, "big", "9223372036854775807"));
+  const KeyValue before = v;
+  EXPECT_EQ(error_of(hash_increment(v, 1, "f", 1)), "ERR hash value is not an integer");
+  EXPECT_EQ(error_of(hash_increment(v, 1, "big", 1)), "ERR increment or decrement would overflow");
+  EXPECT_EQ(v, before);
+  KeyValue s;
+  ok(set_add(s, 1, "m"));
+  EXPECT_EQ(error_of(hash_increment(s, 1, "f", 1)), wrong_type.message);
+}
+
+TEST(KeyValue, AnHincrbySurvivesAConcurrentHsetOrHdelItDidNotSee) {
+  KeyValue a, b;
+  const KeyValue first = std::get<0>(hash_set(a, 1, "f", "10")).second;
+  lat::merge(b, first);
+  const KeyValue set = std::get<0>(hash_set(a, 1, "f", "20")).second;
+  const KeyValue incr = ok(hash_increment(b, 2, "f", 1)).second;
+  lat::merge(a, incr);
+  lat::merge(b, set);
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(hash_field(a, "f"), "21");  // SET's value plus the increment it did not see
+  const KeyValue del = ok(hash_remove(a, "f")).second;
+  const KeyValue again = ok(hash_increment(b, 2, "f", 4)).second;
+  lat::merge(a, again);
+  lat::merge(b, del);
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(hash_field(a, "f"), "4");  // HDEL took away only what it saw
+}
+
+TEST(KeyValue, RepeatedHincrbyDoesNotGrowTheKey) {
+  KeyValue v;
+  ok(hash_increment(v, 1, "f", 1));
+  const std::size_t one = lat::to_bytes(v).size();
+  for (int i = 0; i < 1000; ++i) ok(hash_increment(v, 1 + i % 3, "f", 1));
+  EXPECT_EQ(hash_field(v, "f"), "1001");
+  EXPECT_LT(lat::to_bytes(v).size(), one + 64);  // one total per replica, not one per update
+}
+
 TEST(KeyValue, DeltasDeliveredInAnyOrderAndTwiceConvergeToTheJoin) {
   for (unsigned seed = 1; seed <= 40; ++seed) {
     SCOPED_TRACE("seed " + std::to_string(seed));
@@ -140,7 +197,7 @@ TEST(KeyValue, DeltasDeliveredInAnyOrderAndTwiceConvergeToTheJoin) {
       const ReplicaId id = r + 1;
       const std::string member(1, static_cast<char>('a' + pick(4)));
       KeyValue delta;
-      switch (pick(8)) {
+      switch (pick(9)) {
         case 0:
           delta = set_string(v, id, std::to_string(pick(5)), at(++ms));
           break;
@@ -166,6 +223,12 @@ TEST(KeyValue, DeltasDeliveredInAnyOrderAndTwiceConvergeToTheJoin) {
           break;
         case 6:
           if (auto res = hash_remove(v, member); res.index() == 0) delta = std::get<0>(res).second;
+          break;
+        case 7:
+          if (auto res = hash_increment(v, id, member, static_cast<std::int64_t>(pick(7)) - 3);
+              res.index() == 0) {
+            delta = std::get<0>(res).second;
+          }
           break;
         default:
           if (!deltas.empty()) lat::merge(v, deltas[pick(deltas.size())]);  // gossip

@@ -62,6 +62,12 @@ using MergeFunction =
     std::function<bool(const std::string_view* existing, std::span<const std::string_view> operands,
                        std::string& out)>;
 
+/// One put (a value) or erase (no value) of a ByteStore::write.
+struct BatchEntry {
+  std::string key;
+  std::optional<std::string> value;
+};
+
 class ByteStore {
  public:
   /// Opens (and recovers) the store at `path`; `merge` is the function of every merge written
@@ -77,6 +83,9 @@ class ByteStore {
   /// value before and every operand since. Never reads.
   void merge(std::string_view key, std::string_view operand, Sync sync = Sync::no);
   void erase(std::string_view key, Sync sync = Sync::no);
+  /// Puts and erases, in order, as one RocksDB write batch: one record in the write-ahead log,
+  /// so a crash keeps all of them or none, and a synced batch costs one fsync.
+  void write(std::span<const BatchEntry> entries, Sync sync = Sync::no);
   /// The value under `key` (operands merged), or nothing. Throws CorruptRecord.
   std::optional<std::string> get(std::string_view key) const;
   /// Every key in byte order with its value (operands merged); stops early when `f` returns

@@ -9,6 +9,7 @@
 /// two apart.
 #include <filesystem>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -25,6 +26,9 @@ class RocksDisk final : public net::Disk {
 
   void put(std::string key, std::string value) override { bytes_.put(key, value); }
   void erase(const std::string& key) override { bytes_.erase(key); }
+  /// Puts and erases as one write-ahead log record (ByteStore::write), fsynced first when this
+  /// disk syncs every write: what a host that groups writes commits at once.
+  void write(std::span<const BatchEntry> entries) { bytes_.write(entries); }
   /// Makes every write so far survive power loss.
   void flush_log() { bytes_.flush_log(); }
   std::optional<std::string> get(const std::string& key) const override { return bytes_.get(key); }
