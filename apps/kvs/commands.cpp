@@ -529,8 +529,14 @@ void sadd(Ctx& c) {
   for (std::size_t i = 2; i < c.args.size(); ++i) {
     if (!c.fits(c.args[i].size())) return;
   }
+  const KeyValue* unpublished = c.keys().unpublished(c.args[1]);
+  // A pipeline re-adding members it has just added writes nothing: skip even the write.
+  const bool noop = v && std::all_of(c.args.begin() + 2, c.args.end(), [&](const std::string& m) {
+                      return set_add_is_noop(*v, m, unpublished);
+                    });
+  if (noop) return c.out.integer(0);
   c.out.integer(c.write_each(c.args[1], 2, 1, [&](KeyValue& kv, std::size_t i) {
-    return set_add(kv, c.replica(), c.args[i]);
+    return set_add(kv, c.replica(), c.args[i], c.keys().unpublished(c.args[1]));
   }));
 }
 void srem(Ctx& c) {

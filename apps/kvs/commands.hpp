@@ -28,6 +28,12 @@ class Keyspace {
   /// Applies `mutate` to the key's value (bottom when absent) as one write; `mutate` changes
   /// the value it is given and returns the delta (bottom when it changed nothing).
   virtual void write(const std::string& key, const std::function<KeyValue(KeyValue&)>& mutate) = 0;
+  /// The join of the key's deltas written here that no peer has been sent and no reply has
+  /// acknowledged yet (null when none): a write may build on what nobody has observed.
+  virtual const KeyValue* unpublished(const std::string& key) const {
+    (void)key;
+    return nullptr;
+  }
   /// Every key the replica holds, in key order.
   virtual void for_each(const std::function<void(const std::string&, const KeyValue&)>& f) = 0;
 };

@@ -66,6 +66,12 @@ class ReplicaKeyspace final : public Keyspace {
     flush();
     for (const auto& [key, value] : node_->replica().state()) f(key, value);
   }
+  const KeyValue* unpublished(const std::string& key) const override {
+    // Pending writes reach the replica, the disk and then the clients' replies together, at
+    // the end of the turn; nothing sends or replies in between.
+    const auto it = pending_.find(key);
+    return it == pending_.end() ? nullptr : &it->second.delta;
+  }
   bool pending() const { return !pending_.empty(); }
   /// Hands every coalesced write to the replica (which persists and buffers it).
   void flush() {

@@ -116,9 +116,16 @@ KeyValue remove_all(KeyValue& v, ReplicaId replica, lat::HlcTimestamp now);
 std::variant<std::pair<std::int64_t, KeyValue>, CommandError> increment(KeyValue& v,
                                                                         ReplicaId replica,
                                                                         std::int64_t n);
+/// Whether SADD of `member` would change nothing: the member is in `v`, tagged by a write in
+/// `unpublished`, the join of the key's deltas that nobody outside this process has seen yet
+/// (no peer, and no reply sent). Null `unpublished`: everything is published.
+bool set_add_is_noop(const KeyValue& v, const std::string& member, const KeyValue* unpublished);
 /// SADD one member: whether it was new, and the delta. WRONGTYPE on a string or hash key.
-std::variant<std::pair<bool, KeyValue>, CommandError> set_add(KeyValue& v, ReplicaId replica,
-                                                              const std::string& member);
+/// `unpublished` is the join of the key's deltas that nobody outside this process has seen
+/// yet (no peer, and no reply sent); a member it already tags is not tagged again.
+std::variant<std::pair<bool, KeyValue>, CommandError> set_add(
+    KeyValue& v, ReplicaId replica, const std::string& member,
+    const KeyValue* unpublished = nullptr);
 /// SREM one member: whether it was there, and the delta.
 std::variant<std::pair<bool, KeyValue>, CommandError> set_remove(KeyValue& v,
                                                                  const std::string& member);

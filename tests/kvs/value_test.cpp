@@ -79,6 +79,32 @@ TEST(KeyValue, SetReplacesASetOrAHashAsInRedis) {
   EXPECT_EQ(type_of(v), Type::string);
 }
 
+TEST(KeyValue, AnAddRetagsAPresentMemberUnlessItsTagIsUnpublished) {
+  KeyValue a, b;
+  KeyValue unpublished = ok(set_add(a, 1, "x")).second;
+  lat::merge(b, unpublished);
+  // Published (b has it): adding x again tags it anew, so that b's remove of what it saw
+  // cannot take away this acknowledged add.
+  const KeyValue again = ok(set_add(a, 1, "x")).second;
+  EXPECT_FALSE(lat::is_bot(again));
+  const KeyValue removed = remove_all(b, 2, at(5));
+  lat::merge(a, removed);
+  lat::merge(b, again);
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(a.set.elements(), (std::vector<std::string>{"x"}));
+
+  // Unpublished (the tag was made in this batch of writes): no second tag is needed.
+  unpublished = ok(set_add(a, 1, "y")).second;
+  const auto [added, delta] = ok(set_add(a, 1, "y", &unpublished));
+  EXPECT_FALSE(added);
+  EXPECT_TRUE(lat::is_bot(delta));
+  // ... but after an unpublished remove of y, adding it again is an add.
+  lat::merge(unpublished, ok(set_remove(a, "y")).second);
+  const auto [readded, tag] = ok(set_add(a, 1, "y", &unpublished));
+  EXPECT_TRUE(readded);
+  EXPECT_FALSE(lat::is_bot(tag));
+}
+
 TEST(KeyValue, DelTakesAwayWhatItSawButNotAConcurrentWrite) {
   KeyValue a, b;
   lat::merge(b, ok(set_add(a, 1, "x")).second);
