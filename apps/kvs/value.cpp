@@ -18,6 +18,15 @@ const std::string* written(const KeyValue& v) {
   return w && w->has_value() ? &**w : nullptr;
 }
 
+/// Adds n to the counter's total as `replica`; returns the total's delta (bottom for n == 0).
+lat::PNCounter<ReplicaId> count(ResettableCounter& c, ReplicaId replica, std::int64_t n) {
+  // The magnitude of INT64_MIN does not fit an int64: count it in unsigned arithmetic.
+  const std::uint64_t magnitude =
+      n >= 0 ? static_cast<std::uint64_t>(n) : std::uint64_t{0} - static_cast<std::uint64_t>(n);
+  if (magnitude == 0) return {};
+  return n >= 0 ? c.total.increment(replica, magnitude) : c.total.decrement(replica, magnitude);
+}
+
 bool holds_string(const KeyValue& v) { return written(v) != nullptr || counting(v.counter); }
 
 /// The integer a register (null: none) plus a counter reads as; nothing when the register holds
@@ -172,13 +181,7 @@ std::variant<std::pair<std::int64_t, KeyValue>, CommandError> increment(KeyValue
   std::int64_t next = 0;
   if (__builtin_add_overflow(*current, n, &next)) return overflow;
   KeyValue delta;
-  // The magnitude of INT64_MIN does not fit an int64: count it in unsigned arithmetic.
-  const std::uint64_t magnitude =
-      n >= 0 ? static_cast<std::uint64_t>(n) : std::uint64_t{0} - static_cast<std::uint64_t>(n);
-  if (magnitude != 0) {
-    delta.counter.total = n >= 0 ? v.counter.total.increment(replica, magnitude)
-                                 : v.counter.total.decrement(replica, magnitude);
-  }
+  delta.counter.total = count(v.counter, replica, n);
   return std::pair{next, std::move(delta)};
 }
 
@@ -247,13 +250,10 @@ std::variant<std::pair<std::int64_t, KeyValue>, CommandError> hash_increment(
   std::int64_t next = 0;
   if (__builtin_add_overflow(*current, n, &next)) return overflow;
   KeyValue delta;
-  const std::uint64_t magnitude =
-      n >= 0 ? static_cast<std::uint64_t>(n) : std::uint64_t{0} - static_cast<std::uint64_t>(n);
-  if (magnitude != 0) {
+  if (n != 0) {
     ResettableCounter counter = c;
     ResettableCounter d;
-    d.total = n >= 0 ? counter.total.increment(replica, magnitude)
-                     : counter.total.decrement(replica, magnitude);
+    d.total = count(counter, replica, n);
     delta.hash_counters.merge_at(field, d);
     v.hash_counters.merge_at(field, std::move(d));
   }
