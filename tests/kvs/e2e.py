@@ -116,6 +116,13 @@ def families(port):
     expect(port, ["PING"], "PONG")
 
 
+def snapshot(port):
+    """What families() leaves behind, as one replica reads it."""
+    return [cli(port, *args) for args in (["GET", "greeting"], ["MGET", "a", "b"],
+                                          ["SMEMBERS", "s"], ["SMEMBERS", "u"],
+                                          ["HGETALL", "h"], ["DBSIZE"])]
+
+
 def server_commands(port):
     """CONFIG GET, HINCRBY, INFO sections, and writes too long to replicate."""
     expect(port, ["CONFIG", "GET", "save"], "save")  # the value is empty: no snapshots
@@ -217,6 +224,11 @@ def main():
     replicas = [Replica(binary, i + 1, resp[i], peer[i], peers, os.path.join(work, f"r{i + 1}"))
                 for i in range(3)]
     try:
+        # Every family at one replica of the three; the others converge to what it reads.
+        families(resp[1])
+        for p in (resp[0], resp[2]):
+            wait_until(lambda p=p: snapshot(p) == snapshot(resp[1]),
+                       f"replica on {p} converges to the families' writes")
         cli(resp[0], "SADD", "cart", "milk")
         cli(resp[1], "SADD", "cart", "eggs")
         cli(resp[2], "INCRBY", "visits", "3")
