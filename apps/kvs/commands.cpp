@@ -536,7 +536,7 @@ void sadd(Ctx& c) {
                     });
   if (noop) return c.out.integer(0);
   c.out.integer(c.write_each(c.args[1], 2, 1, [&](KeyValue& kv, std::size_t i) {
-    return set_add(kv, c.replica(), c.args[i], c.keys().unpublished(c.args[1]));
+    return set_add(kv, c.replica(), c.args[i], unpublished);
   }));
 }
 void srem(Ctx& c) {

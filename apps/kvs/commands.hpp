@@ -29,7 +29,8 @@ class Keyspace {
   /// the value it is given and returns the delta (bottom when it changed nothing).
   virtual void write(const std::string& key, const std::function<KeyValue(KeyValue&)>& mutate) = 0;
   /// The join of the key's deltas written here that no peer has been sent and no reply has
-  /// acknowledged yet (null when none): a write may build on what nobody has observed.
+  /// acknowledged yet (null when none): a write may build on what nobody has observed. Valid
+  /// until the writes are published, across writes to this or other keys.
   virtual const KeyValue* unpublished(const std::string& key) const {
     (void)key;
     return nullptr;

@@ -189,8 +189,9 @@ bool set_add_is_noop(const KeyValue& v, const std::string& member, const KeyValu
   return unpublished && unpublished->set.contains(member) && v.set.contains(member);
 }
 
-std::variant<std::pair<bool, KeyValue>, CommandError> set_add(
-    KeyValue& v, ReplicaId replica, const std::string& member, const KeyValue* unpublished) {
+std::variant<std::pair<bool, KeyValue>, CommandError> set_add(KeyValue& v, ReplicaId replica,
+                                                              const std::string& member,
+                                                              const KeyValue* unpublished) {
   const Type type = type_of(v);
   if (type != Type::none && type != Type::set) return wrong_type;
   const bool fresh = !v.set.contains(member);
@@ -198,7 +199,7 @@ std::variant<std::pair<bool, KeyValue>, CommandError> set_add(
   // take away an add that this replica has just acknowledged. A tag nobody has seen yet
   // already does that, so one is enough per member between publications (a pipeline of
   // SADDs of one member costs one dot, not one per command).
-  if (!fresh && set_add_is_noop(v, member, unpublished)) return std::pair{false, KeyValue{}};
+  if (set_add_is_noop(v, member, unpublished)) return std::pair{false, KeyValue{}};
   KeyValue delta;
   delta.set = v.set.add(replica, member);
   return std::pair{fresh, std::move(delta)};

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""calm-kvs end to end, through redis-cli: every command family against one replica, writes at
-three replicas converging, SIGKILL right after acknowledged writes (one at a time, and pipelined on several connections at
-once), and bad input that must not
+"""calm-kvs end to end, through redis-cli: every command family against one replica and
+against three, writes at three replicas converging, SIGKILL right after acknowledged writes
+(one at a time, and pipelined on several connections at once), and bad input that must not
 hurt the server. Bounded: each wait gives up after 20 s.
 
 usage: e2e.py CALM_KVS WORK_DIR
@@ -14,17 +14,10 @@ import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from ports import free_ports  # noqa: E402
+
 FAILURES = []
-
-
-def free_ports(n):
-    sockets = [socket.socket() for _ in range(n)]
-    for s in sockets:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in sockets]
-    for s in sockets:
-        s.close()
-    return ports
 
 
 class Replica:
