@@ -325,6 +325,24 @@ struct DeltaCrdtModel<MVRegister<T, Id>> {
 };
 
 /// ORMap of AWSets: update-add and update-remove act on the nested set; remove drops the key.
+namespace detail {
+/// The reference of a map of sets of ints, as (key, element) pairs: what both ORMap<int,
+/// AWSet<int>> and ORMap<int, ORMap<int, EWFlag>> must read as.
+inline TaggedHistory<std::pair<int, int>> apply_to_nested_set(
+    TaggedHistory<std::pair<int, int>>& ref, const MapOp& op, std::uint64_t op_id) {
+  auto same = [&](const std::pair<int, int>& t) { return t.first == op.key && t.second == op.x; };
+  switch (op.kind) {
+    case MapOp::inner_add:
+      return ref.supersede_if(same, op_id, {op.key, op.x});
+    case MapOp::inner_remove:
+      return ref.remove_if(same);
+    case MapOp::remove_key:
+      break;
+  }
+  return ref.remove_if([&](const std::pair<int, int>& t) { return t.first == op.key; });
+}
+}  // namespace detail
+
 template <class Id>
 struct DeltaCrdtModel<ORMap<int, AWSet<int, Id>, Id>> {
   using Map = ORMap<int, AWSet<int, Id>, Id>;
@@ -346,16 +364,7 @@ struct DeltaCrdtModel<ORMap<int, AWSet<int, Id>, Id>> {
     return m.remove(op.key);
   }
   static Reference apply(Reference& ref, std::uint64_t, const Op& op, std::uint64_t op_id) {
-    auto same = [&](const std::pair<int, int>& t) { return t.first == op.key && t.second == op.x; };
-    switch (op.kind) {
-      case Op::inner_add:
-        return ref.supersede_if(same, op_id, {op.key, op.x});
-      case Op::inner_remove:
-        return ref.remove_if(same);
-      case Op::remove_key:
-        break;
-    }
-    return ref.remove_if([&](const std::pair<int, int>& t) { return t.first == op.key; });
+    return detail::apply_to_nested_set(ref, op, op_id);
   }
   static Observation observe(const Map& m) {
     Observation out;
@@ -474,16 +483,7 @@ struct DeltaCrdtModel<ORMap<int, ORMap<int, EWFlag<Id>, Id>, Id>> {
     return m.remove(op.key);
   }
   static Reference apply(Reference& ref, std::uint64_t, const Op& op, std::uint64_t op_id) {
-    auto same = [&](const std::pair<int, int>& t) { return t.first == op.key && t.second == op.x; };
-    switch (op.kind) {
-      case Op::inner_add:
-        return ref.supersede_if(same, op_id, {op.key, op.x});
-      case Op::inner_remove:
-        return ref.remove_if(same);
-      case Op::remove_key:
-        break;
-    }
-    return ref.remove_if([&](const std::pair<int, int>& t) { return t.first == op.key; });
+    return detail::apply_to_nested_set(ref, op, op_id);
   }
   static Observation observe(const Map& m) {
     Observation out;
