@@ -5,24 +5,33 @@
 ///
 /// Order:  that of Dotted<DotMap<T, DotSet>> (a removed tag is above the same tag alive).
 /// Bottom: the empty set.   Top: none.
-/// Merge:  O(|a| + |b|) for a large delta: one pass over both sets' (element, dot) entries in
-///         order, each dot checked against the other side's context. For a small delta (what
-///         add, remove and clear return, or a group of a few): O(k log n + sqrt n) for k
-///         entries and context dots, without walking the set.
+/// Merge:  O(|a| + |b|) for a large delta: one pass over both sets' entries, replica by
+///         replica. For a small delta (what add, remove and clear return, or a group of a
+///         few): O(k log n + sqrt n) for k entries and context dots, without walking the set.
 /// Metadata: per element, one (element, dot) entry per concurrent adder, usually one; removed
 ///         elements leave only their dots in the context, which stays a version vector when
 ///         deltas arrive in causal order.
 ///
 /// Rationale: the value is the Dotted<DotMap<T, DotSet>> of Almeida et al. (dotted() returns
-/// it, and ORMap nests an AWSet as one), kept in a form that makes small deltas cheap:
-///   - entries sorted by (element, dot) in two runs, a large base and a small recent run of at
-///     most sqrt(n) entries, so an insertion moves O(sqrt n) entries, not O(n);
+/// it, and ORMap nests an AWSet as one), kept in a form that makes joins and small deltas
+/// cheap:
+///   - entries sorted by (replica of the dot, element, counter): one group per replica that
+///     added something, each sorted by element. A large join then goes group by group, and
+///     within a group one side usually saw everything the other holds, so the join filters
+///     that side's entries in one predictable pass instead of interleaving the two sides in
+///     element order (where each step is a coin toss for the branch predictor). contains and
+///     add search each group: O(R log n) for R replicas;
+///   - two runs, a large base and a small recent run of at most sqrt(n) entries, so an
+///     insertion moves O(sqrt n) entries, not O(n);
 ///   - an erased base entry is only marked dead until the next flush;
 ///   - a dot -> element index, built the first time a small delta removes something and kept
 ///     up to date by small changes, dropped by a large merge (which is O(n) anyway), so that a
-///     delta's context finds what it removes without a scan.
+///     delta's context finds what it removes without a scan;
+///   - the number of elements, kept by small changes; a large join leaves it to be counted by
+///     the first size() (one pass in element order, which the join itself does not need).
 #include <algorithm>
-#include <array>
+#include <atomic>
+#include <bit>
 #include <cstdint>
 #include <ostream>
 #include <unordered_map>
@@ -46,22 +55,25 @@ class AWSet {
   AWSet() = default;
   /// Adopts a dot map and its context (how ORMap hands a nested set its share).
   explicit AWSet(const dotted_type& state) : context_(state.context()) {
+    std::vector<Entry> by_element;
     for (const auto& [x, tags] : state.store()) {
-      for (const dot_type& d : tags) base_.push_back({x, d});
+      for (const dot_type& d : tags) by_element.push_back({x, d});
     }
-    dead_.assign(base_.size(), false);
-    elements_ = state.store().size();
+    base_ = group_by_replica(std::move(by_element));
+    dead_.assign(base_.size());
+    elements_.set(state.store().size());
   }
   /// The same value as Almeida et al.'s dot map with its context.
   dotted_type dotted() const {
     store_type store;
     std::vector<dot_type> tags;
     const T* current = nullptr;
+    std::vector<Entry> scratch;
     auto flush_tags = [&] {
       if (current) store.set(*current, DotSet<Id>(tags.begin(), tags.end()));
       tags.clear();
     };
-    for_each_live([&](const Entry& e) {
+    for_each_live_by_element(scratch, [&](const Entry& e) {
       if (!current || !(*current == e.element)) {
         flush_tags();
         current = &e.element;
@@ -86,8 +98,8 @@ class AWSet {
     }
     delta.context_.insert(d);
     delta.base_.push_back({x, d});
-    delta.dead_.push_back(false);
-    delta.elements_ = 1;
+    delta.dead_.assign(1);
+    delta.elements_.set(1);
     insert_entry(std::move(x), d);
     context_.insert(d);
     return delta;
@@ -109,7 +121,7 @@ class AWSet {
     dead_.clear();
     recent_.clear();
     dead_count_ = 0;
-    elements_ = 0;
+    elements_.set(0);
     index_.map.clear();
     index_.valid = false;
     return delta;
@@ -120,14 +132,27 @@ class AWSet {
     for_each_dot_of(x, [&](const dot_type&) { found = true; });
     return found;
   }
-  /// The number of elements.
-  std::size_t size() const { return elements_; }
-  bool empty() const { return elements_ == 0; }
+  /// The number of elements: O(1), or O(n R) for R replicas the first time after a large join.
+  std::size_t size() const {
+    if (!elements_.known()) {
+      std::size_t n = 0;
+      const T* last = nullptr;
+      std::vector<Entry> scratch;
+      for_each_live_by_element(scratch, [&](const Entry& e) {
+        if (!last || !(*last == e.element)) ++n;
+        last = &e.element;
+      });
+      elements_.set(n);
+    }
+    return elements_.get();
+  }
+  bool empty() const { return live_entries() == 0; }
   /// The elements, sorted.
   std::vector<T> elements() const {
     std::vector<T> out;
-    out.reserve(elements_);
-    for_each_live([&](const Entry& e) {
+    out.reserve(live_entries());
+    std::vector<Entry> scratch;
+    for_each_live_by_element(scratch, [&](const Entry& e) {
       if (out.empty() || !(out.back() == e.element)) out.push_back(e.element);
     });
     return out;
@@ -151,15 +176,12 @@ class AWSet {
       return out;
     }
     AWSet out;
-    const std::size_t entries_max = a.live_entries() + b.live_entries();
-    if (a.is_one_run() && b.is_one_run()) {
-      join_entries(RunWalk(a.base_), a.context_, RunWalk(b.base_), b.context_, entries_max,
-                   out.base_, out.elements_);
-    } else {
-      join_entries(LiveWalk(a), a.context_, LiveWalk(b), b.context_, entries_max, out.base_,
-                   out.elements_);
-    }
-    out.dead_.assign(out.base_.size(), false);
+    std::vector<Entry> a_live, b_live;  // only for a side with a recent run or dead entries
+    const std::vector<Entry>& a_run = a.one_run(a_live);
+    const std::vector<Entry>& b_run = b.one_run(b_live);
+    join_runs(a_run, a.context_, b_run, b.context_, out.base_);
+    out.elements_.forget();
+    out.dead_.assign(out.base_.size());
     out.context_ = a.context_;
     out.context_.merge(b.context_);
     return out;
@@ -179,7 +201,7 @@ class AWSet {
   AWSet delta(const AWSet& other) const { return AWSet(dotted().delta(other.dotted())); }
 
   friend bool operator==(const AWSet& a, const AWSet& b) {
-    return a.elements_ == b.elements_ && a.context_ == b.context_ && a.live() == b.live();
+    return a.context_ == b.context_ && a.live() == b.live();
   }
   friend std::ostream& operator<<(std::ostream& os, const AWSet& s) {
     return os << "AWSet" << s.dotted();
@@ -197,68 +219,73 @@ class AWSet {
   }
 
  private:
+  /// Stored in (replica, element, counter) order: grouped by the replica that made the dot.
   struct Entry {
     T element;
     dot_type dot;
     friend bool operator==(const Entry&, const Entry&) = default;
     friend bool operator<(const Entry& a, const Entry& b) {
       // Spelled out: the joins compare entries more than they do anything else.
-      if (a.element < b.element) return true;
-      if (b.element < a.element) return false;
       if (a.dot.replica < b.dot.replica) return true;
       if (b.dot.replica < a.dot.replica) return false;
+      if (a.element < b.element) return true;
+      if (b.element < a.element) return false;
       return a.dot.counter < b.dot.counter;
     }
   };
+  /// The order of the value: (element, replica, counter), that of dotted() and the bytes.
+  static bool element_order(const Entry& a, const Entry& b) {
+    if (a.element < b.element) return true;
+    if (b.element < a.element) return false;
+    return a.dot < b.dot;
+  }
   struct element_less {
     bool operator()(const Entry& e, const T& x) const { return e.element < x; }
     bool operator()(const T& x, const Entry& e) const { return x < e.element; }
   };
-
-  /// context.contains(dot) for a join's walk. Entries come in element order, so consecutive
-  /// dots belong to replicas in no predictable order: a context of at most `small_runs`
-  /// replicas (the usual case) is searched without a branch, by a select over a fixed table
-  /// padded with copies of its first run; a larger one by binary search.
-  class SeenTest {
+  /// The element count, or "not counted yet" after a large join. Atomic because size() is
+  /// const and counts on demand: two threads reading one set may both count, and store the
+  /// same number.
+  class ElementCount {
    public:
-    explicit SeenTest(const context_type& context)
-        : context_(context), small_(context.runs().size() <= small_runs) {
-      if (!small_ || context.runs().empty()) return;
-      // Padding repeats the first run, so that every id that matches picks the same counter.
-      const auto& runs = context.runs();
-      for (std::size_t r = 0; r < small_runs; ++r) {
-        ids_[r] = runs[r < runs.size() ? r : 0].first;
-        counters_[r] = runs[r < runs.size() ? r : 0].second;
-      }
+    ElementCount() = default;
+    ElementCount(const ElementCount& other) : n_(other.n_.load(std::memory_order_relaxed)) {}
+    ElementCount& operator=(const ElementCount& other) {
+      n_.store(other.n_.load(std::memory_order_relaxed), std::memory_order_relaxed);
+      return *this;
     }
-    bool operator()(const dot_type& d) const {
-      std::uint64_t run = 0;
-      if (small_) {
-        if (covers(d)) return true;
-      } else {
-        const auto& runs = context_.runs();
-        auto it = std::lower_bound(runs.begin(), runs.end(), d.replica,
-                                   [](const auto& run, const Id& id) { return run.first < id; });
-        if (it != runs.end() && it->first == d.replica) run = it->second;
-      }
-      return d.counter <= run || (!context_.cloud().empty() && context_.contains(d));
+    bool known() const { return get() != unknown; }
+    std::size_t get() const { return n_.load(std::memory_order_relaxed); }
+    void set(std::size_t n) const { n_.store(n, std::memory_order_relaxed); }
+    void forget() { set(unknown); }
+    void add(std::ptrdiff_t k) {
+      if (known()) set(static_cast<std::size_t>(static_cast<std::ptrdiff_t>(get()) + k));
     }
 
    private:
-    /// For a context of at most four replicas: whether their runs cover `d`, without a branch.
-    bool covers(const dot_type& d) const {
-      // Spelled out: GCC at -O2 keeps a loop here, with its index in memory.
-      auto pick = [&](std::size_t r) {
-        return counters_[r] & (std::uint64_t{0} - std::uint64_t{ids_[r] == d.replica});
-      };
-      return d.counter <= (pick(0) | pick(1) | pick(2) | pick(3));
+    static constexpr std::size_t unknown = static_cast<std::size_t>(-1);
+    mutable std::atomic<std::size_t> n_{0};
+  };
+
+  /// context.contains(dot) for the dots of one replica, as a join's walk asks it: the run
+  /// first, the cloud (non-empty only when deltas came out of order) if that fails.
+  class SeenFor {
+   public:
+    SeenFor(const context_type& context, const Id& replica)
+        : context_(context),
+          up_to_(seen_up_to(context, replica)),
+          has_cloud_(!context.cloud().empty()) {}
+    bool operator()(const dot_type& d) const {
+      // No short cut on the run: a filter asks it of new and old entries in no order.
+      const bool in_run = d.counter <= up_to_;
+      if (!has_cloud_) return in_run;
+      return in_run || context_.contains(d);
     }
 
-    static constexpr std::size_t small_runs = 4;  // covers() reads exactly these four
+   private:
     const context_type& context_;
-    bool small_;
-    std::array<Id, small_runs> ids_{};
-    std::array<std::uint64_t, small_runs> counters_{};
+    std::uint64_t up_to_;
+    bool has_cloud_;
   };
 
   std::size_t live_entries() const { return base_.size() - dead_count_ + recent_.size(); }
@@ -275,7 +302,7 @@ class AWSet {
     std::size_t i = 0;
     std::size_t j = 0;
     while (true) {
-      while (i < base_.size() && dead_[i]) ++i;
+      while (i < base_.size() && dead_.at(i)) ++i;
       const bool base_left = i < base_.size();
       const bool recent_left = j < recent_.size();
       if (!base_left && !recent_left) return;
@@ -286,83 +313,136 @@ class AWSet {
       }
     }
   }
-  /// The live entries in (element, dot) order, walked in place: dead base entries skipped and
-  /// the recent run interleaved, so that a join reads a set as it is instead of copying it
-  /// into one run first. Both branches are well predicted (dead and recent entries are few).
-  class LiveWalk {
-   public:
-    explicit LiveWalk(const AWSet& s) : s_(s) { settle(); }
-    bool done() const { return at_ == nullptr; }
-    const Entry& operator*() const { return *at_; }
-    const Entry* operator->() const { return at_; }
-    LiveWalk& operator++() {
-      if (from_base_) {
-        ++b_;
-      } else {
-        ++r_;
+  /// f(entry) for every live entry in the value's order, (element, replica, counter): the
+  /// replica groups merged by element, R cursors for R replicas (a sort past that). The
+  /// entries f sees live in the set or in `scratch`, so they outlast the call.
+  template <class F>
+  void for_each_live_by_element(std::vector<Entry>& scratch, F&& f) const {
+    const std::vector<Entry>& run = one_run(scratch);
+    std::vector<std::pair<const Entry*, const Entry*>> groups;
+    for_each_group(run.data(), run.data() + run.size(), [&](const Entry* first, const Entry* last) {
+      groups.emplace_back(first, last);
+    });
+    if (groups.size() <= 1) {
+      for (const Entry& e : run) f(e);
+      return;
+    }
+    if (groups.size() > 8) {
+      std::vector<const Entry*> order;
+      order.reserve(run.size());
+      for (const Entry& e : run) order.push_back(&e);
+      std::sort(order.begin(), order.end(),
+                [](const Entry* x, const Entry* y) { return element_order(*x, *y); });
+      for (const Entry* e : order) f(*e);
+      return;
+    }
+    while (!groups.empty()) {
+      std::size_t least = 0;
+      for (std::size_t g = 1; g < groups.size(); ++g) {
+        if (element_order(*groups[g].first, *groups[least].first)) least = g;
       }
-      settle();
-      return *this;
+      f(*groups[least].first);
+      if (++groups[least].first == groups[least].second) {
+        groups.erase(groups.begin() + static_cast<std::ptrdiff_t>(least));
+      }
     }
-
-   private:
-    void settle() {
-      const std::vector<Entry>& base = s_.base_;
-      const std::vector<Entry>& recent = s_.recent_;
-      while (b_ < base.size() && s_.dead_[b_]) ++b_;
-      const bool base_left = b_ < base.size(), recent_left = r_ < recent.size();
-      from_base_ = base_left && (!recent_left || base[b_] < recent[r_]);
-      at_ = from_base_ ? &base[b_] : recent_left ? &recent[r_] : nullptr;
+  }
+  /// g(first, last) for each replica's group of the sorted entries [first, last), in order.
+  template <class G>
+  static void for_each_group(const Entry* first, const Entry* last, G&& g) {
+    while (first != last) {
+      const Id& replica = first->dot.replica;
+      const Entry* end = std::partition_point(
+          first, last, [&](const Entry& e) { return !(replica < e.dot.replica); });
+      g(first, end);
+      first = end;
     }
-    const AWSet& s_;
-    std::size_t b_ = 0, r_ = 0;
-    bool from_base_ = false;
-    const Entry* at_ = nullptr;
-  };
-  /// A sorted run walked with plain pointers: a set with one run and no dead entry.
-  class RunWalk {
-   public:
-    explicit RunWalk(const std::vector<Entry>& run) : at_(run.data()), end_(at_ + run.size()) {}
-    bool done() const { return at_ == end_; }
-    const Entry& operator*() const { return *at_; }
-    const Entry* operator->() const { return at_; }
-    RunWalk& operator++() {
-      ++at_;
-      return *this;
+  }
+  /// The live entries as one run: the base itself when it is one, else a copy in `scratch`.
+  const std::vector<Entry>& one_run(std::vector<Entry>& scratch) const {
+    if (is_one_run()) return base_;
+    scratch = live();
+    return scratch;
+  }
+  /// Entries in the value's order, regrouped by replica (stable, so each group stays sorted
+  /// by element).
+  static std::vector<Entry> group_by_replica(std::vector<Entry> by_element) {
+    std::vector<Id> replicas;
+    for (const Entry& e : by_element) {
+      if (replicas.size() > 8) break;
+      if (std::find(replicas.begin(), replicas.end(), e.dot.replica) == replicas.end()) {
+        replicas.push_back(e.dot.replica);
+      }
     }
-
-   private:
-    const Entry* at_;
-    const Entry* end_;
-  };
+    if (replicas.size() > 8) {
+      std::stable_sort(by_element.begin(), by_element.end(), [](const Entry& x, const Entry& y) {
+        return x.dot.replica < y.dot.replica;
+      });
+      return by_element;
+    }
+    std::sort(replicas.begin(), replicas.end());
+    std::vector<Entry> out;
+    out.reserve(by_element.size());
+    for (const Id& r : replicas) {
+      for (Entry& e : by_element) {
+        if (e.dot.replica == r) out.push_back(std::move(e));
+      }
+    }
+    return out;
+  }
   bool is_one_run() const { return recent_.empty() && dead_count_ == 0; }
 
+  /// The live entries as one sorted run: the base copied a block at a time (between dead
+  /// entries, found a word of marks at a time) with the recent entries put in between.
   std::vector<Entry> live() const {
     std::vector<Entry> out;
     out.reserve(live_entries());
-    for_each_live([&](const Entry& e) { out.push_back(e); });
+    auto copy_base = [&](std::size_t from, std::size_t to) {
+      while (from < to) {
+        const std::size_t dead = dead_.next(from, to);
+        out.insert(out.end(), base_.begin() + static_cast<std::ptrdiff_t>(from),
+                   base_.begin() + static_cast<std::ptrdiff_t>(dead));
+        from = dead + 1;
+      }
+    };
+    std::size_t b = 0;
+    for (const Entry& r : recent_) {
+      const auto split = static_cast<std::size_t>(
+          std::upper_bound(base_.begin() + static_cast<std::ptrdiff_t>(b), base_.end(), r) -
+          base_.begin());
+      copy_base(b, split);
+      out.push_back(r);
+      b = split;
+    }
+    copy_base(b, base_.size());
     return out;
   }
 
-  /// f(dot) for every live dot of x.
+  /// f(dot) for every live dot of x: a search in each replica's group.
   template <class F>
   void for_each_dot_of(const T& x, F&& f) const {
-    auto [b, b_end] = std::equal_range(base_.begin(), base_.end(), x, element_less{});
-    for (auto it = b; it != b_end; ++it) {
-      if (!dead_[static_cast<std::size_t>(it - base_.begin())]) f(it->dot);
-    }
-    auto [r, r_end] = std::equal_range(recent_.begin(), recent_.end(), x, element_less{});
-    for (auto it = r; it != r_end; ++it) f(it->dot);
+    const Entry* const base = base_.data();
+    for_each_group(base, base + base_.size(), [&](const Entry* first, const Entry* last) {
+      auto [b, b_end] = std::equal_range(first, last, x, element_less{});
+      for (auto it = b; it != b_end; ++it) {
+        if (!dead_.at(static_cast<std::size_t>(it - base))) f(it->dot);
+      }
+    });
+    const Entry* const recent = recent_.data();
+    for_each_group(recent, recent + recent_.size(), [&](const Entry* first, const Entry* last) {
+      auto [r, r_end] = std::equal_range(first, last, x, element_less{});
+      for (auto it = r; it != r_end; ++it) f(it->dot);
+    });
   }
   bool has_entry(const Entry& e) const {
     auto b = std::lower_bound(base_.begin(), base_.end(), e);
-    if (b != base_.end() && *b == e) return !dead_[static_cast<std::size_t>(b - base_.begin())];
+    if (b != base_.end() && *b == e) return !dead_.at(static_cast<std::size_t>(b - base_.begin()));
     return std::binary_search(recent_.begin(), recent_.end(), e);
   }
 
   /// Inserts a live entry that is not present.
   void insert_entry(T x, const dot_type& d) {
-    if (!contains(x)) ++elements_;
+    if (elements_.known() && !contains(x)) elements_.add(1);
     if (index_.valid) index_.map.emplace(d, x);
     Entry e{std::move(x), d};
     recent_.insert(std::upper_bound(recent_.begin(), recent_.end(), e), std::move(e));
@@ -381,15 +461,15 @@ class AWSet {
     } else {
       auto b = std::lower_bound(base_.begin(), base_.end(), key);
       const auto i = static_cast<std::size_t>(b - base_.begin());
-      if (b != base_.end() && *b == key && !dead_[i]) {
-        dead_[i] = true;
+      if (b != base_.end() && *b == key && !dead_.at(i)) {
+        dead_.mark(i);
         ++dead_count_;
         erased = true;
       }
     }
     if (!erased) return;
     if (index_.valid) index_.map.erase(d);
-    if (!contains(x)) --elements_;
+    if (elements_.known() && !contains(x)) elements_.add(-1);
     if (dead_count_ * 2 > base_.size() + 64) flush();
   }
   /// Folds the recent run into the base and drops dead entries.
@@ -410,7 +490,7 @@ class AWSet {
         *--out = std::move(*r);
       }
     }
-    dead_.assign(base_.size(), false);
+    dead_.assign(base_.size());
     recent_.clear();
     dead_count_ = 0;
   }
@@ -448,76 +528,172 @@ class AWSet {
 
   bool merge_large(const AWSet& other) {
     flush();  // in place: this side's entries become one run without a copy
+    std::vector<Entry> other_live;
     std::vector<Entry> out;
-    const std::size_t entries_max = base_.size() + other.live_entries();
-    const bool changed = other.is_one_run()
-                             ? join_entries(RunWalk(base_), context_, RunWalk(other.base_),
-                                            other.context_, entries_max, out, elements_)
-                             : join_entries(LiveWalk(*this), context_, LiveWalk(other),
-                                            other.context_, entries_max, out, elements_);
+    const bool changed = join_runs(base_, context_, other.one_run(other_live), other.context_, out);
     base_ = std::move(out);  // flush() left no recent run and no dead entry
-    dead_.assign(base_.size(), false);
+    dead_.assign(base_.size());
+    if (changed) elements_.forget();
     index_.map.clear();
     index_.valid = false;
     return context_.merge(other.context_) || changed;
   }
 
-  /// The store part of the join of (the entries `i` walks, here) and (those `j` walks, there),
-  /// in (element, dot) order, into `out`, and its number of elements. Returns whether it
-  /// differs from what `i` walks.
-  // flatten: GCC otherwise leaves push_back and the comparisons out of line in this loop.
-  template <class Walk>
-  [[gnu::flatten]] static bool join_entries(Walk i, const context_type& here, Walk j,
-                                            const context_type& there, std::size_t entries_max,
-                                            std::vector<Entry>& out, std::size_t& elements) {
-    const SeenTest seen_here(here);
-    const SeenTest seen_there(there);
+  /// The counter up to which `context` saw every dot of `replica`.
+  static std::uint64_t seen_up_to(const context_type& context, const Id& replica) {
+    const auto& runs = context.runs();
+    auto it = std::lower_bound(runs.begin(), runs.end(), replica,
+                               [](const auto& run, const Id& id) { return run.first < id; });
+    return it != runs.end() && it->first == replica ? it->second : 0;
+  }
+  static std::uint64_t max_counter(const Entry* first, const Entry* last) {
+    std::uint64_t m = 0;
+    for (; first != last; ++first) m = std::max(m, first->dot.counter);
+    return m;
+  }
+
+  /// The store part of the join of the sorted runs `mine` (seen by `here`) and `theirs` (seen
+  /// by `there`), into `out`. Returns whether it differs from `mine`.
+  // flatten: GCC otherwise leaves push_back and the comparisons out of line in these loops.
+  [[gnu::flatten]] static bool join_runs(const std::vector<Entry>& mine, const context_type& here,
+                                         const std::vector<Entry>& theirs,
+                                         const context_type& there, std::vector<Entry>& out) {
     out.clear();
-    out.reserve(entries_max);
+    out.reserve(mine.size() + theirs.size());
     bool changed = false;
-    elements = 0;
-    auto keep = [&](const Entry& e) {
-      if (out.empty() || !(out.back().element == e.element)) ++elements;
-      out.push_back(e);
+    const Entry* i = mine.data();
+    const Entry* const i_end = i + mine.size();
+    const Entry* j = theirs.data();
+    const Entry* const j_end = j + theirs.size();
+    auto group_end = [](const Entry* first, const Entry* last, const Id& replica) {
+      return std::partition_point(first, last,
+                                  [&](const Entry& e) { return !(replica < e.dot.replica); });
     };
+    while (i != i_end || j != j_end) {
+      // The next replica, and its group on each side (possibly empty).
+      const Id& replica = j == j_end || (i != i_end && !(j->dot.replica < i->dot.replica))
+                              ? i->dot.replica
+                              : j->dot.replica;
+      const Entry* gi = i;
+      const Entry* gi_end =
+          i != i_end && i->dot.replica == replica ? group_end(i, i_end, replica) : i;
+      const Entry* gj = j;
+      const Entry* gj_end =
+          j != j_end && j->dot.replica == replica ? group_end(j, j_end, replica) : j;
+      i = gi_end;
+      j = gj_end;
+      if (gj == gj_end || max_counter(gj, gj_end) <= seen_up_to(here, replica)) {
+        // `here` saw every dot `there` holds for this replica: a filter of `mine`.
+        changed |= filter_group(gi, gi_end, gj, gj_end, there, out, true);
+      } else if (gi == gi_end || max_counter(gi, gi_end) <= seen_up_to(there, replica)) {
+        changed |= filter_group(gj, gj_end, gi, gi_end, here, out, false);
+      } else {
+        changed |= merge_group(gi, gi_end, SeenFor(here, replica), gj, gj_end,
+                               SeenFor(there, replica), out);
+      }
+    }
+    return changed;
+  }
+
+  /// One replica's group when the side that keeps (k) saw every dot the other side (o) holds
+  /// for it: an entry of k stays if o holds it too or o never saw its dot; an entry of o that
+  /// k does not hold was removed by k. Only removals break the runs of kept entries, so the
+  /// one branch left per entry is well predicted. `keeps_mine`: whether k is the side the
+  /// result is compared with.
+  static bool filter_group(const Entry* k, const Entry* k_end, const Entry* o, const Entry* o_end,
+                           const context_type& seen_by_o, std::vector<Entry>& out,
+                           bool keeps_mine) {
+    bool dropped_k = false, dropped_o = false, kept_only_k = false;
+    if (k == k_end) return keeps_mine ? false : o != o_end;
+    const SeenFor o_saw(seen_by_o, k->dot.replica);
+    for (; k != k_end; ++k) {
+      // Within a group the order is (element, counter). Both are compared without a short
+      // cut: whether k's next entry is also o's is a coin toss, and o's entries fall behind
+      // k's only where k removed one.
+      while (o != o_end && ((o->element < k->element) |
+                            ((o->element == k->element) & (o->dot.counter < k->dot.counter)))) {
+        dropped_o = true;
+        ++o;
+      }
+      const bool in_o =
+          o != o_end && ((o->element == k->element) & (o->dot.counter == k->dot.counter));
+      o += in_o;
+      const bool keep = in_o | !o_saw(k->dot);
+      if (keep) {
+        out.push_back(*k);
+      } else {
+        dropped_k = true;
+      }
+      kept_only_k |= keep & !in_o;
+    }
+    dropped_o |= o != o_end;
+    // The result differs from k if k lost an entry, and from o if o lost one or k added one.
+    return keeps_mine ? dropped_k : (dropped_o || kept_only_k);
+  }
+
+  /// One replica's group when each side holds dots the other never saw (deltas that arrived
+  /// out of order): both walked together in order, each dot checked against the other side.
+  static bool merge_group(const Entry* i, const Entry* i_end, const SeenFor& seen_here,
+                          const Entry* j, const Entry* j_end, const SeenFor& seen_there,
+                          std::vector<Entry>& out) {
+    bool changed = false;
     auto only_mine = [&](const Entry& e) {
       if (seen_there(e.dot)) {
         changed = true;
       } else {
-        keep(e);
+        out.push_back(e);
       }
     };
     auto only_theirs = [&](const Entry& e) {
       if (!seen_here(e.dot)) {
-        keep(e);
+        out.push_back(e);
         changed = true;
       }
     };
-    // By hand rather than with zip_sorted: the common case, the same entry on both sides, is
-    // tested first with one equality instead of two three-field comparisons.
-    while (!i.done() && !j.done()) {
-      if (i->element == j->element && i->dot == j->dot) {
-        keep(*i);
+    while (i != i_end && j != j_end) {
+      if (*i == *j) {
+        out.push_back(*i);
         ++i;
         ++j;
       } else if (*i < *j) {
-        only_mine(*i);
-        ++i;
+        only_mine(*i++);
       } else {
-        only_theirs(*j);
-        ++j;
+        only_theirs(*j++);
       }
     }
-    for (; !i.done(); ++i) only_mine(*i);
-    for (; !j.done(); ++j) only_theirs(*j);
+    for (; i != i_end; ++i) only_mine(*i);
+    for (; j != j_end; ++j) only_theirs(*j);
     return changed;
   }
 
   std::vector<Entry> base_;
-  std::vector<bool> dead_;
+  /// Which base entries are erased, one bit each.
+  class DeadMarks {
+   public:
+    /// n entries, none dead.
+    void assign(std::size_t n) { words_.assign((n + 63) / 64, 0); }
+    void clear() { words_.clear(); }
+    bool at(std::size_t i) const { return (words_[i / 64] >> (i % 64)) & 1u; }
+    void mark(std::size_t i) { words_[i / 64] |= std::uint64_t{1} << (i % 64); }
+    /// The first dead index in [from, to), or `to`.
+    std::size_t next(std::size_t from, std::size_t to) const {
+      if (from >= to) return to;
+      std::size_t w = from / 64;
+      std::uint64_t bits = words_[w] & (~std::uint64_t{0} << (from % 64));
+      while (bits == 0) {
+        if (++w * 64 >= to) return to;
+        bits = words_[w];
+      }
+      return std::min(to, w * 64 + static_cast<std::size_t>(std::countr_zero(bits)));
+    }
+
+   private:
+    std::vector<std::uint64_t> words_;
+  };
+  DeadMarks dead_;
   std::vector<Entry> recent_;
   std::size_t dead_count_ = 0;
-  std::size_t elements_ = 0;
+  ElementCount elements_;
   context_type context_;
   /// A cache: a copy starts without it (copying hash nodes would cost more than the join
   /// that follows), and rebuilds it when a small delta first needs it.
