@@ -1057,6 +1057,11 @@ template <class T, class P, class Gen>
 class Singleton {
   static_assert(detail::is_prop_set_v<P>,
                 "Singleton<T, P>: P must be a prop set such as Props<NonDeterministic>");
+  // Otherwise get() would read a Singleton<T, Props<Dups>> that is_deterministic_v calls
+  // nondeterministic; every fold already keeps NonDeterministic alone.
+  static_assert((P::bits & ~detail::nondeterministic_bit) == 0u,
+                "Singleton<T, P>: a singleton carries only NonDeterministic; RandomBatch and Dups "
+                "describe a sequence, and a singleton is one value");
 
  public:
   using value_type = T;
