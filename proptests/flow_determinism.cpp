@@ -94,6 +94,29 @@ RC_GTEST_PROP(FlowDeterminism, SortedJoinDifferenceAndEnumerateAreTheSameUnderAn
   same_under_any_arrival(input, arrival, [](auto s) { return s.sort().unique().enumerate(); });
 }
 
+// The order-sensitive operators, once sort() and unique() have removed both props. The folds
+// stay below 1000003 so that no step overflows.
+RC_GTEST_PROP(FlowDeterminism,
+              FoldsCrossJoinAndAntiJoinOfSortedUniqueItemsAreTheSameUnderAnyArrival, ()) {
+  const auto input = small_ints();
+  const auto other = small_ints();
+  const auto arrival = random_arrival();
+  const auto digits = [](int acc, int x) { return (acc * 31 + x) % 1000003; };
+  same_under_any_arrival(input, arrival, [&](auto s) { return s.sort().unique().fold(0, digits); });
+  same_under_any_arrival(input, arrival, [&](auto s) { return s.sort().unique().reduce(digits); });
+  same_under_any_arrival(input, arrival, [&](auto s) {
+    return s.sort().unique().group_by([](int x) { return x % 5; }).fold(0, digits);
+  });
+  same_under_any_arrival(
+      input, arrival, [&](auto s) { return s.sort().unique().cross_join(cf::source_iter(other)); });
+  same_under_any_arrival(input, arrival, [&](auto s) {
+    return s.sort()
+        .unique()
+        .map([](int x) { return std::pair<int, int>(x % 7, x); })
+        .anti_join(cf::source_unordered(other, arrival).map([](int x) { return x % 7; }).sort());
+  });
+}
+
 RC_GTEST_PROP(FlowDeterminism, PersistentLatticeStateIsTheSameUnderAnyBatchingOverTicks, ()) {
   const auto input = small_ints();
   const auto arrival = random_arrival();

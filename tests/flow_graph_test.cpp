@@ -154,6 +154,23 @@ TEST(FlowGraph, ABlockingOperatorSeesTheCompleteOutputOfAnEarlierStratumsFixpoin
   EXPECT_NE(g.explain().find("(stratum 1): for_each"), std::string::npos) << g.explain();
 }
 
+TEST(FlowGraph, ACycleDeclaredNonDeterministicTakesADifferenceFedBack) {
+  // The subtracted side comes from outside the loop, so it is filled in an earlier stratum.
+  cf::Graph g;
+  auto loop = g.cycle<int, cf::Props<cf::RandomBatch, cf::NonDeterministic>>();
+  auto nodes = g.source_iter(std::vector<int>{0}).merge(loop.stream()).unique();
+  auto [out, back] = nodes.tee();
+  std::vector<int> reached;
+  out.for_each([&](int v) { reached.push_back(v); });
+  auto blocked = g.source_unordered(std::vector<int>{3}).unique();
+  loop.feed(back.map([](int v) { return v + 1; })
+                .filter([](int v) { return v < 6; })
+                .difference(blocked));
+  g.run_tick();
+  std::sort(reached.begin(), reached.end());
+  EXPECT_EQ(reached, (std::vector<int>{0, 1, 2}));
+}
+
 TEST(FlowGraph, ACycleThroughABlockingOperatorIsRejected) {
   cf::Graph g;
   auto loop = g.cycle<int, cf::Props<>>();

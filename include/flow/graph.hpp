@@ -20,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "flow/rules.hpp"
 #include "flow/stream.hpp"
 
 namespace calm::flow {
@@ -161,10 +162,7 @@ class Cycle {
   /// Closes the loop with `s`. `s` may not carry a prop that P lacks. A cycle is fed once.
   template <class Q, class G>
   void feed(const Stream<T, Q, G>& s) {
-    static_assert((Q::bits & ~P::bits) == 0u,
-                  "Cycle::feed(): the stream fed back has a prop the cycle was not declared "
-                  "with; declare it in cycle<T, Props<...>>(), or remove it first (unique(), "
-                  "sort())");
+    detail::require_declared_feed<P, Q>();
     const auto& ctx = detail::Access::ctx(s);
     detail::derive(ctx, "feed", "{}");  // records the sink for explain()
     ctx_.plan->back_inputs.push_back(ctx.plan);

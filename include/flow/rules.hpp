@@ -113,4 +113,27 @@ constexpr void require_ordered_enumerate() {
   }
 }
 
+/// Cycle::feed(): a loop's stream type is declared before the loop is closed, so what is fed
+/// back may not add a prop to it. sort() is not offered as a fix: inside a loop it would be a
+/// blocking operator on a cycle, which cannot be stratified.
+template <class Declared, class Fed>
+constexpr void require_declared_feed() {
+  constexpr unsigned added = Fed::bits & ~Declared::bits;
+  if constexpr ((added & random_batch_bit) != 0) {
+    static_assert(always_false<Fed>,
+                  "Cycle::feed(): the stream fed back has RandomBatch, a prop the cycle was not "
+                  "declared with; declare it in cycle<T, Props<RandomBatch, ...>>() (a loop's "
+                  "rounds decide the order)");
+  } else if constexpr ((added & dups_bit) != 0) {
+    static_assert(always_false<Fed>,
+                  "Cycle::feed(): the stream fed back has Dups, a prop the cycle was not declared "
+                  "with; unique() it before feed(), or declare it in cycle<T, Props<Dups, ...>>()");
+  } else if constexpr ((added & nondeterministic_bit) != 0) {
+    static_assert(always_false<Fed>,
+                  "Cycle::feed(): the stream fed back is NonDeterministic, a prop the cycle was "
+                  "not declared with; declare it in cycle<T, Props<NonDeterministic, ...>>(), or "
+                  "assume_deterministic(\"reason\") before feed()");
+  }
+}
+
 }  // namespace calm::flow::detail

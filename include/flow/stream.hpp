@@ -543,11 +543,15 @@ class Stream {
                     "map_lattice() the Singleton, or tag the function morphism(f) if it "
                     "distributes over join");
     }
-    using U = std::decay_t<std::invoke_result_t<F&, const T&>>;
-    return derive<U, P>("map_lattice (morphism)",
-                        [up = gen_, f = std::move(f)](auto&& sink) mutable {
-                          up([&](auto&& x) { sink(f(std::as_const(x))); });
-                        });
+    // Guarded, here and in the operators below, so that the library adds no error of its own
+    // after a broken rule's message.
+    if constexpr (std::invocable<F&, const T&>) {
+      using U = std::decay_t<std::invoke_result_t<F&, const T&>>;
+      return derive<U, P>("map_lattice (morphism)",
+                          [up = gen_, f = std::move(f)](auto&& sink) mutable {
+                            up([&](auto&& x) { sink(f(std::as_const(x))); });
+                          });
+    }
   }
 
   // ---- combining streams ---------------------------------------------------------------------
@@ -586,39 +590,43 @@ class Stream {
       using K = typename T::first_type;
       static_assert(std::is_same_v<K, typename U::first_type>,
                     "join() needs the same key type K on both sides");
-      using A = typename T::second_type;
-      using B = typename U::second_type;
-      using Out = std::pair<K, std::pair<A, B>>;
-      using R = detail::either<P, Q>;
-      struct State {
-        detail::Table<K, A> left;
-        detail::Table<K, B> right;
-      };
-      auto state = std::make_shared<State>();
-      if (ctx_.sched) {
-        if (left == Lifetime::tick) ctx_.sched->on_tick_start([state] { state->left.clear(); });
-        if (right == Lifetime::tick) {
-          ctx_.sched->on_tick_start([state] { state->right.clear(); });
+      if constexpr (std::is_same_v<K, typename U::first_type>) {
+        using A = typename T::second_type;
+        using B = typename U::second_type;
+        using Out = std::pair<K, std::pair<A, B>>;
+        using R = detail::either<P, Q>;
+        struct State {
+          detail::Table<K, A> left;
+          detail::Table<K, B> right;
+        };
+        auto state = std::make_shared<State>();
+        if (ctx_.sched) {
+          if (left == Lifetime::tick) ctx_.sched->on_tick_start([state] { state->left.clear(); });
+          if (right == Lifetime::tick) {
+            ctx_.sched->on_tick_start([state] { state->right.clear(); });
+          }
         }
+        auto ctx =
+            detail::derive2(ctx_, other.ctx_, "join", detail::props_name<R>(),
+                            detail::lifetime_name(left) + ", " + detail::lifetime_name(right));
+        auto gen = [a = gen_, b = other.gen_, state,
+                    standalone = !ctx_.sched](auto&& sink) mutable {
+          if (standalone) *state = State{};
+          a([&](auto&& kv) {
+            if (auto it = state->right.find(kv.first); it != state->right.end()) {
+              for (const B& v : it->second) sink(Out(kv.first, std::pair<A, B>(kv.second, v)));
+            }
+            state->left[kv.first].push_back(kv.second);
+          });
+          b([&](auto&& kv) {
+            if (auto it = state->left.find(kv.first); it != state->left.end()) {
+              for (const A& v : it->second) sink(Out(kv.first, std::pair<A, B>(v, kv.second)));
+            }
+            state->right[kv.first].push_back(kv.second);
+          });
+        };
+        return Stream<Out, R, decltype(gen)>(std::move(gen), std::move(ctx));
       }
-      auto ctx = detail::derive2(ctx_, other.ctx_, "join", detail::props_name<R>(),
-                                 detail::lifetime_name(left) + ", " + detail::lifetime_name(right));
-      auto gen = [a = gen_, b = other.gen_, state, standalone = !ctx_.sched](auto&& sink) mutable {
-        if (standalone) *state = State{};
-        a([&](auto&& kv) {
-          if (auto it = state->right.find(kv.first); it != state->right.end()) {
-            for (const B& v : it->second) sink(Out(kv.first, std::pair<A, B>(kv.second, v)));
-          }
-          state->left[kv.first].push_back(kv.second);
-        });
-        b([&](auto&& kv) {
-          if (auto it = state->left.find(kv.first); it != state->left.end()) {
-            for (const A& v : it->second) sink(Out(kv.first, std::pair<A, B>(v, kv.second)));
-          }
-          state->right[kv.first].push_back(kv.second);
-        });
-      };
-      return Stream<Out, R, decltype(gen)>(std::move(gen), std::move(ctx));
     }
   }
 
@@ -660,8 +668,10 @@ class Stream {
   auto difference(const Stream<U, Q, G>& other, Lifetime subtracted = Lifetime::tick) const {
     static_assert(std::is_same_v<U, T>,
                   "difference() needs two streams of the same item type; map() one side first");
-    return subtract<Cause::difference_over_random_batch, T>("difference", other, subtracted,
-                                                            detail::Identity{});
+    if constexpr (std::is_same_v<U, T>) {
+      return subtract<Cause::difference_over_random_batch, T>("difference", other, subtracted,
+                                                              detail::Identity{});
+    }
   }
 
   /// The (K, V) items whose key is not in `other` (a stream of K). Non-monotone, as
@@ -674,8 +684,10 @@ class Stream {
     if constexpr (detail::is_pair_v<T>) {
       static_assert(std::is_same_v<U, typename T::first_type>,
                     "anti_join() needs the other stream's items to be this stream's key type");
-      return subtract<Cause::anti_join_over_random_batch, U>(
-          "anti_join", other, subtracted, [](const T& kv) -> const U& { return kv.first; });
+      if constexpr (std::is_same_v<U, typename T::first_type>) {
+        return subtract<Cause::anti_join_over_random_batch, U>(
+            "anti_join", other, subtracted, [](const T& kv) -> const U& { return kv.first; });
+      }
     }
   }
 
@@ -819,17 +831,19 @@ class Stream {
   auto lattice_fold(Lifetime life = Lifetime::tick) const {
     static_assert(lattices::Lattice<L>,
                   "lattice_fold<L>(): L must be a calm::lattices::Lattice (lattices/core.hpp)");
-    static_assert(
-        std::is_same_v<T, L> || requires(const T& x) { L{x}; },
-        "lattice_fold<L>(): each item must convert to L as L{item}; map() the items "
-        "first");
-    using R = detail::fold_props<P, 0u, Cause::unknown, Cause::unknown>;
-    return fold_into<R>(
-        "lattice_fold", L{},
-        [](L& acc, auto&& x) {
-          lattices::merge(acc, detail::to_lattice<L>(std::forward<decltype(x)>(x)));
-        },
-        life);
+    constexpr bool converts = std::is_same_v<T, L> || requires(const T& x) { L{x}; };
+    static_assert(converts,
+                  "lattice_fold<L>(): each item must convert to L as L{item}; map() the items "
+                  "first");
+    if constexpr (lattices::Lattice<L> && converts) {
+      using R = detail::fold_props<P, 0u, Cause::unknown, Cause::unknown>;
+      return fold_into<R>(
+          "lattice_fold", L{},
+          [](L& acc, auto&& x) {
+            lattices::merge(acc, detail::to_lattice<L>(std::forward<decltype(x)>(x)));
+          },
+          life);
+    }
   }
 
   /// lattice_fold<T>() for a stream whose items are lattice values already.
@@ -837,7 +851,7 @@ class Stream {
     static_assert(lattices::Lattice<T>,
                   "lattice_reduce() needs a stream of lattice values; lattice_fold<L>() converts "
                   "plain items");
-    return lattice_fold<T>(life);
+    if constexpr (lattices::Lattice<T>) return lattice_fold<T>(life);
   }
 
   /// Groups items by key(item); values are value(item) (the item itself by default). Follow
@@ -849,9 +863,11 @@ class Stream {
     using V = std::decay_t<std::invoke_result_t<ValueFn&, const T&>>;
     static_assert(std::totally_ordered<K>,
                   "group_by(key): keys must be totally ordered (groups are emitted in key order)");
-    return Grouped<K, V, P, Gen, KeyFn, ValueFn>(
-        gen_, detail::derive(ctx_, "group_by", detail::props_name<P>()), std::move(key),
-        std::move(value));
+    if constexpr (std::totally_ordered<K>) {
+      return Grouped<K, V, P, Gen, KeyFn, ValueFn>(
+          gen_, detail::derive(ctx_, "group_by", detail::props_name<P>()), std::move(key),
+          std::move(value));
+    }
   }
 
   // ---- sinks ----------------------------------------------------------------------------------
@@ -991,11 +1007,17 @@ class Grouped {
   auto lattice_fold(Lifetime life = Lifetime::tick) const {
     static_assert(lattices::Lattice<L>,
                   "group_by().lattice_fold<L>(): L must be a calm::lattices::Lattice");
-    using R = PropSet<(P::bits & detail::nondeterministic_bit), P::cause>;
-    auto step = [](L& acc, auto&& v) {
-      lattices::merge(acc, detail::to_lattice<L>(std::forward<decltype(v)>(v)));
-    };
-    return keyed<R>("lattice_fold", L{}, std::move(step), life);
+    constexpr bool converts = std::is_same_v<V, L> || requires(const V& v) { L{v}; };
+    static_assert(converts,
+                  "group_by().lattice_fold<L>(): each value must convert to L as L{value}; give "
+                  "group_by(key, value) a value function that returns one");
+    if constexpr (lattices::Lattice<L> && converts) {
+      using R = PropSet<(P::bits & detail::nondeterministic_bit), P::cause>;
+      auto step = [](L& acc, auto&& v) {
+        lattices::merge(acc, detail::to_lattice<L>(std::forward<decltype(v)>(v)));
+      };
+      return keyed<R>("lattice_fold", L{}, std::move(step), life);
+    }
   }
 
   /// (key, f folded over the key's values from init), in key order. NonDeterministic on
@@ -1035,6 +1057,11 @@ template <class T, class P, class Gen>
 class Singleton {
   static_assert(detail::is_prop_set_v<P>,
                 "Singleton<T, P>: P must be a prop set such as Props<NonDeterministic>");
+  // Otherwise get() would read a Singleton<T, Props<Dups>> that is_deterministic_v calls
+  // nondeterministic; every fold already keeps NonDeterministic alone.
+  static_assert((P::bits & ~detail::nondeterministic_bit) == 0u,
+                "Singleton<T, P>: a singleton carries only NonDeterministic; RandomBatch and Dups "
+                "describe a sequence, and a singleton is one value");
 
  public:
   using value_type = T;
@@ -1079,15 +1106,17 @@ class Singleton {
                   "lattices::monotone(f) from <lattices/morphisms.hpp>; use map() for an "
                   "untagged function");
     static_assert(lattices::Lattice<T>, "map_lattice() needs a lattice value");
-    using U = std::decay_t<std::invoke_result_t<F&, const T&>>;
-    auto gen = [up = gen_, f = std::move(f)](auto&& sink) mutable {
-      up([&](auto&& v) { sink(f(std::as_const(v))); });
-    };
-    return Singleton<U, P, decltype(gen)>(
-        std::move(gen),
-        detail::derive(
-            ctx_, lattices::is_morphism_v<F> ? "map_lattice (morphism)" : "map_lattice (monotone)",
-            detail::props_name<P>()));
+    if constexpr (lattices::TaggedFunction<F> && std::invocable<F&, const T&>) {
+      using U = std::decay_t<std::invoke_result_t<F&, const T&>>;
+      auto gen = [up = gen_, f = std::move(f)](auto&& sink) mutable {
+        up([&](auto&& v) { sink(f(std::as_const(v))); });
+      };
+      return Singleton<U, P, decltype(gen)>(
+          std::move(gen), detail::derive(ctx_,
+                                         lattices::is_morphism_v<F> ? "map_lattice (morphism)"
+                                                                    : "map_lattice (monotone)",
+                                         detail::props_name<P>()));
+    }
   }
 
   /// f(value), whatever the props. Standalone: now. In a Graph: at every tick, after the

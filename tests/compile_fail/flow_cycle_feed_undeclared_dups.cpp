@@ -1,5 +1,5 @@
-// expect: Cycle::feed\(\): the stream fed back has a prop the cycle was not declared with
-// A loop's stream type is declared up front; what is fed back may not add a prop to it.
+// expect: Cycle::feed\(\): the stream fed back has Dups, .*unique\(\) it before feed\(\)
+// A loop's stream type is declared up front; what is fed back may not add Dups to it.
 #include <flow/flow.hpp>
 #include <lattices/lattices.hpp>
 #include <string>
