@@ -60,7 +60,7 @@ class AWSet {
       for (const dot_type& d : tags) by_element.push_back({x, d});
     }
     base_ = group_by_replica(std::move(by_element));
-    dead_.assign(base_.size());
+    base_rebuilt();
     elements_.set(state.store().size());
   }
   /// The same value as Almeida et al.'s dot map with its context.
@@ -92,15 +92,17 @@ class AWSet {
     AWSet delta;
     std::vector<dot_type> seen;
     for_each_dot_of(x, [&](const dot_type& old) { seen.push_back(old); });
+    // x's tags are replaced by one: the element count moves only if x was absent.
     for (const dot_type& old : seen) {
       delta.context_.insert(old);
-      erase_entry(x, old);
+      erase_entry(x, old, Count::unchanged);
     }
     delta.context_.insert(d);
     delta.base_.push_back({x, d});
-    delta.dead_.assign(1);
+    delta.base_rebuilt();
     delta.elements_.set(1);
-    insert_entry(std::move(x), d);
+    if (seen.empty()) elements_.add(1);
+    insert_entry(std::move(x), d, Count::unchanged);
     context_.insert(d);
     return delta;
   }
@@ -118,7 +120,7 @@ class AWSet {
     AWSet delta;
     for_each_live([&](const Entry& e) { delta.context_.insert(e.dot); });
     base_.clear();
-    dead_.clear();
+    base_rebuilt();
     recent_.clear();
     dead_count_ = 0;
     elements_.set(0);
@@ -181,7 +183,7 @@ class AWSet {
     const std::vector<Entry>& b_run = b.one_run(b_live);
     join_runs(a_run, a.context_, b_run, b.context_, out.base_);
     out.elements_.forget();
-    out.dead_.assign(out.base_.size());
+    out.base_rebuilt();
     out.context_ = a.context_;
     out.context_.merge(b.context_);
     return out;
@@ -422,12 +424,14 @@ class AWSet {
   template <class F>
   void for_each_dot_of(const T& x, F&& f) const {
     const Entry* const base = base_.data();
-    for_each_group(base, base + base_.size(), [&](const Entry* first, const Entry* last) {
-      auto [b, b_end] = std::equal_range(first, last, x, element_less{});
-      for (auto it = b; it != b_end; ++it) {
+    for (std::size_t g = 0; g < base_groups_.size(); ++g) {
+      const Entry* const last =
+          base + (g + 1 < base_groups_.size() ? base_groups_[g + 1] : base_.size());
+      for (const Entry* it = std::lower_bound(base + base_groups_[g], last, x, element_less{});
+           it != last && !(x < it->element); ++it) {
         if (!dead_.at(static_cast<std::size_t>(it - base))) f(it->dot);
       }
-    });
+    }
     const Entry* const recent = recent_.data();
     for_each_group(recent, recent + recent_.size(), [&](const Entry* first, const Entry* last) {
       auto [r, r_end] = std::equal_range(first, last, x, element_less{});
@@ -440,9 +444,12 @@ class AWSet {
     return std::binary_search(recent_.begin(), recent_.end(), e);
   }
 
+  /// Whether insert_entry and erase_entry keep the element count (by looking x up) or leave
+  /// it to the caller, who knows.
+  enum class Count { kept, unchanged };
   /// Inserts a live entry that is not present.
-  void insert_entry(T x, const dot_type& d) {
-    if (elements_.known() && !contains(x)) elements_.add(1);
+  void insert_entry(T x, const dot_type& d, Count count = Count::kept) {
+    if (count == Count::kept && elements_.known() && !contains(x)) elements_.add(1);
     if (index_.valid) index_.map.emplace(d, x);
     Entry e{std::move(x), d};
     recent_.insert(std::upper_bound(recent_.begin(), recent_.end(), e), std::move(e));
@@ -450,8 +457,8 @@ class AWSet {
     while (bound * bound < base_.size()) bound *= 2;
     if (recent_.size() > bound) flush();
   }
-  /// Erases (x, d) if it is live; keeps the element count.
-  void erase_entry(const T& x, const dot_type& d) {
+  /// Erases (x, d) if it is live.
+  void erase_entry(const T& x, const dot_type& d, Count count = Count::kept) {
     const Entry key{x, d};
     bool erased = false;
     auto r = std::lower_bound(recent_.begin(), recent_.end(), key);
@@ -469,7 +476,7 @@ class AWSet {
     }
     if (!erased) return;
     if (index_.valid) index_.map.erase(d);
-    if (elements_.known() && !contains(x)) elements_.add(-1);
+    if (count == Count::kept && elements_.known() && !contains(x)) elements_.add(-1);
     if (dead_count_ * 2 > base_.size() + 64) flush();
   }
   /// Folds the recent run into the base and drops dead entries.
@@ -490,7 +497,7 @@ class AWSet {
         *--out = std::move(*r);
       }
     }
-    dead_.assign(base_.size());
+    base_rebuilt();
     recent_.clear();
     dead_count_ = 0;
   }
@@ -532,7 +539,7 @@ class AWSet {
     std::vector<Entry> out;
     const bool changed = join_runs(base_, context_, other.one_run(other_live), other.context_, out);
     base_ = std::move(out);  // flush() left no recent run and no dead entry
-    dead_.assign(base_.size());
+    base_rebuilt();
     if (changed) elements_.forget();
     index_.map.clear();
     index_.valid = false;
@@ -667,6 +674,18 @@ class AWSet {
   }
 
   std::vector<Entry> base_;
+  /// Where each replica's group starts in the base: contains and add search each group, and
+  /// the base changes only as a whole.
+  std::vector<std::size_t> base_groups_;
+  /// The base was replaced: no entry of it is dead, and its groups are found again.
+  void base_rebuilt() {
+    dead_.assign(base_.size());
+    base_groups_.clear();
+    const Entry* const base = base_.data();
+    for_each_group(base, base + base_.size(), [&](const Entry* first, const Entry*) {
+      base_groups_.push_back(static_cast<std::size_t>(first - base));
+    });
+  }
   /// Which base entries are erased, one bit each.
   class DeadMarks {
    public:
