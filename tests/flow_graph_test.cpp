@@ -152,6 +152,7 @@ struct ShortestPaths {
   std::size_t join_outputs = 0;                            // edge relaxations
 
   explicit ShortestPaths(const std::vector<WeightedEdge>& edges) {
+    g.set_fixpoint_passes_max(50);  // these loops settle in fewer; one that never does fails fast
     auto loop = g.cycle<NodeDistance, cf::Props<cf::RandomBatch, cf::NonDeterministic>>();
     auto improved = g.source_iter(std::vector<NodeDistance>{{0, Distance{0}}})
                         .merge(loop.stream())
