@@ -2,8 +2,11 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <flow/flow.hpp>
+#include <functional>
 #include <lattices/lattices.hpp>
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -133,6 +136,154 @@ TEST(FlowGraph, TheLoopJoinIsSemiNaiveEachEdgeFromAReachedNodeIsMatchedOnce) {
   r.g.run_tick();
   EXPECT_EQ(r.reached.size(), 4u);
   EXPECT_EQ(r.join_outputs, 7u);
+}
+
+// Single-source shortest paths: distances are Min lattices, and lattice_merge_by_key passes
+// on only the distances that shrank.
+using Distance = cl::Min<std::uint64_t>;
+using NodeDistance = std::pair<int, Distance>;
+using WeightedEdge = std::pair<int, std::pair<int, std::uint64_t>>;
+
+struct ShortestPaths {
+  cf::Graph g;
+  std::map<int, std::uint64_t> distances;
+  std::map<int, std::vector<std::uint64_t>> improvements;  // each node's emitted distances
+  std::size_t merged = 0;                                  // items into lattice_merge_by_key
+  std::size_t join_outputs = 0;                            // edge relaxations
+
+  explicit ShortestPaths(const std::vector<WeightedEdge>& edges) {
+    g.set_fixpoint_passes_max(50);  // these loops settle in fewer; one that never does fails fast
+    auto loop = g.cycle<NodeDistance, cf::Props<cf::RandomBatch, cf::NonDeterministic>>();
+    auto improved = g.source_iter(std::vector<NodeDistance>{{0, Distance{0}}})
+                        .merge(loop.stream())
+                        .inspect([this](const auto&) { ++merged; })
+                        .lattice_merge_by_key();
+    auto [out, back] = improved.tee();
+    out.for_each([this](const NodeDistance& nd) {
+      improvements[nd.first].push_back(reveal(nd.second));
+      distances[nd.first] = reveal(nd.second);
+    });
+    loop.feed(back.join(g.source_iter(edges))
+                  .inspect([this](const auto&) { ++join_outputs; })
+                  .map([](const auto& hit) {
+                    const auto& [distance, edge] = hit.second;
+                    return NodeDistance(edge.first, Distance{reveal(distance) + edge.second});
+                  }));
+  }
+};
+
+TEST(FlowGraph, ALatticeLoopReachesTheShortestDistancesWithinOneTick) {
+  ShortestPaths sp({{0, {1, 10}}, {0, {2, 1}}, {2, {1, 1}}, {1, {3, 1}}, {3, {0, 1}}, {4, {0, 1}}});
+  sp.g.run_tick();
+  EXPECT_EQ(sp.distances, (std::map<int, std::uint64_t>{{0, 0}, {1, 2}, {2, 1}, {3, 3}}));
+  for (const auto& [node, steps] : sp.improvements) {
+    EXPECT_TRUE(std::is_sorted(steps.rbegin(), steps.rend(), std::less_equal<>{}))
+        << "node " << node << " emitted a distance that did not shrink";
+  }
+}
+
+TEST(FlowGraph, TheLatticeLoopIsSemiNaiveOnlyImprovedNodesRelaxTheirEdges) {
+  // Every i -> j (i < j) with weight 1: node 0 improves every node in the first round; the
+  // second round's candidates (distance 2) improve nothing, so nothing more is emitted. Each
+  // edge is relaxed once: a naive round would relax all of them again.
+  const int nodes = 30;
+  std::vector<WeightedEdge> edges;
+  for (int i = 0; i < nodes; ++i) {
+    for (int j = i + 1; j < nodes; ++j) edges.push_back({i, {j, 1}});
+  }
+  ShortestPaths sp(edges);
+  sp.g.run_tick();
+  EXPECT_EQ(sp.join_outputs, edges.size());
+  EXPECT_EQ(sp.merged, 1 + edges.size());
+  std::size_t emitted = 0;
+  for (const auto& [node, steps] : sp.improvements) emitted += steps.size();
+  EXPECT_EQ(emitted, static_cast<std::size_t>(nodes));
+}
+
+TEST(FlowGraph, EveryRelaxationInTheLatticeLoopFollowsAnImprovement) {
+  // Shortcuts that are found first and then beaten: a node may improve several times, and
+  // each improvement, and nothing else, relaxes the node's out-edges once.
+  std::vector<WeightedEdge> edges;
+  for (int i = 0; i < 12; ++i) {
+    edges.push_back({i, {i + 1, 1}});
+    edges.push_back({0, {i + 1, 100 - static_cast<std::uint64_t>(i)}});
+  }
+  ShortestPaths sp(edges);
+  sp.g.run_tick();
+  std::map<int, std::size_t> out_degree;
+  for (const auto& e : edges) ++out_degree[e.first];
+  std::size_t expected = 0;
+  for (const auto& [node, steps] : sp.improvements) expected += steps.size() * out_degree[node];
+  EXPECT_EQ(sp.join_outputs, expected);
+  std::size_t emitted = 0;
+  for (const auto& [node, steps] : sp.improvements) emitted += steps.size();
+  EXPECT_GT(emitted, sp.improvements.size()) << "no node improved twice: a weak test";
+  EXPECT_GT(sp.merged, emitted) << "every candidate grew: nothing was held back";
+  for (int i = 0; i <= 12; ++i) EXPECT_EQ(sp.distances[i], static_cast<std::uint64_t>(i));
+}
+
+TEST(FlowGraph, LatticeMergeByKeyPerTickStartsOverAndPersistentKeepsItsState) {
+  cf::Graph g;
+  auto input = g.channel<std::pair<int, cl::Max<int>>>();
+  auto [a, b] = input.stream().tee();
+  std::vector<int> per_tick, ever;
+  a.lattice_merge_by_key(Lifetime::tick).for_each([&](const auto& kv) {
+    per_tick.push_back(reveal(kv.second));
+  });
+  b.lattice_merge_by_key(Lifetime::persistent).for_each([&](const auto& kv) {
+    ever.push_back(reveal(kv.second));
+  });
+  input.send({1, cl::Max<int>{5}});
+  g.run_tick();
+  input.send({1, cl::Max<int>{3}});
+  g.run_tick();
+  input.send({1, cl::Max<int>{6}});
+  g.run_tick();
+  EXPECT_EQ(per_tick, (std::vector<int>{5, 3, 6}));
+  EXPECT_EQ(ever, (std::vector<int>{5, 6}));
+}
+
+TEST(FlowGraph, LatticeJoinEmitsWhenEitherSideGrowsAcrossTicks) {
+  cf::Graph g;
+  auto left = g.channel<std::pair<int, cl::Max<int>>>();
+  auto right = g.channel<std::pair<int, cl::Max<int>>>();
+  std::vector<std::pair<int, int>> seen;
+  left.stream()
+      .lattice_join(right.stream(), Lifetime::persistent, Lifetime::persistent)
+      .for_each([&](const auto& kv) {
+        seen.emplace_back(reveal(kv.second.first), reveal(kv.second.second));
+      });
+  left.send({1, cl::Max<int>{1}});
+  g.run_tick();  // no right side yet: nothing
+  right.send({1, cl::Max<int>{10}});
+  g.run_tick();  // the right side grew
+  left.send({1, cl::Max<int>{2}});
+  left.send({1, cl::Max<int>{2}});
+  g.run_tick();  // the left side grew, once
+  right.send({1, cl::Max<int>{9}});
+  g.run_tick();  // no growth: nothing
+  EXPECT_EQ(seen, (std::vector<std::pair<int, int>>{{1, 10}, {2, 10}}));
+}
+
+TEST(FlowGraph, ATickLatticeJoinForgetsItsStateAtTheNextTick) {
+  cf::Graph g;
+  auto left = g.channel<std::pair<int, cl::Max<int>>>();
+  auto right = g.channel<std::pair<int, cl::Max<int>>>();
+  int matches = 0;
+  left.stream().lattice_join(right.stream()).for_each([&](const auto&) { ++matches; });
+  right.send({1, cl::Max<int>{1}});
+  g.run_tick();
+  left.send({1, cl::Max<int>{2}});
+  g.run_tick();
+  EXPECT_EQ(matches, 0);
+}
+
+TEST(FlowGraph, ExplainShowsTheLatticeOperatorsOfALoopWithTheirProps) {
+  ShortestPaths sp({{0, {1, 1}}});
+  const std::string text = sp.g.explain();
+  EXPECT_NE(text.find("lattice_merge_by_key [tick] <- #"), std::string::npos) << text;
+  EXPECT_NE(text.find("-> {RandomBatch, NonDeterministic}"), std::string::npos) << text;
+  EXPECT_NE(text.find("(cycle)"), std::string::npos) << text;
 }
 
 TEST(FlowGraph, ABlockingOperatorSeesTheCompleteOutputOfAnEarlierStratumsFixpoint) {

@@ -256,6 +256,73 @@ TEST(FlowStream, GroupByThenFoldOverAnOrderedStreamIsDeterministic) {
   EXPECT_EQ(sums.collect(), (std::vector<G>{{0, 180}, {1, 60}, {2, 70}}));
 }
 
+using KeyMin = std::pair<int, cl::Min<int>>;
+
+TEST(FlowStream, LatticeMergeByKeyEmitsAKeysValueOnlyWhenAMergeGrowsIt) {
+  const std::vector<std::pair<int, int>> in{{1, 5}, {1, 3}, {1, 4}, {2, 7}, {1, 3}, {2, 9}};
+  auto grown = cf::source_iter(in).lattice_merge_by_key<cl::Min<int>>();
+  static_assert(is_deterministic_v<decltype(grown)>);
+  EXPECT_EQ(
+      grown.collect(),
+      (std::vector<KeyMin>{{1, cl::Min<int>{5}}, {1, cl::Min<int>{3}}, {2, cl::Min<int>{7}}}));
+}
+
+TEST(FlowStream, LatticeMergeByKeyIgnoresABottomValue) {
+  const std::vector<KeyMin> in{{1, cl::Min<int>{}}, {1, cl::Min<int>{2}}, {1, cl::Min<int>{}}};
+  EXPECT_EQ(cf::source_iter(in).lattice_merge_by_key().collect(),
+            (std::vector<KeyMin>{{1, cl::Min<int>{2}}}));
+}
+
+TEST(FlowStream, LatticeMergeByKeyOverArrivalLosesDupsAndDeterminismButNotTheFinalValues) {
+  using S = decltype(unordered_digits()
+                         .map([](int x) { return std::pair<int, int>(x % 3, x); })
+                         .lattice_merge_by_key<cl::Min<int>>());
+  static_assert(has_prop_v<S, RandomBatch> && !has_prop_v<S, Dups>);
+  static_assert(has_prop_v<S, NonDeterministic>);
+  static_assert(S::props::cause == cf::Cause::lattice_merge_by_key_over_arrival);
+  for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+    std::map<int, int> last;
+    std::map<int, int> emitted;
+    unordered_digits(seed)
+        .map([](int x) { return std::pair<int, int>(x % 3, x); })
+        .lattice_merge_by_key<cl::Min<int>>()
+        .for_each([&](const KeyMin& kv) {
+          auto [it, first] = last.emplace(kv.first, reveal(kv.second));
+          EXPECT_TRUE(first || reveal(kv.second) < it->second) << "seed " << seed;
+          it->second = reveal(kv.second);
+          ++emitted[kv.first];
+        });
+    EXPECT_EQ(last, (std::map<int, int>{{0, 3}, {1, 1}, {2, 2}})) << "seed " << seed;
+    for (const auto& [key, n] : emitted) EXPECT_LE(n, 3) << "seed " << seed << " key " << key;
+  }
+}
+
+TEST(FlowStream, LatticeJoinEmitsWhenEitherSideGrowsAndTheOtherHasTheKey) {
+  using Left = std::pair<int, cl::Max<int>>;
+  using Right = std::pair<int, cl::SetUnion<int>>;
+  using Out = std::pair<int, std::pair<cl::Max<int>, cl::SetUnion<int>>>;
+  const std::vector<Left> left{
+      {1, cl::Max<int>{1}}, {2, cl::Max<int>{5}}, {1, cl::Max<int>{3}}, {1, cl::Max<int>{2}}};
+  const std::vector<Right> right{{1, {7}}, {1, {7}}, {1, {8}}, {3, {9}}};
+  auto joined = cf::source_iter(left).lattice_join(cf::source_iter(right));
+  static_assert(is_deterministic_v<decltype(joined)>);
+  // The left side runs first: key 1 grows to 1, then 3 (2 does not grow it), with no right
+  // side yet; then the right side's growth, {7} and {7, 8}, meets the left's 3. The repeated
+  // {7} does not grow and key 3 has no left side.
+  EXPECT_EQ(joined.collect(),
+            (std::vector<Out>{{1, {cl::Max<int>{3}, {7}}}, {1, {cl::Max<int>{3}, {7, 8}}}}));
+}
+
+TEST(FlowStream, LatticeJoinTakesTheUnionOfThePropsAndDropsDups) {
+  using Pairs = std::vector<std::pair<int, cl::Max<int>>>;
+  const Pairs items{{1, cl::Max<int>{1}}};
+  using S = decltype(cf::source_iter(items).lattice_join(cf::source_unordered(items)));
+  static_assert(has_prop_v<S, RandomBatch> && !has_prop_v<S, Dups>);
+  static_assert(S::props::cause == cf::Cause::lattice_join_over_arrival);
+  using D = decltype(cf::source_iter(items).lattice_join(cf::source_iter(items)));
+  static_assert(is_deterministic_v<D>);
+}
+
 TEST(FlowStream, TeeGivesEachOutputEveryItemAndRunsTheSourceOnce) {
   int runs = 0;
   auto [a, b] = cf::source_iter(digits).inspect([&](int) { ++runs; }).tee();

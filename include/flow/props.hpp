@@ -42,6 +42,8 @@ enum class Cause {
   anti_join_over_random_batch,
   group_fold_over_random_batch,
   group_fold_over_dups,
+  lattice_merge_by_key_over_arrival,
+  lattice_join_over_arrival,
 };
 }  // namespace cause
 using cause::Cause;

@@ -71,6 +71,18 @@ constexpr void explain_lost_determinism() {
                   "group_by().fold() over a stream with Dups yields a NonDeterministic result; "
                   "use group_by().lattice_fold(), unique() the stream first, or "
                   "assume_deterministic(\"why duplicates do not matter\")");
+  } else if constexpr (why == Cause::lattice_merge_by_key_over_arrival) {
+    static_assert(always_false<P>,
+                  "lattice_merge_by_key() over a stream with RandomBatch or Dups emits growth "
+                  "steps that depend on arrival (only each key's final value does not); merge "
+                  "them with group_by().lattice_fold<L>() and assume_deterministic(\"why the "
+                  "input is complete\"), or sort() and unique() the input first");
+  } else if constexpr (why == Cause::lattice_join_over_arrival) {
+    static_assert(always_false<P>,
+                  "lattice_join() with a stream that has RandomBatch or Dups emits growth steps "
+                  "that depend on arrival (only each key's final pair does not); merge them with "
+                  "group_by().lattice_fold<L>() and assume_deterministic(\"why the input is "
+                  "complete\"), or sort() and unique() both sides first");
   } else {
     static_assert(always_false<P>,
                   "this value is NonDeterministic (declared so by hand); only "

@@ -126,7 +126,7 @@ class Scheduler {
       if (pass == fixpoint_passes_max) {
         throw std::runtime_error("calm::flow: no fixpoint after " + std::to_string(pass) +
                                  " passes in stratum " + std::to_string(stratum) +
-                                 " (does a cycle lack unique()?)");
+                                 " (does a cycle lack unique() or lattice_merge_by_key()?)");
       }
       bool ran = false;
       for (Subgraph& sg : subgraphs_) {

@@ -142,6 +142,37 @@ template <class K, class V>
 using Table = std::conditional_t<Hashable<K>, std::unordered_map<K, std::vector<V>>,
                                  std::map<K, std::vector<V>>>;
 
+/// Per-key lattice state of lattice_merge_by_key and lattice_join. A key is present only once
+/// its value has grown past bottom, so that a bottom value means the same as no value (as in
+/// MapUnion) and cannot decide what lattice_join emits.
+template <class K, class L>
+struct LatticeTable {
+  std::conditional_t<Hashable<K>, std::unordered_map<K, L>, std::map<K, L>> values;
+
+  /// Merges `delta` into k's value; the value if it grew, else null.
+  template <class D>
+  const L* grow(const K& k, D&& delta) {
+    auto [it, inserted] = values.try_emplace(k);
+    if (lattices::merge(it->second, std::forward<D>(delta))) return &it->second;
+    if (inserted) values.erase(it);
+    return nullptr;
+  }
+  const L* find(const K& k) const {
+    auto it = values.find(k);
+    return it == values.end() ? nullptr : &it->second;
+  }
+  void clear() { values.clear(); }
+};
+
+/// The props of an operator that emits a key's lattice value each time it grows: no Dups
+/// (a value that grew differs from every earlier one of its key, within the state's
+/// lifetime), and NonDeterministic (cause `Why`) when arrival can vary, because then which
+/// intermediate values are emitted varies too: Min{5} then Min{3} emits both, the reverse
+/// order emits Min{3} alone. Only each key's final value, their merge, is fixed.
+template <class P, Cause Why>
+using growth_props =
+    lose_if<without<P, dups_bit>, has_bit<P, random_batch_bit> || has_bit<P, dups_bit>, Why>;
+
 template <class T>
 inline constexpr bool is_pair_v = false;
 template <class A, class B>
@@ -659,6 +690,110 @@ class Stream {
       });
     };
     return Stream<Out, R, decltype(gen)>(std::move(gen), std::move(ctx));
+  }
+
+  // ---- lattices, key by key: monotone and non-blocking, so they may sit in a cycle -------
+
+  /// Streams of (K, V): merges each value, as L (V itself by default, else `L{value}`), into
+  /// its key's state, and emits (key, the merged value) only when the merge made it grow.
+  /// Only growth is passed on, so a loop through it runs semi-naively and stops when no key
+  /// grows. State is kept for `life`. Props: see growth_props; deterministic on an input
+  /// with no props.
+  template <class L = void>
+  auto lattice_merge_by_key(Lifetime life = Lifetime::tick) const {
+    static_assert(detail::is_pair_v<T>,
+                  "lattice_merge_by_key() needs a stream of std::pair<K, V>; map() the items to "
+                  "(key, value) first");
+    if constexpr (detail::is_pair_v<T>) {
+      using K = typename T::first_type;
+      using V = typename T::second_type;
+      using Lat = std::conditional_t<std::is_void_v<L>, V, L>;
+      static_assert(lattices::Lattice<Lat>,
+                    "lattice_merge_by_key<L>(): L, by default the value type, must be a "
+                    "calm::lattices::Lattice; name one to convert each value as L{value}");
+      constexpr bool converts = std::is_same_v<V, Lat> || requires(const V& v) { Lat{v}; };
+      static_assert(converts,
+                    "lattice_merge_by_key<L>(): each value must convert to L as L{value}; map() "
+                    "the values first");
+      if constexpr (lattices::Lattice<Lat> && converts) {
+        using R = detail::growth_props<P, Cause::lattice_merge_by_key_over_arrival>;
+        using Out = std::pair<K, Lat>;
+        auto state = std::make_shared<detail::LatticeTable<K, Lat>>();
+        detail::clear_each_tick(ctx_.sched, state, life);
+        return derive<Out, R>(
+            "lattice_merge_by_key",
+            [up = gen_, state, standalone = !ctx_.sched](auto&& sink) mutable {
+              if (standalone) state->clear();
+              up([&](auto&& kv) {
+                auto&& [k, v] = kv;
+                if (const Lat* grown = state->grow(k, detail::to_lattice<Lat>(v))) {
+                  sink(Out(k, *grown));
+                }
+              });
+            },
+            detail::lifetime_name(life));
+      }
+    }
+  }
+
+  /// Streams of (K, A) and (K, B) whose values are lattices: merges each item into its side's
+  /// state for the key and, when that state grew and the other side has the key, emits
+  /// (key, (this side's value, the other's)): the lattice analogue of join(), passing on only
+  /// growth. Each side's state is kept for `left` / `right`. Props: growth_props of P ∪ Q.
+  template <class U, class Q, class G>
+  auto lattice_join(const Stream<U, Q, G>& other, Lifetime left = Lifetime::tick,
+                    Lifetime right = Lifetime::tick) const {
+    static_assert(detail::is_pair_v<T> && detail::is_pair_v<U>,
+                  "lattice_join() needs two streams of std::pair<K, lattice>; map() each side "
+                  "to (key, value) first");
+    if constexpr (detail::is_pair_v<T> && detail::is_pair_v<U>) {
+      using K = typename T::first_type;
+      using A = typename T::second_type;
+      using B = typename U::second_type;
+      static_assert(std::is_same_v<K, typename U::first_type>,
+                    "lattice_join() needs the same key type K on both sides");
+      static_assert(lattices::Lattice<A> && lattices::Lattice<B>,
+                    "lattice_join() needs lattice values on both sides; map() each value to a "
+                    "calm::lattices::Lattice (Max{v}, SetUnion<T>{v}, ...) first");
+      if constexpr (std::is_same_v<K, typename U::first_type> && lattices::Lattice<A> &&
+                    lattices::Lattice<B>) {
+        using Out = std::pair<K, std::pair<A, B>>;
+        using R = detail::growth_props<detail::either<P, Q>, Cause::lattice_join_over_arrival>;
+        struct State {
+          detail::LatticeTable<K, A> left;
+          detail::LatticeTable<K, B> right;
+        };
+        auto state = std::make_shared<State>();
+        if (ctx_.sched) {
+          if (left == Lifetime::tick) ctx_.sched->on_tick_start([state] { state->left.clear(); });
+          if (right == Lifetime::tick) {
+            ctx_.sched->on_tick_start([state] { state->right.clear(); });
+          }
+        }
+        auto ctx =
+            detail::derive2(ctx_, other.ctx_, "lattice_join", detail::props_name<R>(),
+                            detail::lifetime_name(left) + ", " + detail::lifetime_name(right));
+        auto gen = [a = gen_, b = other.gen_, state,
+                    standalone = !ctx_.sched](auto&& sink) mutable {
+          if (standalone) *state = State{};
+          a([&](auto&& kv) {
+            const A* grown = state->left.grow(kv.first, kv.second);
+            if (!grown) return;
+            if (const B* other_side = state->right.find(kv.first)) {
+              sink(Out(kv.first, std::pair<A, B>(*grown, *other_side)));
+            }
+          });
+          b([&](auto&& kv) {
+            const B* grown = state->right.grow(kv.first, kv.second);
+            if (!grown) return;
+            if (const A* other_side = state->left.find(kv.first)) {
+              sink(Out(kv.first, std::pair<A, B>(*other_side, *grown)));
+            }
+          });
+        };
+        return Stream<Out, R, decltype(gen)>(std::move(gen), std::move(ctx));
+      }
+    }
   }
 
   /// The items not in `other`. Non-monotone: `other` is complete before any item passes (in a
