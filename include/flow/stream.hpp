@@ -123,6 +123,16 @@ void clear_each_tick(Scheduler* sched, const std::shared_ptr<State>& state, Life
   if (sched && life == Lifetime::tick) sched->on_tick_start([state] { state->clear(); });
 }
 
+/// The state of a two-sided operator (join, lattice_join): a `left` and a `right` table, each
+/// cleared at the start of every tick when its lifetime is a tick.
+template <class State>
+std::shared_ptr<State> two_sided_state(Scheduler* sched, Lifetime left, Lifetime right) {
+  auto state = std::make_shared<State>();
+  if (sched && left == Lifetime::tick) sched->on_tick_start([state] { state->left.clear(); });
+  if (sched && right == Lifetime::tick) sched->on_tick_start([state] { state->right.clear(); });
+  return state;
+}
+
 template <class T>
 concept Hashable = requires(const T& x) {
   { std::hash<T>{}(x) } -> std::convertible_to<std::size_t>;
@@ -630,13 +640,7 @@ class Stream {
           detail::Table<K, A> left;
           detail::Table<K, B> right;
         };
-        auto state = std::make_shared<State>();
-        if (ctx_.sched) {
-          if (left == Lifetime::tick) ctx_.sched->on_tick_start([state] { state->left.clear(); });
-          if (right == Lifetime::tick) {
-            ctx_.sched->on_tick_start([state] { state->right.clear(); });
-          }
-        }
+        auto state = detail::two_sided_state<State>(ctx_.sched, left, right);
         auto ctx =
             detail::derive2(ctx_, other.ctx_, "join", detail::props_name<R>(),
                             detail::lifetime_name(left) + ", " + detail::lifetime_name(right));
@@ -763,13 +767,7 @@ class Stream {
           detail::LatticeTable<K, A> left;
           detail::LatticeTable<K, B> right;
         };
-        auto state = std::make_shared<State>();
-        if (ctx_.sched) {
-          if (left == Lifetime::tick) ctx_.sched->on_tick_start([state] { state->left.clear(); });
-          if (right == Lifetime::tick) {
-            ctx_.sched->on_tick_start([state] { state->right.clear(); });
-          }
-        }
+        auto state = detail::two_sided_state<State>(ctx_.sched, left, right);
         auto ctx =
             detail::derive2(ctx_, other.ctx_, "lattice_join", detail::props_name<R>(),
                             detail::lifetime_name(left) + ", " + detail::lifetime_name(right));
