@@ -617,13 +617,18 @@ class AWSet {
       // Within a group the order is (element, counter). Both are compared without a short
       // cut: whether k's next entry is also o's is a coin toss, and o's entries fall behind
       // k's only where k removed one.
-      while (o != o_end && ((o->element < k->element) |
-                            ((o->element == k->element) & (o->dot.counter < k->dot.counter)))) {
+      // (Named bools: clang warns on `|` between comparisons that call an operator.)
+      while (o != o_end) {
+        const bool less = o->element < k->element, same = o->element == k->element;
+        if (!(less | (same & (o->dot.counter < k->dot.counter)))) break;
         dropped_o = true;
         ++o;
       }
-      const bool in_o =
-          o != o_end && ((o->element == k->element) & (o->dot.counter == k->dot.counter));
+      bool in_o = false;
+      if (o != o_end) {
+        const bool same = o->element == k->element;
+        in_o = same & (o->dot.counter == k->dot.counter);
+      }
       o += in_o;
       const bool keep = in_o | !o_saw(k->dot);
       if (keep) {
