@@ -31,14 +31,16 @@ class MemoryKeyspace final : public Keyspace {
 
 class Commands : public ::testing::Test {
  protected:
-  /// Runs one inline command and returns the raw RESP reply.
-  std::string run(const std::string& line) {
+  /// Runs one inline command on `on` (the fixture's processor by default) and returns the
+  /// raw RESP reply.
+  std::string run(const std::string& line) { return run_on(processor, line); }
+  std::string run_on(CommandProcessor& on, const std::string& line) {
     RequestParser parser;
     parser.feed(line + "\r\n");
     auto request = parser.next();
     EXPECT_TRUE(request) << line;
     std::string reply;
-    processor.execute(*request, session, reply);
+    if (request) on.execute(*request, session, reply);
     return reply;
   }
   MemoryKeyspace keyspace;
@@ -202,13 +204,7 @@ TEST_F(Commands, ConfigGetAnswersTheServersSettingsByGlobPattern) {
   facts.config = {
       {"appendonly", "yes"}, {"appendfsync", "everysec"}, {"save", ""}, {"port", "6380"}};
   CommandProcessor configured{keyspace, 1, facts};
-  auto ask = [&](const std::string& line) {
-    RequestParser parser;
-    parser.feed(line + "\r\n");
-    std::string reply;
-    configured.execute(*parser.next(), session, reply);
-    return reply;
-  };
+  auto ask = [&](const std::string& line) { return run_on(configured, line); };
   EXPECT_EQ(ask("CONFIG GET save"), "*2\r\n$4\r\nsave\r\n$0\r\n\r\n");
   EXPECT_EQ(ask("CONFIG GET APPEND*"),
             "*4\r\n$10\r\nappendonly\r\n$3\r\nyes\r\n$11\r\nappendfsync\r\n$8\r\neverysec\r\n");
@@ -225,13 +221,7 @@ TEST_F(Commands, InfoPrintsTheSectionsAsked) {
     return std::vector<std::pair<std::string, std::string>>{{"Replication", "replicas:3\r\n"}};
   };
   CommandProcessor informed{keyspace, 7, facts};
-  auto info = [&](const std::string& line) {
-    RequestParser parser;
-    parser.feed(line + "\r\n");
-    std::string reply;
-    informed.execute(*parser.next(), session, reply);
-    return reply;
-  };
+  auto info = [&](const std::string& line) { return run_on(informed, line); };
   run("SET k v");
   const std::string server = info("INFO server");
   EXPECT_NE(server.find("# Server\r\n"), std::string::npos);
@@ -252,13 +242,7 @@ TEST_F(Commands, InfoPrintsTheSectionsAsked) {
 
 TEST_F(Commands, KeysAndValuesTooLongToReplicateAreRefusedAndChangeNothing) {
   CommandProcessor limited{keyspace, 1, {}, WriteLimits{.key_bytes_max = 4, .value_bytes_max = 6}};
-  auto run_limited = [&](const std::string& line) {
-    RequestParser parser;
-    parser.feed(line + "\r\n");
-    std::string reply;
-    limited.execute(*parser.next(), session, reply);
-    return reply.substr(0, 28);
-  };
+  auto run_limited = [&](const std::string& line) { return run_on(limited, line).substr(0, 28); };
   const std::string key_error = "-ERR calm-kvs takes keys up ";
   const std::string value_error = "-ERR calm-kvs takes values, ";
   EXPECT_EQ(run_limited("SET longkey v"), key_error);

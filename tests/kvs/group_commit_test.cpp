@@ -1,31 +1,23 @@
 // GroupCommitDisk: calm-kvs's disk writes through, or holds a turn's writes and commits them as
 // one RocksDB batch.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <filesystem>
 #include <kvs/group_commit.hpp>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "../support/temp_dir.hpp"
+
 namespace calm::apps::kvs {
 namespace {
 
-namespace fs = std::filesystem;
 using protocols::storage::RocksDisk;
 
-class GroupCommit : public ::testing::Test {
+class GroupCommit : public testing_support::TempDirTest {
  protected:
-  void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::temp_directory_path() /
-           ("calm-kvs-" + std::string(info->name()) + "-" + std::to_string(::getpid()));
-    fs::remove_all(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  fs::path dir_;
+  GroupCommit() : TempDirTest("calm-kvs") {}
 };
 
 TEST_F(GroupCommit, UnheldWritesGoStraightToRocksDb) {

@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "../support/temp_dir.hpp"
+
 namespace calm::protocols::storage {
 namespace {
 
@@ -21,18 +23,10 @@ namespace fs = std::filesystem;
 using lattices::AWSet;
 using lattices::GCounter;
 
-class StoreTest : public ::testing::Test {
+class StoreTest : public testing_support::TempDirTest {
  protected:
-  void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::temp_directory_path() /
-           ("calm-storage-" + std::string(info->name()) + "-" + std::to_string(::getpid()));
-    fs::remove_all(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
+  StoreTest() : TempDirTest("calm-storage") {}
   fs::path path(const std::string& name = "db") const { return dir_ / name; }
-
-  fs::path dir_;
 };
 
 TEST_F(StoreTest, MergedDeltasReadAsTheirJoin) {
