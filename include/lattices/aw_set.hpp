@@ -110,10 +110,12 @@ class AWSet {
     AWSet delta;
     std::vector<dot_type> seen;
     for_each_dot_of(x, [&](const dot_type& d) { seen.push_back(d); });
+    // Every tag of x goes: the element count drops once, if x was there.
     for (const dot_type& d : seen) {
       delta.context_.insert(d);
-      erase_entry(x, d);
+      erase_entry(x, d, Count::unchanged);
     }
+    if (!seen.empty()) elements_.add(-1);
     return delta;
   }
   AWSet clear() {
@@ -349,13 +351,17 @@ class AWSet {
       }
     }
   }
+  /// The end of the group of `first`'s replica in the sorted entries [first, last).
+  static const Entry* group_end(const Entry* first, const Entry* last) {
+    const Id& replica = first->dot.replica;
+    return std::partition_point(first, last,
+                                [&](const Entry& e) { return !(replica < e.dot.replica); });
+  }
   /// g(first, last) for each replica's group of the sorted entries [first, last), in order.
   template <class G>
   static void for_each_group(const Entry* first, const Entry* last, G&& g) {
     while (first != last) {
-      const Id& replica = first->dot.replica;
-      const Entry* end = std::partition_point(
-          first, last, [&](const Entry& e) { return !(replica < e.dot.replica); });
+      const Entry* end = group_end(first, last);
       g(first, end);
       first = end;
     }
@@ -572,21 +578,15 @@ class AWSet {
     const Entry* const i_end = i + mine.size();
     const Entry* j = theirs.data();
     const Entry* const j_end = j + theirs.size();
-    auto group_end = [](const Entry* first, const Entry* last, const Id& replica) {
-      return std::partition_point(first, last,
-                                  [&](const Entry& e) { return !(replica < e.dot.replica); });
-    };
     while (i != i_end || j != j_end) {
       // The next replica, and its group on each side (possibly empty).
       const Id& replica = j == j_end || (i != i_end && !(j->dot.replica < i->dot.replica))
                               ? i->dot.replica
                               : j->dot.replica;
       const Entry* gi = i;
-      const Entry* gi_end =
-          i != i_end && i->dot.replica == replica ? group_end(i, i_end, replica) : i;
+      const Entry* gi_end = i != i_end && i->dot.replica == replica ? group_end(i, i_end) : i;
       const Entry* gj = j;
-      const Entry* gj_end =
-          j != j_end && j->dot.replica == replica ? group_end(j, j_end, replica) : j;
+      const Entry* gj_end = j != j_end && j->dot.replica == replica ? group_end(j, j_end) : j;
       i = gi_end;
       j = gj_end;
       if (gj == gj_end || max_counter(gj, gj_end) <= seen_up_to(here, replica)) {
