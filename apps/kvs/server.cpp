@@ -181,10 +181,13 @@ struct KvsServer::Impl {
     return limits;
   }
 
+  /// The --durability setting, as CONFIG GET and INFO name it.
+  std::string durability_name() const { return options.fsync_always ? "always" : "everysec"; }
+
   ServerFacts facts() {
     ServerFacts f;
     f.info_sections = [this] { return info(); };
-    const std::string durability = options.fsync_always ? "always" : "everysec";
+    const std::string durability = durability_name();
     std::string peers;
     for (const auto& p : options.peers) {
       if (!peers.empty()) peers += ',';
@@ -231,8 +234,7 @@ struct KvsServer::Impl {
       text += "full_state_intervals:" + std::to_string(stats.full_state_intervals) + "\r\n";
     }
     std::string persistence;
-    persistence +=
-        std::string("durability:") + (options.fsync_always ? "always" : "everysec") + "\r\n";
+    persistence += "durability:" + durability_name() + "\r\n";
     persistence += "data_dir:" + options.data_dir + "\r\n";
     persistence +=
         "coordination:none (SETNX, SET NX/XX/GET, GETSET, SPOP, SMOVE, RENAME, HSETNX and "
