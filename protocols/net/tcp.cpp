@@ -1,14 +1,20 @@
 #include "protocols/net/tcp.hpp"
 
+#include <openssl/rand.h>
+
+#include <algorithm>
 #include <array>
 #include <boost/asio.hpp>
+#include <cassert>
 #include <chrono>
 #include <cstring>
 #include <deque>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <random>
 #include <set>
+#include <stdexcept>
 #include <string_view>
 #include <utility>
 #include <variant>
@@ -22,7 +28,22 @@ namespace asio = boost::asio;
 using asio::ip::tcp;
 using error_code = boost::system::error_code;
 
-using Hello = std::array<char, wire::hello_bytes>;
+/// A frame's body is read in pieces of at most this size, each allocated only when the
+/// previous one is full, so a connection holds at most this much beyond what it received.
+constexpr std::size_t frame_read_step_bytes = 64 * 1024;
+/// A failing accept (EMFILE, ENFILE, ...) is retried after this delay, doubling up to the max.
+constexpr std::uint64_t accept_backoff_initial_ms = 100;
+constexpr std::uint64_t accept_backoff_max_ms = 1000;
+/// Failed accepts are logged at most once per this interval, with their count.
+constexpr std::uint64_t accept_log_interval_ms = 1000;
+
+wire::Nonce fresh_nonce() {
+  wire::Nonce nonce{};
+  if (RAND_bytes(nonce.data(), static_cast<int>(nonce.size())) != 1) {
+    throw std::runtime_error("RAND_bytes failed: no randomness for a handshake nonce");
+  }
+  return nonce;
+}
 
 }  // namespace
 
@@ -33,6 +54,10 @@ struct TcpRuntime::Impl final : Transport {
   // Declared first, destroyed last: sockets and timers refer to it.
   asio::io_context io;
   tcp::acceptor acceptor{io};
+  asio::steady_timer accept_retry{io};
+  std::uint64_t accept_backoff_ms = accept_backoff_initial_ms;
+  std::uint64_t accept_failures_unlogged = 0;
+  std::optional<std::chrono::steady_clock::time_point> accept_logged_at;
   NodeId self_id;
   Disk& disk;
   NodeFactory make_node;
@@ -44,6 +69,10 @@ struct TcpRuntime::Impl final : Transport {
   // Replaced peers' connections, closed but kept: their cancelled handlers still run.
   std::vector<std::unique_ptr<Outgoing>> replaced;
   std::set<std::shared_ptr<Incoming>> incoming;
+  /// Incoming connections not yet authenticated (at most unauthenticated_connections_max).
+  std::size_t unauthenticated = 0;
+  /// The one authenticated incoming connection per peer.
+  std::map<NodeId, Incoming*> authenticated;
   std::map<TimerId, std::unique_ptr<asio::steady_timer>> timers;
   TimerId next_timer = 1;
   std::unique_ptr<Node> node;
@@ -60,6 +89,20 @@ struct TcpRuntime::Impl final : Transport {
     } else {
       std::cerr << "calm tcp node " << self_id << ": " << what << '\n';
     }
+  }
+
+  /// Charges `bytes` of incoming frame buffers to the runtime-wide budget, if they fit.
+  bool charge(std::uint64_t bytes) {
+    if (stats.incoming_buffered_bytes + bytes > options.incoming_buffer_bytes_max) return false;
+    stats.incoming_buffered_bytes += bytes;
+    stats.incoming_buffered_bytes_peak =
+        std::max(stats.incoming_buffered_bytes_peak, stats.incoming_buffered_bytes);
+    assert(stats.incoming_buffered_bytes <= options.incoming_buffer_bytes_max);
+    return true;
+  }
+  void refund(std::uint64_t bytes) {
+    assert(bytes <= stats.incoming_buffered_bytes);
+    stats.incoming_buffered_bytes -= bytes;
   }
 
   // ---- Transport ----
@@ -88,21 +131,34 @@ struct TcpRuntime::Impl final : Transport {
     node->on_start();
   }
   void accept();
+  void accept_failed(const error_code& ec);
   void close_all();
 };
 
-/// The connection this node opened to one peer, and what waits to go over it.
+/// The connection this node opened to one peer (it is the initiator), and what waits to go
+/// over it: connect, hello, welcome (checked), proof, then frames.
 struct TcpRuntime::Impl::Outgoing {
   Impl& rt;
   TcpPeer peer;
   tcp::socket socket;
   tcp::resolver resolver;
   asio::steady_timer retry;
-  std::deque<std::string> queue;  // framed: length prefix and payload
-  std::uint64_t queued_bytes = 0;
+  asio::steady_timer handshake_deadline;
+  std::deque<std::string> queue;  // payloads; framed and tagged when written
+  std::uint64_t queued_bytes = 0;  // payloads and their frame overhead
   std::uint64_t backoff_ms;
-  bool connected = false, connecting = false, writing = false, hello_sent = false;
-  bool retry_pending = false;
+  /// Every connection attempt has its own generation; handlers of an older one do nothing.
+  std::uint64_t generation = 0;
+  bool connected = false, connecting = false, writing = false, retry_pending = false;
+  // The current connection's handshake and frame state.
+  std::array<char, wire::hello_bytes> hello_out{};
+  std::array<char, wire::welcome_bytes> welcome_in{};
+  wire::Proof proof_out{};
+  wire::Key key{};
+  std::uint64_t sequence = 0;
+  std::array<char, wire::frame_header_bytes> header_out{};
+  wire::Tag tag_out{};
+  char probe = 0;
 
   Outgoing(Impl& runtime, TcpPeer p)
       : rt(runtime),
@@ -110,7 +166,10 @@ struct TcpRuntime::Impl::Outgoing {
         socket(runtime.io),
         resolver(runtime.io),
         retry(runtime.io),
+        handshake_deadline(runtime.io),
         backoff_ms(runtime.options.reconnect_initial_ms) {}
+
+  static constexpr std::uint64_t frame_overhead = wire::frame_header_bytes + wire::tag_bytes;
 
   void enqueue(std::string payload) {
     if (payload.size() > rt.options.frame_bytes_max) {
@@ -119,15 +178,13 @@ struct TcpRuntime::Impl::Outgoing {
              std::to_string(peer.id) + ": above frame_bytes_max");
       return;
     }
-    const auto header = wire::encode_frame_header(static_cast<std::uint32_t>(payload.size()));
-    std::string frame(header.data(), header.size());
-    frame += payload;
-    if (queued_bytes + frame.size() > rt.options.send_queue_bytes_max) {
+    const std::uint64_t cost = payload.size() + frame_overhead;
+    if (queued_bytes + cost > rt.options.send_queue_bytes_max) {
       ++rt.stats.messages_dropped;  // best effort: the protocol retransmits what matters
       return;
     }
-    queued_bytes += frame.size();
-    queue.push_back(std::move(frame));
+    queued_bytes += cost;
+    queue.push_back(std::move(payload));
     if (connected) {
       if (!writing) write_next();
     } else if (!connecting && !retry_pending) {
@@ -136,140 +193,375 @@ struct TcpRuntime::Impl::Outgoing {
   }
 
   void connect() {
+    const std::uint64_t gen = ++generation;
     connecting = true;
     ++rt.stats.reconnect_attempts;
     resolver.async_resolve(
         peer.host, std::to_string(peer.port),
-        [this](const error_code& ec, const tcp::resolver::results_type& endpoints) {
-          if (ec) return fail();
+        [this, gen](const error_code& ec, const tcp::resolver::results_type& endpoints) {
+          if (gen != generation) return;
+          if (ec) return fail(gen);
           asio::async_connect(socket, endpoints,
-                              [this](const error_code& ec2, const tcp::endpoint&) {
-                                if (ec2) return fail();
-                                socket.set_option(tcp::no_delay(true));
-                                connecting = false;
-                                connected = true;
-                                hello_sent = false;
-                                backoff_ms = rt.options.reconnect_initial_ms;
-                                write_next();
+                              [this, gen](const error_code& ec2, const tcp::endpoint&) {
+                                if (gen != generation) return;
+                                if (ec2) return fail(gen);
+                                error_code ignored;
+                                socket.set_option(tcp::no_delay(true), ignored);
+                                socket.set_option(asio::socket_base::keep_alive(true), ignored);
+                                handshake(gen);
                               });
         });
   }
 
-  void fail() {
+  void handshake(std::uint64_t gen) {
+    handshake_deadline.expires_after(std::chrono::milliseconds(rt.options.hello_timeout_ms));
+    handshake_deadline.async_wait([this, gen](const error_code& ec) {
+      if (ec || gen != generation) return;
+      rt.log("node " + std::to_string(peer.id) + " did not complete the handshake within " +
+             std::to_string(rt.options.hello_timeout_ms) + " ms");
+      fail(gen);
+    });
+    wire::Hello hello;
+    hello.from = rt.self_id;
+    hello.to = peer.id;
+    hello.incarnation = rt.incarnation;
+    hello.nonce = fresh_nonce();
+    hello_out = wire::encode_hello(hello);
+    asio::async_write(socket, asio::buffer(hello_out), [this, gen, hello](const error_code& ec,
+                                                                          std::size_t) {
+      if (gen != generation) return;
+      if (ec) return fail(gen);
+      asio::async_read(socket, asio::buffer(welcome_in), [this, gen, hello](const error_code& ec2,
+                                                                            std::size_t) {
+        if (gen != generation) return;
+        if (ec2) return fail(gen);
+        const auto parsed =
+            wire::decode_welcome(std::string_view(welcome_in.data(), welcome_in.size()));
+        if (const auto* why = std::get_if<std::string>(&parsed)) {
+          return refuse(gen, *why);
+        }
+        const wire::Welcome& welcome = std::get<wire::Welcome>(parsed);
+        if (welcome.from != peer.id) {
+          return refuse(gen, "it says it is node " + std::to_string(welcome.from));
+        }
+        const wire::Transcript transcript{rt.self_id,          peer.id,     rt.incarnation,
+                                          welcome.incarnation, hello.nonce, welcome.nonce};
+        if (!wire::check_proof(rt.options.cluster_secret, wire::Role::acceptor, transcript,
+                               welcome.proof)) {
+          return refuse(gen, "it failed to prove the cluster secret");
+        }
+        proof_out = wire::make_proof(rt.options.cluster_secret, wire::Role::initiator, transcript);
+        key = wire::frame_key(rt.options.cluster_secret, transcript);
+        asio::async_write(socket, asio::buffer(proof_out), [this, gen](const error_code& ec3,
+                                                                       std::size_t) {
+          if (gen != generation) return;
+          if (ec3) return fail(gen);
+          handshake_deadline.cancel();
+          connecting = false;
+          connected = true;
+          sequence = 0;
+          backoff_ms = rt.options.reconnect_initial_ms;
+          watch_for_close(gen);
+          write_next();
+        });
+      });
+    });
+  }
+
+  /// The acceptor never writes after its welcome: a read that completes means it closed the
+  /// connection (or broke the protocol), and the queue goes to the next connection.
+  void watch_for_close(std::uint64_t gen) {
+    socket.async_read_some(asio::buffer(&probe, 1), [this, gen](const error_code&, std::size_t) {
+      if (gen == generation) fail(gen);
+    });
+  }
+
+  void refuse(std::uint64_t gen, const std::string& why) {
+    ++rt.stats.authentication_failures;
+    rt.log("refused the connection to node " + std::to_string(peer.id) + ": " + why);
+    fail(gen);
+  }
+
+  void fail(std::uint64_t gen) {
+    if (gen != generation) return;  // this attempt failed already
+    ++generation;
     error_code ignored;
     socket.close(ignored);
+    handshake_deadline.cancel();
     connected = connecting = writing = false;
     retry_pending = true;
     retry.expires_after(std::chrono::milliseconds(backoff_ms));
     backoff_ms = std::min(backoff_ms * 2, rt.options.reconnect_max_ms);
-    retry.async_wait([this](const error_code& ec) {
+    const std::uint64_t retry_gen = generation;
+    retry.async_wait([this, retry_gen](const error_code& ec) {
+      if (ec || retry_gen != generation) return;  // cancelled, or superseded
       retry_pending = false;
-      if (ec) return;  // cancelled at shutdown
       if (!queue.empty()) connect();
     });
   }
 
   void write_next() {
-    if (!hello_sent) {
-      writing = true;
-      auto hello = std::make_shared<Hello>(wire::encode_hello({rt.self_id, rt.incarnation}));
-      asio::async_write(socket, asio::buffer(*hello),
-                        [this, hello](const error_code& ec, std::size_t) {
-                          if (ec) return fail();
-                          hello_sent = true;
-                          write_next();
-                        });
-      return;
-    }
     if (queue.empty()) {
       writing = false;
       return;
     }
     writing = true;
-    asio::async_write(
-        socket, asio::buffer(queue.front()), [this](const error_code& ec, std::size_t) {
-          if (ec) return fail();  // the frame stays queued and goes again on the next connection
-          queued_bytes -= queue.front().size();
-          queue.pop_front();
-          ++rt.stats.frames_sent;
-          write_next();
-        });
+    const std::string& payload = queue.front();
+    header_out = wire::encode_frame_header(static_cast<std::uint32_t>(payload.size()));
+    tag_out = wire::frame_tag(key, sequence, payload);
+    const std::array<asio::const_buffer, 3> frame{asio::buffer(header_out),
+                                                  asio::buffer(payload), asio::buffer(tag_out)};
+    const std::uint64_t gen = generation;
+    asio::async_write(socket, frame, [this, gen](const error_code& ec, std::size_t) {
+      if (gen != generation) return;
+      if (ec) return fail(gen);  // the payload stays queued and goes again on the next connection
+      queued_bytes -= queue.front().size() + frame_overhead;
+      queue.pop_front();
+      ++sequence;
+      ++rt.stats.frames_sent;
+      write_next();
+    });
   }
 
   void close() {
+    ++generation;
     error_code ignored;
     resolver.cancel();
     retry.cancel();
+    handshake_deadline.cancel();
     socket.close(ignored);
+    connected = connecting = writing = retry_pending = false;
   }
 };
 
-/// A connection a peer opened to this node: a hello, then frames.
+/// A connection a peer opened to this node (it is the acceptor): hello, welcome, proof
+/// (checked), then frames, each read in steps as its bytes arrive.
 struct TcpRuntime::Impl::Incoming : std::enable_shared_from_this<Incoming> {
   Impl& rt;
   tcp::socket socket;
-  Hello hello{};
-  std::array<char, wire::frame_header_bytes> length{};
-  std::string payload;
+  asio::steady_timer deadline;
+  std::uint64_t deadline_generation = 0;
+  bool closed = false;
+  bool is_authenticated = false;
   NodeId from = 0;
-
-  asio::steady_timer hello_deadline;
+  std::array<char, wire::hello_bytes> hello_in{};
+  std::array<char, wire::welcome_bytes> welcome_out{};
+  wire::Proof proof_in{};
+  wire::Key key{};
+  std::uint64_t sequence = 0;
+  // The frame being read: its length, the pieces received so far, their running tag.
+  std::array<char, wire::frame_header_bytes> header_in{};
+  std::uint32_t payload_bytes = 0;
+  std::size_t received = 0;
+  std::vector<std::string> pieces;
+  std::uint64_t charged = 0;  // bytes of `pieces` charged to the runtime's budget
+  std::optional<wire::FrameMac> mac;
+  wire::Tag tag_in{};
 
   Incoming(Impl& runtime, tcp::socket s)
-      : rt(runtime), socket(std::move(s)), hello_deadline(runtime.io) {}
+      : rt(runtime), socket(std::move(s)), deadline(runtime.io) {}
+
+  /// Closes the connection with `reason` unless what is under way finishes within `ms`.
+  void arm_deadline(std::uint64_t ms, std::string reason) {
+    const std::uint64_t gen = ++deadline_generation;
+    deadline.expires_after(std::chrono::milliseconds(ms));
+    deadline.async_wait([this, self = shared_from_this(), gen, reason](const error_code& ec) {
+      if (!ec && gen == deadline_generation) reject(reason);
+    });
+  }
+  void disarm_deadline() {
+    ++deadline_generation;
+    deadline.cancel();
+  }
 
   void start() {
     auto self = shared_from_this();
-    // A connection that never completes its hello would otherwise hold a socket forever.
-    hello_deadline.expires_after(std::chrono::milliseconds(rt.options.hello_timeout_ms));
-    hello_deadline.async_wait([this, self](const error_code& ec) {
-      if (!ec) reject("no hello within " + std::to_string(rt.options.hello_timeout_ms) + " ms");
-    });
-    asio::async_read(socket, asio::buffer(hello), [this, self](const error_code& ec, std::size_t) {
-      hello_deadline.cancel();
+    error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    socket.set_option(asio::socket_base::keep_alive(true), ignored);
+    // A connection that never completes its handshake would otherwise hold a socket forever.
+    arm_deadline(rt.options.hello_timeout_ms,
+                 "no handshake within " + std::to_string(rt.options.hello_timeout_ms) + " ms");
+    // The magic and version first, so that another program or an older calm is told at once.
+    asio::async_read(socket, asio::buffer(hello_in.data(), wire::preamble_bytes),
+                     [this, self](const error_code& ec, std::size_t) {
+                       if (closed) return;
+                       if (ec) return close();
+                       const std::string why = wire::preamble_error(
+                           std::string_view(hello_in.data(), wire::preamble_bytes));
+                       if (!why.empty()) return reject(why);
+                       read_hello();
+                     });
+  }
+
+  void read_hello() {
+    auto self = shared_from_this();
+    asio::async_read(socket,
+                     asio::buffer(hello_in.data() + wire::preamble_bytes,
+                                  wire::hello_bytes - wire::preamble_bytes),
+                     [this, self](const error_code& ec, std::size_t) {
+      if (closed) return;
       if (ec) return close();
-      const auto parsed = wire::decode_hello(std::string_view(hello.data(), hello.size()));
+      const auto parsed = wire::decode_hello(std::string_view(hello_in.data(), hello_in.size()));
       if (const auto* why = std::get_if<std::string>(&parsed)) return reject(*why);
-      from = std::get<wire::Hello>(parsed).from;
-      if (!rt.peers.contains(from)) {
-        return reject("node " + std::to_string(from) + " is not a peer");
+      const wire::Hello hello = std::get<wire::Hello>(parsed);
+      if (!rt.peers.contains(hello.from)) {
+        return reject("node " + std::to_string(hello.from) + " is not a peer");
       }
-      read_frame();
+      if (hello.to != rt.self_id) {
+        return reject("node " + std::to_string(hello.from) + " meant to reach node " +
+                      std::to_string(hello.to));
+      }
+      wire::Welcome welcome;
+      welcome.from = rt.self_id;
+      welcome.incarnation = rt.incarnation;
+      welcome.nonce = fresh_nonce();
+      const wire::Transcript transcript{hello.from,  rt.self_id,  hello.incarnation,
+                                        rt.incarnation, hello.nonce, welcome.nonce};
+      welcome.proof = wire::make_proof(rt.options.cluster_secret, wire::Role::acceptor, transcript);
+      welcome_out = wire::encode_welcome(welcome);
+      asio::async_write(socket, asio::buffer(welcome_out), [this, self](const error_code& ec2,
+                                                                         std::size_t) {
+        if (closed) return;
+        if (ec2) return close();
+      });
+      asio::async_read(socket, asio::buffer(proof_in), [this, self, hello, transcript](
+                                                            const error_code& ec3, std::size_t) {
+        if (closed) return;
+        if (ec3) return close();
+        if (!wire::check_proof(rt.options.cluster_secret, wire::Role::initiator, transcript,
+                               proof_in)) {
+          ++rt.stats.authentication_failures;
+          return reject("node " + std::to_string(hello.from) +
+                        " failed to prove the cluster secret");
+        }
+        authenticate(hello.from, transcript);
+        read_header();
+      });
     });
   }
 
-  void read_frame() {
+  void authenticate(NodeId peer, const wire::Transcript& transcript) {
+    disarm_deadline();
+    from = peer;
+    key = wire::frame_key(rt.options.cluster_secret, transcript);
+    is_authenticated = true;
+    assert(rt.unauthenticated > 0);
+    --rt.unauthenticated;
+    // One authenticated connection per peer: the newer one is the peer's current life.
+    auto& slot = rt.authenticated[from];
+    if (slot != nullptr && slot != this) {
+      rt.log("node " + std::to_string(from) + " connected again; closing its older connection");
+      slot->close();  // clears the slot
+    }
+    rt.authenticated[from] = this;
+  }
+
+  void read_header() {
     auto self = shared_from_this();
-    asio::async_read(socket, asio::buffer(length), [this, self](const error_code& ec, std::size_t) {
+    // Between frames a connection may stay idle: it holds no buffer, there is at most one per
+    // peer, and TCP keepalive notices a peer that vanished.
+    asio::async_read(socket, asio::buffer(header_in), [this, self](const error_code& ec,
+                                                                   std::size_t) {
+      if (closed) return;
       if (ec) return close();
       const wire::FrameHeader header = wire::decode_frame_header(
-          std::string_view(length.data(), length.size()), rt.options.frame_bytes_max);
+          std::string_view(header_in.data(), header_in.size()), rt.options.frame_bytes_max);
       if (!header.within_bound) {
         return reject("a frame of " + std::to_string(header.payload_bytes) + " bytes from node " +
                       std::to_string(from) + ", above frame_bytes_max");
       }
-      payload.resize(header.payload_bytes);
-      asio::async_read(socket, asio::buffer(payload),
-                       [this, self](const error_code& ec2, std::size_t) {
-                         if (ec2) return close();
-                         ++rt.stats.frames_received;
-                         if (rt.node) rt.node->on_message(from, payload);
-                         read_frame();
-                       });
+      payload_bytes = header.payload_bytes;
+      received = 0;
+      mac.emplace(key, sequence, payload_bytes);
+      arm_deadline(rt.options.frame_timeout_ms,
+                   "a frame from node " + std::to_string(from) + " not completed within " +
+                       std::to_string(rt.options.frame_timeout_ms) + " ms");
+      read_body();
     });
   }
 
+  void read_body() {
+    if (received == payload_bytes) return read_tag();
+    const std::size_t step = std::min<std::size_t>(payload_bytes - received, frame_read_step_bytes);
+    if (!rt.charge(step)) {
+      return reject("a frame from node " + std::to_string(from) +
+                    " would take incoming frame buffers above incoming_buffer_bytes_max (" +
+                    std::to_string(rt.options.incoming_buffer_bytes_max) + " bytes)");
+    }
+    charged += step;
+    pieces.emplace_back(step, '\0');
+    auto self = shared_from_this();
+    asio::async_read(socket, asio::buffer(pieces.back()), [this, self](const error_code& ec,
+                                                                       std::size_t) {
+      if (closed) return;
+      if (ec) return close();
+      mac->update(pieces.back());
+      received += pieces.back().size();
+      read_body();
+    });
+  }
+
+  void read_tag() {
+    auto self = shared_from_this();
+    asio::async_read(socket, asio::buffer(tag_in), [this, self](const error_code& ec,
+                                                                std::size_t) {
+      if (closed) return;
+      if (ec) return close();
+      if (!wire::tags_equal(mac->finish(), tag_in)) {
+        ++rt.stats.authentication_failures;
+        return reject("frame " + std::to_string(sequence) + " from node " +
+                      std::to_string(from) + " fails its tag");
+      }
+      mac.reset();
+      disarm_deadline();
+      ++sequence;
+      ++rt.stats.frames_received;
+      // One piece is delivered as it is; several are joined (a transient copy of one frame,
+      // on the one thread, so at most frame_bytes_max beyond the budget at any moment).
+      std::string payload;
+      if (pieces.size() == 1) {
+        payload = std::move(pieces.front());
+      } else {
+        payload.reserve(payload_bytes);
+        for (const std::string& piece : pieces) payload += piece;
+      }
+      release();
+      if (rt.node) rt.node->on_message(from, payload);
+      if (closed) return;  // the node's call cannot close it, but stay safe
+      read_header();
+    });
+  }
+
+  /// Gives the frame's buffers and their budget back.
+  void release() {
+    rt.refund(charged);
+    charged = 0;
+    pieces = {};  // frees the capacity too
+  }
+
   void reject(const std::string& reason) {
-    if (!socket.is_open()) return;  // closed already (the deadline and the read both fired)
+    if (closed) return;  // closed already (the deadline and the read both fired)
     ++rt.stats.connections_rejected;
     rt.log("rejected a connection: " + reason);
     close();
   }
 
   void close() {
+    if (closed) return;
+    closed = true;
     error_code ignored;
-    hello_deadline.cancel();
+    disarm_deadline();
     socket.close(ignored);
+    release();
+    mac.reset();
+    if (!is_authenticated) {
+      assert(rt.unauthenticated > 0);
+      --rt.unauthenticated;
+    } else if (auto it = rt.authenticated.find(from);
+               it != rt.authenticated.end() && it->second == this) {
+      rt.authenticated.erase(it);
+    }
     rt.incoming.erase(shared_from_this());
   }
 };
@@ -283,7 +575,16 @@ void TcpRuntime::Impl::send(NodeId to, std::string bytes) {
 void TcpRuntime::Impl::accept() {
   acceptor.async_accept([this](const error_code& ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted) return;
-    if (!ec) {
+    if (ec) return accept_failed(ec);
+    accept_backoff_ms = accept_backoff_initial_ms;
+    if (unauthenticated >= options.unauthenticated_connections_max) {
+      // Refused at once: a flood of silent connections cannot starve the peers' handshakes
+      // for longer than hello_timeout_ms.
+      ++stats.connections_rejected;
+      error_code ignored;
+      socket.close(ignored);
+    } else {
+      ++unauthenticated;
       auto connection = std::make_shared<Incoming>(*this, std::move(socket));
       incoming.insert(connection);
       connection->start();
@@ -292,12 +593,34 @@ void TcpRuntime::Impl::accept() {
   });
 }
 
+/// Descriptors ran out (or accept failed otherwise): the listening socket stays readable, so
+/// accepting again at once would spin. Wait, doubling the wait up to a second.
+void TcpRuntime::Impl::accept_failed(const error_code& ec) {
+  ++stats.accept_failures;
+  ++accept_failures_unlogged;
+  const auto now = std::chrono::steady_clock::now();
+  if (!accept_logged_at ||
+      now - *accept_logged_at >= std::chrono::milliseconds(accept_log_interval_ms)) {
+    log("accept failed " + std::to_string(accept_failures_unlogged) +
+        " time(s) since the last report: " + ec.message() + "; retrying in " +
+        std::to_string(accept_backoff_ms) + " ms");
+    accept_failures_unlogged = 0;
+    accept_logged_at = now;
+  }
+  accept_retry.expires_after(std::chrono::milliseconds(accept_backoff_ms));
+  accept_backoff_ms = std::min(accept_backoff_ms * 2, accept_backoff_max_ms);
+  accept_retry.async_wait([this](const error_code& wait_ec) {
+    if (!wait_ec) accept();
+  });
+}
+
 void TcpRuntime::Impl::close_all() {
   error_code ignored;
   acceptor.close(ignored);
+  accept_retry.cancel();
   for (auto& [id, out] : peers) out->close();
   for (const auto& connection : std::set<std::shared_ptr<Incoming>>(incoming)) {
-    connection->socket.close(ignored);
+    connection->close();
   }
   incoming.clear();
   for (auto& [id, timer] : timers) timer->cancel();
@@ -309,6 +632,23 @@ TcpRuntime::TcpRuntime(NodeId self, std::string listen_host, std::uint16_t liste
                        TcpOptions options)
     : impl_(std::make_unique<Impl>(self, disk, std::move(make_node), std::move(options))) {
   const tcp::endpoint endpoint(asio::ip::make_address(listen_host), listen_port);
+  const std::string& secret = impl_->options.cluster_secret;
+  if (!secret.empty() && secret.size() < wire::secret_bytes_min) {
+    throw std::invalid_argument("the cluster secret has " + std::to_string(secret.size()) +
+                                " bytes; at least " + std::to_string(wire::secret_bytes_min) +
+                                " are needed");
+  }
+  // Protected mode: without a secret, anyone who can reach the port could write to every
+  // replica, so only loopback is allowed.
+  if (secret.empty() && !endpoint.address().is_loopback()) {
+    throw std::invalid_argument(
+        "refusing to listen for peers on " + listen_host +
+        " without a cluster secret: anyone who can reach it could write to every replica; "
+        "give a cluster secret file (--cluster-secret-file) or listen on 127.0.0.1");
+  }
+  if (impl_->options.unauthenticated_connections_max == 0) {
+    throw std::invalid_argument("unauthenticated_connections_max must be at least 1");
+  }
   impl_->acceptor.open(endpoint.protocol());
   impl_->acceptor.set_option(tcp::acceptor::reuse_address(true));
   impl_->acceptor.bind(endpoint);

@@ -1,12 +1,22 @@
 #include "protocols/net/tcp_wire.hpp"
 
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+
+#include <cassert>
 #include <cstring>
+#include <fstream>
 #include <stdexcept>
 
 namespace calm::protocols::net::wire {
 namespace {
 
 constexpr std::array<char, 8> magic{'c', 'a', 'l', 'm', '-', 'n', 'e', 't'};
+constexpr std::string_view acceptor_label = "calm-net v2 acceptor proof";
+constexpr std::string_view initiator_label = "calm-net v2 initiator proof";
+constexpr std::string_view frame_key_label = "calm-net v2 frame key initiator->acceptor";
 
 void put_le(char* out, std::uint64_t value, std::size_t bytes) {
   for (std::size_t i = 0; i < bytes; ++i) out[i] = static_cast<char>((value >> (8 * i)) & 0xff);
@@ -19,27 +29,201 @@ std::uint64_t get_le(const char* in, std::size_t bytes) {
   return value;
 }
 
+std::string check_preamble(const char* in) {
+  if (std::memcmp(in, magic.data(), magic.size()) != 0) {
+    return "not a calm connection (bad magic)";
+  }
+  const std::uint64_t v = get_le(in + 8, 4);
+  if (v != version) {
+    return "wire version " + std::to_string(v) + ", expected " + std::to_string(version);
+  }
+  return {};
+}
+
+/// OpenSSL's HMAC, fetched once (thread-safe: a function-local static).
+EVP_MAC* hmac_algorithm() {
+  static EVP_MAC* const mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  if (mac == nullptr) throw std::runtime_error("OpenSSL has no HMAC");
+  return mac;
+}
+
+/// A new HMAC-SHA256 context keyed with `key` (which may be empty: no cluster secret).
+EVP_MAC_CTX* hmac_start(const unsigned char* key, std::size_t key_bytes) {
+  EVP_MAC_CTX* ctx = EVP_MAC_CTX_new(hmac_algorithm());
+  if (ctx == nullptr) throw std::bad_alloc();
+  char digest[] = "SHA256";
+  const OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0), OSSL_PARAM_END};
+  // A non-null pointer even for an empty key: OpenSSL takes null as "no key given".
+  static const unsigned char no_key = 0;
+  if (EVP_MAC_init(ctx, key_bytes == 0 ? &no_key : key, key_bytes, params) != 1) {
+    EVP_MAC_CTX_free(ctx);
+    throw std::runtime_error("HMAC-SHA256 failed to start");
+  }
+  return ctx;
+}
+
+void hmac_update(EVP_MAC_CTX* ctx, const void* bytes, std::size_t n) {
+  if (EVP_MAC_update(ctx, static_cast<const unsigned char*>(bytes), n) != 1) {
+    throw std::runtime_error("HMAC-SHA256 failed");
+  }
+}
+
+std::array<unsigned char, 32> hmac_finish(EVP_MAC_CTX* ctx) {
+  std::array<unsigned char, 32> out{};
+  std::size_t length = 0;
+  if (EVP_MAC_final(ctx, out.data(), &length, out.size()) != 1 || length != out.size()) {
+    throw std::runtime_error("HMAC-SHA256 failed");
+  }
+  return out;
+}
+
+/// HMAC-SHA256(key, label || message).
+std::array<unsigned char, 32> hmac(std::string_view key, std::string_view label,
+                                   std::string_view message) {
+  EVP_MAC_CTX* ctx =
+      hmac_start(reinterpret_cast<const unsigned char*>(key.data()), key.size());
+  try {
+    hmac_update(ctx, label.data(), label.size());
+    hmac_update(ctx, message.data(), message.size());
+    const auto out = hmac_finish(ctx);
+    EVP_MAC_CTX_free(ctx);
+    return out;
+  } catch (...) {
+    EVP_MAC_CTX_free(ctx);
+    throw;
+  }
+}
+
+std::string_view view(const std::array<char, transcript_bytes>& a) { return {a.data(), a.size()}; }
+
 }  // namespace
+
+std::string preamble_error(std::string_view bytes) {
+  if (bytes.size() != preamble_bytes) throw std::invalid_argument("preamble_error: wrong size");
+  return check_preamble(bytes.data());
+}
 
 std::array<char, hello_bytes> encode_hello(const Hello& hello) {
   std::array<char, hello_bytes> h{};
   std::memcpy(h.data(), magic.data(), magic.size());
   put_le(h.data() + 8, version, 4);
   put_le(h.data() + 12, hello.from, 8);
-  put_le(h.data() + 20, hello.incarnation, 8);
+  put_le(h.data() + 20, hello.to, 8);
+  put_le(h.data() + 28, hello.incarnation, 8);
+  std::memcpy(h.data() + 36, hello.nonce.data(), nonce_bytes);
   return h;
 }
 
 std::variant<Hello, std::string> decode_hello(std::string_view bytes) {
-  if (bytes.size() != hello_bytes) throw std::invalid_argument("decode_hello: not 28 bytes");
-  if (std::memcmp(bytes.data(), magic.data(), magic.size()) != 0) {
-    return std::string("not a calm connection (bad magic)");
+  if (bytes.size() != hello_bytes) throw std::invalid_argument("decode_hello: wrong size");
+  if (std::string why = check_preamble(bytes.data()); !why.empty()) return why;
+  Hello h;
+  h.from = get_le(bytes.data() + 12, 8);
+  h.to = get_le(bytes.data() + 20, 8);
+  h.incarnation = get_le(bytes.data() + 28, 8);
+  std::memcpy(h.nonce.data(), bytes.data() + 36, nonce_bytes);
+  return h;
+}
+
+std::array<char, welcome_bytes> encode_welcome(const Welcome& welcome) {
+  std::array<char, welcome_bytes> w{};
+  std::memcpy(w.data(), magic.data(), magic.size());
+  put_le(w.data() + 8, version, 4);
+  put_le(w.data() + 12, welcome.from, 8);
+  put_le(w.data() + 20, welcome.incarnation, 8);
+  std::memcpy(w.data() + 28, welcome.nonce.data(), nonce_bytes);
+  std::memcpy(w.data() + 28 + nonce_bytes, welcome.proof.data(), proof_bytes);
+  return w;
+}
+
+std::variant<Welcome, std::string> decode_welcome(std::string_view bytes) {
+  if (bytes.size() != welcome_bytes) throw std::invalid_argument("decode_welcome: wrong size");
+  if (std::string why = check_preamble(bytes.data()); !why.empty()) return why;
+  Welcome w;
+  w.from = get_le(bytes.data() + 12, 8);
+  w.incarnation = get_le(bytes.data() + 20, 8);
+  std::memcpy(w.nonce.data(), bytes.data() + 28, nonce_bytes);
+  std::memcpy(w.proof.data(), bytes.data() + 28 + nonce_bytes, proof_bytes);
+  return w;
+}
+
+std::array<char, transcript_bytes> encode_transcript(const Transcript& t) {
+  std::array<char, transcript_bytes> out{};
+  std::memcpy(out.data(), magic.data(), magic.size());
+  put_le(out.data() + 8, version, 4);
+  put_le(out.data() + 12, t.initiator, 8);
+  put_le(out.data() + 20, t.acceptor, 8);
+  put_le(out.data() + 28, t.initiator_incarnation, 8);
+  put_le(out.data() + 36, t.acceptor_incarnation, 8);
+  std::memcpy(out.data() + 44, t.initiator_nonce.data(), nonce_bytes);
+  std::memcpy(out.data() + 44 + nonce_bytes, t.acceptor_nonce.data(), nonce_bytes);
+  return out;
+}
+
+Proof make_proof(std::string_view secret, Role role, const Transcript& t) {
+  const auto transcript = encode_transcript(t);
+  return hmac(secret, role == Role::acceptor ? acceptor_label : initiator_label,
+              view(transcript));
+}
+
+bool check_proof(std::string_view secret, Role role, const Transcript& t, const Proof& proof) {
+  const Proof expected = make_proof(secret, role, t);
+  return CRYPTO_memcmp(expected.data(), proof.data(), proof_bytes) == 0;
+}
+
+Key frame_key(std::string_view secret, const Transcript& t) {
+  const auto transcript = encode_transcript(t);
+  return hmac(secret, frame_key_label, view(transcript));
+}
+
+FrameMac::FrameMac(const Key& key, std::uint64_t sequence, std::uint32_t payload_bytes)
+    : ctx_(hmac_start(key.data(), key.size())) {
+  std::array<char, 12> prefix{};
+  put_le(prefix.data(), sequence, 8);
+  put_le(prefix.data() + 8, payload_bytes, 4);
+  try {
+    hmac_update(static_cast<EVP_MAC_CTX*>(ctx_), prefix.data(), prefix.size());
+  } catch (...) {
+    EVP_MAC_CTX_free(static_cast<EVP_MAC_CTX*>(ctx_));
+    throw;
   }
-  const std::uint64_t v = get_le(bytes.data() + 8, 4);
-  if (v != version) {
-    return "wire version " + std::to_string(v) + ", expected " + std::to_string(version);
-  }
-  return Hello{get_le(bytes.data() + 12, 8), get_le(bytes.data() + 20, 8)};
+}
+
+FrameMac::~FrameMac() { EVP_MAC_CTX_free(static_cast<EVP_MAC_CTX*>(ctx_)); }
+
+void FrameMac::update(std::string_view piece) {
+  hmac_update(static_cast<EVP_MAC_CTX*>(ctx_), piece.data(), piece.size());
+}
+
+Tag FrameMac::finish() {
+  const auto full = hmac_finish(static_cast<EVP_MAC_CTX*>(ctx_));
+  Tag tag{};
+  std::memcpy(tag.data(), full.data(), tag_bytes);
+  return tag;
+}
+
+Tag frame_tag(const Key& key, std::uint64_t sequence, std::string_view payload) {
+  assert(payload.size() <= UINT32_MAX);
+  FrameMac mac(key, sequence, static_cast<std::uint32_t>(payload.size()));
+  mac.update(payload);
+  return mac.finish();
+}
+
+bool tags_equal(const Tag& a, const Tag& b) {
+  return CRYPTO_memcmp(a.data(), b.data(), tag_bytes) == 0;
+}
+
+std::string encode_frame(const Key& key, std::uint64_t sequence, std::string_view payload) {
+  if (payload.size() > UINT32_MAX) throw std::length_error("encode_frame: payload above 4 GiB");
+  const auto header = encode_frame_header(static_cast<std::uint32_t>(payload.size()));
+  const Tag tag = frame_tag(key, sequence, payload);
+  std::string frame;
+  frame.reserve(header.size() + payload.size() + tag.size());
+  frame.append(header.data(), header.size());
+  frame.append(payload);
+  frame.append(reinterpret_cast<const char*>(tag.data()), tag.size());
+  return frame;
 }
 
 std::array<char, frame_header_bytes> encode_frame_header(std::uint32_t payload_bytes) {
@@ -54,6 +238,51 @@ FrameHeader decode_frame_header(std::string_view bytes, std::size_t frame_bytes_
   }
   const auto n = static_cast<std::uint32_t>(get_le(bytes.data(), 4));
   return {n, n <= frame_bytes_max};
+}
+
+bool FrameReader::next(std::string& payload) {
+  if (buffer_.size() < frame_header_bytes) return false;
+  const FrameHeader header =
+      decode_frame_header(std::string_view(buffer_).substr(0, frame_header_bytes), max_);
+  if (!header.within_bound) {
+    throw std::runtime_error("a frame of " + std::to_string(header.payload_bytes) +
+                             " bytes, above frame_bytes_max");
+  }
+  const std::size_t whole = frame_header_bytes + header.payload_bytes + tag_bytes;
+  if (buffer_.size() < whole) return false;
+  const std::string_view body = std::string_view(buffer_).substr(frame_header_bytes,
+                                                                 header.payload_bytes);
+  Tag tag{};
+  std::memcpy(tag.data(), buffer_.data() + frame_header_bytes + header.payload_bytes, tag_bytes);
+  if (!tags_equal(tag, frame_tag(key_, sequence_, body))) {
+    throw std::runtime_error("frame " + std::to_string(sequence_) + " fails its tag");
+  }
+  ++sequence_;
+  payload.assign(body);
+  buffer_.erase(0, whole);
+  return true;
+}
+
+std::string read_secret_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read the cluster secret file " + path);
+  std::string secret(secret_bytes_max + 1, '\0');
+  in.read(secret.data(), static_cast<std::streamsize>(secret.size()));
+  if (in.bad()) throw std::runtime_error("cannot read the cluster secret file " + path);
+  secret.resize(static_cast<std::size_t>(in.gcount()));
+  if (secret.size() > secret_bytes_max) {
+    throw std::runtime_error("the cluster secret file " + path + " holds more than " +
+                             std::to_string(secret_bytes_max) + " bytes");
+  }
+  if (!secret.empty() && secret.back() == '\n') secret.pop_back();
+  if (!secret.empty() && secret.back() == '\r') secret.pop_back();
+  if (secret.size() < secret_bytes_min) {
+    throw std::runtime_error("the cluster secret in " + path + " has " +
+                             std::to_string(secret.size()) + " bytes; at least " +
+                             std::to_string(secret_bytes_min) + " are needed (e.g. " +
+                             "head -c 32 /dev/urandom | base64 > " + path + ")");
+  }
+  return secret;
 }
 
 }  // namespace calm::protocols::net::wire

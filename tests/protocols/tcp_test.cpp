@@ -5,15 +5,27 @@
 #include <boost/asio.hpp>
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
 #include <cstring>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <cerrno>
 #include <functional>
 #include <future>
 #include <map>
 #include <mutex>
 #include <protocols/net/simulator.hpp>  // MemoryDisk
 #include <protocols/net/tcp.hpp>
+#include <protocols/net/tcp_wire.hpp>
+#include <random>
+#include <fstream>
+#include <filesystem>
 #include <string>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <thread>
+#include <unistd.h>
 #include <utility>
 #include <vector>
 
@@ -127,27 +139,81 @@ struct RawClient {
     socket.connect({asio::ip::make_address("127.0.0.1"), port});
   }
   void write(const std::string& bytes) { asio::write(socket, asio::buffer(bytes)); }
+  /// Writes what the other side takes before it closes the connection.
+  void write_until_closed(const std::string& bytes) {
+    boost::system::error_code ignored;
+    asio::write(socket, asio::buffer(bytes), ignored);
+  }
   static std::string le(std::uint64_t value, std::size_t bytes) {
     std::string out(bytes, '\0');
     for (std::size_t i = 0; i < bytes; ++i) out[i] = static_cast<char>((value >> (8 * i)) & 0xff);
     return out;
   }
-  static std::string hello(NodeId from, std::uint32_t version = 1) {
+  /// A wire version 1 hello: no nonce, no proof (what any local process could write).
+  static std::string old_hello(NodeId from, std::uint32_t version = 1) {
     return "calm-net" + le(version, 4) + le(from, 8) + le(42, 8);
   }
-  /// Whether the other side closed the connection (reads until EOF, bounded in time).
+  /// Reads exactly `n` bytes, or returns what came before the other side closed or five
+  /// seconds passed.
+  std::string read_exactly(std::size_t n) {
+    std::string out;
+    char bytes[256];
+    for (int attempt = 0; attempt < 50 && out.size() < n; ++attempt) {
+      pollfd waiting{socket.native_handle(), POLLIN, 0};
+      if (::poll(&waiting, 1, 100) <= 0) continue;
+      const ssize_t got = ::recv(socket.native_handle(), bytes, std::min(sizeof bytes, n - out.size()), 0);
+      if (got <= 0) break;
+      out.append(bytes, static_cast<std::size_t>(got));
+    }
+    return out;
+  }
+  /// Whether the other side closed the connection (reads until EOF, bounded in time: five
+  /// waits of a second each, so that a test fails rather than hangs).
   bool closed_by_peer() {
-    // Each read gives up after a second, so that a test fails rather than hangs.
-    const timeval second{1, 0};
-    ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &second, sizeof second);
-    char byte;
-    boost::system::error_code ec;
+    char bytes[4096];
     for (int attempt = 0; attempt < 5; ++attempt) {
-      socket.read_some(asio::buffer(&byte, 1), ec);
-      if (ec == asio::error::eof || ec == asio::error::connection_reset) return true;
-      if (ec && ec != asio::error::would_block && ec != asio::error::try_again) return false;
+      pollfd waiting{socket.native_handle(), POLLIN, 0};
+      if (::poll(&waiting, 1, 1000) <= 0) continue;
+      const ssize_t n = ::recv(socket.native_handle(), bytes, sizeof bytes, 0);
+      if (n == 0 || (n < 0 && errno == ECONNRESET)) return true;
+      if (n < 0) return false;
     }
     return false;
+  }
+};
+
+const std::string secret = "a cluster secret of 32 bytes ...";
+static_assert(sizeof("a cluster secret of 32 bytes ...") == 33);
+
+/// A hand-made initiator speaking wire version 2: it completes the handshake (with whatever
+/// secret it is given) and then writes frames it tags itself.
+struct RawPeer : RawClient {
+  wire::Key key{};
+  std::uint64_t sequence = 0;
+  bool welcome_checked = false;
+
+  explicit RawPeer(std::uint16_t port) : RawClient(port) {}
+  /// Handshakes as `from` to `to`; `proof_secret` is what it proves with. Returns whether a
+  /// welcome arrived (`welcome_checked` says whether its proof holds for `proof_secret`).
+  bool handshake(NodeId from, NodeId to, const std::string& proof_secret) {
+    wire::Hello hello{from, to, 42, {}};
+    std::mt19937_64 random{std::random_device{}()};
+    for (auto& byte : hello.nonce) byte = static_cast<unsigned char>(random());
+    const auto h = wire::encode_hello(hello);
+    write(std::string(h.data(), h.size()));
+    const std::string bytes = read_exactly(wire::welcome_bytes);
+    if (bytes.size() != wire::welcome_bytes) return false;
+    const auto welcome = std::get<wire::Welcome>(wire::decode_welcome(bytes));
+    const wire::Transcript t{from, to, 42, welcome.incarnation, hello.nonce, welcome.nonce};
+    welcome_checked = wire::check_proof(proof_secret, wire::Role::acceptor, t, welcome.proof);
+    const wire::Proof proof = wire::make_proof(proof_secret, wire::Role::initiator, t);
+    write(std::string(reinterpret_cast<const char*>(proof.data()), proof.size()));
+    key = wire::frame_key(proof_secret, t);
+    return true;
+  }
+  /// The next frame of this session, tagged.
+  std::string frame(const std::string& payload) {
+    return wire::encode_frame(key, sequence++, payload);
   }
 };
 
@@ -191,8 +257,9 @@ TEST(TcpRuntime, AnOversizedFrameClosesItsConnectionAndTheNodeKeepsServing) {
   b.runtime.set_peer({1, "127.0.0.1", a.runtime.port()});
   a.start();
   b.start();
-  RawClient raw(a.runtime.port());
-  raw.write(RawClient::hello(2) + RawClient::le(1 << 20, 4));  // claims a 1 MiB frame
+  RawPeer raw(a.runtime.port());
+  ASSERT_TRUE(raw.handshake(2, 1, ""));
+  raw.write(RawClient::le(1 << 20, 4));  // claims a 1 MiB frame
   EXPECT_TRUE(raw.closed_by_peer());
   EXPECT_TRUE(logged_containing(a, "1048576 bytes from node 2, above frame_bytes_max"));
   b.send(1, "still here");
@@ -205,8 +272,8 @@ TEST(TcpRuntime, AnOversizedFrameClosesItsConnectionAndTheNodeKeepsServing) {
 TEST(TcpRuntime, AHelloFromAnUnknownNodeOrNotCalmAtAllIsRejected) {
   Running a(1, {{2, "127.0.0.1", 1}});
   a.start();
-  RawClient stranger(a.runtime.port());
-  stranger.write(RawClient::hello(99) + RawClient::le(5, 4) + "sneak");
+  RawPeer stranger(a.runtime.port());
+  EXPECT_FALSE(stranger.handshake(99, 1, ""));
   EXPECT_TRUE(stranger.closed_by_peer());
   EXPECT_TRUE(logged_containing(a, "node 99 is not a peer"));
 
@@ -216,12 +283,15 @@ TEST(TcpRuntime, AHelloFromAnUnknownNodeOrNotCalmAtAllIsRejected) {
   EXPECT_TRUE(logged_containing(a, "bad magic"));
 
   RawClient future(a.runtime.port());
-  future.write(RawClient::hello(2, 7));
+  future.write(RawClient::old_hello(2, 7));
   EXPECT_TRUE(future.closed_by_peer());
   EXPECT_TRUE(logged_containing(a, "wire version 7"));
+  RawPeer misdirected(a.runtime.port());
+  EXPECT_FALSE(misdirected.handshake(2, 3, ""));
+  EXPECT_TRUE(logged_containing(a, "node 2 meant to reach node 3"));
   a.stop();
   EXPECT_TRUE(a.inbox.messages.empty());
-  EXPECT_EQ(a.runtime.stats().connections_rejected, 3u);
+  EXPECT_EQ(a.runtime.stats().connections_rejected, 4u);
 }
 
 TEST(TcpRuntime, AConnectionThatNeverCompletesItsHelloIsClosed) {
@@ -232,7 +302,7 @@ TEST(TcpRuntime, AConnectionThatNeverCompletesItsHelloIsClosed) {
   RawClient slow(a.runtime.port());
   slow.write("calm");  // half a magic, then nothing
   EXPECT_TRUE(slow.closed_by_peer());
-  EXPECT_TRUE(logged_containing(a, "no hello within 100 ms"));
+  EXPECT_TRUE(logged_containing(a, "no handshake within 100 ms"));
   a.stop();
 }
 
@@ -291,6 +361,244 @@ TEST(TcpRuntime, AMessageAboveTheFrameBoundIsDroppedNotSent) {
   EXPECT_EQ(b.inbox.messages[0].second, "fits");
   EXPECT_EQ(a.runtime.stats().messages_dropped, 1u);
   EXPECT_TRUE(logged_containing(a, "above frame_bytes_max"));
+}
+
+TEST(TcpRuntime, AnUnauthenticatedHelloAndDeltaFromAnyLocalProcessReachNothing) {
+  // The attack: a process that knows a peer's id writes a hello and a frame.
+  TcpOptions options;
+  options.hello_timeout_ms = 300;
+  Running a(1, {{2, "127.0.0.1", 1}}, options);
+  a.start();
+  RawClient raw(a.runtime.port());
+  raw.write(RawClient::old_hello(2, 1) + RawClient::le(5, 4) + "delta");
+  EXPECT_TRUE(raw.closed_by_peer());
+  std::this_thread::sleep_for(100ms);  // had it been delivered, it would have been by now
+  a.stop();
+  EXPECT_TRUE(a.inbox.messages.empty());
+  EXPECT_GE(a.runtime.stats().connections_rejected, 1u);
+}
+
+TEST(TcpRuntime, AHeaderClaiming16MiBWithoutItsBodyCostsWhatArrivedAndTimesOut) {
+  TcpOptions options;
+  options.frame_timeout_ms = 200;
+  Running a(1, {{2, "127.0.0.1", 1}}, options);
+  a.start();
+  RawPeer raw(a.runtime.port());
+  ASSERT_TRUE(raw.handshake(2, 1, ""));
+  raw.write(RawClient::le(16u << 20, 4) + std::string(1000, 'x'));
+  EXPECT_TRUE(raw.closed_by_peer());
+  EXPECT_TRUE(logged_containing(a, "not completed within 200 ms"));
+  const TcpStats stats = a.stats_now();
+  a.stop();
+  EXPECT_LE(stats.incoming_buffered_bytes_peak, 64u * 1024);  // one read step, not 16 MiB
+  EXPECT_EQ(stats.incoming_buffered_bytes, 0u);
+  EXPECT_TRUE(a.inbox.messages.empty());
+}
+
+TEST(TcpRuntime, ManyStalledFramesStayWithinTheTotalBudget) {
+  TcpOptions options;
+  options.incoming_buffer_bytes_max = 1u << 20;
+  std::vector<TcpPeer> peers;
+  for (NodeId id = 2; id <= 9; ++id) peers.push_back({id, "127.0.0.1", 1});
+  Running a(1, peers, options);
+  a.start();
+  // Eight peers each start a 4 MiB frame and send 200 KiB of it (4 read steps of 64 KiB):
+  // 2 MiB in all, twice the budget.
+  std::vector<std::unique_ptr<RawPeer>> raws;
+  for (NodeId id = 2; id <= 9; ++id) {
+    raws.push_back(std::make_unique<RawPeer>(a.runtime.port()));
+    ASSERT_TRUE(raws.back()->handshake(id, 1, ""));
+    raws.back()->write_until_closed(RawClient::le(4u << 20, 4) + std::string(200 * 1024, 'x'));
+  }
+  EXPECT_TRUE(a.stats_reach([](const TcpStats& s) { return s.connections_rejected >= 4; }));
+  EXPECT_TRUE(logged_containing(a, "incoming_buffer_bytes_max"));
+  const TcpStats stats = a.stats_now();
+  raws.clear();
+  a.stop();
+  EXPECT_LE(stats.incoming_buffered_bytes_peak, 1u << 20);
+  EXPECT_TRUE(a.inbox.messages.empty());
+}
+
+/// The lowest descriptor number not in use: a descriptor limit of it leaves none free.
+int lowest_free_descriptor() {
+  const int fd = ::dup(0);
+  ::close(fd);
+  return fd;
+}
+
+TEST(TcpRuntime, AcceptBacksOffWhenDescriptorsRunOut) {
+  // In a child process, whose descriptor limit can drop without harming the test binary.
+  const pid_t child = ::fork();
+  ASSERT_NE(child, -1);
+  if (child == 0) {
+    Running a(1, {});
+    RawClient first(a.runtime.port()), second(a.runtime.port());  // queued, not yet accepted
+    rlimit limit{};
+    ::getrlimit(RLIMIT_NOFILE, &limit);
+    limit.rlim_cur = static_cast<rlim_t>(lowest_free_descriptor());
+    ::setrlimit(RLIMIT_NOFILE, &limit);  // every accept now fails with EMFILE
+    a.runtime.run_for(700);              // backoff 100, 200, 400 ms: about 4 attempts
+    const std::uint64_t failures = a.runtime.stats().accept_failures;
+    bool logged = false;
+    for (const std::string& line : a.logged()) {
+      logged = logged || line.find("accept failed") != std::string::npos;
+    }
+    std::fprintf(stderr, "child: %llu failed accepts, logged: %d\n",
+                 static_cast<unsigned long long>(failures), logged ? 1 : 0);
+    ::_exit(!logged ? 201 : static_cast<int>(std::min<std::uint64_t>(failures, 200)));
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  const int code = WEXITSTATUS(status);
+  EXPECT_NE(code, 201) << "no log line about failed accepts";
+  EXPECT_GE(code, 1) << "accept never failed: the test proves nothing";
+  EXPECT_LE(code, 10) << "accept retried without backing off";
+}
+
+TEST(TcpRuntime, TwoNodesWithTheClusterSecretExchangeMessages) {
+  TcpOptions options;
+  options.cluster_secret = secret;
+  Running a(1, {}, options), b(2, {}, options);
+  a.runtime.set_peer({2, "127.0.0.1", b.runtime.port()});
+  b.runtime.set_peer({1, "127.0.0.1", a.runtime.port()});
+  a.start();
+  b.start();
+  a.send(2, "to b");
+  a.send(2, std::string(300000, 'y'));  // several read steps, one tag
+  b.send(1, "to a");
+  ASSERT_TRUE(b.inbox.wait_for(2));
+  ASSERT_TRUE(a.inbox.wait_for(1));
+  a.stop();
+  b.stop();
+  EXPECT_EQ(b.inbox.messages[0], (std::pair<NodeId, std::string>{1, "to b"}));
+  EXPECT_EQ(b.inbox.messages[1].second, std::string(300000, 'y'));
+  EXPECT_EQ(a.inbox.messages[0], (std::pair<NodeId, std::string>{2, "to a"}));
+  EXPECT_EQ(b.runtime.stats().authentication_failures, 0u);
+  EXPECT_EQ(b.runtime.stats().incoming_buffered_bytes, 0u);  // released after delivery
+}
+
+TEST(TcpRuntime, AWrongSecretIsRefusedByTheInitiatorAndByTheAcceptor) {
+  TcpOptions options_a, options_b;
+  options_a.cluster_secret = secret;
+  options_b.cluster_secret = std::string(32, 'x');
+  Running a(1, {}, options_a), b(2, {}, options_b);
+  a.runtime.set_peer({2, "127.0.0.1", b.runtime.port()});
+  b.runtime.set_peer({1, "127.0.0.1", a.runtime.port()});
+  a.start();
+  b.start();
+  a.send(2, "from a");
+  b.send(1, "from b");
+  // Each initiator checks the acceptor's proof first, and refuses it.
+  EXPECT_TRUE(logged_containing(a, "refused the connection to node 2: it failed to prove"));
+  EXPECT_TRUE(logged_containing(b, "refused the connection to node 1: it failed to prove"));
+  // An initiator that ignores the acceptor's proof still fails on its own.
+  RawPeer forger(a.runtime.port());
+  ASSERT_TRUE(forger.handshake(2, 1, std::string(32, 'x')));
+  EXPECT_FALSE(forger.welcome_checked);
+  forger.write(forger.frame("forged"));
+  EXPECT_TRUE(forger.closed_by_peer());
+  EXPECT_TRUE(logged_containing(a, "node 2 failed to prove the cluster secret"));
+  // Nor does a node without any secret get in.
+  RawPeer none(a.runtime.port());
+  ASSERT_TRUE(none.handshake(2, 1, ""));
+  none.write(none.frame("no secret"));
+  EXPECT_TRUE(none.closed_by_peer());
+  a.stop();
+  b.stop();
+  EXPECT_TRUE(a.inbox.messages.empty());
+  EXPECT_TRUE(b.inbox.messages.empty());
+  EXPECT_GE(a.runtime.stats().authentication_failures, 3u);
+}
+
+TEST(TcpRuntime, ATamperedReplayedOrSplicedFrameClosesTheConnectionAndReachesNothing) {
+  TcpOptions options;
+  options.cluster_secret = secret;
+  Running a(1, {{2, "127.0.0.1", 1}}, options);
+  a.start();
+  // A flipped bit in a tag.
+  RawPeer first(a.runtime.port());
+  ASSERT_TRUE(first.handshake(2, 1, secret));
+  EXPECT_TRUE(first.welcome_checked);
+  first.write(first.frame("one"));
+  ASSERT_TRUE(a.inbox.wait_for(1));
+  std::string tampered = first.frame("two");
+  tampered.back() = static_cast<char>(tampered.back() ^ 1);
+  first.write(tampered);
+  EXPECT_TRUE(first.closed_by_peer());
+  EXPECT_TRUE(logged_containing(a, "frame 1 from node 2 fails its tag"));
+  // A frame sent again on its own connection: its sequence number has passed.
+  RawPeer second(a.runtime.port());
+  ASSERT_TRUE(second.handshake(2, 1, secret));
+  const std::string three = second.frame("three");
+  second.write(three);
+  ASSERT_TRUE(a.inbox.wait_for(2));
+  second.write(three);
+  EXPECT_TRUE(second.closed_by_peer());
+  // A frame from another session, at the right sequence number: its key differs.
+  RawPeer third(a.runtime.port());
+  ASSERT_TRUE(third.handshake(2, 1, secret));
+  third.write(wire::encode_frame(second.key, 0, "spliced"));
+  EXPECT_TRUE(third.closed_by_peer());
+  // And the first session's frame replayed on a fourth connection.
+  RawPeer fourth(a.runtime.port());
+  ASSERT_TRUE(fourth.handshake(2, 1, secret));
+  fourth.write(wire::encode_frame(first.key, 0, "one"));
+  EXPECT_TRUE(fourth.closed_by_peer());
+  const TcpStats stats = a.stats_now();
+  a.stop();
+  ASSERT_EQ(a.inbox.messages.size(), 2u);
+  EXPECT_EQ(a.inbox.messages[0].second, "one");
+  EXPECT_EQ(a.inbox.messages[1].second, "three");
+  EXPECT_EQ(stats.authentication_failures, 4u);
+}
+
+TEST(TcpRuntime, ListeningBeyondLoopbackNeedsASecretOfAtLeast32Bytes) {
+  MemoryDisk disk;
+  const NodeFactory none = [](const NodeContext&) -> std::unique_ptr<Node> { return nullptr; };
+  try {
+    TcpRuntime open(1, "0.0.0.0", 0, {}, disk, none);
+    ADD_FAILURE() << "listened on 0.0.0.0 without a secret";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("without a cluster secret"), std::string::npos);
+  }
+  TcpOptions short_secret;
+  short_secret.cluster_secret = std::string(31, 's');
+  EXPECT_THROW(TcpRuntime(1, "127.0.0.1", 0, {}, disk, none, short_secret),
+               std::invalid_argument);
+  TcpOptions options;
+  options.cluster_secret = secret;
+  EXPECT_NO_THROW(TcpRuntime(1, "0.0.0.0", 0, {}, disk, none, options));
+  EXPECT_NO_THROW(TcpRuntime(1, "127.0.0.1", 0, {}, disk, none));
+}
+
+TEST(TcpRuntime, ASecretFileLosesOneTrailingNewlineAndMustHold32Bytes) {
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("calm_secret_" + std::to_string(::getpid()));
+  const auto write_file = [&](const std::string& text) {
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
+  };
+  write_file(secret + "\n");
+  EXPECT_EQ(wire::read_secret_file(path.string()), secret);
+  write_file(secret + "\r\n");
+  EXPECT_EQ(wire::read_secret_file(path.string()), secret);
+  write_file(std::string(31, 's') + "\n");
+  EXPECT_THROW(wire::read_secret_file(path.string()), std::runtime_error);
+  write_file(std::string(wire::secret_bytes_max + 1, 's'));
+  EXPECT_THROW(wire::read_secret_file(path.string()), std::runtime_error);
+  std::filesystem::remove(path);
+  EXPECT_THROW(wire::read_secret_file(path.string()), std::runtime_error);
+}
+
+TEST(TcpRuntime, HandshakesBeyondTheUnauthenticatedBoundAreClosedAtAccept) {
+  TcpOptions options;
+  options.unauthenticated_connections_max = 2;
+  Running a(1, {{2, "127.0.0.1", 1}}, options);
+  a.start();
+  RawClient silent1(a.runtime.port()), silent2(a.runtime.port()), third(a.runtime.port());
+  EXPECT_TRUE(third.closed_by_peer());
+  EXPECT_TRUE(a.stats_reach([](const TcpStats& s) { return s.connections_rejected >= 1; }));
+  a.stop();
 }
 
 }  // namespace

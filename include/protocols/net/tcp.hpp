@@ -2,24 +2,44 @@
 /// TcpRuntime: runs one net::Node on real sockets (Boost.Asio), for separate processes and
 /// machines. The node is the same object the simulator runs; only the runtime differs.
 ///
-/// Wire format. A connection is one-way: a node connects to every peer and sends on that
-/// connection, and receives on the connections its peers opened to it. A connection starts
-/// with a hello (8-byte magic "calm-net", u32 version, u64 sender id, u64 incarnation, all
-/// little-endian); then frames, each a u32 little-endian length and that many payload bytes
-/// (what the node passed to `send`, e.g. a cereal-encoded protocol message).
+/// Wire format (tcp_wire.hpp has the bytes). A connection is one-way for data: a node
+/// connects to every peer and sends its frames on that connection, and receives on the
+/// connections its peers opened to it. Each connection starts with a mutual authentication:
+/// the initiator's hello (its id, the id it means to reach, its incarnation, a fresh nonce),
+/// the acceptor's welcome (its id, incarnation, nonce and an HMAC-SHA256 proof that it holds
+/// the cluster secret, over both nonces, ids and incarnations), the initiator's proof. Then
+/// frames: a u32 little-endian length, the payload (what the node passed to `send`) and a
+/// 16-byte tag keyed by this connection's session key over the frame's implicit sequence
+/// number and the payload. Nothing reaches the node before the handshake completes, and a
+/// frame reaches it only once its tag checks.
+///
+/// Cluster secret (`cluster_secret`, at least 32 bytes; wire::read_secret_file reads one). A
+/// runtime without one authenticates with an empty key, which anyone can compute, so it may
+/// only listen on a loopback address: the constructor throws otherwise (as Redis's protected
+/// mode refuses).
 ///
 /// Bad input never crashes and never reaches the node: a hello with the wrong magic or
-/// version, or from a node that is not a configured peer, and a frame longer than
-/// `frame_bytes_max`, close that connection with a logged reason, and so does a connection
-/// that sends no complete hello within `hello_timeout_ms`; the node keeps serving every other
+/// version, from a node that is not a configured peer or meant for another node, a proof or a
+/// tag that does not check, a frame longer than `frame_bytes_max`, a handshake not completed
+/// within `hello_timeout_ms`, a frame not completed within `frame_timeout_ms` of its header:
+/// each closes that connection with a logged reason; the node keeps serving every other
 /// connection.
 ///
-/// Bounds. Frames above `frame_bytes_max` are neither sent nor accepted. Each peer's send
+/// Bounds. Frames above `frame_bytes_max` are neither sent nor accepted. A frame's body is
+/// read in 64 KiB steps as it arrives, and every incomplete incoming frame's buffers count
+/// against `incoming_buffer_bytes_max` across all connections: a connection whose next step
+/// would exceed it is closed (its sender reconnects and resends; the transport is best
+/// effort). At most `unauthenticated_connections_max` connections may be in their handshake at
+/// once (more are closed at accept), and each peer holds at most one authenticated incoming
+/// connection (a newer one replaces the older). Between frames an authenticated connection
+/// may stay idle (it holds no buffer; TCP keepalive notices a vanished peer). Each peer's send
 /// queue holds at most `send_queue_bytes_max` bytes; a message that does not fit is dropped
 /// (and counted): the transport is best effort, as the Node contract says, so a slow or dead
 /// peer never makes memory grow without bound, and the protocol's own retransmission covers
 /// the loss. A connection that fails is retried with exponential backoff from
-/// `reconnect_initial_ms` up to `reconnect_max_ms`; what was queued stays queued.
+/// `reconnect_initial_ms` up to `reconnect_max_ms`; what was queued stays queued. A failing
+/// accept (descriptors exhausted) is retried after 100 ms, doubling up to 1 s, and logged at
+/// most once a second with a count.
 ///
 /// Threads. Everything (node callbacks, timers, socket completions) runs on the thread that
 /// calls `run`, so node calls never overlap. `stop` and `post` may be called from any thread.
@@ -49,8 +69,18 @@ struct TcpOptions {
   std::uint64_t send_queue_bytes_max = 64u << 20;
   std::uint64_t reconnect_initial_ms = 20;
   std::uint64_t reconnect_max_ms = 2000;
-  /// An incoming connection must complete its hello within this time, or it is closed.
+  /// A connection must complete its handshake within this time, or it is closed (both ends).
   std::uint64_t hello_timeout_ms = 5000;
+  /// Once a frame's header is read, its body must arrive within this time, or the connection
+  /// is closed.
+  std::uint64_t frame_timeout_ms = 30000;
+  /// Bytes held, across all incoming connections, in frames not yet complete (a frame being
+  /// delivered needs one transient copy of itself beyond it).
+  std::uint64_t incoming_buffer_bytes_max = 64u << 20;
+  /// Incoming connections that may be in their handshake at once; more are closed at accept.
+  std::size_t unauthenticated_connections_max = 64;
+  /// The cluster secret (bytes, at least wire::secret_bytes_min); empty: none, loopback only.
+  std::string cluster_secret;
   /// Where rejected connections and dropped messages are reported; stderr when empty.
   std::function<void(std::string_view)> log;
 };
@@ -62,12 +92,18 @@ struct TcpStats {
   std::uint64_t messages_dropped = 0;      // send queue full, or frame too large to send
   std::uint64_t connections_rejected = 0;  // bad hello, unknown peer, oversized frame
   std::uint64_t reconnect_attempts = 0;
+  std::uint64_t incoming_buffered_bytes = 0;       // now, in incomplete incoming frames
+  std::uint64_t incoming_buffered_bytes_peak = 0;  // the most ever at once
+  std::uint64_t accept_failures = 0;               // accept errors (EMFILE, ENFILE, ...)
+  std::uint64_t authentication_failures = 0;  // a proof or a frame tag that did not check
 };
 
 class TcpRuntime {
  public:
   /// Listens on `listen_host`:`listen_port` (port 0 picks a free one; see `port`), boots the
   /// node with `disk` and a fresh incarnation, and connects to `peers` once `run` starts.
+  /// Throws std::invalid_argument for a secret shorter than wire::secret_bytes_min, or for a
+  /// non-loopback `listen_host` without a secret.
   TcpRuntime(NodeId self, std::string listen_host, std::uint16_t listen_port,
              std::vector<TcpPeer> peers, Disk& disk, NodeFactory make_node,
              TcpOptions options = {});

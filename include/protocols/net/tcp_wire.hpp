@@ -1,11 +1,36 @@
 #pragma once
-/// The TCP runtime's byte formats, as pure functions (what tcp.cpp reads off a socket, and
-/// what the frame fuzzer feeds): a connection starts with a hello, then carries frames of a
-/// u32 little-endian length and the payload.
+/// The TCP runtime's byte formats and its authentication, as pure functions (what tcp.cpp
+/// reads off a socket and writes to it, and what the frame fuzzer feeds). Wire version 2.
 ///
-///   hello:  8 bytes magic "calm-net", u32 LE wire version, u64 LE sender id, u64 LE
-///           incarnation (28 bytes)
-///   frame:  u32 LE payload length, payload
+/// A connection is opened by an initiator (the node that sends on it) to an acceptor (the node
+/// that receives). Both hold the cluster secret S. Integers are little-endian.
+///
+///   hello    initiator -> acceptor, 68 bytes: magic "calm-net", u32 version, u64 initiator
+///            id, u64 acceptor id (whom it means to reach), u64 initiator incarnation,
+///            32-byte nonce Ni
+///   welcome  acceptor -> initiator, 92 bytes: magic "calm-net", u32 version, u64 acceptor id,
+///            u64 acceptor incarnation, 32-byte nonce Na, 32-byte proof Pa
+///   proof    initiator -> acceptor, 32 bytes: proof Pi
+///   frames   initiator -> acceptor: u32 payload length n, n payload bytes, 16-byte tag
+///
+/// The transcript T (108 bytes) is: magic, u32 version, u64 initiator id, u64 acceptor id, u64
+/// initiator incarnation, u64 acceptor incarnation, Ni, Na. Then
+///
+///   Pa = HMAC-SHA256(S, "calm-net v2 acceptor proof"  || T)
+///   Pi = HMAC-SHA256(S, "calm-net v2 initiator proof" || T)
+///   K  = HMAC-SHA256(S, "calm-net v2 frame key initiator->acceptor" || T)
+///   tag of frame number q (0, 1, ... on this connection) =
+///        the first 16 bytes of HMAC-SHA256(K, u64 q || u32 n || payload)
+///
+/// Each side's nonce is fresh (RAND_bytes), so a proof from another connection never
+/// verifies; the role labels keep an acceptor's proof from serving as an initiator's (no
+/// reflection); ids, incarnations and version are in T, so a proof is bound to who talks to
+/// whom in which life. Frames are bound to the connection by K (derived from both nonces) and
+/// to their position by q, which is implicit: an injected, replayed, reordered or spliced
+/// frame fails its tag. Tags are truncated to 16 bytes: a forger must guess 2^128 values and
+/// a wrong guess closes the connection (a new attempt needs a new authenticated handshake),
+/// while 16 bytes per frame are saved; truncation of HMAC to half its output is standard
+/// (RFC 2104 section 5).
 #include <array>
 #include <cstdint>
 #include <string>
@@ -16,20 +41,92 @@
 
 namespace calm::protocols::net::wire {
 
-inline constexpr std::uint32_t version = 1;
-inline constexpr std::size_t hello_bytes = 8 + 4 + 8 + 8;
+inline constexpr std::uint32_t version = 2;
+inline constexpr std::size_t nonce_bytes = 32;
+inline constexpr std::size_t proof_bytes = 32;
+inline constexpr std::size_t tag_bytes = 16;
+inline constexpr std::size_t hello_bytes = 8 + 4 + 8 + 8 + 8 + nonce_bytes;
+inline constexpr std::size_t welcome_bytes = 8 + 4 + 8 + 8 + nonce_bytes + proof_bytes;
+inline constexpr std::size_t transcript_bytes = 8 + 4 + 4 * 8 + 2 * nonce_bytes;
 inline constexpr std::size_t frame_header_bytes = 4;
+/// Every handshake message starts with the magic and the version.
+inline constexpr std::size_t preamble_bytes = 8 + 4;
+/// A cluster secret must hold at least this many bytes (256 bits: HMAC-SHA256's strength).
+inline constexpr std::size_t secret_bytes_min = 32;
+/// A secret file is read up to this size; a longer file is refused, not truncated.
+inline constexpr std::size_t secret_bytes_max = 4096;
+
+using Nonce = std::array<unsigned char, nonce_bytes>;
+using Proof = std::array<unsigned char, proof_bytes>;
+using Tag = std::array<unsigned char, tag_bytes>;
+using Key = std::array<unsigned char, 32>;
 
 struct Hello {
   NodeId from = 0;
+  NodeId to = 0;
   std::uint64_t incarnation = 0;
+  Nonce nonce{};
   friend bool operator==(const Hello&, const Hello&) = default;
 };
+
+struct Welcome {
+  NodeId from = 0;
+  std::uint64_t incarnation = 0;
+  Nonce nonce{};
+  Proof proof{};
+  friend bool operator==(const Welcome&, const Welcome&) = default;
+};
+
+/// What both sides know once the hello and welcome are exchanged.
+struct Transcript {
+  NodeId initiator = 0;
+  NodeId acceptor = 0;
+  std::uint64_t initiator_incarnation = 0;
+  std::uint64_t acceptor_incarnation = 0;
+  Nonce initiator_nonce{};
+  Nonce acceptor_nonce{};
+};
+
+enum class Role { initiator, acceptor };
+
+/// Why a handshake message starting with `bytes` (preamble_bytes long) must be refused (bad
+/// magic, another version), or empty.
+std::string preamble_error(std::string_view bytes);
 
 std::array<char, hello_bytes> encode_hello(const Hello& hello);
 /// The hello, or why the connection must be refused (bad magic, another version). `bytes`
 /// must be hello_bytes long.
 std::variant<Hello, std::string> decode_hello(std::string_view bytes);
+std::array<char, welcome_bytes> encode_welcome(const Welcome& welcome);
+/// `bytes` must be welcome_bytes long.
+std::variant<Welcome, std::string> decode_welcome(std::string_view bytes);
+
+std::array<char, transcript_bytes> encode_transcript(const Transcript& t);
+/// What `role` sends to prove it holds `secret`.
+Proof make_proof(std::string_view secret, Role role, const Transcript& t);
+/// Whether `proof` is `role`'s proof for `t` (compared in constant time).
+bool check_proof(std::string_view secret, Role role, const Transcript& t, const Proof& proof);
+/// The key that tags the frames the initiator sends on this connection.
+Key frame_key(std::string_view secret, const Transcript& t);
+
+/// A frame's tag, computed over the payload as it arrives (in any number of pieces).
+class FrameMac {
+ public:
+  FrameMac(const Key& key, std::uint64_t sequence, std::uint32_t payload_bytes);
+  ~FrameMac();
+  FrameMac(const FrameMac&) = delete;
+  FrameMac& operator=(const FrameMac&) = delete;
+  void update(std::string_view payload_piece);
+  Tag finish();
+
+ private:
+  void* ctx_;  // an OpenSSL EVP_MAC_CTX, kept out of this header
+};
+Tag frame_tag(const Key& key, std::uint64_t sequence, std::string_view payload);
+/// Constant-time comparison (CRYPTO_memcmp).
+bool tags_equal(const Tag& a, const Tag& b);
+/// A whole frame as the initiator sends it: header, payload, tag.
+std::string encode_frame(const Key& key, std::uint64_t sequence, std::string_view payload);
 
 std::array<char, frame_header_bytes> encode_frame_header(std::uint32_t payload_bytes);
 struct FrameHeader {
@@ -40,5 +137,29 @@ struct FrameHeader {
 };
 /// `bytes` must be frame_header_bytes long.
 FrameHeader decode_frame_header(std::string_view bytes, std::size_t frame_bytes_max);
+
+/// Reads frames from a byte stream that follows a completed handshake, for tests and the
+/// fuzzer: the same checks as the runtime (bound, tag, sequence) in pure form. `feed` appends
+/// bytes; `next` returns a payload, nothing (needs more bytes) or throws std::runtime_error
+/// with the reason the runtime would close the connection for. It holds only bytes received.
+class FrameReader {
+ public:
+  FrameReader(const Key& key, std::size_t frame_bytes_max) : key_(key), max_(frame_bytes_max) {}
+  void feed(std::string_view bytes) { buffer_.append(bytes); }
+  /// True and `payload` set when a whole, authentic frame is buffered.
+  bool next(std::string& payload);
+  std::uint64_t frames_read() const { return sequence_; }
+
+ private:
+  Key key_;
+  std::size_t max_;
+  std::string buffer_;
+  std::uint64_t sequence_ = 0;
+};
+
+/// Reads a cluster secret from `path`: its bytes, one trailing newline ("\n" or "\r\n")
+/// removed. Throws std::runtime_error if the file cannot be read, holds fewer than
+/// secret_bytes_min bytes, or more than secret_bytes_max.
+std::string read_secret_file(const std::string& path);
 
 }  // namespace calm::protocols::net::wire
