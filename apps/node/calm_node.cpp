@@ -3,6 +3,10 @@
 // It is what docs/replication.md's three-process test runs and kills.
 //
 //   calm-node --id N --listen HOST:PORT --data DIR [--peer ID=HOST:PORT]... [--gossip-ms MS]
+//             [--cluster-secret-file PATH]
+//
+// With a cluster secret (a file of at least 32 bytes, one trailing newline ignored) peers
+// authenticate each other and every frame; without one, it listens on loopback only.
 //
 // Commands on standard input, one per line; answers on standard output, flushed per line:
 //   add KEY ELEMENT     ->  "ack add KEY ELEMENT" once the write is durable on this node
@@ -24,6 +28,7 @@
 #include "lattices/aw_set.hpp"
 #include "protocols/anti_entropy/node.hpp"
 #include "protocols/net/tcp.hpp"
+#include "protocols/net/tcp_wire.hpp"
 #include "protocols/storage/rocks_disk.hpp"
 
 namespace {
@@ -35,7 +40,7 @@ using SetNode = ae::ReplicaNode<Set>;
 
 constexpr std::string_view usage =
     "usage: calm-node --id N --listen HOST:PORT --data DIR [--peer ID=HOST:PORT]...\n"
-    "                 [--gossip-ms MS]\n";
+    "                 [--gossip-ms MS] [--cluster-secret-file PATH]\n";
 
 [[noreturn]] void fail_usage(const std::string& why) {
   std::cerr << "calm-node: " << why << "\n" << usage;
@@ -73,6 +78,7 @@ int main(int argc, char** argv) {
   std::uint64_t id = 0;
   std::string listen, data;
   std::uint64_t gossip_ms = 50;
+  std::string secret_file;
   std::vector<net::TcpPeer> peers;
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
@@ -84,6 +90,8 @@ int main(int argc, char** argv) {
       listen = value;
     } else if (flag == "--data") {
       data = value;
+    } else if (flag == "--cluster-secret-file") {
+      secret_file = value;
     } else if (flag == "--gossip-ms") {
       gossip_ms = parse_number(value, "--gossip-ms");
     } else if (flag == "--peer") {
@@ -101,11 +109,32 @@ int main(int argc, char** argv) {
   config.gossip_interval_ms = gossip_ms;
   for (const auto& peer : peers) config.peers.push_back(peer.id);
 
+  net::TcpOptions options;
+  try {
+    if (!secret_file.empty()) options.cluster_secret = net::wire::read_secret_file(secret_file);
+  } catch (const std::exception& e) {
+    std::cerr << "calm-node: " << e.what() << "\n";
+    return 1;
+  }
+  std::cerr << "calm-node: "
+            << (secret_file.empty()
+                    ? "no cluster secret: peers are not authenticated, loopback only"
+                    : "peers authenticate with the cluster secret in " + secret_file)
+            << "\n";
+
   calm::protocols::storage::RocksDisk disk(data);
   const auto [host, port] = parse_address(listen);
-  net::TcpRuntime runtime(id, host, port, peers, disk, [&](const net::NodeContext& context) {
-    return std::make_unique<SetNode>(context, config);
-  });
+  std::unique_ptr<net::TcpRuntime> made;
+  try {
+    made = std::make_unique<net::TcpRuntime>(
+        id, host, port, peers, disk,
+        [&](const net::NodeContext& context) { return std::make_unique<SetNode>(context, config); },
+        options);
+  } catch (const std::exception& e) {
+    std::cerr << "calm-node: " << e.what() << "\n";
+    return 1;
+  }
+  net::TcpRuntime& runtime = *made;
   std::thread serving([&] { runtime.run(); });
 
   std::string line;

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""Three calm-node processes on loopback: one is killed with SIGKILL under write load and
-restarted on its data directory. Passes when, after the writes stop, every node's state is the
-same and holds every element any node acknowledged (adds only, so nothing acknowledged may be
-missing). Bounded: at most `--writes` writes and 60 s of waiting in all.
+"""Three calm-node processes on loopback, with a cluster secret: one is killed with SIGKILL
+under write load and restarted on its data directory. Passes when, after the writes stop,
+every node's state is the same and holds every element any node acknowledged (adds only, so
+nothing acknowledged may be missing). Bounded: at most `--writes` writes and 60 s of waiting in all.
 
 usage: kill9.py CALM_NODE WORK_DIR [--writes N]
 """
@@ -22,11 +22,11 @@ from ports import free_ports  # noqa: E402
 class Node:
     """One calm-node process, with a thread that collects its output lines."""
 
-    def __init__(self, binary, node_id, ports, data_dir):
+    def __init__(self, binary, node_id, ports, data_dir, secret_file):
         self.node_id = node_id
         peers = [f"--peer={i}=127.0.0.1:{p}" for i, p in ports.items() if i != node_id]
         args = [binary, "--id", str(node_id), "--listen", f"127.0.0.1:{ports[node_id]}",
-                "--data", data_dir, "--gossip-ms", "20"]
+                "--data", data_dir, "--gossip-ms", "20", "--cluster-secret-file", secret_file]
         for peer in peers:
             flag, value = peer.split("=", 1)
             args += [flag, value]
@@ -95,7 +95,11 @@ def main():
     ids = [1, 2, 3]
     ports = dict(zip(ids, free_ports(3)))
     data = {i: os.path.join(args.work_dir, f"node{i}") for i in ids}
-    nodes = {i: Node(args.binary, i, ports, data[i]) for i in ids}
+    # The nodes authenticate each other (and every frame) with a cluster secret.
+    secret_file = os.path.join(args.work_dir, "cluster-secret")
+    with open(secret_file, "w") as f:
+        f.write(os.urandom(32).hex() + "\n")
+    nodes = {i: Node(args.binary, i, ports, data[i], secret_file) for i in ids}
     acked_before_kill = []
     killed_at = args.writes // 3
     restarted_at = args.writes // 2
@@ -112,7 +116,7 @@ def main():
                 acked_before_kill = nodes[2].acked()
                 nodes[2].kill9()
             if w == restarted_at:
-                nodes[2] = Node(args.binary, 2, ports, data[2])
+                nodes[2] = Node(args.binary, 2, ports, data[2], secret_file)
                 sent[2] = 0
             if target == 2 and killed_at <= w < restarted_at:
                 continue  # node 2 is down: nothing sent to it, nothing acknowledged
