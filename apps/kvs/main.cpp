@@ -26,6 +26,10 @@ constexpr std::string_view usage = R"(usage: calm-kvs [options]
                        where PORT is that replica's --peer-port (default: none, alone)
   --gossip-ms MS       anti-entropy interval (default 50)
   --durability MODE    everysec (default: fsync once a second) or always (fsync per write)
+  --cluster-secret-file PATH
+                       the secret replicas prove to each other (at least 32 bytes; one
+                       trailing newline ignored), the same file content on every replica;
+                       required to --bind beyond loopback
   --help               this text
 )";
 
@@ -74,6 +78,8 @@ int main(int argc, char** argv) {
       options.peer_port = static_cast<std::uint16_t>(number(value, "--peer-port", 65535));
     } else if (flag == "--gossip-ms") {
       options.gossip_ms = number(value, "--gossip-ms", 3600 * 1000);
+    } else if (flag == "--cluster-secret-file") {
+      options.cluster_secret_file = value;
     } else if (flag == "--durability") {
       if (value != "everysec" && value != "always") fail_usage("--durability: everysec or always");
       options.fsync_always = value == "always";
@@ -102,7 +108,13 @@ int main(int argc, char** argv) {
     std::signal(SIGTERM, on_signal);
     std::cerr << "calm-kvs: replica " << options.id << " serving RESP on " << options.bind << ":"
               << server.port() << ", replicating on port " << options.peer_port << ", data in "
-              << options.data_dir << "\n";
+              << options.data_dir << "\n"
+              << "calm-kvs: "
+              << (options.cluster_secret_file.empty()
+                      ? "no cluster secret: replicas are not authenticated (loopback only)"
+                      : "replicas authenticate with the cluster secret in " +
+                            options.cluster_secret_file)
+              << "\n";
     server.run();
     running = nullptr;
   } catch (const std::exception& e) {

@@ -15,6 +15,7 @@
 #include "kvs/value.hpp"
 #include "protocols/anti_entropy/node.hpp"
 #include "protocols/net/tcp.hpp"
+#include "protocols/net/tcp_wire.hpp"
 #include "protocols/storage/rocks_disk.hpp"
 
 namespace calm::apps::kvs {
@@ -155,7 +156,8 @@ struct KvsServer::Impl {
                   auto made = std::make_unique<KvsNode>(context, config);
                   node = made.get();
                   return std::make_unique<CommittingNode>(std::move(made), [this] { commit(); });
-                }),
+                },
+                peer_options()),
         acceptor(runtime.io_context()),
         fsync_timer(runtime.io_context()) {
     const tcp::endpoint endpoint(asio::ip::make_address(options.bind), options.port);
@@ -163,6 +165,15 @@ struct KvsServer::Impl {
     acceptor.set_option(tcp::acceptor::reuse_address(true));
     acceptor.bind(endpoint);
     acceptor.listen();
+  }
+
+  /// The replication port's options: the cluster secret, when a file names one.
+  net::TcpOptions peer_options() const {
+    net::TcpOptions tcp;
+    if (!options.cluster_secret_file.empty()) {
+      tcp.cluster_secret = net::wire::read_secret_file(options.cluster_secret_file);
+    }
+    return tcp;
   }
 
   std::vector<net::TcpPeer> peers() const {

@@ -32,6 +32,9 @@ struct KvsOptions {
   /// Every replica of the cluster; this one's own entry is skipped.
   std::vector<ReplicaAddress> peers;
   std::uint64_t gossip_ms = 50;
+  /// A file holding the cluster secret replicas authenticate each other with (at least 32
+  /// bytes); empty: none, and then `bind` must be a loopback address.
+  std::string cluster_secret_file;
   bool fsync_always = false;
   RespLimits resp;
   /// Client connections beyond this are refused.
