@@ -113,6 +113,7 @@ struct TcpRuntime::Impl final : Transport {
                                           .count());
   }
   void send(NodeId to, std::string bytes) override;
+  std::optional<std::uint64_t> peer_incarnation(NodeId peer) const override;
   TimerId set_timer(std::uint64_t delay_ms) override {
     const TimerId id = next_timer++;
     auto timer = std::make_unique<asio::steady_timer>(io, std::chrono::milliseconds(delay_ms));
@@ -344,6 +345,7 @@ struct TcpRuntime::Impl::Incoming : std::enable_shared_from_this<Incoming> {
   bool closed = false;
   bool is_authenticated = false;
   NodeId from = 0;
+  std::uint64_t from_incarnation = 0;  // what the peer's hello said, proven by its proof
   std::array<char, wire::hello_bytes> hello_in{};
   std::array<char, wire::welcome_bytes> welcome_out{};
   wire::Proof proof_in{};
@@ -435,15 +437,16 @@ struct TcpRuntime::Impl::Incoming : std::enable_shared_from_this<Incoming> {
           return reject("node " + std::to_string(hello.from) +
                         " failed to prove the cluster secret");
         }
-        authenticate(hello.from, transcript);
+        authenticate(hello.from, hello.incarnation, transcript);
         read_header();
       });
     });
   }
 
-  void authenticate(NodeId peer, const wire::Transcript& transcript) {
+  void authenticate(NodeId peer, std::uint64_t incarnation, const wire::Transcript& transcript) {
     disarm_deadline();
     from = peer;
+    from_incarnation = incarnation;
     key = wire::frame_key(rt.options.cluster_secret, transcript);
     is_authenticated = true;
     assert(rt.unauthenticated > 0);
@@ -570,6 +573,12 @@ void TcpRuntime::Impl::send(NodeId to, std::string bytes) {
   auto it = peers.find(to);
   if (it == peers.end()) return;  // not a peer: dropped, as the Transport contract says
   it->second->enqueue(std::move(bytes));
+}
+
+std::optional<std::uint64_t> TcpRuntime::Impl::peer_incarnation(NodeId peer) const {
+  const auto it = authenticated.find(peer);
+  if (it == authenticated.end()) return std::nullopt;
+  return it->second->from_incarnation;
 }
 
 void TcpRuntime::Impl::accept() {

@@ -15,6 +15,7 @@
 #include <future>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <protocols/net/simulator.hpp>  // MemoryDisk
 #include <protocols/net/tcp.hpp>
 #include <protocols/net/tcp_wire.hpp>
@@ -40,6 +41,7 @@ struct Inbox {
   std::mutex mutex;
   std::condition_variable changed;
   std::vector<std::pair<NodeId, std::string>> messages;
+  std::vector<std::optional<std::uint64_t>> incarnations;  // peer_incarnation(from) at each
   int timers_fired = 0;
 
   bool wait_for(std::size_t count, std::chrono::milliseconds timeout = 5000ms) {
@@ -58,6 +60,7 @@ class RecordingNode final : public Node {
   void on_start() override { transport_.set_timer(1); }
   void on_message(NodeId from, std::string_view bytes) override {
     std::lock_guard lock(inbox_.mutex);
+    inbox_.incarnations.push_back(transport_.peer_incarnation(from));
     inbox_.messages.emplace_back(from, std::string(bytes));
     inbox_.changed.notify_all();
   }
@@ -475,6 +478,7 @@ TEST(TcpRuntime, TwoNodesWithTheClusterSecretExchangeMessages) {
   EXPECT_EQ(b.inbox.messages[1].second, std::string(300000, 'y'));
   EXPECT_EQ(a.inbox.messages[0], (std::pair<NodeId, std::string>{2, "to a"}));
   EXPECT_EQ(b.runtime.stats().authentication_failures, 0u);
+  EXPECT_TRUE(b.inbox.incarnations[0].has_value());  // a's, as its handshake proved it
   EXPECT_EQ(b.runtime.stats().incoming_buffered_bytes, 0u);  // released after delivery
 }
 
@@ -551,6 +555,8 @@ TEST(TcpRuntime, ATamperedReplayedOrSplicedFrameClosesTheConnectionAndReachesNot
   EXPECT_EQ(a.inbox.messages[0].second, "one");
   EXPECT_EQ(a.inbox.messages[1].second, "three");
   EXPECT_EQ(stats.authentication_failures, 4u);
+  // The node can tell which life of the peer sent each message: the one it authenticated.
+  EXPECT_EQ(a.inbox.incarnations[0], std::optional<std::uint64_t>(42));
 }
 
 TEST(TcpRuntime, ListeningBeyondLoopbackNeedsASecretOfAtLeast32Bytes) {

@@ -43,6 +43,14 @@ class Transport {
   virtual void send(NodeId to, std::string bytes) = 0;
   /// Calls the node's `on_timer(id)` once, `delay_ms` from now, unless the node crashes first.
   virtual TimerId set_timer(std::uint64_t delay_ms) = 0;
+  /// The incarnation `peer` proved in the handshake of its current connection to this node,
+  /// when the transport authenticates peers (TcpRuntime); nothing otherwise (the simulator).
+  /// A protocol may refuse messages whose own incarnation field differs from it, so that a
+  /// peer's life is the one it authenticated.
+  virtual std::optional<std::uint64_t> peer_incarnation(NodeId peer) const {
+    static_cast<void>(peer);
+    return std::nullopt;
+  }
 };
 
 /// A node's durable key-value state. Keys sort bytewise; `scan` returns every entry in order.
