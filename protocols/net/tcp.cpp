@@ -36,6 +36,9 @@ constexpr std::uint64_t accept_backoff_initial_ms = 100;
 constexpr std::uint64_t accept_backoff_max_ms = 1000;
 /// Failed accepts are logged at most once per this interval, with their count.
 constexpr std::uint64_t accept_log_interval_ms = 1000;
+/// Rejected connections are logged at most this many a second (anyone who can reach the port
+/// can make them); the rest are counted, and their number logged with the next window's first.
+constexpr std::uint64_t rejection_log_lines_per_second = 20;
 
 wire::Nonce fresh_nonce() {
   wire::Nonce nonce{};
@@ -88,6 +91,25 @@ struct TcpRuntime::Impl final : Transport {
       options.log(what);
     } else {
       std::cerr << "calm tcp node " << self_id << ": " << what << '\n';
+    }
+  }
+
+  std::chrono::steady_clock::time_point rejection_window = std::chrono::steady_clock::now();
+  std::uint64_t rejection_lines = 0, rejections_unlogged = 0;
+  void log_rejection(const std::string& line) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - rejection_window >= std::chrono::seconds(1)) {
+      if (rejections_unlogged > 0) {
+        log(std::to_string(rejections_unlogged) + " more rejected connection(s) not logged");
+      }
+      rejection_window = now;
+      rejection_lines = rejections_unlogged = 0;
+    }
+    if (rejection_lines < rejection_log_lines_per_second) {
+      ++rejection_lines;
+      log(line);
+    } else {
+      ++rejections_unlogged;
     }
   }
 
@@ -546,7 +568,7 @@ struct TcpRuntime::Impl::Incoming : std::enable_shared_from_this<Incoming> {
   void reject(const std::string& reason) {
     if (closed) return;  // closed already (the deadline and the read both fired)
     ++rt.stats.connections_rejected;
-    rt.log("rejected a connection: " + reason);
+    rt.log_rejection("rejected a connection: " + reason);
     close();
   }
 

@@ -607,5 +607,24 @@ TEST(TcpRuntime, HandshakesBeyondTheUnauthenticatedBoundAreClosedAtAccept) {
   a.stop();
 }
 
+TEST(TcpRuntime, AFloodOfBadConnectionsLogsABoundedNumberOfLines) {
+  Running a(1, {{2, "127.0.0.1", 1}});
+  a.start();
+  for (int i = 0; i < 200; ++i) {
+    RawClient http(a.runtime.port());
+    http.write("GET / HTTP/1.1\r\n\r\n");
+    EXPECT_TRUE(http.closed_by_peer());
+  }
+  const TcpStats stats = a.stats_now();
+  a.stop();
+  EXPECT_EQ(stats.connections_rejected, 200u);
+  std::size_t lines = 0;
+  for (const std::string& line : a.logged()) {
+    lines += line.find("rejected") != std::string::npos ? 1 : 0;
+  }
+  // At most 20 a second, and 200 take far less than the 10 s that would allow them all.
+  EXPECT_LT(lines, 200u);
+}
+
 }  // namespace
 }  // namespace calm::protocols::net
