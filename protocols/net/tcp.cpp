@@ -515,6 +515,8 @@ struct TcpRuntime::Impl::Incoming : std::enable_shared_from_this<Incoming> {
                     std::to_string(rt.options.incoming_buffer_bytes_max) + " bytes)");
     }
     charged += step;
+    // What this connection holds never runs more than one step ahead of what it received.
+    assert(charged <= std::uint64_t{received} + frame_read_step_bytes);
     pieces.emplace_back(step, '\0');
     auto self = shared_from_this();
     asio::async_read(socket, asio::buffer(pieces.back()), [this, self](const error_code& ec,
