@@ -107,7 +107,9 @@ struct CommandProcessor::Context {
   ReplicaId replica() const { return self.replica_; }
   const ServerFacts& facts() const { return self.facts_; }
   const WriteLimits& limits() const { return self.limits_; }
-  lattices::HlcTimestamp now() { return self.clock_.now(); }
+  lattices::HlcTimestamp now() {
+    return self.facts_.wall_ms ? self.clock_.now(self.facts_.wall_ms()) : self.clock_.now();
+  }
 
   const KeyValue* find(const std::string& key) {
     const KeyValue* v = keys().find(key);

@@ -52,6 +52,9 @@ struct ServerFacts {
   std::function<std::vector<std::pair<std::string, std::string>>()> info_sections;
   /// CONFIG GET's settings, (name, value), names lower case.
   std::vector<std::pair<std::string, std::string>> config;
+  /// The wall clock the hybrid clock follows, in ms since the Unix epoch (null: the system
+  /// clock). calm-kvs's test-only --clock-offset-ms shifts it.
+  std::function<std::uint64_t()> wall_ms;
 };
 
 /// What one write may carry. A write's delta must fit in one anti-entropy message (64 KiB by
@@ -70,6 +73,12 @@ class CommandProcessor {
       : keyspace_(keyspace), replica_(replica), facts_(std::move(facts)), limits_(limits) {}
 
   void execute(const Request& request, Session& session, std::string& reply);
+
+  /// Takes in a timestamp this replica received (a peer's write, or one restored from disk):
+  /// every later write here gets a greater one, so it wins over everything seen here.
+  void observe(lattices::HlcTimestamp seen) {
+    if (seen > clock_.last()) clock_ = lattices::HybridClock(seen);
+  }
 
   /// The names of the commands it knows, lower case (COMMAND, tests).
   static std::vector<std::string> command_names();

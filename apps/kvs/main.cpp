@@ -30,6 +30,7 @@ constexpr std::string_view usage = R"(usage: calm-kvs [options]
                        the secret replicas prove to each other (at least 32 bytes; one
                        trailing newline ignored), the same file content on every replica;
                        required to --bind beyond loopback
+  --clock-offset-ms MS for tests only: shift this replica's wall clock by MS (may be < 0)
   --help               this text
 )";
 
@@ -83,6 +84,11 @@ int main(int argc, char** argv) {
     } else if (flag == "--durability") {
       if (value != "everysec" && value != "always") fail_usage("--durability: everysec or always");
       options.fsync_always = value == "always";
+    } else if (flag == "--clock-offset-ms") {  // for tests: replicas with skewed clocks
+      constexpr std::int64_t offset_ms_max = 10LL * 365 * 24 * 3600 * 1000;
+      const std::string magnitude = value.starts_with('-') ? value.substr(1) : value;
+      const auto ms = static_cast<std::int64_t>(number(magnitude, flag, offset_ms_max));
+      options.clock_offset_ms = value.starts_with('-') ? -ms : ms;
     } else if (flag == "--peers") {
       std::istringstream list(value);
       std::string entry;

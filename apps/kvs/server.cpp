@@ -7,9 +7,11 @@
 #include <boost/asio.hpp>
 #include <chrono>
 #include <functional>
+#include <random>
 #include <set>
 #include <unordered_map>
 
+#include "kvs/admission.hpp"
 #include "kvs/commands.hpp"
 #include "kvs/group_commit.hpp"
 #include "kvs/value.hpp"
@@ -120,6 +122,43 @@ class CommittingNode final : public net::Node {
   std::function<void()> commit_;
 };
 
+/// Where the replica's CRDT writer id is kept (next to "state/" + key).
+constexpr std::string_view writer_key = "meta/writer";
+
+/// The id under which this replica makes its CRDT writes: its dots, its counter totals, its
+/// last-writer-wins tie-break. Not the node id (--id, the transport's identity): a replica
+/// that lost its data directory and restarted under the same --id would make dots and
+/// counter totals its peers have already seen, and they would ignore its new writes. So the
+/// writer id is kept on the disk, and a replica whose disk is empty takes a fresh random one,
+/// which has made no dot anywhere (docs/kvs.md, "Losing a disk").
+ReplicaId load_writer(protocols::storage::RocksDisk& rocks, const KvsOptions& options) {
+  if (auto stored = rocks.get(std::string(writer_key))) {
+    return lattices::from_bytes<ReplicaId>(*stored);
+  }
+  bool has_state = false;
+  for (const auto& entry : rocks.scan()) {
+    has_state = has_state || entry.first.starts_with(ae::state_key_prefix);
+  }
+  // A data directory written before writer ids were kept: its writes were made as --id.
+  ReplicaId writer = options.id;
+  if (!has_state) {
+    std::random_device entropy;
+    const auto taken = [&](ReplicaId id) {
+      if (id == 0 || id == options.id) return true;
+      for (const auto& p : options.peers) {
+        if (p.id == id) return true;  // a node id: what replicas wrote as before writer ids
+      }
+      return false;
+    };
+    do {
+      writer = (ReplicaId{entropy()} << 32) ^ entropy();
+    } while (taken(writer));
+  }
+  rocks.put(std::string(writer_key), lattices::to_bytes(writer));
+  rocks.flush_log();
+  return writer;
+}
+
 }  // namespace
 
 struct KvsServer::Impl {
@@ -128,6 +167,7 @@ struct KvsServer::Impl {
   KvsOptions options;
   protocols::storage::RocksDisk rocks;
   GroupCommitDisk disk{rocks};
+  ReplicaId writer;  // the CRDT writer id (load_writer)
   KvsNode* node = nullptr;  // made by the runtime when it starts
   ReplicaKeyspace keyspace{node};
   CommandProcessor processor;
@@ -143,7 +183,8 @@ struct KvsServer::Impl {
       : options(std::move(opts)),
         rocks(options.data_dir,
               options.fsync_always ? protocols::storage::Sync::yes : protocols::storage::Sync::no),
-        processor(keyspace, options.id, facts(), write_limits()),
+        writer(load_writer(rocks, options)),
+        processor(keyspace, writer, facts(), write_limits()),
         runtime(options.id, options.bind, options.peer_port, peers(), disk,
                 [this](const net::NodeContext& context) {
                   ae::Config config;
@@ -154,6 +195,18 @@ struct KvsServer::Impl {
                     if (p.id != options.id) config.peers.push_back(p.id);
                   }
                   auto made = std::make_unique<KvsNode>(context, config);
+                  // A peer's values are checked against this replica's wall clock, and the
+                  // ones it merges (or restores at boot) advance its hybrid clock.
+                  made->set_wall_clock([this] { return wall_ms(); });
+                  ae::Admission<KeyValue> admission;
+                  admission.check = [](const std::string&, const KeyValue& v,
+                                       std::uint64_t now_ms) {
+                    return admission_refusal(v, now_ms);
+                  };
+                  admission.observe = [this](const std::string&, const KeyValue& v) {
+                    processor.observe(latest_timestamp(v));
+                  };
+                  made->replica().set_admission(std::move(admission));
                   node = made.get();
                   return std::make_unique<CommittingNode>(std::move(made), [this] { commit(); });
                 },
@@ -174,6 +227,12 @@ struct KvsServer::Impl {
       tcp.cluster_secret = net::wire::read_secret_file(options.cluster_secret_file);
     }
     return tcp;
+  }
+
+  /// Milliseconds since the Unix epoch, shifted by the test-only --clock-offset-ms.
+  std::uint64_t wall_ms() const {
+    const auto now = static_cast<std::int64_t>(lattices::HybridClock::system_wall_ms());
+    return static_cast<std::uint64_t>(std::max<std::int64_t>(0, now + options.clock_offset_ms));
   }
 
   std::vector<net::TcpPeer> peers() const {
@@ -198,6 +257,7 @@ struct KvsServer::Impl {
   ServerFacts facts() {
     ServerFacts f;
     f.info_sections = [this] { return info(); };
+    f.wall_ms = [this] { return wall_ms(); };
     const std::string durability = durability_name();
     std::string peers;
     for (const auto& p : options.peers) {
@@ -227,6 +287,7 @@ struct KvsServer::Impl {
 
   std::vector<std::pair<std::string, std::string>> info() const {
     std::string text;
+    text += "writer_id:" + std::to_string(writer) + "\r\n";
     text += "replicas:" + std::to_string(options.peers.empty() ? 1 : options.peers.size()) + "\r\n";
     for (const auto& p : options.peers) {
       if (p.id == options.id) continue;
@@ -243,6 +304,7 @@ struct KvsServer::Impl {
       text += "ack_bytes_sent:" + std::to_string(stats.ack_bytes_sent) + "\r\n";
       text += "delta_buffer_entries:" + std::to_string(node->replica().buffered_entries()) + "\r\n";
       text += "full_state_intervals:" + std::to_string(stats.full_state_intervals) + "\r\n";
+      text += "peer_values_refused:" + std::to_string(stats.refused_by_admission) + "\r\n";
     }
     std::string persistence;
     persistence += "durability:" + durability_name() + "\r\n";

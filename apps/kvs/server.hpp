@@ -49,6 +49,9 @@ struct KvsOptions {
   /// writes spread over many keys fill the protocol's default 4096 within one gossip interval,
   /// and every round would send the full state.
   std::size_t delta_buffer_entries_max = 1u << 16;
+  /// For tests only: added to the wall clock this replica's hybrid clock follows and checks
+  /// peers' timestamps against, to run replicas whose clocks disagree on one machine.
+  std::int64_t clock_offset_ms = 0;
 };
 
 class KvsServer {

@@ -27,10 +27,21 @@ constexpr std::string_view usage =
   std::exit(2);
 }
 
-std::uint64_t parse_number(std::string_view flag, const char* text) {
-  char* end = nullptr;
-  const unsigned long long value = std::strtoull(text, &end, 10);
-  if (end == text || *end != '\0') fail_usage(std::string(flag) + " needs a number");
+/// A decimal number in [0, UINT64_MAX]: digits only (strtoull would take "-1" as UINT64_MAX,
+/// and leading blanks or a '+').
+std::uint64_t parse_number(std::string_view flag, std::string_view text) {
+  const auto bad = [&] {
+    fail_usage(std::string(flag) + " needs a number from 0 to 18446744073709551615, not '" +
+               std::string(text.substr(0, 40)) + "'");
+  };
+  if (text.empty()) bad();
+  std::uint64_t value = 0;
+  for (const char c : text) {
+    if (c < '0' || c > '9') bad();
+    const auto digit = static_cast<std::uint64_t>(c - '0');
+    if (value > (UINT64_MAX - digit) / 10) bad();
+    value = value * 10 + digit;
+  }
   return value;
 }
 
@@ -54,7 +65,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (i + 1 >= argc) fail_usage(std::string(flag) + " needs a value");
-    const char* value = argv[++i];
+    const std::string_view value = argv[++i];
     if (flag == "--first-seed") {
       first_seed = parse_number(flag, value);
     } else if (flag == "--seeds") {
@@ -67,7 +78,7 @@ int main(int argc, char** argv) {
       if (!parsed) fail_usage("unknown fault mix");
       faults = *parsed;
     } else if (flag == "--workload") {
-      if (std::string_view(value) != "any") {
+      if (value != "any") {
         workload = calm::apps::sim::parse_workload(value);
         if (!workload) fail_usage("unknown workload");
       }
@@ -76,12 +87,19 @@ int main(int argc, char** argv) {
     }
   }
 
+  // The seeds run are first_seed .. first_seed + seeds - 1, which must not pass UINT64_MAX.
+  if (seeds == 0) fail_usage("--seeds must be at least 1");
+  if (seeds - 1 > UINT64_MAX - first_seed) {
+    fail_usage("--first-seed + --seeds - 1 is past the last seed, 18446744073709551615");
+  }
+
   const auto started = std::chrono::steady_clock::now();
   std::uint64_t failed = 0;
   std::uint64_t simulated_ms = 0;
   constexpr Workload workloads[] = {Workload::set, Workload::counter, Workload::register_,
                                     Workload::map};
-  for (std::uint64_t seed = first_seed; seed < first_seed + seeds; ++seed) {
+  for (std::uint64_t done = 0; done < seeds; ++done) {
+    const std::uint64_t seed = first_seed + done;  // cannot wrap: checked above
     calm::apps::sim::RunOptions options;
     options.seed = seed;
     options.faults = faults;

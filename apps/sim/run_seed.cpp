@@ -279,9 +279,10 @@ class Driver {
         : anti_entropy::ReplicaNode<L>(context, std::move(config)),
           driver_(driver),
           transport_(context.transport),
-          writer_(load_writer(context)) {}
+          writer_(load_writer(context, driver.options_.reuse_writer_after_disk_loss)) {}
 
     void on_message(NodeId from, std::string_view bytes) override {
+      ++messages_received;
       anti_entropy::ReplicaNode<L>::on_message(from, bytes);
       driver_.settle_acks(*this);
     }
@@ -289,13 +290,16 @@ class Driver {
     std::uint64_t now_ms() const { return transport_.now_ms(); }
 
     lattices::HybridClock clock;
+    /// In this life (since the last restart).
+    std::uint64_t messages_received = 0;
     /// Writes waiting for a peer's acknowledgement: (sequence number, op index).
     std::vector<std::pair<std::uint64_t, std::size_t>> pending;
 
    private:
     /// The CRDT writer id survives a restart with the disk; a node that lost its disk writes
     /// under a fresh one, or its new dots and counter totals would collide with the old.
-    static std::uint64_t load_writer(const net::NodeContext& context) {
+    static std::uint64_t load_writer(const net::NodeContext& context, bool reuse_node_id) {
+      if (reuse_node_id) return context.transport.self();  // the bug, on purpose (RunOptions)
       if (auto stored = context.disk.get(std::string(writer_key))) {
         return lattices::from_bytes<std::uint64_t>(*stored);
       }
@@ -347,6 +351,7 @@ class Driver {
     result.network = sim_.stats();
     result.trace_digest = sim_.trace_digest();
     result.writes = workload_.ops.size();
+    result.writes_right_after_disk_loss = writes_right_after_disk_loss_;
     result.acknowledged = static_cast<std::uint64_t>(std::count_if(
         workload_.ops.begin(), workload_.ops.end(), [](const auto& op) { return op.acked; }));
     if (!converged) {
@@ -387,20 +392,22 @@ class Driver {
   void client_write(NodeId id, std::uint64_t at_ms) {
     if (at_ms >= options_.write_phase_ms) return;
     sim_.at(at_ms, [this, id] {
-      if (sim_.is_up(id)) {
-        SimNode& n = node(id);
-        const std::string key = "k" + std::to_string(random_.below(options_.keys));
-        const auto [op, seq] = workload_.write(n, key, random_);
-        if (seq == 0 || !loses_disks(options_.faults)) {
-          workload_.ops[op].acked = true;  // durable on this node's disk
-        } else {
-          n.pending.emplace_back(seq, op);
-        }
-      }
+      if (sim_.is_up(id)) write_at(id);
       client_write(id,
                    sim_.now_ms() + options_.write_gap_ms_min +
                        random_.below(options_.write_gap_ms_max - options_.write_gap_ms_min + 1));
     });
+  }
+
+  void write_at(NodeId id) {
+    SimNode& n = node(id);
+    const std::string key = "k" + std::to_string(random_.below(options_.keys));
+    const auto [op, seq] = workload_.write(n, key, random_);
+    if (seq == 0 || !loses_disks(options_.faults)) {
+      workload_.ops[op].acked = true;  // durable on this node's disk
+    } else {
+      n.pending.emplace_back(seq, op);
+    }
   }
 
   void schedule_faults() {
@@ -420,7 +427,16 @@ class Driver {
         const DiskFate fate =
             loses_disks(options_.faults) && victim == amnesiac_ ? DiskFate::wipe : DiskFate::keep;
         sim_.at(t, [this, victim, fate] { sim_.crash(victim, fate); });
-        sim_.at(std::min(t + down_ms, end), [this, victim] { sim_.restart(victim); });
+        sim_.at(std::min(t + down_ms, end), [this, victim] {
+          if (sim_.is_up(victim)) return;  // an overlapping crash's restart came first
+          const bool amnesiac = sim_.disk(victim).scan().empty();
+          sim_.restart(victim);
+          // A client at once, before any message can reach the amnesiac: its write must not
+          // reuse a dot or a counter total of its previous life.
+          if (!amnesiac || node(victim).messages_received > 0) return;
+          ++writes_right_after_disk_loss_;
+          write_at(victim);
+        });
       }
     }
   }
@@ -463,6 +479,7 @@ class Driver {
   SplitMix64 random_;
   W workload_;
   NodeId amnesiac_ = 0;
+  std::uint64_t writes_right_after_disk_loss_ = 0;
 };
 
 template <class W>

@@ -11,6 +11,11 @@
 /// A write is acknowledged when durable on its replica's disk; in mixes where a disk can be
 /// lost (amnesia), only when a peer also acknowledged it (two durable copies), and only one
 /// node per run ever loses its disk.
+///
+/// A node that lost its disk writes under a fresh CRDT writer id (kept on its disk under
+/// "meta/writer"), never its old one: the dots and counter totals it made before are still
+/// at its peers, so reusing them would shadow its new writes. To exercise that rule, the node
+/// that lost its disk writes once right after each restart, before any message reaches it.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -39,6 +44,9 @@ struct RunOptions {
   std::uint64_t write_gap_ms_min = 60;
   std::uint64_t write_gap_ms_max = 160;
   std::uint64_t settle_ms_max = 10000;
+  /// Test only: a node that lost its disk writes under its old writer id again (what calm-kvs
+  /// did before issue 12), to show that the checks catch the reused dots.
+  bool reuse_writer_after_disk_loss = false;
 };
 
 struct SeedResult {
@@ -49,6 +57,8 @@ struct SeedResult {
   std::uint64_t convergence_ms = 0;
   std::uint64_t writes = 0;
   std::uint64_t acknowledged = 0;
+  /// Writes made by a node restarted with an empty disk before any message reached it.
+  std::uint64_t writes_right_after_disk_loss = 0;
   protocols::net::SimStats network;
   std::uint64_t trace_digest = 0;
   bool ok() const { return failure.empty(); }

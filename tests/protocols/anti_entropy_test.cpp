@@ -12,6 +12,8 @@
 #include <lattices/serialize.hpp>
 #include <map>
 #include <memory>
+#include <optional>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -314,6 +316,37 @@ TEST(AntiEntropy, AnAtomTooLargeForOneMessageIsRefused) {
   EXPECT_NO_THROW(r.update("k", [](Reg& v) { return v.write(1, std::string(500, 'x'), {2, 0}); }));
 }
 
+TEST(AntiEntropy, AnUpdateWhoseDeltaCannotBeSentChangesNothing) {
+  using Reg = lattices::LWWRegister<std::string>;
+  Config c = config_for(0, {1});
+  c.message_bytes_max = 1024;
+  Replica<Reg> r(c);
+  r.update("k", [](Reg& v) { return v.write(1, std::string(500, 'x'), {2, 0}); });
+  const Reg before = r.get("k");
+  const std::uint64_t seq = r.last_seq();
+  EXPECT_THROW(r.update("k", [](Reg& v) { return v.write(1, std::string(2000, 'y'), {3, 0}); }),
+               std::length_error);
+  EXPECT_EQ(r.get("k"), before);
+  EXPECT_EQ(r.last_seq(), seq);
+  EXPECT_THROW(r.update("new", [](Reg& v) { return v.write(1, std::string(2000, 'y'), {3, 0}); }),
+               std::length_error);
+  EXPECT_EQ(r.state().count("new"), 0u);
+}
+
+TEST(AntiEntropy, AnUpdateWhoseMutatorThrowsChangesNothing) {
+  Replica<Set> r(config_for(0, {1}));
+  r.update("k", [](Set& s) { return s.add(writer(0), 1); });
+  const Set before = r.get("k");
+  EXPECT_THROW(r.update("k",
+                        [](Set& s) -> Set {
+                          s.add(writer(0), 2);
+                          throw std::runtime_error("mutator failed halfway");
+                        }),
+               std::runtime_error);
+  EXPECT_EQ(r.get("k"), before);
+  EXPECT_EQ(r.last_seq(), 1u);
+}
+
 TEST(AntiEntropy, OnlyUnacknowledgedChunksAreSentAgain) {
   Set big;
   for (std::uint64_t x = 0; x < 600; ++x) big.add(writer(0), x);
@@ -407,6 +440,56 @@ TEST_F(Rejection, FrameAboveTheByteBound) {
 TEST_F(Rejection, RemovedPeerIsNoLongerHeard) {
   w[1].remove_peer(0);
   expect_rejected(0, encode_message(valid));
+}
+
+TEST_F(Rejection, AValueTheHostRefusesRefusesTheWholeFrame) {
+  std::uint64_t seen_wall_ms = 0;
+  std::vector<std::string> observed;
+  Admission<Set> admission;
+  admission.check = [&](const std::string& key, const Set& value,
+                        std::uint64_t wall_ms) -> std::optional<std::string> {
+    seen_wall_ms = wall_ms;
+    if (key == "k2" && value.contains(99)) return "99 is not allowed";
+    return std::nullopt;
+  };
+  admission.observe = [&](const std::string& key, const Set&) { observed.push_back(key); };
+  w[1].set_admission(admission);
+  DeltaMessage m = valid;
+  Set bad;
+  bad.add(writer(0), 99);
+  m.entries.push_back({"k2", lattices::to_bytes(bad)});
+  const Effects e = w[1].step(0, encode_message(m), 12345);
+  EXPECT_EQ(seen_wall_ms, 12345u);
+  ASSERT_EQ(e.rejected.size(), 1u);
+  EXPECT_NE(e.rejected[0].find("99 is not allowed"), std::string::npos) << e.rejected[0];
+  EXPECT_NE(e.rejected[0].find("'k2'"), std::string::npos) << e.rejected[0];
+  EXPECT_TRUE(e.send.empty());  // no ack
+  EXPECT_TRUE(e.persist.empty());
+  EXPECT_TRUE(w[1].get("k").is_bot());  // the admissible entry before it is not merged either
+  EXPECT_TRUE(w[1].get("k2").is_bot());
+  EXPECT_EQ(w[1].stats().refused_by_admission, 1u);
+  EXPECT_EQ(w[1].stats().rejected, 1u);
+  EXPECT_TRUE(observed.empty());  // a refused frame's values are never observed
+}
+
+TEST_F(Rejection, AnAdmittedFrameIsObservedThenMergedAndAcknowledged) {
+  std::vector<std::pair<std::string, bool>> observed;  // (key, already merged when observed)
+  Admission<Set> admission;
+  admission.check = [](const std::string&, const Set&, std::uint64_t) {
+    return std::optional<std::string>();
+  };
+  admission.observe = [&](const std::string& key, const Set&) {
+    observed.emplace_back(key, !w[1].get(key).is_bot());
+  };
+  w[1].set_admission(admission);
+  const Effects e = w[1].step(0, encode_message(valid), 1);
+  EXPECT_TRUE(e.rejected.empty());
+  EXPECT_EQ(e.send.size(), 1u);
+  EXPECT_TRUE(w[1].get("k").contains(3));
+  EXPECT_EQ(observed, (std::vector<std::pair<std::string, bool>>{{"k", false}}));
+  // Values restored from the disk are observed too.
+  w[1].restore("r", lattices::to_bytes(w[1].get("k")));
+  EXPECT_EQ(observed.back(), (std::pair<std::string, bool>{"r", false}));
 }
 
 TEST_F(Rejection, MutatedEnvelopesNeverCrashAndNeverCorruptTheState) {

@@ -38,6 +38,30 @@ TEST(CalmSim, EveryFaultMixInjectsItsFaults) {
   EXPECT_GT(stats(FaultMix::crash_amnesia).crashes, 0u);
 }
 
+TEST(CalmSim, ANodeThatLostItsDiskWritesBeforeHearingFromAnyPeerAndNothingIsLost) {
+  std::uint64_t early_writes = 0;
+  for (std::uint64_t seed = 1; seed <= 12; ++seed) {
+    const SeedResult r = run_seed(options(seed, Workload(seed % 4), FaultMix::crash_amnesia, 3));
+    EXPECT_TRUE(r.ok()) << "seed " << seed << ": " << r.failure;
+    early_writes += r.writes_right_after_disk_loss;
+  }
+  EXPECT_GT(early_writes, 0u);
+}
+
+TEST(CalmSim, TheChecksCatchAWriterIdReusedAfterDiskLoss) {
+  // The bug calm-kvs had (issue 12, finding 6), put back on purpose: if no seed failed, the
+  // checks could not tell a fresh writer id from a reused one.
+  std::size_t failed = 0;
+  for (std::uint64_t seed = 1; seed <= 12; ++seed) {
+    for (Workload w : {Workload::set, Workload::counter, Workload::map}) {
+      RunOptions o = options(seed, w, FaultMix::crash_amnesia, 3);
+      o.reuse_writer_after_disk_loss = true;
+      failed += run_seed(o).ok() ? 0 : 1;
+    }
+  }
+  EXPECT_GT(failed, 0u);
+}
+
 /// A seed that once failed, and why. Each must pass now.
 struct Regression {
   std::uint64_t seed;

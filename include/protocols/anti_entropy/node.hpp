@@ -5,8 +5,12 @@
 /// Disk layout: each key's value under "state/" + key, encoded with to_bytes. On start the
 /// node restores every such entry; a corrupt one throws DecodeError (reported, never dropped).
 /// The config's `self` and `incarnation` are taken from the NodeContext.
+///
+/// Wall time: each frame reaches Replica::step with the transport's `now_ms` unless the host
+/// sets a wall clock (`set_wall_clock`), for its admission check (Replica::set_admission).
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -41,7 +45,8 @@ class ReplicaNode : public net::Node {
   }
 
   void on_message(net::NodeId from, std::string_view bytes) override {
-    apply(replica_.step(from, bytes));
+    const std::uint64_t wall_ms = wall_clock_ ? wall_clock_() : transport_.now_ms();
+    apply(replica_.step(from, bytes, wall_ms));
   }
 
   void on_timer(net::TimerId) override {
@@ -56,6 +61,9 @@ class ReplicaNode : public net::Node {
     apply(std::move(write.effects));
     return write.seq;
   }
+
+  /// The wall time (ms since the Unix epoch) that received frames are checked against.
+  void set_wall_clock(std::function<std::uint64_t()> wall_ms) { wall_clock_ = std::move(wall_ms); }
 
   Replica<L>& replica() { return replica_; }
   const Replica<L>& replica() const { return replica_; }
@@ -84,6 +92,7 @@ class ReplicaNode : public net::Node {
   net::Disk& disk_;
   Replica<L> replica_;
   std::deque<std::string> rejections_;
+  std::function<std::uint64_t()> wall_clock_;
 };
 
 }  // namespace calm::protocols::anti_entropy

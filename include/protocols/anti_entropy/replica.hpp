@@ -38,16 +38,25 @@
 /// and a stale ack never vouches for state a previous life sent.
 ///
 /// Rejected input: a frame that does not decode, is too large, names another recipient or a
-/// different sender than the transport reports, comes from a node outside the membership, or
-/// holds a value that does not decode as `L`, changes nothing; its reason is returned in
-/// `Effects::rejected` and counted. A value whose join does not exist (`JoinUndefined`)
-/// rejects the rest of its frame.
+/// different sender than the transport reports, comes from a node outside the membership,
+/// holds a value that does not decode as `L`, or holds a value the host's admission check
+/// refuses, changes nothing; its reason is returned in `Effects::rejected` and counted. A
+/// value whose join does not exist (`JoinUndefined`) rejects the rest of its frame.
+///
+/// Admission (`set_admission`): an authenticated peer can still be faulty, so the host may
+/// inspect every received (key, decoded value), given the wall time it passes to `step` (the
+/// protocol reads no clock), and refuse it with a reason: then the whole frame is refused
+/// (nothing merged, no ack; the sender will send it again, and it is refused again). Values
+/// that enter the state from outside `update` (admitted frames, and values restored from the
+/// disk) are shown to the host's `observe`, before they are merged: a host's hybrid clock
+/// takes in their timestamps there.
 ///
 /// Requires: `L` atomizable (lattices::Atomizable) with delta; every atom of a value
 /// encodes within `message_bytes_max - delta_header_bytes_max - key - entry_overhead_bytes`.
 #include <algorithm>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -101,6 +110,18 @@ struct Effects {
   std::vector<std::string> rejected;
 };
 
+/// The host's rules for received values (see "Admission" above); either may be empty.
+template <class L>
+struct Admission {
+  /// Nothing to admit the value, else the reason it is refused. `wall_ms` is the host's wall
+  /// time as passed to Replica::step.
+  std::function<std::optional<std::string>(const std::string& key, const L& value,
+                                           std::uint64_t wall_ms)>
+      check;
+  /// Sees each value of an admitted frame, and each restored one, before it is merged.
+  std::function<void(const std::string& key, const L& value)> observe;
+};
+
 struct ReplicaStats {
   std::uint64_t delta_messages_sent = 0;
   std::uint64_t delta_bytes_sent = 0;
@@ -116,6 +137,9 @@ struct ReplicaStats {
   /// Keys left out of, or cut down in, an interval because the peer had sent them to us.
   std::uint64_t heard_entries_stripped = 0;
   std::uint64_t rejected = 0;
+  /// Frames refused because the admission check refused one of their values (also counted in
+  /// `rejected`).
+  std::uint64_t refused_by_admission = 0;
   std::uint64_t oversized_atoms = 0;
   std::uint64_t peer_resets = 0;
 };
@@ -134,33 +158,44 @@ class Replica {
     for (NodeId p : config_.peers) add_peer(p);
   }
 
+  /// Sets the host's rules for received values; takes effect from the next frame (and the
+  /// next restore).
+  void set_admission(Admission<L> admission) { admission_ = std::move(admission); }
+
   /// Loads a key's value from the disk at boot. Throws DecodeError on corrupt bytes.
   void restore(const std::string& key, std::string_view bytes) {
     L value = lattices::from_bytes<L>(bytes);
-    if (!lattices::is_bot(value)) state_[key] = std::move(value);
+    if (lattices::is_bot(value)) return;
+    if (admission_.observe) admission_.observe(key, value);
+    state_[key] = std::move(value);
   }
 
-  /// Runs `mutate(L&)` on the key's value; it returns the delta (as every calm CRDT mutator
-  /// does). Throws std::length_error for a key above `key_bytes_max` (before mutating) or a
-  /// delta with an atom that cannot fit in one message (after: a caller's bug).
+  /// Runs `mutate(L&)` on a copy of the key's value; it returns the delta (as every calm CRDT
+  /// mutator does). Throws std::length_error for a key above `key_bytes_max` or a delta with
+  /// an atom that cannot fit in one message (a caller's bug). Whatever throws (these, or the
+  /// mutator), the replica is unchanged: the copy becomes the key's value only at the end.
   template <class Mutator>
   Write update(const std::string& key, Mutator&& mutate) {
     if (key.size() > config_.key_bytes_max) throw std::length_error("anti-entropy: key too long");
-    L& value = state_[key];
+    auto it = state_.find(key);
+    L value = it == state_.end() ? L{} : it->second;
     L delta = mutate(value);
     Write write;
-    if (lattices::is_bot(delta)) {
-      if (lattices::is_bot(value)) state_.erase(key);
-      return write;
-    }
+    if (lattices::is_bot(delta)) return write;  // a lawful mutator changed nothing
     check_sendable(key, delta);
-    write.seq = buffer_push(key, std::move(delta), config_.self);
     write.effects.persist.emplace_back(key, lattices::to_bytes(value));
+    if (it == state_.end()) {
+      state_.emplace(key, std::move(value));
+    } else {
+      it->second = std::move(value);
+    }
+    write.seq = buffer_push(key, std::move(delta), config_.self);
     return write;
   }
 
-  /// Handles one frame from `from`.
-  Effects step(NodeId from, std::string_view bytes) {
+  /// Handles one frame from `from`. `wall_ms` is the host's wall time, for its admission
+  /// check (hosts without one may leave it 0).
+  Effects step(NodeId from, std::string_view bytes, std::uint64_t wall_ms = 0) {
     Effects effects;
     Message message;
     try {
@@ -169,7 +204,7 @@ class Replica {
       reject(effects, e.what());
       return effects;
     }
-    std::visit([&](auto& m) { receive(from, m, effects); }, message);
+    std::visit([&](auto& m) { receive(from, m, wall_ms, effects); }, message);
     return effects;
   }
 
@@ -257,6 +292,17 @@ class Replica {
     return key.size() + value.size() + entry_overhead_bytes;
   }
 
+  /// A key as a rejection reason quotes it: at most 64 bytes, control bytes as '?'.
+  static std::string printable(const std::string& key) {
+    constexpr std::size_t quoted_bytes_max = 64;
+    std::string out = key.substr(0, quoted_bytes_max);
+    for (char& c : out) {
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+    }
+    if (key.size() > quoted_bytes_max) out += "...";
+    return out;
+  }
+
   void reject(Effects& effects, std::string reason) {
     ++stats_.rejected;
     effects.rejected.push_back(std::move(reason));
@@ -315,10 +361,10 @@ class Replica {
     return &it->second;
   }
 
-  void receive(NodeId from, const DeltaMessage& m, Effects& effects) {
+  void receive(NodeId from, const DeltaMessage& m, std::uint64_t wall_ms, Effects& effects) {
     Peer* peer = admit(from, m, effects);
     if (peer == nullptr) return;
-    // Decode every value before merging any, so a bad message changes nothing.
+    // Decode and check every value before merging any, so a bad message changes nothing.
     std::vector<L> values;
     values.reserve(m.entries.size());
     try {
@@ -326,6 +372,21 @@ class Replica {
     } catch (const std::exception& e) {  // DecodeError, or a lattice's own value check
       reject(effects, std::string("anti-entropy: bad value: ") + e.what());
       return;
+    }
+    if (admission_.check) {
+      for (std::size_t i = 0; i < values.size(); ++i) {
+        std::optional<std::string> refusal = admission_.check(m.entries[i].key, values[i], wall_ms);
+        if (!refusal) continue;
+        ++stats_.refused_by_admission;
+        reject(effects, "anti-entropy: value for key '" + printable(m.entries[i].key) +
+                            "' refused: " + *refusal);
+        return;
+      }
+    }
+    if (admission_.observe) {
+      for (std::size_t i = 0; i < values.size(); ++i) {
+        admission_.observe(m.entries[i].key, values[i]);
+      }
     }
     if (config_.skip_what_the_peer_sent && !m.full_state) {
       for (std::size_t i = 0; i < values.size(); ++i) {
@@ -387,7 +448,7 @@ class Replica {
     return true;
   }
 
-  void receive(NodeId from, const AckMessage& m, Effects& effects) {
+  void receive(NodeId from, const AckMessage& m, std::uint64_t, Effects& effects) {
     Peer* peer = admit(from, m, effects);
     if (peer == nullptr) return;
     if (m.acked_incarnation != config_.incarnation) return;  // for a previous life of ours
@@ -561,6 +622,7 @@ class Replica {
   std::map<NodeId, Peer> peers_;
   std::uint64_t next_gossip_ms_ = 0;
   ReplicaStats stats_;
+  Admission<L> admission_;
 };
 
 }  // namespace calm::protocols::anti_entropy

@@ -1,0 +1,160 @@
+// What a calm-kvs replica accepts from its peers (kvs/admission.hpp), and the timestamps it
+// takes in from them (CommandProcessor::observe).
+#include <gtest/gtest.h>
+
+#include <kvs/admission.hpp>
+#include <kvs/commands.hpp>
+#include <map>
+#include <string>
+
+namespace calm::apps::kvs {
+namespace {
+
+constexpr std::uint64_t wall_ms = 1'700'000'000'000;
+
+KeyValue written_at(std::uint64_t at_ms) {
+  KeyValue v;
+  set_string(v, 9, "theirs", {at_ms, 0});
+  return v;
+}
+
+KeyValue set_with_dots_up_to(std::uint64_t last) {
+  lattices::DotContext<ReplicaId> context;
+  context.insert_range(9, 1, last);
+  KeyValue v;
+  v.set = KeyValue::Set(KeyValue::Set::dotted_type({}, context));
+  return v;
+}
+
+TEST(Admission, AnOrdinaryValueIsAdmitted) {
+  KeyValue v = written_at(wall_ms - 10);
+  set_add(v, 9, "member");
+  increment(v, 9, 5);
+  hash_set(v, 9, "field", "x");
+  EXPECT_EQ(admission_refusal(v, wall_ms), std::nullopt);
+  EXPECT_EQ(admission_refusal(KeyValue{}, wall_ms), std::nullopt);
+}
+
+TEST(Admission, ATimestampMoreThanFiveMinutesAheadIsRefused) {
+  EXPECT_EQ(future_timestamp_ms_max, 5u * 60 * 1000);
+  EXPECT_EQ(admission_refusal(written_at(wall_ms + future_timestamp_ms_max), wall_ms),
+            std::nullopt);
+  const auto refusal = admission_refusal(written_at(wall_ms + future_timestamp_ms_max + 1), wall_ms);
+  ASSERT_TRUE(refusal);
+  EXPECT_NE(refusal->find("ahead of this replica's clock"), std::string::npos) << *refusal;
+  // Ten years ahead, and the last timestamp there is.
+  EXPECT_TRUE(admission_refusal(written_at(wall_ms + 10ull * 365 * 24 * 3600 * 1000), wall_ms));
+  EXPECT_TRUE(admission_refusal(written_at(UINT64_MAX), wall_ms));
+  // A timestamp in the past is fine, however far.
+  EXPECT_EQ(admission_refusal(written_at(1), wall_ms), std::nullopt);
+}
+
+TEST(Admission, ASetContextClaimingDotsAboveTheBoundIsRefused) {
+  EXPECT_EQ(admission_refusal(set_with_dots_up_to(dot_counter_max), wall_ms), std::nullopt);
+  EXPECT_TRUE(admission_refusal(set_with_dots_up_to(dot_counter_max + 1), wall_ms));
+  EXPECT_TRUE(admission_refusal(set_with_dots_up_to(UINT64_MAX), wall_ms));
+  // Past a gap (the context's cloud), not only in a replica's run.
+  lattices::DotContext<ReplicaId> context;
+  context.insert_range(9, UINT64_MAX - 1, UINT64_MAX);
+  KeyValue v;
+  v.set = KeyValue::Set(KeyValue::Set::dotted_type({}, context));
+  EXPECT_TRUE(admission_refusal(v, wall_ms));
+}
+
+TEST(Admission, AHashContextClaimingDotsAboveTheBoundIsRefused) {
+  lattices::DotContext<ReplicaId> context;
+  context.insert_range(4, 1, UINT64_MAX);
+  KeyValue v;
+  v.hash = KeyValue::Hash(KeyValue::Hash::dotted_type({}, context));
+  const auto refusal = admission_refusal(v, wall_ms);
+  ASSERT_TRUE(refusal);
+  EXPECT_NE(refusal->find("hash"), std::string::npos) << *refusal;
+}
+
+TEST(Admission, ACounterTotalAboveTheBoundIsRefused) {
+  KeyValue v;
+  v.counter.total.increment(9, counter_total_max);
+  EXPECT_EQ(admission_refusal(v, wall_ms), std::nullopt);
+  v.counter.total.decrement(9, counter_total_max);
+  EXPECT_EQ(admission_refusal(v, wall_ms), std::nullopt);
+  KeyValue over = v;
+  over.counter.total.increment(9, 1);
+  EXPECT_TRUE(admission_refusal(over, wall_ms));
+  // A total past the bound whose value still fits an int64 (PNCounter checks the value).
+  KeyValue removed_over;
+  removed_over.counter.removed.increment(9, 1);
+  removed_over.counter.removed.decrement(9, counter_total_max + 1);
+  EXPECT_TRUE(admission_refusal(removed_over, wall_ms));
+  KeyValue field_over;
+  ResettableCounter c;
+  c.total.decrement(9, 1);
+  c.total.increment(9, counter_total_max + 1);
+  field_over.hash_counters.merge_at("f", c);
+  EXPECT_TRUE(admission_refusal(field_over, wall_ms));
+}
+
+TEST(Admission, TheLatestTimestampIsTheStringRegisters) {
+  EXPECT_EQ(latest_timestamp(KeyValue{}), lattices::HlcTimestamp{});
+  EXPECT_EQ(latest_timestamp(written_at(wall_ms + 5000)), (lattices::HlcTimestamp{wall_ms + 5000, 0}));
+}
+
+class MemoryKeyspace final : public Keyspace {
+ public:
+  const KeyValue* find(const std::string& key) const override {
+    auto it = values.find(key);
+    return it == values.end() ? nullptr : &it->second;
+  }
+  void write(const std::string& key, const std::function<KeyValue(KeyValue&)>& mutate) override {
+    mutate(values[key]);
+  }
+  void for_each(const std::function<void(const std::string&, const KeyValue&)>& f) override {
+    for (const auto& [k, v] : values) f(k, v);
+  }
+  std::map<std::string, KeyValue> values;
+};
+
+std::string run(CommandProcessor& processor, const std::string& line) {
+  RequestParser parser;
+  parser.feed(line + "\r\n");
+  auto request = parser.next();
+  EXPECT_TRUE(request) << line;
+  Session session;
+  std::string reply;
+  if (request) processor.execute(*request, session, reply);
+  return reply;
+}
+
+ServerFacts clock_at(const std::uint64_t& now_ms) {
+  ServerFacts facts;
+  facts.wall_ms = [&now_ms] { return now_ms; };
+  return facts;
+}
+
+TEST(ReceivedTimestamps, AWriteAfterAValueFromAClockAheadWinsOverIt) {
+  // A peer whose clock is 5 s ahead wrote k; this replica merged it and observed its
+  // timestamp (the server does so for every admitted value): its next SET must win.
+  const std::uint64_t now_ms = wall_ms;
+  MemoryKeyspace keyspace;
+  CommandProcessor processor(keyspace, 1, clock_at(now_ms));
+  keyspace.values["k"] = written_at(wall_ms + 5000);
+  processor.observe(latest_timestamp(keyspace.values["k"]));
+  EXPECT_EQ(run(processor, "SET k mine"), "+OK\r\n");
+  EXPECT_EQ(run(processor, "GET k"), "$4\r\nmine\r\n");
+  EXPECT_EQ(run(processor, "DEL k"), ":1\r\n");
+  EXPECT_EQ(run(processor, "GET k"), "$-1\r\n");
+}
+
+TEST(ReceivedTimestamps, AnOlderTimestampLeavesTheClockAlone) {
+  std::uint64_t now_ms = wall_ms;
+  MemoryKeyspace keyspace;
+  CommandProcessor processor(keyspace, 1, clock_at(now_ms));
+  processor.observe({wall_ms - 1000, 7});
+  EXPECT_EQ(run(processor, "SET k v"), "+OK\r\n");
+  EXPECT_EQ(keyspace.values["k"].str.timestamp(), (lattices::HlcTimestamp{wall_ms, 0}));
+  now_ms += 3;
+  EXPECT_EQ(run(processor, "SET k w"), "+OK\r\n");
+  EXPECT_EQ(keyspace.values["k"].str.timestamp(), (lattices::HlcTimestamp{wall_ms + 3, 0}));
+}
+
+}  // namespace
+}  // namespace calm::apps::kvs
