@@ -442,6 +442,24 @@ TEST_F(Rejection, RemovedPeerIsNoLongerHeard) {
   expect_rejected(0, encode_message(valid));
 }
 
+TEST_F(Rejection, AnAckClaimingAnotherIncarnationThanTheSenderProvedIsRefused) {
+  // A forged restart (a fresh incarnation in an ack or delta) would cost a full state each;
+  // an authenticating transport knows the incarnation the peer proved, and the replica holds
+  // every frame to it.
+  AckMessage forged;
+  forged.from = 0;
+  forged.to = 1;
+  forged.incarnation = valid.incarnation + 1;
+  forged.acked_incarnation = 1001;
+  const std::uint64_t resets_before = w[1].stats().peer_resets;
+  const Effects e = w[1].step(0, encode_message(forged), 0, valid.incarnation);
+  ASSERT_EQ(e.rejected.size(), 1u);
+  EXPECT_NE(e.rejected[0].find("proved"), std::string::npos) << e.rejected[0];
+  EXPECT_EQ(w[1].stats().peer_resets, resets_before);
+  // The same frame with the proven incarnation passes the envelope check.
+  EXPECT_TRUE(w[1].step(0, encode_message(valid), 0, valid.incarnation).rejected.empty());
+}
+
 TEST_F(Rejection, AValueTheHostRefusesRefusesTheWholeFrame) {
   std::uint64_t seen_wall_ms = 0;
   std::vector<std::string> observed;

@@ -46,7 +46,7 @@ class ReplicaNode : public net::Node {
 
   void on_message(net::NodeId from, std::string_view bytes) override {
     const std::uint64_t wall_ms = wall_clock_ ? wall_clock_() : transport_.now_ms();
-    apply(replica_.step(from, bytes, wall_ms));
+    apply(replica_.step(from, bytes, wall_ms, transport_.peer_incarnation(from)));
   }
 
   void on_timer(net::TimerId) override {

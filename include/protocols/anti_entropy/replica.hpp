@@ -194,14 +194,24 @@ class Replica {
   }
 
   /// Handles one frame from `from`. `wall_ms` is the host's wall time, for its admission
-  /// check (hosts without one may leave it 0).
-  Effects step(NodeId from, std::string_view bytes, std::uint64_t wall_ms = 0) {
+  /// check (hosts without one may leave it 0). `proven_incarnation` is the incarnation the
+  /// sender proved to the transport (an authenticating transport knows it): a frame that
+  /// claims another is refused, so a peer cannot forge a restart (which costs a full state).
+  Effects step(NodeId from, std::string_view bytes, std::uint64_t wall_ms = 0,
+               std::optional<std::uint64_t> proven_incarnation = std::nullopt) {
     Effects effects;
     Message message;
     try {
       message = decode_message(bytes, limits());
     } catch (const lattices::DecodeError& e) {
       reject(effects, e.what());
+      return effects;
+    }
+    const bool forged = std::visit(
+        [&](const auto& m) { return proven_incarnation && m.incarnation != *proven_incarnation; },
+        message);
+    if (forged) {
+      reject(effects, "anti-entropy: incarnation differs from the one the sender proved");
       return effects;
     }
     std::visit([&](auto& m) { receive(from, m, wall_ms, effects); }, message);
