@@ -80,6 +80,61 @@ TEST_F(Commands, CountersAreStringsThatCount) {
   EXPECT_EQ(run("GET big"), "$19\r\n9223372036854775807\r\n");
 }
 
+TEST_F(Commands, CountersMergedPastInt64ReadAsTheirExactDecimalEverywhere) {
+  // INCRBY k INT64_MAX here and INCRBY k 1 at another replica, concurrently, then merged.
+  MemoryKeyspace elsewhere;
+  CommandProcessor other{elsewhere, 2};
+  EXPECT_EQ(run("INCRBY k 9223372036854775807"), ":9223372036854775807\r\n");
+  EXPECT_EQ(run_on(other, "INCRBY k 1"), ":1\r\n");
+  EXPECT_EQ(run("HINCRBY h f 9223372036854775807"), ":9223372036854775807\r\n");
+  EXPECT_EQ(run_on(other, "HINCRBY h f 1"), ":1\r\n");
+  for (const auto& [key, value] : elsewhere.values) lat::merge(keyspace.values[key], value);
+  const std::string exact = "$19\r\n9223372036854775808\r\n";
+  EXPECT_EQ(run("GET k"), exact);
+  EXPECT_EQ(run("MGET k"), "*1\r\n" + exact);
+  EXPECT_EQ(run("STRLEN k"), ":19\r\n");
+  EXPECT_EQ(run("GETRANGE k -3 -1"), "$3\r\n808\r\n");
+  EXPECT_EQ(run("TYPE k"), "+string\r\n");
+  EXPECT_EQ(run("EXISTS k h"), ":2\r\n");
+  EXPECT_EQ(run("DBSIZE"), ":2\r\n");
+  EXPECT_EQ(run("KEYS *"), "*2\r\n$1\r\nh\r\n$1\r\nk\r\n");
+  EXPECT_EQ(run("SCAN 0"), "*2\r\n$1\r\n0\r\n*2\r\n$1\r\nh\r\n$1\r\nk\r\n");
+  EXPECT_NE(run("INFO keyspace").find("db0:keys=2,"), std::string::npos);
+  const std::string not_integer = "-ERR value is not an integer or out of range\r\n";
+  EXPECT_EQ(run("INCR k"), not_integer);
+  EXPECT_EQ(run("DECR k"), not_integer);
+  EXPECT_EQ(run("INCRBY k -5"), not_integer);
+  EXPECT_EQ(run("DECRBY k 5"), not_integer);
+  EXPECT_EQ(run("GET k"), exact);
+  EXPECT_EQ(run("HGET h f"), exact);
+  EXPECT_EQ(run("HMGET h f"), "*1\r\n" + exact);
+  EXPECT_EQ(run("HGETALL h"), "*2\r\n$1\r\nf\r\n" + exact);
+  EXPECT_EQ(run("HVALS h"), "*1\r\n" + exact);
+  EXPECT_EQ(run("HSTRLEN h f"), ":19\r\n");
+  EXPECT_EQ(run("HLEN h"), ":1\r\n");
+  EXPECT_EQ(run("HINCRBY h f 1"), "-ERR hash value is not an integer\r\n");  // Redis's words
+  EXPECT_EQ(run("APPEND k 0"), ":20\r\n");  // APPEND makes it the string it read, plus "0"
+  EXPECT_EQ(run("GET k"), "$20\r\n92233720368547758080\r\n");
+  EXPECT_EQ(run("SET k 1"), "+OK\r\n");
+  EXPECT_EQ(run("INCR k"), ":2\r\n");
+}
+
+TEST_F(Commands, IncrAfterASetOrDelThatTookAwayAHugeCountStillCounts) {
+  EXPECT_EQ(run("INCRBY k 9223372036854775807"), ":9223372036854775807\r\n");
+  EXPECT_EQ(run("SET k 0"), "+OK\r\n");
+  EXPECT_EQ(run("INCR k"), ":1\r\n");
+  EXPECT_EQ(run("DEL k"), ":1\r\n");
+  EXPECT_EQ(run("INCRBY k 9223372036854775807"), ":9223372036854775807\r\n");
+  EXPECT_EQ(run("DEL k"), ":1\r\n");
+  // This replica's increments of k would pass 2^64 - 1 in total: refused, nothing thrown.
+  EXPECT_EQ(run("INCRBY k 9223372036854775807"),
+            "-ERR increment or decrement would overflow\r\n");
+  EXPECT_EQ(run("DECRBY k 3"), ":-3\r\n");
+  EXPECT_EQ(run("HINCRBY h f 9223372036854775807"), ":9223372036854775807\r\n");
+  EXPECT_EQ(run("HDEL h f"), ":1\r\n");
+  EXPECT_EQ(run("HINCRBY h f 1"), ":1\r\n");
+}
+
 TEST_F(Commands, SetsAddRemoveAndCombine) {
   EXPECT_EQ(run("SADD s a b c a"), ":3\r\n");
   EXPECT_EQ(run("SADD s c d"), ":1\r\n");

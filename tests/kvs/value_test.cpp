@@ -55,6 +55,80 @@ TEST(KeyValue, IncrementingANonIntegerOrPastTheLimitIsAnErrorThatChangesNothing)
   EXPECT_EQ(string_value(low), "-9223372036854775808");
 }
 
+/// Two replicas' concurrent increments, each legal alone, merged at both.
+std::pair<KeyValue, KeyValue> concurrent_increments(std::int64_t at_one, std::int64_t at_two) {
+  KeyValue one, two;
+  const KeyValue d1 = ok(increment(one, 1, at_one)).second;
+  const KeyValue d2 = ok(increment(two, 2, at_two)).second;
+  lat::merge(one, d2);
+  lat::merge(two, d1);
+  return {one, two};
+}
+
+TEST(KeyValue, ConcurrentIncrementsPastInt64ReadAsTheirExactSum) {
+  const auto [one, two] = concurrent_increments(INT64_MAX, 1);
+  EXPECT_EQ(one, two);
+  EXPECT_EQ(type_of(one), Type::string);
+  EXPECT_EQ(string_value(one), "9223372036854775808");
+  EXPECT_EQ(plain_string_value(one), nullptr);
+  const auto [low, low_too] = concurrent_increments(INT64_MIN, -1);
+  EXPECT_EQ(string_value(low), "-9223372036854775809");
+  KeyValue with_base;  // a register's integer plus the counter, also exact
+  set_string(with_base, 1, "9223372036854775807", at(1));
+  lat::merge(with_base, two);
+  EXPECT_EQ(string_value(with_base), "18446744073709551615");
+}
+
+TEST(KeyValue, IncrementingAValueOutsideInt64IsRedisErrorNotAnException) {
+  auto [one, two] = concurrent_increments(INT64_MAX, 1);
+  const KeyValue before = one;
+  EXPECT_EQ(error_of(increment(one, 1, 1)), not_an_integer.message);
+  EXPECT_EQ(error_of(increment(one, 1, -1)), not_an_integer.message);  // as Redis for the string
+  EXPECT_EQ(one, before);
+  // A SET takes the counter away; counting starts again from the register.
+  set_string(one, 1, "5", at(1));
+  EXPECT_EQ(ok(increment(one, 1, 1)).first, 6);
+  EXPECT_EQ(string_value(one), "6");
+}
+
+TEST(KeyValue, ACounterKeepsCountingAfterASetTookAwayMoreThanInt64) {
+  // The totals only grow (a SET takes away what it saw by remembering it): one replica's
+  // totals pass INT64_MAX while the value stays small.
+  KeyValue v;
+  EXPECT_EQ(ok(increment(v, 1, INT64_MAX)).first, INT64_MAX);
+  set_string(v, 1, "0", at(1));
+  EXPECT_EQ(ok(increment(v, 1, 1)).first, 1);
+  EXPECT_EQ(ok(increment(v, 1, -2)).first, -1);
+  EXPECT_EQ(string_value(v), "-1");
+  remove_all(v, 1, at(2));
+  EXPECT_EQ(ok(increment(v, 1, INT64_MAX)).first, INT64_MAX);
+  remove_all(v, 1, at(3));
+  // The replica's increments of this key total 2^64 - 1 at most: past that it refuses.
+  const KeyValue before = v;
+  EXPECT_EQ(error_of(increment(v, 1, INT64_MAX)), overflow.message);
+  EXPECT_EQ(v, before);
+  EXPECT_EQ(ok(increment(v, 1, -7)).first, -7);  // decrements have their own total
+}
+
+TEST(KeyValue, HashCountersPastInt64ReadExactlyAndRefuseHincrby) {
+  KeyValue one, two;
+  const KeyValue d1 = ok(hash_increment(one, 1, "f", INT64_MAX)).second;
+  const KeyValue d2 = ok(hash_increment(two, 2, "f", 1)).second;
+  lat::merge(one, d2);
+  lat::merge(two, d1);
+  EXPECT_EQ(one, two);
+  EXPECT_EQ(hash_field(one, "f"), "9223372036854775808");
+  const KeyValue before = one;
+  EXPECT_EQ(error_of(hash_increment(one, 1, "f", 1)), hash_not_an_integer.message);
+  EXPECT_EQ(one, before);
+  // A field whose totals passed int64 after an HSET took them away still counts.
+  KeyValue h;
+  ok(hash_increment(h, 1, "g", INT64_MAX));
+  ok(hash_set(h, 1, "g", "0"));
+  EXPECT_EQ(ok(hash_increment(h, 1, "g", 1)).first, 1);
+  EXPECT_EQ(hash_field(h, "g"), "1");
+}
+
 TEST(KeyValue, CommandsOfAnotherTypeGetWrongType) {
   KeyValue s;
   ok(set_add(s, 1, "m"));
