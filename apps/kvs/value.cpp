@@ -303,6 +303,118 @@ std::variant<std::pair<bool, KeyValue>, CommandError> hash_remove(KeyValue& v,
   return std::pair{true, std::move(delta)};
 }
 
+namespace {
+
+using Dot = lat::Dot<ReplicaId>;
+using Context = lat::DotContext<ReplicaId>;
+
+/// The indices of `words` (every `step`-th from 0) in word order, each word once: its last
+/// occurrence, as Redis keeps the last value of a field given twice.
+std::vector<std::size_t> sorted_unique(std::span<const std::string> words, std::size_t step) {
+  std::vector<std::size_t> order;
+  order.reserve(words.size() / step);
+  for (std::size_t i = 0; i < words.size(); i += step) order.push_back(i);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return words[a] < words[b]; });
+  std::vector<std::size_t> last;
+  last.reserve(order.size());
+  for (std::size_t j = 0; j < order.size(); ++j) {
+    if (j + 1 == order.size() || words[order[j]] != words[order[j + 1]]) last.push_back(order[j]);
+  }
+  return last;
+}
+
+/// The context holding `dots` (sorted here) and, when `count` > 0, `replica`'s dots
+/// first..first + count - 1. Inserted in order, each lands at the end: O(n log n).
+Context context_of(std::vector<Dot> dots, ReplicaId replica, std::uint64_t first,
+                   std::uint64_t count) {
+  std::sort(dots.begin(), dots.end());
+  Context context;
+  bool fresh_inserted = count == 0;
+  for (const Dot& d : dots) {
+    if (!fresh_inserted && replica < d.replica) {
+      context.insert_range(replica, first, first + count - 1);
+      fresh_inserted = true;
+    }
+    context.insert(d);
+  }
+  if (!fresh_inserted) context.insert_range(replica, first, first + count - 1);
+  return context;
+}
+
+/// The counters of `fields` (sorted, unique) that are counting, as a delta taking them away.
+KeyValue::HashCounters taken_counters(const KeyValue& v, std::span<const std::string> words,
+                                      const std::vector<std::size_t>& fields) {
+  std::vector<std::pair<std::string, ResettableCounter>> taken;
+  if (!v.hash_counters.empty()) {
+    for (std::size_t i : fields) {
+      if (!v.hash_counters.contains(words[i])) continue;
+      const ResettableCounter& c = v.hash_counters.get(words[i]);
+      if (counting(c)) taken.emplace_back(words[i], ResettableCounter{c.total, c.total});
+    }
+  }
+  return KeyValue::HashCounters(taken.begin(), taken.end());
+}
+
+}  // namespace
+
+std::variant<std::pair<std::int64_t, KeyValue>, CommandError> hash_set_fields(
+    KeyValue& v, ReplicaId replica, std::span<const std::string> pairs) {
+  const Type type = type_of(v);
+  if (type != Type::none && type != Type::hash) return wrong_type;
+  const std::vector<std::size_t> fields = sorted_unique(pairs, 2);
+  const std::uint64_t last = v.hash.context().max(replica);
+  if (fields.size() > std::numeric_limits<std::uint64_t>::max() - last) return out_of_dots;
+  // What hash_set of each field would do, joined: each field's new write under a fresh dot, and
+  // the writes of the field it saw (their dots) replaced.
+  std::int64_t added = 0;
+  KeyValue::Hash::store_type store;
+  std::vector<Dot> replaced;
+  std::uint64_t counter = last;
+  for (std::size_t i : fields) {
+    const std::string& field = pairs[i];
+    added += hash_contains(v, field) ? 0 : 1;
+    if (const auto* old = v.hash.dotted().store().find(field)) {
+      old->for_each_dot([&](const Dot& d) { replaced.push_back(d); });
+    }
+    using Writes = KeyValue::Hash::store_type::mapped_type;
+    store.set(field, Writes{{Dot{replica, ++counter}, pairs[i + 1]}});  // in order: appended
+  }
+  KeyValue delta;
+  delta.hash_counters = taken_counters(v, pairs, fields);
+  if (!delta.hash_counters.empty()) v.hash_counters.merge(delta.hash_counters);
+  delta.hash = KeyValue::Hash(KeyValue::Hash::dotted_type(
+      std::move(store), context_of(std::move(replaced), replica, last + 1, fields.size())));
+  v.hash.merge(delta.hash);
+  return std::pair{added, std::move(delta)};
+}
+
+std::variant<std::pair<std::int64_t, KeyValue>, CommandError> hash_remove_fields(
+    KeyValue& v, std::span<const std::string> fields) {
+  const Type type = type_of(v);
+  if (type != Type::none && type != Type::hash) return wrong_type;
+  const std::vector<std::size_t> unique = sorted_unique(fields, 1);
+  std::int64_t removed = 0;
+  std::vector<Dot> seen;
+  for (std::size_t i : unique) {
+    if (!hash_contains(v, fields[i])) continue;
+    ++removed;
+    if (const auto* old = v.hash.dotted().store().find(fields[i])) {
+      old->for_each_dot([&](const Dot& d) { seen.push_back(d); });
+    }
+  }
+  KeyValue delta;
+  if (removed == 0) return std::pair{removed, std::move(delta)};
+  delta.hash_counters = taken_counters(v, fields, unique);
+  if (!delta.hash_counters.empty()) v.hash_counters.merge(delta.hash_counters);
+  if (!seen.empty()) {
+    delta.hash = KeyValue::Hash(
+        KeyValue::Hash::dotted_type({}, context_of(std::move(seen), ReplicaId{}, 0, 0)));
+    v.hash.merge(delta.hash);
+  }
+  return std::pair{removed, std::move(delta)};
+}
+
 std::variant<std::pair<std::int64_t, KeyValue>, CommandError> hash_increment(
     KeyValue& v, ReplicaId replica, const std::string& field, std::int64_t n) {
   const Type type = type_of(v);

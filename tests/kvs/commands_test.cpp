@@ -7,27 +7,12 @@
 #include <utility>
 #include <vector>
 
+#include "memory_keyspace.hpp"
+
 namespace calm::apps::kvs {
 namespace {
 
 using namespace std::string_literals;
-
-class MemoryKeyspace final : public Keyspace {
- public:
-  const KeyValue* find(const std::string& key) const override {
-    auto it = values.find(key);
-    return it == values.end() ? nullptr : &it->second;
-  }
-  void write(const std::string& key, const std::function<KeyValue(KeyValue&)>& mutate) override {
-    KeyValue& v = values[key];
-    deltas.push_back(mutate(v));
-  }
-  void for_each(const std::function<void(const std::string&, const KeyValue&)>& f) override {
-    for (const auto& [k, v] : values) f(k, v);
-  }
-  std::map<std::string, KeyValue> values;
-  std::vector<KeyValue> deltas;
-};
 
 class Commands : public ::testing::Test {
  protected:

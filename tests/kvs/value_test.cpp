@@ -129,6 +129,52 @@ TEST(KeyValue, HashCountersPastInt64ReadExactlyAndRefuseHincrby) {
   EXPECT_EQ(hash_field(h, "g"), "1");
 }
 
+TEST(KeyValue, HsetAndHdelOfManyFieldsEqualTheJoinOfOneFieldAtATime) {
+  // A hash written at two replicas, with a concurrent write of "a" and a counted field "c".
+  KeyValue base, there;
+  ok(hash_set(base, 1, "a", "1"));
+  ok(hash_set(base, 1, "d", "4"));
+  lat::merge(there, base);
+  const KeyValue concurrent = ok(hash_set(there, 2, "a", "2")).second;
+  lat::merge(base, concurrent);
+  lat::merge(base, ok(hash_increment(there, 2, "c", 5)).second);
+  const std::vector<std::string> pairs = {"a", "x", "b", "y", "c", "z", "e", "w"};
+  KeyValue batch = base, one_by_one = base;
+  const auto [added, delta] = ok(hash_set_fields(batch, 1, pairs));
+  KeyValue joined;
+  std::int64_t added_one_by_one = 0;
+  for (std::size_t i = 0; i < pairs.size(); i += 2) {
+    auto [fresh, d] = ok(hash_set(one_by_one, 1, pairs[i], pairs[i + 1]));
+    added_one_by_one += fresh;
+    lat::merge(joined, d);
+  }
+  EXPECT_EQ(batch, one_by_one);
+  EXPECT_EQ(delta, joined);
+  EXPECT_EQ(added, added_one_by_one);
+  EXPECT_EQ(added, 2);  // b and e
+  EXPECT_EQ(hash_field(batch, "a"), "x");
+  EXPECT_EQ(hash_field(batch, "c"), "z");  // the counter it saw is taken away
+  const std::vector<std::string> gone = {"a", "c", "nope", "a"};
+  KeyValue removed_batch = batch, removed_one_by_one = batch;
+  const auto [removed, remove_delta] = ok(hash_remove_fields(removed_batch, gone));
+  KeyValue remove_joined;
+  for (const char* field : {"a", "c", "nope"}) {
+    lat::merge(remove_joined, ok(hash_remove(removed_one_by_one, field)).second);
+  }
+  EXPECT_EQ(removed, 2);
+  EXPECT_EQ(removed_batch, removed_one_by_one);
+  EXPECT_EQ(remove_delta, remove_joined);
+  EXPECT_EQ(hash_fields(removed_batch), (std::vector<std::string>{"b", "d", "e"}));
+}
+
+TEST(KeyValue, HsetOfAFieldGivenTwiceKeepsItsLastValue) {
+  KeyValue v;
+  const std::vector<std::string> pairs = {"f", "1", "g", "2", "f", "3"};
+  EXPECT_EQ(ok(hash_set_fields(v, 1, pairs)).first, 2);
+  EXPECT_EQ(hash_field(v, "f"), "3");
+  EXPECT_EQ(hash_field(v, "g"), "2");
+}
+
 TEST(KeyValue, CommandsOfAnotherTypeGetWrongType) {
   KeyValue s;
   ok(set_add(s, 1, "m"));
