@@ -25,6 +25,22 @@ std::string upper(std::string_view s) {
   return out;
 }
 
+/// How much of a client's word an error reply echoes, as Redis 7.0 does ("%.128s" of a C
+/// string): an 8 MiB command name costs a 128-byte error, not an 8 MiB one.
+constexpr std::size_t echo_bytes_max = 128;
+/// The word as Redis prints it with %.*s: up to its first NUL, at most `bytes_max` bytes.
+std::string_view echoed(std::string_view word, std::size_t bytes_max) {
+  word = word.substr(0, std::min(word.find('\0'), bytes_max));
+  return word;
+}
+/// A reply line cannot hold CR or LF, whatever the client sent: Redis makes them spaces.
+std::string one_line(std::string text) {
+  for (char& ch : text) {
+    if (ch == '\r' || ch == '\n') ch = ' ';
+  }
+  return text;
+}
+
 /// The outcome of a KeyValue mutator run inside Keyspace::write.
 template <class T>
 struct Outcome {
@@ -164,6 +180,16 @@ struct CommandProcessor::Context {
   void arity_error() {
     out.error("ERR wrong number of arguments for '" + lower(args[0]) + "' command");
   }
+  /// A known subcommand (args[1]) with the wrong number of arguments, as Redis names it.
+  void subcommand_arity_error() {
+    out.error("ERR wrong number of arguments for '" + lower(args[0]) + "|" + lower(args[1]) +
+              "' command");
+  }
+  void unknown_subcommand() {
+    out.error(one_line("ERR unknown subcommand '" +
+                       std::string(echoed(args[1], echo_bytes_max)) + "'. Try " +
+                       upper(args[0]) + " HELP."));
+  }
   /// Parses an integer argument; replies with Redis's error when it is not one.
   std::optional<std::int64_t> integer(const std::string& text) {
     auto n = parse_int64(text);
@@ -254,29 +280,39 @@ void hello(Ctx& c) {
   c.out.bulk("modules");
   c.out.array_header(0);
 }
+/// A subcommand's name in lower case, or empty when it is no name calm-kvs knows (longer than
+/// any: an 8 MiB word is not copied).
+std::string subcommand(const Ctx& c) {
+  return c.args[1].size() <= 16 ? lower(c.args[1]) : std::string();
+}
+
 void client(Ctx& c) {
-  const std::string sub = lower(c.args[1]);
-  if (sub == "setname" && c.args.size() == 3) {
+  const std::string sub = subcommand(c);
+  if ((sub == "setname" && c.args.size() != 3) || (sub == "getname" && c.args.size() != 2)) {
+    return c.subcommand_arity_error();
+  }
+  if (sub == "setname") {
     if (c.args[2].find_first_of(" \n") != std::string::npos) {
       return c.out.error("ERR Client names cannot contain spaces, newlines or special characters.");
     }
     c.session.name = c.args[2];
     return c.out.simple("OK");
   }
-  if (sub == "getname" && c.args.size() == 2) {
+  if (sub == "getname") {
     if (c.session.name.empty()) return c.out.null_bulk();
     return c.out.bulk(c.session.name);
   }
-  c.out.error("ERR unknown subcommand '" + c.args[1] + "'. Try CLIENT HELP.");
+  c.unknown_subcommand();
 }
 void command(Ctx& c) {
   const std::vector<std::string> names = CommandProcessor::command_names();
-  if (c.args.size() >= 2 && lower(c.args[1]) == "count") {
+  const std::string sub = c.args.size() >= 2 ? subcommand(c) : std::string();
+  if (sub == "count") {
+    if (c.args.size() != 2) return c.subcommand_arity_error();
     return c.out.integer(static_cast<std::int64_t>(names.size()));
   }
-  if (c.args.size() >= 2 && lower(c.args[1]) == "docs") return c.out.array_header(0);
-  if (c.args.size() >= 2)
-    return c.out.error("ERR unknown subcommand '" + c.args[1] + "'. Try COMMAND HELP.");
+  if (sub == "docs") return c.out.array_header(0);
+  if (c.args.size() >= 2) return c.unknown_subcommand();
   c.out.array_header(names.size());
   for (const std::string& name : names) c.out.bulk(name);
 }
@@ -307,9 +343,9 @@ void info(Ctx& c) {
   c.out.bulk(text);
 }
 void config(Ctx& c) {
-  const std::string sub = lower(c.args[1]);
+  const std::string sub = subcommand(c);
   if (sub == "get") {
-    if (c.args.size() < 3) return c.arity_error();
+    if (c.args.size() < 3) return c.subcommand_arity_error();
     // Every setting that matches any pattern, once, in the order calm-kvs lists them.
     std::vector<const std::pair<std::string, std::string>*> matched;
     for (const auto& setting : c.facts().config) {
@@ -328,12 +364,16 @@ void config(Ctx& c) {
     return;
   }
   if (sub == "set") {
+    if (c.args.size() < 4) return c.subcommand_arity_error();
     return c.out.error(
         "ERR calm-kvs's settings are its command-line options: CONFIG SET is not "
         "supported");
   }
-  if (sub == "resetstat") return c.out.simple("OK");
-  c.out.error("ERR unknown subcommand '" + c.args[1] + "'. Try CONFIG HELP.");
+  if (sub == "resetstat") {
+    if (c.args.size() != 2) return c.subcommand_arity_error();
+    return c.out.simple("OK");
+  }
+  c.unknown_subcommand();
 }
 void dbsize(Ctx& c) {
   std::int64_t n = 0;
@@ -850,13 +890,17 @@ void CommandProcessor::execute(const Request& request, Session& session, std::st
   const auto it = word.size() <= name.size() ? table().find(std::string_view(name.data(), length))
                                              : table().end();
   if (it == table().end()) {
-    std::string message = "ERR unknown command '" + request[0] + "', with args beginning with: ";
-    for (std::size_t i = 1; i < request.size() && i < 4; ++i) message += "'" + request[i] + "' ";
-    // A reply line cannot hold CR or LF, whatever the client sent.
-    for (char& ch : message) {
-      if (ch == '\r' || ch == '\n') ch = ' ';
+    // Redis's words and cuts: the name's first 128 bytes, then arguments until their echo
+    // reaches 128 bytes, the last one cut to fit.
+    std::string args;
+    for (std::size_t i = 1; i < request.size() && args.size() < echo_bytes_max; ++i) {
+      args += '\'';
+      args += echoed(request[i], echo_bytes_max - args.size() + 1);
+      args += "' ";
     }
-    return c.out.error(message);
+    return c.out.error(one_line("ERR unknown command '" +
+                                std::string(echoed(word, echo_bytes_max)) +
+                                "', with args beginning with: " + args));
   }
   const int arity = it->second.arity;
   const auto words = static_cast<int>(std::min<std::size_t>(request.size(), 1 << 30));

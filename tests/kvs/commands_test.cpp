@@ -208,6 +208,49 @@ TEST_F(Commands, WrongTypesAritiesAndUnknownCommandsAreRedisErrors) {
   EXPECT_TRUE(keyspace.find("k") == nullptr);  // none of the failures wrote anything
 }
 
+TEST_F(Commands, UnknownCommandsAndSubcommandsEchoAtMost128BytesOfEachAsRedisDoes) {
+  // Redis 7.0's replies, byte for byte (checked against redis-server 7.0.15).
+  auto execute = [&](const Request& request) {
+    std::string reply;
+    processor.execute(request, session, reply);
+    return reply;
+  };
+  const std::string x128(128, 'x');
+  const std::string huge(1u << 20, 'x');
+  EXPECT_EQ(execute({huge}), "-ERR unknown command '" + x128 + "', with args beginning with: \r\n");
+  EXPECT_EQ(execute({huge, huge, "z"}), "-ERR unknown command '" + x128 +
+                                            "', with args beginning with: '" + x128 + "' \r\n");
+  // The arguments are cut once their echo reaches 128 bytes.
+  EXPECT_EQ(execute({"FOO", std::string(100, 'a'), std::string(100, 'b'), "c"}),
+            "-ERR unknown command 'FOO', with args beginning with: '" + std::string(100, 'a') +
+                "' '" + std::string(25, 'b') + "' \r\n");
+  Request many{"FOO"};
+  std::string echoed;
+  for (int i = 0; i < 30; ++i) {
+    many.push_back("arg" + std::string(i < 10 ? "0" : "") + std::to_string(i));
+    if (i < 16) echoed += "'" + many.back() + "' ";
+  }
+  EXPECT_EQ(execute(many), "-ERR unknown command 'FOO', with args beginning with: " + echoed +
+                               "\r\n");
+  // As C strings: up to a NUL; CR and LF become spaces.
+  EXPECT_EQ(execute({"FO\0O"s, "a\0b"s}),
+            "-ERR unknown command 'FO', with args beginning with: 'a' \r\n");
+  EXPECT_EQ(execute({"FOO", "a\r\nb"}),
+            "-ERR unknown command 'FOO', with args beginning with: 'a  b' \r\n");
+  for (const std::string command : {"CLIENT", "CONFIG", "COMMAND"}) {
+    EXPECT_EQ(execute({command, huge}),
+              "-ERR unknown subcommand '" + x128 + "'. Try " + command + " HELP.\r\n");
+  }
+  EXPECT_EQ(execute({"CLIENT", "x\r\ny"}), "-ERR unknown subcommand 'x  y'. Try CLIENT HELP.\r\n");
+  EXPECT_EQ(run("CLIENT SETNAME"), "-ERR wrong number of arguments for 'client|setname' command\r\n");
+  EXPECT_EQ(run("CLIENT GETNAME x"),
+            "-ERR wrong number of arguments for 'client|getname' command\r\n");
+  EXPECT_EQ(run("CONFIG GET"), "-ERR wrong number of arguments for 'config|get' command\r\n");
+  EXPECT_EQ(run("COMMAND COUNT x"),
+            "-ERR wrong number of arguments for 'command|count' command\r\n");
+  EXPECT_EQ(run("GeT"), "-ERR wrong number of arguments for 'get' command\r\n");
+}
+
 TEST_F(Commands, ConnectionCommands) {
   EXPECT_EQ(run("PING"), "+PONG\r\n");
   EXPECT_EQ(run("PING hi"), "$2\r\nhi\r\n");
@@ -251,7 +294,7 @@ TEST_F(Commands, ConfigGetAnswersTheServersSettingsByGlobPattern) {
   EXPECT_EQ(ask("CONFIG GET port appendonly port"),  // each setting once, in calm-kvs's order
             "*4\r\n$10\r\nappendonly\r\n$3\r\nyes\r\n$4\r\nport\r\n$4\r\n6380\r\n");
   EXPECT_EQ(ask("CONFIG GET nosuch"), "*0\r\n");
-  EXPECT_EQ(ask("CONFIG GET"), "-ERR wrong number of arguments for 'config' command\r\n");
+  EXPECT_EQ(ask("CONFIG GET"), "-ERR wrong number of arguments for 'config|get' command\r\n");
   EXPECT_EQ(ask("CONFIG SET save x").substr(0, 4), "-ERR");
 }
 
