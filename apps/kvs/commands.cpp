@@ -41,6 +41,13 @@ std::string one_line(std::string text) {
   return text;
 }
 
+/// The largest reply a command builds when its size is set by a count the client gives rather
+/// than by the data (SRANDMEMBER with a negative count repeats members): the largest bulk a
+/// request may carry. Other replies are bounded by the data they read.
+constexpr std::uint64_t reply_bytes_max = 64u << 20;
+/// A bulk's framing: "$", up to 20 digits, CR LF, the bytes, CR LF.
+constexpr std::uint64_t reply_bulk_overhead_bytes = 25;
+
 /// The outcome of a KeyValue mutator run inside Keyspace::write.
 template <class T>
 struct Outcome {
@@ -622,9 +629,22 @@ void srandmember(Ctx& c) {
   }
   const auto count = c.integer(c.args[2]);
   if (!count) return;
+  if (*count == INT64_MIN) {  // Redis takes counts whose magnitude is an int64
+    return c.out.error(
+        "ERR value is out of range, value must between -9223372036854775807 and "
+        "9223372036854775807");
+  }
   if (members->empty() || *count == 0) return c.out.array_header(0);
   if (*count < 0) {  // may repeat, exactly |count| members
-    const std::uint64_t n = std::uint64_t{0} - static_cast<std::uint64_t>(*count);
+    const auto n = static_cast<std::uint64_t>(-*count);
+    // The reply's size is the count's alone: refuse one past the bound before building it.
+    std::size_t longest = 0;
+    for (const std::string& m : *members) longest = std::max(longest, m.size());
+    const std::uint64_t per_member = longest + reply_bulk_overhead_bytes;
+    if (n > reply_bytes_max / per_member) {
+      return c.out.error("ERR calm-kvs replies with at most " + std::to_string(reply_bytes_max) +
+                         " bytes: the count is too large");
+    }
     c.out.array_header(n);
     for (std::uint64_t i = 0; i < n; ++i) c.out.bulk((*members)[rng() % members->size()]);
     return;

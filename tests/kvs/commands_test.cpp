@@ -143,6 +143,22 @@ TEST_F(Commands, SetsAddRemoveAndCombine) {
   EXPECT_EQ(run("EXISTS s"), ":0\r\n");  // an emptied set is no key, as in Redis
 }
 
+TEST_F(Commands, SrandmemberWithAHugeNegativeCountIsRefusedRatherThanAnsweredForever) {
+  // A negative count repeats members, so the reply's size is the client's word alone: Redis
+  // itself answers -9223372036854775807 by building the reply until memory runs out.
+  run("SADD s a b");
+  EXPECT_EQ(run("SRANDMEMBER s -9223372036854775808"),
+            "-ERR value is out of range, value must between -9223372036854775807 and "
+            "9223372036854775807\r\n");
+  for (const char* count : {"-9223372036854775807", "-1000000000000", "-100000000"}) {
+    EXPECT_EQ(run("SRANDMEMBER s "s + count),
+              "-ERR calm-kvs replies with at most 67108864 bytes: the count is too large\r\n");
+  }
+  EXPECT_EQ(run("SRANDMEMBER s -3").substr(0, 4), "*3\r\n");
+  EXPECT_EQ(run("SRANDMEMBER s -1000").substr(0, 7), "*1000\r\n");
+  EXPECT_EQ(run("SRANDMEMBER s 9223372036854775807").substr(0, 4), "*2\r\n");
+}
+
 TEST_F(Commands, HashesSetGetAndDelete) {
   EXPECT_EQ(run("HSET h f1 v1 f2 v2"), ":2\r\n");
   EXPECT_EQ(run("HSET h f1 w1"), ":0\r\n");
