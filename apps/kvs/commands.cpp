@@ -162,7 +162,11 @@ struct CommandProcessor::Context {
     keys().write(key, [&](KeyValue& v) {
       KeyValue delta;
       for (std::size_t i = first; i < args.size(); i += step) {
-        auto [counts, d] = std::get<0>(op(v, i));
+        auto result = op(v, i);
+        // Callers check what can fail before writing; should one still fail, what applied so
+        // far is the write, and nothing throws.
+        if (std::holds_alternative<CommandError>(result)) break;
+        auto [counts, d] = std::get<0>(std::move(result));
         counted += counts;
         if (i == first) {
           delta = std::move(d);  // the common single-member case: no join with bottom
@@ -175,6 +179,13 @@ struct CommandProcessor::Context {
     return counted;
   }
   void error(const CommandError& e) { out.error(e.message); }
+  /// Whether `context` (null: none) leaves this replica `n` fresh dots; replies when not (only
+  /// a forged context can claim a replica's last dot).
+  bool has_dots(const lattices::DotContext<ReplicaId>* context, std::size_t n) {
+    if (!context || context->max(replica()) <= UINT64_MAX - n) return true;
+    error(out_of_dots);
+    return false;
+  }
   /// Whether a value, member or field (with its value) fits one write; replies when not.
   bool fits(std::size_t bytes) {
     if (bytes <= limits().value_bytes_max) return true;
@@ -583,6 +594,9 @@ void sadd(Ctx& c) {
                       return set_add_is_noop(*v, m, unpublished);
                     });
   if (noop) return c.out.integer(0);
+  // The stored value, even one that reads as no key: its context names the dots taken.
+  const KeyValue* stored = c.keys().find(c.args[1]);
+  if (!c.has_dots(stored ? &stored->set.context() : nullptr, c.args.size() - 2)) return;
   c.out.integer(c.write_each(c.args[1], 2, 1, [&](KeyValue& kv, std::size_t i) {
     return set_add(kv, c.replica(), c.args[i], unpublished);
   }));
@@ -694,6 +708,8 @@ template <SetOp op>
 void set_store(Ctx& c) {
   const auto members = combine(c, op, 2);
   if (!members) return;
+  const KeyValue* destination = c.keys().find(c.args[1]);
+  if (!c.has_dots(destination ? &destination->set.context() : nullptr, members->size())) return;
   // The destination becomes exactly this set, whatever it held (as this replica saw it).
   c.keys().write(c.args[1], [&](KeyValue& v) {
     KeyValue delta = remove_all(v, c.replica(), c.now());

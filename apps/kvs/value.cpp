@@ -263,6 +263,9 @@ std::variant<std::pair<bool, KeyValue>, CommandError> set_add(KeyValue& v, Repli
   // already does that, so one is enough per member between publications (a pipeline of
   // SADDs of one member costs one dot, not one per command).
   if (set_add_is_noop(v, member, unpublished)) return std::pair{false, KeyValue{}};
+  if (v.set.context().max(replica) == std::numeric_limits<std::uint64_t>::max()) {
+    return out_of_dots;
+  }
   KeyValue delta;
   delta.set = v.set.add(replica, member);
   return std::pair{fresh, std::move(delta)};
@@ -284,6 +287,9 @@ std::variant<std::pair<bool, KeyValue>, CommandError> hash_set(KeyValue& v, Repl
   const Type type = type_of(v);
   if (type != Type::none && type != Type::hash) return wrong_type;
   const bool fresh = !hash_contains(v, field);
+  if (v.hash.context().max(replica) == std::numeric_limits<std::uint64_t>::max()) {
+    return out_of_dots;
+  }
   KeyValue delta;
   remove_field_counter(v, field, delta);
   delta.hash = v.hash.update(replica, field, [&](lat::MVRegister<std::string, ReplicaId>& r) {

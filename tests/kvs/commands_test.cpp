@@ -120,6 +120,27 @@ TEST_F(Commands, IncrAfterASetOrDelThatTookAwayAHugeCountStillCounts) {
   EXPECT_EQ(run("HINCRBY h f 1"), ":1\r\n");
 }
 
+TEST_F(Commands, WritesNeedingADotAfterAContextClaimingTheLastOneAreRefusedNotThrown) {
+  // A context that claims this replica's dot 2^64 - 1 (only a forged delta can) leaves it no
+  // fresh dot: SADD, HSET and the STORE commands answer an error and change nothing.
+  using Context = lat::DotContext<ReplicaId>;
+  const Context claimed{lat::Dot<ReplicaId>{1, UINT64_MAX}};
+  KeyValue forged;
+  forged.set = KeyValue::Set(KeyValue::Set::dotted_type({}, claimed));
+  forged.hash = KeyValue::Hash(KeyValue::Hash::dotted_type({}, claimed));
+  lat::merge(keyspace.values["s"], forged);
+  lat::merge(keyspace.values["h"], forged);
+  const std::string refused = "-ERR this replica has no write identifiers left\r\n";
+  EXPECT_EQ(run("SADD s a b"), refused);
+  EXPECT_EQ(run("HSET h f v"), refused);
+  EXPECT_EQ(run("SET x 1"), "+OK\r\n");
+  lat::merge(keyspace.values["x"], forged);  // a string key with a forged set context
+  EXPECT_EQ(run("SADD t a"), ":1\r\n");
+  EXPECT_EQ(run("SUNIONSTORE x t"), refused);
+  EXPECT_EQ(run("SMEMBERS s"), "*0\r\n");
+  EXPECT_EQ(run("GET x"), "$1\r\n1\r\n");
+}
+
 TEST_F(Commands, SetsAddRemoveAndCombine) {
   EXPECT_EQ(run("SADD s a b c a"), ":3\r\n");
   EXPECT_EQ(run("SADD s c d"), ":1\r\n");
