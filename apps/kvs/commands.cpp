@@ -204,9 +204,8 @@ struct CommandProcessor::Context {
               "' command");
   }
   void unknown_subcommand() {
-    out.error(one_line("ERR unknown subcommand '" +
-                       std::string(echoed(args[1], echo_bytes_max)) + "'. Try " +
-                       upper(args[0]) + " HELP."));
+    out.error(one_line("ERR unknown subcommand '" + std::string(echoed(args[1], echo_bytes_max)) +
+                       "'. Try " + upper(args[0]) + " HELP."));
   }
   /// Parses an integer argument; replies with Redis's error when it is not one.
   std::optional<std::int64_t> integer(const std::string& text) {
@@ -765,8 +764,8 @@ void hdel(Ctx& c) {
   if (!c.hash(c.args[1], v)) return;
   if (!v) return c.out.integer(0);
   const std::span<const std::string> fields(c.args.data() + 2, c.args.size() - 2);
-  const auto removed =
-      c.write<std::int64_t>(c.args[1], [&](KeyValue& kv) { return hash_remove_fields(kv, fields); });
+  const auto removed = c.write<std::int64_t>(
+      c.args[1], [&](KeyValue& kv) { return hash_remove_fields(kv, fields); });
   if (removed.error) return c.error(*removed.error);
   c.out.integer(*removed.value);
 }

@@ -142,8 +142,9 @@ void RequestParser::release() {
     std::string(buffer_, read_).swap(buffer_);
     read_ = 0;
   }
-  // The strings filled so far belong to the request being parsed; the spares go.
-  pending_.resize(pending_items_);
+  // The strings filled so far belong to the request being parsed (none between requests);
+  // the spares go.
+  pending_.resize(state_ == State::start ? 0 : pending_items_);
   pending_.shrink_to_fit();
 }
 

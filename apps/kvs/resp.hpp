@@ -11,8 +11,9 @@
 /// `line_bytes_max` is a protocol error the moment its header is read, before any of its body
 /// arrives. What the parser holds is at most about twice what it was sent (the buffer grows
 /// by doubling as bytes arrive; it never reserves for a length it was only told), and it gives
-/// capacity above `retained_bytes_max` back once the request is parsed. A protocol error is final for the connection, as
-/// in Redis: the server replies with the error and closes it. The messages are Redis's own
+/// capacity above `retained_bytes_max` back once the request is parsed. A protocol error is final
+/// for the connection, as in Redis: the server replies with the error and closes it. The messages
+/// are Redis's own
 /// ("ERR Protocol error: invalid bulk length", ...), so clients report them as they would for
 /// Redis.
 #include <cstddef>

@@ -75,8 +75,8 @@ std::optional<lat::PNCounter<ReplicaId>> count(ResettableCounter& c, ReplicaId r
   const std::uint64_t magnitude =
       up ? static_cast<std::uint64_t>(n) : std::uint64_t{0} - static_cast<std::uint64_t>(n);
   if (magnitude == 0) return lat::PNCounter<ReplicaId>{};
-  const std::uint64_t before = up ? c.total.increments().get(replica)
-                                  : c.total.decrements().get(replica);
+  const std::uint64_t before =
+      up ? c.total.increments().get(replica) : c.total.decrements().get(replica);
   if (magnitude > std::numeric_limits<std::uint64_t>::max() - before) return std::nullopt;
   lat::PNCounter<ReplicaId> delta = lone_total(replica, before + magnitude, up);
   c.total.merge(delta);
@@ -99,9 +99,7 @@ std::optional<Wide> integer_sum(const std::string* base_text, const ResettableCo
 
 /// The integer a string key reads as, if it reads as one: the register's integer (or 0 when
 /// it holds nothing) plus the counter; nothing when the register holds a non-integer.
-std::optional<Wide> integer_value(const KeyValue& v) {
-  return integer_sum(written(v), v.counter);
-}
+std::optional<Wide> integer_value(const KeyValue& v) { return integer_sum(written(v), v.counter); }
 
 /// The int64 that INCR and HINCRBY start from, if the value is one.
 std::optional<std::int64_t> narrow(const std::optional<Wide>& n) {

@@ -1,13 +1,14 @@
 // calm-kvs's commands on an in-memory keyspace: HSET and HDEL of N fields in one command grow
 // linearly in N (docs/benchmarks.md), and one HSET into a hash of N fields costs what the
 // library's join of the hash costs.
+#include "kvs/commands.hpp"
+
 #include <benchmark/benchmark.h>
 
 #include <cstdio>
 #include <memory>
 #include <string>
 
-#include "kvs/commands.hpp"
 #include "memory_keyspace.hpp"
 
 namespace {
@@ -54,7 +55,12 @@ void BM_HsetFields(benchmark::State& state) {
   }
   state.SetComplexityN(state.range(0));
 }
-BENCHMARK(BM_HsetFields)->Arg(1000)->Arg(8000)->Arg(40000)->Unit(benchmark::kMillisecond)->Complexity();
+BENCHMARK(BM_HsetFields)
+    ->Arg(1000)
+    ->Arg(8000)
+    ->Arg(40000)
+    ->Unit(benchmark::kMillisecond)
+    ->Complexity();
 
 /// HDEL h of all N fields of a hash of N fields.
 void BM_HdelFields(benchmark::State& state) {
@@ -71,7 +77,12 @@ void BM_HdelFields(benchmark::State& state) {
   }
   state.SetComplexityN(state.range(0));
 }
-BENCHMARK(BM_HdelFields)->Arg(1000)->Arg(8000)->Arg(40000)->Unit(benchmark::kMillisecond)->Complexity();
+BENCHMARK(BM_HdelFields)
+    ->Arg(1000)
+    ->Arg(8000)
+    ->Arg(40000)
+    ->Unit(benchmark::kMillisecond)
+    ->Complexity();
 
 /// One HSET of one new field into a hash that holds N fields.
 void BM_HsetOneFieldIntoHashOf(benchmark::State& state) {
@@ -84,6 +95,11 @@ void BM_HsetOneFieldIntoHashOf(benchmark::State& state) {
   }
   state.SetComplexityN(state.range(0));
 }
-BENCHMARK(BM_HsetOneFieldIntoHashOf)->Arg(1000)->Arg(8000)->Arg(40000)->Unit(benchmark::kMicrosecond)->Complexity();
+BENCHMARK(BM_HsetOneFieldIntoHashOf)
+    ->Arg(1000)
+    ->Arg(8000)
+    ->Arg(40000)
+    ->Unit(benchmark::kMicrosecond)
+    ->Complexity();
 
 }  // namespace

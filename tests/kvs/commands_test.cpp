@@ -112,8 +112,7 @@ TEST_F(Commands, IncrAfterASetOrDelThatTookAwayAHugeCountStillCounts) {
   EXPECT_EQ(run("INCRBY k 9223372036854775807"), ":9223372036854775807\r\n");
   EXPECT_EQ(run("DEL k"), ":1\r\n");
   // This replica's increments of k would pass 2^64 - 1 in total: refused, nothing thrown.
-  EXPECT_EQ(run("INCRBY k 9223372036854775807"),
-            "-ERR increment or decrement would overflow\r\n");
+  EXPECT_EQ(run("INCRBY k 9223372036854775807"), "-ERR increment or decrement would overflow\r\n");
   EXPECT_EQ(run("DECRBY k 3"), ":-3\r\n");
   EXPECT_EQ(run("HINCRBY h f 9223372036854775807"), ":9223372036854775807\r\n");
   EXPECT_EQ(run("HDEL h f"), ":1\r\n");
@@ -255,8 +254,8 @@ TEST_F(Commands, UnknownCommandsAndSubcommandsEchoAtMost128BytesOfEachAsRedisDoe
   const std::string x128(128, 'x');
   const std::string huge(1u << 20, 'x');
   EXPECT_EQ(execute({huge}), "-ERR unknown command '" + x128 + "', with args beginning with: \r\n");
-  EXPECT_EQ(execute({huge, huge, "z"}), "-ERR unknown command '" + x128 +
-                                            "', with args beginning with: '" + x128 + "' \r\n");
+  EXPECT_EQ(execute({huge, huge, "z"}),
+            "-ERR unknown command '" + x128 + "', with args beginning with: '" + x128 + "' \r\n");
   // The arguments are cut once their echo reaches 128 bytes.
   EXPECT_EQ(execute({"FOO", std::string(100, 'a'), std::string(100, 'b'), "c"}),
             "-ERR unknown command 'FOO', with args beginning with: '" + std::string(100, 'a') +
@@ -267,8 +266,8 @@ TEST_F(Commands, UnknownCommandsAndSubcommandsEchoAtMost128BytesOfEachAsRedisDoe
     many.push_back("arg" + std::string(i < 10 ? "0" : "") + std::to_string(i));
     if (i < 16) echoed += "'" + many.back() + "' ";
   }
-  EXPECT_EQ(execute(many), "-ERR unknown command 'FOO', with args beginning with: " + echoed +
-                               "\r\n");
+  EXPECT_EQ(execute(many),
+            "-ERR unknown command 'FOO', with args beginning with: " + echoed + "\r\n");
   // As C strings: up to a NUL; CR and LF become spaces.
   EXPECT_EQ(execute({"FO\0O"s, "a\0b"s}),
             "-ERR unknown command 'FO', with args beginning with: 'a' \r\n");
@@ -279,7 +278,8 @@ TEST_F(Commands, UnknownCommandsAndSubcommandsEchoAtMost128BytesOfEachAsRedisDoe
               "-ERR unknown subcommand '" + x128 + "'. Try " + command + " HELP.\r\n");
   }
   EXPECT_EQ(execute({"CLIENT", "x\r\ny"}), "-ERR unknown subcommand 'x  y'. Try CLIENT HELP.\r\n");
-  EXPECT_EQ(run("CLIENT SETNAME"), "-ERR wrong number of arguments for 'client|setname' command\r\n");
+  EXPECT_EQ(run("CLIENT SETNAME"),
+            "-ERR wrong number of arguments for 'client|setname' command\r\n");
   EXPECT_EQ(run("CLIENT GETNAME x"),
             "-ERR wrong number of arguments for 'client|getname' command\r\n");
   EXPECT_EQ(run("CONFIG GET"), "-ERR wrong number of arguments for 'config|get' command\r\n");

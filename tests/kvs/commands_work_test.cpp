@@ -79,15 +79,14 @@ void expect_linear(Setup setup, Make make, std::size_t n) {
     counting = false;
     counts[doubled] = allocations;
     EXPECT_EQ(reply.substr(0, 1) == "-", false) << reply;
-    EXPECT_LE(keyspace.writes - writes_before, request[0] == "MSET" || request[0] == "DEL"
-                                                   ? size
-                                                   : std::size_t{1})
+    EXPECT_LE(keyspace.writes - writes_before,
+              request[0] == "MSET" || request[0] == "DEL" ? size : std::size_t{1})
         << request[0] << ": one write per key";
     EXPECT_LE(counts[doubled], allocations_per_item_max * (request.size() + size))
         << request[0] << " of " << size;
   }
   EXPECT_LE(counts[1], 3 * counts[0] + 64) << make(0)[0] << ": " << counts[0] << " then "
-                                      << counts[1] << " allocations for twice the arguments";
+                                           << counts[1] << " allocations for twice the arguments";
 }
 
 const auto nothing = [](CommandProcessor&, Session&, std::size_t) {};
@@ -110,8 +109,18 @@ TEST(CommandWork, HsetAndHdelOfNFieldsAreLinearInN) {
   expect_linear(first(hset), hset, n);  // every field replaced
   expect_linear(first(hset), hdel, n);
   expect_linear(first(hset), hmget, n);
-  expect_linear(first(hset), [](std::size_t) { return Request{"HGETALL", "h"}; }, n);
-  expect_linear(first(hset), [](std::size_t) { return Request{"HVALS", "h"}; }, n);
+  expect_linear(
+      first(hset),
+      [](std::size_t) {
+        return Request{"HGETALL", "h"};
+      },
+      n);
+  expect_linear(
+      first(hset),
+      [](std::size_t) {
+        return Request{"HVALS", "h"};
+      },
+      n);
 }
 
 TEST(CommandWork, SaddAndSremOfNMembersAreLinearInN) {
@@ -119,10 +128,14 @@ TEST(CommandWork, SaddAndSremOfNMembersAreLinearInN) {
   auto srem = [](std::size_t k) { return request("SREM", "s", "member", k, false); };
   expect_linear(nothing, sadd, n);
   expect_linear(first(sadd), srem, n);
-  expect_linear(first(sadd), [](std::size_t) { return Request{"SMEMBERS", "s"}; }, n);
-  expect_linear(first(sadd), [](std::size_t k) {
-    return request("SMISMEMBER", "s", "member", k, false);
-  }, n);
+  expect_linear(
+      first(sadd),
+      [](std::size_t) {
+        return Request{"SMEMBERS", "s"};
+      },
+      n);
+  expect_linear(
+      first(sadd), [](std::size_t k) { return request("SMISMEMBER", "s", "member", k, false); }, n);
 }
 
 TEST(CommandWork, MsetAndDelOfNKeysAreLinearInN) {

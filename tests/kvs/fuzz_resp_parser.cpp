@@ -54,8 +54,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     // What it holds: the buffer (at most twice what it keeps, as it doubles) and one request's
     // strings, each at least the inline size.
-    const std::size_t held_max = 2 * (limits.request_bytes_max + limits.line_bytes_max + 2 * piece) +
-                                 limits.array_items_max * 2 * sizeof(std::string) + 4096;
+    const std::size_t held_max =
+        2 * (limits.request_bytes_max + limits.line_bytes_max + 2 * piece) +
+        limits.array_items_max * 2 * sizeof(std::string) + 4096;
     if (parser.capacity_bytes() > held_max || parser.request_bytes() > limits.request_bytes_max) {
       std::abort();
     }

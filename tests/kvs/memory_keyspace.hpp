@@ -20,16 +20,18 @@ class MemoryKeyspace final : public Keyspace {
   void write(const std::string& key, const std::function<KeyValue(KeyValue&)>& mutate) override {
     KeyValue& v = values[key];
     ++writes;
-    if (keep_deltas) deltas.push_back(mutate(v));
-    else mutate(v);
+    if (keep_deltas)
+      deltas.push_back(mutate(v));
+    else
+      mutate(v);
   }
   void for_each(const std::function<void(const std::string&, const KeyValue&)>& f) override {
     for (const auto& [k, v] : values) f(k, v);
   }
   std::map<std::string, KeyValue> values;
   std::vector<KeyValue> deltas;
-  bool keep_deltas = true;   // off where a test or the fuzzer makes many writes
-  std::size_t writes = 0;    // write() calls
+  bool keep_deltas = true;  // off where a test or the fuzzer makes many writes
+  std::size_t writes = 0;   // write() calls
 };
 
 }  // namespace calm::apps::kvs

@@ -142,8 +142,8 @@ TEST(RespParser, TheDefaultRequestBoundTakesOneLargestBulkAndALittleMore) {
 TEST(RespParser, ABigRequestsMemoryIsReleasedOnceItHasBeenParsed) {
   // An idle connection after one large SET must not keep its buffer or its argument.
   const std::string value(8u << 20, 'v');
-  const std::string request_bytes = "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$" +
-                                    std::to_string(value.size()) + "\r\n" + value + "\r\n";
+  const std::string request_bytes =
+      "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$" + std::to_string(value.size()) + "\r\n" + value + "\r\n";
   RequestParser parser;
   Request request;
   for (std::size_t at = 0; at < request_bytes.size(); at += 64 * 1024) {
