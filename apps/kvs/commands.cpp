@@ -6,6 +6,7 @@
 #include <map>
 #include <random>
 #include <set>
+#include <span>
 #include <string_view>
 #include <unordered_map>
 #include <utility>
@@ -23,6 +24,29 @@ std::string upper(std::string_view s) {
   for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return out;
 }
+
+/// How much of a client's word an error reply echoes, as Redis 7.0 does ("%.128s" of a C
+/// string): an 8 MiB command name costs a 128-byte error, not an 8 MiB one.
+constexpr std::size_t echo_bytes_max = 128;
+/// The word as Redis prints it with %.*s: up to its first NUL, at most `bytes_max` bytes.
+std::string_view echoed(std::string_view word, std::size_t bytes_max) {
+  word = word.substr(0, std::min(word.find('\0'), bytes_max));
+  return word;
+}
+/// A reply line cannot hold CR or LF, whatever the client sent: Redis makes them spaces.
+std::string one_line(std::string text) {
+  for (char& ch : text) {
+    if (ch == '\r' || ch == '\n') ch = ' ';
+  }
+  return text;
+}
+
+/// The largest reply a command builds when its size is set by a count the client gives rather
+/// than by the data (SRANDMEMBER with a negative count repeats members): the largest bulk a
+/// request may carry. Other replies are bounded by the data they read.
+constexpr std::uint64_t reply_bytes_max = 64u << 20;
+/// A bulk's framing: "$", up to 20 digits, CR LF, the bytes, CR LF.
+constexpr std::uint64_t reply_bulk_overhead_bytes = 25;
 
 /// The outcome of a KeyValue mutator run inside Keyspace::write.
 template <class T>
@@ -140,7 +164,11 @@ struct CommandProcessor::Context {
     keys().write(key, [&](KeyValue& v) {
       KeyValue delta;
       for (std::size_t i = first; i < args.size(); i += step) {
-        auto [counts, d] = std::get<0>(op(v, i));
+        auto result = op(v, i);
+        // Callers check what can fail before writing; should one still fail, what applied so
+        // far is the write, and nothing throws.
+        if (std::holds_alternative<CommandError>(result)) break;
+        auto [counts, d] = std::get<0>(std::move(result));
         counted += counts;
         if (i == first) {
           delta = std::move(d);  // the common single-member case: no join with bottom
@@ -153,6 +181,13 @@ struct CommandProcessor::Context {
     return counted;
   }
   void error(const CommandError& e) { out.error(e.message); }
+  /// Whether `context` (null: none) leaves this replica `n` fresh dots; replies when not (only
+  /// a forged context can claim a replica's last dot).
+  bool has_dots(const lattices::DotContext<ReplicaId>* context, std::size_t n) {
+    if (!context || context->max(replica()) <= UINT64_MAX - n) return true;
+    error(out_of_dots);
+    return false;
+  }
   /// Whether a value, member or field (with its value) fits one write; replies when not.
   bool fits(std::size_t bytes) {
     if (bytes <= limits().value_bytes_max) return true;
@@ -164,6 +199,15 @@ struct CommandProcessor::Context {
   void syntax_error() { out.error("ERR syntax error"); }
   void arity_error() {
     out.error("ERR wrong number of arguments for '" + lower(args[0]) + "' command");
+  }
+  /// A known subcommand (args[1]) with the wrong number of arguments, as Redis names it.
+  void subcommand_arity_error() {
+    out.error("ERR wrong number of arguments for '" + lower(args[0]) + "|" + lower(args[1]) +
+              "' command");
+  }
+  void unknown_subcommand() {
+    out.error(one_line("ERR unknown subcommand '" + std::string(echoed(args[1], echo_bytes_max)) +
+                       "'. Try " + upper(args[0]) + " HELP."));
   }
   /// Parses an integer argument; replies with Redis's error when it is not one.
   std::optional<std::int64_t> integer(const std::string& text) {
@@ -255,29 +299,39 @@ void hello(Ctx& c) {
   c.out.bulk("modules");
   c.out.array_header(0);
 }
+/// A subcommand's name in lower case, or empty when it is no name calm-kvs knows (longer than
+/// any: an 8 MiB word is not copied).
+std::string subcommand(const Ctx& c) {
+  return c.args[1].size() <= 16 ? lower(c.args[1]) : std::string();
+}
+
 void client(Ctx& c) {
-  const std::string sub = lower(c.args[1]);
-  if (sub == "setname" && c.args.size() == 3) {
+  const std::string sub = subcommand(c);
+  if ((sub == "setname" && c.args.size() != 3) || (sub == "getname" && c.args.size() != 2)) {
+    return c.subcommand_arity_error();
+  }
+  if (sub == "setname") {
     if (c.args[2].find_first_of(" \n") != std::string::npos) {
       return c.out.error("ERR Client names cannot contain spaces, newlines or special characters.");
     }
     c.session.name = c.args[2];
     return c.out.simple("OK");
   }
-  if (sub == "getname" && c.args.size() == 2) {
+  if (sub == "getname") {
     if (c.session.name.empty()) return c.out.null_bulk();
     return c.out.bulk(c.session.name);
   }
-  c.out.error("ERR unknown subcommand '" + c.args[1] + "'. Try CLIENT HELP.");
+  c.unknown_subcommand();
 }
 void command(Ctx& c) {
   const std::vector<std::string> names = CommandProcessor::command_names();
-  if (c.args.size() >= 2 && lower(c.args[1]) == "count") {
+  const std::string sub = c.args.size() >= 2 ? subcommand(c) : std::string();
+  if (sub == "count") {
+    if (c.args.size() != 2) return c.subcommand_arity_error();
     return c.out.integer(static_cast<std::int64_t>(names.size()));
   }
-  if (c.args.size() >= 2 && lower(c.args[1]) == "docs") return c.out.array_header(0);
-  if (c.args.size() >= 2)
-    return c.out.error("ERR unknown subcommand '" + c.args[1] + "'. Try COMMAND HELP.");
+  if (sub == "docs") return c.out.array_header(0);
+  if (c.args.size() >= 2) return c.unknown_subcommand();
   c.out.array_header(names.size());
   for (const std::string& name : names) c.out.bulk(name);
 }
@@ -308,9 +362,9 @@ void info(Ctx& c) {
   c.out.bulk(text);
 }
 void config(Ctx& c) {
-  const std::string sub = lower(c.args[1]);
+  const std::string sub = subcommand(c);
   if (sub == "get") {
-    if (c.args.size() < 3) return c.arity_error();
+    if (c.args.size() < 3) return c.subcommand_arity_error();
     // Every setting that matches any pattern, once, in the order calm-kvs lists them.
     std::vector<const std::pair<std::string, std::string>*> matched;
     for (const auto& setting : c.facts().config) {
@@ -329,12 +383,16 @@ void config(Ctx& c) {
     return;
   }
   if (sub == "set") {
+    if (c.args.size() < 4) return c.subcommand_arity_error();
     return c.out.error(
         "ERR calm-kvs's settings are its command-line options: CONFIG SET is not "
         "supported");
   }
-  if (sub == "resetstat") return c.out.simple("OK");
-  c.out.error("ERR unknown subcommand '" + c.args[1] + "'. Try CONFIG HELP.");
+  if (sub == "resetstat") {
+    if (c.args.size() != 2) return c.subcommand_arity_error();
+    return c.out.simple("OK");
+  }
+  c.unknown_subcommand();
 }
 void dbsize(Ctx& c) {
   std::int64_t n = 0;
@@ -537,6 +595,9 @@ void sadd(Ctx& c) {
                       return set_add_is_noop(*v, m, unpublished);
                     });
   if (noop) return c.out.integer(0);
+  // The stored value, even one that reads as no key: its context names the dots taken.
+  const KeyValue* stored = c.keys().find(c.args[1]);
+  if (!c.has_dots(stored ? &stored->set.context() : nullptr, c.args.size() - 2)) return;
   c.out.integer(c.write_each(c.args[1], 2, 1, [&](KeyValue& kv, std::size_t i) {
     return set_add(kv, c.replica(), c.args[i], unpublished);
   }));
@@ -583,9 +644,22 @@ void srandmember(Ctx& c) {
   }
   const auto count = c.integer(c.args[2]);
   if (!count) return;
+  if (*count == INT64_MIN) {  // Redis takes counts whose magnitude is an int64
+    return c.out.error(
+        "ERR value is out of range, value must between -9223372036854775807 and "
+        "9223372036854775807");
+  }
   if (members->empty() || *count == 0) return c.out.array_header(0);
   if (*count < 0) {  // may repeat, exactly |count| members
-    const std::uint64_t n = std::uint64_t{0} - static_cast<std::uint64_t>(*count);
+    const auto n = static_cast<std::uint64_t>(-*count);
+    // The reply's size is the count's alone: refuse one past the bound before building it.
+    std::size_t longest = 0;
+    for (const std::string& m : *members) longest = std::max(longest, m.size());
+    const std::uint64_t per_member = longest + reply_bulk_overhead_bytes;
+    if (n > reply_bytes_max / per_member) {
+      return c.out.error("ERR calm-kvs replies with at most " + std::to_string(reply_bytes_max) +
+                         " bytes: the count is too large");
+    }
     c.out.array_header(n);
     for (std::uint64_t i = 0; i < n; ++i) c.out.bulk((*members)[rng() % members->size()]);
     return;
@@ -635,6 +709,8 @@ template <SetOp op>
 void set_store(Ctx& c) {
   const auto members = combine(c, op, 2);
   if (!members) return;
+  const KeyValue* destination = c.keys().find(c.args[1]);
+  if (!c.has_dots(destination ? &destination->set.context() : nullptr, members->size())) return;
   // The destination becomes exactly this set, whatever it held (as this replica saw it).
   c.keys().write(c.args[1], [&](KeyValue& v) {
     KeyValue delta = remove_all(v, c.replica(), c.now());
@@ -654,10 +730,13 @@ void hset_fields(Ctx& c, bool count_new) {
   for (std::size_t i = 2; i < c.args.size(); i += 2) {
     if (!c.fits(c.args[i].size() + c.args[i + 1].size())) return;
   }
-  const std::int64_t added = c.write_each(c.args[1], 2, 2, [&](KeyValue& kv, std::size_t i) {
-    return hash_set(kv, c.replica(), c.args[i], c.args[i + 1]);
-  });
-  if (count_new) return c.out.integer(added);
+  // One write that applies every field and builds one delta: linear in the fields (a delta
+  // per field joined into the command's would copy the growing delta each time).
+  const std::span<const std::string> pairs(c.args.data() + 2, c.args.size() - 2);
+  const auto added = c.write<std::int64_t>(
+      c.args[1], [&](KeyValue& kv) { return hash_set_fields(kv, c.replica(), pairs); });
+  if (added.error) return c.error(*added.error);
+  if (count_new) return c.out.integer(*added.value);
   c.out.simple("OK");
 }
 void hset(Ctx& c) { hset_fields(c, true); }
@@ -686,8 +765,11 @@ void hdel(Ctx& c) {
   const KeyValue* v = nullptr;
   if (!c.hash(c.args[1], v)) return;
   if (!v) return c.out.integer(0);
-  c.out.integer(c.write_each(
-      c.args[1], 2, 1, [&](KeyValue& kv, std::size_t i) { return hash_remove(kv, c.args[i]); }));
+  const std::span<const std::string> fields(c.args.data() + 2, c.args.size() - 2);
+  const auto removed = c.write<std::int64_t>(
+      c.args[1], [&](KeyValue& kv) { return hash_remove_fields(kv, fields); });
+  if (removed.error) return c.error(*removed.error);
+  c.out.integer(*removed.value);
 }
 void hexists(Ctx& c) {
   const KeyValue* v = nullptr;
@@ -845,13 +927,17 @@ void CommandProcessor::execute(const Request& request, Session& session, std::st
   const auto it = word.size() <= name.size() ? table().find(std::string_view(name.data(), length))
                                              : table().end();
   if (it == table().end()) {
-    std::string message = "ERR unknown command '" + request[0] + "', with args beginning with: ";
-    for (std::size_t i = 1; i < request.size() && i < 4; ++i) message += "'" + request[i] + "' ";
-    // A reply line cannot hold CR or LF, whatever the client sent.
-    for (char& ch : message) {
-      if (ch == '\r' || ch == '\n') ch = ' ';
+    // Redis's words and cuts: the name's first 128 bytes, then arguments until their echo
+    // reaches 128 bytes, the last one cut to fit.
+    std::string args;
+    for (std::size_t i = 1; i < request.size() && args.size() < echo_bytes_max; ++i) {
+      args += '\'';
+      args += echoed(request[i], echo_bytes_max - args.size() + 1);
+      args += "' ";
     }
-    return c.out.error(message);
+    return c.out.error(one_line("ERR unknown command '" +
+                                std::string(echoed(word, echo_bytes_max)) +
+                                "', with args beginning with: " + args));
   }
   const int arity = it->second.arity;
   const auto words = static_cast<int>(std::min<std::size_t>(request.size(), 1 << 30));

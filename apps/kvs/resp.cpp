@@ -105,17 +105,52 @@ void RequestParser::feed(std::string_view bytes) {
 
 void RequestParser::fail(std::string message) {
   error_ = "ERR Protocol error: " + std::move(message);
-  buffer_.clear();
+  // Nothing more is parsed: hold nothing.
+  std::string().swap(buffer_);
   read_ = 0;
+  Request().swap(pending_);
+  pending_items_ = 0;
+  request_bytes_ = 0;
 }
 
 void RequestParser::compact() {
   if (read_ == buffer_.size()) {
     buffer_.clear();
     read_ = 0;
+    if (buffer_.capacity() > retained_bytes_max) std::string().swap(buffer_);
   } else if (read_ > 4096 && read_ * 2 > buffer_.size()) {
     buffer_.erase(0, read_);
     read_ = 0;
+    // Most of a large buffer was parsed: keep only what is left of it.
+    if (buffer_.capacity() > retained_bytes_max && buffer_.size() * 4 < buffer_.capacity()) {
+      std::string(buffer_).swap(buffer_);
+    }
+  }
+}
+
+std::size_t RequestParser::capacity_bytes() const {
+  std::size_t bytes = buffer_.capacity() + pending_.capacity() * sizeof(std::string);
+  for (const std::string& s : pending_) bytes += s.capacity();
+  return bytes;
+}
+
+void RequestParser::release() {
+  if (read_ == buffer_.size()) {
+    std::string().swap(buffer_);
+    read_ = 0;
+  } else if (read_ > 0 || buffer_.capacity() > buffer_.size()) {
+    std::string(buffer_, read_).swap(buffer_);
+    read_ = 0;
+  }
+  // The strings filled so far belong to the request being parsed (none between requests);
+  // the spares go.
+  pending_.resize(state_ == State::start ? 0 : pending_items_);
+  pending_.shrink_to_fit();
+}
+
+void RequestParser::release(Request& request) {
+  for (std::string& argument : request) {
+    if (argument.capacity() > retained_bytes_max) std::string().swap(argument);
   }
 }
 
@@ -163,6 +198,13 @@ std::optional<Request> RequestParser::next() {
 }
 
 bool RequestParser::next(Request& request) {
+  const bool found = next_request(request);
+  // The caller is done with the previous request when it asks for the next one.
+  if (!found) release(request);
+  return found;
+}
+
+bool RequestParser::next_request(Request& request) {
   while (error_.empty()) {
     compact();
     if (read_ == buffer_.size()) return false;
@@ -185,6 +227,7 @@ bool RequestParser::next(Request& request) {
         if (*count <= 0) continue;  // "*0" and "*-1" carry no command: Redis ignores them
         items_left_ = static_cast<std::size_t>(*count);
         pending_items_ = 0;
+        request_bytes_ = 0;
         // Reserve only a little: the count is the client's word, the items are not here yet.
         pending_.reserve(std::min<std::size_t>(items_left_, 64));
         state_ = State::bulk_header;
@@ -204,6 +247,12 @@ bool RequestParser::next(Request& request) {
           return false;
         }
         bulk_bytes_ = static_cast<std::size_t>(*length);
+        // request_bytes_ never passes the bound, so the subtraction cannot wrap.
+        if (bulk_bytes_ > limits_.request_bytes_max - request_bytes_) {
+          fail("too big request");
+          return false;
+        }
+        request_bytes_ += bulk_bytes_;
         state_ = State::bulk_body;
         break;
       }
@@ -226,6 +275,7 @@ bool RequestParser::next(Request& request) {
           break;
         }
         state_ = State::start;
+        request_bytes_ = 0;
         pending_.resize(pending_items_);
         // The caller's previous request becomes the spare strings of the next one; spares
         // past a small bound are freed, so one huge request does not stay allocated.

@@ -6,10 +6,14 @@
 /// libraries send them. The parser is fed bytes as they arrive and hands out whole requests.
 ///
 /// Bounds, so that a client can never make the server wait for or hold absurd amounts: a bulk
-/// string above `bulk_bytes_max`, an array of more than `array_items_max` items, an inline
-/// request or a length line above `line_bytes_max` is a protocol error the moment its header
-/// is read, before any of its body arrives. A protocol error is final for the connection, as
-/// in Redis: the server replies with the error and closes it. The messages are Redis's own
+/// string above `bulk_bytes_max`, bulks adding up past `request_bytes_max` in one request, an
+/// array of more than `array_items_max` items, an inline request or a length line above
+/// `line_bytes_max` is a protocol error the moment its header is read, before any of its body
+/// arrives. What the parser holds is at most about twice what it was sent (the buffer grows
+/// by doubling as bytes arrive; it never reserves for a length it was only told), and it gives
+/// capacity above `retained_bytes_max` back once the request is parsed. A protocol error is final
+/// for the connection, as in Redis: the server replies with the error and closes it. The messages
+/// are Redis's own
 /// ("ERR Protocol error: invalid bulk length", ...), so clients report them as they would for
 /// Redis.
 #include <cstddef>
@@ -29,6 +33,12 @@ struct RespLimits {
   std::size_t array_items_max = 1024 * 1024;
   /// Redis's PROTO_INLINE_MAX_SIZE: the longest inline request, and the longest length line.
   std::size_t line_bytes_max = 64 * 1024;
+  /// The sum of one request's bulk lengths, checked as each bulk header arrives: one bulk of
+  /// the largest size plus 1 MiB for its key and other arguments (SET k <64 MiB>), but never
+  /// two large bulks, which would make one request hold twice the largest value. Redis bounds
+  /// the whole query buffer at 1 GB (client-query-buffer-limit); calm-kvs is stricter on
+  /// purpose: every connection's request is bounded by one value's worth.
+  std::size_t request_bytes_max = (64u << 20) + (1u << 20);
 };
 
 /// A request: the command name and its arguments, binary-safe.
@@ -44,12 +54,32 @@ class RequestParser {
   /// `error()` says what went wrong; the connection must then be closed.
   std::optional<Request> next();
   /// The same into `request`, reusing its storage (the server's per-request path allocates
-  /// nothing once its strings have grown to its clients' sizes). False when none is whole yet.
+  /// nothing once its strings have grown to its clients' sizes). False when none is whole yet;
+  /// then `request`'s strings above `retained_bytes_max` are freed (release(request)).
   bool next(Request& request);
   /// The protocol error, as Redis words it ("Protocol error: ..."), or empty.
   const std::string& error() const { return error_; }
   /// Bytes received and not yet part of a returned request.
   std::size_t buffered_bytes() const { return buffer_.size() - read_; }
+  /// The sum of the bulk lengths announced so far by the request being parsed (0 between
+  /// requests): what its arguments will hold once whole, at most `request_bytes_max`.
+  std::size_t request_bytes() const { return request_bytes_; }
+  /// The heap the parser holds: its buffer's capacity, and the strings of the request being
+  /// parsed and their spares (at least what it uses; small strings count their inline bytes).
+  /// What a per-connection or server-wide budget charges to the connection.
+  std::size_t capacity_bytes() const;
+
+  /// A consumed buffer, or a reused request's string, with more capacity than this is freed
+  /// rather than kept for the next request: one large request does not pin its memory to an
+  /// idle connection. Below it, capacity is kept, so ordinary traffic allocates nothing.
+  static constexpr std::size_t retained_bytes_max = 1u << 20;
+  /// Frees every capacity that holds no unparsed byte (the buffer shrinks to what is unparsed,
+  /// spare strings go): for a server over its memory budget, or a connection going idle.
+  void release();
+  /// Frees the strings of `request` above `retained_bytes_max`, keeping its arguments' count
+  /// (their contents become unspecified): call it once a large request has been executed.
+  /// next(request) does it itself when it finds no whole request.
+  static void release(Request& request);
 
  private:
   enum class State { start, bulk_header, bulk_body };
@@ -58,6 +88,7 @@ class RequestParser {
   /// past `line_bytes_max` without ending.
   std::optional<std::string_view> take_line(std::string_view too_long_error);
   std::optional<Request> parse_inline();
+  bool next_request(Request& request);
   void fail(std::string message);
   void compact();
 
@@ -69,6 +100,7 @@ class RequestParser {
   std::size_t bulk_bytes_ = 0;
   Request pending_;
   std::size_t pending_items_ = 0;  // the strings of `pending_` filled so far; the rest are spare
+  std::size_t request_bytes_ = 0;  // the bulk lengths announced by the request being parsed
   std::string error_;
 };
 

@@ -1,6 +1,9 @@
 #include "kvs/value.hpp"
 
 #include <algorithm>
+#include <limits>
+#include <optional>
+#include <string>
 #include <utility>
 
 #include "kvs/resp.hpp"
@@ -8,9 +11,39 @@
 namespace calm::apps::kvs {
 namespace {
 
+/// A counter's exact value. Each replica's totals are below 2^64, so a sum over fewer than 2^62
+/// replicas fits in 128 bits whatever was merged: reads never overflow and never throw
+/// (PNCounter::value() throws past int64, which concurrent increments can reach).
+__extension__ using Wide = __int128;
+constexpr Wide int64_min = std::numeric_limits<std::int64_t>::min();
+constexpr Wide int64_max = std::numeric_limits<std::int64_t>::max();
+
+Wide sum(const lat::GCounter<ReplicaId>& g) {
+  Wide total = 0;
+  for (const auto& entry : g) total += entry.second.reveal();
+  return total;
+}
+Wide wide_value(const lat::PNCounter<ReplicaId>& c) {
+  return sum(c.increments()) - sum(c.decrements());
+}
+
 /// Whether some increment is not taken away yet.
 bool counting(const ResettableCounter& c) { return !(c.total == c.removed); }
-std::int64_t counted(const ResettableCounter& c) { return c.total.value() - c.removed.value(); }
+Wide counted(const ResettableCounter& c) { return wide_value(c.total) - wide_value(c.removed); }
+
+std::string decimal(Wide n) {
+  if (n >= int64_min && n <= int64_max) return std::to_string(static_cast<std::int64_t>(n));
+  // |n| > INT64_MAX here, and |n| < 2^127: its magnitude fits unsigned 128 bits.
+  __extension__ using UWide = unsigned __int128;
+  UWide magnitude = n < 0 ? UWide(0) - static_cast<UWide>(n) : static_cast<UWide>(n);
+  std::string digits;
+  while (magnitude != 0) {
+    digits += static_cast<char>('0' + static_cast<int>(magnitude % 10));
+    magnitude /= 10;
+  }
+  if (n < 0) digits += '-';
+  return {digits.rbegin(), digits.rend()};
+}
 
 /// The string the register holds, without a copy; null when it holds none (or a tombstone).
 const std::string* written(const KeyValue& v) {
@@ -18,35 +51,60 @@ const std::string* written(const KeyValue& v) {
   return w && w->has_value() ? &**w : nullptr;
 }
 
-/// Adds n to the counter's total as `replica`; returns the total's delta (bottom for n == 0).
-lat::PNCounter<ReplicaId> count(ResettableCounter& c, ReplicaId replica, std::int64_t n) {
+/// A PNCounter holding only `replica`'s increment total (or decrement total) `t`, built with
+/// PNCounter's mutators alone: they refuse a value outside int64, so the other half of a scratch
+/// counter first takes about half of t, and the mutator returns the half asked for.
+lat::PNCounter<ReplicaId> lone_total(ReplicaId replica, std::uint64_t t, bool up) {
+  lat::PNCounter<ReplicaId> scratch;
+  if (up) {
+    scratch.decrement(replica, t - t / 2);  // <= 2^63: the value reads >= INT64_MIN
+    return scratch.increment(replica, t);   // value t / 2 <= INT64_MAX
+  }
+  scratch.increment(replica, t / 2);     // <= INT64_MAX
+  return scratch.decrement(replica, t);  // value -(t - t / 2) >= INT64_MIN
+}
+
+/// Adds n to the counter's total as `replica`; returns the total's delta (bottom for n == 0),
+/// or nothing, changing nothing, when the replica's total in that direction would pass
+/// UINT64_MAX (its increments of one key, over the key's whole life, since a remove takes
+/// them away by remembering them).
+std::optional<lat::PNCounter<ReplicaId>> count(ResettableCounter& c, ReplicaId replica,
+                                               std::int64_t n) {
   // The magnitude of INT64_MIN does not fit an int64: count it in unsigned arithmetic.
+  const bool up = n >= 0;
   const std::uint64_t magnitude =
-      n >= 0 ? static_cast<std::uint64_t>(n) : std::uint64_t{0} - static_cast<std::uint64_t>(n);
-  if (magnitude == 0) return {};
-  return n >= 0 ? c.total.increment(replica, magnitude) : c.total.decrement(replica, magnitude);
+      up ? static_cast<std::uint64_t>(n) : std::uint64_t{0} - static_cast<std::uint64_t>(n);
+  if (magnitude == 0) return lat::PNCounter<ReplicaId>{};
+  const std::uint64_t before =
+      up ? c.total.increments().get(replica) : c.total.decrements().get(replica);
+  if (magnitude > std::numeric_limits<std::uint64_t>::max() - before) return std::nullopt;
+  lat::PNCounter<ReplicaId> delta = lone_total(replica, before + magnitude, up);
+  c.total.merge(delta);
+  return delta;
 }
 
 bool holds_string(const KeyValue& v) { return written(v) != nullptr || counting(v.counter); }
 
-/// The integer a register (null: none) plus a counter reads as; nothing when the register holds
-/// a non-integer or the sum overflows.
-std::optional<std::int64_t> integer_sum(const std::string* base_text, const ResettableCounter& c) {
-  std::int64_t base = 0;
+/// The integer a register (null: none) plus a counter reads as, exactly; nothing when the
+/// register holds a non-integer.
+std::optional<Wide> integer_sum(const std::string* base_text, const ResettableCounter& c) {
+  Wide base = 0;
   if (base_text) {
     const auto parsed = parse_int64(*base_text);
     if (!parsed) return std::nullopt;
     base = *parsed;
   }
-  std::int64_t sum = 0;
-  if (__builtin_add_overflow(base, counted(c), &sum)) return std::nullopt;
-  return sum;
+  return base + counted(c);
 }
 
 /// The integer a string key reads as, if it reads as one: the register's integer (or 0 when
 /// it holds nothing) plus the counter; nothing when the register holds a non-integer.
-std::optional<std::int64_t> integer_value(const KeyValue& v) {
-  return integer_sum(written(v), v.counter);
+std::optional<Wide> integer_value(const KeyValue& v) { return integer_sum(written(v), v.counter); }
+
+/// The int64 that INCR and HINCRBY start from, if the value is one.
+std::optional<std::int64_t> narrow(const std::optional<Wide>& n) {
+  if (!n || *n < int64_min || *n > int64_max) return std::nullopt;
+  return static_cast<std::int64_t>(*n);
 }
 
 /// A field's register value (the greatest of its concurrent writes), if written.
@@ -119,7 +177,7 @@ const char* type_name(Type t) {
 std::optional<std::string> string_value(const KeyValue& v) {
   if (type_of(v) != Type::string) return std::nullopt;
   if (!counting(v.counter)) return *written(v);
-  if (const auto n = integer_value(v)) return std::to_string(*n);
+  if (const auto n = integer_value(v)) return decimal(*n);
   return *written(v);  // a non-integer string hides the counter
 }
 
@@ -133,7 +191,7 @@ std::optional<std::string> hash_field(const KeyValue& v, const std::string& fiel
   if (!v.hash_counters.contains(field)) return reg;
   const ResettableCounter& c = v.hash_counters.get(field);
   if (!counting(c)) return reg;
-  if (const auto n = integer_sum(reg ? &*reg : nullptr, c)) return std::to_string(*n);
+  if (const auto n = integer_sum(reg ? &*reg : nullptr, c)) return decimal(*n);
   return reg;  // a non-integer value hides the counter, as for string keys
 }
 
@@ -176,12 +234,15 @@ std::variant<std::pair<std::int64_t, KeyValue>, CommandError> increment(KeyValue
                                                                         std::int64_t n) {
   const Type type = type_of(v);
   if (type != Type::none && type != Type::string) return wrong_type;
-  const auto current = integer_value(v);
+  // A value outside int64 reads as its exact decimal; Redis answers INCR on such a string so.
+  const auto current = narrow(integer_value(v));
   if (!current) return not_an_integer;
   std::int64_t next = 0;
   if (__builtin_add_overflow(*current, n, &next)) return overflow;
+  auto total = count(v.counter, replica, n);
+  if (!total) return overflow;
   KeyValue delta;
-  delta.counter.total = count(v.counter, replica, n);
+  delta.counter.total = std::move(*total);
   return std::pair{next, std::move(delta)};
 }
 
@@ -200,6 +261,9 @@ std::variant<std::pair<bool, KeyValue>, CommandError> set_add(KeyValue& v, Repli
   // already does that, so one is enough per member between publications (a pipeline of
   // SADDs of one member costs one dot, not one per command).
   if (set_add_is_noop(v, member, unpublished)) return std::pair{false, KeyValue{}};
+  if (v.set.context().max(replica) == std::numeric_limits<std::uint64_t>::max()) {
+    return out_of_dots;
+  }
   KeyValue delta;
   delta.set = v.set.add(replica, member);
   return std::pair{fresh, std::move(delta)};
@@ -221,6 +285,9 @@ std::variant<std::pair<bool, KeyValue>, CommandError> hash_set(KeyValue& v, Repl
   const Type type = type_of(v);
   if (type != Type::none && type != Type::hash) return wrong_type;
   const bool fresh = !hash_contains(v, field);
+  if (v.hash.context().max(replica) == std::numeric_limits<std::uint64_t>::max()) {
+    return out_of_dots;
+  }
   KeyValue delta;
   remove_field_counter(v, field, delta);
   delta.hash = v.hash.update(replica, field, [&](lat::MVRegister<std::string, ReplicaId>& r) {
@@ -240,21 +307,136 @@ std::variant<std::pair<bool, KeyValue>, CommandError> hash_remove(KeyValue& v,
   return std::pair{true, std::move(delta)};
 }
 
+namespace {
+
+using Dot = lat::Dot<ReplicaId>;
+using Context = lat::DotContext<ReplicaId>;
+
+/// The indices of `words` (every `step`-th from 0) in word order, each word once: its last
+/// occurrence, as Redis keeps the last value of a field given twice.
+std::vector<std::size_t> sorted_unique(std::span<const std::string> words, std::size_t step) {
+  std::vector<std::size_t> order;
+  order.reserve(words.size() / step);
+  for (std::size_t i = 0; i < words.size(); i += step) order.push_back(i);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return words[a] < words[b]; });
+  std::vector<std::size_t> last;
+  last.reserve(order.size());
+  for (std::size_t j = 0; j < order.size(); ++j) {
+    if (j + 1 == order.size() || words[order[j]] != words[order[j + 1]]) last.push_back(order[j]);
+  }
+  return last;
+}
+
+/// The context holding `dots` (sorted here) and, when `count` > 0, `replica`'s dots
+/// first..first + count - 1. Inserted in order, each lands at the end: O(n log n).
+Context context_of(std::vector<Dot> dots, ReplicaId replica, std::uint64_t first,
+                   std::uint64_t count) {
+  std::sort(dots.begin(), dots.end());
+  Context context;
+  bool fresh_inserted = count == 0;
+  for (const Dot& d : dots) {
+    if (!fresh_inserted && replica < d.replica) {
+      context.insert_range(replica, first, first + count - 1);
+      fresh_inserted = true;
+    }
+    context.insert(d);
+  }
+  if (!fresh_inserted) context.insert_range(replica, first, first + count - 1);
+  return context;
+}
+
+/// The counters of `fields` (sorted, unique) that are counting, as a delta taking them away.
+KeyValue::HashCounters taken_counters(const KeyValue& v, std::span<const std::string> words,
+                                      const std::vector<std::size_t>& fields) {
+  std::vector<std::pair<std::string, ResettableCounter>> taken;
+  if (!v.hash_counters.empty()) {
+    for (std::size_t i : fields) {
+      if (!v.hash_counters.contains(words[i])) continue;
+      const ResettableCounter& c = v.hash_counters.get(words[i]);
+      if (counting(c)) taken.emplace_back(words[i], ResettableCounter{c.total, c.total});
+    }
+  }
+  return KeyValue::HashCounters(taken.begin(), taken.end());
+}
+
+}  // namespace
+
+std::variant<std::pair<std::int64_t, KeyValue>, CommandError> hash_set_fields(
+    KeyValue& v, ReplicaId replica, std::span<const std::string> pairs) {
+  const Type type = type_of(v);
+  if (type != Type::none && type != Type::hash) return wrong_type;
+  const std::vector<std::size_t> fields = sorted_unique(pairs, 2);
+  const std::uint64_t last = v.hash.context().max(replica);
+  if (fields.size() > std::numeric_limits<std::uint64_t>::max() - last) return out_of_dots;
+  // What hash_set of each field would do, joined: each field's new write under a fresh dot, and
+  // the writes of the field it saw (their dots) replaced.
+  std::int64_t added = 0;
+  KeyValue::Hash::store_type store;
+  std::vector<Dot> replaced;
+  std::uint64_t counter = last;
+  for (std::size_t i : fields) {
+    const std::string& field = pairs[i];
+    added += hash_contains(v, field) ? 0 : 1;
+    if (const auto* old = v.hash.dotted().store().find(field)) {
+      old->for_each_dot([&](const Dot& d) { replaced.push_back(d); });
+    }
+    using Writes = KeyValue::Hash::store_type::mapped_type;
+    store.set(field, Writes{{Dot{replica, ++counter}, pairs[i + 1]}});  // in order: appended
+  }
+  KeyValue delta;
+  delta.hash_counters = taken_counters(v, pairs, fields);
+  if (!delta.hash_counters.empty()) v.hash_counters.merge(delta.hash_counters);
+  delta.hash = KeyValue::Hash(KeyValue::Hash::dotted_type(
+      std::move(store), context_of(std::move(replaced), replica, last + 1, fields.size())));
+  v.hash.merge(delta.hash);
+  return std::pair{added, std::move(delta)};
+}
+
+std::variant<std::pair<std::int64_t, KeyValue>, CommandError> hash_remove_fields(
+    KeyValue& v, std::span<const std::string> fields) {
+  const Type type = type_of(v);
+  if (type != Type::none && type != Type::hash) return wrong_type;
+  const std::vector<std::size_t> unique = sorted_unique(fields, 1);
+  std::int64_t removed = 0;
+  std::vector<Dot> seen;
+  for (std::size_t i : unique) {
+    if (!hash_contains(v, fields[i])) continue;
+    ++removed;
+    if (const auto* old = v.hash.dotted().store().find(fields[i])) {
+      old->for_each_dot([&](const Dot& d) { seen.push_back(d); });
+    }
+  }
+  KeyValue delta;
+  if (removed == 0) return std::pair{removed, std::move(delta)};
+  delta.hash_counters = taken_counters(v, fields, unique);
+  if (!delta.hash_counters.empty()) v.hash_counters.merge(delta.hash_counters);
+  if (!seen.empty()) {
+    delta.hash = KeyValue::Hash(
+        KeyValue::Hash::dotted_type({}, context_of(std::move(seen), ReplicaId{}, 0, 0)));
+    v.hash.merge(delta.hash);
+  }
+  return std::pair{removed, std::move(delta)};
+}
+
 std::variant<std::pair<std::int64_t, KeyValue>, CommandError> hash_increment(
     KeyValue& v, ReplicaId replica, const std::string& field, std::int64_t n) {
   const Type type = type_of(v);
   if (type != Type::none && type != Type::hash) return wrong_type;
   const std::optional<std::string> reg = field_register(v, field);
   const ResettableCounter& c = v.hash_counters.get(field);  // bottom when never counted
-  const auto current = integer_sum(reg ? &*reg : nullptr, c);
-  if (!current) return reg && !parse_int64(*reg) ? hash_not_an_integer : overflow;
+  // A register that is no integer, or a sum outside int64: Redis's answer for such a value.
+  const auto current = narrow(integer_sum(reg ? &*reg : nullptr, c));
+  if (!current) return hash_not_an_integer;
   std::int64_t next = 0;
   if (__builtin_add_overflow(*current, n, &next)) return overflow;
   KeyValue delta;
   if (n != 0) {
     ResettableCounter counter = c;
+    auto total = count(counter, replica, n);
+    if (!total) return overflow;
     ResettableCounter d;
-    d.total = count(counter, replica, n);
+    d.total = std::move(*total);
     delta.hash_counters.merge_at(field, d);
     v.hash_counters.merge_at(field, std::move(d));
   }

@@ -33,6 +33,7 @@
 #include <cstdint>
 #include <limits>
 #include <optional>
+#include <span>
 #include <string>
 #include <variant>
 #include <vector>
@@ -104,6 +105,9 @@ inline const CommandError wrong_type{
 inline const CommandError not_an_integer{"ERR value is not an integer or out of range"};
 inline const CommandError overflow{"ERR increment or decrement would overflow"};
 inline const CommandError hash_not_an_integer{"ERR hash value is not an integer"};
+/// A replica's dot counter (one per write to a set or hash) would pass 2^64 - 1: only a forged
+/// context can claim so many, and the write is refused rather than the counter wrapped.
+inline const CommandError out_of_dots{"ERR this replica has no write identifiers left"};
 
 /// Each mutator applies itself to `v` and returns its delta (a KeyValue), or an error that
 /// changed nothing. `replica` writes; `now` is the replica's hybrid clock.
@@ -133,6 +137,15 @@ std::variant<std::pair<bool, KeyValue>, CommandError> set_remove(KeyValue& v,
 std::variant<std::pair<bool, KeyValue>, CommandError> hash_set(KeyValue& v, ReplicaId replica,
                                                                const std::string& field,
                                                                std::string value);
+/// HSET of several fields as one write: how many fields were new, and the delta (the join of
+/// what hash_set of each would return). `pairs` alternates field and value; a field given twice
+/// takes its last value, as in Redis. O(k log k + h) for k fields on a hash of h entries: the
+/// delta is built in field order and joined into the value once.
+std::variant<std::pair<std::int64_t, KeyValue>, CommandError> hash_set_fields(
+    KeyValue& v, ReplicaId replica, std::span<const std::string> pairs);
+/// HDEL of several fields as one write: how many were there, and the delta. O(k log k + h).
+std::variant<std::pair<std::int64_t, KeyValue>, CommandError> hash_remove_fields(
+    KeyValue& v, std::span<const std::string> fields);
 /// HINCRBY n: the field's new value, and the delta. Redis's errors for a non-integer field
 /// and an overflow; WRONGTYPE on a string or set key.
 std::variant<std::pair<std::int64_t, KeyValue>, CommandError> hash_increment(

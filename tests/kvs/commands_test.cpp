@@ -7,27 +7,12 @@
 #include <utility>
 #include <vector>
 
+#include "memory_keyspace.hpp"
+
 namespace calm::apps::kvs {
 namespace {
 
 using namespace std::string_literals;
-
-class MemoryKeyspace final : public Keyspace {
- public:
-  const KeyValue* find(const std::string& key) const override {
-    auto it = values.find(key);
-    return it == values.end() ? nullptr : &it->second;
-  }
-  void write(const std::string& key, const std::function<KeyValue(KeyValue&)>& mutate) override {
-    KeyValue& v = values[key];
-    deltas.push_back(mutate(v));
-  }
-  void for_each(const std::function<void(const std::string&, const KeyValue&)>& f) override {
-    for (const auto& [k, v] : values) f(k, v);
-  }
-  std::map<std::string, KeyValue> values;
-  std::vector<KeyValue> deltas;
-};
 
 class Commands : public ::testing::Test {
  protected:
@@ -80,6 +65,81 @@ TEST_F(Commands, CountersAreStringsThatCount) {
   EXPECT_EQ(run("GET big"), "$19\r\n9223372036854775807\r\n");
 }
 
+TEST_F(Commands, CountersMergedPastInt64ReadAsTheirExactDecimalEverywhere) {
+  // INCRBY k INT64_MAX here and INCRBY k 1 at another replica, concurrently, then merged.
+  MemoryKeyspace elsewhere;
+  CommandProcessor other{elsewhere, 2};
+  EXPECT_EQ(run("INCRBY k 9223372036854775807"), ":9223372036854775807\r\n");
+  EXPECT_EQ(run_on(other, "INCRBY k 1"), ":1\r\n");
+  EXPECT_EQ(run("HINCRBY h f 9223372036854775807"), ":9223372036854775807\r\n");
+  EXPECT_EQ(run_on(other, "HINCRBY h f 1"), ":1\r\n");
+  for (const auto& [key, value] : elsewhere.values) lat::merge(keyspace.values[key], value);
+  const std::string exact = "$19\r\n9223372036854775808\r\n";
+  EXPECT_EQ(run("GET k"), exact);
+  EXPECT_EQ(run("MGET k"), "*1\r\n" + exact);
+  EXPECT_EQ(run("STRLEN k"), ":19\r\n");
+  EXPECT_EQ(run("GETRANGE k -3 -1"), "$3\r\n808\r\n");
+  EXPECT_EQ(run("TYPE k"), "+string\r\n");
+  EXPECT_EQ(run("EXISTS k h"), ":2\r\n");
+  EXPECT_EQ(run("DBSIZE"), ":2\r\n");
+  EXPECT_EQ(run("KEYS *"), "*2\r\n$1\r\nh\r\n$1\r\nk\r\n");
+  EXPECT_EQ(run("SCAN 0"), "*2\r\n$1\r\n0\r\n*2\r\n$1\r\nh\r\n$1\r\nk\r\n");
+  EXPECT_NE(run("INFO keyspace").find("db0:keys=2,"), std::string::npos);
+  const std::string not_integer = "-ERR value is not an integer or out of range\r\n";
+  EXPECT_EQ(run("INCR k"), not_integer);
+  EXPECT_EQ(run("DECR k"), not_integer);
+  EXPECT_EQ(run("INCRBY k -5"), not_integer);
+  EXPECT_EQ(run("DECRBY k 5"), not_integer);
+  EXPECT_EQ(run("GET k"), exact);
+  EXPECT_EQ(run("HGET h f"), exact);
+  EXPECT_EQ(run("HMGET h f"), "*1\r\n" + exact);
+  EXPECT_EQ(run("HGETALL h"), "*2\r\n$1\r\nf\r\n" + exact);
+  EXPECT_EQ(run("HVALS h"), "*1\r\n" + exact);
+  EXPECT_EQ(run("HSTRLEN h f"), ":19\r\n");
+  EXPECT_EQ(run("HLEN h"), ":1\r\n");
+  EXPECT_EQ(run("HINCRBY h f 1"), "-ERR hash value is not an integer\r\n");  // Redis's words
+  EXPECT_EQ(run("APPEND k 0"), ":20\r\n");  // APPEND makes it the string it read, plus "0"
+  EXPECT_EQ(run("GET k"), "$20\r\n92233720368547758080\r\n");
+  EXPECT_EQ(run("SET k 1"), "+OK\r\n");
+  EXPECT_EQ(run("INCR k"), ":2\r\n");
+}
+
+TEST_F(Commands, IncrAfterASetOrDelThatTookAwayAHugeCountStillCounts) {
+  EXPECT_EQ(run("INCRBY k 9223372036854775807"), ":9223372036854775807\r\n");
+  EXPECT_EQ(run("SET k 0"), "+OK\r\n");
+  EXPECT_EQ(run("INCR k"), ":1\r\n");
+  EXPECT_EQ(run("DEL k"), ":1\r\n");
+  EXPECT_EQ(run("INCRBY k 9223372036854775807"), ":9223372036854775807\r\n");
+  EXPECT_EQ(run("DEL k"), ":1\r\n");
+  // This replica's increments of k would pass 2^64 - 1 in total: refused, nothing thrown.
+  EXPECT_EQ(run("INCRBY k 9223372036854775807"), "-ERR increment or decrement would overflow\r\n");
+  EXPECT_EQ(run("DECRBY k 3"), ":-3\r\n");
+  EXPECT_EQ(run("HINCRBY h f 9223372036854775807"), ":9223372036854775807\r\n");
+  EXPECT_EQ(run("HDEL h f"), ":1\r\n");
+  EXPECT_EQ(run("HINCRBY h f 1"), ":1\r\n");
+}
+
+TEST_F(Commands, WritesNeedingADotAfterAContextClaimingTheLastOneAreRefusedNotThrown) {
+  // A context that claims this replica's dot 2^64 - 1 (only a forged delta can) leaves it no
+  // fresh dot: SADD, HSET and the STORE commands answer an error and change nothing.
+  using Context = lat::DotContext<ReplicaId>;
+  const Context claimed{lat::Dot<ReplicaId>{1, UINT64_MAX}};
+  KeyValue forged;
+  forged.set = KeyValue::Set(KeyValue::Set::dotted_type({}, claimed));
+  forged.hash = KeyValue::Hash(KeyValue::Hash::dotted_type({}, claimed));
+  lat::merge(keyspace.values["s"], forged);
+  lat::merge(keyspace.values["h"], forged);
+  const std::string refused = "-ERR this replica has no write identifiers left\r\n";
+  EXPECT_EQ(run("SADD s a b"), refused);
+  EXPECT_EQ(run("HSET h f v"), refused);
+  EXPECT_EQ(run("SET x 1"), "+OK\r\n");
+  lat::merge(keyspace.values["x"], forged);  // a string key with a forged set context
+  EXPECT_EQ(run("SADD t a"), ":1\r\n");
+  EXPECT_EQ(run("SUNIONSTORE x t"), refused);
+  EXPECT_EQ(run("SMEMBERS s"), "*0\r\n");
+  EXPECT_EQ(run("GET x"), "$1\r\n1\r\n");
+}
+
 TEST_F(Commands, SetsAddRemoveAndCombine) {
   EXPECT_EQ(run("SADD s a b c a"), ":3\r\n");
   EXPECT_EQ(run("SADD s c d"), ":1\r\n");
@@ -101,6 +161,22 @@ TEST_F(Commands, SetsAddRemoveAndCombine) {
   EXPECT_EQ(run("SRANDMEMBER missing"), "$-1\r\n");
   EXPECT_EQ(run("SREM s b c d"), ":3\r\n");
   EXPECT_EQ(run("EXISTS s"), ":0\r\n");  // an emptied set is no key, as in Redis
+}
+
+TEST_F(Commands, SrandmemberWithAHugeNegativeCountIsRefusedRatherThanAnsweredForever) {
+  // A negative count repeats members, so the reply's size is the client's word alone: Redis
+  // itself answers -9223372036854775807 by building the reply until memory runs out.
+  run("SADD s a b");
+  EXPECT_EQ(run("SRANDMEMBER s -9223372036854775808"),
+            "-ERR value is out of range, value must between -9223372036854775807 and "
+            "9223372036854775807\r\n");
+  for (const char* count : {"-9223372036854775807", "-1000000000000", "-100000000"}) {
+    EXPECT_EQ(run("SRANDMEMBER s "s + count),
+              "-ERR calm-kvs replies with at most 67108864 bytes: the count is too large\r\n");
+  }
+  EXPECT_EQ(run("SRANDMEMBER s -3").substr(0, 4), "*3\r\n");
+  EXPECT_EQ(run("SRANDMEMBER s -1000").substr(0, 7), "*1000\r\n");
+  EXPECT_EQ(run("SRANDMEMBER s 9223372036854775807").substr(0, 4), "*2\r\n");
 }
 
 TEST_F(Commands, HashesSetGetAndDelete) {
@@ -168,6 +244,50 @@ TEST_F(Commands, WrongTypesAritiesAndUnknownCommandsAreRedisErrors) {
   EXPECT_TRUE(keyspace.find("k") == nullptr);  // none of the failures wrote anything
 }
 
+TEST_F(Commands, UnknownCommandsAndSubcommandsEchoAtMost128BytesOfEachAsRedisDoes) {
+  // Redis 7.0's replies, byte for byte (checked against redis-server 7.0.15).
+  auto execute = [&](const Request& request) {
+    std::string reply;
+    processor.execute(request, session, reply);
+    return reply;
+  };
+  const std::string x128(128, 'x');
+  const std::string huge(1u << 20, 'x');
+  EXPECT_EQ(execute({huge}), "-ERR unknown command '" + x128 + "', with args beginning with: \r\n");
+  EXPECT_EQ(execute({huge, huge, "z"}),
+            "-ERR unknown command '" + x128 + "', with args beginning with: '" + x128 + "' \r\n");
+  // The arguments are cut once their echo reaches 128 bytes.
+  EXPECT_EQ(execute({"FOO", std::string(100, 'a'), std::string(100, 'b'), "c"}),
+            "-ERR unknown command 'FOO', with args beginning with: '" + std::string(100, 'a') +
+                "' '" + std::string(25, 'b') + "' \r\n");
+  Request many{"FOO"};
+  std::string echoed;
+  for (int i = 0; i < 30; ++i) {
+    many.push_back("arg" + std::string(i < 10 ? "0" : "") + std::to_string(i));
+    if (i < 16) echoed += "'" + many.back() + "' ";
+  }
+  EXPECT_EQ(execute(many),
+            "-ERR unknown command 'FOO', with args beginning with: " + echoed + "\r\n");
+  // As C strings: up to a NUL; CR and LF become spaces.
+  EXPECT_EQ(execute({"FO\0O"s, "a\0b"s}),
+            "-ERR unknown command 'FO', with args beginning with: 'a' \r\n");
+  EXPECT_EQ(execute({"FOO", "a\r\nb"}),
+            "-ERR unknown command 'FOO', with args beginning with: 'a  b' \r\n");
+  for (const std::string command : {"CLIENT", "CONFIG", "COMMAND"}) {
+    EXPECT_EQ(execute({command, huge}),
+              "-ERR unknown subcommand '" + x128 + "'. Try " + command + " HELP.\r\n");
+  }
+  EXPECT_EQ(execute({"CLIENT", "x\r\ny"}), "-ERR unknown subcommand 'x  y'. Try CLIENT HELP.\r\n");
+  EXPECT_EQ(run("CLIENT SETNAME"),
+            "-ERR wrong number of arguments for 'client|setname' command\r\n");
+  EXPECT_EQ(run("CLIENT GETNAME x"),
+            "-ERR wrong number of arguments for 'client|getname' command\r\n");
+  EXPECT_EQ(run("CONFIG GET"), "-ERR wrong number of arguments for 'config|get' command\r\n");
+  EXPECT_EQ(run("COMMAND COUNT x"),
+            "-ERR wrong number of arguments for 'command|count' command\r\n");
+  EXPECT_EQ(run("GeT"), "-ERR wrong number of arguments for 'get' command\r\n");
+}
+
 TEST_F(Commands, ConnectionCommands) {
   EXPECT_EQ(run("PING"), "+PONG\r\n");
   EXPECT_EQ(run("PING hi"), "$2\r\nhi\r\n");
@@ -211,7 +331,7 @@ TEST_F(Commands, ConfigGetAnswersTheServersSettingsByGlobPattern) {
   EXPECT_EQ(ask("CONFIG GET port appendonly port"),  // each setting once, in calm-kvs's order
             "*4\r\n$10\r\nappendonly\r\n$3\r\nyes\r\n$4\r\nport\r\n$4\r\n6380\r\n");
   EXPECT_EQ(ask("CONFIG GET nosuch"), "*0\r\n");
-  EXPECT_EQ(ask("CONFIG GET"), "-ERR wrong number of arguments for 'config' command\r\n");
+  EXPECT_EQ(ask("CONFIG GET"), "-ERR wrong number of arguments for 'config|get' command\r\n");
   EXPECT_EQ(ask("CONFIG SET save x").substr(0, 4), "-ERR");
 }
 

@@ -17,6 +17,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   limits.bulk_bytes_max = 4096;  // small bounds, so that the fuzzer reaches them
   limits.array_items_max = 64;
   limits.line_bytes_max = 256;
+  limits.request_bytes_max = 6000;  // above one bulk, below two
   RequestParser parser(limits);
   // A second parser fills one reused Request, as the server does: it must hand out exactly the
   // requests the first one does.
@@ -35,17 +36,28 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
           request->size() > std::max(limits.array_items_max, limits.line_bytes_max / 2 + 1)) {
         std::abort();
       }
+      std::size_t total = 0;
       for (const auto& argument : *request) {
         if (argument.size() > limits.bulk_bytes_max && argument.size() > limits.line_bytes_max) {
           std::abort();
         }
+        total += argument.size();
       }
+      if (total > limits.request_bytes_max && total > limits.line_bytes_max) std::abort();
     }
     if (reusing.next(reused) || reusing.error() != parser.error()) std::abort();
     if (!parser.error().empty() && parser.error().rfind("ERR Protocol error: ", 0) != 0)
       std::abort();
     // Unparsed bytes stay within one request's worth: a header line, or a bulk being read.
     if (parser.buffered_bytes() > limits.bulk_bytes_max + limits.line_bytes_max + 2 + piece) {
+      std::abort();
+    }
+    // What it holds: the buffer (at most twice what it keeps, as it doubles) and one request's
+    // strings, each at least the inline size.
+    const std::size_t held_max =
+        2 * (limits.request_bytes_max + limits.line_bytes_max + 2 * piece) +
+        limits.array_items_max * 2 * sizeof(std::string) + 4096;
+    if (parser.capacity_bytes() > held_max || parser.request_bytes() > limits.request_bytes_max) {
       std::abort();
     }
   }

@@ -110,6 +110,63 @@ TEST(RespParser, ALyingLengthIsRejectedBeforeItsBodyArrives) {
   EXPECT_EQ(parser.buffered_bytes(), 0u);
 }
 
+TEST(RespParser, BulksEachUnderTheirBoundAreRefusedWhenTheRequestPassesItsOwn) {
+  // Four bulks of 100 bytes under a bulk bound of 100 and a request bound of 250: the third
+  // header takes the request past 250 and is refused before its body arrives.
+  RespLimits limits;
+  limits.bulk_bytes_max = 100;
+  limits.request_bytes_max = 250;
+  const std::string bulk = "$100\r\n" + std::string(100, 'x') + "\r\n";
+  RequestParser parser(limits);
+  EXPECT_TRUE(parse_all("*4\r\n" + bulk + bulk + "$100\r\n", parser).empty());
+  EXPECT_EQ(parser.error(), "ERR Protocol error: too big request");
+  EXPECT_EQ(parser.buffered_bytes(), 0u);
+  EXPECT_LT(parser.capacity_bytes(), 1024u);  // and it holds nothing of it any more
+  // Up to the bound a request is fine, and the next one counts from zero.
+  RequestParser fine(limits);
+  const std::string two = "*2\r\n" + bulk + bulk;
+  EXPECT_EQ(parse_all(two + two + two, fine).size(), 3u);
+  EXPECT_EQ(fine.error(), "");
+  EXPECT_EQ(fine.request_bytes(), 0u);
+  fine.feed("*3\r\n" + bulk + "$50\r\n");
+  EXPECT_FALSE(fine.next());
+  EXPECT_EQ(fine.request_bytes(), 150u);  // announced so far: what the request will hold
+}
+
+TEST(RespParser, TheDefaultRequestBoundTakesOneLargestBulkAndALittleMore) {
+  const RespLimits limits;
+  EXPECT_GT(limits.request_bytes_max, limits.bulk_bytes_max);
+  EXPECT_LT(limits.request_bytes_max, 2 * limits.bulk_bytes_max);
+}
+
+TEST(RespParser, ABigRequestsMemoryIsReleasedOnceItHasBeenParsed) {
+  // An idle connection after one large SET must not keep its buffer or its argument.
+  const std::string value(8u << 20, 'v');
+  const std::string request_bytes =
+      "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$" + std::to_string(value.size()) + "\r\n" + value + "\r\n";
+  RequestParser parser;
+  Request request;
+  for (std::size_t at = 0; at < request_bytes.size(); at += 64 * 1024) {
+    parser.feed(std::string_view(request_bytes).substr(at, 64 * 1024));
+    while (parser.next(request)) EXPECT_EQ(request[2].size(), value.size());
+  }
+  EXPECT_EQ(parser.buffered_bytes(), 0u);
+  EXPECT_LT(parser.capacity_bytes(), RequestParser::retained_bytes_max);
+  // The reused request, once the caller is done with it.
+  RequestParser::release(request);
+  for (const std::string& argument : request) {
+    EXPECT_LE(argument.capacity(), RequestParser::retained_bytes_max);
+  }
+  // A small request afterwards parses as ever, and a partial one is kept by release().
+  parser.feed("*1\r\n$4\r\nPING\r\n*1\r\n$4\r\nPI");
+  ASSERT_TRUE(parser.next(request));
+  EXPECT_EQ(request, (Request{"PING"}));
+  parser.release();
+  parser.feed("NG\r\n");
+  ASSERT_TRUE(parser.next(request));
+  EXPECT_EQ(request, (Request{"PING"}));
+}
+
 TEST(RespParser, ALineWithoutAnEndIsRejectedAtTheLineBound) {
   RespLimits limits;
   limits.line_bytes_max = 100;

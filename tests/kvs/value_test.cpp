@@ -55,6 +55,126 @@ TEST(KeyValue, IncrementingANonIntegerOrPastTheLimitIsAnErrorThatChangesNothing)
   EXPECT_EQ(string_value(low), "-9223372036854775808");
 }
 
+/// Two replicas' concurrent increments, each legal alone, merged at both.
+std::pair<KeyValue, KeyValue> concurrent_increments(std::int64_t at_one, std::int64_t at_two) {
+  KeyValue one, two;
+  const KeyValue d1 = ok(increment(one, 1, at_one)).second;
+  const KeyValue d2 = ok(increment(two, 2, at_two)).second;
+  lat::merge(one, d2);
+  lat::merge(two, d1);
+  return {one, two};
+}
+
+TEST(KeyValue, ConcurrentIncrementsPastInt64ReadAsTheirExactSum) {
+  const auto [one, two] = concurrent_increments(INT64_MAX, 1);
+  EXPECT_EQ(one, two);
+  EXPECT_EQ(type_of(one), Type::string);
+  EXPECT_EQ(string_value(one), "9223372036854775808");
+  EXPECT_EQ(plain_string_value(one), nullptr);
+  const auto [low, low_too] = concurrent_increments(INT64_MIN, -1);
+  EXPECT_EQ(string_value(low), "-9223372036854775809");
+  KeyValue with_base;  // a register's integer plus the counter, also exact
+  set_string(with_base, 1, "9223372036854775807", at(1));
+  lat::merge(with_base, two);
+  EXPECT_EQ(string_value(with_base), "18446744073709551615");
+}
+
+TEST(KeyValue, IncrementingAValueOutsideInt64IsRedisErrorNotAnException) {
+  auto [one, two] = concurrent_increments(INT64_MAX, 1);
+  const KeyValue before = one;
+  EXPECT_EQ(error_of(increment(one, 1, 1)), not_an_integer.message);
+  EXPECT_EQ(error_of(increment(one, 1, -1)), not_an_integer.message);  // as Redis for the string
+  EXPECT_EQ(one, before);
+  // A SET takes the counter away; counting starts again from the register.
+  set_string(one, 1, "5", at(1));
+  EXPECT_EQ(ok(increment(one, 1, 1)).first, 6);
+  EXPECT_EQ(string_value(one), "6");
+}
+
+TEST(KeyValue, ACounterKeepsCountingAfterASetTookAwayMoreThanInt64) {
+  // The totals only grow (a SET takes away what it saw by remembering it): one replica's
+  // totals pass INT64_MAX while the value stays small.
+  KeyValue v;
+  EXPECT_EQ(ok(increment(v, 1, INT64_MAX)).first, INT64_MAX);
+  set_string(v, 1, "0", at(1));
+  EXPECT_EQ(ok(increment(v, 1, 1)).first, 1);
+  EXPECT_EQ(ok(increment(v, 1, -2)).first, -1);
+  EXPECT_EQ(string_value(v), "-1");
+  remove_all(v, 1, at(2));
+  EXPECT_EQ(ok(increment(v, 1, INT64_MAX)).first, INT64_MAX);
+  remove_all(v, 1, at(3));
+  // The replica's increments of this key total 2^64 - 1 at most: past that it refuses.
+  const KeyValue before = v;
+  EXPECT_EQ(error_of(increment(v, 1, INT64_MAX)), overflow.message);
+  EXPECT_EQ(v, before);
+  EXPECT_EQ(ok(increment(v, 1, -7)).first, -7);  // decrements have their own total
+}
+
+TEST(KeyValue, HashCountersPastInt64ReadExactlyAndRefuseHincrby) {
+  KeyValue one, two;
+  const KeyValue d1 = ok(hash_increment(one, 1, "f", INT64_MAX)).second;
+  const KeyValue d2 = ok(hash_increment(two, 2, "f", 1)).second;
+  lat::merge(one, d2);
+  lat::merge(two, d1);
+  EXPECT_EQ(one, two);
+  EXPECT_EQ(hash_field(one, "f"), "9223372036854775808");
+  const KeyValue before = one;
+  EXPECT_EQ(error_of(hash_increment(one, 1, "f", 1)), hash_not_an_integer.message);
+  EXPECT_EQ(one, before);
+  // A field whose totals passed int64 after an HSET took them away still counts.
+  KeyValue h;
+  ok(hash_increment(h, 1, "g", INT64_MAX));
+  ok(hash_set(h, 1, "g", "0"));
+  EXPECT_EQ(ok(hash_increment(h, 1, "g", 1)).first, 1);
+  EXPECT_EQ(hash_field(h, "g"), "1");
+}
+
+TEST(KeyValue, HsetAndHdelOfManyFieldsEqualTheJoinOfOneFieldAtATime) {
+  // A hash written at two replicas, with a concurrent write of "a" and a counted field "c".
+  KeyValue base, there;
+  ok(hash_set(base, 1, "a", "1"));
+  ok(hash_set(base, 1, "d", "4"));
+  lat::merge(there, base);
+  const KeyValue concurrent = ok(hash_set(there, 2, "a", "2")).second;
+  lat::merge(base, concurrent);
+  lat::merge(base, ok(hash_increment(there, 2, "c", 5)).second);
+  const std::vector<std::string> pairs = {"a", "x", "b", "y", "c", "z", "e", "w"};
+  KeyValue batch = base, one_by_one = base;
+  const auto [added, delta] = ok(hash_set_fields(batch, 1, pairs));
+  KeyValue joined;
+  std::int64_t added_one_by_one = 0;
+  for (std::size_t i = 0; i < pairs.size(); i += 2) {
+    auto [fresh, d] = ok(hash_set(one_by_one, 1, pairs[i], pairs[i + 1]));
+    added_one_by_one += fresh;
+    lat::merge(joined, d);
+  }
+  EXPECT_EQ(batch, one_by_one);
+  EXPECT_EQ(delta, joined);
+  EXPECT_EQ(added, added_one_by_one);
+  EXPECT_EQ(added, 2);  // b and e
+  EXPECT_EQ(hash_field(batch, "a"), "x");
+  EXPECT_EQ(hash_field(batch, "c"), "z");  // the counter it saw is taken away
+  const std::vector<std::string> gone = {"a", "c", "nope", "a"};
+  KeyValue removed_batch = batch, removed_one_by_one = batch;
+  const auto [removed, remove_delta] = ok(hash_remove_fields(removed_batch, gone));
+  KeyValue remove_joined;
+  for (const char* field : {"a", "c", "nope"}) {
+    lat::merge(remove_joined, ok(hash_remove(removed_one_by_one, field)).second);
+  }
+  EXPECT_EQ(removed, 2);
+  EXPECT_EQ(removed_batch, removed_one_by_one);
+  EXPECT_EQ(remove_delta, remove_joined);
+  EXPECT_EQ(hash_fields(removed_batch), (std::vector<std::string>{"b", "d", "e"}));
+}
+
+TEST(KeyValue, HsetOfAFieldGivenTwiceKeepsItsLastValue) {
+  KeyValue v;
+  const std::vector<std::string> pairs = {"f", "1", "g", "2", "f", "3"};
+  EXPECT_EQ(ok(hash_set_fields(v, 1, pairs)).first, 2);
+  EXPECT_EQ(hash_field(v, "f"), "3");
+  EXPECT_EQ(hash_field(v, "g"), "2");
+}
+
 TEST(KeyValue, CommandsOfAnotherTypeGetWrongType) {
   KeyValue s;
   ok(set_add(s, 1, "m"));

@@ -1,0 +1,105 @@
+// calm-kvs's commands on an in-memory keyspace: HSET and HDEL of N fields in one command grow
+// linearly in N (docs/benchmarks.md), and one HSET into a hash of N fields costs what the
+// library's join of the hash costs.
+#include "kvs/commands.hpp"
+
+#include <benchmark/benchmark.h>
+
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "memory_keyspace.hpp"
+
+namespace {
+
+using namespace calm::apps::kvs;
+
+std::string word(const char* kind, std::int64_t i) {
+  char text[48];
+  std::snprintf(text, sizeof text, "%s:%012lld", kind, static_cast<long long>(i));
+  return text;
+}
+
+Request fields_request(const char* name, std::int64_t n, bool values) {
+  Request request{name, "h"};
+  for (std::int64_t i = 0; i < n; ++i) {
+    request.push_back(word("field", i));
+    if (values) request.push_back(word("value", i));
+  }
+  return request;
+}
+
+struct Fresh {
+  MemoryKeyspace keyspace;
+  CommandProcessor processor{keyspace, 1};
+  Session session;
+  std::string reply;
+  Fresh() { keyspace.keep_deltas = false; }
+  void run(const Request& request) {
+    reply.clear();
+    processor.execute(request, session, reply);
+  }
+};
+
+/// HSET h with N new fields, on an empty key.
+void BM_HsetFields(benchmark::State& state) {
+  const Request request = fields_request("HSET", state.range(0), true);
+  std::unique_ptr<Fresh> fresh;
+  for (auto _ : state) {
+    state.PauseTiming();
+    fresh = std::make_unique<Fresh>();
+    state.ResumeTiming();
+    fresh->run(request);
+    benchmark::DoNotOptimize(fresh->reply);
+  }
+  state.SetComplexityN(state.range(0));
+}
+BENCHMARK(BM_HsetFields)
+    ->Arg(1000)
+    ->Arg(8000)
+    ->Arg(40000)
+    ->Unit(benchmark::kMillisecond)
+    ->Complexity();
+
+/// HDEL h of all N fields of a hash of N fields.
+void BM_HdelFields(benchmark::State& state) {
+  const Request hset = fields_request("HSET", state.range(0), true);
+  const Request hdel = fields_request("HDEL", state.range(0), false);
+  std::unique_ptr<Fresh> fresh;
+  for (auto _ : state) {
+    state.PauseTiming();
+    fresh = std::make_unique<Fresh>();
+    fresh->run(hset);
+    state.ResumeTiming();
+    fresh->run(hdel);
+    benchmark::DoNotOptimize(fresh->reply);
+  }
+  state.SetComplexityN(state.range(0));
+}
+BENCHMARK(BM_HdelFields)
+    ->Arg(1000)
+    ->Arg(8000)
+    ->Arg(40000)
+    ->Unit(benchmark::kMillisecond)
+    ->Complexity();
+
+/// One HSET of one new field into a hash that holds N fields.
+void BM_HsetOneFieldIntoHashOf(benchmark::State& state) {
+  Fresh fresh;
+  fresh.run(fields_request("HSET", state.range(0), true));
+  std::int64_t i = state.range(0);
+  for (auto _ : state) {
+    fresh.run(Request{"HSET", "h", word("field", i), word("value", i)});
+    ++i;
+  }
+  state.SetComplexityN(state.range(0));
+}
+BENCHMARK(BM_HsetOneFieldIntoHashOf)
+    ->Arg(1000)
+    ->Arg(8000)
+    ->Arg(40000)
+    ->Unit(benchmark::kMicrosecond)
+    ->Complexity();
+
+}  // namespace

@@ -1,0 +1,168 @@
+// The work a command does in its arguments, counted in heap allocations (deterministic, unlike
+// time): a command over N fields, members or keys makes O(N) of them, never O(N^2), and writes
+// each key once. The counting operator new below is this binary's alone.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <new>
+#include <string>
+
+#include "memory_keyspace.hpp"
+
+namespace {
+thread_local bool counting = false;
+thread_local std::size_t allocations = 0;
+
+// Out of line, so that the compiler does not pair an inlined free with a new expression.
+[[gnu::noinline]] void* allocate(std::size_t n) {
+  if (counting) ++allocations;
+  void* p = std::malloc(n == 0 ? 1 : n);
+  if (p == nullptr) throw std::bad_alloc();
+  return p;
+}
+[[gnu::noinline]] void release(void* p) noexcept { std::free(p); }
+}  // namespace
+
+void* operator new(std::size_t n) { return allocate(n); }
+void* operator new[](std::size_t n) { return allocate(n); }
+void operator delete(void* p) noexcept { release(p); }
+void operator delete[](void* p) noexcept { release(p); }
+void operator delete(void* p, std::size_t) noexcept { release(p); }
+void operator delete[](void* p, std::size_t) noexcept { release(p); }
+// The nothrow forms too: a sanitizer runtime defines its own, which would not pair with these.
+void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
+  try {
+    return allocate(n);
+  } catch (...) {
+    return nullptr;
+  }
+}
+void* operator new[](std::size_t n, const std::nothrow_t&) noexcept {
+  try {
+    return allocate(n);
+  } catch (...) {
+    return nullptr;
+  }
+}
+void operator delete(void* p, const std::nothrow_t&) noexcept { release(p); }
+void operator delete[](void* p, const std::nothrow_t&) noexcept { release(p); }
+
+namespace calm::apps::kvs {
+namespace {
+
+/// Allocations a linear command may make per argument and per element it reads: a few per
+/// string it keeps (the value, the delta, the reply), with room for vectors doubling.
+constexpr std::size_t allocations_per_item_max = 48;
+
+/// Names longer than the strings' inline buffer, so that each copy allocates.
+std::string word(const char* kind, std::size_t i) {
+  char text[48];
+  std::snprintf(text, sizeof text, "%s-%020zu", kind, i);
+  return text;
+}
+
+/// `name key` then, for i < n, `kind-i` (and `value-i` when pairs).
+Request request(const char* name, const char* key, const char* kind, std::size_t n, bool pairs) {
+  Request r{name};
+  if (key) r.emplace_back(key);
+  for (std::size_t i = 0; i < n; ++i) {
+    r.push_back(word(kind, i));
+    if (pairs) r.push_back(word("value", i));
+  }
+  return r;
+}
+
+/// The allocations of `make(n)` run on a fresh processor after `setup(n)`, for n and 2n: linear
+/// when doubling n about doubles them (quadratic would quadruple), and each argument and each
+/// element the key holds costs a bounded number.
+template <class Setup, class Make>
+void expect_linear(Setup setup, Make make, std::size_t n) {
+  std::size_t counts[2] = {};
+  for (int doubled = 0; doubled < 2; ++doubled) {
+    const std::size_t size = n << doubled;
+    MemoryKeyspace keyspace;
+    keyspace.keep_deltas = false;
+    CommandProcessor processor{keyspace, 1};
+    Session session;
+    std::string reply;
+    setup(processor, session, size);
+    const Request request = make(size);
+    const std::size_t writes_before = keyspace.writes;
+    reply.reserve(1 << 16);
+    allocations = 0;
+    counting = true;
+    processor.execute(request, session, reply);
+    counting = false;
+    counts[doubled] = allocations;
+    EXPECT_EQ(reply.substr(0, 1) == "-", false) << reply;
+    EXPECT_LE(keyspace.writes - writes_before,
+              request[0] == "MSET" || request[0] == "DEL" ? size : std::size_t{1})
+        << request[0] << ": one write per key";
+    EXPECT_LE(counts[doubled], allocations_per_item_max * (request.size() + size))
+        << request[0] << " of " << size;
+  }
+  EXPECT_LE(counts[1], 3 * counts[0] + 64) << make(0)[0] << ": " << counts[0] << " then "
+                                           << counts[1] << " allocations for twice the arguments";
+}
+
+const auto nothing = [](CommandProcessor&, Session&, std::size_t) {};
+/// Runs `request(n)` first: the key holds what the command under test reads or removes.
+template <class Make>
+auto first(Make make) {
+  return [make](CommandProcessor& p, Session& s, std::size_t n) {
+    std::string reply;
+    p.execute(make(n), s, reply);
+  };
+}
+
+constexpr std::size_t n = 2000;
+
+TEST(CommandWork, HsetAndHdelOfNFieldsAreLinearInN) {
+  auto hset = [](std::size_t k) { return request("HSET", "h", "field", k, true); };
+  auto hdel = [](std::size_t k) { return request("HDEL", "h", "field", k, false); };
+  auto hmget = [](std::size_t k) { return request("HMGET", "h", "field", k, false); };
+  expect_linear(nothing, hset, n);
+  expect_linear(first(hset), hset, n);  // every field replaced
+  expect_linear(first(hset), hdel, n);
+  expect_linear(first(hset), hmget, n);
+  expect_linear(
+      first(hset),
+      [](std::size_t) {
+        return Request{"HGETALL", "h"};
+      },
+      n);
+  expect_linear(
+      first(hset),
+      [](std::size_t) {
+        return Request{"HVALS", "h"};
+      },
+      n);
+}
+
+TEST(CommandWork, SaddAndSremOfNMembersAreLinearInN) {
+  auto sadd = [](std::size_t k) { return request("SADD", "s", "member", k, false); };
+  auto srem = [](std::size_t k) { return request("SREM", "s", "member", k, false); };
+  expect_linear(nothing, sadd, n);
+  expect_linear(first(sadd), srem, n);
+  expect_linear(
+      first(sadd),
+      [](std::size_t) {
+        return Request{"SMEMBERS", "s"};
+      },
+      n);
+  expect_linear(
+      first(sadd), [](std::size_t k) { return request("SMISMEMBER", "s", "member", k, false); }, n);
+}
+
+TEST(CommandWork, MsetAndDelOfNKeysAreLinearInN) {
+  auto mset = [](std::size_t k) { return request("MSET", nullptr, "key", k, true); };
+  auto del = [](std::size_t k) { return request("DEL", nullptr, "key", k, false); };
+  auto mget = [](std::size_t k) { return request("MGET", nullptr, "key", k, false); };
+  expect_linear(nothing, mset, n);
+  expect_linear(first(mset), mget, n);
+  expect_linear(first(mset), del, n);
+}
+
+}  // namespace
+}  // namespace calm::apps::kvs
