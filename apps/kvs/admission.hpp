@@ -11,8 +11,10 @@
 ///   - a dot counter above `dot_counter_max`, in any causal context (the set's, the hash's,
 ///     which also covers the hash's field registers): the next write of that replica would
 ///     have no fresh dot, and a context claiming dots up to 2^64-1 made the next SADD throw;
-///   - a per-replica counter total above `counter_total_max`, in the string counter or any
-///     hash field counter (both halves of each: the totals and what removes took away).
+/// Counter totals need no bound here: reads sum them exactly in 128 bits, and a replica's own
+/// increment that would pass its uint64 total is refused where it is made (value.hpp). A peer
+/// that claims this replica's total near 2^64 - 1 can make its INCRs on that key answer the
+/// overflow error, which any member could also do by counting.
 /// Each check walks the value's encoding once (contexts by range, never by dot).
 ///
 /// A refused value refuses its whole frame (Replica<L>): the frame is not merged nor
@@ -35,10 +37,6 @@ inline constexpr std::uint64_t future_timestamp_ms_max = 5 * 60 * 1000;
 /// replica gets near it (2^62 writes at a billion a second take 146 years), and 2^62 more
 /// dots are left after it.
 inline constexpr std::uint64_t dot_counter_max = std::uint64_t{1} << 62;
-/// The largest per-replica counter total a received value may hold: INT64_MAX (2^63 - 1), the
-/// most that one INCRBY can count from zero; from any total up to it, the next INCRBY or
-/// DECRBY of any int64 still fits the replica's uint64 total.
-inline constexpr std::uint64_t counter_total_max = (std::uint64_t{1} << 63) - 1;
 
 /// Nothing when a peer's `value` may be merged at wall time `wall_ms` (ms since the Unix
 /// epoch), else why not.
