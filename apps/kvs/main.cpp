@@ -26,6 +26,12 @@ constexpr std::string_view usage = R"(usage: calm-kvs [options]
                        where PORT is that replica's --peer-port (default: none, alone)
   --gossip-ms MS       anti-entropy interval (default 50)
   --durability MODE    everysec (default: fsync once a second) or always (fsync per write)
+  --maxclients N       client connections served at once (default 10000; lowered at start
+                       to fit the descriptor limit)
+  --client-query-buffer-limit BYTES
+                       unfinished request bytes one connection may hold (default 128 MiB)
+  --maxmemory-clients BYTES
+                       the same over all connections (default 1 GiB)
   --help               this text
 )";
 
@@ -77,6 +83,12 @@ int main(int argc, char** argv) {
     } else if (flag == "--durability") {
       if (value != "everysec" && value != "always") fail_usage("--durability: everysec or always");
       options.fsync_always = value == "always";
+    } else if (flag == "--maxclients") {
+      options.clients_max = number(value, "--maxclients", 1u << 20);
+    } else if (flag == "--client-query-buffer-limit") {
+      options.client_input_bytes_max = number(value, flag, std::uint64_t{1} << 40);
+    } else if (flag == "--maxmemory-clients") {
+      options.clients_input_bytes_max = number(value, flag, std::uint64_t{1} << 40);
     } else if (flag == "--peers") {
       std::istringstream list(value);
       std::string entry;
