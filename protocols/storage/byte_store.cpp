@@ -207,9 +207,11 @@ ByteStore::ByteStore(const std::filesystem::path& path, MergeFunction merge, Sto
   // rest, and not kAbsoluteConsistency, which refuses to start after a full disk tore the tail.
   db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
   db_options.paranoid_checks = true;
-  // Recovery keeps the logs rather than writing their contents to a new table first, so that
-  // a store whose disk is full still opens (and serves reads) with the little room it has.
-  db_options.avoid_flush_during_recovery = true;
+  // With a reserve, recovery keeps the logs rather than writing their contents to a new table
+  // first, so that a store whose disk is full still opens (and serves reads) with the little
+  // room the reserve makes. Without one, recovery flushes, as RocksDB does by default: a
+  // merge that cannot be done then fails at open rather than at a later flush.
+  db_options.avoid_flush_during_recovery = options.reserve_bytes > 0;
   db_options.max_open_files = options.open_files_max;
   const auto recent = std::make_shared<RecentLog>();
   db_options.info_log = recent;

@@ -55,7 +55,7 @@ class Conn:
 
     def __init__(self, port, timeout=10.0):
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
-        self.buf = b""
+        self.buf = bytearray()  # appended in place: a 32 MiB reply arrives in 64 KiB reads
 
     @staticmethod
     def encode(args):
@@ -75,9 +75,10 @@ class Conn:
         self.buf += chunk
 
     def _line(self):
-        while b"\r\n" not in self.buf:
+        while (end := self.buf.find(b"\r\n")) < 0:
             self._fill()
-        line, self.buf = self.buf.split(b"\r\n", 1)
+        line = bytes(self.buf[:end])
+        del self.buf[:end + 2]
         return line
 
     def reply(self):
@@ -96,7 +97,8 @@ class Conn:
                 return None
             while len(self.buf) < n + 2:
                 self._fill()
-            data, self.buf = self.buf[:n], self.buf[n + 2:]
+            data = bytes(self.buf[:n])
+            del self.buf[:n + 2]
             return data
         if kind == b"*":
             n = int(rest)

@@ -80,7 +80,8 @@ struct StoreOptions {
   /// the store can reopen after its disk filled up: opening writes a new manifest, and when
   /// the disk has no room for it the reserve is deleted and opening tried again. While the
   /// reserve cannot be made again, every write is refused (reads go on): a disk that filled up
-  /// once then keeps the room for the next restart. 0: no reserve.
+  /// once then keeps the room for the next restart. With a reserve, recovery does not flush
+  /// the logs it replays to a table (which a full disk would refuse). 0: no reserve.
   std::size_t reserve_bytes = 0;
 };
 
