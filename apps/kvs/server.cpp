@@ -525,7 +525,7 @@ struct KvsServer::Impl::Client : std::enable_shared_from_this<Client> {
   /// Requests run this turn, and whether a protocol error ends it: a failed commit replies
   /// with one error for each.
   std::size_t turn_requests = 0;
-  bool turn_protocol_error = false;
+  std::string turn_protocol_error;
   bool closed = false;
   std::size_t held_accounted = 0;  // `held` as the server's input_bytes counts it
 
@@ -571,10 +571,10 @@ struct KvsServer::Impl::Client : std::enable_shared_from_this<Client> {
                        std::to_string(server.options.client_input_bytes_max) + " bytes)";
     }
     // A protocol error is final: reply with it, then close, as Redis does.
-    turn_protocol_error = !protocol_error.empty();
-    const bool closing = session.close || turn_protocol_error;
-    if (turn_protocol_error) {
-      ReplyWriter(output).error(protocol_error);
+    turn_protocol_error = std::move(protocol_error);
+    const bool closing = session.close || !turn_protocol_error.empty();
+    if (!turn_protocol_error.empty()) {
+      ReplyWriter(output).error(turn_protocol_error);
       held = 0;
     }
     if (held == 0 && fed > parser_keep_bytes && !closing) {
@@ -602,9 +602,7 @@ struct KvsServer::Impl::Client : std::enable_shared_from_this<Client> {
   void fail_turn(const std::string& error) {
     output.clear();
     for (std::size_t i = 0; i < turn_requests; ++i) ReplyWriter(output).error(error);
-    if (turn_protocol_error) ReplyWriter(output).error(parser.error().empty()
-                                                           ? "ERR Protocol error"
-                                                           : parser.error());
+    if (!turn_protocol_error.empty()) ReplyWriter(output).error(turn_protocol_error);
   }
 
   void write(bool then_close) {

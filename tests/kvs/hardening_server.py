@@ -2,8 +2,8 @@
 """calm-kvs under a hostile environment, one real process at a time (issue 12):
 
   disk-full    a small tmpfs as the data directory fills up under writes: the writes the disk
-               refused get "-MISCONF ..." and are never visible, every acknowledged write reads
-               back, reads go on, kill -9 and restart (five times, writing until full again in
+               refused get "-MISCONF ..." and are never visible, there or at a peer, every
+               acknowledged write reads back (at the peer too), reads go on, kill -9 and restart (five times, writing until full again in
                between) keeps all of it, and once the tmpfs is made larger writes work again;
                with --durability everysec and always. Skipped, saying so, where mount fails.
   memory       connections that each send most of a huge request and then idle: the server
@@ -136,8 +136,8 @@ def rss_bytes(pid):
 
 
 class Server:
-    def __init__(self, binary, data, log, extra=(), preexec=None, pass_fds=()):
-        self.port, self.peer_port = free_ports(2)
+    def __init__(self, binary, data, log, extra=(), preexec=None, pass_fds=(), ports=None):
+        self.port, self.peer_port = ports or free_ports(2)
         self.args = [binary, "--port", str(self.port), "--peer-port", str(self.peer_port),
                      "--data", data, *extra]
         self.log_path = log
@@ -260,10 +260,18 @@ def test_disk_full(binary, work, durability):
         print(f"SKIP disk-full ({durability}): cannot mount a tmpfs here: "
               f"{mounted.stderr.strip() or mounted.returncode}", flush=True)
         return
+    # A peer on an ordinary disk: it must get every acknowledged write and none of the refused.
+    ports = free_ports(4)
+    peers = f"1@127.0.0.1:{ports[1]},2@127.0.0.1:{ports[3]}"
     server = Server(binary, os.path.join(mnt, "data"), os.path.join(work, f"disk-{durability}.log"),
-                    extra=["--durability", durability])
+                    extra=["--durability", durability, "--id", "1", "--peers", peers,
+                           "--gossip-ms", "20"], ports=ports[:2])
+    peer_data = os.path.join(work, f"peer-{durability}")
+    shutil.rmtree(peer_data, ignore_errors=True)
+    peer = Server(binary, peer_data, os.path.join(work, f"peer-{durability}.log"),
+                  extra=["--id", "2", "--peers", peers, "--gossip-ms", "20"], ports=ports[2:])
     try:
-        if not server.start():
+        if not server.start() or not peer.start():
             return
         acked, refused = {}, set()
         writer, reader = Conn(server.port), Conn(server.port)
@@ -286,6 +294,17 @@ def test_disk_full(binary, work, durability):
         print(f"disk-full ({durability}): {len(acked)} writes acknowledged, "
               f"{len(refused)} refused", flush=True)
         verify(server.port, acked, refused, "with the disk full")
+        last = max(acked)
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            c = Conn(peer.port)
+            got = c.call("GET", f"k{last}")
+            c.close()
+            if got == value_for(last):
+                break
+            time.sleep(0.1)
+        time.sleep(0.5)  # a few more gossip rounds, in which a refused write could leak
+        verify(peer.port, acked, refused, "at the peer")
         for round_ in range(5):
             server.kill9()
             if not server.start():
@@ -329,6 +348,7 @@ def test_disk_full(binary, work, durability):
             verify(server.port, acked, refused, "after kill -9 with room again")
     finally:
         server.stop()
+        peer.stop()
         subprocess.run(["umount", mnt], capture_output=True)
 
 
