@@ -1,18 +1,26 @@
 #pragma once
-/// GroupCommitDisk: calm-kvs's net::Disk. It writes through to RocksDB (RocksDisk), except
-/// between `hold()` and `commit()`, where puts and erases are staged, the latest per key, and
-/// `commit()` writes them as one RocksDB write batch: one write-ahead log record and, with
-/// `--durability always`, one fsync for every write a client's pipelined commands made.
+/// GroupCommitDisk: calm-kvs's net::Disk. It writes through to RocksDB (a storage::BatchDisk),
+/// except around a turn's commit, where the server writes the turn's client writes first, as
+/// one RocksDB write batch (`write_ahead`: one write-ahead log record and, with `--durability
+/// always`, one fsync for every write a turn's pipelined commands made), and only then hands
+/// them to the replica, whose puts of those same bytes are then already on disk and dropped.
+/// Between `hold()` (or `write_ahead`) and `commit()`, any other put or erase is staged, the
+/// latest per key, and `commit()` writes them as one batch.
+///
+/// Why the batch goes first: a write that fails (a full disk, an I/O error) must change nothing
+/// the replica holds, reads see, or peers are sent. So the replica takes a turn's writes only
+/// once they are in the log, and a failed `write_ahead` leaves the replica, the disk and this
+/// object as they were: the server discards the turn's writes and replies with errors.
 ///
 /// While held, a staged write is not durable: the Disk contract ("durable when put returns")
-/// is suspended. That is safe only because the server holds around client commands alone,
-/// which change the replica's state but send nothing (a local write's effects are to persist;
-/// gossip goes out on timers), and commits before their replies are written. So a client
-/// never hears of a write, and no peer is sent one, before it is in the log, as before: a
-/// SIGKILL after a reply loses nothing that reply acknowledged.
+/// is suspended. That is safe only because the server holds around its commit alone, which
+/// changes the replica's state but sends nothing (a local write's effects are to persist;
+/// gossip goes out on timers), before the turn's replies are written. So a client never hears
+/// of a write, and no peer is sent one, before it is in the log: a SIGKILL after a reply loses
+/// nothing that reply acknowledged.
 ///
-/// Bound: what is staged is at most the keys written by the requests of one socket read
-/// (64 KiB), each once.
+/// Bound: what is staged or written ahead is at most the keys written by the requests of one
+/// event-loop turn, each once.
 #include <cstddef>
 #include <optional>
 #include <span>
@@ -29,16 +37,24 @@ namespace calm::apps::kvs {
 
 class GroupCommitDisk final : public protocols::net::Disk {
  public:
-  explicit GroupCommitDisk(protocols::storage::RocksDisk& disk) : disk_(disk) {}
+  explicit GroupCommitDisk(protocols::storage::BatchDisk& disk) : disk_(disk) {}
 
   /// Stages every put and erase from now until `commit`.
   void hold() { holding_ = true; }
-  /// Writes what was staged as one batch, then writes through again.
+  /// Writes `entries` as one batch now, then holds: until `commit`, a put of one of these keys
+  /// with the same bytes is already on disk and dropped. Throws StorageError when the write
+  /// failed; then nothing was written and nothing is held.
+  void write_ahead(std::vector<protocols::storage::BatchEntry> entries) {
+    if (!entries.empty()) disk_.write(entries);
+    holding_ = true;
+    for (auto& e : entries) written_.insert_or_assign(std::move(e.key), std::move(e.value));
+  }
+  /// Writes what was staged as one batch, then writes through again. Throws StorageError when
+  /// the write failed; what was staged is dropped either way.
   void commit() {
     holding_ = false;
+    written_.clear();
     if (staged_.empty()) return;
-    // Cleared whether or not the write throws: a failed batch is RocksDB's error to report,
-    // and the server stops on it.
     struct Clear {
       GroupCommitDisk& d;
       ~Clear() {
@@ -54,6 +70,7 @@ class GroupCommitDisk final : public protocols::net::Disk {
 
   void put(std::string key, std::string value) override {
     if (!holding_) return disk_.put(std::move(key), std::move(value));
+    if (const auto it = written_.find(key); it != written_.end() && it->second == value) return;
     stage(std::move(key), std::move(value));
   }
   void erase(const std::string& key) override {
@@ -72,6 +89,7 @@ class GroupCommitDisk final : public protocols::net::Disk {
 
  private:
   void stage(std::string key, std::optional<std::string> value) {
+    written_.erase(key);  // a later write of the key replaces the one written ahead
     const auto [it, fresh] = index_.try_emplace(key, staged_.size());
     if (fresh) {
       staged_.push_back({std::move(key), std::move(value)});
@@ -80,10 +98,12 @@ class GroupCommitDisk final : public protocols::net::Disk {
     }
   }
 
-  protocols::storage::RocksDisk& disk_;
+  protocols::storage::BatchDisk& disk_;
   bool holding_ = false;
   std::vector<protocols::storage::BatchEntry> staged_;
   std::unordered_map<std::string, std::size_t> index_;  // key -> its entry in staged_
+  /// What `write_ahead` wrote, key -> value (none: erased), until `commit`.
+  std::unordered_map<std::string, std::optional<std::string>> written_;
 };
 
 }  // namespace calm::apps::kvs

@@ -31,6 +31,12 @@ constexpr std::string_view usage = R"(usage: calm-kvs [options]
                        trailing newline ignored), the same file content on every replica;
                        required to --bind beyond loopback
   --clock-offset-ms MS for tests only: shift this replica's wall clock by MS (may be < 0)
+  --maxclients N       client connections served at once (default 10000; lowered at start
+                       to fit the descriptor limit)
+  --client-query-buffer-limit BYTES
+                       unfinished request bytes one connection may hold (default 128 MiB)
+  --maxmemory-clients BYTES
+                       the same over all connections (default 1 GiB)
   --help               this text
 )";
 
@@ -89,6 +95,12 @@ int main(int argc, char** argv) {
       const std::string magnitude = value.starts_with('-') ? value.substr(1) : value;
       const auto ms = static_cast<std::int64_t>(number(magnitude, flag, offset_ms_max));
       options.clock_offset_ms = value.starts_with('-') ? -ms : ms;
+    } else if (flag == "--maxclients") {
+      options.clients_max = number(value, "--maxclients", 1u << 20);
+    } else if (flag == "--client-query-buffer-limit") {
+      options.client_input_bytes_max = number(value, flag, std::uint64_t{1} << 40);
+    } else if (flag == "--maxmemory-clients") {
+      options.clients_input_bytes_max = number(value, flag, std::uint64_t{1} << 40);
     } else if (flag == "--peers") {
       std::istringstream list(value);
       std::string entry;

@@ -3,11 +3,20 @@
 // clang-format off
 #include <utility>  // before Asio: Boost 1.74's awaitable.hpp uses std::exchange unincluded
 // clang-format on
+#include <fcntl.h>
+#include <malloc.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <array>
 #include <boost/asio.hpp>
+#include <cerrno>
 #include <chrono>
 #include <functional>
 #include <random>
+#include <iostream>
 #include <set>
 #include <unordered_map>
 
@@ -36,19 +45,25 @@ using KvsNode = ae::ReplicaNode<KeyValue>;
 /// value aside; that write and the next ones change the copy and join their deltas; `flush`
 /// hands each key to the replica as one update (the copy becomes the key's value, the joined
 /// delta its one buffered delta). So a write costs its delta, and the value is copied,
-/// encoded and persisted once per key per flush, not once per command. The server flushes
-/// after running the requests of one socket read, before committing them to disk and
-/// replying, and nothing else runs in between (one event loop): no peer sees the copy.
+/// encoded and persisted once per key per commit, not once per command. The server commits
+/// after running the requests of one event-loop turn: it writes the copies to disk first
+/// (`encode`), then flushes them to the replica, or, when the disk failed, `discard`s them.
+/// Nothing else runs in between (one event loop): no peer and no later read sees a copy that
+/// is not in the log.
 class ReplicaKeyspace final : public Keyspace {
  public:
   explicit ReplicaKeyspace(KvsNode*& node) : node_(node) {}
   const KeyValue* find(const std::string& key) const override {
-    if (const auto it = pending_.find(key); it != pending_.end()) return &it->second.value;
+    if (const auto it = pending_.find(key); it != pending_.end()) {
+      touched_ = true;
+      return &it->second.value;
+    }
     const auto& state = node_->replica().state();
     const auto it = state.find(key);
     return it == state.end() ? nullptr : &it->second;
   }
   void write(const std::string& key, const std::function<KeyValue(KeyValue&)>& mutate) override {
+    touched_ = true;
     auto it = pending_.find(key);
     if (it == pending_.end()) {
       Pending fresh;
@@ -65,17 +80,55 @@ class ReplicaKeyspace final : public Keyspace {
       lattices::merge(it->second.delta, std::move(delta));
     }
   }
+  /// The replica's keys with this turn's pending copies in their place, in key order. The
+  /// copies stay pending: a key is not handed to the replica before it is on disk.
   void for_each(const std::function<void(const std::string&, const KeyValue&)>& f) override {
-    flush();
-    for (const auto& [key, value] : node_->replica().state()) f(key, value);
+    std::vector<const std::pair<const std::string, Pending>*> mine;
+    for (const auto& entry : pending_) {
+      if (!lattices::is_bot(entry.second.delta)) mine.push_back(&entry);
+    }
+    if (!mine.empty()) touched_ = true;
+    std::sort(mine.begin(), mine.end(), [](auto* a, auto* b) { return a->first < b->first; });
+    const auto& state = node_->replica().state();
+    auto it = state.begin();
+    std::size_t i = 0;
+    while (it != state.end() || i < mine.size()) {
+      if (i == mine.size() || (it != state.end() && it->first < mine[i]->first)) {
+        f(it->first, it->second);
+        ++it;
+      } else {
+        if (it != state.end() && it->first == mine[i]->first) ++it;
+        f(mine[i]->first, mine[i]->second.value);
+        ++i;
+      }
+    }
   }
   const KeyValue* unpublished(const std::string& key) const override {
-    // Pending writes reach the replica, the disk and then the clients' replies together, at
+    // Pending writes reach the disk, the replica and then the clients' replies together, at
     // the end of the turn; nothing sends or replies in between.
     const auto it = pending_.find(key);
-    return it == pending_.end() ? nullptr : &it->second.delta;
+    if (it == pending_.end()) return nullptr;
+    touched_ = true;
+    return &it->second.delta;
   }
   bool pending() const { return !pending_.empty(); }
+  /// Whether the requests run since `untouch` wrote, or read what a pending write wrote: then
+  /// their replies wait for the commit, and fail with it.
+  bool touched() const { return touched_; }
+  void untouch() { touched_ = false; }
+  /// What `flush` will make the replica persist: each written key's new value under its
+  /// state key, encoded as the replica encodes it (ReplicaNode's disk layout).
+  std::vector<protocols::storage::BatchEntry> encode() const {
+    std::vector<protocols::storage::BatchEntry> out;
+    out.reserve(pending_.size());
+    for (const auto& [key, p] : pending_) {
+      if (lattices::is_bot(p.delta)) continue;
+      out.push_back({std::string(ae::state_key_prefix) + key, lattices::to_bytes(p.value)});
+    }
+    return out;
+  }
+  /// Drops every pending write: the disk refused them.
+  void discard() { pending_.clear(); }
   /// Hands every coalesced write to the replica (which persists and buffers it).
   void flush() {
     for (auto& entry : pending_) {
@@ -97,20 +150,69 @@ class ReplicaKeyspace final : public Keyspace {
   };
   KvsNode*& node_;
   std::unordered_map<std::string, Pending> pending_;
+  mutable bool touched_ = false;
 };
+
+/// A line on stderr at most once per `interval`, with how many times it happened since the
+/// last one: a full disk or a descriptor shortage repeats on every request.
+class RateLimitedLog {
+ public:
+  explicit RateLimitedLog(std::chrono::milliseconds interval) : interval_(interval) {}
+  void note(const std::string& what) {
+    ++count_;
+    const auto now = std::chrono::steady_clock::now();
+    if (logged_ && now - last_ < interval_) return;
+    std::cerr << "calm-kvs: " << what;
+    if (count_ > 1) std::cerr << " (" << count_ << " times since the last such line)";
+    std::cerr << "\n";
+    logged_ = true;
+    last_ = now;
+    count_ = 0;
+  }
+
+ private:
+  std::chrono::milliseconds interval_;
+  std::chrono::steady_clock::time_point last_{};
+  bool logged_ = false;
+  std::uint64_t count_ = 0;
+};
+
+/// Replaces CR and LF (a reply line cannot hold them) and cuts `text` to `bytes_max`.
+std::string one_line(std::string text, std::size_t bytes_max) {
+  if (text.size() > bytes_max) text.resize(bytes_max);
+  std::replace(text.begin(), text.end(), '\r', ' ');
+  std::replace(text.begin(), text.end(), '\n', ' ');
+  return text;
+}
 
 /// The replica node as the runtime drives it: before a peer's message or a timer reaches it,
 /// the clients' coalesced writes are handed to it and committed, so that it never merges into
 /// a value a pending copy would then overwrite, and never sends (an ack, a delta) what is not
 /// in the log yet.
+///
+/// A peer's delta whose persist fails is not acknowledged (the ack would follow the persist),
+/// so the peer sends it again; the failure is logged, and the server goes on.
 class CommittingNode final : public net::Node {
  public:
-  CommittingNode(std::unique_ptr<KvsNode> node, std::function<void()> commit)
-      : node_(std::move(node)), commit_(std::move(commit)) {}
-  void on_start() override { node_->on_start(); }
+  CommittingNode(std::unique_ptr<KvsNode> node, net::Disk& disk, std::function<void()> commit,
+                 RateLimitedLog& log)
+      : node_(std::move(node)), disk_(disk), commit_(std::move(commit)), log_(log) {}
+  void on_start() override {
+    try {
+      node_->on_start();
+    } catch (const protocols::storage::StorageError&) {
+      throw;  // names the key or RocksDB's file already
+    } catch (const std::exception& e) {
+      throw std::runtime_error(corrupt_state(e.what()));
+    }
+  }
   void on_message(net::NodeId from, std::string_view bytes) override {
     commit_();
-    node_->on_message(from, bytes);
+    try {
+      node_->on_message(from, bytes);
+    } catch (const protocols::storage::StorageError& e) {
+      log_.note(std::string("not acknowledging a peer's delta, the disk failed: ") + e.what());
+    }
   }
   void on_timer(net::TimerId id) override {
     commit_();
@@ -118,8 +220,27 @@ class CommittingNode final : public net::Node {
   }
 
  private:
+  /// The replica's restore says what did not decode, not where: find the state key whose
+  /// value does not decode, on this failure path only, and name it.
+  std::string corrupt_state(const std::string& why) const {
+    for (const auto& [key, value] : disk_.scan()) {
+      if (key.compare(0, ae::state_key_prefix.size(), ae::state_key_prefix) != 0) continue;
+      try {
+        (void)lattices::from_bytes<KeyValue>(value);
+      } catch (const std::exception& e) {
+        return "corrupt record under key '" +
+               protocols::storage::printable_key(key.substr(ae::state_key_prefix.size())) +
+               "' (stored as '" + protocols::storage::printable_key(key) + "', " +
+               std::to_string(value.size()) + " bytes): " + e.what();
+      }
+    }
+    return "cannot restore the replica's state: " + why;
+  }
+
   std::unique_ptr<KvsNode> node_;
+  net::Disk& disk_;
   std::function<void()> commit_;
+  RateLimitedLog& log_;
 };
 
 /// Where the replica's CRDT writer id is kept (next to "state/" + key).
@@ -159,12 +280,60 @@ ReplicaId load_writer(protocols::storage::RocksDisk& rocks, const KvsOptions& op
   return writer;
 }
 
+/// Descriptors the server needs besides its clients': stdio, the event loop's (epoll,
+/// eventfd, timers), the two listeners, the spare kept for refusing clients, RocksDB's log,
+/// manifest, LOCK, info log and directories, and room for a compaction's outputs (Redis keeps
+/// 32 for itself).
+constexpr std::size_t own_descriptors = 32;
+/// RocksDB's table files kept open (StoreOptions::open_files_max), counted against the
+/// descriptor limit with the clients.
+constexpr int rocks_open_files_max = 256;
+/// Disk kept free for restarting after the disk filled up (StoreOptions::reserve_bytes): a new
+/// manifest and options file need a few KiB; the rest is margin for a larger manifest.
+constexpr std::size_t disk_reserve_bytes = 1u << 20;
+/// After a failed accept (no descriptor left), the first wait, doubled up to the last.
+constexpr std::chrono::milliseconds accept_backoff_first{100};
+constexpr std::chrono::milliseconds accept_backoff_max{1000};
+/// Per connection, at a request boundary: buffers grown past these are released.
+constexpr std::size_t output_keep_bytes = 64 * 1024;
+constexpr std::size_t parser_keep_bytes = 1u << 20;
+/// Error replies are cut to this (RocksDB's reasons name paths).
+constexpr std::size_t error_reason_bytes_max = 512;
+
+/// `options` with clients_max fitted to RLIMIT_NOFILE: the soft limit is raised toward the
+/// hard one to fit clients_max and the server's own descriptors; when the hard limit is short,
+/// clients_max is lowered and a line says so (as Redis does at start).
+KvsOptions with_descriptor_budget(KvsOptions options) {
+  const std::size_t own =
+      own_descriptors + static_cast<std::size_t>(rocks_open_files_max) + 2 * options.peers.size();
+  const std::size_t wanted = options.clients_max + own;
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return options;
+  if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < wanted) {
+    rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max == RLIM_INFINITY ? wanted : std::min<rlim_t>(wanted, limit.rlim_max);
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
+  if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < wanted) {
+    const std::size_t have = limit.rlim_cur;
+    const std::size_t clients = have > own ? have - own : 1;
+    std::cerr << "calm-kvs: You requested maxclients of " << options.clients_max
+              << " requiring at least " << wanted << " max file descriptors, but the limit is "
+              << have << " (hard limit " << limit.rlim_max << "): maxclients has been reduced to "
+              << clients << ". If you need more, increase 'ulimit -n'.\n";
+    options.clients_max = clients;
+  }
+  return options;
+}
+
 }  // namespace
 
 struct KvsServer::Impl {
   struct Client;
 
   KvsOptions options;
+  RateLimitedLog disk_log{std::chrono::seconds(1)};
+  RateLimitedLog accept_log{std::chrono::seconds(1)};
   protocols::storage::RocksDisk rocks;
   GroupCommitDisk disk{rocks};
   ReplicaId writer;  // the CRDT writer id (load_writer)
@@ -174,15 +343,34 @@ struct KvsServer::Impl {
   net::TcpRuntime runtime;
   tcp::acceptor acceptor;
   asio::steady_timer fsync_timer;
+  asio::steady_timer accept_timer;
+  std::chrono::milliseconds accept_backoff{0};
+  /// Kept open so that, when descriptors run out, closing it lets one waiting client be
+  /// accepted and told why rather than left hanging.
+  int spare_descriptor = -1;
   std::set<std::shared_ptr<Client>> clients;
   /// Clients whose replies wait for the next commit, and whether it is posted.
   std::vector<std::pair<std::shared_ptr<Client>, bool /* close after */>> waiting;
   bool commit_posted = false;
+  /// A shared read buffer: the event loop reads one socket at a time, so an idle connection
+  /// holds none.
+  std::array<char, 64 * 1024> input{};
+  /// Bytes of requests not yet whole, over every client (Client::held).
+  std::size_t input_bytes = 0;
+  struct Counters {
+    std::uint64_t rejected_connections = 0;  // maxclients, or no descriptor left
+    std::uint64_t accept_failures = 0;
+    std::uint64_t query_buffer_disconnections = 0;  // past client_input_bytes_max
+    std::uint64_t evicted_clients = 0;              // past clients_input_bytes_max
+    std::uint64_t write_failures = 0;               // commits the disk refused
+  } counters;
+  std::string last_write_error;  // empty after a commit that succeeded
 
   explicit Impl(KvsOptions opts)
-      : options(std::move(opts)),
+      : options(with_descriptor_budget(std::move(opts))),
         rocks(options.data_dir,
-              options.fsync_always ? protocols::storage::Sync::yes : protocols::storage::Sync::no),
+              options.fsync_always ? protocols::storage::Sync::yes : protocols::storage::Sync::no,
+              rocks_open_files_max, disk_reserve_bytes),
         writer(load_writer(rocks, options)),
         processor(keyspace, writer, facts(), write_limits()),
         runtime(options.id, options.bind, options.peer_port, peers(), disk,
@@ -208,16 +396,23 @@ struct KvsServer::Impl {
                   };
                   made->replica().set_admission(std::move(admission));
                   node = made.get();
-                  return std::make_unique<CommittingNode>(std::move(made), [this] { commit(); });
+                  return std::make_unique<CommittingNode>(std::move(made), disk,
+                                                          [this] { commit(); }, disk_log);
                 },
                 peer_options()),
         acceptor(runtime.io_context()),
-        fsync_timer(runtime.io_context()) {
+        fsync_timer(runtime.io_context()),
+        accept_timer(runtime.io_context()) {
     const tcp::endpoint endpoint(asio::ip::make_address(options.bind), options.port);
     acceptor.open(endpoint.protocol());
     acceptor.set_option(tcp::acceptor::reuse_address(true));
     acceptor.bind(endpoint);
     acceptor.listen();
+    acceptor.non_blocking(true);  // the spare-descriptor accept below must not block
+    spare_descriptor = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  }
+  ~Impl() {
+    if (spare_descriptor >= 0) ::close(spare_descriptor);
   }
 
   /// The replication port's options: the cluster secret, when a file names one.
@@ -272,6 +467,8 @@ struct KvsServer::Impl {
         {"dir", options.data_dir},
         {"databases", "1"},
         {"maxclients", std::to_string(options.clients_max)},
+        {"client-query-buffer-limit", std::to_string(options.client_input_bytes_max)},
+        {"maxmemory-clients", std::to_string(options.clients_input_bytes_max)},
         {"proto-max-bulk-len", std::to_string(options.resp.bulk_bytes_max)},
         {"appendonly", "yes"},  // every write is in RocksDB's log before its reply
         {"appendfsync", durability},
@@ -308,23 +505,61 @@ struct KvsServer::Impl {
     }
     std::string persistence;
     persistence += "durability:" + durability_name() + "\r\n";
+    persistence += std::string("aof_last_write_status:") +
+                   (last_write_error.empty() ? "ok" : "err") + "\r\n";
+    persistence += "write_failures:" + std::to_string(counters.write_failures) + "\r\n";
     persistence += "data_dir:" + options.data_dir + "\r\n";
     persistence +=
         "coordination:none (SETNX, SET NX/XX/GET, GETSET, SPOP, SMOVE, RENAME, HSETNX and "
         "MULTI/EXEC are refused)\r\n";
     std::string clients = "connected_clients:" + std::to_string(this->clients.size()) + "\r\n";
+    clients += "maxclients:" + std::to_string(options.clients_max) + "\r\n";
+    clients += "clients_input_bytes:" + std::to_string(input_bytes) + "\r\n";
+    clients += "clients_input_bytes_max:" + std::to_string(options.clients_input_bytes_max) + "\r\n";
+    std::string stats;
+    stats += "rejected_connections:" + std::to_string(counters.rejected_connections) + "\r\n";
+    stats += "accept_failures:" + std::to_string(counters.accept_failures) + "\r\n";
+    stats += "client_query_buffer_limit_disconnections:" +
+             std::to_string(counters.query_buffer_disconnections) + "\r\n";
+    stats += "evicted_clients:" + std::to_string(counters.evicted_clients) + "\r\n";
     return {{"Clients", std::move(clients)},
+            {"Stats", std::move(stats)},
             {"Replication", std::move(text)},
             {"Persistence", std::move(persistence)}};
   }
 
   void accept();
+  void admit(tcp::socket socket);
+  bool refuse_with_spare_descriptor();
+  void account(Client& client, std::size_t held);
+  void evict_largest();
 
-  /// Hands the clients' coalesced writes to the replica and writes them to RocksDB as one batch.
+  /// Writes the clients' coalesced writes to RocksDB as one batch, then hands them to the
+  /// replica. When the disk refuses them, they are dropped: the replica never takes them, so
+  /// no read sees them and no peer is sent them, and every waiting client's replies become
+  /// errors.
   void commit() {
+    if (!keyspace.pending() && disk.staged() == 0) return;
+    try {
+      disk.write_ahead(keyspace.encode());
+    } catch (const protocols::storage::StorageError& e) {
+      keyspace.discard();
+      disk.commit();  // holds nothing: a failed write_ahead does not hold
+      fail_waiting(e.what());
+      return;
+    }
     keyspace.flush();
-    disk.commit();
+    try {
+      disk.commit();  // nothing, unless the replica persisted beyond what was written ahead
+    } catch (const protocols::storage::StorageError& e) {
+      fail_waiting(e.what());
+      return;
+    }
+    last_write_error.clear();
   }
+  /// Redis's reply to a write it could not persist (redis-server 7.0,
+  /// writeCommandsGetDiskErrorMessage), with RocksDB's reason in place of strerror.
+  void fail_waiting(const std::string& reason);
   /// Sends `client`'s replies after the next commit. The commit is posted behind the handlers
   /// already ready, so that the requests of every client that sent some in this turn of the
   /// event loop share one batch.
@@ -336,7 +571,11 @@ struct KvsServer::Impl {
     fsync_timer.expires_after(std::chrono::seconds(1));
     fsync_timer.async_wait([this](const error_code& ec) {
       if (ec) return;
-      rocks.flush_log();
+      try {
+        rocks.flush_log();
+      } catch (const protocols::storage::StorageError& e) {
+        disk_log.note(std::string("fsync of the log failed: ") + e.what());
+      }
       schedule_fsync();
     });
   }
@@ -348,38 +587,95 @@ struct KvsServer::Impl::Client : std::enable_shared_from_this<Client> {
   tcp::socket socket;
   RequestParser parser;
   Session session;
-  Request request;  // reused: its strings keep their capacity
-  std::array<char, 64 * 1024> input{};
+  Request request;  // reused: its strings keep their capacity, up to parser_keep_bytes
   std::string output;
+  /// Bytes of requests not yet whole this connection holds: fed since the end of the last
+  /// whole request (the parser's buffer and the bulks of an array still arriving).
+  std::size_t held = 0;
+  /// Bytes fed since the parser was last replaced: past parser_keep_bytes, the parser and the
+  /// request are replaced at the next request boundary, releasing what a large request grew.
+  std::size_t fed = 0;
+  /// Requests run this turn, and whether a protocol error ends it: a failed commit replies
+  /// with one error for each.
+  std::size_t turn_requests = 0;
+  std::string turn_protocol_error;
+  bool closed = false;
+  std::size_t held_accounted = 0;  // `held` as the server's input_bytes counts it
 
   Client(Impl& s, tcp::socket sock) : server(s), socket(std::move(sock)), parser(s.options.resp) {
     error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
+    socket.non_blocking(true, ignored);
   }
 
   void read() {
     auto self = shared_from_this();
-    socket.async_read_some(asio::buffer(input), [this, self](const error_code& ec, std::size_t n) {
-      if (ec) return close();
-      parser.feed(std::string_view(input.data(), n));
-      // Every write these requests make reaches the replica once per key and RocksDB as one
-      // batch, before any reply is sent (group_commit.hpp). An exception here stops the server
-      // with nothing replied.
-      server.disk.hold();
-      while (parser.next(request)) {
-        server.processor.execute(request, session, output);
-        if (session.close) break;
-      }
-      // A protocol error is final: reply with it, then close, as Redis does.
-      const bool closing = session.close || !parser.error().empty();
-      if (!parser.error().empty()) ReplyWriter(output).error(parser.error());
-      if (output.empty()) return read();
-      // Replies wait while any write is not in the log: theirs, or one they may have read.
-      if (server.keyspace.pending() || server.disk.staged() > 0) {
-        return server.reply_after_commit(self, closing);
-      }
-      write(closing);
+    // Wait until the socket is readable, then read into the server's buffer: no buffer per
+    // idle connection.
+    socket.async_wait(tcp::socket::wait_read, [this, self](const error_code& ec) {
+      if (ec || closed) return close();
+      error_code read_ec;
+      const std::size_t n = socket.read_some(asio::buffer(server.input), read_ec);
+      if (read_ec == asio::error::would_block || read_ec == asio::error::try_again) return read();
+      if (read_ec) return close();
+      run(std::string_view(server.input.data(), n));
     });
+  }
+
+  void run(std::string_view bytes) {
+    auto self = shared_from_this();
+    parser.feed(bytes);
+    held += bytes.size();
+    fed += bytes.size();
+    // Every write these requests make reaches RocksDB as one batch, then the replica once per
+    // key, before any reply is sent (group_commit.hpp).
+    server.keyspace.untouch();
+    turn_requests = 0;
+    while (parser.next(request)) {
+      held = parser.buffered_bytes();  // what is left belongs to the next request
+      ++turn_requests;
+      server.processor.execute(request, session, output);
+      if (session.close) break;
+    }
+    std::string protocol_error = parser.error();
+    if (protocol_error.empty() && held > server.options.client_input_bytes_max) {
+      ++server.counters.query_buffer_disconnections;
+      protocol_error = "ERR Protocol error: request above client-query-buffer-limit (" +
+                       std::to_string(server.options.client_input_bytes_max) + " bytes)";
+    }
+    // A protocol error is final: reply with it, then close, as Redis does.
+    turn_protocol_error = std::move(protocol_error);
+    const bool closing = session.close || !turn_protocol_error.empty();
+    if (!turn_protocol_error.empty()) {
+      ReplyWriter(output).error(turn_protocol_error);
+      held = 0;
+    }
+    if (held == 0 && fed > parser_keep_bytes && !closing) {
+      // A request boundary after a large request: hand its buffers back.
+      // Swapped, not assigned: assigning a short string keeps the long one's allocation.
+      RequestParser fresh(server.options.resp);
+      std::swap(parser, fresh);
+      Request().swap(request);
+      fed = 0;
+      // glibc keeps freed heap memory below its trim threshold (up to 64 MiB once large
+      // blocks have come and gone); hand it back, once per large request.
+      ::malloc_trim(0);
+    }
+    server.account(*this, held);
+    if (closed) return;  // evicted: the connection held the most
+    if (output.empty()) return read();
+    // Replies wait while a write they made or read is not in the log.
+    if (server.keyspace.touched() || server.disk.staged() > 0) {
+      return server.reply_after_commit(self, closing);
+    }
+    write(closing);
+  }
+
+  /// The commit of this turn failed: one error in place of each reply.
+  void fail_turn(const std::string& error) {
+    output.clear();
+    for (std::size_t i = 0; i < turn_requests; ++i) ReplyWriter(output).error(error);
+    if (!turn_protocol_error.empty()) ReplyWriter(output).error(turn_protocol_error);
   }
 
   void write(bool then_close) {
@@ -387,18 +683,64 @@ struct KvsServer::Impl::Client : std::enable_shared_from_this<Client> {
     asio::async_write(socket, asio::buffer(output),
                       [this, self, then_close](const error_code& ec, std::size_t) {
                         output.clear();
-                        if (ec || then_close) return close();
+                        if (output.capacity() > output_keep_bytes) {
+                          std::string().swap(output);
+                          ::malloc_trim(0);
+                        }
+                        if (ec || then_close || closed) return close();
                         read();
                       });
   }
 
+  /// Replies `error` and closes, without waiting for the reply to be read.
+  void close_with(const std::string& error) {
+    std::string line;
+    ReplyWriter(line).error(error);
+    error_code ignored;
+    socket.non_blocking(true, ignored);
+    socket.write_some(asio::buffer(line), ignored);
+    close();
+  }
+
   void close() {
+    if (closed) return;
+    closed = true;
+    server.account(*this, 0);
     error_code ignored;
     socket.shutdown(tcp::socket::shutdown_both, ignored);
     socket.close(ignored);
     server.clients.erase(shared_from_this());
   }
 };
+
+void KvsServer::Impl::account(Client& client, std::size_t held) {
+  const bool grew = held > client.held_accounted;
+  input_bytes = input_bytes - client.held_accounted + held;
+  client.held_accounted = held;
+  if (grew && input_bytes > options.clients_input_bytes_max) evict_largest();
+}
+
+void KvsServer::Impl::evict_largest() {
+  while (input_bytes > options.clients_input_bytes_max && !clients.empty()) {
+    const auto largest = *std::max_element(
+        clients.begin(), clients.end(),
+        [](const auto& a, const auto& b) { return a->held_accounted < b->held_accounted; });
+    if (largest->held_accounted == 0) return;
+    ++counters.evicted_clients;
+    largest->close_with("ERR client input budget exceeded: all clients hold more than " +
+                        std::to_string(options.clients_input_bytes_max) +
+                        " bytes of unfinished requests (maxmemory-clients); closing the largest");
+  }
+}
+
+void KvsServer::Impl::fail_waiting(const std::string& reason) {
+  ++counters.write_failures;
+  last_write_error = reason;
+  disk_log.note("a write failed, its commands get an error: " + reason);
+  const std::string error =
+      "MISCONF Errors writing to the AOF file: " + one_line(reason, error_reason_bytes_max);
+  for (auto& entry : waiting) entry.first->fail_turn(error);
+}
 
 void KvsServer::Impl::reply_after_commit(std::shared_ptr<Client> client, bool then_close) {
   waiting.emplace_back(std::move(client), then_close);
@@ -413,21 +755,67 @@ void KvsServer::Impl::commit_and_reply() {
   for (auto& [client, then_close] : std::exchange(waiting, {})) client->write(then_close);
 }
 
+void KvsServer::Impl::admit(tcp::socket socket) {
+  if (clients.size() >= options.clients_max) {
+    ++counters.rejected_connections;
+    const std::string busy = "-ERR max number of clients reached\r\n";
+    error_code ignored;
+    socket.non_blocking(true, ignored);
+    socket.write_some(asio::buffer(busy), ignored);
+    return;
+  }
+  auto client = std::make_shared<Client>(*this, std::move(socket));
+  clients.insert(client);
+  client->read();
+}
+
+/// No descriptor is left for a waiting client: close the spare, accept the client with it,
+/// tell it why, close it, and take the spare back. False when that did not work either.
+bool KvsServer::Impl::refuse_with_spare_descriptor() {
+  if (spare_descriptor < 0) {
+    spare_descriptor = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    return false;
+  }
+  ::close(spare_descriptor);
+  const int fd = ::accept4(acceptor.native_handle(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+  if (fd >= 0) {
+    static constexpr std::string_view busy = "-ERR max number of clients reached\r\n";
+    (void)::send(fd, busy.data(), busy.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    ::close(fd);
+    ++counters.rejected_connections;
+  }
+  spare_descriptor = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  return fd >= 0;
+}
+
 void KvsServer::Impl::accept() {
   acceptor.async_accept([this](const error_code& ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted) return;
     if (!ec) {
-      if (clients.size() >= options.clients_max) {
-        const std::string busy = "-ERR max number of clients reached\r\n";
-        error_code ignored;
-        asio::write(socket, asio::buffer(busy), ignored);
-      } else {
-        auto client = std::make_shared<Client>(*this, std::move(socket));
-        clients.insert(client);
-        client->read();
-      }
+      accept_backoff = std::chrono::milliseconds(0);
+      admit(std::move(socket));
+      return accept();
     }
-    accept();
+    ++counters.accept_failures;
+    const bool out_of_descriptors =
+        ec == asio::error::no_descriptors || ec.value() == ENFILE;
+    if (out_of_descriptors && refuse_with_spare_descriptor()) {
+      accept_log.note("accept failed: " + ec.message() + "; told the client " +
+                      "\"max number of clients reached\" (" +
+                      std::to_string(counters.accept_failures) + " failed accepts in all)");
+      return accept();
+    }
+    // Nothing taken from the backlog: retrying at once would spin on the same error.
+    accept_backoff = accept_backoff.count() == 0
+                         ? accept_backoff_first
+                         : std::min(accept_backoff * 2, accept_backoff_max);
+    accept_log.note("accept failed: " + ec.message() + "; retrying in " +
+                    std::to_string(accept_backoff.count()) + " ms (" +
+                    std::to_string(counters.accept_failures) + " failed accepts in all)");
+    accept_timer.expires_after(accept_backoff);
+    accept_timer.async_wait([this](const error_code& wait_ec) {
+      if (!wait_ec) accept();
+    });
   });
 }
 
@@ -437,6 +825,7 @@ KvsServer::~KvsServer() {
   error_code ignored;
   impl_->acceptor.close(ignored);
   impl_->fsync_timer.cancel();
+  impl_->accept_timer.cancel();
   for (const auto& client : std::set<std::shared_ptr<Impl::Client>>(impl_->clients)) {
     client->socket.close(ignored);
   }

@@ -8,6 +8,14 @@
 /// Durability: `always` fsyncs RocksDB's log on every write before the reply; `everysec` (the
 /// default, as Redis's appendfsync everysec) writes the log on every write, which survives the
 /// process being killed, and fsyncs it every second, which bounds what a power loss can take.
+/// A write that RocksDB fails (a full disk) is an error reply, "MISCONF Errors writing to the
+/// AOF file: <RocksDB's reason>", for every command of the turn that wrote or read it, and
+/// changes nothing; reads go on, and writes work again once the disk has room.
+///
+/// Bounds a client cannot push past (docs/kvs.md): `clients_max` connections, lowered at start
+/// to fit the descriptor limit; `client_input_bytes_max` bytes of unfinished requests per
+/// connection and `clients_input_bytes_max` over all of them; when descriptors run out anyway,
+/// accepting backs off and the client is told why.
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -37,8 +45,20 @@ struct KvsOptions {
   std::string cluster_secret_file;
   bool fsync_always = false;
   RespLimits resp;
-  /// Client connections beyond this are refused.
+  /// Client connections beyond this are refused with Redis's "-ERR max number of clients
+  /// reached" (Redis's maxclients). At start the server raises its RLIMIT_NOFILE soft limit to
+  /// fit this many plus its own descriptors, toward the hard limit, and lowers this when the
+  /// hard limit is short, saying so.
   std::size_t clients_max = 10000;
+  /// Bytes of requests not yet whole that one connection may hold (Redis's
+  /// client-query-buffer-limit, 1 GiB there): twice the largest bulk. Past it the server
+  /// replies with an error and closes the connection, as Redis does.
+  std::size_t client_input_bytes_max = 128u << 20;
+  /// The same over all connections together (Redis's maxmemory-clients, unbounded there).
+  /// Past it the connection holding the most is closed with an error, as Redis evicts the
+  /// client using the most memory: stopping reading instead could leave every connection
+  /// holding half a request, waiting for another to finish.
+  std::size_t clients_input_bytes_max = 1u << 30;
   /// The largest anti-entropy message (Config::message_bytes_max). 1 MiB rather than the
   /// protocol's 64 KiB: a busy replica's gossip interval outgrows 64 KiB (every SADD of a
   /// member re-tags it, and the interval's context carries each dot), and splitting an

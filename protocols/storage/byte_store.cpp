@@ -1,12 +1,22 @@
 #include "protocols/storage/byte_store.hpp"
 
 #include <rocksdb/db.h>
+#include <rocksdb/env.h>
 #include <rocksdb/merge_operator.h>
 #include <rocksdb/options.h>
 #include <rocksdb/slice.h>
 #include <rocksdb/write_batch.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdarg>
+#include <cstring>
+#include <cstdio>
 #include <deque>
+#include <mutex>
 #include <utility>
 #include <vector>
 
@@ -46,15 +56,143 @@ class MergeOperatorAdapter final : public rocksdb::MergeOperator {
   MergeFunction merge_;
 };
 
+/// RocksDB's info log, kept in memory: its warnings and errors, the last `lines_max` of them.
+/// Not RocksDB's LOG file in the store's directory: on a full disk that file fails to grow,
+/// and RocksDB 7.8 built with assertions (Debian's) aborts on the next line logged to it. And
+/// what RocksDB warns of at open (a log record it dropped, with the log file's name) goes into
+/// the error that open throws.
+class RecentLog final : public rocksdb::Logger {
+ public:
+  static constexpr std::size_t lines_max = 8;
+  static constexpr std::size_t line_bytes_max = 512;
+
+  RecentLog() : rocksdb::Logger(rocksdb::InfoLogLevel::WARN_LEVEL) {}
+  using rocksdb::Logger::Logv;
+  void Logv(const rocksdb::InfoLogLevel level, const char* format, va_list ap) override {
+    if (level < rocksdb::InfoLogLevel::WARN_LEVEL) return;
+    char line[line_bytes_max];
+    std::vsnprintf(line, sizeof line, format, ap);
+    for (char* c = line; *c != 0; ++c) {
+      if (*c == '\n' || *c == '\r') *c = ' ';
+    }
+    const std::lock_guard lock(mutex_);
+    lines_.emplace_back(line);
+    if (lines_.size() > lines_max) lines_.pop_front();
+  }
+  /// The lines logged so far, joined by "; ".
+  std::string joined() const {
+    const std::lock_guard lock(mutex_);
+    std::string out;
+    for (const std::string& line : lines_) out += (out.empty() ? "" : "; ") + line;
+    return out;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::deque<std::string> lines_;
+};
+
 [[noreturn]] void fail(const rocksdb::Status& status, std::string_view what) {
   throw StorageError("calm: " + std::string(what) + ": " + status.ToString());
 }
 
+/// After a failed write, RocksDB is resumed at most this often: a resume retries the flush that
+/// a full disk refuses, and clients may retry in a tight loop.
+constexpr auto resume_interval = std::chrono::milliseconds(100);
+
 }  // namespace
+
+std::string printable_key(std::string_view key) {
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  for (std::size_t i = 0; i < key.size() && i < printable_key_bytes_max; ++i) {
+    const auto c = static_cast<unsigned char>(key[i]);
+    if (c >= 0x20 && c < 0x7f && c != '\\') {
+      out += static_cast<char>(c);
+    } else {
+      out += "\\x";
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  if (key.size() > printable_key_bytes_max) {
+    out += "... (" + std::to_string(key.size()) + " bytes)";
+  }
+  return out;
+}
+
+/// Makes the reserve file, `bytes` long, allocated. False (and no file) when the disk has no
+/// room for it.
+bool make_reserve(const std::filesystem::path& file, std::size_t bytes, std::string& why) {
+  const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    why = std::strerror(errno);
+    return false;
+  }
+  const int error = ::posix_fallocate(fd, 0, static_cast<off_t>(bytes));
+  const bool synced = error == 0 && ::fsync(fd) == 0;
+  ::close(fd);
+  if (error != 0 || !synced) {
+    why = std::strerror(error != 0 ? error : errno);
+    std::error_code ignored;
+    std::filesystem::remove(file, ignored);
+    return false;
+  }
+  return true;
+}
 
 struct ByteStore::Impl {
   std::unique_ptr<rocksdb::DB> db;
   rocksdb::WriteOptions buffered, synced;
+  /// StoreOptions::reserve_bytes, the file that holds them, and whether it is missing (then
+  /// writes are refused until it is made again).
+  std::size_t reserve_bytes = 0;
+  std::filesystem::path reserve_file;
+  bool reserve_missing = false;
+  /// A write failed, and RocksDB may refuse writes until it is resumed.
+  bool failed = false;
+  std::chrono::steady_clock::time_point resumed_at{};
+  std::string failure;  // the failed write's status, reported while no resume is due
+
+  /// Runs a write; after a failed one, resumes RocksDB first (at most every resume_interval).
+  template <class Write>
+  void write(std::string_view what, Write&& write) {
+    if (reserve_missing) {
+      const auto now = std::chrono::steady_clock::now();
+      std::string why = "no room yet";
+      if (now - resumed_at < resume_interval || !make_reserve(reserve_file, reserve_bytes, why)) {
+        resumed_at = now;
+        throw StorageError("calm: " + std::string(what) + ": the disk is full: no room for the " +
+                           std::to_string(reserve_bytes) + "-byte reserve " +
+                           reserve_file.string() + " that restarting needs (" + why + ")");
+      }
+      reserve_missing = false;
+    }
+    if (failed) {
+      const auto now = std::chrono::steady_clock::now();
+      if (now - resumed_at < resume_interval) {
+        throw StorageError("calm: " + std::string(what) + ": " + failure);
+      }
+      resumed_at = now;
+      const rocksdb::Status status = db->Resume();
+      if (status.IsBusy()) {
+        // RocksDB is recovering by itself (it does after a full disk): the cause stands.
+        throw StorageError("calm: " + std::string(what) + ": " + failure);
+      }
+      if (!status.ok()) {
+        failure = status.ToString();
+        fail(status, std::string(what) + " (resuming after a failed write)");
+      }
+      failed = false;
+    }
+    const rocksdb::Status status = write();
+    if (!status.ok()) {
+      failed = true;
+      resumed_at = std::chrono::steady_clock::now();
+      failure = status.ToString();
+      fail(status, what);
+    }
+  }
 };
 
 ByteStore::ByteStore(const std::filesystem::path& path, MergeFunction merge, StoreOptions options)
@@ -62,16 +200,46 @@ ByteStore::ByteStore(const std::filesystem::path& path, MergeFunction merge, Sto
   rocksdb::Options db_options;
   db_options.create_if_missing = options.create_if_missing;
   db_options.merge_operator = std::make_shared<MergeOperatorAdapter>(std::move(merge));
-  // A corrupt write-ahead log is an error to report, not a tail to drop quietly.
-  db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kAbsoluteConsistency;
+  // A log record cut short at the end of a log is one whose write never returned (the process
+  // died, or the disk filled up, while writing it): it was never acknowledged, and dropping it
+  // loses nothing. Any other damage is an error to report, not a tail to drop quietly; so not
+  // kPointInTimeRecovery, which stops at the first bad record, wherever it is, and drops the
+  // rest, and not kAbsoluteConsistency, which refuses to start after a full disk tore the tail.
+  db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
   db_options.paranoid_checks = true;
+  // With a reserve, recovery keeps the logs rather than writing their contents to a new table
+  // first, so that a store whose disk is full still opens (and serves reads) with the little
+  // room the reserve makes. Without one, recovery flushes, as RocksDB does by default: a
+  // merge that cannot be done then fails at open rather than at a later flush.
+  db_options.avoid_flush_during_recovery = options.reserve_bytes > 0;
+  db_options.max_open_files = options.open_files_max;
+  const auto recent = std::make_shared<RecentLog>();
+  db_options.info_log = recent;
   if (options.create_if_missing && path.has_parent_path()) {
     std::error_code ignored;  // an unusable parent shows up as Open's error below
     std::filesystem::create_directories(path.parent_path(), ignored);
   }
+  impl_->reserve_bytes = options.reserve_bytes;
+  impl_->reserve_file = path / reserve_file_name;
   rocksdb::DB* db = nullptr;
-  const rocksdb::Status status = rocksdb::DB::Open(db_options, path.string(), &db);
-  if (!status.ok()) fail(status, "opening " + path.string());
+  rocksdb::Status status = rocksdb::DB::Open(db_options, path.string(), &db);
+  std::error_code ignored;
+  if (status.IsNoSpace() && options.reserve_bytes > 0 &&
+      std::filesystem::remove(impl_->reserve_file, ignored)) {
+    // The reserve is for this: opening writes a new manifest, which a full disk refuses.
+    status = rocksdb::DB::Open(db_options, path.string(), &db);
+  }
+  if (status.ok() && options.reserve_bytes > 0 &&
+      !std::filesystem::exists(impl_->reserve_file, ignored)) {
+    std::string why;
+    impl_->reserve_missing = !make_reserve(impl_->reserve_file, options.reserve_bytes, why);
+  }
+  if (!status.ok()) {
+    // RocksDB's status may not say which file (a log record's checksum); its warnings do.
+    const std::string said = recent->joined();
+    throw StorageError("calm: opening " + path.string() + ": " + status.ToString() +
+                       (said.empty() ? "" : " (RocksDB: " + said + ")"));
+  }
   impl_->db.reset(db);
   impl_->synced.sync = true;
   impl_->buffered.sync = options.sync_writes;
@@ -89,21 +257,18 @@ const rocksdb::WriteOptions& write_options(const rocksdb::WriteOptions& buffered
 }  // namespace
 
 void ByteStore::put(std::string_view key, std::string_view value, Sync sync) {
-  const auto status =
-      impl_->db->Put(write_options(impl_->buffered, impl_->synced, sync), slice(key), slice(value));
-  if (!status.ok()) fail(status, "put");
+  const auto& options = write_options(impl_->buffered, impl_->synced, sync);
+  impl_->write("put", [&] { return impl_->db->Put(options, slice(key), slice(value)); });
 }
 
 void ByteStore::merge(std::string_view key, std::string_view operand, Sync sync) {
-  const auto status = impl_->db->Merge(write_options(impl_->buffered, impl_->synced, sync),
-                                       slice(key), slice(operand));
-  if (!status.ok()) fail(status, "merge");
+  const auto& options = write_options(impl_->buffered, impl_->synced, sync);
+  impl_->write("merge", [&] { return impl_->db->Merge(options, slice(key), slice(operand)); });
 }
 
 void ByteStore::erase(std::string_view key, Sync sync) {
-  const auto status =
-      impl_->db->Delete(write_options(impl_->buffered, impl_->synced, sync), slice(key));
-  if (!status.ok()) fail(status, "erase");
+  const auto& options = write_options(impl_->buffered, impl_->synced, sync);
+  impl_->write("erase", [&] { return impl_->db->Delete(options, slice(key)); });
 }
 
 void ByteStore::write(std::span<const BatchEntry> entries, Sync sync) {
@@ -113,8 +278,8 @@ void ByteStore::write(std::span<const BatchEntry> entries, Sync sync) {
         e.value ? batch.Put(slice(e.key), slice(*e.value)) : batch.Delete(slice(e.key));
     if (!status.ok()) fail(status, "batching");
   }
-  const auto status = impl_->db->Write(write_options(impl_->buffered, impl_->synced, sync), &batch);
-  if (!status.ok()) fail(status, "writing a batch");
+  const auto& options = write_options(impl_->buffered, impl_->synced, sync);
+  impl_->write("writing a batch", [&] { return impl_->db->Write(options, &batch); });
 }
 
 std::optional<std::string> ByteStore::get(std::string_view key) const {
@@ -129,14 +294,21 @@ std::optional<std::string> ByteStore::get(std::string_view key) const {
 void ByteStore::for_each(
     const std::function<bool(std::string_view key, std::string_view value)>& f) const {
   std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions()));
+  std::string last;  // the last key read, to place a record RocksDB cannot name
+  bool any = false;
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     if (!f(view(it->key()), view(it->value()))) return;
+    last.assign(view(it->key()));
+    any = true;
   }
   const auto status = it->status();
   if (status.IsCorruption()) {
-    // The iterator stopped at the record it could not merge; name it when RocksDB still can.
-    throw CorruptRecord(it->Valid() ? std::string(view(it->key())) : std::string("?"),
-                        status.ToString());
+    // The iterator stopped at the record it could not read; name it when RocksDB still can,
+    // else say where it stopped. RocksDB's text names the file (a table's block checksum).
+    if (it->Valid()) throw CorruptRecord(std::string(view(it->key())), status.ToString());
+    throw StorageError("calm: corrupt record " +
+                       (any ? "after key '" + printable_key(last) + "'" : "before the first key") +
+                       ": " + status.ToString());
   }
   if (!status.ok()) fail(status, "iterating");
 }
@@ -147,8 +319,7 @@ void ByteStore::compact() {
 }
 
 void ByteStore::flush_log() {
-  const auto status = impl_->db->FlushWAL(/*sync=*/true);
-  if (!status.ok()) fail(status, "flushing the log");
+  impl_->write("flushing the log", [&] { return impl_->db->FlushWAL(/*sync=*/true); });
 }
 
 }  // namespace calm::protocols::storage

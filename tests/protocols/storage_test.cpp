@@ -2,7 +2,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <lattices/aw_set.hpp>
@@ -12,6 +14,7 @@
 #include <protocols/storage/rocks_disk.hpp>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "../support/temp_dir.hpp"
@@ -177,6 +180,84 @@ TEST_F(StoreTest, ARocksDiskKeepsItsEntriesAcrossReopeningInKeyOrder) {
   EXPECT_EQ(disk.get("meta"), std::nullopt);
   EXPECT_EQ(disk.scan(), (std::vector<std::pair<std::string, std::string>>{{"state/a", "1'"},
                                                                            {"state/b", "2"}}));
+}
+
+TEST(PrintableKey, EscapesWhatIsNotPrintableAndCutsLongKeys) {
+  EXPECT_EQ(printable_key("user:1"), "user:1");
+  EXPECT_EQ(printable_key(std::string("a\nb\\c\0\xff", 7)), "a\\x0ab\\x5cc\\x00\\xff");
+  const std::string cut = printable_key(std::string(100, 'k'));
+  EXPECT_EQ(cut, std::string(printable_key_bytes_max, 'k') + "... (100 bytes)");
+}
+
+TEST_F(StoreTest, CorruptRecordMessagesShowTheKeyEscaped) {
+  const CorruptRecord e(std::string("bad\r\nkey"), "why");
+  EXPECT_EQ(e.key(), "bad\r\nkey");
+  EXPECT_EQ(std::string(e.what()), "calm: corrupt record under key 'bad\\x0d\\x0akey': why");
+}
+
+/// A small tmpfs as the store's disk (root only; skipped otherwise), unmounted after.
+class FullDiskTest : public StoreTest {
+ protected:
+  void SetUp() override {
+    StoreTest::SetUp();
+    fs::create_directories(path("mnt"));
+    const std::string mount = "mount -t tmpfs -o size=2m tmpfs " + path("mnt").string() + " 2>&1";
+    if (std::system(mount.c_str()) != 0) GTEST_SKIP() << "cannot mount a tmpfs here";
+    mounted_ = true;
+  }
+  void TearDown() override {
+    if (mounted_) (void)std::system(("umount " + path("mnt").string()).c_str());
+    StoreTest::TearDown();
+  }
+  void grow() {
+    ASSERT_EQ(std::system(("mount -o remount,size=16m " + path("mnt").string()).c_str()), 0);
+  }
+  bool mounted_ = false;
+};
+
+TEST_F(FullDiskTest, AWriteTheFullDiskRefusesIsNotStoredReadsGoOnAndWritesWorkOnceThereIsRoom) {
+  const fs::path db = path("mnt") / "db";
+  const std::string value(4096, 'v');
+  int written = 0;
+  {
+    RocksDisk disk(db, Sync::no, -1, 64 * 1024);
+    bool refused = false;
+    for (int i = 0; i < 2000 && !refused; ++i) {
+      try {
+        disk.write(std::vector<BatchEntry>{{"k" + std::to_string(i), value}});
+        written = i + 1;
+      } catch (const StorageError& e) {
+        refused = true;
+        EXPECT_NE(std::string(e.what()).find("No space left on device"), std::string::npos)
+            << e.what();
+      }
+    }
+    ASSERT_TRUE(refused) << "a 2 MiB disk took 8 MB";
+    EXPECT_EQ(disk.get("k" + std::to_string(written)), std::nullopt);  // the refused one
+    EXPECT_EQ(disk.get("k0"), value);                                  // reads go on
+    EXPECT_THROW(disk.put("again", value), StorageError);              // still full
+  }
+  {
+    // Reopening the full disk works (the reserve makes room for the manifest), and keeps
+    // every write that returned.
+    RocksDisk disk(db, Sync::no, -1, 64 * 1024);
+    EXPECT_EQ(disk.scan().size(), static_cast<std::size_t>(written));
+    grow();
+    // The next write resumes the store (at most every 100 ms): bounded retries.
+    bool ok = false;
+    for (int attempt = 0; attempt < 100 && !ok; ++attempt) {
+      try {
+        disk.put("after", value);
+        ok = true;
+      } catch (const StorageError&) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+    }
+    EXPECT_TRUE(ok) << "writes work again once the disk has room";
+  }
+  RocksDisk reopened(db, Sync::no, -1, 64 * 1024);
+  EXPECT_EQ(reopened.get("after"), value);
+  EXPECT_EQ(reopened.scan().size(), static_cast<std::size_t>(written) + 1);
 }
 
 }  // namespace

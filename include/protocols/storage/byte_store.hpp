@@ -13,10 +13,23 @@
 /// path recovers every write that returned (every synced one after a machine crash).
 ///
 /// Corruption is reported, never dropped: a merge function that cannot decode a value or an
-/// operand says so, and reading that key throws CorruptRecord naming it; a RocksDB error
-/// throws StorageError with RocksDB's status text.
+/// operand says so, and reading that key throws CorruptRecord naming it (printable, cut at
+/// `printable_key_bytes_max`); a RocksDB error throws StorageError with RocksDB's status text
+/// whole, which names the file at fault (a table's block checksum, a log's record).
+///
+/// A write that fails (disk full, I/O error) throws StorageError and is not in the store: RocksDB
+/// inserts a batch into its memtable only after its log record is written. RocksDB then refuses
+/// every write until it is resumed; the next write resumes it first (DB::Resume, which flushes
+/// the memtable and starts a new log, so no later record follows a torn one), and fails again,
+/// with the cause, while the disk is still full. Reads go on meanwhile.
+///
+/// Recovery reads each write-ahead log up to its end; a record cut short at the very end (the
+/// process died, or the disk filled up, while writing it) is dropped, because no write ever
+/// returned for it; any other damage (a bad checksum, a bad record in the middle) is an error
+/// at open naming the file (RocksDB's kTolerateCorruptedTailRecords).
 ///
 /// RocksDB's headers stay out of this one: a user of calm::protocols includes no RocksDB.
+#include <cstddef>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -28,6 +41,14 @@
 
 namespace calm::protocols::storage {
 
+/// Keys in messages are cut to this many bytes (then "... (N bytes)"): a key can be 1 KiB of
+/// anything, and an error line should stay a line.
+inline constexpr std::size_t printable_key_bytes_max = 64;
+
+/// `key` for a message: printable ASCII as it is, a backslash and every other byte as \xHH,
+/// cut at `printable_key_bytes_max` bytes of the key.
+std::string printable_key(std::string_view key);
+
 /// A RocksDB call failed (could not open, I/O error, ...).
 class StorageError : public std::runtime_error {
  public:
@@ -38,7 +59,7 @@ class StorageError : public std::runtime_error {
 class CorruptRecord : public StorageError {
  public:
   CorruptRecord(std::string key, const std::string& why)
-      : StorageError("calm: corrupt record under key '" + key + "': " + why),
+      : StorageError("calm: corrupt record under key '" + printable_key(key) + "': " + why),
         key_(std::move(key)) {}
   const std::string& key() const { return key_; }
 
@@ -52,7 +73,20 @@ struct StoreOptions {
   bool create_if_missing = true;
   /// fsync the write-ahead log on every write, as if each passed Sync::yes.
   bool sync_writes = false;
+  /// RocksDB's max_open_files: table files it keeps open, -1 for all of them. A host that
+  /// budgets its descriptors (calm-kvs against RLIMIT_NOFILE) bounds it.
+  int open_files_max = -1;
+  /// Bytes of the disk kept in a file of the store's directory (`reserve_file_name`), so that
+  /// the store can reopen after its disk filled up: opening writes a new manifest, and when
+  /// the disk has no room for it the reserve is deleted and opening tried again. While the
+  /// reserve cannot be made again, every write is refused (reads go on): a disk that filled up
+  /// once then keeps the room for the next restart. With a reserve, recovery does not flush
+  /// the logs it replays to a table (which a full disk would refuse). 0: no reserve.
+  std::size_t reserve_bytes = 0;
 };
+
+/// The reserve's file name (StoreOptions::reserve_bytes); RocksDB ignores it.
+inline constexpr std::string_view reserve_file_name = "calm-reserve";
 
 /// Combines a key's stored value (absent for a new key) with operands, oldest first, into
 /// `out`. Returns false when a value or an operand does not decode: RocksDB then marks the
@@ -84,12 +118,14 @@ class ByteStore {
   void merge(std::string_view key, std::string_view operand, Sync sync = Sync::no);
   void erase(std::string_view key, Sync sync = Sync::no);
   /// Puts and erases, in order, as one RocksDB write batch: one record in the write-ahead log,
-  /// so a crash keeps all of them or none, and a synced batch costs one fsync.
+  /// so a crash keeps all of them or none, and a synced batch costs one fsync. Throws
+  /// StorageError when the write failed; then none of them is in the store.
   void write(std::span<const BatchEntry> entries, Sync sync = Sync::no);
   /// The value under `key` (operands merged), or nothing. Throws CorruptRecord.
   std::optional<std::string> get(std::string_view key) const;
   /// Every key in byte order with its value (operands merged); stops early when `f` returns
-  /// false. Throws CorruptRecord at the first corrupt record (the ones before it were seen).
+  /// false. Throws CorruptRecord at the first corrupt record (the ones before it were seen),
+  /// naming its key when RocksDB still knows it, else the last key read before it.
   void for_each(const std::function<bool(std::string_view key, std::string_view value)>& f) const;
   /// Makes every write so far durable (fsyncs the write-ahead log).
   void flush_log();

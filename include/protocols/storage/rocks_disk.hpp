@@ -19,16 +19,29 @@
 
 namespace calm::protocols::storage {
 
-class RocksDisk final : public net::Disk {
+/// A disk that also writes several puts and erases at once: all of them or, when it throws
+/// StorageError, none.
+class BatchDisk : public net::Disk {
  public:
-  explicit RocksDisk(const std::filesystem::path& path, Sync per_write = Sync::yes)
-      : bytes_(path, &no_merges, StoreOptions{.sync_writes = per_write == Sync::yes}) {}
+  virtual void write(std::span<const BatchEntry> entries) = 0;
+};
 
+class RocksDisk final : public BatchDisk {
+ public:
+  /// `open_files_max`, `reserve_bytes`: StoreOptions's.
+  explicit RocksDisk(const std::filesystem::path& path, Sync per_write = Sync::yes,
+                     int open_files_max = -1, std::size_t reserve_bytes = 0)
+      : bytes_(path, &no_merges,
+               StoreOptions{.sync_writes = per_write == Sync::yes,
+                            .open_files_max = open_files_max,
+                            .reserve_bytes = reserve_bytes}) {}
+
+  /// A write that fails throws StorageError and writes nothing (ByteStore::write).
   void put(std::string key, std::string value) override { bytes_.put(key, value); }
   void erase(const std::string& key) override { bytes_.erase(key); }
   /// Puts and erases as one write-ahead log record (ByteStore::write), fsynced first when this
   /// disk syncs every write: what a host that groups writes commits at once.
-  void write(std::span<const BatchEntry> entries) { bytes_.write(entries); }
+  void write(std::span<const BatchEntry> entries) override { bytes_.write(entries); }
   /// Makes every write so far survive power loss.
   void flush_log() { bytes_.flush_log(); }
   std::optional<std::string> get(const std::string& key) const override { return bytes_.get(key); }

@@ -1,0 +1,597 @@
+#!/usr/bin/env python3
+"""calm-kvs under a hostile environment, one real process at a time (issue 12):
+
+  disk-full    a small tmpfs as the data directory fills up under writes: the writes the disk
+               refused get "-MISCONF ..." and are never visible, there or at a peer, every
+               acknowledged write reads back (at the peer too), reads go on, kill -9 and restart (five times, writing until full again in
+               between) keeps all of it, and once the tmpfs is made larger writes work again;
+               with --durability everysec and always. Skipped, saying so, where mount fails.
+  memory       connections that each send most of a huge request and then idle: the server
+               holds no more than --maxmemory-clients of them (closing the largest), its RSS
+               stays within that budget plus a margin, and once the requests complete its
+               INFO shows nothing buffered and its RSS falls back.
+  descriptors  a small RLIMIT_NOFILE: maxclients is lowered at start with a line saying so,
+               clients past it are told "-ERR max number of clients reached"; with the
+               descriptors used up behind the server's back, new clients are told the same
+               (or closed) instead of hanging, accepts back off (a handful of failed accepts,
+               not thousands) with a log line, and clients are served again once some leave.
+  corruption   a flipped byte in the newest write-ahead log: the replica refuses to start,
+               exits non-zero, and its message names the log file.
+
+Bounded: every wait gives up (20 s for a start, 10 s for a reply); no timing is asserted.
+
+usage: hardening_server.py CALM_KVS WORK_DIR [TEST ...]
+"""
+import os
+import random
+import resource
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from ports import free_ports  # noqa: E402
+
+FAILURES = []
+MIB = 1 << 20
+
+
+def check(ok, what):
+    if not ok:
+        FAILURES.append(what)
+        print("FAIL:", what, flush=True)
+    return ok
+
+
+class RespError(Exception):
+    pass
+
+
+class Conn:
+    """A RESP2 client on one socket: pipelined sends, one reply at a time."""
+
+    def __init__(self, port, timeout=10.0):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        self.buf = bytearray()  # appended in place: a 32 MiB reply arrives in 64 KiB reads
+
+    @staticmethod
+    def encode(args):
+        out = [b"*%d\r\n" % len(args)]
+        for a in args:
+            a = a if isinstance(a, bytes) else str(a).encode()
+            out.append(b"$%d\r\n%s\r\n" % (len(a), a))
+        return b"".join(out)
+
+    def send(self, *commands):
+        self.sock.sendall(b"".join(self.encode(c) for c in commands))
+
+    def _fill(self):
+        chunk = self.sock.recv(1 << 16)
+        if not chunk:
+            raise ConnectionError("closed by the server")
+        self.buf += chunk
+
+    def _line(self):
+        while (end := self.buf.find(b"\r\n")) < 0:
+            self._fill()
+        line = bytes(self.buf[:end])
+        del self.buf[:end + 2]
+        return line
+
+    def reply(self):
+        """str for +, RespError instance for -, int, bytes or None, list."""
+        line = self._line()
+        kind, rest = line[:1], line[1:]
+        if kind == b"+":
+            return rest.decode()
+        if kind == b"-":
+            return RespError(rest.decode(errors="replace"))
+        if kind == b":":
+            return int(rest)
+        if kind == b"$":
+            n = int(rest)
+            if n < 0:
+                return None
+            while len(self.buf) < n + 2:
+                self._fill()
+            data = bytes(self.buf[:n])
+            del self.buf[:n + 2]
+            return data
+        if kind == b"*":
+            n = int(rest)
+            return None if n < 0 else [self.reply() for _ in range(n)]
+        raise ValueError(f"bad reply line {line[:80]!r}")
+
+    def call(self, *args):
+        self.send(args)
+        return self.reply()
+
+    def close(self):
+        self.sock.close()
+
+
+def info(port):
+    c = Conn(port)
+    try:
+        text = c.call("INFO").decode()
+    finally:
+        c.close()
+    out = {}
+    for line in text.splitlines():
+        if ":" in line and not line.startswith("#"):
+            k, v = line.split(":", 1)
+            out[k] = v
+    return out
+
+
+def rss_bytes(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+class Server:
+    def __init__(self, binary, data, log, extra=(), preexec=None, pass_fds=(), ports=None):
+        self.port, self.peer_port = ports or free_ports(2)
+        self.args = [binary, "--port", str(self.port), "--peer-port", str(self.peer_port),
+                     "--data", data, *extra]
+        self.log_path = log
+        self.preexec = preexec
+        self.pass_fds = pass_fds
+        self.proc = None
+
+    def start(self, expect_up=True):
+        """Starts and waits until PING answers (True) or the process exits (False)."""
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen(self.args, stdout=subprocess.DEVNULL, stderr=log,
+                                         preexec_fn=self.preexec, pass_fds=self.pass_fds)
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                if expect_up:
+                    check(False, f"calm-kvs exited with {self.proc.returncode} at start: "
+                                 f"{self.log_tail()}")
+                return False
+            try:
+                c = Conn(self.port, timeout=2)
+                ok = c.call("PING") == "PONG"
+                c.close()
+                if ok:
+                    return True
+            except OSError:
+                pass
+            time.sleep(0.05)
+        check(not expect_up, "calm-kvs did not answer PING within 20 s")
+        return False
+
+    def log_tail(self, n=2000):
+        try:
+            with open(self.log_path, "rb") as f:
+                return f.read()[-n:].decode(errors="replace")
+        except OSError:
+            return ""
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def kill9(self):
+        if self.alive():
+            self.proc.send_signal(signal.SIGKILL)
+        if self.proc:
+            self.proc.wait()
+
+    def stop(self):
+        if self.alive():
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+# ---- disk full -------------------------------------------------------------------------------
+
+def value_for(i):
+    return (b"%010d" % i) * 200  # 2,000 bytes
+
+
+def write_until_full(conn, first, acked, refused, batches_max, reader=None):
+    """SETs in pipelined batches of 8 until some are refused; returns the next key number."""
+    i = first
+    for batch in range(batches_max):
+        keys = list(range(i, i + 8))
+        i += 8
+        conn.send(*[("SET", f"k{n}", value_for(n)) for n in keys])
+        errors = 0
+        for n in keys:
+            r = conn.reply()
+            if r == "OK":
+                acked[n] = True
+            elif isinstance(r, RespError):
+                check(str(r).startswith("MISCONF Errors writing to the AOF file: "),
+                      f"a refused write's error is Redis's MISCONF: {r}")
+                refused.add(n)
+                errors += 1
+            else:
+                check(False, f"SET replied {r!r}")
+        if reader is not None and acked and batch % 16 == 0:
+            n = random.choice(list(acked))
+            check(reader.call("GET", f"k{n}") == value_for(n),
+                  "a read between writes returns an acknowledged value")
+        if errors:
+            return i
+    return i
+
+
+def verify(port, acked, refused, when):
+    c = Conn(port)
+    try:
+        keys = sorted(acked)
+        for start in range(0, len(keys), 200):
+            chunk = keys[start:start + 200]
+            c.send(*[("GET", f"k{n}") for n in chunk])
+            for n in chunk:
+                r = c.reply()
+                if r != value_for(n):
+                    check(False, f"{when}: acknowledged k{n} reads back {str(r)[:60]!r}")
+                    return
+        for n in sorted(refused)[:200]:
+            if n in acked:
+                continue
+            r = c.call("GET", f"k{n}")
+            if not check(r is None, f"{when}: refused k{n} is not visible, got {str(r)[:60]!r}"):
+                return
+    finally:
+        c.close()
+
+
+def test_disk_full(binary, work, durability):
+    mnt = os.path.join(work, f"tmpfs-{durability}")
+    os.makedirs(mnt, exist_ok=True)
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", mnt],
+                             capture_output=True, text=True)
+    if mounted.returncode != 0:
+        print(f"SKIP disk-full ({durability}): cannot mount a tmpfs here: "
+              f"{mounted.stderr.strip() or mounted.returncode}", flush=True)
+        return
+    # A peer on an ordinary disk: it must get every acknowledged write and none of the refused.
+    ports = free_ports(4)
+    peers = f"1@127.0.0.1:{ports[1]},2@127.0.0.1:{ports[3]}"
+    server = Server(binary, os.path.join(mnt, "data"), os.path.join(work, f"disk-{durability}.log"),
+                    extra=["--durability", durability, "--id", "1", "--peers", peers,
+                           "--gossip-ms", "20"], ports=ports[:2])
+    peer_data = os.path.join(work, f"peer-{durability}")
+    shutil.rmtree(peer_data, ignore_errors=True)
+    peer = Server(binary, peer_data, os.path.join(work, f"peer-{durability}.log"),
+                  extra=["--id", "2", "--peers", peers, "--gossip-ms", "20"], ports=ports[2:])
+    try:
+        if not server.start() or not peer.start():
+            return
+        acked, refused = {}, set()
+        writer, reader = Conn(server.port), Conn(server.port)
+        try:
+            nxt = write_until_full(writer, 0, acked, refused, 4000, reader)
+            if not check(refused, "the 24 MiB tmpfs filled up and writes were refused"):
+                return
+            # A few more tries while full: each is refused, and the server stays up.
+            nxt = write_until_full(writer, nxt, acked, refused, 3, reader)
+            check(server.alive(), "the server is still running with its disk full")
+            r = reader.call("GET", f"k{min(acked)}")
+            check(r == value_for(min(acked)), "reads work while the disk is full")
+        except OSError as e:
+            check(False, f"the connection broke while the disk filled up: {e}; "
+                         f"{server.log_tail()}")
+            return
+        finally:
+            writer.close()
+            reader.close()
+        print(f"disk-full ({durability}): {len(acked)} writes acknowledged, "
+              f"{len(refused)} refused", flush=True)
+        verify(server.port, acked, refused, "with the disk full")
+        last = max(acked)
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            c = Conn(peer.port)
+            got = c.call("GET", f"k{last}")
+            c.close()
+            if got == value_for(last):
+                break
+            time.sleep(0.1)
+        time.sleep(0.5)  # a few more gossip rounds, in which a refused write could leak
+        verify(peer.port, acked, refused, "at the peer")
+        for round_ in range(5):
+            server.kill9()
+            if not server.start():
+                return
+            verify(server.port, acked, refused, f"after kill -9 number {round_ + 1}, disk full")
+            w = Conn(server.port)
+            try:
+                nxt = write_until_full(w, nxt, acked, refused, 200)
+            except OSError as e:
+                check(False, f"writing after restart {round_ + 1}: {e}")
+            finally:
+                w.close()
+        server.kill9()
+        if not server.start():
+            return
+        verify(server.port, acked, refused, "after the last kill -9")
+        # Room again: writes work (the store resumes on the next write).
+        subprocess.run(["mount", "-o", "remount,size=96m", mnt], check=True)
+        w = Conn(server.port)
+        try:
+            ok = False
+            for attempt in range(100):
+                r = w.call("SET", f"k{nxt}", value_for(nxt))
+                if r == "OK":
+                    acked[nxt] = True
+                    ok = True
+                    nxt += 1
+                    break
+                time.sleep(0.05)
+            check(ok, "writes work again once the disk has room")
+            for _ in range(50):
+                if check(w.call("SET", f"k{nxt}", value_for(nxt)) == "OK",
+                         "every write works once the disk has room"):
+                    acked[nxt] = True
+                nxt += 1
+        finally:
+            w.close()
+        verify(server.port, acked, refused, "with room again")
+        server.kill9()
+        if server.start():
+            verify(server.port, acked, refused, "after kill -9 with room again")
+    finally:
+        server.stop()
+        peer.stop()
+        subprocess.run(["umount", mnt], capture_output=True)
+
+
+# ---- memory ----------------------------------------------------------------------------------
+
+def test_memory(binary, work):
+    budget = 64 * MIB
+    data = os.path.join(work, "memory-data")
+    shutil.rmtree(data, ignore_errors=True)
+    server = Server(binary, data, os.path.join(work, "memory.log"),
+                    extra=["--maxmemory-clients", str(budget),
+                           "--client-query-buffer-limit", str(48 * MIB)])
+    if not server.start():
+        return
+    try:
+        base = rss_bytes(server.proc.pid)
+        bulk = 32 * MIB
+        sent = 30 * MIB
+        header = b"*2\r\n$4\r\nECHO\r\n$%d\r\n" % bulk
+        chunk = b"x" * MIB
+        conns, closed = [], 0
+        peak = 0
+        for _ in range(6):
+            c = Conn(server.port, timeout=10)
+            try:
+                c.sock.sendall(header)
+                for _ in range(sent // MIB):
+                    c.sock.sendall(chunk)
+                conns.append(c)
+            except OSError:
+                closed += 1
+                c.close()
+            peak = max(peak, rss_bytes(server.proc.pid))
+        time.sleep(0.5)  # let the server read what was sent
+        peak = max(peak, rss_bytes(server.proc.pid))
+        held = info(server.port)
+        peak = max(peak, rss_bytes(server.proc.pid))
+        print(f"memory: base RSS {base // MIB} MiB, peak {peak // MIB} MiB, "
+              f"{len(conns)} connections kept of 6, INFO clients_input_bytes "
+              f"{held.get('clients_input_bytes')}, evicted_clients {held.get('evicted_clients')}",
+              flush=True)
+        check(int(held.get("clients_input_bytes", 1 << 62)) <= budget,
+              "INFO's buffered input bytes stay within --maxmemory-clients")
+        check(int(held.get("evicted_clients", 0)) >= 1, "the largest connections were closed")
+        # The parser's buffer may have grown by doubling: twice the budget, plus a margin.
+        check(peak - base <= 2 * budget + 32 * MIB,
+              f"RSS grew by {(peak - base) // MIB} MiB, within twice the budget plus 32 MiB")
+        # The survivors (if the server closed them, their send fails) complete their requests.
+        rest = b"x" * (bulk - sent) + b"\r\n"
+        for c in conns:
+            try:
+                c.sock.sendall(rest)
+                r = c.reply()
+                check(isinstance(r, bytes) and len(r) == bulk,
+                      f"a request within the budget completes: {str(r)[:60]!r}")
+            except OSError:
+                pass
+        time.sleep(0.5)
+        idle = info(server.port)
+        after = rss_bytes(server.proc.pid)
+        print(f"memory: after the requests completed, RSS {after // MIB} MiB, INFO "
+              f"clients_input_bytes {idle.get('clients_input_bytes')}", flush=True)
+        check(idle.get("clients_input_bytes") == "0",
+              "idle connections hold no buffered input (INFO clients_input_bytes:0)")
+        check(after - base <= 48 * MIB,
+              f"RSS falls back once the connections idle: {(after - base) // MIB} MiB above the "
+              f"start, at most 48")
+        for c in conns:
+            c.close()
+        check(server.alive(), "the server survived")
+    finally:
+        server.stop()
+
+
+# ---- descriptors -----------------------------------------------------------------------------
+
+def limit_descriptors(n):
+    return lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (n, n))
+
+
+def connect_many(port, n):
+    """Opens n connections and PINGs on each: (served, refused, hung) and the open sockets."""
+    served, refused, hung, conns = 0, 0, 0, []
+    for _ in range(n):
+        try:
+            c = Conn(port, timeout=5)
+        except OSError:
+            refused += 1
+            continue
+        try:
+            r = c.call("PING")
+            if r == "PONG":
+                served += 1
+                conns.append(c)
+                continue
+            if isinstance(r, RespError) and "max number of clients reached" in str(r):
+                refused += 1
+            else:
+                check(False, f"PING replied {r!r}")
+        except socket.timeout:
+            hung += 1
+        except OSError:
+            refused += 1  # closed without a word: not a hang
+        c.close()
+    return served, refused, hung, conns
+
+
+def test_descriptors(binary, work):
+    limit = 400
+    data = os.path.join(work, "fd-data")
+    shutil.rmtree(data, ignore_errors=True)
+    log = os.path.join(work, "descriptors.log")
+    open(log, "wb").close()
+    server = Server(binary, data, log, preexec=limit_descriptors(limit))
+    if not server.start():
+        return
+    try:
+        check("maxclients has been reduced" in server.log_tail(),
+              f"a line says maxclients was lowered to fit {limit} descriptors: "
+              f"{server.log_tail(300)!r}")
+        maxclients = int(info(server.port).get("maxclients", 0))
+        check(0 < maxclients < limit, f"INFO maxclients {maxclients} fits {limit} descriptors")
+        served, refused, hung, conns = connect_many(server.port, maxclients + 20)
+        print(f"descriptors: maxclients {maxclients}; {served} served, {refused} refused, "
+              f"{hung} hung", flush=True)
+        check(hung == 0, "no client hangs past maxclients")
+        check(refused >= 20 - 1, "clients past maxclients are refused")
+        for c in conns:
+            c.close()
+    finally:
+        server.stop()
+
+    # The descriptors used up behind the server's back: it inherits 330 of its 400.
+    inherited = [os.open("/dev/null", os.O_RDONLY) for _ in range(330)]
+    for fd in inherited:
+        os.set_inheritable(fd, True)
+    open(log, "wb").close()
+    server = Server(binary, data, log, preexec=limit_descriptors(limit),
+                    pass_fds=tuple(inherited))
+    try:
+        if not server.start():
+            return
+        served, refused, hung, conns = connect_many(server.port, 120)
+        print(f"descriptors (exhausted): {served} served, {refused} refused, {hung} hung",
+              flush=True)
+        check(hung == 0, "no client hangs when descriptors run out")
+        check(refused > 0, "clients are refused when descriptors run out")
+        time.sleep(3)  # an accept loop that spins would count tens of thousands of failures
+        for c in conns[:10]:
+            c.close()
+        conns = conns[10:]
+        stats = {}
+        for _ in range(50):
+            try:
+                stats = info(server.port)
+                break
+            except (OSError, ValueError, AttributeError):
+                time.sleep(0.1)
+        failures = int(stats.get("accept_failures", -1))
+        print(f"descriptors (exhausted): accept_failures {failures}, rejected_connections "
+              f"{stats.get('rejected_connections')}", flush=True)
+        check(0 <= failures <= 10 * (refused + 5),
+              f"accepts back off: {failures} failed accepts for {refused} refused clients")
+        check("accept failed" in server.log_tail(), "a log line says accepts fail")
+        c = Conn(server.port)
+        check(c.call("PING") == "PONG", "a new client is served once some have left")
+        c.close()
+        for c in conns:
+            c.close()
+        check(server.alive(), "the server survived")
+    finally:
+        server.stop()
+        for fd in inherited:
+            os.close(fd)
+
+
+# ---- corruption ------------------------------------------------------------------------------
+
+def test_corruption(binary, work):
+    data = os.path.join(work, "corrupt-data")
+    shutil.rmtree(data, ignore_errors=True)
+    server = Server(binary, data, os.path.join(work, "corrupt.log"))
+    if not server.start():
+        return
+    c = Conn(server.port)
+    for i in range(200):
+        c.send(("SET", f"c{i}", "v" * 100))
+    for i in range(200):
+        c.reply()
+    c.close()
+    server.stop()
+    logs = sorted(f for f in os.listdir(data) if f.endswith(".log") and f[0].isdigit())
+    sizes = {f: os.path.getsize(os.path.join(data, f)) for f in logs}
+    newest = max((f for f in logs if sizes[f] > 0), default=None)
+    if not check(newest is not None, f"a non-empty write-ahead log in {sorted(os.listdir(data))}"):
+        return
+    path = os.path.join(data, newest)
+    with open(path, "r+b") as f:
+        f.seek(sizes[newest] // 3)
+        b = f.read(1)
+        f.seek(sizes[newest] // 3)
+        f.write(bytes([b[0] ^ 0x5a]))
+    open(server.log_path, "wb").close()
+    up = server.start(expect_up=False)
+    if up:
+        check(False, f"the replica started on a corrupt log {newest}")
+        server.stop()
+        return
+    message = server.log_tail()
+    print(f"corruption: exit {server.proc.returncode}; {message.strip()[-400:]}", flush=True)
+    check(server.proc.returncode != 0, "the replica exits non-zero")
+    check(newest in message, f"the message names the log file {newest}")
+
+
+def main():
+    if len(sys.argv) < 3:
+        print(__doc__)
+        sys.exit(2)
+    binary, work = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
+    wanted = sys.argv[3:] or ["disk-full", "memory", "descriptors", "corruption"]
+    os.makedirs(work, exist_ok=True)
+    random.seed(12)
+    for name in wanted:
+        print(f"== {name}", flush=True)
+        if name == "disk-full":
+            test_disk_full(binary, work, "everysec")
+            test_disk_full(binary, work, "always")
+        elif name == "memory":
+            test_memory(binary, work)
+        elif name == "descriptors":
+            test_descriptors(binary, work)
+        elif name == "corruption":
+            test_corruption(binary, work)
+        else:
+            print(f"unknown test {name}")
+            sys.exit(2)
+    if FAILURES:
+        print(f"{len(FAILURES)} failed:")
+        for f in FAILURES:
+            print("  " + f)
+        sys.exit(1)
+    print("all passed")
+
+
+if __name__ == "__main__":
+    main()
