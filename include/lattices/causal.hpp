@@ -14,7 +14,9 @@
 /// Mutator: write(id, value): the new version's clock is the join of every clock here,
 ///         incremented at `id`, so it is strictly above every version this replica has seen;
 ///         the delta is that single version, and merging it anywhere replaces exactly the
-///         versions the writer saw, keeping the ones written concurrently.
+///         versions the writer saw, keeping the ones written concurrently. It throws
+///         std::overflow_error, changing nothing, when `id`'s counter is already UINT64_MAX
+///         (a peer can send such a clock): the clock cannot grow past it.
 ///
 /// Queries: versions() in a deterministic order (clocks compared as sorted sequences of
 ///         (replica, counter) pairs); values() in the same order; clock(), the join of all.

@@ -66,7 +66,13 @@ class DotContext {
     if (it != cloud_.begin() && std::prev(it)->replica == replica) return std::prev(it)->last;
     return run_of(replica);
   }
-  /// The next dot `replica` makes: one past the largest it has seen.
+  /// The next dot `replica` makes: one past the largest it has seen. Throws
+  /// std::overflow_error when that is UINT64_MAX: a context merged from a peer may claim it
+  /// (a range up to 2^64 - 1 is 17 bytes), and wrapping would reuse a dot. Every mutator that
+  /// makes a dot (AWSet::add, RWSet::add and remove, MVRegister::write, EWFlag::enable,
+  /// DWFlag::disable, ORMap::update) asks for it before it changes anything, so it throws and
+  /// leaves its value as it was; the replica's other operations (reads, merges, removes, and
+  /// writes by another replica id) go on working.
   dot_type next(const Id& replica) const {
     const std::uint64_t n = max(replica);
     if (n == UINT64_MAX) throw std::overflow_error("calm: a replica ran out of dot counters");

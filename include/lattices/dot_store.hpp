@@ -186,7 +186,8 @@ class DotSet {
 // ---- DotFun ------------------------------------------------------------------------------
 
 /// dot -> V. A dot names one write, so both sides of a join hold the same value for it; when V
-/// is a lattice the two are merged all the same.
+/// is a lattice the two are merged all the same, and otherwise the greater is kept, so that a
+/// forged value holding another payload under a known dot cannot make joins disagree.
 template <class V, std::totally_ordered Id = std::uint64_t>
 class DotFun {
  public:
@@ -216,8 +217,17 @@ class DotFun {
         a.entries_, ca, b.entries_, cb,
         [](const value_type& e) -> const dot_type& { return e.first; },
         [](value_type& kept, const value_type& other) {
-          if constexpr (Lattice<V>) return ::calm::lattices::merge(kept.second, other.second);
-          return false;
+          if constexpr (Lattice<V>) {
+            return ::calm::lattices::merge(kept.second, other.second);
+          } else if constexpr (std::totally_ordered<V>) {
+            // Only a forged value holds another payload under a known dot; keeping the
+            // greater keeps the join commutative, so replicas still agree.
+            if (!(kept.second < other.second)) return false;
+            kept.second = other.second;
+            return true;
+          } else {
+            return false;
+          }
         });
   }
 
@@ -436,6 +446,13 @@ class DotMap {
 /// A dot store with the context of everything its replica has seen: the lattice that every
 /// dot-based CRDT is built on (Almeida et al. call it Causal<T>).
 /// Invariant: every dot of the store is in the context.
+///
+/// Precondition of the laws across values: a dot names one event, so two values never hold
+/// different payloads under one dot (another element, key or value). Each value is checked on
+/// decoding, but only a peer that forges dots can break this across values, and then joins
+/// stay commutative (a store entry both sides hold under different keys is dropped by both;
+/// DotFun keeps the greater value) while delta(a, b) may miss the conflict: keep forging peers
+/// out (an authenticated transport), do not repair them here.
 template <class S>
 class Dotted {
  public:

@@ -11,9 +11,12 @@
 /// replica's entry only grows, and the largest total seen wins.
 ///
 /// Overflow: counts never wrap. increment throws std::overflow_error, changing nothing, when
-/// the replica's total or the value this counter reads would exceed UINT64_MAX; value()
-/// throws std::overflow_error if concurrent increments merged from several replicas sum past
-/// it (each replica's total still fits, and merging stays lawful).
+/// the replica's own total would exceed UINT64_MAX (the most one replica can count). The sum
+/// of the totals may pass UINT64_MAX (replicas that each counted legally, merged):
+/// wide_value() reads it exactly as a 128-bit integer and never throws; value() reads it as
+/// uint64_t and throws std::overflow_error past UINT64_MAX, because a wrong number read back
+/// silently (wrapped or clamped) would be worse than no number. Callers that must answer for
+/// any state (a server's GET) read wide_value().
 ///
 /// Rationale: the map of Max counters is MapUnion<Id, Max<uint64_t>>, as in VectorClock, so
 /// the laws, the delta and the encoding (a size tag, then each replica and its total in
@@ -28,6 +31,7 @@
 
 #include "lattices/map_union.hpp"
 #include "lattices/max.hpp"
+#include "lattices/wide_int.hpp"
 
 namespace calm::lattices {
 
@@ -43,26 +47,33 @@ class GCounter {
 
   /// Adds `n` at replica `id`; returns the delta (the replica's new total). n == 0 changes
   /// nothing and returns bottom. Throws std::overflow_error, changing nothing, if the replica's
-  /// total or value() would exceed UINT64_MAX.
+  /// total would exceed UINT64_MAX; the sum of all totals may (read it with wide_value()).
   GCounter increment(const Id& id, std::uint64_t n = 1) {
     GCounter delta;
     if (n == 0) return delta;
-    constexpr std::uint64_t most = std::numeric_limits<std::uint64_t>::max();
-    if (value() > most - n) throw std::overflow_error("calm: GCounter value would overflow");
-    delta.totals_.merge_at(id, Max<std::uint64_t>{get(id) + n});
+    const std::uint64_t total = get(id);
+    if (total > std::numeric_limits<std::uint64_t>::max() - n) {
+      throw std::overflow_error("calm: a GCounter replica's total would exceed UINT64_MAX");
+    }
+    delta.totals_.merge_at(id, Max<std::uint64_t>{total + n});
     totals_.merge(delta.totals_);
     return delta;
   }
 
-  /// The sum of every replica's total. Throws std::overflow_error if it exceeds UINT64_MAX.
-  std::uint64_t value() const {
-    constexpr std::uint64_t most = std::numeric_limits<std::uint64_t>::max();
-    std::uint64_t sum = 0;
-    for (const auto& [id, total] : totals_) {
-      if (sum > most - total.reveal()) throw std::overflow_error("calm: GCounter value overflows");
-      sum += total.reveal();
-    }
+  /// The sum of every replica's total, exactly: never overflows (see wide_int.hpp).
+  uint128 wide_value() const {
+    uint128 sum = 0;
+    for (const auto& [id, total] : totals_) sum += total.reveal();
     return sum;
+  }
+  /// The sum of every replica's total. Throws std::overflow_error if it exceeds UINT64_MAX
+  /// (wide_value() reads it then).
+  std::uint64_t value() const {
+    const uint128 sum = wide_value();
+    if (sum > std::numeric_limits<std::uint64_t>::max()) {
+      throw std::overflow_error("calm: GCounter value exceeds UINT64_MAX");
+    }
+    return static_cast<std::uint64_t>(sum);
   }
   std::uint64_t reveal() const { return value(); }
   /// Replica `id`'s total; 0 if it never incremented.

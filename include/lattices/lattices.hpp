@@ -31,5 +31,6 @@
 #include "lattices/two_p_set.hpp"
 #include "lattices/vec_union.hpp"
 #include "lattices/vector_clock.hpp"
+#include "lattices/wide_int.hpp"
 #include "lattices/with_bot.hpp"
 #include "lattices/with_top.hpp"

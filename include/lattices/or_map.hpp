@@ -129,18 +129,21 @@ struct counter_value {
     const auto [up_before, down_before] = totals(value);
     (void)fn(value);
     const auto [up_after, down_after] = totals(value);
-    const CounterUpdate u{up_after - up_before, down_after - down_before};
+    // One update's change: below 2^64 on each side (a replica's total moves by at most n).
+    const CounterUpdate u{static_cast<std::uint64_t>(up_after - up_before),
+                          static_cast<std::uint64_t>(down_after - down_before)};
     if (u.up == 0 && u.down == 0) return {};
     const Dot<Id> d = context.next(id);
     return {store{{d, u}}, DotContext<Id>{d}};
   }
 
  private:
-  static std::pair<std::uint64_t, std::uint64_t> totals(const Counter& c) {
+  /// The counter's two totals, exactly (each sum of replicas' totals may pass UINT64_MAX).
+  static std::pair<uint128, uint128> totals(const Counter& c) {
     if constexpr (signed_counter) {
-      return {c.increments().value(), c.decrements().value()};
+      return {c.increments().wide_value(), c.decrements().wide_value()};
     } else {
-      return {c.value(), 0};
+      return {c.wide_value(), 0};
     }
   }
 };

@@ -9,10 +9,16 @@
 /// Mutators: increment(id, n) and decrement(id, n) return a delta holding only the half they
 /// changed, that replica's new total in it.
 ///
-/// Overflow: each half is a GCounter (its totals never wrap; see g_counter.hpp). value() is
-/// increments - decrements as std::int64_t, and throws std::overflow_error when the difference
-/// does not fit; increment and decrement throw, changing nothing, when the value they leave
-/// would not fit.
+/// Overflow: each half is a GCounter (its totals never wrap; see g_counter.hpp): increment and
+/// decrement throw std::overflow_error, changing nothing, when the replica's total in their
+/// half would exceed UINT64_MAX, and only then. The value may leave int64's range: two
+/// replicas that each incremented by INT64_MAX, merged, count 2^64 - 2; and a counter that is
+/// reset by subtracting what it saw (calm-kvs's ResettableCounter) grows its halves without
+/// bound while its own reading stays small. wide_value() reads increments - decrements exactly
+/// as a 128-bit integer and never throws; value() reads it as std::int64_t and throws
+/// std::overflow_error outside int64's range, rather than return a wrong number (wrapped or
+/// clamped) that a caller would take for the count. A caller that must stay within int64
+/// (Redis's INCRBY) checks wide_value() before it increments.
 ///
 /// Rationale: the classic construction (Shapiro et al.): a decrement cannot lower a lattice
 /// value, so it grows a second counter that is subtracted when the value is read.
@@ -26,6 +32,7 @@
 
 #include "lattices/core.hpp"
 #include "lattices/g_counter.hpp"
+#include "lattices/wide_int.hpp"
 
 namespace calm::lattices {
 
@@ -36,27 +43,38 @@ class PNCounter {
 
   PNCounter() = default;
 
-  /// Adds `n` at replica `id`; returns the delta (the replica's new increment total).
+  /// Adds `n` at replica `id`; returns the delta (the replica's new increment total). Throws
+  /// std::overflow_error, changing nothing, if that total would exceed UINT64_MAX.
   PNCounter increment(const Id& id, std::uint64_t n = 1) {
-    const std::uint64_t up = increments_.value();
-    if (n <= std::numeric_limits<std::uint64_t>::max() - up)
-      difference(up + n, decrements_.value());
     PNCounter delta;
-    delta.increments_ = increments_.increment(id, n);  // throws if the total would overflow
+    delta.increments_ = increments_.increment(id, n);
     return delta;
   }
   /// Subtracts `n` at replica `id`; returns the delta (the replica's new decrement total).
+  /// Throws std::overflow_error, changing nothing, if that total would exceed UINT64_MAX.
   PNCounter decrement(const Id& id, std::uint64_t n = 1) {
-    const std::uint64_t down = decrements_.value();
-    if (n <= std::numeric_limits<std::uint64_t>::max() - down)
-      difference(increments_.value(), down + n);
     PNCounter delta;
     delta.decrements_ = decrements_.increment(id, n);
     return delta;
   }
 
-  /// Increments minus decrements. Throws std::overflow_error if it does not fit in int64.
-  std::int64_t value() const { return difference(increments_.value(), decrements_.value()); }
+  /// Increments minus decrements, exactly: never overflows (see wide_int.hpp).
+  int128 wide_value() const {
+    return static_cast<int128>(increments_.wide_value()) -
+           static_cast<int128>(decrements_.wide_value());
+  }
+  /// Increments minus decrements. Throws std::overflow_error if it does not fit in int64
+  /// (wide_value() reads it then).
+  std::int64_t value() const {
+    const int128 v = wide_value();
+    if (v > std::numeric_limits<std::int64_t>::max()) {
+      throw std::overflow_error("calm: PNCounter value exceeds INT64_MAX");
+    }
+    if (v < std::numeric_limits<std::int64_t>::min()) {
+      throw std::overflow_error("calm: PNCounter value is below INT64_MIN");
+    }
+    return static_cast<std::int64_t>(v);
+  }
   std::int64_t reveal() const { return value(); }
 
   /// The two halves.
@@ -115,17 +133,6 @@ class PNCounter {
   }
 
  private:
-  static std::int64_t difference(std::uint64_t up, std::uint64_t down) {
-    constexpr auto most = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
-    if (up >= down) {
-      if (up - down > most) throw std::overflow_error("calm: PNCounter value exceeds int64");
-      return static_cast<std::int64_t>(up - down);
-    }
-    if (down - up > most + 1) throw std::overflow_error("calm: PNCounter value below int64");
-    // down - up - 1 fits in int64, so the negation cannot overflow.
-    return -static_cast<std::int64_t>(down - up - 1) - 1;
-  }
-
   GCounter<Id> increments_;
   GCounter<Id> decrements_;
 };

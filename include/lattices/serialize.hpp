@@ -3,7 +3,9 @@
 /// binary archive (little-endian on every machine), the format the golden-bytes tests pin.
 ///
 /// `from_bytes` throws `DecodeError` for truncated input, trailing bytes, and values that are
-/// not in canonical form; it never reads past the input or allocates from an untrusted length.
+/// not in canonical form; it never reads past the input, and it refuses any length or count
+/// larger than the bytes still unread before allocating for it (detail/input_archive.hpp), so
+/// decoding n bytes allocates O(n).
 #include <cereal/archives/portable_binary.hpp>
 #include <new>
 #include <ostream>
@@ -14,6 +16,7 @@
 #include <string_view>
 
 #include "lattices/core.hpp"
+#include "lattices/detail/input_archive.hpp"
 
 namespace calm::lattices {
 
@@ -81,26 +84,20 @@ std::string to_bytes(const T& value) {
 
 template <class T>
 T from_bytes(std::string_view bytes) {
-  // cereal reads any header byte other than 0x01 as "the data is big-endian", which would give
-  // every value a second, byte-swapped encoding. to_bytes always writes 0x01.
-  if (!bytes.empty() && bytes.front() != '\x01') {
-    throw DecodeError("calm: header byte is not 0x01 (little-endian portable binary)");
-  }
-  std::istringstream in(std::string(bytes), std::ios::binary);
   T value{};
   try {
-    cereal::PortableBinaryInputArchive archive(in);
+    detail::BoundedInputArchive archive(bytes);
     archive(value);
+    if (archive.remaining() != 0) {
+      throw DecodeError("calm: trailing bytes after a complete value");
+    }
   } catch (const cereal::Exception& e) {
-    throw DecodeError(std::string("calm: truncated or malformed input: ") + e.what());
+    throw DecodeError(std::string("calm: malformed input: ") + e.what());
   } catch (const std::length_error& e) {
     // A length calm does not bound itself (an element type with its own cereal loader).
     throw DecodeError(std::string("calm: a length in the input is too large: ") + e.what());
   } catch (const std::bad_alloc&) {
     throw DecodeError("calm: a length in the input is too large to allocate");
-  }
-  if (in.peek() != std::char_traits<char>::eof()) {
-    throw DecodeError("calm: trailing bytes after a complete value");
   }
   return value;
 }

@@ -13,7 +13,9 @@
 #include <compare>
 #include <cstdint>
 #include <initializer_list>
+#include <limits>
 #include <ostream>
+#include <stdexcept>
 #include <utility>
 #include <vector>
 
@@ -44,10 +46,16 @@ class VectorClock {
   const_iterator begin() const { return counters_.begin(); }
   const_iterator end() const { return counters_.end(); }
 
-  /// Advances `id`'s counter by one; returns the delta (that one entry).
+  /// Advances `id`'s counter by one; returns the delta (that one entry). Throws
+  /// std::overflow_error, changing nothing, when the counter is UINT64_MAX: wrapping to 0
+  /// would change nothing, and Causal::write would then reuse the clock of an earlier write.
   VectorClock increment(const Id& id) {
+    const std::uint64_t n = get(id);
+    if (n == std::numeric_limits<std::uint64_t>::max()) {
+      throw std::overflow_error("calm: a VectorClock counter is at UINT64_MAX");
+    }
     VectorClock delta;
-    delta.counters_.merge_at(id, Max<std::uint64_t>{get(id) + 1});
+    delta.counters_.merge_at(id, Max<std::uint64_t>{n + 1});
     counters_.merge(delta.counters_);
     return delta;
   }

@@ -1,7 +1,8 @@
 #pragma once
 /// cereal helpers shared by the lattice headers. Loading never trusts a length from the wire:
-/// containers grow as elements actually arrive, so a corrupt length fails on truncation instead
-/// of allocating gigabytes, and non-canonical input (unsorted, duplicated, bottom entries) is a
+/// from_bytes's archive refuses a count larger than the bytes left (input_archive.hpp), and
+/// containers grow as elements actually arrive, so a corrupt length fails before allocating
+/// gigabytes, with any archive; non-canonical input (unsorted, duplicated, bottom entries) is a
 /// DecodeError rather than a value that breaks the type's invariants.
 #include <cereal/cereal.hpp>
 #include <cereal/types/string.hpp>
@@ -11,11 +12,10 @@
 #include <type_traits>
 
 #include "lattices/core.hpp"
+#include "lattices/detail/input_archive.hpp"
 
 namespace calm::lattices::detail {
 
-/// The most elements reserved ahead of their arrival.
-inline constexpr std::uint64_t decode_reserve_max = 4096;
 /// Strings are read in chunks of this many bytes, for the same reason.
 inline constexpr std::size_t decode_chunk_bytes = 64 * 1024;
 

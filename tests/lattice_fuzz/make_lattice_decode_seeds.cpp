@@ -1,0 +1,123 @@
+// Writes the seed corpus of fuzz_lattice_decode (tests/fuzz_corpus/lattice_decode): small valid
+// encodings of each fuzzed type, each prefixed by its selector byte. Run it by hand when the
+// types or their encodings change:
+//   cmake --build --preset release --target make_lattice_decode_seeds
+//   build/release/tests/make_lattice_decode_seeds tests/fuzz_corpus/lattice_decode
+#include <cstdint>
+#include <fstream>
+#include <iostream>
+#include <lattices/lattices.hpp>
+#include <string>
+
+#include "lattice_decode_types.hpp"
+
+namespace {
+
+namespace cl = calm::lattices;
+namespace fz = calm::lattices::fuzz;
+
+std::string dir;
+int written = 0;
+
+template <class L>
+void seed(std::uint8_t selector, const std::string& name, const L& value) {
+  const std::string bytes = std::string(1, static_cast<char>(selector)) + cl::to_bytes(value);
+  std::ofstream(dir + "/" + std::to_string(selector) + "-" + name, std::ios::binary) << bytes;
+  ++written;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::cerr << "usage: make_lattice_decode_seeds DIR\n";
+    return 2;
+  }
+  dir = argv[1];
+  constexpr std::uint64_t top = ~std::uint64_t{0};
+
+  fz::Set set;
+  seed(0, "set-empty", set);
+  set.add(1, "a");
+  seed(0, "set-one", set);
+  set.add(2, "b");
+  set.add(1, "c");
+  set.remove("a");
+  seed(0, "set-removed", set);
+  fz::Set concurrent;
+  concurrent.add(3, "b");
+  set.merge(concurrent);
+  seed(0, "set-concurrent", set);
+  seed(0, "set-claims-top", fz::Set(cl::Dotted<cl::DotMap<std::string, cl::DotSet<>>>(
+                                {{"z", cl::DotSet<>{cl::Dot<>{2, top}}}}, [] {
+                                  fz::Context c;
+                                  c.insert_range(1, 1, top);
+                                  c.insert_range(2, 7, top);
+                                  return c;
+                                }())));
+
+  fz::Hash hash;
+  seed(1, "hash-empty", hash);
+  hash.update(1, "f", [](auto& r) { return r.write(1, "v"); });
+  seed(1, "hash-one", hash);
+  hash.update(2, "g", [](auto& r) { return r.write(2, "w"); });
+  fz::Hash other;
+  other.update(3, "f", [](auto& r) { return r.write(3, "x"); });
+  hash.merge(other);
+  seed(1, "hash-concurrent", hash);
+  hash.remove("g");
+  seed(1, "hash-removed", hash);
+
+  fz::Counter counter;
+  seed(2, "counter-empty", counter);
+  counter.increment(1, 5);
+  seed(2, "counter-up", counter);
+  counter.decrement(2, 9);
+  seed(2, "counter-down", counter);
+  fz::Counter big;
+  big.increment(1, top);
+  big.increment(2, top);
+  big.decrement(3, 1);
+  seed(2, "counter-past-int64", big);
+
+  fz::Str str;
+  seed(3, "str-empty", str);
+  str.write(1, std::optional<std::string>("hello"), cl::HlcTimestamp{1000, 2});
+  seed(3, "str-value", str);
+  str.write(2, std::nullopt, cl::HlcTimestamp{1001, 0});
+  seed(3, "str-tombstone", str);
+
+  fz::Counters counters;
+  seed(4, "counters-empty", counters);
+  counters.merge_at("k", counter);
+  seed(4, "counters-one", counters);
+  counters.merge_at("l", big);
+  seed(4, "counters-two", counters);
+
+  seed(5, "context-empty", fz::Context{});
+  seed(5, "context-runs", fz::Context{{1, 1}, {1, 2}, {2, 1}});
+  seed(5, "context-cloud", fz::Context{{1, 1}, {1, 5}, {2, 3}, {2, 4}});
+  fz::Context claims;
+  claims.insert_range(1, 1, top);
+  claims.insert_range(2, std::uint64_t{1} << 63, top);
+  seed(5, "context-top", claims);
+
+  fz::KeyValue kv;
+  seed(6, "kv-empty", kv);
+  kv.str.write(1, std::optional<std::string>("10"), cl::HlcTimestamp{5, 0});
+  kv.counter.total.increment(1, 3);
+  seed(6, "kv-string-counter", kv);
+  fz::KeyValue kv_set;
+  kv_set.set.add(1, "m");
+  kv_set.set.add(2, "n");
+  seed(6, "kv-set", kv_set);
+  fz::KeyValue kv_hash;
+  kv_hash.hash.update(1, "f", [](auto& r) { return r.write(1, "v"); });
+  fz::Counter field;
+  field.increment(2, 7);
+  kv_hash.hash_counters.merge_at("g", calm::apps::kvs::ResettableCounter{field, {}});
+  seed(6, "kv-hash", kv_hash);
+
+  std::cout << written << " seeds written to " << dir << "\n";
+  return 0;
+}
