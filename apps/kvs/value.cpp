@@ -11,57 +11,23 @@
 namespace calm::apps::kvs {
 namespace {
 
-/// A counter's exact value. Each replica's totals are below 2^64, so a sum over fewer than 2^62
-/// replicas fits in 128 bits whatever was merged: reads never overflow and never throw
-/// (PNCounter::value() throws past int64, which concurrent increments can reach).
-__extension__ using Wide = __int128;
+/// A counter's exact value: each replica's totals are below 2^64, so the library's 128-bit
+/// reading never overflows and never throws (PNCounter::value() throws past int64, which
+/// concurrent increments can reach).
+using Wide = lat::int128;
 constexpr Wide int64_min = std::numeric_limits<std::int64_t>::min();
 constexpr Wide int64_max = std::numeric_limits<std::int64_t>::max();
 
-Wide sum(const lat::GCounter<ReplicaId>& g) {
-  Wide total = 0;
-  for (const auto& entry : g) total += entry.second.reveal();
-  return total;
-}
-Wide wide_value(const lat::PNCounter<ReplicaId>& c) {
-  return sum(c.increments()) - sum(c.decrements());
-}
-
 /// Whether some increment is not taken away yet.
 bool counting(const ResettableCounter& c) { return !(c.total == c.removed); }
-Wide counted(const ResettableCounter& c) { return wide_value(c.total) - wide_value(c.removed); }
+Wide counted(const ResettableCounter& c) { return c.total.wide_value() - c.removed.wide_value(); }
 
-std::string decimal(Wide n) {
-  if (n >= int64_min && n <= int64_max) return std::to_string(static_cast<std::int64_t>(n));
-  // |n| > INT64_MAX here, and |n| < 2^127: its magnitude fits unsigned 128 bits.
-  __extension__ using UWide = unsigned __int128;
-  UWide magnitude = n < 0 ? UWide(0) - static_cast<UWide>(n) : static_cast<UWide>(n);
-  std::string digits;
-  while (magnitude != 0) {
-    digits += static_cast<char>('0' + static_cast<int>(magnitude % 10));
-    magnitude /= 10;
-  }
-  if (n < 0) digits += '-';
-  return {digits.rbegin(), digits.rend()};
-}
+std::string decimal(Wide n) { return lat::to_string(n); }
 
 /// The string the register holds, without a copy; null when it holds none (or a tombstone).
 const std::string* written(const KeyValue& v) {
   const auto* w = v.str.value_ptr();
   return w && w->has_value() ? &**w : nullptr;
-}
-
-/// A PNCounter holding only `replica`'s increment total (or decrement total) `t`, built with
-/// PNCounter's mutators alone: they refuse a value outside int64, so the other half of a scratch
-/// counter first takes about half of t, and the mutator returns the half asked for.
-lat::PNCounter<ReplicaId> lone_total(ReplicaId replica, std::uint64_t t, bool up) {
-  lat::PNCounter<ReplicaId> scratch;
-  if (up) {
-    scratch.decrement(replica, t - t / 2);  // <= 2^63: the value reads >= INT64_MIN
-    return scratch.increment(replica, t);   // value t / 2 <= INT64_MAX
-  }
-  scratch.increment(replica, t / 2);     // <= INT64_MAX
-  return scratch.decrement(replica, t);  // value -(t - t / 2) >= INT64_MIN
 }
 
 /// Adds n to the counter's total as `replica`; returns the total's delta (bottom for n == 0),
@@ -78,9 +44,9 @@ std::optional<lat::PNCounter<ReplicaId>> count(ResettableCounter& c, ReplicaId r
   const std::uint64_t before =
       up ? c.total.increments().get(replica) : c.total.decrements().get(replica);
   if (magnitude > std::numeric_limits<std::uint64_t>::max() - before) return std::nullopt;
-  lat::PNCounter<ReplicaId> delta = lone_total(replica, before + magnitude, up);
-  c.total.merge(delta);
-  return delta;
+  // Checked above, so the library's own refusal (a replica's total past UINT64_MAX) never
+  // throws here.
+  return up ? c.total.increment(replica, magnitude) : c.total.decrement(replica, magnitude);
 }
 
 bool holds_string(const KeyValue& v) { return written(v) != nullptr || counting(v.counter); }

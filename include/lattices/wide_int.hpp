@@ -15,22 +15,29 @@ namespace calm::lattices {
 __extension__ using uint128 = unsigned __int128;
 __extension__ using int128 = __int128;
 
-/// The decimal digits of v.
-inline std::string to_string(uint128 v) {
-  char digits[40];  // 2^128 - 1 has 39 digits
+namespace detail {
+/// The decimal digits of `magnitude`, after a '-' when `negative`. One buffer for both signs:
+/// prepending to a std::string trips g++ 12's -Wrestrict false positive (GCC bug 105329).
+inline std::string decimal(uint128 magnitude, bool negative) {
+  char digits[41];  // a sign and the 39 digits of 2^128 - 1
   char* p = digits + sizeof(digits);
   do {
-    *--p = static_cast<char>('0' + static_cast<int>(v % 10));
-    v /= 10;
-  } while (v != 0);
+    *--p = static_cast<char>('0' + static_cast<int>(magnitude % 10));
+    magnitude /= 10;
+  } while (magnitude != 0);
+  if (negative) *--p = '-';
   return std::string(p, digits + sizeof(digits));
 }
+}  // namespace detail
+
+/// The decimal digits of v.
+inline std::string to_string(uint128 v) { return detail::decimal(v, false); }
 
 /// The decimal digits of v, with a '-' when negative.
 inline std::string to_string(int128 v) {
-  if (v >= 0) return to_string(static_cast<uint128>(v));
+  if (v >= 0) return detail::decimal(static_cast<uint128>(v), false);
   // -(v + 1) cannot overflow, even for the least int128.
-  return "-" + to_string(static_cast<uint128>(-(v + 1)) + 1);
+  return detail::decimal(static_cast<uint128>(-(v + 1)) + 1, true);
 }
 
 }  // namespace calm::lattices
