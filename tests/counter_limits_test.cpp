@@ -147,22 +147,29 @@ TEST(DotExhaustion, EveryMutatorThatMakesADotThrowsAndLeavesTheValueUnchanged) {
 
   AWSet<std::string> set(Dotted<DotMap<std::string, DotSet<>>>({}, full));
   set.add(2, "x");
-  expect_overflow_and_unchanged(set, [](auto& s) { s.add(1, "y"); }, "AWSet::add");
-  expect_overflow_and_unchanged(set, [](auto& s) { s.add(1, "x"); }, "AWSet::add (present)");
+  expect_overflow_and_unchanged(
+      set, [](auto& s) { s.add(1, "y"); }, "AWSet::add");
+  expect_overflow_and_unchanged(
+      set, [](auto& s) { s.add(1, "x"); }, "AWSet::add (present)");
 
   MVRegister<std::string> reg(Dotted<DotFun<std::string>>({}, full));
   reg.write(2, "v");
-  expect_overflow_and_unchanged(reg, [](auto& r) { r.write(1, "w"); }, "MVRegister::write");
+  expect_overflow_and_unchanged(
+      reg, [](auto& r) { r.write(1, "w"); }, "MVRegister::write");
 
   EWFlag<> ew(Dotted<DotSet<>>({}, full));
-  expect_overflow_and_unchanged(ew, [](auto& f) { f.enable(1); }, "EWFlag::enable");
+  expect_overflow_and_unchanged(
+      ew, [](auto& f) { f.enable(1); }, "EWFlag::enable");
   DWFlag<> dw(Dotted<DotSet<>>({}, full));
-  expect_overflow_and_unchanged(dw, [](auto& f) { f.disable(1); }, "DWFlag::disable");
+  expect_overflow_and_unchanged(
+      dw, [](auto& f) { f.disable(1); }, "DWFlag::disable");
 
   using Tags = DotMap<bool, DotSet<>>;
   RWSet<std::string> rw(Dotted<DotMap<std::string, Tags>>({}, full));
-  expect_overflow_and_unchanged(rw, [](auto& s) { s.add(1, "x"); }, "RWSet::add");
-  expect_overflow_and_unchanged(rw, [](auto& s) { s.remove(1, "x"); }, "RWSet::remove");
+  expect_overflow_and_unchanged(
+      rw, [](auto& s) { s.add(1, "x"); }, "RWSet::add");
+  expect_overflow_and_unchanged(
+      rw, [](auto& s) { s.remove(1, "x"); }, "RWSet::remove");
 
   // ORMap, one of each kind of value: nested dot-based CRDTs, a plain lattice, a counter.
   ORMap<std::string, MVRegister<std::string>> hash;
@@ -232,10 +239,10 @@ TEST(DotExhaustion, AVectorClockAtTheTopThrowsInsteadOfWrappingAndCausalWriteKee
   auto put = [&](std::uint64_t v) {
     for (int i = 0; i < 8; ++i) bytes += static_cast<char>(v >> (8 * i));
   };
-  put(1);         // one version
-  put(1);         // its clock: one entry
-  put(1);         // replica 1
-  put(kU64Max);   // counter 2^64 - 1
+  put(1);                                       // one version
+  put(1);                                       // its clock: one entry
+  put(1);                                       // replica 1
+  put(kU64Max);                                 // counter 2^64 - 1
   bytes += std::string("\x07\x00\x00\x00", 4);  // Max<int>{7}
   value = from_bytes<Causal<Max<int>>>(bytes);
   const Causal<Max<int>> seen = value;
@@ -321,8 +328,8 @@ TEST(DotContextClaims, CrdtsWithContextsUpToTheTopDotMergeDeltaAndDecomposeByRan
   Hash hash;
   hash.update(1, "f", [](auto& r) { return r.write(1, "v"); });
   hash.update(7, "g", [](auto& r) { return r.write(7, "u"); });
-  expect_bounded_by_ranges(hash, Hash(Dotted<DotMap<std::string, DotFun<std::string>>>(
-                                     {}, top_claims())));
+  expect_bounded_by_ranges(
+      hash, Hash(Dotted<DotMap<std::string, DotFun<std::string>>>({}, top_claims())));
 }
 
 }  // namespace

@@ -23,8 +23,7 @@ inline constexpr std::string_view kMarker = "HOSTILE!";
 
 /// The shape of calm-kvs's KeyValue (apps/kvs/value.hpp), built from the library alone.
 struct KeyValueLike {
-  BOOST_HANA_DEFINE_STRUCT(KeyValueLike,
-                           (LWWRegister<std::optional<std::string>>, str),
+  BOOST_HANA_DEFINE_STRUCT(KeyValueLike, (LWWRegister<std::optional<std::string>>, str),
                            (PNCounter<>, counter), (AWSet<std::string>, set),
                            (ORMap<std::string, MVRegister<std::string>>, hash),
                            (MapUnion<std::string, PNCounter<>>, hash_counters));

@@ -23,14 +23,14 @@ std::vector<Case> library_cases() {
     AWSet<std::string> set;
     set.add(1, "a");
     set.add(2, marker);
-    cases.push_back(make_case<decltype(set)>("AWSet<string> element" + n,
-                                             with_claimed_length(set, claimed)));
+    cases.push_back(
+        make_case<decltype(set)>("AWSet<string> element" + n, with_claimed_length(set, claimed)));
 
     ORMap<std::string, MVRegister<std::string>> map_key, map_value;
     map_key.update(1, marker, [](auto& r) { return r.write(1, "v"); });
     map_value.update(1, "f", [&](auto& r) { return r.write(1, marker); });
-    cases.push_back(make_case<decltype(map_key)>("ORMap key" + n,
-                                                 with_claimed_length(map_key, claimed)));
+    cases.push_back(
+        make_case<decltype(map_key)>("ORMap key" + n, with_claimed_length(map_key, claimed)));
     cases.push_back(make_case<decltype(map_value)>("ORMap<string, MVRegister> value" + n,
                                                    with_claimed_length(map_value, claimed)));
 
@@ -59,8 +59,8 @@ std::vector<Case> library_cases() {
   for (const std::string count : {"0000000000010000", "ffffffffffffffff"}) {
     const std::string n = " claiming 0x" + count + " elements";
     const std::string tail = "0100000000000000 0100000000000000 0100000000000000";
-    cases.push_back(make_case<PNCounter<>>("PNCounter increments" + n,
-                                           from_hex("01" + count + tail)));
+    cases.push_back(
+        make_case<PNCounter<>>("PNCounter increments" + n, from_hex("01" + count + tail)));
     cases.push_back(make_case<PNCounter<>>("PNCounter decrements" + n,
                                            from_hex("01 0000000000000000" + count + tail)));
     cases.push_back(make_case<DotContext<>>("DotContext runs" + n, from_hex("01" + count + tail)));
@@ -73,15 +73,14 @@ std::vector<Case> library_cases() {
         from_hex("01 0100000000000000 0100000000000000 61" + count + tail)));
     cases.push_back(make_case<ORMap<std::string, MVRegister<std::string>>>(
         "ORMap entries" + n, from_hex("01" + count + tail)));
-    cases.push_back(make_case<MVRegister<std::string>>("MVRegister writes" + n,
-                                                       from_hex("01" + count + tail)));
-    cases.push_back(make_case<MapUnion<std::string, PNCounter<>>>(
-        "MapUnion<string, PNCounter>" + n, from_hex("01" + count + tail)));
-    cases.push_back(make_case<Causal<SetUnion<int>>>("Causal versions" + n,
-                                                     from_hex("01" + count + tail)));
-    cases.push_back(make_case<KeyValueLike>(
-        "KeyValue-shaped product, counter" + n,
-        from_hex("01 00 " + count + tail)));
+    cases.push_back(
+        make_case<MVRegister<std::string>>("MVRegister writes" + n, from_hex("01" + count + tail)));
+    cases.push_back(make_case<MapUnion<std::string, PNCounter<>>>("MapUnion<string, PNCounter>" + n,
+                                                                  from_hex("01" + count + tail)));
+    cases.push_back(
+        make_case<Causal<SetUnion<int>>>("Causal versions" + n, from_hex("01" + count + tail)));
+    cases.push_back(make_case<KeyValueLike>("KeyValue-shaped product, counter" + n,
+                                            from_hex("01 00 " + count + tail)));
   }
   return cases;
 }

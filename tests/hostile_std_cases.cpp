@@ -21,7 +21,8 @@ std::vector<Case> std_cases() {
   std::vector<Case> cases;
   for (const std::uint64_t claimed : {kGiB, 16 * kGiB, ~std::uint64_t{0}}) {
     const std::string n = " claiming " + std::to_string(claimed) + " bytes";
-    cases.push_back(make_case<std::string>("std::string" + n, with_claimed_length(marker, claimed)));
+    cases.push_back(
+        make_case<std::string>("std::string" + n, with_claimed_length(marker, claimed)));
     cases.push_back(make_case<std::optional<std::string>>(
         "std::optional<std::string>" + n,
         with_claimed_length(std::optional<std::string>(marker), claimed)));
@@ -43,8 +44,8 @@ std::vector<Case> std_cases() {
     cases.push_back(make_case<std::vector<std::uint64_t>>("std::vector<uint64_t>" + n, bytes));
     cases.push_back(make_case<std::vector<std::vector<std::uint8_t>>>(
         "std::vector<vector<uint8_t>>" + n, bytes));
-    cases.push_back(make_case<std::map<std::string, std::string>>("std::map<string, string>" + n,
-                                                                  bytes));
+    cases.push_back(
+        make_case<std::map<std::string, std::string>>("std::map<string, string>" + n, bytes));
     cases.push_back(make_case<std::set<std::string>>("std::set<string>" + n, bytes));
   }
   return cases;

@@ -24,8 +24,8 @@ std::optional<std::string> admission_refusal(const KeyValue& value, std::uint64_
   const std::uint64_t ahead_ms = latest.wall_ms > wall_ms ? latest.wall_ms - wall_ms : 0;
   if (ahead_ms > future_timestamp_ms_max) {
     return "timestamp " + std::to_string(latest.wall_ms) + " ms is " + std::to_string(ahead_ms) +
-           " ms ahead of this replica's clock (at most " +
-           std::to_string(future_timestamp_ms_max) + ")";
+           " ms ahead of this replica's clock (at most " + std::to_string(future_timestamp_ms_max) +
+           ")";
   }
   if (auto r = dots_refusal(value.set.context(), "the set's context")) return r;
   if (auto r = dots_refusal(value.hash.context(), "the hash's context")) return r;

@@ -15,8 +15,8 @@
 #include <cerrno>
 #include <chrono>
 #include <functional>
-#include <random>
 #include <iostream>
+#include <random>
 #include <set>
 #include <unordered_map>
 
@@ -311,7 +311,8 @@ KvsOptions with_descriptor_budget(KvsOptions options) {
   if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return options;
   if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < wanted) {
     rlimit raised = limit;
-    raised.rlim_cur = limit.rlim_max == RLIM_INFINITY ? wanted : std::min<rlim_t>(wanted, limit.rlim_max);
+    raised.rlim_cur =
+        limit.rlim_max == RLIM_INFINITY ? wanted : std::min<rlim_t>(wanted, limit.rlim_max);
     if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
   }
   if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < wanted) {
@@ -336,7 +337,7 @@ struct KvsServer::Impl {
   RateLimitedLog accept_log{std::chrono::seconds(1)};
   protocols::storage::RocksDisk rocks;
   GroupCommitDisk disk{rocks};
-  ReplicaId writer;  // the CRDT writer id (load_writer)
+  ReplicaId writer;         // the CRDT writer id (load_writer)
   KvsNode* node = nullptr;  // made by the runtime when it starts
   ReplicaKeyspace keyspace{node};
   CommandProcessor processor;
@@ -373,33 +374,33 @@ struct KvsServer::Impl {
               rocks_open_files_max, disk_reserve_bytes),
         writer(load_writer(rocks, options)),
         processor(keyspace, writer, facts(), write_limits()),
-        runtime(options.id, options.bind, options.peer_port, peers(), disk,
-                [this](const net::NodeContext& context) {
-                  ae::Config config;
-                  config.gossip_interval_ms = options.gossip_ms;
-                  config.message_bytes_max = options.replication_message_bytes_max;
-                  config.buffer_entries_max = options.delta_buffer_entries_max;
-                  for (const auto& p : options.peers) {
-                    if (p.id != options.id) config.peers.push_back(p.id);
-                  }
-                  auto made = std::make_unique<KvsNode>(context, config);
-                  // A peer's values are checked against this replica's wall clock, and the
-                  // ones it merges (or restores at boot) advance its hybrid clock.
-                  made->set_wall_clock([this] { return wall_ms(); });
-                  ae::Admission<KeyValue> admission;
-                  admission.check = [](const std::string&, const KeyValue& v,
-                                       std::uint64_t now_ms) {
-                    return admission_refusal(v, now_ms);
-                  };
-                  admission.observe = [this](const std::string&, const KeyValue& v) {
-                    processor.observe(latest_timestamp(v));
-                  };
-                  made->replica().set_admission(std::move(admission));
-                  node = made.get();
-                  return std::make_unique<CommittingNode>(std::move(made), disk,
-                                                          [this] { commit(); }, disk_log);
-                },
-                peer_options()),
+        runtime(
+            options.id, options.bind, options.peer_port, peers(), disk,
+            [this](const net::NodeContext& context) {
+              ae::Config config;
+              config.gossip_interval_ms = options.gossip_ms;
+              config.message_bytes_max = options.replication_message_bytes_max;
+              config.buffer_entries_max = options.delta_buffer_entries_max;
+              for (const auto& p : options.peers) {
+                if (p.id != options.id) config.peers.push_back(p.id);
+              }
+              auto made = std::make_unique<KvsNode>(context, config);
+              // A peer's values are checked against this replica's wall clock, and the
+              // ones it merges (or restores at boot) advance its hybrid clock.
+              made->set_wall_clock([this] { return wall_ms(); });
+              ae::Admission<KeyValue> admission;
+              admission.check = [](const std::string&, const KeyValue& v, std::uint64_t now_ms) {
+                return admission_refusal(v, now_ms);
+              };
+              admission.observe = [this](const std::string&, const KeyValue& v) {
+                processor.observe(latest_timestamp(v));
+              };
+              made->replica().set_admission(std::move(admission));
+              node = made.get();
+              return std::make_unique<CommittingNode>(
+                  std::move(made), disk, [this] { commit(); }, disk_log);
+            },
+            peer_options()),
         acceptor(runtime.io_context()),
         fsync_timer(runtime.io_context()),
         accept_timer(runtime.io_context()) {
@@ -505,8 +506,8 @@ struct KvsServer::Impl {
     }
     std::string persistence;
     persistence += "durability:" + durability_name() + "\r\n";
-    persistence += std::string("aof_last_write_status:") +
-                   (last_write_error.empty() ? "ok" : "err") + "\r\n";
+    persistence +=
+        std::string("aof_last_write_status:") + (last_write_error.empty() ? "ok" : "err") + "\r\n";
     persistence += "write_failures:" + std::to_string(counters.write_failures) + "\r\n";
     persistence += "data_dir:" + options.data_dir + "\r\n";
     persistence +=
@@ -515,7 +516,8 @@ struct KvsServer::Impl {
     std::string clients = "connected_clients:" + std::to_string(this->clients.size()) + "\r\n";
     clients += "maxclients:" + std::to_string(options.clients_max) + "\r\n";
     clients += "clients_input_bytes:" + std::to_string(input_bytes) + "\r\n";
-    clients += "clients_input_bytes_max:" + std::to_string(options.clients_input_bytes_max) + "\r\n";
+    clients +=
+        "clients_input_bytes_max:" + std::to_string(options.clients_input_bytes_max) + "\r\n";
     std::string stats;
     stats += "rejected_connections:" + std::to_string(counters.rejected_connections) + "\r\n";
     stats += "accept_failures:" + std::to_string(counters.accept_failures) + "\r\n";
@@ -777,7 +779,8 @@ bool KvsServer::Impl::refuse_with_spare_descriptor() {
     return false;
   }
   ::close(spare_descriptor);
-  const int fd = ::accept4(acceptor.native_handle(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+  const int fd =
+      ::accept4(acceptor.native_handle(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
   if (fd >= 0) {
     static constexpr std::string_view busy = "-ERR max number of clients reached\r\n";
     (void)::send(fd, busy.data(), busy.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -797,8 +800,7 @@ void KvsServer::Impl::accept() {
       return accept();
     }
     ++counters.accept_failures;
-    const bool out_of_descriptors =
-        ec == asio::error::no_descriptors || ec.value() == ENFILE;
+    const bool out_of_descriptors = ec == asio::error::no_descriptors || ec.value() == ENFILE;
     if (out_of_descriptors && refuse_with_spare_descriptor()) {
       accept_log.note("accept failed: " + ec.message() + "; told the client " +
                       "\"max number of clients reached\" (" +
@@ -806,9 +808,8 @@ void KvsServer::Impl::accept() {
       return accept();
     }
     // Nothing taken from the backlog: retrying at once would spin on the same error.
-    accept_backoff = accept_backoff.count() == 0
-                         ? accept_backoff_first
-                         : std::min(accept_backoff * 2, accept_backoff_max);
+    accept_backoff = accept_backoff.count() == 0 ? accept_backoff_first
+                                                 : std::min(accept_backoff * 2, accept_backoff_max);
     accept_log.note("accept failed: " + ec.message() + "; retrying in " +
                     std::to_string(accept_backoff.count()) + " ms (" +
                     std::to_string(counters.accept_failures) + " failed accepts in all)");

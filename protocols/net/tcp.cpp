@@ -167,7 +167,7 @@ struct TcpRuntime::Impl::Outgoing {
   tcp::resolver resolver;
   asio::steady_timer retry;
   asio::steady_timer handshake_deadline;
-  std::deque<std::string> queue;  // payloads; framed and tagged when written
+  std::deque<std::string> queue;   // payloads; framed and tagged when written
   std::uint64_t queued_bytes = 0;  // payloads and their frame overhead
   std::uint64_t backoff_ms;
   /// Every connection attempt has its own generation; handlers of an older one do nothing.
@@ -250,45 +250,47 @@ struct TcpRuntime::Impl::Outgoing {
     hello.incarnation = rt.incarnation;
     hello.nonce = fresh_nonce();
     hello_out = wire::encode_hello(hello);
-    asio::async_write(socket, asio::buffer(hello_out), [this, gen, hello](const error_code& ec,
-                                                                          std::size_t) {
-      if (gen != generation) return;
-      if (ec) return fail(gen);
-      asio::async_read(socket, asio::buffer(welcome_in), [this, gen, hello](const error_code& ec2,
-                                                                            std::size_t) {
-        if (gen != generation) return;
-        if (ec2) return fail(gen);
-        const auto parsed =
-            wire::decode_welcome(std::string_view(welcome_in.data(), welcome_in.size()));
-        if (const auto* why = std::get_if<std::string>(&parsed)) {
-          return refuse(gen, *why);
-        }
-        const wire::Welcome& welcome = std::get<wire::Welcome>(parsed);
-        if (welcome.from != peer.id) {
-          return refuse(gen, "it says it is node " + std::to_string(welcome.from));
-        }
-        const wire::Transcript transcript{rt.self_id,          peer.id,     rt.incarnation,
-                                          welcome.incarnation, hello.nonce, welcome.nonce};
-        if (!wire::check_proof(rt.options.cluster_secret, wire::Role::acceptor, transcript,
-                               welcome.proof)) {
-          return refuse(gen, "it failed to prove the cluster secret");
-        }
-        proof_out = wire::make_proof(rt.options.cluster_secret, wire::Role::initiator, transcript);
-        key = wire::frame_key(rt.options.cluster_secret, transcript);
-        asio::async_write(socket, asio::buffer(proof_out), [this, gen](const error_code& ec3,
-                                                                       std::size_t) {
+    asio::async_write(
+        socket, asio::buffer(hello_out), [this, gen, hello](const error_code& ec, std::size_t) {
           if (gen != generation) return;
-          if (ec3) return fail(gen);
-          handshake_deadline.cancel();
-          connecting = false;
-          connected = true;
-          sequence = 0;
-          backoff_ms = rt.options.reconnect_initial_ms;
-          watch_for_close(gen);
-          write_next();
+          if (ec) return fail(gen);
+          asio::async_read(
+              socket, asio::buffer(welcome_in),
+              [this, gen, hello](const error_code& ec2, std::size_t) {
+                if (gen != generation) return;
+                if (ec2) return fail(gen);
+                const auto parsed =
+                    wire::decode_welcome(std::string_view(welcome_in.data(), welcome_in.size()));
+                if (const auto* why = std::get_if<std::string>(&parsed)) {
+                  return refuse(gen, *why);
+                }
+                const wire::Welcome& welcome = std::get<wire::Welcome>(parsed);
+                if (welcome.from != peer.id) {
+                  return refuse(gen, "it says it is node " + std::to_string(welcome.from));
+                }
+                const wire::Transcript transcript{rt.self_id,          peer.id,     rt.incarnation,
+                                                  welcome.incarnation, hello.nonce, welcome.nonce};
+                if (!wire::check_proof(rt.options.cluster_secret, wire::Role::acceptor, transcript,
+                                       welcome.proof)) {
+                  return refuse(gen, "it failed to prove the cluster secret");
+                }
+                proof_out =
+                    wire::make_proof(rt.options.cluster_secret, wire::Role::initiator, transcript);
+                key = wire::frame_key(rt.options.cluster_secret, transcript);
+                asio::async_write(socket, asio::buffer(proof_out),
+                                  [this, gen](const error_code& ec3, std::size_t) {
+                                    if (gen != generation) return;
+                                    if (ec3) return fail(gen);
+                                    handshake_deadline.cancel();
+                                    connecting = false;
+                                    connected = true;
+                                    sequence = 0;
+                                    backoff_ms = rt.options.reconnect_initial_ms;
+                                    watch_for_close(gen);
+                                    write_next();
+                                  });
+              });
         });
-      });
-    });
   }
 
   /// The acceptor never writes after its welcome: a read that completes means it closed the
@@ -332,8 +334,8 @@ struct TcpRuntime::Impl::Outgoing {
     const std::string& payload = queue.front();
     header_out = wire::encode_frame_header(static_cast<std::uint32_t>(payload.size()));
     tag_out = wire::frame_tag(key, sequence, payload);
-    const std::array<asio::const_buffer, 3> frame{asio::buffer(header_out),
-                                                  asio::buffer(payload), asio::buffer(tag_out)};
+    const std::array<asio::const_buffer, 3> frame{asio::buffer(header_out), asio::buffer(payload),
+                                                  asio::buffer(tag_out)};
     const std::uint64_t gen = generation;
     asio::async_write(socket, frame, [this, gen](const error_code& ec, std::size_t) {
       if (gen != generation) return;
@@ -420,49 +422,52 @@ struct TcpRuntime::Impl::Incoming : std::enable_shared_from_this<Incoming> {
 
   void read_hello() {
     auto self = shared_from_this();
-    asio::async_read(socket,
-                     asio::buffer(hello_in.data() + wire::preamble_bytes,
-                                  wire::hello_bytes - wire::preamble_bytes),
-                     [this, self](const error_code& ec, std::size_t) {
-      if (closed) return;
-      if (ec) return close();
-      const auto parsed = wire::decode_hello(std::string_view(hello_in.data(), hello_in.size()));
-      if (const auto* why = std::get_if<std::string>(&parsed)) return reject(*why);
-      const wire::Hello hello = std::get<wire::Hello>(parsed);
-      if (!rt.peers.contains(hello.from)) {
-        return reject("node " + std::to_string(hello.from) + " is not a peer");
-      }
-      if (hello.to != rt.self_id) {
-        return reject("node " + std::to_string(hello.from) + " meant to reach node " +
-                      std::to_string(hello.to));
-      }
-      wire::Welcome welcome;
-      welcome.from = rt.self_id;
-      welcome.incarnation = rt.incarnation;
-      welcome.nonce = fresh_nonce();
-      const wire::Transcript transcript{hello.from,  rt.self_id,  hello.incarnation,
-                                        rt.incarnation, hello.nonce, welcome.nonce};
-      welcome.proof = wire::make_proof(rt.options.cluster_secret, wire::Role::acceptor, transcript);
-      welcome_out = wire::encode_welcome(welcome);
-      asio::async_write(socket, asio::buffer(welcome_out), [this, self](const error_code& ec2,
-                                                                         std::size_t) {
-        if (closed) return;
-        if (ec2) return close();
-      });
-      asio::async_read(socket, asio::buffer(proof_in), [this, self, hello, transcript](
-                                                            const error_code& ec3, std::size_t) {
-        if (closed) return;
-        if (ec3) return close();
-        if (!wire::check_proof(rt.options.cluster_secret, wire::Role::initiator, transcript,
-                               proof_in)) {
-          ++rt.stats.authentication_failures;
-          return reject("node " + std::to_string(hello.from) +
-                        " failed to prove the cluster secret");
-        }
-        authenticate(hello.from, hello.incarnation, transcript);
-        read_header();
-      });
-    });
+    asio::async_read(
+        socket,
+        asio::buffer(hello_in.data() + wire::preamble_bytes,
+                     wire::hello_bytes - wire::preamble_bytes),
+        [this, self](const error_code& ec, std::size_t) {
+          if (closed) return;
+          if (ec) return close();
+          const auto parsed =
+              wire::decode_hello(std::string_view(hello_in.data(), hello_in.size()));
+          if (const auto* why = std::get_if<std::string>(&parsed)) return reject(*why);
+          const wire::Hello hello = std::get<wire::Hello>(parsed);
+          if (!rt.peers.contains(hello.from)) {
+            return reject("node " + std::to_string(hello.from) + " is not a peer");
+          }
+          if (hello.to != rt.self_id) {
+            return reject("node " + std::to_string(hello.from) + " meant to reach node " +
+                          std::to_string(hello.to));
+          }
+          wire::Welcome welcome;
+          welcome.from = rt.self_id;
+          welcome.incarnation = rt.incarnation;
+          welcome.nonce = fresh_nonce();
+          const wire::Transcript transcript{hello.from,     rt.self_id,  hello.incarnation,
+                                            rt.incarnation, hello.nonce, welcome.nonce};
+          welcome.proof =
+              wire::make_proof(rt.options.cluster_secret, wire::Role::acceptor, transcript);
+          welcome_out = wire::encode_welcome(welcome);
+          asio::async_write(socket, asio::buffer(welcome_out),
+                            [this, self](const error_code& ec2, std::size_t) {
+                              if (closed) return;
+                              if (ec2) return close();
+                            });
+          asio::async_read(socket, asio::buffer(proof_in),
+                           [this, self, hello, transcript](const error_code& ec3, std::size_t) {
+                             if (closed) return;
+                             if (ec3) return close();
+                             if (!wire::check_proof(rt.options.cluster_secret,
+                                                    wire::Role::initiator, transcript, proof_in)) {
+                               ++rt.stats.authentication_failures;
+                               return reject("node " + std::to_string(hello.from) +
+                                             " failed to prove the cluster secret");
+                             }
+                             authenticate(hello.from, hello.incarnation, transcript);
+                             read_header();
+                           });
+        });
   }
 
   void authenticate(NodeId peer, std::uint64_t incarnation, const wire::Transcript& transcript) {
@@ -486,24 +491,24 @@ struct TcpRuntime::Impl::Incoming : std::enable_shared_from_this<Incoming> {
     auto self = shared_from_this();
     // Between frames a connection may stay idle: it holds no buffer, there is at most one per
     // peer, and TCP keepalive notices a peer that vanished.
-    asio::async_read(socket, asio::buffer(header_in), [this, self](const error_code& ec,
-                                                                   std::size_t) {
-      if (closed) return;
-      if (ec) return close();
-      const wire::FrameHeader header = wire::decode_frame_header(
-          std::string_view(header_in.data(), header_in.size()), rt.options.frame_bytes_max);
-      if (!header.within_bound) {
-        return reject("a frame of " + std::to_string(header.payload_bytes) + " bytes from node " +
-                      std::to_string(from) + ", above frame_bytes_max");
-      }
-      payload_bytes = header.payload_bytes;
-      received = 0;
-      mac.emplace(key, sequence, payload_bytes);
-      arm_deadline(rt.options.frame_timeout_ms,
-                   "a frame from node " + std::to_string(from) + " not completed within " +
-                       std::to_string(rt.options.frame_timeout_ms) + " ms");
-      read_body();
-    });
+    asio::async_read(
+        socket, asio::buffer(header_in), [this, self](const error_code& ec, std::size_t) {
+          if (closed) return;
+          if (ec) return close();
+          const wire::FrameHeader header = wire::decode_frame_header(
+              std::string_view(header_in.data(), header_in.size()), rt.options.frame_bytes_max);
+          if (!header.within_bound) {
+            return reject("a frame of " + std::to_string(header.payload_bytes) +
+                          " bytes from node " + std::to_string(from) + ", above frame_bytes_max");
+          }
+          payload_bytes = header.payload_bytes;
+          received = 0;
+          mac.emplace(key, sequence, payload_bytes);
+          arm_deadline(rt.options.frame_timeout_ms,
+                       "a frame from node " + std::to_string(from) + " not completed within " +
+                           std::to_string(rt.options.frame_timeout_ms) + " ms");
+          read_body();
+        });
   }
 
   void read_body() {
@@ -519,26 +524,25 @@ struct TcpRuntime::Impl::Incoming : std::enable_shared_from_this<Incoming> {
     assert(charged <= std::uint64_t{received} + frame_read_step_bytes);
     pieces.emplace_back(step, '\0');
     auto self = shared_from_this();
-    asio::async_read(socket, asio::buffer(pieces.back()), [this, self](const error_code& ec,
-                                                                       std::size_t) {
-      if (closed) return;
-      if (ec) return close();
-      mac->update(pieces.back());
-      received += pieces.back().size();
-      read_body();
-    });
+    asio::async_read(socket, asio::buffer(pieces.back()),
+                     [this, self](const error_code& ec, std::size_t) {
+                       if (closed) return;
+                       if (ec) return close();
+                       mac->update(pieces.back());
+                       received += pieces.back().size();
+                       read_body();
+                     });
   }
 
   void read_tag() {
     auto self = shared_from_this();
-    asio::async_read(socket, asio::buffer(tag_in), [this, self](const error_code& ec,
-                                                                std::size_t) {
+    asio::async_read(socket, asio::buffer(tag_in), [this, self](const error_code& ec, std::size_t) {
       if (closed) return;
       if (ec) return close();
       if (!wire::tags_equal(mac->finish(), tag_in)) {
         ++rt.stats.authentication_failures;
-        return reject("frame " + std::to_string(sequence) + " from node " +
-                      std::to_string(from) + " fails its tag");
+        return reject("frame " + std::to_string(sequence) + " from node " + std::to_string(from) +
+                      " fails its tag");
       }
       mac.reset();
       disarm_deadline();

@@ -52,8 +52,8 @@ EVP_MAC_CTX* hmac_start(const unsigned char* key, std::size_t key_bytes) {
   EVP_MAC_CTX* ctx = EVP_MAC_CTX_new(hmac_algorithm());
   if (ctx == nullptr) throw std::bad_alloc();
   char digest[] = "SHA256";
-  const OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0), OSSL_PARAM_END};
+  const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                               OSSL_PARAM_END};
   // A non-null pointer even for an empty key: OpenSSL takes null as "no key given".
   static const unsigned char no_key = 0;
   if (EVP_MAC_init(ctx, key_bytes == 0 ? &no_key : key, key_bytes, params) != 1) {
@@ -81,8 +81,7 @@ std::array<unsigned char, 32> hmac_finish(EVP_MAC_CTX* ctx) {
 /// HMAC-SHA256(key, label || message).
 std::array<unsigned char, 32> hmac(std::string_view key, std::string_view label,
                                    std::string_view message) {
-  EVP_MAC_CTX* ctx =
-      hmac_start(reinterpret_cast<const unsigned char*>(key.data()), key.size());
+  EVP_MAC_CTX* ctx = hmac_start(reinterpret_cast<const unsigned char*>(key.data()), key.size());
   try {
     hmac_update(ctx, label.data(), label.size());
     hmac_update(ctx, message.data(), message.size());
@@ -163,8 +162,7 @@ std::array<char, transcript_bytes> encode_transcript(const Transcript& t) {
 
 Proof make_proof(std::string_view secret, Role role, const Transcript& t) {
   const auto transcript = encode_transcript(t);
-  return hmac(secret, role == Role::acceptor ? acceptor_label : initiator_label,
-              view(transcript));
+  return hmac(secret, role == Role::acceptor ? acceptor_label : initiator_label, view(transcript));
 }
 
 bool check_proof(std::string_view secret, Role role, const Transcript& t, const Proof& proof) {
@@ -250,8 +248,8 @@ bool FrameReader::next(std::string& payload) {
   }
   const std::size_t whole = frame_header_bytes + header.payload_bytes + tag_bytes;
   if (buffer_.size() < whole) return false;
-  const std::string_view body = std::string_view(buffer_).substr(frame_header_bytes,
-                                                                 header.payload_bytes);
+  const std::string_view body =
+      std::string_view(buffer_).substr(frame_header_bytes, header.payload_bytes);
   Tag tag{};
   std::memcpy(tag.data(), buffer_.data() + frame_header_bytes + header.payload_bytes, tag_bytes);
   if (!tags_equal(tag, frame_tag(key_, sequence_, body))) {

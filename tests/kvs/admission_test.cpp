@@ -39,7 +39,8 @@ TEST(Admission, ATimestampMoreThanFiveMinutesAheadIsRefused) {
   EXPECT_EQ(future_timestamp_ms_max, 5u * 60 * 1000);
   EXPECT_EQ(admission_refusal(written_at(wall_ms + future_timestamp_ms_max), wall_ms),
             std::nullopt);
-  const auto refusal = admission_refusal(written_at(wall_ms + future_timestamp_ms_max + 1), wall_ms);
+  const auto refusal =
+      admission_refusal(written_at(wall_ms + future_timestamp_ms_max + 1), wall_ms);
   ASSERT_TRUE(refusal);
   EXPECT_NE(refusal->find("ahead of this replica's clock"), std::string::npos) << *refusal;
   // Ten years ahead, and the last timestamp there is.
@@ -86,7 +87,8 @@ TEST(Admission, CounterTotalsUpToTheirLimitAreAdmittedAndReadExactly) {
 
 TEST(Admission, TheLatestTimestampIsTheStringRegisters) {
   EXPECT_EQ(latest_timestamp(KeyValue{}), lattices::HlcTimestamp{});
-  EXPECT_EQ(latest_timestamp(written_at(wall_ms + 5000)), (lattices::HlcTimestamp{wall_ms + 5000, 0}));
+  EXPECT_EQ(latest_timestamp(written_at(wall_ms + 5000)),
+            (lattices::HlcTimestamp{wall_ms + 5000, 0}));
 }
 
 class MemoryKeyspace final : public Keyspace {

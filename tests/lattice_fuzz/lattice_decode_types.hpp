@@ -26,13 +26,20 @@ inline constexpr std::uint8_t kTypeCount = 7;
 template <class F>
 void with_type(std::uint8_t selector, F&& f) {
   switch (selector % kTypeCount) {
-    case 0: return f(Set{});
-    case 1: return f(Hash{});
-    case 2: return f(Counter{});
-    case 3: return f(Str{});
-    case 4: return f(Counters{});
-    case 5: return f(Context{});
-    default: return f(KeyValue{});
+    case 0:
+      return f(Set{});
+    case 1:
+      return f(Hash{});
+    case 2:
+      return f(Counter{});
+    case 3:
+      return f(Str{});
+    case 4:
+      return f(Counters{});
+    case 5:
+      return f(Context{});
+    default:
+      return f(KeyValue{});
   }
 }
 

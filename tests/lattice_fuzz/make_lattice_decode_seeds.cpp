@@ -48,13 +48,14 @@ int main(int argc, char** argv) {
   concurrent.add(3, "b");
   set.merge(concurrent);
   seed(0, "set-concurrent", set);
-  seed(0, "set-claims-top", fz::Set(cl::Dotted<cl::DotMap<std::string, cl::DotSet<>>>(
-                                {{"z", cl::DotSet<>{cl::Dot<>{2, top}}}}, [] {
-                                  fz::Context c;
-                                  c.insert_range(1, 1, top);
-                                  c.insert_range(2, 7, top);
-                                  return c;
-                                }())));
+  seed(0, "set-claims-top",
+       fz::Set(cl::Dotted<cl::DotMap<std::string, cl::DotSet<>>>(
+           {{"z", cl::DotSet<>{cl::Dot<>{2, top}}}}, [] {
+             fz::Context c;
+             c.insert_range(1, 1, top);
+             c.insert_range(2, 7, top);
+             return c;
+           }())));
 
   fz::Hash hash;
   seed(1, "hash-empty", hash);

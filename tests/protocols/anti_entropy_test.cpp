@@ -324,11 +324,17 @@ TEST(AntiEntropy, AnUpdateWhoseDeltaCannotBeSentChangesNothing) {
   r.update("k", [](Reg& v) { return v.write(1, std::string(500, 'x'), {2, 0}); });
   const Reg before = r.get("k");
   const std::uint64_t seq = r.last_seq();
-  EXPECT_THROW(r.update("k", [](Reg& v) { return v.write(1, std::string(2000, 'y'), {3, 0}); }),
+  EXPECT_THROW(r.update("k",
+                        [](Reg& v) {
+                          return v.write(1, std::string(2000, 'y'), {3, 0});
+                        }),
                std::length_error);
   EXPECT_EQ(r.get("k"), before);
   EXPECT_EQ(r.last_seq(), seq);
-  EXPECT_THROW(r.update("new", [](Reg& v) { return v.write(1, std::string(2000, 'y'), {3, 0}); }),
+  EXPECT_THROW(r.update("new",
+                        [](Reg& v) {
+                          return v.write(1, std::string(2000, 'y'), {3, 0});
+                        }),
                std::length_error);
   EXPECT_EQ(r.state().count("new"), 0u);
 }

@@ -1,16 +1,21 @@
 // TcpRuntime on loopback: delivery, bad input from raw sockets, reconnection, bounded queues.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <poll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <boost/asio.hpp>
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <cstring>
-#include <fcntl.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <cerrno>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <future>
 #include <map>
@@ -20,13 +25,8 @@
 #include <protocols/net/tcp.hpp>
 #include <protocols/net/tcp_wire.hpp>
 #include <random>
-#include <fstream>
-#include <filesystem>
 #include <string>
-#include <sys/resource.h>
-#include <sys/wait.h>
 #include <thread>
-#include <unistd.h>
 #include <utility>
 #include <vector>
 
@@ -164,7 +164,8 @@ struct RawClient {
     for (int attempt = 0; attempt < 50 && out.size() < n; ++attempt) {
       pollfd waiting{socket.native_handle(), POLLIN, 0};
       if (::poll(&waiting, 1, 100) <= 0) continue;
-      const ssize_t got = ::recv(socket.native_handle(), bytes, std::min(sizeof bytes, n - out.size()), 0);
+      const ssize_t got =
+          ::recv(socket.native_handle(), bytes, std::min(sizeof bytes, n - out.size()), 0);
       if (got <= 0) break;
       out.append(bytes, static_cast<std::size_t>(got));
     }
@@ -478,7 +479,7 @@ TEST(TcpRuntime, TwoNodesWithTheClusterSecretExchangeMessages) {
   EXPECT_EQ(b.inbox.messages[1].second, std::string(300000, 'y'));
   EXPECT_EQ(a.inbox.messages[0], (std::pair<NodeId, std::string>{2, "to a"}));
   EXPECT_EQ(b.runtime.stats().authentication_failures, 0u);
-  EXPECT_TRUE(b.inbox.incarnations[0].has_value());  // a's, as its handshake proved it
+  EXPECT_TRUE(b.inbox.incarnations[0].has_value());          // a's, as its handshake proved it
   EXPECT_EQ(b.runtime.stats().incoming_buffered_bytes, 0u);  // released after delivery
 }
 
@@ -570,8 +571,7 @@ TEST(TcpRuntime, ListeningBeyondLoopbackNeedsASecretOfAtLeast32Bytes) {
   }
   TcpOptions short_secret;
   short_secret.cluster_secret = std::string(31, 's');
-  EXPECT_THROW(TcpRuntime(1, "127.0.0.1", 0, {}, disk, none, short_secret),
-               std::invalid_argument);
+  EXPECT_THROW(TcpRuntime(1, "127.0.0.1", 0, {}, disk, none, short_secret), std::invalid_argument);
   TcpOptions options;
   options.cluster_secret = secret;
   EXPECT_NO_THROW(TcpRuntime(1, "0.0.0.0", 0, {}, disk, none, options));
@@ -579,8 +579,8 @@ TEST(TcpRuntime, ListeningBeyondLoopbackNeedsASecretOfAtLeast32Bytes) {
 }
 
 TEST(TcpRuntime, ASecretFileLosesOneTrailingNewlineAndMustHold32Bytes) {
-  const auto path = std::filesystem::temp_directory_path() /
-                    ("calm_secret_" + std::to_string(::getpid()));
+  const auto path =
+      std::filesystem::temp_directory_path() / ("calm_secret_" + std::to_string(::getpid()));
   const auto write_file = [&](const std::string& text) {
     std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
   };

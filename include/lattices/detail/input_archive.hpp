@@ -64,8 +64,7 @@ class BoundedInputArchive
   void read(void* out, std::size_t n, const char* what) {
     if (n > remaining()) {
       throw DecodeError("calm: truncated input: " + std::string(what) + " needs " +
-                        std::to_string(n) + " bytes, " + std::to_string(remaining()) +
-                        " remain");
+                        std::to_string(n) + " bytes, " + std::to_string(remaining()) + " remain");
     }
     if (n != 0) std::memcpy(out, bytes_.data() + position_, n);
     position_ += n;
@@ -75,8 +74,7 @@ class BoundedInputArchive
   void require_count(std::uint64_t n, const char* what) const {
     if (n > remaining()) {
       throw DecodeError("calm: " + std::string(what) + " claims " + std::to_string(n) +
-                        " elements but only " + std::to_string(remaining()) +
-                        " bytes remain");
+                        " elements but only " + std::to_string(remaining()) + " bytes remain");
     }
   }
 
@@ -99,8 +97,7 @@ void from_little_endian(unsigned char* p, std::size_t count) {
 // cereal finds these through the archive's namespace (argument-dependent lookup).
 
 template <class T>
-std::enable_if_t<std::is_arithmetic_v<T>> CEREAL_LOAD_FUNCTION_NAME(BoundedInputArchive& ar,
-                                                                    T& t) {
+std::enable_if_t<std::is_arithmetic_v<T>> CEREAL_LOAD_FUNCTION_NAME(BoundedInputArchive& ar, T& t) {
   static_assert(!std::is_floating_point_v<T> || std::numeric_limits<T>::is_iec559,
                 "calm's encoding stores IEEE 754 floating point only");
   if constexpr (std::is_same_v<T, bool>) {
@@ -147,7 +144,7 @@ void CEREAL_LOAD_FUNCTION_NAME(BoundedInputArchive& ar, cereal::BinaryData<T>& b
 /// More specialized than cereal's loaders, so overload resolution picks it for this archive.
 template <class T, class A>
 requires(!std::is_same_v<T, bool>) void CEREAL_LOAD_FUNCTION_NAME(BoundedInputArchive& ar,
-                                                                 std::vector<T, A>& vector) {
+                                                                  std::vector<T, A>& vector) {
   cereal::size_type n = 0;
   ar(cereal::make_size_tag(n));
   vector.clear();

@@ -95,7 +95,7 @@ struct TcpStats {
   std::uint64_t incoming_buffered_bytes = 0;       // now, in incomplete incoming frames
   std::uint64_t incoming_buffered_bytes_peak = 0;  // the most ever at once
   std::uint64_t accept_failures = 0;               // accept errors (EMFILE, ENFILE, ...)
-  std::uint64_t authentication_failures = 0;  // a proof or a frame tag that did not check
+  std::uint64_t authentication_failures = 0;       // a proof or a frame tag that did not check
 };
 
 class TcpRuntime {
