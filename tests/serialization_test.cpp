@@ -522,8 +522,8 @@ TEST(Decoding, NaNInAnOrderedLatticeIsRejected) {
 
 TEST(Decoding, HugeSizeTagsAreRejectedQuicklyWithoutABigAllocation) {
   // 2^62 elements announced, a few present.
-  EXPECT_TRUE(rejects_without_a_big_allocation<SetUnion<int>>(
-      "01 0000000000000040 01000000 02000000"));
+  EXPECT_TRUE(
+      rejects_without_a_big_allocation<SetUnion<int>>("01 0000000000000040 01000000 02000000"));
   EXPECT_TRUE((rejects_without_a_big_allocation<SetUnion<int, backing::Hash>>(
       "01 0000000000000040 01000000 02000000")));
   EXPECT_TRUE((rejects_without_a_big_allocation<SetUnion<int, backing::Tree>>(
@@ -534,13 +534,10 @@ TEST(Decoding, HugeSizeTagsAreRejectedQuicklyWithoutABigAllocation) {
       "01 0000000000000040 0100000000000000 78 0100000000000000 01000000")));
   EXPECT_TRUE((rejects_without_a_big_allocation<MapUnion<std::string, SetUnion<int>>>(
       "01 0100000000000000 0100000000000000 78 0000000000000040 01000000")));
-  EXPECT_TRUE(rejects_without_a_big_allocation<VecUnion<Max<int>>>(
-      "01 0000000000000040 04000000"));
+  EXPECT_TRUE(rejects_without_a_big_allocation<VecUnion<Max<int>>>("01 0000000000000040 04000000"));
   // 2^64 - 1 elements: no overflow in any size computation.
-  EXPECT_TRUE(
-      rejects_without_a_big_allocation<SetUnion<int>>("01 ffffffffffffffff 01000000"));
-  EXPECT_TRUE(
-      rejects_without_a_big_allocation<VecUnion<Max<int>>>("01 ffffffffffffffff"));
+  EXPECT_TRUE(rejects_without_a_big_allocation<SetUnion<int>>("01 ffffffffffffffff 01000000"));
+  EXPECT_TRUE(rejects_without_a_big_allocation<VecUnion<Max<int>>>("01 ffffffffffffffff"));
 }
 
 TEST(Decoding, HugeStringLengthsAreRejectedQuicklyWithoutABigAllocation) {
@@ -551,10 +548,9 @@ TEST(Decoding, HugeStringLengthsAreRejectedQuicklyWithoutABigAllocation) {
       "01 0100000000000000 0000000000000040 616263")));
   EXPECT_TRUE((rejects_without_a_big_allocation<MapUnion<std::string, SetUnion<int>>>(
       "01 0100000000000000 0000000000000040 616263")));
+  EXPECT_TRUE(rejects_without_a_big_allocation<Max<std::string>>("01 0000000000000040 616263"));
   EXPECT_TRUE(
-      rejects_without_a_big_allocation<Max<std::string>>("01 0000000000000040 616263"));
-  EXPECT_TRUE(rejects_without_a_big_allocation<Point<std::string>>(
-      "01 01 ffffffffffffffff 616263"));
+      rejects_without_a_big_allocation<Point<std::string>>("01 01 ffffffffffffffff 616263"));
 }
 
 #if defined(__SANITIZE_ADDRESS__)
