@@ -1,6 +1,10 @@
 /// The counting operator new and delete behind bench/alloc_count.hpp. They replace the global
 /// ones for the whole calm_bench binary; outside a HeapCount they cost one thread-local load
 /// and a predictable branch on top of malloc/free.
+///
+/// Not the tests' tests/support/counting_new.cpp: that one counts calls and the largest request,
+/// on every thread, at all times; this one measures live heap (usable bytes and blocks, frees
+/// subtracted) per thread inside a HeapCount, which needs malloc_usable_size on every free.
 #include "alloc_count.hpp"
 
 #include <malloc.h>

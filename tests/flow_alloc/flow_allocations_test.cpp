@@ -1,48 +1,16 @@
 // "No heap allocation per item along a fused chain", measured: this program replaces the global
-// operator new and delete with counting versions (which is why it is an executable of its own)
-// and checks that a chain over 100,000 items allocates exactly as often as over 10: a chain
-// allocates when it is built and run, never per item.
+// operator new and delete with counting versions (tests/support/counting_new.cpp, which is why it
+// is an executable of its own) and checks that a chain over 100,000 items allocates exactly as
+// often as over 10: a chain allocates when it is built and run, never per item.
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <cstddef>
-#include <cstdlib>
 #include <flow/flow.hpp>
 #include <lattices/lattices.hpp>
-#include <new>
 #include <optional>
 #include <vector>
 
-namespace {
-std::atomic<std::size_t> allocations{0};
-
-void* counted_alloc(std::size_t size, std::size_t align) {
-  allocations.fetch_add(1, std::memory_order_relaxed);
-  if (size == 0) size = 1;
-  void* p = align <= alignof(std::max_align_t)
-                ? std::malloc(size)
-                : std::aligned_alloc(align, (size + align - 1) / align * align);
-  if (!p) throw std::bad_alloc();
-  return p;
-}
-}  // namespace
-
-void* operator new(std::size_t size) { return counted_alloc(size, 0); }
-void* operator new[](std::size_t size) { return counted_alloc(size, 0); }
-void* operator new(std::size_t size, std::align_val_t align) {
-  return counted_alloc(size, static_cast<std::size_t>(align));
-}
-void* operator new[](std::size_t size, std::align_val_t align) {
-  return counted_alloc(size, static_cast<std::size_t>(align));
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+#include "../support/counting_new.hpp"
 
 namespace {
 
@@ -58,9 +26,9 @@ std::vector<int> numbers(int n) {
 // Allocations made while building and running the chain over `input` (made beforehand).
 template <class Run>
 std::size_t allocations_of(Run run, const std::vector<int>& input) {
-  const std::size_t before = allocations.load();
+  const calm::testing_support::AllocationCount count;
   run(input);
-  return allocations.load() - before;
+  return count.calls();
 }
 
 void standalone_chain(const std::vector<int>& input) {

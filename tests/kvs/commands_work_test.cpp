@@ -1,52 +1,13 @@
 // The work a command does in its arguments, counted in heap allocations (deterministic, unlike
 // time): a command over N fields, members or keys makes O(N) of them, never O(N^2), and writes
-// each key once. The counting operator new below is this binary's alone.
+// each key once. The counting operator new (tests/support/counting_new.cpp) is this binary's alone.
 #include <gtest/gtest.h>
 
 #include <cstdio>
-#include <cstdlib>
-#include <new>
 #include <string>
 
+#include "../support/counting_new.hpp"
 #include "memory_keyspace.hpp"
-
-namespace {
-thread_local bool counting = false;
-thread_local std::size_t allocations = 0;
-
-// Out of line, so that the compiler does not pair an inlined free with a new expression.
-[[gnu::noinline]] void* allocate(std::size_t n) {
-  if (counting) ++allocations;
-  void* p = std::malloc(n == 0 ? 1 : n);
-  if (p == nullptr) throw std::bad_alloc();
-  return p;
-}
-[[gnu::noinline]] void release(void* p) noexcept { std::free(p); }
-}  // namespace
-
-void* operator new(std::size_t n) { return allocate(n); }
-void* operator new[](std::size_t n) { return allocate(n); }
-void operator delete(void* p) noexcept { release(p); }
-void operator delete[](void* p) noexcept { release(p); }
-void operator delete(void* p, std::size_t) noexcept { release(p); }
-void operator delete[](void* p, std::size_t) noexcept { release(p); }
-// The nothrow forms too: a sanitizer runtime defines its own, which would not pair with these.
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
-  try {
-    return allocate(n);
-  } catch (...) {
-    return nullptr;
-  }
-}
-void* operator new[](std::size_t n, const std::nothrow_t&) noexcept {
-  try {
-    return allocate(n);
-  } catch (...) {
-    return nullptr;
-  }
-}
-void operator delete(void* p, const std::nothrow_t&) noexcept { release(p); }
-void operator delete[](void* p, const std::nothrow_t&) noexcept { release(p); }
 
 namespace calm::apps::kvs {
 namespace {
@@ -90,11 +51,9 @@ void expect_linear(Setup setup, Make make, std::size_t n) {
     const Request request = make(size);
     const std::size_t writes_before = keyspace.writes;
     reply.reserve(1 << 16);
-    allocations = 0;
-    counting = true;
+    const calm::testing_support::AllocationCount count;
     processor.execute(request, session, reply);
-    counting = false;
-    counts[doubled] = allocations;
+    counts[doubled] = count.calls();
     EXPECT_EQ(reply.substr(0, 1) == "-", false) << reply;
     EXPECT_LE(keyspace.writes - writes_before,
               request[0] == "MSET" || request[0] == "DEL" ? size : std::size_t{1})

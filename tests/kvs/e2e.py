@@ -8,105 +8,49 @@ usage: e2e.py CALM_KVS WORK_DIR
 """
 import os
 import shutil
-import signal
 import socket
-import subprocess
 import sys
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
-from ports import free_ports  # noqa: E402
-
-FAILURES = []
-
-
-class Replica:
-    def __init__(self, binary, rid, port, peer_port, peers, data):
-        self.args = [binary, "--id", str(rid), "--port", str(port), "--peer-port",
-                     str(peer_port), "--data", data, "--gossip-ms", "20"]
-        if peers:
-            self.args += ["--peers", peers]
-        self.port = port
-        self.start()
-
-    def start(self):
-        self.proc = subprocess.Popen(self.args, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
-        wait_until(lambda: cli(self.port, "PING") == "PONG", f"replica on {self.port} answers")
-
-    def kill9(self):
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait()
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-
-
-def cli(port, *args):
-    try:
-        out = subprocess.run(["redis-cli", "-p", str(port), *args], capture_output=True,
-                             text=True, timeout=10)
-        return out.stdout.rstrip("\n")
-    except subprocess.TimeoutExpired:
-        return "<timeout>"
-
-
-def wait_until(predicate, what, timeout=20.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    FAILURES.append(f"timed out: {what}")
-    return False
-
-
-def expect(port, args, expected):
-    got = cli(port, *args)
-    if got != expected:
-        FAILURES.append(f"{' '.join(args)}: expected {expected!r}, got {got!r}")
+from kvs_process import FAILURES, Replica, cli, cluster, expect_reply, wait_until  # noqa: E402
 
 
 def families(port):
-    expect(port, ["SET", "greeting", "hello"], "OK")
-    expect(port, ["GET", "greeting"], "hello")
-    expect(port, ["APPEND", "greeting", " world"], "11")
-    expect(port, ["GETRANGE", "greeting", "0", "4"], "hello")
-    expect(port, ["STRLEN", "greeting"], "11")
-    expect(port, ["MSET", "a", "1", "b", "2"], "OK")
-    expect(port, ["MGET", "a", "b", "nope", "a"], "1\n2\n\n1")
-    expect(port, ["INCR", "a"], "2")
-    expect(port, ["INCRBY", "a", "10"], "12")
-    expect(port, ["DECRBY", "a", "2"], "10")
-    expect(port, ["SADD", "s", "x", "y", "z"], "3")
-    expect(port, ["SREM", "s", "y"], "1")
-    expect(port, ["SMEMBERS", "s"], "x\nz")
-    expect(port, ["SISMEMBER", "s", "x"], "1")
-    expect(port, ["SCARD", "s"], "2")
-    expect(port, ["SADD", "t", "z", "w"], "2")
-    expect(port, ["SINTER", "s", "t"], "z")
-    expect(port, ["SUNIONSTORE", "u", "s", "t"], "3")
-    expect(port, ["HSET", "h", "f1", "v1", "f2", "v2"], "2")
-    expect(port, ["HGET", "h", "f1"], "v1")
-    expect(port, ["HGETALL", "h"], "f1\nv1\nf2\nv2")
-    expect(port, ["HDEL", "h", "f1"], "1")
-    expect(port, ["HLEN", "h"], "1")
-    expect(port, ["TYPE", "h"], "hash")
-    expect(port, ["GET", "s"],
+    expect_reply(port, ["SET", "greeting", "hello"], "OK")
+    expect_reply(port, ["GET", "greeting"], "hello")
+    expect_reply(port, ["APPEND", "greeting", " world"], "11")
+    expect_reply(port, ["GETRANGE", "greeting", "0", "4"], "hello")
+    expect_reply(port, ["STRLEN", "greeting"], "11")
+    expect_reply(port, ["MSET", "a", "1", "b", "2"], "OK")
+    expect_reply(port, ["MGET", "a", "b", "nope", "a"], "1\n2\n\n1")
+    expect_reply(port, ["INCR", "a"], "2")
+    expect_reply(port, ["INCRBY", "a", "10"], "12")
+    expect_reply(port, ["DECRBY", "a", "2"], "10")
+    expect_reply(port, ["SADD", "s", "x", "y", "z"], "3")
+    expect_reply(port, ["SREM", "s", "y"], "1")
+    expect_reply(port, ["SMEMBERS", "s"], "x\nz")
+    expect_reply(port, ["SISMEMBER", "s", "x"], "1")
+    expect_reply(port, ["SCARD", "s"], "2")
+    expect_reply(port, ["SADD", "t", "z", "w"], "2")
+    expect_reply(port, ["SINTER", "s", "t"], "z")
+    expect_reply(port, ["SUNIONSTORE", "u", "s", "t"], "3")
+    expect_reply(port, ["HSET", "h", "f1", "v1", "f2", "v2"], "2")
+    expect_reply(port, ["HGET", "h", "f1"], "v1")
+    expect_reply(port, ["HGETALL", "h"], "f1\nv1\nf2\nv2")
+    expect_reply(port, ["HDEL", "h", "f1"], "1")
+    expect_reply(port, ["HLEN", "h"], "1")
+    expect_reply(port, ["TYPE", "h"], "hash")
+    expect_reply(port, ["GET", "s"],
            "WRONGTYPE Operation against a key holding the wrong kind of value")
-    expect(port, ["EXISTS", "a", "s", "nope"], "2")
-    expect(port, ["DEL", "a"], "1")
-    expect(port, ["TTL", "greeting"], "-1")
-    expect(port, ["SETNX", "k", "v"],
+    expect_reply(port, ["EXISTS", "a", "s", "nope"], "2")
+    expect_reply(port, ["DEL", "a"], "1")
+    expect_reply(port, ["TTL", "greeting"], "-1")
+    expect_reply(port, ["SETNX", "k", "v"],
            "ERR SETNX needs coordination (its result depends on every replica agreeing on "
            "the current value), which calm-kvs does not offer yet")
-    expect(port, ["NOSUCH", "x"], "ERR unknown command 'NOSUCH', with args beginning with: 'x' ")
-    expect(port, ["PING"], "PONG")
+    expect_reply(port, ["NOSUCH", "x"],
+                 "ERR unknown command 'NOSUCH', with args beginning with: 'x' ")
+    expect_reply(port, ["PING"], "PONG")
 
 
 def snapshot(port):
@@ -118,14 +62,14 @@ def snapshot(port):
 
 def server_commands(port):
     """CONFIG GET, HINCRBY, INFO sections, and writes too long to replicate."""
-    expect(port, ["CONFIG", "GET", "save"], "save")  # the value is empty: no snapshots
-    expect(port, ["CONFIG", "GET", "appendonly"], "appendonly\nyes")
-    expect(port, ["CONFIG", "GET", "appendfsync"], "appendfsync\neverysec")
-    expect(port, ["HINCRBY", "counts", "views", "5"], "5")
-    expect(port, ["HINCRBY", "counts", "views", "-2"], "3")
-    expect(port, ["HSET", "counts", "name", "page"], "1")
-    expect(port, ["HGETALL", "counts"], "name\npage\nviews\n3")
-    expect(port, ["HINCRBY", "counts", "name", "1"], "ERR hash value is not an integer")
+    expect_reply(port, ["CONFIG", "GET", "save"], "save")  # the value is empty: no snapshots
+    expect_reply(port, ["CONFIG", "GET", "appendonly"], "appendonly\nyes")
+    expect_reply(port, ["CONFIG", "GET", "appendfsync"], "appendfsync\neverysec")
+    expect_reply(port, ["HINCRBY", "counts", "views", "5"], "5")
+    expect_reply(port, ["HINCRBY", "counts", "views", "-2"], "3")
+    expect_reply(port, ["HSET", "counts", "name", "page"], "1")
+    expect_reply(port, ["HGETALL", "counts"], "name\npage\nviews\n3")
+    expect_reply(port, ["HINCRBY", "counts", "name", "1"], "ERR hash value is not an integer")
     server = cli(port, "INFO", "server")
     if "# Server" not in server or "# Keyspace" in server:
         FAILURES.append(f"INFO server: {server!r}")
@@ -150,8 +94,8 @@ def server_commands(port):
             reply += chunk
     if not reply.startswith(b"-ERR calm-kvs takes values"):
         FAILURES.append(f"SADD of a 1 MiB member was not refused: {reply[:80]!r}")
-    expect(port, ["PING"], "PONG")
-    expect(port, ["EXISTS", long_key], "0")
+    expect_reply(port, ["PING"], "PONG")
+    expect_reply(port, ["EXISTS", long_key], "0")
 
 
 def pipelined_burst(port, connections=4, each=250):
@@ -192,8 +136,8 @@ def bad_input(port):
                 s.recv(4096)
             except OSError:
                 pass
-    expect(port, ["PING"], "PONG")
-    expect(port, ["SMEMBERS", "s"], before)
+    expect_reply(port, ["PING"], "PONG")
+    expect_reply(port, ["SMEMBERS", "s"], before)
 
 
 def main():
@@ -201,8 +145,9 @@ def main():
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
     # One replica, every family, bad input.
-    solo_port, solo_peer = free_ports(2)
-    solo = Replica(binary, 1, solo_port, solo_peer, None, os.path.join(work, "solo"))
+    solo = Replica(binary, os.path.join(work, "solo"), rid=1, gossip_ms=20)
+    solo_port = solo.port
+    solo.start()
     try:
         families(solo_port)
         server_commands(solo_port)
@@ -211,11 +156,8 @@ def main():
         solo.stop()
 
     # Three replicas: writes at each converge everywhere; SIGKILL after acknowledged writes.
-    ports = free_ports(6)
-    resp, peer = ports[:3], ports[3:]
-    peers = ",".join(f"{i + 1}@127.0.0.1:{peer[i]}" for i in range(3))
-    replicas = [Replica(binary, i + 1, resp[i], peer[i], peers, os.path.join(work, f"r{i + 1}"))
-                for i in range(3)]
+    replicas = cluster(binary, work, 3)
+    resp = [r.port for r in replicas]
     try:
         # Every family at one replica of the three; the others converge to what it reads.
         families(resp[1])
@@ -237,9 +179,9 @@ def main():
         pipelined_burst(resp[2])
         replicas[2].kill9()
         replicas[2].start()
-        expect(resp[2], ["SCARD", "acked"], "50")
-        expect(resp[2], ["GET", "burst"], "1000")
-        expect(resp[2], ["SCARD", "burstset"], "1000")
+        expect_reply(resp[2], ["SCARD", "acked"], "50")
+        expect_reply(resp[2], ["GET", "burst"], "1000")
+        expect_reply(resp[2], ["SCARD", "burstset"], "1000")
         for p in resp:
             wait_until(lambda p=p: cli(p, "SCARD", "acked") == "50",
                        f"replica on {p} has every acknowledged element after the restart")

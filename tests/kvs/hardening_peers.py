@@ -12,68 +12,28 @@ import os
 import shutil
 import socket
 import struct
-import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from kvs_process import FAILURES, Replica, cli, peer_list, wait_until  # noqa: E402
 from ports import free_ports  # noqa: E402
 
-FAILURES = []
 
-
-def cli(port, *args):
-    try:
-        out = subprocess.run(["redis-cli", "-p", str(port), *args], capture_output=True,
-                             text=True, timeout=10)
-        return out.stdout.rstrip("\n")
-    except subprocess.TimeoutExpired:
-        return "<timeout>"
-
-
-def wait_until(predicate, what, timeout=20.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    FAILURES.append(f"timed out: {what}")
-    return False
-
-
-class Kvs:
-    def __init__(self, binary, rid, port, peer_port, peers, data, secret_file=None,
-                 bind="127.0.0.1", wait=True):
-        args = [binary, "--id", str(rid), "--port", str(port), "--peer-port", str(peer_port),
-                "--data", data, "--gossip-ms", "20", "--bind", bind, "--peers", peers]
-        if secret_file:
-            args += ["--cluster-secret-file", secret_file]
-        self.port = port
-        # stderr to a file, never a pipe nobody reads: rejected connections are logged there.
-        self.log_path = data + ".log"
-        self.log = open(self.log_path, "w")
-        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=self.log)
-        if wait:
-            wait_until(lambda: cli(port, "PING") == "PONG", f"replica on {port} answers")
-
-    def exit_and_stderr(self, timeout=10):
-        try:
-            self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.stop()
-            return None, ""
-        with open(self.log_path) as f:
-            return self.proc.returncode, f.read()
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
+def kvs(binary, rid, port, peer_port, peers, data, secret_file=None, bind="127.0.0.1",
+        wait=True):
+    """A replica, started (and answering, with wait); its stderr goes to DATA.log, never a pipe
+    nobody reads: rejected connections are logged there."""
+    extra = ["--bind", bind]
+    if secret_file:
+        extra += ["--cluster-secret-file", secret_file]
+    r = Replica(binary, data, port, peer_port, rid=rid, peers=peers, gossip_ms=20, extra=extra,
+                log=data + ".log")
+    if wait:
+        r.start()
+    else:
+        r.launch()
+    return r
 
 
 def closed_by_peer(sock, timeout=10.0):
@@ -105,8 +65,8 @@ def main():
     resp = {1: ports[0], 2: ports[1], 3: ports[2]}
     peer = {1: ports[3], 2: ports[4], 3: ports[5]}
     # Replica 4 is a member that is down (nobody listens on its port): the impostors claim it.
-    peers = ",".join(f"{i}@127.0.0.1:{peer[i]}" for i in (1, 2, 3)) + f",4@127.0.0.1:{ports[6]}"
-    replicas = {i: Kvs(binary, i, resp[i], peer[i], peers, os.path.join(work, f"r{i}"), secret)
+    peers = peer_list({**peer, 4: ports[6]})
+    replicas = {i: kvs(binary, i, resp[i], peer[i], peers, os.path.join(work, f"r{i}"), secret)
                 for i in (1, 2, 3)}
     impostors = []
     try:
@@ -133,9 +93,8 @@ def main():
         # writes to replicas 1, 2 and 3.
         for n, (port, secret_file) in enumerate(((ports[7], None), (ports[9], wrong))):
             own = ports[6] if n == 0 else ports[8]
-            imp_peers = (",".join(f"{i}@127.0.0.1:{peer[i]}" for i in (1, 2, 3)) +
-                         f",4@127.0.0.1:{own}")
-            impostors.append(Kvs(binary, 4, port, own, imp_peers,
+            imp_peers = peer_list({**peer, 4: own})
+            impostors.append(kvs(binary, 4, port, own, imp_peers,
                                  os.path.join(work, f"impostor{n + 1}"), secret_file))
         for impostor in impostors:
             for n in range(5):
@@ -160,20 +119,20 @@ def main():
             impostor.stop()
 
         # Protected mode: no listening beyond loopback without a secret.
-        lonely = Kvs(binary, 9, free_ports(1)[0], free_ports(1)[0], "", os.path.join(work, "open"),
+        lonely = kvs(binary, 9, free_ports(1)[0], free_ports(1)[0], "", os.path.join(work, "open"),
                      bind="0.0.0.0", wait=False)
-        code, err = lonely.exit_and_stderr()
+        code, err = lonely.exit_and_log()
         if code in (None, 0) or "without a cluster secret" not in err:
             FAILURES.append(f"--bind 0.0.0.0 without a secret: exit {code}, stderr {err!r}")
         short = write_secret(os.path.join(work, "short"), "x" * 31)
-        weak = Kvs(binary, 9, free_ports(1)[0], free_ports(1)[0], "", os.path.join(work, "weak"),
+        weak = kvs(binary, 9, free_ports(1)[0], free_ports(1)[0], "", os.path.join(work, "weak"),
                    secret_file=short, wait=False)
-        code, err = weak.exit_and_stderr()
+        code, err = weak.exit_and_log()
         if code in (None, 0) or "at least 32" not in err:
             FAILURES.append(f"a 31-byte secret: exit {code}, stderr {err!r}")
         # With a secret, 0.0.0.0 is allowed.
         port = free_ports(1)[0]
-        wide = Kvs(binary, 9, port, free_ports(1)[0], "", os.path.join(work, "wide"),
+        wide = kvs(binary, 9, port, free_ports(1)[0], "", os.path.join(work, "wide"),
                    secret_file=secret, bind="0.0.0.0")
         wide.stop()
     finally:

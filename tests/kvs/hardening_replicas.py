@@ -19,92 +19,14 @@ usage: hardening_replicas.py CALM_KVS WORK_DIR [SCENARIO...]
 import os
 import shutil
 import signal
-import subprocess
 import sys
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
-from ports import free_ports  # noqa: E402
-
-FAILURES = []
-
-
-def cli(port, *args):
-    try:
-        out = subprocess.run(["redis-cli", "-p", str(port), *args], capture_output=True,
-                             text=True, timeout=10)
-        return out.stdout.rstrip("\n")
-    except subprocess.TimeoutExpired:
-        return "<timeout>"
-
-
-def wait_until(predicate, what, timeout=20.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    FAILURES.append(f"timed out: {what}")
-    return False
-
-
-def expect(what, got, expected):
-    if got != expected:
-        FAILURES.append(f"{what}: expected {expected!r}, got {got!r}")
-
-
-def info_field(port, name):
-    for line in cli(port, "INFO", "replication").splitlines():
-        if line.startswith(name + ":"):
-            return line.split(":", 1)[1].strip()
-    return None
-
-
-class Replica:
-    def __init__(self, binary, rid, port, peer_port, peers, data, extra=()):
-        self.args = [binary, "--id", str(rid), "--port", str(port), "--peer-port",
-                     str(peer_port), "--data", data, "--gossip-ms", "20", "--peers", peers,
-                     *extra]
-        self.port = port
-        self.data = data
-        self.proc = None
-        self.start()
-
-    def start(self):
-        self.proc = subprocess.Popen(self.args, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
-        wait_until(lambda: cli(self.port, "PING") == "PONG", f"replica on {self.port} answers")
-
-    def kill9(self):
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait()
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
-
-def cluster(binary, work, name, n, extra=None):
-    """n replicas, ids 1..n; extra maps an id to more arguments."""
-    ports = free_ports(2 * n)
-    peers = ",".join(f"{i + 1}@127.0.0.1:{ports[n + i]}" for i in range(n))
-    out = []
-    for i in range(n):
-        data = os.path.join(work, name, f"r{i + 1}")
-        shutil.rmtree(data, ignore_errors=True)
-        os.makedirs(os.path.dirname(data), exist_ok=True)
-        out.append(Replica(binary, i + 1, ports[i], ports[n + i], peers, data,
-                           (extra or {}).get(i + 1, ())))
-    return out
+from kvs_process import FAILURES, cli, cluster, expect, info_field, wait_until  # noqa: E402
 
 
 def disk_loss(binary, work):
-    rs = cluster(binary, work, "disk_loss", 3)
+    rs = cluster(binary, os.path.join(work, "disk_loss"), 3)
     try:
         for i, r in enumerate(rs):
             expect("SADD", cli(r.port, "SADD", "s", f"m{i + 1}"), "1")
@@ -118,7 +40,7 @@ def disk_loss(binary, work):
 
         wait_until(lambda: all(reads(r) == before for r in rs), "the first writes converge")
         lost = rs[2]
-        writer_before = info_field(lost.port, "writer_id")
+        writer_before = info_field(lost.port, "writer_id", "replication")
         # The peers are paused while the replica restarts and takes writes, so that it takes
         # them before it hears from anyone (as it would if they were slow or far away).
         for r in rs[:2]:
@@ -130,7 +52,7 @@ def disk_loss(binary, work):
             expect("SADD after the disk loss", cli(lost.port, "SADD", "s", "m4"), "1")
             expect("INCRBY after the disk loss", cli(lost.port, "INCRBY", "c", "3"), "3")
             expect("a fresh writer id after the disk loss",
-                   info_field(lost.port, "writer_id") != writer_before, True)
+                   info_field(lost.port, "writer_id", "replication") != writer_before, True)
         finally:
             for r in rs[:2]:
                 r.proc.send_signal(signal.SIGCONT)
@@ -145,7 +67,8 @@ def disk_loss(binary, work):
 
 
 def clock_ahead(binary, work):
-    rs = cluster(binary, work, "clock_ahead", 2, {2: ("--clock-offset-ms", "5000")})
+    rs = cluster(binary, os.path.join(work, "clock_ahead"), 2,
+                 {2: ("--clock-offset-ms", "5000")})
     try:
         expect("SET at the replica ahead", cli(rs[1].port, "SET", "k", "from-ahead"), "OK")
         wait_until(lambda: cli(rs[0].port, "GET", "k") == "from-ahead", "the write arrives")
@@ -160,10 +83,12 @@ def clock_ahead(binary, work):
 
 
 def far_future(binary, work):
-    rs = cluster(binary, work, "far_future", 2, {2: ("--clock-offset-ms", "600000")})
+    rs = cluster(binary, os.path.join(work, "far_future"), 2,
+                 {2: ("--clock-offset-ms", "600000")})
     try:
         expect("SET at the replica 10 minutes ahead", cli(rs[1].port, "SET", "far", "x"), "OK")
-        wait_until(lambda: int(info_field(rs[0].port, "peer_values_refused") or 0) > 0,
+        wait_until(lambda: int(info_field(rs[0].port, "peer_values_refused", "replication")
+                               or 0) > 0,
                    "the value 10 minutes ahead is refused and counted")
         expect("the refused value is not merged", cli(rs[0].port, "GET", "far"), "")
         # The replica keeps serving, and its own writes still reach the peer.

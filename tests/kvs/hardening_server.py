@@ -26,105 +26,24 @@ import os
 import random
 import resource
 import shutil
-import signal
 import socket
 import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from kvs_process import (FAILURES, Conn, Replica, RespError, fail, info, peer_list,  # noqa: E402
+                         wait_until)
 from ports import free_ports  # noqa: E402
 
-FAILURES = []
 MIB = 1 << 20
 
 
 def check(ok, what):
     if not ok:
-        FAILURES.append(what)
+        fail(what)
         print("FAIL:", what, flush=True)
     return ok
-
-
-class RespError(Exception):
-    pass
-
-
-class Conn:
-    """A RESP2 client on one socket: pipelined sends, one reply at a time."""
-
-    def __init__(self, port, timeout=10.0):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
-        self.buf = bytearray()  # appended in place: a 32 MiB reply arrives in 64 KiB reads
-
-    @staticmethod
-    def encode(args):
-        out = [b"*%d\r\n" % len(args)]
-        for a in args:
-            a = a if isinstance(a, bytes) else str(a).encode()
-            out.append(b"$%d\r\n%s\r\n" % (len(a), a))
-        return b"".join(out)
-
-    def send(self, *commands):
-        self.sock.sendall(b"".join(self.encode(c) for c in commands))
-
-    def _fill(self):
-        chunk = self.sock.recv(1 << 16)
-        if not chunk:
-            raise ConnectionError("closed by the server")
-        self.buf += chunk
-
-    def _line(self):
-        while (end := self.buf.find(b"\r\n")) < 0:
-            self._fill()
-        line = bytes(self.buf[:end])
-        del self.buf[:end + 2]
-        return line
-
-    def reply(self):
-        """str for +, RespError instance for -, int, bytes or None, list."""
-        line = self._line()
-        kind, rest = line[:1], line[1:]
-        if kind == b"+":
-            return rest.decode()
-        if kind == b"-":
-            return RespError(rest.decode(errors="replace"))
-        if kind == b":":
-            return int(rest)
-        if kind == b"$":
-            n = int(rest)
-            if n < 0:
-                return None
-            while len(self.buf) < n + 2:
-                self._fill()
-            data = bytes(self.buf[:n])
-            del self.buf[:n + 2]
-            return data
-        if kind == b"*":
-            n = int(rest)
-            return None if n < 0 else [self.reply() for _ in range(n)]
-        raise ValueError(f"bad reply line {line[:80]!r}")
-
-    def call(self, *args):
-        self.send(args)
-        return self.reply()
-
-    def close(self):
-        self.sock.close()
-
-
-def info(port):
-    c = Conn(port)
-    try:
-        text = c.call("INFO").decode()
-    finally:
-        c.close()
-    out = {}
-    for line in text.splitlines():
-        if ":" in line and not line.startswith("#"):
-            k, v = line.split(":", 1)
-            out[k] = v
-    return out
 
 
 def rss_bytes(pid):
@@ -135,64 +54,26 @@ def rss_bytes(pid):
     return 0
 
 
-class Server:
+class Server(Replica):
+    """A replica on free ports (unless given) whose stderr goes to `log`."""
+
     def __init__(self, binary, data, log, extra=(), preexec=None, pass_fds=(), ports=None):
-        self.port, self.peer_port = ports or free_ports(2)
-        self.args = [binary, "--port", str(self.port), "--peer-port", str(self.peer_port),
-                     "--data", data, *extra]
-        self.log_path = log
-        self.preexec = preexec
-        self.pass_fds = pass_fds
-        self.proc = None
+        port, peer_port = ports or (None, None)
+        super().__init__(binary, data, port, peer_port, extra=extra, log=log,
+                         preexec_fn=preexec, pass_fds=pass_fds)
 
     def start(self, expect_up=True):
         """Starts and waits until PING answers (True) or the process exits (False)."""
-        with open(self.log_path, "ab") as log:
-            self.proc = subprocess.Popen(self.args, stdout=subprocess.DEVNULL, stderr=log,
-                                         preexec_fn=self.preexec, pass_fds=self.pass_fds)
-        deadline = time.time() + 20
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                if expect_up:
-                    check(False, f"calm-kvs exited with {self.proc.returncode} at start: "
-                                 f"{self.log_tail()}")
-                return False
-            try:
-                c = Conn(self.port, timeout=2)
-                ok = c.call("PING") == "PONG"
-                c.close()
-                if ok:
-                    return True
-            except OSError:
-                pass
-            time.sleep(0.05)
+        self.launch()
+        if self.wait_answering():
+            return True
+        if self.proc.poll() is not None:
+            if expect_up:
+                check(False, f"calm-kvs exited with {self.proc.returncode} at start: "
+                             f"{self.log_tail()}")
+            return False
         check(not expect_up, "calm-kvs did not answer PING within 20 s")
         return False
-
-    def log_tail(self, n=2000):
-        try:
-            with open(self.log_path, "rb") as f:
-                return f.read()[-n:].decode(errors="replace")
-        except OSError:
-            return ""
-
-    def alive(self):
-        return self.proc is not None and self.proc.poll() is None
-
-    def kill9(self):
-        if self.alive():
-            self.proc.send_signal(signal.SIGKILL)
-        if self.proc:
-            self.proc.wait()
-
-    def stop(self):
-        if self.alive():
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
 
 
 # ---- disk full -------------------------------------------------------------------------------
@@ -262,7 +143,7 @@ def test_disk_full(binary, work, durability):
         return
     # A peer on an ordinary disk: it must get every acknowledged write and none of the refused.
     ports = free_ports(4)
-    peers = f"1@127.0.0.1:{ports[1]},2@127.0.0.1:{ports[3]}"
+    peers = peer_list({1: ports[1], 2: ports[3]})
     server = Server(binary, os.path.join(mnt, "data"), os.path.join(work, f"disk-{durability}.log"),
                     extra=["--durability", durability, "--id", "1", "--peers", peers,
                            "--gossip-ms", "20"], ports=ports[:2])
@@ -295,14 +176,14 @@ def test_disk_full(binary, work, durability):
               f"{len(refused)} refused", flush=True)
         verify(server.port, acked, refused, "with the disk full")
         last = max(acked)
-        deadline = time.time() + 20
-        while time.time() < deadline:
+
+        def peer_has_last():
             c = Conn(peer.port)
             got = c.call("GET", f"k{last}")
             c.close()
-            if got == value_for(last):
-                break
-            time.sleep(0.1)
+            return got == value_for(last)
+
+        wait_until(peer_has_last, None, interval_s=0.1)  # verify() below says what is missing
         time.sleep(0.5)  # a few more gossip rounds, in which a refused write could leak
         verify(peer.port, acked, refused, "at the peer")
         for round_ in range(5):
@@ -505,7 +386,7 @@ def test_descriptors(binary, work):
             try:
                 stats = info(server.port)
                 break
-            except (OSError, ValueError, AttributeError):
+            except (OSError, ValueError):
                 time.sleep(0.1)
         failures = int(stats.get("accept_failures", -1))
         print(f"descriptors (exhausted): accept_failures {failures}, rejected_connections "
