@@ -7,6 +7,8 @@
 #include <map>
 #include <string>
 
+#include "memory_keyspace.hpp"
+
 namespace calm::apps::kvs {
 namespace {
 
@@ -90,21 +92,6 @@ TEST(Admission, TheLatestTimestampIsTheStringRegisters) {
   EXPECT_EQ(latest_timestamp(written_at(wall_ms + 5000)),
             (lattices::HlcTimestamp{wall_ms + 5000, 0}));
 }
-
-class MemoryKeyspace final : public Keyspace {
- public:
-  const KeyValue* find(const std::string& key) const override {
-    auto it = values.find(key);
-    return it == values.end() ? nullptr : &it->second;
-  }
-  void write(const std::string& key, const std::function<KeyValue(KeyValue&)>& mutate) override {
-    mutate(values[key]);
-  }
-  void for_each(const std::function<void(const std::string&, const KeyValue&)>& f) override {
-    for (const auto& [k, v] : values) f(k, v);
-  }
-  std::map<std::string, KeyValue> values;
-};
 
 std::string run(CommandProcessor& processor, const std::string& line) {
   RequestParser parser;
