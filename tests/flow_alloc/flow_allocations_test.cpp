@@ -80,7 +80,13 @@ TEST(FlowAllocations, AGraphsFusedSubgraphsAllocatePerGraphNotPerItem) {
 
 TEST(FlowAllocations, TheCounterSeesAChainThatAllocatesPerItem) {
   auto boxed = [](const std::vector<int>& input) {
-    cf::source_iter(input).flat_map([](int x) { return std::vector<int>{x}; }).for_each([](int) {});
+    cf::source_iter(input)
+        .flat_map([](int x) {
+          std::vector<int> one{x};
+          calm::testing_support::keep(one.data());  // or clang elides the allocation
+          return one;
+        })
+        .for_each([](int) {});
   };
   const auto few = numbers(10);
   const auto many = numbers(1'000);
