@@ -12,9 +12,10 @@
 /// delay. The sender learns nothing about delivery. A message's `from` is the transport's
 /// account of the sender; protocols still check it against their membership.
 ///
-/// Disk contract: `put` and `erase` are durable when they return (a crash after the call keeps
-/// the write). A crash with its disk keeps every completed write; a crash without (amnesia)
-/// restarts the node with an empty disk.
+/// Disk contract: storage/disk.hpp. A batch written with sync is durable when `write` returns;
+/// an unsynced one survives the process being killed, and a power cut (the simulator's crash
+/// that keeps the disk) keeps a prefix of the unsynced batches; a crash without its disk
+/// (amnesia) restarts the node with an empty disk.
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -23,6 +24,8 @@
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "protocols/storage/disk.hpp"
 
 namespace calm::protocols::net {
 
@@ -51,16 +54,10 @@ class Transport {
     static_cast<void>(peer);
     return std::nullopt;
   }
-};
-
-/// A node's durable key-value state. Keys sort bytewise; `scan` returns every entry in order.
-class Disk {
- public:
-  virtual ~Disk() = default;
-  virtual void put(std::string key, std::string value) = 0;
-  virtual void erase(const std::string& key) = 0;
-  virtual std::optional<std::string> get(const std::string& key) const = 0;
-  virtual std::vector<std::pair<std::string, std::string>> scan() const = 0;
+  /// Calls `f` once, after the node calls already due now (the messages and timers of this
+  /// turn of the event loop) have run, unless the node crashes first: a host flushes a turn's
+  /// writes there as one batch (group commit).
+  virtual void defer(std::function<void()> f) = 0;
 };
 
 /// What a node is given when it boots: its transport and disk (owned by the runtime, valid
@@ -69,7 +66,7 @@ class Disk {
 /// node from its previous life.
 struct NodeContext {
   Transport& transport;
-  Disk& disk;
+  storage::Disk& disk;
   std::uint64_t incarnation;
 };
 

@@ -1,0 +1,224 @@
+#pragma once
+/// Host<P>: the one way a protocol reaches the disk and the network. A protocol is a sans-IO
+/// state machine (no clock, socket or disk inside it); the host feeds it the inputs of one turn
+/// of the event loop (peer messages, timers, the application's requests), then performs what
+/// it asks for, once for the whole turn (ready.hpp):
+///
+///   inputs of a turn --> protocol --> Ready --> one storage batch (synced when asked:
+///                                               one fsync for the whole turn)
+///                                           --> then sends, then finals to the application
+///
+/// The same host runs anti-entropy today, on the simulator and on TCP alike (it is a
+/// net::Node), and the protocols that coordinate tomorrow.
+///
+/// The flush runs once the turn's inputs have run (net::Transport::defer), or when the
+/// application calls `flush`. The wall clock reaches the protocol as an argument (`Input`):
+/// the application's clock when it sets one, else the transport's.
+///
+/// A failed write (a full disk, an I/O error) changes nothing anyone can observe: the host
+/// sends nothing of that turn and hands nothing on, and the protocol rolls back to what the
+/// disk holds (`rollback`: it reloads the keys of the failed batch from the disk). The
+/// application hears of the failure (`on_turn_end`) and fails the turn's requests.
+///
+/// A protocol P provides (the `Protocol` concept below):
+///   - `P::Final`, `P::disk_prefix` (the keys it persists start with it);
+///   - `restore(key, bytes)` for each persisted entry at boot (the key without the prefix);
+///   - `step(from, bytes, input)`, `tick(input)`, `tick_delay_ms(first)`;
+///   - `ready()`: what accumulated since the last call (moves it out);
+///   - `checkpoint()` and `rollback(checkpoint, failed, read)`: back to the state of the last
+///     batch written, given the batch that failed and a way to read the disk.
+#include <concepts>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "protocols/host/ready.hpp"
+#include "protocols/net/transport.hpp"
+#include "protocols/storage/disk.hpp"
+
+namespace calm::protocols::host {
+
+/// What every input carries besides its own content.
+struct Input {
+  /// The transport's monotonic clock, for timeouts.
+  std::uint64_t now_ms = 0;
+  /// Wall time, ms since the Unix epoch (the transport's clock when the application sets
+  /// none), for what compares timestamps with the world.
+  std::uint64_t wall_ms = 0;
+  /// The incarnation the sender proved to the transport, when it authenticates peers.
+  std::optional<std::uint64_t> proven_incarnation;
+};
+
+/// Reads the value under a disk key (operands merged), for a rollback.
+using DurableRead = std::function<std::optional<std::string>(std::string_view key)>;
+
+template <class P>
+concept Protocol = requires(P p, const P cp, NodeId from, std::string_view bytes,
+                            const Input& input, std::span<const storage::Write> failed,
+                            const DurableRead& read) {
+  typename P::Final;
+  { P::disk_prefix } -> std::convertible_to<std::string_view>;
+  p.restore(std::string(), bytes);
+  p.step(from, bytes, input);
+  p.tick(input);
+  { cp.tick_delay_ms(true) } -> std::convertible_to<std::uint64_t>;
+  { p.ready() } -> std::same_as<Ready<typename P::Final>>;
+  { cp.checkpoint() } -> std::convertible_to<std::uint64_t>;
+  p.rollback(std::uint64_t{}, failed, read);
+};
+
+struct HostOptions {
+  /// Sync every batch (an application that acknowledges a write once its batch is written
+  /// and promises it survives power loss: calm-kvs's --durability always). Otherwise only the
+  /// batches the protocol asks to sync are.
+  storage::Sync sync_every_batch = storage::Sync::no;
+  /// The most recent rejection reasons kept for inspection.
+  std::size_t rejection_log_max = 64;
+};
+
+template <Protocol P>
+class Host : public net::Node {
+ public:
+  using Final = typename P::Final;
+
+  /// The application's side; every member may be empty.
+  struct Application {
+    /// What the protocol made final in a turn whose batch was written.
+    std::function<void(std::vector<Final>& finals)> on_final;
+    /// After every flush: `failure` is null when the turn's batch was written (its sends are
+    /// sent), else the storage error's text (nothing of the turn was written or sent).
+    std::function<void(const std::string* failure)> on_turn_end;
+    /// Wall time in ms since the Unix epoch; empty: the transport's clock.
+    std::function<std::uint64_t()> wall_clock;
+  };
+
+  Host(const net::NodeContext& context, P protocol, HostOptions options = {})
+      : transport_(context.transport),
+        disk_(context.disk),
+        protocol_(std::move(protocol)),
+        options_(options) {}
+
+  void set_application(Application application) { application_ = std::move(application); }
+
+  void on_start() override {
+    const std::string_view prefix = P::disk_prefix;
+    disk_.scan(prefix, [&](std::string_view key, std::string_view value) {
+      protocol_.restore(std::string(key.substr(prefix.size())), value);
+      return true;
+    });
+    checkpoint_ = protocol_.checkpoint();
+    transport_.set_timer(protocol_.tick_delay_ms(true));
+  }
+
+  void on_message(net::NodeId from, std::string_view bytes) override {
+    protocol_.step(from, bytes, input(transport_.peer_incarnation(from)));
+    request_flush();
+  }
+
+  void on_timer(net::TimerId) override {
+    protocol_.tick(input(std::nullopt));
+    transport_.set_timer(protocol_.tick_delay_ms(false));
+    request_flush();
+  }
+
+  /// Runs an application request `f(P&)` (a local write) in this turn; its effects are
+  /// flushed with the turn's. When `f` throws, what the turn did so far is flushed and the
+  /// protocol reloads what `f` may have changed from the disk (`rollback` with no failed
+  /// batch), so the request changed nothing; then the exception propagates.
+  template <class F>
+  decltype(auto) apply(F&& f) {
+    request_flush();
+    try {
+      return std::forward<F>(f)(protocol_);
+    } catch (...) {
+      flush();
+      protocol_.rollback(checkpoint_, {}, durable_read());
+      checkpoint_ = protocol_.checkpoint();
+      throw;
+    }
+  }
+
+  /// Performs what the protocol asked for since the last flush (ready.hpp), now.
+  void flush() {
+    flush_due_ = false;
+    Ready<Final> ready = protocol_.ready();
+    const bool sync = ready.sync || options_.sync_every_batch == storage::Sync::yes;
+    std::optional<std::string> failure;
+    try {
+      if (!ready.persist.empty()) {
+        disk_.write(ready.persist, sync ? storage::Sync::yes : storage::Sync::no);
+      } else if (ready.sync) {
+        disk_.sync();
+      }
+    } catch (const storage::StorageError& e) {
+      failure = e.what();
+    }
+    for (std::string& reason : ready.rejected) note_rejection(std::move(reason));
+    if (failure) {
+      ++batches_failed_;
+      protocol_.rollback(checkpoint_, ready.persist, durable_read());
+      checkpoint_ = protocol_.checkpoint();
+      if (application_.on_turn_end) application_.on_turn_end(&*failure);
+      return;
+    }
+    if (!ready.persist.empty()) ++batches_written_;
+    checkpoint_ = protocol_.checkpoint();
+    for (Outgoing& out : ready.send) transport_.send(out.to, std::move(out.bytes));
+    if (!ready.final.empty() && application_.on_final) application_.on_final(ready.final);
+    if (application_.on_turn_end) application_.on_turn_end(nullptr);
+  }
+
+  /// Flushes at the end of this turn even when the protocol has nothing to do (an
+  /// application that waits for `on_turn_end`).
+  void request_flush() {
+    if (flush_due_) return;
+    flush_due_ = true;
+    transport_.defer([this] {
+      if (flush_due_) flush();
+    });
+  }
+
+  P& protocol() { return protocol_; }
+  const P& protocol() const { return protocol_; }
+  storage::Disk& disk() { return disk_; }
+  const std::deque<std::string>& rejections() const { return rejections_; }
+  std::uint64_t batches_written() const { return batches_written_; }
+  std::uint64_t batches_failed() const { return batches_failed_; }
+
+ private:
+  Input input(std::optional<std::uint64_t> proven) const {
+    Input in;
+    in.now_ms = transport_.now_ms();
+    in.wall_ms = application_.wall_clock ? application_.wall_clock() : in.now_ms;
+    in.proven_incarnation = proven;
+    return in;
+  }
+
+  DurableRead durable_read() const {
+    return [this](std::string_view key) { return disk_.get(key); };
+  }
+
+  void note_rejection(std::string reason) {
+    rejections_.push_back(std::move(reason));
+    if (rejections_.size() > options_.rejection_log_max) rejections_.pop_front();
+  }
+
+  net::Transport& transport_;
+  storage::Disk& disk_;
+  P protocol_;
+  HostOptions options_;
+  Application application_;
+  std::uint64_t checkpoint_ = 0;
+  bool flush_due_ = false;
+  std::deque<std::string> rejections_;
+  std::uint64_t batches_written_ = 0;
+  std::uint64_t batches_failed_ = 0;
+};
+
+}  // namespace calm::protocols::host

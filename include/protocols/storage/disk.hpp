@@ -1,0 +1,76 @@
+#pragma once
+/// Disk: a node's durable key-value state, written in batches. Every protocol reaches its
+/// storage through this interface, by way of its host (protocols/host/host.hpp): RocksDisk
+/// (rocks_disk.hpp) on a real node, MemoryDisk (memory_disk.hpp) in the simulator.
+///
+/// A batch is puts, merges and erases, applied in order, all or none. A merge adds an operand
+/// under a key; the value read back is the disk's merge function (one per disk, fixed when the
+/// disk is made: a lattice's own join for a replica's state, lattice_merge.hpp) applied to the
+/// value before and every operand since, so that a write of a delta never reads first.
+///
+/// Durability: a batch written with `Sync::yes` is durable against power loss when `write`
+/// returns, and so is every batch written before it. One written with `Sync::no` survives the
+/// process being killed, but a power cut (the simulator's crash) may lose it and the unsynced
+/// batches after it: what survives is always a prefix of the batches, in the order written.
+/// `sync()` makes every batch so far durable.
+///
+/// A write that fails throws StorageError and applies nothing; reads go on.
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "protocols/storage/byte_store.hpp"
+
+namespace calm::protocols::storage {
+
+/// One write of a batch.
+struct Write {
+  enum class Kind : std::uint8_t { put, merge, erase };
+  Kind kind = Kind::put;
+  std::string key;
+  /// The put's value or the merge's operand; empty for an erase.
+  std::string value;
+
+  static Write put(std::string key, std::string value) {
+    return {Kind::put, std::move(key), std::move(value)};
+  }
+  static Write merge(std::string key, std::string operand) {
+    return {Kind::merge, std::move(key), std::move(operand)};
+  }
+  static Write erase(std::string key) { return {Kind::erase, std::move(key), {}}; }
+  friend bool operator==(const Write&, const Write&) = default;
+};
+
+class Disk {
+ public:
+  virtual ~Disk() = default;
+  /// Applies `writes` in order as one batch, all or none; with `Sync::yes` it and every batch
+  /// before it are durable against power loss when this returns. Throws StorageError when the
+  /// write failed (then nothing of it is applied).
+  virtual void write(std::span<const Write> writes, Sync sync) = 0;
+  /// Makes every batch written so far durable against power loss. Throws StorageError.
+  virtual void sync() = 0;
+  /// The value under `key`, operands merged, or nothing. Throws CorruptRecord.
+  virtual std::optional<std::string> get(std::string_view key) const = 0;
+  /// Every key that starts with `prefix`, in byte order, with its value (operands merged);
+  /// stops when `f` returns false. Throws CorruptRecord at a record that does not merge.
+  virtual void scan(std::string_view prefix,
+                    const std::function<bool(std::string_view key, std::string_view value)>& f)
+      const = 0;
+
+  /// One put, as a batch of one.
+  void put(std::string key, std::string value, Sync sync = Sync::no) {
+    const Write w = Write::put(std::move(key), std::move(value));
+    write(std::span(&w, 1), sync);
+  }
+  /// One erase, as a batch of one.
+  void erase(std::string key, Sync sync = Sync::no) {
+    const Write w = Write::erase(std::move(key));
+    write(std::span(&w, 1), sync);
+  }
+};
+
+}  // namespace calm::protocols::storage
