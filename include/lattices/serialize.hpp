@@ -96,9 +96,14 @@ T from_bytes(std::string_view bytes) {
   } catch (const std::length_error& e) {
     // A length calm does not bound itself (an element type with its own cereal loader).
     throw DecodeError(std::string("calm: a length in the input is too large: ") + e.what());
-  } catch (const std::bad_alloc&) {
-    throw DecodeError("calm: a length in the input is too large to allocate");
+  } catch (const std::invalid_argument& e) {
+    // A value a type's own check refuses (a dot counter of 0, an empty dot range).
+    throw DecodeError(std::string("calm: invalid value: ") + e.what());
+  } catch (const std::domain_error& e) {
+    throw DecodeError(std::string("calm: invalid value: ") + e.what());  // a NaN
   }
+  // std::bad_alloc is not bad input (every length is bounded by the bytes present): it
+  // propagates, and a caller never takes running out of memory for a malformed value.
   return value;
 }
 

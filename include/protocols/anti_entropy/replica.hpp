@@ -2,9 +2,22 @@
 /// Replica<L>: delta-interval anti-entropy with acknowledgements, as a sans-IO state machine.
 ///
 /// A replica holds a map from key to a lattice value `L` and keeps it converging with its
-/// peers. It never touches a socket, a disk or a clock: `update`, `step` and `tick` return
-/// `Effects` (state to persist, then messages to send) and the host performs them, in that
-/// order, so that an acknowledgement never leaves before the state it acknowledges is durable.
+/// peers. It never touches a socket, a disk or a clock: `update`, `step` and `tick` change it
+/// and accumulate what the host must do; `ready()` hands that over as one host::Ready (state to
+/// persist, then messages to send), which the protocol host (protocols/host/host.hpp) performs
+/// once per turn of its event loop, in that order, so that an acknowledgement never leaves
+/// before the state it acknowledges is durable.
+///
+/// Persistence: what a turn changed is persisted as deltas, one RocksDB merge operand per key
+/// per turn under "state/" + key: the join of the key's local deltas and of the new parts of
+/// received ones (storage::lattice_merge folds them with L's join at read and at compaction).
+/// A key's local writes of one turn share one buffered delta too (until a gossip round sends
+/// it). A turn whose gossip sends local writes asks for its batch to be synced first: a peer
+/// never holds a write of ours that a power cut could take from our disk (we would otherwise
+/// make its dots again, for other values, after the restart).
+///
+/// Rollback: when the host cannot write a turn's batch, `rollback` undoes the turn: its keys
+/// are read back from the disk, its buffered deltas and the intervals built from them dropped.
 ///
 /// Algorithm (Almeida, Shoker, Baquero, "Delta State Replicated Data Types", 2018, the causal
 /// delta-merging variant with delta intervals):
@@ -40,7 +53,7 @@
 /// Rejected input: a frame that does not decode, is too large, names another recipient or a
 /// different sender than the transport reports, comes from a node outside the membership,
 /// holds a value that does not decode as `L`, or holds a value the host's admission check
-/// refuses, changes nothing; its reason is returned in `Effects::rejected` and counted. A
+/// refuses, changes nothing; its reason is returned in `Ready::rejected` and counted. A
 /// value whose join does not exist (`JoinUndefined`) rejects the rest of its frame.
 ///
 /// Admission (`set_admission`): an authenticated peer can still be faulty, so the host may
@@ -51,6 +64,12 @@
 /// disk) are shown to the host's `observe`, before they are merged: a host's hybrid clock
 /// takes in their timestamps there.
 ///
+/// Bounds: the delta buffer holds at most `buffer_entries_max` entries; per peer, `heard` holds
+/// at most `heard_keys_max` keys (past it, what the peer sends is no longer remembered, and
+/// only the BP+ saving is lost); at most `full_states_in_flight_max` peers are sent a full
+/// state at once (each such interval holds the whole state encoded); a turn's persisted deltas
+/// are one per key written in the turn.
+///
 /// Requires: `L` atomizable (lattices::Atomizable) with delta; every atom of a value
 /// encodes within `message_bytes_max - delta_header_bytes_max - key - entry_overhead_bytes`.
 #include <algorithm>
@@ -60,9 +79,12 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -70,6 +92,8 @@
 #include "lattices/core.hpp"
 #include "lattices/serialize.hpp"
 #include "protocols/anti_entropy/message.hpp"
+#include "lattices/assert.hpp"
+#include "protocols/host/host.hpp"
 #include "protocols/net/split_mix.hpp"
 
 namespace calm::protocols::anti_entropy {
@@ -93,22 +117,15 @@ struct Config {
   /// BP+: what a peer sent us since our last interval to it, whoever it first came from, is
   /// not sent back to it.
   bool skip_what_the_peer_sent = true;
+  /// Bound on the keys remembered per peer for BP+ (`heard`).
+  std::size_t heard_keys_max = 1u << 16;
+  /// Bound on the peers that are sent a full state at once.
+  std::size_t full_states_in_flight_max = 2;
   /// Seeds the choice of gossip targets.
   std::uint64_t seed = 0;
 };
 
-struct Outgoing {
-  NodeId to = 0;
-  std::string bytes;
-};
-
-/// What the host must do, in this order: persist (key, encoded value) durably, then send.
-struct Effects {
-  std::vector<std::pair<std::string, std::string>> persist;
-  std::vector<Outgoing> send;
-  /// One reason per rejected message.
-  std::vector<std::string> rejected;
-};
+using host::Outgoing;
 
 /// The host's rules for received values (see "Admission" above); either may be empty.
 template <class L>
@@ -148,11 +165,10 @@ template <class L>
 requires lattices::Atomizable<L> && lattices::DeltaLattice<L>
 class Replica {
  public:
-  struct Write {
-    /// The write's sequence number in this incarnation (0 if it changed nothing).
-    std::uint64_t seq = 0;
-    Effects effects;
-  };
+  using Final = host::NoFinal;
+  using Ready = host::Ready<Final>;
+  /// Every key it persists starts with this (then the key).
+  static constexpr std::string_view disk_prefix = "state/";
 
   explicit Replica(Config config) : config_(std::move(config)), random_(config_.seed) {
     for (NodeId p : config_.peers) add_peer(p);
@@ -170,58 +186,94 @@ class Replica {
     state_[key] = std::move(value);
   }
 
-  /// Runs `mutate(L&)` on a copy of the key's value; it returns the delta (as every calm CRDT
-  /// mutator does). Throws std::length_error for a key above `key_bytes_max` or a delta with
-  /// an atom that cannot fit in one message (a caller's bug). Whatever throws (these, or the
-  /// mutator), the replica is unchanged: the copy becomes the key's value only at the end.
+  /// Runs `mutate(L&)` on the key's value, in place; it returns the delta (as every calm CRDT
+  /// mutator does). Returns the write's sequence number in this incarnation (0 if it changed
+  /// nothing); a key's writes of one turn share one. Throws std::length_error for a key above
+  /// `key_bytes_max` (then nothing changed) or a delta with an atom that cannot fit in one
+  /// message (a caller's bug). When the mutator or that check throws, the key's value may be
+  /// half changed: the key is marked, and the host's `rollback` reads it back from the disk
+  /// (Host::apply does so before the exception reaches its caller), so that, seen through the
+  /// host, a write that throws changes nothing. In place, so that a small write to a large
+  /// value costs its delta, not a copy of the value.
   template <class Mutator>
-  Write update(const std::string& key, Mutator&& mutate) {
+  std::uint64_t update(const std::string& key, Mutator&& mutate) {
     if (key.size() > config_.key_bytes_max) throw std::length_error("anti-entropy: key too long");
-    auto it = state_.find(key);
-    L value = it == state_.end() ? L{} : it->second;
-    L delta = mutate(value);
-    Write write;
-    if (lattices::is_bot(delta)) return write;  // a lawful mutator changed nothing
-    check_sendable(key, delta);
-    write.effects.persist.emplace_back(key, lattices::to_bytes(value));
-    if (it == state_.end()) {
-      state_.emplace(key, std::move(value));
-    } else {
-      it->second = std::move(value);
+    auto [it, fresh] = state_.try_emplace(key);
+    L delta;
+    try {
+      delta = mutate(it->second);
+      if (!lattices::is_bot(delta)) check_sendable(key, delta);
+    } catch (...) {
+      if (fresh && lattices::is_bot(it->second)) {
+        state_.erase(it);
+      } else {
+        suspect_.insert(key);
+      }
+      throw;
     }
-    write.seq = buffer_push(key, std::move(delta), config_.self);
-    return write;
+    if (lattices::is_bot(delta)) {  // a lawful mutator changed nothing
+      if (fresh) state_.erase(it);
+      return 0;
+    }
+    unsynced_local_ = true;
+    lattices::merge(dirty_[key], delta);
+    if (const auto open = open_.find(key); open != open_.end()) {
+      if (Buffered* b = buffered(open->second)) {
+        lattices::merge(b->delta, std::move(delta));
+        return b->seq;
+      }
+    }
+    const std::uint64_t seq = buffer_push(key, std::move(delta), config_.self);
+    open_.insert_or_assign(key, seq);
+    return seq;
   }
 
-  /// Handles one frame from `from`. `wall_ms` is the host's wall time, for its admission
-  /// check (hosts without one may leave it 0). `proven_incarnation` is the incarnation the
-  /// sender proved to the transport (an authenticating transport knows it): a frame that
-  /// claims another is refused, so a peer cannot forge a restart (which costs a full state).
-  Effects step(NodeId from, std::string_view bytes, std::uint64_t wall_ms = 0,
-               std::optional<std::uint64_t> proven_incarnation = std::nullopt) {
-    Effects effects;
+  /// The join of the key's local writes that no gossip has sent and no batch has persisted yet
+  /// (null when none): nobody outside this process has seen them. Valid until the next
+  /// `tick`, `ready` or write to the key.
+  const L* unsent_local_delta(const std::string& key) const {
+    const auto open = open_.find(key);
+    if (open == open_.end()) return nullptr;
+    const Buffered* b = const_cast<Replica*>(this)->buffered(open->second);
+    return b == nullptr ? nullptr : &b->delta;
+  }
+
+  /// Handles one frame from `from`. `input.wall_ms` is the host's wall time, for its
+  /// admission check. `input.proven_incarnation` is the incarnation the sender proved to the
+  /// transport (an authenticating transport knows it): a frame that claims another is refused,
+  /// so a peer cannot forge a restart (which costs a full state).
+  void step(NodeId from, std::string_view bytes, const host::Input& input = {}) {
     Message message;
     try {
       message = decode_message(bytes, limits());
     } catch (const lattices::DecodeError& e) {
-      reject(effects, e.what());
-      return effects;
+      reject(e.what());
+      return;
     }
     const bool forged = std::visit(
-        [&](const auto& m) { return proven_incarnation && m.incarnation != *proven_incarnation; },
+        [&](const auto& m) {
+          return input.proven_incarnation && m.incarnation != *input.proven_incarnation;
+        },
         message);
     if (forged) {
-      reject(effects, "anti-entropy: incarnation differs from the one the sender proved");
-      return effects;
+      reject("anti-entropy: incarnation differs from the one the sender proved");
+      return;
     }
-    std::visit([&](auto& m) { receive(from, m, wall_ms, effects); }, message);
-    return effects;
+    std::visit([&](auto& m) { receive(from, m, input.wall_ms); }, message);
+  }
+
+  /// The first gossip round is spread over one interval, so that replicas booted together do
+  /// not gossip in lockstep.
+  std::uint64_t tick_delay_ms(bool first) const {
+    const std::uint64_t interval = config_.gossip_interval_ms;
+    if (!first) return interval;
+    return interval == 0 ? 0 : config_.incarnation % interval;
   }
 
   /// Runs a gossip round when one is due.
-  Effects tick(std::uint64_t now_ms) {
-    Effects effects;
-    if (now_ms < next_gossip_ms_) return effects;
+  void tick(const host::Input& input) {
+    const std::uint64_t now_ms = input.now_ms;
+    if (now_ms < next_gossip_ms_) return;
     next_gossip_ms_ = now_ms + config_.gossip_interval_ms;
     std::vector<NodeId> needy;
     for (const auto& [id, peer] : peers_) {
@@ -232,9 +284,62 @@ class Replica {
     std::size_t sent_to = 0;
     for (std::size_t i = 0; i < needy.size() && sent_to < config_.fanout; ++i) {
       std::swap(needy[i], needy[i + random_.below(needy.size() - i)]);
-      sent_to += gossip_to(needy[i], effects) ? 1 : 0;
+      sent_to += gossip_to(needy[i]) ? 1 : 0;
     }
-    return effects;
+  }
+
+  /// What the host must do for everything since the last call (ready.hpp): the turn's deltas
+  /// to persist (one merge per key), then the messages to send.
+  Ready ready() {
+    Ready out = std::move(pending_);
+    pending_ = Ready{};
+    out.persist.reserve(dirty_.size());
+    for (const auto& [key, delta] : dirty_) {
+      out.persist.push_back(
+          storage::Write::merge(std::string(disk_prefix) + key, lattices::to_bytes(delta)));
+    }
+    dirty_.clear();
+    open_.clear();
+    if (sync_before_send_) {
+      out.sync = true;
+      sync_before_send_ = false;
+      unsynced_local_ = false;
+    }
+    return out;
+  }
+
+  /// The sequence number of the last change: `rollback` returns to a checkpoint.
+  std::uint64_t checkpoint() const { return last_seq_; }
+
+  /// The host could not write `failed` (the batch of the turn since `checkpoint`), or a
+  /// request threw (`failed` empty): goes back to what the disk holds. The keys of `failed`,
+  /// and those a throwing mutator may have half changed, are read back with `read` (disk
+  /// keys); the deltas buffered since the checkpoint, and any interval built from them, are
+  /// dropped. Throws DecodeError when the disk's value does not decode.
+  void rollback(std::uint64_t checkpoint, std::span<const storage::Write> failed,
+                const host::DurableRead& read) {
+    while (!buffer_.empty() && buffer_.back().seq > checkpoint) buffer_.pop_back();
+    for (auto& entry : peers_) {
+      Peer& peer = entry.second;
+      if (peer.in_flight && peer.in_flight->interval_end > checkpoint) peer.in_flight.reset();
+    }
+    for (const storage::Write& w : failed) {
+      if (w.key.starts_with(disk_prefix)) suspect_.insert(w.key.substr(disk_prefix.size()));
+    }
+    for (const std::string& key : suspect_) {
+      std::optional<std::string> bytes = read(std::string(disk_prefix) + key);
+      L value = bytes ? lattices::from_bytes<L>(*bytes) : L{};
+      if (lattices::is_bot(value)) {
+        state_.erase(key);
+      } else {
+        state_.insert_or_assign(key, std::move(value));
+      }
+    }
+    suspect_.clear();
+    dirty_.clear();
+    open_.clear();
+    pending_ = Ready{};
+    unsynced_local_ = true;  // whatever was not synced may still be lost
   }
 
   void add_peer(NodeId id) {
@@ -255,7 +360,8 @@ class Replica {
     auto it = state_.find(key);
     return it == state_.end() ? L{} : it->second;
   }
-  const std::map<std::string, L>& state() const { return state_; }
+  /// Every key's value, in no particular order (a hash index: a key's lookup is O(1)).
+  const std::unordered_map<std::string, L>& state() const { return state_; }
   /// How many peers acknowledged everything up to `seq` (in this incarnation).
   std::size_t peers_holding(std::uint64_t seq) const {
     std::size_t n = 0;
@@ -276,6 +382,7 @@ class Replica {
   };
   struct InFlight {
     std::uint64_t interval_end = 0;
+    bool full_state = false;
     std::vector<std::string> chunks;  // encoded frames
     std::vector<bool> acked;
     std::size_t remaining = 0;
@@ -313,9 +420,9 @@ class Replica {
     return out;
   }
 
-  void reject(Effects& effects, std::string reason) {
+  void reject(std::string reason) {
     ++stats_.rejected;
-    effects.rejected.push_back(std::move(reason));
+    pending_.rejected.push_back(std::move(reason));
   }
 
   void check_sendable(const std::string& key, const L& delta) {
@@ -327,12 +434,24 @@ class Replica {
     }
   }
 
+  /// The buffered entry with sequence number `seq`, or null when it was dropped. Entries are in
+  /// sequence order (with gaps where a rollback dropped some).
+  Buffered* buffered(std::uint64_t seq) {
+    const auto it = std::lower_bound(buffer_.begin(), buffer_.end(), seq,
+                                     [](const Buffered& b, std::uint64_t s) { return b.seq < s; });
+    return it == buffer_.end() || it->seq != seq ? nullptr : &*it;
+  }
+
   std::uint64_t buffer_push(const std::string& key, L delta, NodeId origin) {
+    CALM_ASSERT(buffer_.empty() || buffer_.back().seq <= last_seq_,
+                "the buffer is in sequence order, below the last sequence number");
     buffer_.push_back(Buffered{++last_seq_, key, std::move(delta), origin});
     while (buffer_.size() > config_.buffer_entries_max) {
       dropped_through_ = buffer_.front().seq;
       buffer_.pop_front();
     }
+    CALM_ASSERT(buffer_.size() <= config_.buffer_entries_max,
+                "the delta buffer stays within buffer_entries_max");
     return last_seq_;
   }
 
@@ -347,18 +466,18 @@ class Replica {
 
   /// Checks the envelope; returns the peer, or nullptr after rejecting.
   template <class M>
-  Peer* admit(NodeId from, const M& m, Effects& effects) {
+  Peer* admit(NodeId from, const M& m) {
     if (m.from != from) {
-      reject(effects, "anti-entropy: sender field differs from the transport's sender");
+      reject("anti-entropy: sender field differs from the transport's sender");
       return nullptr;
     }
     if (m.to != config_.self) {
-      reject(effects, "anti-entropy: message addressed to another node");
+      reject("anti-entropy: message addressed to another node");
       return nullptr;
     }
     auto it = peers_.find(from);
     if (it == peers_.end()) {
-      reject(effects, "anti-entropy: sender is not a member");
+      reject("anti-entropy: sender is not a member");
       return nullptr;
     }
     // The first message from a peer only tells us its incarnation: what we know of it (acks)
@@ -371,16 +490,16 @@ class Replica {
     return &it->second;
   }
 
-  void receive(NodeId from, const DeltaMessage& m, std::uint64_t wall_ms, Effects& effects) {
-    Peer* peer = admit(from, m, effects);
+  void receive(NodeId from, const DeltaMessage& m, std::uint64_t wall_ms) {
+    Peer* peer = admit(from, m);
     if (peer == nullptr) return;
     // Decode and check every value before merging any, so a bad message changes nothing.
     std::vector<L> values;
     values.reserve(m.entries.size());
     try {
       for (const Entry& e : m.entries) values.push_back(lattices::from_bytes<L>(e.value));
-    } catch (const std::exception& e) {  // DecodeError, or a lattice's own value check
-      reject(effects, std::string("anti-entropy: bad value: ") + e.what());
+    } catch (const lattices::DecodeError& e) {  // malformed, or a lattice's own value check
+      reject(std::string("anti-entropy: bad value: ") + e.what());
       return;
     }
     if (admission_.check) {
@@ -388,8 +507,8 @@ class Replica {
         std::optional<std::string> refusal = admission_.check(m.entries[i].key, values[i], wall_ms);
         if (!refusal) continue;
         ++stats_.refused_by_admission;
-        reject(effects, "anti-entropy: value for key '" + printable(m.entries[i].key) +
-                            "' refused: " + *refusal);
+        reject("anti-entropy: value for key '" + printable(m.entries[i].key) +
+               "' refused: " + *refusal);
         return;
       }
     }
@@ -400,27 +519,26 @@ class Replica {
     }
     if (config_.skip_what_the_peer_sent && !m.full_state) {
       for (std::size_t i = 0; i < values.size(); ++i) {
+        const std::string& key = m.entries[i].key;
+        // Past the bound the peer's keys are no longer remembered: only BP+'s saving is lost.
+        if (peer->heard.size() >= config_.heard_keys_max && !peer->heard.contains(key)) continue;
         try {
-          lattices::merge(peer->heard[m.entries[i].key], values[i]);
-        } catch (const std::exception&) {
-          peer->heard.erase(m.entries[i].key);  // no join: the merge below rejects the frame
+          lattices::merge(peer->heard[key], values[i]);
+        } catch (const lattices::JoinUndefined&) {
+          peer->heard.erase(key);  // no join: the merge below rejects the frame
         }
       }
     }
-    std::set<std::string> changed;
     bool joined_all = true;
     for (std::size_t i = 0; i < values.size() && joined_all; ++i) {
       try {
-        joined_all = merge_entry(from, m.entries[i].key, std::move(values[i]), changed);
-      } catch (const std::exception& e) {
+        merge_entry(from, m.entries[i].key, std::move(values[i]));
+      } catch (const lattices::JoinUndefined& e) {
         // A partial lattice (e.g. Point) whose join does not exist: the frame is refused from
         // here on; the entries before it were lawful joins and stay.
-        reject(effects, std::string("anti-entropy: value cannot be joined: ") + e.what());
+        reject(std::string("anti-entropy: value cannot be joined: ") + e.what());
         joined_all = false;
       }
-    }
-    for (const std::string& key : changed) {
-      effects.persist.emplace_back(key, lattices::to_bytes(state_.at(key)));
     }
     if (!joined_all) return;
     AckMessage ack;
@@ -434,37 +552,38 @@ class Replica {
     std::string bytes = encode_message(ack);
     ++stats_.ack_messages_sent;
     stats_.ack_bytes_sent += bytes.size();
-    effects.send.push_back({from, std::move(bytes)});
+    pending_.send.push_back({from, std::move(bytes)});
   }
 
-  /// Joins one received entry into the state and the buffer (RR: only its new atoms).
-  bool merge_entry(NodeId from, const std::string& key, L value, std::set<std::string>& changed) {
+  /// Joins one received entry into the state, the buffer and the turn's deltas to persist
+  /// (RR: only its new atoms).
+  void merge_entry(NodeId from, const std::string& key, L value) {
     auto it = state_.find(key);
     const L& current = it == state_.end() ? bottom_ : it->second;
     L fresh;
     if (config_.remove_redundant) {
       fresh = lattices::delta(value, current);
       if (!(fresh == value)) ++stats_.redundant_deltas_stripped;
-      if (lattices::is_bot(fresh)) return true;
+      if (lattices::is_bot(fresh)) return;
     } else {
       L probe = current;
-      if (!lattices::merge(probe, value)) return true;
+      if (!lattices::merge(probe, value)) return;
       fresh = std::move(value);
     }
     if (it == state_.end()) it = state_.emplace(key, L{}).first;
     lattices::merge(it->second, fresh);
+    lattices::merge(dirty_[key], fresh);
     buffer_push(key, std::move(fresh), from);
-    changed.insert(key);
-    return true;
   }
 
-  void receive(NodeId from, const AckMessage& m, std::uint64_t, Effects& effects) {
-    Peer* peer = admit(from, m, effects);
+  void receive(NodeId from, const AckMessage& m, std::uint64_t) {
+    Peer* peer = admit(from, m);
     if (peer == nullptr) return;
     if (m.acked_incarnation != config_.incarnation) return;  // for a previous life of ours
     if (!peer->in_flight) return;
     InFlight& flight = *peer->in_flight;
     if (flight.interval_end != m.interval_end || flight.chunks.size() != m.chunk_count) return;
+    CALM_ASSERT(m.chunk_index < flight.acked.size(), "decode_message bounds the chunk index");
     if (flight.acked[m.chunk_index]) return;
     flight.acked[m.chunk_index] = true;
     if (--flight.remaining > 0) return;
@@ -487,7 +606,7 @@ class Replica {
   }
 
   /// Sends the peer its interval's unacknowledged chunks; false when it needed nothing.
-  bool gossip_to(NodeId to, Effects& effects) {
+  bool gossip_to(NodeId to) {
     Peer& peer = peers_.at(to);
     if (!peer.in_flight) {
       if (!start_interval(to, peer)) return false;
@@ -501,17 +620,27 @@ class Replica {
       if (sent++ == config_.chunks_per_peer_per_round_max) break;
       ++stats_.delta_messages_sent;
       stats_.delta_bytes_sent += flight.chunks[i].size();
-      effects.send.push_back({to, flight.chunks[i]});
+      pending_.send.push_back({to, flight.chunks[i]});
     }
+    // A chunk may carry local writes not synced yet: the batch is synced before it leaves.
+    if (sent > 0 && unsynced_local_) sync_before_send_ = true;
     return true;
   }
 
   /// Builds the next interval for a peer; false when it turns out to need nothing.
   bool start_interval(NodeId to, Peer& peer) {
     const bool full = !peer.acked || *peer.acked < dropped_through_;
+    // The turn's open local entries go into this interval: later writes get entries of
+    // their own, or the peer's ack would vouch for what it was never sent.
+    open_.clear();
     std::map<std::string, L> payload;
     if (full) {
-      payload = state_;
+      std::size_t full_in_flight = 0;
+      for (const auto& entry : peers_) {
+        full_in_flight += entry.second.in_flight && entry.second.in_flight->full_state;
+      }
+      if (full_in_flight >= config_.full_states_in_flight_max) return false;  // a later round
+      payload.insert(state_.begin(), state_.end());
       peer.heard.clear();
     } else {
       for (const Buffered& b : buffer_) {
@@ -559,6 +688,7 @@ class Replica {
     }
     InFlight flight;
     flight.interval_end = last_seq_;
+    flight.full_state = full;
     for (std::size_t i = 0; i < chunks.size(); ++i) {
       DeltaMessage m;
       m.from = config_.self;
@@ -623,7 +753,19 @@ class Replica {
 
   Config config_;
   net::SplitMix64 random_;
-  std::map<std::string, L> state_;
+  std::unordered_map<std::string, L> state_;
+  /// This turn's changes per key, to persist (ready()).
+  std::unordered_map<std::string, L> dirty_;
+  /// Keys whose local writes of this turn share a buffered entry (its seq), until a gossip
+  /// round or ready() seals them.
+  std::unordered_map<std::string, std::uint64_t> open_;
+  /// Keys a throwing mutator may have half changed, read back from the disk by `rollback`.
+  std::unordered_set<std::string> suspect_;
+  Ready pending_;
+  /// A local write since the last synced batch; a gossip round that sends while it is set
+  /// asks for the next batch to be synced first.
+  bool unsynced_local_ = false;
+  bool sync_before_send_ = false;
   const L bottom_{};
   std::deque<Buffered> buffer_;
   std::uint64_t last_seq_ = 0;
