@@ -440,12 +440,29 @@ void keys(Ctx& c) {
   c.keys().for_each([&](const std::string& k, const KeyValue& v) {
     if (type_of(v) != Type::none && glob_match(c.args[1], k)) matched.push_back(k);
   });
+  std::sort(matched.begin(), matched.end());  // the keyspace is a hash index: no order of its own
   c.out.array_header(matched.size());
   for (const std::string& k : matched) c.out.bulk(k);
 }
+
+/// SCAN's order: keys by a 63-bit hash of their bytes (FNV-1a, then SplitMix64's finalizer to
+/// spread it). A key keeps its position whatever else is added or removed, so a scan sees every
+/// key present throughout, as SCAN promises; and the keyspace needs no ordered index.
+std::uint64_t scan_position(std::string_view key) {
+  std::uint64_t h = 0xcbf29ce484222325ull;
+  for (const char ch : key) h = (h ^ static_cast<unsigned char>(ch)) * 0x100000001b3ull;
+  h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ull;
+  h = (h ^ (h >> 27)) * 0x94d049bb133111ebull;
+  return (h ^ (h >> 31)) >> 1;  // a cursor is a non-negative int64
+}
+
+/// A call looks at at least 1/scan_passes_max of the keys, so a whole scan takes at most
+/// scan_passes_max + n / COUNT calls, each one pass over the keyspace: COUNT is a hint in Redis
+/// too ("may return more"), and without this a scan of n keys would cost n^2 / COUNT.
+constexpr std::size_t scan_passes_max = 64;
+
 void scan(Ctx& c) {
-  // The cursor is the index of the next key in key order; the keyspace is sorted, so a scan
-  // sees every key present throughout, as SCAN promises.
+  // The cursor is the scan position (scan_position) to go on from; 0 starts and ends a scan.
   const auto cursor = parse_int64(c.args[1]);
   if (!cursor || *cursor < 0) return c.out.error("ERR invalid cursor");
   std::string pattern = "*";
@@ -467,20 +484,50 @@ void scan(Ctx& c) {
       return c.syntax_error();
     }
   }
-  std::vector<std::pair<std::string, const KeyValue*>> all;
+  const auto from = static_cast<std::uint64_t>(*cursor);
+  // Pass 1: the positions of the keys to look at, the `take` smallest at or after the cursor
+  // (a max-heap of at most `take`), and how many keys there are.
+  std::size_t live = 0;
+  c.keys().for_each([&](const std::string&, const KeyValue& v) { live += type_of(v) != Type::none; });
+  const std::size_t take = std::max<std::size_t>(
+      static_cast<std::size_t>(std::min<std::int64_t>(count, static_cast<std::int64_t>(live) + 1)),
+      live / scan_passes_max);
+  std::vector<std::uint64_t> heap;
+  heap.reserve(std::min(take, live));
   c.keys().for_each([&](const std::string& k, const KeyValue& v) {
-    if (type_of(v) != Type::none) all.emplace_back(k, &v);
+    if (type_of(v) == Type::none) return;
+    const std::uint64_t at = scan_position(k);
+    if (at < from) return;
+    if (heap.size() < take) {
+      heap.push_back(at);
+      std::push_heap(heap.begin(), heap.end());
+    } else if (at < heap.front()) {
+      std::pop_heap(heap.begin(), heap.end());
+      heap.back() = at;
+      std::push_heap(heap.begin(), heap.end());
+    }
   });
+  // Pass 2: every key up to the last position taken (keys sharing it come together, so that a
+  // cursor never falls between them), filtered; and whether any key lies beyond.
+  const bool all_taken = heap.size() < take;
+  const std::uint64_t last = heap.empty() ? from : heap.front();
   std::vector<std::string> batch;
-  std::size_t i = static_cast<std::size_t>(*cursor);
-  for (std::int64_t looked = 0; i < all.size() && looked < count; ++i, ++looked) {
-    const auto& [k, v] = all[i];
-    if (!glob_match(pattern, k)) continue;
-    if (type_filter && *type_filter != type_name(type_of(*v))) continue;
+  bool more = false;
+  c.keys().for_each([&](const std::string& k, const KeyValue& v) {
+    if (type_of(v) == Type::none) return;
+    const std::uint64_t at = scan_position(k);
+    if (at < from) return;
+    if (!all_taken && at > last) {
+      more = true;
+      return;
+    }
+    if (!glob_match(pattern, k)) return;
+    if (type_filter && *type_filter != type_name(type_of(v))) return;
     batch.push_back(k);
-  }
+  });
+  std::sort(batch.begin(), batch.end());
   c.out.array_header(2);
-  c.out.bulk(i >= all.size() ? "0" : std::to_string(i));
+  c.out.bulk(more ? std::to_string(last + 1) : "0");
   c.out.array_header(batch.size());
   for (const std::string& k : batch) c.out.bulk(k);
 }

@@ -16,6 +16,7 @@
 #include "kvs/resp.hpp"
 #include "kvs/value.hpp"
 #include "lattices/hybrid_clock.hpp"
+#include "protocols/anti_entropy/message.hpp"
 
 namespace calm::apps::kvs {
 
@@ -35,7 +36,8 @@ class Keyspace {
     (void)key;
     return nullptr;
   }
-  /// Every key the replica holds, in key order.
+  /// Every key the replica holds, in no particular order (a hash index; KEYS sorts, SCAN
+  /// walks keys in the order of a hash of their bytes).
   virtual void for_each(const std::function<void(const std::string&, const KeyValue&)>& f) = 0;
 };
 
@@ -57,13 +59,31 @@ struct ServerFacts {
   std::function<std::uint64_t()> wall_ms;
 };
 
+/// What a KeyValue delta's encoding adds to the bytes of the key and the one value, member or
+/// field (with its value) it carries: the five fields' tags and lengths, a hybrid timestamp and
+/// writer, a dot, and the context it replaces (what SET, SADD or HSET of one item writes).
+/// value_test's TheLargestWriteFitsOneMessage checks it.
+inline constexpr std::size_t delta_encoding_bytes_max = 1024;
+
+/// The longest value, member, or hash field with its value, that one write may carry so that
+/// its delta fits one anti-entropy message of `message_bytes_max` bytes with a key of the
+/// longest length.
+constexpr std::size_t value_bytes_max_for(std::size_t message_bytes_max) {
+  return message_bytes_max - protocols::anti_entropy::delta_header_bytes_max -
+         protocols::anti_entropy::entry_overhead_bytes -
+         protocols::anti_entropy::default_key_bytes_max - delta_encoding_bytes_max;
+}
+static_assert(value_bytes_max_for(protocols::anti_entropy::default_message_bytes_max) >= 60 * 1024,
+              "a default message carries a value of 60 KiB");
+
 /// What one write may carry. A write's delta must fit in one anti-entropy message (64 KiB by
 /// default; calm-kvs's server uses 1 MiB), so longer keys, values, members and fields are
 /// refused with an error rather than accepted and then impossible to replicate.
 struct WriteLimits {
-  std::size_t key_bytes_max = 1024;
+  std::size_t key_bytes_max = protocols::anti_entropy::default_key_bytes_max;
   /// A string value, a set member, or a hash field and its value together.
-  std::size_t value_bytes_max = 62 * 1024;
+  std::size_t value_bytes_max =
+      value_bytes_max_for(protocols::anti_entropy::default_message_bytes_max);
 };
 
 class CommandProcessor {

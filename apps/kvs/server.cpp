@@ -22,7 +22,6 @@
 
 #include "kvs/admission.hpp"
 #include "kvs/commands.hpp"
-#include "kvs/group_commit.hpp"
 #include "kvs/value.hpp"
 #include "protocols/anti_entropy/node.hpp"
 #include "protocols/net/tcp.hpp"
@@ -37,120 +36,39 @@ using asio::ip::tcp;
 using error_code = boost::system::error_code;
 namespace ae = calm::protocols::anti_entropy;
 namespace net = calm::protocols::net;
+/// The replica on the protocol host (protocols/host/host.hpp).
 using KvsNode = ae::ReplicaNode<KeyValue>;
 
-/// The commands' view of the replica: reads from its state, writes as replicated updates.
-///
-/// Writes are coalesced per key: the first write of a key since the last `flush` copies its
-/// value aside; that write and the next ones change the copy and join their deltas; `flush`
-/// hands each key to the replica as one update (the copy becomes the key's value, the joined
-/// delta its one buffered delta). So a write costs its delta, and the value is copied,
-/// encoded and persisted once per key per commit, not once per command. The server commits
-/// after running the requests of one event-loop turn: it writes the copies to disk first
-/// (`encode`), then flushes them to the replica, or, when the disk failed, `discard`s them.
-/// Nothing else runs in between (one event loop): no peer and no later read sees a copy that
-/// is not in the log.
-class ReplicaKeyspace final : public Keyspace {
+/// The commands' view of the replica: reads from its state, writes as the replica's updates
+/// on the host, in place (a write costs its delta, not a copy of the value). The host writes
+/// every change of an event-loop turn (the clients' writes and the peers' deltas) as one
+/// RocksDB batch, and the replies of the turn wait for it (`on_turn_end`): no reply and no
+/// peer sees a write that is not in the log, and a batch that fails is rolled back.
+class HostKeyspace final : public Keyspace {
  public:
-  explicit ReplicaKeyspace(KvsNode*& node) : node_(node) {}
+  explicit HostKeyspace(net::TcpRuntime& runtime) : runtime_(runtime) {}
+  KvsNode& node() const {
+    net::Node* node = runtime_.node();
+    CALM_ASSERT(node != nullptr, "clients are served only once the runtime runs the node");
+    return static_cast<KvsNode&>(*node);
+  }
   const KeyValue* find(const std::string& key) const override {
-    if (const auto it = pending_.find(key); it != pending_.end()) {
-      touched_ = true;
-      return &it->second.value;
-    }
-    const auto& state = node_->replica().state();
+    const auto& state = node().replica().state();
     const auto it = state.find(key);
     return it == state.end() ? nullptr : &it->second;
   }
   void write(const std::string& key, const std::function<KeyValue(KeyValue&)>& mutate) override {
-    touched_ = true;
-    auto it = pending_.find(key);
-    if (it == pending_.end()) {
-      Pending fresh;
-      if (const auto& state = node_->replica().state(); !state.empty()) {
-        if (const auto at = state.find(key); at != state.end()) fresh.value = at->second;
-      }
-      it = pending_.emplace(key, std::move(fresh)).first;
-    }
-    KeyValue delta = mutate(it->second.value);
-    if (lattices::is_bot(delta)) return;
-    if (lattices::is_bot(it->second.delta)) {
-      it->second.delta = std::move(delta);
-    } else {
-      lattices::merge(it->second.delta, std::move(delta));
-    }
-  }
-  /// The replica's keys with this turn's pending copies in their place, in key order. The
-  /// copies stay pending: a key is not handed to the replica before it is on disk.
-  void for_each(const std::function<void(const std::string&, const KeyValue&)>& f) override {
-    std::vector<const std::pair<const std::string, Pending>*> mine;
-    for (const auto& entry : pending_) {
-      if (!lattices::is_bot(entry.second.delta)) mine.push_back(&entry);
-    }
-    if (!mine.empty()) touched_ = true;
-    std::sort(mine.begin(), mine.end(), [](auto* a, auto* b) { return a->first < b->first; });
-    const auto& state = node_->replica().state();
-    auto it = state.begin();
-    std::size_t i = 0;
-    while (it != state.end() || i < mine.size()) {
-      if (i == mine.size() || (it != state.end() && it->first < mine[i]->first)) {
-        f(it->first, it->second);
-        ++it;
-      } else {
-        if (it != state.end() && it->first == mine[i]->first) ++it;
-        f(mine[i]->first, mine[i]->second.value);
-        ++i;
-      }
-    }
+    node().update(key, mutate);
   }
   const KeyValue* unpublished(const std::string& key) const override {
-    // Pending writes reach the disk, the replica and then the clients' replies together, at
-    // the end of the turn; nothing sends or replies in between.
-    const auto it = pending_.find(key);
-    if (it == pending_.end()) return nullptr;
-    touched_ = true;
-    return &it->second.delta;
+    return node().replica().unsent_local_delta(key);
   }
-  bool pending() const { return !pending_.empty(); }
-  /// Whether the requests run since `untouch` wrote, or read what a pending write wrote: then
-  /// their replies wait for the commit, and fail with it.
-  bool touched() const { return touched_; }
-  void untouch() { touched_ = false; }
-  /// What `flush` will make the replica persist: each written key's new value under its
-  /// state key, encoded as the replica encodes it (ReplicaNode's disk layout).
-  std::vector<protocols::storage::BatchEntry> encode() const {
-    std::vector<protocols::storage::BatchEntry> out;
-    out.reserve(pending_.size());
-    for (const auto& [key, p] : pending_) {
-      if (lattices::is_bot(p.delta)) continue;
-      out.push_back({std::string(ae::state_key_prefix) + key, lattices::to_bytes(p.value)});
-    }
-    return out;
-  }
-  /// Drops every pending write: the disk refused them.
-  void discard() { pending_.clear(); }
-  /// Hands every coalesced write to the replica (which persists and buffers it).
-  void flush() {
-    for (auto& entry : pending_) {
-      Pending& p = entry.second;  // not a structured binding: clang 14 cannot capture one
-      if (lattices::is_bot(p.delta)) continue;
-      // The copy is the replica's value joined with the delta: moving it in is that join.
-      node_->update(entry.first, [&p](KeyValue& v) {
-        v = std::move(p.value);
-        return std::move(p.delta);
-      });
-    }
-    pending_.clear();
+  void for_each(const std::function<void(const std::string&, const KeyValue&)>& f) override {
+    for (const auto& [key, value] : node().replica().state()) f(key, value);
   }
 
  private:
-  struct Pending {
-    KeyValue value;  // the replica's value with this flush's writes applied
-    KeyValue delta;  // the join of their deltas
-  };
-  KvsNode*& node_;
-  std::unordered_map<std::string, Pending> pending_;
-  mutable bool touched_ = false;
+  net::TcpRuntime& runtime_;
 };
 
 /// A line on stderr at most once per `interval`, with how many times it happened since the
@@ -185,64 +103,6 @@ std::string one_line(std::string text, std::size_t bytes_max) {
   return text;
 }
 
-/// The replica node as the runtime drives it: before a peer's message or a timer reaches it,
-/// the clients' coalesced writes are handed to it and committed, so that it never merges into
-/// a value a pending copy would then overwrite, and never sends (an ack, a delta) what is not
-/// in the log yet.
-///
-/// A peer's delta whose persist fails is not acknowledged (the ack would follow the persist),
-/// so the peer sends it again; the failure is logged, and the server goes on.
-class CommittingNode final : public net::Node {
- public:
-  CommittingNode(std::unique_ptr<KvsNode> node, net::Disk& disk, std::function<void()> commit,
-                 RateLimitedLog& log)
-      : node_(std::move(node)), disk_(disk), commit_(std::move(commit)), log_(log) {}
-  void on_start() override {
-    try {
-      node_->on_start();
-    } catch (const protocols::storage::StorageError&) {
-      throw;  // names the key or RocksDB's file already
-    } catch (const std::exception& e) {
-      throw std::runtime_error(corrupt_state(e.what()));
-    }
-  }
-  void on_message(net::NodeId from, std::string_view bytes) override {
-    commit_();
-    try {
-      node_->on_message(from, bytes);
-    } catch (const protocols::storage::StorageError& e) {
-      log_.note(std::string("not acknowledging a peer's delta, the disk failed: ") + e.what());
-    }
-  }
-  void on_timer(net::TimerId id) override {
-    commit_();
-    node_->on_timer(id);
-  }
-
- private:
-  /// The replica's restore says what did not decode, not where: find the state key whose
-  /// value does not decode, on this failure path only, and name it.
-  std::string corrupt_state(const std::string& why) const {
-    for (const auto& [key, value] : disk_.scan()) {
-      if (key.compare(0, ae::state_key_prefix.size(), ae::state_key_prefix) != 0) continue;
-      try {
-        (void)lattices::from_bytes<KeyValue>(value);
-      } catch (const std::exception& e) {
-        return "corrupt record under key '" +
-               protocols::storage::printable_key(key.substr(ae::state_key_prefix.size())) +
-               "' (stored as '" + protocols::storage::printable_key(key) + "', " +
-               std::to_string(value.size()) + " bytes): " + e.what();
-      }
-    }
-    return "cannot restore the replica's state: " + why;
-  }
-
-  std::unique_ptr<KvsNode> node_;
-  net::Disk& disk_;
-  std::function<void()> commit_;
-  RateLimitedLog& log_;
-};
-
 /// Where the replica's CRDT writer id is kept (next to "state/" + key).
 constexpr std::string_view writer_key = "meta/writer";
 
@@ -257,9 +117,10 @@ ReplicaId load_writer(protocols::storage::RocksDisk& rocks, const KvsOptions& op
     return lattices::from_bytes<ReplicaId>(*stored);
   }
   bool has_state = false;
-  for (const auto& entry : rocks.scan()) {
-    has_state = has_state || entry.first.starts_with(ae::state_key_prefix);
-  }
+  rocks.scan(ae::Replica<KeyValue>::disk_prefix, [&](std::string_view, std::string_view) {
+    has_state = true;
+    return false;
+  });
   // A data directory written before writer ids were kept: its writes were made as --id.
   ReplicaId writer = options.id;
   if (!has_state) {
@@ -275,8 +136,7 @@ ReplicaId load_writer(protocols::storage::RocksDisk& rocks, const KvsOptions& op
       writer = (ReplicaId{entropy()} << 32) ^ entropy();
     } while (taken(writer));
   }
-  rocks.put(std::string(writer_key), lattices::to_bytes(writer));
-  rocks.flush_log();
+  rocks.put(std::string(writer_key), lattices::to_bytes(writer), protocols::storage::Sync::yes);
   return writer;
 }
 
@@ -297,6 +157,12 @@ constexpr std::chrono::milliseconds accept_backoff_max{1000};
 /// Per connection, at a request boundary: buffers grown past these are released.
 constexpr std::size_t output_keep_bytes = 64 * 1024;
 constexpr std::size_t parser_keep_bytes = 1u << 20;
+/// Bytes read from a socket at once, into the one buffer all connections share.
+constexpr std::size_t read_chunk_bytes = 64 * 1024;
+static_assert(read_chunk_bytes <= parser_keep_bytes, "one read fits what a parser keeps");
+static_assert(value_bytes_max_for(replication_message_bytes_default) < RespLimits{}.bulk_bytes_max,
+              "the RESP bulk bound admits every value a write accepts, so the write's own check "
+              "answers with its error");
 /// Error replies are cut to this (RocksDB's reasons name paths).
 constexpr std::size_t error_reason_bytes_max = 512;
 
@@ -336,12 +202,10 @@ struct KvsServer::Impl {
   RateLimitedLog disk_log{std::chrono::seconds(1)};
   RateLimitedLog accept_log{std::chrono::seconds(1)};
   protocols::storage::RocksDisk rocks;
-  GroupCommitDisk disk{rocks};
-  ReplicaId writer;         // the CRDT writer id (load_writer)
-  KvsNode* node = nullptr;  // made by the runtime when it starts
-  ReplicaKeyspace keyspace{node};
-  CommandProcessor processor;
+  ReplicaId writer;  // the CRDT writer id (load_writer)
   net::TcpRuntime runtime;
+  HostKeyspace keyspace{runtime};
+  CommandProcessor processor;
   tcp::acceptor acceptor;
   asio::steady_timer fsync_timer;
   asio::steady_timer accept_timer;
@@ -350,12 +214,11 @@ struct KvsServer::Impl {
   /// accepted and told why rather than left hanging.
   int spare_descriptor = -1;
   std::set<std::shared_ptr<Client>> clients;
-  /// Clients whose replies wait for the next commit, and whether it is posted.
+  /// Clients whose replies wait for the turn's batch (the host's `on_turn_end`).
   std::vector<std::pair<std::shared_ptr<Client>, bool /* close after */>> waiting;
-  bool commit_posted = false;
   /// A shared read buffer: the event loop reads one socket at a time, so an idle connection
   /// holds none.
-  std::array<char, 64 * 1024> input{};
+  std::array<char, read_chunk_bytes> input{};
   /// Bytes of requests not yet whole, over every client (Client::held).
   std::size_t input_bytes = 0;
   struct Counters {
@@ -363,44 +226,20 @@ struct KvsServer::Impl {
     std::uint64_t accept_failures = 0;
     std::uint64_t query_buffer_disconnections = 0;  // past client_input_bytes_max
     std::uint64_t evicted_clients = 0;              // past clients_input_bytes_max
-    std::uint64_t write_failures = 0;               // commits the disk refused
+    std::uint64_t write_failures = 0;               // batches the disk refused
   } counters;
-  std::string last_write_error;  // empty after a commit that succeeded
+  std::string last_write_error;  // empty after a batch that was written
 
   explicit Impl(KvsOptions opts)
       : options(with_descriptor_budget(std::move(opts))),
-        rocks(options.data_dir,
-              options.fsync_always ? protocols::storage::Sync::yes : protocols::storage::Sync::no,
+        rocks(options.data_dir, KvsNode::merge_function(), protocols::storage::Sync::no,
               rocks_open_files_max, disk_reserve_bytes),
         writer(load_writer(rocks, options)),
-        processor(keyspace, writer, facts(), write_limits()),
         runtime(
-            options.id, options.bind, options.peer_port, peers(), disk,
-            [this](const net::NodeContext& context) {
-              ae::Config config;
-              config.gossip_interval_ms = options.gossip_ms;
-              config.message_bytes_max = options.replication_message_bytes_max;
-              config.buffer_entries_max = options.delta_buffer_entries_max;
-              for (const auto& p : options.peers) {
-                if (p.id != options.id) config.peers.push_back(p.id);
-              }
-              auto made = std::make_unique<KvsNode>(context, config);
-              // A peer's values are checked against this replica's wall clock, and the
-              // ones it merges (or restores at boot) advance its hybrid clock.
-              made->set_wall_clock([this] { return wall_ms(); });
-              ae::Admission<KeyValue> admission;
-              admission.check = [](const std::string&, const KeyValue& v, std::uint64_t now_ms) {
-                return admission_refusal(v, now_ms);
-              };
-              admission.observe = [this](const std::string&, const KeyValue& v) {
-                processor.observe(latest_timestamp(v));
-              };
-              made->replica().set_admission(std::move(admission));
-              node = made.get();
-              return std::make_unique<CommittingNode>(
-                  std::move(made), disk, [this] { commit(); }, disk_log);
-            },
+            options.id, options.bind, options.peer_port, peers(), rocks,
+            [this](const net::NodeContext& context) { return make_node(context); },
             peer_options()),
+        processor(keyspace, writer, facts(), write_limits()),
         acceptor(runtime.io_context()),
         fsync_timer(runtime.io_context()),
         accept_timer(runtime.io_context()) {
@@ -414,6 +253,35 @@ struct KvsServer::Impl {
   }
   ~Impl() {
     if (spare_descriptor >= 0) ::close(spare_descriptor);
+  }
+
+  std::unique_ptr<KvsNode> make_node(const net::NodeContext& context) {
+    ae::Config config;
+    config.gossip_interval_ms = options.gossip_ms;
+    config.message_bytes_max = options.replication_message_bytes_max;
+    config.buffer_entries_max = options.delta_buffer_entries_max;
+    for (const auto& p : options.peers) {
+      if (p.id != options.id) config.peers.push_back(p.id);
+    }
+    protocols::host::HostOptions host_options;
+    // --durability always: every batch is fsynced before the turn's replies.
+    if (options.fsync_always) host_options.sync_every_batch = protocols::storage::Sync::yes;
+    auto node = std::make_unique<KvsNode>(context, config, host_options);
+    ae::Admission<KeyValue> admission;
+    admission.check = [](const std::string&, const KeyValue& v, std::uint64_t now_ms) {
+      return admission_refusal(v, now_ms);
+    };
+    // The values it merges (or restores at boot) advance its hybrid clock.
+    admission.observe = [this](const std::string&, const KeyValue& v) {
+      processor.observe(latest_timestamp(v));
+    };
+    node->replica().set_admission(std::move(admission));
+    KvsNode::Application application;
+    // A peer's values are checked against this replica's wall clock.
+    application.wall_clock = [this] { return wall_ms(); };
+    application.on_turn_end = [this](const std::string* failure) { turn_ended(failure); };
+    node->set_application(std::move(application));
+    return node;
   }
 
   /// The replication port's options: the cluster secret, when a file names one.
@@ -442,8 +310,8 @@ struct KvsServer::Impl {
   /// A write's delta must fit one replication message with its key and the frame's headers.
   WriteLimits write_limits() const {
     WriteLimits limits;
-    limits.key_bytes_max = ae::Config{}.key_bytes_max;
-    limits.value_bytes_max = options.replication_message_bytes_max - 4 * 1024;
+    limits.key_bytes_max = ae::default_key_bytes_max;
+    limits.value_bytes_max = value_bytes_max_for(options.replication_message_bytes_max);
     return limits;
   }
 
@@ -496,11 +364,13 @@ struct KvsServer::Impl {
     text += "frames_sent:" + std::to_string(tcp_stats.frames_sent) + "\r\n";
     text += "frames_received:" + std::to_string(tcp_stats.frames_received) + "\r\n";
     text += "connections_rejected:" + std::to_string(tcp_stats.connections_rejected) + "\r\n";
-    if (node) {
-      const auto& stats = node->replica().stats();
+    if (const net::Node* running = const_cast<net::TcpRuntime&>(runtime).node()) {
+      const auto& node = static_cast<const KvsNode&>(*running);
+      const auto& stats = node.replica().stats();
       text += "delta_bytes_sent:" + std::to_string(stats.delta_bytes_sent) + "\r\n";
       text += "ack_bytes_sent:" + std::to_string(stats.ack_bytes_sent) + "\r\n";
-      text += "delta_buffer_entries:" + std::to_string(node->replica().buffered_entries()) + "\r\n";
+      text += "delta_buffer_entries:" + std::to_string(node.replica().buffered_entries()) + "\r\n";
+      text += "batches_written:" + std::to_string(node.batches_written()) + "\r\n";
       text += "full_state_intervals:" + std::to_string(stats.full_state_intervals) + "\r\n";
       text += "peer_values_refused:" + std::to_string(stats.refused_by_admission) + "\r\n";
     }
@@ -536,37 +406,14 @@ struct KvsServer::Impl {
   void account(Client& client, std::size_t held);
   void evict_largest();
 
-  /// Writes the clients' coalesced writes to RocksDB as one batch, then hands them to the
-  /// replica. When the disk refuses them, they are dropped: the replica never takes them, so
-  /// no read sees them and no peer is sent them, and every waiting client's replies become
-  /// errors.
-  void commit() {
-    if (!keyspace.pending() && disk.staged() == 0) return;
-    try {
-      disk.write_ahead(keyspace.encode());
-    } catch (const protocols::storage::StorageError& e) {
-      keyspace.discard();
-      disk.commit();  // holds nothing: a failed write_ahead does not hold
-      fail_waiting(e.what());
-      return;
-    }
-    keyspace.flush();
-    try {
-      disk.commit();  // nothing, unless the replica persisted beyond what was written ahead
-    } catch (const protocols::storage::StorageError& e) {
-      fail_waiting(e.what());
-      return;
-    }
-    last_write_error.clear();
-  }
-  /// Redis's reply to a write it could not persist (redis-server 7.0,
-  /// writeCommandsGetDiskErrorMessage), with RocksDB's reason in place of strerror.
-  void fail_waiting(const std::string& reason);
-  /// Sends `client`'s replies after the next commit. The commit is posted behind the handlers
-  /// already ready, so that the requests of every client that sent some in this turn of the
-  /// event loop share one batch.
-  void reply_after_commit(std::shared_ptr<Client> client, bool then_close);
-  void commit_and_reply();
+  /// The host wrote the turn's batch (`failure` null) or could not (then it rolled the turn
+  /// back, and nothing of it was sent): the waiting clients get their replies, or one
+  /// "MISCONF" error per request.
+  void turn_ended(const std::string* failure);
+  /// Sends `client`'s replies once the host has written this turn's batch (on_turn_end). The
+  /// host's flush runs behind the handlers already ready, so that the requests of every
+  /// client that sent some in this turn of the event loop share one batch.
+  void reply_after_flush(std::shared_ptr<Client> client, bool then_close);
 
   void schedule_fsync() {
     if (options.fsync_always) return;
@@ -574,7 +421,7 @@ struct KvsServer::Impl {
     fsync_timer.async_wait([this](const error_code& ec) {
       if (ec) return;
       try {
-        rocks.flush_log();
+        rocks.sync();
       } catch (const protocols::storage::StorageError& e) {
         disk_log.note(std::string("fsync of the log failed: ") + e.what());
       }
@@ -597,7 +444,7 @@ struct KvsServer::Impl::Client : std::enable_shared_from_this<Client> {
   /// Bytes fed since the parser was last replaced: past parser_keep_bytes, the parser and the
   /// request are replaced at the next request boundary, releasing what a large request grew.
   std::size_t fed = 0;
-  /// Requests run this turn, and whether a protocol error ends it: a failed commit replies
+  /// Requests run this turn, and whether a protocol error ends it: a failed batch replies
   /// with one error for each.
   std::size_t turn_requests = 0;
   std::string turn_protocol_error;
@@ -629,9 +476,8 @@ struct KvsServer::Impl::Client : std::enable_shared_from_this<Client> {
     parser.feed(bytes);
     held += bytes.size();
     fed += bytes.size();
-    // Every write these requests make reaches RocksDB as one batch, then the replica once per
-    // key, before any reply is sent (group_commit.hpp).
-    server.keyspace.untouch();
+    // Every change of this turn reaches RocksDB as one batch (the host's flush) before any
+    // reply of the turn is sent.
     turn_requests = 0;
     while (parser.next(request)) {
       held = parser.buffered_bytes();  // what is left belongs to the next request
@@ -666,14 +512,13 @@ struct KvsServer::Impl::Client : std::enable_shared_from_this<Client> {
     server.account(*this, held);
     if (closed) return;  // evicted: the connection held the most
     if (output.empty()) return read();
-    // Replies wait while a write they made or read is not in the log.
-    if (server.keyspace.touched() || server.disk.staged() > 0) {
-      return server.reply_after_commit(self, closing);
-    }
+    // Replies wait while anything of this turn (a write they made, or one they read) is not
+    // in the log.
+    if (server.keyspace.node().flush_due()) return server.reply_after_flush(self, closing);
     write(closing);
   }
 
-  /// The commit of this turn failed: one error in place of each reply.
+  /// The batch of this turn failed: one error in place of each reply.
   void fail_turn(const std::string& error) {
     output.clear();
     for (std::size_t i = 0; i < turn_requests; ++i) ReplyWriter(output).error(error);
@@ -735,26 +580,25 @@ void KvsServer::Impl::evict_largest() {
   }
 }
 
-void KvsServer::Impl::fail_waiting(const std::string& reason) {
-  ++counters.write_failures;
-  last_write_error = reason;
-  disk_log.note("a write failed, its commands get an error: " + reason);
-  const std::string error =
-      "MISCONF Errors writing to the AOF file: " + one_line(reason, error_reason_bytes_max);
-  for (auto& entry : waiting) entry.first->fail_turn(error);
+void KvsServer::Impl::turn_ended(const std::string* failure) {
+  auto waiting_now = std::exchange(waiting, {});
+  if (failure) {
+    ++counters.write_failures;
+    last_write_error = *failure;
+    disk_log.note("a write failed, its commands get an error: " + *failure);
+    // Redis's reply to a write it could not persist (redis-server 7.0,
+    // writeCommandsGetDiskErrorMessage), with RocksDB's reason in place of strerror.
+    const std::string error =
+        "MISCONF Errors writing to the AOF file: " + one_line(*failure, error_reason_bytes_max);
+    for (auto& entry : waiting_now) entry.first->fail_turn(error);
+  } else {
+    last_write_error.clear();
+  }
+  for (auto& [client, then_close] : waiting_now) client->write(then_close);
 }
 
-void KvsServer::Impl::reply_after_commit(std::shared_ptr<Client> client, bool then_close) {
+void KvsServer::Impl::reply_after_flush(std::shared_ptr<Client> client, bool then_close) {
   waiting.emplace_back(std::move(client), then_close);
-  if (commit_posted) return;
-  commit_posted = true;
-  asio::post(runtime.io_context(), [this] { commit_and_reply(); });
-}
-
-void KvsServer::Impl::commit_and_reply() {
-  commit_posted = false;
-  commit();
-  for (auto& [client, then_close] : std::exchange(waiting, {})) client->write(then_close);
 }
 
 void KvsServer::Impl::admit(tcp::socket socket) {

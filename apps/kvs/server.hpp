@@ -31,6 +31,9 @@ struct ReplicaAddress {
   std::uint16_t peer_port;
 };
 
+/// KvsOptions::replication_message_bytes_max's default.
+inline constexpr std::size_t replication_message_bytes_default = 1u << 20;
+
 struct KvsOptions {
   std::uint64_t id = 1;
   std::string bind = "127.0.0.1";
@@ -53,7 +56,7 @@ struct KvsOptions {
   /// Bytes of requests not yet whole that one connection may hold (Redis's
   /// client-query-buffer-limit, 1 GiB there): twice the largest bulk. Past it the server
   /// replies with an error and closes the connection, as Redis does.
-  std::size_t client_input_bytes_max = 128u << 20;
+  std::size_t client_input_bytes_max = 2 * RespLimits{}.bulk_bytes_max;
   /// The same over all connections together (Redis's maxmemory-clients, unbounded there).
   /// Past it the connection holding the most is closed with an error, as Redis evicts the
   /// client using the most memory: stopping reading instead could leave every connection
@@ -63,7 +66,7 @@ struct KvsOptions {
   /// protocol's 64 KiB: a busy replica's gossip interval outgrows 64 KiB (every SADD of a
   /// member re-tags it, and the interval's context carries each dot), and splitting an
   /// interval by atoms cost far more than sending it whole. Values are bounded by it.
-  std::size_t replication_message_bytes_max = 1u << 20;
+  std::size_t replication_message_bytes_max = replication_message_bytes_default;
   /// The anti-entropy delta buffer's bound (Config::buffer_entries_max): a peer that falls
   /// further behind gets the full state. One entry per key written per event-loop turn, so
   /// writes spread over many keys fill the protocol's default 4096 within one gossip interval,

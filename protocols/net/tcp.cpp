@@ -739,6 +739,8 @@ void TcpRuntime::post(std::function<void(Node&)> f) {
   });
 }
 
+Node* TcpRuntime::node() { return impl_->node.get(); }
+
 const TcpStats& TcpRuntime::stats() const { return impl_->stats; }
 
 boost::asio::io_context& TcpRuntime::io_context() { return impl_->io; }

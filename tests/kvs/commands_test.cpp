@@ -2,7 +2,9 @@
 #include <gtest/gtest.h>
 
 #include <kvs/commands.hpp>
+#include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -196,6 +198,59 @@ TEST_F(Commands, HashesSetGetAndDelete) {
   EXPECT_EQ(run("HSET h odd"), "-ERR wrong number of arguments for 'hset' command\r\n");
 }
 
+/// Runs SCAN from `cursor` with `options`; returns the next cursor and the keys.
+std::pair<std::string, std::vector<std::string>> scan_once(
+    const std::function<std::string(const std::string&)>& run, const std::string& cursor,
+    const std::string& options) {
+  const std::string reply = run("SCAN " + cursor + options);
+  std::size_t at = reply.find("\r\n", reply.find('$')) + 2;
+  const std::string next = reply.substr(at, reply.find("\r\n", at) - at);
+  std::vector<std::string> keys;
+  at = reply.find('*', at);
+  const std::size_t count = std::stoul(reply.substr(at + 1));
+  at = reply.find("\r\n", at) + 2;
+  for (std::size_t i = 0; i < count; ++i) {
+    at = reply.find("\r\n", at) + 2;  // past $len
+    const std::size_t end = reply.find("\r\n", at);
+    keys.push_back(reply.substr(at, end - at));
+    at = end + 2;
+  }
+  return {next, keys};
+}
+
+TEST_F(Commands, AScanSeesEveryKeyPresentThroughoutWhileOthersComeAndGo) {
+  for (int i = 0; i < 300; ++i) run("SET stay:" + std::to_string(i) + " x");
+  for (int i = 0; i < 300; ++i) run("SET go:" + std::to_string(i) + " x");
+  std::set<std::string> seen;
+  std::string cursor = "0";
+  int calls = 0;
+  do {
+    auto [next, keys] = scan_once([&](const std::string& l) { return run(l); }, cursor, " COUNT 7");
+    seen.insert(keys.begin(), keys.end());
+    // Between calls, keys are removed and others added.
+    run("DEL go:" + std::to_string(calls));
+    run("SET new:" + std::to_string(calls) + " x");
+    cursor = next;
+  } while (cursor != "0" && ++calls < 1000);
+  ASSERT_EQ(cursor, "0") << "the scan ends";
+  for (int i = 0; i < 300; ++i) EXPECT_TRUE(seen.count("stay:" + std::to_string(i))) << i;
+}
+
+TEST_F(Commands, AWholeScanTakesAtMostSixtyFourCallsBeyondWhatCountAsks) {
+  for (int i = 0; i < 20000; ++i) run("SET k" + std::to_string(i) + " x");
+  std::set<std::string> seen;
+  std::string cursor = "0";
+  int calls = 0;
+  do {
+    auto [next, keys] = scan_once([&](const std::string& l) { return run(l); }, cursor, " COUNT 1");
+    seen.insert(keys.begin(), keys.end());
+    cursor = next;
+    ++calls;
+  } while (cursor != "0" && calls < 20000);
+  EXPECT_EQ(seen.size(), 20000u);
+  EXPECT_LE(calls, 65);  // each call looks at >= 1/64 of the keys, not COUNT's one
+}
+
 TEST_F(Commands, TheKeyspaceAsRedisShowsIt) {
   run("SET s1 x");
   run("SADD set1 m");
@@ -207,8 +262,20 @@ TEST_F(Commands, TheKeyspaceAsRedisShowsIt) {
   EXPECT_EQ(run("DBSIZE"), ":3\r\n");
   EXPECT_EQ(run("KEYS s*"), "*2\r\n$2\r\ns1\r\n$4\r\nset1\r\n");
   EXPECT_EQ(run("KEYS *[0-9]"), "*3\r\n$5\r\nhash1\r\n$2\r\ns1\r\n$4\r\nset1\r\n");
-  EXPECT_EQ(run("SCAN 0 COUNT 2"), "*2\r\n$1\r\n2\r\n*2\r\n$5\r\nhash1\r\n$2\r\ns1\r\n");
-  EXPECT_EQ(run("SCAN 2 COUNT 2"), "*2\r\n$1\r\n0\r\n*1\r\n$4\r\nset1\r\n");
+  // COUNT 1: one key per call, in scan order, each once, then cursor 0.
+  std::set<std::string> seen;
+  std::string cursor = "0";
+  for (int calls = 0; calls < 3; ++calls) {
+    const std::string reply = run("SCAN " + cursor + " COUNT 1");
+    const std::size_t cursor_at = reply.find("\r\n", 4) + 2;
+    cursor = reply.substr(cursor_at, reply.find("\r\n", cursor_at) - cursor_at);
+    const std::size_t key_header = reply.find("*1\r\n$");
+    ASSERT_NE(key_header, std::string::npos) << reply;
+    const std::size_t key_at = reply.find("\r\n", key_header + 4) + 2;
+    EXPECT_TRUE(seen.insert(reply.substr(key_at, reply.find("\r\n", key_at) - key_at)).second);
+    EXPECT_EQ(cursor == "0", calls == 2) << reply;
+  }
+  EXPECT_EQ(seen, (std::set<std::string>{"hash1", "s1", "set1"}));
   EXPECT_EQ(run("SCAN 0 TYPE hash"), "*2\r\n$1\r\n0\r\n*1\r\n$5\r\nhash1\r\n");
   EXPECT_EQ(run("TTL s1"), ":-1\r\n");
   EXPECT_EQ(run("PTTL missing"), ":-2\r\n");

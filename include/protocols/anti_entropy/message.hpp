@@ -41,6 +41,9 @@ inline constexpr std::uint8_t message_format_version = 2;
 /// within `message_bytes_max - delta_header_bytes_max`, counting `entry_overhead_bytes` each.
 inline constexpr std::size_t delta_header_bytes_max = 64;
 inline constexpr std::size_t entry_overhead_bytes = 20;
+/// Config's defaults for the largest frame and the longest key (replica.hpp).
+inline constexpr std::size_t default_message_bytes_max = 64 * 1024;
+inline constexpr std::size_t default_key_bytes_max = 1024;
 /// The fewest bytes an entry takes (two one-byte lengths): the decoder's bound on the count.
 inline constexpr std::size_t entry_bytes_min = 2;
 

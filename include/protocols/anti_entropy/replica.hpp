@@ -106,8 +106,8 @@ struct Config {
   std::size_t fanout = 2;
   std::uint64_t gossip_interval_ms = 50;
   /// The largest frame sent or accepted.
-  std::size_t message_bytes_max = 64 * 1024;
-  std::size_t key_bytes_max = 1024;
+  std::size_t message_bytes_max = default_message_bytes_max;
+  std::size_t key_bytes_max = default_key_bytes_max;
   /// Bound on the delta buffer; peers that fall behind it get the full state.
   std::size_t buffer_entries_max = 4096;
   /// Bound on the chunks sent to one peer per round (a full state is spread over rounds).
@@ -216,25 +216,30 @@ class Replica {
       return 0;
     }
     unsynced_local_ = true;
-    lattices::merge(dirty_[key], delta);
-    if (const auto open = open_.find(key); open != open_.end()) {
-      if (Buffered* b = buffered(open->second)) {
+    Changed& changed = changed_[key];
+    if (peers_.empty()) {  // nothing to buffer: only the disk needs the delta
+      lattices::merge(changed.delta, std::move(delta));
+      dropped_through_ = ++last_seq_;
+      return last_seq_;
+    }
+    lattices::merge(changed.delta, delta);
+    if (changed.open_seq != 0) {
+      if (Buffered* b = buffered(changed.open_seq)) {
         lattices::merge(b->delta, std::move(delta));
         return b->seq;
       }
     }
-    const std::uint64_t seq = buffer_push(key, std::move(delta), config_.self);
-    open_.insert_or_assign(key, seq);
-    return seq;
+    changed.open_seq = buffer_push(key, std::move(delta), config_.self);
+    return changed.open_seq;
   }
 
   /// The join of the key's local writes that no gossip has sent and no batch has persisted yet
   /// (null when none): nobody outside this process has seen them. Valid until the next
   /// `tick`, `ready` or write to the key.
   const L* unsent_local_delta(const std::string& key) const {
-    const auto open = open_.find(key);
-    if (open == open_.end()) return nullptr;
-    const Buffered* b = const_cast<Replica*>(this)->buffered(open->second);
+    const auto it = changed_.find(key);
+    if (it == changed_.end() || it->second.open_seq == 0) return nullptr;
+    const Buffered* b = const_cast<Replica*>(this)->buffered(it->second.open_seq);
     return b == nullptr ? nullptr : &b->delta;
   }
 
@@ -293,13 +298,24 @@ class Replica {
   Ready ready() {
     Ready out = std::move(pending_);
     pending_ = Ready{};
-    out.persist.reserve(dirty_.size());
-    for (const auto& [key, delta] : dirty_) {
-      out.persist.push_back(
-          storage::Write::merge(std::string(disk_prefix) + key, lattices::to_bytes(delta)));
+    out.persist.reserve(changed_.size());
+    for (const auto& [key, changed] : changed_) {
+      std::string disk_key = std::string(disk_prefix) + key;
+      const auto it = state_.find(key);
+      // A delta that is the key's whole value (a new key, a value replaced whole, a counter
+      // one replica writes) is put: the disk then needs no merge, now or later, and drops
+      // the operands below it. Otherwise the delta is a merge operand, so that a small
+      // change to a large value costs its size. (Equality fails fast on a large value.)
+      CALM_ASSERT(it != state_.end(), "a key changed this turn has a value");
+      if (it->second == changed.delta) {
+        out.persist.push_back(
+            storage::Write::put(std::move(disk_key), lattices::to_bytes(it->second)));
+      } else {
+        out.persist.push_back(
+            storage::Write::merge(std::move(disk_key), lattices::to_bytes(changed.delta)));
+      }
     }
-    dirty_.clear();
-    open_.clear();
+    changed_.clear();
     if (sync_before_send_) {
       out.sync = true;
       sync_before_send_ = false;
@@ -336,8 +352,7 @@ class Replica {
       }
     }
     suspect_.clear();
-    dirty_.clear();
-    open_.clear();
+    changed_.clear();
     pending_ = Ready{};
     unsynced_local_ = true;  // whatever was not synced may still be lost
   }
@@ -443,6 +458,10 @@ class Replica {
   }
 
   std::uint64_t buffer_push(const std::string& key, L delta, NodeId origin) {
+    if (peers_.empty()) {  // nobody to send it to; a peer added later gets the full state
+      dropped_through_ = ++last_seq_;
+      return last_seq_;
+    }
     CALM_ASSERT(buffer_.empty() || buffer_.back().seq <= last_seq_,
                 "the buffer is in sequence order, below the last sequence number");
     buffer_.push_back(Buffered{++last_seq_, key, std::move(delta), origin});
@@ -572,7 +591,7 @@ class Replica {
     }
     if (it == state_.end()) it = state_.emplace(key, L{}).first;
     lattices::merge(it->second, fresh);
-    lattices::merge(dirty_[key], fresh);
+    lattices::merge(changed_[key].delta, fresh);
     buffer_push(key, std::move(fresh), from);
   }
 
@@ -632,7 +651,7 @@ class Replica {
     const bool full = !peer.acked || *peer.acked < dropped_through_;
     // The turn's open local entries go into this interval: later writes get entries of
     // their own, or the peer's ack would vouch for what it was never sent.
-    open_.clear();
+    for (auto& entry : changed_) entry.second.open_seq = 0;
     std::map<std::string, L> payload;
     if (full) {
       std::size_t full_in_flight = 0;
@@ -754,11 +773,14 @@ class Replica {
   Config config_;
   net::SplitMix64 random_;
   std::unordered_map<std::string, L> state_;
-  /// This turn's changes per key, to persist (ready()).
-  std::unordered_map<std::string, L> dirty_;
-  /// Keys whose local writes of this turn share a buffered entry (its seq), until a gossip
-  /// round or ready() seals them.
-  std::unordered_map<std::string, std::uint64_t> open_;
+  struct Changed {
+    /// The join of the key's changes this turn: what ready() persists.
+    L delta;
+    /// The buffered entry the key's local writes of this turn share (0: none), until a
+    /// gossip round or ready() seals it.
+    std::uint64_t open_seq = 0;
+  };
+  std::unordered_map<std::string, Changed> changed_;
   /// Keys a throwing mutator may have half changed, read back from the disk by `rollback`.
   std::unordered_set<std::string> suspect_;
   Ready pending_;

@@ -38,6 +38,7 @@
 #include <utility>
 #include <vector>
 
+#include "lattices/core.hpp"
 #include "protocols/host/ready.hpp"
 #include "protocols/net/transport.hpp"
 #include "protocols/storage/disk.hpp"
@@ -106,10 +107,16 @@ class Host : public net::Node {
 
   void set_application(Application application) { application_ = std::move(application); }
 
+  /// Restores the protocol from every entry under its prefix. A value that does not decode
+  /// stops the boot with CorruptRecord naming its key: it is reported, never dropped.
   void on_start() override {
     const std::string_view prefix = P::disk_prefix;
     disk_.scan(prefix, [&](std::string_view key, std::string_view value) {
-      protocol_.restore(std::string(key.substr(prefix.size())), value);
+      try {
+        protocol_.restore(std::string(key.substr(prefix.size())), value);
+      } catch (const lattices::DecodeError& e) {
+        throw storage::CorruptRecord(std::string(key), e.what());
+      }
       return true;
     });
     checkpoint_ = protocol_.checkpoint();
@@ -183,6 +190,9 @@ class Host : public net::Node {
       if (flush_due_) flush();
     });
   }
+
+  /// Whether a flush is due at the end of this turn (something the turn did is not written).
+  bool flush_due() const { return flush_due_; }
 
   P& protocol() { return protocol_; }
   const P& protocol() const { return protocol_; }

@@ -127,6 +127,9 @@ class TcpRuntime {
   /// Thread-safe; `f` runs during a later `run`.
   void post(std::function<void(Node&)> f);
   const TcpStats& stats() const;
+  /// The node, once `run` has started it (null before): a program that serves its own
+  /// requests on the runtime's event loop reaches its node here.
+  Node* node();
   /// The runtime's event loop, for a program's own sockets (calm-kvs's RESP listener): what
   /// runs on it never overlaps a node call.
   boost::asio::io_context& io_context();
