@@ -205,7 +205,9 @@ class AWSet {
   AWSet delta(const AWSet& other) const { return AWSet(dotted().delta(other.dotted())); }
 
   friend bool operator==(const AWSet& a, const AWSet& b) {
-    return a.context_ == b.context_ && a.live() == b.live();
+    // The entry counts first: a large set and a small delta differ in O(1), not O(n).
+    return a.live_entries() == b.live_entries() && a.context_ == b.context_ &&
+           a.live() == b.live();
   }
   friend std::ostream& operator<<(std::ostream& os, const AWSet& s) {
     return os << "AWSet" << s.dotted();
