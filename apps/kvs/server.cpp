@@ -53,22 +53,34 @@ class HostKeyspace final : public Keyspace {
     return static_cast<KvsNode&>(*node);
   }
   const KeyValue* find(const std::string& key) const override {
-    const auto& state = node().replica().state();
-    const auto it = state.find(key);
-    return it == state.end() ? nullptr : &it->second;
+    const auto& replica = node().replica();
+    const auto it = replica.state().find(key);
+    if (it == replica.state().end()) return nullptr;
+    if (!touched_ && replica.changed_this_turn(key)) touched_ = true;
+    return &it->second;
   }
   void write(const std::string& key, const std::function<KeyValue(KeyValue&)>& mutate) override {
+    touched_ = true;
     node().update(key, mutate);
   }
+  /// Whether the requests run since `untouch` wrote, or read a key this turn changed: if the
+  /// turn's batch fails, their replies become errors (what they saw is rolled back).
+  bool touched() const { return touched_; }
+  void untouch() { touched_ = false; }
   const KeyValue* unpublished(const std::string& key) const override {
     return node().replica().unsent_local_delta(key);
   }
   void for_each(const std::function<void(const std::string&, const KeyValue&)>& f) override {
-    for (const auto& [key, value] : node().replica().state()) f(key, value);
+    const auto& replica = node().replica();
+    for (const auto& [key, value] : replica.state()) {
+      if (!touched_ && replica.changed_this_turn(key)) touched_ = true;
+      f(key, value);
+    }
   }
 
  private:
   net::TcpRuntime& runtime_;
+  mutable bool touched_ = false;
 };
 
 /// A line on stderr at most once per `interval`, with how many times it happened since the
@@ -103,8 +115,10 @@ std::string one_line(std::string text, std::size_t bytes_max) {
   return text;
 }
 
-/// Where the replica's CRDT writer id is kept (next to "state/" + key).
+/// Where the replica's CRDT writer id is kept (next to "state/" + key), and the mark a clean
+/// stop leaves.
 constexpr std::string_view writer_key = "meta/writer";
+constexpr std::string_view clean_stop_key = "meta/clean-stop";
 
 /// The id under which this replica makes its CRDT writes: its dots, its counter totals, its
 /// last-writer-wins tie-break. Not the node id (--id, the transport's identity): a replica
@@ -112,31 +126,59 @@ constexpr std::string_view writer_key = "meta/writer";
 /// counter totals its peers have already seen, and they would ignore its new writes. So the
 /// writer id is kept on the disk, and a replica whose disk is empty takes a fresh random one,
 /// which has made no dot anywhere (docs/kvs.md, "Losing a disk").
-ReplicaId load_writer(protocols::storage::RocksDisk& rocks, const KvsOptions& options) {
-  if (auto stored = rocks.get(std::string(writer_key))) {
-    return lattices::from_bytes<ReplicaId>(*stored);
-  }
-  bool has_state = false;
-  rocks.scan(ae::Replica<KeyValue>::disk_prefix, [&](std::string_view, std::string_view) {
-    has_state = true;
-    return false;
-  });
-  // A data directory written before writer ids were kept: its writes were made as --id.
-  ReplicaId writer = options.id;
-  if (!has_state) {
-    std::random_device entropy;
-    const auto taken = [&](ReplicaId id) {
-      if (id == 0 || id == options.id) return true;
-      for (const auto& p : options.peers) {
-        if (p.id == id) return true;  // a node id: what replicas wrote as before writer ids
-      }
+///
+/// The same holds after a stop that was not clean (kill -9, a crash, a power cut): with
+/// --durability everysec the last second of writes may be gone from this disk while a peer
+/// already holds them, so the old writer id could make their dots again for other values. A
+/// clean stop leaves a mark (`mark_clean_stop`); a start without it takes a fresh writer id.
+/// So the replica may gossip writes its disk has not synced (Config::sync_before_gossip off):
+/// what a power cut takes from it comes back from its peers, under the old id.
+struct Writer {
+  ReplicaId id;
+  /// What records it (the id, and the clean-stop mark taken away): written before the node
+  /// starts, or, when the disk refuses them (a full disk), with the first batch the node
+  /// writes, so that nothing is ever on disk under an id that is not.
+  std::vector<protocols::storage::Write> records;
+};
+
+Writer load_writer(protocols::storage::RocksDisk& rocks, const KvsOptions& options) {
+  const auto stored = rocks.get(std::string(writer_key));
+  const bool clean = rocks.get(std::string(clean_stop_key)).has_value();
+  Writer writer{options.id, {}};
+  if (stored && clean) {
+    writer.id = lattices::from_bytes<ReplicaId>(*stored);
+  } else {
+    bool has_state = false;
+    rocks.scan(ae::Replica<KeyValue>::disk_prefix, [&](std::string_view, std::string_view) {
+      has_state = true;
       return false;
-    };
-    do {
-      writer = (ReplicaId{entropy()} << 32) ^ entropy();
-    } while (taken(writer));
+    });
+    // A data directory written before writer ids were kept: its writes were made as --id.
+    if (stored || !has_state) {
+      std::random_device entropy;
+      const auto taken = [&](ReplicaId id) {
+        if (id == 0 || id == options.id) return true;
+        if (stored && id == lattices::from_bytes<ReplicaId>(*stored)) return true;
+        for (const auto& p : options.peers) {
+          if (p.id == id) return true;  // a node id: what replicas wrote as before writer ids
+        }
+        return false;
+      };
+      do {
+        writer.id = (ReplicaId{entropy()} << 32) ^ entropy();
+      } while (taken(writer.id));
+    }
   }
-  rocks.put(std::string(writer_key), lattices::to_bytes(writer), protocols::storage::Sync::yes);
+  writer.records = {protocols::storage::Write::erase(std::string(clean_stop_key)),
+                    protocols::storage::Write::put(std::string(writer_key),
+                                                   lattices::to_bytes(writer.id))};
+  try {
+    rocks.write(writer.records, protocols::storage::Sync::yes);
+    writer.records.clear();
+  } catch (const protocols::storage::StorageError& e) {
+    std::cerr << "calm-kvs: cannot record the writer id yet, it goes with the first write: "
+              << e.what() << "\n";
+  }
   return writer;
 }
 
@@ -202,7 +244,7 @@ struct KvsServer::Impl {
   RateLimitedLog disk_log{std::chrono::seconds(1)};
   RateLimitedLog accept_log{std::chrono::seconds(1)};
   protocols::storage::RocksDisk rocks;
-  ReplicaId writer;  // the CRDT writer id (load_writer)
+  Writer writer;  // the CRDT writer id (load_writer)
   net::TcpRuntime runtime;
   HostKeyspace keyspace{runtime};
   CommandProcessor processor;
@@ -239,7 +281,7 @@ struct KvsServer::Impl {
             options.id, options.bind, options.peer_port, peers(), rocks,
             [this](const net::NodeContext& context) { return make_node(context); },
             peer_options()),
-        processor(keyspace, writer, facts(), write_limits()),
+        processor(keyspace, writer.id, facts(), write_limits()),
         acceptor(runtime.io_context()),
         fsync_timer(runtime.io_context()),
         accept_timer(runtime.io_context()) {
@@ -260,6 +302,8 @@ struct KvsServer::Impl {
     config.gossip_interval_ms = options.gossip_ms;
     config.message_bytes_max = options.replication_message_bytes_max;
     config.buffer_entries_max = options.delta_buffer_entries_max;
+    // A start after a stop that was not clean takes a fresh writer id (load_writer).
+    config.sync_before_gossip = false;
     for (const auto& p : options.peers) {
       if (p.id != options.id) config.peers.push_back(p.id);
     }
@@ -281,6 +325,9 @@ struct KvsServer::Impl {
     application.wall_clock = [this] { return wall_ms(); };
     application.on_turn_end = [this](const std::string* failure) { turn_ended(failure); };
     node->set_application(std::move(application));
+    for (auto& record : std::exchange(writer.records, {})) {
+      node->persist_with_next_batch(std::move(record));
+    }
     return node;
   }
 
@@ -353,7 +400,7 @@ struct KvsServer::Impl {
 
   std::vector<std::pair<std::string, std::string>> info() const {
     std::string text;
-    text += "writer_id:" + std::to_string(writer) + "\r\n";
+    text += "writer_id:" + std::to_string(writer.id) + "\r\n";
     text += "replicas:" + std::to_string(options.peers.empty() ? 1 : options.peers.size()) + "\r\n";
     for (const auto& p : options.peers) {
       if (p.id == options.id) continue;
@@ -448,6 +495,8 @@ struct KvsServer::Impl::Client : std::enable_shared_from_this<Client> {
   /// with one error for each.
   std::size_t turn_requests = 0;
   std::string turn_protocol_error;
+  /// Whether this turn's requests wrote, or read what the turn changed (HostKeyspace).
+  bool turn_touched = false;
   bool closed = false;
   std::size_t held_accounted = 0;  // `held` as the server's input_bytes counts it
 
@@ -478,6 +527,7 @@ struct KvsServer::Impl::Client : std::enable_shared_from_this<Client> {
     fed += bytes.size();
     // Every change of this turn reaches RocksDB as one batch (the host's flush) before any
     // reply of the turn is sent.
+    server.keyspace.untouch();
     turn_requests = 0;
     while (parser.next(request)) {
       held = parser.buffered_bytes();  // what is left belongs to the next request
@@ -514,6 +564,7 @@ struct KvsServer::Impl::Client : std::enable_shared_from_this<Client> {
     if (output.empty()) return read();
     // Replies wait while anything of this turn (a write they made, or one they read) is not
     // in the log.
+    turn_touched = server.keyspace.touched();
     if (server.keyspace.node().flush_due()) return server.reply_after_flush(self, closing);
     write(closing);
   }
@@ -590,7 +641,10 @@ void KvsServer::Impl::turn_ended(const std::string* failure) {
     // writeCommandsGetDiskErrorMessage), with RocksDB's reason in place of strerror.
     const std::string error =
         "MISCONF Errors writing to the AOF file: " + one_line(*failure, error_reason_bytes_max);
-    for (auto& entry : waiting_now) entry.first->fail_turn(error);
+    // Only the replies that depend on the turn's changes: a read of what is on disk stands.
+    for (auto& entry : waiting_now) {
+      if (entry.first->turn_touched) entry.first->fail_turn(error);
+    }
   } else {
     last_write_error.clear();
   }
@@ -682,6 +736,18 @@ void KvsServer::run() {
   impl_->accept();
   impl_->schedule_fsync();
   impl_->runtime.run();
+  // A clean stop: the last turn's writes, then the mark that lets the next start keep the
+  // writer id (load_writer).
+  try {
+    if (auto* node = static_cast<KvsNode*>(impl_->runtime.node()); node && node->flush_due()) {
+      node->flush();
+    }
+    impl_->rocks.put(std::string(clean_stop_key), "", protocols::storage::Sync::yes);
+  } catch (const protocols::storage::StorageError& e) {
+    std::cerr << "calm-kvs: stopping without the clean-stop mark (the next start takes a "
+                 "fresh writer id): "
+              << e.what() << "\n";
+  }
 }
 
 void KvsServer::stop() { impl_->runtime.stop(); }

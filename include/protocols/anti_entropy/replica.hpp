@@ -117,6 +117,11 @@ struct Config {
   /// BP+: what a peer sent us since our last interval to it, whoever it first came from, is
   /// not sent back to it.
   bool skip_what_the_peer_sent = true;
+  /// A gossip round that sends local writes not synced yet asks for the turn's batch to be
+  /// synced first: a power cut then cannot take from this replica a write a peer holds (its
+  /// dots would be made again, for other values, after the restart). A host that takes a
+  /// fresh writer id after every stop that was not clean (calm-kvs) may turn it off.
+  bool sync_before_gossip = true;
   /// Bound on the keys remembered per peer for BP+ (`heard`).
   std::size_t heard_keys_max = 1u << 16;
   /// Bound on the peers that are sent a full state at once.
@@ -232,6 +237,10 @@ class Replica {
     changed.open_seq = buffer_push(key, std::move(delta), config_.self);
     return changed.open_seq;
   }
+
+  /// Whether the key changed since the last `ready()` (a write, or a peer's delta): what is
+  /// read of it is not on disk yet.
+  bool changed_this_turn(const std::string& key) const { return changed_.contains(key); }
 
   /// The join of the key's local writes that no gossip has sent and no batch has persisted yet
   /// (null when none): nobody outside this process has seen them. Valid until the next
@@ -642,7 +651,7 @@ class Replica {
       pending_.send.push_back({to, flight.chunks[i]});
     }
     // A chunk may carry local writes not synced yet: the batch is synced before it leaves.
-    if (sent > 0 && unsynced_local_) sync_before_send_ = true;
+    if (sent > 0 && unsynced_local_ && config_.sync_before_gossip) sync_before_send_ = true;
     return true;
   }
 

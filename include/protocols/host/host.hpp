@@ -151,17 +151,30 @@ class Host : public net::Node {
     }
   }
 
+  /// Writes `w` with the next batch (the application's own record, e.g. an id that must be
+  /// on disk before anything written under it). It stays queued until a batch is written.
+  void persist_with_next_batch(storage::Write w) {
+    application_writes_.push_back(std::move(w));
+    request_flush();
+  }
+
   /// Performs what the protocol asked for since the last flush (ready.hpp), now.
   void flush() {
     flush_due_ = false;
     Ready<Final> ready = protocol_.ready();
+    if (!application_writes_.empty()) {
+      ready.persist.insert(ready.persist.begin(), application_writes_.begin(),
+                           application_writes_.end());
+    }
     const bool sync = ready.sync || options_.sync_every_batch == storage::Sync::yes;
     std::optional<std::string> failure;
     try {
       if (!ready.persist.empty()) {
         disk_.write(ready.persist, sync ? storage::Sync::yes : storage::Sync::no);
-      } else if (ready.sync) {
+        unsynced_ = !sync;
+      } else if (ready.sync && unsynced_) {
         disk_.sync();
+        unsynced_ = false;
       }
     } catch (const storage::StorageError& e) {
       failure = e.what();
@@ -175,6 +188,7 @@ class Host : public net::Node {
       return;
     }
     if (!ready.persist.empty()) ++batches_written_;
+    application_writes_.clear();
     checkpoint_ = protocol_.checkpoint();
     for (Outgoing& out : ready.send) transport_.send(out.to, std::move(out.bytes));
     if (!ready.final.empty() && application_.on_final) application_.on_final(ready.final);
@@ -226,6 +240,9 @@ class Host : public net::Node {
   Application application_;
   std::uint64_t checkpoint_ = 0;
   bool flush_due_ = false;
+  std::vector<storage::Write> application_writes_;
+  /// A batch written since the last sync was not synced (a crash may still lose it).
+  bool unsynced_ = true;
   std::deque<std::string> rejections_;
   std::uint64_t batches_written_ = 0;
   std::uint64_t batches_failed_ = 0;
