@@ -9,7 +9,8 @@
 # is separate: bench/kvs/profile.sh.
 #
 # Usage: bench/kvs/all.sh [--preset P] [--no-build] [--kvs BINARY] [--quick]
-# --quick: a tenth of everything (20,000 requests, 100,000 keys and members), to try a build.
+# --quick: a tenth of everything (20,000 requests, at most 20 s per test; 100,000 keys and
+# members), to try a build.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source bench/kvs/lib.sh
@@ -26,7 +27,7 @@ done
 kvs_setup
 kvs=$(realpath "$kvs")
 if [ "$quick" = 1 ]; then
-  sizes=(--requests 20000) scale=(--sizes "1000,100000") keys=(--keys 100000)
+  sizes=(--requests 20000 --timeout 20) scale=(--sizes "1000,100000") keys=(--keys 100000)
 else
   sizes=() scale=() keys=()
 fi

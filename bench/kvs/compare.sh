@@ -72,7 +72,7 @@ bench() {
 has() { [[ ",$servers," == *",$1,"* ]]; }
 
 kvs_describe
-echo "command: redis-benchmark -p PORT -t TEST -P 16 -c 50 -n $requests KEYSPACE ${extra[*]} -q"
+echo "command: redis-benchmark -p PORT -t TEST -P 16 -c 50 -n $requests KEYSPACE ${extra[*]:+${extra[*]} }-q"
 echo "(* = the run reached its ${limit}s limit: the rate over the part that ran)"
 for keyspace in ${keyspaces//,/ }; do
   [ -n "${keyspace_args[$keyspace]+set}" ] || { echo "unknown keyspace $keyspace" >&2; exit 2; }

@@ -85,10 +85,33 @@ launch() {
   ready_ns=$(tail -n 1 "$out")
 }
 
-# Stops every server started (SIGTERM) and waits for each to exit.
+# running PID: PID exists and has not exited (an exited child stays a zombie until waited for).
+running() {
+  local state
+  state=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
+  [[ $state != Z* ]]
+}
+
+# kill_wait SIGNAL PID: sends SIGNAL to PID and waits for it to exit; after 120 s, SIGKILL.
+# (bash's "Killed" notice of the job goes to /dev/null: SIGKILL is what restart.sh means.)
+kill_wait() {
+  local stuck=0
+  {
+    kill -s "$1" "$2" || true
+    for _ in $(seq 1200); do running "$2" || break; sleep 0.1; done
+    if running "$2"; then
+      stuck=1
+      kill -s KILL "$2" || true
+    fi
+    wait "$2" || true
+  } 2>/dev/null
+  [ "$stuck" = 0 ] || echo "pid $2 still running 120 s after SIG$1: killed" >&2
+}
+
+# Stops every server started (SIGTERM) and waits for each to exit (bounded, see kill_wait).
 kvs_stop_all() {
   for p in "${kvs_pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${kvs_pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  for p in "${kvs_pids[@]}"; do kill_wait TERM "$p"; done
   kvs_pids=()
 }
 

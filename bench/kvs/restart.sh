@@ -46,8 +46,7 @@ restarts() {
   sleep "$settle"
   for sig in ${signals//,/ }; do
     for i in $(seq "$runs"); do
-      kill -s "$sig" "$pid"
-      wait "$pid" 2>/dev/null || true
+      kill_wait "$sig" "$pid"
       kvs_pids=()
       loads[$name,$sig,$i]=$(load_now)
       $start everysec "$dir"
