@@ -7,7 +7,8 @@
 #   redis       redis-server with AOF, fsync every second (appendfsync everysec, no RDB);
 #   x1          one calm-kvs replica (--durability everysec);
 #   x3          replica 1 of three calm-kvs replicas gossiping on loopback, the other two running
-#               and receiving its deltas;
+#               and receiving its deltas (afterwards, the time replica 2 takes to hold as many
+#               keys as replica 1 is printed, waiting at most --catch-up seconds, default 60);
 #   always      redis-server --appendfsync always, then one calm-kvs replica --durability always;
 # and prints requests per second per command with the ratio calm/redis, and the load average
 # when each server's run began. Data directories are on the repository's disk (build/), so
@@ -20,7 +21,7 @@
 #
 # Usage: bench/kvs/compare.sh [--preset bench|release] [--no-build] [--kvs BINARY]
 #        [--requests N] [--tests set,get,...] [--keyspaces many,1k,one] [--servers x1,x3,always]
-#        [--timeout S] [-- extra redis-benchmark options]
+#        [--timeout S] [--catch-up S] [-- extra redis-benchmark options]
 # --kvs benchmarks that calm-kvs binary instead of building one (an older build, say).
 # Each command is its own run, in the order given, each bounded by --timeout seconds (default
 # 180): a run cut short shows the rate over the part that ran, marked "*".
@@ -36,6 +37,7 @@ tests=set,get,incr,sadd,hset
 keyspaces=many,1k,one
 servers=x1,x3,always
 limit=180
+catch_up=60
 extra=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -44,6 +46,7 @@ while [ $# -gt 0 ]; do
     --keyspaces) keyspaces=$2; shift 2 ;;
     --servers) servers=$2; shift 2 ;;
     --timeout) limit=$2; shift 2 ;;
+    --catch-up) catch_up=$2; shift 2 ;;
     --) shift; extra=("$@"); break ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
@@ -81,9 +84,14 @@ for keyspace in ${keyspaces//,/ }; do
   if has x1; then start_kvs everysec; bench x1; kvs_stop_all; fi
   if has x3; then
     start_cluster everysec; bench x3
-    # The others must have heard of the writes: the cluster really was gossiping.
-    sleep 1
-    gossip="replica 2 holds $(redis-cli -p "${cluster_ports[1]}" DBSIZE) keys, replica 1 $(redis-cli -p "$port" DBSIZE)"
+    # The others must have heard of the writes: the cluster really was gossiping. How long
+    # replica 2 takes to hold as many keys as replica 1 (at most --catch-up seconds).
+    want=$(redis-cli -p "$port" DBSIZE) waited=0
+    while held=$(redis-cli -p "${cluster_ports[1]}" DBSIZE) && [ "$held" -lt "$want" ] &&
+      [ "$waited" -lt $((catch_up * 2)) ]; do
+      sleep 0.5; waited=$((waited + 1))
+    done
+    gossip="replica 2 held $held of replica 1's $want keys $(awk -v w="$waited" 'BEGIN { printf "%.1f", w / 2 }') s after the last test"
     kvs_stop_all
   fi
   if has always; then
