@@ -42,6 +42,9 @@ kvs_setup() {
   fi
   kvs=${kvs:-build/$kvs_preset/apps/calm-kvs}
   [ -x "$kvs" ] || { echo "no $kvs: build it or drop --no-build" >&2; exit 1; }
+  # The data directory's flag is --data today; a build that names it --data-dir works too.
+  kvs_data_flag=--data
+  if "$kvs" --help 2>&1 | grep -q -- '--data-dir'; then kvs_data_flag=--data-dir; fi
   mkdir -p build
   kvs_work=$(mktemp -d "$PWD/build/kvs-bench.XXXXXX")
   trap kvs_cleanup EXIT
@@ -129,7 +132,7 @@ start_kvs() {
   local dir=${2:-$(mktemp -d "$kvs_work/kvs.XXXX")} peer_port
   port=$(free_port) peer_port=$(free_port)
   launch "$port" "$kvs_work/kvs.log" "$kvs" --id 1 --port "$port" --peer-port "$peer_port" \
-    --data "$dir" --durability "$1"
+    "$kvs_data_flag" "$dir" --durability "$1"
 }
 
 # start_cluster DURABILITY: three calm-kvs replicas gossiping on loopback. Sets cluster_ports
@@ -142,7 +145,7 @@ start_cluster() {
   for i in 0 1 2; do
     launch "${cluster_ports[$i]}" "$kvs_work/kvs.log" "$kvs" --id $((i + 1)) \
       --port "${cluster_ports[$i]}" --peer-port "${peer[$i]}" --peers "$peers" \
-      --data "$(mktemp -d "$kvs_work/r$((i + 1)).XXXX")" --durability "$1"
+      "$kvs_data_flag" "$(mktemp -d "$kvs_work/r$((i + 1)).XXXX")" --durability "$1"
   done
   port=${cluster_ports[0]} pid=${kvs_pids[0]}
 }
