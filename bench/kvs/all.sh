@@ -2,6 +2,7 @@
 # Every calm-kvs figure of issue 13, against redis-server, in one command
 # (docs/benchmarks.md#calm-kvs-with-many-keys-issue-13): builds calm-kvs once, then runs
 #   compare.sh      requests per second, three keyspaces, one and three replicas, fsync always
+#                   (each redis-benchmark test stopped after 120 s)
 #   sadd_scale.sh   SADD's cost into a set of 1,000 and of 1,000,000 members
 #   memory.sh       RSS after 1,000,000 SETs of 64-byte values
 #   restart.sh      restart of a replica holding 1,000,000 keys, SIGTERM and SIGKILL, 3 runs each
@@ -29,7 +30,7 @@ kvs=$(realpath "$kvs")
 if [ "$quick" = 1 ]; then
   sizes=(--requests 20000 --timeout 20) scale=(--sizes "1000,100000") keys=(--keys 100000)
 else
-  sizes=() scale=() keys=()
+  sizes=(--timeout 120) scale=() keys=()  # 120 s: as the before figures in docs/benchmarks.md
 fi
 echo "== requests per second (compare.sh) =="; bench/kvs/compare.sh --kvs "$kvs" "${sizes[@]}"
 echo; echo "== SADD into one set (sadd_scale.sh) =="; bench/kvs/sadd_scale.sh --kvs "$kvs" "${scale[@]}"
