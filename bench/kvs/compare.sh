@@ -1,118 +1,129 @@
 #!/usr/bin/env bash
-# calm-kvs against redis-server, in one run (issue 6; docs/benchmarks.md#calm-kvs-issue-6).
+# calm-kvs against redis-server, in one run (issues 6 and 13; docs/benchmarks.md#calm-kvs-issue-6,
+# docs/benchmarks.md#calm-kvs-with-many-keys-issue-13).
 #
-# Builds calm-kvs, then runs the same redis-benchmark command against, one after the other:
-#   1. redis-server with AOF, fsync every second (appendfsync everysec, no RDB snapshots);
-#   2. one calm-kvs replica (--durability everysec);
-#   3. replica 1 of a three-replica calm-kvs cluster gossiping on loopback, the other two
-#      running and receiving its deltas.
-# and prints requests per second per command with the ratio calm/redis. Each server runs in a
-# temporary directory on free ports and is stopped before the next starts, so the runs do not
-# share the CPU; everything is removed on exit.
+# Builds calm-kvs, then for each keyspace runs the same redis-benchmark commands against, one
+# after the other, each on a fresh server:
+#   redis       redis-server with AOF, fsync every second (appendfsync everysec, no RDB);
+#   x1          one calm-kvs replica (--durability everysec);
+#   x3          replica 1 of three calm-kvs replicas gossiping on loopback, the other two running
+#               and receiving its deltas (afterwards, the time replica 2 takes to hold as many
+#               keys as replica 1 is printed, waiting at most --catch-up seconds, default 60);
+#   always      redis-server --appendfsync always, then one calm-kvs replica --durability always;
+# and prints requests per second per command with the ratio calm/redis, and the load average
+# when each server's run began. Data directories are on the repository's disk (build/), so
+# fsync costs what it costs there.
 #
-# Usage: bench/kvs/compare.sh [--preset bench|release] [--requests N] [--no-build]
-#        [--kvs BINARY] [-- extra redis-benchmark options]
+# Keyspaces (--keyspaces, default all three):
+#   many  -r 100000           keys (and SADD's members, HSET's fields) drawn from 100,000
+#   1k    -r 100000 -d 1024   the same with 1 KiB values (SET, GET, HSET)
+#   one   (no -r)             one key per command, as issue 6 measured
+#
+# Usage: bench/kvs/compare.sh [--preset bench|release] [--no-build] [--kvs BINARY]
+#        [--requests N] [--tests set,get,...] [--keyspaces many,1k,one] [--servers x1,x3,always]
+#        [--timeout S] [--catch-up S] [-- extra redis-benchmark options]
 # --kvs benchmarks that calm-kvs binary instead of building one (an older build, say).
-# The command is: redis-benchmark -p PORT -t set,get,incr,sadd -P 16 -c 50 -n N --csv
+# Each command is its own run, in the order given, each bounded by --timeout seconds (default
+# 180): a run cut short shows the rate over the part that ran, marked "*".
+# The command: redis-benchmark -p PORT -t TEST -P 16 -c 50 -n N [KEYSPACE] -q
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source bench/kvs/lib.sh
 
-preset=bench
+kvs_options "$@"
+set -- "${kvs_rest[@]}"
 requests=200000
-build=1
-kvs=
+tests=set,get,incr,sadd,hset
+keyspaces=many,1k,one
+servers=x1,x3,always
+limit=180
+catch_up=60
 extra=()
 while [ $# -gt 0 ]; do
   case "$1" in
-    --preset) preset=$2; shift 2 ;;
     --requests) requests=$2; shift 2 ;;
-    --no-build) build=0; shift ;;
-    --kvs) kvs=$2; build=0; shift 2 ;;
+    --tests) tests=$2; shift 2 ;;
+    --keyspaces) keyspaces=$2; shift 2 ;;
+    --servers) servers=$2; shift 2 ;;
+    --timeout) limit=$2; shift 2 ;;
+    --catch-up) catch_up=$2; shift 2 ;;
     --) shift; extra=("$@"); break ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
-tests=set,get,incr,sadd
-bench_cmd=(redis-benchmark -t "$tests" -P 16 -c 50 -n "$requests" "${extra[@]}")
+kvs_setup
 
-for tool in redis-server redis-benchmark redis-cli python3; do
-  command -v "$tool" >/dev/null || { echo "compare.sh needs $tool" >&2; exit 1; }
-done
+declare -A result load
 
-if [ "$build" = 1 ]; then
-  [ -f "build/$preset/build.ninja" ] || cmake --preset "$preset" >/dev/null
-  cmake --build "build/$preset" --target calm-kvs >/dev/null
-fi
-kvs=${kvs:-build/$preset/apps/calm-kvs}
-[ -x "$kvs" ] || { echo "no $kvs: build it or drop --no-build" >&2; exit 1; }
-
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT INT TERM
-
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-wait_ready() {  # PORT
-  for _ in $(seq 200); do redis-cli -p "$1" PING >/dev/null 2>&1 && return; sleep 0.05; done
-  echo "nothing answers on port $1" >&2; cat "$work"/*.log >&2; exit 1
-}
-stop_all() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  pids=()
-}
-# Runs the benchmark against PORT; prints "TEST RPS" lines.
-run_bench() {
-  "${bench_cmd[@]}" -p "$1" --csv 2>/dev/null | tr -d '"' | awk -F, 'NR > 1 { print $1, $2 }'
+# bench NAME: runs every test against $port; result[NAME,TEST] = requests per second, or the
+# rate so far with "*" when the run reached its time limit.
+bench() {
+  local t out
+  load[$1]=$(load_now)
+  for t in ${tests//,/ }; do
+    # shellcheck disable=SC2086 # the keyspace's options are words
+    out=$(timeout -s INT "$limit" redis-benchmark -p "$port" -t "$t" -P 16 -c 50 \
+      -n "$requests" ${keyspace_args[$keyspace]} "${extra[@]}" -q 2>/dev/null | tr '\r' '\n') || true
+    result[$1,$t]=$(sed -n 's/^[^ ]*: \([0-9.]*\) requests per second.*/\1/p' <<<"$out" | tail -n 1)
+    if [ -z "${result[$1,$t]}" ]; then
+      result[$1,$t]=$(sed -n 's/.*(overall: \([0-9.]*\)) avg_msec.*/\1*/p' <<<"$out" | tail -n 1)
+      result[$1,$t]=${result[$1,$t]:-timeout}
+    fi
+  done
 }
 
-declare -A redis one three
+has() { [[ ",$servers," == *",$1,"* ]]; }
 
-port=$(free_port)
-redis-server --port "$port" --bind 127.0.0.1 --dir "$work" --appendonly yes \
-  --appendfsync everysec --save '' --daemonize no >"$work/redis.log" 2>&1 &
-pids+=($!)
-wait_ready "$port"
-while read -r t r; do redis[$t]=$r; done < <(run_bench "$port")
-stop_all
+kvs_describe
+echo "command: redis-benchmark -p PORT -t TEST -P 16 -c 50 -n $requests KEYSPACE ${extra[*]:+${extra[*]} }-q"
+echo "(* = the run reached its ${limit}s limit: the rate over the part that ran)"
+for keyspace in ${keyspaces//,/ }; do
+  [ -n "${keyspace_args[$keyspace]+set}" ] || { echo "unknown keyspace $keyspace" >&2; exit 2; }
+  gossip=
+  start_redis everysec; bench redis; kvs_stop_all
+  if has x1; then start_kvs everysec; bench x1; kvs_stop_all; fi
+  if has x3; then
+    start_cluster everysec; bench x3
+    # The others must have heard of the writes: the cluster really was gossiping. How long
+    # replica 2 takes to hold as many keys as replica 1 (at most --catch-up seconds).
+    want=$(redis-cli -p "$port" DBSIZE) waited=0
+    while held=$(redis-cli -p "${cluster_ports[1]}" DBSIZE) && [ "$held" -lt "$want" ] &&
+      [ "$waited" -lt $((catch_up * 2)) ]; do
+      sleep 0.5; waited=$((waited + 1))
+    done
+    gossip="replica 2 held $held of replica 1's $want keys $(awk -v w="$waited" 'BEGIN { printf "%.1f", w / 2 }') s after the last test"
+    kvs_stop_all
+  fi
+  if has always; then
+    start_redis always; bench redis_always; kvs_stop_all
+    start_kvs always; bench always; kvs_stop_all
+  fi
 
-port=$(free_port)
-"$kvs" --id 1 --port "$port" --peer-port "$(free_port)" --data "$work/one" \
-  --durability everysec 2>"$work/one.log" &
-pids+=($!)
-wait_ready "$port"
-while read -r t r; do one[$t]=$r; done < <(run_bench "$port")
-stop_all
-
-resp=() peer=()
-for i in 0 1 2; do resp+=("$(free_port)"); peer+=("$(free_port)"); done
-peers="1@127.0.0.1:${peer[0]},2@127.0.0.1:${peer[1]},3@127.0.0.1:${peer[2]}"
-for i in 0 1 2; do
-  "$kvs" --id $((i + 1)) --port "${resp[$i]}" --peer-port "${peer[$i]}" --peers "$peers" \
-    --data "$work/r$((i + 1))" --durability everysec 2>"$work/r$((i + 1)).log" &
-  pids+=($!)
-done
-for i in 0 1 2; do wait_ready "${resp[$i]}"; done
-while read -r t r; do three[$t]=$r; done < <(run_bench "${resp[0]}")
-# The others must have heard of the writes: the cluster really was gossiping.
-gossip=$(redis-cli -p "${resp[1]}" GET key:__rand_int__ || true)
-stop_all
-
-echo "command: ${bench_cmd[*]} -p PORT"
-echo "calm-kvs: $kvs (worktree at $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- apps include protocols || echo ', modified'))"
-echo "machine: $(nproc) CPUs, $(lscpu | sed -n 's/^Model name: *//p' | head -1), load average $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "replica 2 of the cluster read back SET's key: ${gossip:-(nothing)}"
-echo
-printf '%-6s %14s %14s %8s %14s %8s\n' test redis 'calm x1' ratio 'calm x3' ratio
-for t in SET GET INCR SADD; do
-  r=${redis[$t]:-0} a=${one[$t]:-0} b=${three[$t]:-0}
-  printf '%-6s %14.0f %14.0f %8s %14.0f %8s\n' "$t" "$r" "$a" \
-    "$(awk -v a="$a" -v r="$r" 'BEGIN { printf (r > 0 ? "%.2fx" : "-"), a / r }')" "$b" \
-    "$(awk -v b="$b" -v r="$r" 'BEGIN { printf (r > 0 ? "%.2fx" : "-"), b / r }')"
+  echo
+  echo "keyspace $keyspace: ${keyspace_args[$keyspace]:-(one key)}"
+  header=(test redis)
+  has x1 && header+=('calm x1' ratio)
+  has x3 && header+=('calm x3' ratio)
+  has always && header+=('redis always' 'calm always' ratio)
+  row() { printf '%-6s' "$1"; shift; printf ' %12s' "$@"; echo; }
+  row "${header[@]}"
+  for t in ${tests//,/ }; do
+    r=${result[redis,$t]}
+    cells=("$(whole "$r")")
+    for s in x1 x3; do
+      has $s || continue
+      cells+=("$(whole "${result[$s,$t]}")" "$(ratio "${result[$s,$t]}" "$r")")
+    done
+    if has always; then
+      ra=${result[redis_always,$t]} ca=${result[always,$t]}
+      cells+=("$(whole "$ra")" "$(whole "$ca")" "$(ratio "$ca" "$ra")")
+    fi
+    row "${t^^}" "${cells[@]}"
+  done
+  loads=("${load[redis]}")
+  has x1 && loads+=("${load[x1]}" '')
+  has x3 && loads+=("${load[x3]}" '')
+  has always && loads+=("${load[redis_always]}" "${load[always]}" '')
+  row load "${loads[@]}"
+  [ -z "$gossip" ] || echo "$gossip"
 done
