@@ -27,8 +27,8 @@ std::optional<std::string> admission_refusal(const KeyValue& value, std::uint64_
            " ms ahead of this replica's clock (at most " + std::to_string(future_timestamp_ms_max) +
            ")";
   }
-  if (auto r = dots_refusal(value.set.context(), "the set's context")) return r;
-  if (auto r = dots_refusal(value.hash.context(), "the hash's context")) return r;
+  if (auto r = dots_refusal(value.set->context(), "the set's context")) return r;
+  if (auto r = dots_refusal(value.hash->context(), "the hash's context")) return r;
   return std::nullopt;
 }
 

@@ -223,7 +223,7 @@ struct CommandProcessor::Context {
       error(wrong_type);
       return std::nullopt;
     }
-    return v->set.elements();
+    return v->set->elements();
   }
   /// The key as a hash, null when absent; false (after a WRONGTYPE reply) for another type.
   bool hash(const std::string& key, const KeyValue*& v) {
@@ -644,7 +644,7 @@ void sadd(Ctx& c) {
   if (noop) return c.out.integer(0);
   // The stored value, even one that reads as no key: its context names the dots taken.
   const KeyValue* stored = c.keys().find(c.args[1]);
-  if (!c.has_dots(stored ? &stored->set.context() : nullptr, c.args.size() - 2)) return;
+  if (!c.has_dots(stored ? &stored->set->context() : nullptr, c.args.size() - 2)) return;
   c.out.integer(c.write_each(c.args[1], 2, 1, [&](KeyValue& kv, std::size_t i) {
     return set_add(kv, c.replica(), c.args[i], unpublished);
   }));
@@ -665,20 +665,20 @@ void smembers(Ctx& c) {
 void sismember(Ctx& c) {
   const KeyValue* v = c.find(c.args[1]);
   if (v && type_of(*v) != Type::set) return c.error(wrong_type);
-  c.out.integer(v && v->set.contains(c.args[2]) ? 1 : 0);
+  c.out.integer(v && v->set->contains(c.args[2]) ? 1 : 0);
 }
 void smismember(Ctx& c) {
   const KeyValue* v = c.find(c.args[1]);
   if (v && type_of(*v) != Type::set) return c.error(wrong_type);
   c.out.array_header(c.args.size() - 2);
   for (std::size_t i = 2; i < c.args.size(); ++i) {
-    c.out.integer(v && v->set.contains(c.args[i]) ? 1 : 0);
+    c.out.integer(v && v->set->contains(c.args[i]) ? 1 : 0);
   }
 }
 void scard(Ctx& c) {
   const KeyValue* v = c.find(c.args[1]);
   if (v && type_of(*v) != Type::set) return c.error(wrong_type);
-  c.out.integer(v ? static_cast<std::int64_t>(v->set.size()) : 0);
+  c.out.integer(v ? static_cast<std::int64_t>(v->set->size()) : 0);
 }
 void srandmember(Ctx& c) {
   if (c.args.size() > 3) return c.syntax_error();
@@ -757,7 +757,7 @@ void set_store(Ctx& c) {
   const auto members = combine(c, op, 2);
   if (!members) return;
   const KeyValue* destination = c.keys().find(c.args[1]);
-  if (!c.has_dots(destination ? &destination->set.context() : nullptr, members->size())) return;
+  if (!c.has_dots(destination ? &destination->set->context() : nullptr, members->size())) return;
   // The destination becomes exactly this set, whatever it held (as this replica saw it).
   c.keys().write(c.args[1], [&](KeyValue& v) {
     KeyValue delta = remove_all(v, c.replica(), c.now());

@@ -49,7 +49,7 @@ std::optional<lat::PNCounter<ReplicaId>> count(ResettableCounter& c, ReplicaId r
   return up ? c.total.increment(replica, magnitude) : c.total.decrement(replica, magnitude);
 }
 
-bool holds_string(const KeyValue& v) { return written(v) != nullptr || counting(v.counter); }
+bool holds_string(const KeyValue& v) { return written(v) != nullptr || counting(*v.counter); }
 
 /// The integer a register (null: none) plus a counter reads as, exactly; nothing when the
 /// register holds a non-integer.
@@ -65,7 +65,7 @@ std::optional<Wide> integer_sum(const std::string* base_text, const ResettableCo
 
 /// The integer a string key reads as, if it reads as one: the register's integer (or 0 when
 /// it holds nothing) plus the counter; nothing when the register holds a non-integer.
-std::optional<Wide> integer_value(const KeyValue& v) { return integer_sum(written(v), v.counter); }
+std::optional<Wide> integer_value(const KeyValue& v) { return integer_sum(written(v), *v.counter); }
 
 /// The int64 that INCR and HINCRBY start from, if the value is one.
 std::optional<std::int64_t> narrow(const std::optional<Wide>& n) {
@@ -75,14 +75,14 @@ std::optional<std::int64_t> narrow(const std::optional<Wide>& n) {
 
 /// A field's register value (the greatest of its concurrent writes), if written.
 std::optional<std::string> field_register(const KeyValue& v, const std::string& field) {
-  if (!v.hash.contains(field)) return std::nullopt;
-  std::vector<std::string> writes = v.hash.get(field).values();
+  if (!v.hash->contains(field)) return std::nullopt;
+  std::vector<std::string> writes = v.hash->get(field).values();
   if (writes.empty()) return std::nullopt;
   return std::move(writes.back());
 }
 
 bool counting_fields(const KeyValue& v) {
-  for (const auto& [field, c] : v.hash_counters) {
+  for (const auto& [field, c] : *v.hash_counters) {
     if (counting(c)) return true;
   }
   return false;
@@ -90,38 +90,39 @@ bool counting_fields(const KeyValue& v) {
 
 /// Takes away what this replica saw of the key's other types, into `delta`.
 void remove_counter(KeyValue& v, KeyValue& delta) {
-  if (!counting(v.counter)) return;
-  v.counter.removed = v.counter.total;  // `removed` is below `total`: their join is `total`
-  delta.counter.removed = v.counter.total;
+  if (!counting(*v.counter)) return;
+  ResettableCounter& c = v.counter.mutable_value();
+  c.removed = c.total;  // `removed` is below `total`: their join is `total`
+  delta.counter = ResettableCounter{{}, c.total};
 }
 void remove_set(KeyValue& v, KeyValue& delta) {
-  if (!v.set.empty()) delta.set = v.set.clear();
+  if (!v.set->empty()) delta.set = v.set.mutable_value().clear();
 }
 /// Takes away the field's counter as this replica saw it.
 void remove_field_counter(KeyValue& v, const std::string& field, KeyValue& delta) {
-  if (!v.hash_counters.contains(field)) return;
-  const ResettableCounter& c = v.hash_counters.get(field);
+  if (!v.hash_counters->contains(field)) return;
+  const ResettableCounter& c = v.hash_counters->get(field);
   if (!counting(c)) return;
   const ResettableCounter taken{c.total, c.total};
-  delta.hash_counters.merge_at(field, taken);
-  v.hash_counters.merge_at(field, taken);
+  delta.hash_counters.mutable_value().merge_at(field, taken);
+  v.hash_counters.mutable_value().merge_at(field, taken);
 }
 void remove_hash(KeyValue& v, KeyValue& delta) {
-  if (!v.hash.empty()) delta.hash = v.hash.clear();
-  if (v.hash_counters.empty()) return;
+  if (!v.hash->empty()) delta.hash = v.hash.mutable_value().clear();
+  if (v.hash_counters->empty()) return;
   KeyValue::HashCounters taken;
-  for (const auto& [field, c] : v.hash_counters) {
+  for (const auto& [field, c] : *v.hash_counters) {
     if (counting(c)) taken.merge_at(field, ResettableCounter{c.total, c.total});
   }
-  v.hash_counters.merge(taken);
-  delta.hash_counters.merge(std::move(taken));
+  v.hash_counters.mutable_value().merge(taken);
+  delta.hash_counters.merge(lat::Boxed(std::move(taken)));
 }
 
 }  // namespace
 
 Type type_of(const KeyValue& v) {
-  if (!v.hash.empty() || counting_fields(v)) return Type::hash;
-  if (!v.set.empty()) return Type::set;
+  if (!v.hash->empty() || counting_fields(v)) return Type::hash;
+  if (!v.set->empty()) return Type::set;
   if (holds_string(v)) return Type::string;
   return Type::none;
 }
@@ -142,29 +143,29 @@ const char* type_name(Type t) {
 
 std::optional<std::string> string_value(const KeyValue& v) {
   if (type_of(v) != Type::string) return std::nullopt;
-  if (!counting(v.counter)) return *written(v);
+  if (!counting(*v.counter)) return *written(v);
   if (const auto n = integer_value(v)) return decimal(*n);
   return *written(v);  // a non-integer string hides the counter
 }
 
 const std::string* plain_string_value(const KeyValue& v) {
-  if (counting(v.counter) || type_of(v) != Type::string) return nullptr;
+  if (counting(*v.counter) || type_of(v) != Type::string) return nullptr;
   return written(v);
 }
 
 std::optional<std::string> hash_field(const KeyValue& v, const std::string& field) {
   std::optional<std::string> reg = field_register(v, field);
-  if (!v.hash_counters.contains(field)) return reg;
-  const ResettableCounter& c = v.hash_counters.get(field);
+  if (!v.hash_counters->contains(field)) return reg;
+  const ResettableCounter& c = v.hash_counters->get(field);
   if (!counting(c)) return reg;
   if (const auto n = integer_sum(reg ? &*reg : nullptr, c)) return decimal(*n);
   return reg;  // a non-integer value hides the counter, as for string keys
 }
 
 std::vector<std::string> hash_fields(const KeyValue& v) {
-  std::vector<std::string> fields = v.hash.keys();
+  std::vector<std::string> fields = v.hash->keys();
   if (!counting_fields(v)) return fields;
-  for (const auto& [field, c] : v.hash_counters) {
+  for (const auto& [field, c] : *v.hash_counters) {
     if (counting(c)) fields.push_back(field);
   }
   std::sort(fields.begin(), fields.end());
@@ -173,8 +174,8 @@ std::vector<std::string> hash_fields(const KeyValue& v) {
 }
 
 bool hash_contains(const KeyValue& v, const std::string& field) {
-  return v.hash.contains(field) ||
-         (v.hash_counters.contains(field) && counting(v.hash_counters.get(field)));
+  return v.hash->contains(field) ||
+         (v.hash_counters->contains(field) && counting(v.hash_counters->get(field)));
 }
 
 KeyValue set_string(KeyValue& v, ReplicaId replica, std::string value, lat::HlcTimestamp now) {
@@ -205,15 +206,17 @@ std::variant<std::pair<std::int64_t, KeyValue>, CommandError> increment(KeyValue
   if (!current) return not_an_integer;
   std::int64_t next = 0;
   if (__builtin_add_overflow(*current, n, &next)) return overflow;
-  auto total = count(v.counter, replica, n);
+  // INCRBY 0 writes nothing, and must not give a string key a counter's box.
+  auto total = n == 0 ? std::optional(lat::PNCounter<ReplicaId>{})
+                      : count(v.counter.mutable_value(), replica, n);
   if (!total) return overflow;
   KeyValue delta;
-  delta.counter.total = std::move(*total);
+  delta.counter = ResettableCounter{std::move(*total), {}};
   return std::pair{next, std::move(delta)};
 }
 
 bool set_add_is_noop(const KeyValue& v, const std::string& member, const KeyValue* unpublished) {
-  return unpublished && unpublished->set.contains(member) && v.set.contains(member);
+  return unpublished && unpublished->set->contains(member) && v.set->contains(member);
 }
 
 std::variant<std::pair<bool, KeyValue>, CommandError> set_add(KeyValue& v, ReplicaId replica,
@@ -221,17 +224,17 @@ std::variant<std::pair<bool, KeyValue>, CommandError> set_add(KeyValue& v, Repli
                                                               const KeyValue* unpublished) {
   const Type type = type_of(v);
   if (type != Type::none && type != Type::set) return wrong_type;
-  const bool fresh = !v.set.contains(member);
+  const bool fresh = !v.set->contains(member);
   // Adding a member already there still re-tags it: a concurrent remove elsewhere must not
   // take away an add that this replica has just acknowledged. A tag nobody has seen yet
   // already does that, so one is enough per member between publications (a pipeline of
   // SADDs of one member costs one dot, not one per command).
   if (set_add_is_noop(v, member, unpublished)) return std::pair{false, KeyValue{}};
-  if (v.set.context().max(replica) == std::numeric_limits<std::uint64_t>::max()) {
+  if (v.set->context().max(replica) == std::numeric_limits<std::uint64_t>::max()) {
     return out_of_dots;
   }
   KeyValue delta;
-  delta.set = v.set.add(replica, member);
+  delta.set = v.set.mutable_value().add(replica, member);
   return std::pair{fresh, std::move(delta)};
 }
 
@@ -239,9 +242,9 @@ std::variant<std::pair<bool, KeyValue>, CommandError> set_remove(KeyValue& v,
                                                                  const std::string& member) {
   const Type type = type_of(v);
   if (type != Type::none && type != Type::set) return wrong_type;
-  if (!v.set.contains(member)) return std::pair{false, KeyValue{}};
+  if (!v.set->contains(member)) return std::pair{false, KeyValue{}};
   KeyValue delta;
-  delta.set = v.set.remove(member);
+  delta.set = v.set.mutable_value().remove(member);
   return std::pair{true, std::move(delta)};
 }
 
@@ -251,14 +254,15 @@ std::variant<std::pair<bool, KeyValue>, CommandError> hash_set(KeyValue& v, Repl
   const Type type = type_of(v);
   if (type != Type::none && type != Type::hash) return wrong_type;
   const bool fresh = !hash_contains(v, field);
-  if (v.hash.context().max(replica) == std::numeric_limits<std::uint64_t>::max()) {
+  if (v.hash->context().max(replica) == std::numeric_limits<std::uint64_t>::max()) {
     return out_of_dots;
   }
   KeyValue delta;
   remove_field_counter(v, field, delta);
-  delta.hash = v.hash.update(replica, field, [&](lat::MVRegister<std::string, ReplicaId>& r) {
-    return r.write(replica, std::move(value));
-  });
+  delta.hash = v.hash.mutable_value().update(replica, field,
+                                             [&](lat::MVRegister<std::string, ReplicaId>& r) {
+                                               return r.write(replica, std::move(value));
+                                             });
   return std::pair{fresh, std::move(delta)};
 }
 
@@ -269,7 +273,7 @@ std::variant<std::pair<bool, KeyValue>, CommandError> hash_remove(KeyValue& v,
   if (!hash_contains(v, field)) return std::pair{false, KeyValue{}};
   KeyValue delta;
   remove_field_counter(v, field, delta);
-  if (v.hash.contains(field)) delta.hash = v.hash.remove(field);
+  if (v.hash->contains(field)) delta.hash = v.hash.mutable_value().remove(field);
   return std::pair{true, std::move(delta)};
 }
 
@@ -316,10 +320,10 @@ Context context_of(std::vector<Dot> dots, ReplicaId replica, std::uint64_t first
 KeyValue::HashCounters taken_counters(const KeyValue& v, std::span<const std::string> words,
                                       const std::vector<std::size_t>& fields) {
   std::vector<std::pair<std::string, ResettableCounter>> taken;
-  if (!v.hash_counters.empty()) {
+  if (!v.hash_counters->empty()) {
     for (std::size_t i : fields) {
-      if (!v.hash_counters.contains(words[i])) continue;
-      const ResettableCounter& c = v.hash_counters.get(words[i]);
+      if (!v.hash_counters->contains(words[i])) continue;
+      const ResettableCounter& c = v.hash_counters->get(words[i]);
       if (counting(c)) taken.emplace_back(words[i], ResettableCounter{c.total, c.total});
     }
   }
@@ -333,7 +337,7 @@ std::variant<std::pair<std::int64_t, KeyValue>, CommandError> hash_set_fields(
   const Type type = type_of(v);
   if (type != Type::none && type != Type::hash) return wrong_type;
   const std::vector<std::size_t> fields = sorted_unique(pairs, 2);
-  const std::uint64_t last = v.hash.context().max(replica);
+  const std::uint64_t last = v.hash->context().max(replica);
   if (fields.size() > std::numeric_limits<std::uint64_t>::max() - last) return out_of_dots;
   // What hash_set of each field would do, joined: each field's new write under a fresh dot, and
   // the writes of the field it saw (their dots) replaced.
@@ -344,7 +348,7 @@ std::variant<std::pair<std::int64_t, KeyValue>, CommandError> hash_set_fields(
   for (std::size_t i : fields) {
     const std::string& field = pairs[i];
     added += hash_contains(v, field) ? 0 : 1;
-    if (const auto* old = v.hash.dotted().store().find(field)) {
+    if (const auto* old = v.hash->dotted().store().find(field)) {
       old->for_each_dot([&](const Dot& d) { replaced.push_back(d); });
     }
     using Writes = KeyValue::Hash::store_type::mapped_type;
@@ -352,7 +356,7 @@ std::variant<std::pair<std::int64_t, KeyValue>, CommandError> hash_set_fields(
   }
   KeyValue delta;
   delta.hash_counters = taken_counters(v, pairs, fields);
-  if (!delta.hash_counters.empty()) v.hash_counters.merge(delta.hash_counters);
+  if (!delta.hash_counters->empty()) v.hash_counters.merge(delta.hash_counters);
   delta.hash = KeyValue::Hash(KeyValue::Hash::dotted_type(
       std::move(store), context_of(std::move(replaced), replica, last + 1, fields.size())));
   v.hash.merge(delta.hash);
@@ -369,14 +373,14 @@ std::variant<std::pair<std::int64_t, KeyValue>, CommandError> hash_remove_fields
   for (std::size_t i : unique) {
     if (!hash_contains(v, fields[i])) continue;
     ++removed;
-    if (const auto* old = v.hash.dotted().store().find(fields[i])) {
+    if (const auto* old = v.hash->dotted().store().find(fields[i])) {
       old->for_each_dot([&](const Dot& d) { seen.push_back(d); });
     }
   }
   KeyValue delta;
   if (removed == 0) return std::pair{removed, std::move(delta)};
   delta.hash_counters = taken_counters(v, fields, unique);
-  if (!delta.hash_counters.empty()) v.hash_counters.merge(delta.hash_counters);
+  if (!delta.hash_counters->empty()) v.hash_counters.merge(delta.hash_counters);
   if (!seen.empty()) {
     delta.hash = KeyValue::Hash(
         KeyValue::Hash::dotted_type({}, context_of(std::move(seen), ReplicaId{}, 0, 0)));
@@ -390,7 +394,7 @@ std::variant<std::pair<std::int64_t, KeyValue>, CommandError> hash_increment(
   const Type type = type_of(v);
   if (type != Type::none && type != Type::hash) return wrong_type;
   const std::optional<std::string> reg = field_register(v, field);
-  const ResettableCounter& c = v.hash_counters.get(field);  // bottom when never counted
+  const ResettableCounter& c = v.hash_counters->get(field);  // bottom when never counted
   // A register that is no integer, or a sum outside int64: Redis's answer for such a value.
   const auto current = narrow(integer_sum(reg ? &*reg : nullptr, c));
   if (!current) return hash_not_an_integer;
@@ -403,8 +407,8 @@ std::variant<std::pair<std::int64_t, KeyValue>, CommandError> hash_increment(
     if (!total) return overflow;
     ResettableCounter d;
     d.total = std::move(*total);
-    delta.hash_counters.merge_at(field, d);
-    v.hash_counters.merge_at(field, std::move(d));
+    delta.hash_counters.mutable_value().merge_at(field, d);
+    v.hash_counters.mutable_value().merge_at(field, std::move(d));
   }
   return std::pair{next, std::move(delta)};
 }

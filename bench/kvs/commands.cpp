@@ -103,3 +103,32 @@ BENCHMARK(BM_HsetOneFieldIntoHashOf)
     ->Complexity();
 
 }  // namespace
+
+/// SET of a 64-byte value over a keyspace of N keys, key after key (the `-r N` of
+/// redis-benchmark): the per-key cost of a string key, which KeyValue's boxed fields keep small.
+void BM_SetKeyOf(benchmark::State& state) {
+  Fresh fresh;
+  const std::string value(64, 'v');
+  const std::int64_t keys = state.range(0);
+  std::int64_t i = 0;
+  for (auto _ : state) {
+    fresh.run(Request{"SET", word("key", i), value});
+    i = i + 1 == keys ? 0 : i + 1;
+  }
+}
+BENCHMARK(BM_SetKeyOf)->Arg(100000)->Unit(benchmark::kNanosecond);
+
+/// GET over a keyspace of N string keys of 64-byte values.
+void BM_GetKeyOf(benchmark::State& state) {
+  Fresh fresh;
+  const std::string value(64, 'v');
+  const std::int64_t keys = state.range(0);
+  for (std::int64_t k = 0; k < keys; ++k) fresh.run(Request{"SET", word("key", k), value});
+  std::int64_t i = 0;
+  for (auto _ : state) {
+    fresh.run(Request{"GET", word("key", i)});
+    benchmark::DoNotOptimize(fresh.reply);
+    i = i + 1 == keys ? 0 : i + 1;
+  }
+}
+BENCHMARK(BM_GetKeyOf)->Arg(100000)->Unit(benchmark::kNanosecond);

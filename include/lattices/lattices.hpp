@@ -2,6 +2,7 @@
 /// Every lattice of calm, and the vocabulary they share.
 #include "lattices/and.hpp"
 #include "lattices/aw_set.hpp"
+#include "lattices/boxed.hpp"
 #include "lattices/causal.hpp"
 #include "lattices/conflict.hpp"
 #include "lattices/core.hpp"

@@ -665,6 +665,21 @@ struct Arbitrary<calm::lattices::WithBot<L>> {
   }
 };
 
+/// Boxed<L>: L's values, boxed; bottom both as the empty box and as a box left holding bottom
+/// (what a writer through mutable_value() may leave), which must be the same value.
+template <class L>
+struct Arbitrary<calm::lattices::Boxed<L>> {
+  static Gen<calm::lattices::Boxed<L>> arbitrary() {
+    using B = calm::lattices::Boxed<L>;
+    return gen::weightedOneOf<B>({{6, gen::construct<B>(gen::arbitrary<L>())},
+                                  {1, gen::exec([] {
+                                     B allocated_bottom;
+                                     allocated_bottom.mutable_value();
+                                     return allocated_bottom;
+                                   })}});
+  }
+};
+
 template <class L>
 struct Arbitrary<calm::lattices::WithTop<L>> {
   static Gen<calm::lattices::WithTop<L>> arbitrary() {

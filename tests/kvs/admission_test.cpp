@@ -82,7 +82,7 @@ TEST(Admission, CounterTotalsUpToTheirLimitAreAdmittedAndReadExactly) {
     KeyValue::Counter c;
     c.total.decrement(replica, std::uint64_t{1} << 63);  // so the value stays within int64
     c.total.increment(replica, UINT64_MAX);
-    lattices::merge(v.counter, c);
+    lattices::merge(v.counter.mutable_value(), c);
   }
   EXPECT_EQ(admission_refusal(v, wall_ms), std::nullopt);
 }

@@ -193,7 +193,7 @@ TEST(KeyValue, SetReplacesASetOrAHashAsInRedis) {
   ok(set_add(v, 1, "m"));
   set_string(v, 1, "x", at(1));
   EXPECT_EQ(type_of(v), Type::string);
-  EXPECT_TRUE(v.set.empty());
+  EXPECT_TRUE(v.set->empty());
   ok(hash_set(v = KeyValue{}, 1, "f", "v"));
   set_string(v, 1, "y", at(3));
   EXPECT_EQ(type_of(v), Type::string);
@@ -211,7 +211,7 @@ TEST(KeyValue, AnAddRetagsAPresentMemberUnlessItsTagIsUnpublished) {
   lat::merge(a, removed);
   lat::merge(b, again);
   EXPECT_EQ(a, b);
-  EXPECT_EQ(a.set.elements(), (std::vector<std::string>{"x"}));
+  EXPECT_EQ(a.set->elements(), (std::vector<std::string>{"x"}));
 
   // Unpublished (the tag was made in this batch of writes): no second tag is needed.
   unpublished = ok(set_add(a, 1, "y")).second;
@@ -233,7 +233,7 @@ TEST(KeyValue, DelTakesAwayWhatItSawButNotAConcurrentWrite) {
   lat::merge(a, add_y);
   lat::merge(b, del);
   EXPECT_EQ(a, b);
-  EXPECT_EQ(a.set.elements(), (std::vector<std::string>{"y"}));
+  EXPECT_EQ(a.set->elements(), (std::vector<std::string>{"y"}));
 }
 
 TEST(KeyValue, AnIncrementSurvivesAConcurrentSetItDidNotSee) {
@@ -399,6 +399,85 @@ TEST(KeyValue, DeltasDeliveredInAnyOrderAndTwiceConvergeToTheJoin) {
     }
     EXPECT_EQ(lat::from_bytes<KeyValue>(lat::to_bytes(everything)), everything);
     EXPECT_EQ(type_of(everything), type_of(replicas[2]));
+  }
+}
+
+// ---- memory and bytes: the boxed fields ------------------------------------------------------
+
+// A string key pays one pointer for each type it does not hold (value.hpp).
+static_assert(sizeof(KeyValue) <= sizeof(KeyValue::Str) + 4 * sizeof(void*));
+
+TEST(KeyValue, AStringKeyHoldsNoBoxForTheTypesItDoesNotUse) {
+  KeyValue v;
+  set_string(v, 1, "10", at(1));
+  ok(increment(v, 1, 0));  // INCRBY 0 writes nothing
+  remove_all(v, 1, at(2));
+  set_string(v, 1, "20", at(3));
+  EXPECT_FALSE(v.counter.allocated());
+  EXPECT_FALSE(v.set.allocated());
+  EXPECT_FALSE(v.hash.allocated());
+  EXPECT_FALSE(v.hash_counters.allocated());
+  ok(increment(v, 1, 2));
+  EXPECT_TRUE(v.counter.allocated());
+  EXPECT_FALSE(v.set.allocated());
+}
+
+std::string hex(const std::string& bytes) {
+  static const char digits[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) {
+    out.push_back(digits[c >> 4]);
+    out.push_back(digits[c & 15]);
+  }
+  return out;
+}
+
+// CHANGING A LITERAL HERE IS A FORMAT CHANGE of calm-kvs's stored and replicated keys: they were
+// written by the KeyValue whose fields were not boxed, and must stay the same.
+TEST(KeyValue, TheBytesOfAKeyAreThoseOfItsUnboxedFields) {
+  const KeyValue empty;
+  KeyValue string_key;
+  set_string(string_key, 1, "v", at(5));
+  KeyValue counter_key;
+  ok(increment(counter_key, 2, 3));
+  KeyValue set_key;
+  ok(set_add(set_key, 1, "m"));
+  KeyValue hash_key;
+  ok(hash_set(hash_key, 1, "f", "x"));
+  ok(hash_increment(hash_key, 1, "g", 2));
+  const std::pair<const KeyValue&, const char*> pinned[] = {
+      {empty,
+       "0100000000000000000000000000000000000000000000000000000000000000"
+       "0000000000000000000000000000000000000000000000000000000000000000"
+       "0000000000000000000000000000000000000000000000000000"},
+      {string_key,
+       "0101050000000000000000000000010000000000000000010000000000000076"
+       "0000000000000000000000000000000000000000000000000000000000000000"
+       "0000000000000000000000000000000000000000000000000000000000000000"
+       "000000000000000000000000000000000000000000000000"},
+      {counter_key,
+       "0100010000000000000002000000000000000300000000000000000000000000"
+       "0000000000000000000000000000000000000000000000000000000000000000"
+       "0000000000000000000000000000000000000000000000000000000000000000"
+       "00000000000000000000"},
+      {set_key,
+       "0100000000000000000000000000000000000000000000000000000000000000"
+       "0000010000000000000001000000000000006d01000000000000000100000000"
+       "0000000100000000000000010000000000000001000000000000000100000000"
+       "0000000000000000000000000000000000000000000000000000000000000000"
+       "0000000000000000000000"},
+      {hash_key,
+       "0100000000000000000000000000000000000000000000000000000000000000"
+       "0000000000000000000000000000000000000000000000000000010000000000"
+       "0000010000000000000066010000000000000001000000000000000100000000"
+       "0000000100000000000000780100000000000000010000000000000001000000"
+       "0000000000000000000000000100000000000000010000000000000067010000"
+       "0000000000010000000000000002000000000000000000000000000000000000"
+       "00000000000000000000000000"},
+  };
+  for (const auto& [value, bytes] : pinned) {
+    EXPECT_EQ(hex(lat::to_bytes(value)), bytes);
+    EXPECT_EQ(lat::from_bytes<KeyValue>(lat::to_bytes(value)), value);
   }
 }
 

@@ -128,17 +128,17 @@ void exercise(const fz::Context& value) {
 
 void exercise(const fz::KeyValue& value) {
   fz::KeyValue other;
-  other.set.add(1, "m");
-  other.counter.total.increment(1, 3);
+  other.set.mutable_value().add(1, "m");
+  other.counter.mutable_value().total.increment(1, 3);
   check_commutes(value, other);
   fz::KeyValue state = value;
-  state.set.add(99, "m");
-  may_overflow([&] { state.counter.total.increment(99, 3); });
+  state.set.mutable_value().add(99, "m");
+  may_overflow([&] { state.counter.mutable_value().total.increment(99, 3); });
   check(cl::join(state, value) == cl::join(value, state));
   check(cl::join(state, cl::delta(value, state)) == cl::join(state, value));
   check(cl::join(value, cl::delta(state, value)) == cl::join(state, value));
-  (void)value.counter.total.wide_value();
-  (void)value.counter.removed.wide_value();
+  (void)value.counter->total.wide_value();
+  (void)value.counter->removed.wide_value();
 }
 
 template <class L>

@@ -106,17 +106,18 @@ int main(int argc, char** argv) {
   fz::KeyValue kv;
   seed(6, "kv-empty", kv);
   kv.str.write(1, std::optional<std::string>("10"), cl::HlcTimestamp{5, 0});
-  kv.counter.total.increment(1, 3);
+  kv.counter.mutable_value().total.increment(1, 3);
   seed(6, "kv-string-counter", kv);
   fz::KeyValue kv_set;
-  kv_set.set.add(1, "m");
-  kv_set.set.add(2, "n");
+  kv_set.set.mutable_value().add(1, "m");
+  kv_set.set.mutable_value().add(2, "n");
   seed(6, "kv-set", kv_set);
   fz::KeyValue kv_hash;
-  kv_hash.hash.update(1, "f", [](auto& r) { return r.write(1, "v"); });
+  kv_hash.hash.mutable_value().update(1, "f", [](auto& r) { return r.write(1, "v"); });
   fz::Counter field;
   field.increment(2, 7);
-  kv_hash.hash_counters.merge_at("g", calm::apps::kvs::ResettableCounter{field, {}});
+  kv_hash.hash_counters.mutable_value().merge_at("g",
+                                                 calm::apps::kvs::ResettableCounter{field, {}});
   seed(6, "kv-hash", kv_hash);
 
   std::cout << written << " seeds written to " << dir << "\n";
