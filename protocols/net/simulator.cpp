@@ -5,19 +5,6 @@
 
 namespace calm::protocols::net {
 
-void MemoryDisk::put(std::string key, std::string value) {
-  entries_.insert_or_assign(std::move(key), std::move(value));
-}
-void MemoryDisk::erase(const std::string& key) { entries_.erase(key); }
-std::optional<std::string> MemoryDisk::get(const std::string& key) const {
-  auto it = entries_.find(key);
-  if (it == entries_.end()) return std::nullopt;
-  return it->second;
-}
-std::vector<std::pair<std::string, std::string>> MemoryDisk::scan() const {
-  return {entries_.begin(), entries_.end()};
-}
-
 /// One node's seat in the simulation: its transport, its disk, and the node while it is up.
 struct Simulator::Endpoint final : Transport {
   Simulator* sim;
@@ -32,6 +19,7 @@ struct Simulator::Endpoint final : Transport {
   std::uint64_t now_ms() const override { return sim->now_ms_; }
   void send(NodeId to, std::string bytes) override { sim->send(id, to, std::move(bytes)); }
   TimerId set_timer(std::uint64_t delay_ms) override { return sim->set_timer(id, delay_ms); }
+  void defer(std::function<void()> f) override { sim->defer(id, std::move(f)); }
 };
 
 Simulator::Simulator(std::uint64_t seed, NetworkConfig config) : config_(config), random_(seed) {}
@@ -51,11 +39,12 @@ void Simulator::mix(std::uint64_t value) {
   }
 }
 
-NodeId Simulator::add_node(NodeFactory factory) {
+NodeId Simulator::add_node(NodeFactory factory, storage::MergeFunction merge) {
   auto endpoint = std::make_unique<Endpoint>();
   endpoint->sim = this;
   endpoint->id = endpoints_.size();
   endpoint->factory = std::move(factory);
+  endpoint->disk = MemoryDisk(std::move(merge));
   endpoints_.push_back(std::move(endpoint));
   boot(endpoints_.back()->id);
   return endpoints_.back()->id;
@@ -84,10 +73,20 @@ void Simulator::crash(NodeId id, DiskFate fate) {
   Endpoint& e = *endpoints_.at(id);
   if (!e.node) return;
   e.node.reset();
-  if (fate == DiskFate::wipe) e.disk.wipe();
+  std::uint64_t kept = 0;
+  if (fate == DiskFate::wipe) {
+    e.disk.wipe();
+  } else {
+    // A power cut keeps a prefix of the unsynced batches, any length from none to all.
+    const std::size_t unsynced = e.disk.unsynced_batches();
+    kept = random_.below(unsynced + 1);
+    stats_.batches_lost += unsynced - kept;
+    e.disk.power_cut(kept);
+  }
   ++stats_.crashes;
   mix(0xc0ffee);
   mix(id);
+  mix(kept);
 }
 
 void Simulator::restart(NodeId id) {
@@ -170,6 +169,17 @@ TimerId Simulator::set_timer(NodeId id, std::uint64_t delay_ms) {
   return timer;
 }
 
+void Simulator::defer(NodeId id, std::function<void()> f) {
+  Endpoint& e = *endpoints_.at(id);
+  auto event = std::make_unique<Event>();
+  event->time_ms = now_ms_;  // after every event already queued for now: order breaks the tie
+  event->kind = Event::Kind::deferred;
+  event->to = id;
+  event->epoch = e.incarnation;
+  event->action = std::move(f);
+  push(std::move(event));
+}
+
 void Simulator::at(std::uint64_t time_ms, std::function<void()> action) {
   auto event = std::make_unique<Event>();
   event->time_ms = time_ms < now_ms_ ? now_ms_ : time_ms;
@@ -214,6 +224,15 @@ void Simulator::process(Event& event) {
       mix(event.time_ms);
       event.action();
       return;
+    case Event::Kind::deferred: {
+      Endpoint& e = *endpoints_[event.to];
+      if (!e.node || e.incarnation != event.epoch) return;  // its node crashed since
+      mix(event.time_ms);
+      mix(0xdefe44ed);
+      mix(event.to);
+      event.action();
+      return;
+    }
   }
 }
 

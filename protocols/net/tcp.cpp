@@ -62,7 +62,7 @@ struct TcpRuntime::Impl final : Transport {
   std::uint64_t accept_failures_unlogged = 0;
   std::optional<std::chrono::steady_clock::time_point> accept_logged_at;
   NodeId self_id;
-  Disk& disk;
+  storage::Disk& disk;
   NodeFactory make_node;
   TcpOptions options;
   TcpStats stats;
@@ -80,7 +80,7 @@ struct TcpRuntime::Impl final : Transport {
   TimerId next_timer = 1;
   std::unique_ptr<Node> node;
 
-  Impl(NodeId self, Disk& d, NodeFactory make, TcpOptions opts)
+  Impl(NodeId self, storage::Disk& d, NodeFactory make, TcpOptions opts)
       : self_id(self), disk(d), make_node(std::move(make)), options(std::move(opts)) {
     std::random_device entropy;
     incarnation = (std::uint64_t{entropy()} << 32) ^ entropy();
@@ -146,6 +146,13 @@ struct TcpRuntime::Impl final : Transport {
     });
     timers.emplace(id, std::move(timer));
     return id;
+  }
+  // After the handlers already queued (this turn's completions); not run once the node is gone,
+  // and never once the runtime is (the io_context destroys its handlers unrun).
+  void defer(std::function<void()> f) override {
+    asio::post(io, [this, f = std::move(f)] {
+      if (node) f();
+    });
   }
 
   void start_node() {
@@ -665,7 +672,7 @@ void TcpRuntime::Impl::close_all() {
 }
 
 TcpRuntime::TcpRuntime(NodeId self, std::string listen_host, std::uint16_t listen_port,
-                       std::vector<TcpPeer> peers, Disk& disk, NodeFactory make_node,
+                       std::vector<TcpPeer> peers, storage::Disk& disk, NodeFactory make_node,
                        TcpOptions options)
     : impl_(std::make_unique<Impl>(self, disk, std::move(make_node), std::move(options))) {
   const tcp::endpoint endpoint(asio::ip::make_address(listen_host), listen_port);

@@ -14,7 +14,10 @@
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
+#include <span>
 #include <deque>
+#include <exception>
+#include <optional>
 #include <mutex>
 #include <utility>
 #include <vector>
@@ -24,6 +27,19 @@ namespace {
 
 std::string_view view(const rocksdb::Slice& s) { return {s.data(), s.size()}; }
 rocksdb::Slice slice(std::string_view s) { return {s.data(), s.size()}; }
+
+/// What a merge function threw on this thread (bad_alloc, say), rather than refused: an
+/// exception must not unwind through RocksDB's frames, so the adapter keeps it here, fails the
+/// merge, and the read that asked for it throws it instead of CorruptRecord.
+std::exception_ptr& merge_exception() {
+  thread_local std::exception_ptr pending;
+  return pending;
+}
+
+/// Throws what a merge function threw during the read that just failed, if it threw.
+void rethrow_merge_exception() {
+  if (std::exception_ptr e = std::exchange(merge_exception(), nullptr)) std::rethrow_exception(e);
+}
 
 /// RocksDB's side of a MergeFunction.
 class MergeOperatorAdapter final : public rocksdb::MergeOperator {
@@ -36,7 +52,7 @@ class MergeOperatorAdapter final : public rocksdb::MergeOperator {
     std::vector<std::string_view> operands;
     operands.reserve(in.operand_list.size());
     for (const rocksdb::Slice& operand : in.operand_list) operands.push_back(view(operand));
-    return merge_(in.existing_value ? &existing : nullptr, operands, out->new_value);
+    return call(in.existing_value ? &existing : nullptr, operands, out->new_value);
   }
 
   // Operands join among themselves (the function is associative), so that a key written many
@@ -46,12 +62,22 @@ class MergeOperatorAdapter final : public rocksdb::MergeOperator {
     std::vector<std::string_view> operands;
     operands.reserve(operand_list.size());
     for (const rocksdb::Slice& operand : operand_list) operands.push_back(view(operand));
-    return merge_(nullptr, operands, *new_value);
+    return call(nullptr, operands, *new_value);
   }
 
   const char* Name() const override { return "calm.lattice_merge"; }
 
  private:
+  bool call(const std::string_view* existing, std::span<const std::string_view> operands,
+            std::string& out) const {
+    try {
+      return merge_(existing, operands, out);
+    } catch (...) {
+      merge_exception() = std::current_exception();
+      return false;
+    }
+  }
+
   MergeFunction merge_;
 };
 
@@ -270,11 +296,21 @@ void ByteStore::erase(std::string_view key, Sync sync) {
   impl_->write("erase", [&] { return impl_->db->Delete(options, slice(key)); });
 }
 
-void ByteStore::write(std::span<const BatchEntry> entries, Sync sync) {
+void ByteStore::write(std::span<const Write> writes, Sync sync) {
   rocksdb::WriteBatch batch;
-  for (const BatchEntry& e : entries) {
-    const auto status =
-        e.value ? batch.Put(slice(e.key), slice(*e.value)) : batch.Delete(slice(e.key));
+  for (const Write& w : writes) {
+    rocksdb::Status status;
+    switch (w.kind) {
+      case Write::Kind::put:
+        status = batch.Put(slice(w.key), slice(w.value));
+        break;
+      case Write::Kind::merge:
+        status = batch.Merge(slice(w.key), slice(w.value));
+        break;
+      case Write::Kind::erase:
+        status = batch.Delete(slice(w.key));
+        break;
+    }
     if (!status.ok()) fail(status, "batching");
   }
   const auto& options = write_options(impl_->buffered, impl_->synced, sync);
@@ -283,25 +319,53 @@ void ByteStore::write(std::span<const BatchEntry> entries, Sync sync) {
 
 std::optional<std::string> ByteStore::get(std::string_view key) const {
   std::string value;
+  merge_exception() = nullptr;
   const auto status = impl_->db->Get(rocksdb::ReadOptions(), slice(key), &value);
   if (status.IsNotFound()) return std::nullopt;
-  if (status.IsCorruption()) throw CorruptRecord(std::string(key), status.ToString());
+  if (status.IsCorruption()) {
+    rethrow_merge_exception();
+    throw CorruptRecord(std::string(key), status.ToString());
+  }
   if (!status.ok()) fail(status, "get");
   return value;
 }
 
-void ByteStore::for_each(
-    const std::function<bool(std::string_view key, std::string_view value)>& f) const {
-  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions()));
+namespace {
+/// The least key greater than every key that starts with `prefix`, or nothing when there is
+/// none (the prefix is empty or all 0xff bytes).
+std::optional<std::string> past_prefix(std::string_view prefix) {
+  std::string bound(prefix);
+  while (!bound.empty() && static_cast<unsigned char>(bound.back()) == 0xff) bound.pop_back();
+  if (bound.empty()) return std::nullopt;
+  bound.back() = static_cast<char>(static_cast<unsigned char>(bound.back()) + 1);
+  return bound;
+}
+}  // namespace
+
+void ByteStore::scan(std::string_view prefix,
+                     const std::function<bool(std::string_view key, std::string_view value)>& f)
+    const {
+  // The upper bound keeps RocksDB from reading on past the prefix (through the tombstones of
+  // the keys after it) once the last key of the prefix is read.
+  const std::optional<std::string> bound = past_prefix(prefix);
+  rocksdb::Slice bound_slice;
+  rocksdb::ReadOptions read;
+  if (bound) {
+    bound_slice = slice(*bound);
+    read.iterate_upper_bound = &bound_slice;
+  }
+  merge_exception() = nullptr;
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(read));
   std::string last;  // the last key read, to place a record RocksDB cannot name
   bool any = false;
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+  for (it->Seek(slice(prefix)); it->Valid() && view(it->key()).starts_with(prefix); it->Next()) {
     if (!f(view(it->key()), view(it->value()))) return;
     last.assign(view(it->key()));
     any = true;
   }
   const auto status = it->status();
   if (status.IsCorruption()) {
+    rethrow_merge_exception();
     // The iterator stopped at the record it could not read; name it when RocksDB still can,
     // else say where it stopped. RocksDB's text names the file (a table's block checksum).
     if (it->Valid()) throw CorruptRecord(std::string(view(it->key())), status.ToString());

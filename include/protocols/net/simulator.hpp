@@ -14,9 +14,21 @@
 ///               message back by `slow_extra_ms` more, to reorder even under low jitter;
 ///   partitions  links blocked one way (`block`) or both ways (`partition`); a message is
 ///               dropped when its link is blocked at delivery time; `heal` unblocks all;
-///   crashes     `crash(id, DiskFate)` stops a node at once (its timers die, messages to it
-///               are dropped, messages it already sent stay in flight) and keeps or wipes its
-///               disk; `restart(id)` boots it again with a new incarnation.
+///   crashes     `crash(id, DiskFate)` stops a node at once (its timers and deferred calls
+///               die, messages to it are dropped, messages it already sent stay in flight);
+///               `restart(id)` boots it again with a new incarnation.
+///
+/// Crash model (storage::MemoryDisk, memory_disk.hpp). A crash with `DiskFate::keep` is a
+/// power cut: the disk keeps every batch that was synced (written with Sync::yes, or before a
+/// sync) and a prefix of the unsynced batches after them, of a length drawn uniformly from 0
+/// to all of them with the simulator's generator (so one seed is still one run); the rest is
+/// lost. What survives is always a prefix of the batches in the order written, each whole, as
+/// a write-ahead log on a real disk keeps. `DiskFate::wipe` loses the whole disk (amnesia).
+/// A node's disk folds merges with the MergeFunction given to `add_node`.
+///
+/// Deferred calls (Transport::defer) run at the current time, after every event already
+/// queued for it: after the rest of this turn's messages, timers and actions. A crash drops
+/// the calls its node deferred (they belong to that incarnation, as its timers do).
 ///
 /// Bounds: the number of messages in flight is at most `in_flight_max`; a send beyond it is
 /// dropped and counted (`dropped_overflow`), as a full socket buffer would.
@@ -33,6 +45,7 @@
 
 #include "protocols/net/split_mix.hpp"
 #include "protocols/net/transport.hpp"
+#include "protocols/storage/memory_disk.hpp"
 
 namespace calm::protocols::net {
 
@@ -67,21 +80,12 @@ struct SimStats {
   std::uint64_t timers_fired = 0;
   std::uint64_t crashes = 0;
   std::uint64_t restarts = 0;
+  /// Unsynced batches that power cuts (crashes that keep the disk) lost.
+  std::uint64_t batches_lost = 0;
 };
 
-/// A disk in memory. It survives a crash unless wiped.
-class MemoryDisk final : public Disk {
- public:
-  void put(std::string key, std::string value) override;
-  void erase(const std::string& key) override;
-  std::optional<std::string> get(const std::string& key) const override;
-  std::vector<std::pair<std::string, std::string>> scan() const override;
-  void wipe() { entries_.clear(); }
-  std::size_t size() const { return entries_.size(); }
-
- private:
-  std::map<std::string, std::string> entries_;
-};
+/// The simulator's disks are storage::MemoryDisk (memory_disk.hpp); the old name still reads.
+using storage::MemoryDisk;
 
 class Simulator {
  public:
@@ -90,8 +94,9 @@ class Simulator {
   Simulator(const Simulator&) = delete;
   Simulator& operator=(const Simulator&) = delete;
 
-  /// Adds a node with the next id (0, 1, 2, ...) and boots it now.
-  NodeId add_node(NodeFactory factory);
+  /// Adds a node with the next id (0, 1, 2, ...) and boots it now. Its disk folds merges with
+  /// `merge` (lattice_merge.hpp for lattice state); without one a merge fails its batch.
+  NodeId add_node(NodeFactory factory, storage::MergeFunction merge = {});
   std::size_t node_count() const { return endpoints_.size(); }
 
   void set_network(const NetworkConfig& config) { config_ = config; }
@@ -105,7 +110,9 @@ class Simulator {
   /// Unblocks every link.
   void heal() { blocked_.clear(); }
 
-  /// Stops the node now; keeps or wipes its disk. No effect on a node that is down.
+  /// Stops the node now. `DiskFate::keep`: a power cut, its disk keeps the synced batches and
+  /// a random prefix of the unsynced ones (the header's crash model); `DiskFate::wipe`: its
+  /// disk is emptied. No effect on a node that is down.
   void crash(NodeId id, DiskFate fate);
   /// Boots a crashed node again. No effect on a node that is up.
   void restart(NodeId id);
@@ -132,11 +139,11 @@ class Simulator {
   struct Event {
     std::uint64_t time_ms;
     std::uint64_t order;
-    enum class Kind { deliver, timer, action } kind;
+    enum class Kind { deliver, timer, action, deferred } kind;
     NodeId from = 0;
     NodeId to = 0;
     std::uint64_t link_seq = 0;  // deliver: the message's number on its link
-    std::uint64_t epoch = 0;     // timer: the incarnation that set it
+    std::uint64_t epoch = 0;     // timer, deferred: the incarnation that set it
     TimerId timer = 0;
     std::string bytes;
     std::function<void()> action;
@@ -150,6 +157,7 @@ class Simulator {
   friend struct Endpoint;
   void send(NodeId from, NodeId to, std::string bytes);
   TimerId set_timer(NodeId id, std::uint64_t delay_ms);
+  void defer(NodeId id, std::function<void()> f);
   std::uint64_t draw_latency_ms();
   void push(std::unique_ptr<Event> event);
   void process(Event& event);

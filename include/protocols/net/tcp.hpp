@@ -43,6 +43,8 @@
 ///
 /// Threads. Everything (node callbacks, timers, socket completions) runs on the thread that
 /// calls `run`, so node calls never overlap. `stop` and `post` may be called from any thread.
+/// A node's `defer` is an asio::post: it runs after the handlers already queued, on that
+/// thread, and not at all once the node or the runtime is gone.
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -105,7 +107,7 @@ class TcpRuntime {
   /// Throws std::invalid_argument for a secret shorter than wire::secret_bytes_min, or for a
   /// non-loopback `listen_host` without a secret.
   TcpRuntime(NodeId self, std::string listen_host, std::uint16_t listen_port,
-             std::vector<TcpPeer> peers, Disk& disk, NodeFactory make_node,
+             std::vector<TcpPeer> peers, storage::Disk& disk, NodeFactory make_node,
              TcpOptions options = {});
   ~TcpRuntime();
   TcpRuntime(const TcpRuntime&) = delete;

@@ -35,39 +35,12 @@
 #include <memory>
 #include <optional>
 #include <span>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 
+#include "protocols/storage/write.hpp"
+
 namespace calm::protocols::storage {
-
-/// Keys in messages are cut to this many bytes (then "... (N bytes)"): a key can be 1 KiB of
-/// anything, and an error line should stay a line.
-inline constexpr std::size_t printable_key_bytes_max = 64;
-
-/// `key` for a message: printable ASCII as it is, a backslash and every other byte as \xHH,
-/// cut at `printable_key_bytes_max` bytes of the key.
-std::string printable_key(std::string_view key);
-
-/// A RocksDB call failed (could not open, I/O error, ...).
-class StorageError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
-/// The bytes under a key do not decode: the record is kept as it is and reported.
-class CorruptRecord : public StorageError {
- public:
-  CorruptRecord(std::string key, const std::string& why)
-      : StorageError("calm: corrupt record under key '" + printable_key(key) + "': " + why),
-        key_(std::move(key)) {}
-  const std::string& key() const { return key_; }
-
- private:
-  std::string key_;
-};
-
-enum class Sync : bool { no = false, yes = true };
 
 struct StoreOptions {
   bool create_if_missing = true;
@@ -88,20 +61,6 @@ struct StoreOptions {
 /// The reserve's file name (StoreOptions::reserve_bytes); RocksDB ignores it.
 inline constexpr std::string_view reserve_file_name = "calm-reserve";
 
-/// Combines a key's stored value (absent for a new key) with operands, oldest first, into
-/// `out`. Returns false when a value or an operand does not decode: RocksDB then marks the
-/// read as corrupt instead of producing a value. It must be associative: RocksDB may combine
-/// operands among themselves first (with `existing` absent) and the result with a value later.
-using MergeFunction =
-    std::function<bool(const std::string_view* existing, std::span<const std::string_view> operands,
-                       std::string& out)>;
-
-/// One put (a value) or erase (no value) of a ByteStore::write.
-struct BatchEntry {
-  std::string key;
-  std::optional<std::string> value;
-};
-
 class ByteStore {
  public:
   /// Opens (and recovers) the store at `path`; `merge` is the function of every merge written
@@ -117,16 +76,19 @@ class ByteStore {
   /// value before and every operand since. Never reads.
   void merge(std::string_view key, std::string_view operand, Sync sync = Sync::no);
   void erase(std::string_view key, Sync sync = Sync::no);
-  /// Puts and erases, in order, as one RocksDB write batch: one record in the write-ahead log,
-  /// so a crash keeps all of them or none, and a synced batch costs one fsync. Throws
-  /// StorageError when the write failed; then none of them is in the store.
-  void write(std::span<const BatchEntry> entries, Sync sync = Sync::no);
+  /// Puts, merges and erases, in order, as one RocksDB write batch: one record in the
+  /// write-ahead log, so a crash keeps all of them or none, and a synced batch costs one
+  /// fsync. Throws StorageError when the write failed; then none of them is in the store.
+  void write(std::span<const Write> writes, Sync sync = Sync::no);
   /// The value under `key` (operands merged), or nothing. Throws CorruptRecord.
   std::optional<std::string> get(std::string_view key) const;
-  /// Every key in byte order with its value (operands merged); stops early when `f` returns
-  /// false. Throws CorruptRecord at the first corrupt record (the ones before it were seen),
-  /// naming its key when RocksDB still knows it, else the last key read before it.
-  void for_each(const std::function<bool(std::string_view key, std::string_view value)>& f) const;
+  /// Every key that starts with `prefix`, in byte order, with its value (operands merged):
+  /// seeks to the prefix and stops at the first key past it, so it reads nothing else. Stops
+  /// early when `f` returns false. Throws CorruptRecord at the first corrupt record (the ones
+  /// before it were seen), naming its key when RocksDB still knows it, else the last key
+  /// read before it. An empty prefix walks every key.
+  void scan(std::string_view prefix,
+            const std::function<bool(std::string_view key, std::string_view value)>& f) const;
   /// Makes every write so far durable (fsyncs the write-ahead log).
   void flush_log();
   /// Rewrites the whole store, merging every key's operands into one value now rather than on

@@ -15,34 +15,15 @@
 /// `sync()` makes every batch so far durable.
 ///
 /// A write that fails throws StorageError and applies nothing; reads go on.
-#include <cstdint>
 #include <functional>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 
-#include "protocols/storage/byte_store.hpp"
+#include "protocols/storage/write.hpp"
 
 namespace calm::protocols::storage {
-
-/// One write of a batch.
-struct Write {
-  enum class Kind : std::uint8_t { put, merge, erase };
-  Kind kind = Kind::put;
-  std::string key;
-  /// The put's value or the merge's operand; empty for an erase.
-  std::string value;
-
-  static Write put(std::string key, std::string value) {
-    return {Kind::put, std::move(key), std::move(value)};
-  }
-  static Write merge(std::string key, std::string operand) {
-    return {Kind::merge, std::move(key), std::move(operand)};
-  }
-  static Write erase(std::string key) { return {Kind::erase, std::move(key), {}}; }
-  friend bool operator==(const Write&, const Write&) = default;
-};
 
 class Disk {
  public:

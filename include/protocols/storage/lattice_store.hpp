@@ -6,7 +6,8 @@
 ///   AWSet<std::string> alice = carts.get("alice");      // bottom when absent
 ///
 /// A write is a RocksDB Merge of the value's bytes (`to_bytes`); RocksDB joins the operands
-/// with L's merge when it reads or compacts the key (ByteStore's merge function), so a write
+/// with L's merge when it reads or compacts the key (lattice_merge.hpp, the format a RocksDisk
+/// or MemoryDisk made with lattice_merge<L> shares), so a write
 /// never reads first, and writes arriving in any order, any number of times, store the same
 /// value: the join's ACI laws are what make that safe. Values are cereal's portable bytes, the
 /// format of `lattices/serialize.hpp`, checked on every decode; a record that does not decode
@@ -20,6 +21,7 @@
 #include "lattices/core.hpp"
 #include "lattices/serialize.hpp"
 #include "protocols/storage/byte_store.hpp"
+#include "protocols/storage/lattice_merge.hpp"
 
 namespace calm::protocols::storage {
 
@@ -27,7 +29,7 @@ template <lattices::Lattice L>
 class LatticeStore {
  public:
   explicit LatticeStore(const std::filesystem::path& path, StoreOptions options = {})
-      : bytes_(path, &merge_bytes, options) {}
+      : bytes_(path, &lattice_merge<L>, options) {}
 
   /// Joins `value` into the value under `key`.
   void merge(std::string_view key, const L& value, Sync sync = Sync::no) {
@@ -41,7 +43,12 @@ class LatticeStore {
   }
   /// Every key with its value, in key byte order; stops when `f` returns false.
   void for_each(const std::function<bool(std::string_view key, const L& value)>& f) const {
-    bytes_.for_each(
+    for_each("", f);
+  }
+  /// Every key that starts with `prefix`, with its value, in key byte order; reads no other.
+  void for_each(std::string_view prefix,
+                const std::function<bool(std::string_view key, const L& value)>& f) const {
+    bytes_.scan(prefix,
         [&](std::string_view key, std::string_view bytes) { return f(key, decode(key, bytes)); });
   }
   void erase(std::string_view key, Sync sync = Sync::no) { bytes_.erase(key, sync); }
@@ -54,20 +61,6 @@ class LatticeStore {
       return lattices::from_bytes<L>(bytes);
     } catch (const std::exception& e) {
       throw CorruptRecord(std::string(key), e.what());
-    }
-  }
-
-  static bool merge_bytes(const std::string_view* existing,
-                          std::span<const std::string_view> operands, std::string& out) {
-    try {
-      L value = existing ? lattices::from_bytes<L>(*existing) : L{};
-      for (std::string_view operand : operands) {
-        lattices::merge(value, lattices::from_bytes<L>(operand));
-      }
-      out = lattices::to_bytes(value);
-      return true;
-    } catch (const std::exception&) {
-      return false;  // RocksDB reports the read as corrupt; the record stays as it was
     }
   }
 

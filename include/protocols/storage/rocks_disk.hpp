@@ -1,66 +1,58 @@
 #pragma once
-/// RocksDisk: a node's net::Disk on RocksDB, for a node that runs on real sockets and must keep
-/// what it acknowledged. With `Sync::yes` (the default) every put and erase is fsynced before
-/// it returns, which is the Disk contract ("durable when they return") against power loss too.
-/// With `Sync::no` a write is in RocksDB's write-ahead log, in the operating system, when it
-/// returns: it survives the process being killed (`kill -9`) but not the machine losing
-/// power, unless `flush_log` ran after it (calm-kvs calls it every second, as Redis's
-/// appendfsync everysec does). The simulator's disk is in memory; a node cannot tell the
-/// two apart.
+/// RocksDisk: a node's storage::Disk (disk.hpp) on RocksDB, for a node that runs on real
+/// sockets and must keep what it acknowledged. A batch is one RocksDB write batch (one record
+/// in the write-ahead log: all of it survives or none), written with ByteStore::write.
+///
+/// Durability. A batch written with `Sync::yes`, or any batch when the disk is made with
+/// `per_write = Sync::yes` (the default), is fsynced before `write` returns: it survives power
+/// loss. A batch written with `Sync::no` on a disk made with `Sync::no` is in RocksDB's
+/// write-ahead log, in the operating system, when `write` returns: it survives the process
+/// being killed (`kill -9`) but not the machine losing power, unless `sync()` ran after it
+/// (calm-kvs calls it every second, as Redis's appendfsync everysec does). The log is written
+/// in order, so what a power cut leaves is a prefix of the batches, as disk.hpp promises. The
+/// simulator's disk is in memory (memory_disk.hpp); a node cannot tell the two apart.
+#include <cstddef>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <utility>
-#include <vector>
 
-#include "protocols/net/transport.hpp"
 #include "protocols/storage/byte_store.hpp"
+#include "protocols/storage/disk.hpp"
 
 namespace calm::protocols::storage {
 
-/// A disk that also writes several puts and erases at once: all of them or, when it throws
-/// StorageError, none.
-class BatchDisk : public net::Disk {
+class RocksDisk final : public Disk {
  public:
-  virtual void write(std::span<const BatchEntry> entries) = 0;
-};
-
-class RocksDisk final : public BatchDisk {
- public:
-  /// `open_files_max`, `reserve_bytes`: StoreOptions's.
-  explicit RocksDisk(const std::filesystem::path& path, Sync per_write = Sync::yes,
-                     int open_files_max = -1, std::size_t reserve_bytes = 0)
-      : bytes_(path, &no_merges,
+  /// Opens (and recovers) the disk at `path`. `merge` folds the operands of merges; the same
+  /// path must always be opened with the same one (the default refuses every merge, for a disk
+  /// of plain puts: an operand is then reported as a corrupt record). `per_write`: sync every
+  /// batch. `open_files_max`, `reserve_bytes`: StoreOptions's.
+  explicit RocksDisk(const std::filesystem::path& path, MergeFunction merge = &refuse_merges,
+                     Sync per_write = Sync::yes, int open_files_max = -1,
+                     std::size_t reserve_bytes = 0)
+      : bytes_(path, std::move(merge),
                StoreOptions{.sync_writes = per_write == Sync::yes,
                             .open_files_max = open_files_max,
                             .reserve_bytes = reserve_bytes}) {}
 
-  /// A write that fails throws StorageError and writes nothing (ByteStore::write).
-  void put(std::string key, std::string value) override { bytes_.put(key, value); }
-  void erase(const std::string& key) override { bytes_.erase(key); }
-  /// Puts and erases as one write-ahead log record (ByteStore::write), fsynced first when this
-  /// disk syncs every write: what a host that groups writes commits at once.
-  void write(std::span<const BatchEntry> entries) override { bytes_.write(entries); }
-  /// Makes every write so far survive power loss.
-  void flush_log() { bytes_.flush_log(); }
-  std::optional<std::string> get(const std::string& key) const override { return bytes_.get(key); }
-  std::vector<std::pair<std::string, std::string>> scan() const override {
-    std::vector<std::pair<std::string, std::string>> out;
-    bytes_.for_each([&](std::string_view key, std::string_view value) {
-      out.emplace_back(std::string(key), std::string(value));
-      return true;
-    });
-    return out;
+  /// One RocksDB write batch; a write that fails throws StorageError and writes nothing.
+  void write(std::span<const Write> writes, Sync sync) override { bytes_.write(writes, sync); }
+  /// fsyncs the write-ahead log.
+  void sync() override { bytes_.flush_log(); }
+  std::optional<std::string> get(std::string_view key) const override { return bytes_.get(key); }
+  void scan(std::string_view prefix,
+            const std::function<bool(std::string_view key, std::string_view value)>& f)
+      const override {
+    bytes_.scan(prefix, f);
   }
+  /// Merges every key's operands now (ByteStore::compact).
+  void compact() { bytes_.compact(); }
 
  private:
-  // A Disk only puts and erases: a merge operand here could only come from another program
-  // writing to this path, and is reported rather than guessed at.
-  static bool no_merges(const std::string_view*, std::span<const std::string_view>, std::string&) {
-    return false;
-  }
-
   ByteStore bytes_;
 };
 
