@@ -319,7 +319,6 @@ class Driver {
     void on_message(NodeId from, std::string_view bytes) override {
       ++messages_received;
       anti_entropy::ReplicaNode<L>::on_message(from, bytes);
-      driver_.settle_acks(*this);
     }
     /// ReplicaNode::update, keeping the write's delta for the driver.
     template <class Mutator>
@@ -456,8 +455,10 @@ class Driver {
     settle_acks(n);
   }
 
-  /// Writes a peer acknowledged. Without a sync per batch, their writer synced them before
-  /// sending: from then on a power cut at the writer keeps them.
+  /// Writes a peer acknowledged, as of a turn whose batch was written (a sync the turn asked
+  /// for is done by then). Without a sync per batch, their writer synced them before sending
+  /// (or before a peer vouched for them without a send, BP+): a power cut at the writer keeps
+  /// them.
   void settle_acks(SimNode& n) {
     auto& unheld = n.unheld;
     for (auto it = unheld.begin(); it != unheld.end();) {

@@ -577,7 +577,12 @@ TEST(AntiEntropyTurns, ARolledBackTurnLeavesStateBufferAndIntervalsAsTheDiskHasT
   EXPECT_EQ(r.get("k"), before);
   EXPECT_EQ(r.state().count("fresh"), 0u);
   EXPECT_EQ(r.buffered_entries(), buffered_before);
-  EXPECT_TRUE(r.ready().empty());
+  // Nothing to persist or send; the next batch is synced (what the failed turn's sync was
+  // for: see AFailedTurnsSyncIsMadeUpByTheNextBatch).
+  const auto after = r.ready();
+  EXPECT_TRUE(after.persist.empty());
+  EXPECT_TRUE(after.send.empty());
+  EXPECT_TRUE(after.sync);
   // The interval built from the rolled-back writes is gone: the next round sends the peer a
   // new write, and nothing of the ones that were never written.
   add(w, 0, 4);
@@ -636,6 +641,55 @@ TEST(AntiEntropyTurns, GossipThatCarriesUnsyncedLocalWritesAsksForASync) {
   const auto resend = w.tick(0);
   EXPECT_FALSE(resend.send.empty());
   EXPECT_FALSE(resend.sync);
+}
+
+TEST(AntiEntropyTurns, APeerThatVouchesForAnUnsentLocalWriteMakesItSynced) {
+  // calm-sim seed 1004530 (register, crash-disk, when-asked): 0 writes a register, unsynced;
+  // 1 overwrites it with a later write and sends that to 0. 0's next interval to 1 is empty
+  // (BP+: what 1 sent is above 0's write), so 1's acked moves past 0's write without a send,
+  // and peers_holding counts a write a power cut could take back (before the fix: no sync).
+  using Reg = lattices::LWWRegister<std::uint64_t>;
+  Wire<Reg> w;
+  w.add(config_for(0, {1}));
+  w.add(config_for(1, {0}));
+  w.round_all();
+  const std::uint64_t seq = w[0].update("k", [](Reg& r) { return r.write(100, 1, {1, 0}); });
+  w.flush(0);
+  w[1].update("k", [](Reg& r) { return r.write(101, 2, {2, 0}); });
+  w.flush(1);
+  w.round(1);  // 0 takes 1's write, above its own
+  ASSERT_EQ(w[0].get("k").value(), std::optional<std::uint64_t>(2));
+  ASSERT_EQ(w[0].peers_holding(seq), 0u);
+  const auto round = w.tick(0);
+  EXPECT_TRUE(round.send.empty());
+  EXPECT_EQ(w[0].peers_holding(seq), 1u);
+  EXPECT_TRUE(round.sync);
+  EXPECT_EQ(w.disks.at(0)->unsynced_batches(), 0u);
+}
+
+TEST(AntiEntropyTurns, AFailedTurnsSyncIsMadeUpByTheNextBatch) {
+  // calm-sim seed 1003986 (register, all, when-asked): the turn in which a peer came to vouch
+  // for an unsynced write (above) failed to write its batch, so its sync never happened; the
+  // peer's acked stays moved (it holds what it holds), and the next turn must sync.
+  using Reg = lattices::LWWRegister<std::uint64_t>;
+  Wire<Reg> w;
+  w.add(config_for(0, {1}));
+  w.add(config_for(1, {0}));
+  w.round_all();
+  const std::uint64_t seq = w[0].update("k", [](Reg& r) { return r.write(100, 1, {1, 0}); });
+  w.flush(0);
+  w[1].update("k", [](Reg& r) { return r.write(101, 2, {2, 0}); });
+  w.flush(1);
+  w.round(1);
+  const std::uint64_t checkpoint = w[0].checkpoint();
+  w[0].tick(at_ms(w.now_ms += 1000));
+  const auto failed = w[0].ready();
+  ASSERT_TRUE(failed.sync);
+  const storage::MemoryDisk& disk = *w.disks.at(0);
+  w[0].rollback(checkpoint, failed.persist, [&](std::string_view key) { return disk.get(key); });
+  EXPECT_EQ(w[0].peers_holding(seq), 1u);
+  EXPECT_TRUE(w.flush(0).sync);
+  EXPECT_EQ(w.disks.at(0)->unsynced_batches(), 0u);
 }
 
 TEST(AntiEntropyTurns, HeardKeysPerPeerStayWithinTheirBound) {
