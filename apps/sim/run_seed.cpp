@@ -436,6 +436,7 @@ class Driver {
   void turn_ended(SimNode& n, const std::string* failure) {
     std::vector<Tracked> written = std::move(n.unwritten);
     n.unwritten.clear();
+    check_disk_holds_state(n);
     if (failure != nullptr) {
       ++batches_failed_;
       for (const Tracked& t : written) workload_.ops[t.op].failed = true;
@@ -545,6 +546,30 @@ class Driver {
           write_at(victim);
         });
       }
+    }
+  }
+
+  /// After every turn, written or rolled back: what the node's disk folds its operands to is
+  /// its state, key by key (a few keys per run: cheap).
+  void check_disk_holds_state(SimNode& n) {
+    if (!step_failure_.empty()) return;
+    const auto& state = n.replica().state();
+    const std::string_view prefix = anti_entropy::Replica<L>::disk_prefix;
+    std::size_t keys = 0;
+    n.disk().scan(prefix, [&](std::string_view disk_key, std::string_view bytes) {
+      ++keys;
+      const std::string key(disk_key.substr(prefix.size()));
+      const auto it = state.find(key);
+      if (it == state.end() || !(it->second == lattices::from_bytes<L>(bytes))) {
+        step_failure_ = "node " + std::to_string(n.id()) + "'s disk differs from its state at " +
+                        key + " after a turn (at " + std::to_string(sim_.now_ms()) + " ms)";
+        return false;
+      }
+      return true;
+    });
+    if (step_failure_.empty() && keys != state.size()) {
+      step_failure_ = "node " + std::to_string(n.id()) + " holds " +
+                      std::to_string(state.size()) + " keys, its disk " + std::to_string(keys);
     }
   }
 

@@ -6,8 +6,9 @@
 /// for `write_phase_ms` under the fault mix; then the network heals (partitions end, loss
 /// stops, full disks are freed, crashed nodes restart) and the run continues, without writes,
 /// until every replica holds the same state or `settle_ms_max` passes. Checks:
-///   0. during the run, at every restart after a power cut (a crash that keeps the disk): the
-///      node's restored state holds every write of its own that was durable (below);
+///   0. during the run, after every turn of every node: what its disk folds to is its state;
+///      at every restart after a power cut (a crash that keeps the disk): the node's restored
+///      state holds every write of its own that was durable (below);
 ///   1. convergence: every replica holds the same state (key by key);
 ///   2. no message was rejected (every frame in the run is well formed);
 ///   3. no acknowledged write is lost, and no write whose batch failed is seen (per workload;
