@@ -14,11 +14,11 @@
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
-#include <span>
 #include <deque>
 #include <exception>
-#include <optional>
 #include <mutex>
+#include <optional>
+#include <span>
 #include <utility>
 #include <vector>
 
@@ -342,9 +342,9 @@ std::optional<std::string> past_prefix(std::string_view prefix) {
 }
 }  // namespace
 
-void ByteStore::scan(std::string_view prefix,
-                     const std::function<bool(std::string_view key, std::string_view value)>& f)
-    const {
+void ByteStore::scan(
+    std::string_view prefix,
+    const std::function<bool(std::string_view key, std::string_view value)>& f) const {
   // The upper bound keeps RocksDB from reading on past the prefix (through the tombstones of
   // the keys after it) once the last key of the prefix is read.
   const std::optional<std::string> bound = past_prefix(prefix);

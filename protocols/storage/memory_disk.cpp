@@ -83,9 +83,9 @@ std::optional<std::string> MemoryDisk::get(std::string_view key) const {
   return it->second.value;
 }
 
-void MemoryDisk::scan(std::string_view prefix,
-                      const std::function<bool(std::string_view key, std::string_view value)>& f)
-    const {
+void MemoryDisk::scan(
+    std::string_view prefix,
+    const std::function<bool(std::string_view key, std::string_view value)>& f) const {
   for (auto it = current_.lower_bound(prefix);
        it != current_.end() && std::string_view(it->first).starts_with(prefix); ++it) {
     if (!it->second.corrupt.empty()) throw CorruptRecord(it->first, it->second.corrupt);

@@ -1,4 +1,5 @@
-// LatticeStore and ByteStore on a real RocksDB in a fresh directory per test.
+// LatticeStore, ByteStore and RocksDisk on a real RocksDB in a fresh directory per test;
+// MemoryDisk, its power cut and its failing writes; lattice_merge, the format both share.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -10,7 +11,10 @@
 #include <lattices/aw_set.hpp>
 #include <lattices/g_counter.hpp>
 #include <lattices/point.hpp>
+#include <new>
+#include <protocols/storage/lattice_merge.hpp>
 #include <protocols/storage/lattice_store.hpp>
+#include <protocols/storage/memory_disk.hpp>
 #include <protocols/storage/rocks_disk.hpp>
 #include <random>
 #include <string>
@@ -25,6 +29,39 @@ namespace {
 namespace fs = std::filesystem;
 using lattices::AWSet;
 using lattices::GCounter;
+
+using Entries = std::vector<std::pair<std::string, std::string>>;
+
+/// What `scan(prefix)` shows of a disk.
+Entries scan(const Disk& disk, std::string_view prefix = "") {
+  Entries out;
+  disk.scan(prefix, [&](std::string_view key, std::string_view value) {
+    out.emplace_back(std::string(key), std::string(value));
+    return true;
+  });
+  return out;
+}
+
+Entries scan(const ByteStore& store, std::string_view prefix = "") {
+  Entries out;
+  store.scan(prefix, [&](std::string_view key, std::string_view value) {
+    out.emplace_back(std::string(key), std::string(value));
+    return true;
+  });
+  return out;
+}
+
+/// A merge function for tests of merges themselves: appends operands, "|" between them
+/// (associative, as a merge function must be); refuses an operand "bad".
+bool concatenate(const std::string_view* existing, std::span<const std::string_view> operands,
+                 std::string& out) {
+  out = existing ? std::string(*existing) : std::string();
+  for (std::string_view operand : operands) {
+    if (operand == "bad") return false;
+    out += (out.empty() ? "" : "|") + std::string(operand);
+  }
+  return true;
+}
 
 class StoreTest : public testing_support::TempDirTest {
  protected:
@@ -178,8 +215,7 @@ TEST_F(StoreTest, ARocksDiskKeepsItsEntriesAcrossReopeningInKeyOrder) {
   RocksDisk disk(path());
   EXPECT_EQ(disk.get("state/a"), "1'");
   EXPECT_EQ(disk.get("meta"), std::nullopt);
-  EXPECT_EQ(disk.scan(), (std::vector<std::pair<std::string, std::string>>{{"state/a", "1'"},
-                                                                           {"state/b", "2"}}));
+  EXPECT_EQ(scan(disk), (Entries{{"state/a", "1'"}, {"state/b", "2"}}));
 }
 
 TEST(PrintableKey, EscapesWhatIsNotPrintableAndCutsLongKeys) {
@@ -193,6 +229,256 @@ TEST_F(StoreTest, CorruptRecordMessagesShowTheKeyEscaped) {
   const CorruptRecord e(std::string("bad\r\nkey"), "why");
   EXPECT_EQ(e.key(), "bad\r\nkey");
   EXPECT_EQ(std::string(e.what()), "calm: corrupt record under key 'bad\\x0d\\x0akey': why");
+}
+
+// ---- Batches, prefix scans, RocksDisk ----
+
+TEST_F(StoreTest, ABatchAppliesItsPutsMergesAndErasesInOrder) {
+  RocksDisk disk(path(), &concatenate);
+  const std::vector<Write> batch{Write::put("a", "1"),   Write::merge("a", "2"),
+                                 Write::merge("b", "x"), Write::erase("b"),
+                                 Write::merge("b", "y"), Write::put("c", "gone"),
+                                 Write::erase("c"),      Write::merge("a", "3")};
+  disk.write(batch, Sync::yes);
+  EXPECT_EQ(scan(disk), (Entries{{"a", "1|2|3"}, {"b", "y"}}));
+}
+
+TEST_F(StoreTest, ABatchSurvivesReopeningWhole) {
+  {
+    RocksDisk disk(path(), &concatenate, Sync::no);
+    disk.write(std::vector<Write>{Write::put("k", "v"), Write::merge("m", "1")}, Sync::no);
+    disk.write(std::vector<Write>{Write::merge("m", "2"), Write::erase("k")}, Sync::no);
+    disk.sync();
+  }
+  RocksDisk disk(path(), &concatenate, Sync::no);
+  EXPECT_EQ(scan(disk), (Entries{{"m", "1|2"}}));
+}
+
+TEST_F(StoreTest, AScanReadsOnlyTheKeysOfItsPrefix) {
+  ByteStore store(path(), &concatenate);
+  const std::string ff("\xff", 1);
+  for (const std::string& key : {std::string("a"), std::string("ab"), "ab" + ff, "ab" + ff + ff,
+                                 std::string("ac"), std::string("b"), ff, ff + "z"}) {
+    store.put(key, "v");
+  }
+  auto keys = [&](std::string_view prefix) {
+    std::vector<std::string> out;
+    for (const auto& [key, value] : scan(store, prefix)) out.push_back(key);
+    return out;
+  };
+  EXPECT_EQ(keys("ab"), (std::vector<std::string>{"ab", "ab" + ff, "ab" + ff + ff}));
+  EXPECT_EQ(keys("ab" + ff), (std::vector<std::string>{"ab" + ff, "ab" + ff + ff}));
+  EXPECT_EQ(keys(ff), (std::vector<std::string>{ff, ff + "z"}));
+  EXPECT_EQ(keys("abc"), std::vector<std::string>{});
+  EXPECT_EQ(keys("").size(), 8u);
+  // Stops when told to.
+  std::size_t seen = 0;
+  store.scan("a", [&](std::string_view, std::string_view) { return ++seen < 2; });
+  EXPECT_EQ(seen, 2u);
+}
+
+TEST_F(StoreTest, AScanOfOnePrefixDoesNotReadTheCorruptRecordAfterIt) {
+  // A record that does not merge right after the prefix: reading it would throw, so a scan
+  // that throws here read past its prefix.
+  ByteStore store(path(), &concatenate);
+  store.put("state/a", "1");
+  store.put("state/b", "2");
+  store.merge("u", "bad");
+  EXPECT_EQ(scan(store, "state/"), (Entries{{"state/a", "1"}, {"state/b", "2"}}));
+  EXPECT_THROW(scan(store, ""), StorageError);  // RocksDB cannot name it: "after key state/b"
+}
+
+TEST_F(StoreTest, ARocksDiskWithoutAMergeFunctionReportsAMergeAsCorrupt) {
+  RocksDisk disk(path());
+  disk.write(std::vector<Write>{Write::merge("k", "operand")}, Sync::no);
+  EXPECT_THROW(disk.get("k"), CorruptRecord);
+}
+
+TEST_F(StoreTest, WhatAMergeFunctionThrowsReachesTheReaderAsItselfNotAsACorruptRecord) {
+  ByteStore store(
+      path(), [](const std::string_view*, std::span<const std::string_view>, std::string&) -> bool {
+        throw std::bad_alloc();
+      });
+  store.merge("k", "x");
+  EXPECT_THROW(store.get("k"), std::bad_alloc);
+  EXPECT_THROW(scan(store), std::bad_alloc);
+}
+
+// ---- lattice_merge: one format on every disk ----
+
+TEST(LatticeMerge, JoinsTheOperandsIntoTheValueBefore) {
+  GCounter<> a, b, c;
+  const std::string existing = lattices::to_bytes(a.increment(1, 2));
+  const std::string ops[] = {lattices::to_bytes(b.increment(2, 5)),
+                             lattices::to_bytes(c.increment(1, 7))};
+  const std::string_view views[] = {ops[0], ops[1]};
+  const std::string_view existing_view = existing;
+  std::string out;
+  ASSERT_TRUE(lattice_merge<GCounter<>>(&existing_view, views, out));
+  EXPECT_EQ(lattices::from_bytes<GCounter<>>(out).value(), 12u);
+  ASSERT_TRUE(lattice_merge<GCounter<>>(nullptr, views, out));
+  EXPECT_EQ(lattices::from_bytes<GCounter<>>(out).value(), 12u);
+}
+
+TEST(LatticeMerge, RefusesBytesThatDoNotDecodeAndJoinsThatDoNotExist) {
+  std::string out;
+  const std::string_view garbage[] = {"\x01\xff garbage"};
+  EXPECT_FALSE(lattice_merge<GCounter<>>(nullptr, garbage, out));
+  const std::string one = lattices::to_bytes(lattices::Point<int>{1});
+  const std::string two = lattices::to_bytes(lattices::Point<int>{2});
+  const std::string_view points[] = {one, two};
+  EXPECT_FALSE(lattice_merge<lattices::Point<int>>(nullptr, points, out));
+}
+
+TEST_F(StoreTest, ARocksDiskOfLatticeMergesAndALatticeStoreShareOneFormat) {
+  AWSet<std::string> cart;
+  std::vector<Write> batch;
+  batch.push_back(Write::merge("cart", lattices::to_bytes(cart.add(1, "book"))));
+  batch.push_back(Write::merge("cart", lattices::to_bytes(cart.add(1, "pen"))));
+  batch.push_back(Write::merge("cart", lattices::to_bytes(cart.remove("book"))));
+  std::string memory_bytes, rocks_bytes;
+  {
+    RocksDisk disk(path(), &lattice_merge<AWSet<std::string>>);
+    disk.write(batch, Sync::yes);
+    rocks_bytes = disk.get("cart").value();
+  }
+  MemoryDisk memory(&lattice_merge<AWSet<std::string>>);
+  memory.write(batch, Sync::no);
+  memory_bytes = memory.get("cart").value();
+  EXPECT_EQ(memory_bytes, rocks_bytes);
+  EXPECT_EQ(memory_bytes, lattices::to_bytes(cart));
+  LatticeStore<AWSet<std::string>> store(path());
+  EXPECT_EQ(store.get("cart"), cart);
+}
+
+// ---- MemoryDisk ----
+
+TEST(MemoryDisk, ABatchAppliesItsPutsMergesAndErasesInOrderAndScansAPrefix) {
+  MemoryDisk disk(&concatenate);
+  disk.write(
+      std::vector<Write>{Write::put("a", "1"), Write::merge("a", "2"), Write::merge("b", "x"),
+                         Write::erase("b"), Write::merge("b", "y"), Write::put("c", "gone"),
+                         Write::erase("c"), Write::merge("a", "3"), Write::put("ab", "z")},
+      Sync::no);
+  EXPECT_EQ(scan(disk), (Entries{{"a", "1|2|3"}, {"ab", "z"}, {"b", "y"}}));
+  EXPECT_EQ(scan(disk, "a"), (Entries{{"a", "1|2|3"}, {"ab", "z"}}));
+  EXPECT_EQ(scan(disk, "ab"), (Entries{{"ab", "z"}}));
+  EXPECT_EQ(disk.get("c"), std::nullopt);
+}
+
+TEST(MemoryDisk, AMergeWithoutAMergeFunctionIsAStorageErrorAndAppliesNothingOfItsBatch) {
+  MemoryDisk disk;
+  EXPECT_THROW(
+      disk.write(std::vector<Write>{Write::put("a", "1"), Write::merge("b", "x")}, Sync::yes),
+      StorageError);
+  EXPECT_EQ(disk.size(), 0u);
+  EXPECT_EQ(disk.unsynced_batches(), 0u);
+}
+
+TEST(MemoryDisk, ARefusedMergeReadsAsCorruptUntilAPutReplacesIt) {
+  MemoryDisk disk(&concatenate);
+  disk.put("k", "v");
+  disk.write(std::vector<Write>{Write::merge("k", "bad")}, Sync::no);
+  EXPECT_THROW(disk.get("k"), CorruptRecord);
+  disk.write(std::vector<Write>{Write::merge("k", "later")}, Sync::no);  // does not hide it
+  EXPECT_THROW(disk.get("k"), CorruptRecord);
+  EXPECT_THROW(scan(disk), CorruptRecord);
+  disk.put("k", "fresh");
+  EXPECT_EQ(disk.get("k"), "fresh");
+}
+
+TEST(MemoryDisk, AMergeFunctionThatThrowsLeavesTheDiskAsItWas) {
+  MemoryDisk disk([](const std::string_view*, std::span<const std::string_view>,
+                     std::string&) -> bool { throw std::bad_alloc(); });
+  disk.put("k", "v");
+  EXPECT_THROW(
+      disk.write(std::vector<Write>{Write::put("k", "w"), Write::merge("m", "x")}, Sync::no),
+      std::bad_alloc);
+  EXPECT_EQ(scan(disk), (Entries{{"k", "v"}}));
+  EXPECT_EQ(disk.unsynced_batches(), 1u);
+}
+
+TEST(MemoryDisk, APowerCutKeepsTheSyncedBatchesAndThenOnlyTheFirstUnsyncedOnes) {
+  MemoryDisk disk(&concatenate);
+  disk.write(std::vector<Write>{Write::put("a", "1"), Write::merge("m", "1")}, Sync::no);
+  disk.write(std::vector<Write>{Write::put("b", "2"), Write::merge("m", "2")}, Sync::yes);
+  disk.write(std::vector<Write>{Write::put("c", "3"), Write::merge("m", "3")}, Sync::no);
+  disk.write(std::vector<Write>{Write::erase("a"), Write::merge("m", "4")}, Sync::no);
+  disk.write(std::vector<Write>{Write::put("e", "5"), Write::merge("m", "5")}, Sync::no);
+  EXPECT_EQ(disk.unsynced_batches(), 3u);
+  disk.power_cut(2);  // the synced two, then c and the erase of a; not e
+  EXPECT_EQ(scan(disk), (Entries{{"b", "2"}, {"c", "3"}, {"m", "1|2|3|4"}}));
+  EXPECT_EQ(disk.unsynced_batches(), 0u);
+  disk.power_cut(0);  // what survived a power cut is durable
+  EXPECT_EQ(scan(disk), (Entries{{"b", "2"}, {"c", "3"}, {"m", "1|2|3|4"}}));
+  disk.put("f", "6");
+  disk.sync();
+  disk.put("g", "7");
+  disk.power_cut(0);
+  EXPECT_EQ(disk.get("f"), "6");
+  EXPECT_EQ(disk.get("g"), std::nullopt);
+  disk.wipe();
+  EXPECT_EQ(disk.size(), 0u);
+}
+
+TEST(MemoryDisk, WhatSurvivesAnyPowerCutIsAPrefixOfTheBatchesInTheOrderWritten) {
+  // Random batches over few keys (so that later batches overwrite earlier ones), synced now
+  // and then; after a cut keeping k unsynced batches the disk reads exactly as a fresh disk
+  // given the first (synced + k) batches.
+  std::mt19937 rng(13);
+  for (int round = 0; round < 40; ++round) {
+    std::vector<std::vector<Write>> batches;
+    std::vector<Sync> syncs;
+    std::size_t synced = 0;  // batches up to the last synced one
+    const int n = 1 + static_cast<int>(rng() % 12);
+    for (int i = 0; i < n; ++i) {
+      std::vector<Write> batch;
+      for (int w = 0, size = 1 + static_cast<int>(rng() % 3); w < size; ++w) {
+        const std::string key(1, static_cast<char>('a' + rng() % 4));
+        const std::string value = std::to_string(i) + "." + std::to_string(w);
+        switch (rng() % 3) {
+          case 0:
+            batch.push_back(Write::put(key, value));
+            break;
+          case 1:
+            batch.push_back(Write::merge(key, value));
+            break;
+          default:
+            batch.push_back(Write::erase(key));
+            break;
+        }
+      }
+      batches.push_back(batch);
+      syncs.push_back(rng() % 4 == 0 ? Sync::yes : Sync::no);
+      if (syncs.back() == Sync::yes) synced = batches.size();
+    }
+    for (std::size_t keep = 0; keep + synced <= batches.size() + 1; ++keep) {
+      MemoryDisk disk(&concatenate), expected(&concatenate);
+      for (std::size_t i = 0; i < batches.size(); ++i) disk.write(batches[i], syncs[i]);
+      ASSERT_EQ(disk.unsynced_batches(), batches.size() - synced);
+      disk.power_cut(keep);
+      const std::size_t survivors = std::min(batches.size(), synced + keep);
+      for (std::size_t i = 0; i < survivors; ++i) expected.write(batches[i], Sync::no);
+      ASSERT_EQ(scan(disk), scan(expected)) << "round " << round << ", keep " << keep;
+    }
+  }
+}
+
+TEST(MemoryDisk, FailingWritesThrowAndChangeNothingWhileReadsGoOn) {
+  MemoryDisk disk(&concatenate);
+  disk.put("k", "v");
+  disk.fail_writes(true);
+  EXPECT_THROW(disk.put("k", "w"), StorageError);
+  EXPECT_THROW(disk.write(std::vector<Write>{Write::merge("m", "x")}, Sync::yes), StorageError);
+  EXPECT_THROW(disk.sync(), StorageError);
+  EXPECT_EQ(disk.get("k"), "v");
+  EXPECT_EQ(scan(disk), (Entries{{"k", "v"}}));
+  EXPECT_EQ(disk.unsynced_batches(), 1u);  // the put before: a failed sync synced nothing
+  EXPECT_EQ(disk.batches_refused(), 3u);
+  disk.fail_writes(false);
+  disk.put("k", "w", Sync::yes);
+  disk.power_cut(0);
+  EXPECT_EQ(disk.get("k"), "w");
 }
 
 /// A small tmpfs as the store's disk (root only; skipped otherwise), unmounted after.
@@ -220,11 +506,11 @@ TEST_F(FullDiskTest, AWriteTheFullDiskRefusesIsNotStoredReadsGoOnAndWritesWorkOn
   const std::string value(4096, 'v');
   int written = 0;
   {
-    RocksDisk disk(db, Sync::no, -1, 64 * 1024);
+    RocksDisk disk(db, &refuse_merges, Sync::no, -1, 64 * 1024);
     bool refused = false;
     for (int i = 0; i < 2000 && !refused; ++i) {
       try {
-        disk.write(std::vector<BatchEntry>{{"k" + std::to_string(i), value}});
+        disk.put("k" + std::to_string(i), value);
         written = i + 1;
       } catch (const StorageError& e) {
         refused = true;
@@ -240,8 +526,8 @@ TEST_F(FullDiskTest, AWriteTheFullDiskRefusesIsNotStoredReadsGoOnAndWritesWorkOn
   {
     // Reopening the full disk works (the reserve makes room for the manifest), and keeps
     // every write that returned.
-    RocksDisk disk(db, Sync::no, -1, 64 * 1024);
-    EXPECT_EQ(disk.scan().size(), static_cast<std::size_t>(written));
+    RocksDisk disk(db, &refuse_merges, Sync::no, -1, 64 * 1024);
+    EXPECT_EQ(scan(disk).size(), static_cast<std::size_t>(written));
     grow();
     // The next write resumes the store (at most every 100 ms): bounded retries.
     bool ok = false;
@@ -255,9 +541,9 @@ TEST_F(FullDiskTest, AWriteTheFullDiskRefusesIsNotStoredReadsGoOnAndWritesWorkOn
     }
     EXPECT_TRUE(ok) << "writes work again once the disk has room";
   }
-  RocksDisk reopened(db, Sync::no, -1, 64 * 1024);
+  RocksDisk reopened(db, &refuse_merges, Sync::no, -1, 64 * 1024);
   EXPECT_EQ(reopened.get("after"), value);
-  EXPECT_EQ(reopened.scan().size(), static_cast<std::size_t>(written) + 1);
+  EXPECT_EQ(scan(reopened).size(), static_cast<std::size_t>(written) + 1);
 }
 
 }  // namespace

@@ -63,7 +63,8 @@ struct NetworkConfig {
   std::size_t in_flight_max = 1 << 20;
 };
 
-/// Whether a crashed node keeps its disk.
+/// What a crash does to the node's disk: `keep` is a power cut (the synced batches and a
+/// seeded-random prefix of the unsynced ones survive), `wipe` empties it (amnesia).
 enum class DiskFate { keep, wipe };
 
 struct SimStats {

@@ -1,7 +1,7 @@
 #pragma once
 /// ByteStore: durable bytes under keys, on RocksDB, with a merge function that RocksDB applies
 /// itself. It is the layer under LatticeStore (lattice values, merged by their own join) and
-/// under protocol logs (plain puts, synced).
+/// under RocksDisk (a node's storage::Disk: batches of puts, merges and erases).
 ///
 /// Why a merge function: a write of a lattice value is a RocksDB Merge of the delta, never a
 /// read-modify-write. RocksDB stacks the operands and calls the merge function when it reads

@@ -48,8 +48,9 @@ class LatticeStore {
   /// Every key that starts with `prefix`, with its value, in key byte order; reads no other.
   void for_each(std::string_view prefix,
                 const std::function<bool(std::string_view key, const L& value)>& f) const {
-    bytes_.scan(prefix,
-        [&](std::string_view key, std::string_view bytes) { return f(key, decode(key, bytes)); });
+    bytes_.scan(prefix, [&](std::string_view key, std::string_view bytes) {
+      return f(key, decode(key, bytes));
+    });
   }
   void erase(std::string_view key, Sync sync = Sync::no) { bytes_.erase(key, sync); }
   void flush_log() { bytes_.flush_log(); }

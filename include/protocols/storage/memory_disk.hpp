@@ -49,9 +49,9 @@ class MemoryDisk final : public Disk {
   void write(std::span<const Write> writes, Sync sync) override;
   void sync() override;
   std::optional<std::string> get(std::string_view key) const override;
-  void scan(std::string_view prefix,
-            const std::function<bool(std::string_view key, std::string_view value)>& f)
-      const override;
+  void scan(
+      std::string_view prefix,
+      const std::function<bool(std::string_view key, std::string_view value)>& f) const override;
 
   /// The machine loses power: keeps every synced batch and the first `keep_unsynced` unsynced
   /// ones (all of them when there are fewer), loses the rest.

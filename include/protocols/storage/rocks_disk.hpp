@@ -44,9 +44,9 @@ class RocksDisk final : public Disk {
   /// fsyncs the write-ahead log.
   void sync() override { bytes_.flush_log(); }
   std::optional<std::string> get(std::string_view key) const override { return bytes_.get(key); }
-  void scan(std::string_view prefix,
-            const std::function<bool(std::string_view key, std::string_view value)>& f)
-      const override {
+  void scan(
+      std::string_view prefix,
+      const std::function<bool(std::string_view key, std::string_view value)>& f) const override {
     bytes_.scan(prefix, f);
   }
   /// Merges every key's operands now (ByteStore::compact).
