@@ -1,5 +1,7 @@
 // calm-node: one replica of a map from key to AWSet<std::string>, kept converging with its
-// peers by delta anti-entropy over TCP (net::TcpRuntime), durable in RocksDB (RocksDisk).
+// peers by delta anti-entropy over TCP (net::TcpRuntime) on the protocol host, durable in
+// RocksDB (a RocksDisk whose merge function is the set's join: each turn's deltas are merge
+// operands, one batch per turn, fsynced before anything of the turn is acknowledged or sent).
 // It is what docs/replication.md's three-process test runs and kills.
 //
 //   calm-node --id N --listen HOST:PORT --data DIR [--peer ID=HOST:PORT]... [--gossip-ms MS]
@@ -9,17 +11,22 @@
 // authenticate each other and every frame; without one, it listens on loopback only.
 //
 // Commands on standard input, one per line; answers on standard output, flushed per line:
-//   add KEY ELEMENT     ->  "ack add KEY ELEMENT" once the write is durable on this node
+//   add KEY ELEMENT     ->  "ack add KEY ELEMENT" once the write is durable on this node (its
+//                           turn's batch written and fsynced), or "error: ..." when that
+//                           batch could not be written (then the write changed nothing)
 //   remove KEY ELEMENT  ->  "ack remove KEY ELEMENT" likewise
 //   dump                ->  "KEY ELEMENT ELEMENT ..." per non-empty key in key order, then "end"
 //   quit (or end of input)
 // A malformed line gets "error: ..." and changes nothing.
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <memory>
 #include <mutex>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -122,13 +129,42 @@ int main(int argc, char** argv) {
                     : "peers authenticate with the cluster secret in " + secret_file)
             << "\n";
 
-  calm::protocols::storage::RocksDisk disk(data);
+  namespace storage = calm::protocols::storage;
+  // The host syncs every batch (one fsync per turn, for all of the turn's writes), so the disk
+  // itself does not sync each write.
+  std::unique_ptr<storage::RocksDisk> disk;
+  try {
+    disk = std::make_unique<storage::RocksDisk>(data, SetNode::merge_function(), storage::Sync::no);
+  } catch (const std::exception& e) {
+    std::cerr << "calm-node: " << e.what() << "\n";
+    return 1;
+  }
+  calm::protocols::host::HostOptions host_options;
+  host_options.sync_every_batch = storage::Sync::yes;
+  // The answers of the writes of the current turn, said once its batch is written (only the
+  // runtime's thread touches it).
+  std::vector<std::string> answers;
   const auto [host, port] = parse_address(listen);
   std::unique_ptr<net::TcpRuntime> made;
   try {
     made = std::make_unique<net::TcpRuntime>(
-        id, host, port, peers, disk,
-        [&](const net::NodeContext& context) { return std::make_unique<SetNode>(context, config); },
+        id, host, port, peers, *disk,
+        [&](const net::NodeContext& context) {
+          auto node = std::make_unique<SetNode>(context, config, host_options);
+          answers.clear();  // a previous life's, never written
+          node->set_application({.on_final = {},
+                                 .on_turn_end =
+                                     [&answers](const std::string* failure) {
+                                       for (const std::string& answer : answers) {
+                                         say(failure == nullptr ? "ack " + answer
+                                                                : "error: " + answer +
+                                                                      " not written: " + *failure);
+                                       }
+                                       answers.clear();
+                                     },
+                                 .wall_clock = {}});
+          return node;
+        },
         options);
   } catch (const std::exception& e) {
     std::cerr << "calm-node: " << e.what() << "\n";
@@ -145,22 +181,32 @@ int main(int argc, char** argv) {
     if (command == "quit") break;
     if (command == "dump" && key.empty()) {
       runtime.post([](net::Node& node) {
+        const auto& state = static_cast<SetNode&>(node).replica().state();
+        std::vector<const std::string*> keys;
+        for (const auto& entry : state) {
+          if (!entry.second.empty()) keys.push_back(&entry.first);
+        }
+        std::sort(keys.begin(), keys.end(), [](auto* a, auto* b) { return *a < *b; });
         std::string out;
-        for (const auto& [k, set] : static_cast<SetNode&>(node).replica().state()) {
-          if (set.empty()) continue;
-          out += k;
-          for (const std::string& e : set.elements()) out += " " + e;
+        for (const std::string* k : keys) {
+          out += *k;
+          for (const std::string& e : state.at(*k).elements()) out += " " + e;
           out += '\n';
         }
         say(out + "end");
       });
     } else if ((command == "add" || command == "remove") && !element.empty() && extra.empty()) {
-      runtime.post([id, command, key, element](net::Node& node) {
-        static_cast<SetNode&>(node).update(key, [&](Set& set) {
-          return command == "add" ? set.add(id, element) : set.remove(element);
-        });
-        // update() persisted the new value (a synced RocksDB write) before returning.
-        say("ack " + command + " " + key + " " + element);
+      runtime.post([id, command, key, element, &answers](net::Node& node) {
+        try {
+          static_cast<SetNode&>(node).update(key, [&](Set& set) {
+            return command == "add" ? set.add(id, element) : set.remove(element);
+          });
+        } catch (const std::length_error& e) {  // a key or an element too long: nothing changed
+          say("error: " + std::string(e.what()));
+          return;
+        }
+        // Acknowledged once the host wrote (and synced) this turn's batch: on_turn_end.
+        answers.push_back(command + " " + key + " " + element);
       });
     } else {
       say("error: expected 'add KEY ELEMENT', 'remove KEY ELEMENT', 'dump' or 'quit'");

@@ -13,14 +13,18 @@
 
 namespace {
 
+using calm::apps::sim::Durability;
 using calm::apps::sim::FaultMix;
 using calm::apps::sim::Workload;
 
 constexpr std::string_view usage =
     "usage: calm-sim [--first-seed S] [--seeds N] [--faults MIX] [--workload W]\n"
-    "                [--replicas R] [--verbose]\n"
-    "  MIX: none, loss, dup-reorder, partition, crash-disk, crash-amnesia, all (default all)\n"
-    "  W:   set, counter, register, map, or any (default any: the seed picks)\n";
+    "                [--replicas R] [--sync S] [--verbose]\n"
+    "  MIX: none, loss, dup-reorder, partition, crash-disk, crash-amnesia, disk-full, all\n"
+    "       (default all)\n"
+    "  W:   set, counter, register, map, or any (default any: the seed picks)\n"
+    "  S:   when-asked (the protocol's syncs only), every-batch, or any (default any: the\n"
+    "       seed picks)\n";
 
 [[noreturn]] void fail_usage(std::string_view why) {
   std::cerr << "calm-sim: " << why << "\n" << usage;
@@ -52,6 +56,7 @@ int main(int argc, char** argv) {
   std::uint64_t seeds = 100;
   FaultMix faults = FaultMix::all;
   std::optional<Workload> workload;
+  std::optional<Durability> durability;
   std::size_t replicas = 5;
   bool verbose = false;
   for (int i = 1; i < argc; ++i) {
@@ -77,6 +82,11 @@ int main(int argc, char** argv) {
       auto parsed = calm::apps::sim::parse_fault_mix(value);
       if (!parsed) fail_usage("unknown fault mix");
       faults = *parsed;
+    } else if (flag == "--sync") {
+      if (value != "any") {
+        durability = calm::apps::sim::parse_durability(value);
+        if (!durability) fail_usage("unknown sync mode");
+      }
     } else if (flag == "--workload") {
       if (value != "any") {
         workload = calm::apps::sim::parse_workload(value);
@@ -105,13 +115,18 @@ int main(int argc, char** argv) {
     options.faults = faults;
     options.replicas = replicas;
     options.workload = workload ? *workload : workloads[seed % 4];
+    // Independent of the workload's choice: every workload runs in both modes.
+    options.durability = durability                ? *durability
+                         : (seed / 4) % 2 == 0 ? Durability::sync_when_asked
+                                                 : Durability::sync_every_batch;
     const auto result = calm::apps::sim::run_seed(options);
     simulated_ms += result.simulated_ms;
     const std::string replay = "calm-sim --first-seed " + std::to_string(seed) +
                                " --seeds 1 --faults " + std::string(calm::apps::sim::name(faults)) +
                                " --workload " +
                                std::string(calm::apps::sim::name(options.workload)) +
-                               " --replicas " + std::to_string(replicas);
+                               " --replicas " + std::to_string(replicas) + " --sync " +
+                               std::string(calm::apps::sim::name(options.durability));
     if (!result.ok()) {
       ++failed;
       std::cout << "FAILED seed " << seed << ": " << result.failure << "\n  replay: " << replay
@@ -119,12 +134,14 @@ int main(int argc, char** argv) {
     } else if (verbose) {
       const auto& n = result.network;
       std::cout << "ok seed " << seed << " (" << calm::apps::sim::name(options.workload)
-                << "): " << result.writes << " writes, " << result.acknowledged
+                << ", sync " << calm::apps::sim::name(options.durability) << "): " << result.writes
+                << " writes, " << result.acknowledged
                 << " acknowledged, converged " << result.convergence_ms
                 << " ms after the heal; sent " << n.sent << ", lost " << n.dropped_loss
                 << ", partitioned " << n.dropped_partition << ", to a down node " << n.dropped_down
                 << ", duplicated " << n.duplicated << ", reordered " << n.reordered << ", crashes "
-                << n.crashes << "; digest " << std::hex << result.trace_digest << std::dec << "\n";
+                << n.crashes << ", unsynced batches lost " << n.batches_lost
+                << ", batches refused " << result.batches_failed << "; digest " << std::hex << result.trace_digest << std::dec << "\n";
     }
   }
   const double real_s =

@@ -13,6 +13,7 @@
 #include <set>
 #include <sstream>
 #include <tuple>
+#include <unordered_map>
 #include <vector>
 
 #include "protocols/anti_entropy/node.hpp"
@@ -26,8 +27,14 @@ using protocols::net::NodeId;
 using protocols::net::SplitMix64;
 namespace anti_entropy = protocols::anti_entropy;
 namespace net = protocols::net;
+namespace host = protocols::host;
+namespace storage = protocols::storage;
 
 constexpr std::string_view writer_key = "meta/writer";
+
+/// A replica's state: key -> value (Replica::state()).
+template <class L>
+using State = std::unordered_map<std::string, L>;
 
 // ---- workloads: each makes writes, records them, and checks a final state -------------------
 
@@ -41,6 +48,7 @@ struct SetWorkload {
     bool add = true;
     std::uint64_t element = 0;
     bool acked = false;
+    bool failed = false;
   };
   std::vector<Op> ops;
   std::uint64_t next_element = 1;
@@ -48,7 +56,7 @@ struct SetWorkload {
   template <class Node>
   std::pair<std::size_t, std::uint64_t> write(Node& node, const std::string& key,
                                               SplitMix64& random) {
-    Op op{key, true, 0, false};
+    Op op{key, true, 0, false, false};
     const std::vector<std::uint64_t> present = node.replica().get(key).elements();
     if (!present.empty() && random.chance(0.25)) {
       op.add = false;
@@ -64,7 +72,7 @@ struct SetWorkload {
     return {ops.size() - 1, seq};
   }
 
-  std::string check(const std::map<std::string, Lattice>& final_state) const {
+  std::string check(const State<Lattice>& final_state) const {
     std::map<std::pair<std::string, std::uint64_t>, const Op*> adds;
     std::set<std::pair<std::string, std::uint64_t>> removes_tried;
     for (const Op& op : ops) {
@@ -85,6 +93,10 @@ struct SetWorkload {
         return "set: " + std::to_string(op.element) + " in " + op.key +
                " survived an acknowledged remove";
       }
+      if (op.add && op.failed && present) {
+        return "set: the add of " + std::to_string(op.element) + " to " + op.key +
+               " failed (its batch was not written), yet it is there";
+      }
     }
     for (const auto& [key, set] : final_state) {
       for (std::uint64_t x : set.elements()) {
@@ -103,6 +115,7 @@ struct CounterWorkload {
     std::string key;
     std::int64_t amount = 0;
     bool acked = false;
+    bool failed = false;
   };
   std::vector<Op> ops;
 
@@ -116,14 +129,15 @@ struct CounterWorkload {
       return up ? c.increment(writer, static_cast<std::uint64_t>(n))
                 : c.decrement(writer, static_cast<std::uint64_t>(n));
     });
-    ops.push_back({key, up ? n : -n, false});
+    ops.push_back({key, up ? n : -n, false, false});
     return {ops.size() - 1, seq};
   }
 
-  std::string check(const std::map<std::string, Lattice>& final_state) const {
+  std::string check(const State<Lattice>& final_state) const {
     std::map<std::string, std::pair<std::int64_t, std::int64_t>> range;  // [low, high]
     for (const Op& op : ops) {
       auto& [low, high] = range[op.key];
+      if (op.failed) continue;  // it never happened
       if (op.amount > 0) {
         high += op.amount;
         if (op.acked) low += op.amount;
@@ -154,13 +168,14 @@ struct RegisterWorkload {
     std::uint64_t writer = 0;
     std::uint64_t value = 0;
     bool acked = false;
+    bool failed = false;
   };
   std::vector<Op> ops;
   std::uint64_t next_value = 1;
 
   template <class Node>
   std::pair<std::size_t, std::uint64_t> write(Node& node, const std::string& key, SplitMix64&) {
-    Op op{key, {}, node.writer(), next_value++, false};
+    Op op{key, {}, node.writer(), next_value++, false, false};
     op.timestamp = node.clock.update(node.replica().get(key).timestamp(), node.now_ms());
     const std::uint64_t seq =
         node.update(key, [&](Lattice& r) { return r.write(op.writer, op.value, op.timestamp); });
@@ -168,13 +183,13 @@ struct RegisterWorkload {
     return {ops.size() - 1, seq};
   }
 
-  std::string check(const std::map<std::string, Lattice>& final_state) const {
+  std::string check(const State<Lattice>& final_state) const {
     for (const auto& entry : final_state) {
       // Not a structured binding: clang 14 cannot capture one in a lambda.
       const std::string& key = entry.first;
       const Lattice& reg = entry.second;
       const bool written = std::any_of(ops.begin(), ops.end(), [&](const Op& op) {
-        return op.key == key && reg.value() == op.value;
+        return op.key == key && reg.value() == op.value && !op.failed;
       });
       if (!written) return "register: " + key + " holds a value never written";
     }
@@ -205,13 +220,14 @@ struct MapWorkload {
     std::uint64_t field = 0;
     std::uint64_t amount = 0;  // 0: remove
     bool acked = false;
+    bool failed = false;
   };
   std::vector<Op> ops;
 
   template <class Node>
   std::pair<std::size_t, std::uint64_t> write(Node& node, const std::string& key,
                                               SplitMix64& random) {
-    Op op{key, random.below(fields), 1 + random.below(4), false};
+    Op op{key, random.below(fields), 1 + random.below(4), false, false};
     if (op.field >= first_removable && random.chance(0.15)) op.amount = 0;
     const std::uint64_t writer = node.writer();
     const std::uint64_t seq = node.update(key, [&](Lattice& map) {
@@ -224,10 +240,11 @@ struct MapWorkload {
     return {ops.size() - 1, seq};
   }
 
-  std::string check(const std::map<std::string, Lattice>& final_state) const {
+  std::string check(const State<Lattice>& final_state) const {
     std::map<std::pair<std::string, std::uint64_t>, std::pair<std::uint64_t, std::uint64_t>> sums;
     for (const Op& op : ops) {
       auto& [acked, all] = sums[{op.key, op.field}];
+      if (op.failed) continue;  // it never happened
       all += op.amount;
       if (op.acked) acked += op.amount;
     }
@@ -253,6 +270,7 @@ bool crashes(FaultMix f) {
   return f == FaultMix::crash_disk || f == FaultMix::crash_amnesia || f == FaultMix::all;
 }
 bool partitions(FaultMix f) { return f == FaultMix::partition || f == FaultMix::all; }
+bool fills_disks(FaultMix f) { return f == FaultMix::disk_full || f == FaultMix::all; }
 
 net::NetworkConfig network_for(FaultMix f) {
   net::NetworkConfig config;
@@ -272,38 +290,70 @@ template <class W>
 class Driver {
   using L = typename W::Lattice;
 
+  /// A write the driver follows until it is acknowledged (or fails): its op, its sequence
+  /// number in its replica's life, and its delta.
+  struct Tracked {
+    std::size_t op = 0;
+    std::uint64_t seq = 0;
+    std::string key;
+    L delta;
+  };
+
  public:
   class SimNode : public anti_entropy::ReplicaNode<L> {
    public:
-    SimNode(const net::NodeContext& context, anti_entropy::Config config, Driver& driver)
-        : anti_entropy::ReplicaNode<L>(context, std::move(config)),
+    SimNode(const net::NodeContext& context, anti_entropy::Config config,
+            host::HostOptions host_options, Driver& driver)
+        : anti_entropy::ReplicaNode<L>(context, std::move(config), host_options),
           driver_(driver),
           transport_(context.transport),
-          writer_(load_writer(context, driver.options_.reuse_writer_after_disk_loss)) {}
+          writer_(load_writer(context, driver.options_.reuse_writer_after_disk_loss)) {
+      this->set_application({.on_final = {},
+                             .on_turn_end =
+                                 [this](const std::string* failure) {
+                                   driver_.turn_ended(*this, failure);
+                                 },
+                             .wall_clock = {}});
+    }
 
     void on_message(NodeId from, std::string_view bytes) override {
       ++messages_received;
       anti_entropy::ReplicaNode<L>::on_message(from, bytes);
-      driver_.settle_acks(*this);
+    }
+    /// ReplicaNode::update, keeping the write's delta for the driver.
+    template <class Mutator>
+    std::uint64_t update(const std::string& key, Mutator&& mutate) {
+      last_delta = L{};
+      return anti_entropy::ReplicaNode<L>::update(key, [&](L& value) {
+        L delta = mutate(value);
+        last_delta = delta;
+        return delta;
+      });
     }
     std::uint64_t writer() const { return writer_; }
     std::uint64_t now_ms() const { return transport_.now_ms(); }
+    NodeId id() const { return transport_.self(); }
 
     lattices::HybridClock clock;
     /// In this life (since the last restart).
     std::uint64_t messages_received = 0;
-    /// Writes waiting for a peer's acknowledgement: (sequence number, op index).
-    std::vector<std::pair<std::uint64_t, std::size_t>> pending;
+    L last_delta;
+    /// Writes of this turn, waiting for its batch.
+    std::vector<Tracked> unwritten;
+    /// Written writes waiting for a peer's acknowledgement.
+    std::vector<Tracked> unheld;
 
    private:
-    /// The CRDT writer id survives a restart with the disk; a node that lost its disk writes
-    /// under a fresh one, or its new dots and counter totals would collide with the old.
+    /// The CRDT writer id survives a restart with the disk (a synced write: what a power cut
+    /// keeps); a node that lost its disk writes under a fresh one, or its new dots and counter
+    /// totals would collide with the old.
     static std::uint64_t load_writer(const net::NodeContext& context, bool reuse_node_id) {
       if (reuse_node_id) return context.transport.self();  // the bug, on purpose (RunOptions)
       if (auto stored = context.disk.get(std::string(writer_key))) {
         return lattices::from_bytes<std::uint64_t>(*stored);
       }
-      context.disk.put(std::string(writer_key), lattices::to_bytes(context.incarnation));
+      context.disk.put(std::string(writer_key), lattices::to_bytes(context.incarnation),
+                       storage::Sync::yes);
       return context.incarnation;
     }
 
@@ -318,6 +368,10 @@ class Driver {
         random_(options.seed ^ 0x5eedf00dULL) {
     std::vector<NodeId> all;
     for (NodeId id = 0; id < options.replicas; ++id) all.push_back(id);
+    host::HostOptions host_options;
+    host_options.sync_every_batch = options.durability == Durability::sync_every_batch
+                                        ? storage::Sync::yes
+                                        : storage::Sync::no;
     for (NodeId id = 0; id < options.replicas; ++id) {
       anti_entropy::Config config;
       for (NodeId p : all) {
@@ -327,10 +381,13 @@ class Driver {
       config.fanout = 2;
       config.message_bytes_max = 4096;  // small, so that runs exercise chunking
       config.buffer_entries_max = 256;
-      sim_.add_node([this, config](const net::NodeContext& context) {
-        return std::make_unique<SimNode>(context, config, *this);
-      });
+      sim_.add_node(
+          [this, config, host_options](const net::NodeContext& context) {
+            return std::make_unique<SimNode>(context, config, host_options, *this);
+          },
+          SimNode::merge_function());
     }
+    durable_.resize(options.replicas);
     amnesiac_ = random_.below(options.replicas);
   }
 
@@ -342,7 +399,7 @@ class Driver {
     heal();
     const std::uint64_t healed_at = sim_.now_ms();
     bool converged = false;
-    while (sim_.now_ms() < healed_at + options_.settle_ms_max) {
+    while (sim_.now_ms() < healed_at + options_.settle_ms_max && step_failure_.empty()) {
       sim_.run_for(25);
       if ((converged = all_equal())) break;
     }
@@ -352,8 +409,13 @@ class Driver {
     result.trace_digest = sim_.trace_digest();
     result.writes = workload_.ops.size();
     result.writes_right_after_disk_loss = writes_right_after_disk_loss_;
+    result.batches_failed = batches_failed_;
     result.acknowledged = static_cast<std::uint64_t>(std::count_if(
         workload_.ops.begin(), workload_.ops.end(), [](const auto& op) { return op.acked; }));
+    if (!step_failure_.empty()) {
+      result.failure = step_failure_;
+      return result;
+    }
     if (!converged) {
       result.failure = "replicas did not converge within " +
                        std::to_string(options_.settle_ms_max) + " ms after the heal";
@@ -370,15 +432,49 @@ class Driver {
     return result;
   }
 
-  void settle_acks(SimNode& n) {
-    auto& pending = n.pending;
-    for (auto it = pending.begin(); it != pending.end();) {
-      if (n.replica().peers_holding(it->first) >= 1) {
-        workload_.ops[it->second].acked = true;
-        it = pending.erase(it);
-      } else {
-        ++it;
+  /// The host reports a turn: its writes are written (or failed, and changed nothing).
+  void turn_ended(SimNode& n, const std::string* failure) {
+    std::vector<Tracked> written = std::move(n.unwritten);
+    n.unwritten.clear();
+    check_disk_holds_state(n);
+    if (failure != nullptr) {
+      ++batches_failed_;
+      for (const Tracked& t : written) workload_.ops[t.op].failed = true;
+      return;
+    }
+    for (Tracked& t : written) {
+      if (options_.durability == Durability::sync_every_batch ||
+          options_.acknowledge_unsynced_writes) {  // the latter: a bug, on purpose
+        durable_[n.id()].push_back(t);  // synced: a power cut keeps it
+        if (!loses_disks(options_.faults)) {
+          workload_.ops[t.op].acked = true;
+          continue;
+        }
       }
+      n.unheld.push_back(std::move(t));
+    }
+    settle_acks(n);
+  }
+
+  /// Writes a peer acknowledged, as of a turn whose batch was written (a sync the turn asked
+  /// for is done by then). Without a sync per batch, their writer synced them before sending
+  /// (or before a peer vouched for them without a send, BP+): a power cut at the writer keeps
+  /// them.
+  void settle_acks(SimNode& n) {
+    auto& unheld = n.unheld;
+    for (auto it = unheld.begin(); it != unheld.end();) {
+      if (n.replica().peers_holding(it->seq) == 0) {
+        ++it;
+        continue;
+      }
+      const bool every_batch = options_.durability == Durability::sync_every_batch;
+      if (!every_batch) durable_[n.id()].push_back(*it);
+      // With disk loss and no sync per batch, the peer's copy is not synced: only a write
+      // whose writer keeps its disk is certain to survive.
+      if (every_batch || !loses_disks(options_.faults) || n.id() != amnesiac_) {
+        workload_.ops[it->op].acked = true;
+      }
+      it = unheld.erase(it);
     }
   }
 
@@ -403,10 +499,10 @@ class Driver {
     SimNode& n = node(id);
     const std::string key = "k" + std::to_string(random_.below(options_.keys));
     const auto [op, seq] = workload_.write(n, key, random_);
-    if (seq == 0 || !loses_disks(options_.faults)) {
-      workload_.ops[op].acked = true;  // durable on this node's disk
+    if (seq == 0) {
+      workload_.ops[op].acked = true;  // it changed nothing
     } else {
-      n.pending.emplace_back(seq, op);
+      n.unwritten.push_back({op, seq, key, n.last_delta});
     }
   }
 
@@ -420,23 +516,77 @@ class Driver {
         t += duration;
       }
     }
+    if (fills_disks(options_.faults)) {
+      for (std::uint64_t t = 80 + random_.below(200); t < end; t += 200 + random_.below(400)) {
+        const NodeId victim = random_.below(options_.replicas);
+        const std::uint64_t full_ms = 30 + random_.below(300);
+        sim_.at(t, [this, victim] { sim_.disk(victim).fail_writes(true); });
+        sim_.at(std::min(t + full_ms, end), [this, victim] { sim_.disk(victim).fail_writes(false); });
+      }
+    }
     if (crashes(options_.faults)) {
       for (std::uint64_t t = 50 + random_.below(200); t < end; t += 150 + random_.below(400)) {
         const NodeId victim = random_.below(options_.replicas);
         const std::uint64_t down_ms = 50 + random_.below(500);
         const DiskFate fate =
             loses_disks(options_.faults) && victim == amnesiac_ ? DiskFate::wipe : DiskFate::keep;
-        sim_.at(t, [this, victim, fate] { sim_.crash(victim, fate); });
+        sim_.at(t, [this, victim, fate] {
+          if (!sim_.is_up(victim)) return;
+          sim_.crash(victim, fate);
+          if (fate == DiskFate::wipe) durable_[victim].clear();
+        });
         sim_.at(std::min(t + down_ms, end), [this, victim] {
           if (sim_.is_up(victim)) return;  // an overlapping crash's restart came first
-          const bool amnesiac = sim_.disk(victim).scan().empty();
-          sim_.restart(victim);
+          const bool amnesiac = sim_.disk(victim).size() == 0;
+          restart(victim);
           // A client at once, before any message can reach the amnesiac: its write must not
           // reuse a dot or a counter total of its previous life.
           if (!amnesiac || node(victim).messages_received > 0) return;
           ++writes_right_after_disk_loss_;
           write_at(victim);
         });
+      }
+    }
+  }
+
+  /// After every turn, written or rolled back: what the node's disk folds its operands to is
+  /// its state, key by key (a few keys per run: cheap).
+  void check_disk_holds_state(SimNode& n) {
+    if (!step_failure_.empty()) return;
+    const auto& state = n.replica().state();
+    const std::string_view prefix = anti_entropy::Replica<L>::disk_prefix;
+    std::size_t keys = 0;
+    n.disk().scan(prefix, [&](std::string_view disk_key, std::string_view bytes) {
+      ++keys;
+      const std::string key(disk_key.substr(prefix.size()));
+      const auto it = state.find(key);
+      if (it == state.end() || !(it->second == lattices::from_bytes<L>(bytes))) {
+        step_failure_ = "node " + std::to_string(n.id()) + "'s disk differs from its state at " +
+                        key + " after a turn (at " + std::to_string(sim_.now_ms()) + " ms)";
+        return false;
+      }
+      return true;
+    });
+    if (step_failure_.empty() && keys != state.size()) {
+      step_failure_ = "node " + std::to_string(n.id()) + " holds " +
+                      std::to_string(state.size()) + " keys, its disk " + std::to_string(keys);
+    }
+  }
+
+  /// Boots a crashed node (a repaired disk, if it was full), and checks at once that its disk
+  /// kept every write it must keep through a power cut.
+  void restart(NodeId id) {
+    if (sim_.is_up(id)) return;
+    sim_.disk(id).fail_writes(false);
+    sim_.restart(id);
+    const auto& state = node(id).replica().state();
+    for (const Tracked& t : durable_[id]) {
+      const auto it = state.find(t.key);
+      L held = it == state.end() ? L{} : it->second;
+      if (lattices::merge(held, t.delta) && step_failure_.empty()) {
+        step_failure_ = "node " + std::to_string(id) + " restarted without a write to " + t.key +
+                        " that was durable before its crash (at " +
+                        std::to_string(sim_.now_ms()) + " ms)";
       }
     }
   }
@@ -464,7 +614,10 @@ class Driver {
     net::NetworkConfig config = sim_.network();
     config.loss = 0;
     sim_.set_network(config);
-    for (NodeId id = 0; id < options_.replicas; ++id) sim_.restart(id);
+    for (NodeId id = 0; id < options_.replicas; ++id) {
+      sim_.disk(id).fail_writes(false);
+      restart(id);
+    }
   }
 
   bool all_equal() {
@@ -479,7 +632,12 @@ class Driver {
   SplitMix64 random_;
   W workload_;
   NodeId amnesiac_ = 0;
+  /// Per node, the writes its disk must keep through a power cut (synced ones).
+  std::vector<std::vector<Tracked>> durable_;
+  /// The first check that failed during the run (a restart that lost a durable write).
+  std::string step_failure_;
   std::uint64_t writes_right_after_disk_loss_ = 0;
+  std::uint64_t batches_failed_ = 0;
 };
 
 template <class W>
@@ -499,10 +657,22 @@ std::optional<Workload> parse_workload(std::string_view n) {
 
 std::optional<FaultMix> parse_fault_mix(std::string_view n) {
   for (FaultMix f : {FaultMix::none, FaultMix::loss, FaultMix::dup_reorder, FaultMix::partition,
-                     FaultMix::crash_disk, FaultMix::crash_amnesia, FaultMix::all}) {
+                     FaultMix::crash_disk, FaultMix::crash_amnesia, FaultMix::disk_full,
+                     FaultMix::all}) {
     if (name(f) == n) return f;
   }
   return std::nullopt;
+}
+
+std::optional<Durability> parse_durability(std::string_view n) {
+  for (Durability d : {Durability::sync_when_asked, Durability::sync_every_batch}) {
+    if (name(d) == n) return d;
+  }
+  return std::nullopt;
+}
+
+std::string_view name(Durability d) {
+  return d == Durability::sync_every_batch ? "every-batch" : "when-asked";
 }
 
 std::string_view name(Workload w) {
@@ -533,6 +703,8 @@ std::string_view name(FaultMix f) {
       return "crash-disk";
     case FaultMix::crash_amnesia:
       return "crash-amnesia";
+    case FaultMix::disk_full:
+      return "disk-full";
     case FaultMix::all:
       return "all";
   }

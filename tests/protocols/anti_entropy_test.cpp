@@ -1,5 +1,6 @@
 // Delta anti-entropy, as a specification: the sans-IO replica wired by hand for the exact
-// message-level behaviours (BP, RR, splitting, rejection, acks), and on the simulator for
+// message-level behaviours (BP, RR, splitting, rejection, acks, what a turn persists), on the
+// protocol host for what a write that fails leaves behind, and on the simulator for
 // convergence under faults, partitions and crashes, for every CRDT family.
 #include <gtest/gtest.h>
 
@@ -13,14 +14,19 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "protocols/anti_entropy/node.hpp"
 #include "protocols/anti_entropy/replica.hpp"
 #include "protocols/net/simulator.hpp"
+#include "protocols/storage/lattice_merge.hpp"
+#include "protocols/storage/memory_disk.hpp"
+#include "scripted_transport.hpp"
 
 namespace calm::protocols::anti_entropy {
 namespace {
@@ -36,10 +42,30 @@ Config config_for(NodeId self, std::vector<NodeId> peers) {
   return c;
 }
 
-/// Replicas connected by a perfect wire that the test drives step by step.
+host::Input at_ms(std::uint64_t now_ms) {
+  host::Input in;
+  in.now_ms = now_ms;
+  return in;
+}
+host::Input at_wall_ms(std::uint64_t wall_ms) {
+  host::Input in;
+  in.wall_ms = wall_ms;
+  return in;
+}
+host::Input proving(std::uint64_t incarnation) {
+  host::Input in;
+  in.proven_incarnation = incarnation;
+  return in;
+}
+
+/// Replicas connected by a perfect wire that the test drives step by step. After each input
+/// to a replica the wire does what its host would: takes `ready()`, writes the batch to the
+/// replica's disk (a MemoryDisk that folds the operands with L's join), then routes the sends.
 template <class L>
 struct Wire {
   std::map<NodeId, std::unique_ptr<Replica<L>>> replicas;
+  /// Each replica's disk; it outlives the replica (`add` again under the same id: a restart).
+  std::map<NodeId, std::unique_ptr<storage::MemoryDisk>> disks;
   std::deque<std::pair<NodeId, Outgoing>> in_flight;
   std::vector<std::pair<NodeId, Outgoing>> sent;  // every message, in order
   std::uint64_t now_ms = 0;
@@ -47,14 +73,39 @@ struct Wire {
   Replica<L>& add(Config c) {
     const NodeId id = c.self;
     replicas[id] = std::make_unique<Replica<L>>(std::move(c));
+    if (!disks.contains(id)) {
+      disks[id] = std::make_unique<storage::MemoryDisk>(&storage::lattice_merge<L>);
+    }
     return *replicas[id];
   }
+  /// A restart that keeps the disk: a new replica that restores what the disk holds.
+  Replica<L>& restart(Config c) {
+    const NodeId id = c.self;
+    Replica<L>& r = add(std::move(c));
+    restore(r, *disks.at(id));
+    return r;
+  }
+  static void restore(Replica<L>& r, const storage::Disk& disk) {
+    const std::string_view prefix = Replica<L>::disk_prefix;
+    disk.scan(prefix, [&](std::string_view key, std::string_view value) {
+      r.restore(std::string(key.substr(prefix.size())), value);
+      return true;
+    });
+  }
   Replica<L>& operator[](NodeId id) { return *replicas.at(id); }
-  void post(NodeId from, Effects effects) {
-    for (Outgoing& out : effects.send) {
-      sent.emplace_back(from, out);
-      in_flight.emplace_back(from, std::move(out));
+  /// The end of a turn at `id`: the batch, then the sends. Returns the Ready.
+  typename Replica<L>::Ready flush(NodeId id) {
+    typename Replica<L>::Ready ready = replicas.at(id)->ready();
+    if (!ready.persist.empty()) {
+      disks.at(id)->write(ready.persist, ready.sync ? storage::Sync::yes : storage::Sync::no);
+    } else if (ready.sync) {
+      disks.at(id)->sync();
     }
+    for (const Outgoing& out : ready.send) {
+      sent.emplace_back(id, out);
+      in_flight.emplace_back(id, out);
+    }
+    return ready;
   }
   /// Delivers every message in flight, and what they cause, until none is left.
   void drain() {
@@ -62,13 +113,20 @@ struct Wire {
       auto [from, out] = std::move(in_flight.front());
       in_flight.pop_front();
       auto it = replicas.find(out.to);
-      if (it != replicas.end()) post(out.to, it->second->step(from, out.bytes));
+      if (it == replicas.end()) continue;
+      it->second->step(from, out.bytes, at_ms(now_ms));
+      flush(out.to);
     }
   }
-  /// One gossip round at `id` (the clock moves one interval), then everything it causes.
-  void round(NodeId id) {
+  /// A gossip round at `id` (the clock moves one interval), not delivered yet.
+  typename Replica<L>::Ready tick(NodeId id) {
     now_ms += 1000;
-    post(id, replicas.at(id)->tick(now_ms));
+    replicas.at(id)->tick(at_ms(now_ms));
+    return flush(id);
+  }
+  /// One gossip round at `id`, then everything it causes.
+  void round(NodeId id) {
+    tick(id);
     drain();
   }
   void round_all() {
@@ -107,8 +165,10 @@ Wire<Set> synced_three(bool bp = true, bool rr = true) {
   return w;
 }
 
+/// A local write at `at` in a turn of its own.
 void add(Wire<Set>& w, NodeId at, std::uint64_t x, const std::string& key = "k") {
   w[at].update(key, [&](Set& s) { return s.add(writer(at), x); });
+  w.flush(at);
 }
 
 // ---- acknowledgements and the buffer -----------------------------------------------------
@@ -143,7 +203,7 @@ TEST(AntiEntropy, AckFromAPreviousIncarnationIsIgnored) {
   w.add(config_for(0, {1}));
   w.add(config_for(1, {0}));
   add(w, 0, 5);
-  w.post(0, w[0].tick(1));
+  w.tick(0);
   // Replica 0 restarts (same id, new incarnation) before the ack arrives.
   Config reborn = config_for(0, {1});
   reborn.incarnation = 77;
@@ -173,11 +233,10 @@ TEST(AntiEntropy, ARestartedReplicaSendsWritesItHadNotGossiped) {
   w.add(config_for(1, {0}));
   w.round_all();
   add(w, 0, 9);
-  const std::string durable = lattices::to_bytes(w[0].get("k"));
-  // Crash before any gossip; the delta buffer is lost, the disk is not.
+  // Crash before any gossip; the delta buffer is lost, the disk (its batch) is not.
   Config reborn = config_for(0, {1});
   reborn.incarnation = 5000;
-  w.add(reborn).restore("k", durable);
+  EXPECT_TRUE(w.restart(reborn).get("k").contains(9));
   w.round(0);
   EXPECT_TRUE(w[1].get("k").contains(9));
 }
@@ -240,8 +299,7 @@ Set forwarded_after_redundant_delta(bool rr) {
   w.round(0);
   // 1 has not acknowledged-back anything of its own yet: its interval to 2 holds x and y.
   add(w, 1, 2);  // y
-  w.post(1, w[1].tick(w.now_ms += 1000));
-  w.drain();
+  w.round(1);
   const std::size_t mark = w.sent.size();
   w.round(2);
   Set forwarded;
@@ -316,41 +374,370 @@ TEST(AntiEntropy, AnAtomTooLargeForOneMessageIsRefused) {
   EXPECT_NO_THROW(r.update("k", [](Reg& v) { return v.write(1, std::string(500, 'x'), {2, 0}); }));
 }
 
-TEST(AntiEntropy, AnUpdateWhoseDeltaCannotBeSentChangesNothing) {
+/// A ReplicaNode on the protocol host, over a scripted transport and a MemoryDisk.
+template <class L>
+struct HostedReplica : testing::Hosted<ReplicaNode<L>> {
+  explicit HostedReplica(Config c, host::HostOptions options = {})
+      : testing::Hosted<ReplicaNode<L>>(c.self, ReplicaNode<L>::merge_function()) {
+    this->boot([&](const net::NodeContext& context) {
+      return std::make_unique<ReplicaNode<L>>(context, c, options);
+    });
+  }
+  ReplicaNode<L>& host() { return *this->node; }
+  Replica<L>& replica() { return this->node->replica(); }
+  std::optional<L> on_disk(const std::string& key) const {
+    auto bytes = this->disk.get(std::string(Replica<L>::disk_prefix) + key);
+    return bytes ? std::optional<L>(lattices::from_bytes<L>(*bytes)) : std::nullopt;
+  }
+};
+
+TEST(AntiEntropyOnTheHost, AnUpdateWhoseDeltaCannotBeSentChangesNothing) {
   using Reg = lattices::LWWRegister<std::string>;
   Config c = config_for(0, {1});
   c.message_bytes_max = 1024;
-  Replica<Reg> r(c);
-  r.update("k", [](Reg& v) { return v.write(1, std::string(500, 'x'), {2, 0}); });
-  const Reg before = r.get("k");
-  const std::uint64_t seq = r.last_seq();
-  EXPECT_THROW(r.update("k",
-                        [](Reg& v) {
-                          return v.write(1, std::string(2000, 'y'), {3, 0});
-                        }),
+  HostedReplica<Reg> h(c);
+  h.host().update("k", [](Reg& v) { return v.write(1, std::string(500, 'x'), {2, 0}); });
+  h.transport.end_turn();
+  const Reg before = h.replica().get("k");
+  const std::uint64_t seq = h.replica().last_seq();
+  ASSERT_EQ(h.on_disk("k"), before);
+  // The mutator writes in place, then the delta turns out not to fit in a message.
+  EXPECT_THROW(h.host().update("k",
+                               [](Reg& v) {
+                                 return v.write(1, std::string(2000, 'y'), {3, 0});
+                               }),
                std::length_error);
-  EXPECT_EQ(r.get("k"), before);
-  EXPECT_EQ(r.last_seq(), seq);
-  EXPECT_THROW(r.update("new",
-                        [](Reg& v) {
-                          return v.write(1, std::string(2000, 'y'), {3, 0});
-                        }),
+  h.transport.end_turn();
+  EXPECT_EQ(h.replica().get("k"), before);
+  EXPECT_EQ(h.replica().last_seq(), seq);
+  EXPECT_EQ(h.on_disk("k"), before);
+  EXPECT_THROW(h.host().update("new",
+                               [](Reg& v) {
+                                 return v.write(1, std::string(2000, 'y'), {3, 0});
+                               }),
                std::length_error);
-  EXPECT_EQ(r.state().count("new"), 0u);
+  h.transport.end_turn();
+  EXPECT_EQ(h.replica().state().count("new"), 0u);
+  EXPECT_EQ(h.on_disk("new"), std::nullopt);
+  EXPECT_EQ(h.replica().last_seq(), seq);
+  EXPECT_TRUE(h.transport.sent.empty());
+  EXPECT_EQ(h.host().batches_failed(), 0u);
 }
 
-TEST(AntiEntropy, AnUpdateWhoseMutatorThrowsChangesNothing) {
+TEST(AntiEntropyOnTheHost, AnUpdateWhoseMutatorThrowsChangesNothing) {
+  HostedReplica<Set> h(config_for(0, {1}));
+  h.host().update("k", [](Set& s) { return s.add(writer(0), 1); });
+  h.transport.end_turn();
+  const Set before = h.replica().get("k");
+  EXPECT_THROW(h.host().update("k",
+                               [](Set& s) -> Set {
+                                 s.add(writer(0), 2);
+                                 throw std::runtime_error("mutator failed halfway");
+                               }),
+               std::runtime_error);
+  h.transport.end_turn();
+  EXPECT_EQ(h.replica().get("k"), before);
+  EXPECT_EQ(h.replica().last_seq(), 1u);
+  EXPECT_EQ(h.on_disk("k"), before);
+}
+
+TEST(AntiEntropyOnTheHost, AThrowingWriteKeepsTheTurnsEarlierWrites) {
+  // Host::apply flushes what the turn did before the write that throws, then reloads the
+  // half-changed key from the disk: the earlier write of the same key is in that batch.
+  HostedReplica<Set> h(config_for(0, {1}));
+  h.host().update("k", [](Set& s) { return s.add(writer(0), 1); });
+  h.host().update("j", [](Set& s) { return s.add(writer(0), 5); });
+  EXPECT_THROW(h.host().update("k",
+                               [](Set& s) -> Set {
+                                 s.add(writer(0), 2);
+                                 throw std::runtime_error("mutator failed halfway");
+                               }),
+               std::runtime_error);
+  h.transport.end_turn();
+  EXPECT_EQ(h.replica().get("k").elements(), (std::vector<std::uint64_t>{1}));
+  EXPECT_EQ(h.replica().get("j").elements(), (std::vector<std::uint64_t>{5}));
+  EXPECT_EQ(h.on_disk("k"), h.replica().get("k"));
+  EXPECT_EQ(h.on_disk("j"), h.replica().get("j"));
+  // Once written, the earlier writes still gossip.
+  h.transport.advance(1000);
+  h.host().on_timer(0);
+  h.transport.end_turn();
+  EXPECT_FALSE(h.transport.sent.empty());
+}
+
+// ---- what a turn persists; rollback; sync ------------------------------------------------
+
+TEST(AntiEntropyTurns, SeveralWritesOfAKeyInOneTurnAreOneMergeOperand) {
+  Replica<Set> r(config_for(0, {1}));
+  const std::uint64_t first = r.update("k", [](Set& s) { return s.add(writer(0), 1); });
+  const std::uint64_t second = r.update("k", [](Set& s) { return s.add(writer(0), 2); });
+  const std::uint64_t third = r.update("k", [](Set& s) { return s.remove(1); });
+  r.update("j", [](Set& s) { return s.add(writer(0), 9); });
+  // One buffered delta for the key's writes of the turn, and one operand to persist.
+  EXPECT_EQ(second, first);
+  EXPECT_EQ(third, first);
+  EXPECT_EQ(r.buffered_entries(), 2u);
+  const auto ready = r.ready();
+  ASSERT_EQ(ready.persist.size(), 2u);
+  std::map<std::string, Set> operands;
+  for (const storage::Write& w : ready.persist) {
+    EXPECT_EQ(w.kind, storage::Write::Kind::merge);
+    operands[w.key] = lattices::from_bytes<Set>(w.value);
+  }
+  EXPECT_EQ(operands.at("state/k"), r.get("k"));
+  EXPECT_EQ(operands.at("state/j"), r.get("j"));
+  EXPECT_FALSE(ready.sync);  // nothing was sent
+  EXPECT_TRUE(ready.send.empty());
+  // The next turn's write to the key is an operand, and a buffered delta, of its own.
+  EXPECT_GT(r.update("k", [](Set& s) { return s.add(writer(0), 3); }), first);
+  const auto next = r.ready();
+  ASSERT_EQ(next.persist.size(), 1u);
+  EXPECT_EQ(lattices::from_bytes<Set>(next.persist[0].value).elements(),
+            (std::vector<std::uint64_t>{3}));
+}
+
+TEST(AntiEntropyTurns, AnUpdateThatChangesNothingPersistsNothing) {
   Replica<Set> r(config_for(0, {1}));
   r.update("k", [](Set& s) { return s.add(writer(0), 1); });
+  r.ready();
+  EXPECT_EQ(r.update("k", [](Set&) { return Set{}; }), 0u);
+  EXPECT_EQ(r.update("absent", [](Set&) { return Set{}; }), 0u);
+  EXPECT_TRUE(r.ready().empty());
+  EXPECT_EQ(r.state().count("absent"), 0u);
+}
+
+TEST(AntiEntropyTurns, TheDiskFoldsATurnsOperandsBackToTheState) {
+  // Many turns of writes, removes and gossip at three replicas: what each one's disk folds
+  // (L's join of the operands) is its state, at every turn boundary and after a restart.
+  using Map = lattices::ORMap<std::uint64_t, lattices::GCounter<std::uint64_t>>;
+  Wire<Map> w;
+  for (NodeId id = 0; id < 3; ++id) {
+    std::vector<NodeId> peers;
+    for (NodeId p = 0; p < 3; ++p) {
+      if (p != id) peers.push_back(p);
+    }
+    Config c = config_for(id, peers);
+    c.fanout = 1;
+    w.add(c);
+  }
+  net::SplitMix64 random(42);
+  for (int turn = 0; turn < 300; ++turn) {
+    const NodeId id = random.below(3);
+    if (random.chance(0.3)) {
+      w.round(id);
+    } else {
+      for (std::uint64_t n = 1 + random.below(4); n > 0; --n) {
+        std::string key = "k";  // appended: g++ 12 -O3 warns (-Wrestrict) on "k" + to_string
+        key += std::to_string(random.below(5));
+        const std::uint64_t field = random.below(4);
+        w[id].update(key, [&](Map& m) {
+          if (random.chance(0.2)) return m.remove(field);
+          return m.update(writer(id), field, [&](lattices::GCounter<std::uint64_t>& g) {
+            return g.increment(writer(id), 1);
+          });
+        });
+      }
+      w.flush(id);
+    }
+    if (turn % 50 != 49) continue;
+    for (NodeId r = 0; r < 3; ++r) {
+      Replica<Map> restored(config_for(r, {}));
+      Wire<Map>::restore(restored, *w.disks.at(r));
+      // A removed field leaves an empty map behind; a restore skips bottoms.
+      std::unordered_map<std::string, Map> state;
+      for (const auto& [key, value] : w[r].state()) {
+        if (!lattices::is_bot(value)) state.emplace(key, value);
+      }
+      EXPECT_EQ(restored.state(), state) << "replica " << r << " after turn " << turn;
+    }
+  }
+}
+
+TEST(AntiEntropyTurns, ARolledBackTurnLeavesStateBufferAndIntervalsAsTheDiskHasThem) {
+  Wire<Set> w;
+  w.add(config_for(0, {1}));
+  w.add(config_for(1, {0}));
+  add(w, 0, 1);
+  w.round_all();  // 1 has {1}, and 0 knows it
+  Replica<Set>& r = w[0];
   const Set before = r.get("k");
-  EXPECT_THROW(r.update("k",
-                        [](Set& s) -> Set {
-                          s.add(writer(0), 2);
-                          throw std::runtime_error("mutator failed halfway");
-                        }),
-               std::runtime_error);
+  const std::size_t buffered_before = r.buffered_entries();
+  const std::uint64_t checkpoint = r.checkpoint();
+  // A turn: a write to a known key and to a new one, and a gossip round that carries them.
+  r.update("k", [](Set& s) { return s.add(writer(0), 2); });
+  r.update("fresh", [](Set& s) { return s.add(writer(0), 3); });
+  r.tick(at_ms(w.now_ms += 1000));
+  const auto failed = r.ready();
+  ASSERT_EQ(failed.persist.size(), 2u);
+  ASSERT_FALSE(failed.send.empty());
+  // Its batch cannot be written: the host sends nothing and rolls the replica back.
+  const storage::MemoryDisk& disk = *w.disks.at(0);
+  r.rollback(checkpoint, failed.persist,
+             [&](std::string_view key) { return disk.get(key); });
   EXPECT_EQ(r.get("k"), before);
-  EXPECT_EQ(r.last_seq(), 1u);
+  EXPECT_EQ(r.state().count("fresh"), 0u);
+  EXPECT_EQ(r.buffered_entries(), buffered_before);
+  // Nothing to persist or send; the next batch is synced (what the failed turn's sync was
+  // for: see AFailedTurnsSyncIsMadeUpByTheNextBatch).
+  const auto after = r.ready();
+  EXPECT_TRUE(after.persist.empty());
+  EXPECT_TRUE(after.send.empty());
+  EXPECT_TRUE(after.sync);
+  // The interval built from the rolled-back writes is gone: the next round sends the peer a
+  // new write, and nothing of the ones that were never written.
+  add(w, 0, 4);
+  const std::size_t mark = w.sent.size();
+  w.round(0);
+  const auto deltas = w.deltas(0, 1, mark);
+  ASSERT_FALSE(deltas.empty());
+  for (const DeltaMessage& d : deltas) {
+    for (const Entry& e : d.entries) {
+      EXPECT_NE(e.key, "fresh");
+      EXPECT_FALSE(lattices::from_bytes<Set>(e.value).contains(2));
+    }
+  }
+  EXPECT_EQ(w[1].state(), r.state());
+  EXPECT_EQ(w[1].get("k").elements(), (std::vector<std::uint64_t>{1, 4}));
+  EXPECT_EQ(r.peers_holding(r.last_seq()), 1u);
+}
+
+TEST(AntiEntropyTurns, GossipThatCarriesUnsyncedLocalWritesAsksForASync) {
+  // A chain 0 - 1 - 2: 1 forwards what 0 wrote.
+  Wire<Set> w;
+  w.add(config_for(0, {1}));
+  w.add(config_for(1, {0, 2}));
+  w.add(config_for(2, {1}));
+  w.round_all();
+  // A local write alone: written, not synced.
+  add(w, 0, 1);
+  EXPECT_EQ(w.disks.at(0)->unsynced_batches(), 1u);
+  // The round that sends it asks for a sync first (for the write's batch of a turn before).
+  const auto round = w.tick(0);
+  EXPECT_FALSE(round.send.empty());
+  EXPECT_TRUE(round.sync);
+  EXPECT_EQ(w.disks.at(0)->unsynced_batches(), 0u);
+  // The receiver persists the delta and acks it: no sync (the writer holds it durably).
+  ASSERT_EQ(w.in_flight.size(), 1u);
+  const auto [from, delta] = w.in_flight.front();
+  w.in_flight.pop_front();
+  w[1].step(from, delta.bytes, at_ms(w.now_ms));
+  const auto acked = w.flush(1);
+  EXPECT_EQ(acked.persist.size(), 1u);
+  EXPECT_EQ(acked.send.size(), 1u);
+  EXPECT_FALSE(acked.sync);
+  w.drain();
+  // Forwarding what a peer wrote asks for no sync either.
+  const auto forward = w.tick(1);
+  EXPECT_FALSE(forward.send.empty());
+  EXPECT_FALSE(forward.sync);
+  w.drain();
+  EXPECT_TRUE(w[2].get("k").contains(1));
+  // A round with nothing to send asks for nothing.
+  EXPECT_TRUE(w.tick(0).empty());
+  // A resend of an unacknowledged chunk whose writes are synced asks for nothing.
+  add(w, 0, 2);
+  EXPECT_TRUE(w.tick(0).sync);
+  w.in_flight.clear();  // lost
+  const auto resend = w.tick(0);
+  EXPECT_FALSE(resend.send.empty());
+  EXPECT_FALSE(resend.sync);
+}
+
+TEST(AntiEntropyTurns, APeerThatVouchesForAnUnsentLocalWriteMakesItSynced) {
+  // calm-sim seed 1004530 (register, crash-disk, when-asked): 0 writes a register, unsynced;
+  // 1 overwrites it with a later write and sends that to 0. 0's next interval to 1 is empty
+  // (BP+: what 1 sent is above 0's write), so 1's acked moves past 0's write without a send,
+  // and peers_holding counts a write a power cut could take back (before the fix: no sync).
+  using Reg = lattices::LWWRegister<std::uint64_t>;
+  Wire<Reg> w;
+  w.add(config_for(0, {1}));
+  w.add(config_for(1, {0}));
+  w.round_all();
+  const std::uint64_t seq = w[0].update("k", [](Reg& r) { return r.write(100, 1, {1, 0}); });
+  w.flush(0);
+  w[1].update("k", [](Reg& r) { return r.write(101, 2, {2, 0}); });
+  w.flush(1);
+  w.round(1);  // 0 takes 1's write, above its own
+  ASSERT_EQ(w[0].get("k").value(), std::optional<std::uint64_t>(2));
+  ASSERT_EQ(w[0].peers_holding(seq), 0u);
+  const auto round = w.tick(0);
+  EXPECT_TRUE(round.send.empty());
+  EXPECT_EQ(w[0].peers_holding(seq), 1u);
+  EXPECT_TRUE(round.sync);
+  EXPECT_EQ(w.disks.at(0)->unsynced_batches(), 0u);
+}
+
+TEST(AntiEntropyTurns, AFailedTurnsSyncIsMadeUpByTheNextBatch) {
+  // calm-sim seed 1003986 (register, all, when-asked): the turn in which a peer came to vouch
+  // for an unsynced write (above) failed to write its batch, so its sync never happened; the
+  // peer's acked stays moved (it holds what it holds), and the next turn must sync.
+  using Reg = lattices::LWWRegister<std::uint64_t>;
+  Wire<Reg> w;
+  w.add(config_for(0, {1}));
+  w.add(config_for(1, {0}));
+  w.round_all();
+  const std::uint64_t seq = w[0].update("k", [](Reg& r) { return r.write(100, 1, {1, 0}); });
+  w.flush(0);
+  w[1].update("k", [](Reg& r) { return r.write(101, 2, {2, 0}); });
+  w.flush(1);
+  w.round(1);
+  const std::uint64_t checkpoint = w[0].checkpoint();
+  w[0].tick(at_ms(w.now_ms += 1000));
+  const auto failed = w[0].ready();
+  ASSERT_TRUE(failed.sync);
+  const storage::MemoryDisk& disk = *w.disks.at(0);
+  w[0].rollback(checkpoint, failed.persist, [&](std::string_view key) { return disk.get(key); });
+  EXPECT_EQ(w[0].peers_holding(seq), 1u);
+  EXPECT_TRUE(w.flush(0).sync);
+  EXPECT_EQ(w.disks.at(0)->unsynced_batches(), 0u);
+}
+
+TEST(AntiEntropyTurns, HeardKeysPerPeerStayWithinTheirBound) {
+  // As in BpLeavesOutWhatThePeerItselfSentUs, with ten keys and room for four: what 1 sent
+  // 2 is remembered for four keys only, so 2 sends 1 the other six again (a lost saving,
+  // never a lost write).
+  Wire<Set> w;
+  for (NodeId id = 0; id < 3; ++id) {
+    std::vector<NodeId> peers;
+    for (NodeId p = 0; p < 3; ++p) {
+      if (p != id) peers.push_back(p);
+    }
+    Config c = config_for(id, peers);
+    c.heard_keys_max = 4;
+    w.add(c);
+  }
+  w.round_all();
+  for (std::uint64_t k = 0; k < 10; ++k) add(w, 0, k, "key-" + std::to_string(k));
+  w.round(0);
+  w.round(1);
+  const std::size_t since = w.sent.size();
+  w.round(2);
+  std::set<std::string> keys;
+  for (const DeltaMessage& d : w.deltas(2, 1, since)) {
+    for (const Entry& e : d.entries) keys.insert(e.key);
+  }
+  EXPECT_EQ(keys.size(), 6u);
+  EXPECT_EQ(w[2].stats().heard_entries_stripped, 4u);
+  EXPECT_EQ(w[1].state(), w[0].state());
+  EXPECT_EQ(w[2].state(), w[0].state());
+}
+
+TEST(AntiEntropyTurns, FullStatesInFlightStayWithinTheirBound) {
+  Wire<Set> w;
+  Config c = config_for(0, {1, 2, 3});
+  c.full_states_in_flight_max = 1;
+  w.add(c);
+  for (NodeId id = 1; id <= 3; ++id) w.add(config_for(id, {0}));
+  add(w, 0, 1);
+  // Three peers that never acknowledged anything each need the full state: one at a time.
+  std::set<NodeId> first_round;
+  for (const Outgoing& out : w.tick(0).send) first_round.insert(out.to);
+  EXPECT_EQ(first_round.size(), 1u);
+  EXPECT_EQ(w[0].stats().full_state_intervals, 1u);
+  w.drain();
+  for (int round = 0; round < 3; ++round) w.round(0);
+  EXPECT_EQ(w[0].stats().full_state_intervals, 3u);
+  for (NodeId id = 1; id <= 3; ++id) EXPECT_EQ(w[id].state(), w[0].state()) << id;
 }
 
 TEST(AntiEntropy, OnlyUnacknowledgedChunksAreSentAgain) {
@@ -362,7 +749,7 @@ TEST(AntiEntropy, OnlyUnacknowledgedChunksAreSentAgain) {
   c.chunks_per_peer_per_round_max = 1000;
   w.add(c).restore("k", lattices::to_bytes(big));
   w.add(config_for(1, {0}));
-  w.post(0, w[0].tick(1));
+  w.tick(0);
   const std::size_t chunks = w.in_flight.size();
   ASSERT_GT(chunks, 2u);
   w.in_flight.pop_front();  // the first chunk is lost
@@ -383,7 +770,7 @@ struct Rejection : ::testing::Test {
     w.add(config_for(0, {1}));
     w.add(config_for(1, {0}));
     add(w, 0, 3);
-    w.post(0, w[0].tick(1));
+    w.tick(0);
     valid = std::get<DeltaMessage>(decode_message(w.in_flight.front().second.bytes, {}));
     w.in_flight.clear();
   }
@@ -391,7 +778,8 @@ struct Rejection : ::testing::Test {
   void expect_rejected(NodeId from, const std::string& bytes) {
     const Set before = w[1].get("k");
     const std::uint64_t rejected_before = w[1].stats().rejected;
-    const Effects e = w[1].step(from, bytes);
+    w[1].step(from, bytes);
+    const auto e = w[1].ready();
     EXPECT_EQ(e.rejected.size(), 1u);
     EXPECT_TRUE(e.send.empty());
     EXPECT_TRUE(e.persist.empty());
@@ -403,8 +791,11 @@ struct Rejection : ::testing::Test {
 };
 
 TEST_F(Rejection, TheValidMessageIsAccepted) {
-  const Effects e = w[1].step(0, encode_message(valid));
+  w[1].step(0, encode_message(valid));
+  const auto e = w[1].ready();
   EXPECT_TRUE(e.rejected.empty());
+  EXPECT_EQ(e.send.size(), 1u);     // the ack
+  EXPECT_EQ(e.persist.size(), 1u);  // after the delta, in the same batch
   EXPECT_TRUE(w[1].get("k").contains(3));
 }
 
@@ -458,12 +849,14 @@ TEST_F(Rejection, AnAckClaimingAnotherIncarnationThanTheSenderProvedIsRefused) {
   forged.incarnation = valid.incarnation + 1;
   forged.acked_incarnation = 1001;
   const std::uint64_t resets_before = w[1].stats().peer_resets;
-  const Effects e = w[1].step(0, encode_message(forged), 0, valid.incarnation);
+  w[1].step(0, encode_message(forged), proving(valid.incarnation));
+  const auto e = w[1].ready();
   ASSERT_EQ(e.rejected.size(), 1u);
   EXPECT_NE(e.rejected[0].find("proved"), std::string::npos) << e.rejected[0];
   EXPECT_EQ(w[1].stats().peer_resets, resets_before);
   // The same frame with the proven incarnation passes the envelope check.
-  EXPECT_TRUE(w[1].step(0, encode_message(valid), 0, valid.incarnation).rejected.empty());
+  w[1].step(0, encode_message(valid), proving(valid.incarnation));
+  EXPECT_TRUE(w[1].ready().rejected.empty());
 }
 
 TEST_F(Rejection, AValueTheHostRefusesRefusesTheWholeFrame) {
@@ -482,7 +875,8 @@ TEST_F(Rejection, AValueTheHostRefusesRefusesTheWholeFrame) {
   Set bad;
   bad.add(writer(0), 99);
   m.entries.push_back({"k2", lattices::to_bytes(bad)});
-  const Effects e = w[1].step(0, encode_message(m), 12345);
+  w[1].step(0, encode_message(m), at_wall_ms(12345));
+  const auto e = w[1].ready();
   EXPECT_EQ(seen_wall_ms, 12345u);
   ASSERT_EQ(e.rejected.size(), 1u);
   EXPECT_NE(e.rejected[0].find("99 is not allowed"), std::string::npos) << e.rejected[0];
@@ -506,7 +900,8 @@ TEST_F(Rejection, AnAdmittedFrameIsObservedThenMergedAndAcknowledged) {
     observed.emplace_back(key, !w[1].get(key).is_bot());
   };
   w[1].set_admission(admission);
-  const Effects e = w[1].step(0, encode_message(valid), 1);
+  w[1].step(0, encode_message(valid), at_wall_ms(1));
+  const auto e = w[1].ready();
   EXPECT_TRUE(e.rejected.empty());
   EXPECT_EQ(e.send.size(), 1u);
   EXPECT_TRUE(w[1].get("k").contains(3));
@@ -532,7 +927,8 @@ TEST_F(Rejection, MutatedEnvelopesNeverCrashAndNeverCorruptTheState) {
       mutated[random.below(envelope_bytes)] = static_cast<char>(random.below(256));
     }
     const Set before = w[1].get("k");
-    const Effects e = w[1].step(0, mutated);
+    w[1].step(0, mutated);
+    const auto e = w[1].ready();
     rejected += e.rejected.size();
     Set after = w[1].get("k");
     EXPECT_FALSE(after.merge(before)) << "a frame took something away";
@@ -573,7 +969,8 @@ TEST(AntiEntropy, ADeltaClaimingBillionsOfDotsIsMergedAndTheReplicaKeepsServing)
   EXPECT_LT(bytes.size(), 300u);
 
   const Set before = w[1].get("k");
-  const Effects e = w[1].step(2, bytes);
+  w[1].step(2, bytes);
+  const auto e = w[1].ready();
   EXPECT_TRUE(e.rejected.empty());
   ASSERT_EQ(e.send.size(), 1u);  // the ack
   EXPECT_EQ(w[1].get("k"), lattices::join(before, hostile));
@@ -625,10 +1022,12 @@ TEST(AntiEntropy, AJoinThatDoesNotExistIsRejectedNotThrown) {
     p.value = 2;
     return p;
   });
-  const Effects sent = r0.tick(1);
+  r0.tick(at_ms(1));
+  const auto sent = r0.ready();
   ASSERT_FALSE(sent.send.empty());
-  Effects e;
-  EXPECT_NO_THROW(e = r1.step(0, sent.send.front().bytes));
+  r1.ready();
+  EXPECT_NO_THROW(r1.step(0, sent.send.front().bytes));
+  const auto e = r1.ready();
   EXPECT_EQ(e.rejected.size(), 1u);
   EXPECT_EQ(r1.get("k").value, 2u);
 }
@@ -706,11 +1105,13 @@ TYPED_TEST(Converges, UnderLossDuplicationAndReorderingToTheJoinOfAllWrites) {
       if (p != id) c.peers.push_back(p);
     }
     c.message_bytes_max = 512;
-    sim.add_node([c](const net::NodeContext& context) {
-      return std::make_unique<ReplicaNode<L>>(context, c);
-    });
+    sim.add_node(
+        [c](const net::NodeContext& context) {
+          return std::make_unique<ReplicaNode<L>>(context, c);
+        },
+        ReplicaNode<L>::merge_function());
   }
-  std::map<std::string, L> expected;
+  std::unordered_map<std::string, L> expected;
   for (std::uint64_t i = 0; i < 40; ++i) {
     const NodeId at = i % n;
     sim.at(i * 25, [&, at, i] {
@@ -738,21 +1139,26 @@ TYPED_TEST(Converges, UnderLossDuplicationAndReorderingToTheJoinOfAllWrites) {
 // ---- partitions and crashes on the simulator ---------------------------------------------
 
 struct SimCluster {
-  explicit SimCluster(std::size_t n, std::uint64_t seed = 5) : sim(seed) {
+  explicit SimCluster(std::size_t n, std::uint64_t seed = 5, host::HostOptions options = {})
+      : sim(seed) {
     for (NodeId id = 0; id < n; ++id) {
       Config c;
       for (NodeId p = 0; p < n; ++p) {
         if (p != id) c.peers.push_back(p);
       }
-      sim.add_node([c](const net::NodeContext& context) {
-        return std::make_unique<ReplicaNode<Set>>(context, c);
-      });
+      sim.add_node(
+          [c, options](const net::NodeContext& context) {
+            return std::make_unique<ReplicaNode<Set>>(context, c, options);
+          },
+          ReplicaNode<Set>::merge_function());
     }
   }
   ReplicaNode<Set>& node(NodeId id) { return static_cast<ReplicaNode<Set>&>(*sim.node(id)); }
+  /// A write at `at`, and the end of its turn (the host writes its batch).
   void add(NodeId at, std::uint64_t x) {
     node(at).update("k",
                     [&](Set& s) { return s.add(writer(at) + 1000 * sim.stats().restarts, x); });
+    sim.run_until(sim.now_ms());
   }
   Set read(NodeId id) { return node(id).replica().get("k"); }
   net::Simulator sim;
@@ -785,8 +1191,10 @@ TEST(AntiEntropyOnSimulator, AOneWayPartitionStillDeliversTheOtherWay) {
   EXPECT_TRUE(c.read(1).contains(1));
 }
 
-TEST(AntiEntropyOnSimulator, CrashWithDiskKeepsTheState) {
-  SimCluster c(3);
+TEST(AntiEntropyOnSimulator, APowerCutKeepsTheSyncedState) {
+  host::HostOptions synced;
+  synced.sync_every_batch = storage::Sync::yes;
+  SimCluster c(3, 5, synced);
   c.sim.partition({2}, {0, 1});
   c.add(2, 5);
   c.sim.crash(2, net::DiskFate::keep);

@@ -1,13 +1,18 @@
 #!/usr/bin/env python3
-"""Three calm-node processes on loopback, with a cluster secret: one is killed with SIGKILL
-under write load and restarted on its data directory. Passes when, after the writes stop,
-every node's state is the same and holds every element any node acknowledged (adds only, so
-nothing acknowledged may be missing). Bounded: at most `--writes` writes and 60 s of waiting in all.
+"""Three calm-node processes on loopback, with a cluster secret: under a steady write load,
+`--kills` times a node (each in turn) is killed with SIGKILL at a random moment and restarted
+on its data directory a random while later. Passes when, after the writes stop, every node's
+state is the same and holds every element any life of any node acknowledged (adds only, so
+nothing acknowledged may be missing). calm-node acknowledges a write once its turn's batch is
+written and fsynced (the protocol host), so a kill may lose only unacknowledged writes. The
+moments come from `--seed` (random when not given, and printed, so a failure replays).
+Bounded: at most `--writes` writes, 30 s of waiting per kill and 60 s at the end.
 
-usage: kill9.py CALM_NODE WORK_DIR [--writes N]
+usage: kill9.py CALM_NODE WORK_DIR [--writes N] [--kills K] [--seed S]
 """
 import argparse
 import os
+import random
 import shutil
 import signal
 import subprocess
@@ -88,7 +93,14 @@ def main():
     parser.add_argument("binary")
     parser.add_argument("work_dir")
     parser.add_argument("--writes", type=int, default=3000)
+    parser.add_argument("--kills", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=None)
     args = parser.parse_args()
+    if args.kills < 1 or args.writes < 100 * args.kills:
+        print("kill9: needs at least one kill and 100 writes per kill")
+        return 2
+    seed = args.seed if args.seed is not None else int.from_bytes(os.urandom(4), "little")
+    rng = random.Random(seed)
 
     shutil.rmtree(args.work_dir, ignore_errors=True)
     os.makedirs(args.work_dir)
@@ -99,27 +111,46 @@ def main():
     secret_file = os.path.join(args.work_dir, "cluster-secret")
     with open(secret_file, "w") as f:
         f.write(os.urandom(32).hex() + "\n")
+
+    # Kill k hits node ids[k % 3], somewhere in the first half of the k-th slice of the writes,
+    # and restarts it before the slice ends.
+    segment = args.writes // args.kills
+    schedule = {}
+    for k in range(args.kills):
+        start = k * segment
+        kill_at = start + rng.randrange(segment // 10, segment // 2)
+        restart_at = kill_at + rng.randrange(segment // 10, segment // 3)
+        schedule[kill_at] = ("kill", ids[k % 3])
+        schedule[restart_at] = ("restart", ids[k % 3])
+
     nodes = {i: Node(args.binary, i, ports, data[i], secret_file) for i in ids}
-    acked_before_kill = []
-    killed_at = args.writes // 3
-    restarted_at = args.writes // 2
+    down = set()
+    acked_by_killed_lives = set()
+    acked_at_kills = []
     sent = {i: 0 for i in ids}  # writes sent to each node's current life
     try:
         for w in range(args.writes):
-            target = ids[w % 3]
-            if w == killed_at:
-                # Kill node 2 once it has acknowledged some of its writes (and while more are
-                # still queued): under the sanitizers it starts and writes far slower.
+            event = schedule.get(w)
+            if event and event[0] == "kill":
+                victim = event[1]
+                # Once it has acknowledged some writes of this life (and while more are still
+                # queued): under the sanitizers a node starts and writes far slower.
                 deadline = time.time() + 30
-                while len(nodes[2].acked()) < 50 and time.time() < deadline:
+                while len(nodes[victim].acked()) < 20 and time.time() < deadline:
                     time.sleep(0.01)
-                acked_before_kill = nodes[2].acked()
-                nodes[2].kill9()
-            if w == restarted_at:
-                nodes[2] = Node(args.binary, 2, ports, data[2], secret_file)
-                sent[2] = 0
-            if target == 2 and killed_at <= w < restarted_at:
-                continue  # node 2 is down: nothing sent to it, nothing acknowledged
+                nodes[victim].kill9()
+                acked = nodes[victim].acked()
+                acked_at_kills.append(len(acked))
+                acked_by_killed_lives |= set(acked)
+                down.add(victim)
+            elif event and event[0] == "restart":
+                victim = event[1]
+                nodes[victim] = Node(args.binary, victim, ports, data[victim], secret_file)
+                sent[victim] = 0
+                down.discard(victim)
+            target = ids[w % 3]
+            if target in down:
+                continue  # nothing sent to a node that is down, nothing acknowledged
             nodes[target].send(f"add k{w % 7} e{w}")
             sent[target] += 1
             if w % 200 == 0:
@@ -131,15 +162,16 @@ def main():
             time.sleep(0.05)
         for i in ids:
             if len(nodes[i].acked()) < sent[i]:
-                print(f"kill9: FAILED: node {i} acknowledged {len(nodes[i].acked())} of "
-                      f"{sent[i]} writes within 60 s")
+                print(f"kill9: FAILED (seed {seed}): node {i} acknowledged "
+                      f"{len(nodes[i].acked())} of {sent[i]} writes within 60 s")
                 return 1
         # Every acknowledged element, from every life of every node.
-        acked = set(acked_before_kill)
+        acked = set(acked_by_killed_lives)
         for node in nodes.values():
             acked |= set(node.acked())
-        if not acked_before_kill:
-            print("kill9: node 2 acknowledged nothing before it was killed: the test proves little")
+        if min(acked_at_kills) == 0:
+            print(f"kill9: a node acknowledged nothing before it was killed (seed {seed}): "
+                  "the test proves little")
             return 1
 
         deadline = time.time() + 60
@@ -158,11 +190,11 @@ def main():
             for i, d in dumps.items():
                 have = {f"{k} {e}" for k, es in (d or {}).items() for e in es}
                 print(f"kill9: node {i} misses {len(acked - have)} acknowledged elements")
-            print("kill9: FAILED: no convergence within 60 s")
+            print(f"kill9: FAILED (seed {seed}): no convergence within 60 s")
             return 1
-        print(f"kill9: 3 nodes, {len(acked)} writes acknowledged "
-              f"({len(acked_before_kill)} by node 2 before SIGKILL), node 2 killed at write "
-              f"{killed_at} and restarted at {restarted_at}: all converged, nothing lost")
+        print(f"kill9: seed {seed}, 3 nodes, {len(acked)} writes acknowledged, {args.kills} "
+              f"kills (acknowledged by the killed lives: {acked_at_kills}): all converged, "
+              "nothing lost")
         return 0
     finally:
         for node in nodes.values():

@@ -364,6 +364,9 @@ class Replica {
     changed_.clear();
     pending_ = Ready{};
     unsynced_local_ = true;  // whatever was not synced may still be lost
+    // The failed turn may have let a peer vouch for unsynced local writes (the BP+ case in
+    // start_interval) and asked for a sync that never happened: the next batch syncs.
+    sync_before_send_ = true;
   }
 
   void add_peer(NodeId id) {
@@ -697,6 +700,10 @@ class Replica {
       peer.heard.clear();
       if (payload.empty()) {
         peer.acked = last_seq_;  // everything it lacks came from it
+        // The peer now vouches for our local writes too, some never sent: BP+ cut them as
+        // below what it sent us (an LWW write it overwrote). Sync them, as if sent, so that
+        // peers_holding never counts a write a power cut can take back.
+        if (unsynced_local_) sync_before_send_ = true;
         collect_garbage();
         return false;
       }
