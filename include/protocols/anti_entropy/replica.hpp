@@ -366,7 +366,7 @@ class Replica {
     unsynced_local_ = true;  // whatever was not synced may still be lost
     // The failed turn may have let a peer vouch for unsynced local writes (the BP+ case in
     // start_interval) and asked for a sync that never happened: the next batch syncs.
-    sync_before_send_ = true;
+    sync_before_send_ = config_.sync_before_gossip;
   }
 
   void add_peer(NodeId id) {
@@ -703,7 +703,7 @@ class Replica {
         // The peer now vouches for our local writes too, some never sent: BP+ cut them as
         // below what it sent us (an LWW write it overwrote). Sync them, as if sent, so that
         // peers_holding never counts a write a power cut can take back.
-        if (unsynced_local_) sync_before_send_ = true;
+        if (unsynced_local_ && config_.sync_before_gossip) sync_before_send_ = true;
         collect_garbage();
         return false;
       }
