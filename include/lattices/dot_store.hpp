@@ -19,7 +19,7 @@
 ///         small delta (few entries, and a context of few ranges and few dots, against the
 ///         map's entries: what ORMap's update and remove return): O((k + c) log n + the
 ///         touched keys' stores) for k entries and c context dots into n entries, in place;
-///         a new key moves the entries after it by one (one memmove of O(n) bytes).
+///         a new or vanished key moves the entries after it by one (O(n) moves).
 ///
 /// The store protocol, which every store S implements and DotMap relies on:
 ///   bool S::join(S& a, const Ctx& ca, const S& b, const Ctx& cb)   a := store part; changed?
@@ -420,7 +420,7 @@ class DotMap {
   /// (built here the first time it is needed). Every other entry of `a` is joined with the
   /// empty store in join_whole, which takes away only dots `cb` saw: it holds none.
   /// O(k log n + c log n + the touched entries' stores), for k entries of `b`, c dots of
-  /// `cb` and n entries of `a`; a new key moves the entries after it (one memmove). Right
+  /// `cb` and n entries of `a`; a new or vanished key moves the entries after it. Right
   /// for any `b`; join picks it when `b` is small against `a`.
   static bool join_small(DotMap& a, const context_type& ca, const DotMap& b,
                          const context_type& cb) requires indexable {
@@ -443,10 +443,11 @@ class DotMap {
       auto it = a.position(key);
       if (it == a.entries_.end() || !(it->first == key)) {
         S store{};
-        if (!S::join(store, ca, theirs, cb) || store.empty()) return;
+        // Whether it changed, as join_whole counts it, even if a user's store stays empty.
+        changed = S::join(store, ca, theirs, cb) || changed;
+        if (store.empty()) return;
         a.index_add(key, store);
         a.entries_.insert(it, value_type{key, std::move(store)});
-        changed = true;
         return;
       }
       std::vector<dot_type> before;
