@@ -12,17 +12,27 @@
 /// after each update; the delta of an update on a key the replica does not hold does not
 /// depend on the rest of the map.
 ///
+/// ORMap_small_delta rows (docs/benchmarks.md, "ORMap: a small delta into a large map (issue
+/// 13)"): one small delta joined into a map of n fields, the shape of HSET into a calm-kvs hash
+/// (ORMap<string, MVRegister<string>>): "replace" writes an existing field (the delta holds
+/// the new write and, in its context, the write it replaces), "add_remove" writes a new field
+/// and then removes it (two deltas; the map keeps its size). Each row runs against the same
+/// map twice: "small", DotMap::join_small (what join picks for such a delta), and "whole",
+/// DotMap::join_whole (the one-pass join, which every join used before).
+///
 /// Keys: random uint64_t, or "k" and the decimal digits of a random number below 10^12 (2 to
 /// 13 characters, within libstdc++'s 15-character small-string buffer, so no heap block).
 #include "lattices/or_map.hpp"
 
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
+#include <random>
 #include <string>
 #include <utility>
 #include <vector>
@@ -31,6 +41,7 @@
 #include "inputs.hpp"
 #include "lattices/core.hpp"
 #include "lattices/max.hpp"
+#include "lattices/mv_register.hpp"
 #include "lattices/pn_counter.hpp"
 
 namespace {
@@ -150,5 +161,122 @@ CALM_MAP_MEMORY(
     BENCHMARK_CAPTURE(ormap_memory_counter, x4, 4)->Name("ORMap_memory/calm_string_PNCounter_x4"));
 CALM_MAP_MEMORY(BENCHMARK(std_map_memory_u64)->Name("ORMap_memory/std_map_u64_u64"));
 CALM_MAP_MEMORY(BENCHMARK(std_map_memory_string)->Name("ORMap_memory/std_map_string_i64"));
+
+using Register = lat::MVRegister<std::string, Id>;
+using Hash = lat::ORMap<std::string, Register, Id>;
+using HashStore = Hash::store_type;
+using HashState = Hash::dotted_type;
+
+/// The state of a hash of n fields "field:000000000042" (calm_kvs_bench's names), each
+/// written once by `writer`; built once.
+const HashState& hash_of(std::size_t n) {
+  static std::map<std::size_t, HashState> built;
+  auto it = built.find(n);
+  if (it == built.end()) {
+    Names names;
+    names.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      char name[32];
+      std::snprintf(name, sizeof name, "field:%012zu", i);
+      names.emplace_back(name);
+    }
+    const Hash h =
+        build_map<Hash>(names, 1, [](Register& r) { return r.write(writer, "value"); });
+    it = built.emplace(n, h.dotted()).first;
+  }
+  return it->second;
+}
+
+/// Joins one field's delta into `state` by join_small or join_whole, and the context after:
+/// what ORMap::update does after it made the delta.
+template <bool small>
+void join_into(HashState& state, const HashStore& store, const lat::DotContext<Id>& context) {
+  if constexpr (small) {
+    HashStore::join_small(state.mutable_store(), state.context(), store, context);
+  } else {
+    HashStore::join_whole(state.mutable_store(), state.context(), store, context);
+  }
+  state.mutable_context().merge(context);
+}
+
+/// HSET's delta: a write of `field` by replica 2 that replaces the writes it saw there.
+std::pair<HashStore, lat::DotContext<Id>> write_delta(const HashState& state,
+                                                      const std::string& field) {
+  const lat::Dot<Id> d = state.context().next(2);
+  lat::DotContext<Id> context{d};
+  if (const auto* old = state.store().find(field)) {
+    old->for_each_dot([&](const lat::Dot<Id>& seen) { context.insert(seen); });
+  }
+  HashStore store;
+  store.set(field, lat::DotFun<std::string, Id>{{d, "w"}});
+  return {std::move(store), std::move(context)};
+}
+/// HDEL's delta: the field's writes, in the context only.
+std::pair<HashStore, lat::DotContext<Id>> remove_delta(const HashState& state,
+                                                       const std::string& field) {
+  lat::DotContext<Id> context;
+  if (const auto* old = state.store().find(field)) {
+    old->for_each_dot([&](const lat::Dot<Id>& seen) { context.insert(seen); });
+  }
+  return {HashStore{}, std::move(context)};
+}
+
+/// One untimed replace first: it builds join_small's dot -> key index (O(n), once per
+/// replica until a large join), which a replica taking a stream of small deltas pays once.
+template <bool small>
+void warm_up(HashState& value, const std::string& field) {
+  auto [store, context] = write_delta(value, field);
+  join_into<small>(value, store, context);
+}
+
+template <bool small>
+void small_delta_replace(benchmark::State& state) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  HashState value = hash_of(n);
+  const std::vector<std::string> fields = [&] {
+    std::vector<std::string> out;
+    for (const auto& entry : value.store()) out.push_back(entry.first);
+    return out;
+  }();
+  calm::bench::Cycle next(fields.size());
+  warm_up<small>(value, fields.back());
+  for (auto _ : state) {
+    auto [store, context] = write_delta(value, fields[next.next()]);
+    join_into<small>(value, store, context);
+  }
+  require(value.store().size() == n, "a replaced field keeps the size");
+}
+
+template <bool small>
+void small_delta_add_remove(benchmark::State& state) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  HashState value = hash_of(n);
+  // New fields sort right after existing ones, spread over the map: an insertion moves the
+  // entries after it, as an HSET of a new field does.
+  std::vector<std::string> fresh;
+  for (const auto& entry : value.store()) fresh.push_back(entry.first + "+");
+  std::shuffle(fresh.begin(), fresh.end(), std::mt19937_64(67));
+  calm::bench::Cycle next(fresh.size());
+  warm_up<small>(value, value.store().begin()->first);
+  // And one untimed add: the entries' vector grows to hold one more (a doubling, amortized).
+  warm_up<small>(value, fresh.back() + "+");
+  for (auto _ : state) {
+    const std::string& field = fresh[next.next()];
+    auto [store, context] = write_delta(value, field);
+    join_into<small>(value, store, context);
+    auto [gone, seen] = remove_delta(value, field);
+    join_into<small>(value, gone, seen);
+  }
+  require(value.store().size() == n + 1, "an added and removed field leaves the size");
+}
+
+#define CALM_SMALL_DELTA(...) \
+  __VA_ARGS__->Arg(1000)->Arg(10000)->Arg(100000)->Arg(1000000)->Unit(benchmark::kMicrosecond)
+CALM_SMALL_DELTA(BENCHMARK_TEMPLATE(small_delta_replace, true)->Name("ORMap_small_delta/replace_small"));
+CALM_SMALL_DELTA(BENCHMARK_TEMPLATE(small_delta_replace, false)->Name("ORMap_small_delta/replace_whole"));
+CALM_SMALL_DELTA(
+    BENCHMARK_TEMPLATE(small_delta_add_remove, true)->Name("ORMap_small_delta/add_remove_small"));
+CALM_SMALL_DELTA(
+    BENCHMARK_TEMPLATE(small_delta_add_remove, false)->Name("ORMap_small_delta/add_remove_whole"));
 
 }  // namespace

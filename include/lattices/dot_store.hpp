@@ -15,7 +15,11 @@
 ///
 /// Order:  a <= b  iff join(a, b) == b (a removed dot is above the same dot alive).
 /// Bottom: the empty store with the empty context.   Top: none.
-/// Merge:  O(|a| + |b|) dots in general, each checked against the other context.
+/// Merge:  O(|a| + |b|) dots in general, each checked against the other context. DotMap, for a
+///         small delta (few entries, and a context of few ranges and few dots, against the
+///         map's entries: what ORMap's update and remove return): O((k + c) log n + the
+///         touched keys' stores) for k entries and c context dots into n entries, in place;
+///         a new or vanished key moves the entries after it by one (O(n) moves).
 ///
 /// The store protocol, which every store S implements and DotMap relies on:
 ///   bool S::join(S& a, const Ctx& ca, const S& b, const Ctx& cb)   a := store part; changed?
@@ -27,9 +31,12 @@
 #include <compare>
 #include <concepts>
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <iterator>
+#include <memory>
 #include <ostream>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -91,6 +98,17 @@ bool join_by_dot(std::vector<Entry>& a, const Context& ca, const std::vector<Ent
       });
   if (changed) a = std::move(out);
   return changed;
+}
+
+/// Whether merging a delta of `entries` entries (or elements' tags) with context `context`
+/// into a value of `target_entries` entries is cheaper entry by entry than in one pass over
+/// both: the delta's entries and context ranges, and the dots its context claims, are each
+/// at most a sixteenth of the target's entries (AWSet, DotMap).
+template <class Context>
+bool is_small_delta(std::size_t entries, const Context& context, std::size_t target_entries) {
+  const std::size_t work = entries + context.runs().size() + context.cloud().size();
+  // Divided, not multiplied: a peer's context may claim 2^60 dots, and count() * 16 wraps.
+  return work <= target_entries / 16 && context.count() <= target_entries / 16;
 }
 
 }  // namespace detail
@@ -297,6 +315,13 @@ class DotFun {
 // ---- DotMap ------------------------------------------------------------------------------
 
 /// key -> dot store S; a key whose store is empty is absent.
+///
+/// A small delta is joined entry by entry (join_small): the keys the delta holds, found by
+/// binary search, and the keys of this map holding a dot the delta's context saw, found in a
+/// dot -> key index. The index is built the first time a small delta needs it, kept up to
+/// date by small joins and set(), and dropped by a large join (which is O(n) anyway) and by
+/// copies; it costs a hash node per live dot while it exists. The rest of the map cannot
+/// change: joined with nothing, a store loses only the dots the other context saw.
 template <std::totally_ordered K, class S>
 class DotMap {
  public:
@@ -307,6 +332,10 @@ class DotMap {
   using context_type = DotContext<id_type>;
   using value_type = std::pair<K, S>;
   using const_iterator = typename std::vector<value_type>::const_iterator;
+  /// Whether dots hash, as join_small's index needs; otherwise every join is join_whole.
+  static constexpr bool indexable = requires(const id_type& id) {
+    { std::hash<id_type>{}(id) } -> std::convertible_to<std::size_t>;
+  };
 
   DotMap() = default;
   /// Entries with empty stores are dropped; keys must be distinct.
@@ -328,6 +357,10 @@ class DotMap {
     detail::require_ordered(key);
     auto it = position(key);
     const bool present = it != entries_.end() && it->first == key;
+    if (index_.map) {
+      index_replace(key, present ? sorted_dots(it->second) : std::vector<dot_type>{},
+                    sorted_dots(store));
+    }
     if (store.empty()) {
       if (present) entries_.erase(it);
     } else if (present) {
@@ -337,7 +370,20 @@ class DotMap {
     }
   }
 
+  /// The join, entry by entry for a small delta (join_small), else in one pass (join_whole).
   static bool join(DotMap& a, const context_type& ca, const DotMap& b, const context_type& cb) {
+    if constexpr (indexable) {
+      if (&a != &b && detail::is_small_delta(b.size(), cb, a.size())) {
+        return join_small(a, ca, b, cb);
+      }
+    }
+    return join_whole(a, ca, b, cb);
+  }
+
+  /// The join in one pass over both sides' entries: O(|a| + |b|) entries, each joined with
+  /// the other side's store (or the empty one).
+  static bool join_whole(DotMap& a, const context_type& ca, const DotMap& b,
+                         const context_type& cb) {
     static const S empty_store{};
     std::vector<value_type> out;
     out.reserve(a.entries_.size() + b.entries_.size());
@@ -362,7 +408,62 @@ class DotMap {
           changed = S::join(e.second, ca, y.second, cb) || changed;
           keep(std::move(e));
         });
-    if (changed) a.entries_ = std::move(out);
+    if (changed) {
+      a.entries_ = std::move(out);
+      a.index_.map.reset();
+    }
+    return changed;
+  }
+
+  /// The same join, in place, touching only the entries that can change: the keys `b`
+  /// holds, and the keys of `a` holding a dot that `cb` saw, found in the dot -> key index
+  /// (built here the first time it is needed). Every other entry of `a` is joined with the
+  /// empty store in join_whole, which takes away only dots `cb` saw: it holds none.
+  /// O(k log n + c log n + the touched entries' stores), for k entries of `b`, c dots of
+  /// `cb` and n entries of `a`; a new or vanished key moves the entries after it. Right
+  /// for any `b`; join picks it when `b` is small against `a`.
+  static bool join_small(DotMap& a, const context_type& ca, const DotMap& b,
+                         const context_type& cb) requires indexable {
+    if (&a == &b) return join_whole(a, ca, b, cb);  // b's entries would move under us
+    // The keys of `a` that may lose a dot of `cb`; a dot `ca` never saw is not in `a` (every
+    // live dot is in its context). Dots `b` holds are looked up too: a forged `b` may hold
+    // under another key a dot `a` holds, and join_whole drops it from `a`'s key.
+    std::vector<K> losing;
+    cb.for_each([&](const dot_type& d) {
+      if (!ca.contains(d)) return;
+      const auto& index = a.index();
+      if (auto it = index.find(d); it != index.end()) losing.push_back(it->second);
+    });
+    std::sort(losing.begin(), losing.end());
+    losing.erase(std::unique(losing.begin(), losing.end()), losing.end());
+
+    static const S empty_store{};
+    bool changed = false;
+    auto join_key = [&](const K& key, const S& theirs) {
+      auto it = a.position(key);
+      if (it == a.entries_.end() || !(it->first == key)) {
+        S store{};
+        // Whether it changed, as join_whole counts it, even if a user's store stays empty.
+        changed = S::join(store, ca, theirs, cb) || changed;
+        if (store.empty()) return;
+        a.index_add(key, store);
+        a.entries_.insert(it, value_type{key, std::move(store)});
+        return;
+      }
+      std::vector<dot_type> before;
+      if (a.index_.map) before = sorted_dots(it->second);
+      if (!S::join(it->second, ca, theirs, cb)) return;
+      changed = true;
+      if (a.index_.map) a.index_replace(key, before, sorted_dots(it->second));
+      if (it->second.empty()) a.entries_.erase(it);
+    };
+    auto extra = losing.begin();
+    for (const value_type& e : b.entries_) {
+      for (; extra != losing.end() && *extra < e.first; ++extra) join_key(*extra, empty_store);
+      if (extra != losing.end() && *extra == e.first) ++extra;
+      join_key(e.first, e.second);
+    }
+    for (; extra != losing.end(); ++extra) join_key(*extra, empty_store);
     return changed;
   }
 
@@ -390,7 +491,8 @@ class DotMap {
     }
   }
 
-  friend bool operator==(const DotMap&, const DotMap&) = default;
+  /// The entries; the index is a cache.
+  friend bool operator==(const DotMap& a, const DotMap& b) { return a.entries_ == b.entries_; }
   friend std::ostream& operator<<(std::ostream& os, const DotMap& m) {
     os << '{';
     const char* sep = "";
@@ -424,9 +526,45 @@ class DotMap {
       entries.push_back(std::move(e));
     }
     entries_ = std::move(entries);
+    index_.map.reset();
   }
 
  private:
+  using Index = std::unordered_map<dot_type, K>;
+
+  static std::vector<dot_type> sorted_dots(const S& store) {
+    std::vector<dot_type> dots;
+    store.for_each_dot([&](const dot_type& d) { dots.push_back(d); });
+    std::sort(dots.begin(), dots.end());
+    return dots;
+  }
+  /// dot -> the key holding it, for every live dot: built on first use.
+  const Index& index() {
+    if (!index_.map) {
+      index_.map = std::make_unique<Index>();
+      for (const value_type& e : entries_) {
+        e.second.for_each_dot([&](const dot_type& d) { index_.map->insert_or_assign(d, e.first); });
+      }
+    }
+    return *index_.map;
+  }
+  void index_add(const K& key, const S& store) {
+    if (!index_.map) return;
+    store.for_each_dot([&](const dot_type& d) { index_.map->insert_or_assign(d, key); });
+  }
+  /// The key's dots went from `before` to `after` (both sorted).
+  void index_replace(const K& key, const std::vector<dot_type>& before,
+                     const std::vector<dot_type>& after) {
+    std::size_t j = 0;
+    for (const dot_type& d : before) {
+      while (j < after.size() && after[j] < d) ++j;
+      if (j == after.size() || !(after[j] == d)) index_.map->erase(d);
+    }
+    for (const dot_type& d : after) {
+      if (!std::binary_search(before.begin(), before.end(), d)) index_.map->insert_or_assign(d, key);
+    }
+  }
+
   static constexpr auto by_key = [](const value_type& x, const value_type& y) {
     return x.first < y.first;
   };
@@ -439,6 +577,22 @@ class DotMap {
                             [](const value_type& e, const K& k) { return e.first < k; });
   }
   std::vector<value_type> entries_;
+  /// A cache that a copy starts without (copying hash nodes costs more than the join that
+  /// follows); kept by join_small and set, dropped by join_whole and load. Behind a pointer:
+  /// a nested map (ORMap of AWSet) pays one word for it until a small delta needs it.
+  struct IndexCache {
+    std::unique_ptr<Index> map;
+    IndexCache() = default;
+    IndexCache(const IndexCache&) {}
+    IndexCache(IndexCache&&) noexcept = default;
+    IndexCache& operator=(const IndexCache&) {
+      map.reset();
+      return *this;
+    }
+    IndexCache& operator=(IndexCache&&) noexcept = default;
+    ~IndexCache() = default;
+  };
+  IndexCache index_;
 };
 
 // ---- Dotted ------------------------------------------------------------------------------

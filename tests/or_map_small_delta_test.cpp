@@ -1,0 +1,157 @@
+// A small delta into a large ORMap (what HSET sends into a big hash) is joined entry by entry
+// (DotMap::join_small): each case here is checked against the join in one pass (join_whole)
+// and against what the map must read as.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "lattices/aw_set.hpp"
+#include "lattices/mv_register.hpp"
+#include "lattices/or_map.hpp"
+
+namespace calm::lattices {
+namespace {
+
+using Register = MVRegister<std::string>;
+using Hash = ORMap<std::string, Register>;
+constexpr int kFields = 256;  // a one-field delta is small against this many
+
+std::string field(int i) {
+  std::string name = "f";  // not "f" + to_string(i): g++ 12 -O3 warns falsely (-Wrestrict)
+  name += std::to_string(i);
+  return name;
+}
+
+Hash big_hash() {
+  Hash h;
+  for (int i = 0; i < kFields; ++i) h.update(1, field(i), [](Register& r) { return r.write(1, "v"); });
+  return h;
+}
+
+/// Merges `delta` into `target` in place (its index kept) by the public join, after checking
+/// that the delta is small for it (so the public join takes join_small), and checks that the
+/// result is join_whole's.
+template <class M>
+void merge_checked(M& target, const M& delta) {
+  using Store = typename M::store_type;
+  EXPECT_TRUE(detail::is_small_delta(delta.dotted().store().size(), delta.dotted().context(),
+                                     target.dotted().store().size()));
+  Dotted<Store> whole = target.dotted();
+  Store::join_whole(whole.mutable_store(), whole.context(), delta.dotted().store(),
+                    delta.dotted().context());
+  whole.mutable_context().merge(delta.dotted().context());
+  target.merge(delta);
+  EXPECT_EQ(target.dotted(), whole);
+}
+
+std::vector<std::string> values(const Hash& h, const std::string& f) { return h.get(f).values(); }
+
+TEST(ORMapSmallDelta, ANewFieldIsInsertedInItsPlace) {
+  Hash after = big_hash();
+  Hash writer = after;
+  merge_checked(after, writer.update(2, "f100a", [](Register& r) { return r.write(2, "x"); }));
+  EXPECT_EQ(after.size(), kFields + 1u);
+  EXPECT_EQ(values(after, "f100a"), std::vector<std::string>{"x"});
+  EXPECT_EQ(after, writer);
+}
+
+TEST(ORMapSmallDelta, AReplacedFieldLosesTheWritesItsDeltaSaw) {
+  Hash after = big_hash();
+  Hash writer = after;
+  merge_checked(after, writer.update(2, field(7), [](Register& r) { return r.write(2, "y"); }));
+  EXPECT_EQ(values(after, field(7)), std::vector<std::string>{"y"});
+  EXPECT_EQ(after, writer);
+}
+
+TEST(ORMapSmallDelta, AFieldRemovedByTheContextAloneGoes) {
+  Hash after = big_hash();
+  Hash writer = after;
+  // First a replaced field, so that the index the removal asks is the one the first join kept.
+  merge_checked(after, writer.update(2, field(9), [](Register& r) { return r.write(2, "y"); }));
+  const Hash removal = writer.remove(field(9));
+  EXPECT_TRUE(removal.dotted().store().empty());
+  merge_checked(after, removal);
+  merge_checked(after, writer.remove(field(10)));
+  EXPECT_FALSE(after.contains(field(9)));
+  EXPECT_FALSE(after.contains(field(10)));
+  EXPECT_EQ(after.size(), kFields - 2u);
+  EXPECT_EQ(after, writer);
+}
+
+TEST(ORMapSmallDelta, ConcurrentWritesOfAFieldBothStayUntilAWriteThatSawThem) {
+  Hash a = big_hash();
+  Hash b = a;
+  const Hash from_a = a.update(1, field(3), [](Register& r) { return r.write(1, "a"); });
+  const Hash from_b = b.update(2, field(3), [](Register& r) { return r.write(2, "b"); });
+  merge_checked(a, from_b);
+  merge_checked(b, from_a);
+  EXPECT_EQ(values(a, field(3)), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(a, b);
+  const Hash both_seen = a.update(1, field(3), [](Register& r) { return r.write(1, "c"); });
+  merge_checked(b, both_seen);
+  EXPECT_EQ(values(b, field(3)), std::vector<std::string>{"c"});
+  EXPECT_EQ(a, b);
+  // A late copy of b's write changes nothing: the write that saw it replaced it.
+  merge_checked(a, from_b);
+  EXPECT_EQ(values(a, field(3)), std::vector<std::string>{"c"});
+}
+
+TEST(ORMapSmallDelta, NestedSetsAreJoinedWithBothContexts) {
+  using Sets = ORMap<std::string, AWSet<int>>;
+  Sets a;
+  for (int i = 0; i < kFields; ++i) {
+    a.update(1, field(i), [](AWSet<int>& s) { return s.add(1, 0); });
+  }
+  Sets b = a;
+  // An element added to a key's set, then removed: the removal's delta holds no entry at all,
+  // only the element's dot in its context, and must find the key by that dot.
+  merge_checked(a, b.update(2, field(5), [](AWSet<int>& s) { return s.add(2, 7); }));
+  EXPECT_EQ(a.get(field(5)).elements(), (std::vector<int>{0, 7}));
+  const Sets removal = b.update(2, field(5), [](AWSet<int>& s) { return s.remove(7); });
+  EXPECT_TRUE(removal.dotted().store().empty());
+  merge_checked(a, removal);
+  EXPECT_EQ(a.get(field(5)).elements(), std::vector<int>{0});
+  // An add concurrent with a remove of the whole key survives with only its own element.
+  Sets c = a;
+  const Sets add = c.update(3, field(6), [](AWSet<int>& s) { return s.add(3, 8); });
+  merge_checked(a, b.remove(field(6)));
+  EXPECT_FALSE(a.contains(field(6)));
+  merge_checked(a, add);
+  EXPECT_EQ(a.get(field(6)).elements(), std::vector<int>{8});
+}
+
+TEST(ORMapSmallDelta, NestedMapsAreJoinedWithBothContexts) {
+  using Inner = ORMap<std::string, Register>;
+  using Outer = ORMap<std::string, Inner>;
+  Outer a;
+  for (int i = 0; i < kFields; ++i) {
+    a.update(1, field(i), [](Inner& in) {
+      return in.update(1, "x", [](Register& r) { return r.write(1, "v"); });
+    });
+  }
+  Outer b = a;
+  merge_checked(a, b.update(2, field(4), [](Inner& in) { return in.remove("x"); }));
+  EXPECT_FALSE(a.contains(field(4)));
+  merge_checked(a, b.update(2, field(8), [](Inner& in) {
+    return in.update(2, "y", [](Register& r) { return r.write(2, "w"); });
+  }));
+  EXPECT_EQ(a.get(field(8)).keys(), (std::vector<std::string>{"x", "y"}));
+  EXPECT_EQ(a, b);
+}
+
+TEST(ORMapSmallDelta, ACopyJoinsSmallDeltasLikeTheOriginal) {
+  Hash a = big_hash();
+  Hash writer = a;
+  a.merge(writer.update(2, field(1), [](Register& r) { return r.write(2, "y"); }));  // index built
+  Hash copy = a;  // starts without the index
+  const Hash removal = writer.remove(field(1));
+  a.merge(removal);
+  copy.merge(removal);
+  EXPECT_FALSE(copy.contains(field(1)));
+  EXPECT_EQ(a, copy);
+  EXPECT_EQ(a, writer);
+}
+
+}  // namespace
+}  // namespace calm::lattices
