@@ -467,13 +467,14 @@ TEST(AntiEntropyOnTheHost, AThrowingWriteKeepsTheTurnsEarlierWrites) {
 
 // ---- what a turn persists; rollback; sync ------------------------------------------------
 
-TEST(AntiEntropyTurns, SeveralWritesOfAKeyInOneTurnAreOneMergeOperand) {
+TEST(AntiEntropyTurns, SeveralWritesOfAKeyInOneTurnAreOneRecordAPutWhenTheyAreTheWholeValue) {
   Replica<Set> r(config_for(0, {1}));
   const std::uint64_t first = r.update("k", [](Set& s) { return s.add(writer(0), 1); });
   const std::uint64_t second = r.update("k", [](Set& s) { return s.add(writer(0), 2); });
   const std::uint64_t third = r.update("k", [](Set& s) { return s.remove(1); });
   r.update("j", [](Set& s) { return s.add(writer(0), 9); });
-  // One buffered delta for the key's writes of the turn, and one operand to persist.
+  // One buffered delta for the key's writes of the turn, and one record to persist: new keys,
+  // so the turn's delta is the whole value, and it is put.
   EXPECT_EQ(second, first);
   EXPECT_EQ(third, first);
   EXPECT_EQ(r.buffered_entries(), 2u);
@@ -481,7 +482,7 @@ TEST(AntiEntropyTurns, SeveralWritesOfAKeyInOneTurnAreOneMergeOperand) {
   ASSERT_EQ(ready.persist.size(), 2u);
   std::map<std::string, Set> operands;
   for (const storage::Write& w : ready.persist) {
-    EXPECT_EQ(w.kind, storage::Write::Kind::merge);
+    EXPECT_EQ(w.kind, storage::Write::Kind::put);
     operands[w.key] = lattices::from_bytes<Set>(w.value);
   }
   EXPECT_EQ(operands.at("state/k"), r.get("k"));
@@ -492,6 +493,7 @@ TEST(AntiEntropyTurns, SeveralWritesOfAKeyInOneTurnAreOneMergeOperand) {
   EXPECT_GT(r.update("k", [](Set& s) { return s.add(writer(0), 3); }), first);
   const auto next = r.ready();
   ASSERT_EQ(next.persist.size(), 1u);
+  EXPECT_EQ(next.persist[0].kind, storage::Write::Kind::merge);  // a delta below the value
   EXPECT_EQ(lattices::from_bytes<Set>(next.persist[0].value).elements(),
             (std::vector<std::uint64_t>{3}));
 }
