@@ -180,8 +180,7 @@ const HashState& hash_of(std::size_t n) {
       std::snprintf(name, sizeof name, "field:%012zu", i);
       names.emplace_back(name);
     }
-    const Hash h =
-        build_map<Hash>(names, 1, [](Register& r) { return r.write(writer, "value"); });
+    const Hash h = build_map<Hash>(names, 1, [](Register& r) { return r.write(writer, "value"); });
     it = built.emplace(n, h.dotted()).first;
   }
   return it->second;
@@ -272,8 +271,10 @@ void small_delta_add_remove(benchmark::State& state) {
 
 #define CALM_SMALL_DELTA(...) \
   __VA_ARGS__->Arg(1000)->Arg(10000)->Arg(100000)->Arg(1000000)->Unit(benchmark::kMicrosecond)
-CALM_SMALL_DELTA(BENCHMARK_TEMPLATE(small_delta_replace, true)->Name("ORMap_small_delta/replace_small"));
-CALM_SMALL_DELTA(BENCHMARK_TEMPLATE(small_delta_replace, false)->Name("ORMap_small_delta/replace_whole"));
+CALM_SMALL_DELTA(
+    BENCHMARK_TEMPLATE(small_delta_replace, true)->Name("ORMap_small_delta/replace_small"));
+CALM_SMALL_DELTA(
+    BENCHMARK_TEMPLATE(small_delta_replace, false)->Name("ORMap_small_delta/replace_whole"));
 CALM_SMALL_DELTA(
     BENCHMARK_TEMPLATE(small_delta_add_remove, true)->Name("ORMap_small_delta/add_remove_small"));
 CALM_SMALL_DELTA(

@@ -488,7 +488,8 @@ void scan(Ctx& c) {
   // Pass 1: the positions of the keys to look at, the `take` smallest at or after the cursor
   // (a max-heap of at most `take`), and how many keys there are.
   std::size_t live = 0;
-  c.keys().for_each([&](const std::string&, const KeyValue& v) { live += type_of(v) != Type::none; });
+  c.keys().for_each(
+      [&](const std::string&, const KeyValue& v) { live += type_of(v) != Type::none; });
   const std::size_t take = std::max<std::size_t>(
       static_cast<std::size_t>(std::min<std::int64_t>(count, static_cast<std::int64_t>(live) + 1)),
       live / scan_passes_max);

@@ -169,9 +169,9 @@ Writer load_writer(protocols::storage::RocksDisk& rocks, const KvsOptions& optio
       } while (taken(writer.id));
     }
   }
-  writer.records = {protocols::storage::Write::erase(std::string(clean_stop_key)),
-                    protocols::storage::Write::put(std::string(writer_key),
-                                                   lattices::to_bytes(writer.id))};
+  writer.records = {
+      protocols::storage::Write::erase(std::string(clean_stop_key)),
+      protocols::storage::Write::put(std::string(writer_key), lattices::to_bytes(writer.id))};
   try {
     rocks.write(writer.records, protocols::storage::Sync::yes);
     writer.records.clear();
@@ -279,8 +279,7 @@ struct KvsServer::Impl {
         writer(load_writer(rocks, options)),
         runtime(
             options.id, options.bind, options.peer_port, peers(), rocks,
-            [this](const net::NodeContext& context) { return make_node(context); },
-            peer_options()),
+            [this](const net::NodeContext& context) { return make_node(context); }, peer_options()),
         processor(keyspace, writer.id, facts(), write_limits()),
         acceptor(runtime.io_context()),
         fsync_timer(runtime.io_context()),

@@ -116,9 +116,9 @@ int main(int argc, char** argv) {
     options.replicas = replicas;
     options.workload = workload ? *workload : workloads[seed % 4];
     // Independent of the workload's choice: every workload runs in both modes.
-    options.durability = durability                ? *durability
+    options.durability = durability            ? *durability
                          : (seed / 4) % 2 == 0 ? Durability::sync_when_asked
-                                                 : Durability::sync_every_batch;
+                                               : Durability::sync_every_batch;
     const auto result = calm::apps::sim::run_seed(options);
     simulated_ms += result.simulated_ms;
     const std::string replay = "calm-sim --first-seed " + std::to_string(seed) +
@@ -135,13 +135,13 @@ int main(int argc, char** argv) {
       const auto& n = result.network;
       std::cout << "ok seed " << seed << " (" << calm::apps::sim::name(options.workload)
                 << ", sync " << calm::apps::sim::name(options.durability) << "): " << result.writes
-                << " writes, " << result.acknowledged
-                << " acknowledged, converged " << result.convergence_ms
-                << " ms after the heal; sent " << n.sent << ", lost " << n.dropped_loss
-                << ", partitioned " << n.dropped_partition << ", to a down node " << n.dropped_down
-                << ", duplicated " << n.duplicated << ", reordered " << n.reordered << ", crashes "
-                << n.crashes << ", unsynced batches lost " << n.batches_lost
-                << ", batches refused " << result.batches_failed << "; digest " << std::hex << result.trace_digest << std::dec << "\n";
+                << " writes, " << result.acknowledged << " acknowledged, converged "
+                << result.convergence_ms << " ms after the heal; sent " << n.sent << ", lost "
+                << n.dropped_loss << ", partitioned " << n.dropped_partition << ", to a down node "
+                << n.dropped_down << ", duplicated " << n.duplicated << ", reordered "
+                << n.reordered << ", crashes " << n.crashes << ", unsynced batches lost "
+                << n.batches_lost << ", batches refused " << result.batches_failed << "; digest "
+                << std::hex << result.trace_digest << std::dec << "\n";
     }
   }
   const double real_s =

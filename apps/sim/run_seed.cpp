@@ -308,12 +308,11 @@ class Driver {
           driver_(driver),
           transport_(context.transport),
           writer_(load_writer(context, driver.options_.reuse_writer_after_disk_loss)) {
-      this->set_application({.on_final = {},
-                             .on_turn_end =
-                                 [this](const std::string* failure) {
-                                   driver_.turn_ended(*this, failure);
-                                 },
-                             .wall_clock = {}});
+      this->set_application(
+          {.on_final = {},
+           .on_turn_end =
+               [this](const std::string* failure) { driver_.turn_ended(*this, failure); },
+           .wall_clock = {}});
     }
 
     void on_message(NodeId from, std::string_view bytes) override {
@@ -369,9 +368,8 @@ class Driver {
     std::vector<NodeId> all;
     for (NodeId id = 0; id < options.replicas; ++id) all.push_back(id);
     host::HostOptions host_options;
-    host_options.sync_every_batch = options.durability == Durability::sync_every_batch
-                                        ? storage::Sync::yes
-                                        : storage::Sync::no;
+    host_options.sync_every_batch =
+        options.durability == Durability::sync_every_batch ? storage::Sync::yes : storage::Sync::no;
     for (NodeId id = 0; id < options.replicas; ++id) {
       anti_entropy::Config config;
       for (NodeId p : all) {
@@ -445,7 +443,7 @@ class Driver {
     for (Tracked& t : written) {
       if (options_.durability == Durability::sync_every_batch ||
           options_.acknowledge_unsynced_writes) {  // the latter: a bug, on purpose
-        durable_[n.id()].push_back(t);  // synced: a power cut keeps it
+        durable_[n.id()].push_back(t);             // synced: a power cut keeps it
         if (!loses_disks(options_.faults)) {
           workload_.ops[t.op].acked = true;
           continue;
@@ -521,7 +519,8 @@ class Driver {
         const NodeId victim = random_.below(options_.replicas);
         const std::uint64_t full_ms = 30 + random_.below(300);
         sim_.at(t, [this, victim] { sim_.disk(victim).fail_writes(true); });
-        sim_.at(std::min(t + full_ms, end), [this, victim] { sim_.disk(victim).fail_writes(false); });
+        sim_.at(std::min(t + full_ms, end),
+                [this, victim] { sim_.disk(victim).fail_writes(false); });
       }
     }
     if (crashes(options_.faults)) {
@@ -568,8 +567,8 @@ class Driver {
       return true;
     });
     if (step_failure_.empty() && keys != state.size()) {
-      step_failure_ = "node " + std::to_string(n.id()) + " holds " +
-                      std::to_string(state.size()) + " keys, its disk " + std::to_string(keys);
+      step_failure_ = "node " + std::to_string(n.id()) + " holds " + std::to_string(state.size()) +
+                      " keys, its disk " + std::to_string(keys);
     }
   }
 
@@ -585,8 +584,8 @@ class Driver {
       L held = it == state.end() ? L{} : it->second;
       if (lattices::merge(held, t.delta) && step_failure_.empty()) {
         step_failure_ = "node " + std::to_string(id) + " restarted without a write to " + t.key +
-                        " that was durable before its crash (at " +
-                        std::to_string(sim_.now_ms()) + " ms)";
+                        " that was durable before its crash (at " + std::to_string(sim_.now_ms()) +
+                        " ms)";
       }
     }
   }
@@ -656,9 +655,9 @@ std::optional<Workload> parse_workload(std::string_view n) {
 }
 
 std::optional<FaultMix> parse_fault_mix(std::string_view n) {
-  for (FaultMix f : {FaultMix::none, FaultMix::loss, FaultMix::dup_reorder, FaultMix::partition,
-                     FaultMix::crash_disk, FaultMix::crash_amnesia, FaultMix::disk_full,
-                     FaultMix::all}) {
+  for (FaultMix f :
+       {FaultMix::none, FaultMix::loss, FaultMix::dup_reorder, FaultMix::partition,
+        FaultMix::crash_disk, FaultMix::crash_amnesia, FaultMix::disk_full, FaultMix::all}) {
     if (name(f) == n) return f;
   }
   return std::nullopt;

@@ -21,11 +21,11 @@ namespace calm::detail {
 
 }  // namespace calm::detail
 
-#define CALM_ASSERT(condition, why)                                              \
-  do {                                                                           \
-    if (!(condition)) [[unlikely]] {                                             \
-      ::calm::detail::assertion_failed(#condition, why, __FILE__, __LINE__);     \
-    }                                                                            \
+#define CALM_ASSERT(condition, why)                                          \
+  do {                                                                       \
+    if (!(condition)) [[unlikely]] {                                         \
+      ::calm::detail::assertion_failed(#condition, why, __FILE__, __LINE__); \
+    }                                                                        \
   } while (false)
 
 #ifdef NDEBUG

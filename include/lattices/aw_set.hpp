@@ -206,8 +206,7 @@ class AWSet {
 
   friend bool operator==(const AWSet& a, const AWSet& b) {
     // The entry counts first: a large set and a small delta differ in O(1), not O(n).
-    return a.live_entries() == b.live_entries() && a.context_ == b.context_ &&
-           a.live() == b.live();
+    return a.live_entries() == b.live_entries() && a.context_ == b.context_ && a.live() == b.live();
   }
   friend std::ostream& operator<<(std::ostream& os, const AWSet& s) {
     return os << "AWSet" << s.dotted();

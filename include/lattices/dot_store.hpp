@@ -561,7 +561,8 @@ class DotMap {
       if (j == after.size() || !(after[j] == d)) index_.map->erase(d);
     }
     for (const dot_type& d : after) {
-      if (!std::binary_search(before.begin(), before.end(), d)) index_.map->insert_or_assign(d, key);
+      if (!std::binary_search(before.begin(), before.end(), d))
+        index_.map->insert_or_assign(d, key);
     }
   }
 

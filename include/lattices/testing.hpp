@@ -671,12 +671,12 @@ template <class L>
 struct Arbitrary<calm::lattices::Boxed<L>> {
   static Gen<calm::lattices::Boxed<L>> arbitrary() {
     using B = calm::lattices::Boxed<L>;
-    return gen::weightedOneOf<B>({{6, gen::construct<B>(gen::arbitrary<L>())},
-                                  {1, gen::exec([] {
-                                     B allocated_bottom;
-                                     allocated_bottom.mutable_value();
-                                     return allocated_bottom;
-                                   })}});
+    return gen::weightedOneOf<B>(
+        {{6, gen::construct<B>(gen::arbitrary<L>())}, {1, gen::exec([] {
+                                                         B allocated_bottom;
+                                                         allocated_bottom.mutable_value();
+                                                         return allocated_bottom;
+                                                       })}});
   }
 };
 

@@ -89,10 +89,10 @@
 #include <variant>
 #include <vector>
 
+#include "lattices/assert.hpp"
 #include "lattices/core.hpp"
 #include "lattices/serialize.hpp"
 #include "protocols/anti_entropy/message.hpp"
-#include "lattices/assert.hpp"
 #include "protocols/host/host.hpp"
 #include "protocols/net/split_mix.hpp"
 
