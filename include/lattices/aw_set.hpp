@@ -489,20 +489,27 @@ class AWSet {
   /// Folds the recent run into the base and drops dead entries.
   void flush() {
     if (dead_count_ != 0) {
-      base_ = live();
-    } else {
-      // In place, from the back: each base entry moves at most once, as a block.
-      const std::size_t old_size = base_.size();
-      base_.resize(old_size + recent_.size());
-      auto out = base_.end();
-      auto b = base_.begin() + static_cast<std::ptrdiff_t>(old_size);
-      for (auto r = recent_.end(); r != recent_.begin();) {
-        --r;
-        auto split = std::upper_bound(base_.begin(), b, *r);
-        out = std::move_backward(split, b, out);
-        b = split;
-        *--out = std::move(*r);
+      // Drop the dead entries in place, by moves: no copy of the live ones (a large set's
+      // members would each be allocated again).
+      std::size_t kept = 0;
+      for (std::size_t i = 0; i < base_.size(); ++i) {
+        if (dead_.at(i)) continue;
+        if (kept != i) base_[kept] = std::move(base_[i]);
+        ++kept;
       }
+      base_.resize(kept);
+    }
+    // In place, from the back: each base entry moves at most once, as a block.
+    const std::size_t old_size = base_.size();
+    base_.resize(old_size + recent_.size());
+    auto out = base_.end();
+    auto b = base_.begin() + static_cast<std::ptrdiff_t>(old_size);
+    for (auto r = recent_.end(); r != recent_.begin();) {
+      --r;
+      auto split = std::upper_bound(base_.begin(), b, *r);
+      out = std::move_backward(split, b, out);
+      b = split;
+      *--out = std::move(*r);
     }
     base_rebuilt();
     recent_.clear();
