@@ -248,7 +248,7 @@ class Replica {
   const L* unsent_local_delta(const std::string& key) const {
     const auto it = changed_.find(key);
     if (it == changed_.end() || it->second.open_seq == 0) return nullptr;
-    const Buffered* b = const_cast<Replica*>(this)->buffered(it->second.open_seq);
+    const Buffered* b = buffered(it->second.open_seq);
     return b == nullptr ? nullptr : &b->delta;
   }
 
@@ -463,11 +463,15 @@ class Replica {
 
   /// The buffered entry with sequence number `seq`, or null when it was dropped. Entries are in
   /// sequence order (with gaps where a rollback dropped some).
-  Buffered* buffered(std::uint64_t seq) {
+  const Buffered* buffered(std::uint64_t seq) const {
     const auto it = std::lower_bound(buffer_.begin(), buffer_.end(), seq,
                                      [](const Buffered& b, std::uint64_t s) { return b.seq < s; });
     return it == buffer_.end() || it->seq != seq ? nullptr : &*it;
   }
+  Buffered* buffered(std::uint64_t seq) {
+    return const_cast<Buffered*>(std::as_const(*this).buffered(seq));
+  }
+
 
   std::uint64_t buffer_push(const std::string& key, L delta, NodeId origin) {
     if (peers_.empty()) {  // nobody to send it to; a peer added later gets the full state
