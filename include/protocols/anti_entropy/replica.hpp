@@ -170,6 +170,10 @@ template <class L>
 requires lattices::Atomizable<L> && lattices::DeltaLattice<L>
 class Replica {
  public:
+  /// The most keys `expect_keys` sizes the table for (64 MiB of buckets); past it the table
+  /// grows as keys arrive.
+  static constexpr std::uint64_t restore_reserve_max = std::uint64_t{1} << 23;
+
   using Final = host::NoFinal;
   using Ready = host::Ready<Final>;
   /// Every key it persists starts with this (then the key).
@@ -182,6 +186,12 @@ class Replica {
   /// Sets the host's rules for received values; takes effect from the next frame (and the
   /// next restore).
   void set_admission(Admission<L> admission) { admission_ = std::move(admission); }
+
+  /// Before the restores of a boot: about how many keys the disk holds, so that the table of
+  /// keys is sized once (at most `restore_reserve_max` of them: the estimate is the disk's).
+  void expect_keys(std::uint64_t keys) {
+    state_.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(keys, restore_reserve_max)));
+  }
 
   /// Loads a key's value from the disk at boot. Throws DecodeError on corrupt bytes.
   void restore(const std::string& key, std::string_view bytes) {

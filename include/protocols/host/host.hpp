@@ -111,6 +111,9 @@ class Host : public net::Node {
   /// stops the boot with CorruptRecord naming its key: it is reported, never dropped.
   void on_start() override {
     const std::string_view prefix = P::disk_prefix;
+    if constexpr (requires(P& p, std::uint64_t n) { p.expect_keys(n); }) {
+      protocol_.expect_keys(disk_.estimated_keys());
+    }
     disk_.scan(prefix, [&](std::string_view key, std::string_view value) {
       try {
         protocol_.restore(std::string(key.substr(prefix.size())), value);

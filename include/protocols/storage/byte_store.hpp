@@ -94,6 +94,8 @@ class ByteStore {
   /// Rewrites the whole store, merging every key's operands into one value now rather than on
   /// a later read. A record that does not merge is kept as it is, and still reported on read.
   void compact();
+  /// RocksDB's estimate of the keys held ("rocksdb.estimate-num-keys"; 0 when it has none).
+  std::uint64_t estimated_keys() const;
 
  private:
   struct Impl;

@@ -15,6 +15,7 @@
 /// `sync()` makes every batch so far durable.
 ///
 /// A write that fails throws StorageError and applies nothing; reads go on.
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <span>
@@ -38,9 +39,12 @@ class Disk {
   virtual std::optional<std::string> get(std::string_view key) const = 0;
   /// Every key that starts with `prefix`, in byte order, with its value (operands merged);
   /// stops when `f` returns false. Throws CorruptRecord at a record that does not merge.
-  virtual void scan(std::string_view prefix,
-                    const std::function<bool(std::string_view key, std::string_view value)>& f)
-      const = 0;
+  virtual void scan(
+      std::string_view prefix,
+      const std::function<bool(std::string_view key, std::string_view value)>& f) const = 0;
+  /// About how many keys the disk holds (0: it cannot tell), for a scan's reader to size its
+  /// tables once instead of growing them; an estimate, which a damaged disk may get wrong.
+  virtual std::uint64_t estimated_keys() const { return 0; }
 
   /// One put, as a batch of one.
   void put(std::string key, std::string value, Sync sync = Sync::no) {

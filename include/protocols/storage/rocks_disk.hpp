@@ -49,6 +49,7 @@ class RocksDisk final : public Disk {
       const std::function<bool(std::string_view key, std::string_view value)>& f) const override {
     bytes_.scan(prefix, f);
   }
+  std::uint64_t estimated_keys() const override { return bytes_.estimated_keys(); }
   /// Merges every key's operands now (ByteStore::compact).
   void compact() { bytes_.compact(); }
 
