@@ -243,6 +243,29 @@ TEST_F(StoreTest, ABatchAppliesItsPutsMergesAndErasesInOrder) {
   EXPECT_EQ(scan(disk), (Entries{{"a", "1|2|3"}, {"b", "y"}}));
 }
 
+// The memtable is hashed by key (byte_store.cpp): a scan must still see every key, from the
+// memtable and the tables alike, in byte order, and the disk can tell about how many it holds.
+TEST_F(StoreTest, AScanSeesTheMemtableAndTheTablesInKeyOrderAndTheDiskEstimatesItsKeys) {
+  constexpr int keys = 2000;
+  std::vector<int> order(keys);
+  for (int i = 0; i < keys; ++i) order[static_cast<std::size_t>(i)] = (i * 7919) % keys;
+  auto key = [](int i) { return "state/" + std::to_string(i); };
+  RocksDisk disk(path(), &concatenate, Sync::no);
+  for (int n = 0; n < keys; ++n) {
+    const int i = order[static_cast<std::size_t>(n)];
+    disk.write(std::vector<Write>{Write::put(key(i), "p"), Write::merge(key(i), "m")}, Sync::no);
+    if (n == keys / 2) disk.compact();  // the first half in a table, the rest in the memtable
+  }
+  disk.put("meta", "x");
+  Entries expected;
+  for (int i = 0; i < keys; ++i) expected.emplace_back(key(i), "p|m");
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(scan(disk, "state/"), expected);
+  EXPECT_EQ(disk.get(key(keys - 1)), "p|m");
+  EXPECT_GE(disk.estimated_keys(), std::uint64_t{keys} / 2);
+  EXPECT_LE(disk.estimated_keys(), std::uint64_t{keys} * 4);
+}
+
 TEST_F(StoreTest, ABatchSurvivesReopeningWhole) {
   {
     RocksDisk disk(path(), &concatenate, Sync::no);

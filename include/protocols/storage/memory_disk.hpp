@@ -52,6 +52,8 @@ class MemoryDisk final : public Disk {
   void scan(
       std::string_view prefix,
       const std::function<bool(std::string_view key, std::string_view value)>& f) const override;
+  /// Exact: the keys it holds now.
+  std::uint64_t estimated_keys() const override { return current_.size(); }
 
   /// The machine loses power: keeps every synced batch and the first `keep_unsynced` unsynced
   /// ones (all of them when there are fewer), loses the rest.
