@@ -88,12 +88,24 @@ class Report {
   std::ostringstream text_;
 };
 
+/// The cases a law runs: `cases`, or fewer when the environment's CALM_LAW_CASES holds a
+/// smaller positive number (a quick run, such as a sanitizer build's: a test asks for no more
+/// than it needs, the environment may only lower it).
+inline int law_cases(int cases) {
+  const char* cap = std::getenv("CALM_LAW_CASES");
+  if (cap == nullptr) return cases;
+  char* end = nullptr;
+  const long n = std::strtol(cap, &end, 10);
+  if (end == cap || *end != '\0' || n <= 0) return cases;
+  return static_cast<int>(std::min<long>(n, cases));
+}
+
 /// Runs one property with the options; prints the failure and returns false if it fails.
 template <class Property>
 bool run_law(std::string_view type_name, std::string_view law, const Options& options,
              Property property) {
   rc::detail::TestParams params = rc::detail::configuration().testParams;
-  params.maxSuccess = options.cases;
+  params.maxSuccess = law_cases(options.cases);
   if (options.seed != 0) params.seed = options.seed;
   if (options.max_size > 0) params.maxSize = options.max_size;
   rc::detail::TestMetadata metadata;
