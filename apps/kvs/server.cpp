@@ -148,13 +148,18 @@ Writer load_writer(protocols::storage::RocksDisk& rocks, const KvsOptions& optio
   if (stored && clean) {
     writer.id = lattices::from_bytes<ReplicaId>(*stored);
   } else {
-    bool has_state = false;
-    rocks.scan(ae::Replica<KeyValue>::disk_prefix, [&](std::string_view, std::string_view) {
-      has_state = true;
-      return false;
-    });
     // A data directory written before writer ids were kept: its writes were made as --id.
-    if (stored || !has_state) {
+    // Looked for only without a stored id: a scan's iterator copies the whole memtable (it is
+    // hashed, storage.md), which after a crash holds the replayed log.
+    const auto has_state = [&] {
+      bool any = false;
+      rocks.scan(ae::Replica<KeyValue>::disk_prefix, [&](std::string_view, std::string_view) {
+        any = true;
+        return false;
+      });
+      return any;
+    };
+    if (stored || !has_state()) {
       std::random_device entropy;
       const auto taken = [&](ReplicaId id) {
         if (id == 0 || id == options.id) return true;

@@ -114,7 +114,10 @@ bool run_law(std::string_view type_name, std::string_view law, const Options& op
   const auto result = rc::detail::checkTestable(std::move(property), metadata, params);
   if (result.template is<rc::detail::SuccessResult>()) return true;
   std::ostream& out = *options.out;
-  out << "\ncalm law harness: " << metadata.id << " (seed " << params.seed << ")\n";
+  // The cases drawn depend on the seed and on the number of cases (RapidCheck's sizes grow
+  // with it): both are needed to draw them again.
+  out << "\ncalm law harness: " << metadata.id << " (seed " << params.seed << ", "
+      << params.maxSuccess << " cases)\n";
   rc::detail::printResultMessage(result, out);
   out << std::endl;
   return false;

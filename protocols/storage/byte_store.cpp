@@ -249,21 +249,22 @@ ByteStore::ByteStore(const std::filesystem::path& path, MergeFunction merge, Sto
   db_options.avoid_flush_during_recovery = options.reserve_bytes > 0;
   db_options.max_open_files = options.open_files_max;
   // The memtable is a hash table keyed by the whole key (the "prefix" is the key), each bucket
-  // a short list of that key's records (a skip list past 256 of them: a hot key's operands),
-  // not one skip list of everything: an insert is a hash lookup, not a walk down a skip list of
-  // every key in the memtable, which was a third of calm-kvs's time under SET of many keys.
-  // The hosts read the store in order only at start (scan) and point-wise otherwise (get); a
-  // flush sorts the memtable once, on RocksDB's thread. Iterators need total_order_seek (scan
-  // below). A hashed memtable cannot take concurrent writes; calm writes from one thread.
+  // a short list of the records of the keys that hash there (a skip list past 256 of them: a
+  // hot key's operands), not one skip list of everything: an insert is a hash lookup, not a
+  // walk down a skip list of every key in the memtable, which was a third of calm-kvs's time
+  // under SET of many keys. The hosts read the store point-wise (get: one bucket) and by one
+  // scan at boot; every scan, and a flush, copies the memtables into key order first, so scans
+  // must be rare. Iterators need total_order_seek (scan below; the only iterator here).
+  // A hashed memtable cannot take concurrent writes; calm writes from one thread.
   db_options.prefix_extractor.reset(rocksdb::NewNoopTransform());
   db_options.memtable_factory.reset(rocksdb::NewHashLinkListRepFactory(
       memtable_buckets, /*huge_page_tlb_size=*/0,
       /*bucket_entries_logging_threshold=*/std::numeric_limits<int>::max(),
       /*if_log_bucket_dist_when_flash=*/false, /*threshold_use_skiplist=*/256));
   db_options.allow_concurrent_memtable_write = false;
-  // 16 MiB memtables, not RocksDB's 64: a restart after a crash replays the log into a memtable
-  // and then sorts it for the first scan, a third of a restart's time at 64 MiB (calm-kvs, 1M
-  // keys); a write costs the same.
+  // 16 MiB memtables, not RocksDB's 64: a boot replays the log into the memtable (with a
+  // reserve it is not flushed, above) and its scan then sorts it, a third of a restart's time
+  // at 64 MiB (calm-kvs, 1M keys); a write costs the same.
   db_options.write_buffer_size = memtable_bytes;
   const auto recent = std::make_shared<RecentLog>();
   db_options.info_log = recent;

@@ -3,6 +3,8 @@
 // synced when the protocol asks); a batch that cannot be written sends nothing, tells the
 // application, and rolls the protocol back to the disk; a power cut loses only unsynced
 // batches, and the replicas still converge.
+#include "protocols/host/host.hpp"
+
 #include <gtest/gtest.h>
 
 #include <lattices/aw_set.hpp>
@@ -16,7 +18,6 @@
 #include <vector>
 
 #include "protocols/anti_entropy/node.hpp"
-#include "protocols/host/host.hpp"
 #include "protocols/net/simulator.hpp"
 #include "protocols/storage/memory_disk.hpp"
 #include "scripted_transport.hpp"
@@ -293,7 +294,8 @@ struct PowerCuts {
   }
   void mark_held() {
     for (Write& w : writes) {
-      if (w.written && w.seq != 0 && sim.is_up(w.at) && node(w.at).replica().peers_holding(w.seq) > 0) {
+      if (w.written && w.seq != 0 && sim.is_up(w.at) &&
+          node(w.at).replica().peers_holding(w.seq) > 0) {
         w.held = true;
       }
     }
@@ -319,8 +321,7 @@ struct PowerCuts {
         const std::uint64_t x = element++;
         // The same CRDT writer id across power cuts: only sound because a dot leaves the
         // node only once synced (a lost, unsent dot may be made again).
-        const std::uint64_t seq =
-            node(at).update("k", [&](Set& s) { return s.add(100 + at, x); });
+        const std::uint64_t seq = node(at).update("k", [&](Set& s) { return s.add(100 + at, x); });
         writes.push_back({at, x, seq});
       }
       if (step % 7 == 3) {

@@ -266,6 +266,34 @@ TEST_F(StoreTest, AScanSeesTheMemtableAndTheTablesInKeyOrderAndTheDiskEstimatesI
   EXPECT_LE(disk.estimated_keys(), std::uint64_t{keys} * 4);
 }
 
+// A hot key's records fill its bucket past the 256 at which the hashed memtable turns it into a
+// skip list; a reopen with a reserve replays the log into the memtable without flushing it.
+TEST_F(StoreTest, AHotKeysOperandsAndAReplayedLogReadTheSameFromTheHashedMemtable) {
+  constexpr int operands = 300;
+  std::string expected = "base";
+  {
+    RocksDisk disk(path(), &concatenate, Sync::no, -1, std::size_t{1} << 20);
+    disk.put("hot", "base");
+    for (int i = 0; i < operands; ++i) {
+      const std::string n = std::to_string(i);
+      std::string cold = "cold/";
+      cold += n;
+      disk.write(std::vector<Write>{Write::merge("hot", n), Write::put(cold, "c")}, Sync::no);
+      expected += '|';
+      expected += n;
+    }
+    EXPECT_EQ(disk.get("hot"), expected);
+    disk.sync();
+  }
+  RocksDisk disk(path(), &concatenate, Sync::no, -1, std::size_t{1} << 20);
+  EXPECT_EQ(disk.get("hot"), expected);
+  const Entries all = scan(disk);
+  ASSERT_EQ(all.size(), std::size_t{operands} + 1);
+  EXPECT_TRUE(std::is_sorted(all.begin(), all.end()));
+  EXPECT_EQ(all.back(), (std::pair<std::string, std::string>{"hot", expected}));
+  EXPECT_EQ(scan(disk, "hot"), (Entries{{"hot", expected}}));
+}
+
 TEST_F(StoreTest, ABatchSurvivesReopeningWhole) {
   {
     RocksDisk disk(path(), &concatenate, Sync::no);

@@ -482,7 +482,6 @@ class Replica {
     return const_cast<Buffered*>(std::as_const(*this).buffered(seq));
   }
 
-
   std::uint64_t buffer_push(const std::string& key, L delta, NodeId origin) {
     if (peers_.empty()) {  // nobody to send it to; a peer added later gets the full state
       dropped_through_ = ++last_seq_;

@@ -26,7 +26,9 @@
 ///   - `step(from, bytes, input)`, `tick(input)`, `tick_delay_ms(first)`;
 ///   - `ready()`: what accumulated since the last call (moves it out);
 ///   - `checkpoint()` and `rollback(checkpoint, failed, read)`: back to the state of the last
-///     batch written, given the batch that failed and a way to read the disk.
+///     batch written, given the batch that failed and a way to read the disk;
+///   - optionally `expect_keys(std::uint64_t)`: called before the restores of a boot with the
+///     disk's estimate of its keys (Disk::estimated_keys), to size tables once.
 #include <concepts>
 #include <cstdint>
 #include <deque>
@@ -111,7 +113,7 @@ class Host : public net::Node {
   /// stops the boot with CorruptRecord naming its key: it is reported, never dropped.
   void on_start() override {
     const std::string_view prefix = P::disk_prefix;
-    if constexpr (requires(P& p, std::uint64_t n) { p.expect_keys(n); }) {
+    if constexpr (requires { protocol_.expect_keys(std::uint64_t{0}); }) {
       protocol_.expect_keys(disk_.estimated_keys());
     }
     disk_.scan(prefix, [&](std::string_view key, std::string_view value) {

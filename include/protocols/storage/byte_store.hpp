@@ -83,10 +83,11 @@ class ByteStore {
   /// The value under `key` (operands merged), or nothing. Throws CorruptRecord.
   std::optional<std::string> get(std::string_view key) const;
   /// Every key that starts with `prefix`, in byte order, with its value (operands merged):
-  /// seeks to the prefix and stops at the first key past it, so it reads nothing else. Stops
-  /// early when `f` returns false. Throws CorruptRecord at the first corrupt record (the ones
-  /// before it were seen), naming its key when RocksDB still knows it, else the last key
-  /// read before it. An empty prefix walks every key.
+  /// seeks to the prefix and stops at the first key past it, so it reads no other table entry
+  /// (but it starts by copying the memtables into key order, whatever the prefix: they are
+  /// hashed, docs/storage.md). Stops early when `f` returns false. Throws CorruptRecord at the
+  /// first corrupt record (the ones before it were seen), naming its key when RocksDB still knows
+  /// it, else the last key read before it. An empty prefix walks every key.
   void scan(std::string_view prefix,
             const std::function<bool(std::string_view key, std::string_view value)>& f) const;
   /// Makes every write so far durable (fsyncs the write-ahead log).

@@ -45,7 +45,7 @@ class LatticeStore {
   void for_each(const std::function<bool(std::string_view key, const L& value)>& f) const {
     for_each("", f);
   }
-  /// Every key that starts with `prefix`, with its value, in key byte order; reads no other.
+  /// Every key that starts with `prefix`, with its value, in key byte order (ByteStore::scan).
   void for_each(std::string_view prefix,
                 const std::function<bool(std::string_view key, const L& value)>& f) const {
     bytes_.scan(prefix, [&](std::string_view key, std::string_view bytes) {
