@@ -11,9 +11,11 @@
 #include <rocksdb/write_batch.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdarg>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <deque>
@@ -34,6 +36,25 @@ namespace {
 constexpr std::size_t memtable_buckets = std::size_t{1} << 16;
 constexpr std::size_t memtable_bytes = std::size_t{16} << 20;
 constexpr std::size_t scan_readahead_bytes = std::size_t{2} << 20;
+/// A record takes more room in a memtable than in the log (the hashed list's node, the
+/// sequence number, the arena's rounding): at most this many times, for calm-kvs's smallest
+/// records, with margin.
+constexpr std::uintmax_t memtable_bytes_per_log_byte = 4;
+
+/// Bytes of the write-ahead logs in a store's directory (RocksDB names them NNNNNN.log), 0
+/// when there is none or the directory cannot be read (Open reports that).
+std::uintmax_t log_bytes(const std::filesystem::path& path) {
+  std::error_code error;
+  std::uintmax_t total = 0;
+  for (std::filesystem::directory_iterator it(path, error), end; !error && it != end;
+       it.increment(error)) {
+    if (it->path().extension() != ".log") continue;
+    const std::uintmax_t bytes = it->file_size(error);
+    if (error) return total;
+    total += bytes;
+  }
+  return total;
+}
 
 std::string_view view(const rocksdb::Slice& s) { return {s.data(), s.size()}; }
 rocksdb::Slice slice(std::string_view s) { return {s.data(), s.size()}; }
@@ -266,6 +287,16 @@ ByteStore::ByteStore(const std::filesystem::path& path, MergeFunction merge, Sto
   // reserve it is not flushed, above) and its scan then sorts it, a third of a restart's time
   // at 64 MiB (calm-kvs, 1M keys); a write costs the same.
   db_options.write_buffer_size = memtable_bytes;
+  if (options.reserve_bytes > 0) {
+    // A recovery that fills the memtable flushes it, avoid_flush_during_recovery or not, and
+    // after a full disk the logs hold more than one memtable (the one whose flush failed, and
+    // the next): so recovery's memtable is sized to take every log present, and set back to
+    // memtable_bytes once open (the first write then flushes it, if the disk has room).
+    const std::uintmax_t logs =
+        std::min<std::uintmax_t>(log_bytes(path), std::numeric_limits<std::uint32_t>::max());
+    db_options.write_buffer_size =
+        memtable_bytes + static_cast<std::size_t>(logs * memtable_bytes_per_log_byte);
+  }
   const auto recent = std::make_shared<RecentLog>();
   db_options.info_log = recent;
   if (options.create_if_missing && path.has_parent_path()) {
@@ -294,6 +325,11 @@ ByteStore::ByteStore(const std::filesystem::path& path, MergeFunction merge, Sto
                        (said.empty() ? "" : " (RocksDB: " + said + ")"));
   }
   impl_->db.reset(db);
+  if (db_options.write_buffer_size != memtable_bytes) {
+    status = db->SetOptions({{"write_buffer_size", std::to_string(memtable_bytes)}});
+    if (!status.ok())
+      throw StorageError("calm: opening " + path.string() + ": " + status.ToString());
+  }
   impl_->synced.sync = true;
   impl_->buffered.sync = options.sync_writes;
 }
