@@ -56,6 +56,15 @@ int main(int argc, char** argv) {
              c.insert_range(2, 7, top);
              return c;
            }())));
+  // The fuzzer's first finding under clang's sanitizers: a forged top counter for replica 99,
+  // which the harness's own replica then writes as (and must get std::overflow_error, no crash).
+  seed(0, "set-claims-top-for-a-writer",
+       fz::Set(cl::Dotted<cl::DotMap<std::string, cl::DotSet<>>>(
+           {{"y", cl::DotSet<>{cl::Dot<>{99, top}}}}, [] {
+             fz::Context c;
+             c.insert_range(99, 1, top);
+             return c;
+           }())));
 
   fz::Hash hash;
   seed(1, "hash-empty", hash);
