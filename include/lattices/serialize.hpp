@@ -1,12 +1,14 @@
 #pragma once
 /// Bytes in, bytes out: `to_bytes(value)` and `from_bytes<L>(bytes)` with cereal's portable
-/// binary archive (little-endian on every machine), the format the golden-bytes tests pin.
+/// binary archive (little-endian on every machine), the format the golden-bytes tests pin;
+/// `encoded_size(value)`, to_bytes's size without the string.
 ///
 /// `from_bytes` throws `DecodeError` for truncated input, trailing bytes, and values that are
 /// not in canonical form; it never reads past the input, and it refuses any length or count
 /// larger than the bytes still unread before allocating for it (detail/input_archive.hpp), so
 /// decoding n bytes allocates O(n).
 #include <cereal/archives/portable_binary.hpp>
+#include <cstddef>
 #include <new>
 #include <ostream>
 #include <sstream>
@@ -80,6 +82,42 @@ std::string to_bytes(const T& value) {
     archive(value);
   }
   return bytes;
+}
+
+/// to_bytes(value).size(), without making the string: the value is encoded into a counter.
+/// For a check of a size bound on a hot path (does a delta fit in one message?).
+template <class T>
+std::size_t encoded_size(const T& value) {
+  class CountingBuffer final : public std::streambuf {
+   public:
+    std::size_t count = 0;
+
+   protected:
+    std::streamsize xsputn(const char*, std::streamsize n) override {
+      count += static_cast<std::size_t>(n);
+      return n;
+    }
+    int_type overflow(int_type c) override {
+      if (!traits_type::eq_int_type(c, traits_type::eof())) ++count;
+      return traits_type::not_eof(c);
+    }
+  };
+  thread_local CountingBuffer buffer;
+  thread_local std::ostream stream{&buffer};
+  thread_local bool busy = false;
+  if (busy) return to_bytes(value).size();  // a save() that asks for a size itself
+  struct Release {
+    bool& busy;
+    ~Release() { busy = false; }
+  } release{busy};
+  busy = true;
+  buffer.count = 0;
+  stream.clear();
+  {
+    cereal::PortableBinaryOutputArchive archive(stream);
+    archive(value);
+  }
+  return buffer.count;
 }
 
 template <class T>

@@ -323,13 +323,18 @@ struct Laws {
     } catch (const std::exception& e) {
       error = e.what();
     }
-    if (error.empty() && back == a && to_bytes(back) == bytes) return {};
+    const std::size_t counted = encoded_size(a);
+    if (error.empty() && back == a && to_bytes(back) == bytes && counted == bytes.size()) {
+      return {};
+    }
     return Report("serialization round trip",
-                  "from_bytes(to_bytes(a)) == a, and re-encoding gives the same bytes")
+                  "from_bytes(to_bytes(a)) == a, re-encoding gives the same bytes, and "
+                  "encoded_size(a) is their count")
         .with("a", a)
         .with("decoded", back)
         .with("decode error", error)
         .with("encoded bytes", bytes.size())
+        .with("encoded_size(a)", counted)
         .str();
   }
 

@@ -443,7 +443,10 @@ class Replica {
     return config_.message_bytes_max - delta_header_bytes_max;
   }
   static std::size_t entry_bytes(const std::string& key, const std::string& value) {
-    return key.size() + value.size() + entry_overhead_bytes;
+    return entry_bytes(key, value.size());
+  }
+  static std::size_t entry_bytes(const std::string& key, std::size_t value_bytes) {
+    return key.size() + value_bytes + entry_overhead_bytes;
   }
 
   /// A key as a rejection reason quotes it: at most 64 bytes, control bytes as '?'.
@@ -463,9 +466,10 @@ class Replica {
   }
 
   void check_sendable(const std::string& key, const L& delta) {
-    if (entry_bytes(key, lattices::to_bytes(delta)) <= payload_bytes_max()) return;
+    // Sizes only: every write passes here, and the bytes are made again when they are sent.
+    if (entry_bytes(key, lattices::encoded_size(delta)) <= payload_bytes_max()) return;
     for (const L& atom : lattices::decompose(delta)) {
-      if (entry_bytes(key, lattices::to_bytes(atom)) > payload_bytes_max()) {
+      if (entry_bytes(key, lattices::encoded_size(atom)) > payload_bytes_max()) {
         throw std::length_error("anti-entropy: an atom does not fit in one message");
       }
     }
@@ -767,11 +771,11 @@ class Replica {
       out.push_back({key, std::move(bytes)});
       return;
     }
-    const std::size_t budget = payload_bytes_max() - entry_bytes(key, {});
+    const std::size_t budget = payload_bytes_max() - entry_bytes(key, std::size_t{0});
     std::vector<L> group;
     std::size_t group_bytes = 0;
     for (L& atom : lattices::decompose(value)) {
-      const std::size_t atom_bytes = lattices::to_bytes(atom).size();
+      const std::size_t atom_bytes = lattices::encoded_size(atom);
       if (!group.empty() && group_bytes + atom_bytes > budget) {
         split_atoms(key, group, 0, group.size(), out);
         group.clear();
