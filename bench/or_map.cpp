@@ -250,14 +250,14 @@ template <bool small>
 void small_delta_add_remove(benchmark::State& state) {
   const auto n = static_cast<std::size_t>(state.range(0));
   HashState value = hash_of(n);
-  // New fields sort right after existing ones, spread over the map: an insertion moves the
-  // entries after it, as an HSET of a new field does.
+  // New fields sort right after existing ones, spread over the map, as an HSET of a new field
+  // lands anywhere: an insertion moves the entries of its chunk (DotMap's ChunkedVector).
   std::vector<std::string> fresh;
   for (const auto& entry : value.store()) fresh.push_back(entry.first + "+");
   std::shuffle(fresh.begin(), fresh.end(), std::mt19937_64(67));
   calm::bench::Cycle next(fresh.size());
   warm_up<small>(value, value.store().begin()->first);
-  // And one untimed add: the entries' vector grows to hold one more (a doubling, amortized).
+  // And one untimed add, so that the first timed one finds the map as every later one does.
   warm_up<small>(value, fresh.back() + "+");
   for (auto _ : state) {
     const std::string& field = fresh[next.next()];

@@ -19,7 +19,8 @@
 ///         small delta (few entries, and a context of few ranges and few dots, against the
 ///         map's entries: what ORMap's update and remove return): O((k + c) log n + the
 ///         touched keys' stores) for k entries and c context dots into n entries, in place;
-///         a new or vanished key moves the entries after it by one (O(n) moves).
+///         a new or vanished key moves the entries of its chunk (at most 128) and, when a
+///         chunk splits or empties, O(n / 128) chunk headers (detail::ChunkedVector).
 ///
 /// The store protocol, which every store S implements and DotMap relies on:
 ///   bool S::join(S& a, const Ctx& ca, const S& b, const Ctx& cb)   a := store part; changed?
@@ -41,6 +42,7 @@
 #include <vector>
 
 #include "lattices/core.hpp"
+#include "lattices/detail/chunked_vector.hpp"
 #include "lattices/detail/serialization.hpp"
 #include "lattices/dot.hpp"
 #include "lattices/dot_context.hpp"
@@ -331,7 +333,10 @@ class DotMap {
   using dot_type = Dot<id_type>;
   using context_type = DotContext<id_type>;
   using value_type = std::pair<K, S>;
-  using const_iterator = typename std::vector<value_type>::const_iterator;
+  /// Sorted by key, in chunks (detail::ChunkedVector): a new or vanished key moves the
+  /// entries of its chunk, not every entry after it.
+  using Entries = detail::ChunkedVector<value_type>;
+  using const_iterator = typename Entries::const_iterator;
   /// Whether dots hash, as join_small's index needs; otherwise every join is join_whole.
   static constexpr bool indexable = requires(const id_type& id) {
     { std::hash<id_type>{}(id) } -> std::convertible_to<std::size_t>;
@@ -385,7 +390,7 @@ class DotMap {
   static bool join_whole(DotMap& a, const context_type& ca, const DotMap& b,
                          const context_type& cb) {
     static const S empty_store{};
-    std::vector<value_type> out;
+    Entries out;
     out.reserve(a.entries_.size() + b.entries_.size());
     bool changed = false;
     auto keep = [&](value_type&& e) {
@@ -420,7 +425,7 @@ class DotMap {
   /// (built here the first time it is needed). Every other entry of `a` is joined with the
   /// empty store in join_whole, which takes away only dots `cb` saw: it holds none.
   /// O(k log n + c log n + the touched entries' stores), for k entries of `b`, c dots of
-  /// `cb` and n entries of `a`; a new or vanished key moves the entries after it. Right
+  /// `cb` and n entries of `a`; a new or vanished key moves the entries of its chunk. Right
   /// for any `b`; join picks it when `b` is small against `a`.
   static bool join_small(DotMap& a, const context_type& ca, const DotMap& b,
                          const context_type& cb) requires indexable {
@@ -472,7 +477,7 @@ class DotMap {
     DotMap out;
     for (const auto& [key, store] : entries_) {
       S part = store.restrict(keep);
-      if (!part.empty()) out.entries_.emplace_back(key, std::move(part));
+      if (!part.empty()) out.entries_.push_back(value_type{key, std::move(part)});
     }
     return out;
   }
@@ -485,7 +490,7 @@ class DotMap {
     for (const value_type& e : entries_) {  // not a structured binding: clang 14 cannot capture one
       e.second.for_each_atom([&](const dot_type& d, S part) {
         DotMap one;
-        one.entries_.emplace_back(e.first, std::move(part));
+        one.entries_.push_back(value_type{e.first, std::move(part)});
         f(d, std::move(one));
       });
     }
@@ -514,7 +519,7 @@ class DotMap {
   template <class Archive>
   void load(Archive& ar) {
     const std::uint64_t n = detail::load_size(ar);
-    std::vector<value_type> entries;
+    Entries entries;
     entries.reserve(detail::bounded_reserve(n));
     for (std::uint64_t i = 0; i < n; ++i) {
       value_type e{};
@@ -569,15 +574,10 @@ class DotMap {
   static constexpr auto by_key = [](const value_type& x, const value_type& y) {
     return x.first < y.first;
   };
-  auto position(const K& key) const {
-    return std::lower_bound(entries_.begin(), entries_.end(), key,
-                            [](const value_type& e, const K& k) { return e.first < k; });
-  }
-  auto position(const K& key) {
-    return std::lower_bound(entries_.begin(), entries_.end(), key,
-                            [](const value_type& e, const K& k) { return e.first < k; });
-  }
-  std::vector<value_type> entries_;
+  static constexpr auto key_below = [](const value_type& e, const K& k) { return e.first < k; };
+  auto position(const K& key) const { return entries_.lower_bound(key, key_below); }
+  auto position(const K& key) { return entries_.lower_bound(key, key_below); }
+  Entries entries_;
   /// A cache that a copy starts without (copying hash nodes costs more than the join that
   /// follows); kept by join_small and set, dropped by join_whole and load. Behind a pointer:
   /// a nested map (ORMap of AWSet) pays one word for it until a small delta needs it.

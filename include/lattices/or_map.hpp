@@ -15,8 +15,9 @@
 /// Order:  Dotted<DotMap<K, ...>>'s.   Bottom: the empty map.   Top: none.
 /// Merge:  O(|a| + |b|) entries, nested stores joined key by key. A small delta (what update
 ///         and remove return, or a few of them joined) into a map of n keys: O((k + c) log n
-///         + the touched keys' values) for k keys and c context dots, plus O(n) moves of the
-///         entries after a new or vanished key; DotMap's small-delta join (dot_store.hpp).
+///         + the touched keys' values) for k keys and c context dots, plus the moves of one
+///         chunk of entries (at most 128) for a new or vanished key; DotMap's small-delta join
+///         (dot_store.hpp).
 #include <cstdint>
 #include <ostream>
 #include <type_traits>

@@ -1,0 +1,247 @@
+#pragma once
+/// ChunkedVector<T>: a sequence kept in contiguous chunks of at most `chunk_max` elements, for a
+/// sorted container that takes inserts and erasures anywhere (DotMap's entries). An insert or
+/// erase in the middle moves the elements of one chunk, and when a chunk splits or empties the
+/// chunk list's headers, instead of every element after it as one flat vector does: O(log n +
+/// chunk_max) element moves plus O(n / chunk_max) header moves, against O(n). Iteration walks
+/// the chunks in order and stays contiguous within each. The caller keeps the order; lower_bound
+/// finds a position in a sorted sequence.
+///
+/// Invariants (checked by check_invariants in the tests): no chunk is empty, none holds more
+/// than chunk_max elements, and size() is the sum of their sizes. After an erase the chunk it
+/// touched joins a neighbor when the two together are at most half full, so erasures do not
+/// leave a trail of small chunks.
+#include <algorithm>
+#include <boost/container/small_vector.hpp>
+#include <cstddef>
+#include <iterator>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "lattices/assert.hpp"
+
+namespace calm::lattices::detail {
+
+template <class T>
+class ChunkedVector {
+  using Chunk = std::vector<T>;
+  /// One chunk's header in place: a small container (most are) costs no allocation beyond its
+  /// elements' own.
+  using Chunks = boost::container::small_vector<Chunk, 1>;
+
+ public:
+  /// A chunk splits in two when an insert takes it past this; a flat vector's move of 128
+  /// elements is cheap beside the binary search that precedes it.
+  static constexpr std::size_t chunk_max = 128;
+
+  template <bool Const>
+  class basic_iterator {
+    using ChunksPtr = std::conditional_t<Const, const Chunks*, Chunks*>;
+
+   public:
+    using iterator_category = std::bidirectional_iterator_tag;
+    using value_type = T;
+    using difference_type = std::ptrdiff_t;
+    using pointer = std::conditional_t<Const, const T*, T*>;
+    using reference = std::conditional_t<Const, const T&, T&>;
+
+    basic_iterator() = default;
+    /// iterator -> const_iterator.
+    template <bool C = Const>
+    requires C basic_iterator(const basic_iterator<false>& other)  // NOLINT: implicit, like std's
+        : chunks_(other.chunks_), chunk_(other.chunk_), at_(other.at_) {}
+
+    reference operator*() const { return (*chunks_)[chunk_][at_]; }
+    pointer operator->() const { return &(*chunks_)[chunk_][at_]; }
+    basic_iterator& operator++() {
+      if (++at_ == (*chunks_)[chunk_].size()) {
+        ++chunk_;
+        at_ = 0;
+      }
+      return *this;
+    }
+    basic_iterator operator++(int) {
+      basic_iterator old = *this;
+      ++*this;
+      return old;
+    }
+    basic_iterator& operator--() {
+      if (at_ == 0) {
+        at_ = (*chunks_)[--chunk_].size();
+      }
+      --at_;
+      return *this;
+    }
+    basic_iterator operator--(int) {
+      basic_iterator old = *this;
+      --*this;
+      return old;
+    }
+    friend bool operator==(const basic_iterator& x, const basic_iterator& y) {
+      return x.chunk_ == y.chunk_ && x.at_ == y.at_;
+    }
+
+   private:
+    friend class ChunkedVector;
+    template <bool>
+    friend class basic_iterator;
+    basic_iterator(ChunksPtr chunks, std::size_t chunk, std::size_t at)
+        : chunks_(chunks), chunk_(chunk), at_(at) {}
+
+    ChunksPtr chunks_ = nullptr;
+    std::size_t chunk_ = 0;  // chunks_->size() at the end
+    std::size_t at_ = 0;     // 0 at the end
+  };
+  using iterator = basic_iterator<false>;
+  using const_iterator = basic_iterator<true>;
+  using value_type = T;
+
+  bool empty() const { return size_ == 0; }
+  std::size_t size() const { return size_; }
+  iterator begin() { return {&chunks_, 0, 0}; }
+  iterator end() { return {&chunks_, chunks_.size(), 0}; }
+  const_iterator begin() const { return {&chunks_, 0, 0}; }
+  const_iterator end() const { return {&chunks_, chunks_.size(), 0}; }
+
+  void clear() {
+    chunks_.clear();
+    size_ = 0;
+  }
+  /// Room for `n` elements appended in order (push_back fills each chunk to chunk_max).
+  void reserve(std::size_t n) { chunks_.reserve(n / chunk_max + 1); }
+
+  /// The last element; the vector must not be empty.
+  const T& back() const { return chunks_.back().back(); }
+
+  /// Appends at the end, filling the last chunk to chunk_max before starting another.
+  void push_back(T value) {
+    if (chunks_.empty() || chunks_.back().size() >= chunk_max) chunks_.emplace_back();
+    chunks_.back().push_back(std::move(value));
+    ++size_;
+  }
+
+  /// The first position whose element is not `less` than `key`, in a sequence sorted by
+  /// `less(element, key)`: a binary search over the chunks' last elements, then within one.
+  template <class Key, class Less>
+  const_iterator lower_bound(const Key& key, Less less) const {
+    const std::size_t c = chunk_for(key, less);
+    if (c == chunks_.size()) return end();
+    const Chunk& chunk = chunks_[c];
+    const auto at =
+        std::partition_point(chunk.begin(), chunk.end(), [&](const T& e) { return less(e, key); });
+    return {&chunks_, c, static_cast<std::size_t>(at - chunk.begin())};
+  }
+  template <class Key, class Less>
+  iterator lower_bound(const Key& key, Less less) {
+    const const_iterator it = std::as_const(*this).lower_bound(key, less);
+    return {&chunks_, it.chunk_, it.at_};
+  }
+
+  /// Inserts before `pos` (into the chunk before it when `pos` is a chunk's start or the end, so
+  /// appends fill the last chunk); returns the inserted element's position. A full chunk splits
+  /// in halves first (so neither half outgrows its capacity), unless the element goes after
+  /// the last one, which starts a new chunk: a sequence built in order keeps full chunks.
+  iterator insert(const_iterator pos, T value) {
+    if (chunks_.empty()) {
+      push_back(std::move(value));
+      return begin();
+    }
+    std::size_t c = pos.chunk_;
+    std::size_t at = pos.at_;
+    if (at == 0 && c > 0) {  // the end of the chunk before: no chunk is entered by its start
+      --c;
+      at = chunks_[c].size();
+    }
+    if (chunks_[c].size() >= chunk_max) {
+      if (c + 1 == chunks_.size() && at == chunks_[c].size()) {
+        push_back(std::move(value));
+        return {&chunks_, c + 1, 0};
+      }
+      const std::size_t keep = chunks_[c].size() / 2;
+      Chunk& full = chunks_[c];
+      Chunk upper(std::make_move_iterator(full.begin() + static_cast<std::ptrdiff_t>(keep)),
+                  std::make_move_iterator(full.end()));
+      full.erase(full.begin() + static_cast<std::ptrdiff_t>(keep), full.end());
+      chunks_.insert(chunks_.begin() + static_cast<std::ptrdiff_t>(c + 1), std::move(upper));
+      if (at > keep) {  // at == keep: the end of the lower half, as the rule above prefers
+        ++c;
+        at -= keep;
+      }
+    }
+    Chunk& chunk = chunks_[c];
+    chunk.insert(chunk.begin() + static_cast<std::ptrdiff_t>(at), std::move(value));
+    ++size_;
+    return {&chunks_, c, at};
+  }
+
+  /// Erases the element at `pos`; returns the position of the one after it.
+  iterator erase(const_iterator pos) {
+    CALM_ASSERT(pos.chunk_ < chunks_.size() && pos.at_ < chunks_[pos.chunk_].size(),
+                "ChunkedVector::erase at an element");
+    std::size_t c = pos.chunk_;
+    std::size_t at = pos.at_;
+    {
+      Chunk& chunk = chunks_[c];
+      chunk.erase(chunk.begin() + static_cast<std::ptrdiff_t>(at));
+    }
+    --size_;
+    // A chunk that fits in one with a neighbor, the two at most half full, joins it (an empty
+    // chunk always does, or goes).
+    const auto fits = [&](std::size_t x, std::size_t y) {
+      return chunks_[x].size() + chunks_[y].size() <= chunk_max / 2;
+    };
+    if (c > 0 && fits(c - 1, c)) {
+      Chunk& prev = chunks_[c - 1];
+      at += prev.size();
+      prev.insert(prev.end(), std::make_move_iterator(chunks_[c].begin()),
+                  std::make_move_iterator(chunks_[c].end()));
+      chunks_.erase(chunks_.begin() + static_cast<std::ptrdiff_t>(c));
+      --c;
+    } else if (c + 1 < chunks_.size() && fits(c, c + 1)) {
+      Chunk& next = chunks_[c + 1];
+      next.insert(next.begin(), std::make_move_iterator(chunks_[c].begin()),
+                  std::make_move_iterator(chunks_[c].end()));
+      chunks_.erase(chunks_.begin() + static_cast<std::ptrdiff_t>(c));
+    } else if (chunks_[c].empty()) {
+      chunks_.erase(chunks_.begin() + static_cast<std::ptrdiff_t>(c));
+      at = 0;
+    }
+    if (c < chunks_.size() && at == chunks_[c].size()) {
+      ++c;
+      at = 0;
+    }
+    return {&chunks_, c, at};
+  }
+
+  /// Equal elements in the same order, however they are chunked.
+  friend bool operator==(const ChunkedVector& a, const ChunkedVector& b) {
+    return a.size_ == b.size_ && std::equal(a.begin(), a.end(), b.begin());
+  }
+
+  /// The invariants above; for tests.
+  bool check_invariants() const {
+    std::size_t total = 0;
+    for (const Chunk& chunk : chunks_) {
+      if (chunk.empty() || chunk.size() > chunk_max) return false;
+      total += chunk.size();
+    }
+    return total == size_;
+  }
+  std::size_t chunk_count() const { return chunks_.size(); }
+
+ private:
+  /// The first chunk whose last element is not `less` than `key`, or chunks_.size().
+  template <class Key, class Less>
+  std::size_t chunk_for(const Key& key, Less& less) const {
+    const auto c = std::partition_point(chunks_.begin(), chunks_.end(), [&](const Chunk& chunk) {
+      return less(chunk.back(), key);
+    });
+    return static_cast<std::size_t>(c - chunks_.begin());
+  }
+
+  Chunks chunks_;  // none empty, none longer than chunk_max
+  std::size_t size_ = 0;
+};
+
+}  // namespace calm::lattices::detail
