@@ -37,7 +37,10 @@ bool toggle(Chunked& chunked, std::vector<int>& flat, int x) {
   }
   const auto inserted = chunked.insert(it, x);
   flat.insert(at, x);
-  return *inserted == x;
+  // Where it sits: between its neighbors.
+  if (*inserted != x) return false;
+  if (inserted != chunked.begin() && !(*std::prev(inserted) < x)) return false;
+  return std::next(inserted) == chunked.end() || x < *std::next(inserted);
 }
 
 TEST(ChunkedVector, InsertsInTheMiddleSplitChunksAndIterationStaysInOrder) {
@@ -68,12 +71,35 @@ TEST(ChunkedVector, ErasuresMergeSmallChunksSoFewAreLeft) {
   ASSERT_EQ(c.chunk_count(), 10'000u / Chunked::chunk_max + 1);
   // Keep one element in sixteen: the chunks that are left hold more than a sixteenth each.
   for (int i = 0; i < 10'000; ++i) {
-    if (i % 16 != 0) ASSERT_TRUE(toggle(c, flat, i));
+    if (i % 16 != 0) {
+      ASSERT_TRUE(toggle(c, flat, i));
+    }
   }
   EXPECT_TRUE(c.check_invariants());
   EXPECT_EQ(c.size(), 625u);
   EXPECT_LE(c.chunk_count(), 2 * 625u / (Chunked::chunk_max / 4) + 1);
   EXPECT_EQ(contents(c), flat);
+}
+
+TEST(ChunkedVector, AMovedFromVectorIsEmptyAndACopyIsEqual) {
+  for (const int n : {1, 300}) {  // one chunk (its header in place), and several
+    Chunked a;
+    for (int i = 0; i < n; ++i) a.push_back(i);
+    const Chunked copy = a;
+    EXPECT_EQ(copy, a);
+    Chunked moved = std::move(a);
+    EXPECT_EQ(moved, copy);
+    EXPECT_TRUE(a.empty());  // NOLINT(bugprone-use-after-move): what is checked
+    EXPECT_EQ(a.size(), 0u);
+    EXPECT_TRUE(a.check_invariants());
+    a.push_back(7);
+    EXPECT_EQ(contents(a), std::vector<int>{7});
+    Chunked assigned;
+    assigned = std::move(moved);
+    EXPECT_EQ(assigned, copy);
+    EXPECT_TRUE(moved.empty());  // NOLINT(bugprone-use-after-move)
+    EXPECT_TRUE(moved.check_invariants());
+  }
 }
 
 TEST(ChunkedVector, EqualityIgnoresHowTheElementsAreChunked) {

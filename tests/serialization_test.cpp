@@ -34,7 +34,16 @@
 
 #include "wire_checks.hpp"
 
+// Under AddressSanitizer: g++ says so with __SANITIZE_ADDRESS__, clang only with __has_feature.
 #if defined(__SANITIZE_ADDRESS__)
+#define CALM_TEST_UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CALM_TEST_UNDER_ASAN 1
+#endif
+#endif
+
+#if defined(CALM_TEST_UNDER_ASAN)
 // From <sanitizer/allocator_interface.h>, which g++ does not ship; libasan provides it.
 extern "C" int __sanitizer_install_malloc_and_free_hooks(void (*malloc_hook)(const volatile void*,
                                                                              std::size_t),
@@ -200,7 +209,7 @@ class LargestAllocation {
  public:
   template <class F>
   static std::optional<std::size_t> during(F&& f) {
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(CALM_TEST_UNDER_ASAN)
     const bool installed = install_hooks();
     largest_bytes_.store(0);
     tracking_.store(true);
@@ -215,7 +224,7 @@ class LargestAllocation {
   }
 
  private:
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(CALM_TEST_UNDER_ASAN)
   /// Once per process: the sanitizer holds only a handful of hooks and cannot remove one.
   static bool install_hooks() {
     static const bool installed =
@@ -553,7 +562,7 @@ TEST(Decoding, HugeStringLengthsAreRejectedQuicklyWithoutABigAllocation) {
       rejects_without_a_big_allocation<Point<std::string>>("01 01 ffffffffffffffff 616263"));
 }
 
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(CALM_TEST_UNDER_ASAN)
 // Allocations are observed through AddressSanitizer's hooks, so this guard exists only there.
 TEST(Decoding, TheAllocationBoundCanSeeABigAllocation) {
   // Guards the two tests above against a tracker that sees nothing.

@@ -36,10 +36,11 @@ namespace {
 constexpr std::size_t memtable_buckets = std::size_t{1} << 16;
 constexpr std::size_t memtable_bytes = std::size_t{16} << 20;
 constexpr std::size_t scan_readahead_bytes = std::size_t{2} << 20;
-/// A record takes more room in a memtable than in the log (the hashed list's node, the
-/// sequence number, the arena's rounding): at most this many times, for calm-kvs's smallest
-/// records, with margin.
-constexpr std::uintmax_t memtable_bytes_per_log_byte = 4;
+/// A record takes more room in a memtable than in the log: in a log batch it is 3 bytes and its
+/// key and value, in the memtable about 25 (the hashed list's node, the internal key's sequence
+/// number, lengths, alignment) and them. At most 8 times, for an empty key and value; under 3
+/// for calm-kvs's records ("state/" and a key, and a value).
+constexpr std::uintmax_t memtable_bytes_per_log_byte = 8;
 
 /// Bytes of the write-ahead logs in a store's directory (RocksDB names them NNNNNN.log), 0
 /// when there is none or the directory cannot be read (Open reports that).
@@ -210,9 +211,28 @@ struct ByteStore::Impl {
   std::chrono::steady_clock::time_point resumed_at{};
   std::string failure;  // the failed write's status, reported while no resume is due
 
+  /// Recovery opened with a memtable larger than memtable_bytes, and setting it back has not
+  /// succeeded yet (shrink_memtable).
+  bool memtable_oversized = false;
+  std::chrono::steady_clock::time_point shrink_tried_at{};
+
+  /// Sets the memtable's size back to memtable_bytes if recovery enlarged it; false when
+  /// RocksDB could not record the change (a full disk).
+  bool shrink_memtable() {
+    if (!memtable_oversized) return true;
+    shrink_tried_at = std::chrono::steady_clock::now();
+    memtable_oversized =
+        !db->SetOptions({{"write_buffer_size", std::to_string(memtable_bytes)}}).ok();
+    return !memtable_oversized;
+  }
+
   /// Runs a write; after a failed one, resumes RocksDB first (at most every resume_interval).
   template <class Write>
   void write(std::string_view what, Write&& write) {
+    if (memtable_oversized &&
+        std::chrono::steady_clock::now() - shrink_tried_at >= resume_interval) {
+      shrink_memtable();  // a failure changes nothing: the memtable flushes later, that is all
+    }
     if (reserve_missing) {
       const auto now = std::chrono::steady_clock::now();
       std::string why = "no room yet";
@@ -313,11 +333,6 @@ ByteStore::ByteStore(const std::filesystem::path& path, MergeFunction merge, Sto
     // The reserve is for this: opening writes a new manifest, which a full disk refuses.
     status = rocksdb::DB::Open(db_options, path.string(), &db);
   }
-  if (status.ok() && options.reserve_bytes > 0 &&
-      !std::filesystem::exists(impl_->reserve_file, ignored)) {
-    std::string why;
-    impl_->reserve_missing = !make_reserve(impl_->reserve_file, options.reserve_bytes, why);
-  }
   if (!status.ok()) {
     // RocksDB's status may not say which file (a log record's checksum); its warnings do.
     const std::string said = recent->joined();
@@ -325,10 +340,17 @@ ByteStore::ByteStore(const std::filesystem::path& path, MergeFunction merge, Sto
                        (said.empty() ? "" : " (RocksDB: " + said + ")"));
   }
   impl_->db.reset(db);
-  if (db_options.write_buffer_size != memtable_bytes) {
-    status = db->SetOptions({{"write_buffer_size", std::to_string(memtable_bytes)}});
-    if (!status.ok())
-      throw StorageError("calm: opening " + path.string() + ": " + status.ToString());
+  // The memtable's size back to memtable_bytes: SetOptions writes the manifest and an options
+  // file, so before the reserve is made again, and with the reserve's room if the disk has
+  // none. A store that cannot write it still opens; every write tries again first.
+  impl_->memtable_oversized = db_options.write_buffer_size != memtable_bytes;
+  if (!impl_->shrink_memtable() && options.reserve_bytes > 0 &&
+      std::filesystem::remove(impl_->reserve_file, ignored)) {
+    impl_->shrink_memtable();
+  }
+  if (options.reserve_bytes > 0 && !std::filesystem::exists(impl_->reserve_file, ignored)) {
+    std::string why;
+    impl_->reserve_missing = !make_reserve(impl_->reserve_file, options.reserve_bytes, why);
   }
   impl_->synced.sync = true;
   impl_->buffered.sync = options.sync_writes;

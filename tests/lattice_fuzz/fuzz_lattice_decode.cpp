@@ -47,13 +47,30 @@ void check_commutes(const L& value, const L& other) {
   check(cl::join(value, other) == cl::join(other, value));
 }
 
-/// f(), which may throw std::overflow_error (a claim at the top of a counter) and nothing else:
-/// the input may forge a counter at its top for any replica, the ones mutating here included.
+/// f(), which may throw std::overflow_error (a claim at the top of a counter) and nothing else.
 template <class F>
 void may_overflow(F&& f) {
   try {
     f();
   } catch (const std::overflow_error&) {
+  }
+}
+
+/// f(), a write as `replica` to a state whose context is `context`: it may run out of dot
+/// counters (std::overflow_error) only where the input claimed `replica`'s last one, which it
+/// may do for any replica, the ones writing here included.
+template <class F>
+void may_run_out(const fz::Context& context, std::uint64_t replica, F&& f) {
+  try {
+    f();
+  } catch (const std::overflow_error&) {
+    bool at_top = false;
+    try {
+      (void)context.next(replica);
+    } catch (const std::overflow_error&) {
+      at_top = true;
+    }
+    check(at_top);
   }
 }
 
@@ -66,8 +83,8 @@ void exercise(const fz::Set& value) {
   check_commutes(value, other);
   // What a replica holding `value` does next: its own adds and removes.
   fz::Set state = value;
-  may_overflow([&] { state.add(1, "x"); });
-  may_overflow([&] { state.add(99, "y"); });
+  may_run_out(state.context(), 1, [&] { state.add(1, "x"); });
+  may_run_out(state.context(), 99, [&] { state.add(99, "y"); });
   state.remove("a");
   check_against(value, state);
 }
@@ -80,8 +97,10 @@ void exercise(const fz::Hash& value) {
   other.remove("f");
   check_commutes(value, other);
   fz::Hash state = value;
-  may_overflow([&] { state.update(1, "f", [](auto& r) { return r.write(1, "x"); }); });
-  may_overflow([&] { state.update(99, "g", [](auto& r) { return r.write(99, "y"); }); });
+  may_run_out(state.context(), 1,
+              [&] { state.update(1, "f", [](auto& r) { return r.write(1, "x"); }); });
+  may_run_out(state.context(), 99,
+              [&] { state.update(99, "g", [](auto& r) { return r.write(99, "y"); }); });
   state.remove("f");
   check_against(value, state);
 }
@@ -133,7 +152,7 @@ void exercise(const fz::KeyValue& value) {
   other.counter.mutable_value().total.increment(1, 3);
   check_commutes(value, other);
   fz::KeyValue state = value;
-  may_overflow([&] { state.set.mutable_value().add(99, "m"); });
+  may_run_out(state.set->context(), 99, [&] { state.set.mutable_value().add(99, "m"); });
   may_overflow([&] { state.counter.mutable_value().total.increment(99, 3); });
   check(cl::join(state, value) == cl::join(value, state));
   check(cl::join(state, cl::delta(value, state)) == cl::join(state, value));

