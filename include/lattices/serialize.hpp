@@ -24,63 +24,78 @@ namespace calm::lattices {
 
 namespace detail {
 
-/// The stream to_bytes encodes through: an std::ostream over a buffer that appends to the
-/// caller's string. One per thread, built once: constructing an std::ostringstream per value
-/// (a locale and its facets, a buffer, then a copy out) cost more than encoding a small value.
+/// The stream to_bytes and encoded_size encode through: an std::ostream over a buffer that
+/// appends to the caller's string, or, with no string, only counts. One per thread, built once:
+/// constructing an std::ostringstream per value (a locale and its facets, a buffer, then a copy
+/// out) cost more than encoding a small value.
 struct Encoder {
   class AppendBuffer final : public std::streambuf {
    public:
-    std::string* out = nullptr;
+    std::string* out = nullptr;  // null: count only
+    std::size_t count = 0;
 
    protected:
     std::streamsize xsputn(const char* s, std::streamsize n) override {
-      out->append(s, static_cast<std::size_t>(n));
+      if (out != nullptr) out->append(s, static_cast<std::size_t>(n));
+      count += static_cast<std::size_t>(n);
       return n;
     }
     int_type overflow(int_type c) override {
       if (!traits_type::eq_int_type(c, traits_type::eof())) {
-        out->push_back(traits_type::to_char_type(c));
+        if (out != nullptr) out->push_back(traits_type::to_char_type(c));
+        ++count;
       }
       return traits_type::not_eof(c);
     }
   };
   AppendBuffer buffer;
   std::ostream stream{&buffer};
-  bool busy = false;  // a save() that calls to_bytes itself gets a stream of its own
+  bool busy = false;  // a save() that encodes itself gets a stream of its own
 };
 inline Encoder& encoder() {
   thread_local Encoder e;
   return e;
 }
 
-}  // namespace detail
-
+/// Encodes `value` into `out` (or only counts, `out` null); returns the byte count.
 template <class T>
-std::string to_bytes(const T& value) {
-  detail::Encoder& e = detail::encoder();
+std::size_t encode(const T& value, std::string* out) {
+  Encoder& e = encoder();
   if (e.busy) {
-    std::ostringstream out(std::ios::binary);
+    std::ostringstream nested(std::ios::binary);
     {
-      cereal::PortableBinaryOutputArchive archive(out);
+      cereal::PortableBinaryOutputArchive archive(nested);
       archive(value);
     }
-    return std::move(out).str();
+    std::string bytes = std::move(nested).str();
+    const std::size_t n = bytes.size();
+    if (out != nullptr) *out = std::move(bytes);
+    return n;
   }
-  std::string bytes;
   struct Release {
-    detail::Encoder& e;
+    Encoder& e;
     ~Release() {
       e.busy = false;
       e.buffer.out = nullptr;
     }
   } release{e};
   e.busy = true;
-  e.buffer.out = &bytes;
+  e.buffer.out = out;
+  e.buffer.count = 0;
   e.stream.clear();
   {
     cereal::PortableBinaryOutputArchive archive(e.stream);
     archive(value);
   }
+  return e.buffer.count;
+}
+
+}  // namespace detail
+
+template <class T>
+std::string to_bytes(const T& value) {
+  std::string bytes;
+  detail::encode(value, &bytes);
   return bytes;
 }
 
@@ -88,36 +103,7 @@ std::string to_bytes(const T& value) {
 /// For a check of a size bound on a hot path (does a delta fit in one message?).
 template <class T>
 std::size_t encoded_size(const T& value) {
-  class CountingBuffer final : public std::streambuf {
-   public:
-    std::size_t count = 0;
-
-   protected:
-    std::streamsize xsputn(const char*, std::streamsize n) override {
-      count += static_cast<std::size_t>(n);
-      return n;
-    }
-    int_type overflow(int_type c) override {
-      if (!traits_type::eq_int_type(c, traits_type::eof())) ++count;
-      return traits_type::not_eof(c);
-    }
-  };
-  thread_local CountingBuffer buffer;
-  thread_local std::ostream stream{&buffer};
-  thread_local bool busy = false;
-  if (busy) return to_bytes(value).size();  // a save() that asks for a size itself
-  struct Release {
-    bool& busy;
-    ~Release() { busy = false; }
-  } release{busy};
-  busy = true;
-  buffer.count = 0;
-  stream.clear();
-  {
-    cereal::PortableBinaryOutputArchive archive(stream);
-    archive(value);
-  }
-  return buffer.count;
+  return detail::encode(value, nullptr);
 }
 
 template <class T>
