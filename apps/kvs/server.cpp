@@ -423,6 +423,8 @@ struct KvsServer::Impl {
       text += "delta_buffer_entries:" + std::to_string(node.replica().buffered_entries()) + "\r\n";
       text += "batches_written:" + std::to_string(node.batches_written()) + "\r\n";
       text += "full_state_intervals:" + std::to_string(stats.full_state_intervals) + "\r\n";
+      text += "intervals_started:" + std::to_string(stats.intervals_started) + "\r\n";
+      text += "chunks_resent:" + std::to_string(stats.chunks_resent) + "\r\n";
       text += "peer_values_refused:" + std::to_string(stats.refused_by_admission) + "\r\n";
     }
     std::string persistence;

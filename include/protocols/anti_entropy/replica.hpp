@@ -112,6 +112,9 @@ struct Config {
   std::size_t buffer_entries_max = 4096;
   /// Bound on the chunks sent to one peer per round (a full state is spread over rounds).
   std::size_t chunks_per_peer_per_round_max = 64;
+  /// The longest a peer's retransmission timeout grows to (see `Peer::resend_timeout_ms`).
+  /// The shortest is one gossip interval.
+  std::uint64_t resend_timeout_max_ms = 10'000;
   bool avoid_back_propagation = true;  // BP
   bool remove_redundant = true;        // RR
   /// BP+: what a peer sent us since our last interval to it, whoever it first came from, is
@@ -283,6 +286,7 @@ class Replica {
       reject("anti-entropy: incarnation differs from the one the sender proved");
       return;
     }
+    now_ms_ = std::max(now_ms_, input.now_ms);
     std::visit([&](auto& m) { receive(from, m, input.wall_ms); }, message);
   }
 
@@ -297,6 +301,7 @@ class Replica {
   /// Runs a gossip round when one is due.
   void tick(const host::Input& input) {
     const std::uint64_t now_ms = input.now_ms;
+    now_ms_ = std::max(now_ms_, now_ms);
     if (now_ms < next_gossip_ms_) return;
     next_gossip_ms_ = now_ms + config_.gossip_interval_ms;
     std::vector<NodeId> needy;
@@ -423,11 +428,25 @@ class Replica {
     std::vector<std::string> chunks;  // encoded frames
     std::vector<bool> acked;
     std::size_t remaining = 0;
+    /// Chunks [0, sent) went out at least once; the rest wait for a later round's budget.
+    std::size_t sent = 0;
+    std::uint64_t started_ms = 0;
+    /// When the unacknowledged chunks among the sent go out again.
+    std::uint64_t resend_at_ms = 0;
+    /// A chunk went out twice: the interval's round trip is no sample (Karn).
+    bool resent = false;
   };
   struct Peer {
     std::optional<std::uint64_t> acked;
     std::optional<InFlight> in_flight;
     std::uint64_t incarnation = 0;  // 0: not heard from yet
+    /// How long a sent chunk waits for its ack before it is sent again: twice the smoothed
+    /// time a whole interval took to be acknowledged, at least one gossip interval, doubled
+    /// after each resend up to Config::resend_timeout_max_ms. Resending every round instead
+    /// floods a peer that is merely slow (a large interval takes it longer than a round to
+    /// apply) with copies it must decode and discard, which slows it further.
+    std::uint64_t resend_timeout_ms = 0;
+    std::uint64_t round_trip_ms = 0;  // smoothed; 0: no sample yet
     /// What the peer sent us in deltas (not full states) since our last interval to it
     /// started: it has all of it, durably, so the next interval need not carry it.
     std::map<std::string, L> heard;
@@ -634,7 +653,15 @@ class Replica {
     CALM_ASSERT(m.chunk_index < flight.acked.size(), "decode_message bounds the chunk index");
     if (flight.acked[m.chunk_index]) return;
     flight.acked[m.chunk_index] = true;
+    // The peer is working through the interval: the rest of it is not late yet.
+    flight.resend_at_ms = now_ms_ + resend_timeout(*peer);
     if (--flight.remaining > 0) return;
+    if (!flight.resent) {
+      const std::uint64_t sample = now_ms_ - flight.started_ms;
+      peer->round_trip_ms =
+          peer->round_trip_ms == 0 ? sample : (7 * peer->round_trip_ms + sample) / 8;
+      peer->resend_timeout_ms = 2 * peer->round_trip_ms;
+    }
     peer->acked = std::max(peer->acked.value_or(0), flight.interval_end);
     peer->in_flight.reset();
     collect_garbage();
@@ -653,25 +680,42 @@ class Replica {
     }
   }
 
-  /// Sends the peer its interval's unacknowledged chunks; false when it needed nothing.
+  std::uint64_t resend_timeout(const Peer& peer) const {
+    return std::clamp(peer.resend_timeout_ms, config_.gossip_interval_ms,
+                      std::max(config_.gossip_interval_ms, config_.resend_timeout_max_ms));
+  }
+
+  /// Sends the peer what its interval is due: the chunks not sent yet, and once the resend
+  /// timeout has passed, the sent ones still unacknowledged. False when nothing was sent.
   bool gossip_to(NodeId to) {
     Peer& peer = peers_.at(to);
-    if (!peer.in_flight) {
-      if (!start_interval(to, peer)) return false;
-    } else {
-      stats_.chunks_resent += peer.in_flight->remaining;
-    }
-    const InFlight& flight = *peer.in_flight;
+    if (!peer.in_flight && !start_interval(to, peer)) return false;
+    InFlight& flight = *peer.in_flight;
+    std::size_t budget = config_.chunks_per_peer_per_round_max;
     std::size_t sent = 0;
-    for (std::size_t i = 0; i < flight.chunks.size(); ++i) {
-      if (flight.acked[i]) continue;
-      if (sent++ == config_.chunks_per_peer_per_round_max) break;
+    const auto send = [&](std::size_t i) {
       ++stats_.delta_messages_sent;
       stats_.delta_bytes_sent += flight.chunks[i].size();
       pending_.send.push_back({to, flight.chunks[i]});
+      ++sent;
+      --budget;
+    };
+    if (flight.sent > 0 && now_ms_ >= flight.resend_at_ms) {
+      for (std::size_t i = 0; i < flight.sent && budget > 0; ++i) {
+        if (flight.acked[i]) continue;
+        ++stats_.chunks_resent;
+        send(i);
+      }
+      if (sent > 0) {
+        flight.resent = true;
+        peer.resend_timeout_ms = 2 * resend_timeout(peer);  // back off; capped when read
+      }
     }
+    while (flight.sent < flight.chunks.size() && budget > 0) send(flight.sent++);
+    if (sent == 0) return false;
+    flight.resend_at_ms = now_ms_ + resend_timeout(peer);
     // A chunk may carry local writes not synced yet: the batch is synced before it leaves.
-    if (sent > 0 && unsynced_local_ && config_.sync_before_gossip) sync_before_send_ = true;
+    if (unsynced_local_ && config_.sync_before_gossip) sync_before_send_ = true;
     return true;
   }
 
@@ -741,6 +785,7 @@ class Replica {
     InFlight flight;
     flight.interval_end = last_seq_;
     flight.full_state = full;
+    flight.started_ms = now_ms_;
     for (std::size_t i = 0; i < chunks.size(); ++i) {
       DeltaMessage m;
       m.from = config_.self;
@@ -828,6 +873,8 @@ class Replica {
   std::uint64_t dropped_through_ = 0;
   std::map<NodeId, Peer> peers_;
   std::uint64_t next_gossip_ms_ = 0;
+  /// The latest input's monotonic clock (step and tick carry it).
+  std::uint64_t now_ms_ = 0;
   ReplicaStats stats_;
   Admission<L> admission_;
 };
