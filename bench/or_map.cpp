@@ -280,4 +280,44 @@ CALM_SMALL_DELTA(
 CALM_SMALL_DELTA(
     BENCHMARK_TEMPLATE(small_delta_add_remove, false)->Name("ORMap_small_delta/add_remove_whole"));
 
+/// ORMap_group_delta rows: one delta of k new fields (what a gossip interval carries for a
+/// hash many HSETs wrote) joined into a map of n fields, by join_small or join_whole: where
+/// the one-pass join starts to win, which DotMap's choice between them follows.
+template <bool small>
+void group_delta(benchmark::State& state) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  const auto k = n / static_cast<std::size_t>(state.range(1));
+  const HashState& base = hash_of(n);
+  std::vector<std::string> fresh;
+  for (const auto& entry : base.store()) fresh.push_back(entry.first + "+");
+  std::shuffle(fresh.begin(), fresh.end(), std::mt19937_64(71));
+  fresh.resize(k);
+  std::sort(fresh.begin(), fresh.end());
+  HashStore group;
+  lat::DotContext<Id> context;
+  for (std::size_t i = 0; i < k; ++i) {
+    const lat::Dot<Id> d{3, i + 1};  // a replica of its own: warm_up writes as 2
+    context.insert(d);
+    group.set(fresh[i], lat::DotFun<std::string, Id>{{d, "w"}});
+  }
+  for (auto _ : state) {
+    state.PauseTiming();
+    HashState value = base;
+    warm_up<small>(value, value.store().begin()->first);  // join_small's index, as a replica has
+    state.ResumeTiming();
+    join_into<small>(value, group, context);
+    benchmark::DoNotOptimize(value);
+    state.PauseTiming();
+    require(value.store().size() == n + k, "every new field is in the map");
+    value = HashState{};  // freed untimed
+    state.ResumeTiming();
+  }
+  state.counters["k"] = static_cast<double>(k);
+}
+#define CALM_GROUP_DELTA(...)                                                               \
+  __VA_ARGS__->Args({100000, 64})->Args({100000, 16})->Args({100000, 8})->Args({100000, 4}) \
+      ->Args({100000, 2})->Unit(benchmark::kMillisecond)
+CALM_GROUP_DELTA(BENCHMARK_TEMPLATE(group_delta, true)->Name("ORMap_group_delta/small"));
+CALM_GROUP_DELTA(BENCHMARK_TEMPLATE(group_delta, false)->Name("ORMap_group_delta/whole"));
+
 }  // namespace

@@ -605,6 +605,9 @@ void run_against_reference(unsigned seed, int steps, int elements_max,
     } else {
       if (network.empty()) continue;
       const std::size_t k = uniform(network.size());
+      // What r lacks of a delta (a small one against a large set takes a path of its own).
+      ASSERT_TRUE(same_as_reference(network[k].fast.delta(r.fast), network[k].ref.delta(r.ref)))
+          << "delta() of a delivery, step " << step;
       ASSERT_EQ(r.fast.merge(network[k].fast), r.ref.merge(network[k].ref))
           << "delivery, step " << step;
       if (uniform(10) >= 3) {  // else it stays in flight, to arrive again

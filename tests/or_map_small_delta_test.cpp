@@ -153,5 +153,28 @@ TEST(ORMapSmallDelta, ACopyJoinsSmallDeltasLikeTheOriginal) {
   EXPECT_EQ(a, writer);
 }
 
+// delta(small, large) walks the small side's context through the large map's dot index once
+// a small join built it (what a replica receiving a stream of HSETs has), and walks the large
+// map's dots when it is not built: the same value both ways, and the removal it must keep.
+TEST(ORMapSmallDelta, ADeltaAgainstAnIndexedMapIsTheDeltaAgainstItsCopy) {
+  Hash indexed = big_hash();
+  Hash writer = indexed;
+  indexed.merge(writer.update(2, field(1), [](Register& r) { return r.write(2, "y"); }));
+  const Hash unindexed = indexed;  // a copy starts without the index
+  const Hash replace = writer.update(2, field(7), [](Register& r) { return r.write(2, "z"); });
+  const Hash removal = writer.remove(field(3));
+  const Hash group = join(replace, removal);
+  Hash elsewhere = big_hash();  // a replica that never saw writer's writes
+  const Hash concurrent = elsewhere.update(3, field(9), [](Register& r) { return r.write(3, "c"); });
+  for (const Hash* d : {&replace, &removal, &group, &concurrent}) {
+    EXPECT_EQ(delta(*d, indexed), delta(*d, unindexed));
+    Hash joined = indexed;
+    joined.merge(delta(*d, indexed));
+    EXPECT_EQ(joined, join(indexed, *d));
+  }
+  EXPECT_FALSE(is_bot(delta(removal, indexed)));  // field 3's write, alive there, removed here
+  EXPECT_TRUE(is_bot(delta(indexed, indexed)));
+}
+
 }  // namespace
 }  // namespace calm::lattices
