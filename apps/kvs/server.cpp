@@ -421,6 +421,10 @@ struct KvsServer::Impl {
       text += "delta_bytes_sent:" + std::to_string(stats.delta_bytes_sent) + "\r\n";
       text += "ack_bytes_sent:" + std::to_string(stats.ack_bytes_sent) + "\r\n";
       text += "delta_buffer_entries:" + std::to_string(node.replica().buffered_entries()) + "\r\n";
+      // Peers that acknowledged every write this replica made or received: all of them once
+      // the cluster is quiet (bench/kvs/compare.sh waits for it between tests).
+      text += "peers_in_sync:" +
+              std::to_string(node.replica().peers_holding(node.replica().last_seq())) + "\r\n";
       text += "batches_written:" + std::to_string(node.batches_written()) + "\r\n";
       text += "full_state_intervals:" + std::to_string(stats.full_state_intervals) + "\r\n";
       text += "intervals_started:" + std::to_string(stats.intervals_started) + "\r\n";

@@ -7,8 +7,11 @@
 #   redis       redis-server with AOF, fsync every second (appendfsync everysec, no RDB);
 #   x1          one calm-kvs replica (--durability everysec);
 #   x3          replica 1 of three calm-kvs replicas gossiping on loopback, the other two running
-#               and receiving its deltas (afterwards, the time replica 2 takes to hold as many
-#               keys as replica 1 is printed, waiting at most --catch-up seconds, default 60);
+#               and receiving its deltas. After each command the run waits (untimed, at most
+#               --catch-up seconds, default 60) until every replica's writes are acknowledged by
+#               both peers (INFO's peers_in_sync), so that a command does not start behind the
+#               last one's gossip, and prints those waits; at the end, the time replica 2 takes
+#               to hold as many keys as replica 1;
 #   always      redis-server --appendfsync always, then one calm-kvs replica --durability always;
 # and prints requests per second per command with the ratio calm/redis, and the load average
 # when each server's run began. Data directories are on the repository's disk (build/), so
@@ -64,12 +67,31 @@ bench() {
     # shellcheck disable=SC2086 # the keyspace's options are words
     out=$(timeout -s INT "$limit" redis-benchmark -p "$port" -t "$t" -P 16 -c 50 \
       -n "$requests" ${keyspace_args[$keyspace]} "${extra[@]}" -q 2>/dev/null | tr '\r' '\n') || true
+    [ "$1" = x3 ] && settle "$t"
     result[$1,$t]=$(sed -n 's/^[^ ]*: \([0-9.]*\) requests per second.*/\1/p' <<<"$out" | tail -n 1)
     if [ -z "${result[$1,$t]}" ]; then
       result[$1,$t]=$(sed -n 's/.*(overall: \([0-9.]*\)) avg_msec.*/\1*/p' <<<"$out" | tail -n 1)
       result[$1,$t]=${result[$1,$t]:-timeout}
     fi
   done
+}
+
+# settle TEST: waits (at most --catch-up seconds) until all three replicas have every write
+# acknowledged by both peers, so that the next test does not start behind the last one's
+# gossip; settled[TEST] = the seconds it took.
+declare -A settled
+settle() {
+  local waited=0 p quiet
+  while [ "$waited" -lt $((catch_up * 10)) ]; do
+    quiet=1
+    for p in "${cluster_ports[@]}"; do
+      [ "$(redis-cli -p "$p" INFO replication | tr -d '\r' | sed -n 's/^peers_in_sync://p')" = 2 ] ||
+        { quiet=0; break; }
+    done
+    [ "$quiet" = 1 ] && break
+    sleep 0.1; waited=$((waited + 1))
+  done
+  settled[$1]=$(awk -v w="$waited" -v q="$quiet" 'BEGIN { printf "%.1f%s", w / 10, (q ? "" : "+") }')
 }
 
 has() { [[ ",$servers," == *",$1,"* ]]; }
@@ -125,5 +147,10 @@ for keyspace in ${keyspaces//,/ }; do
   has x3 && loads+=("${load[x3]}" '')
   has always && loads+=("${load[redis_always]}" "${load[always]}" '')
   row load "${loads[@]}"
+  if has x3; then
+    line="x3 settled after each test (s until every replica's writes were acknowledged):"
+    for t in ${tests//,/ }; do line+=" ${t^^} ${settled[$t]}"; done
+    echo "$line"
+  fi
   [ -z "$gossip" ] || echo "$gossip"
 done
