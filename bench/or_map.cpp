@@ -314,9 +314,13 @@ void group_delta(benchmark::State& state) {
   }
   state.counters["k"] = static_cast<double>(k);
 }
-#define CALM_GROUP_DELTA(...)                                                               \
-  __VA_ARGS__->Args({100000, 64})->Args({100000, 16})->Args({100000, 8})->Args({100000, 4}) \
-      ->Args({100000, 2})->Unit(benchmark::kMillisecond)
+#define CALM_GROUP_DELTA(...)     \
+  __VA_ARGS__->Args({100000, 64}) \
+      ->Args({100000, 16})        \
+      ->Args({100000, 8})         \
+      ->Args({100000, 4})         \
+      ->Args({100000, 2})         \
+      ->Unit(benchmark::kMillisecond)
 CALM_GROUP_DELTA(BENCHMARK_TEMPLATE(group_delta, true)->Name("ORMap_group_delta/small"));
 CALM_GROUP_DELTA(BENCHMARK_TEMPLATE(group_delta, false)->Name("ORMap_group_delta/whole"));
 

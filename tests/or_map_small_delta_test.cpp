@@ -25,7 +25,8 @@ std::string field(int i) {
 
 Hash big_hash() {
   Hash h;
-  for (int i = 0; i < kFields; ++i) h.update(1, field(i), [](Register& r) { return r.write(1, "v"); });
+  for (int i = 0; i < kFields; ++i)
+    h.update(1, field(i), [](Register& r) { return r.write(1, "v"); });
   return h;
 }
 
@@ -165,7 +166,8 @@ TEST(ORMapSmallDelta, ADeltaAgainstAnIndexedMapIsTheDeltaAgainstItsCopy) {
   const Hash removal = writer.remove(field(3));
   const Hash group = join(replace, removal);
   Hash elsewhere = big_hash();  // a replica that never saw writer's writes
-  const Hash concurrent = elsewhere.update(3, field(9), [](Register& r) { return r.write(3, "c"); });
+  const Hash concurrent =
+      elsewhere.update(3, field(9), [](Register& r) { return r.write(3, "c"); });
   for (const Hash* d : {&replace, &removal, &group, &concurrent}) {
     EXPECT_EQ(delta(*d, indexed), delta(*d, unindexed));
     Hash joined = indexed;

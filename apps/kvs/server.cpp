@@ -28,8 +28,24 @@
 #include "protocols/net/tcp_wire.hpp"
 #include "protocols/storage/rocks_disk.hpp"
 
+// jemalloc's control call, when the executable links jemalloc (apps/CMakeLists.txt): weak, so
+// that a program linking this library without it (the tests, the sanitize build) still links.
+extern "C" int mallctl(const char* name, void* oldp, std::size_t* oldlenp, void* newp,
+                       std::size_t newlen) __attribute__((weak));
+
 namespace calm::apps::kvs {
 namespace {
+
+/// Hands freed heap memory back to the system after a large request. glibc keeps it below its
+/// trim threshold (up to 64 MiB once large blocks have come and gone); jemalloc keeps freed
+/// pages for about ten seconds, and not at all while the process sleeps.
+void release_free_memory() {
+  if (mallctl != nullptr) {
+    mallctl("arena.4096.purge", nullptr, nullptr, nullptr, 0);  // 4096: MALLCTL_ARENAS_ALL
+  } else {
+    ::malloc_trim(0);
+  }
+}
 
 namespace asio = boost::asio;
 using asio::ip::tcp;
@@ -565,9 +581,7 @@ struct KvsServer::Impl::Client : std::enable_shared_from_this<Client> {
       std::swap(parser, fresh);
       Request().swap(request);
       fed = 0;
-      // glibc keeps freed heap memory below its trim threshold (up to 64 MiB once large
-      // blocks have come and gone); hand it back, once per large request.
-      ::malloc_trim(0);
+      release_free_memory();  // once per large request
     }
     server.account(*this, held);
     if (closed) return;  // evicted: the connection held the most
@@ -593,7 +607,7 @@ struct KvsServer::Impl::Client : std::enable_shared_from_this<Client> {
                         output.clear();
                         if (output.capacity() > output_keep_bytes) {
                           std::string().swap(output);
-                          ::malloc_trim(0);
+                          release_free_memory();
                         }
                         if (ec || then_close || closed) return close();
                         read();

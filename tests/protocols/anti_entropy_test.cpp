@@ -814,6 +814,32 @@ TEST(AntiEntropy, AnUnacknowledgedChunkIsSentAgainAfterATimeoutThatBacksOff) {
   EXPECT_EQ(w.in_flight.size(), 1u);
 }
 
+// A turn whose batch fails sends nothing, and the interval it started may survive the
+// rollback: its chunks go at the next round, not after a resend timeout they never started.
+TEST(AntiEntropy, ChunksOfAFailedTurnGoAtTheNextRoundNotAfterTheTimeout) {
+  Wire<Set> w;
+  Config c = config_for(0, {1});
+  c.gossip_interval_ms = 100;
+  w.add(c);
+  w.add(config_for(1, {0}));
+  add(w, 0, 1);  // an interval acknowledged 500 ms late: the resend timeout becomes 1 s
+  w[0].tick(at_ms(100));
+  w.flush(0);
+  w.now_ms = 600;
+  w.drain();
+  ASSERT_EQ(w[0].peers_holding(w[0].last_seq()), 1u);
+  add(w, 0, 2);
+  const std::uint64_t checkpoint = w[0].checkpoint();
+  w[0].tick(at_ms(700));
+  EXPECT_EQ(w[0].ready().send.size(), 1u);  // the turn's batch fails: this never leaves
+  w[0].rollback(checkpoint, {}, [&](std::string_view key) { return w.disks.at(0)->get(key); });
+  w[0].tick(at_ms(800));
+  w.flush(0);
+  EXPECT_EQ(w.in_flight.size(), 1u);
+  w.drain();
+  EXPECT_TRUE(w[1].get("k").contains(2));
+}
+
 // The chunks of an interval not sent yet (past a round's budget) go in the next rounds, not
 // after the resend timeout; an ack of any chunk tells that the peer is working through them.
 TEST(AntiEntropy, ALargeIntervalIsSentOverRoundsWithoutWaitingForTheTimeout) {

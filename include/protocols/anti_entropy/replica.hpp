@@ -362,6 +362,9 @@ class Replica {
     for (auto& entry : peers_) {
       Peer& peer = entry.second;
       if (peer.in_flight && peer.in_flight->interval_end > checkpoint) peer.in_flight.reset();
+      // The failed turn's sends never left: a surviving interval's unacknowledged chunks count
+      // as not sent, and go at the next round rather than after a timeout.
+      if (peer.in_flight) peer.in_flight->sent = 0;
     }
     for (const storage::Write& w : failed) {
       if (w.key.starts_with(disk_prefix)) suspect_.insert(w.key.substr(disk_prefix.size()));
@@ -528,6 +531,8 @@ class Replica {
     peer.incarnation = incarnation;
     peer.acked.reset();
     peer.in_flight.reset();
+    peer.resend_timeout_ms = 0;  // a new process: what we learned of the last one's pace goes
+    peer.round_trip_ms = 0;
     peer.heard.clear();
   }
 
@@ -680,9 +685,14 @@ class Replica {
     }
   }
 
+  /// At least one gossip interval (1 ms when gossip runs every turn, so that doubling backs
+  /// off), at most the configured bound, itself held below 2^40 ms so that doubling a timeout
+  /// or adding it to the clock cannot wrap.
   std::uint64_t resend_timeout(const Peer& peer) const {
-    return std::clamp(peer.resend_timeout_ms, config_.gossip_interval_ms,
-                      std::max(config_.gossip_interval_ms, config_.resend_timeout_max_ms));
+    constexpr std::uint64_t ceiling = std::uint64_t{1} << 40;
+    const std::uint64_t floor = std::clamp<std::uint64_t>(config_.gossip_interval_ms, 1, ceiling);
+    const std::uint64_t cap = std::clamp(config_.resend_timeout_max_ms, floor, ceiling);
+    return std::clamp(peer.resend_timeout_ms, floor, cap);
   }
 
   /// Sends the peer what its interval is due: the chunks not sent yet, and once the resend
@@ -711,7 +721,10 @@ class Replica {
         peer.resend_timeout_ms = 2 * resend_timeout(peer);  // back off; capped when read
       }
     }
-    while (flight.sent < flight.chunks.size() && budget > 0) send(flight.sent++);
+    while (flight.sent < flight.chunks.size() && budget > 0) {
+      const std::size_t i = flight.sent++;
+      if (!flight.acked[i]) send(i);
+    }
     if (sent == 0) return false;
     flight.resend_at_ms = now_ms_ + resend_timeout(peer);
     // A chunk may carry local writes not synced yet: the batch is synced before it leaves.
