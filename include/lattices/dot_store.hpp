@@ -36,12 +36,12 @@
 #include <initializer_list>
 #include <iterator>
 #include <memory>
-#include <optional>
 #include <ostream>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "lattices/assert.hpp"
 #include "lattices/core.hpp"
 #include "lattices/detail/chunked_vector.hpp"
 #include "lattices/detail/serialization.hpp"
@@ -536,10 +536,12 @@ class DotMap {
     entries_ = std::move(entries);
     index_.map.reset();
   }
-  /// Whether some key holds the live dot `d`, answered by the dot index in O(1); nullopt when
-  /// the index is not built (Dotted::delta then walks the dots instead).
-  std::optional<bool> indexed_holds(const dot_type& d) const {
-    if (!index_.map) return std::nullopt;
+  /// Whether the dot -> key index is built (small joins build it; copies and large joins drop
+  /// it), so that holds_dot answers in O(1).
+  bool dot_index_built() const { return index_.map != nullptr; }
+  /// Whether some key holds the live dot `d`, by the index (dot_index_built() must hold).
+  bool holds_dot(const dot_type& d) const {
+    CALM_ASSERT(index_.map != nullptr, "holds_dot asks the dot index, which must be built");
     return index_.map->contains(d);
   }
 
@@ -693,13 +695,13 @@ class Dotted {
       return context_.contains(d) && !std::binary_search(live.begin(), live.end(), d);
     };
     bool by_index = false;
-    if constexpr (requires { other.store_.indexed_holds(dot_type{}); }) {
+    if constexpr (requires { other.store_.dot_index_built(); }) {
       // is_small_delta bounds the dots the context claims, which the walk visits one by one.
-      by_index = other.store_.indexed_holds(dot_type{}).has_value() &&
+      by_index = other.store_.dot_index_built() &&
                  detail::is_small_delta(store_.size(), context_, other.store_.size());
       if (by_index) {
         context_.for_each([&](const dot_type& d) {
-          if (*other.store_.indexed_holds(d) && removed(d)) removed_here.insert(d);
+          if (other.store_.holds_dot(d) && removed(d)) removed_here.insert(d);
         });
       }
     }

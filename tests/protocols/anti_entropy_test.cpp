@@ -172,6 +172,17 @@ void add(Wire<Set>& w, NodeId at, std::uint64_t x, const std::string& key = "k")
   w.flush(at);
 }
 
+/// Replica 0 holding `elements` elements of one set under "k", which take several frames of
+/// `frame_bytes` to send, and replica 1, empty. Returns the set.
+Set with_large_state(Wire<Set>& w, Config c, std::uint64_t elements, std::size_t frame_bytes) {
+  Set big;
+  for (std::uint64_t x = 0; x < elements; ++x) big.add(writer(0), x);
+  c.message_bytes_max = frame_bytes;
+  w.add(std::move(c)).restore("k", lattices::to_bytes(big));
+  w.add(config_for(1, {0}));
+  return big;
+}
+
 // ---- acknowledgements and the buffer -----------------------------------------------------
 
 TEST(AntiEntropy, AWriteReachesEveryPeerAndIsAcknowledged) {
@@ -325,14 +336,9 @@ TEST(AntiEntropy, WithoutRrKnownAtomsAreForwardedAgain) {
 // ---- bounded messages --------------------------------------------------------------------
 
 TEST(AntiEntropy, ALargeStateIsSplitIntoMessagesWithinTheByteBound) {
-  Set big;
-  // 3,000 elements, several dozen frames of 4 KiB: the sanitizer build runs this too.
-  for (std::uint64_t x = 0; x < 3000; ++x) big.add(writer(0), x);
   Wire<Set> w;
-  Config c = config_for(0, {1});
-  c.message_bytes_max = 4096;
-  w.add(c).restore("k", lattices::to_bytes(big));
-  w.add(config_for(1, {0}));
+  // 3,000 elements, several dozen frames of 4 KiB: the sanitizer build runs this too.
+  const Set big = with_large_state(w, config_for(0, {1}), 3000, 4096);
   for (int round = 0; round < 10 && !(w[1].state() == w[0].state()); ++round) w.round(0);
   EXPECT_EQ(w[1].get("k"), big);
   std::size_t frames = 0;
@@ -759,14 +765,10 @@ TEST(AntiEntropyTurns, FullStatesInFlightStayWithinTheirBound) {
 }
 
 TEST(AntiEntropy, OnlyUnacknowledgedChunksAreSentAgain) {
-  Set big;
-  for (std::uint64_t x = 0; x < 600; ++x) big.add(writer(0), x);
   Wire<Set> w;
   Config c = config_for(0, {1});
-  c.message_bytes_max = 1024;
   c.chunks_per_peer_per_round_max = 1000;
-  w.add(c).restore("k", lattices::to_bytes(big));
-  w.add(config_for(1, {0}));
+  const Set big = with_large_state(w, c, 600, 1024);
   w.tick(0);
   const std::size_t chunks = w.in_flight.size();
   ASSERT_GT(chunks, 2u);
@@ -843,15 +845,11 @@ TEST(AntiEntropy, ChunksOfAFailedTurnGoAtTheNextRoundNotAfterTheTimeout) {
 // The chunks of an interval not sent yet (past a round's budget) go in the next rounds, not
 // after the resend timeout; an ack of any chunk tells that the peer is working through them.
 TEST(AntiEntropy, ALargeIntervalIsSentOverRoundsWithoutWaitingForTheTimeout) {
-  Set big;
-  for (std::uint64_t x = 0; x < 600; ++x) big.add(writer(0), x);
   Wire<Set> w;
   Config c = config_for(0, {1});
-  c.message_bytes_max = 1024;
   c.chunks_per_peer_per_round_max = 2;
   c.gossip_interval_ms = 100;
-  w.add(c).restore("k", lattices::to_bytes(big));
-  w.add(config_for(1, {0}));
+  const Set big = with_large_state(w, c, 600, 1024);
   std::size_t rounds = 0;
   for (std::uint64_t t = 100; rounds < 100 && w[0].peers_holding(0) < 1; t += 100, ++rounds) {
     w[0].tick(at_ms(t));
