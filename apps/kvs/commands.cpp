@@ -760,13 +760,22 @@ void set_store(Ctx& c) {
   const KeyValue* destination = c.keys().find(c.args[1]);
   if (!c.has_dots(destination ? &destination->set->context() : nullptr, members->size())) return;
   // The destination becomes exactly this set, whatever it held (as this replica saw it).
-  c.keys().write(c.args[1], [&](KeyValue& v) {
-    KeyValue delta = remove_all(v, c.replica(), c.now());
-    for (const std::string& m : *members)
-      lattices::merge(delta, std::get<0>(set_add(v, c.replica(), m)).second);
-    return delta;
-  });
-  c.out.integer(static_cast<std::int64_t>(members->size()));
+  // Adding cannot fail after remove_all while the clock is ahead of every string timestamp
+  // merged here (the server observes each one); should it fail, nothing is written.
+  const auto stored = c.write<std::int64_t>(
+      c.args[1], [&](KeyValue& v) -> std::variant<std::pair<std::int64_t, KeyValue>, CommandError> {
+        KeyValue scratch = v;
+        KeyValue delta = remove_all(scratch, c.replica(), c.now());
+        for (const std::string& m : *members) {
+          auto added = set_add(scratch, c.replica(), m);
+          if (auto* e = std::get_if<CommandError>(&added)) return *e;
+          lattices::merge(delta, std::get<0>(std::move(added)).second);
+        }
+        v = std::move(scratch);
+        return std::pair{static_cast<std::int64_t>(members->size()), std::move(delta)};
+      });
+  if (stored.error) return c.error(*stored.error);
+  c.out.integer(*stored.value);
 }
 
 // ---- hashes ----
