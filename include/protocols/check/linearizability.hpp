@@ -41,8 +41,10 @@
 ///     possible on its own stays so, so that a stale read shows with the write it missed, not
 ///     alone as "a read of a value nobody wrote". If the fast pass lost such an explanation,
 ///     the last two steps run again from the cut.
-/// "Minimal": no single operation can be dropped nor output forgotten (1-minimal), not the
-/// smallest window there is.
+/// Every window kept along the way was checked contradictory, so the one reported is, even when
+/// steps_max cut its search short. Each pass tries single operations last, so the window is
+/// small; it is not promised minimal (a starred output is never dropped, and the passes do
+/// not repeat).
 #include <algorithm>
 #include <concepts>
 #include <cstddef>
@@ -92,8 +94,9 @@ enum class Verdict { linearizable, not_linearizable, unknown };
 struct CheckOptions {
   /// Search steps (one try of one operation) over the whole check: past it during the
   /// verdict's search the verdict is `unknown`; past it while looking for a small bad window,
-  /// the window found so far is reported (`window_minimal` false). About 50-100 ns a step; a
-  /// search's cache holds at most one entry per step, of about 48 + sizeof(State) bytes.
+  /// the window found so far is reported (`window_complete` false). About 50-100 ns a step; a
+  /// search's cache holds at most one entry per step, of about 64 + sizeof(State) bytes with
+  /// the hash table's own (its node, bucket and allocation).
   std::uint64_t steps_max = 10'000'000;
   /// Whether to look for a small bad window (more searches of the failing part, each smaller
   /// than the last; see the top of the file).
@@ -109,7 +112,7 @@ struct CheckResult {
   /// matters, its output does not).
   std::vector<std::size_t> window;
   std::vector<bool> window_observed;
-  bool window_minimal = false;  // false when steps_max cut the search for a smaller window
+  bool window_complete = false;  // false when steps_max cut the search for a smaller window
   /// Not linearizable: the latest time at which the search got stuck (no order places every
   /// operation of the failing part that returned by then). Look there first.
   std::uint64_t stuck_at = 0;
@@ -334,7 +337,7 @@ template <Model M>
 Window shrink(const M& model,
               const std::vector<Operation<typename M::Input, typename M::Output>>& history,
               Window window, Frontier frontier, std::uint64_t last_search_steps,
-              std::uint64_t& budget) {
+              std::uint64_t& budget, bool& cut_short) {
   auto part_of = [&](const Window& w) { return part_of_window<M>(history, w); };
   // Cuts a contradictory window `w`, whose search stopped at `at` after `steps`, to what the
   // search reached: the operations called by then, with the outputs of those that returned
@@ -355,7 +358,9 @@ Window shrink(const M& model,
     if (closed.ops == w.ops && closed.observed == w.observed) return;
     std::uint64_t allowed = std::min(budget, 2 * steps + 1024);
     const std::uint64_t before = allowed;
+    const bool whole_budget = allowed == budget;
     const Verdict v = search(model, part_of(closed), allowed);
+    if (v == Verdict::unknown && whole_budget) cut_short = true;
     budget -= before - allowed;
     if (v == Verdict::not_linearizable) w = std::move(closed);
   };
@@ -363,7 +368,9 @@ Window shrink(const M& model,
   auto contradictory = [&](Window& w, Frontier& at) {
     at = {};
     const std::uint64_t before = budget;
-    if (search(model, part_of(w), budget, &at) != Verdict::not_linearizable) return false;
+    const Verdict v = search(model, part_of(w), budget, &at);
+    if (v == Verdict::unknown) cut_short = true;
+    if (v != Verdict::not_linearizable) return false;
     cut(w, at, before - budget);
     return true;
   };
@@ -428,7 +435,9 @@ Window shrink(const M& model,
     only.observed[k] = true;
     std::uint64_t allowed = std::min(budget, steps_max);
     const std::uint64_t before_search = allowed;
+    const bool whole_budget = allowed == budget;
     const Verdict v = search(model, part_of(only), allowed);
+    if (v == Verdict::unknown && whole_budget) cut_short = true;
     budget -= before_search - allowed;
     return v == Verdict::linearizable;
   };
@@ -529,7 +538,8 @@ CheckResult check_linearizable(
       result.stuck_at = frontier.time;
       break;
     }
-    if (v == Verdict::unknown) result.verdict = v;  // a later part may still fail
+    // Later parts run on what is left of the budget (none, if this one used it up).
+    if (v == Verdict::unknown) result.verdict = v;
   }
   if (!failed) {
     result.steps = options.steps_max - budget;
@@ -542,22 +552,19 @@ CheckResult check_linearizable(
 
   // The bad window, within the part that failed.
   detail::Window window{*failed, std::vector<bool>(failed->size(), true)};
-  result.window_minimal = options.minimize;
   if (options.minimize) {
-    window =
-        detail::shrink(model, history, std::move(window), frontier, failed_search_steps, budget);
-  }
-  if (budget == 0) {
-    // Cut short: show at least the part up to where the search got stuck (leaving out what
-    // was called after it changes nothing).
-    result.window_minimal = false;
-    detail::Window reached;
-    for (std::size_t k = 0; k < window.ops.size(); ++k) {
-      if (history[window.ops[k]].called > result.stuck_at) continue;
-      reached.ops.push_back(window.ops[k]);
-      reached.observed.push_back(window.observed[k]);
+    bool cut_short = false;
+    window = detail::shrink(model, history, std::move(window), frontier, failed_search_steps,
+                            budget, cut_short);
+    result.window_complete = !cut_short;
+    // Where the window's own search gets stuck (it may be a later contradiction than the
+    // part's first): a small search, allowed past the budget by at most the first one's steps.
+    std::uint64_t allowed = failed_search_steps + 1024;
+    detail::Frontier own;
+    if (detail::search(model, detail::part_of_window<M>(history, window), allowed, &own) ==
+        Verdict::not_linearizable) {
+      result.stuck_at = own.time;
     }
-    window = std::move(reached);
   }
   const std::vector<std::size_t>& ops = window.ops;
   const std::vector<bool>& observed = window.observed;
@@ -569,8 +576,10 @@ CheckResult check_linearizable(
     return history[ops[a]].called < history[ops[b]].called;
   });
   std::ostringstream report;
-  report << "not linearizable: " << (result.window_minimal ? "a minimal" : "a") << " bad window of "
-         << ops.size() << " operation(s); no order places every operation that returned by "
+  report << "not linearizable: a bad window of " << ops.size()
+         << (options.minimize && !result.window_complete ? " (its search cut short by steps_max)"
+                                                         : "")
+         << " operation(s); no order places every operation of it that returned by "
          << result.stuck_at << " (index, client, [called, returned], operation; * marks an output "
          << "that is part of the contradiction):\n";
   for (std::size_t i : order) {
