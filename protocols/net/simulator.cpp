@@ -242,6 +242,7 @@ void Simulator::run_until(std::uint64_t time_ms) {
     queue_.pop();
     now_ms_ = event->time_ms;
     process(*event);
+    if (after_event_) after_event_();
   }
   if (time_ms > now_ms_) now_ms_ = time_ms;
 }

@@ -124,6 +124,9 @@ class Simulator {
   /// Processes events up to and including `time_ms`, then sets the clock to it.
   void run_until(std::uint64_t time_ms);
   void run_for(std::uint64_t duration_ms) { run_until(now_ms_ + duration_ms); }
+  /// Calls `check` after every event processed (a delivery, a timer, an action, a deferred
+  /// call): where a test checks its invariants at every step.
+  void after_each_event(std::function<void()> check) { after_event_ = std::move(check); }
 
   std::uint64_t now_ms() const { return now_ms_; }
   /// The running node, or nullptr while it is down.
@@ -177,6 +180,7 @@ class Simulator {
   std::map<std::pair<NodeId, NodeId>, std::uint64_t> link_sent_;
   std::map<std::pair<NodeId, NodeId>, std::uint64_t> link_delivered_max_;
   SimStats stats_;
+  std::function<void()> after_event_;
 };
 
 }  // namespace calm::protocols::net
