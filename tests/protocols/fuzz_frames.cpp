@@ -13,6 +13,9 @@
 //   5: a stream of tagged frames after a handshake (wire::FrameReader under a fixed key,
 //      64 KiB frame bound), fed in two pieces: every frame it returns carries its own tag; a
 //      frame re-encoded under the same key and sequence number reads back.
+//   6: a Multi-Paxos frame (paxos::decode_message): one that decodes re-encodes to its bytes
+//      and decodes again to the same message; then a replica steps it from a peer (a member,
+//      so it is acted on) and must neither crash nor throw.
 // Run with -malloc_limit_mb: an allocation sized by a length off the wire is a finding.
 #include <cstddef>
 #include <cstdint>
@@ -25,6 +28,7 @@
 
 #include "protocols/anti_entropy/message.hpp"
 #include "protocols/net/tcp_wire.hpp"
+#include "protocols/paxos/replica.hpp"
 
 namespace {
 
@@ -49,6 +53,37 @@ void fuzz_message(std::string_view bytes) {
   const std::string again = anti_entropy::encode_message(m);
   check(again == bytes);
   check(anti_entropy::decode_message(again, limits) == m);
+}
+
+struct Echo {
+  std::string apply(const std::string& op) { return op; }
+};
+
+void fuzz_paxos(std::string_view bytes) {
+  paxos::DecodeLimits limits;
+  limits.message_bytes_max = 4096;
+  limits.command_bytes_max = 256;
+  limits.chunks_max = 16;
+  paxos::Message m;
+  try {
+    m = paxos::decode_message(bytes, limits);
+  } catch (const calm::lattices::DecodeError&) {
+    return;
+  }
+  const std::string again = paxos::encode_message(m);
+  check(again == bytes);
+  check(paxos::decode_message(again, limits) == m);
+  paxos::Config config;
+  config.self = 0;
+  config.members = {0, 1, 2};
+  config.limits = limits;
+  paxos::Replica<Echo> replica(config, Echo{});
+  host::Input input;
+  input.now_ms = 1000;
+  replica.tick(input);
+  replica.step(1, bytes, input);
+  replica.step(2, bytes, input);
+  static_cast<void>(replica.ready());
 }
 
 std::string padded(std::string_view bytes, std::size_t n) {
@@ -151,7 +186,7 @@ void fuzz_value(std::string_view bytes) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   const std::string_view rest(reinterpret_cast<const char*>(data) + 1, size - 1);
-  switch (data[0] % 6) {
+  switch (data[0] % 7) {
     case 0:
       fuzz_message(rest);
       break;
@@ -167,8 +202,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     case 4:
       fuzz_welcome(rest);
       break;
-    default:
+    case 5:
       fuzz_frame_stream(rest);
+      break;
+    default:
+      fuzz_paxos(rest);
       break;
   }
   return 0;

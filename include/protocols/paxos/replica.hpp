@@ -1,0 +1,632 @@
+#pragma once
+/// paxos::Replica<SM>: Multi-Paxos as a sans-IO state machine for the protocol host
+/// (host/host.hpp). Every replica is an acceptor, a learner, and a proposer that campaigns
+/// when it stops hearing from a leader; the state machine `SM` (the `StateMachine` concept)
+/// applies the chosen commands in slot order on every replica.
+///
+/// Protocol (Lamport's "Paxos Made Simple", section 3, with a stable leader):
+///   - Election: a replica that hears no leader for its election timeout (randomized in
+///     [election_timeout_ms, 2 x election_timeout_ms)) picks a ballot above every ballot it
+///     has seen and sends Prepare for every slot from its commit index on (phase 1, once for
+///     all open slots). With promises from a majority it is leader: it re-proposes, in each
+///     open slot, the value accepted there at the highest ballot, fills the holes with no-ops,
+///     then takes new commands.
+///   - Replication: each turn the leader puts the commands submitted to it in one new slot (at
+///     most `batch_commands_max`), with at most `slots_in_flight_max` slots proposed and not
+///     yet chosen; Accept goes to every acceptor, itself included. A slot is chosen when a
+///     majority accepted it at the leader's ballot; the leader's commit index (every slot
+///     below it chosen) rides on Accepts and Heartbeats, and a follower that accepted a slot
+///     at the leader's ballot learns it from that. Anything else it learns with Learn.
+///   - Durability: a promise and an accepted value are written, and synced, in the turn's
+///     batch before any reply that depends on them leaves (the host's order: persist, sync,
+///     then send). A restarted acceptor reloads them: it never goes back on a promise.
+///     Chosen values are not written: a restarted replica learns them again from its peers,
+///     and replays its state machine from slot 0.
+///   - Exactly once: commands carry (client, seq); the replicated client table in front of
+///     `SM` applies each (client, seq) once and answers a retry with the first result.
+///   - Replies: the replica a command was submitted to reports it (Final) once it has applied
+///     it; a replica that is not leader answers at once with a redirect (and the leader it
+///     last heard from, if any).
+///
+/// Not built yet (the remaining parts): snapshots and log truncation, read-index
+/// reads, leases. Until then the log and the client table grow with the commands applied.
+///
+/// Bounds: a Promise carries at most `promise_entries_max` slots (more go in further chunks);
+/// Chosen at most `learn_entries_max`; a batch at most `batch_commands_max` commands; at most
+/// `slots_in_flight_max` slots are proposed and not chosen; messages that do not decode, or
+/// come from outside the membership, are rejected and counted and change nothing.
+#include <algorithm>
+#include <concepts>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <set>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "lattices/assert.hpp"
+#include "lattices/core.hpp"
+#include "protocols/host/host.hpp"
+#include "protocols/net/frame_codec.hpp"
+#include "protocols/net/split_mix.hpp"
+#include "protocols/paxos/message.hpp"
+
+namespace calm::protocols::paxos {
+
+/// The application's deterministic state machine: every replica applies the same commands in
+/// the same order and must reach the same state and results.
+template <class SM>
+concept StateMachine = requires(SM sm, const std::string& op) {
+  { sm.apply(op) } -> std::convertible_to<std::string>;
+};
+
+struct Config {
+  NodeId self = 0;
+  std::vector<NodeId> members;  // every replica, self included
+  std::uint64_t tick_ms = 5;
+  std::uint64_t heartbeat_ms = 20;
+  std::uint64_t election_timeout_ms = 100;
+  /// A proposal not chosen after this long goes again (lost Accepts or Accepteds).
+  std::uint64_t resend_ms = 40;
+  std::size_t batch_commands_max = 1024;
+  std::size_t slots_in_flight_max = 64;
+  std::size_t promise_entries_max = 256;
+  std::size_t learn_entries_max = 256;
+  /// Commands waiting for a slot at the leader; past it a submit is refused.
+  std::size_t queue_commands_max = 65536;
+  std::uint64_t seed = 1;  // the election timeouts' randomness
+  DecodeLimits limits;
+};
+
+struct Stats {
+  std::uint64_t rejected_messages = 0;  // did not decode, or from outside the membership
+  std::uint64_t elections_started = 0;
+  std::uint64_t elections_won = 0;
+  std::uint64_t slots_chosen = 0;  // learned, by any path
+  std::uint64_t commands_applied = 0;
+  std::uint64_t duplicates_ignored = 0;
+};
+
+/// What the replica hands its application.
+struct Reply {
+  std::uint64_t client = 0;
+  std::uint64_t seq = 0;
+  enum class Kind { applied, not_leader, busy } kind = Kind::applied;
+  std::string result;            // applied: the state machine's result
+  std::optional<NodeId> leader;  // not_leader: the leader this replica last heard from
+  friend bool operator==(const Reply&, const Reply&) = default;
+};
+
+template <StateMachine SM>
+class Replica {
+ public:
+  using Final = Reply;
+  static constexpr std::string_view disk_prefix = "paxos/";
+
+  Replica(Config config, SM machine)
+      : config_(std::move(config)), machine_(std::move(machine)), random_(config_.seed) {
+    CALM_ASSERT(std::find(config_.members.begin(), config_.members.end(), config_.self) !=
+                    config_.members.end(),
+                "a replica is a member of its own cluster");
+    CALM_ASSERT(config_.batch_commands_max > 0 && config_.slots_in_flight_max > 0 &&
+                    config_.promise_entries_max > 0 && config_.learn_entries_max > 0,
+                "every bound allows at least one");
+  }
+
+  // ---- the application ----
+
+  /// Submits a command. Its reply (Final) comes once it is applied here, or at once when this
+  /// replica is not leader or its queue is full.
+  void submit(std::uint64_t client, std::uint64_t seq, std::string op) {
+    if (role_ != Role::leader) {
+      std::optional<NodeId> hint;
+      if (leader_heard_) hint = leader_heard_;
+      ready_.final.push_back({client, seq, Reply::Kind::not_leader, {}, hint});
+      return;
+    }
+    if (queue_.size() >= config_.queue_commands_max) {
+      ready_.final.push_back({client, seq, Reply::Kind::busy, {}, {}});
+      return;
+    }
+    waiting_.insert({client, seq});
+    queue_.push_back({client, seq, std::move(op)});
+  }
+
+  // ---- the host's protocol ----
+
+  void restore(const std::string& key, std::string_view bytes) {
+    if (key == "promised") {
+      net::codec::Reader in(bytes, "paxos disk");
+      promised_ = {in.varint(), in.varint()};
+      in.expect_end();
+      max_round_seen_ = std::max(max_round_seen_, promised_.round);
+    } else if (key.size() == 2 + 16 && key.starts_with("a/")) {
+      const std::uint64_t slot = parse_slot(key.substr(2));
+      net::codec::Reader in(bytes, "paxos disk");
+      Ballot b{in.varint(), in.varint()};
+      const std::string rest(bytes.substr(bytes.size() - in.remaining()));
+      accepted_[slot] = {b, decode_batch(rest, config_.limits)};
+      max_round_seen_ = std::max(max_round_seen_, b.round);
+    } else {
+      throw lattices::DecodeError("paxos: unknown key on disk");
+    }
+  }
+
+  void step(NodeId from, std::string_view bytes, const host::Input& input) {
+    now_ms_ = input.now_ms;
+    if (!is_member(from) || from == config_.self) {
+      reject("a message from outside the membership");
+      return;
+    }
+    Message message;
+    try {
+      message = decode_message(bytes, config_.limits);
+    } catch (const lattices::DecodeError& e) {
+      reject(e.what());
+      return;
+    }
+    std::visit([&](auto& m) { on(from, m); }, message);
+  }
+
+  void tick(const host::Input& input) {
+    now_ms_ = input.now_ms;
+    if (!started_) {
+      started_ = true;
+      heard_at_ms_ = now_ms_;
+      draw_election_timeout();
+    }
+    if (role_ == Role::leader) {
+      if (now_ms_ >= heartbeat_at_ms_) {
+        broadcast(Heartbeat{ballot_, commit_});
+        heartbeat_at_ms_ = now_ms_ + config_.heartbeat_ms;
+      }
+      for (auto& [slot, p] : proposals_) {
+        if (now_ms_ >= p.resend_at_ms) {
+          send_accept(slot, p, /*all=*/false);
+          p.resend_at_ms = now_ms_ + config_.resend_ms;
+        }
+      }
+      return;
+    }
+    if (now_ms_ - heard_at_ms_ >= election_timeout_ms_) campaign();
+    // A follower behind the leader's commit index asks for what it missed.
+    if (role_ == Role::follower && commit_ < leader_commit_ && leader_heard_ &&
+        now_ms_ >= learn_at_ms_) {
+      send(*leader_heard_, Learn{commit_});
+      learn_at_ms_ = now_ms_ + config_.resend_ms;
+    }
+  }
+
+  std::uint64_t tick_delay_ms(bool) const { return config_.tick_ms; }
+
+  host::Ready<Final> ready() {
+    if (role_ == Role::leader) propose_queued();
+    host::Ready<Final> out = std::move(ready_);
+    ready_ = {};
+    return out;
+  }
+
+  std::uint64_t checkpoint() const { return 0; }
+
+  /// A batch failed: what it held (a promise, accepted values) is reloaded from the disk, and
+  /// the replica steps down; chosen values and the state machine are facts and stay.
+  void rollback(std::uint64_t, std::span<const storage::Write> failed,
+                const host::DurableRead& read) {
+    for (const storage::Write& w : failed) {
+      const std::string_view key = w.key;
+      if (!key.starts_with(disk_prefix)) continue;
+      const std::string rest(key.substr(disk_prefix.size()));
+      if (rest == "promised") promised_ = {};
+      if (rest.starts_with("a/")) accepted_.erase(parse_slot(rest.substr(2)));
+      if (const auto bytes = read(key)) restore(rest, *bytes);
+    }
+    step_down();
+  }
+
+  // ---- inspection (tests, INFO) ----
+
+  bool is_leader() const { return role_ == Role::leader; }
+  const Ballot& promised() const { return promised_; }
+  std::uint64_t commit_index() const { return commit_; }
+  std::uint64_t applied_index() const { return applied_; }
+  /// Chosen values this replica knows, by slot.
+  const std::map<std::uint64_t, Batch>& chosen() const { return chosen_; }
+  const SM& machine() const { return machine_; }
+  const Stats& stats() const { return stats_; }
+
+ private:
+  enum class Role { follower, candidate, leader };
+  struct Acceptance {
+    Ballot ballot;
+    Batch value;
+  };
+  struct Proposal {
+    Batch value;
+    std::set<NodeId> accepted_by;
+    std::uint64_t resend_at_ms = 0;
+  };
+  struct ClientEntry {
+    std::uint64_t seq = 0;
+    std::string result;
+  };
+
+  // -- messages --
+
+  void on(NodeId from, const Prepare& m) {
+    if (m.ballot < promised_) {
+      send(from, Reject{m.ballot, promised_});
+      return;
+    }
+    promise(m.ballot);
+    see(m.ballot);
+    heard_at_ms_ = now_ms_;  // a candidate is alive: give it time to win
+    if (role_ != Role::follower && m.ballot > ballot_) step_down();
+    // Everything accepted from first_slot on, in chunks.
+    std::vector<SlotValue> all;
+    for (auto it = accepted_.lower_bound(m.first_slot); it != accepted_.end(); ++it) {
+      all.push_back({it->first, it->second.ballot, it->second.value});
+    }
+    const std::size_t per = config_.promise_entries_max;
+    const std::size_t chunks = std::max<std::size_t>(1, (all.size() + per - 1) / per);
+    for (std::size_t c = 0; c < chunks; ++c) {
+      Promise p{m.ballot,
+                m.first_slot,
+                static_cast<std::uint32_t>(c),
+                static_cast<std::uint32_t>(chunks),
+                {}};
+      const std::size_t begin = c * per, end = std::min(all.size(), begin + per);
+      p.accepted.assign(all.begin() + static_cast<std::ptrdiff_t>(begin),
+                        all.begin() + static_cast<std::ptrdiff_t>(end));
+      send(from, p);
+    }
+  }
+
+  void on(NodeId from, const Promise& m) {
+    if (role_ != Role::candidate || m.ballot != ballot_ || m.first_slot != campaign_first_slot_) {
+      return;  // late, or for another campaign
+    }
+    auto& got = promises_[from];
+    if (got.chunks == 0) got.chunks = m.chunks;
+    if (got.chunks != m.chunks || !got.chunk_seen.insert(m.chunk).second) return;
+    for (const SlotValue& v : m.accepted) adopt(v.slot, v.ballot, v.value);
+    if (got.chunk_seen.size() == got.chunks) ++promised_by_;
+    if (promised_by_ >= majority()) become_leader();
+  }
+
+  void on(NodeId from, const Accept& m) {
+    if (m.ballot < promised_) {
+      send(from, Reject{m.ballot, promised_});
+      return;
+    }
+    follow(from, m.ballot);
+    promise(m.ballot);
+    accept(m.slot, m.ballot, m.value);
+    send(from, Accepted{m.ballot, m.slot});
+    learn_commit(m.commit);
+  }
+
+  void on(NodeId from, const Accepted& m) {
+    if (role_ != Role::leader || m.ballot != ballot_) return;
+    auto it = proposals_.find(m.slot);
+    if (it == proposals_.end()) return;
+    if (chosen_.contains(m.slot)) {  // learned another way meanwhile
+      proposals_.erase(it);
+      return;
+    }
+    it->second.accepted_by.insert(from);
+    if (it->second.accepted_by.size() >= majority()) {
+      choose(m.slot, std::move(it->second.value));
+      proposals_.erase(it);
+      advance_commit();
+    }
+  }
+
+  void on(NodeId, const Reject& m) {
+    see(m.promised);
+    if (role_ != Role::follower && m.refused == ballot_ && m.promised > ballot_) {
+      step_down();
+      heard_at_ms_ = now_ms_;
+    }
+  }
+
+  void on(NodeId from, const Heartbeat& m) {
+    if (m.ballot < promised_) {
+      send(from, Reject{m.ballot, promised_});
+      return;
+    }
+    follow(from, m.ballot);
+    learn_commit(m.commit);
+  }
+
+  void on(NodeId from, const Learn& m) {
+    Chosen out;
+    for (auto it = chosen_.lower_bound(m.first_slot);
+         it != chosen_.end() && out.chosen.size() < config_.learn_entries_max; ++it) {
+      out.chosen.push_back({it->first, {}, it->second});
+    }
+    if (!out.chosen.empty()) send(from, out);
+  }
+
+  void on(NodeId, const Chosen& m) {
+    for (const SlotValue& v : m.chosen) {
+      if (chosen_.contains(v.slot)) continue;
+      choose(v.slot, v.value);
+      proposals_.erase(v.slot);
+    }
+    advance_commit();
+  }
+
+  // -- acceptor --
+
+  void promise(const Ballot& b) {
+    if (b <= promised_) return;
+    promised_ = b;
+    std::string bytes;
+    net::codec::put_varint(bytes, b.round);
+    net::codec::put_varint(bytes, b.node);
+    persist(std::string(disk_prefix) + "promised", std::move(bytes));
+  }
+
+  void accept(std::uint64_t slot, const Ballot& b, const Batch& value) {
+    if (chosen_.contains(slot)) return;  // already decided: nothing to remember
+    accepted_[slot] = {b, value};
+    std::string bytes;
+    net::codec::put_varint(bytes, b.round);
+    net::codec::put_varint(bytes, b.node);
+    bytes += encode_batch(value);
+    persist(std::string(disk_prefix) + "a/" + slot_key(slot), std::move(bytes));
+  }
+
+  void persist(std::string key, std::string value) {
+    ready_.persist.push_back(storage::Write::put(std::move(key), std::move(value)));
+    ready_.sync = true;  // a reply depends on it
+  }
+
+  // -- proposer --
+
+  void campaign() {
+    ++stats_.elections_started;
+    role_ = Role::candidate;
+    proposals_.clear();
+    ballot_ = {max_round_seen_ + 1, config_.self};
+    see(ballot_);
+    campaign_first_slot_ = commit_;
+    promises_.clear();
+    promised_by_ = 0;
+    adopted_.clear();
+    heard_at_ms_ = now_ms_;
+    draw_election_timeout();
+    // Its own promise, as an acceptor: the same path as a peer's.
+    promise(ballot_);
+    for (auto it = accepted_.lower_bound(campaign_first_slot_); it != accepted_.end(); ++it) {
+      adopt(it->first, it->second.ballot, it->second.value);
+    }
+    promised_by_ = 1;
+    if (promised_by_ >= majority()) {
+      become_leader();
+      return;
+    }
+    broadcast(Prepare{ballot_, campaign_first_slot_});
+  }
+
+  void adopt(std::uint64_t slot, const Ballot& b, const Batch& value) {
+    auto [it, fresh] = adopted_.try_emplace(slot, Acceptance{b, value});
+    if (!fresh && it->second.ballot < b) it->second = {b, value};
+  }
+
+  void become_leader() {
+    ++stats_.elections_won;
+    role_ = Role::leader;
+    leader_heard_ = config_.self;
+    // Re-propose every open slot: the value accepted at the highest ballot, no-ops in holes.
+    const std::uint64_t last =
+        adopted_.empty() ? campaign_first_slot_ : adopted_.rbegin()->first + 1;
+    next_slot_ = std::max(last, campaign_first_slot_);
+    for (std::uint64_t slot = campaign_first_slot_; slot < next_slot_; ++slot) {
+      if (chosen_.contains(slot)) continue;
+      auto it = adopted_.find(slot);
+      propose(slot, it == adopted_.end() ? Batch{} : it->second.value);
+    }
+    adopted_.clear();
+    broadcast(Heartbeat{ballot_, commit_});
+    heartbeat_at_ms_ = now_ms_ + config_.heartbeat_ms;
+  }
+
+  void propose_queued() {
+    while (!queue_.empty() && proposals_.size() < config_.slots_in_flight_max) {
+      Batch batch;
+      while (!queue_.empty() && batch.size() < config_.batch_commands_max) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+      propose(next_slot_++, std::move(batch));
+    }
+  }
+
+  void propose(std::uint64_t slot, Batch value) {
+    Proposal& p = proposals_[slot];
+    p.value = std::move(value);
+    p.accepted_by.clear();
+    p.resend_at_ms = now_ms_ + config_.resend_ms;
+    // Its own acceptance first (written in this turn's batch, before the Accepts leave).
+    promise(ballot_);
+    accept(slot, ballot_, p.value);
+    p.accepted_by.insert(config_.self);
+    send_accept(slot, p, /*all=*/true);
+    if (p.accepted_by.size() >= majority()) {  // a cluster of one
+      choose(slot, std::move(p.value));
+      proposals_.erase(slot);
+      advance_commit();
+    }
+  }
+
+  void send_accept(std::uint64_t slot, const Proposal& p, bool all) {
+    for (NodeId peer : config_.members) {
+      if (peer == config_.self || (!all && p.accepted_by.contains(peer))) continue;
+      send(peer, Accept{ballot_, slot, commit_, p.value});
+    }
+  }
+
+  void step_down() {
+    role_ = Role::follower;
+    proposals_.clear();
+    promises_.clear();
+    adopted_.clear();
+    // Commands waiting here will not be proposed by this replica: their clients retry.
+    for (const Command& c : queue_) {
+      waiting_.erase({c.client, c.seq});
+      ready_.final.push_back({c.client, c.seq, Reply::Kind::not_leader, {}, {}});
+    }
+    queue_.clear();
+  }
+
+  void follow(NodeId from, const Ballot& b) {
+    see(b);
+    if (b > ballot_ || role_ != Role::leader) {
+      if (role_ != Role::follower) step_down();
+    }
+    heard_at_ms_ = now_ms_;
+    leader_heard_ = from;
+    leader_ballot_ = b;
+  }
+
+  void see(const Ballot& b) { max_round_seen_ = std::max(max_round_seen_, b.round); }
+
+  // -- learner --
+
+  void learn_commit(std::uint64_t leader_commit) {
+    leader_commit_ = std::max(leader_commit_, leader_commit);
+    // A slot below the leader's commit index that this replica accepted at the leader's
+    // ballot holds the chosen value (the leader proposes one value per slot per ballot).
+    for (auto it = accepted_.lower_bound(commit_);
+         it != accepted_.end() && it->first < leader_commit; ++it) {
+      if (it->second.ballot == leader_ballot_ && !chosen_.contains(it->first)) {
+        choose(it->first, it->second.value);
+      }
+    }
+    advance_commit();
+  }
+
+  void choose(std::uint64_t slot, Batch value) {
+    CALM_ASSERT(!chosen_.contains(slot), "a slot is chosen once");
+    chosen_.emplace(slot, std::move(value));
+    ++stats_.slots_chosen;
+  }
+
+  void advance_commit() {
+    while (chosen_.contains(commit_)) ++commit_;
+    while (applied_ < commit_) apply(chosen_.at(applied_++));
+  }
+
+  void apply(const Batch& batch) {
+    for (const Command& c : batch) {
+      ClientEntry& entry = clients_[c.client];
+      std::string result;
+      if (c.seq <= entry.seq) {
+        ++stats_.duplicates_ignored;
+        if (c.seq != entry.seq) {  // older than the client's last: the client moved on
+          waiting_.erase({c.client, c.seq});
+          continue;
+        }
+        result = entry.result;
+      } else {
+        result = machine_.apply(c.op);
+        entry = {c.seq, result};
+        ++stats_.commands_applied;
+      }
+      if (waiting_.erase({c.client, c.seq}) != 0) {
+        ready_.final.push_back({c.client, c.seq, Reply::Kind::applied, std::move(result), {}});
+      }
+    }
+  }
+
+  // -- plumbing --
+
+  template <class M>
+  void send(NodeId to, const M& m) {
+    ready_.send.push_back({to, encode_message(Message{m})});
+  }
+  template <class M>
+  void broadcast(const M& m) {
+    const std::string bytes = encode_message(Message{m});
+    for (NodeId peer : config_.members) {
+      if (peer != config_.self) ready_.send.push_back({peer, bytes});
+    }
+  }
+  void reject(std::string why) {
+    ++stats_.rejected_messages;
+    ready_.rejected.push_back(std::move(why));
+  }
+  bool is_member(NodeId id) const {
+    return std::find(config_.members.begin(), config_.members.end(), id) != config_.members.end();
+  }
+  std::size_t majority() const { return config_.members.size() / 2 + 1; }
+  void draw_election_timeout() {
+    election_timeout_ms_ = config_.election_timeout_ms +
+                           random_.below(std::max<std::uint64_t>(1, config_.election_timeout_ms));
+  }
+  static std::string slot_key(std::uint64_t slot) {
+    static const char* digits = "0123456789abcdef";
+    std::string key(16, '0');
+    for (int i = 15; i >= 0; --i, slot >>= 4) key[static_cast<std::size_t>(i)] = digits[slot & 15];
+    return key;  // fixed width: the disk's order is the slots' order
+  }
+  static std::uint64_t parse_slot(std::string_view hex) {
+    if (hex.size() != 16) throw lattices::DecodeError("paxos: bad slot key on disk");
+    std::uint64_t slot = 0;
+    for (char c : hex) {
+      const int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+      if (v < 0) throw lattices::DecodeError("paxos: bad slot key on disk");
+      slot = slot << 4 | static_cast<std::uint64_t>(v);
+    }
+    return slot;
+  }
+
+  struct PromiseProgress {
+    std::uint32_t chunks = 0;
+    std::set<std::uint32_t> chunk_seen;
+  };
+
+  Config config_;
+  SM machine_;
+  net::SplitMix64 random_;
+  Stats stats_;
+  host::Ready<Final> ready_;
+  std::uint64_t now_ms_ = 0;
+  bool started_ = false;
+
+  // acceptor (durable)
+  Ballot promised_;
+  std::map<std::uint64_t, Acceptance> accepted_;
+  // learner
+  std::map<std::uint64_t, Batch> chosen_;
+  std::uint64_t commit_ = 0;   // every slot below is chosen (and known here)
+  std::uint64_t applied_ = 0;  // every slot below is applied
+  std::uint64_t leader_commit_ = 0;
+  std::map<std::uint64_t, ClientEntry> clients_;
+  // proposer
+  Role role_ = Role::follower;
+  Ballot ballot_;  // this replica's current ballot as candidate or leader
+  std::uint64_t max_round_seen_ = 0;
+  std::uint64_t campaign_first_slot_ = 0;
+  std::map<NodeId, PromiseProgress> promises_;
+  std::size_t promised_by_ = 0;
+  std::map<std::uint64_t, Acceptance> adopted_;
+  std::uint64_t next_slot_ = 0;
+  std::map<std::uint64_t, Proposal> proposals_;
+  std::deque<Command> queue_;
+  std::set<std::pair<std::uint64_t, std::uint64_t>> waiting_;  // (client, seq) submitted here
+  // failure detection
+  std::uint64_t heard_at_ms_ = 0;
+  std::uint64_t election_timeout_ms_ = 0;
+  std::uint64_t heartbeat_at_ms_ = 0;
+  std::uint64_t learn_at_ms_ = 0;
+  std::optional<NodeId> leader_heard_;
+  Ballot leader_ballot_;
+};
+
+}  // namespace calm::protocols::paxos

@@ -1,0 +1,216 @@
+#include "protocols/paxos/message.hpp"
+
+#include <lattices/core.hpp>
+
+#include "protocols/net/frame_codec.hpp"
+
+namespace calm::protocols::paxos {
+
+namespace {
+
+using net::codec::put_bytes;
+using net::codec::put_varint;
+using Reader = net::codec::Reader;
+
+constexpr std::uint8_t format_version = 1;
+/// The fewest bytes a command (three one-byte fields) and a slot value (slot, ballot, count)
+/// take: the decoder's bounds on claimed counts.
+constexpr std::size_t command_bytes_min = 3;
+constexpr std::size_t slot_value_bytes_min = 4;
+
+void put_ballot(std::string& out, const Ballot& b) {
+  put_varint(out, b.round);
+  put_varint(out, b.node);
+}
+void put_batch(std::string& out, const Batch& batch) {
+  put_varint(out, batch.size());
+  for (const Command& c : batch) {
+    put_varint(out, c.client);
+    put_varint(out, c.seq);
+    put_bytes(out, c.op);
+  }
+}
+void put_slot_values(std::string& out, const std::vector<SlotValue>& values) {
+  put_varint(out, values.size());
+  for (const SlotValue& v : values) {
+    put_varint(out, v.slot);
+    put_ballot(out, v.ballot);
+    put_batch(out, v.value);
+  }
+}
+
+Ballot read_ballot(Reader& in) {
+  Ballot b;
+  b.round = in.varint();
+  b.node = in.varint();
+  return b;
+}
+Batch read_batch(Reader& in, const DecodeLimits& limits) {
+  Batch batch;
+  const std::uint64_t n = in.count(command_bytes_min, UINT64_MAX, "command count");
+  batch.reserve(static_cast<std::size_t>(n));
+  for (std::uint64_t i = 0; i < n; ++i) {
+    Command c;
+    c.client = in.varint();
+    c.seq = in.varint();
+    c.op = in.bytes(limits.command_bytes_max, "command longer than command_bytes_max");
+    batch.push_back(std::move(c));
+  }
+  return batch;
+}
+std::vector<SlotValue> read_slot_values(Reader& in, const DecodeLimits& limits) {
+  std::vector<SlotValue> values;
+  const std::uint64_t n = in.count(slot_value_bytes_min, UINT64_MAX, "slot count");
+  values.reserve(static_cast<std::size_t>(n));
+  for (std::uint64_t i = 0; i < n; ++i) {
+    SlotValue v;
+    v.slot = in.varint();
+    v.ballot = read_ballot(in);
+    v.value = read_batch(in, limits);
+    in.require(values.empty() || values.back().slot < v.slot, "slots not in increasing order");
+    values.push_back(std::move(v));
+  }
+  return values;
+}
+
+template <class... Ts>
+struct Overloaded : Ts... {
+  using Ts::operator()...;
+};
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
+
+}  // namespace
+
+std::string encode_message(const Message& message) {
+  std::string out;
+  out.push_back(static_cast<char>(format_version));
+  out.push_back(static_cast<char>(message.index() + 1));
+  std::visit(Overloaded{
+                 [&](const Prepare& m) {
+                   put_ballot(out, m.ballot);
+                   put_varint(out, m.first_slot);
+                 },
+                 [&](const Promise& m) {
+                   put_ballot(out, m.ballot);
+                   put_varint(out, m.first_slot);
+                   put_varint(out, m.chunk);
+                   put_varint(out, m.chunks);
+                   put_slot_values(out, m.accepted);
+                 },
+                 [&](const Accept& m) {
+                   put_ballot(out, m.ballot);
+                   put_varint(out, m.slot);
+                   put_varint(out, m.commit);
+                   put_batch(out, m.value);
+                 },
+                 [&](const Accepted& m) {
+                   put_ballot(out, m.ballot);
+                   put_varint(out, m.slot);
+                 },
+                 [&](const Reject& m) {
+                   put_ballot(out, m.refused);
+                   put_ballot(out, m.promised);
+                 },
+                 [&](const Heartbeat& m) {
+                   put_ballot(out, m.ballot);
+                   put_varint(out, m.commit);
+                 },
+                 [&](const Learn& m) { put_varint(out, m.first_slot); },
+                 [&](const Chosen& m) { put_slot_values(out, m.chosen); },
+             },
+             message);
+  return out;
+}
+
+Message decode_message(std::string_view bytes, const DecodeLimits& limits) {
+  Reader in(bytes, "paxos");
+  in.require(bytes.size() <= limits.message_bytes_max, "frame larger than message_bytes_max");
+  in.require(in.u8() == format_version, "unknown format version");
+  const std::uint8_t kind = in.u8();
+  Message message;
+  switch (kind) {
+    case 1: {
+      Prepare m;
+      m.ballot = read_ballot(in);
+      m.first_slot = in.varint();
+      message = m;
+      break;
+    }
+    case 2: {
+      Promise m;
+      m.ballot = read_ballot(in);
+      m.first_slot = in.varint();
+      m.chunk = in.varint32("chunk out of bounds");
+      m.chunks = in.varint32("chunk count out of bounds");
+      in.require(m.chunks >= 1 && m.chunks <= limits.chunks_max && m.chunk < m.chunks,
+                 "chunk out of bounds");
+      m.accepted = read_slot_values(in, limits);
+      in.require(m.accepted.empty() || m.accepted.front().slot >= m.first_slot,
+                 "a promised slot before first_slot");
+      message = std::move(m);
+      break;
+    }
+    case 3: {
+      Accept m;
+      m.ballot = read_ballot(in);
+      m.slot = in.varint();
+      m.commit = in.varint();
+      m.value = read_batch(in, limits);
+      message = std::move(m);
+      break;
+    }
+    case 4: {
+      Accepted m;
+      m.ballot = read_ballot(in);
+      m.slot = in.varint();
+      message = m;
+      break;
+    }
+    case 5: {
+      Reject m;
+      m.refused = read_ballot(in);
+      m.promised = read_ballot(in);
+      message = m;
+      break;
+    }
+    case 6: {
+      Heartbeat m;
+      m.ballot = read_ballot(in);
+      m.commit = in.varint();
+      message = m;
+      break;
+    }
+    case 7: {
+      Learn m;
+      m.first_slot = in.varint();
+      message = m;
+      break;
+    }
+    case 8: {
+      Chosen m;
+      m.chosen = read_slot_values(in, limits);
+      message = std::move(m);
+      break;
+    }
+    default:
+      throw lattices::DecodeError("paxos: unknown message kind");
+  }
+  in.expect_end();
+  return message;
+}
+
+std::string encode_batch(const Batch& batch) {
+  std::string out;
+  put_batch(out, batch);
+  return out;
+}
+
+Batch decode_batch(std::string_view bytes, const DecodeLimits& limits) {
+  Reader in(bytes, "paxos");
+  Batch batch = read_batch(in, limits);
+  in.expect_end();
+  return batch;
+}
+
+}  // namespace calm::protocols::paxos
