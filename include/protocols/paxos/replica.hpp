@@ -57,6 +57,33 @@
 
 namespace calm::protocols::paxos {
 
+// Planted bugs, for the test that shows the simulation catches each one
+// (tests/protocols/paxos_mutants_test.cpp). They exist only where CALM_PAXOS_MUTANTS is
+// defined, which no library or application target does: elsewhere CALM_PAXOS_MUTANT(m) is
+// `false` and the compiler removes the branch.
+#ifdef CALM_PAXOS_MUTANTS
+enum class Mutant {
+  none,
+  quorum_of_half,         // a "majority" of n/2
+  phase1_values_ignored,  // a new leader proposes no-ops where values were accepted
+  lowest_ballot_adopted,  // ... or the value of the lowest ballot, not the highest
+  promise_not_persisted,  // the promise is not written
+  accept_not_persisted,   // an accepted value is not written
+  reply_before_sync,      // replies leave before the batch is synced
+  accept_below_promise,   // an Accept below the promise is accepted
+  promise_lowered,        // a Prepare below the promise is promised, the promise lowered
+  learn_from_any_ballot,  // a follower takes its accepted value as chosen, whatever ballot
+  holes_not_filled,       // a new leader leaves slots nobody accepted empty
+  no_client_table,        // a retried command is applied again
+  campaign_skips_a_slot,  // phase 1 starts one slot past the commit index
+};
+inline Mutant mutant = Mutant::none;
+#define CALM_PAXOS_MUTANT(m) \
+  (::calm::protocols::paxos::mutant == ::calm::protocols::paxos::Mutant::m)
+#else
+#define CALM_PAXOS_MUTANT(m) false
+#endif
+
 /// The application's deterministic state machine: every replica applies the same commands in
 /// the same order and must reach the same state and results.
 template <class SM>
@@ -257,6 +284,7 @@ class Replica {
   // -- messages --
 
   void on(NodeId from, const Prepare& m) {
+    if (CALM_PAXOS_MUTANT(promise_lowered) && m.ballot < promised_) promised_ = {};
     if (m.ballot < promised_) {
       send(from, Reject{m.ballot, promised_});
       return;
@@ -298,7 +326,7 @@ class Replica {
   }
 
   void on(NodeId from, const Accept& m) {
-    if (m.ballot < promised_) {
+    if (m.ballot < promised_ && !CALM_PAXOS_MUTANT(accept_below_promise)) {
       send(from, Reject{m.ballot, promised_});
       return;
     }
@@ -365,6 +393,7 @@ class Replica {
   void promise(const Ballot& b) {
     if (b <= promised_) return;
     promised_ = b;
+    if (CALM_PAXOS_MUTANT(promise_not_persisted)) return;
     std::string bytes;
     net::codec::put_varint(bytes, b.round);
     net::codec::put_varint(bytes, b.node);
@@ -374,6 +403,7 @@ class Replica {
   void accept(std::uint64_t slot, const Ballot& b, const Batch& value) {
     if (chosen_.contains(slot)) return;  // already decided: nothing to remember
     accepted_[slot] = {b, value};
+    if (CALM_PAXOS_MUTANT(accept_not_persisted)) return;
     std::string bytes;
     net::codec::put_varint(bytes, b.round);
     net::codec::put_varint(bytes, b.node);
@@ -383,7 +413,7 @@ class Replica {
 
   void persist(std::string key, std::string value) {
     ready_.persist.push_back(storage::Write::put(std::move(key), std::move(value)));
-    ready_.sync = true;  // a reply depends on it
+    ready_.sync = !CALM_PAXOS_MUTANT(reply_before_sync);  // a reply depends on it
   }
 
   // -- proposer --
@@ -394,7 +424,7 @@ class Replica {
     proposals_.clear();
     ballot_ = {max_round_seen_ + 1, config_.self};
     see(ballot_);
-    campaign_first_slot_ = commit_;
+    campaign_first_slot_ = commit_ + (CALM_PAXOS_MUTANT(campaign_skips_a_slot) ? 1 : 0);
     promises_.clear();
     promised_by_ = 0;
     adopted_.clear();
@@ -415,7 +445,9 @@ class Replica {
 
   void adopt(std::uint64_t slot, const Ballot& b, const Batch& value) {
     auto [it, fresh] = adopted_.try_emplace(slot, Acceptance{b, value});
-    if (!fresh && it->second.ballot < b) it->second = {b, value};
+    const bool higher =
+        CALM_PAXOS_MUTANT(lowest_ballot_adopted) ? b < it->second.ballot : it->second.ballot < b;
+    if (!fresh && higher) it->second = {b, value};
   }
 
   void become_leader() {
@@ -429,7 +461,9 @@ class Replica {
     for (std::uint64_t slot = campaign_first_slot_; slot < next_slot_; ++slot) {
       if (chosen_.contains(slot)) continue;
       auto it = adopted_.find(slot);
-      propose(slot, it == adopted_.end() ? Batch{} : it->second.value);
+      if (CALM_PAXOS_MUTANT(holes_not_filled) && it == adopted_.end()) continue;
+      const bool found = it != adopted_.end() && !CALM_PAXOS_MUTANT(phase1_values_ignored);
+      propose(slot, found ? it->second.value : Batch{});
     }
     adopted_.clear();
     broadcast(Heartbeat{ballot_, commit_});
@@ -504,7 +538,9 @@ class Replica {
     // ballot holds the chosen value (the leader proposes one value per slot per ballot).
     for (auto it = accepted_.lower_bound(commit_);
          it != accepted_.end() && it->first < leader_commit; ++it) {
-      if (it->second.ballot == leader_ballot_ && !chosen_.contains(it->first)) {
+      const bool same =
+          it->second.ballot == leader_ballot_ || CALM_PAXOS_MUTANT(learn_from_any_ballot);
+      if (same && !chosen_.contains(it->first)) {
         choose(it->first, it->second.value);
       }
     }
@@ -526,7 +562,7 @@ class Replica {
     for (const Command& c : batch) {
       ClientEntry& entry = clients_[c.client];
       std::string result;
-      if (c.seq <= entry.seq) {
+      if (c.seq <= entry.seq && !CALM_PAXOS_MUTANT(no_client_table)) {
         ++stats_.duplicates_ignored;
         if (c.seq != entry.seq) {  // older than the client's last: the client moved on
           waiting_.erase({c.client, c.seq});
@@ -564,7 +600,9 @@ class Replica {
   bool is_member(NodeId id) const {
     return std::find(config_.members.begin(), config_.members.end(), id) != config_.members.end();
   }
-  std::size_t majority() const { return config_.members.size() / 2 + 1; }
+  std::size_t majority() const {
+    return config_.members.size() / 2 + (CALM_PAXOS_MUTANT(quorum_of_half) ? 0 : 1);
+  }
   void draw_election_timeout() {
     election_timeout_ms_ = config_.election_timeout_ms +
                            random_.below(std::max<std::uint64_t>(1, config_.election_timeout_ms));
