@@ -115,9 +115,14 @@ std::string encode_message(const Message& message) {
                  [&](const Heartbeat& m) {
                    put_ballot(out, m.ballot);
                    put_varint(out, m.commit);
+                   put_varint(out, m.read_round);
                  },
                  [&](const Learn& m) { put_varint(out, m.first_slot); },
                  [&](const Chosen& m) { put_slot_values(out, m.chosen); },
+                 [&](const HeartbeatAck& m) {
+                   put_ballot(out, m.ballot);
+                   put_varint(out, m.read_round);
+                 },
              },
              message);
   return out;
@@ -178,6 +183,7 @@ Message decode_message(std::string_view bytes, const DecodeLimits& limits) {
       Heartbeat m;
       m.ballot = read_ballot(in);
       m.commit = in.varint();
+      m.read_round = in.varint();
       message = m;
       break;
     }
@@ -191,6 +197,13 @@ Message decode_message(std::string_view bytes, const DecodeLimits& limits) {
       Chosen m;
       m.chosen = read_slot_values(in, limits);
       message = std::move(m);
+      break;
+    }
+    case 9: {
+      HeartbeatAck m;
+      m.ballot = read_ballot(in);
+      m.read_round = in.varint();
+      message = m;
       break;
     }
     default:

@@ -50,7 +50,9 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{Mutant::learn_from_any_ballot, "learn_from_any_ballot"},
                       Case{Mutant::holes_not_filled, "holes_not_filled"},
                       Case{Mutant::no_client_table, "no_client_table"},
-                      Case{Mutant::campaign_skips_a_slot, "campaign_skips_a_slot"}),
+                      Case{Mutant::campaign_skips_a_slot, "campaign_skips_a_slot"},
+                      Case{Mutant::local_read, "local_read"},
+                      Case{Mutant::read_index_is_commit, "read_index_is_commit"}),
     [](const ::testing::TestParamInfo<Case>& param) { return std::string(param.param.name); });
 
 }  // namespace

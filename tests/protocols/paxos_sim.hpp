@@ -40,6 +40,14 @@ struct Kv {
     auto it = values.find(key);
     return it == values.end() ? "" : it->second;
   }
+  /// A get, read-only (Replica::read).
+  std::string query(const std::string& op) const {
+    std::istringstream in(op);
+    std::string kind, key;
+    in >> kind >> key;
+    auto it = values.find(key);
+    return it == values.end() ? "" : it->second;
+  }
 };
 
 /// The sequential specification the history is checked against: one key's register.
@@ -171,7 +179,8 @@ class SimRun {
     net::SplitMix64& rng = sim_.random();
     Op op;
     op.client = client.id;
-    op.input.put = rng.chance(0.5);
+    // Client 1 mostly reads; the others read and write alike.
+    op.input.put = rng.chance(client.id == 1 ? 0.1 : 0.5);
     op.input.key = "k" + std::to_string(rng.below(3));
     if (op.input.put) op.input.value = "v" + std::to_string(++values_);
     op.called = sim_.now_ms();
@@ -192,7 +201,14 @@ class SimRun {
     const std::uint64_t attempt = ++client.attempt;
     if (Node* n = node(client.target)) {
       const std::string& op = submitted_.at({client.id, client.seq});
-      n->apply([&](Replica<Kv>& p) { p.submit(client.id, client.seq, op); });
+      // Gets are read-index reads; puts go through the log.
+      n->apply([&](Replica<Kv>& p) {
+        if (op.starts_with("g ")) {
+          p.read(client.id, client.seq, op);
+        } else {
+          p.submit(client.id, client.seq, op);
+        }
+      });
     }
     // No reply in time: try the next replica, same (client, seq).
     sim_.at(sim_.now_ms() + 150, [this, c, attempt] {
@@ -229,11 +245,22 @@ class SimRun {
       if (faults_.partitions && kind < 2) {
         const NodeId a = rng.below(members_.size());
         if (kind == 0) {
-          std::vector<NodeId> rest;
-          for (NodeId id : members_) {
-            if (id != a) rest.push_back(id);
-          }
-          sim_.at(t, [this, a, rest] { sim_.partition({a}, rest); });
+          // One replica cut off both ways: the leader, most often (its clients may still
+          // reach it, as a client on its side of the partition would).
+          const bool leader = rng.chance(0.7);
+          sim_.at(t, [this, a, leader] {
+            NodeId cut = a;
+            if (leader) {
+              for (NodeId id : members_) {
+                if (Node* n = node(id); n && n->protocol().is_leader()) cut = id;
+              }
+            }
+            std::vector<NodeId> rest;
+            for (NodeId id : members_) {
+              if (id != cut) rest.push_back(id);
+            }
+            sim_.partition({cut}, rest);
+          });
         } else {
           const NodeId b = (a + 1 + rng.below(members_.size() - 1)) % members_.size();
           sim_.at(t, [this, a, b] { sim_.block(a, b); });

@@ -33,7 +33,8 @@ TEST(PaxosMessage, EveryKindRoundTripsThroughItsOneEncoding) {
                                  Accept{{3, 1}, 11, 9, batch},
                                  Accepted{{3, 1}, 11},
                                  Reject{{2, 0}, {3, 1}},
-                                 Heartbeat{{3, 1}, 9},
+                                 Heartbeat{{3, 1}, 9, 4},
+                                 HeartbeatAck{{3, 1}, 4},
                                  Learn{4},
                                  Chosen{{{4, {}, batch}, {5, {}, {}}}}};
   for (const Message& m : all) {

@@ -37,9 +37,10 @@
 ///   - fast pass: drop operations, every output kept, while the search still gets stuck at the
 ///     same return (narrow searches, each shorter than the last);
 ///   - forget outputs while it stays contradictory: what stays starred cannot all be true;
-///   - drop the other operations while it stays contradictory and each starred output that is
-///     possible on its own stays so, so that a stale read shows with the write it missed, not
-///     alone as "a read of a value nobody wrote". If the fast pass lost such an explanation,
+///   - drop the other operations while it stays contradictory and each starred output that
+///     can be produced from the initial state by at most two other operations still can, so
+///     that a stale read shows with the write it saw and the one it missed, not alone as "a
+///     read of a value nobody wrote". If the fast pass lost such an explanation,
 ///     the last two steps run again from the cut.
 /// Every window kept along the way was checked contradictory, so the one reported is, even when
 /// steps_max cut its search short. Each pass tries single operations last, so the window is
@@ -172,6 +173,7 @@ struct Part {
   using Op = Operation<typename M::Input, typename M::Output>;
   std::vector<const Op*> ops;
   std::vector<bool> observed;  // per op: whether its output (if any) is checked
+  std::uint64_t returned(std::size_t i) const { return ops[i]->returned; }
 };
 
 /// Wing and Gong's search with Lowe's cache over one part. `budget` is decremented by each
@@ -207,8 +209,8 @@ Verdict search(const M& model, const Part<M>& part, std::uint64_t& budget,
   std::size_t returned_ops = 0;  // ops that returned; the search ends when all are placed
   for (std::size_t i = 0; i < n; ++i) {
     entries.push_back({part.ops[i]->called, true, i, 0, 0});
-    entries.push_back({part.ops[i]->returned, false, i, 0, 0});
-    returned_ops += part.ops[i]->returned != never;
+    entries.push_back({part.returned(i), false, i, 0, 0});
+    returned_ops += part.returned(i) != never;
   }
   std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
     if (a.time != b.time) return a.time < b.time;
@@ -265,7 +267,7 @@ Verdict search(const M& model, const Part<M>& part, std::uint64_t& budget,
           state = std::move(*next);
           unlink(entry);
           unlink(return_of[e.op]);
-          returned_ops -= op->returned != never;
+          returned_ops -= part.returned(e.op) != never;
           entry = entries[head].next;
           continue;
         }
@@ -287,7 +289,7 @@ Verdict search(const M& model, const Part<M>& part, std::uint64_t& budget,
     relink(return_of[op]);
     relink(last.call);
     linearized.flip(op);
-    returned_ops += part.ops[op]->returned != never;
+    returned_ops += part.returned(op) != never;
     state = std::move(last.before);
     entry = entries[last.call].next;
   }
@@ -425,30 +427,44 @@ Window shrink(const M& model,
     }
   };
 
-  // Whether the output of operation h (a history index) is possible in `w` with every other
-  // output forgotten; no when that takes more than `steps_max` steps.
-  auto possible_alone = [&](const Window& w, std::size_t h, std::uint64_t steps_max = never) {
-    Window only{w.ops, std::vector<bool>(w.ops.size(), false)};
-    const auto k =
-        static_cast<std::size_t>(std::find(w.ops.begin(), w.ops.end(), h) - w.ops.begin());
-    if (k == w.ops.size()) return false;
-    only.observed[k] = true;
-    std::uint64_t allowed = std::min(budget, steps_max);
-    const std::uint64_t before_search = allowed;
-    const bool whole_budget = allowed == budget;
-    const Verdict v = search(model, part_of(only), allowed);
-    if (v == Verdict::unknown && whole_budget) cut_short = true;
-    budget -= before_search - allowed;
-    return v == Verdict::linearizable;
+  // Whether operation h's output (h a history index) can be produced in `w` from the
+  // initial state by at most two other operations of `w` (any that were called by the time
+  // h returned, outputs forgotten), then h. A stale read is producible while the write it saw
+  // is in the window; a read of a value nobody in the window wrote is not. Two, not any
+  // number: a search over every subset of what came before can take exponential time, and
+  // the outputs these windows explain (a read, a failed compare-and-set) are explained by one
+  // or two writes. O(|w|^2) steps of the model.
+  auto producible = [&](const Window& w, std::size_t h) {
+    const auto& target = history[h];
+    const typename M::Output* out = target.output ? &*target.output : nullptr;
+    auto ends_in_h = [&](const typename M::State& s) {
+      return model.step(s, target.input, out).has_value();
+    };
+    const typename M::State init = model.init();
+    if (ends_in_h(init)) return true;
+    std::vector<const Operation<typename M::Input, typename M::Output>*> before_h;
+    for (std::size_t i : w.ops) {
+      if (i != h && history[i].called <= target.returned) before_h.push_back(&history[i]);
+    }
+    for (const auto* first : before_h) {
+      const auto s1 = model.step(init, first->input, nullptr);
+      if (!s1) continue;
+      if (ends_in_h(*s1)) return true;
+      for (const auto* second : before_h) {
+        if (second == first) continue;
+        const auto s2 = model.step(*s1, second->input, nullptr);
+        if (s2 && ends_in_h(*s2)) return true;
+      }
+    }
+    return false;
   };
   // Forget outputs while the rest stays contradictory, then drop the other operations while
-  // it stays contradictory and each remaining output that was possible alone stays so.
+  // it stays contradictory and each remaining output that could be produced still can.
   auto forget_then_drop = [&] {
     reduce(checked, forget, [](const Window&, const Frontier&) { return true; });
     std::vector<std::size_t> alone;  // history indices
     for (std::size_t k = 0; k < window.ops.size(); ++k) {
-      if (checked(window, k) && possible_alone(window, window.ops[k]))
-        alone.push_back(window.ops[k]);
+      if (checked(window, k) && producible(window, window.ops[k])) alone.push_back(window.ops[k]);
     }
     reduce([&](const Window& w, std::size_t k) { return !checked(w, k); }, drop,
            [&](const Window& w, const Frontier&) {
@@ -456,7 +472,7 @@ Window shrink(const M& model,
                const auto k = static_cast<std::size_t>(std::find(w.ops.begin(), w.ops.end(), h) -
                                                        w.ops.begin());
                if (k == w.ops.size() || !w.observed[k]) continue;  // cut off: not needed now
-               if (!possible_alone(w, h)) return false;
+               if (!producible(w, h)) return false;
              }
              return true;
            });
@@ -476,10 +492,7 @@ Window shrink(const M& model,
   forget_then_drop();
   for (std::size_t k = 0; k < window.ops.size(); ++k) {
     const std::size_t h = window.ops[k];
-    // Within about twice the first search (forgetting every other output can make this one
-    // far longer; past that, the fast result stands).
-    if (checked(window, k) && !possible_alone(window, h) &&
-        possible_alone(before, h, 2 * last_search_steps + 1024)) {
+    if (checked(window, k) && !producible(window, h) && producible(before, h)) {
       window = before;  // the exact way, from the cut window
       forget_then_drop();
       break;

@@ -9,7 +9,9 @@
 ///             chosen)
 ///   Accepted  phase 2b
 ///   Reject    a Prepare or Accept refused: the acceptor has promised `promised`
-///   Heartbeat the leader's liveness and commit index
+///   Heartbeat the leader's liveness and commit index; with a read round (not 0), a request
+///             to confirm its leadership for the reads of that round
+///   HeartbeatAck  the confirmation: the acceptor had promised nothing above `ballot`
 ///   Learn     asks for the chosen values from `first_slot` on (catch-up)
 ///   Chosen    chosen values, in slot order (an answer to Learn)
 ///
@@ -89,7 +91,13 @@ struct Reject {
 struct Heartbeat {
   Ballot ballot;
   std::uint64_t commit = 0;
+  std::uint64_t read_round = 0;
   friend bool operator==(const Heartbeat&, const Heartbeat&) = default;
+};
+struct HeartbeatAck {
+  Ballot ballot;
+  std::uint64_t read_round = 0;
+  friend bool operator==(const HeartbeatAck&, const HeartbeatAck&) = default;
 };
 struct Learn {
   std::uint64_t first_slot = 0;
@@ -100,7 +108,8 @@ struct Chosen {
   friend bool operator==(const Chosen&, const Chosen&) = default;
 };
 
-using Message = std::variant<Prepare, Promise, Accept, Accepted, Reject, Heartbeat, Learn, Chosen>;
+using Message = std::variant<Prepare, Promise, Accept, Accepted, Reject, Heartbeat, Learn, Chosen,
+                             HeartbeatAck>;
 
 struct DecodeLimits {
   std::size_t message_bytes_max = 4 << 20;

@@ -28,8 +28,11 @@
 ///     it; a replica that is not leader answers at once with a redirect (and the leader it
 ///     last heard from, if any).
 ///
-/// Not built yet (the remaining parts): snapshots and log truncation, read-index
-/// reads, leases. Until then the log and the client table grow with the commands applied.
+///   - Reads: `read` answers from the leader's state machine without writing the log
+///     (read-index: see `read`).
+///
+/// Not built yet (the remaining parts): snapshots and log truncation, leases. Until
+/// then the log and the client table grow with the commands applied.
 ///
 /// Bounds: a Promise carries at most `promise_entries_max` slots (more go in further chunks);
 /// Chosen at most `learn_entries_max`; a batch at most `batch_commands_max` commands; at most
@@ -39,6 +42,7 @@
 #include <concepts>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -76,6 +80,8 @@ enum class Mutant {
   holes_not_filled,       // a new leader leaves slots nobody accepted empty
   no_client_table,        // a retried command is applied again
   campaign_skips_a_slot,  // phase 1 starts one slot past the commit index
+  local_read,             // the leader answers a read from its state at once
+  read_index_is_commit,   // a read waits for the commit index, not every slot proposed
 };
 inline Mutant mutant = Mutant::none;
 #define CALM_PAXOS_MUTANT(m) \
@@ -90,6 +96,11 @@ template <class SM>
 concept StateMachine = requires(SM sm, const std::string& op) {
   { sm.apply(op) } -> std::convertible_to<std::string>;
 };
+/// One that also answers read-only queries, for `Replica::read`.
+template <class SM>
+concept QueryableStateMachine = StateMachine<SM> && requires(const SM sm, const std::string& op) {
+  { sm.query(op) } -> std::convertible_to<std::string>;
+};
 
 struct Config {
   NodeId self = 0;
@@ -103,7 +114,8 @@ struct Config {
   std::size_t slots_in_flight_max = 64;
   std::size_t promise_entries_max = 256;
   std::size_t learn_entries_max = 256;
-  /// Commands waiting for a slot at the leader; past it a submit is refused.
+  /// Commands waiting for a slot at the leader, and reads waiting for their round; past it a
+  /// submit or read is refused (busy).
   std::size_t queue_commands_max = 65536;
   std::uint64_t seed = 1;  // the election timeouts' randomness
   DecodeLimits limits;
@@ -163,6 +175,28 @@ class Replica {
     queue_.push_back({client, seq, std::move(op)});
   }
 
+  /// A linearizable read that writes nothing to the log (read-index): the leader notes every
+  /// slot it has proposed so far, confirms with a majority that it is still leader (a round
+  /// of Heartbeats sent after the read arrived), waits until it has applied those slots, then
+  /// answers `query(op)`. Reads of one turn share one round. The reply comes as for submit
+  /// (`seq` only identifies it: reads are not in the client table).
+  void read(std::uint64_t client, std::uint64_t seq,
+            std::string op) requires QueryableStateMachine<SM> {
+    if (role_ != Role::leader) {
+      std::optional<NodeId> hint;
+      if (leader_heard_) hint = leader_heard_;
+      ready_.final.push_back({client, seq, Reply::Kind::not_leader, {}, hint});
+      return;
+    }
+    if (reads_.size() >= config_.queue_commands_max) {
+      ready_.final.push_back({client, seq, Reply::Kind::busy, {}, {}});
+      return;
+    }
+    std::uint64_t index = CALM_PAXOS_MUTANT(read_index_is_commit) ? commit_ : next_slot_;
+    if (CALM_PAXOS_MUTANT(local_read)) index = applied_;
+    reads_.push_back({client, seq, std::move(op), read_round_ + 1, index});
+  }
+
   // ---- the host's protocol ----
 
   void restore(const std::string& key, std::string_view bytes) {
@@ -208,7 +242,9 @@ class Replica {
     }
     if (role_ == Role::leader) {
       if (now_ms_ >= heartbeat_at_ms_) {
-        broadcast(Heartbeat{ballot_, commit_});
+        // An unconfirmed read round goes again with it (its Heartbeats may have been lost).
+        const bool waiting = !reads_.empty() && reads_.front().round <= read_round_;
+        broadcast(Heartbeat{ballot_, commit_, waiting ? read_round_ : 0});
         heartbeat_at_ms_ = now_ms_ + config_.heartbeat_ms;
       }
       for (auto& [slot, p] : proposals_) {
@@ -231,7 +267,16 @@ class Replica {
   std::uint64_t tick_delay_ms(bool) const { return config_.tick_ms; }
 
   host::Ready<Final> ready() {
-    if (role_ == Role::leader) propose_queued();
+    if (role_ == Role::leader) {
+      propose_queued();
+      // One confirmation round for the reads that arrived this turn.
+      if (!reads_.empty() && reads_.back().round > read_round_) {
+        ++read_round_;
+        broadcast(Heartbeat{ballot_, commit_, read_round_});
+        heartbeat_at_ms_ = now_ms_ + config_.heartbeat_ms;
+      }
+      serve_reads();
+    }
     host::Ready<Final> out = std::move(ready_);
     ready_ = {};
     return out;
@@ -275,6 +320,13 @@ class Replica {
     Batch value;
     std::set<NodeId> accepted_by;
     std::uint64_t resend_at_ms = 0;
+  };
+  struct PendingRead {
+    std::uint64_t client = 0;
+    std::uint64_t seq = 0;
+    std::string op;
+    std::uint64_t round = 0;  // the confirmation round it waits for
+    std::uint64_t index = 0;  // every slot below it applied first
   };
   struct ClientEntry {
     std::uint64_t seq = 0;
@@ -368,6 +420,14 @@ class Replica {
     }
     follow(from, m.ballot);
     learn_commit(m.commit);
+    if (m.read_round != 0) send(from, HeartbeatAck{m.ballot, m.read_round});
+  }
+
+  void on(NodeId from, const HeartbeatAck& m) {
+    if (role_ != Role::leader || m.ballot != ballot_) return;
+    auto& acked = acked_round_[from];
+    acked = std::max(acked, m.read_round);
+    serve_reads();
   }
 
   void on(NodeId from, const Learn& m) {
@@ -466,8 +526,30 @@ class Replica {
       propose(slot, found ? it->second.value : Batch{});
     }
     adopted_.clear();
-    broadcast(Heartbeat{ballot_, commit_});
+    acked_round_.clear();
+    broadcast(Heartbeat{ballot_, commit_, 0});
     heartbeat_at_ms_ = now_ms_ + config_.heartbeat_ms;
+  }
+
+  /// Answers the reads whose round a majority confirmed and whose slots are applied, in order.
+  void serve_reads() {
+    if constexpr (QueryableStateMachine<SM>) {
+      if (role_ != Role::leader) return;
+      // The highest round that this replica and majority - 1 peers confirmed.
+      std::vector<std::uint64_t> rounds;
+      for (const auto& [peer, round] : acked_round_) rounds.push_back(round);
+      std::sort(rounds.begin(), rounds.end(), std::greater<>());
+      const std::size_t others = majority() - 1;
+      std::uint64_t confirmed = read_round_;
+      if (others > 0) confirmed = rounds.size() >= others ? rounds[others - 1] : 0;
+      if (CALM_PAXOS_MUTANT(local_read)) confirmed = read_round_ + 1;
+      while (!reads_.empty() && reads_.front().round <= confirmed &&
+             reads_.front().index <= applied_) {
+        PendingRead& r = reads_.front();
+        ready_.final.push_back({r.client, r.seq, Reply::Kind::applied, machine_.query(r.op), {}});
+        reads_.pop_front();
+      }
+    }
   }
 
   void propose_queued() {
@@ -516,6 +598,11 @@ class Replica {
       ready_.final.push_back({c.client, c.seq, Reply::Kind::not_leader, {}, {}});
     }
     queue_.clear();
+    for (const PendingRead& r : reads_) {
+      ready_.final.push_back({r.client, r.seq, Reply::Kind::not_leader, {}, {}});
+    }
+    reads_.clear();
+    acked_round_.clear();
   }
 
   void follow(NodeId from, const Ballot& b) {
@@ -556,6 +643,7 @@ class Replica {
   void advance_commit() {
     while (chosen_.contains(commit_)) ++commit_;
     while (applied_ < commit_) apply(chosen_.at(applied_++));
+    serve_reads();
   }
 
   void apply(const Batch& batch) {
@@ -658,6 +746,10 @@ class Replica {
   std::map<std::uint64_t, Proposal> proposals_;
   std::deque<Command> queue_;
   std::set<std::pair<std::uint64_t, std::uint64_t>> waiting_;  // (client, seq) submitted here
+  // read-index
+  std::deque<PendingRead> reads_;
+  std::uint64_t read_round_ = 0;                 // the last confirmation round sent
+  std::map<NodeId, std::uint64_t> acked_round_;  // per peer, the last round it confirmed
   // failure detection
   std::uint64_t heard_at_ms_ = 0;
   std::uint64_t election_timeout_ms_ = 0;
