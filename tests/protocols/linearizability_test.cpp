@@ -316,7 +316,8 @@ TEST(Linearizability, AgreesWithTryingEveryOrderOnSmallRandomHistories) {
       }
       // Each starred output that one or two other operations (called before it returned)
       // can produce from the initial state in the history still can in the window: the
-      // window keeps what explains it.
+      // window keeps what explains it. (Histories this small are within the checker's
+      // 64-operation reach for pairs.)
       auto producible = [](const std::vector<RegOp>& ops, std::size_t h) {
         const int* out = ops[h].output ? &*ops[h].output : nullptr;
         const Register m;

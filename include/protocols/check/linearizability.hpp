@@ -38,7 +38,7 @@
 ///     same return (narrow searches, each shorter than the last);
 ///   - forget outputs while it stays contradictory: what stays starred cannot all be true;
 ///   - drop the other operations while it stays contradictory and each starred output that
-///     can be produced from the initial state by at most two other operations still can, so
+///     can be produced from the initial state by one or two other operations still can, so
 ///     that a stale read shows with the write it saw and the one it missed, not alone as "a
 ///     read of a value nobody wrote". If the fast pass lost such an explanation,
 ///     the last two steps run again from the cut.
@@ -428,12 +428,12 @@ Window shrink(const M& model,
   };
 
   // Whether operation h's output (h a history index) can be produced in `w` from the
-  // initial state by at most two other operations of `w` (any that were called by the time
-  // h returned, outputs forgotten), then h. A stale read is producible while the write it saw
-  // is in the window; a read of a value nobody in the window wrote is not. Two, not any
-  // number: a search over every subset of what came before can take exponential time, and
-  // the outputs these windows explain (a read, a failed compare-and-set) are explained by one
-  // or two writes. O(|w|^2) steps of the model.
+  // initial state by one other operation of `w` called by the time h returned, or two of the
+  // last 64 such (outputs forgotten), then h. A stale read is producible while the write it
+  // saw is in the window; a read of a value nobody in the window wrote is not. Not any
+  // number: a search over every subset of what came before can take exponential time, and the
+  // outputs these windows explain (a read, a failed compare-and-set) take one or two writes.
+  // O(|w| + 64^2) steps of the model.
   auto producible = [&](const Window& w, std::size_t h) {
     const auto& target = history[h];
     const typename M::Output* out = target.output ? &*target.output : nullptr;
@@ -446,10 +446,16 @@ Window shrink(const M& model,
     for (std::size_t i : w.ops) {
       if (i != h && history[i].called <= target.returned) before_h.push_back(&history[i]);
     }
+    for (const auto* one : before_h) {
+      const auto s1 = model.step(init, one->input, nullptr);
+      if (s1 && ends_in_h(*s1)) return true;
+    }
+    std::sort(before_h.begin(), before_h.end(),
+              [](const auto* a, const auto* b) { return a->called > b->called; });
+    before_h.resize(std::min<std::size_t>(before_h.size(), 64));
     for (const auto* first : before_h) {
       const auto s1 = model.step(init, first->input, nullptr);
       if (!s1) continue;
-      if (ends_in_h(*s1)) return true;
       for (const auto* second : before_h) {
         if (second == first) continue;
         const auto s2 = model.step(*s1, second->input, nullptr);
