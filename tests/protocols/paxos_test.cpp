@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -85,6 +86,42 @@ TEST(PaxosReplica, MessagesFromOutsideTheMembershipOrThatDoNotDecodeAreCountedAn
   EXPECT_TRUE(ready.persist.empty());
   EXPECT_TRUE(ready.send.empty());
   EXPECT_EQ(ready.rejected.size(), 2u);
+}
+
+TEST(PaxosReplica, ACommandOfAClusterOfOneIsChosenOnlyOnceItsAcceptanceIsOnDisk) {
+  net::Simulator sim(3);
+  std::vector<Reply> replies;
+  using Node = host::Host<Replica<Kv>>;
+  sim.add_node([&](const net::NodeContext& context) {
+    Config config;
+    config.self = 0;
+    config.members = {0};
+    auto node = std::make_unique<Node>(context, Replica<Kv>(config, Kv{}));
+    Node::Application app;
+    app.on_final = [&](std::vector<Reply>& finals) {
+      replies.insert(replies.end(), finals.begin(), finals.end());
+    };
+    node->set_application(std::move(app));
+    return node;
+  });
+  auto* node = static_cast<Node*>(sim.node(0));
+  sim.run_for(300);  // elects itself
+  ASSERT_TRUE(node->protocol().is_leader());
+  // The disk refuses the batch that holds the acceptance: nothing is chosen or applied.
+  sim.disk(0).fail_writes(true);
+  node->apply([](Replica<Kv>& p) { p.submit(1, 1, "p k a 1.1"); });
+  sim.run_for(50);
+  EXPECT_EQ(node->protocol().commit_index(), 0u);
+  EXPECT_TRUE(node->protocol().machine().values.empty());
+  sim.disk(0).fail_writes(false);
+  sim.run_for(300);  // elects itself again (a failed batch steps it down)
+  ASSERT_TRUE(node->protocol().is_leader());
+  replies.clear();
+  node->apply([](Replica<Kv>& p) { p.submit(1, 2, "p k b 1.2"); });
+  sim.run_for(50);
+  ASSERT_EQ(replies.size(), 1u);
+  EXPECT_EQ(replies[0].kind, Reply::Kind::applied);
+  EXPECT_EQ(node->protocol().machine().values.at("k"), "b");
 }
 
 class PaxosSweep : public ::testing::TestWithParam<const char*> {};

@@ -267,6 +267,11 @@ class Replica {
   std::uint64_t tick_delay_ms(bool) const { return config_.tick_ms; }
 
   host::Ready<Final> ready() {
+    // The leader's own acceptances written with the last batch are on disk now (a failed
+    // batch would have rolled back since): they count as votes from here on.
+    for (std::uint64_t slot : own_votes_written_) count_vote(slot, config_.self);
+    own_votes_written_ = std::move(own_votes_pending_);
+    own_votes_pending_.clear();
     if (role_ == Role::leader) {
       propose_queued();
       // One confirmation round for the reads that arrived this turn.
@@ -391,18 +396,7 @@ class Replica {
 
   void on(NodeId from, const Accepted& m) {
     if (role_ != Role::leader || m.ballot != ballot_) return;
-    auto it = proposals_.find(m.slot);
-    if (it == proposals_.end()) return;
-    if (chosen_.contains(m.slot)) {  // learned another way meanwhile
-      proposals_.erase(it);
-      return;
-    }
-    it->second.accepted_by.insert(from);
-    if (it->second.accepted_by.size() >= majority()) {
-      choose(m.slot, std::move(it->second.value));
-      proposals_.erase(it);
-      advance_commit();
-    }
+    count_vote(m.slot, from);
   }
 
   void on(NodeId, const Reject& m) {
@@ -568,14 +562,25 @@ class Replica {
     p.value = std::move(value);
     p.accepted_by.clear();
     p.resend_at_ms = now_ms_ + config_.resend_ms;
-    // Its own acceptance first (written in this turn's batch, before the Accepts leave).
+    // Its own acceptance first, written in this turn's batch before the Accepts leave; it
+    // counts as a vote once that batch is on disk (ready(): the batch after).
     promise(ballot_);
     accept(slot, ballot_, p.value);
-    p.accepted_by.insert(config_.self);
+    own_votes_pending_.push_back(slot);
     send_accept(slot, p, /*all=*/true);
-    if (p.accepted_by.size() >= majority()) {  // a cluster of one
-      choose(slot, std::move(p.value));
-      proposals_.erase(slot);
+  }
+
+  void count_vote(std::uint64_t slot, NodeId from) {
+    auto it = proposals_.find(slot);
+    if (it == proposals_.end()) return;
+    if (chosen_.contains(slot)) {  // learned another way meanwhile
+      proposals_.erase(it);
+      return;
+    }
+    it->second.accepted_by.insert(from);
+    if (it->second.accepted_by.size() >= majority()) {
+      choose(slot, std::move(it->second.value));
+      proposals_.erase(it);
       advance_commit();
     }
   }
@@ -590,6 +595,8 @@ class Replica {
   void step_down() {
     role_ = Role::follower;
     proposals_.clear();
+    own_votes_pending_.clear();
+    own_votes_written_.clear();
     promises_.clear();
     adopted_.clear();
     // Commands waiting here will not be proposed by this replica: their clients retry.
@@ -744,6 +751,8 @@ class Replica {
   std::map<std::uint64_t, Acceptance> adopted_;
   std::uint64_t next_slot_ = 0;
   std::map<std::uint64_t, Proposal> proposals_;
+  std::vector<std::uint64_t> own_votes_pending_;  // slots accepted here since the last ready()
+  std::vector<std::uint64_t> own_votes_written_;  // ... and with the batch before it
   std::deque<Command> queue_;
   std::set<std::pair<std::uint64_t, std::uint64_t>> waiting_;  // (client, seq) submitted here
   // read-index
