@@ -1,5 +1,6 @@
 #include "protocols/paxos/message.hpp"
 
+#include <algorithm>
 #include <lattices/core.hpp>
 
 #include "protocols/net/frame_codec.hpp"
@@ -39,16 +40,23 @@ void put_slot_values(std::string& out, const std::vector<SlotValue>& values) {
   }
 }
 
-Ballot read_ballot(Reader& in) {
+Ballot read_ballot(Reader& in, const DecodeLimits& limits) {
   Ballot b;
   b.round = in.varint();
+  in.require(b.round < limits.number_max, "ballot round above number_max");
   b.node = in.varint();
   return b;
+}
+std::uint64_t read_number(Reader& in, const DecodeLimits& limits) {
+  const std::uint64_t n = in.varint();
+  in.require(n < limits.number_max, "slot or index above number_max");
+  return n;
 }
 Batch read_batch(Reader& in, const DecodeLimits& limits) {
   Batch batch;
   const std::uint64_t n = in.count(command_bytes_min, UINT64_MAX, "command count");
-  batch.reserve(static_cast<std::size_t>(n));
+  // Reserve no more than a small start: an entry in memory is ten times its fewest bytes.
+  batch.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(n, 1024)));
   for (std::uint64_t i = 0; i < n; ++i) {
     Command c;
     c.client = in.varint();
@@ -61,11 +69,11 @@ Batch read_batch(Reader& in, const DecodeLimits& limits) {
 std::vector<SlotValue> read_slot_values(Reader& in, const DecodeLimits& limits) {
   std::vector<SlotValue> values;
   const std::uint64_t n = in.count(slot_value_bytes_min, UINT64_MAX, "slot count");
-  values.reserve(static_cast<std::size_t>(n));
+  values.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(n, 1024)));
   for (std::uint64_t i = 0; i < n; ++i) {
     SlotValue v;
-    v.slot = in.varint();
-    v.ballot = read_ballot(in);
+    v.slot = read_number(in, limits);
+    v.ballot = read_ballot(in, limits);
     v.value = read_batch(in, limits);
     in.require(values.empty() || values.back().slot < v.slot, "slots not in increasing order");
     values.push_back(std::move(v));
@@ -137,15 +145,15 @@ Message decode_message(std::string_view bytes, const DecodeLimits& limits) {
   switch (kind) {
     case 1: {
       Prepare m;
-      m.ballot = read_ballot(in);
-      m.first_slot = in.varint();
+      m.ballot = read_ballot(in, limits);
+      m.first_slot = read_number(in, limits);
       message = m;
       break;
     }
     case 2: {
       Promise m;
-      m.ballot = read_ballot(in);
-      m.first_slot = in.varint();
+      m.ballot = read_ballot(in, limits);
+      m.first_slot = read_number(in, limits);
       m.chunk = in.varint32("chunk out of bounds");
       m.chunks = in.varint32("chunk count out of bounds");
       in.require(m.chunks >= 1 && m.chunks <= limits.chunks_max && m.chunk < m.chunks,
@@ -158,38 +166,38 @@ Message decode_message(std::string_view bytes, const DecodeLimits& limits) {
     }
     case 3: {
       Accept m;
-      m.ballot = read_ballot(in);
-      m.slot = in.varint();
-      m.commit = in.varint();
+      m.ballot = read_ballot(in, limits);
+      m.slot = read_number(in, limits);
+      m.commit = read_number(in, limits);
       m.value = read_batch(in, limits);
       message = std::move(m);
       break;
     }
     case 4: {
       Accepted m;
-      m.ballot = read_ballot(in);
-      m.slot = in.varint();
+      m.ballot = read_ballot(in, limits);
+      m.slot = read_number(in, limits);
       message = m;
       break;
     }
     case 5: {
       Reject m;
-      m.refused = read_ballot(in);
-      m.promised = read_ballot(in);
+      m.refused = read_ballot(in, limits);
+      m.promised = read_ballot(in, limits);
       message = m;
       break;
     }
     case 6: {
       Heartbeat m;
-      m.ballot = read_ballot(in);
-      m.commit = in.varint();
-      m.read_round = in.varint();
+      m.ballot = read_ballot(in, limits);
+      m.commit = read_number(in, limits);
+      m.read_round = read_number(in, limits);
       message = m;
       break;
     }
     case 7: {
       Learn m;
-      m.first_slot = in.varint();
+      m.first_slot = read_number(in, limits);
       message = m;
       break;
     }
@@ -201,8 +209,8 @@ Message decode_message(std::string_view bytes, const DecodeLimits& limits) {
     }
     case 9: {
       HeartbeatAck m;
-      m.ballot = read_ballot(in);
-      m.read_round = in.varint();
+      m.ballot = read_ballot(in, limits);
+      m.read_round = read_number(in, limits);
       message = m;
       break;
     }

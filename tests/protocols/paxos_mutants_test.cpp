@@ -45,7 +45,6 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{Mutant::promise_not_persisted, "promise_not_persisted"},
                       Case{Mutant::accept_not_persisted, "accept_not_persisted"},
                       Case{Mutant::reply_before_sync, "reply_before_sync"},
-                      Case{Mutant::accept_below_promise, "accept_below_promise"},
                       Case{Mutant::promise_lowered, "promise_lowered"},
                       Case{Mutant::learn_from_any_ballot, "learn_from_any_ballot"},
                       Case{Mutant::holes_not_filled, "holes_not_filled"},

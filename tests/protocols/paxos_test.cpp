@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -122,6 +123,87 @@ TEST(PaxosReplica, ACommandOfAClusterOfOneIsChosenOnlyOnceItsAcceptanceIsOnDisk)
   ASSERT_EQ(replies.size(), 1u);
   EXPECT_EQ(replies[0].kind, Reply::Kind::applied);
   EXPECT_EQ(node->protocol().machine().values.at("k"), "b");
+}
+
+/// Three replicas in a simulator, with every reply collected.
+struct Trio {
+  using Node = host::Host<Replica<Kv>>;
+  net::Simulator sim{5};
+  std::vector<Reply> replies;
+  Trio() {
+    for (NodeId id = 0; id < 3; ++id) {
+      sim.add_node([this, id](const net::NodeContext& context) {
+        Config config;
+        config.self = id;
+        config.members = {0, 1, 2};
+        config.seed = 10 + id;
+        config.limits.command_bytes_max = 1024;
+        auto node = std::make_unique<Node>(context, Replica<Kv>(config, Kv{}));
+        Node::Application app;
+        app.on_final = [this](std::vector<Reply>& finals) {
+          replies.insert(replies.end(), finals.begin(), finals.end());
+        };
+        node->set_application(std::move(app));
+        return node;
+      });
+    }
+  }
+  Node* node(NodeId id) { return static_cast<Node*>(sim.node(id)); }
+  std::optional<NodeId> leader() {
+    for (NodeId id = 0; id < 3; ++id) {
+      if (node(id)->protocol().is_leader()) return id;
+    }
+    return std::nullopt;
+  }
+  void submit(NodeId to, std::uint64_t client, std::uint64_t seq, std::string op) {
+    node(to)->apply([&](Replica<Kv>& p) { p.submit(client, seq, op); });
+  }
+};
+
+TEST(PaxosReplica, ALeaderThatCannotHearItsFollowersStepsDownAndTheyElectAnother) {
+  Trio t;
+  t.sim.run_for(500);
+  const auto deaf = t.leader();
+  ASSERT_TRUE(deaf);
+  // Both followers can still hear the leader, and each other, but it cannot hear them.
+  for (NodeId id = 0; id < 3; ++id) {
+    if (id != *deaf) t.sim.block(id, *deaf);
+  }
+  t.sim.run_for(2000);
+  const auto next = t.leader();
+  ASSERT_TRUE(next);
+  EXPECT_NE(*next, *deaf);
+  t.submit(*next, 1, 1, "p k v 1.1");
+  t.sim.run_for(200);
+  ASSERT_FALSE(t.replies.empty());
+  EXPECT_EQ(t.replies.back().kind, Reply::Kind::applied);
+}
+
+TEST(PaxosReplica, ACommandLongerThanAFrameAllowsIsRefusedAndTheLogGoesOn) {
+  Trio t;
+  t.sim.run_for(500);
+  const auto leader = t.leader();
+  ASSERT_TRUE(leader);
+  t.submit(*leader, 1, 1, "p k " + std::string(2000, 'x') + " 1.1");
+  t.submit(*leader, 1, 2, "p k small 1.2");
+  t.sim.run_for(200);
+  ASSERT_EQ(t.replies.size(), 2u);
+  EXPECT_EQ(t.replies[0].kind, Reply::Kind::too_large);
+  EXPECT_EQ(t.replies[1].kind, Reply::Kind::applied);
+}
+
+TEST(PaxosMessage, RoundsAndSlotsPastNumberMaxAreRefusedSoNothingWraps) {
+  auto rejects = [](const Message& m) {
+    try {
+      decode_message(encode_message(m), {});
+    } catch (const lattices::DecodeError&) {
+      return true;
+    }
+    return false;
+  };
+  EXPECT_TRUE(rejects(Prepare{{UINT64_MAX, 1}, 0}));
+  EXPECT_TRUE(rejects(Accept{{1, 1}, UINT64_MAX, 0, {}}));
+  EXPECT_FALSE(rejects(Accept{{1, 1}, (std::uint64_t{1} << 48) - 1, 0, {}}));
 }
 
 class PaxosSweep : public ::testing::TestWithParam<const char*> {};

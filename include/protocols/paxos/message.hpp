@@ -112,6 +112,9 @@ using Message = std::variant<Prepare, Promise, Accept, Accepted, Reject, Heartbe
                              HeartbeatAck>;
 
 struct DecodeLimits {
+  /// Rounds, slots, commit indexes and read rounds are below it: a member's message cannot
+  /// make a replica's next round or slot wrap around.
+  std::uint64_t number_max = std::uint64_t{1} << 48;
   std::size_t message_bytes_max = 4 << 20;
   std::size_t command_bytes_max = 64 * 1024;
   std::uint32_t chunks_max = 1 << 16;

@@ -134,7 +134,8 @@ struct Stats {
 struct Reply {
   std::uint64_t client = 0;
   std::uint64_t seq = 0;
-  enum class Kind { applied, not_leader, busy } kind = Kind::applied;
+  /// too_large: longer than DecodeLimits::command_bytes_max (no peer would accept it).
+  enum class Kind { applied, not_leader, busy, too_large } kind = Kind::applied;
   std::string result;            // applied: the state machine's result
   std::optional<NodeId> leader;  // not_leader: the leader this replica last heard from
   friend bool operator==(const Reply&, const Reply&) = default;
@@ -169,6 +170,10 @@ class Replica {
     }
     if (queue_.size() >= config_.queue_commands_max) {
       ready_.final.push_back({client, seq, Reply::Kind::busy, {}, {}});
+      return;
+    }
+    if (op.size() > config_.limits.command_bytes_max) {
+      ready_.final.push_back({client, seq, Reply::Kind::too_large, {}, {}});
       return;
     }
     waiting_.insert({client, seq});
@@ -241,6 +246,14 @@ class Replica {
       draw_election_timeout();
     }
     if (role_ == Role::leader) {
+      // Check quorum: a leader that has heard from no majority for an election timeout steps
+      // down, so that a majority it can reach but not hear from (one-way links) elects
+      // another instead of following it forever.
+      if (!has_quorum_contact()) {
+        step_down();
+        heard_at_ms_ = now_ms_;
+        return;
+      }
       if (now_ms_ >= heartbeat_at_ms_) {
         // An unconfirmed read round goes again with it (its Heartbeats may have been lost).
         const bool waiting = !reads_.empty() && reads_.front().round <= read_round_;
@@ -342,7 +355,8 @@ class Replica {
 
   void on(NodeId from, const Prepare& m) {
     if (CALM_PAXOS_MUTANT(promise_lowered) && m.ballot < promised_) promised_ = {};
-    if (m.ballot < promised_) {
+    if (m.ballot < promised_ || leader_is_live(from)) {
+      see(m.ballot);
       send(from, Reject{m.ballot, promised_});
       return;
     }
@@ -355,16 +369,30 @@ class Replica {
     for (auto it = accepted_.lower_bound(m.first_slot); it != accepted_.end(); ++it) {
       all.push_back({it->first, it->second.ballot, it->second.value});
     }
-    const std::size_t per = config_.promise_entries_max;
-    const std::size_t chunks = std::max<std::size_t>(1, (all.size() + per - 1) / per);
-    for (std::size_t c = 0; c < chunks; ++c) {
+    // Chunks of at most promise_entries_max slots and one frame's bytes each.
+    std::vector<std::size_t> starts{0};
+    std::size_t bytes = 0;
+    for (std::size_t i = 0; i < all.size(); ++i) {
+      const std::size_t b = batch_bytes(all[i].value);
+      if (i > starts.back() &&
+          (i - starts.back() >= config_.promise_entries_max || bytes + b > batch_bytes_max())) {
+        starts.push_back(i);
+        bytes = 0;
+      }
+      bytes += b;
+    }
+    if (starts.size() > config_.limits.chunks_max) {
+      reject("a promise would take more chunks than chunks_max");
+      return;
+    }
+    for (std::size_t c = 0; c < starts.size(); ++c) {
       Promise p{m.ballot,
                 m.first_slot,
                 static_cast<std::uint32_t>(c),
-                static_cast<std::uint32_t>(chunks),
+                static_cast<std::uint32_t>(starts.size()),
                 {}};
-      const std::size_t begin = c * per, end = std::min(all.size(), begin + per);
-      p.accepted.assign(all.begin() + static_cast<std::ptrdiff_t>(begin),
+      const std::size_t end = c + 1 < starts.size() ? starts[c + 1] : all.size();
+      p.accepted.assign(all.begin() + static_cast<std::ptrdiff_t>(starts[c]),
                         all.begin() + static_cast<std::ptrdiff_t>(end));
       send(from, p);
     }
@@ -396,6 +424,7 @@ class Replica {
 
   void on(NodeId from, const Accepted& m) {
     if (role_ != Role::leader || m.ballot != ballot_) return;
+    peer_heard_at_ms_[from] = now_ms_;
     count_vote(m.slot, from);
   }
 
@@ -414,11 +443,12 @@ class Replica {
     }
     follow(from, m.ballot);
     learn_commit(m.commit);
-    if (m.read_round != 0) send(from, HeartbeatAck{m.ballot, m.read_round});
+    send(from, HeartbeatAck{m.ballot, m.read_round});  // liveness, and the read round if any
   }
 
   void on(NodeId from, const HeartbeatAck& m) {
     if (role_ != Role::leader || m.ballot != ballot_) return;
+    peer_heard_at_ms_[from] = now_ms_;
     auto& acked = acked_round_[from];
     acked = std::max(acked, m.read_round);
     serve_reads();
@@ -426,14 +456,23 @@ class Replica {
 
   void on(NodeId from, const Learn& m) {
     Chosen out;
+    std::size_t bytes = 0;
     for (auto it = chosen_.lower_bound(m.first_slot);
          it != chosen_.end() && out.chosen.size() < config_.learn_entries_max; ++it) {
+      const std::size_t b = batch_bytes(it->second);
+      if (!out.chosen.empty() && bytes + b > batch_bytes_max()) break;  // one frame
+      bytes += b;
       out.chosen.push_back({it->first, {}, it->second});
     }
     if (!out.chosen.empty()) send(from, out);
   }
 
   void on(NodeId, const Chosen& m) {
+    // A leader learns only what its own ballot chose: its commit index vouches, to followers,
+    // for the values it proposed (learn_commit), so a slot chosen elsewhere at another
+    // ballot while it was cut off must not enter it. (It re-proposed every open slot when it
+    // was elected; one chosen since by a newer leader is not its to count.)
+    if (role_ == Role::leader) return;
     for (const SlotValue& v : m.chosen) {
       if (chosen_.contains(v.slot)) continue;
       choose(v.slot, v.value);
@@ -521,6 +560,8 @@ class Replica {
     }
     adopted_.clear();
     acked_round_.clear();
+    peer_heard_at_ms_.clear();
+    leader_since_ms_ = now_ms_;
     broadcast(Heartbeat{ballot_, commit_, 0});
     heartbeat_at_ms_ = now_ms_ + config_.heartbeat_ms;
   }
@@ -549,13 +590,26 @@ class Replica {
   void propose_queued() {
     while (!queue_.empty() && proposals_.size() < config_.slots_in_flight_max) {
       Batch batch;
-      while (!queue_.empty() && batch.size() < config_.batch_commands_max) {
+      std::size_t bytes = 0;
+      // Commands and bytes both bounded: a slot must fit one Accept frame.
+      while (!queue_.empty() && batch.size() < config_.batch_commands_max &&
+             (batch.empty() || bytes + command_bytes(queue_.front()) <= batch_bytes_max())) {
+        bytes += command_bytes(queue_.front());
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
+      CALM_ASSERT(!chosen_.contains(next_slot_), "a leader proposes only in open slots");
       propose(next_slot_++, std::move(batch));
     }
   }
+  static std::size_t command_bytes(const Command& c) { return c.op.size() + 32; }
+  static std::size_t batch_bytes(const Batch& b) {
+    std::size_t n = 32;
+    for (const Command& c : b) n += command_bytes(c);
+    return n;
+  }
+  /// The most bytes of commands in one slot: half a frame, the rest for the header.
+  std::size_t batch_bytes_max() const { return config_.limits.message_bytes_max / 2; }
 
   void propose(std::uint64_t slot, Batch value) {
     Proposal& p = proposals_[slot];
@@ -618,8 +672,27 @@ class Replica {
       if (role_ != Role::follower) step_down();
     }
     heard_at_ms_ = now_ms_;
+    leader_heard_at_ms_ = now_ms_;
     leader_heard_ = from;
     leader_ballot_ = b;
+  }
+
+  /// Whether a leader other than `candidate` is live here: this replica is that leader and
+  /// heard from a majority within an election timeout, or it heard from that leader within
+  /// one. Such a replica refuses the candidate's Prepare (refusing is always safe), so that a
+  /// replica that cannot hear the leader (a one-way link) cannot depose it again and again.
+  bool leader_is_live(NodeId candidate) const {
+    if (role_ == Role::leader) return has_quorum_contact();
+    return role_ == Role::follower && leader_heard_ && *leader_heard_ != candidate &&
+           now_ms_ - leader_heard_at_ms_ < config_.election_timeout_ms;
+  }
+  bool has_quorum_contact() const {
+    if (now_ms_ - leader_since_ms_ < config_.election_timeout_ms) return true;
+    std::size_t heard = 1;
+    for (const auto& [peer, at] : peer_heard_at_ms_) {
+      heard += now_ms_ - at < config_.election_timeout_ms;
+    }
+    return heard >= majority();
   }
 
   void see(const Ballot& b) { max_round_seen_ = std::max(max_round_seen_, b.round); }
@@ -757,8 +830,11 @@ class Replica {
   std::set<std::pair<std::uint64_t, std::uint64_t>> waiting_;  // (client, seq) submitted here
   // read-index
   std::deque<PendingRead> reads_;
-  std::uint64_t read_round_ = 0;                 // the last confirmation round sent
-  std::map<NodeId, std::uint64_t> acked_round_;  // per peer, the last round it confirmed
+  std::uint64_t read_round_ = 0;                      // the last confirmation round sent
+  std::map<NodeId, std::uint64_t> acked_round_;       // per peer, the last round it confirmed
+  std::map<NodeId, std::uint64_t> peer_heard_at_ms_;  // leader: when each peer last answered
+  std::uint64_t leader_since_ms_ = 0;
+  std::uint64_t leader_heard_at_ms_ = 0;  // follower: when the leader was last heard
   // failure detection
   std::uint64_t heard_at_ms_ = 0;
   std::uint64_t election_timeout_ms_ = 0;
