@@ -10,13 +10,17 @@
 ///     has seen and sends Prepare for every slot from its commit index on (phase 1, once for
 ///     all open slots). With promises from a majority it is leader: it re-proposes, in each
 ///     open slot, the value accepted there at the highest ballot, fills the holes with no-ops,
-///     then takes new commands.
+///     then takes new commands. A leader that hears from no majority for an election timeout
+///     steps down (check quorum); a replica that heard from a live leader within one refuses
+///     other candidates (so a replica behind a one-way link cannot depose it over and over).
 ///   - Replication: each turn the leader puts the commands submitted to it in one new slot (at
 ///     most `batch_commands_max`), with at most `slots_in_flight_max` slots proposed and not
 ///     yet chosen; Accept goes to every acceptor, itself included. A slot is chosen when a
 ///     majority accepted it at the leader's ballot; the leader's commit index (every slot
 ///     below it chosen) rides on Accepts and Heartbeats, and a follower that accepted a slot
-///     at the leader's ballot learns it from that. Anything else it learns with Learn.
+///     at the leader's ballot learns it from that. Anything else it learns with Learn. A
+///     leader itself learns only what its ballot chose: its commit index vouches for the
+///     values it proposed.
 ///   - Durability: a promise and an accepted value are written, and synced, in the turn's
 ///     batch before any reply that depends on them leaves (the host's order: persist, sync,
 ///     then send). A restarted acceptor reloads them: it never goes back on a promise.
@@ -27,17 +31,18 @@
 ///   - Replies: the replica a command was submitted to reports it (Final) once it has applied
 ///     it; a replica that is not leader answers at once with a redirect (and the leader it
 ///     last heard from, if any).
-///
 ///   - Reads: `read` answers from the leader's state machine without writing the log
 ///     (read-index: see `read`).
 ///
 /// Not built yet (the remaining parts): snapshots and log truncation, leases. Until
 /// then the log and the client table grow with the commands applied.
 ///
-/// Bounds: a Promise carries at most `promise_entries_max` slots (more go in further chunks);
-/// Chosen at most `learn_entries_max`; a batch at most `batch_commands_max` commands; at most
-/// `slots_in_flight_max` slots are proposed and not chosen; messages that do not decode, or
-/// come from outside the membership, are rejected and counted and change nothing.
+/// Bounds: a Promise chunk carries at most `promise_entries_max` slots, Chosen at most
+/// `learn_entries_max`, a slot at most `batch_commands_max` commands, and each at most half a
+/// frame of bytes; at most `slots_in_flight_max` new slots are proposed and not chosen; a
+/// command past `command_bytes_max` is refused at submit; rounds and slots stay below
+/// `number_max`. Messages that do not decode, or come from outside the membership, are
+/// rejected and counted and change nothing. Members are trusted to follow the protocol.
 #include <algorithm>
 #include <concepts>
 #include <cstdint>
