@@ -167,16 +167,7 @@ class Replica {
   /// Submits a command. Its reply (Final) comes once it is applied here, or at once when this
   /// replica is not leader or its queue is full.
   void submit(std::uint64_t client, std::uint64_t seq, std::string op) {
-    if (role_ != Role::leader) {
-      std::optional<NodeId> hint;
-      if (leader_heard_) hint = leader_heard_;
-      ready_.final.push_back({client, seq, Reply::Kind::not_leader, {}, hint});
-      return;
-    }
-    if (queue_.size() >= config_.queue_commands_max) {
-      ready_.final.push_back({client, seq, Reply::Kind::busy, {}, {}});
-      return;
-    }
+    if (refused(client, seq, queue_.size())) return;
     if (op.size() > config_.limits.command_bytes_max) {
       ready_.final.push_back({client, seq, Reply::Kind::too_large, {}, {}});
       return;
@@ -192,16 +183,7 @@ class Replica {
   /// (`seq` only identifies it: reads are not in the client table).
   void read(std::uint64_t client, std::uint64_t seq,
             std::string op) requires QueryableStateMachine<SM> {
-    if (role_ != Role::leader) {
-      std::optional<NodeId> hint;
-      if (leader_heard_) hint = leader_heard_;
-      ready_.final.push_back({client, seq, Reply::Kind::not_leader, {}, hint});
-      return;
-    }
-    if (reads_.size() >= config_.queue_commands_max) {
-      ready_.final.push_back({client, seq, Reply::Kind::busy, {}, {}});
-      return;
-    }
+    if (refused(client, seq, reads_.size())) return;
     std::uint64_t index = CALM_PAXOS_MUTANT(read_index_is_commit) ? commit_ : next_slot_;
     if (CALM_PAXOS_MUTANT(local_read)) index = applied_;
     reads_.push_back({client, seq, std::move(op), read_round_ + 1, index});
@@ -355,6 +337,22 @@ class Replica {
     std::uint64_t seq = 0;
     std::string result;
   };
+
+  /// Replies at once, and says so, when this replica cannot take a request: it is not leader
+  /// (the reply names the leader it last heard from), or `queued` requests already wait.
+  bool refused(std::uint64_t client, std::uint64_t seq, std::size_t queued) {
+    if (role_ != Role::leader) {
+      std::optional<NodeId> hint;
+      if (leader_heard_) hint = leader_heard_;
+      ready_.final.push_back({client, seq, Reply::Kind::not_leader, {}, hint});
+      return true;
+    }
+    if (queued >= config_.queue_commands_max) {
+      ready_.final.push_back({client, seq, Reply::Kind::busy, {}, {}});
+      return true;
+    }
+    return false;
+  }
 
   // -- messages --
 
