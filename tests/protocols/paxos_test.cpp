@@ -179,6 +179,33 @@ TEST(PaxosReplica, ALeaderThatCannotHearItsFollowersStepsDownAndTheyElectAnother
   EXPECT_EQ(t.replies.back().kind, Reply::Kind::applied);
 }
 
+TEST(PaxosReplica, ALeaderThatStepsDownTellsTheClientsOfItsProposalsToRetryElsewhere) {
+  Trio t;
+  t.sim.run_for(500);
+  const auto cut = t.leader();
+  ASSERT_TRUE(cut);
+  for (NodeId id = 0; id < 3; ++id) {
+    if (id == *cut) continue;
+    t.sim.block(id, *cut);
+    t.sim.block(*cut, id);
+  }
+  // Proposed, never chosen: the leader steps down (check quorum) with it in flight.
+  t.submit(*cut, 1, 1, "p k v 1.1");
+  t.sim.run_for(1000);
+  ASSERT_EQ(t.replies.size(), 1u);
+  EXPECT_EQ(t.replies[0].kind, Reply::Kind::not_leader);
+  EXPECT_FALSE(t.node(*cut)->protocol().is_leader());
+  // The client retries the same (client, seq) at the new leader: applied once.
+  t.sim.heal();
+  t.sim.run_for(1000);  // the replica that was cut off campaigned meanwhile: let it settle
+  const auto next = t.leader();
+  ASSERT_TRUE(next);
+  t.submit(*next, 1, 1, "p k v 1.1");
+  t.sim.run_for(300);
+  ASSERT_EQ(t.replies.size(), 2u);
+  EXPECT_EQ(t.replies[1].kind, Reply::Kind::applied);
+}
+
 TEST(PaxosReplica, ACommandLongerThanAFrameAllowsIsRefusedAndTheLogGoesOn) {
   Trio t;
   t.sim.run_for(500);

@@ -651,6 +651,17 @@ class Replica {
 
   void step_down() {
     role_ = Role::follower;
+    // Commands this replica proposed and has not seen chosen: it will not drive them any
+    // further, so their clients hear not_leader now and retry the same (client, seq) at the
+    // next leader. The proposal may still be chosen (a new leader re-proposes what a
+    // majority accepted); the client table then answers the retry with the first result.
+    for (const auto& [slot, p] : proposals_) {
+      for (const Command& c : p.value) {
+        if (waiting_.erase({c.client, c.seq}) != 0) {
+          ready_.final.push_back({c.client, c.seq, Reply::Kind::not_leader, {}, {}});
+        }
+      }
+    }
     proposals_.clear();
     own_votes_pending_.clear();
     own_votes_written_.clear();
