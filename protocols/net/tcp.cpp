@@ -300,6 +300,18 @@ struct TcpRuntime::Impl::Outgoing {
         });
   }
 
+  /// The peer just proved itself on a connection it opened to this node, so it is up: a
+  /// connection to it that waits out its backoff (which grows to reconnect_max_ms while the
+  /// peer is down) tries again now, so a restarted peer hears from this node at once.
+  void peer_is_back() {
+    backoff_ms = rt.options.reconnect_initial_ms;
+    if (!retry_pending) return;
+    retry_pending = false;
+    ++generation;  // the waiting retry's handler does nothing
+    retry.cancel();
+    if (!queue.empty()) connect();
+  }
+
   /// The acceptor never writes after its welcome: a read that completes means it closed the
   /// connection (or broke the protocol), and the queue goes to the next connection.
   void watch_for_close(std::uint64_t gen) {
@@ -492,6 +504,7 @@ struct TcpRuntime::Impl::Incoming : std::enable_shared_from_this<Incoming> {
       slot->close();  // clears the slot
     }
     rt.authenticated[from] = this;
+    if (const auto out = rt.peers.find(from); out != rt.peers.end()) out->second->peer_is_back();
   }
 
   void read_header() {

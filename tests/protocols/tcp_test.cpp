@@ -338,6 +338,30 @@ TEST(TcpRuntime, MessagesToAPeerThatIsDownArriveOnceItComesUp) {
   EXPECT_GE(a.runtime.stats().reconnect_attempts, 2u);
 }
 
+TEST(TcpRuntime, APeerThatConnectsBackEndsTheBackoffOfTheConnectionToIt) {
+  std::uint16_t port;
+  {
+    asio::io_context io;
+    asio::ip::tcp::acceptor probe(io, {asio::ip::make_address("127.0.0.1"), 0});
+    port = probe.local_endpoint().port();
+  }
+  TcpOptions patient;
+  patient.reconnect_initial_ms = 20;
+  patient.reconnect_max_ms = 60000;
+  Running a(1, {{2, "127.0.0.1", port}}, patient);
+  a.start();
+  a.send(2, "waiting");
+  // Refused at about 0, 20, 60, 140, 300, 620, 1260, 2540 ms: the next is 2 s or more away.
+  std::this_thread::sleep_for(2700ms);
+  Running b(2, {{1, "127.0.0.1", a.runtime.port()}}, {}, port);
+  b.start();
+  b.send(1, "back");  // b's connection to a proves b is up
+  ASSERT_TRUE(a.inbox.wait_for(1));
+  EXPECT_TRUE(b.inbox.wait_for(1, 1000ms));  // not after a's backoff
+  a.stop();
+  b.stop();
+}
+
 TEST(TcpRuntime, ASendQueueToADeadPeerStaysWithinItsBound) {
   TcpOptions options;
   options.send_queue_bytes_max = 1u << 20;
