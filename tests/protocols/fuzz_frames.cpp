@@ -16,6 +16,9 @@
 //   6: a Multi-Paxos frame (paxos::decode_message): one that decodes re-encodes to its bytes
 //      and decodes again to the same message; then a replica steps it from a peer (a member,
 //      so it is acted on) and must neither crash nor throw.
+//   7: calm-paxos's client frames (apps/paxos/client_wire.hpp): a request or a reply that
+//      decodes re-encodes to its bytes; the key-value machine applies and queries the same
+//      bytes as a command without throwing.
 // Run with -malloc_limit_mb: an allocation sized by a length off the wire is a finding.
 #include <cstddef>
 #include <cstdint>
@@ -26,6 +29,8 @@
 #include <string_view>
 #include <variant>
 
+#include "paxos/client_wire.hpp"
+#include "paxos/kv_machine.hpp"
 #include "protocols/anti_entropy/message.hpp"
 #include "protocols/net/tcp_wire.hpp"
 #include "protocols/paxos/replica.hpp"
@@ -181,12 +186,39 @@ void fuzz_value(std::string_view bytes) {
   check(rejoined == joined);
 }
 
+void fuzz_client(std::string_view bytes) {
+  namespace wire = calm::paxos_app::wire;
+  constexpr std::size_t command_bytes_max = 1024;
+  const auto same_frame = [&](const std::string& framed) {
+    check(framed.substr(wire::header_bytes) == bytes);
+  };
+  try {
+    const wire::Request r = wire::decode_request(bytes, command_bytes_max);
+    check(r.command.size() <= command_bytes_max);
+    std::string framed;
+    wire::append(framed, r);
+    same_frame(framed);
+  } catch (const calm::lattices::DecodeError&) {
+  }
+  try {
+    const wire::Reply r = wire::decode_reply(bytes, command_bytes_max);
+    std::string framed;
+    wire::append(framed, r);
+    same_frame(framed);
+  } catch (const calm::lattices::DecodeError&) {
+  }
+  calm::paxos_app::KvMachine machine;
+  const std::string command(bytes);
+  static_cast<void>(machine.query(command));
+  static_cast<void>(machine.apply(command));
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   const std::string_view rest(reinterpret_cast<const char*>(data) + 1, size - 1);
-  switch (data[0] % 7) {
+  switch (data[0] % 8) {
     case 0:
       fuzz_message(rest);
       break;
@@ -205,8 +237,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     case 5:
       fuzz_frame_stream(rest);
       break;
-    default:
+    case 6:
       fuzz_paxos(rest);
+      break;
+    default:
+      fuzz_client(rest);
       break;
   }
   return 0;

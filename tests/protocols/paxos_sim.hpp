@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <protocols/check/linearizability.hpp>
+#include <protocols/check/models.hpp>
 #include <protocols/host/host.hpp>
 #include <protocols/net/simulator.hpp>
 #include <protocols/paxos/replica.hpp>
@@ -50,27 +51,8 @@ struct Kv {
   }
 };
 
-/// The sequential specification the history is checked against: one key's register.
-struct KvModel {
-  struct Input {
-    bool put = false;
-    std::string key;
-    std::string value;
-  };
-  using Output = std::string;
-  using State = std::string;
-  State init() const { return ""; }
-  std::string key(const Input& in) const { return in.key; }
-  std::optional<State> step(const State& s, const Input& in, const Output* out) const {
-    if (in.put) return in.value;
-    if (out && *out != s) return std::nullopt;
-    return s;
-  }
-  std::string describe(const Input& in, const Output* out) const {
-    return (in.put ? "put " + in.key + " " + in.value : "get " + in.key) +
-           (out ? " -> '" + *out + "'" : "");
-  }
-};
+/// The sequential specification the history is checked against: a register per key.
+using KvModel = check::KeyValueModel;
 using Op = check::Operation<KvModel::Input, std::string>;
 using Node = host::Host<Replica<Kv>>;
 

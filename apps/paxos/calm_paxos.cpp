@@ -1,0 +1,509 @@
+// calm-paxos: one replica of a Multi-Paxos replicated key-value map (docs/paxos.md) over TCP,
+// durable in RocksDB: the protocol on the protocol host (host::Host<paxos::Replica>), peers on
+// net::TcpRuntime, clients on a port of their own (client_wire.hpp). It is what the
+// three-process kill -9 test and the loopback benchmarks run (calm-paxos-load).
+//
+//   calm-paxos --id N --listen HOST:PORT --client HOST:PORT --data DIR --peer ID=HOST:PORT...
+//              [--batch N] [--slots-in-flight N] [--no-fsync] [--echo]
+//              [--cluster-secret-file PATH]
+//
+//   --batch N            commands per slot at most (1: one command per slot)
+//   --slots-in-flight N  slots proposed and not yet chosen at most
+//   --no-fsync           UNSAFE, for measuring only: promises and accepted values are written
+//                        but not synced, so a power cut may make a replica break a promise
+//   --echo               no protocol: the ceiling for the benchmarks. The lowest id leads; it
+//                        sends each turn's commands to every peer in one message and answers
+//                        them once one peer echoed it back (the message pattern of a Paxos
+//                        leader's Accept and a majority's Accepted, on the same transport,
+//                        without the disk or any state)
+//
+// The client port is loopback unless a cluster secret is given (clients are not
+// authenticated). Bounds: at most `connections_max` client connections; a request frame is at
+// most the command bound plus 64 bytes; a connection whose unsent replies exceed
+// `output_bytes_max` is not read until they drain. SIGTERM and SIGINT stop it.
+// clang-format off
+#include <utility>  // before Asio: its awaitable.hpp uses std::exchange without it
+// clang-format on
+#include <algorithm>
+#include <boost/asio.hpp>
+#include <csignal>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <random>
+#include <set>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "paxos/client_wire.hpp"
+#include "paxos/kv_machine.hpp"
+#include "protocols/host/host.hpp"
+#include "protocols/net/tcp.hpp"
+#include "protocols/net/tcp_wire.hpp"
+#include "protocols/paxos/replica.hpp"
+#include "protocols/storage/rocks_disk.hpp"
+
+namespace {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using error_code = boost::system::error_code;
+namespace net = calm::protocols::net;
+namespace paxos = calm::protocols::paxos;
+namespace host = calm::protocols::host;
+namespace storage = calm::protocols::storage;
+namespace wire = calm::paxos_app::wire;
+using calm::paxos_app::KvMachine;
+using KvReplica = paxos::Replica<KvMachine>;
+using PaxosNode = host::Host<KvReplica>;
+
+constexpr std::string_view usage =
+    "usage: calm-paxos --id N --listen HOST:PORT --client HOST:PORT --data DIR\n"
+    "                  --peer ID=HOST:PORT... [--batch N] [--slots-in-flight N]\n"
+    "                  [--no-fsync] [--echo] [--cluster-secret-file PATH]\n";
+
+[[noreturn]] void fail_usage(const std::string& why) {
+  std::cerr << "calm-paxos: " << why << "\n" << usage;
+  std::exit(2);
+}
+
+std::uint64_t parse_number(const std::string& text, const std::string& what) {
+  std::size_t used = 0;
+  try {
+    const unsigned long long value = std::stoull(text, &used);
+    if (used == text.size()) return value;
+  } catch (const std::exception&) {
+  }
+  fail_usage(what + " is not a number: " + text);
+}
+
+std::pair<std::string, std::uint16_t> parse_address(const std::string& text) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string::npos) fail_usage("not HOST:PORT: " + text);
+  const std::uint64_t port = parse_number(text.substr(colon + 1), "a port");
+  if (port > 65535) fail_usage("not a port: " + text);
+  return {text.substr(0, colon), static_cast<std::uint16_t>(port)};
+}
+
+/// A disk that never syncs (--no-fsync): for measuring what the fsyncs cost, never for data.
+class UnsyncedDisk final : public storage::Disk {
+ public:
+  explicit UnsyncedDisk(storage::Disk& inner) : inner_(inner) {}
+  void write(std::span<const storage::Write> writes, storage::Sync) override {
+    inner_.write(writes, storage::Sync::no);
+  }
+  void sync() override {}
+  std::optional<std::string> get(std::string_view key) const override { return inner_.get(key); }
+  void scan(std::string_view prefix,
+            const std::function<bool(std::string_view, std::string_view)>& f) const override {
+    inner_.scan(prefix, f);
+  }
+  std::uint64_t estimated_keys() const override { return inner_.estimated_keys(); }
+
+ private:
+  storage::Disk& inner_;
+};
+
+/// What the client listener hands requests to, and how replies come back.
+using Submit = std::function<void(std::vector<wire::Request>&)>;
+
+/// The client port: frames in, requests to `submit` one read's worth at a time (so that the
+/// requests of one turn share a slot), replies routed back by client id to the connection that
+/// last sent a request for it.
+class ClientListener {
+ public:
+  static constexpr std::size_t connections_max = 1024;
+  static constexpr std::size_t output_bytes_max = 4u << 20;
+  static constexpr std::size_t read_chunk_bytes = 64u << 10;
+
+  ClientListener(asio::io_context& io, const std::string& address, std::uint16_t port,
+                 std::size_t command_bytes_max)
+      : acceptor_(io, tcp::endpoint(asio::ip::make_address(address), port)),
+        request_bytes_max_(command_bytes_max + 64) {}
+
+  void start(Submit submit) {
+    submit_ = std::move(submit);
+    accept();
+  }
+
+  void deliver(const wire::Reply& reply) {
+    const auto it = routes_.find(reply.client);
+    if (it == routes_.end()) return;  // its connection is gone: the client retries elsewhere
+    const auto connection = it->second.lock();
+    if (!connection) {
+      routes_.erase(it);
+      return;
+    }
+    wire::append(connection->pending, reply);
+    connection->write();
+  }
+
+  void stop() {
+    error_code ignored;
+    acceptor_.close(ignored);
+    for (const auto& c : std::set<std::shared_ptr<Connection>>(connections_)) c->close();
+  }
+
+ private:
+  struct Connection : std::enable_shared_from_this<Connection> {
+    ClientListener& listener;
+    tcp::socket socket;
+    std::string input;
+    std::vector<char> chunk = std::vector<char>(read_chunk_bytes);
+    std::string pending;  // replies not yet handed to the socket
+    std::string writing;  // replies the socket is writing
+    std::set<std::uint64_t> clients;
+    bool reading = false;
+    bool closed = false;
+
+    Connection(ClientListener& l, tcp::socket s) : listener(l), socket(std::move(s)) {
+      error_code ignored;
+      socket.set_option(tcp::no_delay(true), ignored);
+    }
+
+    void read() {
+      if (reading || closed) return;
+      reading = true;
+      auto self = shared_from_this();
+      socket.async_read_some(
+          asio::buffer(chunk), [this, self](const error_code& ec, std::size_t n) {
+            reading = false;
+            if (ec || closed) return close();
+            input.append(chunk.data(), n);
+            std::vector<wire::Request> requests;
+            std::size_t used = 0;
+            while (input.size() - used >= wire::header_bytes) {
+              const std::uint32_t length = wire::frame_length(std::string_view(input).substr(used));
+              if (length > listener.request_bytes_max_) {
+                return refuse("a request frame of " + std::to_string(length) + " bytes");
+              }
+              if (input.size() - used - wire::header_bytes < length) break;
+              try {
+                requests.push_back(wire::decode_request(
+                    std::string_view(input).substr(used + wire::header_bytes, length),
+                    listener.request_bytes_max_));
+              } catch (const calm::lattices::DecodeError& e) {
+                return refuse(e.what());
+              }
+              used += wire::header_bytes + length;
+            }
+            input.erase(0, used);
+            for (const wire::Request& r : requests) {
+              clients.insert(r.client);
+              listener.routes_[r.client] = self;
+            }
+            if (!requests.empty()) listener.submit_(requests);
+            if (pending.size() + writing.size() <= output_bytes_max) read();
+          });
+    }
+
+    void write() {
+      if (!writing.empty() || pending.empty() || closed) return;
+      writing.swap(pending);
+      auto self = shared_from_this();
+      asio::async_write(socket, asio::buffer(writing),
+                        [this, self](const error_code& ec, std::size_t) {
+                          writing.clear();
+                          if (ec) return close();
+                          write();
+                          if (pending.size() <= output_bytes_max) read();
+                        });
+    }
+
+    void refuse(const std::string& why) {
+      std::cerr << "calm-paxos: closed a client connection: " << why << "\n";
+      close();
+    }
+
+    void close() {
+      if (closed) return;
+      closed = true;
+      error_code ignored;
+      socket.close(ignored);
+      for (std::uint64_t client : clients) {
+        const auto it = listener.routes_.find(client);
+        if (it != listener.routes_.end() && it->second.lock().get() == this) {
+          listener.routes_.erase(it);
+        }
+      }
+      listener.connections_.erase(shared_from_this());
+    }
+  };
+
+  void accept() {
+    acceptor_.async_accept([this](const error_code& ec, tcp::socket socket) {
+      if (ec == asio::error::operation_aborted) return;
+      if (!ec) {
+        if (connections_.size() >= connections_max) {
+          std::cerr << "calm-paxos: refused a client connection: " << connections_max
+                    << " already open\n";
+        } else {
+          auto c = std::make_shared<Connection>(*this, std::move(socket));
+          connections_.insert(c);
+          c->read();
+        }
+        return accept();
+      }
+      // Descriptors exhausted, or the like: try again shortly rather than spin.
+      retry_.expires_after(std::chrono::milliseconds(100));
+      retry_.async_wait([this](const error_code& wait_ec) {
+        if (!wait_ec) accept();
+      });
+    });
+  }
+
+  tcp::acceptor acceptor_;
+  asio::steady_timer retry_{acceptor_.get_executor()};
+  std::size_t request_bytes_max_;
+  Submit submit_;
+  std::set<std::shared_ptr<Connection>> connections_;
+  std::map<std::uint64_t, std::weak_ptr<Connection>> routes_;
+};
+
+wire::Reply to_wire(const paxos::Reply& r) {
+  wire::Reply out{r.client, r.seq, wire::Kind::applied, r.leader, r.result};
+  switch (r.kind) {
+    case paxos::Reply::Kind::applied:
+      out.kind = wire::Kind::applied;
+      break;
+    case paxos::Reply::Kind::not_leader:
+      out.kind = wire::Kind::not_leader;
+      break;
+    case paxos::Reply::Kind::busy:
+      out.kind = wire::Kind::busy;
+      break;
+    case paxos::Reply::Kind::too_large:
+      out.kind = wire::Kind::too_large;
+      break;
+  }
+  return out;
+}
+
+/// --echo: the benchmarks' ceiling (see the header comment).
+class EchoNode final : public net::Node {
+ public:
+  EchoNode(const net::NodeContext& context, std::vector<net::NodeId> members, std::size_t batch_max,
+           std::function<void(const wire::Reply&)> deliver)
+      : transport_(context.transport),
+        members_(std::move(members)),
+        leader_(*std::min_element(members_.begin(), members_.end())),
+        batch_max_(batch_max),
+        deliver_(std::move(deliver)) {}
+
+  void on_start() override {}
+  void on_timer(net::TimerId) override {}
+
+  void on_message(net::NodeId from, std::string_view bytes) override {
+    if (bytes.size() < 8) return;
+    if (transport_.self() != leader_) {  // echo the batch's number back
+      transport_.send(from, std::string(bytes.substr(0, 8)));
+      return;
+    }
+    std::uint64_t number = 0;
+    std::memcpy(&number, bytes.data(), 8);
+    const auto it = batches_.find(number);
+    if (it == batches_.end()) return;  // answered already: one echo is a majority of three
+    for (const wire::Request& r : it->second) {
+      deliver_({r.client, r.seq, wire::Kind::applied, {}, "OK"});
+    }
+    batches_.erase(it);
+  }
+
+  void submit(std::vector<wire::Request>& requests) {
+    if (transport_.self() != leader_) {
+      for (const wire::Request& r : requests) {
+        deliver_({r.client, r.seq, wire::Kind::not_leader, leader_, {}});
+      }
+      return;
+    }
+    for (wire::Request& r : requests) queue_.push_back(std::move(r));
+    if (flush_due_) return;
+    flush_due_ = true;
+    transport_.defer([this] { flush(); });
+  }
+
+ private:
+  void flush() {
+    flush_due_ = false;
+    for (std::size_t first = 0; first < queue_.size(); first += batch_max_) {
+      const std::size_t last = std::min(queue_.size(), first + batch_max_);
+      const std::uint64_t number = next_batch_++;
+      std::string message(8, '\0');
+      std::memcpy(message.data(), &number, 8);
+      std::vector<wire::Request>& batch = batches_[number];
+      for (std::size_t i = first; i < last; ++i) {
+        message += queue_[i].command;
+        batch.push_back(std::move(queue_[i]));
+      }
+      for (net::NodeId peer : members_) {
+        if (peer != transport_.self()) transport_.send(peer, message);
+      }
+    }
+    queue_.clear();
+  }
+
+  net::Transport& transport_;
+  std::vector<net::NodeId> members_;
+  net::NodeId leader_;
+  std::size_t batch_max_;
+  std::function<void(const wire::Reply&)> deliver_;
+  std::vector<wire::Request> queue_;
+  std::map<std::uint64_t, std::vector<wire::Request>> batches_;
+  std::uint64_t next_batch_ = 1;
+  bool flush_due_ = false;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::uint64_t id = 0;
+  bool id_given = false;
+  std::string listen, client, data, secret_file;
+  std::vector<net::TcpPeer> peers;
+  std::uint64_t batch = 1024, in_flight = 64;
+  bool no_fsync = false, echo = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string flag = argv[i];
+    if (flag == "--no-fsync") {
+      no_fsync = true;
+      continue;
+    }
+    if (flag == "--echo") {
+      echo = true;
+      continue;
+    }
+    if (i + 1 >= argc) fail_usage(flag + " needs a value");
+    const std::string value = argv[++i];
+    if (flag == "--id") {
+      id = parse_number(value, "--id");
+      id_given = true;
+    } else if (flag == "--listen") {
+      listen = value;
+    } else if (flag == "--client") {
+      client = value;
+    } else if (flag == "--data") {
+      data = value;
+    } else if (flag == "--cluster-secret-file") {
+      secret_file = value;
+    } else if (flag == "--batch") {
+      batch = parse_number(value, "--batch");
+    } else if (flag == "--slots-in-flight") {
+      in_flight = parse_number(value, "--slots-in-flight");
+    } else if (flag == "--peer") {
+      const auto eq = value.find('=');
+      if (eq == std::string::npos) fail_usage("--peer needs ID=HOST:PORT");
+      const auto [peer_host, peer_port] = parse_address(value.substr(eq + 1));
+      peers.push_back({parse_number(value.substr(0, eq), "a peer id"), peer_host, peer_port});
+    } else {
+      fail_usage("unknown flag " + flag);
+    }
+  }
+  if (!id_given || listen.empty() || client.empty() || data.empty()) {
+    fail_usage("--id, --listen, --client and --data are needed");
+  }
+  if (batch == 0 || batch > 65536 || in_flight == 0 || in_flight > 65536) {
+    fail_usage("--batch and --slots-in-flight are between 1 and 65536");
+  }
+
+  net::TcpOptions options;
+  try {
+    if (!secret_file.empty()) options.cluster_secret = net::wire::read_secret_file(secret_file);
+  } catch (const std::exception& e) {
+    std::cerr << "calm-paxos: " << e.what() << "\n";
+    return 1;
+  }
+  const auto [client_host, client_port] = parse_address(client);
+  if (secret_file.empty()) {
+    error_code ec;
+    const auto address = asio::ip::make_address(client_host, ec);
+    if (ec || !address.is_loopback()) {
+      std::cerr << "calm-paxos: clients are not authenticated: without a cluster secret the "
+                   "client port must be a loopback address\n";
+      return 1;
+    }
+  }
+
+  paxos::Config config;
+  config.self = id;
+  config.members.push_back(id);
+  for (const auto& peer : peers) config.members.push_back(peer.id);
+  config.batch_commands_max = batch;
+  config.slots_in_flight_max = in_flight;
+  config.seed = std::random_device{}() ^ (id << 32);
+
+  std::unique_ptr<storage::RocksDisk> rocks;
+  try {
+    rocks = std::make_unique<storage::RocksDisk>(data, &storage::refuse_merges, storage::Sync::no);
+  } catch (const std::exception& e) {
+    std::cerr << "calm-paxos: " << e.what() << "\n";
+    return 1;
+  }
+  UnsyncedDisk unsynced(*rocks);
+  storage::Disk& disk = no_fsync ? static_cast<storage::Disk&>(unsynced) : *rocks;
+
+  std::unique_ptr<net::TcpRuntime> made;
+  std::unique_ptr<ClientListener> clients;
+  PaxosNode* paxos_node = nullptr;
+  EchoNode* echo_node = nullptr;
+  const auto [listen_host, listen_port] = parse_address(listen);
+  try {
+    made = std::make_unique<net::TcpRuntime>(
+        id, listen_host, listen_port, peers, disk,
+        [&](const net::NodeContext& context) -> std::unique_ptr<net::Node> {
+          const auto deliver = [&clients](const wire::Reply& r) { clients->deliver(r); };
+          if (echo) {
+            auto node = std::make_unique<EchoNode>(context, config.members, batch, deliver);
+            echo_node = node.get();
+            return node;
+          }
+          auto node = std::make_unique<PaxosNode>(context, KvReplica(config, KvMachine{}));
+          PaxosNode::Application app;
+          app.on_final = [deliver](std::vector<paxos::Reply>& replies) {
+            for (const paxos::Reply& r : replies) deliver(to_wire(r));
+          };
+          node->set_application(std::move(app));
+          paxos_node = node.get();
+          return node;
+        },
+        options);
+    clients = std::make_unique<ClientListener>(made->io_context(), client_host, client_port,
+                                               config.limits.command_bytes_max);
+  } catch (const std::exception& e) {
+    std::cerr << "calm-paxos: " << e.what() << "\n";
+    return 1;
+  }
+  clients->start([&](std::vector<wire::Request>& requests) {
+    if (echo_node != nullptr) return echo_node->submit(requests);
+    if (paxos_node == nullptr) {  // not booted yet: no leader here
+      for (const wire::Request& r : requests) {
+        clients->deliver({r.client, r.seq, wire::Kind::not_leader, {}, {}});
+      }
+      return;
+    }
+    paxos_node->apply([&](KvReplica& replica) {
+      for (wire::Request& r : requests) {
+        if (r.read) {
+          replica.read(r.client, r.seq, std::move(r.command));
+        } else {
+          replica.submit(r.client, r.seq, std::move(r.command));
+        }
+      }
+    });
+  });
+  asio::signal_set signals(made->io_context(), SIGINT, SIGTERM);
+  signals.async_wait([&](const error_code& ec, int) {
+    if (ec) return;
+    clients->stop();
+    made->stop();
+  });
+  std::cerr << "calm-paxos: replica " << id << (echo ? " (echo)" : "") << " serving clients on "
+            << client << (no_fsync ? ", without fsync (unsafe)" : "") << "\n";
+  made->run();
+  return 0;
+}

@@ -1,0 +1,76 @@
+#pragma once
+// The replicated state machine calm-paxos runs: a map of byte strings. A command is one byte
+// of kind and length-prefixed fields (net/frame_codec.hpp), so keys and values may hold any
+// bytes:
+//   'p' key value  ->  "OK"            put
+//   'g' key        ->  the value, ""   get (through the log with submit, or read-index with read)
+// A command that does not decode is answered "ERR ..." and changes nothing: it came from a
+// client, and every replica answers it the same way.
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "lattices/core.hpp"
+#include "protocols/net/frame_codec.hpp"
+
+namespace calm::paxos_app {
+
+namespace codec = protocols::net::codec;
+
+/// Keys and values are bounded by the command's own bound (paxos::DecodeLimits).
+inline std::string put_command(std::string_view key, std::string_view value) {
+  std::string out(1, 'p');
+  codec::put_bytes(out, key);
+  codec::put_bytes(out, value);
+  return out;
+}
+inline std::string get_command(std::string_view key) {
+  std::string out(1, 'g');
+  codec::put_bytes(out, key);
+  return out;
+}
+
+class KvMachine {
+ public:
+  std::string apply(const std::string& op) {
+    try {
+      codec::Reader in(op, "kv command");
+      const std::uint8_t kind = in.u8();
+      std::string key = in.bytes(op.size(), "key too long");
+      if (kind == 'g') {
+        in.expect_end();
+        return lookup(key);
+      }
+      in.require(kind == 'p', "unknown command kind");
+      std::string value = in.bytes(op.size(), "value too long");
+      in.expect_end();
+      values_[std::move(key)] = std::move(value);
+      return "OK";
+    } catch (const lattices::DecodeError& e) {
+      return std::string("ERR ") + e.what();
+    }
+  }
+  /// A get without the log (Replica::read); anything else is refused.
+  std::string query(const std::string& op) const {
+    try {
+      codec::Reader in(op, "kv query");
+      in.require(in.u8() == 'g', "only a get reads without the log");
+      const std::string key = in.bytes(op.size(), "key too long");
+      in.expect_end();
+      return lookup(key);
+    } catch (const lattices::DecodeError& e) {
+      return std::string("ERR ") + e.what();
+    }
+  }
+  std::size_t size() const { return values_.size(); }
+
+ private:
+  std::string lookup(const std::string& key) const {
+    const auto it = values_.find(key);
+    return it == values_.end() ? std::string() : it->second;
+  }
+  std::map<std::string, std::string> values_;
+};
+
+}  // namespace calm::paxos_app
