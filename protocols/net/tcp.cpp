@@ -28,9 +28,10 @@ namespace asio = boost::asio;
 using asio::ip::tcp;
 using error_code = boost::system::error_code;
 
-/// A frame's body is read in pieces of at most this size, each allocated only when the
-/// previous one is full, so a connection holds at most this much beyond what it received.
-constexpr std::size_t frame_read_step_bytes = 64 * 1024;
+/// Incoming connections read into one buffer of this size that the runtime shares (its thread
+/// reads one connection at a time), at most reads_per_wakeup_max times per readiness.
+constexpr std::size_t read_buffer_bytes = 64 * 1024;
+constexpr int reads_per_wakeup_max = 4;
 /// A failing accept (EMFILE, ENFILE, ...) is retried after this delay, doubling up to the max.
 constexpr std::uint64_t accept_backoff_initial_ms = 100;
 constexpr std::uint64_t accept_backoff_max_ms = 1000;
@@ -76,6 +77,8 @@ struct TcpRuntime::Impl final : Transport {
   std::size_t unauthenticated = 0;
   /// The one authenticated incoming connection per peer.
   std::map<NodeId, Incoming*> authenticated;
+  /// What incoming connections read into (read_frames), one at a time.
+  std::vector<char> read_buffer = std::vector<char>(read_buffer_bytes);
   std::map<TimerId, std::unique_ptr<asio::steady_timer>> timers;
   TimerId next_timer = 1;
   std::unique_ptr<Node> node;
@@ -411,16 +414,10 @@ struct TcpRuntime::Impl::Incoming : std::enable_shared_from_this<Incoming> {
   std::array<char, wire::hello_bytes> hello_in{};
   std::array<char, wire::welcome_bytes> welcome_out{};
   wire::Proof proof_in{};
-  wire::Key key{};
-  std::uint64_t sequence = 0;
-  // The frame being read: its length, the pieces received so far, their running tag.
-  std::array<char, wire::frame_header_bytes> header_in{};
-  std::uint32_t payload_bytes = 0;
-  std::size_t received = 0;
-  std::vector<std::string> pieces;
-  std::uint64_t charged = 0;  // bytes of `pieces` charged to the runtime's budget
-  std::optional<wire::FrameMac> mac;
-  wire::Tag tag_in{};
+  // After the handshake: the frames, and what of them is charged to the runtime's budget.
+  std::unique_ptr<wire::FrameReader> reader;
+  std::uint64_t charged = 0;
+  bool frame_deadline_armed = false;
 
   Incoming(Impl& runtime, tcp::socket s)
       : rt(runtime), socket(std::move(s)), deadline(runtime.io) {}
@@ -503,7 +500,7 @@ struct TcpRuntime::Impl::Incoming : std::enable_shared_from_this<Incoming> {
                                              " failed to prove the cluster secret");
                              }
                              authenticate(hello.from, hello.incarnation, transcript);
-                             read_header();
+                             read_frames();
                            });
         });
   }
@@ -512,7 +509,10 @@ struct TcpRuntime::Impl::Incoming : std::enable_shared_from_this<Incoming> {
     disarm_deadline();
     from = peer;
     from_incarnation = incarnation;
-    key = wire::frame_key(rt.options.cluster_secret, transcript);
+    reader = std::make_unique<wire::FrameReader>(
+        wire::frame_key(rt.options.cluster_secret, transcript), rt.options.frame_bytes_max);
+    error_code ignored;
+    socket.non_blocking(true, ignored);  // read_frames reads until the socket would block
     is_authenticated = true;
     assert(rt.unauthenticated > 0);
     --rt.unauthenticated;
@@ -526,88 +526,77 @@ struct TcpRuntime::Impl::Incoming : std::enable_shared_from_this<Incoming> {
     if (const auto out = rt.peers.find(from); out != rt.peers.end()) out->second->peer_is_back();
   }
 
-  void read_header() {
+  /// Reads frames as they arrive: waits until the socket is readable, then reads what it holds
+  /// (a few reads of the runtime's shared buffer at most, so one busy peer cannot starve the
+  /// others) and hands every whole frame to the node in this one handler, so that the host
+  /// writes (and syncs) everything that arrived together as one batch: group commit across
+  /// frames, and one system call for many small frames. An idle connection holds no buffer.
+  void read_frames() {
     auto self = shared_from_this();
-    // Between frames a connection may stay idle: it holds no buffer, there is at most one per
-    // peer, and TCP keepalive notices a peer that vanished.
-    asio::async_read(
-        socket, asio::buffer(header_in), [this, self](const error_code& ec, std::size_t) {
-          if (closed) return;
-          if (ec) return close();
-          const wire::FrameHeader header = wire::decode_frame_header(
-              std::string_view(header_in.data(), header_in.size()), rt.options.frame_bytes_max);
-          if (!header.within_bound) {
-            return reject("a frame of " + std::to_string(header.payload_bytes) +
-                          " bytes from node " + std::to_string(from) + ", above frame_bytes_max");
-          }
-          payload_bytes = header.payload_bytes;
-          received = 0;
-          mac.emplace(key, sequence, payload_bytes);
-          arm_deadline(rt.options.frame_timeout_ms,
-                       "a frame from node " + std::to_string(from) + " not completed within " +
-                           std::to_string(rt.options.frame_timeout_ms) + " ms");
-          read_body();
-        });
-  }
-
-  void read_body() {
-    if (received == payload_bytes) return read_tag();
-    const std::size_t step = std::min<std::size_t>(payload_bytes - received, frame_read_step_bytes);
-    if (!rt.charge(step)) {
-      return reject("a frame from node " + std::to_string(from) +
-                    " would take incoming frame buffers above incoming_buffer_bytes_max (" +
-                    std::to_string(rt.options.incoming_buffer_bytes_max) + " bytes)");
-    }
-    charged += step;
-    // What this connection holds never runs more than one step ahead of what it received.
-    assert(charged <= std::uint64_t{received} + frame_read_step_bytes);
-    pieces.emplace_back(step, '\0');
-    auto self = shared_from_this();
-    asio::async_read(socket, asio::buffer(pieces.back()),
-                     [this, self](const error_code& ec, std::size_t) {
-                       if (closed) return;
-                       if (ec) return close();
-                       mac->update(pieces.back());
-                       received += pieces.back().size();
-                       read_body();
-                     });
-  }
-
-  void read_tag() {
-    auto self = shared_from_this();
-    asio::async_read(socket, asio::buffer(tag_in), [this, self](const error_code& ec, std::size_t) {
+    socket.async_wait(tcp::socket::wait_read, [this, self](const error_code& ec) {
       if (closed) return;
       if (ec) return close();
-      if (!wire::tags_equal(mac->finish(), tag_in)) {
-        ++rt.stats.authentication_failures;
-        return reject("frame " + std::to_string(sequence) + " from node " + std::to_string(from) +
-                      " fails its tag");
+      for (int reads = 0; reads < reads_per_wakeup_max; ++reads) {
+        error_code read_ec;
+        const std::size_t n = socket.read_some(asio::buffer(rt.read_buffer), read_ec);
+        if (read_ec == asio::error::would_block || read_ec == asio::error::try_again) break;
+        if (read_ec) return close();
+        if (!take(std::string_view(rt.read_buffer.data(), n))) return;
       }
-      mac.reset();
-      disarm_deadline();
-      ++sequence;
-      ++rt.stats.frames_received;
-      // One piece is delivered as it is; several are joined (a transient copy of one frame,
-      // on the one thread, so at most frame_bytes_max beyond the budget at any moment).
-      std::string payload;
-      if (pieces.size() == 1) {
-        payload = std::move(pieces.front());
-      } else {
-        payload.reserve(payload_bytes);
-        for (const std::string& piece : pieces) payload += piece;
-      }
-      release();
-      if (rt.node) rt.node->on_message(from, payload);
-      if (closed) return;  // the node's call cannot close it, but stay safe
-      read_header();
+      read_frames();
     });
   }
 
-  /// Gives the frame's buffers and their budget back.
+  /// Feeds `bytes` to the frame reader; false when the connection was closed for them.
+  bool take(std::string_view bytes) {
+    // What the reader may keep of these bytes is charged first: no more than arrived.
+    if (!rt.charge(bytes.size())) {
+      reject("a frame from node " + std::to_string(from) +
+             " would take incoming frame buffers above incoming_buffer_bytes_max (" +
+             std::to_string(rt.options.incoming_buffer_bytes_max) + " bytes)");
+      return false;
+    }
+    charged += bytes.size();
+    const std::uint64_t frames_before = reader->frames_read();
+    try {
+      reader->feed(bytes, [this](std::string_view payload) {
+        ++rt.stats.frames_received;
+        if (!closed && rt.node) rt.node->on_message(from, payload);
+      });
+    } catch (const wire::FrameError& e) {
+      if (e.kind == wire::FrameError::Kind::bad_tag) {
+        ++rt.stats.authentication_failures;
+        reject("frame " + std::to_string(e.number) + " from node " + std::to_string(from) +
+               " fails its tag");
+      } else {
+        reject("a frame of " + std::to_string(e.number) + " bytes from node " +
+               std::to_string(from) + ", above frame_bytes_max");
+      }
+      return false;
+    }
+    if (closed) return false;
+    // Keep charged what the reader holds, and no more.
+    assert(reader->held_bytes() <= charged);
+    rt.refund(charged - reader->held_bytes());
+    charged = reader->held_bytes();
+    // A frame under way must complete within frame_timeout_ms of its first bytes.
+    if (!reader->mid_frame()) {
+      if (frame_deadline_armed) disarm_deadline();
+      frame_deadline_armed = false;
+    } else if (!frame_deadline_armed || reader->frames_read() != frames_before) {
+      arm_deadline(rt.options.frame_timeout_ms,
+                   "a frame from node " + std::to_string(from) + " not completed within " +
+                       std::to_string(rt.options.frame_timeout_ms) + " ms");
+      frame_deadline_armed = true;
+    }
+    return true;
+  }
+
+  /// Gives the frame reader's buffers and their budget back.
   void release() {
     rt.refund(charged);
     charged = 0;
-    pieces = {};  // frees the capacity too
+    reader.reset();
   }
 
   void reject(const std::string& reason) {
@@ -624,7 +613,6 @@ struct TcpRuntime::Impl::Incoming : std::enable_shared_from_this<Incoming> {
     disarm_deadline();
     socket.close(ignored);
     release();
-    mac.reset();
     if (!is_authenticated) {
       assert(rt.unauthenticated > 0);
       --rt.unauthenticated;

@@ -5,6 +5,7 @@
 #include <openssl/evp.h>
 #include <openssl/params.h>
 
+#include <algorithm>
 #include <cassert>
 #include <cstring>
 #include <fstream>
@@ -238,27 +239,71 @@ FrameHeader decode_frame_header(std::string_view bytes, std::size_t frame_bytes_
   return {n, n <= frame_bytes_max};
 }
 
-bool FrameReader::next(std::string& payload) {
-  if (buffer_.size() < frame_header_bytes) return false;
-  const FrameHeader header =
-      decode_frame_header(std::string_view(buffer_).substr(0, frame_header_bytes), max_);
-  if (!header.within_bound) {
-    throw std::runtime_error("a frame of " + std::to_string(header.payload_bytes) +
-                             " bytes, above frame_bytes_max");
+FrameReader::FrameReader(const Key& key, std::size_t frame_bytes_max)
+    : key_(key), max_(frame_bytes_max) {}
+FrameReader::~FrameReader() = default;
+
+std::optional<std::string_view> FrameReader::next(std::string_view& bytes) {
+  if (header_have_ < frame_header_bytes) {
+    const std::size_t n = std::min(frame_header_bytes - header_have_, bytes.size());
+    std::memcpy(header_.data() + header_have_, bytes.data(), n);
+    header_have_ += n;
+    bytes.remove_prefix(n);
+    if (header_have_ < frame_header_bytes) return std::nullopt;
+    const FrameHeader header =
+        decode_frame_header(std::string_view(header_.data(), header_.size()), max_);
+    if (!header.within_bound) {
+      throw FrameError(
+          FrameError::Kind::too_large, header.payload_bytes,
+          "a frame of " + std::to_string(header.payload_bytes) + " bytes, above frame_bytes_max");
+    }
+    payload_bytes_ = header.payload_bytes;
+    // The rest of the frame within these bytes: checked and handed over in place.
+    if (bytes.size() >= std::size_t{payload_bytes_} + tag_bytes) {
+      const std::string_view payload = bytes.substr(0, payload_bytes_);
+      std::memcpy(tag_.data(), bytes.data() + payload_bytes_, tag_bytes);
+      if (!tags_equal(frame_tag(key_, sequence_, payload), tag_)) {
+        throw FrameError(FrameError::Kind::bad_tag, sequence_,
+                         "frame " + std::to_string(sequence_) + " fails its tag");
+      }
+      bytes.remove_prefix(payload_bytes_ + tag_bytes);
+      ++sequence_;
+      header_have_ = 0;
+      return payload;
+    }
+    mac_ = std::make_unique<FrameMac>(key_, sequence_, payload_bytes_);
   }
-  const std::size_t whole = frame_header_bytes + header.payload_bytes + tag_bytes;
-  if (buffer_.size() < whole) return false;
-  const std::string_view body =
-      std::string_view(buffer_).substr(frame_header_bytes, header.payload_bytes);
-  Tag tag{};
-  std::memcpy(tag.data(), buffer_.data() + frame_header_bytes + header.payload_bytes, tag_bytes);
-  if (!tags_equal(tag, frame_tag(key_, sequence_, body))) {
-    throw std::runtime_error("frame " + std::to_string(sequence_) + " fails its tag");
+  // The frame spans feeds: its payload kept as it arrives, its tag when it has come.
+  if (held_ < payload_bytes_) {
+    const std::size_t n = std::min(std::size_t{payload_bytes_} - held_, bytes.size());
+    pieces_.emplace_back(bytes.substr(0, n));
+    mac_->update(pieces_.back());
+    held_ += n;
+    bytes.remove_prefix(n);
+    if (held_ < payload_bytes_) return std::nullopt;
   }
+  const std::size_t n = std::min(tag_bytes - tag_have_, bytes.size());
+  std::memcpy(tag_.data() + tag_have_, bytes.data(), n);
+  tag_have_ += n;
+  bytes.remove_prefix(n);
+  if (tag_have_ < tag_bytes) return std::nullopt;
+  if (!tags_equal(mac_->finish(), tag_)) {
+    throw FrameError(FrameError::Kind::bad_tag, sequence_,
+                     "frame " + std::to_string(sequence_) + " fails its tag");
+  }
+  // One piece is handed over as it is; several are joined (a transient copy of one frame).
+  if (pieces_.size() == 1) {
+    joined_ = std::move(pieces_.front());
+  } else {
+    joined_.clear();
+    joined_.reserve(payload_bytes_);
+    for (const std::string& piece : pieces_) joined_ += piece;
+  }
+  pieces_ = {};  // frees the capacity too
+  mac_.reset();
+  held_ = tag_have_ = header_have_ = 0;
   ++sequence_;
-  payload.assign(body);
-  buffer_.erase(0, whole);
-  return true;
+  return std::string_view(joined_);
 }
 
 std::string read_secret_file(const std::string& path) {

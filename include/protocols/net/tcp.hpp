@@ -21,14 +21,16 @@
 /// Bad input never crashes and never reaches the node: a hello with the wrong magic or
 /// version, from a node that is not a configured peer or meant for another node, a proof or a
 /// tag that does not check, a frame longer than `frame_bytes_max`, a handshake not completed
-/// within `hello_timeout_ms`, a frame not completed within `frame_timeout_ms` of its header:
+/// within `hello_timeout_ms`, a frame not completed within `frame_timeout_ms` of its first bytes:
 /// each closes that connection with a logged reason; the node keeps serving every other
 /// connection.
 ///
-/// Bounds. Frames above `frame_bytes_max` are neither sent nor accepted. A frame's body is
-/// read in 64 KiB steps as it arrives, and every incomplete incoming frame's buffers count
-/// against `incoming_buffer_bytes_max` across all connections: a connection whose next step
-/// would exceed it is closed (its sender reconnects and resends; the transport is best
+/// Bounds. Frames above `frame_bytes_max` are neither sent nor accepted. Incoming bytes are
+/// read up to 64 KiB at a time into one buffer the runtime shares; every whole frame among them
+/// reaches the node in that same turn (so a host writes what arrived together as one batch),
+/// and of a frame not yet complete a connection keeps only what arrived. What all
+/// connections keep counts against `incoming_buffer_bytes_max`: a connection whose next read
+/// would take it above is closed (its sender reconnects and resends; the transport is best
 /// effort). At most `unauthenticated_connections_max` connections may be in their handshake at
 /// once (more are closed at accept), and each peer holds at most one authenticated incoming
 /// connection (a newer one replaces the older). Between frames an authenticated connection
@@ -73,8 +75,8 @@ struct TcpOptions {
   std::uint64_t reconnect_max_ms = 2000;
   /// A connection must complete its handshake within this time, or it is closed (both ends).
   std::uint64_t hello_timeout_ms = 5000;
-  /// Once a frame's header is read, its body must arrive within this time, or the connection
-  /// is closed.
+  /// Once a frame's first bytes arrive, the rest must arrive within this time, or the
+  /// connection is closed.
   std::uint64_t frame_timeout_ms = 30000;
   /// Bytes held, across all incoming connections, in frames not yet complete (a frame being
   /// delivered needs one transient copy of itself beyond it).

@@ -33,9 +33,13 @@
 /// (RFC 2104 section 5).
 #include <array>
 #include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include "protocols/net/transport.hpp"
 
@@ -138,23 +142,61 @@ struct FrameHeader {
 /// `bytes` must be frame_header_bytes long.
 FrameHeader decode_frame_header(std::string_view bytes, std::size_t frame_bytes_max);
 
-/// Reads frames from a byte stream that follows a completed handshake, for tests and the
-/// fuzzer: the same checks as the runtime (bound, tag, sequence) in pure form. `feed` appends
-/// bytes; `next` returns a payload, nothing (needs more bytes) or throws std::runtime_error
-/// with the reason the runtime would close the connection for. It holds only bytes received.
+/// Why a FrameReader stopped: the connection is then closed.
+struct FrameError : std::runtime_error {
+  enum class Kind { too_large, bad_tag };
+  FrameError(Kind k, std::uint64_t n, const std::string& what)
+      : std::runtime_error(what), kind(k), number(n) {}
+  Kind kind;
+  std::uint64_t number;  // too_large: the length the header claims; bad_tag: the frame's number
+};
+
+/// Reads the frames of a byte stream that follows a completed handshake: what TcpRuntime's
+/// incoming connections run, and what the fuzzer drives. `feed` takes bytes as they arrive
+/// and hands every whole, authentic frame among them to `on_frame` at once, in order (a frame
+/// that lies wholly within one `feed` is handed over in place, not copied). Of a frame not yet
+/// complete it keeps only what arrived (`held_bytes`: its payload so far, in pieces no larger
+/// than what each `feed` brought; its header and tag in fixed arrays). A header above
+/// `frame_bytes_max` or a tag that does not check throws FrameError before anything is
+/// allocated for that frame or it is handed over; the reader is then spent.
 class FrameReader {
  public:
-  FrameReader(const Key& key, std::size_t frame_bytes_max) : key_(key), max_(frame_bytes_max) {}
-  void feed(std::string_view bytes) { buffer_.append(bytes); }
-  /// True and `payload` set when a whole, authentic frame is buffered.
-  bool next(std::string& payload);
+  FrameReader(const Key& key, std::size_t frame_bytes_max);
+  ~FrameReader();
+  FrameReader(const FrameReader&) = delete;
+  FrameReader& operator=(const FrameReader&) = delete;
+
+  template <class OnFrame>
+  void feed(std::string_view bytes, OnFrame&& on_frame) {
+    while (!bytes.empty()) {
+      if (const auto whole = next(bytes)) {
+        on_frame(*whole);
+        if (!joined_.empty()) std::string().swap(joined_);  // held no longer than the call
+      }
+    }
+  }
+  /// Payload bytes of the incomplete frame kept.
+  std::size_t held_bytes() const { return held_; }
+  /// Whether a frame has begun (any byte of it received) and is not complete.
+  bool mid_frame() const { return header_have_ > 0; }
   std::uint64_t frames_read() const { return sequence_; }
 
  private:
+  /// Consumes what it can from the front of `bytes`; a whole frame when one completes.
+  std::optional<std::string_view> next(std::string_view& bytes);
+
   Key key_;
   std::size_t max_;
-  std::string buffer_;
   std::uint64_t sequence_ = 0;
+  std::array<char, frame_header_bytes> header_{};
+  std::size_t header_have_ = 0;
+  std::uint32_t payload_bytes_ = 0;
+  std::vector<std::string> pieces_;  // the incomplete frame's payload, as it arrived
+  std::size_t held_ = 0;
+  std::unique_ptr<FrameMac> mac_;  // over the pieces, when the payload spans feeds
+  Tag tag_{};
+  std::size_t tag_have_ = 0;
+  std::string joined_;  // a payload that spanned feeds, joined to hand over
 };
 
 /// Reads a cluster secret from `path`: its bytes, one trailing newline ("\n" or "\r\n")
