@@ -4,11 +4,13 @@
 // three-process kill -9 test and the loopback benchmarks run (calm-paxos-load).
 //
 //   calm-paxos --id N --listen HOST:PORT --client HOST:PORT --data DIR --peer ID=HOST:PORT...
-//              [--batch N] [--slots-in-flight N] [--no-fsync] [--echo]
+//              [--batch N] [--slots-in-flight N] [--snapshot-every N] [--no-fsync] [--echo]
 //              [--cluster-secret-file PATH]
 //
 //   --batch N            commands per slot at most (1: one command per slot)
 //   --slots-in-flight N  slots proposed and not yet chosen at most
+//   --snapshot-every N   a snapshot (and the log before it forgotten) every N applied slots;
+//                        0: never (default 10000)
 //   --no-fsync           UNSAFE, for measuring only: promises and accepted values are written
 //                        but not synced, so a power cut may make a replica break a promise
 //   --echo               no protocol: the ceiling for the benchmarks. The lowest id leads; it
@@ -66,6 +68,7 @@ using PaxosNode = host::Host<KvReplica>;
 constexpr std::string_view usage =
     "usage: calm-paxos --id N --listen HOST:PORT --client HOST:PORT --data DIR\n"
     "                  --peer ID=HOST:PORT... [--batch N] [--slots-in-flight N]\n"
+    "                  [--snapshot-every N]\n"
     "                  [--no-fsync] [--echo] [--cluster-secret-file PATH]\n";
 
 [[noreturn]] void fail_usage(const std::string& why) {
@@ -366,7 +369,7 @@ int main(int argc, char** argv) {
   bool id_given = false;
   std::string listen, client, data, secret_file;
   std::vector<net::TcpPeer> peers;
-  std::uint64_t batch = 1024, in_flight = 64;
+  std::uint64_t batch = 1024, in_flight = 64, snapshot_every = 10000;
   bool no_fsync = false, echo = false;
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
@@ -395,6 +398,8 @@ int main(int argc, char** argv) {
       batch = parse_number(value, "--batch");
     } else if (flag == "--slots-in-flight") {
       in_flight = parse_number(value, "--slots-in-flight");
+    } else if (flag == "--snapshot-every") {
+      snapshot_every = parse_number(value, "--snapshot-every");
     } else if (flag == "--peer") {
       const auto eq = value.find('=');
       if (eq == std::string::npos) fail_usage("--peer needs ID=HOST:PORT");
@@ -435,6 +440,7 @@ int main(int argc, char** argv) {
   for (const auto& peer : peers) config.members.push_back(peer.id);
   config.batch_commands_max = batch;
   config.slots_in_flight_max = in_flight;
+  config.snapshot_every_slots = snapshot_every;
   config.seed = std::random_device{}() ^ (id << 32);
 
   std::unique_ptr<storage::RocksDisk> rocks;
@@ -505,5 +511,13 @@ int main(int argc, char** argv) {
   std::cerr << "calm-paxos: replica " << id << (echo ? " (echo)" : "") << " serving clients on "
             << client << (no_fsync ? ", without fsync (unsafe)" : "") << "\n";
   made->run();
+  if (paxos_node != nullptr) {
+    const paxos::Stats& st = paxos_node->protocol().stats();
+    std::cerr << "calm-paxos: replica " << id << " stats: elections " << st.elections_started
+              << " (won " << st.elections_won << "), slots chosen " << st.slots_chosen
+              << ", commands applied " << st.commands_applied << ", snapshots taken "
+              << st.snapshots_taken << ", snapshots installed " << st.snapshots_installed
+              << ", rejected messages " << st.rejected_messages << "\n";
+  }
   return 0;
 }

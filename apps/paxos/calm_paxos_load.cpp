@@ -128,6 +128,15 @@ class Cluster {
   }
   ~Cluster() {
     for (std::size_t id = 0; id < pids_.size(); ++id) stop(id, SIGTERM);
+    // What each replica said of itself as it stopped (calm-paxos's stats line).
+    for (std::size_t id = 0; id < pids_.size(); ++id) {
+      std::ifstream log(log_of(id));
+      std::string line, stats;
+      while (std::getline(log, line)) {
+        if (line.find(" stats: ") != std::string::npos) stats = line;
+      }
+      if (!stats.empty()) std::printf("%s\n", stats.c_str());
+    }
     std::error_code ignored;
     std::filesystem::remove_all(root_, ignored);
   }

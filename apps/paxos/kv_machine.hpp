@@ -5,7 +5,8 @@
 //   'p' key value  ->  "OK"            put
 //   'g' key        ->  the value, ""   get (through the log with submit, or read-index with read)
 // A command that does not decode is answered "ERR ..." and changes nothing: it came from a
-// client, and every replica answers it the same way.
+// client, and every replica answers it the same way. `snapshot` and `restore` let the log be
+// truncated (paxos::SnapshottableStateMachine).
 #include <cstdint>
 #include <map>
 #include <string>
@@ -62,6 +63,28 @@ class KvMachine {
     } catch (const lattices::DecodeError& e) {
       return std::string("ERR ") + e.what();
     }
+  }
+  /// The whole map, for Paxos snapshots: a count, then each key and value.
+  std::string snapshot() const {
+    std::string out;
+    codec::put_varint(out, values_.size());
+    for (const auto& [key, value] : values_) {
+      codec::put_bytes(out, key);
+      codec::put_bytes(out, value);
+    }
+    return out;
+  }
+  /// Replaces the map with a snapshot's; throws DecodeError and changes nothing when the
+  /// bytes are not one.
+  void restore(std::string_view bytes) {
+    codec::Reader in(bytes, "kv snapshot");
+    std::map<std::string, std::string> values;
+    for (std::uint64_t n = in.count(2, bytes.size(), "too many keys"); n > 0; --n) {
+      std::string key = in.bytes(bytes.size(), "key too long");
+      values[std::move(key)] = in.bytes(bytes.size(), "value too long");
+    }
+    in.expect_end();
+    values_ = std::move(values);
   }
   std::size_t size() const { return values_.size(); }
 

@@ -104,6 +104,7 @@ std::string encode_message(const Message& message) {
                    put_varint(out, m.first_slot);
                    put_varint(out, m.chunk);
                    put_varint(out, m.chunks);
+                   put_varint(out, m.snapshot_index);
                    put_slot_values(out, m.accepted);
                  },
                  [&](const Accept& m) {
@@ -125,11 +126,21 @@ std::string encode_message(const Message& message) {
                    put_varint(out, m.commit);
                    put_varint(out, m.read_round);
                  },
-                 [&](const Learn& m) { put_varint(out, m.first_slot); },
+                 [&](const Learn& m) {
+                   put_varint(out, m.first_slot);
+                   put_varint(out, m.snapshot_index);
+                   put_varint(out, m.snapshot_offset);
+                 },
                  [&](const Chosen& m) { put_slot_values(out, m.chosen); },
                  [&](const HeartbeatAck& m) {
                    put_ballot(out, m.ballot);
                    put_varint(out, m.read_round);
+                 },
+                 [&](const Snapshot& m) {
+                   put_varint(out, m.index);
+                   put_varint(out, m.total);
+                   put_varint(out, m.offset);
+                   put_bytes(out, m.bytes);
                  },
              },
              message);
@@ -158,6 +169,7 @@ Message decode_message(std::string_view bytes, const DecodeLimits& limits) {
       m.chunks = in.varint32("chunk count out of bounds");
       in.require(m.chunks >= 1 && m.chunks <= limits.chunks_max && m.chunk < m.chunks,
                  "chunk out of bounds");
+      m.snapshot_index = read_number(in, limits);
       m.accepted = read_slot_values(in, limits);
       in.require(m.accepted.empty() || m.accepted.front().slot >= m.first_slot,
                  "a promised slot before first_slot");
@@ -198,6 +210,9 @@ Message decode_message(std::string_view bytes, const DecodeLimits& limits) {
     case 7: {
       Learn m;
       m.first_slot = read_number(in, limits);
+      m.snapshot_index = read_number(in, limits);
+      m.snapshot_offset = in.varint();
+      in.require(m.snapshot_offset <= limits.snapshot_bytes_max, "snapshot offset out of bounds");
       message = m;
       break;
     }
@@ -214,6 +229,19 @@ Message decode_message(std::string_view bytes, const DecodeLimits& limits) {
       message = m;
       break;
     }
+    case 10: {
+      Snapshot m;
+      m.index = read_number(in, limits);
+      m.total = in.varint();
+      m.offset = in.varint();
+      in.require(m.total >= 1 && m.total <= limits.snapshot_bytes_max,
+                 "snapshot size out of bounds");
+      in.require(m.offset < m.total, "snapshot chunk out of bounds");
+      m.bytes = in.bytes(static_cast<std::size_t>(m.total - m.offset), "snapshot chunk too long");
+      in.require(!m.bytes.empty(), "empty snapshot chunk");
+      message = std::move(m);
+      break;
+    }
     default:
       throw lattices::DecodeError("paxos: unknown message kind");
   }
@@ -225,6 +253,41 @@ std::string encode_batch(const Batch& batch) {
   std::string out;
   put_batch(out, batch);
   return out;
+}
+
+std::string encode_snapshot(const SnapshotState& snapshot) {
+  std::string out;
+  put_varint(out, snapshot.index);
+  put_varint(out, snapshot.clients.size());
+  for (const SnapshotState::Client& c : snapshot.clients) {
+    put_varint(out, c.client);
+    put_varint(out, c.seq);
+    put_bytes(out, c.result);
+  }
+  put_bytes(out, snapshot.machine);
+  return out;
+}
+
+SnapshotState decode_snapshot(std::string_view bytes, const DecodeLimits& limits) {
+  Reader in(bytes, "paxos snapshot");
+  in.require(bytes.size() <= limits.snapshot_bytes_max, "snapshot larger than snapshot_bytes_max");
+  SnapshotState s;
+  s.index = read_number(in, limits);
+  // A client takes at least three bytes: client, seq, an empty result.
+  const std::uint64_t clients = in.count(3, bytes.size(), "too many clients");
+  s.clients.reserve(static_cast<std::size_t>(clients));
+  for (std::uint64_t i = 0; i < clients; ++i) {
+    SnapshotState::Client c;
+    c.client = in.varint();
+    c.seq = in.varint();
+    c.result = in.bytes(bytes.size(), "result too long");
+    in.require(s.clients.empty() || s.clients.back().client < c.client,
+               "clients not in increasing order");
+    s.clients.push_back(std::move(c));
+  }
+  s.machine = in.bytes(bytes.size(), "machine state too long");
+  in.expect_end();
+  return s;
 }
 
 Batch decode_batch(std::string_view bytes, const DecodeLimits& limits) {

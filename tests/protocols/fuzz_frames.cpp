@@ -15,7 +15,9 @@
 //      same error; it keeps no more than arrived; the frames re-encode to the stream's start.
 //   6: a Multi-Paxos frame (paxos::decode_message): one that decodes re-encodes to its bytes
 //      and decodes again to the same message; then a replica steps it from a peer (a member,
-//      so it is acted on) and must neither crash nor throw.
+//      so it is acted on) and must neither crash nor throw; a whole snapshot in one chunk
+//      is decoded and, when it is one, installed. The bytes also go through
+//      decode_snapshot: one that decodes re-encodes to its bytes.
 //   7: calm-paxos's client frames (apps/paxos/client_wire.hpp): a request or a reply that
 //      decodes re-encodes to its bytes; the key-value machine applies and queries the same
 //      bytes as a command without throwing.
@@ -63,8 +65,13 @@ void fuzz_message(std::string_view bytes) {
   check(anti_entropy::decode_message(again, limits) == m);
 }
 
+/// Keeps the last op; snapshots are that op, so a snapshot chunk that completes (total equal
+/// to its own bytes) is decoded and installed.
 struct Echo {
-  std::string apply(const std::string& op) { return op; }
+  std::string last;
+  std::string apply(const std::string& op) { return last = op; }
+  std::string snapshot() const { return last; }
+  void restore(std::string_view bytes) { last = bytes; }
 };
 
 void fuzz_paxos(std::string_view bytes) {
@@ -72,6 +79,11 @@ void fuzz_paxos(std::string_view bytes) {
   limits.message_bytes_max = 4096;
   limits.command_bytes_max = 256;
   limits.chunks_max = 16;
+  try {
+    const paxos::SnapshotState s = paxos::decode_snapshot(bytes, limits);
+    check(paxos::encode_snapshot(s) == bytes);
+  } catch (const calm::lattices::DecodeError&) {
+  }
   paxos::Message m;
   try {
     m = paxos::decode_message(bytes, limits);

@@ -41,6 +41,34 @@ struct Kv {
     auto it = values.find(key);
     return it == values.end() ? "" : it->second;
   }
+  /// The whole state, for snapshots: the values and the uids (so that a command applied
+  /// again after a snapshot is still seen).
+  std::string snapshot() const {
+    std::string out;
+    net::codec::put_varint(out, values.size());
+    for (const auto& [k, v] : values) {
+      net::codec::put_bytes(out, k);
+      net::codec::put_bytes(out, v);
+    }
+    net::codec::put_varint(out, uids.size());
+    for (const std::string& u : uids) net::codec::put_bytes(out, u);
+    net::codec::put_varint(out, applied_twice);
+    return out;
+  }
+  void restore(std::string_view bytes) {
+    net::codec::Reader in(bytes, "kv snapshot");
+    Kv fresh;
+    for (std::uint64_t n = in.count(2, bytes.size(), "count"); n > 0; --n) {
+      std::string k = in.bytes(bytes.size(), "key");
+      fresh.values[k] = in.bytes(bytes.size(), "value");
+    }
+    for (std::uint64_t n = in.count(1, bytes.size(), "count"); n > 0; --n) {
+      fresh.uids.insert(in.bytes(bytes.size(), "uid"));
+    }
+    fresh.applied_twice = in.varint();
+    in.expect_end();
+    *this = std::move(fresh);
+  }
   /// A get, read-only (Replica::read).
   std::string query(const std::string& op) const {
     std::istringstream in(op);
@@ -106,6 +134,14 @@ class SimRun {
   }
 
   std::size_t operations() const { return history_.size(); }
+  /// Snapshots the replicas up at the end installed from a peer (since their last start).
+  std::uint64_t snapshots_installed() {
+    std::uint64_t n = 0;
+    for (NodeId id : members_) {
+      if (Node* r = node(id)) n += r->protocol().stats().snapshots_installed;
+    }
+    return n;
+  }
 
  private:
   struct Client {
@@ -136,6 +172,10 @@ class SimRun {
       // Timer skew: each replica's timeouts differ.
       config.election_timeout_ms = 80 + 15 * id;
       config.heartbeat_ms = 20 + 2 * id;
+      // Snapshots often (a quarter of the seeds never), so that truncation, and replicas
+      // catching up by a peer's snapshot, happen under every fault.
+      constexpr std::uint64_t snapshot_every[] = {0, 3, 7, 20};
+      config.snapshot_every_slots = snapshot_every[seed_ % 4];
       auto node = std::make_unique<Node>(context, Replica<Kv>(config, Kv{}));
       Node* raw = node.get();
       Node::Application app;
@@ -286,7 +326,9 @@ class SimRun {
         fail("replica " + std::to_string(id) + " applied a command twice");
       // Agreement and validity, for the slots it learned since the last check.
       const auto& chosen = r.chosen();
-      for (std::uint64_t slot = checked_commit_[id]; slot < r.commit_index(); ++slot) {
+      // (Slots below its snapshot it never held: it installed a peer's snapshot.)
+      for (std::uint64_t slot = std::max(checked_commit_[id], r.snapshot_index());
+           slot < r.commit_index(); ++slot) {
         const Batch& value = chosen.at(slot);
         auto [it, fresh] = chosen_.try_emplace(slot, value);
         if (!fresh && it->second != value) {
@@ -342,15 +384,17 @@ inline Faults mix(const std::string& name, net::SplitMix64& rng) {
 }
 
 /// One seed of a mix: three replicas (one seed in five: five), four clients, faults for
-/// 1.5 s, then 3 s to settle. Returns "" or what went wrong; adds the operations run to `ops`.
+/// 1.5 s, then 3 s to settle. Returns "" or what went wrong; adds the operations run to `ops`
+/// (and the snapshots installed from peers to `*installed`).
 inline std::string run_seed(std::uint64_t seed, const std::string& mix_name, std::uint64_t& ops,
-                            int* replicas_out = nullptr) {
+                            int* replicas_out = nullptr, std::uint64_t* installed = nullptr) {
   net::SplitMix64 rng(seed * 7919);
   const int replicas = rng.chance(0.8) ? 3 : 5;
   if (replicas_out) *replicas_out = replicas;
   SimRun run(seed, replicas, mix(mix_name, rng));
   std::string failure = run.go(4, 1500, 3000);
   ops += run.operations();
+  if (installed) *installed += run.snapshots_installed();
   return failure;
 }
 

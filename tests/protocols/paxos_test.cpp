@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -30,15 +31,17 @@ std::uint64_t from_env(const char* name, std::uint64_t fallback) {
 
 TEST(PaxosMessage, EveryKindRoundTripsThroughItsOneEncoding) {
   const Batch batch{{7, 1, "p k v 7.1"}, {8, 3, ""}};
-  const std::vector<Message> all{Prepare{{3, 1}, 10},
-                                 Promise{{3, 1}, 10, 1, 2, {{10, {2, 0}, batch}, {12, {3, 1}, {}}}},
-                                 Accept{{3, 1}, 11, 9, batch},
-                                 Accepted{{3, 1}, 11},
-                                 Reject{{2, 0}, {3, 1}},
-                                 Heartbeat{{3, 1}, 9, 4},
-                                 HeartbeatAck{{3, 1}, 4},
-                                 Learn{4},
-                                 Chosen{{{4, {}, batch}, {5, {}, {}}}}};
+  const std::vector<Message> all{
+      Prepare{{3, 1}, 10},
+      Promise{{3, 1}, 10, 1, 2, 7, {{10, {2, 0}, batch}, {12, {3, 1}, {}}}},
+      Accept{{3, 1}, 11, 9, batch},
+      Accepted{{3, 1}, 11},
+      Reject{{2, 0}, {3, 1}},
+      Heartbeat{{3, 1}, 9, 4},
+      HeartbeatAck{{3, 1}, 4},
+      Learn{4, 3, 100},
+      Chosen{{{4, {}, batch}, {5, {}, {}}}},
+      Snapshot{9, 20, 5, "abc"}};
   for (const Message& m : all) {
     const std::string bytes = encode_message(m);
     EXPECT_EQ(decode_message(bytes, {}), m);
@@ -58,7 +61,7 @@ TEST(PaxosMessage, MalformedFramesAreRejectedBeforeAnythingIsAllocatedForThem) {
   };
   EXPECT_TRUE(rejects(accept.substr(0, accept.size() - 1)));  // truncated
   EXPECT_TRUE(rejects(accept + "x"));                         // trailing
-  EXPECT_TRUE(rejects(std::string("\x01\x09", 2)));           // unknown kind
+  EXPECT_TRUE(rejects(std::string("\x01\x0b", 2)));           // unknown kind
   EXPECT_TRUE(rejects(std::string("\x02\x07\x00", 3)));       // unknown version
   DecodeLimits small;
   small.command_bytes_max = 1;
@@ -68,8 +71,40 @@ TEST(PaxosMessage, MalformedFramesAreRejectedBeforeAnythingIsAllocatedForThem) {
   huge += std::string("\xff\xff\xff\xff\x0f", 5);
   EXPECT_TRUE(rejects(huge));
   // A Promise chunk outside its count, and slots out of order.
-  EXPECT_TRUE(rejects(encode_message(Promise{{1, 0}, 0, 2, 2, {}})));
+  EXPECT_TRUE(rejects(encode_message(Promise{{1, 0}, 0, 2, 2, 0, {}})));
   EXPECT_TRUE(rejects(encode_message(Chosen{{{5, {}, {}}, {4, {}, {}}}})));
+  // Snapshot chunks: a size above the bound, a chunk past the end or longer than the rest.
+  DecodeLimits tiny;
+  tiny.snapshot_bytes_max = 10;
+  EXPECT_FALSE(rejects(encode_message(Snapshot{9, 10, 7, "abc"}), tiny));
+  EXPECT_TRUE(rejects(encode_message(Snapshot{9, 11, 0, "abc"}), tiny));
+  EXPECT_TRUE(rejects(encode_message(Snapshot{9, 10, 10, "a"})));
+  EXPECT_TRUE(rejects(encode_message(Snapshot{9, 10, 8, "abc"})));
+  EXPECT_TRUE(rejects(encode_message(Snapshot{9, 10, 0, ""})));
+}
+
+TEST(PaxosMessage, ASnapshotRoundTripsAndAMalformedOneIsRefused) {
+  const SnapshotState state{42, {{1, 3, "OK"}, {9, 1, ""}}, std::string("\0machine", 8)};
+  const std::string bytes = encode_snapshot(state);
+  EXPECT_EQ(decode_snapshot(bytes, {}), state);
+  auto rejects = [](const std::string& b, DecodeLimits limits = {}) {
+    try {
+      decode_snapshot(b, limits);
+    } catch (const lattices::DecodeError&) {
+      return true;
+    }
+    return false;
+  };
+  EXPECT_TRUE(rejects(bytes.substr(0, bytes.size() - 1)));
+  EXPECT_TRUE(rejects(bytes + "x"));
+  EXPECT_TRUE(rejects(encode_snapshot({42, {{9, 1, ""}, {1, 3, "OK"}}, ""})));  // out of order
+  DecodeLimits small;
+  small.snapshot_bytes_max = bytes.size() - 1;
+  EXPECT_TRUE(rejects(bytes, small));
+  // A client count the bytes cannot hold: refused, not reserved.
+  std::string huge("\x2a", 1);
+  huge += std::string("\xff\xff\xff\xff\x0f", 5);
+  EXPECT_TRUE(rejects(huge));
 }
 
 TEST(PaxosReplica, MessagesFromOutsideTheMembershipOrThatDoNotDecodeAreCountedAndChangeNothing) {
@@ -130,14 +165,15 @@ struct Trio {
   using Node = host::Host<Replica<Kv>>;
   net::Simulator sim{5};
   std::vector<Reply> replies;
-  Trio() {
+  explicit Trio(std::function<void(Config&)> tweak = {}) {
     for (NodeId id = 0; id < 3; ++id) {
-      sim.add_node([this, id](const net::NodeContext& context) {
+      sim.add_node([this, id, tweak](const net::NodeContext& context) {
         Config config;
         config.self = id;
         config.members = {0, 1, 2};
         config.seed = 10 + id;
         config.limits.command_bytes_max = 1024;
+        if (tweak) tweak(config);
         auto node = std::make_unique<Node>(context, Replica<Kv>(config, Kv{}));
         Node::Application app;
         app.on_final = [this](std::vector<Reply>& finals) {
@@ -159,6 +195,83 @@ struct Trio {
     node(to)->apply([&](Replica<Kv>& p) { p.submit(client, seq, op); });
   }
 };
+
+/// Snapshots every 10 slots, in chunks of at most 1 KiB (half a 2 KiB frame).
+void small_snapshots(Config& c) {
+  c.snapshot_every_slots = 10;
+  c.limits.message_bytes_max = 2048;
+  c.limits.command_bytes_max = 512;
+}
+
+/// Puts keys k0..k(n-1), one command per turn, each 200 bytes long.
+void put_many(Trio& t, NodeId leader, int n) {
+  for (int i = 0; i < n; ++i) {
+    const std::string seq = std::to_string(i + 1);
+    t.submit(leader, 1, i + 1,
+             "p k" + std::to_string(i) + " " + std::string(200, 'x') + " 1." + seq);
+    t.sim.run_for(20);
+  }
+}
+
+TEST(PaxosReplica, AReplicaFarBehindCatchesUpFromAPeersSnapshotInChunks) {
+  Trio t(small_snapshots);
+  t.sim.run_for(500);
+  const auto leader = t.leader();
+  ASSERT_TRUE(leader);
+  const NodeId behind = (*leader + 1) % 3;
+  for (NodeId id = 0; id < 3; ++id) {
+    if (id == behind) continue;
+    t.sim.block(id, behind);
+    t.sim.block(behind, id);
+  }
+  put_many(t, *leader, 60);
+  const auto& l = t.node(*leader)->protocol();
+  ASSERT_EQ(l.applied_index(), 60u);
+  EXPECT_EQ(l.snapshot_index(), 60u);  // and the log below it forgotten
+  EXPECT_TRUE(l.chosen().empty());
+  EXPECT_GT(l.machine().snapshot().size(), 4u * 1024);  // several chunks
+  EXPECT_EQ(t.node(behind)->protocol().commit_index(), 0u);
+  t.sim.heal();
+  t.sim.run_for(1000);
+  const auto& b = t.node(behind)->protocol();
+  EXPECT_EQ(b.stats().snapshots_installed, 1u);
+  EXPECT_EQ(b.commit_index(), l.commit_index());
+  EXPECT_EQ(b.machine().values, l.machine().values);
+  EXPECT_EQ(b.machine().uids, l.machine().uids);
+  // It is back in the log: the next command reaches it too (at whichever replica leads now:
+  // the one cut off campaigned meanwhile, and its ballot may have forced an election).
+  const auto now_leader = t.leader();
+  ASSERT_TRUE(now_leader);
+  t.submit(*now_leader, 1, 61, "p after v 1.61");
+  t.sim.run_for(200);
+  EXPECT_EQ(t.node(behind)->protocol().machine().values.count("after"), 1u);
+}
+
+TEST(PaxosReplica, ARestartedReplicaStartsFromItsSnapshotAndAnswersRetriesOnce) {
+  Trio t(small_snapshots);
+  t.sim.run_for(500);
+  const auto leader = t.leader();
+  ASSERT_TRUE(leader);
+  put_many(t, *leader, 25);
+  t.sim.run_for(200);
+  const NodeId other = (*leader + 1) % 3;
+  t.sim.crash(other, net::DiskFate::keep);
+  t.sim.restart(other);
+  const auto& r = t.node(other)->protocol();
+  // Booted from its disk alone: the snapshot at slot 20, the client table with it.
+  EXPECT_EQ(r.snapshot_index(), 20u);
+  EXPECT_EQ(r.commit_index(), 20u);
+  EXPECT_EQ(r.machine().values.size(), 20u);
+  t.sim.run_for(500);
+  EXPECT_EQ(t.node(other)->protocol().commit_index(), t.node(*leader)->protocol().commit_index());
+  // A retry of a command the snapshot covers is answered from the client table, not applied.
+  t.replies.clear();
+  t.submit(*leader, 1, 25, "p k24 again 1.25");
+  t.sim.run_for(200);
+  ASSERT_EQ(t.replies.size(), 1u);
+  EXPECT_EQ(t.replies[0].result, "OK");
+  EXPECT_EQ(t.node(other)->protocol().machine().applied_twice, 0u);
+}
 
 TEST(PaxosReplica, ALeaderThatCannotHearItsFollowersStepsDownAndTheyElectAnother) {
   Trio t;
@@ -239,15 +352,16 @@ TEST_P(PaxosSweep, EverySeedIsSafeLiveAndLinearizable) {
   const std::string name = GetParam();
   const std::uint64_t seeds = from_env("CALM_PAXOS_SEEDS", 50);
   const std::uint64_t first = from_env("CALM_PAXOS_FIRST_SEED", 1);
-  std::uint64_t ops = 0;
+  std::uint64_t ops = 0, installed = 0;
   for (std::uint64_t seed = first; seed < first + seeds; ++seed) {
     int replicas = 0;
-    const std::string failure = sim::run_seed(seed, name, ops, &replicas);
+    const std::string failure = sim::run_seed(seed, name, ops, &replicas, &installed);
     ASSERT_EQ(failure, "") << "seed " << seed << " (" << name << ", " << replicas << " replicas)";
   }
   RecordProperty("operations", static_cast<int>(ops));
-  std::printf("%s: %llu seeds, %llu operations\n", name.c_str(),
-              static_cast<unsigned long long>(seeds), static_cast<unsigned long long>(ops));
+  std::printf("%s: %llu seeds, %llu operations, %llu snapshots installed from a peer\n",
+              name.c_str(), static_cast<unsigned long long>(seeds),
+              static_cast<unsigned long long>(ops), static_cast<unsigned long long>(installed));
 }
 
 INSTANTIATE_TEST_SUITE_P(Faults, PaxosSweep,

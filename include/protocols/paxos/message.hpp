@@ -68,6 +68,10 @@ struct Promise {
   std::uint64_t first_slot = 0;
   std::uint32_t chunk = 0;
   std::uint32_t chunks = 1;
+  /// Slots below it are in the acceptor's snapshot: chosen, and their accepted values
+  /// forgotten. A candidate whose commit index is below it cannot lead (it would not learn
+  /// those slots' values in phase 1): it catches up first.
+  std::uint64_t snapshot_index = 0;
   std::vector<SlotValue> accepted;
   friend bool operator==(const Promise&, const Promise&) = default;
 };
@@ -99,8 +103,13 @@ struct HeartbeatAck {
   std::uint64_t read_round = 0;
   friend bool operator==(const HeartbeatAck&, const HeartbeatAck&) = default;
 };
+/// A request for the chosen slots from `first_slot` on; when the responder's snapshot covers
+/// that slot, for the snapshot instead, from `snapshot_offset` of the one at
+/// `snapshot_index` (any other index: from the start of the responder's current one).
 struct Learn {
   std::uint64_t first_slot = 0;
+  std::uint64_t snapshot_index = 0;
+  std::uint64_t snapshot_offset = 0;
   friend bool operator==(const Learn&, const Learn&) = default;
 };
 struct Chosen {
@@ -108,8 +117,18 @@ struct Chosen {
   friend bool operator==(const Chosen&, const Chosen&) = default;
 };
 
+/// One chunk of a snapshot (an encoded SnapshotState of `total` bytes) covering the slots
+/// below `index`.
+struct Snapshot {
+  std::uint64_t index = 0;
+  std::uint64_t total = 0;
+  std::uint64_t offset = 0;
+  std::string bytes;
+  friend bool operator==(const Snapshot&, const Snapshot&) = default;
+};
+
 using Message = std::variant<Prepare, Promise, Accept, Accepted, Reject, Heartbeat, Learn, Chosen,
-                             HeartbeatAck>;
+                             HeartbeatAck, Snapshot>;
 
 struct DecodeLimits {
   /// Rounds, slots, commit indexes and read rounds are below it: a member's message cannot
@@ -118,7 +137,28 @@ struct DecodeLimits {
   std::size_t message_bytes_max = 4 << 20;
   std::size_t command_bytes_max = 64 * 1024;
   std::uint32_t chunks_max = 1 << 16;
+  /// A snapshot a peer sends is at most this large; it is assembled only as its chunks come.
+  std::uint64_t snapshot_bytes_max = std::uint64_t{1} << 30;
 };
+
+/// What a snapshot holds: every slot below `index` applied, the client table, and the state
+/// machine's own bytes.
+struct SnapshotState {
+  struct Client {
+    std::uint64_t client = 0;
+    std::uint64_t seq = 0;
+    std::string result;
+    friend bool operator==(const Client&, const Client&) = default;
+  };
+  std::uint64_t index = 0;
+  std::vector<Client> clients;
+  std::string machine;
+  friend bool operator==(const SnapshotState&, const SnapshotState&) = default;
+};
+std::string encode_snapshot(const SnapshotState& snapshot);
+/// Throws calm::lattices::DecodeError; results are bounded by the whole, and the whole by
+/// snapshot_bytes_max.
+SnapshotState decode_snapshot(std::string_view bytes, const DecodeLimits& limits);
 
 std::string encode_message(const Message& message);
 /// Throws calm::lattices::DecodeError with the reason when the bytes are not a valid frame.

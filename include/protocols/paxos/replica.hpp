@@ -24,8 +24,8 @@
 ///   - Durability: a promise and an accepted value are written, and synced, in the turn's
 ///     batch before any reply that depends on them leaves (the host's order: persist, sync,
 ///     then send). A restarted acceptor reloads them: it never goes back on a promise.
-///     Chosen values are not written: a restarted replica learns them again from its peers,
-///     and replays its state machine from slot 0.
+///     Chosen values are not written: a restarted replica restores its last snapshot, then
+///     learns the later ones again from its peers and applies them.
 ///   - Exactly once: commands carry (client, seq); the replicated client table in front of
 ///     `SM` applies each (client, seq) once and answers a retry with the first result.
 ///   - Replies: the replica a command was submitted to reports it (Final) once it has applied
@@ -34,8 +34,12 @@
 ///   - Reads: `read` answers from the leader's state machine without writing the log
 ///     (read-index: see `read`).
 ///
-/// Not built yet (the remaining parts): snapshots and log truncation, leases. Until
-/// then the log and the client table grow with the commands applied.
+///   - Snapshots (a SnapshottableStateMachine): every `snapshot_every_slots` applied slots the
+///     replica writes a snapshot (the machine's bytes and the client table) and forgets the
+///     accepted and chosen values below it; a replica that needs slots a peer has forgotten
+///     receives the peer's snapshot in chunks of at most half a frame, one at a time.
+///
+/// Not built yet: leases.
 ///
 /// Bounds: a Promise chunk carries at most `promise_entries_max` slots, Chosen at most
 /// `learn_entries_max`, a slot at most `batch_commands_max` commands, and each at most half a
@@ -73,20 +77,21 @@ namespace calm::protocols::paxos {
 #ifdef CALM_PAXOS_MUTANTS
 enum class Mutant {
   none,
-  quorum_of_half,         // a "majority" of n/2
-  phase1_values_ignored,  // a new leader proposes no-ops where values were accepted
-  lowest_ballot_adopted,  // ... or the value of the lowest ballot, not the highest
-  promise_not_persisted,  // the promise is not written
-  accept_not_persisted,   // an accepted value is not written
-  reply_before_sync,      // replies leave before the batch is synced
-  accept_below_promise,   // an Accept below the promise is accepted
-  promise_lowered,        // a Prepare below the promise is promised, the promise lowered
-  learn_from_any_ballot,  // a follower takes its accepted value as chosen, whatever ballot
-  holes_not_filled,       // a new leader leaves slots nobody accepted empty
-  no_client_table,        // a retried command is applied again
-  campaign_skips_a_slot,  // phase 1 starts one slot past the commit index
-  local_read,             // the leader answers a read from its state at once
-  read_index_is_commit,   // a read waits for the commit index, not every slot proposed
+  quorum_of_half,                 // a "majority" of n/2
+  phase1_values_ignored,          // a new leader proposes no-ops where values were accepted
+  lowest_ballot_adopted,          // ... or the value of the lowest ballot, not the highest
+  promise_not_persisted,          // the promise is not written
+  accept_not_persisted,           // an accepted value is not written
+  reply_before_sync,              // replies leave before the batch is synced
+  accept_below_promise,           // an Accept below the promise is accepted
+  promise_lowered,                // a Prepare below the promise is promised, the promise lowered
+  learn_from_any_ballot,          // a follower takes its accepted value as chosen, whatever ballot
+  holes_not_filled,               // a new leader leaves slots nobody accepted empty
+  no_client_table,                // a retried command is applied again
+  campaign_skips_a_slot,          // phase 1 starts one slot past the commit index
+  local_read,                     // the leader answers a read from its state at once
+  read_index_is_commit,           // a read waits for the commit index, not every slot proposed
+  snapshot_without_client_table,  // a snapshot keeps the machine but not the client table
 };
 inline Mutant mutant = Mutant::none;
 #define CALM_PAXOS_MUTANT(m) \
@@ -100,6 +105,15 @@ inline Mutant mutant = Mutant::none;
 template <class SM>
 concept StateMachine = requires(SM sm, const std::string& op) {
   { sm.apply(op) } -> std::convertible_to<std::string>;
+};
+/// One that can be saved and restored, for snapshots and log truncation: `restore` replaces the
+/// whole state with what `snapshot` returned (on any replica), or throws DecodeError and
+/// changes nothing.
+template <class SM>
+concept SnapshottableStateMachine = StateMachine<SM> &&
+    requires(SM sm, const SM csm, std::string_view bytes) {
+  { csm.snapshot() } -> std::convertible_to<std::string>;
+  sm.restore(bytes);
 };
 /// One that also answers read-only queries, for `Replica::read`.
 template <class SM>
@@ -122,6 +136,9 @@ struct Config {
   /// Commands waiting for a slot at the leader, and reads waiting for their round; past it a
   /// submit or read is refused (busy).
   std::size_t queue_commands_max = 65536;
+  /// A snapshot every this many applied slots (0: never); only for a
+  /// SnapshottableStateMachine. Until one, the log and the client table grow.
+  std::uint64_t snapshot_every_slots = 10000;
   std::uint64_t seed = 1;  // the election timeouts' randomness
   DecodeLimits limits;
 };
@@ -133,6 +150,8 @@ struct Stats {
   std::uint64_t slots_chosen = 0;  // learned, by any path
   std::uint64_t commands_applied = 0;
   std::uint64_t duplicates_ignored = 0;
+  std::uint64_t snapshots_taken = 0;
+  std::uint64_t snapshots_installed = 0;  // received from a peer
 };
 
 /// What the replica hands its application.
@@ -204,6 +223,12 @@ class Replica {
       const std::string rest(bytes.substr(bytes.size() - in.remaining()));
       accepted_[slot] = {b, decode_batch(rest, config_.limits)};
       max_round_seen_ = std::max(max_round_seen_, b.round);
+    } else if (key == "snapshot") {
+      if constexpr (SnapshottableStateMachine<SM>) {
+        install(decode_snapshot(bytes, config_.limits), std::string(bytes), /*persist=*/false);
+      } else {
+        throw lattices::DecodeError("paxos: a snapshot on disk, and a machine without them");
+      }
     } else {
       throw lattices::DecodeError("paxos: unknown key on disk");
     }
@@ -259,7 +284,7 @@ class Replica {
     // A follower behind the leader's commit index asks for what it missed.
     if (role_ == Role::follower && commit_ < leader_commit_ && leader_heard_ &&
         now_ms_ >= learn_at_ms_) {
-      send(*leader_heard_, Learn{commit_});
+      send(*leader_heard_, Learn{commit_, incoming_.index, incoming_.bytes.size()});
       learn_at_ms_ = now_ms_ + config_.resend_ms;
     }
   }
@@ -297,6 +322,13 @@ class Replica {
       const std::string_view key = w.key;
       if (!key.starts_with(disk_prefix)) continue;
       const std::string rest(key.substr(disk_prefix.size()));
+      if (rest == "snapshot") {
+        // The machine stays (it is a fact); only what the disk holds as the snapshot changes.
+        const auto bytes = read(key);
+        snapshot_ = bytes ? *bytes : std::string();
+        snapshot_index_ = bytes ? decode_snapshot(*bytes, config_.limits).index : 0;
+        continue;
+      }
       if (rest == "promised") promised_ = {};
       if (rest.starts_with("a/")) accepted_.erase(parse_slot(rest.substr(2)));
       if (const auto bytes = read(key)) restore(rest, *bytes);
@@ -310,6 +342,8 @@ class Replica {
   const Ballot& promised() const { return promised_; }
   std::uint64_t commit_index() const { return commit_; }
   std::uint64_t applied_index() const { return applied_; }
+  /// Slots below it are in the snapshot (0: none): their values are forgotten here.
+  std::uint64_t snapshot_index() const { return snapshot_index_; }
   /// Chosen values this replica knows, by slot.
   const std::map<std::uint64_t, Batch>& chosen() const { return chosen_; }
   const SM& machine() const { return machine_; }
@@ -393,6 +427,7 @@ class Replica {
                 m.first_slot,
                 static_cast<std::uint32_t>(c),
                 static_cast<std::uint32_t>(starts.size()),
+                snapshot_index_,
                 {}};
       const std::size_t end = c + 1 < starts.size() ? starts[c + 1] : all.size();
       p.accepted.assign(all.begin() + static_cast<std::ptrdiff_t>(starts[c]),
@@ -404,6 +439,14 @@ class Replica {
   void on(NodeId from, const Promise& m) {
     if (role_ != Role::candidate || m.ballot != ballot_ || m.first_slot != campaign_first_slot_) {
       return;  // late, or for another campaign
+    }
+    if (m.snapshot_index > commit_) {
+      // It forgot slots this candidate does not know: phase 1 cannot tell their values, so
+      // this replica may not lead. It catches up from that acceptor instead.
+      step_down();
+      heard_at_ms_ = now_ms_;
+      send(from, Learn{commit_, incoming_.index, incoming_.bytes.size()});
+      return;
     }
     auto& got = promises_[from];
     if (got.chunks == 0) got.chunks = m.chunks;
@@ -420,7 +463,10 @@ class Replica {
     }
     follow(from, m.ballot);
     promise(m.ballot);
-    accept(m.slot, m.ballot, m.value);
+    // A slot in this replica's snapshot is chosen, and a leader proposes there only the
+    // chosen value (phase 1 showed it that value: no member of its quorum had forgotten it),
+    // so the vote only repeats the decision; the value is not kept again.
+    if (m.slot >= snapshot_index_) accept(m.slot, m.ballot, m.value);
     send(from, Accepted{m.ballot, m.slot});
     learn_commit(m.commit);
   }
@@ -458,6 +504,15 @@ class Replica {
   }
 
   void on(NodeId from, const Learn& m) {
+    if (m.first_slot < snapshot_index_) {
+      // Forgotten here: the snapshot instead, the chunk asked for.
+      const std::uint64_t offset = m.snapshot_index == snapshot_index_ ? m.snapshot_offset : 0;
+      if (offset >= snapshot_.size()) return;
+      const std::size_t n = std::min<std::size_t>(snapshot_.size() - offset, batch_bytes_max());
+      send(from, Snapshot{snapshot_index_, snapshot_.size(), offset,
+                          snapshot_.substr(static_cast<std::size_t>(offset), n)});
+      return;
+    }
     Chosen out;
     std::size_t bytes = 0;
     for (auto it = chosen_.lower_bound(m.first_slot);
@@ -477,11 +532,47 @@ class Replica {
     // was elected; one chosen since by a newer leader is not its to count.)
     if (role_ == Role::leader) return;
     for (const SlotValue& v : m.chosen) {
-      if (chosen_.contains(v.slot)) continue;
+      if (v.slot < commit_ || chosen_.contains(v.slot)) continue;
       choose(v.slot, v.value);
       proposals_.erase(v.slot);
     }
     advance_commit();
+  }
+  void on(NodeId from, const Snapshot& m) {
+    if (role_ == Role::leader || m.index <= commit_) return;  // nothing it lacks
+    if (m.offset == 0 && m.index != incoming_.index) incoming_ = {m.index, m.total, {}};
+    if (m.index != incoming_.index || m.total != incoming_.total ||
+        m.offset != incoming_.bytes.size()) {
+      return;  // a chunk of another snapshot, or not the next one
+    }
+    incoming_.bytes += m.bytes;  // at most `total`, which the decoder bounded
+    if (incoming_.bytes.size() < incoming_.total) {
+      send(from, Learn{commit_, incoming_.index, incoming_.bytes.size()});
+      learn_at_ms_ = now_ms_ + config_.resend_ms;
+      return;
+    }
+    Incoming whole = std::move(incoming_);
+    incoming_ = {};
+    if constexpr (SnapshottableStateMachine<SM>) {
+      // A candidate's campaign started below the snapshot: it cannot finish it.
+      if (role_ == Role::candidate) step_down();
+      try {
+        SnapshotState state = decode_snapshot(whole.bytes, config_.limits);
+        if (state.index != whole.index)
+          throw lattices::DecodeError("paxos: snapshot index differs");
+        install(std::move(state), std::move(whole.bytes), /*persist=*/true);
+        ++stats_.snapshots_installed;
+      } catch (const lattices::DecodeError& e) {
+        reject(std::string("a snapshot that does not restore: ") + e.what());
+        return;
+      }
+      // The rest from the same peer.
+      send(from, Learn{commit_, 0, 0});
+      learn_at_ms_ = now_ms_ + config_.resend_ms;
+    } else {
+      static_cast<void>(from);
+      reject("a snapshot, and a machine without them");
+    }
   }
 
   // -- acceptor --
@@ -551,10 +642,12 @@ class Replica {
     role_ = Role::leader;
     leader_heard_ = config_.self;
     // Re-propose every open slot: the value accepted at the highest ballot, no-ops in holes.
-    const std::uint64_t last =
-        adopted_.empty() ? campaign_first_slot_ : adopted_.rbegin()->first + 1;
-    next_slot_ = std::max(last, campaign_first_slot_);
-    for (std::uint64_t slot = campaign_first_slot_; slot < next_slot_; ++slot) {
+    // Slots below the commit index are chosen (learned while campaigning, perhaps forgotten
+    // since in a snapshot): never proposed again.
+    const std::uint64_t first = std::max(campaign_first_slot_, commit_);
+    const std::uint64_t last = adopted_.empty() ? first : adopted_.rbegin()->first + 1;
+    next_slot_ = std::max(last, first);
+    for (std::uint64_t slot = first; slot < next_slot_; ++slot) {
       if (chosen_.contains(slot)) continue;
       auto it = adopted_.find(slot);
       if (CALM_PAXOS_MUTANT(holes_not_filled) && it == adopted_.end()) continue;
@@ -737,7 +830,79 @@ class Replica {
   void advance_commit() {
     while (chosen_.contains(commit_)) ++commit_;
     while (applied_ < commit_) apply(chosen_.at(applied_++));
+    if constexpr (SnapshottableStateMachine<SM>) {
+      if (config_.snapshot_every_slots != 0 &&
+          applied_ - snapshot_index_ >= config_.snapshot_every_slots) {
+        take_snapshot();
+      }
+    }
     serve_reads();
+  }
+
+  // -- snapshots --
+
+  void take_snapshot() requires SnapshottableStateMachine<SM> {
+    SnapshotState state;
+    state.index = applied_;
+    if (!CALM_PAXOS_MUTANT(snapshot_without_client_table)) {
+      state.clients.reserve(clients_.size());
+      for (const auto& [client, entry] : clients_) {
+        state.clients.push_back({client, entry.seq, entry.result});
+      }
+    }
+    state.machine = machine_.snapshot();
+    snapshot_ = encode_snapshot(state);
+    snapshot_index_ = applied_;
+    ++stats_.snapshots_taken;
+    ready_.persist.push_back(storage::Write::put(std::string(disk_prefix) + "snapshot", snapshot_));
+    forget_below(snapshot_index_);
+  }
+
+  /// Makes `state` (whose encoding is `bytes`) this replica's: the machine, the client table
+  /// and every slot below its index. At boot (`persist` false) it is what the disk holds.
+  void install(SnapshotState state, std::string bytes,
+               bool persist_it) requires SnapshottableStateMachine<SM> {
+    machine_.restore(state.machine);  // throws before anything here changed
+    clients_.clear();
+    for (SnapshotState::Client& c : state.clients) {
+      clients_[c.client] = {c.seq, std::move(c.result)};
+    }
+    snapshot_index_ = state.index;
+    snapshot_ = std::move(bytes);
+    applied_ = std::max(applied_, snapshot_index_);
+    commit_ = std::max(commit_, snapshot_index_);
+    leader_commit_ = std::max(leader_commit_, snapshot_index_);
+    if (persist_it) {
+      ready_.persist.push_back(
+          storage::Write::put(std::string(disk_prefix) + "snapshot", snapshot_));
+    }
+    forget_below(snapshot_index_);
+    // Commands submitted here that the snapshot covers: answered from the client table.
+    for (auto it = waiting_.begin(); it != waiting_.end();) {
+      const auto entry = clients_.find(it->first);
+      if (entry == clients_.end() || it->second > entry->second.seq) {
+        ++it;
+        continue;
+      }
+      if (it->second == entry->second.seq) {
+        ready_.final.push_back(
+            {it->first, it->second, Reply::Kind::applied, entry->second.result, {}});
+      }
+      it = waiting_.erase(it);
+    }
+    if (persist_it) advance_commit();
+  }
+
+  /// Forgets the accepted and chosen values below `index` (in the snapshot), on disk too.
+  void forget_below(std::uint64_t index) {
+    const auto accepted_end = accepted_.lower_bound(index);
+    for (auto it = accepted_.begin(); it != accepted_end; ++it) {
+      ready_.persist.push_back(
+          storage::Write::erase(std::string(disk_prefix) + "a/" + slot_key(it->first)));
+    }
+    accepted_.erase(accepted_.begin(), accepted_end);
+    chosen_.erase(chosen_.begin(), chosen_.lower_bound(index));
+    proposals_.erase(proposals_.begin(), proposals_.lower_bound(index));
   }
 
   void apply(const Batch& batch) {
@@ -828,6 +993,15 @@ class Replica {
   std::uint64_t applied_ = 0;  // every slot below is applied
   std::uint64_t leader_commit_ = 0;
   std::map<std::uint64_t, ClientEntry> clients_;
+  // snapshots
+  struct Incoming {
+    std::uint64_t index = 0;
+    std::uint64_t total = 0;
+    std::string bytes;  // the chunks received so far, in order
+  };
+  std::uint64_t snapshot_index_ = 0;
+  std::string snapshot_;  // the encoded SnapshotState at snapshot_index_; empty: none
+  Incoming incoming_;     // a peer's snapshot being received
   // proposer
   Role role_ = Role::follower;
   Ballot ballot_;  // this replica's current ballot as candidate or leader
