@@ -352,7 +352,10 @@ struct TcpRuntime::Impl::Outgoing {
   }
 
   /// Writes the queued frames, up to write_frames_max of them and about write_bytes_max
-  /// bytes, with one gather write: one system call for a turn's messages, not one each.
+  /// bytes, with one gather write: a few system calls for a turn's messages, not one each
+  /// (Asio passes at most 64 buffers, 21 frames, to one writev). If the write fails, all of
+  /// them go again on the next connection, so a peer may receive some twice (the transport
+  /// is at-most-a-bounded-number-of-times, as the Node contract says).
   void write_next() {
     if (queue.empty()) {
       writing = false;
@@ -401,7 +404,7 @@ struct TcpRuntime::Impl::Outgoing {
 };
 
 /// A connection a peer opened to this node (it is the acceptor): hello, welcome, proof
-/// (checked), then frames, each read in steps as its bytes arrive.
+/// (checked), then frames, read as they arrive (read_frames).
 struct TcpRuntime::Impl::Incoming : std::enable_shared_from_this<Incoming> {
   Impl& rt;
   tcp::socket socket;
@@ -417,6 +420,7 @@ struct TcpRuntime::Impl::Incoming : std::enable_shared_from_this<Incoming> {
   // After the handshake: the frames, and what of them is charged to the runtime's budget.
   std::unique_ptr<wire::FrameReader> reader;
   std::uint64_t charged = 0;
+  bool feeding = false;
   bool frame_deadline_armed = false;
 
   Incoming(Impl& runtime, tcp::socket s)
@@ -500,6 +504,10 @@ struct TcpRuntime::Impl::Incoming : std::enable_shared_from_this<Incoming> {
                                              " failed to prove the cluster secret");
                              }
                              authenticate(hello.from, hello.incarnation, transcript);
+                             // read_frames reads until the socket would block.
+                             error_code nb;
+                             socket.non_blocking(true, nb);
+                             if (nb) return reject("cannot read without blocking: " + nb.message());
                              read_frames();
                            });
         });
@@ -510,9 +518,17 @@ struct TcpRuntime::Impl::Incoming : std::enable_shared_from_this<Incoming> {
     from = peer;
     from_incarnation = incarnation;
     reader = std::make_unique<wire::FrameReader>(
-        wire::frame_key(rt.options.cluster_secret, transcript), rt.options.frame_bytes_max);
-    error_code ignored;
-    socket.non_blocking(true, ignored);  // read_frames reads until the socket would block
+        wire::frame_key(rt.options.cluster_secret, transcript), rt.options.frame_bytes_max,
+        wire::FrameBudget{[this](std::size_t n) {
+                            if (!rt.charge(n)) return false;
+                            charged += n;
+                            return true;
+                          },
+                          [this](std::size_t n) {
+                            assert(n <= charged);
+                            charged -= n;
+                            rt.refund(n);
+                          }});
     is_authenticated = true;
     assert(rt.unauthenticated > 0);
     --rt.unauthenticated;
@@ -547,38 +563,44 @@ struct TcpRuntime::Impl::Incoming : std::enable_shared_from_this<Incoming> {
     });
   }
 
-  /// Feeds `bytes` to the frame reader; false when the connection was closed for them.
+  /// Feeds `bytes` to the frame reader; false when the connection was closed for them. What
+  /// the reader allocates for an incomplete frame is charged to the runtime's budget as it
+  /// allocates it (FrameBudget), and refunded as it frees it.
   bool take(std::string_view bytes) {
-    // What the reader may keep of these bytes is charged first: no more than arrived.
-    if (!rt.charge(bytes.size())) {
-      reject("a frame from node " + std::to_string(from) +
-             " would take incoming frame buffers above incoming_buffer_bytes_max (" +
-             std::to_string(rt.options.incoming_buffer_bytes_max) + " bytes)");
-      return false;
-    }
-    charged += bytes.size();
     const std::uint64_t frames_before = reader->frames_read();
+    // The reader outlives this feed even if something in it closed the connection.
+    feeding = true;
     try {
       reader->feed(bytes, [this](std::string_view payload) {
         ++rt.stats.frames_received;
         if (!closed && rt.node) rt.node->on_message(from, payload);
       });
+      feeding = false;
     } catch (const wire::FrameError& e) {
-      if (e.kind == wire::FrameError::Kind::bad_tag) {
-        ++rt.stats.authentication_failures;
-        reject("frame " + std::to_string(e.number) + " from node " + std::to_string(from) +
-               " fails its tag");
-      } else {
-        reject("a frame of " + std::to_string(e.number) + " bytes from node " +
-               std::to_string(from) + ", above frame_bytes_max");
+      feeding = false;
+      switch (e.kind) {
+        case wire::FrameError::Kind::bad_tag:
+          ++rt.stats.authentication_failures;
+          reject("frame " + std::to_string(e.number) + " from node " + std::to_string(from) +
+                 " fails its tag");
+          break;
+        case wire::FrameError::Kind::too_large:
+          reject("a frame of " + std::to_string(e.number) + " bytes from node " +
+                 std::to_string(from) + ", above frame_bytes_max");
+          break;
+        case wire::FrameError::Kind::over_budget:
+          reject("a frame from node " + std::to_string(from) +
+                 " would take incoming frame buffers above incoming_buffer_bytes_max (" +
+                 std::to_string(rt.options.incoming_buffer_bytes_max) + " bytes)");
+          break;
       }
       return false;
     }
-    if (closed) return false;
-    // Keep charged what the reader holds, and no more.
-    assert(reader->held_bytes() <= charged);
-    rt.refund(charged - reader->held_bytes());
-    charged = reader->held_bytes();
+    if (closed) {
+      release();
+      return false;
+    }
+    assert(reader->held_bytes() == charged);
     // A frame under way must complete within frame_timeout_ms of its first bytes.
     if (!reader->mid_frame()) {
       if (frame_deadline_armed) disarm_deadline();
@@ -592,11 +614,12 @@ struct TcpRuntime::Impl::Incoming : std::enable_shared_from_this<Incoming> {
     return true;
   }
 
-  /// Gives the frame reader's buffers and their budget back.
+  /// Gives the frame reader's buffers and their budget back (it refunds as it goes); during a
+  /// feed, once the feed is over.
   void release() {
-    rt.refund(charged);
-    charged = 0;
+    if (feeding) return;
     reader.reset();
+    assert(charged == 0);
   }
 
   void reject(const std::string& reason) {

@@ -239,11 +239,23 @@ FrameHeader decode_frame_header(std::string_view bytes, std::size_t frame_bytes_
   return {n, n <= frame_bytes_max};
 }
 
-FrameReader::FrameReader(const Key& key, std::size_t frame_bytes_max)
-    : key_(key), max_(frame_bytes_max) {}
-FrameReader::~FrameReader() = default;
+FrameReader::FrameReader(const Key& key, std::size_t frame_bytes_max, FrameBudget budget)
+    : key_(key), max_(frame_bytes_max), budget_(std::move(budget)) {}
+FrameReader::~FrameReader() { release(); }
+
+void FrameReader::release() {
+  pieces_ = {};  // frees the capacity too
+  if (held_ != 0 && budget_.refund) budget_.refund(held_);
+  held_ = received_ = room_ = 0;
+}
 
 std::optional<std::string_view> FrameReader::next(std::string_view& bytes) {
+  if (spent_) throw std::logic_error("FrameReader: fed after it stopped on an error");
+  const auto fail = [&](FrameError::Kind kind, std::uint64_t number, const std::string& what) {
+    spent_ = true;
+    release();
+    return FrameError(kind, number, what);
+  };
   if (header_have_ < frame_header_bytes) {
     const std::size_t n = std::min(frame_header_bytes - header_have_, bytes.size());
     std::memcpy(header_.data() + header_have_, bytes.data(), n);
@@ -253,7 +265,7 @@ std::optional<std::string_view> FrameReader::next(std::string_view& bytes) {
     const FrameHeader header =
         decode_frame_header(std::string_view(header_.data(), header_.size()), max_);
     if (!header.within_bound) {
-      throw FrameError(
+      throw fail(
           FrameError::Kind::too_large, header.payload_bytes,
           "a frame of " + std::to_string(header.payload_bytes) + " bytes, above frame_bytes_max");
     }
@@ -263,8 +275,8 @@ std::optional<std::string_view> FrameReader::next(std::string_view& bytes) {
       const std::string_view payload = bytes.substr(0, payload_bytes_);
       std::memcpy(tag_.data(), bytes.data() + payload_bytes_, tag_bytes);
       if (!tags_equal(frame_tag(key_, sequence_, payload), tag_)) {
-        throw FrameError(FrameError::Kind::bad_tag, sequence_,
-                         "frame " + std::to_string(sequence_) + " fails its tag");
+        throw fail(FrameError::Kind::bad_tag, sequence_,
+                   "frame " + std::to_string(sequence_) + " fails its tag");
       }
       bytes.remove_prefix(payload_bytes_ + tag_bytes);
       ++sequence_;
@@ -274,22 +286,35 @@ std::optional<std::string_view> FrameReader::next(std::string_view& bytes) {
     mac_ = std::make_unique<FrameMac>(key_, sequence_, payload_bytes_);
   }
   // The frame spans feeds: its payload kept as it arrives, its tag when it has come.
-  if (held_ < payload_bytes_) {
-    const std::size_t n = std::min(std::size_t{payload_bytes_} - held_, bytes.size());
-    pieces_.emplace_back(bytes.substr(0, n));
-    mac_->update(pieces_.back());
-    held_ += n;
+  while (received_ < payload_bytes_ && !bytes.empty()) {
+    if (room_ == 0) {
+      const std::size_t step =
+          std::min<std::size_t>(payload_step_bytes, payload_bytes_ - received_);
+      if (budget_.charge && !budget_.charge(step)) {
+        throw fail(FrameError::Kind::over_budget, step,
+                   "a step of " + std::to_string(step) + " bytes above the budget");
+      }
+      held_ += step;
+      pieces_.emplace_back();
+      pieces_.back().reserve(step);
+      room_ = step;
+    }
+    const std::size_t n = std::min(room_, bytes.size());
+    pieces_.back().append(bytes.data(), n);
+    mac_->update(bytes.substr(0, n));
+    room_ -= n;
+    received_ += n;
     bytes.remove_prefix(n);
-    if (held_ < payload_bytes_) return std::nullopt;
   }
+  if (received_ < payload_bytes_) return std::nullopt;
   const std::size_t n = std::min(tag_bytes - tag_have_, bytes.size());
   std::memcpy(tag_.data() + tag_have_, bytes.data(), n);
   tag_have_ += n;
   bytes.remove_prefix(n);
   if (tag_have_ < tag_bytes) return std::nullopt;
   if (!tags_equal(mac_->finish(), tag_)) {
-    throw FrameError(FrameError::Kind::bad_tag, sequence_,
-                     "frame " + std::to_string(sequence_) + " fails its tag");
+    throw fail(FrameError::Kind::bad_tag, sequence_,
+               "frame " + std::to_string(sequence_) + " fails its tag");
   }
   // One piece is handed over as it is; several are joined (a transient copy of one frame).
   if (pieces_.size() == 1) {
@@ -299,9 +324,9 @@ std::optional<std::string_view> FrameReader::next(std::string_view& bytes) {
     joined_.reserve(payload_bytes_);
     for (const std::string& piece : pieces_) joined_ += piece;
   }
-  pieces_ = {};  // frees the capacity too
+  release();
   mac_.reset();
-  held_ = tag_have_ = header_have_ = 0;
+  tag_have_ = header_have_ = 0;
   ++sequence_;
   return std::string_view(joined_);
 }

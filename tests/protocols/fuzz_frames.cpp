@@ -10,9 +10,12 @@
 //      billions of dots in a few bytes: this is where a per-dot walk would stall.
 //   4: a TCP welcome (92 bytes, zero-padded): one that decodes re-encodes to its bytes, and
 //      its proof checks only if it is the acceptor's proof for the transcript it implies.
-//   5: a stream of tagged frames after a handshake (wire::FrameReader under a fixed key,
-//      64 KiB frame bound): fed whole or in three pieces, the same frames come out and the
-//      same error; it keeps no more than arrived; the frames re-encode to the stream's start.
+//   5: a stream of tagged frames after a handshake (wire::FrameReader under a fixed key, a
+//      128 KiB frame bound and budget), built from the input: frames of chosen sizes
+//      (up to past the bound), one byte flipped or none, raw bytes after. Fed byte by byte
+//      (then in odd pieces), whole, or in three pieces, the same frames come out, in order, each
+//      one that was sent, and the same error; what it allocates is charged, at most one step beyond
+//      what arrived, and given back.
 //   6: a Multi-Paxos frame (paxos::decode_message): one that decodes re-encodes to its bytes
 //      and decodes again to the same message; then a replica steps it from a peer (a member,
 //      so it is acted on) and must neither crash nor throw; a whole snapshot in one chunk
@@ -149,47 +152,97 @@ const net::wire::Key fuzz_key = [] {
   return key;
 }();
 
-/// The frames a reader hands over for `bytes` fed in the pieces that `cuts` end, and the
-/// error it stopped at, if any.
+/// The frames a reader hands over for `bytes` fed in the pieces that `cuts` end (when `cuts`
+/// is empty: each of the first 4 KiB alone, then 997 at a time), the error it stopped at, if any;
+/// its budget must balance.
 struct Read {
   std::vector<std::string> frames;
   std::string error;
   bool operator==(const Read&) const = default;
 };
-Read read_frames(std::string_view bytes, std::initializer_list<std::size_t> cuts,
-                 std::size_t frame_bytes_max) {
-  net::wire::FrameReader reader(fuzz_key, frame_bytes_max);
+constexpr std::size_t stream_frame_bytes_max = 128 * 1024;
+// Room for one frame of the largest size, so that the result cannot depend on how the bytes
+// arrived (a frame within one feed is handed over in place and costs nothing).
+constexpr std::size_t stream_budget_bytes = stream_frame_bytes_max;
+Read read_frames(std::string_view bytes, const std::vector<std::size_t>& cuts) {
   Read out;
-  std::size_t fed = 0;
-  try {
-    for (std::size_t cut : cuts) {
-      cut = std::max(fed, std::min(cut, bytes.size()));
-      reader.feed(bytes.substr(fed, cut - fed), [&](std::string_view payload) {
-        check(payload.size() <= frame_bytes_max);
-        out.frames.emplace_back(payload);
-      });
-      fed = cut;
-      check(reader.held_bytes() <= fed);  // it keeps no more than arrived
+  std::size_t charged = 0;
+  {
+    net::wire::FrameReader reader(fuzz_key, stream_frame_bytes_max,
+                                  {[&](std::size_t n) {
+                                     if (charged + n > stream_budget_bytes) return false;
+                                     charged += n;
+                                     return true;
+                                   },
+                                   [&](std::size_t n) {
+                                     check(n <= charged);
+                                     charged -= n;
+                                   }});
+    std::size_t fed = 0, next_cut = 0;
+    try {
+      while (fed < bytes.size()) {
+        // Byte by byte at first, then in odd pieces (each byte alone would be slow).
+        std::size_t end = cuts.empty()             ? fed + (fed < 4096 ? 1 : 997)
+                          : next_cut < cuts.size() ? cuts[next_cut++]
+                                                   : bytes.size();
+        end = std::max(fed, std::min(end, bytes.size()));
+        reader.feed(bytes.substr(fed, end - fed), [&](std::string_view payload) {
+          check(payload.size() <= stream_frame_bytes_max);
+          out.frames.emplace_back(payload);
+        });
+        fed = end;
+        check(reader.held_bytes() == charged);
+        // At most one step allocated beyond what arrived.
+        check(charged <= fed + net::wire::payload_step_bytes);
+      }
+    } catch (const net::wire::FrameError& e) {
+      out.error = e.what();
+      check(charged == 0);  // a reader that stopped holds nothing
     }
-  } catch (const net::wire::FrameError& e) {
-    out.error = e.what();
   }
+  check(charged == 0);  // and one destroyed gave everything back
   return out;
 }
 
-void fuzz_frame_stream(std::string_view bytes) {
-  constexpr std::size_t frame_bytes_max = 64 * 1024;
-  const std::size_t a = bytes.empty() ? 0 : static_cast<unsigned char>(bytes[0]) % bytes.size();
-  const std::size_t b = bytes.size() < 2 ? 0 : static_cast<unsigned char>(bytes[1]) * 64;
-  // However the bytes arrive, the same frames come out, and the same error.
-  const Read whole = read_frames(bytes, {bytes.size()}, frame_bytes_max);
-  check(read_frames(bytes, {a, a + b, bytes.size()}, frame_bytes_max) == whole);
-  // What came out was authentic: each frame is the one its sender would have encoded.
-  std::string again;
-  for (std::size_t q = 0; q < whole.frames.size(); ++q) {
-    again += net::wire::encode_frame(fuzz_key, q, whole.frames[q]);
+/// The input describes a stream: two cut points, a byte to flip (or none), then frames, each a
+/// length byte and a seed for its payload; what is left after the last whole frame spec is
+/// appended raw.
+void fuzz_frame_stream(std::string_view input) {
+  if (input.size() < 5) return;
+  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(input[i]); };
+  const std::size_t cut_a = byte(0) * 257u, cut_b = cut_a + byte(1) * 257u;
+  const std::size_t flip = byte(2) * 256u + byte(3);  // 65535: none
+  std::string stream;
+  std::vector<std::string> payloads;
+  std::size_t i = 4;
+  // At most 16 frames and about 160 KiB in all.
+  for (; i + 2 <= input.size() && payloads.size() < 16 && stream.size() < (160u << 10); i += 2) {
+    // Mostly short; a length byte from 240 on makes one of 8.5 KB to 136 KB (past the bound).
+    const std::size_t length = byte(i) < 240 ? byte(i) : (byte(i) - 239u) * 8500u;
+    std::string payload(length, '\0');
+    for (std::size_t k = 0; k < payload.size(); ++k) {
+      payload[k] = static_cast<char>(byte(i + 1) + k * 7);
+    }
+    stream += net::wire::encode_frame(fuzz_key, payloads.size(), payload);
+    payloads.push_back(std::move(payload));
   }
-  check(std::string_view(bytes).substr(0, again.size()) == again);
+  stream += input.substr(i);
+  if (flip != 65535 && flip < stream.size()) stream[flip] = static_cast<char>(stream[flip] ^ 1);
+  // However the bytes arrive, the same frames come out, and the same error.
+  const Read whole = read_frames(stream, {});
+  check(read_frames(stream, {stream.size()}) == whole);
+  check(read_frames(stream, {cut_a, cut_b}) == whole);
+  // What came out was authentic: each frame is one that was sent, in order.
+  check(whole.frames.size() <= payloads.size() + 1);
+  for (std::size_t q = 0; q < whole.frames.size() && q < payloads.size(); ++q) {
+    check(whole.frames[q] == payloads[q]);
+  }
+  if (flip == 65535 || flip >= stream.size()) {
+    // Nothing tampered: every frame within the bound arrives, up to the first one past it.
+    std::size_t expect = 0;
+    while (expect < payloads.size() && payloads[expect].size() <= stream_frame_bytes_max) ++expect;
+    check(whole.frames.size() == expect);  // the raw tail cannot forge a tag
+  }
 }
 
 void fuzz_value(std::string_view bytes) {

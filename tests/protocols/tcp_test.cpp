@@ -428,6 +428,29 @@ TEST(TcpRuntime, AHeaderClaiming16MiBWithoutItsBodyCostsWhatArrivedAndTimesOut) 
   EXPECT_TRUE(a.inbox.messages.empty());
 }
 
+TEST(TcpRuntime, FramesThatArriveWholeCostNoBudgetAndAFrameAsLargeAsTheBudgetFits) {
+  TcpOptions options;
+  options.incoming_buffer_bytes_max = 256u << 10;
+  options.frame_bytes_max = 256u << 10;
+  Running a(1, {{2, "127.0.0.1", 1}}, options);
+  a.start();
+  RawPeer raw(a.runtime.port());
+  ASSERT_TRUE(raw.handshake(2, 1, ""));
+  // 2,000 small frames in one write: far more bytes than a read, none of them kept.
+  std::string burst;
+  for (int i = 0; i < 2000; ++i) burst += raw.frame(std::string(200, 'x'));
+  raw.write(burst);
+  // One frame exactly as large as the budget: its payload is charged, its header and tag not.
+  raw.write(raw.frame(std::string(256u << 10, 'y')));
+  ASSERT_TRUE(a.inbox.wait_for(2001));
+  const TcpStats stats = a.stats_now();
+  a.stop();
+  EXPECT_EQ(stats.connections_rejected, 0u);
+  EXPECT_EQ(stats.incoming_buffered_bytes, 0u);
+  EXPECT_LE(stats.incoming_buffered_bytes_peak, 256u << 10);
+  EXPECT_EQ(a.inbox.messages.back().second.size(), 256u << 10);
+}
+
 TEST(TcpRuntime, ManyStalledFramesStayWithinTheTotalBudget) {
   TcpOptions options;
   options.incoming_buffer_bytes_max = 1u << 20;

@@ -33,6 +33,7 @@
 /// (RFC 2104 section 5).
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -144,24 +145,40 @@ FrameHeader decode_frame_header(std::string_view bytes, std::size_t frame_bytes_
 
 /// Why a FrameReader stopped: the connection is then closed.
 struct FrameError : std::runtime_error {
-  enum class Kind { too_large, bad_tag };
+  enum class Kind { too_large, bad_tag, over_budget };
   FrameError(Kind k, std::uint64_t n, const std::string& what)
       : std::runtime_error(what), kind(k), number(n) {}
   Kind kind;
-  std::uint64_t number;  // too_large: the length the header claims; bad_tag: the frame's number
+  /// too_large: the length the header claims; bad_tag: the frame's number; over_budget: the
+  /// bytes refused.
+  std::uint64_t number;
+};
+
+/// An incomplete frame's payload is kept in steps of at most this many bytes, each allocated
+/// (and charged) when the first byte for it arrives.
+inline constexpr std::size_t payload_step_bytes = 64 * 1024;
+
+/// Where a FrameReader accounts what it allocates for incomplete frames: `charge(n)` before it
+/// allocates n bytes (false refuses them: the reader throws FrameError over_budget), `refund(n)`
+/// when it frees them. Either may be empty.
+struct FrameBudget {
+  std::function<bool(std::size_t)> charge;
+  std::function<void(std::size_t)> refund;
 };
 
 /// Reads the frames of a byte stream that follows a completed handshake: what TcpRuntime's
 /// incoming connections run, and what the fuzzer drives. `feed` takes bytes as they arrive
 /// and hands every whole, authentic frame among them to `on_frame` at once, in order (a frame
 /// that lies wholly within one `feed` is handed over in place, not copied). Of a frame not yet
-/// complete it keeps only what arrived (`held_bytes`: its payload so far, in pieces no larger
-/// than what each `feed` brought; its header and tag in fixed arrays). A header above
-/// `frame_bytes_max` or a tag that does not check throws FrameError before anything is
-/// allocated for that frame or it is handed over; the reader is then spent.
+/// complete it keeps its payload so far in steps of payload_step_bytes, each allocated and
+/// charged to the budget as the first byte for it arrives (`held_bytes`: at most one step
+/// beyond what arrived), its header and tag in fixed arrays. A header above `frame_bytes_max`
+/// throws FrameError before anything is allocated for that frame; a tag that does not check
+/// throws before the frame is handed over; so does a step the budget refuses. The reader is
+/// then spent: feeding it again throws std::logic_error.
 class FrameReader {
  public:
-  FrameReader(const Key& key, std::size_t frame_bytes_max);
+  FrameReader(const Key& key, std::size_t frame_bytes_max, FrameBudget budget = {});
   ~FrameReader();
   FrameReader(const FrameReader&) = delete;
   FrameReader& operator=(const FrameReader&) = delete;
@@ -175,7 +192,7 @@ class FrameReader {
       }
     }
   }
-  /// Payload bytes of the incomplete frame kept.
+  /// Bytes allocated (and charged) for the incomplete frame's payload.
   std::size_t held_bytes() const { return held_; }
   /// Whether a frame has begun (any byte of it received) and is not complete.
   bool mid_frame() const { return header_have_ > 0; }
@@ -184,16 +201,22 @@ class FrameReader {
  private:
   /// Consumes what it can from the front of `bytes`; a whole frame when one completes.
   std::optional<std::string_view> next(std::string_view& bytes);
+  /// Frees the incomplete frame's pieces and gives their bytes back to the budget.
+  void release();
 
   Key key_;
   std::size_t max_;
+  FrameBudget budget_;
+  bool spent_ = false;
   std::uint64_t sequence_ = 0;
   std::array<char, frame_header_bytes> header_{};
   std::size_t header_have_ = 0;
   std::uint32_t payload_bytes_ = 0;
-  std::vector<std::string> pieces_;  // the incomplete frame's payload, as it arrived
-  std::size_t held_ = 0;
-  std::unique_ptr<FrameMac> mac_;  // over the pieces, when the payload spans feeds
+  std::vector<std::string> pieces_;  // the incomplete frame's payload, one step each
+  std::size_t held_ = 0;             // the steps allocated
+  std::size_t received_ = 0;         // the payload bytes in them
+  std::size_t room_ = 0;             // left in the last step
+  std::unique_ptr<FrameMac> mac_;    // over the pieces, when the payload spans feeds
   Tag tag_{};
   std::size_t tag_have_ = 0;
   std::string joined_;  // a payload that spanned feeds, joined to hand over
