@@ -13,7 +13,7 @@ using net::codec::put_bytes;
 using net::codec::put_varint;
 using Reader = net::codec::Reader;
 
-constexpr std::uint8_t format_version = 1;
+constexpr std::uint8_t format_version = 2;  // 2: snapshots (Promise, Learn, Snapshot)
 /// The fewest bytes a command (three one-byte fields) and a slot value (slot, ballot, count)
 /// take: the decoder's bounds on claimed counts.
 constexpr std::size_t command_bytes_min = 3;
@@ -275,7 +275,8 @@ SnapshotState decode_snapshot(std::string_view bytes, const DecodeLimits& limits
   s.index = read_number(in, limits);
   // A client takes at least three bytes: client, seq, an empty result.
   const std::uint64_t clients = in.count(3, bytes.size(), "too many clients");
-  s.clients.reserve(static_cast<std::size_t>(clients));
+  // Reserved no further than a small bound: a count is a claim until its entries arrive.
+  s.clients.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(clients, 1024)));
   for (std::uint64_t i = 0; i < clients; ++i) {
     SnapshotState::Client c;
     c.client = in.varint();

@@ -4,6 +4,7 @@
 // its invariants checked after every simulator event, its history checked for
 // linearizability at the end.
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -26,8 +27,11 @@ struct Kv {
   std::map<std::string, std::string> values;
   std::set<std::string> uids;
   std::uint64_t applied_twice = 0;
+  /// A hash of every command applied, in order: replicas that applied the same slots agree.
+  std::uint64_t chain = 0;
 
   std::string apply(const std::string& op) {
+    chain = (chain ^ std::hash<std::string>{}(op)) * 1099511628211ull;
     std::istringstream in(op);
     std::string kind, key, value, uid;
     in >> kind >> key;
@@ -53,6 +57,7 @@ struct Kv {
     net::codec::put_varint(out, uids.size());
     for (const std::string& u : uids) net::codec::put_bytes(out, u);
     net::codec::put_varint(out, applied_twice);
+    net::codec::put_u64(out, chain);
     return out;
   }
   void restore(std::string_view bytes) {
@@ -66,6 +71,7 @@ struct Kv {
       fresh.uids.insert(in.bytes(bytes.size(), "uid"));
     }
     fresh.applied_twice = in.varint();
+    fresh.chain = in.u64();
     in.expect_end();
     *this = std::move(fresh);
   }
@@ -324,6 +330,13 @@ class SimRun {
         fail("replica " + std::to_string(id) + " went back on a promise");
       if (r.machine().applied_twice != 0)
         fail("replica " + std::to_string(id) + " applied a command twice");
+      // The same state after the same number of slots, snapshots installed or not (agreement
+      // below checks only the slots a replica still holds).
+      auto [at, first] = chain_at_.try_emplace(r.applied_index(), r.machine().chain);
+      if (!first && at->second != r.machine().chain) {
+        fail("replica " + std::to_string(id) + " differs from another after slot " +
+             std::to_string(r.applied_index()));
+      }
       // Agreement and validity, for the slots it learned since the last check.
       const auto& chosen = r.chosen();
       // (Slots below its snapshot it never held: it installed a peer's snapshot.)
@@ -354,6 +367,7 @@ class SimRun {
   std::vector<Op> history_;
   std::map<std::pair<std::uint64_t, std::uint64_t>, std::string> submitted_;
   std::map<std::uint64_t, Batch> chosen_;
+  std::map<std::uint64_t, std::uint64_t> chain_at_;  // applied slots -> Kv::chain there
   std::vector<Ballot> durable_promise_;
   std::vector<std::uint64_t> checked_commit_;
   std::uint64_t values_ = 0;

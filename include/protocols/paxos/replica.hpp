@@ -53,6 +53,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <span>
@@ -225,7 +226,7 @@ class Replica {
       max_round_seen_ = std::max(max_round_seen_, b.round);
     } else if (key == "snapshot") {
       if constexpr (SnapshottableStateMachine<SM>) {
-        install(decode_snapshot(bytes, config_.limits), std::string(bytes), /*persist=*/false);
+        install(decode_snapshot(bytes, own_disk_limits()), std::string(bytes), /*persist=*/false);
       } else {
         throw lattices::DecodeError("paxos: a snapshot on disk, and a machine without them");
       }
@@ -282,10 +283,20 @@ class Replica {
     }
     if (now_ms_ - heard_at_ms_ >= election_timeout_ms_) campaign();
     // A follower behind the leader's commit index asks for what it missed.
-    if (role_ == Role::follower && commit_ < leader_commit_ && leader_heard_ &&
-        now_ms_ >= learn_at_ms_) {
-      send(*leader_heard_, Learn{commit_, incoming_.index, incoming_.bytes.size()});
-      learn_at_ms_ = now_ms_ + config_.resend_ms;
+    // (from the peer whose snapshot it is receiving, or that it stepped down for, first).
+    if (role_ == Role::follower && commit_ < leader_commit_ && now_ms_ >= learn_at_ms_) {
+      // A transfer that made no progress for an election timeout (its donor down) is
+      // dropped: the next one starts over, from the leader.
+      if (!incoming_.bytes.empty() &&
+          now_ms_ - incoming_.heard_at_ms >= config_.election_timeout_ms) {
+        incoming_ = {};
+      }
+      std::optional<NodeId> to = leader_heard_ ? leader_heard_ : catch_up_from_;
+      if (!incoming_.bytes.empty()) to = incoming_.from;
+      if (to) {
+        send(*to, Learn{commit_, incoming_.index, incoming_.bytes.size()});
+        learn_at_ms_ = now_ms_ + config_.resend_ms;
+      }
     }
   }
 
@@ -323,14 +334,19 @@ class Replica {
       if (!key.starts_with(disk_prefix)) continue;
       const std::string rest(key.substr(disk_prefix.size()));
       if (rest == "snapshot") {
-        // The machine stays (it is a fact); only what the disk holds as the snapshot changes.
-        const auto bytes = read(key);
-        snapshot_ = bytes ? *bytes : std::string();
-        snapshot_index_ = bytes ? decode_snapshot(*bytes, config_.limits).index : 0;
+        // The snapshot is a fact (the machine and the forgotten slots with it): written again
+        // with the next batch.
+        if (!snapshot_->empty()) {
+          ready_.persist.push_back(storage::Write::put(std::string(key), *snapshot_));
+        }
         continue;
       }
       if (rest == "promised") promised_ = {};
-      if (rest.starts_with("a/")) accepted_.erase(parse_slot(rest.substr(2)));
+      if (rest.starts_with("a/")) {
+        const std::uint64_t slot = parse_slot(rest.substr(2));
+        accepted_.erase(slot);
+        if (slot < snapshot_index_) continue;  // forgotten: stays forgotten
+      }
       if (const auto bytes = read(key)) restore(rest, *bytes);
     }
     step_down();
@@ -445,7 +461,10 @@ class Replica {
       // this replica may not lead. It catches up from that acceptor instead.
       step_down();
       heard_at_ms_ = now_ms_;
+      catch_up_from_ = from;
+      leader_commit_ = std::max(leader_commit_, m.snapshot_index);  // the tick asks again
       send(from, Learn{commit_, incoming_.index, incoming_.bytes.size()});
+      learn_at_ms_ = now_ms_ + config_.resend_ms;
       return;
     }
     auto& got = promises_[from];
@@ -505,12 +524,20 @@ class Replica {
 
   void on(NodeId from, const Learn& m) {
     if (m.first_slot < snapshot_index_) {
-      // Forgotten here: the snapshot instead, the chunk asked for.
-      const std::uint64_t offset = m.snapshot_index == snapshot_index_ ? m.snapshot_offset : 0;
-      if (offset >= snapshot_.size()) return;
-      const std::size_t n = std::min<std::size_t>(snapshot_.size() - offset, batch_bytes_max());
-      send(from, Snapshot{snapshot_index_, snapshot_.size(), offset,
-                          snapshot_.substr(static_cast<std::size_t>(offset), n)});
+      // Forgotten here: a snapshot instead, the chunk asked for; of the one being received
+      // if this replica still has it (the previous one is kept, so that a transfer survives
+      // one newer snapshot), else from the start of the current one.
+      const bool previous = m.snapshot_index != 0 && m.snapshot_index == previous_index_;
+      const std::uint64_t index = previous ? previous_index_ : snapshot_index_;
+      const std::string& bytes = previous ? *previous_ : *snapshot_;
+      const std::uint64_t offset =
+          previous || m.snapshot_index == snapshot_index_ ? m.snapshot_offset : 0;
+      (previous ? previous_requested_ms_ : snapshot_requested_ms_) =
+          std::max<std::uint64_t>(now_ms_, 1);
+      if (offset >= bytes.size()) return;
+      const std::size_t n = std::min<std::size_t>(bytes.size() - offset, batch_bytes_max());
+      send(from, Snapshot{index, bytes.size(), offset,
+                          bytes.substr(static_cast<std::size_t>(offset), n)});
       return;
     }
     Chosen out;
@@ -540,11 +567,16 @@ class Replica {
   }
   void on(NodeId from, const Snapshot& m) {
     if (role_ == Role::leader || m.index <= commit_) return;  // nothing it lacks
-    if (m.offset == 0 && m.index != incoming_.index) incoming_ = {m.index, m.total, {}};
-    if (m.index != incoming_.index || m.total != incoming_.total ||
+    // One snapshot from one peer at a time (two replicas' snapshots at one index need not
+    // be the same bytes); a first chunk of a newer one starts over.
+    if (m.offset == 0 && (m.index > incoming_.index || incoming_.bytes.empty())) {
+      incoming_ = {m.index, m.total, from, now_ms_, {}};
+    }
+    if (m.index != incoming_.index || m.total != incoming_.total || from != incoming_.from ||
         m.offset != incoming_.bytes.size()) {
       return;  // a chunk of another snapshot, or not the next one
     }
+    incoming_.heard_at_ms = now_ms_;
     incoming_.bytes += m.bytes;  // at most `total`, which the decoder bounded
     if (incoming_.bytes.size() < incoming_.total) {
       send(from, Learn{commit_, incoming_.index, incoming_.bytes.size()});
@@ -558,6 +590,7 @@ class Replica {
       if (role_ == Role::candidate) step_down();
       try {
         SnapshotState state = decode_snapshot(whole.bytes, config_.limits);
+        catch_up_from_.reset();
         if (state.index != whole.index)
           throw lattices::DecodeError("paxos: snapshot index differs");
         install(std::move(state), std::move(whole.bytes), /*persist=*/true);
@@ -645,7 +678,9 @@ class Replica {
     // Slots below the commit index are chosen (learned while campaigning, perhaps forgotten
     // since in a snapshot): never proposed again.
     const std::uint64_t first = std::max(campaign_first_slot_, commit_);
-    const std::uint64_t last = adopted_.empty() ? first : adopted_.rbegin()->first + 1;
+    std::uint64_t last = adopted_.empty() ? first : adopted_.rbegin()->first + 1;
+    // And past every slot it knows chosen (learned beyond a gap): never proposed again.
+    if (!chosen_.empty()) last = std::max(last, chosen_.rbegin()->first + 1);
     next_slot_ = std::max(last, first);
     for (std::uint64_t slot = first; slot < next_slot_; ++slot) {
       if (chosen_.contains(slot)) continue;
@@ -706,6 +741,13 @@ class Replica {
   }
   /// The most bytes of commands in one slot: half a frame, the rest for the header.
   std::size_t batch_bytes_max() const { return config_.limits.message_bytes_max / 2; }
+  /// This replica's own snapshot on its disk is trusted at any size (snapshot_bytes_max
+  /// bounds what peers send).
+  DecodeLimits own_disk_limits() const {
+    DecodeLimits limits = config_.limits;
+    limits.snapshot_bytes_max = UINT64_MAX;
+    return limits;
+  }
 
   void propose(std::uint64_t slot, Batch value) {
     Proposal& p = proposals_[slot];
@@ -830,6 +872,7 @@ class Replica {
   void advance_commit() {
     while (chosen_.contains(commit_)) ++commit_;
     while (applied_ < commit_) apply(chosen_.at(applied_++));
+    if (!incoming_.bytes.empty() && incoming_.index <= commit_) incoming_ = {};  // not needed
     if constexpr (SnapshottableStateMachine<SM>) {
       if (config_.snapshot_every_slots != 0 &&
           applied_ - snapshot_index_ >= config_.snapshot_every_slots) {
@@ -851,10 +894,12 @@ class Replica {
       }
     }
     state.machine = machine_.snapshot();
-    snapshot_ = encode_snapshot(state);
+    keep_for_transfers();
+    snapshot_ = std::make_shared<const std::string>(encode_snapshot(state));
     snapshot_index_ = applied_;
     ++stats_.snapshots_taken;
-    ready_.persist.push_back(storage::Write::put(std::string(disk_prefix) + "snapshot", snapshot_));
+    ready_.persist.push_back(
+        storage::Write::put(std::string(disk_prefix) + "snapshot", *snapshot_));
     forget_below(snapshot_index_);
   }
 
@@ -867,14 +912,15 @@ class Replica {
     for (SnapshotState::Client& c : state.clients) {
       clients_[c.client] = {c.seq, std::move(c.result)};
     }
+    keep_for_transfers();
     snapshot_index_ = state.index;
-    snapshot_ = std::move(bytes);
+    snapshot_ = std::make_shared<const std::string>(std::move(bytes));
     applied_ = std::max(applied_, snapshot_index_);
     commit_ = std::max(commit_, snapshot_index_);
     leader_commit_ = std::max(leader_commit_, snapshot_index_);
     if (persist_it) {
       ready_.persist.push_back(
-          storage::Write::put(std::string(disk_prefix) + "snapshot", snapshot_));
+          storage::Write::put(std::string(disk_prefix) + "snapshot", *snapshot_));
     }
     forget_below(snapshot_index_);
     // Commands submitted here that the snapshot covers: answered from the client table.
@@ -891,6 +937,21 @@ class Replica {
       it = waiting_.erase(it);
     }
     if (persist_it) advance_commit();
+  }
+
+  /// Before a newer snapshot replaces the current one: the current one becomes the previous,
+  /// which a transfer can finish from, unless the previous is being transferred and the
+  /// current is not (a transfer that keeps asking keeps its snapshot: at most two are kept).
+  void keep_for_transfers() {
+    const auto wanted = [&](std::uint64_t at) {
+      return at != 0 && now_ms_ - at < config_.election_timeout_ms;
+    };
+    if (!wanted(previous_requested_ms_) || wanted(snapshot_requested_ms_)) {
+      previous_ = std::move(snapshot_);
+      previous_index_ = snapshot_index_;
+      previous_requested_ms_ = snapshot_requested_ms_;
+    }
+    snapshot_requested_ms_ = 0;
   }
 
   /// Forgets the accepted and chosen values below `index` (in the snapshot), on disk too.
@@ -997,11 +1058,20 @@ class Replica {
   struct Incoming {
     std::uint64_t index = 0;
     std::uint64_t total = 0;
-    std::string bytes;  // the chunks received so far, in order
+    NodeId from = 0;
+    std::uint64_t heard_at_ms = 0;  // its last chunk
+    std::string bytes;              // the chunks received so far, in order
   };
   std::uint64_t snapshot_index_ = 0;
-  std::string snapshot_;  // the encoded SnapshotState at snapshot_index_; empty: none
-  Incoming incoming_;     // a peer's snapshot being received
+  // The encoded SnapshotState at snapshot_index_ (empty: none), and the one before it, kept
+  // for transfers under way (shared: a leader's snapshot is not copied per chunk).
+  std::shared_ptr<const std::string> snapshot_ = std::make_shared<const std::string>();
+  std::shared_ptr<const std::string> previous_ = std::make_shared<const std::string>();
+  std::uint64_t previous_index_ = 0;
+  std::uint64_t snapshot_requested_ms_ = 0;  // when a peer last asked for a chunk (0: never)
+  std::uint64_t previous_requested_ms_ = 0;
+  Incoming incoming_;                    // a peer's snapshot being received
+  std::optional<NodeId> catch_up_from_;  // a promiser whose snapshot this candidate lacked
   // proposer
   Role role_ = Role::follower;
   Ballot ballot_;  // this replica's current ballot as candidate or leader
