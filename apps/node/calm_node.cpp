@@ -32,6 +32,7 @@
 #include <thread>
 #include <vector>
 
+#include "cli/usage.hpp"
 #include "lattices/aw_set.hpp"
 #include "protocols/anti_entropy/node.hpp"
 #include "protocols/net/tcp.hpp"
@@ -48,30 +49,7 @@ using SetNode = ae::ReplicaNode<Set>;
 constexpr std::string_view usage =
     "usage: calm-node --id N --listen HOST:PORT --data DIR [--peer ID=HOST:PORT]...\n"
     "                 [--gossip-ms MS] [--cluster-secret-file PATH]\n";
-
-[[noreturn]] void fail_usage(const std::string& why) {
-  std::cerr << "calm-node: " << why << "\n" << usage;
-  std::exit(2);
-}
-
-std::uint64_t parse_number(const std::string& text, const std::string& what) {
-  std::size_t used = 0;
-  try {
-    const unsigned long long value = std::stoull(text, &used);
-    if (used == text.size()) return value;
-  } catch (const std::exception&) {
-  }
-  fail_usage(what + " is not a number: " + text);
-}
-
-/// "HOST:PORT" -> (host, port).
-std::pair<std::string, std::uint16_t> parse_address(const std::string& text) {
-  const auto colon = text.rfind(':');
-  if (colon == std::string::npos) fail_usage("not HOST:PORT: " + text);
-  const std::uint64_t port = parse_number(text.substr(colon + 1), "a port");
-  if (port > 65535) fail_usage("not a port: " + text);
-  return {text.substr(0, colon), static_cast<std::uint16_t>(port)};
-}
+const calm::apps::Usage cli("calm-node", usage);
 
 std::mutex output_mutex;
 void say(const std::string& line) {
@@ -89,10 +67,10 @@ int main(int argc, char** argv) {
   std::vector<net::TcpPeer> peers;
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
-    if (i + 1 >= argc) fail_usage(flag + " needs a value");
+    if (i + 1 >= argc) cli.fail(flag + " needs a value");
     const std::string value = argv[++i];
     if (flag == "--id") {
-      id = parse_number(value, "--id");
+      id = cli.number(value, "--id");
     } else if (flag == "--listen") {
       listen = value;
     } else if (flag == "--data") {
@@ -100,17 +78,17 @@ int main(int argc, char** argv) {
     } else if (flag == "--cluster-secret-file") {
       secret_file = value;
     } else if (flag == "--gossip-ms") {
-      gossip_ms = parse_number(value, "--gossip-ms");
+      gossip_ms = cli.number(value, "--gossip-ms");
     } else if (flag == "--peer") {
       const auto eq = value.find('=');
-      if (eq == std::string::npos) fail_usage("--peer needs ID=HOST:PORT");
-      const auto [host, port] = parse_address(value.substr(eq + 1));
-      peers.push_back({parse_number(value.substr(0, eq), "a peer id"), host, port});
+      if (eq == std::string::npos) cli.fail("--peer needs ID=HOST:PORT");
+      const auto [host, port] = cli.address(value.substr(eq + 1));
+      peers.push_back({cli.number(value.substr(0, eq), "a peer id"), host, port});
     } else {
-      fail_usage("unknown flag " + flag);
+      cli.fail("unknown flag " + flag);
     }
   }
-  if (id == 0 || listen.empty() || data.empty()) fail_usage("--id, --listen and --data are needed");
+  if (id == 0 || listen.empty() || data.empty()) cli.fail("--id, --listen and --data are needed");
 
   ae::Config config;
   config.gossip_interval_ms = gossip_ms;
@@ -144,7 +122,7 @@ int main(int argc, char** argv) {
   // The answers of the writes of the current turn, said once its batch is written (only the
   // runtime's thread touches it).
   std::vector<std::string> answers;
-  const auto [host, port] = parse_address(listen);
+  const auto [host, port] = cli.address(listen);
   std::unique_ptr<net::TcpRuntime> made;
   try {
     made = std::make_unique<net::TcpRuntime>(

@@ -43,6 +43,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cli/usage.hpp"
 #include "paxos/client_wire.hpp"
 #include "paxos/kv_machine.hpp"
 #include "protocols/host/host.hpp"
@@ -70,29 +71,7 @@ constexpr std::string_view usage =
     "                  --peer ID=HOST:PORT... [--batch N] [--slots-in-flight N]\n"
     "                  [--snapshot-every N]\n"
     "                  [--no-fsync] [--echo] [--cluster-secret-file PATH]\n";
-
-[[noreturn]] void fail_usage(const std::string& why) {
-  std::cerr << "calm-paxos: " << why << "\n" << usage;
-  std::exit(2);
-}
-
-std::uint64_t parse_number(const std::string& text, const std::string& what) {
-  std::size_t used = 0;
-  try {
-    const unsigned long long value = std::stoull(text, &used);
-    if (used == text.size()) return value;
-  } catch (const std::exception&) {
-  }
-  fail_usage(what + " is not a number: " + text);
-}
-
-std::pair<std::string, std::uint16_t> parse_address(const std::string& text) {
-  const auto colon = text.rfind(':');
-  if (colon == std::string::npos) fail_usage("not HOST:PORT: " + text);
-  const std::uint64_t port = parse_number(text.substr(colon + 1), "a port");
-  if (port > 65535) fail_usage("not a port: " + text);
-  return {text.substr(0, colon), static_cast<std::uint16_t>(port)};
-}
+const calm::apps::Usage cli("calm-paxos", usage);
 
 /// A disk that never syncs (--no-fsync): for measuring what the fsyncs cost, never for data.
 class UnsyncedDisk final : public storage::Disk {
@@ -381,10 +360,10 @@ int main(int argc, char** argv) {
       echo = true;
       continue;
     }
-    if (i + 1 >= argc) fail_usage(flag + " needs a value");
+    if (i + 1 >= argc) cli.fail(flag + " needs a value");
     const std::string value = argv[++i];
     if (flag == "--id") {
-      id = parse_number(value, "--id");
+      id = cli.number(value, "--id");
       id_given = true;
     } else if (flag == "--listen") {
       listen = value;
@@ -395,25 +374,25 @@ int main(int argc, char** argv) {
     } else if (flag == "--cluster-secret-file") {
       secret_file = value;
     } else if (flag == "--batch") {
-      batch = parse_number(value, "--batch");
+      batch = cli.number(value, "--batch");
     } else if (flag == "--slots-in-flight") {
-      in_flight = parse_number(value, "--slots-in-flight");
+      in_flight = cli.number(value, "--slots-in-flight");
     } else if (flag == "--snapshot-every") {
-      snapshot_every = parse_number(value, "--snapshot-every");
+      snapshot_every = cli.number(value, "--snapshot-every");
     } else if (flag == "--peer") {
       const auto eq = value.find('=');
-      if (eq == std::string::npos) fail_usage("--peer needs ID=HOST:PORT");
-      const auto [peer_host, peer_port] = parse_address(value.substr(eq + 1));
-      peers.push_back({parse_number(value.substr(0, eq), "a peer id"), peer_host, peer_port});
+      if (eq == std::string::npos) cli.fail("--peer needs ID=HOST:PORT");
+      const auto [peer_host, peer_port] = cli.address(value.substr(eq + 1));
+      peers.push_back({cli.number(value.substr(0, eq), "a peer id"), peer_host, peer_port});
     } else {
-      fail_usage("unknown flag " + flag);
+      cli.fail("unknown flag " + flag);
     }
   }
   if (!id_given || listen.empty() || client.empty() || data.empty()) {
-    fail_usage("--id, --listen, --client and --data are needed");
+    cli.fail("--id, --listen, --client and --data are needed");
   }
   if (batch == 0 || batch > 65536 || in_flight == 0 || in_flight > 65536) {
-    fail_usage("--batch and --slots-in-flight are between 1 and 65536");
+    cli.fail("--batch and --slots-in-flight are between 1 and 65536");
   }
 
   net::TcpOptions options;
@@ -423,7 +402,7 @@ int main(int argc, char** argv) {
     std::cerr << "calm-paxos: " << e.what() << "\n";
     return 1;
   }
-  const auto [client_host, client_port] = parse_address(client);
+  const auto [client_host, client_port] = cli.address(client);
   if (secret_file.empty()) {
     error_code ec;
     const auto address = asio::ip::make_address(client_host, ec);
@@ -457,7 +436,7 @@ int main(int argc, char** argv) {
   std::unique_ptr<ClientListener> clients;
   PaxosNode* paxos_node = nullptr;
   EchoNode* echo_node = nullptr;
-  const auto [listen_host, listen_port] = parse_address(listen);
+  const auto [listen_host, listen_port] = cli.address(listen);
   try {
     made = std::make_unique<net::TcpRuntime>(
         id, listen_host, listen_port, peers, disk,

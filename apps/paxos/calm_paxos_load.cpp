@@ -41,6 +41,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/usage.hpp"
 #include "paxos/client_wire.hpp"
 #include "paxos/kv_machine.hpp"
 #include "protocols/check/linearizability.hpp"
@@ -60,21 +61,7 @@ constexpr std::string_view usage =
     "         [--seconds S] [--warmup S] [--clients K] [--connections C] [--keys N]\n"
     "         [--value-bytes B] [--reads F] [--check] [--kill-leader-at S]\n"
     "         [--restart-after S]\n";
-
-[[noreturn]] void fail_usage(const std::string& why) {
-  std::cerr << "calm-paxos-load: " << why << "\n" << usage;
-  std::exit(2);
-}
-
-double parse_double(const std::string& text, const std::string& what) {
-  std::size_t used = 0;
-  try {
-    const double value = std::stod(text, &used);
-    if (used == text.size() && value >= 0) return value;
-  } catch (const std::exception&) {
-  }
-  fail_usage(what + " is not a non-negative number: " + text);
-}
+const calm::apps::Usage cli("calm-paxos-load", usage);
 
 struct Options {
   std::string spawn;
@@ -566,14 +553,6 @@ class Load {
   bool failed_ = false;
 };
 
-std::pair<std::string, std::uint16_t> parse_address(const std::string& text) {
-  const auto colon = text.rfind(':');
-  if (colon == std::string::npos) fail_usage("not HOST:PORT: " + text);
-  const double port = parse_double(text.substr(colon + 1), "a port");
-  if (port > 65535) fail_usage("not a port: " + text);
-  return {text.substr(0, colon), static_cast<std::uint16_t>(port)};
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -584,22 +563,22 @@ int main(int argc, char** argv) {
       options.check = true;
       continue;
     }
-    if (i + 1 >= argc) fail_usage(flag + " needs a value");
+    if (i + 1 >= argc) cli.fail(flag + " needs a value");
     const std::string value = argv[++i];
-    const auto count = [&] { return static_cast<std::size_t>(parse_double(value, flag)); };
+    const auto count = [&] { return static_cast<std::size_t>(cli.real(value, flag)); };
     if (flag == "--spawn") {
       options.spawn = value;
     } else if (flag == "--server-arg") {
       options.server_args.push_back(value);
     } else if (flag == "--replica") {
       const auto eq = value.find('=');
-      if (eq == std::string::npos) fail_usage("--replica needs ID=HOST:PORT");
-      options.replicas[static_cast<std::uint64_t>(parse_double(value.substr(0, eq), "an id"))] =
-          parse_address(value.substr(eq + 1));
+      if (eq == std::string::npos) cli.fail("--replica needs ID=HOST:PORT");
+      options.replicas[cli.number(value.substr(0, eq), "an id")] =
+          cli.address(value.substr(eq + 1));
     } else if (flag == "--seconds") {
-      options.seconds = parse_double(value, flag);
+      options.seconds = cli.real(value, flag);
     } else if (flag == "--warmup") {
-      options.warmup = parse_double(value, flag);
+      options.warmup = cli.real(value, flag);
     } else if (flag == "--clients") {
       options.clients = count();
     } else if (flag == "--connections") {
@@ -609,25 +588,25 @@ int main(int argc, char** argv) {
     } else if (flag == "--value-bytes") {
       options.value_bytes = count();
     } else if (flag == "--reads") {
-      options.reads = parse_double(value, flag);
+      options.reads = cli.real(value, flag);
     } else if (flag == "--kill-leader-at") {
-      options.kill_at = parse_double(value, flag);
+      options.kill_at = cli.real(value, flag);
     } else if (flag == "--restart-after") {
-      options.restart_after = parse_double(value, flag);
+      options.restart_after = cli.real(value, flag);
     } else if (flag == "--settle") {
-      options.settle = parse_double(value, flag);
+      options.settle = cli.real(value, flag);
     } else {
-      fail_usage("unknown flag " + flag);
+      cli.fail("unknown flag " + flag);
     }
   }
   if (options.spawn.empty() == options.replicas.empty()) {
-    fail_usage("give --spawn or --replica, not both");
+    cli.fail("give --spawn or --replica, not both");
   }
   if (options.clients == 0 || options.connections == 0 || options.keys == 0 ||
       options.seconds <= 0 || options.reads > 1) {
-    fail_usage("--clients, --connections, --keys and --seconds are positive, --reads <= 1");
+    cli.fail("--clients, --connections, --keys and --seconds are positive, --reads <= 1");
   }
-  if (options.kill_at >= 0 && options.spawn.empty()) fail_usage("--kill-leader-at needs --spawn");
+  if (options.kill_at >= 0 && options.spawn.empty()) cli.fail("--kill-leader-at needs --spawn");
   ::signal(SIGPIPE, SIG_IGN);
   std::unique_ptr<Cluster> cluster;
   try {

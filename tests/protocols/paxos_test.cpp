@@ -194,6 +194,14 @@ struct Trio {
   void submit(NodeId to, std::uint64_t client, std::uint64_t seq, std::string op) {
     node(to)->apply([&](Replica<Kv>& p) { p.submit(client, seq, op); });
   }
+  /// Cuts `id` off from the others, both ways (sim.heal() joins it again).
+  void isolate(NodeId id) {
+    for (NodeId other = 0; other < 3; ++other) {
+      if (other == id) continue;
+      sim.block(id, other);
+      sim.block(other, id);
+    }
+  }
 };
 
 /// Snapshots every 10 slots, in chunks of at most 1 KiB (half a 2 KiB frame).
@@ -219,11 +227,7 @@ TEST(PaxosReplica, AReplicaFarBehindCatchesUpFromAPeersSnapshotInChunks) {
   const auto leader = t.leader();
   ASSERT_TRUE(leader);
   const NodeId behind = (*leader + 1) % 3;
-  for (NodeId id = 0; id < 3; ++id) {
-    if (id == behind) continue;
-    t.sim.block(id, behind);
-    t.sim.block(behind, id);
-  }
+  t.isolate(behind);
   put_many(t, *leader, 60);
   const auto& l = t.node(*leader)->protocol();
   ASSERT_EQ(l.applied_index(), 60u);
@@ -259,11 +263,7 @@ TEST(PaxosReplica, ASnapshotTransferFinishesWhileTheLeaderTakesNewerSnapshots) {
   const auto leader = t.leader();
   ASSERT_TRUE(leader);
   const NodeId behind = (*leader + 1) % 3;
-  for (NodeId id = 0; id < 3; ++id) {
-    if (id == behind) continue;
-    t.sim.block(id, behind);
-    t.sim.block(behind, id);
-  }
+  t.isolate(behind);
   put_many(t, *leader, 60);
   t.sim.heal();
   std::uint64_t seq = 61;
@@ -335,11 +335,7 @@ TEST(PaxosReplica, ALeaderThatStepsDownTellsTheClientsOfItsProposalsToRetryElsew
   t.sim.run_for(500);
   const auto cut = t.leader();
   ASSERT_TRUE(cut);
-  for (NodeId id = 0; id < 3; ++id) {
-    if (id == *cut) continue;
-    t.sim.block(id, *cut);
-    t.sim.block(*cut, id);
-  }
+  t.isolate(*cut);
   // Proposed, never chosen: the leader steps down (check quorum) with it in flight.
   t.submit(*cut, 1, 1, "p k v 1.1");
   t.sim.run_for(1000);
