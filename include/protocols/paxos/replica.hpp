@@ -525,8 +525,8 @@ class Replica {
   void on(NodeId from, const Learn& m) {
     if (m.first_slot < snapshot_index_) {
       // Forgotten here: a snapshot instead, the chunk asked for; of the one being received
-      // if this replica still has it (the previous one is kept, so that a transfer survives
-      // one newer snapshot), else from the start of the current one.
+      // if this replica still has it (the one before the current is kept while a peer is
+      // asking for it: keep_for_transfers), else from the start of the current one.
       const bool previous = m.snapshot_index != 0 && m.snapshot_index == previous_index_;
       const std::uint64_t index = previous ? previous_index_ : snapshot_index_;
       const std::string& bytes = previous ? *previous_ : *snapshot_;
