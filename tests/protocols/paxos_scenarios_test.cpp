@@ -44,6 +44,7 @@ struct Net {
   }
   void collect(NodeId id) {
     auto ready = r[id].ready();
+    for (auto& o : ready.send_first) wire.push_back({id, o.to, std::move(o.bytes)});
     for (auto& o : ready.send) wire.push_back({id, o.to, std::move(o.bytes)});
     for (auto& f : ready.final) replies.push_back(f);
   }

@@ -4,7 +4,8 @@
 /// of the event loop (peer messages, timers, the application's requests), then performs what
 /// it asks for, once for the whole turn (ready.hpp):
 ///
-///   inputs of a turn --> protocol --> Ready --> one storage batch (synced when asked:
+///   inputs of a turn --> protocol --> Ready --> what may leave first (send_first)
+///                                           --> one storage batch (synced when asked:
 ///                                               one fsync for the whole turn)
 ///                                           --> then sends, then finals to the application
 ///
@@ -15,10 +16,11 @@
 /// application calls `flush`. The wall clock reaches the protocol as an argument (`Input`):
 /// the application's clock when it sets one, else the transport's.
 ///
-/// A failed write (a full disk, an I/O error) changes nothing anyone can observe: the host
-/// sends nothing of that turn and hands nothing on, and the protocol rolls back to what the
-/// disk holds (`rollback`: it reloads the keys of the failed batch from the disk). The
-/// application hears of the failure (`on_turn_end`) and fails the turn's requests.
+/// A failed write (a full disk, an I/O error) changes nothing anyone can observe beyond what
+/// the protocol said may leave first (`send_first`, which depends on nothing the batch
+/// holds): the host sends nothing else of that turn and hands nothing on, and the protocol
+/// rolls back to what the disk holds (`rollback`: it reloads the keys of the failed batch from the
+/// disk). The application hears of the failure (`on_turn_end`) and fails the turn's requests.
 ///
 /// A protocol P provides (the `Protocol` concept below):
 ///   - `P::Final`, `P::disk_prefix` (the keys it persists start with it);
@@ -172,6 +174,7 @@ class Host : public net::Node {
                            application_writes_.end());
     }
     const bool sync = ready.sync || options_.sync_every_batch == storage::Sync::yes;
+    for (Outgoing& out : ready.send_first) transport_.send(out.to, std::move(out.bytes));
     std::optional<std::string> failure;
     try {
       if (!ready.persist.empty()) {

@@ -2,14 +2,18 @@
 /// Ready: what a sans-IO protocol asks its host to do once the inputs of a turn have run, in
 /// the manner of etcd raft's Ready. The host performs it in this order, and the order is the
 /// protocol's safety:
+///   0. `send_first`: messages that depend on nothing this turn writes, sent before the
+///      batch so that the peers' work overlaps this node's disk (a Paxos leader's Accepts:
+///      its ballot is durable from phase 1, and its own vote counts only once its batch is
+///      written); they leave even if the batch then fails;
 ///   1. `persist`, as one storage batch (storage::Disk::write), synced when `sync` is set (or
 ///      when the host syncs every batch); with `sync`, every earlier batch is synced too;
 ///   2. then `send`: nothing leaves before the state it depends on is on disk;
 ///   3. then `final`: what has become final for the application (a committed command, a reply),
 ///      handed to the host's application;
 ///   4. `rejected`: one reason per input the protocol refused, for the host's log and counters.
-/// When the batch cannot be written, the host sends nothing and hands nothing on: it calls the
-/// protocol's `rollback` (host.hpp) and the turn's application requests fail.
+/// When the batch cannot be written, the host sends nothing more and hands nothing on: it calls
+/// the protocol's `rollback` (host.hpp) and the turn's application requests fail.
 #include <string>
 #include <utility>
 #include <vector>
@@ -39,9 +43,11 @@ struct Ready {
   std::vector<Outgoing> send;
   std::vector<Final> final;
   std::vector<std::string> rejected;
+  std::vector<Outgoing> send_first;
 
   bool empty() const {
-    return persist.empty() && !sync && send.empty() && final.empty() && rejected.empty();
+    return persist.empty() && !sync && send.empty() && final.empty() && rejected.empty() &&
+           send_first.empty();
   }
 };
 

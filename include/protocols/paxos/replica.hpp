@@ -777,10 +777,15 @@ class Replica {
     }
   }
 
+  /// Accepts leave before this turn's batch is written (Ready::send_first): they depend on
+  /// the ballot, durable since phase 1, and not on the leader's own acceptance, which counts
+  /// as a vote only once written; so the followers' disk writes overlap the leader's.
   void send_accept(std::uint64_t slot, const Proposal& p, bool all) {
+    std::string bytes;  // the same frame for every peer
     for (NodeId peer : config_.members) {
       if (peer == config_.self || (!all && p.accepted_by.contains(peer))) continue;
-      send(peer, Accept{ballot_, slot, commit_, p.value});
+      if (bytes.empty()) bytes = encode_message(Message{Accept{ballot_, slot, commit_, p.value}});
+      ready_.send_first.push_back({peer, bytes});
     }
   }
 
