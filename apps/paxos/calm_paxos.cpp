@@ -20,9 +20,10 @@
 //                        without the disk or any state)
 //
 // The client port is loopback unless a cluster secret is given (clients are not
-// authenticated). Bounds: at most `connections_max` client connections; a request frame is at
-// most the command bound plus 64 bytes; a connection whose unsent replies exceed
-// `output_bytes_max` is not read until they drain. SIGTERM and SIGINT stop it.
+// authenticated). Bounds: at most `connections_max` client connections, each speaking for at
+// most `clients_per_connection_max` client ids; a request frame is at most the command bound
+// plus 64 bytes; a connection whose unsent replies exceed `output_bytes_max` is not read until
+// they drain. SIGTERM and SIGINT stop it.
 // clang-format off
 #include <utility>  // before Asio: its awaitable.hpp uses std::exchange without it
 // clang-format on
@@ -101,6 +102,8 @@ using Submit = std::function<void(std::vector<wire::Request>&)>;
 class ClientListener {
  public:
   static constexpr std::size_t connections_max = 1024;
+  /// Distinct client ids one connection may speak for (each costs a route to it).
+  static constexpr std::size_t clients_per_connection_max = 65536;
   static constexpr std::size_t output_bytes_max = 4u << 20;
   static constexpr std::size_t read_chunk_bytes = 64u << 10;
 
@@ -177,7 +180,10 @@ class ClientListener {
             }
             input.erase(0, used);
             for (const wire::Request& r : requests) {
-              clients.insert(r.client);
+              if (clients.insert(r.client).second && clients.size() > clients_per_connection_max) {
+                return refuse("more than " + std::to_string(clients_per_connection_max) +
+                              " client ids on one connection");
+              }
               listener.routes_[r.client] = self;
             }
             if (!requests.empty()) listener.submit_(requests);
