@@ -55,6 +55,7 @@ using error_code = boost::system::error_code;
 namespace wire = calm::paxos_app::wire;
 namespace check = calm::protocols::check;
 using Clock = std::chrono::steady_clock;
+constexpr std::uint32_t reply_bytes_max = 1u << 20;
 
 constexpr std::string_view usage =
     "usage: calm-paxos-load (--spawn PATH [--server-arg ARG]... | --replica ID=HOST:PORT...)\n"
@@ -240,6 +241,11 @@ class Load {
             std::size_t used = 0;
             while (input.size() - used >= wire::header_bytes) {
               const std::uint32_t length = wire::frame_length(std::string_view(input).substr(used));
+              // A reply carries at most a result of one value: anything longer is not one.
+              if (length > reply_bytes_max) {
+                std::cerr << "calm-paxos-load: a reply frame of " << length << " bytes\n";
+                return broken();
+              }
               if (input.size() - used - wire::header_bytes < length) break;
               try {
                 load.on_reply(replica, wire::decode_reply(std::string_view(input).substr(

@@ -36,17 +36,9 @@ class KvMachine {
  public:
   std::string apply(const std::string& op) {
     try {
-      codec::Reader in(op, "kv command");
-      const std::uint8_t kind = in.u8();
-      std::string key = in.bytes(op.size(), "key too long");
-      if (kind == 'g') {
-        in.expect_end();
-        return lookup(key);
-      }
-      in.require(kind == 'p', "unknown command kind");
-      std::string value = in.bytes(op.size(), "value too long");
-      in.expect_end();
-      values_[std::move(key)] = std::move(value);
+      Command c = decode(op);
+      if (c.kind == 'g') return lookup(c.key);
+      values_[std::move(c.key)] = std::move(c.value);
       return "OK";
     } catch (const lattices::DecodeError& e) {
       return std::string("ERR ") + e.what();
@@ -55,11 +47,9 @@ class KvMachine {
   /// A get without the log (Replica::read); anything else is refused.
   std::string query(const std::string& op) const {
     try {
-      codec::Reader in(op, "kv query");
-      in.require(in.u8() == 'g', "only a get reads without the log");
-      const std::string key = in.bytes(op.size(), "key too long");
-      in.expect_end();
-      return lookup(key);
+      const Command c = decode(op);
+      if (c.kind != 'g') return "ERR kv query: only a get reads without the log";
+      return lookup(c.key);
     } catch (const lattices::DecodeError& e) {
       return std::string("ERR ") + e.what();
     }
@@ -89,6 +79,22 @@ class KvMachine {
   std::size_t size() const { return values_.size(); }
 
  private:
+  struct Command {
+    std::uint8_t kind = 0;
+    std::string key;
+    std::string value;  // a put's
+  };
+  /// Lengths are checked against the bytes present (codec::Reader) before anything is copied.
+  static Command decode(std::string_view op) {
+    codec::Reader in(op, "kv command");
+    Command c;
+    c.kind = in.u8();
+    in.require(c.kind == 'g' || c.kind == 'p', "unknown command kind");
+    c.key = in.bytes(op.size(), "key too long");
+    if (c.kind == 'p') c.value = in.bytes(op.size(), "value too long");
+    in.expect_end();
+    return c;
+  }
   std::string lookup(const std::string& key) const {
     const auto it = values_.find(key);
     return it == values_.end() ? std::string() : it->second;

@@ -336,9 +336,7 @@ class Replica {
       if (rest == "snapshot") {
         // The snapshot is a fact (the machine and the forgotten slots with it): written again
         // with the next batch.
-        if (!snapshot_->empty()) {
-          ready_.persist.push_back(storage::Write::put(std::string(key), *snapshot_));
-        }
+        if (!snapshot_->empty()) persist_snapshot();
         continue;
       }
       if (rest == "promised") promised_ = {};
@@ -903,8 +901,7 @@ class Replica {
     snapshot_ = std::make_shared<const std::string>(encode_snapshot(state));
     snapshot_index_ = applied_;
     ++stats_.snapshots_taken;
-    ready_.persist.push_back(
-        storage::Write::put(std::string(disk_prefix) + "snapshot", *snapshot_));
+    persist_snapshot();
     forget_below(snapshot_index_);
   }
 
@@ -923,10 +920,7 @@ class Replica {
     applied_ = std::max(applied_, snapshot_index_);
     commit_ = std::max(commit_, snapshot_index_);
     leader_commit_ = std::max(leader_commit_, snapshot_index_);
-    if (persist_it) {
-      ready_.persist.push_back(
-          storage::Write::put(std::string(disk_prefix) + "snapshot", *snapshot_));
-    }
+    if (persist_it) persist_snapshot();
     forget_below(snapshot_index_);
     // Commands submitted here that the snapshot covers: answered from the client table.
     for (auto it = waiting_.begin(); it != waiting_.end();) {
@@ -957,6 +951,12 @@ class Replica {
       previous_requested_ms_ = snapshot_requested_ms_;
     }
     snapshot_requested_ms_ = 0;
+  }
+
+  /// Writes the current snapshot with this turn's batch (not synced on its own: see take).
+  void persist_snapshot() {
+    ready_.persist.push_back(
+        storage::Write::put(std::string(disk_prefix) + "snapshot", *snapshot_));
   }
 
   /// Forgets the accepted and chosen values below `index` (in the snapshot), on disk too.
