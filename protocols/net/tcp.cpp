@@ -28,10 +28,9 @@ namespace asio = boost::asio;
 using asio::ip::tcp;
 using error_code = boost::system::error_code;
 
-/// Incoming connections read into one buffer of this size that the runtime shares (its thread
-/// reads one connection at a time), at most reads_per_wakeup_max times per readiness.
+/// An authenticated incoming connection reads into a buffer of its own of this size (one per
+/// peer: authenticating takes the cluster secret).
 constexpr std::size_t read_buffer_bytes = 64 * 1024;
-constexpr int reads_per_wakeup_max = 4;
 /// A failing accept (EMFILE, ENFILE, ...) is retried after this delay, doubling up to the max.
 constexpr std::uint64_t accept_backoff_initial_ms = 100;
 constexpr std::uint64_t accept_backoff_max_ms = 1000;
@@ -77,8 +76,6 @@ struct TcpRuntime::Impl final : Transport {
   std::size_t unauthenticated = 0;
   /// The one authenticated incoming connection per peer.
   std::map<NodeId, Incoming*> authenticated;
-  /// What incoming connections read into (read_frames), one at a time.
-  std::vector<char> read_buffer = std::vector<char>(read_buffer_bytes);
   std::map<TimerId, std::unique_ptr<asio::steady_timer>> timers;
   TimerId next_timer = 1;
   std::unique_ptr<Node> node;
@@ -187,7 +184,7 @@ struct TcpRuntime::Impl::Outgoing {
   std::array<char, wire::hello_bytes> hello_out{};
   std::array<char, wire::welcome_bytes> welcome_in{};
   wire::Proof proof_out{};
-  wire::Key key{};
+  std::optional<wire::FrameMac> mac;  // under the connection's frame key, once it has one
   std::uint64_t sequence = 0;
   // The frames being written: their headers and tags, and the buffers of the gather write.
   std::vector<std::array<char, wire::frame_header_bytes>> headers_out;
@@ -290,7 +287,7 @@ struct TcpRuntime::Impl::Outgoing {
                 }
                 proof_out =
                     wire::make_proof(rt.options.cluster_secret, wire::Role::initiator, transcript);
-                key = wire::frame_key(rt.options.cluster_secret, transcript);
+                mac.emplace(wire::frame_key(rt.options.cluster_secret, transcript));
                 asio::async_write(socket, asio::buffer(proof_out),
                                   [this, gen](const error_code& ec3, std::size_t) {
                                     if (gen != generation) return;
@@ -361,6 +358,7 @@ struct TcpRuntime::Impl::Outgoing {
       writing = false;
       return;
     }
+    assert(connected && mac.has_value());
     writing = true;
     std::size_t frames = 0, bytes = 0;
     while (frames < queue.size() && frames < write_frames_max && bytes < write_bytes_max) {
@@ -373,7 +371,7 @@ struct TcpRuntime::Impl::Outgoing {
     for (std::size_t i = 0; i < frames; ++i) {
       const std::string& payload = queue[i];  // a deque: stays put while more are queued
       headers_out[i] = wire::encode_frame_header(static_cast<std::uint32_t>(payload.size()));
-      tags_out[i] = wire::frame_tag(key, sequence + i, payload);
+      tags_out[i] = mac->tag(sequence + i, payload);
       buffers_out.push_back(asio::buffer(headers_out[i]));
       buffers_out.push_back(asio::buffer(payload));
       buffers_out.push_back(asio::buffer(tags_out[i]));
@@ -419,6 +417,7 @@ struct TcpRuntime::Impl::Incoming : std::enable_shared_from_this<Incoming> {
   wire::Proof proof_in{};
   // After the handshake: the frames, and what of them is charged to the runtime's budget.
   std::unique_ptr<wire::FrameReader> reader;
+  std::unique_ptr<char[]> read_buffer;  // read_buffer_bytes, once authenticated
   std::uint64_t charged = 0;
   bool feeding = false;
   bool frame_deadline_armed = false;
@@ -504,10 +503,6 @@ struct TcpRuntime::Impl::Incoming : std::enable_shared_from_this<Incoming> {
                                              " failed to prove the cluster secret");
                              }
                              authenticate(hello.from, hello.incarnation, transcript);
-                             // read_frames reads until the socket would block.
-                             error_code nb;
-                             socket.non_blocking(true, nb);
-                             if (nb) return reject("cannot read without blocking: " + nb.message());
                              read_frames();
                            });
         });
@@ -529,6 +524,7 @@ struct TcpRuntime::Impl::Incoming : std::enable_shared_from_this<Incoming> {
                             charged -= n;
                             rt.refund(n);
                           }});
+    read_buffer = std::make_unique<char[]>(read_buffer_bytes);
     is_authenticated = true;
     assert(rt.unauthenticated > 0);
     --rt.unauthenticated;
@@ -542,25 +538,19 @@ struct TcpRuntime::Impl::Incoming : std::enable_shared_from_this<Incoming> {
     if (const auto out = rt.peers.find(from); out != rt.peers.end()) out->second->peer_is_back();
   }
 
-  /// Reads frames as they arrive: waits until the socket is readable, then reads what it holds
-  /// (a few reads of the runtime's shared buffer at most, so one busy peer cannot starve the
-  /// others) and hands every whole frame to the node in this one handler, so that the host
-  /// writes (and syncs) everything that arrived together as one batch: group commit across
-  /// frames, and one system call for many small frames. An idle connection holds no buffer.
+  /// Reads frames as they arrive, into the connection's buffer, and hands every whole frame
+  /// among the bytes read to the node in this one handler, so that the host writes (and syncs)
+  /// everything that arrived together as one batch: group commit across frames, and one system
+  /// call for many small frames. Asio reads when the socket is readable, or at once if the last
+  /// read filled the buffer (more may be waiting); a read per completion keeps one busy peer
+  /// from starving the others.
   void read_frames() {
-    auto self = shared_from_this();
-    socket.async_wait(tcp::socket::wait_read, [this, self](const error_code& ec) {
-      if (closed) return;
-      if (ec) return close();
-      for (int reads = 0; reads < reads_per_wakeup_max; ++reads) {
-        error_code read_ec;
-        const std::size_t n = socket.read_some(asio::buffer(rt.read_buffer), read_ec);
-        if (read_ec == asio::error::would_block || read_ec == asio::error::try_again) break;
-        if (read_ec) return close();
-        if (!take(std::string_view(rt.read_buffer.data(), n))) return;
-      }
-      read_frames();
-    });
+    socket.async_read_some(asio::buffer(read_buffer.get(), read_buffer_bytes),
+                           [this, self = shared_from_this()](const error_code& ec, std::size_t n) {
+                             if (closed) return;
+                             if (ec) return close();
+                             if (take(std::string_view(read_buffer.get(), n))) read_frames();
+                           });
   }
 
   /// Feeds `bytes` to the frame reader; false when the connection was closed for them. What

@@ -176,20 +176,20 @@ Key frame_key(std::string_view secret, const Transcript& t) {
   return hmac(secret, frame_key_label, view(transcript));
 }
 
-FrameMac::FrameMac(const Key& key, std::uint64_t sequence, std::uint32_t payload_bytes)
-    : ctx_(hmac_start(key.data(), key.size())) {
+FrameMac::FrameMac(const Key& key) : ctx_(hmac_start(key.data(), key.size())) {}
+
+FrameMac::~FrameMac() { EVP_MAC_CTX_free(static_cast<EVP_MAC_CTX*>(ctx_)); }
+
+void FrameMac::start(std::uint64_t sequence, std::uint32_t payload_bytes) {
+  // A null key restarts the context under the key it was given.
+  if (EVP_MAC_init(static_cast<EVP_MAC_CTX*>(ctx_), nullptr, 0, nullptr) != 1) {
+    throw std::runtime_error("HMAC-SHA256 failed to restart");
+  }
   std::array<char, 12> prefix{};
   put_le(prefix.data(), sequence, 8);
   put_le(prefix.data() + 8, payload_bytes, 4);
-  try {
-    hmac_update(static_cast<EVP_MAC_CTX*>(ctx_), prefix.data(), prefix.size());
-  } catch (...) {
-    EVP_MAC_CTX_free(static_cast<EVP_MAC_CTX*>(ctx_));
-    throw;
-  }
+  hmac_update(static_cast<EVP_MAC_CTX*>(ctx_), prefix.data(), prefix.size());
 }
-
-FrameMac::~FrameMac() { EVP_MAC_CTX_free(static_cast<EVP_MAC_CTX*>(ctx_)); }
 
 void FrameMac::update(std::string_view piece) {
   hmac_update(static_cast<EVP_MAC_CTX*>(ctx_), piece.data(), piece.size());
@@ -202,11 +202,15 @@ Tag FrameMac::finish() {
   return tag;
 }
 
-Tag frame_tag(const Key& key, std::uint64_t sequence, std::string_view payload) {
+Tag FrameMac::tag(std::uint64_t sequence, std::string_view payload) {
   assert(payload.size() <= UINT32_MAX);
-  FrameMac mac(key, sequence, static_cast<std::uint32_t>(payload.size()));
-  mac.update(payload);
-  return mac.finish();
+  start(sequence, static_cast<std::uint32_t>(payload.size()));
+  update(payload);
+  return finish();
+}
+
+Tag frame_tag(const Key& key, std::uint64_t sequence, std::string_view payload) {
+  return FrameMac(key).tag(sequence, payload);
 }
 
 bool tags_equal(const Tag& a, const Tag& b) {
@@ -240,7 +244,7 @@ FrameHeader decode_frame_header(std::string_view bytes, std::size_t frame_bytes_
 }
 
 FrameReader::FrameReader(const Key& key, std::size_t frame_bytes_max, FrameBudget budget)
-    : key_(key), max_(frame_bytes_max), budget_(std::move(budget)) {}
+    : mac_(key), max_(frame_bytes_max), budget_(std::move(budget)) {}
 FrameReader::~FrameReader() { release(); }
 
 void FrameReader::release() {
@@ -274,7 +278,7 @@ std::optional<std::string_view> FrameReader::next(std::string_view& bytes) {
     if (bytes.size() >= std::size_t{payload_bytes_} + tag_bytes) {
       const std::string_view payload = bytes.substr(0, payload_bytes_);
       std::memcpy(tag_.data(), bytes.data() + payload_bytes_, tag_bytes);
-      if (!tags_equal(frame_tag(key_, sequence_, payload), tag_)) {
+      if (!tags_equal(mac_.tag(sequence_, payload), tag_)) {
         throw fail(FrameError::Kind::bad_tag, sequence_,
                    "frame " + std::to_string(sequence_) + " fails its tag");
       }
@@ -283,7 +287,7 @@ std::optional<std::string_view> FrameReader::next(std::string_view& bytes) {
       header_have_ = 0;
       return payload;
     }
-    mac_ = std::make_unique<FrameMac>(key_, sequence_, payload_bytes_);
+    mac_.start(sequence_, payload_bytes_);
   }
   // The frame spans feeds: its payload kept as it arrives, its tag when it has come.
   while (received_ < payload_bytes_ && !bytes.empty()) {
@@ -301,7 +305,7 @@ std::optional<std::string_view> FrameReader::next(std::string_view& bytes) {
     }
     const std::size_t n = std::min(room_, bytes.size());
     pieces_.back().append(bytes.data(), n);
-    mac_->update(bytes.substr(0, n));
+    mac_.update(bytes.substr(0, n));
     room_ -= n;
     received_ += n;
     bytes.remove_prefix(n);
@@ -312,7 +316,7 @@ std::optional<std::string_view> FrameReader::next(std::string_view& bytes) {
   tag_have_ += n;
   bytes.remove_prefix(n);
   if (tag_have_ < tag_bytes) return std::nullopt;
-  if (!tags_equal(mac_->finish(), tag_)) {
+  if (!tags_equal(mac_.finish(), tag_)) {
     throw fail(FrameError::Kind::bad_tag, sequence_,
                "frame " + std::to_string(sequence_) + " fails its tag");
   }
@@ -325,7 +329,6 @@ std::optional<std::string_view> FrameReader::next(std::string_view& bytes) {
     for (const std::string& piece : pieces_) joined_ += piece;
   }
   release();
-  mac_.reset();
   tag_have_ = header_have_ = 0;
   ++sequence_;
   return std::string_view(joined_);

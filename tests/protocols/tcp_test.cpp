@@ -236,6 +236,59 @@ bool logged_containing(Running& node, const std::string& text) {
   return false;
 }
 
+// A connection keys its MAC once and restarts it per frame: every tag must still be the tag
+// a fresh key gives, also after a tag abandoned half way.
+TEST(TcpWire, AKeyedMacRestartedPerFrameGivesEachFrameItsOwnTag) {
+  wire::Key key{};
+  for (std::size_t i = 0; i < key.size(); ++i) key[i] = static_cast<unsigned char>(i * 7 + 1);
+  wire::FrameMac mac(key);
+  const std::vector<std::string> payloads = {"", "a", std::string(100, 'x'), "last"};
+  for (std::uint64_t sequence = 0; sequence < 8; ++sequence) {
+    const std::string& payload = payloads[sequence % payloads.size()];
+    EXPECT_EQ(mac.tag(sequence, payload), wire::frame_tag(key, sequence, payload)) << sequence;
+    mac.start(sequence + 100, 5);  // abandoned: the next tag starts over
+    mac.update("abc");
+  }
+  EXPECT_NE(wire::frame_tag(key, 0, "a"), wire::frame_tag(key, 1, "a"));
+  wire::Key other = key;
+  other[0] ^= 1;
+  EXPECT_NE(wire::frame_tag(key, 0, "a"), wire::frame_tag(other, 0, "a"));
+}
+
+// Frames fed one byte at a time (each payload spans feeds) and all at once (each is whole
+// within the feed) come out the same, and a flipped bit is refused at its frame.
+TEST(TcpWire, AFrameReaderChecksFramesWholeOrSplitAtEveryByte) {
+  wire::Key key{};
+  key[3] = 9;
+  std::string stream;
+  std::vector<std::string> sent;
+  for (std::uint64_t sequence = 0; sequence < 5; ++sequence) {
+    sent.push_back(std::string(sequence * 13, static_cast<char>('a' + sequence)));
+    stream += wire::encode_frame(key, sequence, sent.back());
+  }
+  for (const std::size_t step : {std::size_t{1}, stream.size()}) {
+    wire::FrameReader reader(key, 1 << 20);
+    std::vector<std::string> got;
+    for (std::size_t at = 0; at < stream.size(); at += step) {
+      reader.feed(std::string_view(stream).substr(at, step),
+                  [&](std::string_view payload) { got.emplace_back(payload); });
+    }
+    EXPECT_EQ(got, sent) << "step " << step;
+  }
+  std::string tampered = stream;
+  tampered[tampered.size() - 40] ^= 1;  // in the last frame's payload
+  wire::FrameReader reader(key, 1 << 20);
+  std::size_t frames = 0;
+  try {
+    reader.feed(tampered, [&](std::string_view) { ++frames; });
+    ADD_FAILURE() << "a tampered frame was accepted";
+  } catch (const wire::FrameError& e) {
+    EXPECT_EQ(e.kind, wire::FrameError::Kind::bad_tag);
+    EXPECT_EQ(e.number, 4u);
+  }
+  EXPECT_EQ(frames, 4u);
+}
+
 TEST(TcpRuntime, TwoNodesOnLoopbackExchangeMessagesInBothDirections) {
   Running a(1, {}), b(2, {});
   a.runtime.set_peer({2, "127.0.0.1", b.runtime.port()});

@@ -26,7 +26,8 @@
 /// connection.
 ///
 /// Bounds. Frames above `frame_bytes_max` are neither sent nor accepted. Incoming bytes are
-/// read up to 64 KiB at a time into one buffer the runtime shares; every whole frame among them
+/// read up to 64 KiB at a time into a buffer each authenticated connection holds (at most one
+/// such connection per peer); every whole frame among them
 /// reaches the node in that same turn (so a host writes what arrived together as one batch),
 /// and of a frame not yet complete a connection keeps the payload that arrived, in 64 KiB
 /// steps each allocated when its first byte arrives (so at most one step beyond what
@@ -36,12 +37,12 @@
 /// headers and tags, cost nothing against it. At most `unauthenticated_connections_max` connections
 /// may be in their handshake at once (more are closed at accept), and each peer holds at most one
 /// authenticated incoming connection (a newer one replaces the older). Between frames an
-/// authenticated connection may stay idle (it holds no buffer; TCP keepalive notices a vanished
-/// peer). Each peer's send queue holds at most `send_queue_bytes_max` bytes; a message that does
-/// not fit is dropped (and counted): the transport is best effort, as the Node contract says, so a
-/// slow or dead peer never makes memory grow without bound, and the protocol's own retransmission
-/// covers the loss. A connection that fails is retried with exponential backoff from
-/// `reconnect_initial_ms` up to `reconnect_max_ms`; what was queued stays queued. A failing
+/// authenticated connection may stay idle (it holds its read buffer, nothing more; TCP keepalive
+/// notices a vanished peer). Each peer's send queue holds at most `send_queue_bytes_max` bytes; a
+/// message that does not fit is dropped (and counted): the transport is best effort, as the Node
+/// contract says, so a slow or dead peer never makes memory grow without bound, and the protocol's
+/// own retransmission covers the loss. A connection that fails is retried with exponential backoff
+/// from `reconnect_initial_ms` up to `reconnect_max_ms`; what was queued stays queued. A failing
 /// accept (descriptors exhausted) is retried after 100 ms, doubling up to 1 s, and logged at
 /// most once a second with a count.
 ///

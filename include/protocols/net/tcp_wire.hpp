@@ -114,19 +114,26 @@ bool check_proof(std::string_view secret, Role role, const Transcript& t, const 
 /// The key that tags the frames the initiator sends on this connection.
 Key frame_key(std::string_view secret, const Transcript& t);
 
-/// A frame's tag, computed over the payload as it arrives (in any number of pieces).
+/// HMAC-SHA256 under one connection's frame key, keyed once: each frame's tag restarts it
+/// (OpenSSL's key setup costs several times a small frame's tag). A tag covers the frame's
+/// number, its length and its payload, which may be given in any number of pieces.
 class FrameMac {
  public:
-  FrameMac(const Key& key, std::uint64_t sequence, std::uint32_t payload_bytes);
+  explicit FrameMac(const Key& key);
   ~FrameMac();
   FrameMac(const FrameMac&) = delete;
   FrameMac& operator=(const FrameMac&) = delete;
+  /// Starts frame `sequence`'s tag (abandoning any tag under way).
+  void start(std::uint64_t sequence, std::uint32_t payload_bytes);
   void update(std::string_view payload_piece);
   Tag finish();
+  /// start, update and finish for a payload in one piece.
+  Tag tag(std::uint64_t sequence, std::string_view payload);
 
  private:
   void* ctx_;  // an OpenSSL EVP_MAC_CTX, kept out of this header
 };
+/// A one-off tag (FrameMac keys a context for it).
 Tag frame_tag(const Key& key, std::uint64_t sequence, std::string_view payload);
 /// Constant-time comparison (CRYPTO_memcmp).
 bool tags_equal(const Tag& a, const Tag& b);
@@ -204,7 +211,7 @@ class FrameReader {
   /// Frees the incomplete frame's pieces and gives their bytes back to the budget.
   void release();
 
-  Key key_;
+  FrameMac mac_;
   std::size_t max_;
   FrameBudget budget_;
   bool spent_ = false;
@@ -216,7 +223,6 @@ class FrameReader {
   std::size_t held_ = 0;             // the steps allocated
   std::size_t received_ = 0;         // the payload bytes in them
   std::size_t room_ = 0;             // left in the last step
-  std::unique_ptr<FrameMac> mac_;    // over the pieces, when the payload spans feeds
   Tag tag_{};
   std::size_t tag_have_ = 0;
   std::string joined_;  // a payload that spanned feeds, joined to hand over
