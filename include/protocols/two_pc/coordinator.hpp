@@ -1,0 +1,417 @@
+#pragma once
+/// Two-phase commit's coordinator (presumed abort), a sans-IO protocol for host::Host.
+///
+///   begin(parts) -> Prepare to every participant, with its part of the work
+///   every vote yes            -> the commit record written and synced, then Decision commit
+///                                to every participant, then the outcome to the application
+///   a vote no, or the vote timeout -> Decision abort to every participant, the outcome; no
+///                                record and no acknowledgements (presumed abort: a
+///                                transaction the coordinator has no record of is aborted)
+///   every participant acked the commit -> the record erased (garbage collection)
+///
+/// What is on the coordinator's disk (keys under `disk_prefix`):
+///   epoch        its epoch, bumped and synced at every boot before anything leaves under it,
+///                so a transaction id is never used twice;
+///   d/<tx>       a committed transaction not yet acknowledged by every participant (the
+///                participants' ids). At most `collecting_max` transactions collect votes at
+///                once, and each commit record lives until its last acknowledgement.
+///
+/// Recovery: a restarted coordinator resends Decision commit for every record it holds, until
+/// acknowledged. Transactions that were collecting votes when it stopped are forgotten: they
+/// have no record, so they are aborted, and a participant that asks (its yes vote repeated)
+/// hears so. The blocking window of the protocol: a participant that voted yes can learn the
+/// outcome only from this coordinator; while the coordinator is down it stays in doubt and
+/// holds what it prepared (docs/two-pc.md measures it). Paxos Commit removes the window.
+///
+/// Plain two-phase commit is Paxos Commit with F = 0: one acceptor, the coordinator itself,
+/// whose commit record is its acceptance of every participant's "prepared" at once.
+#include <algorithm>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "lattices/assert.hpp"
+#include "lattices/core.hpp"
+#include "protocols/host/host.hpp"
+#include "protocols/net/frame_codec.hpp"
+#include "protocols/two_pc/message.hpp"
+
+namespace calm::protocols::two_pc {
+
+// Planted bugs, for the test that shows the simulation catches each one
+// (tests/protocols/two_pc_mutants_test.cpp). They exist only where CALM_TWO_PC_MUTANTS is
+// defined, which no library or application target does: elsewhere CALM_TWO_PC_MUTANT(m) is
+// `false` and the compiler removes the branch.
+#ifdef CALM_TWO_PC_MUTANTS
+enum class Mutant {
+  none,
+  vote_yes_before_sync,        // a participant's yes vote leaves before its record is synced
+  commit_before_log,           // the coordinator's commit record is not synced before it is sent
+  forget_before_all_acks,      // the coordinator erases its record at the first ack
+  abort_after_yes_on_timeout,  // a prepared participant aborts on its own timeout
+  commit_on_majority,          // the coordinator commits once a majority voted yes
+  presumed_commit,             // a question on a transaction with no record is answered commit
+  ack_before_commit_synced,    // a participant acks a commit before it is synced
+  epoch_not_bumped,            // a restarted coordinator reuses its transaction ids
+  prepared_not_restored,       // a restarted participant forgets what it prepared
+  ghost_prepare_staged,        // a Prepare for a decided transaction is started again
+};
+inline Mutant mutant = Mutant::none;
+#define CALM_TWO_PC_MUTANT(m) \
+  (::calm::protocols::two_pc::mutant == ::calm::protocols::two_pc::Mutant::m)
+#else
+#define CALM_TWO_PC_MUTANT(m) false
+#endif
+
+struct CoordinatorConfig {
+  NodeId self = 0;
+  std::uint64_t tick_ms = 5;
+  /// Prepares not answered, and commits not acknowledged, go again after this long.
+  std::uint64_t resend_ms = 40;
+  /// A transaction without every vote after this long is aborted.
+  std::uint64_t vote_timeout_ms = 400;
+  /// Transactions collecting votes at once; past it `begin` refuses (busy).
+  std::size_t collecting_max = 4096;
+  /// A new transaction's number is below the watermark plus this: what a participant keeps
+  /// of the transactions it aborted is bounded by it (ParticipantConfig::window_max must be
+  /// at least as large).
+  std::uint64_t window_max = 1 << 16;
+  std::size_t participants_max = 64;
+  DecodeLimits limits;
+};
+
+/// One participant's part of a transaction.
+struct Part {
+  NodeId participant = 0;
+  std::string payload;
+};
+
+/// What the coordinator hands its application: a transaction's outcome, once final (a
+/// commit once its record is synced).
+struct Outcome {
+  TxId tx;
+  bool committed = false;
+  std::string reason;  // aborted: why
+  friend bool operator==(const Outcome&, const Outcome&) = default;
+};
+
+struct CoordinatorStats {
+  std::uint64_t begun = 0;
+  std::uint64_t committed = 0;
+  std::uint64_t aborted = 0;
+  std::uint64_t rejected_messages = 0;
+};
+
+class Coordinator {
+ public:
+  using Final = Outcome;
+  static constexpr std::string_view disk_prefix = "2pc-c/";
+
+  explicit Coordinator(CoordinatorConfig config) : config_(std::move(config)) {
+    CALM_ASSERT(config_.collecting_max > 0 && config_.window_max > config_.collecting_max &&
+                    config_.participants_max > 0,
+                "the bounds allow a transaction, and the window more than those collecting");
+  }
+
+  // ---- the application ----
+
+  /// Starts a transaction over `parts` (one per participant, each named once); its outcome
+  /// comes as a Final. Nothing when `collecting_max` transactions already collect votes, or
+  /// the window is full (busy: try later). Throws std::invalid_argument for parts that could
+  /// never commit (none, a participant twice, too many, a payload too large).
+  std::optional<TxId> begin(std::vector<Part> parts) {
+    if (parts.empty() || parts.size() > config_.participants_max) {
+      throw std::invalid_argument("two-pc: a transaction has 1 to participants_max parts");
+    }
+    std::set<NodeId> seen;
+    for (const Part& p : parts) {
+      if (!seen.insert(p.participant).second) {
+        throw std::invalid_argument("two-pc: a participant named twice in one transaction");
+      }
+      if (p.payload.size() > config_.limits.payload_bytes_max) {
+        throw std::invalid_argument("two-pc: a payload above payload_bytes_max");
+      }
+    }
+    bump_epoch();
+    if (collecting_.size() >= config_.collecting_max ||
+        next_number_ >= watermark() + config_.window_max) {
+      return std::nullopt;
+    }
+    const TxId tx{config_.self, epoch_, next_number_++};
+    Collecting& c = collecting_[tx.number];
+    c.parts = std::move(parts);
+    c.started_ms = now_ms_;
+    c.resend_at_ms = now_ms_ + config_.resend_ms;
+    ++stats_.begun;
+    for (const Part& p : c.parts) send_prepare(tx, p);
+    return tx;
+  }
+
+  // ---- the host's protocol ----
+
+  void restore(const std::string& key, std::string_view bytes) {
+    if (key == "epoch") {
+      net::codec::Reader in(bytes, "two-pc coordinator disk");
+      epoch_ = in.varint();
+      in.expect_end();
+    } else if (key.starts_with("d/")) {
+      const TxId tx = parse_tx_key(std::string_view(key).substr(2));
+      net::codec::Reader in(bytes, "two-pc coordinator disk");
+      Committed c;
+      for (std::uint64_t n = in.count(1, config_.participants_max, "too many participants"); n > 0;
+           --n) {
+        c.participants.push_back(in.varint());
+      }
+      in.expect_end();
+      committed_[tx] = std::move(c);  // resent at the first tick
+    } else {
+      throw lattices::DecodeError("two-pc coordinator: unknown key on disk");
+    }
+  }
+
+  void step(NodeId from, std::string_view bytes, const host::Input& input) {
+    now_ms_ = input.now_ms;
+    bump_epoch();
+    Message message;
+    try {
+      message = decode_message(bytes, config_.limits);
+    } catch (const lattices::DecodeError& e) {
+      reject(e.what());
+      return;
+    }
+    if (const auto* vote = std::get_if<Vote>(&message)) {
+      on_vote(from, *vote);
+    } else if (const auto* ack = std::get_if<Ack>(&message)) {
+      on_ack(from, *ack);
+    } else {
+      reject("a coordinator takes votes and acks only");
+    }
+  }
+
+  void tick(const host::Input& input) {
+    now_ms_ = input.now_ms;
+    bump_epoch();
+    std::vector<std::uint64_t> late;
+    for (auto& [number, c] : collecting_) {
+      if (now_ms_ - c.started_ms >= config_.vote_timeout_ms) {
+        late.push_back(number);
+      } else if (now_ms_ >= c.resend_at_ms) {
+        for (const Part& p : c.parts) {
+          if (!c.yes.contains(p.participant)) send_prepare({config_.self, epoch_, number}, p);
+        }
+        c.resend_at_ms = now_ms_ + config_.resend_ms;
+      }
+    }
+    for (std::uint64_t number : late) abort({config_.self, epoch_, number}, "the vote timeout");
+    for (auto& [tx, c] : committed_) {
+      if (now_ms_ < c.resend_at_ms) continue;
+      for (NodeId p : c.participants) {
+        if (!c.acked.contains(p)) send_decision(p, tx, true);
+      }
+      c.resend_at_ms = now_ms_ + config_.resend_ms;
+    }
+  }
+
+  std::uint64_t tick_delay_ms(bool) const { return config_.tick_ms; }
+
+  host::Ready<Final> ready() {
+    host::Ready<Final> out = std::move(ready_);
+    ready_ = {};
+    return out;
+  }
+
+  std::uint64_t checkpoint() const { return 0; }
+
+  /// A batch failed: a commit record that did not land aborts its transaction (no record:
+  /// aborted, and nobody heard otherwise); an erased record that is still there is acked
+  /// again; the epoch goes again with the next batch.
+  void rollback(std::uint64_t, std::span<const storage::Write> failed,
+                const host::DurableRead& read) {
+    for (const storage::Write& w : failed) {
+      const std::string_view key = w.key;
+      if (!key.starts_with(disk_prefix)) continue;
+      const std::string rest(key.substr(disk_prefix.size()));
+      if (rest == "epoch") {
+        epoch_written_ = false;  // written again with the next batch, before anything leaves
+        continue;
+      }
+      if (!rest.starts_with("d/")) continue;
+      const TxId tx = parse_tx_key(std::string_view(rest).substr(2));
+      if (const auto bytes = read(key)) {
+        committed_.erase(tx);
+        restore(rest, *bytes);
+        continue;
+      }
+      const auto it = committed_.find(tx);
+      if (it == committed_.end()) continue;
+      std::vector<NodeId> participants = std::move(it->second.participants);
+      committed_.erase(it);
+      if (w.kind == storage::Write::Kind::put) {  // the commit never became a fact: abort
+        for (NodeId p : participants) send_decision(p, tx, false);
+        --stats_.committed;
+        ++stats_.aborted;
+        ready_.final.push_back({tx, false, "the commit record could not be written"});
+      }
+    }
+    // Transactions whose Prepares were in the failed turn: abort is always safe for one
+    // without a record, and their participants may have heard nothing.
+    std::vector<std::uint64_t> all;
+    for (const auto& [number, c] : collecting_) all.push_back(number);
+    for (std::uint64_t number : all) {
+      abort({config_.self, epoch_, number}, "a write of the coordinator failed");
+    }
+  }
+
+  // ---- inspection ----
+
+  std::uint64_t epoch() const { return epoch_; }
+  std::size_t collecting() const { return collecting_.size(); }
+  /// Commit records held (not yet acknowledged by every participant).
+  std::size_t records() const { return committed_.size(); }
+  const CoordinatorStats& stats() const { return stats_; }
+
+ private:
+  struct Collecting {
+    std::vector<Part> parts;
+    std::set<NodeId> yes;
+    std::uint64_t started_ms = 0;
+    std::uint64_t resend_at_ms = 0;
+  };
+  struct Committed {
+    std::vector<NodeId> participants;
+    std::set<NodeId> acked;
+    std::uint64_t resend_at_ms = 0;
+  };
+
+  /// Every transaction of this epoch numbered below it is decided.
+  std::uint64_t watermark() const {
+    return collecting_.empty() ? next_number_ : collecting_.begin()->first;
+  }
+
+  /// The first turn after a boot moves to a new epoch, synced before anything leaves.
+  void bump_epoch() {
+    if (!epoch_bumped_) {
+      epoch_bumped_ = true;
+      epoch_written_ = false;
+      if (!CALM_TWO_PC_MUTANT(epoch_not_bumped)) ++epoch_;
+    }
+    if (!epoch_written_) {
+      epoch_written_ = true;
+      std::string bytes;
+      net::codec::put_varint(bytes, epoch_);
+      ready_.persist.push_back(storage::Write::put(std::string(disk_prefix) + "epoch", bytes));
+      ready_.sync = true;
+    }
+  }
+
+  void on_vote(NodeId from, const Vote& v) {
+    if (v.tx.coordinator != config_.self) return reject("a vote for another coordinator's");
+    if (v.tx.epoch == epoch_) {
+      if (auto it = collecting_.find(v.tx.number); it != collecting_.end()) {
+        Collecting& c = it->second;
+        if (!is_part(c.parts, from)) return reject("a vote from a node not in the transaction");
+        if (!v.yes) return abort(v.tx, "a no vote from node " + std::to_string(from));
+        c.yes.insert(from);
+        const std::size_t needed =
+            CALM_TWO_PC_MUTANT(commit_on_majority) ? c.parts.size() / 2 + 1 : c.parts.size();
+        if (c.yes.size() >= needed) commit(v.tx);
+        return;
+      }
+    }
+    if (auto it = committed_.find(v.tx); it != committed_.end()) {
+      const auto& ps = it->second.participants;
+      if (std::find(ps.begin(), ps.end(), from) == ps.end()) {
+        return reject("a vote from a node not in the transaction");
+      }
+      if (v.yes) send_decision(from, v.tx, true);  // in doubt: the commit again
+      return;
+    }
+    if (v.tx.epoch < epoch_ || (v.tx.epoch == epoch_ && v.tx.number < next_number_)) {
+      // No record and not collecting: aborted (presumed abort), or committed and acked by
+      // every participant, this one included, which then asks no more.
+      if (v.yes) send_decision(from, v.tx, CALM_TWO_PC_MUTANT(presumed_commit));
+      return;
+    }
+    reject("a vote for a transaction never begun");
+  }
+
+  void on_ack(NodeId from, const Ack& a) {
+    auto it = committed_.find(a.tx);
+    if (it == committed_.end()) return;  // acked already, the record gone
+    Committed& c = it->second;
+    if (std::find(c.participants.begin(), c.participants.end(), from) == c.participants.end()) {
+      return reject("an ack from a node not in the transaction");
+    }
+    c.acked.insert(from);
+    if (c.acked.size() == c.participants.size() || CALM_TWO_PC_MUTANT(forget_before_all_acks)) {
+      // Needs no sync: a record that comes back after a crash is resent and acked again.
+      ready_.persist.push_back(
+          storage::Write::erase(std::string(disk_prefix) + "d/" + tx_key(a.tx)));
+      committed_.erase(it);
+    }
+  }
+
+  void commit(const TxId& tx) {
+    auto node = collecting_.extract(tx.number);
+    Committed c;
+    for (const Part& p : node.mapped().parts) c.participants.push_back(p.participant);
+    c.resend_at_ms = now_ms_ + config_.resend_ms;
+    std::string bytes;
+    net::codec::put_varint(bytes, c.participants.size());
+    for (NodeId p : c.participants) net::codec::put_varint(bytes, p);
+    ready_.persist.push_back(
+        storage::Write::put(std::string(disk_prefix) + "d/" + tx_key(tx), std::move(bytes)));
+    // The decision is a fact before anyone hears it.
+    ready_.sync = ready_.sync || !CALM_TWO_PC_MUTANT(commit_before_log);
+    for (NodeId p : c.participants) send_decision(p, tx, true);
+    committed_[tx] = std::move(c);
+    ++stats_.committed;
+    ready_.final.push_back({tx, true, {}});
+  }
+
+  void abort(const TxId& tx, std::string reason) {
+    auto node = collecting_.extract(tx.number);
+    CALM_ASSERT(!node.empty(), "only a transaction collecting votes is aborted");
+    for (const Part& p : node.mapped().parts) send_decision(p.participant, tx, false);
+    ++stats_.aborted;
+    ready_.final.push_back({tx, false, std::move(reason)});
+  }
+
+  void send_prepare(const TxId& tx, const Part& p) {
+    ready_.send.push_back(
+        {p.participant, encode_message(Message{Prepare{tx, epoch_, watermark(), p.payload}})});
+  }
+  void send_decision(NodeId to, const TxId& tx, bool commit) {
+    ready_.send.push_back({to, encode_message(Message{Decision{tx, commit, epoch_, watermark()}})});
+  }
+
+  static bool is_part(const std::vector<Part>& parts, NodeId node) {
+    return std::any_of(parts.begin(), parts.end(),
+                       [&](const Part& p) { return p.participant == node; });
+  }
+
+  void reject(std::string why) {
+    ++stats_.rejected_messages;
+    ready_.rejected.push_back("two-pc coordinator: " + std::move(why));
+  }
+
+  CoordinatorConfig config_;
+  std::uint64_t now_ms_ = 0;
+  std::uint64_t epoch_ = 0;
+  bool epoch_bumped_ = false;
+  bool epoch_written_ = true;  // nothing to write until the bump
+  std::uint64_t next_number_ = 0;
+  std::map<std::uint64_t, Collecting> collecting_;  // this epoch's, by number
+  std::map<TxId, Committed> committed_;
+  host::Ready<Final> ready_;
+  CoordinatorStats stats_;
+};
+
+}  // namespace calm::protocols::two_pc

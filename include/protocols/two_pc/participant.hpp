@@ -1,0 +1,441 @@
+#pragma once
+/// Two-phase commit's participant, a sans-IO protocol for host::Host, around the
+/// application's part (a ParticipantApp):
+///
+///   Prepare (new)  -> app.prepare(tx, payload): yes, no, or later (the app answers with
+///                     `vote` within vote_timeout_ms, or the participant aborts on its own)
+///   yes            -> the prepare record, with what the app wrote, synced; then Vote yes.
+///                     From here only the coordinator decides: the participant is in doubt
+///                     until it hears, repeats its yes vote every resend_ms as its question,
+///                     and keeps what it prepared across restarts
+///   no, timeout    -> an abort record synced, then Vote no
+///   Decision commit -> app.commit, the prepare record replaced by a commit record, synced;
+///                     then Ack
+///   Decision abort -> app.abort, the prepare record replaced by an abort record
+///
+/// Idempotent: a Prepare again gets the same vote, a Decision again the same answer. A
+/// transaction that ended here is never started again: the participant keeps its commit or
+/// abort record until the coordinator's watermark passes it (message.hpp), and votes no for
+/// any transaction below the watermark, or of an earlier epoch, that it does not know.
+/// Bounds: per coordinator, the transactions it holds are within `window_max` numbers of the
+/// watermark.
+///
+/// Keys on disk (under `disk_prefix`): t/<tx> prepared, c/<tx> committed, x/<tx> aborted,
+/// k/<coordinator> the coordinator's epoch and watermark as last heard, app/<key> the
+/// application's own (written in the same batches as the protocol's, so a crash keeps both or
+/// neither).
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "lattices/core.hpp"
+#include "protocols/host/host.hpp"
+#include "protocols/net/frame_codec.hpp"
+#include "protocols/two_pc/coordinator.hpp"  // the planted bugs
+#include "protocols/two_pc/message.hpp"
+
+namespace calm::protocols::two_pc {
+
+enum class Stage { yes, no, later };
+
+/// What the application writes, in the participant's next batch, under its own keys.
+class AppWrites {
+ public:
+  explicit AppWrites(std::vector<storage::Write>& out) : out_(&out) {}
+  void put(std::string_view key, std::string value) {
+    out_->push_back(storage::Write::put(full(key), std::move(value)));
+  }
+  void erase(std::string_view key) { out_->push_back(storage::Write::erase(full(key))); }
+
+ private:
+  static std::string full(std::string_view key);
+  std::vector<storage::Write>* out_;
+};
+
+/// The application's part. Each call may write through `w`; those writes land in the same
+/// batch as the protocol's record of the step (`load` gets them back at boot, and after a
+/// failed batch with what the disk still holds).
+template <class A>
+concept ParticipantApp = requires(A a, const TxId& tx, std::string_view payload, AppWrites& w,
+                                  std::string_view key, std::optional<std::string_view> value) {
+  { a.prepare(tx, payload, w) } -> std::same_as<Stage>;
+  a.commit(tx, w);
+  a.abort(tx, w);
+  a.load(key, value);
+};
+
+struct ParticipantConfig {
+  NodeId self = 0;
+  std::uint64_t tick_ms = 5;
+  /// An in-doubt participant repeats its yes vote this often.
+  std::uint64_t resend_ms = 40;
+  /// A `later` vote not given within this long aborts the transaction.
+  std::uint64_t vote_timeout_ms = 300;
+  /// At least the coordinators' window_max.
+  std::uint64_t window_max = 1 << 16;
+  DecodeLimits limits;
+};
+
+/// What the participant hands its application once it is on disk.
+struct ParticipantOutcome {
+  TxId tx;
+  bool committed = false;
+  friend bool operator==(const ParticipantOutcome&, const ParticipantOutcome&) = default;
+};
+
+struct ParticipantStats {
+  std::uint64_t prepared = 0;
+  std::uint64_t committed = 0;
+  std::uint64_t aborted = 0;
+  std::uint64_t rejected_messages = 0;
+};
+
+inline constexpr std::string_view participant_prefix = "2pc-p/";
+
+inline std::string AppWrites::full(std::string_view key) {
+  return std::string(participant_prefix) + "app/" + std::string(key);
+}
+
+template <ParticipantApp App>
+class Participant {
+ public:
+  using Final = ParticipantOutcome;
+  static constexpr std::string_view disk_prefix = participant_prefix;
+
+  Participant(ParticipantConfig config, App app)
+      : config_(std::move(config)), app_(std::move(app)) {}
+
+  // ---- the application ----
+
+  /// The vote on a transaction the app answered `later`: `decide(AppWrites&)` returns yes or
+  /// no, and may write (what it holds for the transaction). False, and `decide` not called,
+  /// when the transaction no longer waits (it timed out, or was decided).
+  template <class Decide>
+  bool vote(const TxId& tx, Decide&& decide) {
+    if (!active_.contains(tx)) return false;
+    AppWrites w(ready_.persist);
+    const bool yes = std::forward<Decide>(decide)(w);
+    active_.erase(tx);
+    if (yes) {
+      prepared(tx);
+    } else {
+      aborted(tx, /*by_app=*/false);
+    }
+    return true;
+  }
+
+  App& app() { return app_; }
+  const App& app() const { return app_; }
+
+  // ---- the host's protocol ----
+
+  void restore(const std::string& key, std::string_view bytes) {
+    if (key.starts_with("app/")) {
+      app_.load(std::string_view(key).substr(4), bytes);
+    } else if (key.starts_with("t/")) {
+      if (CALM_TWO_PC_MUTANT(prepared_not_restored)) return;
+      prepared_[parse_tx_key(std::string_view(key).substr(2))] = {};
+    } else if (key.starts_with("x/") || key.starts_with("c/")) {
+      finished_[parse_tx_key(std::string_view(key).substr(2))] = key[0] == 'c';
+    } else if (key.starts_with("k/")) {
+      net::codec::Reader in(bytes, "two-pc participant disk");
+      Known k;
+      k.epoch = in.varint();
+      k.watermark = in.varint();
+      in.expect_end();
+      known_[parse_node(std::string_view(key).substr(2))] = k;
+    } else {
+      throw lattices::DecodeError("two-pc participant: unknown key on disk");
+    }
+  }
+
+  void step(NodeId from, std::string_view bytes, const host::Input& input) {
+    now_ms_ = input.now_ms;
+    Message message;
+    try {
+      message = decode_message(bytes, config_.limits);
+    } catch (const lattices::DecodeError& e) {
+      reject(e.what());
+      return;
+    }
+    if (const auto* p = std::get_if<Prepare>(&message)) {
+      on_prepare(from, *p);
+    } else if (const auto* d = std::get_if<Decision>(&message)) {
+      on_decision(from, *d);
+    } else {
+      reject("a participant takes prepares and decisions only");
+    }
+  }
+
+  void tick(const host::Input& input) {
+    now_ms_ = input.now_ms;
+    std::vector<TxId> late;
+    for (const auto& [tx, a] : active_) {
+      if (now_ms_ - a.since_ms >= config_.vote_timeout_ms) late.push_back(tx);
+    }
+    for (const TxId& tx : late) {
+      active_.erase(tx);
+      aborted(tx, /*by_app=*/false);
+    }
+    std::vector<TxId> gave_up;
+    for (auto& [tx, p] : prepared_) {
+      if (CALM_TWO_PC_MUTANT(abort_after_yes_on_timeout) && p.since_ms != 0 &&
+          now_ms_ - p.since_ms >= config_.vote_timeout_ms) {
+        gave_up.push_back(tx);
+        continue;
+      }
+      if (now_ms_ < p.ask_at_ms) continue;
+      send(tx.coordinator, Vote{tx, true});  // in doubt: the question
+      p.ask_at_ms = now_ms_ + config_.resend_ms;
+    }
+    for (const TxId& tx : gave_up) decide_abort(tx);
+  }
+
+  std::uint64_t tick_delay_ms(bool) const { return config_.tick_ms; }
+
+  host::Ready<Final> ready() {
+    for (NodeId c : known_dirty_) {
+      const Known& k = known_.at(c);
+      std::string bytes;
+      net::codec::put_varint(bytes, k.epoch);
+      net::codec::put_varint(bytes, k.watermark);
+      ready_.persist.push_back(storage::Write::put(key("k/", node_key(c)), std::move(bytes)));
+    }
+    known_dirty_.clear();
+    host::Ready<Final> out = std::move(ready_);
+    ready_ = {};
+    return out;
+  }
+
+  std::uint64_t checkpoint() const { return 0; }
+
+  /// A batch failed: what it held is reloaded from the disk. A prepare record that did not
+  /// land leaves the transaction unknown here (its vote was not sent); an abort record is
+  /// kept in memory and written again (the participant still never votes yes on it); what
+  /// the coordinator told is kept and written again; the app reloads its keys.
+  void rollback(std::uint64_t, std::span<const storage::Write> failed,
+                const host::DurableRead& read) {
+    for (const storage::Write& w : failed) {
+      const std::string_view full = w.key;
+      if (!full.starts_with(disk_prefix)) continue;
+      const std::string_view rest = full.substr(disk_prefix.size());
+      const std::optional<std::string> on_disk = read(full);
+      if (rest.starts_with("app/")) {
+        app_.load(rest.substr(4), on_disk ? std::optional<std::string_view>(*on_disk)
+                                          : std::optional<std::string_view>());
+      } else if (rest.starts_with("t/")) {
+        const TxId tx = parse_tx_key(rest.substr(2));
+        if (on_disk) {
+          prepared_[tx] = {};
+        } else {
+          prepared_.erase(tx);
+        }
+      } else if (rest.starts_with("x/") || rest.starts_with("c/")) {
+        const TxId tx = parse_tx_key(rest.substr(2));
+        if (finished_.contains(tx) && !on_disk) rewrite_.insert(tx);
+      } else if (rest.starts_with("k/")) {
+        known_dirty_.insert(parse_node(rest.substr(2)));
+      }
+    }
+    for (const TxId& tx : rewrite_) {
+      const auto it = finished_.find(tx);
+      if (it == finished_.end()) continue;
+      if (prepared_.contains(tx)) {
+        finished_.erase(it);  // prepared on disk: in doubt again, and asks
+      } else {
+        ready_.persist.push_back(
+            storage::Write::put(key(it->second ? "c/" : "x/", tx_key(tx)), {}));
+      }
+    }
+    rewrite_.clear();
+  }
+
+  // ---- inspection ----
+
+  /// Transactions this participant voted yes on and has not heard the outcome of.
+  std::size_t in_doubt() const { return prepared_.size(); }
+  std::size_t waiting_for_app() const { return active_.size(); }
+  /// Commit and abort records kept (above their coordinators' watermarks).
+  std::size_t finished_records() const { return finished_.size(); }
+  const ParticipantStats& stats() const { return stats_; }
+
+ private:
+  struct Active {
+    std::uint64_t since_ms = 0;
+  };
+  struct Prepared {
+    std::uint64_t ask_at_ms = 0;
+    std::uint64_t since_ms = 0;  // 0: restored at boot
+  };
+  struct Known {
+    std::uint64_t epoch = 0;
+    std::uint64_t watermark = 0;
+  };
+
+  void on_prepare(NodeId from, const Prepare& p) {
+    if (p.tx.coordinator != from || p.tx.epoch != p.epoch) {
+      return reject("a prepare for a transaction not of its sender's current epoch");
+    }
+    learn(from, p.epoch, p.watermark);
+    if (p.tx.number >= p.watermark + config_.window_max) {
+      return reject("a prepare beyond the window of its coordinator");
+    }
+    if (prepared_.contains(p.tx)) return send(from, Vote{p.tx, true});
+    if (active_.contains(p.tx)) return;  // the app has not answered yet
+    if (const auto it = finished_.find(p.tx); it != finished_.end()) {
+      if (!it->second) send(from, Vote{p.tx, false});
+      return;  // committed: the coordinator collects no more votes on it
+    }
+    if (decided(p.tx) && !CALM_TWO_PC_MUTANT(ghost_prepare_staged)) {
+      return send(from, Vote{p.tx, false});  // not known, and decided: aborted, or done
+    }
+    AppWrites w(ready_.persist);
+    switch (app_.prepare(p.tx, p.payload, w)) {
+      case Stage::yes:
+        prepared(p.tx);
+        break;
+      case Stage::no:
+        aborted(p.tx, /*by_app=*/true);
+        break;
+      case Stage::later:
+        active_[p.tx] = {now_ms_};
+        break;
+    }
+  }
+
+  void on_decision(NodeId from, const Decision& d) {
+    if (d.tx.coordinator != from) return reject("a decision on another coordinator's");
+    learn(from, d.epoch, d.watermark);
+    const auto ended = finished_.find(d.tx);
+    if (d.commit) {
+      if (active_.contains(d.tx) || (ended != finished_.end() && !ended->second)) {
+        return reject("a commit for a transaction this participant did not vote yes on");
+      }
+      if (prepared_.erase(d.tx) != 0) {
+        AppWrites w(ready_.persist);
+        app_.commit(d.tx, w);
+        ready_.persist.push_back(storage::Write::erase(key("t/", tx_key(d.tx))));
+        note_finished(d.tx, true);
+        // The ack depends on it: once every participant acked, the coordinator forgets.
+        ready_.sync = ready_.sync || !CALM_TWO_PC_MUTANT(ack_before_commit_synced);
+      }
+      // Committed here already (its record kept, or passed by the watermark), so acked again.
+      return send(from, Ack{d.tx});
+    }
+    if (ended != finished_.end()) {
+      if (ended->second) reject("an abort for a transaction committed here");
+      return;
+    }
+    if (active_.erase(d.tx) != 0) {
+      AppWrites w(ready_.persist);
+      app_.abort(d.tx, w);
+      note_finished(d.tx, false);
+    } else if (prepared_.contains(d.tx)) {
+      decide_abort(d.tx);
+    } else if (!decided(d.tx)) {
+      // Never prepared here: remembered, so that a Prepare still on its way is refused.
+      finished_[d.tx] = false;
+      ready_.persist.push_back(storage::Write::put(key("x/", tx_key(d.tx)), {}));
+    }
+  }
+
+  /// The coordinator decided abort on a transaction prepared here.
+  void decide_abort(const TxId& tx) {
+    prepared_.erase(tx);
+    AppWrites w(ready_.persist);
+    app_.abort(tx, w);
+    ready_.persist.push_back(storage::Write::erase(key("t/", tx_key(tx))));
+    note_finished(tx, false);
+  }
+
+  void prepared(const TxId& tx) {
+    ++stats_.prepared;
+    prepared_[tx] = {now_ms_ + config_.resend_ms, now_ms_};
+    ready_.persist.push_back(storage::Write::put(key("t/", tx_key(tx)), {}));
+    ready_.sync = ready_.sync || !CALM_TWO_PC_MUTANT(vote_yes_before_sync);
+    send(tx.coordinator, Vote{tx, true});
+  }
+
+  /// Aborted on its own (the app said no, or did not answer in time): recorded and synced
+  /// before the no vote leaves, so that this participant never votes yes on it later.
+  void aborted(const TxId& tx, bool by_app) {
+    if (!by_app) {
+      AppWrites w(ready_.persist);
+      app_.abort(tx, w);
+    }
+    note_finished(tx, false);
+    ready_.sync = true;
+    send(tx.coordinator, Vote{tx, false});
+  }
+
+  /// A transaction ended here: its outcome for the app, and a record of it while a Prepare
+  /// for it may still come (above the coordinator's watermark).
+  void note_finished(const TxId& tx, bool committed) {
+    ++(committed ? stats_.committed : stats_.aborted);
+    ready_.final.push_back({tx, committed});
+    if (decided(tx)) return;  // below the watermark: refused without a record
+    finished_[tx] = committed;
+    ready_.persist.push_back(storage::Write::put(key(committed ? "c/" : "x/", tx_key(tx)), {}));
+  }
+
+  /// Whether the coordinator said it no longer collects votes on `tx`.
+  bool decided(const TxId& tx) const {
+    const auto it = known_.find(tx.coordinator);
+    if (it == known_.end()) return false;
+    return tx.epoch < it->second.epoch ||
+           (tx.epoch == it->second.epoch && tx.number < it->second.watermark);
+  }
+
+  /// What a coordinator said of its epoch and watermark; the records it passed are erased.
+  void learn(NodeId coordinator, std::uint64_t epoch, std::uint64_t watermark) {
+    Known& k = known_[coordinator];
+    if (epoch < k.epoch || (epoch == k.epoch && watermark <= k.watermark)) return;
+    k = {epoch, watermark};
+    known_dirty_.insert(coordinator);
+    auto it = finished_.lower_bound(TxId{coordinator, 0, 0});
+    while (it != finished_.end() && it->first.coordinator == coordinator && decided(it->first)) {
+      ready_.persist.push_back(
+          storage::Write::erase(key(it->second ? "c/" : "x/", tx_key(it->first))));
+      it = finished_.erase(it);
+    }
+  }
+
+  template <class M>
+  void send(NodeId to, const M& m) {
+    ready_.send.push_back({to, encode_message(Message{m})});
+  }
+  void reject(std::string why) {
+    ++stats_.rejected_messages;
+    ready_.rejected.push_back("two-pc participant: " + std::move(why));
+  }
+
+  static std::string key(std::string_view kind, const std::string& rest) {
+    return std::string(disk_prefix) + std::string(kind) + rest;
+  }
+  static std::string node_key(NodeId node) {
+    return tx_key({node, 0, 0}).substr(0, 16);  // the id's fixed-width hex
+  }
+  static NodeId parse_node(std::string_view hex) {
+    return parse_tx_key(std::string(hex) + ".0000000000000000.0000000000000000").coordinator;
+  }
+
+  ParticipantConfig config_;
+  App app_;
+  std::uint64_t now_ms_ = 0;
+  std::map<TxId, Active> active_;      // staged, the app's vote pending
+  std::map<TxId, Prepared> prepared_;  // voted yes: in doubt until the decision
+  std::map<TxId, bool> finished_;      // ended here (true: committed), above the watermark
+  std::map<NodeId, Known> known_;
+  std::set<NodeId> known_dirty_;  // known_ entries to write with the next batch
+  std::set<TxId> rewrite_;
+  host::Ready<Final> ready_;
+  ParticipantStats stats_;
+};
+
+}  // namespace calm::protocols::two_pc

@@ -1,0 +1,459 @@
+#pragma once
+// The two-phase commit simulation harness (two_pc_test.cpp, two_pc_mutants_test.cpp): bank
+// transfers between accounts held by three participants, begun by one or two coordinators,
+// under loss, duplication, delay, partitions and crashes that lose unsynced writes. Checked
+// after every simulator event: atomicity (no transaction committed by one participant and
+// aborted by another), validity (a commit only where every participant voted yes) and
+// irrevocability (an outcome never changes). After the faults heal: nothing in doubt, every
+// commit record acknowledged and gone, and the bank's total what it was.
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <protocols/host/host.hpp>
+#include <protocols/net/simulator.hpp>
+#include <protocols/two_pc/coordinator.hpp>
+#include <protocols/two_pc/participant.hpp>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace calm::protocols::two_pc::sim {
+
+/// What every participant's app did, kept by the harness across crashes.
+struct Ledger {
+  std::map<TxId, std::set<NodeId>> yes, committed, aborted;
+  std::function<void(const std::string&)> fail;
+  std::function<const std::vector<NodeId>*(const TxId&)> parts_of;
+
+  void note_yes(const TxId& tx, NodeId at) { yes[tx].insert(at); }
+  void note_commit(const TxId& tx, NodeId at) {
+    committed[tx].insert(at);
+    if (aborted.contains(tx)) fail("atomicity: " + name(tx) + " committed and aborted");
+    if (const auto* parts = parts_of(tx)) {
+      for (NodeId p : *parts) {
+        if (!yes[tx].contains(p)) {
+          fail("validity: " + name(tx) + " committed without node " + std::to_string(p) +
+               "'s yes vote");
+        }
+      }
+    }
+  }
+  void note_abort(const TxId& tx, NodeId at) {
+    aborted[tx].insert(at);
+    if (committed.contains(tx)) fail("atomicity: " + name(tx) + " aborted and committed");
+  }
+  static std::string name(const TxId& tx) {
+    return "transaction " + std::to_string(tx.coordinator) + "." + std::to_string(tx.epoch) + "." +
+           std::to_string(tx.number);
+  }
+};
+
+/// A participant's app: accounts (100 each until written) and the holds of prepared
+/// transfers. A payload is "<account> <delta> ..." for this participant's accounts. A
+/// transfer that would take an account below zero, or touches a held account, votes no; one
+/// in eight answers later (the harness votes for it after a while, or never).
+class Bank {
+ public:
+  static constexpr std::int64_t opening_balance = 100;
+
+  Bank(NodeId self, Ledger* ledger, std::function<void(const TxId&)> on_later)
+      : self_(self), ledger_(ledger), on_later_(std::move(on_later)) {}
+
+  /// Scenarios choose `later` (or not) themselves; else one in eight, by the id.
+  std::function<bool(const TxId&)> answers_later;
+
+  Stage prepare(const TxId& tx, std::string_view payload, AppWrites& w) {
+    payloads_[tx] = std::string(payload);
+    const bool later =
+        answers_later ? answers_later(tx) : (tx.number * 2654435761u + tx.epoch + self_) % 8 == 0;
+    if (later) {
+      on_later_(tx);
+      return Stage::later;
+    }
+    return stage(tx, w) ? Stage::yes : Stage::no;
+  }
+  /// The decision on a transaction answered `later` (its holds written when yes).
+  bool stage(const TxId& tx, AppWrites& w) {
+    const auto moves = parse(payloads_.at(tx));
+    bool ok = true;
+    for (const auto& [account, delta] : moves) {
+      if (holds_.contains(account) || balance(account) + delta < 0) ok = false;
+    }
+    if (!ok) {
+      payloads_.erase(tx);
+      ledger_->note_abort(tx, self_);
+      return false;
+    }
+    for (const auto& [account, delta] : moves) {
+      holds_[account] = {tx, delta};
+      w.put("h/" + account, encode_hold(tx, delta));
+    }
+    payloads_.erase(tx);
+    ledger_->note_yes(tx, self_);
+    return true;
+  }
+  void commit(const TxId& tx, AppWrites& w) {
+    for (auto it = holds_.begin(); it != holds_.end();) {
+      if (it->second.tx != tx) {
+        ++it;
+        continue;
+      }
+      const std::int64_t now = balance(it->first) + it->second.delta;
+      balances_[it->first] = now;
+      w.put("b/" + it->first, std::to_string(now));
+      w.erase("h/" + it->first);
+      it = holds_.erase(it);
+    }
+    ledger_->note_commit(tx, self_);
+  }
+  void abort(const TxId& tx, AppWrites& w) {
+    payloads_.erase(tx);
+    for (auto it = holds_.begin(); it != holds_.end();) {
+      if (it->second.tx != tx) {
+        ++it;
+        continue;
+      }
+      w.erase("h/" + it->first);
+      it = holds_.erase(it);
+    }
+    ledger_->note_abort(tx, self_);
+  }
+  void load(std::string_view key, std::optional<std::string_view> value) {
+    const std::string account(key.substr(2));
+    if (key.starts_with("b/")) {
+      if (value) {
+        balances_[account] = std::stoll(std::string(*value));
+      } else {
+        balances_.erase(account);
+      }
+    } else if (key.starts_with("h/")) {
+      if (value) {
+        std::istringstream in{std::string(*value)};
+        std::string tx;
+        std::int64_t delta = 0;
+        in >> tx >> delta;
+        holds_[account] = {parse_tx_key(tx), delta};
+      } else {
+        holds_.erase(account);
+      }
+    }
+  }
+
+  std::int64_t balance(const std::string& account) const {
+    const auto it = balances_.find(account);
+    return it == balances_.end() ? opening_balance : it->second;
+  }
+  std::size_t holds() const { return holds_.size(); }
+
+ private:
+  struct Hold {
+    TxId tx;
+    std::int64_t delta = 0;
+  };
+  static std::vector<std::pair<std::string, std::int64_t>> parse(const std::string& payload) {
+    std::vector<std::pair<std::string, std::int64_t>> out;
+    std::istringstream in(payload);
+    std::string account;
+    std::int64_t delta = 0;
+    while (in >> account >> delta) out.emplace_back(account, delta);
+    return out;
+  }
+  static std::string encode_hold(const TxId& tx, std::int64_t delta) {
+    return tx_key(tx) + " " + std::to_string(delta);
+  }
+
+  NodeId self_;
+  Ledger* ledger_;
+  std::function<void(const TxId&)> on_later_;
+  std::map<std::string, std::int64_t> balances_;
+  std::map<std::string, Hold> holds_;
+  std::map<TxId, std::string> payloads_;  // of transactions not yet staged
+};
+
+using CoordinatorNode = host::Host<Coordinator>;
+using ParticipantNode = host::Host<Participant<Bank>>;
+
+struct Faults {
+  double loss = 0;
+  double duplicate = 0;
+  double slow = 0;
+  bool partitions = false;
+  bool crashes = false;  // power cuts (unsynced writes lost), of coordinators and participants
+};
+
+class SimRun {
+ public:
+  static constexpr int accounts = 30;
+
+  SimRun(std::uint64_t seed, int coordinators, Faults faults)
+      : faults_(faults), sim_(seed, network(faults)) {
+    for (int i = 0; i < coordinators; ++i) coordinators_.push_back(static_cast<NodeId>(i));
+    // The simulator numbers nodes as they are added, from 0.
+    for (int i = 0; i < 3; ++i) participants_.push_back(static_cast<NodeId>(coordinators + i));
+    ledger_.fail = [this](const std::string& why) { fail(why); };
+    ledger_.parts_of = [this](const TxId& tx) -> const std::vector<NodeId>* {
+      const auto it = parts_.find(tx);
+      return it == parts_.end() ? nullptr : &it->second;
+    };
+    for (NodeId c : coordinators_) add_coordinator(c);
+    for (NodeId p : participants_) add_participant(p);
+  }
+
+  /// Transfers begun every few ms until `heal_ms`, faults until then; returns "" or what
+  /// went wrong.
+  std::string go(std::uint64_t heal_ms, std::uint64_t settle_ms) {
+    for (NodeId c : coordinators_) {
+      sim_.at(sim_.random().below(10), [this, c, heal_ms] { transfer(c, heal_ms); });
+    }
+    if (faults_.partitions || faults_.crashes) schedule_faults(heal_ms);
+    sim_.at(heal_ms, [this] {
+      sim_.heal();
+      sim_.set_network({});
+      for (NodeId id : all()) {
+        if (!sim_.is_up(id)) sim_.restart(id);
+      }
+    });
+    sim_.run_until(heal_ms + settle_ms);
+    if (!failure_.empty()) return failure_;
+    return check_settled(settle_ms);
+  }
+
+  std::uint64_t begun() const { return parts_.size(); }
+  std::uint64_t committed() const { return committed_outcomes_; }
+
+ private:
+  static net::NetworkConfig network(const Faults& f) {
+    net::NetworkConfig config;
+    config.latency_min_ms = 1;
+    config.latency_max_ms = 8;
+    config.loss = f.loss;
+    config.duplicate = f.duplicate;
+    config.slow = f.slow;
+    return config;
+  }
+
+  std::vector<NodeId> all() const {
+    std::vector<NodeId> ids = coordinators_;
+    ids.insert(ids.end(), participants_.begin(), participants_.end());
+    return ids;
+  }
+  static std::string account(int i) { return "a" + std::to_string(i); }
+  NodeId holder(int i) const { return participants_[static_cast<std::size_t>(i) % 3]; }
+
+  void add_coordinator(NodeId id) {
+    sim_.add_node([this, id](const net::NodeContext& context) {
+      CoordinatorConfig config;
+      config.self = id;
+      config.vote_timeout_ms = 300 + 20 * id;
+      auto node = std::make_unique<CoordinatorNode>(context, Coordinator(config));
+      CoordinatorNode::Application app;
+      app.on_final = [this](std::vector<Outcome>& outcomes) {
+        for (const Outcome& o : outcomes) on_outcome(o);
+      };
+      node->set_application(std::move(app));
+      return node;
+    });
+  }
+
+  void add_participant(NodeId id) {
+    sim_.add_node([this, id](const net::NodeContext& context) {
+      ParticipantConfig config;
+      config.self = id;
+      config.vote_timeout_ms = 200 + 15 * id;
+      config.resend_ms = 30 + id;
+      Bank bank(id, &ledger_, [this, id](const TxId& tx) { later(id, tx); });
+      return std::make_unique<ParticipantNode>(context, Participant<Bank>(config, std::move(bank)));
+    });
+  }
+
+  CoordinatorNode* coordinator(NodeId id) { return static_cast<CoordinatorNode*>(sim_.node(id)); }
+  ParticipantNode* participant(NodeId id) { return static_cast<ParticipantNode*>(sim_.node(id)); }
+
+  /// A `later` answer: the vote comes after a while (or, one time in four, never: the
+  /// participant's own timeout aborts it).
+  void later(NodeId id, const TxId& tx) {
+    net::SplitMix64& rng = sim_.random();
+    if (rng.chance(0.25)) return;
+    sim_.at(sim_.now_ms() + rng.below(300), [this, id, tx] {
+      if (ParticipantNode* p = participant(id)) {
+        p->apply([&](Participant<Bank>& part) {
+          part.vote(tx, [&](AppWrites& w) { return part.app().stage(tx, w); });
+        });
+      }
+    });
+  }
+
+  void transfer(NodeId c, std::uint64_t heal_ms) {
+    if (sim_.now_ms() >= heal_ms) return;
+    net::SplitMix64& rng = sim_.random();
+    sim_.at(sim_.now_ms() + 1 + rng.below(12), [this, c, heal_ms] { transfer(c, heal_ms); });
+    CoordinatorNode* node = coordinator(c);
+    if (node == nullptr) return;
+    // From one account to one other, or (one time in three) split between two others.
+    const int from = static_cast<int>(rng.below(accounts));
+    const int to = (from + 1 + static_cast<int>(rng.below(accounts - 1))) % accounts;
+    const std::int64_t amount = 1 + static_cast<std::int64_t>(rng.below(40));
+    std::map<NodeId, std::string> payload;
+    payload[holder(from)] += account(from) + " " + std::to_string(-amount) + " ";
+    if (rng.chance(0.33) && amount > 1) {
+      const int also = (to + 1) % accounts == from ? (to + 2) % accounts : (to + 1) % accounts;
+      const std::int64_t part = amount / 2;
+      payload[holder(to)] += account(to) + " " + std::to_string(amount - part) + " ";
+      payload[holder(also)] += account(also) + " " + std::to_string(part) + " ";
+    } else {
+      payload[holder(to)] += account(to) + " " + std::to_string(amount) + " ";
+    }
+    std::vector<Part> parts;
+    std::vector<NodeId> ids;
+    for (auto& [p, text] : payload) {
+      parts.push_back({p, std::move(text)});
+      ids.push_back(p);
+    }
+    const std::optional<TxId> tx =
+        node->apply([&](Coordinator& co) { return co.begin(std::move(parts)); });
+    if (tx) parts_[*tx] = ids;
+  }
+
+  void on_outcome(const Outcome& o) {
+    auto [it, fresh] = outcomes_.try_emplace(o.tx, o.committed);
+    if (!fresh && it->second != o.committed) {
+      fail("irrevocability: " + Ledger::name(o.tx) + " decided both ways");
+    }
+    if (o.committed) {
+      if (fresh) ++committed_outcomes_;
+      if (ledger_.aborted.contains(o.tx)) {
+        fail("atomicity: " + Ledger::name(o.tx) + " committed after a participant aborted it");
+      }
+    } else if (ledger_.committed.contains(o.tx)) {
+      fail("atomicity: " + Ledger::name(o.tx) + " reported aborted, committed somewhere");
+    }
+  }
+
+  void schedule_faults(std::uint64_t heal_ms) {
+    net::SplitMix64& rng = sim_.random();
+    const std::vector<NodeId> ids = all();
+    for (std::uint64_t t = 50 + rng.below(150); t + 100 < heal_ms; t += 100 + rng.below(300)) {
+      const auto kind = rng.below(4);
+      const NodeId a = ids[rng.below(ids.size())];
+      if (faults_.partitions && kind < 2) {
+        if (kind == 0) {
+          std::vector<NodeId> rest;
+          for (NodeId id : ids) {
+            if (id != a) rest.push_back(id);
+          }
+          sim_.at(t, [this, a, rest] { sim_.partition({a}, rest); });
+        } else {
+          const NodeId b = ids[rng.below(ids.size())];
+          if (a != b) sim_.at(t, [this, a, b] { sim_.block(a, b); });
+        }
+        sim_.at(t + 50 + rng.below(300), [this] { sim_.heal(); });
+      } else if (faults_.crashes) {
+        // A coordinator half the time: the window where participants are in doubt.
+        const NodeId victim = rng.chance(0.5) ? coordinators_[rng.below(coordinators_.size())] : a;
+        sim_.at(t, [this, victim] {
+          if (sim_.is_up(victim)) sim_.crash(victim, net::DiskFate::keep);
+        });
+        sim_.at(t + 30 + rng.below(300), [this, victim] {
+          if (!sim_.is_up(victim)) sim_.restart(victim);
+        });
+      }
+    }
+  }
+
+  std::string check_settled(std::uint64_t settle_ms) {
+    const std::string after = " " + std::to_string(settle_ms) + " ms after the faults healed";
+    std::int64_t total = 0;
+    for (NodeId id : participants_) {
+      ParticipantNode* p = participant(id);
+      if (p == nullptr) return "participant " + std::to_string(id) + " down at the end";
+      const Participant<Bank>& part = p->protocol();
+      if (part.in_doubt() != 0 || part.waiting_for_app() != 0) {
+        return "participant " + std::to_string(id) + " still has " +
+               std::to_string(part.in_doubt()) + " transactions in doubt and " +
+               std::to_string(part.waiting_for_app()) + " undecided" + after;
+      }
+      if (part.app().holds() != 0) {
+        return "participant " + std::to_string(id) + " still holds accounts" + after;
+      }
+    }
+    for (int i = 0; i < accounts; ++i) {
+      total += participant(holder(i))->protocol().app().balance(account(i));
+    }
+    if (total != accounts * Bank::opening_balance) {
+      return "the bank's total is " + std::to_string(total) + ", not " +
+             std::to_string(accounts * Bank::opening_balance);
+    }
+    for (NodeId id : coordinators_) {
+      const Coordinator& co = coordinator(id)->protocol();
+      if (co.collecting() != 0 || co.records() != 0) {
+        return "coordinator " + std::to_string(id) + " still holds " +
+               std::to_string(co.collecting()) + " transactions collecting votes and " +
+               std::to_string(co.records()) + " commit records" + after;
+      }
+    }
+    // Every commit reported reached every participant of the transaction.
+    for (const auto& [tx, committed] : outcomes_) {
+      if (!committed) continue;
+      const auto& at = ledger_.committed[tx];
+      if (at.size() != parts_.at(tx).size()) {
+        return Ledger::name(tx) + " reported committed, committed by " + std::to_string(at.size()) +
+               " of " + std::to_string(parts_.at(tx).size()) + " participants";
+      }
+    }
+    return "";
+  }
+
+  void fail(const std::string& why) {
+    if (failure_.empty()) failure_ = "at " + std::to_string(sim_.now_ms()) + " ms: " + why;
+  }
+
+  Faults faults_;
+  net::Simulator sim_;
+  std::vector<NodeId> coordinators_, participants_;
+  Ledger ledger_;
+  std::map<TxId, std::vector<NodeId>> parts_;
+  std::map<TxId, bool> outcomes_;
+  std::uint64_t committed_outcomes_ = 0;
+  std::string failure_;
+};
+
+inline Faults mix(const std::string& name, net::SplitMix64& rng) {
+  Faults f;
+  if (name == "none") return f;
+  if (name == "loss") {
+    f.loss = rng.unit() * 0.2;
+    f.duplicate = rng.unit() * 0.05;
+    f.slow = rng.unit() * 0.1;
+  } else if (name == "partition") {
+    f.partitions = true;
+    f.loss = rng.unit() * 0.05;
+  } else if (name == "crash") {
+    f.crashes = true;
+  } else {  // all
+    f.loss = rng.unit() * 0.2;
+    f.duplicate = rng.unit() * 0.05;
+    f.slow = rng.unit() * 0.1;
+    f.partitions = true;
+    f.crashes = true;
+  }
+  return f;
+}
+
+/// One seed of a mix: one coordinator (one seed in three: two), three participants, faults
+/// for 1.5 s, then 3 s to settle. Returns "" or what went wrong; adds the transactions begun
+/// and committed to the counts.
+inline std::string run_seed(std::uint64_t seed, const std::string& mix_name, std::uint64_t& begun,
+                            std::uint64_t& committed) {
+  net::SplitMix64 rng(seed * 7919 + 17);
+  const int coordinators = rng.chance(0.67) ? 1 : 2;
+  SimRun run(seed, coordinators, mix(mix_name, rng));
+  std::string failure = run.go(1500, 3000);
+  begun += run.begun();
+  committed += run.committed();
+  return failure;
+}
+
+}  // namespace calm::protocols::two_pc::sim
