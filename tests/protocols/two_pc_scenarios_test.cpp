@@ -43,8 +43,9 @@ class Cluster {
       sim_.add_node([this, id](const net::NodeContext& context) {
         ParticipantConfig config;
         config.self = id;
-        Bank bank(id, &ledger_, [](const TxId&) {});
-        bank.answers_later = [this](const TxId&) { return later_; };
+        Bank::Hooks hooks = sim::ledger_hooks(id, &ledger_, [](const TxId&) {});
+        hooks.answers_later = [this](const TxId&) { return later_; };
+        Bank bank(std::move(hooks));
         return std::make_unique<ParticipantNode>(context,
                                                  Participant<Bank>(config, std::move(bank)));
       });

@@ -20,6 +20,8 @@
 #include <string>
 #include <vector>
 
+#include "two_pc/bank.hpp"
+
 namespace calm::protocols::two_pc::sim {
 
 /// What every participant's app did, kept by the harness across crashes.
@@ -51,127 +53,24 @@ struct Ledger {
   }
 };
 
-/// A participant's app: accounts (100 each until written) and the holds of prepared
-/// transfers. A payload is "<account> <delta> ..." for this participant's accounts. A
-/// transfer that would take an account below zero, or touches a held account, votes no; one
-/// in eight answers later (the harness votes for it after a while, or never).
-class Bank {
- public:
-  static constexpr std::int64_t opening_balance = 100;
+using apps::bank::Bank;
+using apps::bank::Move;
 
-  Bank(NodeId self, Ledger* ledger, std::function<void(const TxId&)> on_later)
-      : self_(self), ledger_(ledger), on_later_(std::move(on_later)) {}
-
-  /// Scenarios choose `later` (or not) themselves; else one in eight, by the id.
-  std::function<bool(const TxId&)> answers_later;
-
-  Stage prepare(const TxId& tx, std::string_view payload, AppWrites& w) {
-    payloads_[tx] = std::string(payload);
-    const bool later =
-        answers_later ? answers_later(tx) : (tx.number * 2654435761u + tx.epoch + self_) % 8 == 0;
-    if (later) {
-      on_later_(tx);
-      return Stage::later;
-    }
-    return stage(tx, w) ? Stage::yes : Stage::no;
-  }
-  /// The decision on a transaction answered `later` (its holds written when yes).
-  bool stage(const TxId& tx, AppWrites& w) {
-    const auto moves = parse(payloads_.at(tx));
-    bool ok = true;
-    for (const auto& [account, delta] : moves) {
-      if (holds_.contains(account) || balance(account) + delta < 0) ok = false;
-    }
-    if (!ok) {
-      payloads_.erase(tx);
-      ledger_->note_abort(tx, self_);
-      return false;
-    }
-    for (const auto& [account, delta] : moves) {
-      holds_[account] = {tx, delta};
-      w.put("h/" + account, encode_hold(tx, delta));
-    }
-    payloads_.erase(tx);
-    ledger_->note_yes(tx, self_);
+/// The bank's hooks that tell the ledger what participant `self` did; one answer in eight is
+/// `later` (the harness's `on_later` then votes for it after a while, or never).
+inline Bank::Hooks ledger_hooks(NodeId self, Ledger* ledger,
+                                std::function<void(const TxId&)> on_later) {
+  Bank::Hooks hooks;
+  hooks.on_yes = [self, ledger](const TxId& tx) { ledger->note_yes(tx, self); };
+  hooks.on_commit = [self, ledger](const TxId& tx) { ledger->note_commit(tx, self); };
+  hooks.on_abort = [self, ledger](const TxId& tx) { ledger->note_abort(tx, self); };
+  hooks.answers_later = [self, on_later = std::move(on_later)](const TxId& tx) {
+    if ((tx.number * 2654435761u + tx.epoch + self) % 8 != 0) return false;
+    on_later(tx);
     return true;
-  }
-  void commit(const TxId& tx, AppWrites& w) {
-    for (auto it = holds_.begin(); it != holds_.end();) {
-      if (it->second.tx != tx) {
-        ++it;
-        continue;
-      }
-      const std::int64_t now = balance(it->first) + it->second.delta;
-      balances_[it->first] = now;
-      w.put("b/" + it->first, std::to_string(now));
-      w.erase("h/" + it->first);
-      it = holds_.erase(it);
-    }
-    ledger_->note_commit(tx, self_);
-  }
-  void abort(const TxId& tx, AppWrites& w) {
-    payloads_.erase(tx);
-    for (auto it = holds_.begin(); it != holds_.end();) {
-      if (it->second.tx != tx) {
-        ++it;
-        continue;
-      }
-      w.erase("h/" + it->first);
-      it = holds_.erase(it);
-    }
-    ledger_->note_abort(tx, self_);
-  }
-  void load(std::string_view key, std::optional<std::string_view> value) {
-    const std::string account(key.substr(2));
-    if (key.starts_with("b/")) {
-      if (value) {
-        balances_[account] = std::stoll(std::string(*value));
-      } else {
-        balances_.erase(account);
-      }
-    } else if (key.starts_with("h/")) {
-      if (value) {
-        std::istringstream in{std::string(*value)};
-        std::string tx;
-        std::int64_t delta = 0;
-        in >> tx >> delta;
-        holds_[account] = {parse_tx_key(tx), delta};
-      } else {
-        holds_.erase(account);
-      }
-    }
-  }
-
-  std::int64_t balance(const std::string& account) const {
-    const auto it = balances_.find(account);
-    return it == balances_.end() ? opening_balance : it->second;
-  }
-  std::size_t holds() const { return holds_.size(); }
-
- private:
-  struct Hold {
-    TxId tx;
-    std::int64_t delta = 0;
   };
-  static std::vector<std::pair<std::string, std::int64_t>> parse(const std::string& payload) {
-    std::vector<std::pair<std::string, std::int64_t>> out;
-    std::istringstream in(payload);
-    std::string account;
-    std::int64_t delta = 0;
-    while (in >> account >> delta) out.emplace_back(account, delta);
-    return out;
-  }
-  static std::string encode_hold(const TxId& tx, std::int64_t delta) {
-    return tx_key(tx) + " " + std::to_string(delta);
-  }
-
-  NodeId self_;
-  Ledger* ledger_;
-  std::function<void(const TxId&)> on_later_;
-  std::map<std::string, std::int64_t> balances_;
-  std::map<std::string, Hold> holds_;
-  std::map<TxId, std::string> payloads_;  // of transactions not yet staged
-};
+  return hooks;
+}
 
 using CoordinatorNode = host::Host<Coordinator>;
 using ParticipantNode = host::Host<Participant<Bank>>;
@@ -264,7 +163,7 @@ class SimRun {
       config.self = id;
       config.vote_timeout_ms = 200 + 15 * id;
       config.resend_ms = 30 + id;
-      Bank bank(id, &ledger_, [this, id](const TxId& tx) { later(id, tx); });
+      Bank bank(ledger_hooks(id, &ledger_, [this, id](const TxId& tx) { later(id, tx); }));
       return std::make_unique<ParticipantNode>(context, Participant<Bank>(config, std::move(bank)));
     });
   }
@@ -296,20 +195,20 @@ class SimRun {
     const int from = static_cast<int>(rng.below(accounts));
     const int to = (from + 1 + static_cast<int>(rng.below(accounts - 1))) % accounts;
     const std::int64_t amount = 1 + static_cast<std::int64_t>(rng.below(40));
-    std::map<NodeId, std::string> payload;
-    payload[holder(from)] += account(from) + " " + std::to_string(-amount) + " ";
+    std::map<NodeId, std::vector<Move>> moves;
+    moves[holder(from)].push_back({account(from), -amount});
     if (rng.chance(0.33) && amount > 1) {
       const int also = (to + 1) % accounts == from ? (to + 2) % accounts : (to + 1) % accounts;
       const std::int64_t part = amount / 2;
-      payload[holder(to)] += account(to) + " " + std::to_string(amount - part) + " ";
-      payload[holder(also)] += account(also) + " " + std::to_string(part) + " ";
+      moves[holder(to)].push_back({account(to), amount - part});
+      moves[holder(also)].push_back({account(also), part});
     } else {
-      payload[holder(to)] += account(to) + " " + std::to_string(amount) + " ";
+      moves[holder(to)].push_back({account(to), amount});
     }
     std::vector<Part> parts;
     std::vector<NodeId> ids;
-    for (auto& [p, text] : payload) {
-      parts.push_back({p, std::move(text)});
+    for (const auto& [p, list] : moves) {
+      parts.push_back({p, apps::bank::move_payload(list)});
       ids.push_back(p);
     }
     const std::optional<TxId> tx =

@@ -75,6 +75,34 @@ TEST(TwoPcMessage, TransactionKeysSortAsIdsAndParseBack) {
   EXPECT_THROW(parse_tx_key(bad), lattices::DecodeError);
 }
 
+TEST(TwoPcBank, APayloadIsAListOfMovesOrItIsVotedNo) {
+  using apps::bank::parse_moves;
+  const auto moves = parse_moves("a1 -30 b_2 30");
+  ASSERT_TRUE(moves);
+  ASSERT_EQ(moves->size(), 2u);
+  EXPECT_EQ((*moves)[0].account, "a1");
+  EXPECT_EQ((*moves)[0].delta, -30);
+  EXPECT_EQ(apps::bank::move_payload(*moves), "a1 -30 b_2 30");
+  for (const char* bad :
+       {"", " ", "a1", "a1 ", "a1 -30 ", " a1 -30", "a1  -30", "a1 x", "a1 1e3", "a1 +5", "a/1 5",
+        "a1 5 a1 6", "a1 99999999999999999999", "a1 1125899906842625"}) {
+    EXPECT_FALSE(parse_moves(bad)) << '"' << bad << '"';
+  }
+  std::vector<apps::bank::Move> moves_65;
+  for (int i = 0; i <= 64; ++i) {
+    std::string account(1, 'a');
+    account += std::to_string(i);
+    moves_65.push_back({account, 1});
+  }
+  const std::string many = apps::bank::move_payload(moves_65);
+  EXPECT_FALSE(parse_moves(many));  // 65 moves
+  std::string long_name(65, 'a');
+  long_name += " 1";
+  EXPECT_FALSE(parse_moves(long_name));
+  long_name.erase(0, 1);
+  EXPECT_TRUE(parse_moves(long_name));
+}
+
 class TwoPcSweep : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(TwoPcSweep, EverySeedIsAtomicAndSettles) {
