@@ -24,6 +24,10 @@
 //   7: calm-paxos's client frames (apps/paxos/client_wire.hpp): a request or a reply that
 //      decodes re-encodes to its bytes; the key-value machine applies and queries the same
 //      bytes as a command without throwing.
+//   8: a two-phase commit frame (two_pc::decode_message): one that decodes re-encodes to its
+//      bytes; a coordinator with a transaction under way and a participant holding a bank
+//      (apps/two_pc/bank.hpp) step it from a peer and must neither crash nor throw; the bank
+//      parses the bytes as a payload: a list of moves re-encodes to its bytes.
 // Run with -malloc_limit_mb: an allocation sized by a length off the wire is a finding.
 #include <algorithm>
 #include <cstddef>
@@ -42,6 +46,9 @@
 #include "protocols/anti_entropy/message.hpp"
 #include "protocols/net/tcp_wire.hpp"
 #include "protocols/paxos/replica.hpp"
+#include "protocols/two_pc/coordinator.hpp"
+#include "protocols/two_pc/participant.hpp"
+#include "two_pc/bank.hpp"
 
 namespace {
 
@@ -295,12 +302,54 @@ void fuzz_client(std::string_view bytes) {
   static_cast<void>(machine.apply(command));
 }
 
+void fuzz_two_pc(std::string_view bytes) {
+  namespace tpc = calm::protocols::two_pc;
+  if (const auto moves = calm::apps::bank::parse_moves(bytes)) {
+    check(calm::apps::bank::move_payload(*moves) == bytes);
+  }
+  tpc::DecodeLimits limits;
+  limits.message_bytes_max = 4096;
+  limits.payload_bytes_max = 1024;
+  tpc::Message m;
+  try {
+    m = tpc::decode_message(bytes, limits);
+  } catch (const calm::lattices::DecodeError&) {
+    return;
+  }
+  const std::string again = tpc::encode_message(m);
+  check(again == bytes);
+  check(tpc::decode_message(again, limits) == m);
+  host::Input input;
+  input.now_ms = 1000;
+  tpc::CoordinatorConfig cc;
+  cc.self = 0;
+  cc.limits = limits;
+  cc.collecting_max = 4;
+  cc.window_max = 16;
+  tpc::Coordinator coordinator(cc);
+  static_cast<void>(coordinator.begin({{1, "a 1"}, {2, "b -1"}}));
+  coordinator.step(1, bytes, input);
+  coordinator.tick(input);
+  static_cast<void>(coordinator.ready());
+  tpc::ParticipantConfig pc;
+  pc.self = 1;
+  pc.limits = limits;
+  pc.window_max = 16;
+  tpc::Participant<calm::apps::bank::Bank> participant(pc, calm::apps::bank::Bank{});
+  participant.step(0, bytes, input);
+  participant.step(2, bytes, input);
+  participant.tick(input);
+  static_cast<void>(participant.ready());
+  check(participant.in_doubt() + participant.waiting_for_app() + participant.finished_records() <=
+        2);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   const std::string_view rest(reinterpret_cast<const char*>(data) + 1, size - 1);
-  switch (data[0] % 8) {
+  switch (data[0] % 9) {
     case 0:
       fuzz_message(rest);
       break;
@@ -322,8 +371,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     case 6:
       fuzz_paxos(rest);
       break;
-    default:
+    case 7:
       fuzz_client(rest);
+      break;
+    default:
+      fuzz_two_pc(rest);
       break;
   }
   return 0;
