@@ -84,6 +84,10 @@ std::string encode_message(const Message& message) {
                    put_varint(out, m.watermark);
                  },
                  [&](const Ack& m) { put_tx(out, m.tx); },
+                 [&](const Progress& m) {
+                   put_varint(out, m.epoch);
+                   put_varint(out, m.watermark);
+                 },
              },
              message);
   return out;
@@ -124,6 +128,13 @@ Message decode_message(std::string_view bytes, const DecodeLimits& limits) {
     case 4: {
       Ack m;
       m.tx = read_tx(in, limits);
+      message = m;
+      break;
+    }
+    case 5: {
+      Progress m;
+      m.epoch = read_number(in, limits);
+      m.watermark = read_number(in, limits);
       message = m;
       break;
     }

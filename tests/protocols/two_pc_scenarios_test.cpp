@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -241,6 +242,44 @@ TEST(TwoPc, APrepareForAnEndedTransactionIsNotStartedAgain) {
   EXPECT_TRUE(c.failures().empty());
 }
 
+// An application request that throws (a participant named twice) changes nothing: the
+// transaction under way goes on and commits.
+TEST(TwoPc, ABeginThatThrowsLeavesTheTransactionsUnderWayAlone) {
+  Cluster c;
+  const TxId tx = c.transfer(30);
+  EXPECT_THROW(c.coordinator()->apply([](Coordinator& co) {
+    return co.begin({{1, "a1 -1"}, {1, "a1 -2"}});
+  }),
+               std::invalid_argument);
+  c.sim().run_for(50);
+  ASSERT_TRUE(c.outcome(tx));
+  EXPECT_TRUE(c.outcome(tx)->committed);
+  EXPECT_EQ(c.balance(1), 70);
+}
+
+// A disk that refuses the coordinator's commit record: the transaction is aborted (no
+// record, so nobody may hear commit), and the next one commits once the disk is back.
+TEST(TwoPc, ACommitRecordThatCannotBeWrittenAbortsItsTransaction) {
+  Cluster c;
+  c.sim().run_for(10);  // booted, the epoch written
+  const TxId tx = c.transfer(30);
+  c.sim().run_for(1);  // the Prepares leave
+  c.sim().disk(0).fail_writes(true);
+  c.sim().run_for(10);
+  c.sim().disk(0).fail_writes(false);
+  c.sim().run_for(100);
+  ASSERT_TRUE(c.outcome(tx));
+  EXPECT_FALSE(c.outcome(tx)->committed);
+  EXPECT_EQ(c.outcome(tx)->reason, "the commit record could not be written");
+  EXPECT_EQ(c.balance(1), 100);
+  EXPECT_EQ(c.participant(1)->protocol().in_doubt(), 0u);
+  const TxId next = c.transfer(30);
+  c.sim().run_for(50);
+  ASSERT_TRUE(c.outcome(next) && c.outcome(next)->committed);
+  EXPECT_EQ(c.balance(1), 70);
+  EXPECT_TRUE(c.failures().empty());
+}
+
 // Bytes from a member that are not a message, or a message of the wrong role, change
 // nothing: they are counted and logged.
 TEST(TwoPc, MalformedAndMisdirectedMessagesAreRejected) {
@@ -248,10 +287,16 @@ TEST(TwoPc, MalformedAndMisdirectedMessagesAreRejected) {
   c.participant(1)->on_message(0, "not a frame");
   c.participant(1)->on_message(0, encode_message(Ack{{0, 1, 0}}));
   c.participant(1)->on_message(2, encode_message(Prepare{{0, 1, 0}, 1, 0, "a1 -1"}));
+  // Decisions a coordinator cannot have made: past its window, of a later epoch than its
+  // own, a commit of what this participant never prepared. Nothing is recorded for them.
+  c.participant(1)->on_message(0, encode_message(Decision{{0, 1, 1 << 20}, false, 1, 0}));
+  c.participant(1)->on_message(0, encode_message(Decision{{0, 5, 0}, false, 1, 0}));
+  c.participant(1)->on_message(0, encode_message(Decision{{0, 1, 3}, true, 1, 0}));
   c.coordinator()->on_message(1, encode_message(Vote{{0, 9, 9}, true}));  // never begun
   c.coordinator()->on_message(1, encode_message(Prepare{{0, 1, 0}, 1, 0, ""}));
   c.sim().run_for(10);
-  EXPECT_EQ(c.participant(1)->protocol().stats().rejected_messages, 3u);
+  EXPECT_EQ(c.participant(1)->protocol().stats().rejected_messages, 6u);
+  EXPECT_EQ(c.participant(1)->protocol().finished_records(), 0u);
   EXPECT_EQ(c.coordinator()->protocol().stats().rejected_messages, 2u);
   EXPECT_EQ(c.participant(1)->protocol().app().holds(), 0u);
 }

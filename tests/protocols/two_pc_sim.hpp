@@ -1,11 +1,13 @@
 #pragma once
 // The two-phase commit simulation harness (two_pc_test.cpp, two_pc_mutants_test.cpp): bank
 // transfers between accounts held by three participants, begun by one or two coordinators,
-// under loss, duplication, delay, partitions and crashes that lose unsynced writes. Checked
-// after every simulator event: atomicity (no transaction committed by one participant and
-// aborted by another), validity (a commit only where every participant voted yes) and
-// irrevocability (an outcome never changes). After the faults heal: nothing in doubt, every
-// commit record acknowledged and gone, and the bank's total what it was.
+// under loss, duplication, delay, partitions, crashes that lose unsynced writes and disks that
+// refuse writes for a while. Checked as each step happens (the participant's app calls, the
+// coordinator's outcomes): atomicity (no transaction committed by one participant and aborted
+// by another), no commit applied twice, validity (a commit only where every participant
+// voted yes) and irrevocability (an outcome never changes). After the faults heal: nothing in
+// doubt, every commit record acknowledged and gone, every record the watermark passed gone
+// from the participants' disks, and the bank's total what it was.
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -27,12 +29,16 @@ namespace calm::protocols::two_pc::sim {
 /// What every participant's app did, kept by the harness across crashes.
 struct Ledger {
   std::map<TxId, std::set<NodeId>> yes, committed, aborted;
+  std::map<std::pair<TxId, NodeId>, int> commits;  // app.commit calls
   std::function<void(const std::string&)> fail;
   std::function<const std::vector<NodeId>*(const TxId&)> parts_of;
 
   void note_yes(const TxId& tx, NodeId at) { yes[tx].insert(at); }
   void note_commit(const TxId& tx, NodeId at) {
     committed[tx].insert(at);
+    if (++commits[{tx, at}] > 1) {
+      fail(name(tx) + " committed twice at node " + std::to_string(at));
+    }
     if (aborted.contains(tx)) fail("atomicity: " + name(tx) + " committed and aborted");
     if (const auto* parts = parts_of(tx)) {
       for (NodeId p : *parts) {
@@ -56,14 +62,13 @@ struct Ledger {
 using apps::bank::Bank;
 using apps::bank::Move;
 
-/// The bank's hooks that tell the ledger what participant `self` did; one answer in eight is
-/// `later` (the harness's `on_later` then votes for it after a while, or never).
+/// The bank's hooks that tell the ledger of participant `self`'s yes votes (its commits and
+/// aborts come from its outcomes, which are on disk: ledger_outcomes); one answer in eight
+/// is `later` (the harness's `on_later` then votes for it after a while, or never).
 inline Bank::Hooks ledger_hooks(NodeId self, Ledger* ledger,
                                 std::function<void(const TxId&)> on_later) {
   Bank::Hooks hooks;
   hooks.on_yes = [self, ledger](const TxId& tx) { ledger->note_yes(tx, self); };
-  hooks.on_commit = [self, ledger](const TxId& tx) { ledger->note_commit(tx, self); };
-  hooks.on_abort = [self, ledger](const TxId& tx) { ledger->note_abort(tx, self); };
   hooks.answers_later = [self, on_later = std::move(on_later)](const TxId& tx) {
     if ((tx.number * 2654435761u + tx.epoch + self) % 8 != 0) return false;
     on_later(tx);
@@ -75,12 +80,29 @@ inline Bank::Hooks ledger_hooks(NodeId self, Ledger* ledger,
 using CoordinatorNode = host::Host<Coordinator>;
 using ParticipantNode = host::Host<Participant<Bank>>;
 
+/// Tells the ledger of participant `self`'s commits and aborts once they are written (a
+/// commit in a batch that failed was rolled back, and is done again).
+inline void ledger_outcomes(ParticipantNode& node, NodeId self, Ledger* ledger) {
+  ParticipantNode::Application app;
+  app.on_final = [self, ledger](std::vector<ParticipantOutcome>& outcomes) {
+    for (const ParticipantOutcome& o : outcomes) {
+      if (o.committed) {
+        ledger->note_commit(o.tx, self);
+      } else {
+        ledger->note_abort(o.tx, self);
+      }
+    }
+  };
+  node.set_application(std::move(app));
+}
+
 struct Faults {
   double loss = 0;
   double duplicate = 0;
   double slow = 0;
   bool partitions = false;
   bool crashes = false;  // power cuts (unsynced writes lost), of coordinators and participants
+  bool disk_failures = false;  // a node's disk refuses every write for a while
 };
 
 class SimRun {
@@ -107,7 +129,7 @@ class SimRun {
     for (NodeId c : coordinators_) {
       sim_.at(sim_.random().below(10), [this, c, heal_ms] { transfer(c, heal_ms); });
     }
-    if (faults_.partitions || faults_.crashes) schedule_faults(heal_ms);
+    if (faults_.partitions || faults_.crashes || faults_.disk_failures) schedule_faults(heal_ms);
     sim_.at(heal_ms, [this] {
       sim_.heal();
       sim_.set_network({});
@@ -147,6 +169,7 @@ class SimRun {
       CoordinatorConfig config;
       config.self = id;
       config.vote_timeout_ms = 300 + 20 * id;
+      config.participants = participants_;
       auto node = std::make_unique<CoordinatorNode>(context, Coordinator(config));
       CoordinatorNode::Application app;
       app.on_final = [this](std::vector<Outcome>& outcomes) {
@@ -164,7 +187,10 @@ class SimRun {
       config.vote_timeout_ms = 200 + 15 * id;
       config.resend_ms = 30 + id;
       Bank bank(ledger_hooks(id, &ledger_, [this, id](const TxId& tx) { later(id, tx); }));
-      return std::make_unique<ParticipantNode>(context, Participant<Bank>(config, std::move(bank)));
+      auto node =
+          std::make_unique<ParticipantNode>(context, Participant<Bank>(config, std::move(bank)));
+      ledger_outcomes(*node, id, &ledger_);
+      return node;
     });
   }
 
@@ -237,6 +263,10 @@ class SimRun {
     for (std::uint64_t t = 50 + rng.below(150); t + 100 < heal_ms; t += 100 + rng.below(300)) {
       const auto kind = rng.below(4);
       const NodeId a = ids[rng.below(ids.size())];
+      if (faults_.disk_failures && rng.chance(0.3)) {
+        sim_.at(t, [this, a] { sim_.disk(a).fail_writes(true); });
+        sim_.at(t + 10 + rng.below(80), [this, a] { sim_.disk(a).fail_writes(false); });
+      }
       if (faults_.partitions && kind < 2) {
         if (kind == 0) {
           std::vector<NodeId> rest;
@@ -277,6 +307,16 @@ class SimRun {
       if (part.app().holds() != 0) {
         return "participant " + std::to_string(id) + " still holds accounts" + after;
       }
+      if (part.finished_records() != 0) {
+        return "participant " + std::to_string(id) + " still keeps " +
+               std::to_string(part.finished_records()) + " records the watermark passed" + after;
+      }
+      for (const char* kind : {"2pc-p/t/", "2pc-p/c/", "2pc-p/x/"}) {
+        if (!keys(id, kind).empty()) {
+          return "participant " + std::to_string(id) + " still has " +
+                 std::to_string(keys(id, kind).size()) + " keys " + kind + " on disk" + after;
+        }
+      }
     }
     for (int i = 0; i < accounts; ++i) {
       total += participant(holder(i))->protocol().app().balance(account(i));
@@ -287,10 +327,10 @@ class SimRun {
     }
     for (NodeId id : coordinators_) {
       const Coordinator& co = coordinator(id)->protocol();
-      if (co.collecting() != 0 || co.records() != 0) {
+      if (co.collecting() != 0 || co.records() != 0 || !keys(id, "2pc-c/d/").empty()) {
         return "coordinator " + std::to_string(id) + " still holds " +
                std::to_string(co.collecting()) + " transactions collecting votes and " +
-               std::to_string(co.records()) + " commit records" + after;
+               std::to_string(keys(id, "2pc-c/d/").size()) + " commit records" + after;
       }
     }
     // Every commit reported reached every participant of the transaction.
@@ -303,6 +343,15 @@ class SimRun {
       }
     }
     return "";
+  }
+
+  std::vector<std::string> keys(NodeId id, std::string_view prefix) {
+    std::vector<std::string> out;
+    sim_.disk(id).scan(prefix, [&](std::string_view key, std::string_view) {
+      out.emplace_back(key);
+      return true;
+    });
+    return out;
   }
 
   void fail(const std::string& why) {
@@ -331,12 +380,14 @@ inline Faults mix(const std::string& name, net::SplitMix64& rng) {
     f.loss = rng.unit() * 0.05;
   } else if (name == "crash") {
     f.crashes = true;
+    f.disk_failures = true;
   } else {  // all
     f.loss = rng.unit() * 0.2;
     f.duplicate = rng.unit() * 0.05;
     f.slow = rng.unit() * 0.1;
     f.partitions = true;
     f.crashes = true;
+    f.disk_failures = true;
   }
   return f;
 }

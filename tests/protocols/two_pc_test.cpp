@@ -26,7 +26,7 @@ TEST(TwoPcMessage, EveryKindRoundTripsThroughItsOneEncoding) {
   const TxId tx{3, 2, 77};
   const std::vector<Message> all{
       Prepare{tx, 2, 70, "a1 -5 "}, Prepare{tx, 2, 0, ""},     Vote{tx, true}, Vote{tx, false},
-      Decision{tx, true, 2, 78},    Decision{tx, false, 3, 0}, Ack{tx}};
+      Decision{tx, true, 2, 78},    Decision{tx, false, 3, 0}, Ack{tx},        Progress{2, 78}};
   for (const Message& m : all) {
     const std::string bytes = encode_message(m);
     EXPECT_EQ(decode_message(bytes, {}), m);

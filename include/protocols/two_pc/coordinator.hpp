@@ -77,6 +77,14 @@ struct CoordinatorConfig {
   std::uint64_t resend_ms = 40;
   /// A transaction without every vote after this long is aborted.
   std::uint64_t vote_timeout_ms = 400;
+  /// The participants hear the epoch and watermark (Progress) every this often for a few
+  /// rounds after the watermark moved, then every ten times this: records the watermark
+  /// passed are let go of, even by a participant that missed the rounds.
+  std::uint64_t progress_ms = 200;
+  /// The participants this coordinator may name (its Progress goes to them, and to any other
+  /// a transaction of this epoch named), so that those that hold records of an earlier epoch
+  /// hear of the new one.
+  std::vector<NodeId> participants;
   /// Transactions collecting votes at once; past it `begin` refuses (busy).
   std::size_t collecting_max = 4096;
   /// A new transaction's number is below the watermark plus this: what a participant keeps
@@ -114,7 +122,9 @@ class Coordinator {
   using Final = Outcome;
   static constexpr std::string_view disk_prefix = "2pc-c/";
 
-  explicit Coordinator(CoordinatorConfig config) : config_(std::move(config)) {
+  explicit Coordinator(CoordinatorConfig config)
+      : config_(std::move(config)),
+        contacted_(config_.participants.begin(), config_.participants.end()) {
     CALM_ASSERT(config_.collecting_max > 0 && config_.window_max > config_.collecting_max &&
                     config_.participants_max > 0,
                 "the bounds allow a transaction, and the window more than those collecting");
@@ -146,6 +156,7 @@ class Coordinator {
     }
     const TxId tx{config_.self, epoch_, next_number_++};
     Collecting& c = collecting_[tx.number];
+    for (const Part& p : parts) contacted_.insert(p.participant);
     c.parts = std::move(parts);
     c.started_ms = now_ms_;
     c.resend_at_ms = now_ms_ + config_.resend_ms;
@@ -217,11 +228,26 @@ class Coordinator {
       }
       c.resend_at_ms = now_ms_ + config_.resend_ms;
     }
+    // The watermark reaches the participants when nothing else carries it: a few times after
+    // it last moved (a Progress may be lost), then no more until it moves again.
+    if (watermark() != progress_watermark_) {
+      progress_watermark_ = watermark();
+      progress_rounds_ = progress_rounds_max;
+    }
+    if (now_ms_ >= progress_at_ms_) {
+      const std::string bytes = encode_message(Message{Progress{epoch_, watermark()}});
+      for (NodeId p : contacted_) ready_.send.push_back({p, bytes});
+      if (progress_rounds_ > 0) --progress_rounds_;
+      progress_at_ms_ = now_ms_ + config_.progress_ms * (progress_rounds_ > 0 ? 1 : 10);
+    }
   }
 
   std::uint64_t tick_delay_ms(bool) const { return config_.tick_ms; }
 
   host::Ready<Final> ready() {
+    // A turn with anything to send writes the epoch again if its last write failed: nothing
+    // leaves under an epoch that is not on disk.
+    if (!ready_.send.empty()) bump_epoch();
     host::Ready<Final> out = std::move(ready_);
     ready_ = {};
     return out;
@@ -231,7 +257,9 @@ class Coordinator {
 
   /// A batch failed: a commit record that did not land aborts its transaction (no record:
   /// aborted, and nobody heard otherwise); an erased record that is still there is acked
-  /// again; the epoch goes again with the next batch.
+  /// again; the epoch goes again with the next batch. Transactions collecting votes go on:
+  /// their Prepares go again at the next resend. Nothing failed (the application's request
+  /// threw): nothing changed, nothing to do.
   void rollback(std::uint64_t, std::span<const storage::Write> failed,
                 const host::DurableRead& read) {
     for (const storage::Write& w : failed) {
@@ -259,13 +287,6 @@ class Coordinator {
         ++stats_.aborted;
         ready_.final.push_back({tx, false, "the commit record could not be written"});
       }
-    }
-    // Transactions whose Prepares were in the failed turn: abort is always safe for one
-    // without a record, and their participants may have heard nothing.
-    std::vector<std::uint64_t> all;
-    for (const auto& [number, c] : collecting_) all.push_back(number);
-    for (std::uint64_t number : all) {
-      abort({config_.self, epoch_, number}, "a write of the coordinator failed");
     }
   }
 
@@ -403,6 +424,7 @@ class Coordinator {
   }
 
   CoordinatorConfig config_;
+  std::set<NodeId> contacted_;  // the participants configured, and those named since boot
   std::uint64_t now_ms_ = 0;
   std::uint64_t epoch_ = 0;
   bool epoch_bumped_ = false;
@@ -410,6 +432,10 @@ class Coordinator {
   std::uint64_t next_number_ = 0;
   std::map<std::uint64_t, Collecting> collecting_;  // this epoch's, by number
   std::map<TxId, Committed> committed_;
+  std::uint64_t progress_watermark_ = 0;
+  int progress_rounds_ = 0;
+  static constexpr int progress_rounds_max = 3;
+  std::uint64_t progress_at_ms_ = 0;
   host::Ready<Final> ready_;
   CoordinatorStats stats_;
 };

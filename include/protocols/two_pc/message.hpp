@@ -9,6 +9,9 @@
 ///   Decision  coordinator -> participant: commit or abort
 ///   Ack       participant -> coordinator: a commit is on the participant's disk (aborts are
 ///             not acknowledged: presumed abort)
+///   Progress  coordinator -> participant: its epoch and watermark alone, when they moved and
+///             nothing else carries them (an idle coordinator), so participants let go of
+///             the records the watermark passed
 ///
 /// Every message from a coordinator carries its `epoch` (one per boot of the coordinator) and
 /// its `watermark`: every transaction of that epoch numbered below it no longer collects votes
@@ -63,8 +66,13 @@ struct Ack {
   TxId tx;
   friend bool operator==(const Ack&, const Ack&) = default;
 };
+struct Progress {
+  std::uint64_t epoch = 0;
+  std::uint64_t watermark = 0;
+  friend bool operator==(const Progress&, const Progress&) = default;
+};
 
-using Message = std::variant<Prepare, Vote, Decision, Ack>;
+using Message = std::variant<Prepare, Vote, Decision, Ack, Progress>;
 
 struct DecodeLimits {
   /// Epochs and transaction numbers are below it.

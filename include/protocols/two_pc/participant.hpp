@@ -79,6 +79,9 @@ struct ParticipantConfig {
   std::uint64_t vote_timeout_ms = 300;
   /// At least the coordinators' window_max.
   std::uint64_t window_max = 1 << 16;
+  /// Transactions of one coordinator prepared here or waiting for the app, at most (at
+  /// least the coordinators' collecting_max); a Prepare past it is voted no.
+  std::size_t open_per_coordinator_max = 4096;
   DecodeLimits limits;
 };
 
@@ -119,8 +122,11 @@ class Participant {
   template <class Decide>
   bool vote(const TxId& tx, Decide&& decide) {
     if (!active_.contains(tx)) return false;
-    AppWrites w(ready_.persist);
+    std::vector<storage::Write> writes;  // kept only if `decide` returns
+    AppWrites w(writes);
     const bool yes = std::forward<Decide>(decide)(w);
+    ready_.persist.insert(ready_.persist.end(), std::make_move_iterator(writes.begin()),
+                          std::make_move_iterator(writes.end()));
     active_.erase(tx);
     if (yes) {
       prepared(tx);
@@ -168,6 +174,8 @@ class Participant {
       on_prepare(from, *p);
     } else if (const auto* d = std::get_if<Decision>(&message)) {
       on_decision(from, *d);
+    } else if (const auto* pr = std::get_if<Progress>(&message)) {
+      learn(from, pr->epoch, pr->watermark);
     } else {
       reject("a participant takes prepares and decisions only");
     }
@@ -239,6 +247,9 @@ class Participant {
       } else if (rest.starts_with("x/") || rest.starts_with("c/")) {
         const TxId tx = parse_tx_key(rest.substr(2));
         if (finished_.contains(tx) && !on_disk) rewrite_.insert(tx);
+        if (!finished_.contains(tx) && on_disk) {  // an erase that failed: erased again
+          ready_.persist.push_back(storage::Write::erase(std::string(full)));
+        }
       } else if (rest.starts_with("k/")) {
         known_dirty_.insert(parse_node(rest.substr(2)));
       }
@@ -249,6 +260,7 @@ class Participant {
       if (prepared_.contains(tx)) {
         finished_.erase(it);  // prepared on disk: in doubt again, and asks
       } else {
+        ready_.sync = true;  // a no vote may be answered from it
         ready_.persist.push_back(
             storage::Write::put(key(it->second ? "c/" : "x/", tx_key(tx)), {}));
       }
@@ -295,8 +307,16 @@ class Participant {
     if (decided(p.tx) && !CALM_TWO_PC_MUTANT(ghost_prepare_staged)) {
       return send(from, Vote{p.tx, false});  // not known, and decided: aborted, or done
     }
-    AppWrites w(ready_.persist);
-    switch (app_.prepare(p.tx, p.payload, w)) {
+    if (open_at(from) >= config_.open_per_coordinator_max) {
+      reject("a prepare past open_per_coordinator_max: voted no");
+      return send(from, Vote{p.tx, false});
+    }
+    std::vector<storage::Write> writes;  // kept only if prepare returns
+    AppWrites w(writes);
+    const Stage stage = app_.prepare(p.tx, p.payload, w);
+    ready_.persist.insert(ready_.persist.end(), std::make_move_iterator(writes.begin()),
+                          std::make_move_iterator(writes.end()));
+    switch (stage) {
       case Stage::yes:
         prepared(p.tx);
         break;
@@ -310,7 +330,10 @@ class Participant {
   }
 
   void on_decision(NodeId from, const Decision& d) {
-    if (d.tx.coordinator != from) return reject("a decision on another coordinator's");
+    if (d.tx.coordinator != from || d.tx.epoch > d.epoch ||
+        (d.tx.epoch == d.epoch && d.tx.number >= d.watermark + config_.window_max)) {
+      return reject("a decision on a transaction its sender cannot have begun");
+    }
     learn(from, d.epoch, d.watermark);
     const auto ended = finished_.find(d.tx);
     if (d.commit) {
@@ -326,6 +349,10 @@ class Participant {
         ready_.sync = ready_.sync || !CALM_TWO_PC_MUTANT(ack_before_commit_synced);
       }
       // Committed here already (its record kept, or passed by the watermark), so acked again.
+      // Never prepared here and not passed: a commit this participant cannot have voted for.
+      if (!decided(d.tx) && !finished_.contains(d.tx)) {
+        return reject("a commit for a transaction never prepared here");
+      }
       return send(from, Ack{d.tx});
     }
     if (ended != finished_.end()) {
@@ -382,6 +409,25 @@ class Participant {
     if (decided(tx)) return;  // below the watermark: refused without a record
     finished_[tx] = committed;
     ready_.persist.push_back(storage::Write::put(key(committed ? "c/" : "x/", tx_key(tx)), {}));
+  }
+
+  /// Transactions of `coordinator` prepared here or waiting for the app, counted up to the
+  /// bound (the bound keeps the count's work bounded too).
+  std::size_t open_at(NodeId coordinator) const {
+    std::size_t n = 0;
+    for (auto it = prepared_.lower_bound(TxId{coordinator, 0, 0});
+         it != prepared_.end() && it->first.coordinator == coordinator &&
+         n < config_.open_per_coordinator_max;
+         ++it) {
+      ++n;
+    }
+    for (auto it = active_.lower_bound(TxId{coordinator, 0, 0});
+         it != active_.end() && it->first.coordinator == coordinator &&
+         n < config_.open_per_coordinator_max;
+         ++it) {
+      ++n;
+    }
+    return n;
   }
 
   /// Whether the coordinator said it no longer collects votes on `tx`.
