@@ -41,7 +41,10 @@
 #include <string>
 #include <vector>
 
+#include "cli/latencies.hpp"
+#include "cli/processes.hpp"
 #include "cli/usage.hpp"
+#include "paxos/client_connection.hpp"
 #include "paxos/client_wire.hpp"
 #include "paxos/kv_machine.hpp"
 #include "protocols/check/linearizability.hpp"
@@ -54,8 +57,8 @@ using asio::ip::tcp;
 using error_code = boost::system::error_code;
 namespace wire = calm::paxos_app::wire;
 namespace check = calm::protocols::check;
+using calm::paxos_app::ClientConnection;
 using Clock = std::chrono::steady_clock;
-constexpr std::uint32_t reply_bytes_max = 1u << 20;
 
 constexpr std::string_view usage =
     "usage: calm-paxos-load (--spawn PATH [--server-arg ARG]... | --replica ID=HOST:PORT...)\n"
@@ -75,94 +78,45 @@ struct Options {
   std::uint64_t timeout_ms = 1000;
 };
 
-std::uint16_t free_port() {
-  asio::io_context io;
-  tcp::acceptor a(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-  return a.local_endpoint().port();
-}
-
-/// The replicas this tool started (--spawn): three processes on loopback, each with its own
-/// data directory under one temporary directory, removed at the end.
+/// The replicas this tool started (--spawn): three processes on loopback.
 class Cluster {
  public:
-  Cluster(const std::string& binary, std::vector<std::string> extra) : binary_(binary) {
-    char pattern[] = "/tmp/calm-paxos-load.XXXXXX";
-    if (::mkdtemp(pattern) == nullptr) throw std::runtime_error("mkdtemp failed");
-    root_ = pattern;
+  Cluster(const std::string& binary, const std::vector<std::string>& extra)
+      : processes_("calm-paxos-load") {
+    std::vector<std::uint16_t> peer_ports;
     for (std::uint64_t id = 0; id < 3; ++id) {
-      peer_ports_.push_back(free_port());
-      client_ports_.push_back(free_port());
+      peer_ports.push_back(calm::apps::free_port());
+      client_ports_.push_back(calm::apps::free_port());
     }
     for (std::uint64_t id = 0; id < 3; ++id) {
-      std::vector<std::string> args = {binary_,
+      const std::string name = "replica" + std::to_string(id);
+      std::vector<std::string> args = {binary,
                                        "--id",
                                        std::to_string(id),
                                        "--listen",
-                                       "127.0.0.1:" + std::to_string(peer_ports_[id]),
+                                       "127.0.0.1:" + std::to_string(peer_ports[id]),
                                        "--client",
                                        "127.0.0.1:" + std::to_string(client_ports_[id]),
                                        "--data",
-                                       (root_ / ("replica" + std::to_string(id))).string()};
+                                       processes_.path(name)};
       for (std::uint64_t peer = 0; peer < 3; ++peer) {
         if (peer == id) continue;
         args.push_back("--peer");
-        args.push_back(std::to_string(peer) + "=127.0.0.1:" + std::to_string(peer_ports_[peer]));
+        args.push_back(std::to_string(peer) + "=127.0.0.1:" + std::to_string(peer_ports[peer]));
       }
       args.insert(args.end(), extra.begin(), extra.end());
-      args_.push_back(args);
-      pids_.push_back(-1);
-      start(id);
+      processes_.start(processes_.add(name, std::move(args)));
     }
-  }
-  ~Cluster() {
-    for (std::size_t id = 0; id < pids_.size(); ++id) stop(id, SIGTERM);
-    // What each replica said of itself as it stopped (calm-paxos's stats line).
-    for (std::size_t id = 0; id < pids_.size(); ++id) {
-      std::ifstream log(log_of(id));
-      std::string line, stats;
-      while (std::getline(log, line)) {
-        if (line.find(" stats: ") != std::string::npos) stats = line;
-      }
-      if (!stats.empty()) std::printf("%s\n", stats.c_str());
-    }
-    std::error_code ignored;
-    std::filesystem::remove_all(root_, ignored);
   }
 
-  void start(std::uint64_t id) {
-    const std::string log = (root_ / ("replica" + std::to_string(id) + ".log")).string();
-    const pid_t pid = ::fork();
-    if (pid < 0) throw std::runtime_error("fork failed");
-    if (pid == 0) {
-      std::FILE* out = std::freopen(log.c_str(), "a", stderr);
-      static_cast<void>(out);
-      std::vector<char*> argv;
-      for (std::string& a : args_[id]) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      ::execv(argv[0], argv.data());
-      std::perror("execv");
-      ::_exit(127);
-    }
-    pids_[id] = pid;
-  }
-  void stop(std::uint64_t id, int signal) {
-    if (pids_[id] <= 0) return;
-    ::kill(pids_[id], signal);
-    int status = 0;
-    ::waitpid(pids_[id], &status, 0);
-    pids_[id] = -1;
-  }
+  void start(std::uint64_t id) { processes_.start(id); }
+  void stop(std::uint64_t id, int signal) { processes_.stop(id, signal); }
   std::uint16_t client_port(std::uint64_t id) const { return client_ports_[id]; }
-  std::string log_of(std::uint64_t id) const {
-    return (root_ / ("replica" + std::to_string(id) + ".log")).string();
-  }
+  void dump_logs(std::ostream& out) const { processes_.dump_logs(out); }
 
  private:
-  std::string binary_;
-  std::filesystem::path root_;
-  std::vector<std::uint16_t> peer_ports_, client_ports_;
-  std::vector<std::vector<std::string>> args_;
-  std::vector<pid_t> pids_;
+  calm::apps::Processes processes_;
+  std::vector<std::uint16_t> client_ports_;
 };
 
 using Op = check::Operation<check::KeyValueModel::Input, std::string>;
@@ -174,8 +128,11 @@ class Load {
     for (const auto& [id, address] : options_.replicas) {
       ids_.push_back(id);
       for (std::size_t c = 0; c < options_.connections; ++c) {
-        auto conn = std::make_shared<Connection>(*this, id, address);
-        connections_[id].push_back(conn);
+        const std::uint64_t replica = id;
+        connections_[id].push_back(std::make_shared<ClientConnection>(
+            io_, tcp::endpoint(asio::ip::make_address(address.first), address.second),
+            "calm-paxos-load", [this, replica](const wire::Reply& r) { on_reply(replica, r); },
+            [this, replica] { on_broken(replica); }));
       }
     }
     const std::uint64_t base = random_() & 0xffffffffffull;
@@ -202,95 +159,6 @@ class Load {
   }
 
  private:
-  struct Connection : std::enable_shared_from_this<Connection> {
-    Load& load;
-    std::uint64_t replica;
-    tcp::endpoint endpoint;
-    std::unique_ptr<tcp::socket> socket;
-    std::string input, pending, writing;
-    std::vector<char> chunk = std::vector<char>(64 << 10);
-    bool up = false, connecting = false;
-    std::uint64_t generation = 0;
-
-    Connection(Load& l, std::uint64_t id, const std::pair<std::string, std::uint16_t>& address)
-        : load(l), replica(id), endpoint(asio::ip::make_address(address.first), address.second) {}
-
-    void connect() {
-      if (up || connecting) return;
-      connecting = true;
-      socket = std::make_unique<tcp::socket>(load.io_);
-      const std::uint64_t gen = ++generation;
-      auto self = shared_from_this();
-      socket->async_connect(endpoint, [this, self, gen](const error_code& ec) {
-        if (gen != generation) return;
-        connecting = false;
-        if (ec) return;  // the tick tries again
-        up = true;
-        error_code ignored;
-        socket->set_option(tcp::no_delay(true), ignored);
-        read(gen);
-      });
-    }
-    void read(std::uint64_t gen) {
-      auto self = shared_from_this();
-      socket->async_read_some(
-          asio::buffer(chunk), [this, self, gen](const error_code& ec, std::size_t n) {
-            if (gen != generation) return;
-            if (ec) return broken();
-            input.append(chunk.data(), n);
-            std::size_t used = 0;
-            while (input.size() - used >= wire::header_bytes) {
-              const std::uint32_t length = wire::frame_length(std::string_view(input).substr(used));
-              // A reply carries at most a result of one value: anything longer is not one.
-              if (length > reply_bytes_max) {
-                std::cerr << "calm-paxos-load: a reply frame of " << length << " bytes\n";
-                return broken();
-              }
-              if (input.size() - used - wire::header_bytes < length) break;
-              try {
-                load.on_reply(replica, wire::decode_reply(std::string_view(input).substr(
-                                                              used + wire::header_bytes, length),
-                                                          length));
-              } catch (const calm::lattices::DecodeError& e) {
-                std::cerr << "calm-paxos-load: a reply that does not decode: " << e.what() << "\n";
-                return broken();
-              }
-              used += wire::header_bytes + length;
-            }
-            input.erase(0, used);
-            read(gen);
-          });
-    }
-    void send(const wire::Request& r) {
-      wire::append(pending, r);
-      write();
-    }
-    void write() {
-      if (!up || !writing.empty() || pending.empty()) return;
-      writing.swap(pending);
-      const std::uint64_t gen = generation;
-      auto self = shared_from_this();
-      asio::async_write(*socket, asio::buffer(writing),
-                        [this, self, gen](const error_code& ec, std::size_t) {
-                          if (gen != generation) return;
-                          writing.clear();
-                          if (ec) return broken();
-                          write();
-                        });
-    }
-    void broken() {
-      ++generation;
-      up = false;
-      connecting = false;
-      error_code ignored;
-      if (socket) socket->close(ignored);
-      input.clear();
-      pending.clear();
-      writing.clear();
-      load.on_broken(replica);
-    }
-  };
-
   struct Client {
     std::uint64_t id = 0;
     std::size_t index = 0;
@@ -348,7 +216,7 @@ class Load {
     c.retry_at.reset();
     c.sent = Clock::now();
     auto& conn = connections_[c.target][c.index % options_.connections];
-    if (!conn->up) {
+    if (!conn->up()) {
       retry_elsewhere(c);
       return;
     }
@@ -411,8 +279,7 @@ class Load {
     }
     if (t >= options_.warmup && t < options_.warmup + options_.seconds) {
       ++measured_;
-      latencies_ns_.push_back(
-          std::chrono::duration_cast<std::chrono::nanoseconds>(now - c->first_sent).count());
+      latencies_.add(now - c->first_sent);
     }
     if (!stopping_) next_op(*c);
   }
@@ -435,7 +302,7 @@ class Load {
     const double t = elapsed_s();
     for (auto& [id, conns] : connections_) {
       for (auto& conn : conns) {
-        if (!conn->up && !conn->connecting && now >= reconnect_at_) conn->connect();
+        if (!conn->up() && !conn->connecting() && now >= reconnect_at_) conn->connect();
       }
     }
     if (now >= reconnect_at_) reconnect_at_ = now + std::chrono::milliseconds(50);
@@ -478,11 +345,7 @@ class Load {
         pending_at_end_ = static_cast<std::size_t>(std::count_if(
             clients_.begin(), clients_.end(), [](const Client& c) { return c.outstanding; }));
         for (auto& [id, conns] : connections_) {
-          for (auto& conn : conns) {
-            ++conn->generation;
-            error_code ignored;
-            if (conn->socket) conn->socket->close(ignored);
-          }
+          for (auto& conn : conns) conn->close();
         }
         return;  // io_.run returns once nothing is left
       }
@@ -491,12 +354,7 @@ class Load {
   }
 
   int report() {
-    std::sort(latencies_ns_.begin(), latencies_ns_.end());
-    const auto pct = [&](double p) {
-      if (latencies_ns_.empty()) return 0.0;
-      const auto i = static_cast<std::size_t>(p * static_cast<double>(latencies_ns_.size() - 1));
-      return static_cast<double>(latencies_ns_[i]) / 1000.0;
-    };
+    const auto pct = [&](double p) { return latencies_.percentile_us(p); };
     std::printf(
         "commands/s %.0f  p50 %.1f us  p99 %.1f us  (%zu clients, %zu in %.1f s; not_leader %llu, "
         "busy %llu, timeouts %llu)\n",
@@ -539,13 +397,13 @@ class Load {
   asio::steady_timer tick_;
   std::mt19937_64 random_;
   std::vector<std::uint64_t> ids_;
-  std::map<std::uint64_t, std::vector<std::shared_ptr<Connection>>> connections_;
+  std::map<std::uint64_t, std::vector<std::shared_ptr<ClientConnection>>> connections_;
   std::vector<Client> clients_;
   Clock::time_point start_;
   Clock::time_point reconnect_at_;
   Cluster* cluster_ = nullptr;
   std::vector<Op> history_;
-  std::vector<std::int64_t> latencies_ns_;
+  calm::apps::Latencies latencies_;
   std::size_t measured_ = 0;
   std::uint64_t not_leader_ = 0, busy_ = 0, timeouts_ = 0;
   std::uint64_t last_applied_by_ = 0;
@@ -625,13 +483,7 @@ int main(int argc, char** argv) {
     asio::io_context io;
     Load load(io, options);
     const int status = load.run(cluster.get());
-    if (status != 0 && cluster) {
-      for (std::uint64_t id = 0; id < 3; ++id) {
-        std::cerr << "calm-paxos-load: replica " << id << "'s log:\n";
-        std::ifstream log(cluster->log_of(id));
-        std::cerr << log.rdbuf() << "\n";
-      }
-    }
+    if (status != 0 && cluster) cluster->dump_logs(std::cerr);
     return status;
   } catch (const std::exception& e) {
     std::cerr << "calm-paxos-load: " << e.what() << "\n";

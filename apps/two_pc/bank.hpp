@@ -188,6 +188,8 @@ class Bank {
     const auto it = balances_.find(account);
     return it == balances_.end() ? opening_balance : it->second;
   }
+  /// The accounts written so far (the others hold opening_balance).
+  const std::map<std::string, std::int64_t>& balances() const { return balances_; }
   /// Accounts held by prepared transactions.
   std::size_t holds() const { return holds_.size(); }
 

@@ -75,12 +75,7 @@ class Cluster {
   }
   /// Keys on a node's disk under `prefix`.
   std::vector<std::string> keys(NodeId id, std::string_view prefix) {
-    std::vector<std::string> out;
-    sim_.disk(id).scan(prefix, [&](std::string_view key, std::string_view) {
-      out.emplace_back(key);
-      return true;
-    });
-    return out;
+    return sim::disk_keys(sim_, id, prefix);
   }
   void set_later(bool later) { later_ = later; }
   const std::vector<std::string>& failures() const { return failures_; }

@@ -77,6 +77,16 @@ inline Bank::Hooks ledger_hooks(NodeId self, Ledger* ledger,
   return hooks;
 }
 
+/// The keys under `prefix` on a node's disk.
+inline std::vector<std::string> disk_keys(net::Simulator& sim, NodeId id, std::string_view prefix) {
+  std::vector<std::string> out;
+  sim.disk(id).scan(prefix, [&](std::string_view key, std::string_view) {
+    out.emplace_back(key);
+    return true;
+  });
+  return out;
+}
+
 using CoordinatorNode = host::Host<Coordinator>;
 using ParticipantNode = host::Host<Participant<Bank>>;
 
@@ -346,12 +356,7 @@ class SimRun {
   }
 
   std::vector<std::string> keys(NodeId id, std::string_view prefix) {
-    std::vector<std::string> out;
-    sim_.disk(id).scan(prefix, [&](std::string_view key, std::string_view) {
-      out.emplace_back(key);
-      return true;
-    });
-    return out;
+    return disk_keys(sim_, id, prefix);
   }
 
   void fail(const std::string& why) {

@@ -1,0 +1,264 @@
+// calm-two-pc: one node of two-phase commit (docs/two-pc.md) over TCP, durable in RocksDB: a
+// coordinator that takes transfers from clients, or a participant that holds bank accounts
+// (apps/two_pc/bank.hpp). The protocols run on the protocol host, peers on net::TcpRuntime,
+// clients on a port of their own (paxos/client_wire.hpp's frames). It is what the kill -9 test
+// and the loopback benchmarks run (calm-two-pc-load).
+//
+//   calm-two-pc --id N --role coordinator|participant --listen HOST:PORT --client HOST:PORT
+//               --data DIR --peer ID=HOST:PORT... [--no-fsync] [--cluster-secret-file PATH]
+//
+// A coordinator's peers are its participants; a participant's peers are its coordinators.
+// Client requests:
+//   to a coordinator, submit: a transfer, one line per participant, "<id> <moves>" (moves as
+//     bank.hpp's payload: "<account> <delta> ..."); the reply is "committed", or "aborted:
+//     <why>", once decided; busy when it collects votes on as many as it may; error for a
+//     transfer that could never commit (a participant that is not a peer, named twice, ...).
+//     A coordinator that restarts forgets the requests it had not answered: their clients
+//     hear nothing, and the outcome is aborted unless the commit was logged (then it is done).
+//   to a participant, read "balances": "<account> <balance> ...; held <n> in_doubt <n>
+//     waiting <n> records <n>".
+// --no-fsync: UNSAFE, for measuring only (the records are written, not synced). SIGTERM and
+// SIGINT stop it.
+// clang-format off
+#include <utility>  // before Asio: its awaitable.hpp uses std::exchange without it
+// clang-format on
+#include <boost/asio.hpp>
+#include <charconv>
+#include <csignal>
+#include <cstdint>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cli/server_flags.hpp"
+#include "cli/usage.hpp"
+#include "paxos/client_listener.hpp"
+#include "paxos/client_wire.hpp"
+#include "protocols/host/host.hpp"
+#include "protocols/net/tcp.hpp"
+#include "protocols/net/tcp_wire.hpp"
+#include "protocols/storage/rocks_disk.hpp"
+#include "protocols/two_pc/coordinator.hpp"
+#include "protocols/two_pc/participant.hpp"
+#include "two_pc/bank.hpp"
+
+namespace {
+
+namespace asio = boost::asio;
+using error_code = boost::system::error_code;
+namespace net = calm::protocols::net;
+namespace host = calm::protocols::host;
+namespace storage = calm::protocols::storage;
+namespace tpc = calm::protocols::two_pc;
+namespace wire = calm::paxos_app::wire;
+using calm::apps::bank::Bank;
+using calm::paxos_app::ClientListener;
+using calm::paxos_app::UnsyncedDisk;
+using CoordinatorNode = host::Host<tpc::Coordinator>;
+using ParticipantNode = host::Host<tpc::Participant<Bank>>;
+
+constexpr std::string_view usage =
+    "usage: calm-two-pc --id N --role coordinator|participant --listen HOST:PORT\n"
+    "                   --client HOST:PORT --data DIR --peer ID=HOST:PORT...\n"
+    "                   [--no-fsync] [--cluster-secret-file PATH]\n";
+const calm::apps::Usage cli("calm-two-pc", usage);
+
+/// A transfer's parts, from its request; throws std::invalid_argument with the reason.
+std::vector<tpc::Part> parse_transfer(std::string_view text, const std::set<net::NodeId>& peers) {
+  std::vector<tpc::Part> parts;
+  while (!text.empty()) {
+    const std::size_t end = text.find('\n');
+    const std::string_view line = text.substr(0, end);
+    text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
+    const std::size_t space = line.find(' ');
+    if (space == std::string_view::npos) throw std::invalid_argument("a line without moves");
+    std::uint64_t id = 0;
+    const std::string_view number = line.substr(0, space);
+    const auto [at, error] = std::from_chars(number.data(), number.data() + number.size(), id);
+    if (error != std::errc() || at != number.data() + number.size() || !peers.contains(id)) {
+      throw std::invalid_argument("not a participant: " + std::string(number));
+    }
+    const std::string_view moves = line.substr(space + 1);
+    if (!calm::apps::bank::parse_moves(moves)) {
+      throw std::invalid_argument("not a list of moves: " + std::string(moves));
+    }
+    parts.push_back({id, std::string(moves)});
+  }
+  if (parts.empty()) throw std::invalid_argument("an empty transfer");
+  return parts;
+}
+
+std::string describe(const tpc::Participant<Bank>& p) {
+  std::string out;
+  for (const auto& [account, balance] : p.app().balances()) {
+    out += account + ' ' + std::to_string(balance) + ' ';
+  }
+  out += "; held " + std::to_string(p.app().holds()) + " in_doubt " + std::to_string(p.in_doubt()) +
+         " waiting " + std::to_string(p.waiting_for_app()) + " records " +
+         std::to_string(p.finished_records());
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  calm::apps::ServerFlags flags;
+  bool no_fsync = false;
+  std::string role;
+  for (int i = 1; i < argc; ++i) {
+    const std::string flag = argv[i];
+    if (flag == "--no-fsync") {
+      no_fsync = true;
+      continue;
+    }
+    if (i + 1 >= argc) cli.fail(flag + " needs a value");
+    const std::string value = argv[++i];
+    if (flags.take(cli, flag, value)) continue;
+    if (flag == "--role") {
+      role = value;
+    } else {
+      cli.fail("unknown flag " + flag);
+    }
+  }
+  if (role != "coordinator" && role != "participant") {
+    cli.fail("--role is coordinator or participant");
+  }
+  const bool coordinating = role == "coordinator";
+
+  const auto made_options = flags.options(cli, "calm-two-pc");
+  if (!made_options) return 1;
+  const net::TcpOptions& options = *made_options;
+  const std::uint64_t id = flags.id;
+  const std::vector<net::TcpPeer>& peers = flags.peers;
+  const auto [client_host, client_port] = cli.address(flags.client);
+  const auto [listen_host, listen_port] = cli.address(flags.listen);
+  std::set<net::NodeId> peer_ids;
+  for (const auto& peer : peers) peer_ids.insert(peer.id);
+
+  std::unique_ptr<storage::RocksDisk> rocks;
+  try {
+    rocks = std::make_unique<storage::RocksDisk>(flags.data, &storage::refuse_merges,
+                                                 storage::Sync::no);
+  } catch (const std::exception& e) {
+    std::cerr << "calm-two-pc: " << e.what() << "\n";
+    return 1;
+  }
+  UnsyncedDisk unsynced(*rocks);
+  storage::Disk& disk = no_fsync ? static_cast<storage::Disk&>(unsynced) : *rocks;
+
+  std::unique_ptr<net::TcpRuntime> made;
+  std::unique_ptr<ClientListener> clients;
+  CoordinatorNode* coordinator = nullptr;
+  ParticipantNode* participant = nullptr;
+  // The requests each transaction answers (a coordinator's).
+  std::map<tpc::TxId, std::pair<std::uint64_t, std::uint64_t>> waiting;
+  try {
+    made = std::make_unique<net::TcpRuntime>(
+        id, listen_host, listen_port, peers, disk,
+        [&](const net::NodeContext& context) -> std::unique_ptr<net::Node> {
+          if (coordinating) {
+            tpc::CoordinatorConfig config;
+            config.self = id;
+            config.participants.assign(peer_ids.begin(), peer_ids.end());
+            auto node = std::make_unique<CoordinatorNode>(context, tpc::Coordinator(config));
+            CoordinatorNode::Application app;
+            app.on_final = [&](std::vector<tpc::Outcome>& outcomes) {
+              for (const tpc::Outcome& o : outcomes) {
+                const auto it = waiting.find(o.tx);
+                if (it == waiting.end()) continue;
+                clients->deliver({it->second.first,
+                                  it->second.second,
+                                  wire::Kind::applied,
+                                  {},
+                                  o.committed ? "committed" : "aborted: " + o.reason});
+                waiting.erase(it);
+              }
+            };
+            node->set_application(std::move(app));
+            coordinator = node.get();
+            return node;
+          }
+          tpc::ParticipantConfig config;
+          config.self = id;
+          auto node =
+              std::make_unique<ParticipantNode>(context, tpc::Participant<Bank>(config, Bank{}));
+          participant = node.get();
+          return node;
+        },
+        options);
+    clients = std::make_unique<ClientListener>("calm-two-pc", made->io_context(), client_host,
+                                               client_port, 64 * 1024);
+  } catch (const std::exception& e) {
+    std::cerr << "calm-two-pc: " << e.what() << "\n";
+    return 1;
+  }
+  clients->start([&](std::vector<wire::Request>& requests) {
+    for (wire::Request& r : requests) {
+      const auto reply = [&](wire::Kind kind, std::string result) {
+        clients->deliver({r.client, r.seq, kind, {}, std::move(result)});
+      };
+      if (participant != nullptr) {
+        if (r.read && r.command == "balances") {
+          reply(wire::Kind::applied, describe(participant->protocol()));
+        } else {
+          reply(wire::Kind::error, "a participant answers the read \"balances\" only");
+        }
+        continue;
+      }
+      if (coordinator == nullptr || r.read) {
+        reply(wire::Kind::error, "a coordinator takes transfers (submit) only");
+        continue;
+      }
+      std::vector<tpc::Part> parts;
+      try {
+        parts = parse_transfer(r.command, peer_ids);
+      } catch (const std::invalid_argument& e) {
+        reply(wire::Kind::error, e.what());
+        continue;
+      }
+      std::optional<tpc::TxId> tx;
+      try {
+        tx = coordinator->apply([&](tpc::Coordinator& c) { return c.begin(std::move(parts)); });
+      } catch (const std::invalid_argument& e) {
+        reply(wire::Kind::error, e.what());
+        continue;
+      }
+      if (!tx) {
+        reply(wire::Kind::busy, "collecting votes on as many transactions as it may");
+        continue;
+      }
+      waiting[*tx] = {r.client, r.seq};
+    }
+  });
+  asio::signal_set signals(made->io_context(), SIGINT, SIGTERM);
+  signals.async_wait([&](const error_code& ec, int) {
+    if (ec) return;
+    clients->stop();
+    made->stop();
+  });
+  std::cerr << "calm-two-pc: " << role << " " << id << " serving clients on " << flags.client
+            << (no_fsync ? ", without fsync (unsafe)" : "") << "\n";
+  made->run();
+  if (coordinator != nullptr) {
+    const tpc::CoordinatorStats& st = coordinator->protocol().stats();
+    std::cerr << "calm-two-pc: coordinator " << id << " stats: epoch "
+              << coordinator->protocol().epoch() << ", begun " << st.begun << ", committed "
+              << st.committed << ", aborted " << st.aborted << ", commit records held "
+              << coordinator->protocol().records() << ", rejected messages " << st.rejected_messages
+              << "\n";
+  }
+  if (participant != nullptr) {
+    const tpc::ParticipantStats& st = participant->protocol().stats();
+    std::cerr << "calm-two-pc: participant " << id << " stats: prepared " << st.prepared
+              << ", committed " << st.committed << ", aborted " << st.aborted << ", in doubt "
+              << participant->protocol().in_doubt() << ", rejected messages "
+              << st.rejected_messages << "\n";
+  }
+  return 0;
+}

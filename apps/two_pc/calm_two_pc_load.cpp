@@ -1,0 +1,467 @@
+// calm-two-pc-load: starts one calm-two-pc coordinator and three participants on loopback,
+// drives transfers between bank accounts through the coordinator, measures decided
+// transactions a second and their latency, and checks the bank at the end: the total of the
+// balances unchanged, and every account's balance what the transfers reported committed make
+// it (give or take those whose outcome the tool never heard: in flight when the coordinator
+// was killed). It can kill -9 the coordinator and a participant under load and restart them:
+// what the three-process test and docs/benchmarks.md's two-phase commit figures run.
+//
+//   calm-two-pc-load --spawn PATH/calm-two-pc [--server-arg ARG]... [--seconds S]
+//       [--warmup S] [--clients K] [--accounts N] [--kill-coordinator-at S]
+//       [--kill-participant-at S] [--restart-after S] [--settle S]
+//
+// Clients are logical: K of them, each with one transfer outstanding (K is the pipeline
+// depth), on one connection to the coordinator. A transfer moves 1 to 10 from one account to
+// another (account i is at participant 1 + i % 3). busy is retried; a transfer whose
+// connection broke, or with no reply within `timeout_ms`, is counted unknown and the client
+// goes on. Exit status: 0 when the checks passed, 1 when not, 2 for bad usage.
+// clang-format off
+#include <utility>  // before Asio: its awaitable.hpp uses std::exchange without it
+// clang-format on
+#include <signal.h>
+
+#include <algorithm>
+#include <boost/asio.hpp>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "cli/latencies.hpp"
+#include "cli/processes.hpp"
+#include "cli/usage.hpp"
+#include "paxos/client_connection.hpp"
+#include "paxos/client_wire.hpp"
+#include "two_pc/bank.hpp"
+
+namespace {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using error_code = boost::system::error_code;
+namespace wire = calm::paxos_app::wire;
+using calm::paxos_app::ClientConnection;
+using Clock = std::chrono::steady_clock;
+
+constexpr std::string_view usage =
+    "usage: calm-two-pc-load --spawn PATH [--server-arg ARG]... [--seconds S] [--warmup S]\n"
+    "         [--clients K] [--accounts N] [--kill-coordinator-at S]\n"
+    "         [--kill-participant-at S] [--restart-after S] [--settle S]\n";
+const calm::apps::Usage cli("calm-two-pc-load", usage);
+
+constexpr std::uint64_t participants = 3;
+
+struct Options {
+  std::string spawn;
+  std::vector<std::string> server_args;
+  double seconds = 5, warmup = 1, kill_coordinator_at = -1, kill_participant_at = -1;
+  double restart_after = 1, settle = 15;
+  std::size_t clients = 64, accounts = 3000;
+  std::uint64_t timeout_ms = 2000;
+};
+
+/// The coordinator (node 0) and the participants (1 to 3), started by this tool.
+class Cluster {
+ public:
+  Cluster(const std::string& binary, const std::vector<std::string>& extra)
+      : processes_("calm-two-pc-load") {
+    std::vector<std::uint16_t> peer_ports;
+    for (std::uint64_t id = 0; id <= participants; ++id) {
+      peer_ports.push_back(calm::apps::free_port());
+      client_ports_.push_back(calm::apps::free_port());
+    }
+    for (std::uint64_t id = 0; id <= participants; ++id) {
+      const std::string name = (id == 0 ? "coordinator" : "participant") + std::to_string(id);
+      std::vector<std::string> args = {binary,
+                                       "--id",
+                                       std::to_string(id),
+                                       "--role",
+                                       id == 0 ? "coordinator" : "participant",
+                                       "--listen",
+                                       "127.0.0.1:" + std::to_string(peer_ports[id]),
+                                       "--client",
+                                       "127.0.0.1:" + std::to_string(client_ports_[id]),
+                                       "--data",
+                                       processes_.path(name)};
+      for (std::uint64_t peer = 0; peer <= participants; ++peer) {
+        if (peer == id || (id != 0 && peer != 0)) continue;  // the star: coordinator to each
+        args.push_back("--peer");
+        args.push_back(std::to_string(peer) + "=127.0.0.1:" + std::to_string(peer_ports[peer]));
+      }
+      args.insert(args.end(), extra.begin(), extra.end());
+      processes_.start(processes_.add(name, std::move(args)));
+    }
+  }
+  void start(std::uint64_t id) { processes_.start(id); }
+  void stop(std::uint64_t id, int signal) { processes_.stop(id, signal); }
+  tcp::endpoint client(std::uint64_t id) const {
+    return {asio::ip::make_address("127.0.0.1"), client_ports_[id]};
+  }
+  void dump_logs(std::ostream& out) const { processes_.dump_logs(out); }
+
+ private:
+  calm::apps::Processes processes_;
+  std::vector<std::uint16_t> client_ports_;
+};
+
+class Load {
+ public:
+  Load(asio::io_context& io, Options options, Cluster& cluster)
+      : io_(io),
+        options_(std::move(options)),
+        cluster_(cluster),
+        tick_(io),
+        random_(std::random_device{}()) {
+    for (std::uint64_t id = 0; id <= participants; ++id) {
+      connections_.push_back(std::make_shared<ClientConnection>(
+          io_, cluster_.client(id), "calm-two-pc-load",
+          [this, id](const wire::Reply& r) { on_reply(id, r); }, [this, id] { on_broken(id); }));
+    }
+    for (std::size_t i = 0; i < options_.clients; ++i) {
+      Client c;
+      c.id = i + 1;
+      clients_.push_back(c);
+    }
+  }
+
+  int run() {
+    start_ = Clock::now();
+    for (auto& c : connections_) c->connect();
+    for (Client& c : clients_) next(c);
+    schedule_tick();
+    io_.run();
+    return report();
+  }
+
+ private:
+  struct Move {
+    std::size_t from = 0, to = 0;
+    std::int64_t amount = 0;
+  };
+  struct Client {
+    std::uint64_t id = 0;
+    std::uint64_t seq = 0;
+    bool outstanding = false;
+    Move move;
+    Clock::time_point first_sent, sent;
+    std::optional<Clock::time_point> retry_at;
+  };
+
+  static std::string account(std::size_t i) { return "acct" + std::to_string(i); }
+  static std::uint64_t holder(std::size_t i) { return 1 + i % participants; }
+  double elapsed_s() const { return std::chrono::duration<double>(Clock::now() - start_).count(); }
+
+  void next(Client& c) {
+    if (stopping_) return;
+    ++c.seq;
+    Move m;
+    m.from = random_() % options_.accounts;
+    m.to = (m.from + 1 + random_() % (options_.accounts - 1)) % options_.accounts;
+    m.amount = 1 + static_cast<std::int64_t>(random_() % 10);
+    c.move = m;
+    c.first_sent = Clock::now();
+    send(c);
+  }
+
+  void send(Client& c) {
+    c.outstanding = true;
+    c.retry_at.reset();
+    c.sent = Clock::now();
+    if (!connections_[0]->up()) {
+      c.retry_at = c.sent + std::chrono::milliseconds(20);
+      return;
+    }
+    std::map<std::uint64_t, std::vector<calm::apps::bank::Move>> parts;
+    parts[holder(c.move.from)].push_back({account(c.move.from), -c.move.amount});
+    parts[holder(c.move.to)].push_back({account(c.move.to), c.move.amount});
+    std::string text;
+    for (const auto& [p, moves] : parts) {
+      if (!text.empty()) text += '\n';
+      text += std::to_string(p) + ' ' + calm::apps::bank::move_payload(moves);
+    }
+    connections_[0]->send({false, c.id, c.seq, std::move(text)});
+  }
+
+  /// The client's transfer ends with no outcome heard.
+  void unknown(Client& c) {
+    unknown_.push_back(c.move);
+    c.outstanding = false;
+    next(c);
+  }
+
+  void on_reply(std::uint64_t from, const wire::Reply& r) {
+    if (from != 0) return on_balances(from, r);
+    if (r.client == 0 || r.client > clients_.size()) return;
+    Client& c = clients_[r.client - 1];
+    if (!c.outstanding || r.seq != c.seq) return;
+    if (r.kind == wire::Kind::busy) {
+      ++busy_;
+      c.retry_at = Clock::now() + std::chrono::milliseconds(5);
+      return;
+    }
+    if (r.kind != wire::Kind::applied) {
+      std::cerr << "calm-two-pc-load: refused: " << r.result << "\n";
+      failed_ = true;
+      c.outstanding = false;
+      return;
+    }
+    const auto now = Clock::now();
+    const bool committed = r.result == "committed";
+    if (committed) committed_.push_back(c.move);
+    const double t = elapsed_s();
+    if (killed_at_ && !decided_after_kill_ && now > *killed_at_ && committed) {
+      decided_after_kill_ = now - *killed_at_;
+    }
+    if (t >= options_.warmup && t < options_.warmup + options_.seconds) {
+      ++measured_;
+      measured_committed_ += committed ? 1 : 0;
+      latencies_.add(now - c.first_sent);
+    }
+    c.outstanding = false;
+    next(c);
+  }
+
+  void on_broken(std::uint64_t id) {
+    if (id != 0) return;
+    for (Client& c : clients_) {
+      if (c.outstanding && !c.retry_at) unknown(c);  // it may have been decided either way
+    }
+  }
+
+  /// A participant's "balances": its accounts, and whether it still holds anything.
+  void on_balances(std::uint64_t from, const wire::Reply& r) {
+    std::istringstream in(r.result);
+    std::string word;
+    std::map<std::string, std::int64_t> found;
+    while (in >> word && word != ";") {
+      std::int64_t balance = 0;
+      in >> balance;
+      found[word] = balance;
+    }
+    std::string held, in_doubt, waiting;
+    std::uint64_t n_held = 1, n_doubt = 1, n_waiting = 1;
+    in >> held >> n_held >> in_doubt >> n_doubt >> waiting >> n_waiting;
+    balances_[from] = found;
+    settled_[from] = n_held == 0 && n_doubt == 0 && n_waiting == 0;
+  }
+
+  void schedule_tick() {
+    tick_.expires_after(std::chrono::milliseconds(2));
+    tick_.async_wait([this](const error_code& ec) {
+      if (!ec) on_tick();
+    });
+  }
+
+  void on_tick() {
+    const auto now = Clock::now();
+    const double t = elapsed_s();
+    if (now >= reconnect_at_) {
+      for (auto& c : connections_) {
+        if (!c->up() && !c->connecting()) c->connect();
+      }
+      reconnect_at_ = now + std::chrono::milliseconds(50);
+    }
+    for (Client& c : clients_) {
+      if (!c.outstanding) continue;
+      if (c.retry_at && now >= *c.retry_at) {
+        send(c);
+      } else if (!c.retry_at && now - c.sent > std::chrono::milliseconds(options_.timeout_ms)) {
+        ++timeouts_;
+        unknown(c);
+      }
+    }
+    kill_and_restart(t, now);
+    const double end = options_.warmup + options_.seconds;
+    if (!stopping_ && t >= end) stopping_ = true;
+    if (stopping_) {
+      const bool idle = std::none_of(clients_.begin(), clients_.end(),
+                                     [](const Client& c) { return c.outstanding; });
+      if (idle && now >= poll_at_) {
+        // Once the load drained: the participants' balances, until none holds anything.
+        for (std::uint64_t id = 1; id <= participants; ++id) {
+          if (connections_[id]->up()) connections_[id]->send({true, 1, ++polls_, "balances"});
+        }
+        poll_at_ = now + std::chrono::milliseconds(100);
+      }
+      const bool settled =
+          settled_.size() == participants &&
+          std::all_of(settled_.begin(), settled_.end(), [](const auto& s) { return s.second; });
+      if ((idle && settled) || t >= end + options_.settle) {
+        settled_in_time_ = idle && settled;
+        for (auto& c : connections_) c->close();
+        return;
+      }
+    }
+    schedule_tick();
+  }
+
+  void kill_and_restart(double t, Clock::time_point now) {
+    if (options_.kill_coordinator_at >= 0 && !coordinator_killed_ &&
+        t >= options_.kill_coordinator_at) {
+      std::cerr << "calm-two-pc-load: kill -9 the coordinator at " << t << " s\n";
+      cluster_.stop(0, SIGKILL);
+      coordinator_killed_ = true;
+      killed_at_ = now;
+    }
+    if (coordinator_killed_ && !coordinator_restarted_ &&
+        t >= options_.kill_coordinator_at + options_.restart_after) {
+      std::cerr << "calm-two-pc-load: restart the coordinator at " << t << " s\n";
+      cluster_.start(0);
+      coordinator_restarted_ = true;
+    }
+    if (options_.kill_participant_at >= 0 && !participant_killed_ &&
+        t >= options_.kill_participant_at) {
+      std::cerr << "calm-two-pc-load: kill -9 participant 1 at " << t << " s\n";
+      cluster_.stop(1, SIGKILL);
+      participant_killed_ = true;
+    }
+    if (participant_killed_ && !participant_restarted_ &&
+        t >= options_.kill_participant_at + options_.restart_after) {
+      std::cerr << "calm-two-pc-load: restart participant 1 at " << t << " s\n";
+      cluster_.start(1);
+      participant_restarted_ = true;
+    }
+  }
+
+  int report() {
+    const auto pct = [&](double p) { return latencies_.percentile_us(p); };
+    std::printf(
+        "transactions/s %.0f (committed %.0f)  p50 %.1f us  p99 %.1f us  (%zu clients, %zu in "
+        "%.1f s; busy %llu, timeouts %llu, unknown %zu)\n",
+        static_cast<double>(measured_) / options_.seconds,
+        static_cast<double>(measured_committed_) / options_.seconds, pct(0.5), pct(0.99),
+        options_.clients, measured_, options_.seconds, static_cast<unsigned long long>(busy_),
+        static_cast<unsigned long long>(timeouts_), unknown_.size());
+    int status = failed_ ? 1 : 0;
+    if (killed_at_) {
+      if (decided_after_kill_) {
+        std::printf("coordinator killed; first commit %.0f ms after the kill\n",
+                    std::chrono::duration<double, std::milli>(*decided_after_kill_).count());
+      } else {
+        std::printf("FAILED: nothing committed after the coordinator was killed\n");
+        status = 1;
+      }
+    }
+    if (!settled_in_time_) {
+      std::printf("FAILED: participants still hold transfers %.0f s after the load stopped\n",
+                  options_.settle);
+      return 1;
+    }
+    // What the reported commits make each account; the unknown ones may add their part.
+    std::vector<std::int64_t> expected(options_.accounts, calm::apps::bank::Bank::opening_balance);
+    std::vector<std::int64_t> low(options_.accounts, 0), high(options_.accounts, 0);
+    for (const Move& m : committed_) {
+      expected[m.from] -= m.amount;
+      expected[m.to] += m.amount;
+    }
+    for (const Move& m : unknown_) {
+      low[m.from] -= m.amount;
+      high[m.to] += m.amount;
+    }
+    std::int64_t total = 0;
+    std::size_t off = 0;
+    for (std::size_t i = 0; i < options_.accounts; ++i) {
+      const auto& at = balances_[holder(i)];
+      const auto it = at.find(account(i));
+      const std::int64_t balance =
+          it == at.end() ? calm::apps::bank::Bank::opening_balance : it->second;
+      total += balance;
+      const std::int64_t diff = balance - expected[i];
+      if (diff < low[i] || diff > high[i]) {
+        if (off++ < 5) {
+          std::printf("account %s: %lld, the reported commits make it %lld (unknown: %lld..%lld)\n",
+                      account(i).c_str(), static_cast<long long>(balance),
+                      static_cast<long long>(expected[i]), static_cast<long long>(low[i]),
+                      static_cast<long long>(high[i]));
+        }
+      }
+    }
+    const auto opening =
+        static_cast<std::int64_t>(options_.accounts) * calm::apps::bank::Bank::opening_balance;
+    if (total != opening || off != 0) {
+      std::printf("FAILED: total %lld of %lld, %zu accounts off\n", static_cast<long long>(total),
+                  static_cast<long long>(opening), off);
+      return 1;
+    }
+    std::printf("bank consistent: total %lld, %zu committed transfers applied, %zu unknown\n",
+                static_cast<long long>(total), committed_.size(), unknown_.size());
+    return status;
+  }
+
+  asio::io_context& io_;
+  Options options_;
+  Cluster& cluster_;
+  asio::steady_timer tick_;
+  std::mt19937_64 random_;
+  std::vector<std::shared_ptr<ClientConnection>> connections_;  // [0] the coordinator
+  std::vector<Client> clients_;
+  Clock::time_point start_, reconnect_at_, poll_at_;
+  std::vector<Move> committed_, unknown_;
+  calm::apps::Latencies latencies_;
+  std::size_t measured_ = 0, measured_committed_ = 0;
+  std::uint64_t busy_ = 0, timeouts_ = 0, polls_ = 0;
+  std::map<std::uint64_t, std::map<std::string, std::int64_t>> balances_;
+  std::map<std::uint64_t, bool> settled_;
+  bool stopping_ = false, settled_in_time_ = false, failed_ = false;
+  bool coordinator_killed_ = false, coordinator_restarted_ = false;
+  bool participant_killed_ = false, participant_restarted_ = false;
+  std::optional<Clock::time_point> killed_at_;
+  std::optional<Clock::duration> decided_after_kill_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options options;
+  for (int i = 1; i < argc; ++i) {
+    const std::string flag = argv[i];
+    if (i + 1 >= argc) cli.fail(flag + " needs a value");
+    const std::string value = argv[++i];
+    if (flag == "--spawn") {
+      options.spawn = value;
+    } else if (flag == "--server-arg") {
+      options.server_args.push_back(value);
+    } else if (flag == "--seconds") {
+      options.seconds = cli.real(value, flag);
+    } else if (flag == "--warmup") {
+      options.warmup = cli.real(value, flag);
+    } else if (flag == "--clients") {
+      options.clients = static_cast<std::size_t>(cli.number(value, flag));
+    } else if (flag == "--accounts") {
+      options.accounts = static_cast<std::size_t>(cli.number(value, flag));
+    } else if (flag == "--kill-coordinator-at") {
+      options.kill_coordinator_at = cli.real(value, flag);
+    } else if (flag == "--kill-participant-at") {
+      options.kill_participant_at = cli.real(value, flag);
+    } else if (flag == "--restart-after") {
+      options.restart_after = cli.real(value, flag);
+    } else if (flag == "--settle") {
+      options.settle = cli.real(value, flag);
+    } else {
+      cli.fail("unknown flag " + flag);
+    }
+  }
+  if (options.spawn.empty()) cli.fail("--spawn is needed");
+  if (options.clients == 0 || options.accounts < 2 || options.seconds <= 0) {
+    cli.fail("--clients and --seconds are positive, --accounts at least 2");
+  }
+  ::signal(SIGPIPE, SIG_IGN);
+  try {
+    Cluster cluster(options.spawn, options.server_args);
+    asio::io_context io;
+    Load load(io, options, cluster);
+    const int status = load.run();
+    if (status != 0) cluster.dump_logs(std::cerr);
+    return status;
+  } catch (const std::exception& e) {
+    std::cerr << "calm-two-pc-load: " << e.what() << "\n";
+    return 1;
+  }
+}
