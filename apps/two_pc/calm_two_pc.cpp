@@ -5,7 +5,8 @@
 // and the loopback benchmarks run (calm-two-pc-load).
 //
 //   calm-two-pc --id N --role coordinator|participant --listen HOST:PORT --client HOST:PORT
-//               --data DIR --peer ID=HOST:PORT... [--no-fsync] [--cluster-secret-file PATH]
+//               --data DIR --peer ID=HOST:PORT... [--no-fsync] [--echo]
+//               [--cluster-secret-file PATH]
 //
 // A coordinator's peers are its participants; a participant's peers are its coordinators.
 // Client requests:
@@ -17,8 +18,12 @@
 //     hear nothing, and the outcome is aborted unless the commit was logged (then it is done).
 //   to a participant, read "balances": "<account> <balance> ...; held <n> in_doubt <n>
 //     waiting <n> records <n>".
-// --no-fsync: UNSAFE, for measuring only (the records are written, not synced). SIGTERM and
-// SIGINT stop it.
+// --no-fsync: UNSAFE, for measuring only (the records are written, not synced).
+// --echo: no protocol, the benchmarks' ceiling: the coordinator sends each transfer's parts to
+// their participants, each echoes at once, and once all did the coordinator answers
+// "committed" and sends each a second message, which each echoes again: the message pattern
+// of two-phase commit (prepare, vote, decision, ack) on the same transport, without the disk
+// or any state. SIGTERM and SIGINT stop it.
 // clang-format off
 #include <utility>  // before Asio: its awaitable.hpp uses std::exchange without it
 // clang-format on
@@ -26,6 +31,8 @@
 #include <charconv>
 #include <csignal>
 #include <cstdint>
+#include <cstring>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -66,7 +73,7 @@ using ParticipantNode = host::Host<tpc::Participant<Bank>>;
 constexpr std::string_view usage =
     "usage: calm-two-pc --id N --role coordinator|participant --listen HOST:PORT\n"
     "                   --client HOST:PORT --data DIR --peer ID=HOST:PORT...\n"
-    "                   [--no-fsync] [--cluster-secret-file PATH]\n";
+    "                   [--no-fsync] [--echo] [--cluster-secret-file PATH]\n";
 const calm::apps::Usage cli("calm-two-pc", usage);
 
 /// A transfer's parts, from its request; throws std::invalid_argument with the reason.
@@ -105,16 +112,80 @@ std::string describe(const tpc::Participant<Bank>& p) {
   return out;
 }
 
+/// --echo (see the header comment).
+class EchoNode final : public net::Node {
+ public:
+  EchoNode(const net::NodeContext& context, bool coordinating,
+           std::function<void(std::uint64_t, std::uint64_t)> answer)
+      : transport_(context.transport), coordinating_(coordinating), answer_(std::move(answer)) {}
+
+  void on_start() override {}
+  void on_timer(net::TimerId) override {}
+
+  /// A transfer to `parts`' participants; `answer(client, seq)` once all echoed.
+  void submit(std::uint64_t client, std::uint64_t seq, const std::vector<tpc::Part>& parts) {
+    const std::uint64_t number = next_++;
+    Pending& p = pending_[number];
+    p.client = client;
+    p.seq = seq;
+    for (const tpc::Part& part : parts) {
+      p.waiting.insert(part.participant);
+      p.all.insert(part.participant);
+      transport_.send(part.participant, frame('p', number, part.payload));
+    }
+  }
+
+  void on_message(net::NodeId from, std::string_view bytes) override {
+    if (bytes.size() < 9) return;
+    if (!coordinating_) {  // echo the kind and the number back
+      transport_.send(from, std::string(bytes.substr(0, 9)));
+      return;
+    }
+    std::uint64_t number = 0;
+    std::memcpy(&number, bytes.data() + 1, 8);
+    if (bytes[0] != 'p') return;  // the second round's echo: nothing more to do
+    const auto it = pending_.find(number);
+    if (it == pending_.end() || it->second.waiting.erase(from) == 0) return;
+    if (!it->second.waiting.empty()) return;
+    answer_(it->second.client, it->second.seq);
+    for (const net::NodeId p : it->second.all) transport_.send(p, frame('d', number, {}));
+    pending_.erase(it);
+  }
+
+ private:
+  struct Pending {
+    std::uint64_t client = 0, seq = 0;
+    std::set<net::NodeId> waiting, all;
+  };
+  static std::string frame(char kind, std::uint64_t number, std::string_view payload) {
+    std::string out(9, '\0');
+    out[0] = kind;
+    std::memcpy(out.data() + 1, &number, 8);
+    out += payload;
+    return out;
+  }
+
+  net::Transport& transport_;
+  bool coordinating_;
+  std::function<void(std::uint64_t, std::uint64_t)> answer_;
+  std::map<std::uint64_t, Pending> pending_;
+  std::uint64_t next_ = 0;
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
   calm::apps::ServerFlags flags;
-  bool no_fsync = false;
+  bool no_fsync = false, echo = false;
   std::string role;
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
     if (flag == "--no-fsync") {
       no_fsync = true;
+      continue;
+    }
+    if (flag == "--echo") {
+      echo = true;
       continue;
     }
     if (i + 1 >= argc) cli.fail(flag + " needs a value");
@@ -156,12 +227,21 @@ int main(int argc, char** argv) {
   std::unique_ptr<ClientListener> clients;
   CoordinatorNode* coordinator = nullptr;
   ParticipantNode* participant = nullptr;
+  EchoNode* echo_node = nullptr;
   // The requests each transaction answers (a coordinator's).
   std::map<tpc::TxId, std::pair<std::uint64_t, std::uint64_t>> waiting;
   try {
     made = std::make_unique<net::TcpRuntime>(
         id, listen_host, listen_port, peers, disk,
         [&](const net::NodeContext& context) -> std::unique_ptr<net::Node> {
+          if (echo) {
+            auto node = std::make_unique<EchoNode>(
+                context, coordinating, [&](std::uint64_t client_id, std::uint64_t seq) {
+                  clients->deliver({client_id, seq, wire::Kind::applied, {}, "committed"});
+                });
+            echo_node = node.get();
+            return node;
+          }
           if (coordinating) {
             tpc::CoordinatorConfig config;
             config.self = id;
@@ -211,7 +291,7 @@ int main(int argc, char** argv) {
         }
         continue;
       }
-      if (coordinator == nullptr || r.read) {
+      if ((coordinator == nullptr && echo_node == nullptr) || r.read || !coordinating) {
         reply(wire::Kind::error, "a coordinator takes transfers (submit) only");
         continue;
       }
@@ -220,6 +300,10 @@ int main(int argc, char** argv) {
         parts = parse_transfer(r.command, peer_ids);
       } catch (const std::invalid_argument& e) {
         reply(wire::Kind::error, e.what());
+        continue;
+      }
+      if (echo_node != nullptr) {
+        echo_node->submit(r.client, r.seq, parts);
         continue;
       }
       std::optional<tpc::TxId> tx;
