@@ -290,7 +290,12 @@ int main(int argc, char** argv) {
   });
   std::cerr << "calm-paxos: replica " << id << (echo ? " (echo)" : "") << " serving clients on "
             << client << (no_fsync ? ", without fsync (unsafe)" : "") << "\n";
-  made->run();
+  try {
+    made->run();  // a record on disk that does not decode stops the boot here
+  } catch (const std::exception& e) {
+    std::cerr << "calm-paxos: " << e.what() << "\n";
+    return 1;
+  }
   if (paxos_node != nullptr) {
     const paxos::Stats& st = paxos_node->protocol().stats();
     std::cerr << "calm-paxos: replica " << id << " stats: elections " << st.elections_started

@@ -64,6 +64,9 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
     up_ = connecting_ = false;
     boost::system::error_code ignored;
     if (socket_) socket_->close(ignored);
+    input_.clear();  // a later connect starts clean
+    pending_.clear();
+    writing_.clear();
   }
 
  private:
@@ -114,9 +117,6 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
   }
   void broken() {
     close();
-    input_.clear();
-    pending_.clear();
-    writing_.clear();
     on_broken_();
   }
 

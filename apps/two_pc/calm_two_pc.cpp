@@ -16,8 +16,8 @@
 //     transfer that could never commit (a participant that is not a peer, named twice, ...).
 //     A coordinator that restarts forgets the requests it had not answered: their clients
 //     hear nothing, and the outcome is aborted unless the commit was logged (then it is done).
-//   to a participant, read "balances": "<account> <balance> ...; held <n> in_doubt <n>
-//     waiting <n> records <n>".
+//   to a participant, read "balances <account>...": "<account> <balance> ...; held <n>
+//     in_doubt <n> waiting <n> records <n>" (at most 4,096 accounts a read).
 // --no-fsync: UNSAFE, for measuring only (the records are written, not synced).
 // --echo: no protocol, the benchmarks' ceiling: the coordinator sends each transfer's parts to
 // their participants, each echoes at once, and once all did the coordinator answers
@@ -79,6 +79,7 @@ const calm::apps::Usage cli("calm-two-pc", usage);
 /// A transfer's parts, from its request; throws std::invalid_argument with the reason.
 std::vector<tpc::Part> parse_transfer(std::string_view text, const std::set<net::NodeId>& peers) {
   std::vector<tpc::Part> parts;
+  std::int64_t sum = 0;  // within parts_max * moves_max * amount_max: no overflow
   while (!text.empty()) {
     const std::size_t end = text.find('\n');
     const std::string_view line = text.substr(0, end);
@@ -92,19 +93,33 @@ std::vector<tpc::Part> parse_transfer(std::string_view text, const std::set<net:
       throw std::invalid_argument("not a participant: " + std::string(number));
     }
     const std::string_view moves = line.substr(space + 1);
-    if (!calm::apps::bank::parse_moves(moves)) {
-      throw std::invalid_argument("not a list of moves: " + std::string(moves));
+    const auto parsed = calm::apps::bank::parse_moves(moves);
+    if (!parsed) throw std::invalid_argument("not a list of moves: " + std::string(moves));
+    for (const calm::apps::bank::Move& m : *parsed) sum += m.delta;
+    for (const tpc::Part& p : parts) {
+      if (p.participant == id) throw std::invalid_argument("a participant named twice");
     }
     parts.push_back({id, std::string(moves)});
   }
   if (parts.empty()) throw std::invalid_argument("an empty transfer");
+  if (sum != 0) throw std::invalid_argument("the moves of a transfer do not sum to zero");
   return parts;
 }
 
-std::string describe(const tpc::Participant<Bank>& p) {
+/// The reply to "balances <account>...": each account named and its balance, then what the
+/// participant holds. At most `balances_accounts_max` accounts a read, so the reply is bounded
+/// by the request.
+constexpr std::size_t balances_accounts_max = 4096;
+std::string describe(const tpc::Participant<Bank>& p, std::string_view accounts) {
   std::string out;
-  for (const auto& [account, balance] : p.app().balances()) {
-    out += account + ' ' + std::to_string(balance) + ' ';
+  std::size_t named = 0;
+  while (!accounts.empty() && named < balances_accounts_max) {
+    const std::size_t space = accounts.find(' ');
+    const std::string account(accounts.substr(0, space));
+    accounts.remove_prefix(space == std::string_view::npos ? accounts.size() : space + 1);
+    if (account.empty()) continue;
+    out += account + ' ' + std::to_string(p.app().balance(account)) + ' ';
+    ++named;
   }
   out += "; held " + std::to_string(p.app().holds()) + " in_doubt " + std::to_string(p.in_doubt()) +
          " waiting " + std::to_string(p.waiting_for_app()) + " records " +
@@ -122,8 +137,11 @@ class EchoNode final : public net::Node {
   void on_start() override {}
   void on_timer(net::TimerId) override {}
 
-  /// A transfer to `parts`' participants; `answer(client, seq)` once all echoed.
-  void submit(std::uint64_t client, std::uint64_t seq, const std::vector<tpc::Part>& parts) {
+  /// A transfer to `parts`' participants; `answer(client, seq)` once all echoed. False (busy)
+  /// with pending_max transfers under way: an echo lost with a participant down is not
+  /// retried, so its transfer stays until the coordinator stops.
+  bool submit(std::uint64_t client, std::uint64_t seq, const std::vector<tpc::Part>& parts) {
+    if (pending_.size() >= pending_max) return false;
     const std::uint64_t number = next_++;
     Pending& p = pending_[number];
     p.client = client;
@@ -133,6 +151,7 @@ class EchoNode final : public net::Node {
       p.all.insert(part.participant);
       transport_.send(part.participant, frame('p', number, part.payload));
     }
+    return true;
   }
 
   void on_message(net::NodeId from, std::string_view bytes) override {
@@ -153,6 +172,7 @@ class EchoNode final : public net::Node {
   }
 
  private:
+  static constexpr std::size_t pending_max = 65536;
   struct Pending {
     std::uint64_t client = 0, seq = 0;
     std::set<net::NodeId> waiting, all;
@@ -284,10 +304,11 @@ int main(int argc, char** argv) {
         clients->deliver({r.client, r.seq, kind, {}, std::move(result)});
       };
       if (participant != nullptr) {
-        if (r.read && r.command == "balances") {
-          reply(wire::Kind::applied, describe(participant->protocol()));
+        if (r.read && (r.command == "balances" || r.command.starts_with("balances "))) {
+          reply(wire::Kind::applied,
+                describe(participant->protocol(), std::string_view(r.command).substr(8)));
         } else {
-          reply(wire::Kind::error, "a participant answers the read \"balances\" only");
+          reply(wire::Kind::error, "a participant answers the read \"balances <account>...\"");
         }
         continue;
       }
@@ -303,7 +324,9 @@ int main(int argc, char** argv) {
         continue;
       }
       if (echo_node != nullptr) {
-        echo_node->submit(r.client, r.seq, parts);
+        if (!echo_node->submit(r.client, r.seq, parts)) {
+          reply(wire::Kind::busy, "as many transfers under way as it may");
+        }
         continue;
       }
       std::optional<tpc::TxId> tx;
@@ -328,7 +351,12 @@ int main(int argc, char** argv) {
   });
   std::cerr << "calm-two-pc: " << role << " " << id << " serving clients on " << flags.client
             << (no_fsync ? ", without fsync (unsafe)" : "") << "\n";
-  made->run();
+  try {
+    made->run();  // a record on disk that does not decode stops the boot here
+  } catch (const std::exception& e) {
+    std::cerr << "calm-two-pc: " << e.what() << "\n";
+    return 1;
+  }
   if (coordinator != nullptr) {
     const tpc::CoordinatorStats& st = coordinator->protocol().stats();
     std::cerr << "calm-two-pc: coordinator " << id << " stats: epoch "

@@ -250,6 +250,7 @@ class Coordinator {
     if (!ready_.send.empty()) bump_epoch();
     host::Ready<Final> out = std::move(ready_);
     ready_ = {};
+    handed_out_ = out.final;  // again after a failed batch (rollback)
     return out;
   }
 
@@ -257,11 +258,21 @@ class Coordinator {
 
   /// A batch failed: a commit record that did not land aborts its transaction (no record:
   /// aborted, and nobody heard otherwise); an erased record that is still there is acked
-  /// again; the epoch goes again with the next batch. Transactions collecting votes go on:
+  /// again; the epoch goes again with the next batch; the turn's aborts reach the
+  /// application again. Transactions collecting votes go on:
   /// their Prepares go again at the next resend. Nothing failed (the application's request
   /// threw): nothing changed, nothing to do.
   void rollback(std::uint64_t, std::span<const storage::Write> failed,
                 const host::DurableRead& read) {
+    // The failed turn's outcomes never reached the application: its aborts stand (they
+    // wrote nothing), its commits are aborted below (their records did not land).
+    // (Nothing failed: the application's request threw after a flush that went through.)
+    if (!failed.empty()) {
+      for (Outcome& o : handed_out_) {
+        if (!o.committed) ready_.final.push_back(std::move(o));
+      }
+    }
+    handed_out_.clear();
     for (const storage::Write& w : failed) {
       const std::string_view key = w.key;
       if (!key.starts_with(disk_prefix)) continue;
@@ -432,6 +443,7 @@ class Coordinator {
   std::uint64_t next_number_ = 0;
   std::map<std::uint64_t, Collecting> collecting_;  // this epoch's, by number
   std::map<TxId, Committed> committed_;
+  std::vector<Outcome> handed_out_;  // the last turn's outcomes
   std::uint64_t progress_watermark_ = 0;
   int progress_rounds_ = 0;
   static constexpr int progress_rounds_max = 3;
