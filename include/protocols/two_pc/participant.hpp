@@ -307,7 +307,10 @@ class Participant {
     if (decided(p.tx) && !CALM_TWO_PC_MUTANT(ghost_prepare_staged)) {
       return send(from, Vote{p.tx, false});  // not known, and decided: aborted, or done
     }
-    if (open_at(from) >= config_.open_per_coordinator_max) {
+    // Counted only when all coordinators together could be at the bound: a Prepare is the hot
+    // path, and the count walks this coordinator's open transactions.
+    if (prepared_.size() + active_.size() >= config_.open_per_coordinator_max &&
+        open_at(from) >= config_.open_per_coordinator_max) {
       reject("a prepare past open_per_coordinator_max: voted no");
       return send(from, Vote{p.tx, false});
     }
