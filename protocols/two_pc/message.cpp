@@ -37,6 +37,59 @@ bool read_flag(Reader& in) {
   return b == 1;
 }
 
+void put_ballot(std::string& out, const Ballot& b) {
+  put_varint(out, b.round);
+  put_varint(out, b.node);
+}
+Ballot read_ballot(Reader& in, const DecodeLimits& limits) {
+  Ballot b;
+  b.round = read_number(in, limits);
+  b.node = in.varint();
+  return b;
+}
+void put_nodes(std::string& out, const std::vector<NodeId>& nodes) {
+  put_varint(out, nodes.size());
+  for (NodeId n : nodes) put_varint(out, n);
+}
+std::vector<NodeId> read_nodes(Reader& in, const DecodeLimits& limits) {
+  std::vector<NodeId> nodes;
+  for (std::uint64_t n = in.count(1, limits.participants_max, "more participants than allowed");
+       n > 0; --n) {
+    nodes.push_back(in.varint());
+  }
+  return nodes;
+}
+void put_values(std::string& out, const std::vector<InstanceValue>& values) {
+  put_varint(out, values.size());
+  for (const InstanceValue& v : values) {
+    put_varint(out, v.participant);
+    out.push_back(v.prepared ? 1 : 0);
+  }
+}
+std::vector<InstanceValue> read_values(Reader& in, const DecodeLimits& limits) {
+  std::vector<InstanceValue> values;
+  for (std::uint64_t n = in.count(2, limits.participants_max, "more instances than allowed"); n > 0;
+       --n) {
+    InstanceValue v;
+    v.participant = in.varint();
+    v.prepared = read_flag(in);
+    values.push_back(v);
+  }
+  return values;
+}
+void put_txs(std::string& out, const std::vector<TxId>& txs) {
+  put_varint(out, txs.size());
+  for (const TxId& tx : txs) put_tx(out, tx);
+}
+std::vector<TxId> read_txs(Reader& in, const DecodeLimits& limits) {
+  std::vector<TxId> txs;
+  for (std::uint64_t n = in.count(3, limits.txs_max, "more transactions than txs_max"); n > 0;
+       --n) {
+    txs.push_back(read_tx(in, limits));
+  }
+  return txs;
+}
+
 template <class... Ts>
 struct Overloaded : Ts... {
   using Ts::operator()...;
@@ -72,6 +125,7 @@ std::string encode_message(const Message& message) {
                    put_varint(out, m.epoch);
                    put_varint(out, m.watermark);
                    put_bytes(out, m.payload);
+                   put_nodes(out, m.participants);
                  },
                  [&](const Vote& m) {
                    put_tx(out, m.tx);
@@ -88,6 +142,46 @@ std::string encode_message(const Message& message) {
                    put_varint(out, m.epoch);
                    put_varint(out, m.watermark);
                  },
+                 [&](const Accept& m) {
+                   put_tx(out, m.tx);
+                   put_ballot(out, m.ballot);
+                   put_nodes(out, m.participants);
+                   put_values(out, m.values);
+                 },
+                 [&](const Accepted& m) {
+                   put_tx(out, m.tx);
+                   put_ballot(out, m.ballot);
+                   put_values(out, m.values);
+                 },
+                 [&](const Claim& m) {
+                   put_tx(out, m.tx);
+                   put_ballot(out, m.ballot);
+                   put_nodes(out, m.participants);
+                 },
+                 [&](const Promise& m) {
+                   put_tx(out, m.tx);
+                   put_ballot(out, m.ballot);
+                   put_varint(out, m.instances.size());
+                   for (const InstanceState& i : m.instances) {
+                     put_varint(out, i.participant);
+                     out.push_back(i.accepted ? 1 : 0);
+                     if (i.accepted) {
+                       put_ballot(out, i.accepted->ballot);
+                       out.push_back(i.accepted->value ? 1 : 0);
+                     }
+                   }
+                 },
+                 [&](const Refused& m) {
+                   put_tx(out, m.tx);
+                   put_ballot(out, m.ballot);
+                   put_ballot(out, m.promised);
+                 },
+                 [&](const Learned& m) {
+                   put_tx(out, m.tx);
+                   out.push_back(m.commit ? 1 : 0);
+                 },
+                 [&](const Query& m) { put_txs(out, m.txs); },
+                 [&](const Done& m) { put_txs(out, m.txs); },
              },
              message);
   return out;
@@ -106,6 +200,7 @@ Message decode_message(std::string_view bytes, const DecodeLimits& limits) {
       m.epoch = read_number(in, limits);
       m.watermark = read_number(in, limits);
       m.payload = in.bytes(limits.payload_bytes_max, "payload longer than payload_bytes_max");
+      m.participants = read_nodes(in, limits);
       message = std::move(m);
       break;
     }
@@ -136,6 +231,77 @@ Message decode_message(std::string_view bytes, const DecodeLimits& limits) {
       m.epoch = read_number(in, limits);
       m.watermark = read_number(in, limits);
       message = m;
+      break;
+    }
+    case 6: {
+      Accept m;
+      m.tx = read_tx(in, limits);
+      m.ballot = read_ballot(in, limits);
+      m.participants = read_nodes(in, limits);
+      m.values = read_values(in, limits);
+      message = std::move(m);
+      break;
+    }
+    case 7: {
+      Accepted m;
+      m.tx = read_tx(in, limits);
+      m.ballot = read_ballot(in, limits);
+      m.values = read_values(in, limits);
+      message = std::move(m);
+      break;
+    }
+    case 8: {
+      Claim m;
+      m.tx = read_tx(in, limits);
+      m.ballot = read_ballot(in, limits);
+      m.participants = read_nodes(in, limits);
+      message = std::move(m);
+      break;
+    }
+    case 9: {
+      Promise m;
+      m.tx = read_tx(in, limits);
+      m.ballot = read_ballot(in, limits);
+      for (std::uint64_t n = in.count(2, limits.participants_max, "more instances than allowed");
+           n > 0; --n) {
+        InstanceState i;
+        i.participant = in.varint();
+        if (read_flag(in)) {
+          paxos::AcceptedValue<bool> a;
+          a.ballot = read_ballot(in, limits);
+          a.value = read_flag(in);
+          i.accepted = a;
+        }
+        m.instances.push_back(i);
+      }
+      message = std::move(m);
+      break;
+    }
+    case 10: {
+      Refused m;
+      m.tx = read_tx(in, limits);
+      m.ballot = read_ballot(in, limits);
+      m.promised = read_ballot(in, limits);
+      message = m;
+      break;
+    }
+    case 11: {
+      Learned m;
+      m.tx = read_tx(in, limits);
+      m.commit = read_flag(in);
+      message = m;
+      break;
+    }
+    case 12: {
+      Query m;
+      m.txs = read_txs(in, limits);
+      message = std::move(m);
+      break;
+    }
+    case 13: {
+      Done m;
+      m.txs = read_txs(in, limits);
+      message = std::move(m);
       break;
     }
     default:

@@ -26,8 +26,10 @@
 //      bytes as a command without throwing.
 //   8: a two-phase commit frame (two_pc::decode_message): one that decodes re-encodes to its
 //      bytes; a coordinator with a transaction under way and a participant holding a bank
-//      (apps/two_pc/bank.hpp) step it from a peer and must neither crash nor throw; the bank
-//      parses the bytes as a payload: a list of moves re-encodes to its bytes.
+//      (apps/two_pc/bank.hpp) step it from a peer and must neither crash nor throw, in plain
+//      two-phase commit and in Paxos Commit (acceptors 5 to 7), and so does an acceptor
+//      stepping it from a participant, the coordinator and another acceptor; the bank parses
+//      the bytes as a payload: a list of moves re-encodes to its bytes.
 // Run with -malloc_limit_mb: an allocation sized by a length off the wire is a finding.
 #include <algorithm>
 #include <cstddef>
@@ -46,6 +48,7 @@
 #include "protocols/anti_entropy/message.hpp"
 #include "protocols/net/tcp_wire.hpp"
 #include "protocols/paxos/replica.hpp"
+#include "protocols/two_pc/acceptor.hpp"
 #include "protocols/two_pc/coordinator.hpp"
 #include "protocols/two_pc/participant.hpp"
 #include "two_pc/bank.hpp"
@@ -321,27 +324,52 @@ void fuzz_two_pc(std::string_view bytes) {
   check(tpc::decode_message(again, limits) == m);
   host::Input input;
   input.now_ms = 1000;
-  tpc::CoordinatorConfig cc;
-  cc.self = 0;
-  cc.limits = limits;
-  cc.collecting_max = 4;
-  cc.window_max = 16;
-  tpc::Coordinator coordinator(cc);
-  static_cast<void>(coordinator.begin({{1, "a 1"}, {2, "b -1"}}));
-  coordinator.step(1, bytes, input);
-  coordinator.tick(input);
-  static_cast<void>(coordinator.ready());
-  tpc::ParticipantConfig pc;
-  pc.self = 1;
-  pc.limits = limits;
-  pc.window_max = 16;
-  tpc::Participant<calm::apps::bank::Bank> participant(pc, calm::apps::bank::Bank{});
-  participant.step(0, bytes, input);
-  participant.step(2, bytes, input);
-  participant.tick(input);
-  static_cast<void>(participant.ready());
-  check(participant.in_doubt() + participant.waiting_for_app() + participant.finished_records() <=
-        2);
+  for (const bool paxos_commit : {false, true}) {
+    const std::vector<calm::protocols::net::NodeId> acceptors =
+        paxos_commit ? std::vector<calm::protocols::net::NodeId>{5, 6, 7}
+                     : std::vector<calm::protocols::net::NodeId>{};
+    tpc::CoordinatorConfig cc;
+    cc.self = 0;
+    cc.limits = limits;
+    cc.collecting_max = 4;
+    cc.window_max = 16;
+    cc.acceptors = acceptors;
+    tpc::Coordinator coordinator(cc);
+    static_cast<void>(coordinator.begin({{1, "a 1"}, {2, "b -1"}}));
+    coordinator.step(1, bytes, input);
+    coordinator.step(5, bytes, input);
+    input.now_ms += 1000;  // past the vote timeout: a recovery ballot, if Paxos Commit
+    coordinator.tick(input);
+    coordinator.step(6, bytes, input);
+    static_cast<void>(coordinator.ready());
+    tpc::ParticipantConfig pc;
+    pc.self = 1;
+    pc.limits = limits;
+    pc.window_max = 16;
+    pc.acceptors = acceptors;
+    tpc::Participant<calm::apps::bank::Bank> participant(pc, calm::apps::bank::Bank{});
+    participant.step(0, bytes, input);
+    participant.step(2, bytes, input);
+    participant.step(5, bytes, input);
+    input.now_ms += 2000;  // past recovery_ms
+    participant.tick(input);
+    participant.step(6, bytes, input);
+    static_cast<void>(participant.ready());
+    check(participant.in_doubt() + participant.waiting_for_app() + participant.finished_records() <=
+          2);
+  }
+  tpc::AcceptorConfig ac;
+  ac.self = 5;
+  ac.limits = limits;
+  ac.records_max = 2;
+  tpc::Acceptor acceptor(ac);
+  acceptor.step(1, bytes, input);
+  acceptor.step(0, bytes, input);
+  acceptor.step(6, bytes, input);
+  input.now_ms += 1000;
+  acceptor.tick(input);
+  static_cast<void>(acceptor.ready());
+  check(acceptor.records() <= 2);
 }
 
 }  // namespace

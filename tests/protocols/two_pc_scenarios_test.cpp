@@ -1,7 +1,8 @@
 // Two-phase commit, case by case, in the simulator: one coordinator (node 0) and two
 // participants (nodes 1 and 2) holding bank accounts (two_pc_sim.hpp's Bank), a transfer from
 // an account at node 1 to one at node 2. Each case sets up one situation of the recovery
-// table in docs/two-pc.md and checks what is on the disks and what each side decided.
+// table in docs/two-pc.md and checks what is on the disks and what each side decided. With
+// acceptors (Paxos Commit, F = 1) nodes 3, 4 and 5 are the acceptors.
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -17,84 +18,11 @@
 namespace calm::protocols::two_pc {
 namespace {
 
+using sim::AcceptorNode;
 using sim::Bank;
+using sim::Cluster;
 using sim::CoordinatorNode;
 using sim::ParticipantNode;
-
-class Cluster {
- public:
-  explicit Cluster(std::uint64_t seed = 1) : sim_(seed, fixed_latency()) {
-    ledger_.fail = [this](const std::string& why) { failures_.push_back(why); };
-    ledger_.parts_of = [this](const TxId& tx) -> const std::vector<NodeId>* {
-      const auto it = parts_.find(tx);
-      return it == parts_.end() ? nullptr : &it->second;
-    };
-    sim_.add_node([this](const net::NodeContext& context) {
-      CoordinatorConfig config;
-      config.self = 0;
-      auto node = std::make_unique<CoordinatorNode>(context, Coordinator(config));
-      CoordinatorNode::Application app;
-      app.on_final = [this](std::vector<Outcome>& outcomes) {
-        for (Outcome& o : outcomes) outcomes_[o.tx] = o;
-      };
-      node->set_application(std::move(app));
-      return node;
-    });
-    for (NodeId id : {NodeId{1}, NodeId{2}}) {
-      sim_.add_node([this, id](const net::NodeContext& context) {
-        ParticipantConfig config;
-        config.self = id;
-        Bank::Hooks hooks = sim::ledger_hooks(id, &ledger_, [](const TxId&) {});
-        hooks.answers_later = [this](const TxId&) { return later_; };
-        Bank bank(std::move(hooks));
-        return std::make_unique<ParticipantNode>(context,
-                                                 Participant<Bank>(config, std::move(bank)));
-      });
-    }
-  }
-
-  /// Moves `amount` from a1 (at node 1) to a2 (at node 2).
-  TxId transfer(std::int64_t amount) {
-    std::vector<Part> parts{{1, "a1 " + std::to_string(-amount)},
-                            {2, "a2 " + std::to_string(amount)}};
-    const auto tx = coordinator()->apply([&](Coordinator& c) { return c.begin(parts); });
-    EXPECT_TRUE(tx.has_value());
-    parts_[*tx] = {1, 2};
-    return *tx;
-  }
-
-  net::Simulator& sim() { return sim_; }
-  CoordinatorNode* coordinator() { return static_cast<CoordinatorNode*>(sim_.node(0)); }
-  ParticipantNode* participant(NodeId id) { return static_cast<ParticipantNode*>(sim_.node(id)); }
-  std::int64_t balance(NodeId id) {
-    return participant(id)->protocol().app().balance("a" + std::to_string(id));
-  }
-  std::optional<Outcome> outcome(const TxId& tx) const {
-    const auto it = outcomes_.find(tx);
-    return it == outcomes_.end() ? std::nullopt : std::optional<Outcome>(it->second);
-  }
-  /// Keys on a node's disk under `prefix`.
-  std::vector<std::string> keys(NodeId id, std::string_view prefix) {
-    return sim::disk_keys(sim_, id, prefix);
-  }
-  void set_later(bool later) { later_ = later; }
-  const std::vector<std::string>& failures() const { return failures_; }
-
- private:
-  static net::NetworkConfig fixed_latency() {
-    net::NetworkConfig config;
-    config.latency_min_ms = 1;
-    config.latency_max_ms = 1;
-    return config;
-  }
-
-  net::Simulator sim_;
-  sim::Ledger ledger_;
-  std::map<TxId, std::vector<NodeId>> parts_;
-  std::map<TxId, Outcome> outcomes_;
-  std::vector<std::string> failures_;
-  bool later_ = false;
-};
 
 TEST(TwoPc, ACommitReachesEveryParticipantAndItsRecordIsCollected) {
   Cluster c;
@@ -228,7 +156,7 @@ TEST(TwoPc, APrepareForAnEndedTransactionIsNotStartedAgain) {
   const TxId tx = c.transfer(30);
   c.sim().run_for(50);
   ASSERT_TRUE(c.outcome(tx) && c.outcome(tx)->committed);
-  const std::string again = encode_message(Prepare{tx, tx.epoch, tx.number, "a1 -30"});
+  const std::string again = encode_message(Prepare{tx, tx.epoch, tx.number, "a1 -30", {}});
   c.participant(1)->on_message(0, again);
   c.sim().run_for(50);
   EXPECT_EQ(c.balance(1), 70);  // once, not twice
@@ -281,19 +209,156 @@ TEST(TwoPc, MalformedAndMisdirectedMessagesAreRejected) {
   Cluster c;
   c.participant(1)->on_message(0, "not a frame");
   c.participant(1)->on_message(0, encode_message(Ack{{0, 1, 0}}));
-  c.participant(1)->on_message(2, encode_message(Prepare{{0, 1, 0}, 1, 0, "a1 -1"}));
+  c.participant(1)->on_message(2, encode_message(Prepare{{0, 1, 0}, 1, 0, "a1 -1", {}}));
   // Decisions a coordinator cannot have made: past its window, of a later epoch than its
   // own, a commit of what this participant never prepared. Nothing is recorded for them.
   c.participant(1)->on_message(0, encode_message(Decision{{0, 1, 1 << 20}, false, 1, 0}));
   c.participant(1)->on_message(0, encode_message(Decision{{0, 5, 0}, false, 1, 0}));
   c.participant(1)->on_message(0, encode_message(Decision{{0, 1, 3}, true, 1, 0}));
   c.coordinator()->on_message(1, encode_message(Vote{{0, 9, 9}, true}));  // never begun
-  c.coordinator()->on_message(1, encode_message(Prepare{{0, 1, 0}, 1, 0, ""}));
+  c.coordinator()->on_message(1, encode_message(Prepare{{0, 1, 0}, 1, 0, "", {}}));
   c.sim().run_for(10);
   EXPECT_EQ(c.participant(1)->protocol().stats().rejected_messages, 6u);
   EXPECT_EQ(c.participant(1)->protocol().finished_records(), 0u);
   EXPECT_EQ(c.coordinator()->protocol().stats().rejected_messages, 2u);
   EXPECT_EQ(c.participant(1)->protocol().app().holds(), 0u);
+}
+
+// ---- Paxos Commit (F = 1: acceptors 3, 4, 5) ----
+
+TEST(PaxosCommit, ACommitIsLearnedFromTheAcceptorsAndEveryRecordIsLetGo) {
+  Cluster c(1, 3);
+  const TxId tx = c.transfer(30);
+  c.sim().run_for(50);
+  ASSERT_TRUE(c.outcome(tx));
+  EXPECT_TRUE(c.outcome(tx)->committed);
+  EXPECT_EQ(c.balance(1), 70);
+  EXPECT_EQ(c.balance(2), 130);
+  // The acceptors are the log: the coordinator wrote no record (only its epoch).
+  EXPECT_TRUE(c.keys(0, "2pc-c/d/").empty());
+  EXPECT_EQ(c.acceptor(3)->protocol().records(), 1u);
+  EXPECT_EQ(c.keys(4, "2pc-a/r/").size(), 1u);
+  // Asked after query_ms, the coordinator and both participants say it is over: let go.
+  c.sim().run_for(300);
+  for (NodeId a : {NodeId{3}, NodeId{4}, NodeId{5}}) {
+    EXPECT_EQ(c.acceptor(a)->protocol().records(), 0u) << a;
+    EXPECT_TRUE(c.keys(a, "2pc-a/").empty()) << a;
+  }
+  EXPECT_TRUE(c.failures().empty());
+}
+
+// The blocking window of two-phase commit, gone: both participants voted yes, and the
+// coordinator is down for good before it could tell anyone. The participants learn the
+// outcome from the acceptors (it was chosen: commit), within recovery_ms and a few round
+// trips, with one acceptor down as well.
+TEST(PaxosCommit, PreparedParticipantsLearnTheCommitWithTheCoordinatorDownForGood) {
+  Cluster c(1, 3);
+  c.sim().block(3, 0);  // the acceptors' Accepted never reach the coordinator
+  c.sim().block(4, 0);
+  c.sim().block(5, 0);
+  const TxId tx = c.transfer(30);
+  c.sim().run_for(20);
+  ASSERT_EQ(c.participant(1)->protocol().in_doubt(), 1u);
+  ASSERT_EQ(c.participant(2)->protocol().in_doubt(), 1u);
+  ASSERT_FALSE(c.outcome(tx));
+  c.sim().crash(0, net::DiskFate::keep);  // and never restarted
+  c.sim().crash(5, net::DiskFate::keep);  // F = 1 acceptor down too
+  c.sim().heal();
+  const auto took = c.run_until_resolved(3000);
+  ASSERT_TRUE(took) << "still in doubt 3 s after the coordinator went down";
+  EXPECT_LE(*took, ParticipantConfig{}.recovery_ms + 100);
+  EXPECT_EQ(c.balance(1), 70);  // every yes was accepted by a majority: committed
+  EXPECT_EQ(c.balance(2), 130);
+  EXPECT_EQ(c.participant(1)->protocol().app().holds(), 0u);
+  EXPECT_EQ(c.participant(2)->protocol().app().holds(), 0u);
+  EXPECT_TRUE(c.failures().empty());
+}
+
+// One participant's yes never reached the acceptors and the coordinator is gone: the other
+// participant's recovery ballot finds no accepted value for it and decides abort; the
+// participant that never voted through the acceptors hears it too.
+TEST(PaxosCommit, AVoteNoAcceptorHeardIsDecidedAbortedByARecoveryLeader) {
+  Cluster c(1, 3);
+  for (NodeId a : {NodeId{3}, NodeId{4}, NodeId{5}}) {
+    c.sim().block(2, a);  // node 2's yes stays with node 2
+    c.sim().block(a, 0);
+  }
+  const TxId tx = c.transfer(30);
+  c.sim().run_for(20);
+  ASSERT_EQ(c.participant(2)->protocol().in_doubt(), 1u);
+  c.sim().crash(0, net::DiskFate::keep);
+  c.sim().heal();
+  ASSERT_TRUE(c.run_until_resolved(3000));
+  EXPECT_EQ(c.balance(1), 100);
+  EXPECT_EQ(c.balance(2), 100);
+  EXPECT_FALSE(c.outcome(tx));
+  EXPECT_TRUE(c.failures().empty());
+}
+
+// The coordinator's vote timeout with a participant silent: it may not abort alone (the
+// acceptors might have chosen that vote), so it leads a recovery ballot, which decides the
+// silent participant's instance aborted.
+TEST(PaxosCommit, TheCoordinatorsVoteTimeoutDecidesThroughTheAcceptors) {
+  Cluster c(1, 3);
+  c.sim().crash(2, net::DiskFate::keep);
+  const TxId tx = c.transfer(30);
+  c.sim().run_for(CoordinatorConfig{}.vote_timeout_ms + 50);
+  ASSERT_TRUE(c.outcome(tx));
+  EXPECT_FALSE(c.outcome(tx)->committed);
+  EXPECT_NE(c.outcome(tx)->reason.find("acceptors"), std::string::npos) << c.outcome(tx)->reason;
+  c.sim().run_for(100);
+  EXPECT_EQ(c.balance(1), 100);
+  EXPECT_EQ(c.participant(1)->protocol().app().holds(), 0u);
+  // The silent participant's record stays at the acceptors until it says Done: once it is
+  // back and has heard the coordinator's watermark (Progress, every 2 s when idle).
+  EXPECT_EQ(c.acceptor(3)->protocol().records(), 1u);
+  c.sim().restart(2);
+  c.sim().run_for(2500);
+  EXPECT_EQ(c.acceptor(3)->protocol().records(), 0u);
+  EXPECT_TRUE(c.failures().empty());
+}
+
+// An acceptor that lost power keeps what it promised and accepted (synced before it answered).
+TEST(PaxosCommit, ARestartedAcceptorKeepsWhatItAccepted) {
+  Cluster c(1, 3);
+  c.sim().block(3, 0);
+  c.sim().block(4, 0);
+  c.sim().block(5, 0);
+  c.transfer(30);
+  c.sim().run_for(20);
+  for (NodeId a : {NodeId{3}, NodeId{4}, NodeId{5}}) c.sim().crash(a, net::DiskFate::keep);
+  c.sim().crash(0, net::DiskFate::keep);
+  c.sim().heal();
+  for (NodeId a : {NodeId{3}, NodeId{4}, NodeId{5}}) c.sim().restart(a);
+  ASSERT_TRUE(c.run_until_resolved(3000));
+  EXPECT_EQ(c.balance(1), 70);  // the yes votes survived the acceptors' power cut
+  EXPECT_EQ(c.balance(2), 130);
+  EXPECT_TRUE(c.failures().empty());
+}
+
+TEST(PaxosCommit, AnAcceptorRejectsMessagesThatBreakTheRules) {
+  Cluster c(1, 3);
+  const TxId tx{0, 1, 0};
+  auto send = [&](NodeId from, const Message& m) {
+    c.acceptor(3)->on_message(from, encode_message(m));
+    c.sim().run_for(2);
+  };
+  const std::uint64_t before = c.acceptor(3)->protocol().stats().rejected_messages;
+  send(1, Accept{tx, {0, 2}, {1, 2}, {{2, true}}});  // a round 0 not its sender's
+  send(1, Accept{tx, {0, 1}, {2}, {{1, true}}});     // its sender not a participant
+  send(1, Claim{tx, {0, 1}, {1, 2}});                // a claim at round 0
+  send(1, Claim{tx, {1, 1}, {1, 1}});                // a participant named twice
+  send(1, Accept{tx, {1, 1}, {1, 2}, {{1, true}}});  // not every instance
+  send(0, Ack{tx});                                  // not an acceptor's message
+  c.acceptor(3)->on_message(1, "\x01\x09garbage");
+  c.sim().run_for(2);
+  EXPECT_EQ(c.acceptor(3)->protocol().stats().rejected_messages - before, 7u);
+  EXPECT_EQ(c.acceptor(3)->protocol().records(), 0u);
+  // Once it has a record, a list of participants that differs is refused too.
+  send(1, Accept{tx, {0, 1}, {1, 2}, {{1, true}}});
+  send(2, Accept{tx, {0, 2}, {1, 2, 3}, {{2, true}}});
+  EXPECT_EQ(c.acceptor(3)->protocol().stats().rejected_messages - before, 8u);
+  EXPECT_EQ(c.acceptor(3)->protocol().records(), 1u);
 }
 
 }  // namespace

@@ -8,6 +8,12 @@
 // voted yes) and irrevocability (an outcome never changes). After the faults heal: nothing in
 // doubt, every commit record acknowledged and gone, every record the watermark passed gone
 // from the participants' disks, and the bank's total what it was.
+//
+// With acceptors (Paxos Commit, F = 1): acceptors crash too, and one seed in two of the crash
+// mixes loses a coordinator, or an acceptor, or both, for good (never restarted). Liveness
+// then means: nothing in doubt anywhere once F+1 acceptors and the participants are up, with
+// the coordinator gone; and, where no coordinator was lost, every acceptor's records gone.
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -15,10 +21,12 @@
 #include <optional>
 #include <protocols/host/host.hpp>
 #include <protocols/net/simulator.hpp>
+#include <protocols/two_pc/acceptor.hpp>
 #include <protocols/two_pc/coordinator.hpp>
 #include <protocols/two_pc/participant.hpp>
 #include <set>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -87,6 +95,7 @@ inline std::vector<std::string> disk_keys(net::Simulator& sim, NodeId id, std::s
   return out;
 }
 
+using AcceptorNode = host::Host<Acceptor>;
 using CoordinatorNode = host::Host<Coordinator>;
 using ParticipantNode = host::Host<Participant<Bank>>;
 
@@ -112,18 +121,24 @@ struct Faults {
   double slow = 0;
   bool partitions = false;
   bool crashes = false;  // power cuts (unsynced writes lost), of coordinators and participants
-  bool disk_failures = false;  // a node's disk refuses every write for a while
+  bool disk_failures = false;     // a node's disk refuses every write for a while
+  bool coordinator_lost = false;  // Paxos Commit: a coordinator crashes and never returns
+  bool acceptor_lost = false;     // Paxos Commit: an acceptor crashes and never returns
 };
 
 class SimRun {
  public:
   static constexpr int accounts = 30;
 
-  SimRun(std::uint64_t seed, int coordinators, Faults faults)
+  /// `acceptors`: 0 (plain two-phase commit) or 2F+1 (Paxos Commit).
+  SimRun(std::uint64_t seed, int coordinators, Faults faults, int acceptors = 0)
       : faults_(faults), sim_(seed, network(faults)) {
     for (int i = 0; i < coordinators; ++i) coordinators_.push_back(static_cast<NodeId>(i));
     // The simulator numbers nodes as they are added, from 0.
     for (int i = 0; i < 3; ++i) participants_.push_back(static_cast<NodeId>(coordinators + i));
+    for (int i = 0; i < acceptors; ++i) {
+      acceptors_.push_back(static_cast<NodeId>(coordinators + 3 + i));
+    }
     ledger_.fail = [this](const std::string& why) { fail(why); };
     ledger_.parts_of = [this](const TxId& tx) -> const std::vector<NodeId>* {
       const auto it = parts_.find(tx);
@@ -131,6 +146,7 @@ class SimRun {
     };
     for (NodeId c : coordinators_) add_coordinator(c);
     for (NodeId p : participants_) add_participant(p);
+    for (NodeId a : acceptors_) add_acceptor(a);
   }
 
   /// Transfers begun every few ms until `heal_ms`, faults until then; returns "" or what
@@ -140,11 +156,22 @@ class SimRun {
       sim_.at(sim_.random().below(10), [this, c, heal_ms] { transfer(c, heal_ms); });
     }
     if (faults_.partitions || faults_.crashes || faults_.disk_failures) schedule_faults(heal_ms);
+    if (faults_.coordinator_lost || faults_.acceptor_lost) {
+      net::SplitMix64& rng = sim_.random();
+      if (faults_.coordinator_lost) lost_.insert(coordinators_[rng.below(coordinators_.size())]);
+      if (faults_.acceptor_lost) lost_.insert(acceptors_[rng.below(acceptors_.size())]);
+      for (NodeId id : lost_) {
+        sim_.at(100 + rng.below(heal_ms - 100), [this, id] {
+          if (sim_.is_up(id)) sim_.crash(id, net::DiskFate::keep);
+          gone_.insert(id);
+        });
+      }
+    }
     sim_.at(heal_ms, [this] {
       sim_.heal();
       sim_.set_network({});
       for (NodeId id : all()) {
-        if (!sim_.is_up(id)) sim_.restart(id);
+        if (!sim_.is_up(id) && !gone_.contains(id)) sim_.restart(id);
       }
     });
     sim_.run_until(heal_ms + settle_ms);
@@ -169,6 +196,7 @@ class SimRun {
   std::vector<NodeId> all() const {
     std::vector<NodeId> ids = coordinators_;
     ids.insert(ids.end(), participants_.begin(), participants_.end());
+    ids.insert(ids.end(), acceptors_.begin(), acceptors_.end());
     return ids;
   }
   static std::string account(int i) { return "a" + std::to_string(i); }
@@ -180,6 +208,7 @@ class SimRun {
       config.self = id;
       config.vote_timeout_ms = 300 + 20 * id;
       config.participants = participants_;
+      config.acceptors = acceptors_;
       auto node = std::make_unique<CoordinatorNode>(context, Coordinator(config));
       CoordinatorNode::Application app;
       app.on_final = [this](std::vector<Outcome>& outcomes) {
@@ -196,11 +225,23 @@ class SimRun {
       config.self = id;
       config.vote_timeout_ms = 200 + 15 * id;
       config.resend_ms = 30 + id;
+      config.acceptors = acceptors_;
+      config.recovery_ms = 500 + 40 * id;
+      config.recovery_retry_ms = 60 + 7 * id;
       Bank bank(ledger_hooks(id, &ledger_, [this, id](const TxId& tx) { later(id, tx); }));
       auto node =
           std::make_unique<ParticipantNode>(context, Participant<Bank>(config, std::move(bank)));
       ledger_outcomes(*node, id, &ledger_);
       return node;
+    });
+  }
+
+  void add_acceptor(NodeId id) {
+    sim_.add_node([id](const net::NodeContext& context) {
+      AcceptorConfig config;
+      config.self = id;
+      config.query_ms = 300;
+      return std::make_unique<AcceptorNode>(context, Acceptor(config));
     });
   }
 
@@ -296,7 +337,7 @@ class SimRun {
           if (sim_.is_up(victim)) sim_.crash(victim, net::DiskFate::keep);
         });
         sim_.at(t + 30 + rng.below(300), [this, victim] {
-          if (!sim_.is_up(victim)) sim_.restart(victim);
+          if (!sim_.is_up(victim) && !gone_.contains(victim)) sim_.restart(victim);
         });
       }
     }
@@ -317,6 +358,8 @@ class SimRun {
       if (part.app().holds() != 0) {
         return "participant " + std::to_string(id) + " still holds accounts" + after;
       }
+      // A coordinator gone for good sends no more watermarks: its records stay.
+      if (coordinator_gone()) continue;
       if (part.finished_records() != 0) {
         return "participant " + std::to_string(id) + " still keeps " +
                std::to_string(part.finished_records()) + " records the watermark passed" + after;
@@ -331,11 +374,22 @@ class SimRun {
     for (int i = 0; i < accounts; ++i) {
       total += participant(holder(i))->protocol().app().balance(account(i));
     }
+    // The acceptors let go of every transaction, once its coordinator and participants said
+    // it is over for them (a coordinator gone for good never says so).
+    for (NodeId id : acceptors_) {
+      if (gone_.contains(id) || coordinator_gone()) continue;
+      auto* node = static_cast<AcceptorNode*>(sim_.node(id));
+      if (node->protocol().records() != 0 || !keys(id, "2pc-a/").empty()) {
+        return "acceptor " + std::to_string(id) + " still keeps " +
+               std::to_string(node->protocol().records()) + " transactions" + after;
+      }
+    }
     if (total != accounts * Bank::opening_balance) {
       return "the bank's total is " + std::to_string(total) + ", not " +
              std::to_string(accounts * Bank::opening_balance);
     }
     for (NodeId id : coordinators_) {
+      if (gone_.contains(id)) continue;
       const Coordinator& co = coordinator(id)->protocol();
       if (co.collecting() != 0 || co.records() != 0 || !keys(id, "2pc-c/d/").empty()) {
         return "coordinator " + std::to_string(id) + " still holds " +
@@ -355,6 +409,11 @@ class SimRun {
     return "";
   }
 
+  bool coordinator_gone() const {
+    return std::any_of(coordinators_.begin(), coordinators_.end(),
+                       [&](NodeId c) { return gone_.contains(c); });
+  }
+
   std::vector<std::string> keys(NodeId id, std::string_view prefix) {
     return disk_keys(sim_, id, prefix);
   }
@@ -365,7 +424,8 @@ class SimRun {
 
   Faults faults_;
   net::Simulator sim_;
-  std::vector<NodeId> coordinators_, participants_;
+  std::vector<NodeId> coordinators_, participants_, acceptors_;
+  std::set<NodeId> lost_, gone_;  // to be lost for good; lost
   Ledger ledger_;
   std::map<TxId, std::vector<NodeId>> parts_;
   std::map<TxId, bool> outcomes_;
@@ -397,18 +457,131 @@ inline Faults mix(const std::string& name, net::SplitMix64& rng) {
   return f;
 }
 
-/// One seed of a mix: one coordinator (one seed in three: two), three participants, faults
-/// for 1.5 s, then 3 s to settle. Returns "" or what went wrong; adds the transactions begun
-/// and committed to the counts.
+/// One seed of a mix: one coordinator (one seed in three: two), three participants,
+/// `acceptors` acceptors, faults for 1.5 s, then 3 s to settle. Returns "" or what went wrong; adds
+/// the transactions begun and committed to the counts.
 inline std::string run_seed(std::uint64_t seed, const std::string& mix_name, std::uint64_t& begun,
-                            std::uint64_t& committed) {
+                            std::uint64_t& committed, int acceptors = 0) {
   net::SplitMix64 rng(seed * 7919 + 17);
   const int coordinators = rng.chance(0.67) ? 1 : 2;
-  SimRun run(seed, coordinators, mix(mix_name, rng));
+  Faults faults = mix(mix_name, rng);
+  if (acceptors > 0 && faults.crashes && rng.chance(0.5)) {
+    const auto which = rng.below(3);
+    faults.coordinator_lost = which != 1;
+    faults.acceptor_lost = which != 0;
+  }
+  SimRun run(seed, coordinators, faults, acceptors);
   std::string failure = run.go(1500, 3000);
   begun += run.begun();
   committed += run.committed();
   return failure;
 }
+
+/// The scenarios' cluster (two_pc_scenarios_test.cpp): one coordinator (node 0), two
+/// participants (nodes 1 and 2) holding a1 and a2, and with Paxos Commit three acceptors
+/// (nodes 3 to 5); fixed latency of 1 ms.
+class Cluster {
+ public:
+  /// `acceptors`: 0 (plain two-phase commit) or 3 (Paxos Commit, nodes 3 to 5).
+  explicit Cluster(std::uint64_t seed = 1, int acceptors = 0) : sim_(seed, fixed_latency()) {
+    for (int i = 0; i < acceptors; ++i) acceptors_.push_back(static_cast<NodeId>(3 + i));
+    ledger_.fail = [this](const std::string& why) { failures_.push_back(why); };
+    ledger_.parts_of = [this](const TxId& tx) -> const std::vector<NodeId>* {
+      const auto it = parts_.find(tx);
+      return it == parts_.end() ? nullptr : &it->second;
+    };
+    sim_.add_node([this](const net::NodeContext& context) {
+      CoordinatorConfig config;
+      config.self = 0;
+      config.acceptors = acceptors_;
+      auto node = std::make_unique<CoordinatorNode>(context, Coordinator(config));
+      CoordinatorNode::Application app;
+      app.on_final = [this](std::vector<Outcome>& outcomes) {
+        for (Outcome& o : outcomes) outcomes_[o.tx] = o;
+      };
+      node->set_application(std::move(app));
+      return node;
+    });
+    for (NodeId id : {NodeId{1}, NodeId{2}}) {
+      sim_.add_node([this, id](const net::NodeContext& context) {
+        ParticipantConfig config;
+        config.self = id;
+        config.acceptors = acceptors_;
+        Bank::Hooks hooks = sim::ledger_hooks(id, &ledger_, [](const TxId&) {});
+        hooks.answers_later = [this](const TxId&) { return later_; };
+        Bank bank(std::move(hooks));
+        auto node =
+            std::make_unique<ParticipantNode>(context, Participant<Bank>(config, std::move(bank)));
+        ledger_outcomes(*node, id, &ledger_);
+        return node;
+      });
+    }
+    for (NodeId id : acceptors_) {
+      sim_.add_node([id](const net::NodeContext& context) {
+        AcceptorConfig config;
+        config.self = id;
+        config.query_ms = 100;
+        return std::make_unique<AcceptorNode>(context, Acceptor(config));
+      });
+    }
+  }
+
+  /// Moves `amount` from a1 (at node 1) to a2 (at node 2).
+  TxId transfer(std::int64_t amount) {
+    std::vector<Part> parts{{1, "a1 " + std::to_string(-amount)},
+                            {2, "a2 " + std::to_string(amount)}};
+    const auto tx = coordinator()->apply([&](Coordinator& c) { return c.begin(parts); });
+    if (!tx) throw std::logic_error("the coordinator refused a transfer");
+    parts_[*tx] = {1, 2};
+    return *tx;
+  }
+
+  net::Simulator& sim() { return sim_; }
+  CoordinatorNode* coordinator() { return static_cast<CoordinatorNode*>(sim_.node(0)); }
+  ParticipantNode* participant(NodeId id) { return static_cast<ParticipantNode*>(sim_.node(id)); }
+  AcceptorNode* acceptor(NodeId id) { return static_cast<AcceptorNode*>(sim_.node(id)); }
+  /// Runs until neither participant is in doubt, at most `limit_ms`; the time it took, or
+  /// nothing.
+  std::optional<std::uint64_t> run_until_resolved(std::uint64_t limit_ms) {
+    const std::uint64_t from = sim_.now_ms();
+    for (std::uint64_t ms = 0; ms < limit_ms; ++ms) {
+      sim_.run_for(1);
+      if (participant(1)->protocol().in_doubt() == 0 &&
+          participant(2)->protocol().in_doubt() == 0) {
+        return sim_.now_ms() - from;
+      }
+    }
+    return std::nullopt;
+  }
+  std::int64_t balance(NodeId id) {
+    return participant(id)->protocol().app().balance("a" + std::to_string(id));
+  }
+  std::optional<Outcome> outcome(const TxId& tx) const {
+    const auto it = outcomes_.find(tx);
+    return it == outcomes_.end() ? std::nullopt : std::optional<Outcome>(it->second);
+  }
+  /// Keys on a node's disk under `prefix`.
+  std::vector<std::string> keys(NodeId id, std::string_view prefix) {
+    return sim::disk_keys(sim_, id, prefix);
+  }
+  void set_later(bool later) { later_ = later; }
+  const std::vector<std::string>& failures() const { return failures_; }
+
+ private:
+  static net::NetworkConfig fixed_latency() {
+    net::NetworkConfig config;
+    config.latency_min_ms = 1;
+    config.latency_max_ms = 1;
+    return config;
+  }
+
+  std::vector<NodeId> acceptors_;
+  net::Simulator sim_;
+  sim::Ledger ledger_;
+  std::map<TxId, std::vector<NodeId>> parts_;
+  std::map<TxId, Outcome> outcomes_;
+  std::vector<std::string> failures_;
+  bool later_ = false;
+};
 
 }  // namespace calm::protocols::two_pc::sim

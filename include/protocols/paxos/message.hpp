@@ -29,17 +29,11 @@
 #include <vector>
 
 #include "protocols/net/transport.hpp"
+#include "protocols/paxos/single_decree.hpp"
 
 namespace calm::protocols::paxos {
 
 using net::NodeId;
-
-/// A ballot: a round, then the proposer's id to break ties; ordered lexicographically.
-struct Ballot {
-  std::uint64_t round = 0;
-  NodeId node = 0;
-  friend auto operator<=>(const Ballot&, const Ballot&) = default;
-};
 
 /// A client's command: exactly once per (client, seq) (the state machine keeps each
 /// client's last seq); client 0 is reserved.

@@ -23,6 +23,17 @@
 /// outcome only from this coordinator; while the coordinator is down it stays in doubt and
 /// holds what it prepared (docs/two-pc.md measures it). Paxos Commit removes the window.
 ///
+/// Paxos Commit (`acceptors` configured, 2F+1 of them; acceptor.hpp): each participant's
+/// vote is an instance of single-decree Paxos decided by the acceptors, not a message to the
+/// coordinator. The coordinator learns every instance from the acceptors' Accepted (a majority
+/// at round 0), commits when all are prepared, and writes no record: the acceptors are the
+/// log. A vote timeout makes it a recovery leader (recovery.hpp), which decides the missing
+/// instances aborted through the acceptors. If it stops, a participant in doubt becomes the
+/// recovery leader: the outcome is decided while F+1 acceptors are up, even if the
+/// coordinator never returns. A question on a transaction of an earlier epoch is not answered
+/// in this mode (no record of a commit outlives a restart: the participant asks the
+/// acceptors).
+///
 /// Plain two-phase commit is Paxos Commit with F = 0: one acceptor, the coordinator itself,
 /// whose commit record is its acceptance of every participant's "prepared" at once.
 #include <algorithm>
@@ -42,33 +53,10 @@
 #include "protocols/host/host.hpp"
 #include "protocols/net/frame_codec.hpp"
 #include "protocols/two_pc/message.hpp"
+#include "protocols/two_pc/mutants.hpp"
+#include "protocols/two_pc/recovery.hpp"
 
 namespace calm::protocols::two_pc {
-
-// Planted bugs, for the test that shows the simulation catches each one
-// (tests/protocols/two_pc_mutants_test.cpp). They exist only where CALM_TWO_PC_MUTANTS is
-// defined, which no library or application target does: elsewhere CALM_TWO_PC_MUTANT(m) is
-// `false` and the compiler removes the branch.
-#ifdef CALM_TWO_PC_MUTANTS
-enum class Mutant {
-  none,
-  vote_yes_before_sync,        // a participant's yes vote leaves before its record is synced
-  commit_before_log,           // the coordinator's commit record is not synced before it is sent
-  forget_before_all_acks,      // the coordinator erases its record at the first ack
-  abort_after_yes_on_timeout,  // a prepared participant aborts on its own timeout
-  commit_on_majority,          // the coordinator commits once a majority voted yes
-  presumed_commit,             // a question on a transaction with no record is answered commit
-  ack_before_commit_synced,    // a participant acks a commit before it is synced
-  epoch_not_bumped,            // a restarted coordinator reuses its transaction ids
-  prepared_not_restored,       // a restarted participant forgets what it prepared
-  ghost_prepare_staged,        // a Prepare for a decided transaction is started again
-};
-inline Mutant mutant = Mutant::none;
-#define CALM_TWO_PC_MUTANT(m) \
-  (::calm::protocols::two_pc::mutant == ::calm::protocols::two_pc::Mutant::m)
-#else
-#define CALM_TWO_PC_MUTANT(m) false
-#endif
 
 struct CoordinatorConfig {
   NodeId self = 0;
@@ -92,6 +80,10 @@ struct CoordinatorConfig {
   /// at least as large).
   std::uint64_t window_max = 1 << 16;
   std::size_t participants_max = 64;
+  /// Paxos Commit's acceptors (2F+1 of them); none: plain two-phase commit (F = 0).
+  std::vector<NodeId> acceptors;
+  /// A recovery leader whose ballot did not gain a majority tries a higher one after this.
+  std::uint64_t recovery_retry_ms = 100;
   DecodeLimits limits;
 };
 
@@ -128,6 +120,9 @@ class Coordinator {
     CALM_ASSERT(config_.collecting_max > 0 && config_.window_max > config_.collecting_max &&
                     config_.participants_max > 0,
                 "the bounds allow a transaction, and the window more than those collecting");
+    CALM_ASSERT(config_.participants_max <= config_.limits.participants_max,
+                "a transaction's participants fit in one message");
+    std::sort(config_.acceptors.begin(), config_.acceptors.end());
   }
 
   // ---- the application ----
@@ -156,12 +151,16 @@ class Coordinator {
     }
     const TxId tx{config_.self, epoch_, next_number_++};
     Collecting& c = collecting_[tx.number];
-    for (const Part& p : parts) contacted_.insert(p.participant);
+    for (const Part& p : parts) {
+      contacted_.insert(p.participant);
+      c.participants.push_back(p.participant);
+    }
+    std::sort(c.participants.begin(), c.participants.end());
     c.parts = std::move(parts);
     c.started_ms = now_ms_;
     c.resend_at_ms = now_ms_ + config_.resend_ms;
     ++stats_.begun;
-    for (const Part& p : c.parts) send_prepare(tx, p);
+    for (const Part& p : c.parts) send_prepare(tx, c, p);
     return tx;
   }
 
@@ -201,8 +200,18 @@ class Coordinator {
       on_vote(from, *vote);
     } else if (const auto* ack = std::get_if<Ack>(&message)) {
       on_ack(from, *ack);
+    } else if (paxos_commit() && std::holds_alternative<Query>(message)) {
+      on_query(from, std::get<Query>(message));
+    } else if (const auto* a = std::get_if<Accepted>(&message); a && from_acceptor(from)) {
+      on_accepted(from, *a);
+    } else if (const auto* p = std::get_if<Promise>(&message); p && from_acceptor(from)) {
+      if (Collecting* c = recovering(p->tx)) {
+        if (auto accept = c->recovery->on_promise(from, *p)) send_to_acceptors(*accept);
+      }
+    } else if (const auto* r = std::get_if<Refused>(&message); r && from_acceptor(from)) {
+      if (Collecting* c = recovering(r->tx)) c->recovery->on_refused(*r);
     } else {
-      reject("a coordinator takes votes and acks only");
+      reject("a coordinator takes votes, acks, and its acceptors' answers only");
     }
   }
 
@@ -211,11 +220,25 @@ class Coordinator {
     bump_epoch();
     std::vector<std::uint64_t> late;
     for (auto& [number, c] : collecting_) {
+      const TxId tx{config_.self, epoch_, number};
       if (now_ms_ - c.started_ms >= config_.vote_timeout_ms) {
-        late.push_back(number);
-      } else if (now_ms_ >= c.resend_at_ms) {
+        if (!paxos_commit() || CALM_TWO_PC_MUTANT(timeout_aborts_alone)) {
+          late.push_back(number);
+          continue;
+        }
+        // Paxos Commit: the acceptors may have chosen votes this coordinator did not hear
+        // of, so it may not abort alone; it leads a recovery ballot that decides the rest.
+        if (!c.recovery) {
+          c.recovery.emplace(tx, c.participants, config_.self, config_.acceptors.size());
+        }
+        if (now_ms_ >= c.recovery_at_ms) {
+          send_to_acceptors(c.recovery->retry());
+          c.recovery_at_ms = now_ms_ + config_.recovery_retry_ms;
+        }
+      }
+      if (now_ms_ >= c.resend_at_ms) {
         for (const Part& p : c.parts) {
-          if (!c.yes.contains(p.participant)) send_prepare({config_.self, epoch_, number}, p);
+          if (!c.yes.contains(p.participant)) send_prepare(tx, c, p);
         }
         c.resend_at_ms = now_ms_ + config_.resend_ms;
       }
@@ -269,7 +292,8 @@ class Coordinator {
     // (Nothing failed: the application's request threw after a flush that went through.)
     if (!failed.empty()) {
       for (Outcome& o : handed_out_) {
-        if (!o.committed) ready_.final.push_back(std::move(o));
+        // Paxos Commit: a commit is the acceptors' fact, not this batch's.
+        if (!o.committed || paxos_commit()) ready_.final.push_back(std::move(o));
       }
     }
     handed_out_.clear();
@@ -312,9 +336,15 @@ class Coordinator {
  private:
   struct Collecting {
     std::vector<Part> parts;
+    std::vector<NodeId> participants;  // sorted
     std::set<NodeId> yes;
     std::uint64_t started_ms = 0;
     std::uint64_t resend_at_ms = 0;
+    // Paxos Commit: the acceptors that accepted each participant's yes at round 0, and the
+    // recovery ballot led after the vote timeout.
+    std::map<NodeId, std::set<NodeId>> prepared_at;
+    std::optional<Recovery> recovery;
+    std::uint64_t recovery_at_ms = 0;
   };
   struct Committed {
     std::vector<NodeId> participants;
@@ -350,6 +380,9 @@ class Coordinator {
         Collecting& c = it->second;
         if (!is_part(c.parts, from)) return reject("a vote from a node not in the transaction");
         if (!v.yes) return abort(v.tx, "a no vote from node " + std::to_string(from));
+        // Paxos Commit: a yes counts once the acceptors accepted it (on_acceptor); this
+        // one is a participant in doubt asking, and the outcome is not known yet.
+        if (paxos_commit()) return;
         c.yes.insert(from);
         const std::size_t needed =
             CALM_TWO_PC_MUTANT(commit_on_majority) ? c.parts.size() / 2 + 1 : c.parts.size();
@@ -365,6 +398,9 @@ class Coordinator {
       if (v.yes) send_decision(from, v.tx, true);  // in doubt: the commit again
       return;
     }
+    // Paxos Commit keeps no record of a commit across a restart: an earlier epoch's
+    // transaction is the acceptors' to answer (the participant asks them).
+    if (paxos_commit() && v.tx.epoch < epoch_) return;
     if (v.tx.epoch < epoch_ || (v.tx.epoch == epoch_ && v.tx.number < next_number_)) {
       // No record and not collecting: aborted (presumed abort), or committed and acked by
       // every participant, this one included, which then asks no more.
@@ -384,8 +420,10 @@ class Coordinator {
     c.acked.insert(from);
     if (c.acked.size() == c.participants.size() || CALM_TWO_PC_MUTANT(forget_before_all_acks)) {
       // Needs no sync: a record that comes back after a crash is resent and acked again.
-      ready_.persist.push_back(
-          storage::Write::erase(std::string(disk_prefix) + "d/" + tx_key(a.tx)));
+      if (!paxos_commit()) {
+        ready_.persist.push_back(
+            storage::Write::erase(std::string(disk_prefix) + "d/" + tx_key(a.tx)));
+      }
       committed_.erase(it);
     }
   }
@@ -395,13 +433,15 @@ class Coordinator {
     Committed c;
     for (const Part& p : node.mapped().parts) c.participants.push_back(p.participant);
     c.resend_at_ms = now_ms_ + config_.resend_ms;
-    std::string bytes;
-    net::codec::put_varint(bytes, c.participants.size());
-    for (NodeId p : c.participants) net::codec::put_varint(bytes, p);
-    ready_.persist.push_back(
-        storage::Write::put(std::string(disk_prefix) + "d/" + tx_key(tx), std::move(bytes)));
-    // The decision is a fact before anyone hears it.
-    ready_.sync = ready_.sync || !CALM_TWO_PC_MUTANT(commit_before_log);
+    if (!paxos_commit()) {
+      std::string bytes;
+      net::codec::put_varint(bytes, c.participants.size());
+      for (NodeId p : c.participants) net::codec::put_varint(bytes, p);
+      ready_.persist.push_back(
+          storage::Write::put(std::string(disk_prefix) + "d/" + tx_key(tx), std::move(bytes)));
+      // The decision is a fact before anyone hears it.
+      ready_.sync = ready_.sync || !CALM_TWO_PC_MUTANT(commit_before_log);
+    }
     for (NodeId p : c.participants) send_decision(p, tx, true);
     committed_[tx] = std::move(c);
     ++stats_.committed;
@@ -416,9 +456,77 @@ class Coordinator {
     ready_.final.push_back({tx, false, std::move(reason)});
   }
 
-  void send_prepare(const TxId& tx, const Part& p) {
+  void send_prepare(const TxId& tx, const Collecting& c, const Part& p) {
     ready_.send.push_back(
-        {p.participant, encode_message(Message{Prepare{tx, epoch_, watermark(), p.payload}})});
+        {p.participant,
+         encode_message(Message{Prepare{tx, epoch_, watermark(), p.payload, c.participants}})});
+  }
+
+  bool paxos_commit() const { return !config_.acceptors.empty(); }
+  template <class M>
+  void send_to_acceptors(const M& m) {
+    const std::string bytes = encode_message(Message{m});
+    for (NodeId a : config_.acceptors) ready_.send.push_back({a, bytes});
+  }
+
+  bool from_acceptor(NodeId node) const {
+    return paxos_commit() &&
+           std::binary_search(config_.acceptors.begin(), config_.acceptors.end(), node);
+  }
+
+  /// The transaction, if it collects votes and leads a recovery ballot.
+  Collecting* recovering(const TxId& tx) {
+    if (tx.coordinator != config_.self || tx.epoch != epoch_) return nullptr;
+    const auto it = collecting_.find(tx.number);
+    return it == collecting_.end() || !it->second.recovery ? nullptr : &it->second;
+  }
+
+  /// An acceptor accepted a participant's yes (round 0), or this coordinator's recovery
+  /// ballot.
+  void on_accepted(NodeId from, const Accepted& a) {
+    if (a.tx.coordinator != config_.self || a.tx.epoch != epoch_) return;  // decided long ago
+    const auto it = collecting_.find(a.tx.number);
+    if (it == collecting_.end()) return;  // decided already
+    Collecting& c = it->second;
+    if (a.ballot.round == 0) {
+      const NodeId p = a.ballot.node;
+      if (a.values.size() != 1 || a.values[0].participant != p ||
+          !std::binary_search(c.participants.begin(), c.participants.end(), p)) {
+        return reject("an accepted vote of a node not in the transaction");
+      }
+      // Only a participant proposes at its round 0, and it proposes only its yes: an
+      // aborted value there is its own no.
+      if (!a.values[0].prepared) return abort(a.tx, "a no vote from node " + std::to_string(p));
+      std::set<NodeId>& at = c.prepared_at[p];
+      at.insert(from);
+      const std::size_t needed =
+          CALM_TWO_PC_MUTANT(learn_from_one_acceptor) ? 1 : config_.acceptors.size() / 2 + 1;
+      if (at.size() >= needed) c.yes.insert(p);
+      if (c.yes.size() == c.participants.size()) commit(a.tx);
+      return;
+    }
+    if (!c.recovery) return;
+    if (const std::optional<bool> outcome = c.recovery->on_accepted(from, a)) {
+      if (*outcome) {
+        commit(a.tx);
+      } else {
+        abort(a.tx, "the vote timeout: the acceptors decided it aborted");
+      }
+    }
+  }
+
+  /// An acceptor asks which transactions are over for this coordinator: those it will lead
+  /// no ballot on again (not collecting votes; an earlier epoch's never again).
+  void on_query(NodeId from, const Query& q) {
+    Done done;
+    for (const TxId& tx : q.txs) {
+      if (tx.coordinator != config_.self) continue;
+      if (tx.epoch < epoch_ ||
+          (tx.epoch == epoch_ && tx.number < next_number_ && !collecting_.contains(tx.number))) {
+        done.txs.push_back(tx);
+      }
+    }
+    if (!done.txs.empty()) ready_.send.push_back({from, encode_message(Message{done})});
   }
   void send_decision(NodeId to, const TxId& tx, bool commit) {
     ready_.send.push_back({to, encode_message(Message{Decision{tx, commit, epoch_, watermark()}})});

@@ -13,22 +13,42 @@
 ///             nothing else carries them (an idle coordinator), so participants let go of
 ///             the records the watermark passed
 ///
+/// Paxos Commit adds, when acceptors are configured (F >= 1; docs/two-pc.md):
+///
+///   Accept    phase 2a of the instances of one transaction (one instance per participant:
+///             its vote). At round 0 a participant's own vote, sent by that participant
+///             alone; at a higher round a recovery leader's values for every instance
+///   Accepted  phase 2b, from an acceptor to the ballot's proposer (the coordinator learns
+///             round 0)
+///   Claim     phase 1a of every instance of a transaction, by a recovery leader (a
+///             coordinator whose votes are late, or a participant left in doubt)
+///   Promise   phase 1b: the acceptor promised `ballot`, and what it had accepted
+///   Refused   a Claim or Accept below what the acceptor promised (`promised`)
+///   Learned   a recovery leader tells the other participants the outcome it learned
+///   Query     an acceptor asks whether the transactions it keeps are over for the receiver
+///   Done      the answer: those of them that are (none will ever be asked about again)
+///
 /// Every message from a coordinator carries its `epoch` (one per boot of the coordinator) and
 /// its `watermark`: every transaction of that epoch numbered below it no longer collects votes
 /// (it is decided), so a participant that meets a Prepare for one of them, or for an earlier
 /// epoch, without knowing it votes no instead of starting it again.
 ///
 /// Layout: u8 version (1), u8 kind, then the fields in the order declared below; numbers as
-/// varints, the payload as bytes. Bounds (DecodeLimits): a frame of at most
-/// `message_bytes_max`, a payload of at most `payload_bytes_max`, epochs and numbers below
-/// `number_max`; anything else, or trailing bytes, is a DecodeError.
+/// varints, the payload as bytes, a ballot as (round, node), a list as its count then its
+/// items, an optional as a flag then the value. Bounds (DecodeLimits): a frame of at most
+/// `message_bytes_max`, a payload of at most `payload_bytes_max`, epochs, numbers and rounds
+/// below `number_max`, at most `participants_max` participants and `txs_max` transactions in
+/// a list; anything else, or trailing bytes, is a DecodeError.
 #include <compare>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include "protocols/net/transport.hpp"
+#include "protocols/paxos/single_decree.hpp"
 
 namespace calm::protocols::two_pc {
 
@@ -48,6 +68,8 @@ struct Prepare {
   std::uint64_t epoch = 0;
   std::uint64_t watermark = 0;
   std::string payload;
+  /// Every participant of the transaction (Paxos Commit's recovery needs them all).
+  std::vector<NodeId> participants;
   friend bool operator==(const Prepare&, const Prepare&) = default;
 };
 struct Vote {
@@ -72,13 +94,78 @@ struct Progress {
   friend bool operator==(const Progress&, const Progress&) = default;
 };
 
-using Message = std::variant<Prepare, Vote, Decision, Ack, Progress>;
+using paxos::Ballot;
+
+/// One instance's value: participant `participant` is prepared (voted yes), or aborted.
+struct InstanceValue {
+  NodeId participant = 0;
+  bool prepared = false;
+  friend bool operator==(const InstanceValue&, const InstanceValue&) = default;
+};
+/// What an acceptor had accepted for one instance, in a Promise.
+struct InstanceState {
+  NodeId participant = 0;
+  std::optional<paxos::AcceptedValue<bool>> accepted;
+  friend bool operator==(const InstanceState&, const InstanceState&) = default;
+};
+
+struct Accept {
+  TxId tx;
+  Ballot ballot;
+  std::vector<NodeId> participants;
+  std::vector<InstanceValue> values;
+  friend bool operator==(const Accept&, const Accept&) = default;
+};
+struct Accepted {
+  TxId tx;
+  Ballot ballot;
+  std::vector<InstanceValue> values;
+  friend bool operator==(const Accepted&, const Accepted&) = default;
+};
+struct Claim {
+  TxId tx;
+  Ballot ballot;
+  std::vector<NodeId> participants;
+  friend bool operator==(const Claim&, const Claim&) = default;
+};
+struct Promise {
+  TxId tx;
+  Ballot ballot;
+  std::vector<InstanceState> instances;
+  friend bool operator==(const Promise&, const Promise&) = default;
+};
+struct Refused {
+  TxId tx;
+  Ballot ballot;
+  Ballot promised;
+  friend bool operator==(const Refused&, const Refused&) = default;
+};
+struct Learned {
+  TxId tx;
+  bool commit = false;
+  friend bool operator==(const Learned&, const Learned&) = default;
+};
+struct Query {
+  std::vector<TxId> txs;
+  friend bool operator==(const Query&, const Query&) = default;
+};
+struct Done {
+  std::vector<TxId> txs;
+  friend bool operator==(const Done&, const Done&) = default;
+};
+
+using Message = std::variant<Prepare, Vote, Decision, Ack, Progress, Accept, Accepted, Claim,
+                             Promise, Refused, Learned, Query, Done>;
 
 struct DecodeLimits {
   /// Epochs and transaction numbers are below it.
   std::uint64_t number_max = std::uint64_t{1} << 48;
   std::size_t message_bytes_max = 1 << 20;
   std::size_t payload_bytes_max = 512 * 1024;
+  /// Participants named in one message.
+  std::size_t participants_max = 64;
+  /// Transactions in one Query or Done.
+  std::size_t txs_max = 4096;
 };
 
 std::string encode_message(const Message& message);

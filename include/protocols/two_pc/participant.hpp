@@ -20,10 +20,19 @@
 /// Bounds: per coordinator, the transactions it holds are within `window_max` numbers of the
 /// watermark.
 ///
+/// Paxos Commit (`acceptors` configured): the yes vote is not sent to the coordinator but
+/// proposed to the acceptors at this participant's round 0 (Accept), after the same synced
+/// prepare record. A participant in doubt for `recovery_ms` (the coordinator silent, or down
+/// for good) leads a recovery ballot (recovery.hpp): it learns the outcome from the
+/// acceptors, or decides the instances nobody decided as aborted, applies it, and tells the
+/// other participants (Learned). It answers an acceptor's Query with the transactions that are
+/// over here. The prepare record then names every participant of the transaction.
+///
 /// Keys on disk (under `disk_prefix`): t/<tx> prepared, c/<tx> committed, x/<tx> aborted,
 /// k/<coordinator> the coordinator's epoch and watermark as last heard, app/<key> the
 /// application's own (written in the same batches as the protocol's, so a crash keeps both or
 /// neither).
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -37,8 +46,9 @@
 #include "lattices/core.hpp"
 #include "protocols/host/host.hpp"
 #include "protocols/net/frame_codec.hpp"
-#include "protocols/two_pc/coordinator.hpp"  // the planted bugs
 #include "protocols/two_pc/message.hpp"
+#include "protocols/two_pc/mutants.hpp"
+#include "protocols/two_pc/recovery.hpp"
 
 namespace calm::protocols::two_pc {
 
@@ -82,6 +92,13 @@ struct ParticipantConfig {
   /// Transactions of one coordinator prepared here or waiting for the app, at most (at
   /// least the coordinators' collecting_max); a Prepare past it is voted no.
   std::size_t open_per_coordinator_max = 4096;
+  /// Paxos Commit's acceptors (2F+1 of them); none: plain two-phase commit (F = 0).
+  std::vector<NodeId> acceptors;
+  /// In doubt this long (since the yes vote, or since a restart), the participant leads a
+  /// recovery ballot; one that did not gain a majority is tried higher after
+  /// `recovery_retry_ms`.
+  std::uint64_t recovery_ms = 1000;
+  std::uint64_t recovery_retry_ms = 100;
   DecodeLimits limits;
 };
 
@@ -112,7 +129,9 @@ class Participant {
   static constexpr std::string_view disk_prefix = participant_prefix;
 
   Participant(ParticipantConfig config, App app)
-      : config_(std::move(config)), app_(std::move(app)) {}
+      : config_(std::move(config)), app_(std::move(app)) {
+    std::sort(config_.acceptors.begin(), config_.acceptors.end());
+  }
 
   // ---- the application ----
 
@@ -121,15 +140,17 @@ class Participant {
   /// when the transaction no longer waits (it timed out, or was decided).
   template <class Decide>
   bool vote(const TxId& tx, Decide&& decide) {
-    if (!active_.contains(tx)) return false;
+    const auto it = active_.find(tx);
+    if (it == active_.end()) return false;
     std::vector<storage::Write> writes;  // kept only if `decide` returns
     AppWrites w(writes);
     const bool yes = std::forward<Decide>(decide)(w);
     ready_.persist.insert(ready_.persist.end(), std::make_move_iterator(writes.begin()),
                           std::make_move_iterator(writes.end()));
-    active_.erase(tx);
+    std::vector<NodeId> participants = std::move(it->second.participants);
+    active_.erase(it);
     if (yes) {
-      prepared(tx);
+      prepared(tx, std::move(participants));
     } else {
       aborted(tx, /*by_app=*/false);
     }
@@ -146,7 +167,7 @@ class Participant {
       app_.load(std::string_view(key).substr(4), bytes);
     } else if (key.starts_with("t/")) {
       if (CALM_TWO_PC_MUTANT(prepared_not_restored)) return;
-      prepared_[parse_tx_key(std::string_view(key).substr(2))] = {};
+      prepared_[parse_tx_key(std::string_view(key).substr(2))] = restored(bytes);
     } else if (key.starts_with("x/") || key.starts_with("c/")) {
       finished_[parse_tx_key(std::string_view(key).substr(2))] = key[0] == 'c';
     } else if (key.starts_with("k/")) {
@@ -176,6 +197,22 @@ class Participant {
       on_decision(from, *d);
     } else if (const auto* pr = std::get_if<Progress>(&message)) {
       learn(from, pr->epoch, pr->watermark);
+    } else if (const auto* l = std::get_if<Learned>(&message)) {
+      on_learned(from, *l);
+    } else if (const auto* q = std::get_if<Query>(&message)) {
+      on_query(from, *q);
+    } else if (const auto* a = std::get_if<Accepted>(&message); a && from_acceptor(from)) {
+      if (Prepared* pr2 = recovering(a->tx)) {
+        if (const std::optional<bool> outcome = pr2->recovery->on_accepted(from, *a)) {
+          recovered(a->tx, *outcome);
+        }
+      }
+    } else if (const auto* pm = std::get_if<Promise>(&message); pm && from_acceptor(from)) {
+      if (Prepared* pr2 = recovering(pm->tx)) {
+        if (auto accept = pr2->recovery->on_promise(from, *pm)) send_to_acceptors(*accept);
+      }
+    } else if (const auto* r = std::get_if<Refused>(&message); r && from_acceptor(from)) {
+      if (Prepared* pr2 = recovering(r->tx)) pr2->recovery->on_refused(*r);
     } else {
       reject("a participant takes prepares and decisions only");
     }
@@ -197,6 +234,17 @@ class Participant {
           now_ms_ - p.since_ms >= config_.vote_timeout_ms) {
         gave_up.push_back(tx);
         continue;
+      }
+      if (paxos_commit()) {
+        if (p.recover_at_ms == 0) p.recover_at_ms = now_ms_ + config_.recovery_ms;  // restored
+        if (now_ms_ >= p.recover_at_ms) {
+          // In doubt too long: lead a recovery ballot, and again higher until it is learned.
+          if (!p.recovery) {
+            p.recovery.emplace(tx, p.participants, config_.self, config_.acceptors.size());
+          }
+          send_to_acceptors(p.recovery->retry());
+          p.recover_at_ms = now_ms_ + config_.recovery_retry_ms;
+        }
       }
       if (now_ms_ < p.ask_at_ms) continue;
       send(tx.coordinator, Vote{tx, true});  // in doubt: the question
@@ -240,7 +288,7 @@ class Participant {
       } else if (rest.starts_with("t/")) {
         const TxId tx = parse_tx_key(rest.substr(2));
         if (on_disk) {
-          prepared_[tx] = {};
+          prepared_[tx] = restored(*on_disk);
         } else {
           prepared_.erase(tx);
         }
@@ -280,10 +328,15 @@ class Participant {
  private:
   struct Active {
     std::uint64_t since_ms = 0;
+    std::vector<NodeId> participants;  // sorted
   };
   struct Prepared {
     std::uint64_t ask_at_ms = 0;
-    std::uint64_t since_ms = 0;  // 0: restored at boot
+    std::uint64_t since_ms = 0;        // 0: restored at boot
+    std::vector<NodeId> participants;  // sorted; Paxos Commit only
+    // Paxos Commit: when to lead a recovery ballot (again; 0: from the next tick on), and it.
+    std::uint64_t recover_at_ms = 0;
+    std::optional<Recovery> recovery;
   };
   struct Known {
     std::uint64_t epoch = 0;
@@ -298,7 +351,18 @@ class Participant {
     if (p.tx.number >= p.watermark + config_.window_max) {
       return reject("a prepare beyond the window of its coordinator");
     }
-    if (prepared_.contains(p.tx)) return send(from, Vote{p.tx, true});
+    std::vector<NodeId> participants;
+    if (paxos_commit()) {
+      participants = p.participants;
+      std::sort(participants.begin(), participants.end());
+      if (std::adjacent_find(participants.begin(), participants.end()) != participants.end() ||
+          !std::binary_search(participants.begin(), participants.end(), config_.self)) {
+        return reject("a prepare whose participants do not name this one exactly once");
+      }
+    }
+    if (const auto it = prepared_.find(p.tx); it != prepared_.end()) {
+      return send_yes(p.tx, it->second.participants);  // the vote again
+    }
     if (active_.contains(p.tx)) return;  // the app has not answered yet
     if (const auto it = finished_.find(p.tx); it != finished_.end()) {
       if (!it->second) send(from, Vote{p.tx, false});
@@ -321,13 +385,13 @@ class Participant {
                           std::make_move_iterator(writes.end()));
     switch (stage) {
       case Stage::yes:
-        prepared(p.tx);
+        prepared(p.tx, std::move(participants));
         break;
       case Stage::no:
         aborted(p.tx, /*by_app=*/true);
         break;
       case Stage::later:
-        active_[p.tx] = {now_ms_};
+        active_[p.tx] = {now_ms_, std::move(participants)};
         break;
     }
   }
@@ -338,41 +402,61 @@ class Participant {
       return reject("a decision on a transaction its sender cannot have begun");
     }
     learn(from, d.epoch, d.watermark);
-    const auto ended = finished_.find(d.tx);
-    if (d.commit) {
-      if (active_.contains(d.tx) || (ended != finished_.end() && !ended->second)) {
-        return reject("a commit for a transaction this participant did not vote yes on");
+    if (outcome(d.tx, d.commit)) send(from, Ack{d.tx});
+  }
+
+  /// A recovery leader's outcome.
+  void on_learned(NodeId from, const Learned& l) {
+    if (!paxos_commit()) return reject("a learned outcome without acceptors");
+    if (const auto it = prepared_.find(l.tx);
+        it != prepared_.end() &&
+        !std::binary_search(it->second.participants.begin(), it->second.participants.end(), from)) {
+      return reject("a learned outcome from a node not in the transaction");
+    }
+    outcome(l.tx, l.commit);
+  }
+
+  /// The outcome of `tx`, from its coordinator or a recovery leader; true when it is a
+  /// commit this participant has (or had) on disk, to acknowledge.
+  bool outcome(const TxId& tx, bool commit) {
+    const auto ended = finished_.find(tx);
+    if (commit) {
+      if (active_.contains(tx) || (ended != finished_.end() && !ended->second)) {
+        reject("a commit for a transaction this participant did not vote yes on");
+        return false;
       }
-      if (prepared_.erase(d.tx) != 0) {
+      if (prepared_.erase(tx) != 0) {
         AppWrites w(ready_.persist);
-        app_.commit(d.tx, w);
-        ready_.persist.push_back(storage::Write::erase(key("t/", tx_key(d.tx))));
-        note_finished(d.tx, true);
+        app_.commit(tx, w);
+        ready_.persist.push_back(storage::Write::erase(key("t/", tx_key(tx))));
+        note_finished(tx, true);
         // The ack depends on it: once every participant acked, the coordinator forgets.
         ready_.sync = ready_.sync || !CALM_TWO_PC_MUTANT(ack_before_commit_synced);
       }
       // Committed here already (its record kept, or passed by the watermark), so acked again.
       // Never prepared here and not passed: a commit this participant cannot have voted for.
-      if (!decided(d.tx) && !finished_.contains(d.tx)) {
-        return reject("a commit for a transaction never prepared here");
+      if (!decided(tx) && !finished_.contains(tx)) {
+        reject("a commit for a transaction never prepared here");
+        return false;
       }
-      return send(from, Ack{d.tx});
+      return true;
     }
     if (ended != finished_.end()) {
       if (ended->second) reject("an abort for a transaction committed here");
-      return;
+      return false;
     }
-    if (active_.erase(d.tx) != 0) {
+    if (active_.erase(tx) != 0) {
       AppWrites w(ready_.persist);
-      app_.abort(d.tx, w);
-      note_finished(d.tx, false);
-    } else if (prepared_.contains(d.tx)) {
-      decide_abort(d.tx);
-    } else if (!decided(d.tx)) {
+      app_.abort(tx, w);
+      note_finished(tx, false);
+    } else if (prepared_.contains(tx)) {
+      decide_abort(tx);
+    } else if (!decided(tx)) {
       // Never prepared here: remembered, so that a Prepare still on its way is refused.
-      finished_[d.tx] = false;
-      ready_.persist.push_back(storage::Write::put(key("x/", tx_key(d.tx)), {}));
+      finished_[tx] = false;
+      ready_.persist.push_back(storage::Write::put(key("x/", tx_key(tx)), {}));
     }
+    return false;
   }
 
   /// The coordinator decided abort on a transaction prepared here.
@@ -384,12 +468,81 @@ class Participant {
     note_finished(tx, false);
   }
 
-  void prepared(const TxId& tx) {
+  void prepared(const TxId& tx, std::vector<NodeId> participants) {
     ++stats_.prepared;
-    prepared_[tx] = {now_ms_ + config_.resend_ms, now_ms_};
-    ready_.persist.push_back(storage::Write::put(key("t/", tx_key(tx)), {}));
+    std::string record;  // 2PC: empty; Paxos Commit: the participants, for a recovery
+    if (paxos_commit()) {
+      net::codec::put_varint(record, participants.size());
+      for (NodeId p : participants) net::codec::put_varint(record, p);
+    }
+    Prepared& p = prepared_[tx];
+    p.ask_at_ms = now_ms_ + config_.resend_ms;
+    p.since_ms = now_ms_;
+    p.participants = std::move(participants);
+    p.recover_at_ms = now_ms_ + config_.recovery_ms;
+    ready_.persist.push_back(storage::Write::put(key("t/", tx_key(tx)), std::move(record)));
     ready_.sync = ready_.sync || !CALM_TWO_PC_MUTANT(vote_yes_before_sync);
-    send(tx.coordinator, Vote{tx, true});
+    send_yes(tx, p.participants);
+  }
+
+  /// The yes vote: to the coordinator (2PC), or to the acceptors at this participant's own
+  /// round 0 (Paxos Commit).
+  void send_yes(const TxId& tx, const std::vector<NodeId>& participants) {
+    if (!paxos_commit()) return send(tx.coordinator, Vote{tx, true});
+    send_to_acceptors(Accept{tx, Ballot{0, config_.self}, participants, {{config_.self, true}}});
+  }
+
+  Prepared restored(std::string_view bytes) const {
+    Prepared p;
+    if (bytes.empty()) return p;  // 2PC's record
+    net::codec::Reader in(bytes, "two-pc participant disk");
+    for (std::uint64_t n = in.count(1, config_.limits.participants_max, "too many participants");
+         n > 0; --n) {
+      p.participants.push_back(in.varint());
+    }
+    in.expect_end();
+    return p;
+  }
+
+  bool paxos_commit() const { return !config_.acceptors.empty(); }
+  bool from_acceptor(NodeId node) const {
+    return paxos_commit() &&
+           std::binary_search(config_.acceptors.begin(), config_.acceptors.end(), node);
+  }
+  template <class M>
+  void send_to_acceptors(const M& m) {
+    const std::string bytes = encode_message(Message{m});
+    for (NodeId a : config_.acceptors) ready_.send.push_back({a, bytes});
+  }
+
+  /// The transaction, if it is in doubt here and this participant leads a recovery ballot.
+  Prepared* recovering(const TxId& tx) {
+    const auto it = prepared_.find(tx);
+    return it == prepared_.end() || !it->second.recovery ? nullptr : &it->second;
+  }
+
+  /// This participant's recovery ballot learned the outcome: applied here, and told to the
+  /// other participants (each would otherwise learn it by its own recovery).
+  void recovered(const TxId& tx, bool commit) {
+    const std::vector<NodeId> participants = prepared_.at(tx).participants;
+    outcome(tx, commit);
+    const std::string bytes = encode_message(Message{Learned{tx, commit}});
+    for (NodeId p : participants) {
+      if (p != config_.self) ready_.send.push_back({p, bytes});
+    }
+  }
+
+  /// An acceptor asks which of its transactions are over here: ended here, or passed by the
+  /// coordinator's watermark and neither in doubt nor waiting (never to be prepared here).
+  void on_query(NodeId from, const Query& q) {
+    Done done;
+    for (const TxId& tx : q.txs) {
+      if (finished_.contains(tx) ||
+          (decided(tx) && !prepared_.contains(tx) && !active_.contains(tx))) {
+        done.txs.push_back(tx);
+      }
+    }
+    if (!done.txs.empty()) send(from, done);
   }
 
   /// Aborted on its own (the app said no, or did not answer in time): recorded and synced
