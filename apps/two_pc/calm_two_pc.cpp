@@ -1,14 +1,18 @@
-// calm-two-pc: one node of two-phase commit (docs/two-pc.md) over TCP, durable in RocksDB: a
-// coordinator that takes transfers from clients, or a participant that holds bank accounts
-// (apps/two_pc/bank.hpp). The protocols run on the protocol host, peers on net::TcpRuntime,
-// clients on a port of their own (paxos/client_wire.hpp's frames). It is what the kill -9 test
-// and the loopback benchmarks run (calm-two-pc-load).
+// calm-two-pc: one node of two-phase commit or Paxos Commit (docs/two-pc.md) over TCP, durable
+// in RocksDB: a coordinator that takes transfers from clients, a participant that holds bank
+// accounts (apps/two_pc/bank.hpp), or (Paxos Commit) an acceptor. The protocols run on the protocol
+// host, peers on net::TcpRuntime, clients on a port of their own (paxos/client_wire.hpp's frames).
+// It is what the kill -9 test and the loopback benchmarks run (calm-two-pc-load).
 //
-//   calm-two-pc --id N --role coordinator|participant --listen HOST:PORT --client HOST:PORT
-//               --data DIR --peer ID=HOST:PORT... [--no-fsync] [--echo]
-//               [--cluster-secret-file PATH]
+//   calm-two-pc --id N --role coordinator|participant|acceptor --listen HOST:PORT
+//               --client HOST:PORT --data DIR --peer ID=HOST:PORT... [--acceptors ID,...]
+//               [--no-fsync] [--echo] [--cluster-secret-file PATH]
 //
 // A coordinator's peers are its participants; a participant's peers are its coordinators.
+// --acceptors (every node of the cluster is given the same list, 2F+1 ids): Paxos Commit;
+// then every node also has the acceptors as peers, the acceptors have the coordinators and
+// participants, and each participant has the other participants (a recovery leader tells
+// them the outcome). An acceptor serves no client requests.
 // Client requests:
 //   to a coordinator, submit: a transfer, one line per participant, "<id> <moves>" (moves as
 //     bank.hpp's payload: "<account> <delta> ..."); the reply is "committed", or "aborted:
@@ -27,6 +31,7 @@
 // clang-format off
 #include <utility>  // before Asio: its awaitable.hpp uses std::exchange without it
 // clang-format on
+#include <algorithm>
 #include <boost/asio.hpp>
 #include <charconv>
 #include <csignal>
@@ -51,6 +56,7 @@
 #include "protocols/net/tcp.hpp"
 #include "protocols/net/tcp_wire.hpp"
 #include "protocols/storage/rocks_disk.hpp"
+#include "protocols/two_pc/acceptor.hpp"
 #include "protocols/two_pc/coordinator.hpp"
 #include "protocols/two_pc/participant.hpp"
 #include "two_pc/bank.hpp"
@@ -69,11 +75,13 @@ using calm::paxos_app::ClientListener;
 using calm::paxos_app::UnsyncedDisk;
 using CoordinatorNode = host::Host<tpc::Coordinator>;
 using ParticipantNode = host::Host<tpc::Participant<Bank>>;
+using AcceptorNode = host::Host<tpc::Acceptor>;
 
 constexpr std::string_view usage =
-    "usage: calm-two-pc --id N --role coordinator|participant --listen HOST:PORT\n"
+    "usage: calm-two-pc --id N --role coordinator|participant|acceptor --listen HOST:PORT\n"
     "                   --client HOST:PORT --data DIR --peer ID=HOST:PORT...\n"
-    "                   [--no-fsync] [--echo] [--cluster-secret-file PATH]\n";
+    "                   [--acceptors ID,...] [--no-fsync] [--echo]\n"
+    "                   [--cluster-secret-file PATH]\n";
 const calm::apps::Usage cli("calm-two-pc", usage);
 
 /// A transfer's parts, from its request; throws std::invalid_argument with the reason.
@@ -198,6 +206,7 @@ int main(int argc, char** argv) {
   calm::apps::ServerFlags flags;
   bool no_fsync = false, echo = false;
   std::string role;
+  std::vector<net::NodeId> acceptors;
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
     if (flag == "--no-fsync") {
@@ -213,12 +222,22 @@ int main(int argc, char** argv) {
     if (flags.take(cli, flag, value)) continue;
     if (flag == "--role") {
       role = value;
+    } else if (flag == "--acceptors") {
+      std::string_view rest = value;
+      while (!rest.empty()) {
+        const std::size_t comma = rest.find(',');
+        acceptors.push_back(cli.number(std::string(rest.substr(0, comma)), flag));
+        rest.remove_prefix(comma == std::string_view::npos ? rest.size() : comma + 1);
+      }
     } else {
       cli.fail("unknown flag " + flag);
     }
   }
-  if (role != "coordinator" && role != "participant") {
-    cli.fail("--role is coordinator or participant");
+  if (role != "coordinator" && role != "participant" && role != "acceptor") {
+    cli.fail("--role is coordinator, participant or acceptor");
+  }
+  if (role == "acceptor" && (acceptors.empty() || echo)) {
+    cli.fail("an acceptor needs --acceptors, and has no --echo");
   }
   const bool coordinating = role == "coordinator";
 
@@ -229,8 +248,13 @@ int main(int argc, char** argv) {
   const std::vector<net::TcpPeer>& peers = flags.peers;
   const auto [client_host, client_port] = cli.address(flags.client);
   const auto [listen_host, listen_port] = cli.address(flags.listen);
+  // The participants a transfer may name: the peers that are not acceptors.
   std::set<net::NodeId> peer_ids;
-  for (const auto& peer : peers) peer_ids.insert(peer.id);
+  for (const auto& peer : peers) {
+    if (std::find(acceptors.begin(), acceptors.end(), peer.id) == acceptors.end()) {
+      peer_ids.insert(peer.id);
+    }
+  }
 
   std::unique_ptr<storage::RocksDisk> rocks;
   try {
@@ -247,6 +271,7 @@ int main(int argc, char** argv) {
   std::unique_ptr<ClientListener> clients;
   CoordinatorNode* coordinator = nullptr;
   ParticipantNode* participant = nullptr;
+  AcceptorNode* acceptor = nullptr;
   EchoNode* echo_node = nullptr;
   // The requests each transaction answers (a coordinator's).
   std::map<tpc::TxId, std::pair<std::uint64_t, std::uint64_t>> waiting;
@@ -262,10 +287,18 @@ int main(int argc, char** argv) {
             echo_node = node.get();
             return node;
           }
+          if (role == "acceptor") {
+            tpc::AcceptorConfig config;
+            config.self = id;
+            auto node = std::make_unique<AcceptorNode>(context, tpc::Acceptor(config));
+            acceptor = node.get();
+            return node;
+          }
           if (coordinating) {
             tpc::CoordinatorConfig config;
             config.self = id;
             config.participants.assign(peer_ids.begin(), peer_ids.end());
+            config.acceptors = acceptors;
             auto node = std::make_unique<CoordinatorNode>(context, tpc::Coordinator(config));
             CoordinatorNode::Application app;
             app.on_final = [&](std::vector<tpc::Outcome>& outcomes) {
@@ -286,6 +319,7 @@ int main(int argc, char** argv) {
           }
           tpc::ParticipantConfig config;
           config.self = id;
+          config.acceptors = acceptors;
           auto node =
               std::make_unique<ParticipantNode>(context, tpc::Participant<Bank>(config, Bank{}));
           participant = node.get();
@@ -310,6 +344,10 @@ int main(int argc, char** argv) {
         } else {
           reply(wire::Kind::error, "a participant answers the read \"balances <account>...\"");
         }
+        continue;
+      }
+      if (acceptor != nullptr) {
+        reply(wire::Kind::error, "an acceptor serves no client requests");
         continue;
       }
       if ((coordinator == nullptr && echo_node == nullptr) || r.read || !coordinating) {
@@ -350,6 +388,7 @@ int main(int argc, char** argv) {
     made->stop();
   });
   std::cerr << "calm-two-pc: " << role << " " << id << " serving clients on " << flags.client
+            << (acceptors.empty() ? "" : ", Paxos Commit")
             << (no_fsync ? ", without fsync (unsafe)" : "") << "\n";
   try {
     made->run();  // a record on disk that does not decode stops the boot here
@@ -365,12 +404,18 @@ int main(int argc, char** argv) {
               << coordinator->protocol().records() << ", rejected messages " << st.rejected_messages
               << "\n";
   }
+  if (acceptor != nullptr) {
+    const tpc::AcceptorStats& st = acceptor->protocol().stats();
+    std::cerr << "calm-two-pc: acceptor " << id << " stats: promised " << st.promised
+              << ", accepted " << st.accepted << ", records kept " << acceptor->protocol().records()
+              << ", erased " << st.erased << ", rejected messages " << st.rejected_messages << "\n";
+  }
   if (participant != nullptr) {
     const tpc::ParticipantStats& st = participant->protocol().stats();
     std::cerr << "calm-two-pc: participant " << id << " stats: prepared " << st.prepared
-              << ", committed " << st.committed << ", aborted " << st.aborted << ", in doubt "
-              << participant->protocol().in_doubt() << ", rejected messages "
-              << st.rejected_messages << "\n";
+              << ", committed " << st.committed << ", aborted " << st.aborted << ", recovered "
+              << st.recovered << ", in doubt " << participant->protocol().in_doubt()
+              << ", rejected messages " << st.rejected_messages << "\n";
   }
   return 0;
 }

@@ -7,9 +7,14 @@
 // what the three-process test and docs/benchmarks.md's two-phase commit figures run.
 //
 //   calm-two-pc-load --spawn PATH/calm-two-pc [--server-arg ARG]... [--seconds S]
-//       [--warmup S] [--clients K] [--accounts N] [--kill-coordinator-at S]
-//       [--kill-participant-at S] [--restart-after S] [--settle S] [--no-check]
+//       [--warmup S] [--clients K] [--accounts N] [--acceptors A] [--kill-coordinator-at S]
+//       [--kill-participant-at S] [--restart-after S] [--coordinator-gone] [--settle S]
+//       [--no-check]
 //
+// --acceptors A: Paxos Commit with A acceptors (nodes 4 on; 2F+1 of them), 0 for two-phase
+// commit. --coordinator-gone: the killed coordinator is never restarted; the participants
+// must still settle (Paxos Commit decides without it), and the transfers it had not
+// answered count as unknown.
 // --no-check: no bank at the end (for calm-two-pc --echo, the benchmarks' ceiling).
 // Clients are logical: K of them, each with one transfer outstanding (K is the pipeline
 // depth), on one connection to the coordinator. A transfer moves 1 to 10 from one account to
@@ -53,8 +58,9 @@ using Clock = std::chrono::steady_clock;
 
 constexpr std::string_view usage =
     "usage: calm-two-pc-load --spawn PATH [--server-arg ARG]... [--seconds S] [--warmup S]\n"
-    "         [--clients K] [--accounts N] [--kill-coordinator-at S]\n"
-    "         [--kill-participant-at S] [--restart-after S] [--settle S] [--no-check]\n";
+    "         [--clients K] [--accounts N] [--acceptors A] [--kill-coordinator-at S]\n"
+    "         [--kill-participant-at S] [--restart-after S] [--coordinator-gone]\n"
+    "         [--settle S] [--no-check]\n";
 const calm::apps::Usage cli("calm-two-pc-load", usage);
 
 constexpr std::uint64_t participants = 3;
@@ -64,38 +70,56 @@ struct Options {
   std::vector<std::string> server_args;
   double seconds = 5, warmup = 1, kill_coordinator_at = -1, kill_participant_at = -1;
   double restart_after = 1, settle = 15;
-  std::size_t clients = 64, accounts = 3000;
-  bool check = true;
+  std::size_t clients = 64, accounts = 3000, acceptors = 0;
+  bool check = true, coordinator_gone = false;
   std::uint64_t timeout_ms = 2000;
 };
 
-/// The coordinator (node 0) and the participants (1 to 3), started by this tool.
+/// The coordinator (node 0), the participants (1 to 3) and the acceptors (4 on), started by
+/// this tool.
 class Cluster {
  public:
-  Cluster(const std::string& binary, const std::vector<std::string>& extra)
+  Cluster(const std::string& binary, const std::vector<std::string>& extra, std::size_t acceptors)
       : processes_("calm-two-pc-load") {
     std::vector<std::uint16_t> peer_ports;
-    for (std::uint64_t id = 0; id <= participants; ++id) {
+    const std::uint64_t last = participants + acceptors;
+    std::string acceptor_list;
+    for (std::uint64_t id = 0; id <= last; ++id) {
       peer_ports.push_back(calm::apps::free_port());
       client_ports_.push_back(calm::apps::free_port());
+      if (id > participants) {
+        acceptor_list += (acceptor_list.empty() ? "" : ",") + std::to_string(id);
+      }
     }
-    for (std::uint64_t id = 0; id <= participants; ++id) {
-      const std::string name = (id == 0 ? "coordinator" : "participant") + std::to_string(id);
+    // Who talks to whom: the coordinator to each participant; with acceptors, everyone to
+    // each acceptor and the participants to one another (a recovery leader's Learned).
+    const auto linked = [&](std::uint64_t a, std::uint64_t b) {
+      if (a == b) return false;
+      if (a == 0 || b == 0) return true;
+      return acceptors > 0 && (a <= participants || b <= participants);
+    };
+    for (std::uint64_t id = 0; id <= last; ++id) {
+      const char* role = id == 0 ? "coordinator" : id <= participants ? "participant" : "acceptor";
+      const std::string name = role + std::to_string(id);
       std::vector<std::string> args = {binary,
                                        "--id",
                                        std::to_string(id),
                                        "--role",
-                                       id == 0 ? "coordinator" : "participant",
+                                       role,
                                        "--listen",
                                        "127.0.0.1:" + std::to_string(peer_ports[id]),
                                        "--client",
                                        "127.0.0.1:" + std::to_string(client_ports_[id]),
                                        "--data",
                                        processes_.path(name)};
-      for (std::uint64_t peer = 0; peer <= participants; ++peer) {
-        if (peer == id || (id != 0 && peer != 0)) continue;  // the star: coordinator to each
+      for (std::uint64_t peer = 0; peer <= last; ++peer) {
+        if (!linked(id, peer)) continue;
         args.push_back("--peer");
         args.push_back(std::to_string(peer) + "=127.0.0.1:" + std::to_string(peer_ports[peer]));
+      }
+      if (acceptors > 0) {
+        args.push_back("--acceptors");
+        args.push_back(acceptor_list);
       }
       args.insert(args.end(), extra.begin(), extra.end());
       processes_.start(processes_.add(name, std::move(args)));
@@ -289,6 +313,11 @@ class Load {
     kill_and_restart(t, now);
     const double end = options_.warmup + options_.seconds;
     if (!stopping_ && t >= end) stopping_ = true;
+    if (stopping_ && coordinator_killed_ && options_.coordinator_gone) {
+      for (Client& c : clients_) {
+        if (c.outstanding) unknown(c);  // its coordinator will never answer
+      }
+    }
     if (stopping_) {
       const bool idle = std::none_of(clients_.begin(), clients_.end(),
                                      [](const Client& c) { return c.outstanding; });
@@ -344,7 +373,7 @@ class Load {
       coordinator_killed_ = true;
       killed_at_ = now;
     }
-    if (coordinator_killed_ && !coordinator_restarted_ &&
+    if (coordinator_killed_ && !coordinator_restarted_ && !options_.coordinator_gone &&
         t >= options_.kill_coordinator_at + options_.restart_after) {
       std::cerr << "calm-two-pc-load: restart the coordinator at " << t << " s\n";
       cluster_.start(0);
@@ -374,7 +403,10 @@ class Load {
         options_.clients, measured_, options_.seconds, static_cast<unsigned long long>(busy_),
         static_cast<unsigned long long>(timeouts_), unknown_.size());
     int status = failed_ ? 1 : 0;
-    if (killed_at_) {
+    if (killed_at_ && options_.coordinator_gone) {
+      std::printf("coordinator killed at %.1f s and never restarted\n",
+                  options_.kill_coordinator_at);
+    } else if (killed_at_) {
       if (decided_after_kill_) {
         std::printf("coordinator killed; first commit %.0f ms after the kill\n",
                     std::chrono::duration<double, std::milli>(*decided_after_kill_).count());
@@ -505,6 +537,10 @@ int main(int argc, char** argv) {
       options.check = false;
       continue;
     }
+    if (flag == "--coordinator-gone") {
+      options.coordinator_gone = true;
+      continue;
+    }
     if (i + 1 >= argc) cli.fail(flag + " needs a value");
     const std::string value = argv[++i];
     if (flag == "--spawn") {
@@ -517,6 +553,8 @@ int main(int argc, char** argv) {
       options.warmup = cli.real(value, flag);
     } else if (flag == "--clients") {
       options.clients = static_cast<std::size_t>(cli.number(value, flag));
+    } else if (flag == "--acceptors") {
+      options.acceptors = static_cast<std::size_t>(cli.number(value, flag));
     } else if (flag == "--accounts") {
       options.accounts = static_cast<std::size_t>(cli.number(value, flag));
     } else if (flag == "--kill-coordinator-at") {
@@ -537,7 +575,7 @@ int main(int argc, char** argv) {
   }
   ::signal(SIGPIPE, SIG_IGN);
   try {
-    Cluster cluster(options.spawn, options.server_args);
+    Cluster cluster(options.spawn, options.server_args, options.acceptors);
     asio::io_context io;
     Load load(io, options, cluster);
     const int status = load.run();

@@ -113,6 +113,8 @@ struct ParticipantStats {
   std::uint64_t prepared = 0;
   std::uint64_t committed = 0;
   std::uint64_t aborted = 0;
+  /// Outcomes this participant learned by leading a recovery ballot (Paxos Commit).
+  std::uint64_t recovered = 0;
   std::uint64_t rejected_messages = 0;
 };
 
@@ -525,6 +527,7 @@ class Participant {
   /// other participants (each would otherwise learn it by its own recovery).
   void recovered(const TxId& tx, bool commit) {
     const std::vector<NodeId> participants = prepared_.at(tx).participants;
+    ++stats_.recovered;
     outcome(tx, commit);
     const std::string bytes = encode_message(Message{Learned{tx, commit}});
     for (NodeId p : participants) {
