@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <map>
 #include <memory>
 #include <optional>
@@ -267,6 +268,9 @@ TEST(PaxosCommit, PreparedParticipantsLearnTheCommitWithTheCoordinatorDownForGoo
   const auto took = c.run_until_resolved(3000);
   ASSERT_TRUE(took) << "still in doubt 3 s after the coordinator went down";
   EXPECT_LE(*took, ParticipantConfig{}.recovery_ms + 100);
+  std::printf("in doubt for %llu ms after the coordinator went down (recovery_ms %llu)\n",
+              static_cast<unsigned long long>(*took),
+              static_cast<unsigned long long>(ParticipantConfig{}.recovery_ms));
   EXPECT_EQ(c.balance(1), 70);  // every yes was accepted by a majority: committed
   EXPECT_EQ(c.balance(2), 130);
   EXPECT_EQ(c.participant(1)->protocol().app().holds(), 0u);
@@ -350,15 +354,127 @@ TEST(PaxosCommit, AnAcceptorRejectsMessagesThatBreakTheRules) {
   send(1, Claim{tx, {1, 1}, {1, 1}});                // a participant named twice
   send(1, Accept{tx, {1, 1}, {1, 2}, {{1, true}}});  // not every instance
   send(0, Ack{tx});                                  // not an acceptor's message
+  send(9, Claim{tx, {1, 9}, {1, 2}});                // a leader not in the transaction
+  send(9, Accept{tx, {1, 9}, {1, 2}, {{1, true}, {2, true}}});
   c.acceptor(3)->on_message(1, "\x01\x09garbage");
   c.sim().run_for(2);
-  EXPECT_EQ(c.acceptor(3)->protocol().stats().rejected_messages - before, 7u);
+  EXPECT_EQ(c.acceptor(3)->protocol().stats().rejected_messages - before, 9u);
   EXPECT_EQ(c.acceptor(3)->protocol().records(), 0u);
   // Once it has a record, a list of participants that differs is refused too.
   send(1, Accept{tx, {0, 1}, {1, 2}, {{1, true}}});
   send(2, Accept{tx, {0, 2}, {1, 2, 3}, {{2, true}}});
-  EXPECT_EQ(c.acceptor(3)->protocol().stats().rejected_messages - before, 8u);
+  EXPECT_EQ(c.acceptor(3)->protocol().stats().rejected_messages - before, 10u);
   EXPECT_EQ(c.acceptor(3)->protocol().records(), 1u);
+  // A participant hears Learned only on what it holds: forged outcomes leave nothing behind.
+  for (std::uint64_t n = 0; n < 1000; ++n) {
+    c.participant(1)->on_message(5, encode_message(Message{Learned{{77, 3, n}, false}}));
+  }
+  c.sim().run_for(2);
+  EXPECT_EQ(c.participant(1)->protocol().finished_records(), 0u);
+  EXPECT_TRUE(c.keys(1, "2pc-p/x/").empty());
+}
+
+// Regressions found by review (each failed before its fix). A participant that leads a
+// recovery ballot, restarts, and leads round 1 again must not give ballot (1, 1) a second
+// value: acceptors promise a Claim only above what they promised, so the rerun is refused
+// and moves to a higher round.
+TEST(PaxosCommit, ARestartedRecoveryLeaderNeverGivesItsOldBallotASecondValue) {
+  Cluster c(1, 3);
+  for (NodeId a : {NodeId{3}, NodeId{4}, NodeId{5}}) c.sim().block(a, 0);
+  c.sim().block(2, 3);  // node 2's yes reaches acceptor 5 only
+  c.sim().block(2, 4);
+  c.transfer(30);
+  c.sim().run_for(20);
+  c.sim().crash(0, net::DiskFate::keep);  // the coordinator, for good
+  c.sim().crash(2, net::DiskFate::keep);  // node 2 down for a while
+  c.sim().block(1, 5);
+  const Acceptor& a3 = c.acceptor(3)->protocol();
+  const Acceptor& a4 = c.acceptor(4)->protocol();
+  const auto promised4 = a4.stats().promised, accepted3 = a3.stats().accepted;
+  for (int i = 0; i < 3000 && a4.stats().promised == promised4; ++i) c.sim().run_for(1);
+  c.sim().block(1, 4);  // node 1's Accept at (1, 1) reaches acceptor 3 only
+  for (int i = 0; i < 50 && a3.stats().accepted == accepted3; ++i) c.sim().run_for(1);
+  ASSERT_GT(a3.stats().accepted, accepted3);
+  c.sim().crash(1, net::DiskFate::keep);
+  c.sim().heal();
+  c.sim().block(1, 3);
+  c.sim().restart(1);  // leads round 1 again, with acceptors 4 and 5
+  for (int i = 0; i < 3000 && c.participant(1)->protocol().in_doubt() != 0; ++i) {
+    c.sim().run_for(1);
+  }
+  c.sim().heal();
+  c.sim().block(2, 5);
+  c.sim().run_for(10);
+  c.sim().restart(2);  // leads its own ballot, with acceptors 3 and 4
+  ASSERT_TRUE(c.run_until_resolved(5000));
+  EXPECT_EQ(c.balance(1) + c.balance(2), 200);  // both committed or both aborted
+  EXPECT_TRUE(c.failures().empty()) << c.failures().front();
+}
+
+// A participant says Done only once what makes it say so is durable: here it aborted on a
+// recovery leader's word, said Done, the acceptors let go, and it lost power; had the abort
+// not been synced with the Done, it would be in doubt again, and a stale Accept landing on
+// the acceptors' fresh records would let its own recovery commit what the other aborted.
+TEST(PaxosCommit, ADoneIsSyncedSoACollectedTransactionIsNeverDecidedAgain) {
+  for (std::uint64_t seed = 1; seed <= 40; ++seed) {
+    Cluster c(seed, 3);
+    for (NodeId a : {NodeId{3}, NodeId{4}, NodeId{5}}) c.sim().block(a, 0);
+    c.sim().block(2, 4);  // node 2's yes reaches acceptor 3 only
+    c.sim().block(2, 5);
+    const TxId tx = c.transfer(30);
+    c.sim().run_for(20);
+    c.sim().crash(0, net::DiskFate::keep);
+    c.sim().block(2, 3);
+    c.sim().block(1, 5);
+    const Acceptor& a3 = c.acceptor(3)->protocol();
+    const Acceptor& a4 = c.acceptor(4)->protocol();
+    const auto promised4 = a4.stats().promised, accepted3 = a3.stats().accepted;
+    for (int i = 0; i < 3000 && a4.stats().promised == promised4; ++i) c.sim().run_for(1);
+    c.sim().block(1, 4);  // node 1's Accept (all prepared) reaches acceptor 3 only
+    for (int i = 0; i < 50 && a3.stats().accepted == accepted3; ++i) c.sim().run_for(1);
+    ASSERT_GT(a3.stats().accepted, accepted3);
+    c.sim().heal();
+    c.sim().block(1, 3);  // node 1's next ballot meets 4 and 5: node 2's instance aborted
+    for (NodeId a : {NodeId{3}, NodeId{4}, NodeId{5}}) c.sim().block(2, a);
+    for (int i = 0; i < 3000 && c.participant(1)->protocol().in_doubt() != 0; ++i) {
+      c.sim().run_for(1);
+    }
+    c.sim().run_for(5);  // node 2 hears Learned abort
+    ASSERT_EQ(c.balance(1), 100) << "seed " << seed;
+    ASSERT_EQ(c.participant(2)->protocol().in_doubt(), 0u) << "seed " << seed;
+    c.sim().heal();
+    c.sim().restart(0);  // a new epoch: Done for the old one
+    c.sim().run_for(400);
+    c.sim().crash(2, net::DiskFate::keep);
+    const std::string stale =
+        encode_message(Message{Accept{tx, {1, 1}, {1, 2}, {{1, true}, {2, true}}}});
+    c.acceptor(4)->on_message(1, stale);
+    c.acceptor(5)->on_message(1, stale);
+    c.sim().run_for(5);
+    c.sim().restart(2);
+    c.run_until_resolved(3000);
+    EXPECT_EQ(c.balance(2), 100) << "seed " << seed;
+    ASSERT_TRUE(c.failures().empty()) << "seed " << seed << ": " << c.failures().front();
+  }
+}
+
+// A recovery ballot needs four one-way delays and two syncs at the acceptors; on a slow
+// network it must still complete (a ballot that hears answers is not abandoned).
+TEST(PaxosCommit, ARecoveryBallotCompletesOnASlowNetwork) {
+  for (std::uint64_t latency : {5u, 25u, 26u, 60u, 150u}) {
+    Cluster c(1, 3);
+    net::NetworkConfig slow;
+    slow.latency_min_ms = latency;
+    slow.latency_max_ms = latency;
+    c.sim().set_network(slow);
+    for (NodeId a : {NodeId{3}, NodeId{4}, NodeId{5}}) c.sim().block(a, 0);
+    c.transfer(30);
+    c.sim().run_for(4 * latency + 50);
+    c.sim().crash(0, net::DiskFate::keep);
+    c.sim().heal();
+    EXPECT_TRUE(c.run_until_resolved(20000)) << "in doubt after 20 s at " << latency << " ms";
+    EXPECT_EQ(c.balance(1), 70) << latency;
+  }
 }
 
 }  // namespace

@@ -21,7 +21,7 @@
 /// Bounds: at most `records_max` transactions are kept; a transaction that would be one more
 /// is refused (no answer: for its participants as if this acceptor were down). A coordinator
 /// that never comes back never says Done: the records of the transactions it left open stay,
-/// at most its collecting_max of them (docs/two-pc.md).
+/// at most records_max of them (docs/two-pc.md).
 #include <algorithm>
 #include <cstdint>
 #include <map>
@@ -216,8 +216,18 @@ class Acceptor {
     if (!covers_every_instance(a.participants, a.values)) {
       return reject("an accept that does not give every instance one value");
     }
+    if (!may_lead(from, a.tx, a.participants)) {
+      return reject("an accept at round >= 1 from a node not in the transaction");
+    }
     Record* r = record(a.tx, a.participants);
     if (r == nullptr) return;
+    for (const InstanceValue& v : a.values) {
+      const Slot& slot = r->slots.at(v.participant);
+      if (slot.accepted && slot.accepted->ballot == a.ballot &&
+          slot.accepted->value != v.prepared) {
+        return reject("a second value at one ballot");
+      }
+    }
     const Ballot promised = highest_promise(*r);
     if (a.ballot < promised && !CALM_TWO_PC_MUTANT(acceptor_ignores_promise)) {
       return send(from, Refused{a.tx, a.ballot, promised});
@@ -232,15 +242,20 @@ class Acceptor {
     if (c.ballot.node != from || c.ballot.round == 0) {
       return reject("a claim at round 0 or at another node's ballot");
     }
+    if (!may_lead(from, c.tx, c.participants)) {
+      return reject("a claim from a node not in the transaction");
+    }
     Record* r = record(c.tx, c.participants);
     if (r == nullptr) return;
     const Ballot promised = highest_promise(*r);
-    if (c.ballot < promised) return send(from, Refused{c.tx, c.ballot, promised});
-    if (c.ballot > promised) {
-      for (auto& [p, slot] : r->slots) slot.promise(c.ballot);
-      ++stats_.promised;
-      persist(c.tx, *r);
+    // Promised only above what was promised: a ballot is never promised twice, so a leader
+    // that restarted and claims a ballot it used before cannot give it a second value.
+    if (c.ballot <= promised && !CALM_TWO_PC_MUTANT(acceptor_ignores_promise)) {
+      return send(from, Refused{c.tx, c.ballot, promised});
     }
+    for (auto& [p, slot] : r->slots) slot.promise(c.ballot);
+    ++stats_.promised;
+    persist(c.tx, *r);
     Promise answer{c.tx, c.ballot, {}};
     for (const auto& [p, slot] : r->slots) answer.instances.push_back({p, slot.accepted});
     send(from, std::move(answer));
@@ -267,6 +282,12 @@ class Acceptor {
         ++stats_.erased;
       }
     }
+  }
+
+  /// Recovery ballots are led by the transaction's coordinator or one of its participants.
+  static bool may_lead(NodeId from, const TxId& tx, const std::vector<NodeId>& participants) {
+    return from == tx.coordinator ||
+           std::find(participants.begin(), participants.end(), from) != participants.end();
   }
 
   static bool covers_every_instance(std::vector<NodeId> participants,

@@ -82,7 +82,8 @@ struct CoordinatorConfig {
   std::size_t participants_max = 64;
   /// Paxos Commit's acceptors (2F+1 of them); none: plain two-phase commit (F = 0).
   std::vector<NodeId> acceptors;
-  /// A recovery leader whose ballot did not gain a majority tries a higher one after this.
+  /// A recovery ballot that was refused, or heard nothing new for this long (doubling per
+  /// attempt), gives way to a higher one.
   std::uint64_t recovery_retry_ms = 100;
   DecodeLimits limits;
 };
@@ -231,9 +232,8 @@ class Coordinator {
         if (!c.recovery) {
           c.recovery.emplace(tx, c.participants, config_.self, config_.acceptors.size());
         }
-        if (now_ms_ >= c.recovery_at_ms) {
-          send_to_acceptors(c.recovery->retry());
-          c.recovery_at_ms = now_ms_ + config_.recovery_retry_ms;
+        if (auto claim = c.recovery->tick(now_ms_, config_.recovery_retry_ms)) {
+          send_to_acceptors(*claim);
         }
       }
       if (now_ms_ >= c.resend_at_ms) {
@@ -256,6 +256,7 @@ class Coordinator {
     if (watermark() != progress_watermark_) {
       progress_watermark_ = watermark();
       progress_rounds_ = progress_rounds_max;
+      progress_at_ms_ = std::min(progress_at_ms_, now_ms_ + config_.progress_ms);
     }
     if (now_ms_ >= progress_at_ms_) {
       const std::string bytes = encode_message(Message{Progress{epoch_, watermark()}});
@@ -344,7 +345,6 @@ class Coordinator {
     // recovery ballot led after the vote timeout.
     std::map<NodeId, std::set<NodeId>> prepared_at;
     std::optional<Recovery> recovery;
-    std::uint64_t recovery_at_ms = 0;
   };
   struct Committed {
     std::vector<NodeId> participants;

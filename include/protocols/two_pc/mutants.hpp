@@ -1,8 +1,8 @@
 #pragma once
 /// Two-phase commit's and Paxos Commit's planted bugs, for the test that shows the simulation
-/// catches each one (tests/protocols/two_pc_mutants_test.cpp). They exist only where CALM_TWO_PC_MUTANTS is
-/// defined, which no library or application target does: elsewhere CALM_TWO_PC_MUTANT(m) is
-/// `false` and the compiler removes the branch.
+/// catches each one (tests/protocols/two_pc_mutants_test.cpp). They exist only where
+/// CALM_TWO_PC_MUTANTS is defined, which no library or application target does: elsewhere
+/// CALM_TWO_PC_MUTANT(m) is `false` and the compiler removes the branch.
 namespace calm::protocols::two_pc {
 
 #ifdef CALM_TWO_PC_MUTANTS
@@ -19,7 +19,7 @@ enum class Mutant {
   prepared_not_restored,       // a restarted participant forgets what it prepared
   ghost_prepare_staged,        // a Prepare for a decided transaction is started again
   // Paxos Commit's
-  acceptor_ignores_promise,   // an acceptor accepts below the ballot it promised
+  acceptor_ignores_promise,   // an acceptor promises and accepts at or below what it promised
   acceptor_not_synced,        // an acceptor answers before its record is synced
   recovery_ignores_accepted,  // a recovery leader proposes aborted whatever was accepted
   timeout_aborts_alone,       // a coordinator aborts on its vote timeout without the acceptors

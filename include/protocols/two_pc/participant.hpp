@@ -95,8 +95,8 @@ struct ParticipantConfig {
   /// Paxos Commit's acceptors (2F+1 of them); none: plain two-phase commit (F = 0).
   std::vector<NodeId> acceptors;
   /// In doubt this long (since the yes vote, or since a restart), the participant leads a
-  /// recovery ballot; one that did not gain a majority is tried higher after
-  /// `recovery_retry_ms`.
+  /// recovery ballot; one that was refused, or heard nothing new for `recovery_retry_ms`
+  /// (doubling per attempt), gives way to a higher one.
   std::uint64_t recovery_ms = 1000;
   std::uint64_t recovery_retry_ms = 100;
   DecodeLimits limits;
@@ -169,6 +169,13 @@ class Participant {
       app_.load(std::string_view(key).substr(4), bytes);
     } else if (key.starts_with("t/")) {
       if (CALM_TWO_PC_MUTANT(prepared_not_restored)) return;
+      if (paxos_commit() && bytes.empty()) {
+        // Prepared under plain two-phase commit: only its coordinator can answer, and under
+        // Paxos Commit it answers nothing of an earlier epoch.
+        throw lattices::DecodeError(
+            "two-pc participant: a transaction prepared without acceptors is still in doubt; "
+            "resolve it without acceptors before switching to Paxos Commit");
+      }
       prepared_[parse_tx_key(std::string_view(key).substr(2))] = restored(bytes);
     } else if (key.starts_with("x/") || key.starts_with("c/")) {
       finished_[parse_tx_key(std::string_view(key).substr(2))] = key[0] == 'c';
@@ -240,12 +247,13 @@ class Participant {
       if (paxos_commit()) {
         if (p.recover_at_ms == 0) p.recover_at_ms = now_ms_ + config_.recovery_ms;  // restored
         if (now_ms_ >= p.recover_at_ms) {
-          // In doubt too long: lead a recovery ballot, and again higher until it is learned.
+          // In doubt too long: lead a recovery ballot, and higher ones until it is learned.
           if (!p.recovery) {
             p.recovery.emplace(tx, p.participants, config_.self, config_.acceptors.size());
           }
-          send_to_acceptors(p.recovery->retry());
-          p.recover_at_ms = now_ms_ + config_.recovery_retry_ms;
+          if (auto claim = p.recovery->tick(now_ms_, config_.recovery_retry_ms)) {
+            send_to_acceptors(*claim);
+          }
         }
       }
       if (now_ms_ < p.ask_at_ms) continue;
@@ -410,9 +418,17 @@ class Participant {
   /// A recovery leader's outcome.
   void on_learned(NodeId from, const Learned& l) {
     if (!paxos_commit()) return reject("a learned outcome without acceptors");
-    if (const auto it = prepared_.find(l.tx);
-        it != prepared_.end() &&
-        !std::binary_search(it->second.participants.begin(), it->second.participants.end(), from)) {
+    // Heard only on what this participant holds (so that nobody can make it keep records of
+    // transactions it never saw): one that reaches it later is decided by its own recovery.
+    const std::vector<NodeId>* participants = nullptr;
+    if (const auto it = prepared_.find(l.tx); it != prepared_.end()) {
+      participants = &it->second.participants;
+    } else if (const auto a = active_.find(l.tx); a != active_.end()) {
+      participants = &a->second.participants;
+    } else {
+      return;
+    }
+    if (!std::binary_search(participants->begin(), participants->end(), from)) {
       return reject("a learned outcome from a node not in the transaction");
     }
     outcome(l.tx, l.commit);
@@ -545,7 +561,11 @@ class Participant {
         done.txs.push_back(tx);
       }
     }
-    if (!done.txs.empty()) send(from, done);
+    if (done.txs.empty()) return;
+    // Once every party said Done the acceptors let go, and nobody may lead a ballot on it
+    // again: what made this one say so (its abort, the watermark it heard) must not be lost.
+    ready_.sync = true;
+    send(from, done);
   }
 
   /// Aborted on its own (the app said no, or did not answer in time): recorded and synced

@@ -10,9 +10,13 @@
 ///             aborting it is always safe); Accept goes to every acceptor
 ///   learned   once a majority accepted that ballot: commit when every instance is prepared
 ///
-/// A Refused names a higher promise: the leader retries above it after `retry_ms` (the owner
-/// calls `retry`), so two leaders that collide move apart. Sans-IO: the owner sends what the
-/// calls return and routes the acceptors' answers here.
+/// The owner calls `tick` every turn; it starts the first ballot, and a higher one when this
+/// one was refused (a Refused names a higher promise) or heard nothing new for a while: the
+/// wait doubles per attempt (up to 4 times `retry_ms`) plus a jitter of the leader's own,
+/// so two leaders that collide move apart, and a slow network still completes a ballot.
+/// A ballot is never reused: an acceptor promises a Claim only above what it promised (so a
+/// leader that restarted and starts again at round 1 is refused, and moves above). Sans-IO:
+/// the owner sends what the calls return and routes the acceptors' answers here.
 #include <algorithm>
 #include <cstdint>
 #include <map>
@@ -39,9 +43,23 @@ class Recovery {
   const TxId& tx() const { return tx_; }
   const Ballot& ballot() const { return ballot_; }
 
+  /// The Claim of a new ballot to send to every acceptor, when one is due (see above).
+  std::optional<Claim> tick(std::uint64_t now_ms, std::uint64_t retry_ms) {
+    if (attempts_ > 0 && now_ms < next_check_ms_) return std::nullopt;
+    if (attempts_ > 0 && progressed_ && !refused_) {  // still moving: wait again
+      progressed_ = false;
+      next_check_ms_ = now_ms + wait_ms(retry_ms);
+      return std::nullopt;
+    }
+    ++attempts_;
+    next_check_ms_ = now_ms + wait_ms(retry_ms);
+    return retry();
+  }
+
   /// Phase 1 at the next round above every ballot seen; the Claim to send to every acceptor.
   Claim retry() {
     ballot_ = {std::max(ballot_.round, seen_round_) + 1, self_};
+    progressed_ = refused_ = false;
     promised_by_.clear();
     accepted_by_.clear();
     pickers_.clear();
@@ -61,6 +79,7 @@ class Recovery {
       }
     }
     if (!promised_by_.insert(from).second) return std::nullopt;
+    progressed_ = true;
     for (const InstanceState& i : p.instances) {
       if (i.accepted) seen_round_ = std::max(seen_round_, i.accepted->ballot.round);
       if (!CALM_TWO_PC_MUTANT(recovery_ignores_accepted)) pickers_[i.participant].see(i.accepted);
@@ -73,14 +92,16 @@ class Recovery {
   /// The outcome (true: commit) once a majority accepted this ballot.
   std::optional<bool> on_accepted(NodeId from, const Accepted& a) {
     if (a.ballot != ballot_ || values_.empty() || a.values != values_) return std::nullopt;
-    accepted_by_.insert(from);
+    if (accepted_by_.insert(from).second) progressed_ = true;
     if (accepted_by_.size() < majority_) return std::nullopt;
     return std::all_of(values_.begin(), values_.end(),
                        [](const InstanceValue& v) { return v.prepared; });
   }
 
   void on_refused(const Refused& r) {
-    if (r.ballot == ballot_) seen_round_ = std::max(seen_round_, r.promised.round);
+    if (r.ballot != ballot_ || r.promised <= ballot_) return;  // an old ballot's, or a duplicate
+    seen_round_ = std::max(seen_round_, r.promised.round);
+    refused_ = true;
   }
 
  private:
@@ -93,6 +114,17 @@ class Recovery {
   std::set<NodeId> promised_by_, accepted_by_;
   std::map<NodeId, paxos::ValuePicker<bool>> pickers_;
   std::vector<InstanceValue> values_;  // phase 2's, once picked
+  std::uint64_t attempts_ = 0;
+  std::uint64_t next_check_ms_ = 0;
+  bool progressed_ = false, refused_ = false;
+
+  std::uint64_t wait_ms(std::uint64_t retry_ms) const {
+    const std::uint64_t backoff = retry_ms << std::min<std::uint64_t>(attempts_ - 1, 2);
+    // The leader's own jitter: fixed per (leader, transaction, attempt), below retry_ms.
+    const std::uint64_t mix =
+        (self_ + 1) * 0x9e3779b97f4a7c15ull ^ (tx_.number + attempts_) * 0xbf58476d1ce4e5b9ull;
+    return backoff + (retry_ms == 0 ? 0 : (mix >> 17) % retry_ms);
+  }
 };
 
 }  // namespace calm::protocols::two_pc
