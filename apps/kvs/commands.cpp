@@ -887,6 +887,17 @@ void needs_coordination(Ctx& c) {
               "current value), which calm-kvs does not offer yet");
 }
 
+/// MULTI is refused, and the transaction it opens runs nothing (Session::refused_multi).
+void multi(Ctx& c) {
+  c.session.refused_multi = true;
+  c.out.error(
+      "ERR MULTI needs coordination (a transaction's commands must apply at once on every "
+      "replica), which calm-kvs does not offer yet; the commands that follow it are not run "
+      "until EXEC or DISCARD");
+}
+void exec(Ctx& c) { c.out.error("ERR EXEC without MULTI"); }
+void discard(Ctx& c) { c.out.error("ERR DISCARD without MULTI"); }
+
 // Names as string literals: the lookup needs no allocation.
 const std::unordered_map<std::string_view, Command>& table() {
   constexpr Writes key = Writes::first_key;
@@ -955,8 +966,9 @@ const std::unordered_map<std::string_view, Command>& table() {
       {"rename", {-1, needs_coordination}},
       {"renamenx", {-1, needs_coordination}},
       {"hsetnx", {-1, needs_coordination}},
-      {"multi", {-1, needs_coordination}},
-      {"exec", {-1, needs_coordination}},
+      {"multi", {1, multi}},
+      {"exec", {1, exec}},
+      {"discard", {1, discard}},
       {"watch", {-1, needs_coordination}},
   };
   return commands;
@@ -980,6 +992,21 @@ void CommandProcessor::execute(const Request& request, Session& session, std::st
   const std::size_t length = std::min(word.size(), name.size());
   for (std::size_t i = 0; i < length; ++i) {
     name[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(word[i])));
+  }
+  if (session.refused_multi) {
+    // Inside a transaction calm-kvs refused: nothing runs until it ends.
+    const std::string_view command(name.data(), word.size() <= name.size() ? length : 0);
+    if (command == "exec" || command == "discard") {
+      session.refused_multi = false;
+      if (command == "discard") return c.out.simple("OK");
+      return c.out.error("EXECABORT Transaction discarded because of previous errors.");
+    }
+    if (command == "multi") return c.out.error("ERR MULTI calls can not be nested");
+    if (command != "quit") {
+      return c.out.error(
+          "ERR not run: this connection's MULTI was refused (calm-kvs needs coordination for "
+          "transactions); EXEC or DISCARD ends it");
+    }
   }
   const auto it = word.size() <= name.size() ? table().find(std::string_view(name.data(), length))
                                              : table().end();

@@ -45,6 +45,10 @@ class Keyspace {
 struct Session {
   std::string name;    // CLIENT SETNAME
   bool close = false;  // QUIT: reply, then close
+  /// After a MULTI, which calm-kvs refuses, until EXEC or DISCARD: the commands a client
+  /// queues for the transaction are not run (each is answered with an error, and EXEC with
+  /// EXECABORT), so that a refused transaction changes nothing.
+  bool refused_multi = false;
 };
 
 /// What the server tells the commands about itself.

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """calm-kvs end to end, through redis-cli: every command family against one replica and
-against three, writes at three replicas converging, SIGKILL right after acknowledged writes
+against three, a refused transaction that runs nothing, writes at three replicas converging, SIGKILL right after acknowledged writes
 (one at a time, and pipelined on several connections at once), and bad input that must not
 hurt the server. Bounded: each wait gives up after 20 s.
 
@@ -122,6 +122,26 @@ def pipelined_burst(port, connections=4, each=250):
         s.close()
 
 
+def refused_transaction(port):
+    """A client library's transactional pipeline (MULTI, the commands, EXEC in one write, as
+    redis-py sends it): calm-kvs refuses MULTI, and then none of the queued writes may land."""
+    with socket.create_connection(("127.0.0.1", port), timeout=20) as s:
+        s.sendall(b"*1\r\n$5\r\nMULTI\r\n"
+                  b"*3\r\n$3\r\nSET\r\n$2\r\ntx\r\n$1\r\n1\r\n"
+                  b"*2\r\n$4\r\nINCR\r\n$5\r\ntxctr\r\n"
+                  b"*1\r\n$4\r\nEXEC\r\n")
+        data = b""
+        while data.count(b"\r\n") < 4:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    lines = data.split(b"\r\n")
+    if not lines[-2].startswith(b"-EXECABORT"):
+        FAILURES.append(f"EXEC after a refused MULTI answered {lines[-2]!r}")
+    expect_reply(port, ["EXISTS", "tx", "txctr"], "0")
+
+
 def bad_input(port):
     before = cli(port, "SMEMBERS", "s")
     for payload in [b"*2\r\n$3\r\nGET\r\n$99999999999\r\n",   # absurd bulk length
@@ -151,6 +171,7 @@ def main():
     try:
         families(solo_port)
         server_commands(solo_port)
+        refused_transaction(solo_port)
         bad_input(solo_port)
     finally:
         solo.stop()
