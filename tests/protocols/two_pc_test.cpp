@@ -134,21 +134,24 @@ TEST(TwoPcBank, APayloadIsAListOfMovesOrItIsVotedNo) {
   EXPECT_TRUE(parse_moves(long_name));
 }
 
-class TwoPcSweep : public ::testing::TestWithParam<const char*> {};
-
-TEST_P(TwoPcSweep, EverySeedIsAtomicAndSettles) {
-  const std::string name = GetParam();
+/// Seeds of one fault mix (CALM_TWO_PC_SEEDS from CALM_TWO_PC_FIRST_SEED), with `acceptors`
+/// (0: two-phase commit; 3: Paxos Commit, F = 1); prints the line CTest's sweeps look for.
+void sweep(const std::string& name, int acceptors) {
   const std::uint64_t seeds = from_env("CALM_TWO_PC_SEEDS", 40);
   const std::uint64_t first = from_env("CALM_TWO_PC_FIRST_SEED", 1);
   std::uint64_t begun = 0, committed = 0;
   for (std::uint64_t seed = first; seed < first + seeds; ++seed) {
-    const std::string failure = sim::run_seed(seed, name, begun, committed);
-    ASSERT_EQ(failure, "") << "seed " << seed << " (" << name << ")";
+    const std::string failure = sim::run_seed(seed, name, begun, committed, acceptors);
+    ASSERT_EQ(failure, "") << "seed " << seed << " (" << name << ", " << acceptors << " acceptors)";
   }
   std::printf("%s: %llu seeds, %llu transactions, %llu committed\n", name.c_str(),
               static_cast<unsigned long long>(seeds), static_cast<unsigned long long>(begun),
               static_cast<unsigned long long>(committed));
 }
+
+class TwoPcSweep : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(TwoPcSweep, EverySeedIsAtomicAndSettles) { sweep(GetParam(), /*acceptors=*/0); }
 
 INSTANTIATE_TEST_SUITE_P(Faults, TwoPcSweep,
                          ::testing::Values("none", "loss", "partition", "crash", "all"));
@@ -158,17 +161,7 @@ INSTANTIATE_TEST_SUITE_P(Faults, TwoPcSweep,
 class PaxosCommitSweep : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(PaxosCommitSweep, EverySeedIsAtomicAndSettlesWithoutTheCoordinator) {
-  const std::string name = GetParam();
-  const std::uint64_t seeds = from_env("CALM_TWO_PC_SEEDS", 40);
-  const std::uint64_t first = from_env("CALM_TWO_PC_FIRST_SEED", 1);
-  std::uint64_t begun = 0, committed = 0;
-  for (std::uint64_t seed = first; seed < first + seeds; ++seed) {
-    const std::string failure = sim::run_seed(seed, name, begun, committed, /*acceptors=*/3);
-    ASSERT_EQ(failure, "") << "seed " << seed << " (" << name << ", Paxos Commit)";
-  }
-  std::printf("%s: %llu seeds, %llu transactions, %llu committed\n", name.c_str(),
-              static_cast<unsigned long long>(seeds), static_cast<unsigned long long>(begun),
-              static_cast<unsigned long long>(committed));
+  sweep(GetParam(), /*acceptors=*/3);
 }
 
 INSTANTIATE_TEST_SUITE_P(Faults, PaxosCommitSweep,
