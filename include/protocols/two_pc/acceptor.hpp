@@ -78,13 +78,10 @@ class Acceptor {
 
   void step(NodeId from, std::string_view bytes, const host::Input& input) {
     now_ms_ = input.now_ms;
-    Message message;
-    try {
-      message = decode_message(bytes, config_.limits);
-    } catch (const lattices::DecodeError& e) {
-      reject(e.what());
-      return;
-    }
+    const std::optional<Message> decoded = decode_or_reject(
+        bytes, config_.limits, [this](std::string why) { reject(std::move(why)); });
+    if (!decoded) return;
+    const Message& message = *decoded;
     if (const auto* a = std::get_if<Accept>(&message)) {
       on_accept(from, *a);
     } else if (const auto* c = std::get_if<Claim>(&message)) {

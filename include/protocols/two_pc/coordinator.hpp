@@ -190,13 +190,10 @@ class Coordinator {
   void step(NodeId from, std::string_view bytes, const host::Input& input) {
     now_ms_ = input.now_ms;
     bump_epoch();
-    Message message;
-    try {
-      message = decode_message(bytes, config_.limits);
-    } catch (const lattices::DecodeError& e) {
-      reject(e.what());
-      return;
-    }
+    const std::optional<Message> decoded = decode_or_reject(
+        bytes, config_.limits, [this](std::string why) { reject(std::move(why)); });
+    if (!decoded) return;
+    const Message& message = *decoded;
     if (const auto* vote = std::get_if<Vote>(&message)) {
       on_vote(from, *vote);
     } else if (const auto* ack = std::get_if<Ack>(&message)) {

@@ -44,9 +44,11 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
+#include "lattices/core.hpp"
 #include "protocols/net/transport.hpp"
 #include "protocols/paxos/single_decree.hpp"
 
@@ -171,6 +173,18 @@ struct DecodeLimits {
 std::string encode_message(const Message& message);
 /// Throws calm::lattices::DecodeError with the reason when the bytes are not a valid frame.
 Message decode_message(std::string_view bytes, const DecodeLimits& limits);
+
+/// A peer's frame decoded, or nothing after `reject(reason)` when it is not a valid one.
+template <class Reject>
+std::optional<Message> decode_or_reject(std::string_view bytes, const DecodeLimits& limits,
+                                        Reject&& reject) {
+  try {
+    return decode_message(bytes, limits);
+  } catch (const lattices::DecodeError& e) {
+    std::forward<Reject>(reject)(e.what());
+    return std::nullopt;
+  }
+}
 
 /// A transaction id as a disk key's suffix: fixed width, so that keys sort as ids do.
 std::string tx_key(const TxId& tx);

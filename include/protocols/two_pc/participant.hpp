@@ -193,13 +193,10 @@ class Participant {
 
   void step(NodeId from, std::string_view bytes, const host::Input& input) {
     now_ms_ = input.now_ms;
-    Message message;
-    try {
-      message = decode_message(bytes, config_.limits);
-    } catch (const lattices::DecodeError& e) {
-      reject(e.what());
-      return;
-    }
+    const std::optional<Message> decoded = decode_or_reject(
+        bytes, config_.limits, [this](std::string why) { reject(std::move(why)); });
+    if (!decoded) return;
+    const Message& message = *decoded;
     if (const auto* p = std::get_if<Prepare>(&message)) {
       on_prepare(from, *p);
     } else if (const auto* d = std::get_if<Decision>(&message)) {
