@@ -1,6 +1,7 @@
 #pragma once
 // What calm's programs share to read their command lines: a usage error that exits with status
 // 2 and the program's usage text, and the numbers and HOST:PORT addresses their flags take.
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <iostream>
@@ -21,10 +22,13 @@ class Usage {
   }
   /// A whole decimal number (`what` names it in the error).
   std::uint64_t number(const std::string& text, const std::string& what) const {
+    // Digits only: stoull alone would take " -1" (as 2^64 - 1) or "+5".
+    const bool digits = !text.empty() && std::all_of(text.begin(), text.end(),
+                                                     [](char c) { return c >= '0' && c <= '9'; });
     std::size_t used = 0;
     try {
-      const unsigned long long value = std::stoull(text, &used);
-      if (used == text.size() && !text.starts_with('-')) return value;
+      const unsigned long long value = digits ? std::stoull(text, &used) : 0;
+      if (digits && used == text.size()) return value;
     } catch (const std::exception&) {
     }
     fail(what + " is not a number: " + text);

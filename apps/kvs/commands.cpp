@@ -887,13 +887,12 @@ void needs_coordination(Ctx& c) {
               "current value), which calm-kvs does not offer yet");
 }
 
-/// MULTI is refused, and the transaction it opens runs nothing (Session::refused_multi).
+/// MULTI opens a transaction that will be discarded (Session::refused_multi): OK, as Redis
+/// answers, so that clients' own bookkeeping of the transaction matches; its commands then
+/// say why they are not run.
 void multi(Ctx& c) {
   c.session.refused_multi = true;
-  c.out.error(
-      "ERR MULTI needs coordination (a transaction's commands must apply at once on every "
-      "replica), which calm-kvs does not offer yet; the commands that follow it are not run "
-      "until EXEC or DISCARD");
+  c.out.simple("OK");
 }
 void exec(Ctx& c) { c.out.error("ERR EXEC without MULTI"); }
 void discard(Ctx& c) { c.out.error("ERR DISCARD without MULTI"); }
@@ -997,6 +996,7 @@ void CommandProcessor::execute(const Request& request, Session& session, std::st
     // Inside a transaction calm-kvs refused: nothing runs until it ends.
     const std::string_view command(name.data(), word.size() <= name.size() ? length : 0);
     if (command == "exec" || command == "discard") {
+      if (request.size() != 1) return c.arity_error();  // as Redis: the transaction goes on
       session.refused_multi = false;
       if (command == "discard") return c.out.simple("OK");
       return c.out.error("EXECABORT Transaction discarded because of previous errors.");
@@ -1004,8 +1004,9 @@ void CommandProcessor::execute(const Request& request, Session& session, std::st
     if (command == "multi") return c.out.error("ERR MULTI calls can not be nested");
     if (command != "quit") {
       return c.out.error(
-          "ERR not run: this connection's MULTI was refused (calm-kvs needs coordination for "
-          "transactions); EXEC or DISCARD ends it");
+          "ERR not queued: MULTI/EXEC needs coordination (a transaction's commands must apply "
+          "at once on every replica), which calm-kvs does not offer yet; EXEC will discard the "
+          "transaction");
     }
   }
   const auto it = word.size() <= name.size() ? table().find(std::string_view(name.data(), length))

@@ -45,9 +45,9 @@ class Keyspace {
 struct Session {
   std::string name;    // CLIENT SETNAME
   bool close = false;  // QUIT: reply, then close
-  /// After a MULTI, which calm-kvs refuses, until EXEC or DISCARD: the commands a client
-  /// queues for the transaction are not run (each is answered with an error, and EXEC with
-  /// EXECABORT), so that a refused transaction changes nothing.
+  /// After MULTI until EXEC or DISCARD: calm-kvs runs no transactions, so the one MULTI opens
+  /// is discarded as Redis discards one with a command it could not queue (each command is
+  /// answered with an error and not run, EXEC with EXECABORT): it changes nothing.
   bool refused_multi = false;
 };
 

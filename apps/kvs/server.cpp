@@ -455,7 +455,7 @@ struct KvsServer::Impl {
     persistence += "data_dir:" + options.data_dir + "\r\n";
     persistence +=
         "coordination:none (SETNX, SET NX/XX/GET, GETSET, SPOP, SMOVE, RENAME, HSETNX and "
-        "MULTI/EXEC are refused)\r\n";
+        "WATCH are refused; a MULTI transaction is discarded at EXEC)\r\n";
     std::string clients = "connected_clients:" + std::to_string(this->clients.size()) + "\r\n";
     clients += "maxclients:" + std::to_string(options.clients_max) + "\r\n";
     clients += "clients_input_bytes:" + std::to_string(input_bytes) + "\r\n";

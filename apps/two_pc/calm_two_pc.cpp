@@ -21,7 +21,8 @@
 //     A coordinator that restarts forgets the requests it had not answered: their clients
 //     hear nothing, and the outcome is aborted unless the commit was logged (then it is done).
 //   to a participant, read "balances <account>...": "<account> <balance> ...; held <n>
-//     in_doubt <n> waiting <n> records <n>" (at most 4,096 accounts a read).
+//     in_doubt <n> waiting <n> records <n> recovered <n>" (at most 4,096 accounts a read;
+//     recovered: outcomes it learned by leading a Paxos Commit recovery ballot).
 // --no-fsync: UNSAFE, for measuring only (the records are written, not synced).
 // --echo: no protocol, the benchmarks' ceiling: the coordinator sends each transfer's parts to
 // their participants, each echoes at once, and once all did the coordinator answers
@@ -131,7 +132,7 @@ std::string describe(const tpc::Participant<Bank>& p, std::string_view accounts)
   }
   out += "; held " + std::to_string(p.app().holds()) + " in_doubt " + std::to_string(p.in_doubt()) +
          " waiting " + std::to_string(p.waiting_for_app()) + " records " +
-         std::to_string(p.finished_records());
+         std::to_string(p.finished_records()) + " recovered " + std::to_string(p.stats().recovered);
   return out;
 }
 
@@ -240,6 +241,24 @@ int main(int argc, char** argv) {
     cli.fail("an acceptor needs --acceptors, and has no --echo");
   }
   const bool coordinating = role == "coordinator";
+  {
+    // Every node is given the same list; a wrong one would leave no majority, or one that
+    // need not meet another's.
+    std::set<net::NodeId> distinct(acceptors.begin(), acceptors.end());
+    if (distinct.size() != acceptors.size()) cli.fail("--acceptors names an id twice");
+    const bool listed = distinct.contains(flags.id);
+    if (listed != (role == "acceptor")) {
+      cli.fail("--role acceptor exactly when this node's --id is in --acceptors");
+    }
+    // A coordinator or participant talks to every acceptor (acceptors talk to neither other).
+    for (const net::NodeId a : role == "acceptor" ? std::vector<net::NodeId>{} : acceptors) {
+      const bool peer = std::any_of(flags.peers.begin(), flags.peers.end(),
+                                    [&](const net::TcpPeer& p) { return p.id == a; });
+      if (a != flags.id && !peer) {
+        cli.fail("acceptor " + std::to_string(a) + " is not a --peer of this node");
+      }
+    }
+  }
 
   const auto made_options = flags.options(cli, "calm-two-pc");
   if (!made_options) return 1;

@@ -175,6 +175,7 @@ class Load {
     std::uint64_t id = 0;
     std::uint64_t seq = 0;
     bool outstanding = false;
+    bool sent_once = false;  // this transfer reached the coordinator's connection
     Move move;
     Clock::time_point first_sent, sent;
     std::optional<Clock::time_point> retry_at;
@@ -192,6 +193,7 @@ class Load {
     m.to = (m.from + 1 + random_() % (options_.accounts - 1)) % options_.accounts;
     m.amount = 1 + static_cast<std::int64_t>(random_() % 10);
     c.move = m;
+    c.sent_once = false;
     c.first_sent = Clock::now();
     send(c);
   }
@@ -212,12 +214,13 @@ class Load {
       if (!text.empty()) text += '\n';
       text += std::to_string(p) + ' ' + calm::apps::bank::move_payload(moves);
     }
+    c.sent_once = true;
     connections_[0]->send({false, c.id, c.seq, std::move(text)});
   }
 
-  /// The client's transfer ends with no outcome heard.
+  /// The client's transfer ends with no outcome heard (one never sent cannot have landed).
   void unknown(Client& c) {
-    unknown_.push_back(c.move);
+    if (c.sent_once) unknown_.push_back(c.move);
     c.outstanding = false;
     next(c);
   }
@@ -273,9 +276,11 @@ class Load {
       in >> balance;
       balances_[from][word] = balance;
     }
-    std::string held, in_doubt, waiting;
-    std::uint64_t n_held = 1, n_doubt = 1, n_waiting = 1;
-    in >> held >> n_held >> in_doubt >> n_doubt >> waiting >> n_waiting;
+    std::string held, in_doubt, waiting, records, recovered;
+    std::uint64_t n_held = 1, n_doubt = 1, n_waiting = 1, n_records = 0, n_recovered = 0;
+    in >> held >> n_held >> in_doubt >> n_doubt >> waiting >> n_waiting >> records >> n_records >>
+        recovered >> n_recovered;
+    recovered_[from] = n_recovered;
     auto& [answered, clear] = settled_[from];
     if (answered == 0) clear = true;
     ++answered;
@@ -404,8 +409,16 @@ class Load {
         static_cast<unsigned long long>(timeouts_), unknown_.size());
     int status = failed_ ? 1 : 0;
     if (killed_at_ && options_.coordinator_gone) {
-      std::printf("coordinator killed at %.1f s and never restarted\n",
-                  options_.kill_coordinator_at);
+      std::uint64_t recovered = 0;
+      for (const auto& [id, n] : recovered_) recovered += n;
+      std::printf(
+          "coordinator killed at %.1f s and never restarted; %llu outcomes recovered "
+          "by the participants\n",
+          options_.kill_coordinator_at, static_cast<unsigned long long>(recovered));
+      if (options_.acceptors > 0 && options_.check && recovered == 0) {
+        std::printf("FAILED: nothing was decided by a recovery ballot: the run shows nothing\n");
+        status = 1;
+      }
     } else if (killed_at_) {
       if (decided_after_kill_) {
         std::printf("coordinator killed; first commit %.0f ms after the kill\n",
@@ -525,6 +538,7 @@ class Load {
   std::optional<Clock::time_point> killed_at_;
   bool broken_after_kill_ = false, reconnected_after_kill_ = false;
   std::optional<Clock::duration> decided_after_kill_;
+  std::map<std::uint64_t, std::uint64_t> recovered_;  // per participant, at the last poll
 };
 
 }  // namespace
@@ -570,6 +584,12 @@ int main(int argc, char** argv) {
     }
   }
   if (options.spawn.empty()) cli.fail("--spawn is needed");
+  if (options.acceptors > 9 || (options.acceptors > 0 && options.acceptors % 2 == 0)) {
+    cli.fail("--acceptors is 0, or 2F+1 up to 9");
+  }
+  if (options.coordinator_gone && options.kill_coordinator_at < 0) {
+    cli.fail("--coordinator-gone needs --kill-coordinator-at");
+  }
   if (options.clients == 0 || options.accounts < 2 || options.seconds <= 0) {
     cli.fail("--clients and --seconds are positive, --accounts at least 2");
   }

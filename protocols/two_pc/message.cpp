@@ -12,7 +12,7 @@ using net::codec::put_bytes;
 using net::codec::put_varint;
 using Reader = net::codec::Reader;
 
-constexpr std::uint8_t format_version = 1;
+constexpr std::uint8_t format_version = 2;  // 2: Prepare names participants and acceptors
 
 void put_tx(std::string& out, const TxId& tx) {
   put_varint(out, tx.coordinator);
@@ -126,6 +126,7 @@ std::string encode_message(const Message& message) {
                    put_varint(out, m.watermark);
                    put_bytes(out, m.payload);
                    put_nodes(out, m.participants);
+                   put_nodes(out, m.acceptors);
                  },
                  [&](const Vote& m) {
                    put_tx(out, m.tx);
@@ -201,6 +202,7 @@ Message decode_message(std::string_view bytes, const DecodeLimits& limits) {
       m.watermark = read_number(in, limits);
       m.payload = in.bytes(limits.payload_bytes_max, "payload longer than payload_bytes_max");
       m.participants = read_nodes(in, limits);
+      m.acceptors = read_nodes(in, limits);
       message = std::move(m);
       break;
     }

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """calm-kvs end to end, through redis-cli: every command family against one replica and
-against three, a refused transaction that runs nothing, writes at three replicas converging, SIGKILL right after acknowledged writes
+against three, a transaction that is discarded and runs nothing, writes at three replicas converging, SIGKILL right after acknowledged writes
 (one at a time, and pipelined on several connections at once), and bad input that must not
 hurt the server. Bounded: each wait gives up after 20 s.
 
@@ -124,7 +124,8 @@ def pipelined_burst(port, connections=4, each=250):
 
 def refused_transaction(port):
     """A client library's transactional pipeline (MULTI, the commands, EXEC in one write, as
-    redis-py sends it): calm-kvs refuses MULTI, and then none of the queued writes may land."""
+    redis-py sends it): calm-kvs runs no transactions, so EXEC discards it and none of the
+    queued writes may land."""
     with socket.create_connection(("127.0.0.1", port), timeout=20) as s:
         s.sendall(b"*1\r\n$5\r\nMULTI\r\n"
                   b"*3\r\n$3\r\nSET\r\n$2\r\ntx\r\n$1\r\n1\r\n"

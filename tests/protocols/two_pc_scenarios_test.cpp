@@ -157,7 +157,7 @@ TEST(TwoPc, APrepareForAnEndedTransactionIsNotStartedAgain) {
   const TxId tx = c.transfer(30);
   c.sim().run_for(50);
   ASSERT_TRUE(c.outcome(tx) && c.outcome(tx)->committed);
-  const std::string again = encode_message(Prepare{tx, tx.epoch, tx.number, "a1 -30", {}});
+  const std::string again = encode_message(Prepare{tx, tx.epoch, tx.number, "a1 -30", {}, {}});
   c.participant(1)->on_message(0, again);
   c.sim().run_for(50);
   EXPECT_EQ(c.balance(1), 70);  // once, not twice
@@ -210,14 +210,14 @@ TEST(TwoPc, MalformedAndMisdirectedMessagesAreRejected) {
   Cluster c;
   c.participant(1)->on_message(0, "not a frame");
   c.participant(1)->on_message(0, encode_message(Ack{{0, 1, 0}}));
-  c.participant(1)->on_message(2, encode_message(Prepare{{0, 1, 0}, 1, 0, "a1 -1", {}}));
+  c.participant(1)->on_message(2, encode_message(Prepare{{0, 1, 0}, 1, 0, "a1 -1", {}, {}}));
   // Decisions a coordinator cannot have made: past its window, of a later epoch than its
   // own, a commit of what this participant never prepared. Nothing is recorded for them.
   c.participant(1)->on_message(0, encode_message(Decision{{0, 1, 1 << 20}, false, 1, 0}));
   c.participant(1)->on_message(0, encode_message(Decision{{0, 5, 0}, false, 1, 0}));
   c.participant(1)->on_message(0, encode_message(Decision{{0, 1, 3}, true, 1, 0}));
   c.coordinator()->on_message(1, encode_message(Vote{{0, 9, 9}, true}));  // never begun
-  c.coordinator()->on_message(1, encode_message(Prepare{{0, 1, 0}, 1, 0, "", {}}));
+  c.coordinator()->on_message(1, encode_message(Prepare{{0, 1, 0}, 1, 0, "", {}, {}}));
   c.sim().run_for(10);
   EXPECT_EQ(c.participant(1)->protocol().stats().rejected_messages, 6u);
   EXPECT_EQ(c.participant(1)->protocol().finished_records(), 0u);
@@ -461,7 +461,7 @@ TEST(PaxosCommit, ADoneIsSyncedSoACollectedTransactionIsNeverDecidedAgain) {
 // A recovery ballot needs four one-way delays and two syncs at the acceptors; on a slow
 // network it must still complete (a ballot that hears answers is not abandoned).
 TEST(PaxosCommit, ARecoveryBallotCompletesOnASlowNetwork) {
-  for (std::uint64_t latency : {5u, 25u, 26u, 60u, 150u}) {
+  for (std::uint64_t latency : {5u, 25u, 26u, 60u, 150u, 400u}) {
     Cluster c(1, 3);
     net::NetworkConfig slow;
     slow.latency_min_ms = latency;
@@ -474,6 +474,23 @@ TEST(PaxosCommit, ARecoveryBallotCompletesOnASlowNetwork) {
     c.sim().heal();
     EXPECT_TRUE(c.run_until_resolved(20000)) << "in doubt after 20 s at " << latency << " ms";
     EXPECT_EQ(c.balance(1), 70) << latency;
+  }
+}
+
+// A coordinator and a participant configured with different acceptors (or one of them with
+// none) could decide one transaction both ways: the participant votes no and holds nothing.
+TEST(PaxosCommit, AParticipantVotesNoToACoordinatorWithOtherAcceptors) {
+  for (const int acceptors : {0, 3}) {
+    Cluster c(1, acceptors);
+    const std::vector<NodeId> others =
+        acceptors == 0 ? std::vector<NodeId>{3, 4, 5} : std::vector<NodeId>{};
+    const std::uint64_t before = c.participant(1)->protocol().stats().rejected_messages;
+    c.participant(1)->on_message(
+        0, encode_message(Message{Prepare{{0, 1, 0}, 1, 0, "a1 -1", {1, 2}, others}}));
+    c.sim().run_for(5);
+    EXPECT_EQ(c.participant(1)->protocol().stats().rejected_messages - before, 1u) << acceptors;
+    EXPECT_EQ(c.participant(1)->protocol().in_doubt(), 0u);
+    EXPECT_EQ(c.participant(1)->protocol().app().holds(), 0u);
   }
 }
 

@@ -26,8 +26,8 @@ TEST(TwoPcMessage, EveryKindRoundTripsThroughItsOneEncoding) {
   const TxId tx{3, 2, 77};
   const Ballot zero{0, 4}, high{7, 3};
   const std::vector<Message> all{
-      Prepare{tx, 2, 70, "a1 -5 ", {}},
-      Prepare{tx, 2, 0, "", {4, 5, 6}},
+      Prepare{tx, 2, 70, "a1 -5 ", {}, {}},
+      Prepare{tx, 2, 0, "", {4, 5, 6}, {7, 8, 9}},
       Vote{tx, true},
       Vote{tx, false},
       Decision{tx, true, 2, 78},
@@ -65,9 +65,9 @@ TEST(TwoPcMessage, BoundsAndMalformedFieldsAreRefused) {
   EXPECT_THROW(decode_message(kind, {}), lattices::DecodeError);
   DecodeLimits small;
   small.payload_bytes_max = 4;
-  EXPECT_THROW(decode_message(encode_message(Prepare{tx, 1, 0, "12345", {}}), small),
+  EXPECT_THROW(decode_message(encode_message(Prepare{tx, 1, 0, "12345", {}, {}}), small),
                lattices::DecodeError);
-  EXPECT_NO_THROW(decode_message(encode_message(Prepare{tx, 1, 0, "1234", {}}), small));
+  EXPECT_NO_THROW(decode_message(encode_message(Prepare{tx, 1, 0, "1234", {}, {}}), small));
   small.number_max = 100;
   EXPECT_THROW(decode_message(encode_message(Ack{{1, 100, 0}}), small), lattices::DecodeError);
   EXPECT_THROW(decode_message(encode_message(Ack{{1, 0, 100}}), small), lattices::DecodeError);
@@ -86,8 +86,8 @@ TEST(TwoPcMessage, BoundsAndMalformedFieldsAreRefused) {
   promise.back() = 2;  // an "accepted" flag neither 0 nor 1
   EXPECT_THROW(decode_message(promise, {}), lattices::DecodeError);
   // A payload length that claims more than the frame holds allocates nothing: refused.
-  std::string lying = encode_message(Prepare{tx, 1, 0, "ab", {}});
-  lying[lying.size() - 4] = 0x7f;  // the payload's length; the empty participant list follows
+  std::string lying = encode_message(Prepare{tx, 1, 0, "ab", {}, {}});
+  lying[lying.size() - 5] = 0x7f;  // the payload's length; two empty lists follow
   EXPECT_THROW(decode_message(lying, {}), lattices::DecodeError);
 }
 

@@ -173,6 +173,12 @@ class Coordinator {
       epoch_ = in.varint();
       in.expect_end();
     } else if (key.starts_with("d/")) {
+      if (paxos_commit()) {
+        // A commit record of two-phase commit: under Paxos Commit nothing would ever erase it.
+        throw lattices::DecodeError(
+            "two-pc coordinator: two-phase commit's commit records are still on disk; let them "
+            "be acknowledged without acceptors before switching to Paxos Commit");
+      }
       const TxId tx = parse_tx_key(std::string_view(key).substr(2));
       net::codec::Reader in(bytes, "two-pc coordinator disk");
       Committed c;
@@ -204,10 +210,10 @@ class Coordinator {
       on_accepted(from, *a);
     } else if (const auto* p = std::get_if<Promise>(&message); p && from_acceptor(from)) {
       if (Collecting* c = recovering(p->tx)) {
-        if (auto accept = c->recovery->on_promise(from, *p)) send_to_acceptors(*accept);
+        if (auto accept = c->recovery->on_promise(from, *p, now_ms_)) send_to_acceptors(*accept);
       }
     } else if (const auto* r = std::get_if<Refused>(&message); r && from_acceptor(from)) {
-      if (Collecting* c = recovering(r->tx)) c->recovery->on_refused(*r);
+      if (Collecting* c = recovering(r->tx)) c->recovery->on_refused(from, *r, now_ms_);
     } else {
       reject("a coordinator takes votes, acks, and its acceptors' answers only");
     }
@@ -455,8 +461,8 @@ class Coordinator {
 
   void send_prepare(const TxId& tx, const Collecting& c, const Part& p) {
     ready_.send.push_back(
-        {p.participant,
-         encode_message(Message{Prepare{tx, epoch_, watermark(), p.payload, c.participants}})});
+        {p.participant, encode_message(Message{Prepare{tx, epoch_, watermark(), p.payload,
+                                                       c.participants, config_.acceptors}})});
   }
 
   bool paxos_commit() const { return !config_.acceptors.empty(); }
@@ -503,7 +509,7 @@ class Coordinator {
       return;
     }
     if (!c.recovery) return;
-    if (const std::optional<bool> outcome = c.recovery->on_accepted(from, a)) {
+    if (const std::optional<bool> outcome = c.recovery->on_accepted(from, a, now_ms_)) {
       if (*outcome) {
         commit(a.tx);
       } else {

@@ -33,7 +33,7 @@
 /// (it is decided), so a participant that meets a Prepare for one of them, or for an earlier
 /// epoch, without knowing it votes no instead of starting it again.
 ///
-/// Layout: u8 version (1), u8 kind, then the fields in the order declared below; numbers as
+/// Layout: u8 version (2), u8 kind, then the fields in the order declared below; numbers as
 /// varints, the payload as bytes, a ballot as (round, node), a list as its count then its
 /// items, an optional as a flag then the value. Bounds (DecodeLimits): a frame of at most
 /// `message_bytes_max`, a payload of at most `payload_bytes_max`, epochs, numbers and rounds
@@ -72,6 +72,10 @@ struct Prepare {
   std::string payload;
   /// Every participant of the transaction (Paxos Commit's recovery needs them all).
   std::vector<NodeId> participants;
+  /// The coordinator's acceptors, sorted (none: plain two-phase commit). A participant whose
+  /// own differ votes no: mixing the modes, or two lists whose majorities need not meet,
+  /// could decide one transaction both ways.
+  std::vector<NodeId> acceptors;
   friend bool operator==(const Prepare&, const Prepare&) = default;
 };
 struct Vote {

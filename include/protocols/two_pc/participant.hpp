@@ -169,12 +169,14 @@ class Participant {
       app_.load(std::string_view(key).substr(4), bytes);
     } else if (key.starts_with("t/")) {
       if (CALM_TWO_PC_MUTANT(prepared_not_restored)) return;
-      if (paxos_commit() && bytes.empty()) {
-        // Prepared under plain two-phase commit: only its coordinator can answer, and under
-        // Paxos Commit it answers nothing of an earlier epoch.
+      if (paxos_commit() == bytes.empty()) {
+        // Prepared under the other mode: under Paxos Commit only its two-phase commit
+        // coordinator could answer it, and answers nothing of an earlier epoch; under
+        // two-phase commit the coordinator would presume abort what the acceptors may have
+        // chosen to commit.
         throw lattices::DecodeError(
-            "two-pc participant: a transaction prepared without acceptors is still in doubt; "
-            "resolve it without acceptors before switching to Paxos Commit");
+            "two-pc participant: a transaction prepared under the other mode (with or without "
+            "acceptors) is still in doubt; resolve it in that mode before switching");
       }
       prepared_[parse_tx_key(std::string_view(key).substr(2))] = restored(bytes);
     } else if (key.starts_with("x/") || key.starts_with("c/")) {
@@ -209,16 +211,16 @@ class Participant {
       on_query(from, *q);
     } else if (const auto* a = std::get_if<Accepted>(&message); a && from_acceptor(from)) {
       if (Prepared* pr2 = recovering(a->tx)) {
-        if (const std::optional<bool> outcome = pr2->recovery->on_accepted(from, *a)) {
+        if (const std::optional<bool> outcome = pr2->recovery->on_accepted(from, *a, now_ms_)) {
           recovered(a->tx, *outcome);
         }
       }
     } else if (const auto* pm = std::get_if<Promise>(&message); pm && from_acceptor(from)) {
       if (Prepared* pr2 = recovering(pm->tx)) {
-        if (auto accept = pr2->recovery->on_promise(from, *pm)) send_to_acceptors(*accept);
+        if (auto accept = pr2->recovery->on_promise(from, *pm, now_ms_)) send_to_acceptors(*accept);
       }
     } else if (const auto* r = std::get_if<Refused>(&message); r && from_acceptor(from)) {
-      if (Prepared* pr2 = recovering(r->tx)) pr2->recovery->on_refused(*r);
+      if (Prepared* pr2 = recovering(r->tx)) pr2->recovery->on_refused(from, *r, now_ms_);
     } else {
       reject("a participant takes prepares and decisions only");
     }
@@ -357,6 +359,12 @@ class Participant {
     learn(from, p.epoch, p.watermark);
     if (p.tx.number >= p.watermark + config_.window_max) {
       return reject("a prepare beyond the window of its coordinator");
+    }
+    std::vector<NodeId> acceptors = p.acceptors;
+    std::sort(acceptors.begin(), acceptors.end());
+    if (acceptors != config_.acceptors) {
+      reject("a prepare from a coordinator with other acceptors (or the other mode): voted no");
+      return send(from, Vote{p.tx, false});
     }
     std::vector<NodeId> participants;
     if (paxos_commit()) {

@@ -12,8 +12,10 @@
 ///
 /// The owner calls `tick` every turn; it starts the first ballot, and a higher one when this
 /// one was refused (a Refused names a higher promise) or heard nothing new for a while: the
-/// wait doubles per attempt (up to 4 times `retry_ms`) plus a jitter of the leader's own,
-/// so two leaders that collide move apart, and a slow network still completes a ballot.
+/// wait doubles per attempt (to at most 4 times `retry_ms`) plus a jitter of the leader's
+/// own, so two leaders that collide move apart; and it is never shorter than twice the
+/// slowest answer the leader has had (an answer to an abandoned ballot still teaches how slow
+/// the acceptors are), so a slow network or slow disks still complete a ballot.
 /// A ballot is never reused: an acceptor promises a Claim only above what it promised (so a
 /// leader that restarted and starts again at round 1 is refused, and moves above). Sans-IO:
 /// the owner sends what the calls return and routes the acceptors' answers here.
@@ -52,8 +54,11 @@ class Recovery {
       return std::nullopt;
     }
     ++attempts_;
+    Claim claim = retry();
     next_check_ms_ = now_ms + wait_ms(retry_ms);
-    return retry();
+    sent_ms_[ballot_.round] = now_ms;
+    if (sent_ms_.size() > sent_kept) sent_ms_.erase(sent_ms_.begin());
+    return claim;
   }
 
   /// Phase 1 at the next round above every ballot seen; the Claim to send to every acceptor.
@@ -69,7 +74,8 @@ class Recovery {
 
   /// Phase 2's Accept (to every acceptor) once a majority promised; the same again for a
   /// promise after that (the acceptors that missed it hear it again).
-  std::optional<Accept> on_promise(NodeId from, const Promise& p) {
+  std::optional<Accept> on_promise(NodeId from, const Promise& p, std::uint64_t now_ms) {
+    heard(p.ballot, now_ms);
     if (p.ballot != ballot_) return std::nullopt;
     if (!values_.empty()) return Accept{tx_, ballot_, participants_, values_};
     if (p.instances.size() != participants_.size()) return std::nullopt;
@@ -90,7 +96,8 @@ class Recovery {
   }
 
   /// The outcome (true: commit) once a majority accepted this ballot.
-  std::optional<bool> on_accepted(NodeId from, const Accepted& a) {
+  std::optional<bool> on_accepted(NodeId from, const Accepted& a, std::uint64_t now_ms) {
+    heard(a.ballot, now_ms);
     if (a.ballot != ballot_ || values_.empty() || a.values != values_) return std::nullopt;
     if (accepted_by_.insert(from).second) progressed_ = true;
     if (accepted_by_.size() < majority_) return std::nullopt;
@@ -98,8 +105,12 @@ class Recovery {
                        [](const InstanceValue& v) { return v.prepared; });
   }
 
-  void on_refused(const Refused& r) {
-    if (r.ballot != ballot_ || r.promised <= ballot_) return;  // an old ballot's, or a duplicate
+  /// A refusal: above this ballot, or at it from an acceptor that did not promise it to this
+  /// leader (a promise it made to this leader before a restart).
+  void on_refused(NodeId from, const Refused& r, std::uint64_t now_ms) {
+    heard(r.ballot, now_ms);
+    if (r.ballot != ballot_) return;  // an old ballot's
+    if (r.promised < ballot_ || (r.promised == ballot_ && promised_by_.contains(from))) return;
     seen_round_ = std::max(seen_round_, r.promised.round);
     refused_ = true;
   }
@@ -117,13 +128,25 @@ class Recovery {
   std::uint64_t attempts_ = 0;
   std::uint64_t next_check_ms_ = 0;
   bool progressed_ = false, refused_ = false;
+  // When this leader's last ballots were claimed (round -> ms), and its slowest answer.
+  static constexpr std::size_t sent_kept = 8;
+  std::map<std::uint64_t, std::uint64_t> sent_ms_;
+  std::uint64_t slowest_ms_ = 0;
 
+  void heard(const Ballot& b, std::uint64_t now_ms) {
+    const auto it = sent_ms_.find(b.round);
+    if (b.node != self_ || it == sent_ms_.end() || now_ms < it->second) return;
+    slowest_ms_ = std::max(slowest_ms_, now_ms - it->second);
+  }
+
+  static constexpr std::uint64_t slowest_bound_ms = 60'000;  // keeps the wait finite
   std::uint64_t wait_ms(std::uint64_t retry_ms) const {
     const std::uint64_t backoff = retry_ms << std::min<std::uint64_t>(attempts_ - 1, 2);
     // The leader's own jitter: fixed per (leader, transaction, attempt), below retry_ms.
     const std::uint64_t mix =
         (self_ + 1) * 0x9e3779b97f4a7c15ull ^ (tx_.number + attempts_) * 0xbf58476d1ce4e5b9ull;
-    return backoff + (retry_ms == 0 ? 0 : (mix >> 17) % retry_ms);
+    const std::uint64_t jitter = retry_ms == 0 ? 0 : (mix >> 17) % retry_ms;
+    return std::max(backoff, 2 * std::min(slowest_ms_, slowest_bound_ms)) + jitter;
   }
 };
 
