@@ -167,5 +167,34 @@ TEST_P(PaxosCommitSweep, EverySeedIsAtomicAndSettlesWithoutTheCoordinator) {
 INSTANTIATE_TEST_SUITE_P(Faults, PaxosCommitSweep,
                          ::testing::Values("none", "loss", "partition", "crash", "all"));
 
+// Found by a Paxos Commit sweep (seed 208 of "all", before the recovery backoff changed):
+// a transaction decided after the coordinator's Progress rounds had ended moved its
+// watermark, and the next Progress came only 2 s later, so participants kept records the
+// watermark had passed. A moved watermark now goes out within progress_ms.
+TEST(TwoPcCoordinator, AWatermarkThatMovesAfterAQuietSpellGoesOutWithinProgressMs) {
+  CoordinatorConfig config;
+  config.self = 0;
+  config.participants = {1};
+  Coordinator c(config);
+  auto progress_sent = [&](std::uint64_t now_ms) {
+    host::Input input;
+    input.now_ms = now_ms;
+    c.tick(input);
+    for (const host::Outgoing& out : c.ready().send) {
+      if (std::holds_alternative<Progress>(decode_message(out.bytes, {}))) return true;
+    }
+    return false;
+  };
+  EXPECT_TRUE(progress_sent(0));  // the first, then quiet: the next in 10 x progress_ms
+  ASSERT_TRUE(c.begin({{1, "a1 -1"}}));
+  static_cast<void>(c.ready());
+  host::Input at_500;
+  at_500.now_ms = 500;
+  const TxId tx{0, 1, 0};
+  c.step(1, encode_message(Message{Vote{tx, false}}), at_500);  // aborted: the watermark moves
+  EXPECT_FALSE(progress_sent(500));
+  EXPECT_TRUE(progress_sent(500 + config.progress_ms + 1));
+}
+
 }  // namespace
 }  // namespace calm::protocols::two_pc
