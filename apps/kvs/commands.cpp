@@ -134,6 +134,11 @@ struct CommandProcessor::Context {
   lattices::HlcTimestamp now() {
     return self.facts_.wall_ms ? self.clock_.now(self.facts_.wall_ms()) : self.clock_.now();
   }
+  /// The wall clock in ms (a linearizable keyspace's: the log's), for expiry.
+  std::uint64_t now_ms() const {
+    return self.facts_.wall_ms ? self.facts_.wall_ms() : lattices::HybridClock::system_wall_ms();
+  }
+  bool linearizable() const { return self.mode_ == Consistency::linearizable; }
 
   const KeyValue* find(const std::string& key) {
     const KeyValue* v = keys().find(key);
@@ -250,12 +255,23 @@ using Handler = void (*)(Ctx&);
 
 /// Which arguments a command writes as keys, so that a key too long to replicate is refused
 /// before anything changes.
-enum class Writes { none, first_key, alternate_keys /* MSET: k v k v ... */ };
+enum class Writes { none, first_key, first_two_keys, alternate_keys /* MSET: k v k v ... */ };
+/// Which arguments are keys (CommandTraits::keys).
+enum class KeyArgs { none, first, first_two, all, alternate };
+/// CommandTraits' flags, for the table.
+enum Flag : unsigned {
+  read_only = 1,
+  coordinated = 2,
+  keyspace_wide = 4,
+  transaction = 8,
+};
 
 struct Command {
   int arity;  // Redis's convention: n exactly n words (name included), -n at least n
   Handler run;
   Writes writes = Writes::none;
+  KeyArgs keys = KeyArgs::none;
+  unsigned flags = 0;
 };
 
 // ---- connection and server ----
@@ -532,7 +548,17 @@ void scan(Ctx& c) {
   c.out.array_header(batch.size());
   for (const std::string& k : batch) c.out.bulk(k);
 }
-void ttl(Ctx& c) { c.out.integer(c.find(c.args[1]) ? -1 : -2); }
+/// TTL and PTTL: -2 without the key, -1 without expiry (every coordination-free key).
+void ttl(Ctx& c) {
+  if (!c.find(c.args[1])) return c.out.integer(-2);
+  const auto at = c.keys().expiry_ms(c.args[1]);
+  if (!at) return c.out.integer(-1);
+  const std::uint64_t now = c.now_ms();
+  const std::uint64_t left = *at > now ? *at - now : 0;
+  const bool ms = c.args[0].size() == 4;  // PTTL
+  // Redis rounds TTL to the nearest second.
+  c.out.integer(static_cast<std::int64_t>(ms ? left : (left + 500) / 1000));
+}
 
 // ---- strings and counters ----
 
@@ -543,24 +569,82 @@ void get(Ctx& c) {
   if (type_of(*v) != Type::string) return c.error(wrong_type);
   c.bulk_or_null(string_value(*v));
 }
+/// A coordinated command on a keyspace that has no coordination (the server routes these to
+/// the log, so this is for a processor used on its own).
+void needs_coordination(Ctx& c, const std::string& what) {
+  c.out.error("ERR " + what +
+              " needs coordination (its result depends on every replica agreeing on the "
+              "current value): only keys calm-kvs runs through its Paxos log take it "
+              "(calm-kvs --linearizable PATTERN)");
+}
+void needs_coordination(Ctx& c) { needs_coordination(c, upper(c.args[0])); }
+
+/// An expiry `n` units from now (or at `n` units, `absolute`), in ms of the keyspace's clock:
+/// nothing (after Redis's error) when it is not positive or overflows.
+std::optional<std::uint64_t> expiry_at(Ctx& c, std::int64_t n, std::uint64_t unit_ms, bool absolute,
+                                       const char* command) {
+  const std::uint64_t base = absolute ? 0 : c.now_ms();
+  if (n <= 0 || base > UINT64_MAX / 2 ||
+      static_cast<std::uint64_t>(n) > (UINT64_MAX / 2 - base) / unit_ms) {
+    c.out.error(std::string("ERR invalid expire time in '") + command + "' command");
+    return std::nullopt;
+  }
+  return base + static_cast<std::uint64_t>(n) * unit_ms;
+}
+
 void set(Ctx& c) {
+  bool nx = false, xx = false, get = false, keep_ttl = false;
+  std::optional<std::uint64_t> expire;
+  std::string coordinated;  // the first option that needs coordination
   for (std::size_t i = 3; i < c.args.size(); ++i) {
     const std::string option = upper(c.args[i]);
-    if (option == "NX" || option == "XX" || option == "GET") {
-      return c.out.error("ERR SET " + option +
-                         " needs coordination (every replica must agree on what the key held), "
-                         "which calm-kvs does not offer yet");
+    if (coordinated.empty() && option != "EX" && option != "PX" && option != "EXAT" &&
+        option != "PXAT" && option != "KEEPTTL" && option != "NX" && option != "XX" &&
+        option != "GET") {
+      return c.syntax_error();
     }
-    if (option == "EX" || option == "PX" || option == "EXAT" || option == "PXAT" ||
-        option == "KEEPTTL") {
-      return c.out.error("ERR calm-kvs keeps no expiry: SET " + option + " is not supported");
+    if (coordinated.empty()) coordinated = option;
+    if (option == "NX" && !xx) {
+      nx = true;
+    } else if (option == "XX" && !nx) {
+      xx = true;
+    } else if (option == "GET") {
+      get = true;
+    } else if (option == "KEEPTTL" && !expire) {
+      keep_ttl = true;
+    } else if ((option == "EX" || option == "PX" || option == "EXAT" || option == "PXAT") &&
+               !expire && !keep_ttl && i + 1 < c.args.size()) {
+      const auto n = parse_int64(c.args[++i]);
+      if (!n) return c.error(not_an_integer);
+      if (!c.linearizable()) break;  // refused below, before anything is read
+      const std::uint64_t unit = option == "EX" || option == "EXAT" ? 1000 : 1;
+      expire = expiry_at(c, *n, unit, option.size() == 4, "set");
+      if (!expire) return;
+    } else {
+      return c.syntax_error();
     }
-    return c.syntax_error();
   }
+  if (!coordinated.empty() && !c.linearizable()) return needs_coordination(c, "SET " + coordinated);
   if (!c.fits(c.args[2].size())) return;
-  c.keys().write(c.args[1],
-                 [&](KeyValue& v) { return set_string(v, c.replica(), c.args[2], c.now()); });
-  c.out.simple("OK");
+  const std::string& key = c.args[1];
+  std::optional<std::string> old;
+  const KeyValue* v = c.find(key);
+  if (get && v) {
+    if (type_of(*v) != Type::string) return c.error(wrong_type);
+    old = string_value(*v);
+  }
+  const auto reply = [&] {
+    if (get) return c.bulk_or_null(old);
+    c.out.simple("OK");
+  };
+  if ((nx && v) || (xx && !v)) {
+    if (get) return c.bulk_or_null(old);
+    return c.out.null_bulk();
+  }
+  c.keys().write(key,
+                 [&](KeyValue& kv) { return set_string(kv, c.replica(), c.args[2], c.now()); });
+  if (c.linearizable() && !keep_ttl) c.keys().set_expiry(key, expire);  // SET clears a TTL
+  reply();
 }
 void mget(Ctx& c) {
   c.out.array_header(c.args.size() - 1);
@@ -879,98 +963,308 @@ void hincrby(Ctx& c) {
   c.out.integer(*outcome.value);
 }
 
-// ---- commands that need coordination ----
+// ---- commands that need coordination (a linearizable keyspace's) ----
 
-void needs_coordination(Ctx& c) {
-  c.out.error("ERR " + upper(c.args[0]) +
-              " needs coordination (its result depends on every replica agreeing on the "
-              "current value), which calm-kvs does not offer yet");
+void setnx(Ctx& c) {
+  if (!c.linearizable()) return needs_coordination(c);
+  if (!c.fits(c.args[2].size())) return;
+  if (c.find(c.args[1])) return c.out.integer(0);
+  c.keys().write(c.args[1],
+                 [&](KeyValue& kv) { return set_string(kv, c.replica(), c.args[2], c.now()); });
+  c.keys().set_expiry(c.args[1], std::nullopt);
+  c.out.integer(1);
+}
+void getset(Ctx& c) {
+  if (!c.linearizable()) return needs_coordination(c);
+  if (!c.fits(c.args[2].size())) return;
+  const KeyValue* v = c.find(c.args[1]);
+  if (v && type_of(*v) != Type::string) return c.error(wrong_type);
+  const std::optional<std::string> old = v ? string_value(*v) : std::nullopt;
+  c.keys().write(c.args[1],
+                 [&](KeyValue& kv) { return set_string(kv, c.replica(), c.args[2], c.now()); });
+  c.keys().set_expiry(c.args[1], std::nullopt);
+  c.bulk_or_null(old);
+}
+void getdel(Ctx& c) {
+  if (!c.linearizable()) return needs_coordination(c);
+  const KeyValue* v = c.find(c.args[1]);
+  if (!v) return c.out.null_bulk();
+  if (type_of(*v) != Type::string) return c.error(wrong_type);
+  const std::optional<std::string> old = string_value(*v);
+  c.keys().write(c.args[1], [&](KeyValue& kv) { return remove_all(kv, c.replica(), c.now()); });
+  c.bulk_or_null(old);
+}
+/// SPOP's choice: the same on every replica (seeded by the key and the log's clock, which
+/// every replica applies alike), as a state machine's must be.
+std::uint64_t deterministic_seed(Ctx& c, const std::string& key) {
+  std::uint64_t h = 0xcbf29ce484222325ull;
+  for (const char ch : key) h = (h ^ static_cast<unsigned char>(ch)) * 0x100000001b3ull;
+  const lattices::HlcTimestamp t = c.self.clock();
+  return h ^ (t.wall_ms * 0x9e3779b97f4a7c15ull) ^ t.logical;
+}
+void spop(Ctx& c) {
+  if (!c.linearizable()) return needs_coordination(c);
+  if (c.args.size() > 3) return c.syntax_error();
+  std::optional<std::int64_t> count;
+  if (c.args.size() == 3) {
+    count = parse_int64(c.args[2]);
+    if (!count || *count < 0) return c.out.error("ERR value is out of range, must be positive");
+  }
+  auto members = c.members(c.args[1]);
+  if (!members) return;
+  if (members->empty()) return count ? c.out.array_header(0) : c.out.null_bulk();
+  std::mt19937_64 rng(deterministic_seed(c, c.args[1]));
+  std::shuffle(members->begin(), members->end(), rng);
+  const std::size_t n =
+      count ? std::min<std::size_t>(members->size(), static_cast<std::size_t>(*count)) : 1;
+  members->resize(n);
+  c.keys().write(c.args[1], [&](KeyValue& kv) {
+    KeyValue delta;
+    for (const std::string& m : *members) {
+      auto removed = set_remove(kv, m);
+      if (auto* d = std::get_if<0>(&removed)) lattices::merge(delta, std::move(d->second));
+    }
+    return delta;
+  });
+  if (!count) return c.out.bulk(members->front());
+  c.out.array_header(n);
+  for (const std::string& m : *members) c.out.bulk(m);
+}
+void smove(Ctx& c) {
+  if (!c.linearizable()) return needs_coordination(c);
+  const std::string &from = c.args[1], &to = c.args[2], &member = c.args[3];
+  const KeyValue* source = c.find(from);
+  const KeyValue* destination = c.find(to);
+  if ((source && type_of(*source) != Type::set) ||
+      (destination && type_of(*destination) != Type::set)) {
+    return c.error(wrong_type);
+  }
+  if (!c.fits(member.size())) return;
+  if (!source || !source->set->contains(member)) return c.out.integer(0);
+  if (from == to) return c.out.integer(1);
+  const KeyValue* stored = c.keys().find(to);
+  if (!c.has_dots(stored ? &stored->set->context() : nullptr, 1)) return;
+  c.write_each(from, 3, 1, [&](KeyValue& kv, std::size_t i) { return set_remove(kv, c.args[i]); });
+  c.write_each(to, 3, 1,
+               [&](KeyValue& kv, std::size_t i) { return set_add(kv, c.replica(), c.args[i]); });
+  c.out.integer(1);
+}
+/// RENAME and RENAMENX: the value and its expiry move; false after a reply when they cannot.
+bool rename_key(Ctx& c, bool only_if_free) {
+  const std::string &from = c.args[1], &to = c.args[2];
+  const KeyValue* v = c.find(from);
+  if (!v) {
+    c.out.error("ERR no such key");
+    return false;
+  }
+  if (only_if_free && c.find(to)) {
+    c.out.integer(0);
+    return false;
+  }
+  if (from == to) return true;
+  KeyValue moved = *v;
+  const auto expiry = c.keys().expiry_ms(from);
+  // A linearizable keyspace applies commands one at a time and replicates none of these
+  // deltas: the values are replaced whole.
+  c.keys().write(to, [&](KeyValue& kv) {
+    kv = std::move(moved);
+    return KeyValue{};
+  });
+  c.keys().set_expiry(to, expiry);
+  c.keys().write(from, [](KeyValue& kv) {
+    kv = KeyValue{};
+    return KeyValue{};
+  });
+  return true;
+}
+void rename(Ctx& c) {
+  if (!c.linearizable()) return needs_coordination(c);
+  if (rename_key(c, false)) c.out.simple("OK");
+}
+void renamenx(Ctx& c) {
+  if (!c.linearizable()) return needs_coordination(c);
+  if (rename_key(c, true)) c.out.integer(1);
+}
+void hsetnx(Ctx& c) {
+  if (!c.linearizable()) return needs_coordination(c);
+  const KeyValue* v = nullptr;
+  if (!c.hash(c.args[1], v)) return;
+  if (!c.fits(c.args[2].size() + c.args[3].size())) return;
+  if (v && hash_contains(*v, c.args[2])) return c.out.integer(0);
+  const std::span<const std::string> pair(c.args.data() + 2, 2);
+  const auto added = c.write<std::int64_t>(
+      c.args[1], [&](KeyValue& kv) { return hash_set_fields(kv, c.replica(), pair); });
+  if (added.error) return c.error(*added.error);
+  c.out.integer(1);
+}
+/// EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT with Redis 7's NX, XX, GT, LT.
+void expire_generic(Ctx& c, std::uint64_t unit_ms, bool absolute) {
+  if (!c.linearizable()) {
+    return c.out.error("ERR " + upper(c.args[0]) +
+                       ": expiry needs coordination (every replica must agree on when a key "
+                       "goes): only keys calm-kvs runs through its Paxos log take it "
+                       "(calm-kvs --linearizable PATTERN)");
+  }
+  const auto n = c.integer(c.args[2]);
+  if (!n) return;
+  bool nx = false, xx = false, gt = false, lt = false;
+  for (std::size_t i = 3; i < c.args.size(); ++i) {
+    const std::string option = upper(c.args[i]);
+    if (option == "NX") {
+      nx = true;
+    } else if (option == "XX") {
+      xx = true;
+    } else if (option == "GT") {
+      gt = true;
+    } else if (option == "LT") {
+      lt = true;
+    } else {
+      return c.out.error("ERR Unsupported option " +
+                         one_line(std::string(echoed(c.args[i], echo_bytes_max))));
+    }
+  }
+  if (nx && (xx || gt || lt)) {
+    return c.out.error("ERR NX and XX, GT or LT options at the same time are not compatible");
+  }
+  if (gt && lt) return c.out.error("ERR GT and LT options at the same time are not compatible");
+  const std::string name = lower(c.args[0]);
+  // A time in the past (any n <= 0) deletes the key, as in Redis; only overflow is an error.
+  std::uint64_t at = 0;
+  if (*n > 0) {
+    const auto computed = expiry_at(c, *n, unit_ms, absolute, name.c_str());
+    if (!computed) return;
+    at = *computed;
+  }
+  if (!c.find(c.args[1])) return c.out.integer(0);
+  const auto current = c.keys().expiry_ms(c.args[1]);
+  if ((nx && current) || (xx && !current) || (gt && (!current || at <= *current)) ||
+      (lt && current && at >= *current)) {
+    return c.out.integer(0);
+  }
+  if (at <= c.now_ms()) {
+    c.keys().write(c.args[1], [&](KeyValue& kv) { return remove_all(kv, c.replica(), c.now()); });
+  } else {
+    c.keys().set_expiry(c.args[1], at);
+  }
+  c.out.integer(1);
+}
+void expire(Ctx& c) { expire_generic(c, 1000, false); }
+void pexpire(Ctx& c) { expire_generic(c, 1, false); }
+void expireat(Ctx& c) { expire_generic(c, 1000, true); }
+void pexpireat(Ctx& c) { expire_generic(c, 1, true); }
+void persist(Ctx& c) {
+  if (!c.linearizable()) return needs_coordination(c);
+  if (!c.find(c.args[1]) || !c.keys().expiry_ms(c.args[1])) return c.out.integer(0);
+  c.keys().set_expiry(c.args[1], std::nullopt);
+  c.out.integer(1);
 }
 
-/// MULTI opens a transaction that will be discarded (Session::refused_multi): OK, as Redis
-/// answers, so that clients' own bookkeeping of the transaction matches; its commands then
-/// say why they are not run.
-void multi(Ctx& c) {
-  c.session.refused_multi = true;
-  c.out.simple("OK");
+/// MULTI, EXEC, DISCARD, WATCH and UNWATCH are the server's (router.hpp): they decide which
+/// keys' class a transaction is in. A processor used on its own runs none.
+void transaction_command(Ctx& c) {
+  c.out.error("ERR " + upper(c.args[0]) + " is handled by calm-kvs's server, not here");
 }
-void exec(Ctx& c) { c.out.error("ERR EXEC without MULTI"); }
-void discard(Ctx& c) { c.out.error("ERR DISCARD without MULTI"); }
 
 // Names as string literals: the lookup needs no allocation.
 const std::unordered_map<std::string_view, Command>& table() {
   constexpr Writes key = Writes::first_key;
+  constexpr Writes none = Writes::none;
+  constexpr KeyArgs first = KeyArgs::first, all = KeyArgs::all, two = KeyArgs::first_two;
+  constexpr unsigned r = read_only, co = coordinated, wide = keyspace_wide, tx = transaction;
   static const std::unordered_map<std::string_view, Command> commands = {
-      {"ping", {-1, ping}},
-      {"echo", {2, echo}},
-      {"quit", {-1, quit}},
-      {"select", {2, select}},
-      {"hello", {-1, hello}},
-      {"client", {-2, client}},
-      {"command", {-1, command}},
-      {"info", {-1, info}},
-      {"config", {-2, config}},
-      {"dbsize", {1, dbsize}},
-      {"flushdb", {-1, flush}},
-      {"flushall", {-1, flush}},
-      {"del", {-2, del}},
-      {"unlink", {-2, del}},
-      {"exists", {-2, exists}},
-      {"type", {2, type}},
-      {"keys", {2, keys}},
-      {"scan", {-2, scan}},
-      {"ttl", {2, ttl}},
-      {"pttl", {2, ttl}},
-      {"get", {2, get}},
-      {"set", {-3, set, key}},
-      {"mget", {-2, mget}},
-      {"mset", {-3, mset, Writes::alternate_keys}},
-      {"strlen", {2, strlen_}},
-      {"append", {3, append, key}},
-      {"getrange", {4, getrange}},
-      {"incr", {2, incr, key}},
-      {"decr", {2, decr, key}},
-      {"incrby", {3, incrby, key}},
-      {"decrby", {3, decrby, key}},
-      {"sadd", {-3, sadd, key}},
-      {"srem", {-3, srem, key}},
-      {"smembers", {2, smembers}},
-      {"sismember", {3, sismember}},
-      {"smismember", {-3, smismember}},
-      {"scard", {2, scard}},
-      {"srandmember", {-2, srandmember}},
-      {"sinter", {-2, set_read<SetOp::inter>}},
-      {"sunion", {-2, set_read<SetOp::uni>}},
-      {"sdiff", {-2, set_read<SetOp::diff>}},
-      {"sinterstore", {-3, set_store<SetOp::inter>, key}},
-      {"sunionstore", {-3, set_store<SetOp::uni>, key}},
-      {"sdiffstore", {-3, set_store<SetOp::diff>, key}},
-      {"hset", {-4, hset, key}},
-      {"hmset", {-4, hmset, key}},
-      {"hget", {3, hget}},
-      {"hmget", {-3, hmget}},
-      {"hdel", {-3, hdel, key}},
-      {"hexists", {3, hexists}},
-      {"hgetall", {2, hgetall}},
-      {"hkeys", {2, hkeys}},
-      {"hvals", {2, hvals}},
-      {"hlen", {2, hlen}},
-      {"hstrlen", {3, hstrlen}},
-      {"hincrby", {4, hincrby, key}},
-      {"setnx", {-1, needs_coordination}},
-      {"getset", {-1, needs_coordination}},
-      {"getdel", {-1, needs_coordination}},
-      {"spop", {-1, needs_coordination}},
-      {"smove", {-1, needs_coordination}},
-      {"rename", {-1, needs_coordination}},
-      {"renamenx", {-1, needs_coordination}},
-      {"hsetnx", {-1, needs_coordination}},
-      {"multi", {1, multi}},
-      {"exec", {1, exec}},
-      {"discard", {1, discard}},
-      {"watch", {-1, needs_coordination}},
+      {"ping", {-1, ping, none, KeyArgs::none, r}},
+      {"echo", {2, echo, none, KeyArgs::none, r}},
+      {"quit", {-1, quit, none, KeyArgs::none, r}},
+      {"select", {2, select, none, KeyArgs::none, r}},
+      {"hello", {-1, hello, none, KeyArgs::none, r}},
+      {"client", {-2, client, none, KeyArgs::none, r}},
+      {"command", {-1, command, none, KeyArgs::none, r}},
+      {"info", {-1, info, none, KeyArgs::none, r}},
+      {"config", {-2, config, none, KeyArgs::none, r}},
+      {"dbsize", {1, dbsize, none, KeyArgs::none, r | wide}},
+      {"flushdb", {-1, flush, none, KeyArgs::none, wide}},
+      {"flushall", {-1, flush, none, KeyArgs::none, wide}},
+      {"del", {-2, del, none, all}},
+      {"unlink", {-2, del, none, all}},
+      {"exists", {-2, exists, none, all, r}},
+      {"type", {2, type, none, first, r}},
+      {"keys", {2, keys, none, KeyArgs::none, r | wide}},
+      {"scan", {-2, scan, none, KeyArgs::none, r | wide}},
+      {"ttl", {2, ttl, none, first, r}},
+      {"pttl", {2, ttl, none, first, r}},
+      {"get", {2, get, none, first, r}},
+      {"set", {-3, set, key, first}},
+      {"mget", {-2, mget, none, all, r}},
+      {"mset", {-3, mset, Writes::alternate_keys, KeyArgs::alternate}},
+      {"strlen", {2, strlen_, none, first, r}},
+      {"append", {3, append, key, first}},
+      {"getrange", {4, getrange, none, first, r}},
+      {"incr", {2, incr, key, first}},
+      {"decr", {2, decr, key, first}},
+      {"incrby", {3, incrby, key, first}},
+      {"decrby", {3, decrby, key, first}},
+      {"sadd", {-3, sadd, key, first}},
+      {"srem", {-3, srem, key, first}},
+      {"smembers", {2, smembers, none, first, r}},
+      {"sismember", {3, sismember, none, first, r}},
+      {"smismember", {-3, smismember, none, first, r}},
+      {"scard", {2, scard, none, first, r}},
+      {"srandmember", {-2, srandmember, none, first, r}},
+      {"sinter", {-2, set_read<SetOp::inter>, none, all, r}},
+      {"sunion", {-2, set_read<SetOp::uni>, none, all, r}},
+      {"sdiff", {-2, set_read<SetOp::diff>, none, all, r}},
+      {"sinterstore", {-3, set_store<SetOp::inter>, key, all}},
+      {"sunionstore", {-3, set_store<SetOp::uni>, key, all}},
+      {"sdiffstore", {-3, set_store<SetOp::diff>, key, all}},
+      {"hset", {-4, hset, key, first}},
+      {"hmset", {-4, hmset, key, first}},
+      {"hget", {3, hget, none, first, r}},
+      {"hmget", {-3, hmget, none, first, r}},
+      {"hdel", {-3, hdel, key, first}},
+      {"hexists", {3, hexists, none, first, r}},
+      {"hgetall", {2, hgetall, none, first, r}},
+      {"hkeys", {2, hkeys, none, first, r}},
+      {"hvals", {2, hvals, none, first, r}},
+      {"hlen", {2, hlen, none, first, r}},
+      {"hstrlen", {3, hstrlen, none, first, r}},
+      {"hincrby", {4, hincrby, key, first}},
+      {"setnx", {3, setnx, key, first, co}},
+      {"getset", {3, getset, key, first, co}},
+      {"getdel", {2, getdel, none, first, co}},
+      {"spop", {-2, spop, none, first, co}},
+      {"smove", {4, smove, Writes::first_two_keys, two, co}},
+      {"rename", {3, rename, Writes::first_two_keys, two, co}},
+      {"renamenx", {3, renamenx, Writes::first_two_keys, two, co}},
+      {"hsetnx", {4, hsetnx, key, first, co}},
+      {"expire", {-3, expire, none, first, co}},
+      {"pexpire", {-3, pexpire, none, first, co}},
+      {"expireat", {-3, expireat, none, first, co}},
+      {"pexpireat", {-3, pexpireat, none, first, co}},
+      {"persist", {2, persist, none, first, co}},
+      {"multi", {1, transaction_command, none, KeyArgs::none, tx}},
+      {"exec", {1, transaction_command, none, KeyArgs::none, tx}},
+      {"discard", {1, transaction_command, none, KeyArgs::none, tx}},
+      {"watch", {-2, transaction_command, none, all, tx | r}},
+      {"unwatch", {1, transaction_command, none, KeyArgs::none, tx | r}},
   };
   return commands;
+}
+
+/// The command's entry, or null when calm-kvs has none (looked up in lower case, without
+/// copying a name longer than any).
+const Command* lookup(const std::string& word) {
+  std::array<char, 16> name{};
+  if (word.size() > name.size()) return nullptr;
+  for (std::size_t i = 0; i < word.size(); ++i) {
+    name[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(word[i])));
+  }
+  const auto it = table().find(std::string_view(name.data(), word.size()));
+  return it == table().end() ? nullptr : &it->second;
+}
+
+bool arity_fits(const Command& command, std::size_t size) {
+  const auto words = static_cast<int>(std::min<std::size_t>(size, 1 << 30));
+  return command.arity > 0 ? words == command.arity : words >= -command.arity;
 }
 
 }  // namespace
@@ -982,36 +1276,48 @@ std::vector<std::string> CommandProcessor::command_names() {
   return names;
 }
 
+CommandTraits CommandProcessor::describe(const Request& request) {
+  CommandTraits traits;
+  if (request.empty()) return traits;
+  const Command* command = lookup(request[0]);
+  if (command == nullptr) return traits;
+  traits.known = true;
+  traits.arity_ok = arity_fits(*command, request.size());
+  traits.read_only = (command->flags & read_only) != 0;
+  traits.coordinated = (command->flags & coordinated) != 0;
+  traits.keyspace_wide = (command->flags & keyspace_wide) != 0;
+  traits.transaction = (command->flags & transaction) != 0;
+  if (!traits.arity_ok) return traits;
+  if (command->run == set) {
+    // SET with any option (NX, XX, GET, an expiry) depends on the key's current value or sets
+    // an expiry: coordinated. A plain SET is a register write.
+    traits.coordinated = request.size() > 3;
+  }
+  switch (command->keys) {
+    case KeyArgs::none:
+      break;
+    case KeyArgs::first:
+      traits.keys.push_back(1);
+      break;
+    case KeyArgs::first_two:
+      traits.keys = {1, 2};
+      break;
+    case KeyArgs::all:
+      for (std::size_t i = 1; i < request.size(); ++i) traits.keys.push_back(i);
+      break;
+    case KeyArgs::alternate:
+      for (std::size_t i = 1; i < request.size(); i += 2) traits.keys.push_back(i);
+      break;
+  }
+  return traits;
+}
+
 void CommandProcessor::execute(const Request& request, Session& session, std::string& reply) {
   Context c{*this, request, session, ReplyWriter(reply)};
   if (request.empty()) return;
-  // The name in lower case on the stack: no command name is longer than the buffer.
-  std::array<char, 16> name{};
   const std::string& word = request[0];
-  const std::size_t length = std::min(word.size(), name.size());
-  for (std::size_t i = 0; i < length; ++i) {
-    name[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(word[i])));
-  }
-  if (session.refused_multi) {
-    // Inside a transaction calm-kvs refused: nothing runs until it ends.
-    const std::string_view command(name.data(), word.size() <= name.size() ? length : 0);
-    if (command == "exec" || command == "discard") {
-      if (request.size() != 1) return c.arity_error();  // as Redis: the transaction goes on
-      session.refused_multi = false;
-      if (command == "discard") return c.out.simple("OK");
-      return c.out.error("EXECABORT Transaction discarded because of previous errors.");
-    }
-    if (command == "multi") return c.out.error("ERR MULTI calls can not be nested");
-    if (command != "quit") {
-      return c.out.error(
-          "ERR not queued: MULTI/EXEC needs coordination (a transaction's commands must apply "
-          "at once on every replica), which calm-kvs does not offer yet; EXEC will discard the "
-          "transaction");
-    }
-  }
-  const auto it = word.size() <= name.size() ? table().find(std::string_view(name.data(), length))
-                                             : table().end();
-  if (it == table().end()) {
+  const Command* command = lookup(word);
+  if (command == nullptr) {
     // Redis's words and cuts: the name's first 128 bytes, then arguments until their echo
     // reaches 128 bytes, the last one cut to fit.
     std::string args;
@@ -1024,12 +1330,13 @@ void CommandProcessor::execute(const Request& request, Session& session, std::st
                                 std::string(echoed(word, echo_bytes_max)) +
                                 "', with args beginning with: " + args));
   }
-  const int arity = it->second.arity;
-  const auto words = static_cast<int>(std::min<std::size_t>(request.size(), 1 << 30));
-  if ((arity > 0 && words != arity) || (arity < 0 && words < -arity)) return c.arity_error();
-  if (it->second.writes != Writes::none) {
-    const std::size_t step = it->second.writes == Writes::alternate_keys ? 2 : request.size();
-    for (std::size_t i = 1; i < request.size(); i += step) {
+  if (!arity_fits(*command, request.size())) return c.arity_error();
+  if (command->writes != Writes::none) {
+    const std::size_t step = command->writes == Writes::alternate_keys   ? 2
+                             : command->writes == Writes::first_two_keys ? 1
+                                                                         : request.size();
+    const std::size_t end = command->writes == Writes::first_two_keys ? 3 : request.size();
+    for (std::size_t i = 1; i < end; i += step) {
       if (request[i].size() > limits_.key_bytes_max) {
         return c.out.error("ERR calm-kvs takes keys up to " +
                            std::to_string(limits_.key_bytes_max) +
@@ -1037,7 +1344,7 @@ void CommandProcessor::execute(const Request& request, Session& session, std::st
       }
     }
   }
-  it->second.run(c);
+  command->run(c);
 }
 
 }  // namespace calm::apps::kvs

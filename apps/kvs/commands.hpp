@@ -9,6 +9,7 @@
 /// replies with Redis's error and changes nothing.
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -39,16 +40,58 @@ class Keyspace {
   /// Every key the replica holds, in no particular order (a hash index; KEYS sorts, SCAN
   /// walks keys in the order of a hash of their bytes).
   virtual void for_each(const std::function<void(const std::string&, const KeyValue&)>& f) = 0;
+  /// When the key expires, in ms of the keyspace's clock (nothing: it does not). Only a
+  /// linearizable keyspace keeps expiry (a coordination-free one cannot decide when).
+  virtual std::optional<std::uint64_t> expiry_ms(const std::string& key) const {
+    (void)key;
+    return std::nullopt;
+  }
+  /// Sets or clears the key's expiry (linearizable keyspaces only).
+  virtual void set_expiry(const std::string& key, std::optional<std::uint64_t> at_ms) {
+    (void)key;
+    (void)at_ms;
+  }
+};
+
+/// Which side of the CALM line a key is on (docs/kvs.md, "Consistency classes").
+enum class Consistency {
+  /// A CRDT: every replica accepts writes; replicas converge by anti-entropy.
+  coordination_free,
+  /// Owned by the replicated Paxos log: every command on it is linearizable.
+  linearizable,
+};
+
+/// What the server needs to know of a request before running it (CommandProcessor::describe).
+struct CommandTraits {
+  bool known = false;        // a command calm-kvs has
+  bool arity_ok = false;     // with a number of arguments it takes
+  bool read_only = false;    // changes no key
+  bool coordinated = false;  // its result depends on every replica agreeing (SETNX, SET NX...)
+  /// KEYS, SCAN, DBSIZE, FLUSHALL, FLUSHDB: the coordination-free keyspace, on this replica.
+  bool keyspace_wide = false;
+  /// MULTI, EXEC, DISCARD, WATCH, UNWATCH: the server's transaction handling.
+  bool transaction = false;
+  std::vector<std::size_t> keys;  // the positions of the arguments that are keys
 };
 
 /// Per-connection state.
 struct Session {
   std::string name;    // CLIENT SETNAME
   bool close = false;  // QUIT: reply, then close
-  /// After MULTI until EXEC or DISCARD: calm-kvs runs no transactions, so the one MULTI opens
-  /// is discarded as Redis discards one with a command it could not queue (each command is
-  /// answered with an error and not run, EXEC with EXECABORT): it changes nothing.
-  bool refused_multi = false;
+  /// MULTI ... EXEC (the Router's): the commands queued, their keys' class, and whether a
+  /// command could not be queued (EXEC then discards the transaction, as Redis does).
+  bool in_multi = false;
+  bool multi_failed = false;
+  std::vector<Request> queued;
+  std::size_t queued_bytes = 0;
+  std::optional<Consistency> multi_class;
+  /// WATCH: each linearizable key with its token (its version and presence) when watched.
+  std::vector<std::pair<std::string, std::uint64_t>> watched;
+  /// WATCH reads still under way, what waits for them (an EXEC sent right behind a WATCH),
+  /// and whether one failed (then EXEC aborts, as if a watched key had changed).
+  std::size_t watches_pending = 0;
+  std::vector<std::function<void()>> after_watches;
+  bool watch_failed = false;
 };
 
 /// What the server tells the commands about itself.
@@ -92,11 +135,25 @@ struct WriteLimits {
 
 class CommandProcessor {
  public:
+  /// `mode`: coordination_free (the default) refuses the commands that need coordination;
+  /// linearizable runs them, for a keyspace whose commands all apply in one order (the Paxos
+  /// log's state machine, linear.hpp), with `facts.wall_ms` the log's clock.
   CommandProcessor(Keyspace& keyspace, ReplicaId replica, ServerFacts facts = {},
-                   WriteLimits limits = {})
-      : keyspace_(keyspace), replica_(replica), facts_(std::move(facts)), limits_(limits) {}
+                   WriteLimits limits = {}, Consistency mode = Consistency::coordination_free)
+      : keyspace_(keyspace),
+        replica_(replica),
+        facts_(std::move(facts)),
+        limits_(limits),
+        mode_(mode) {}
 
   void execute(const Request& request, Session& session, std::string& reply);
+
+  /// The request's traits, from the command table (an unknown command: `known` false).
+  static CommandTraits describe(const Request& request);
+  Consistency mode() const { return mode_; }
+  const WriteLimits& limits() const { return limits_; }
+  /// The hybrid clock's last timestamp (a linearizable keyspace's snapshot keeps it).
+  lattices::HlcTimestamp clock() const { return clock_.last(); }
 
   /// Takes in a timestamp this replica received (a peer's write, or one restored from disk):
   /// every later write here gets a greater one, so it wins over everything seen here.
@@ -115,6 +172,7 @@ class CommandProcessor {
   ReplicaId replica_;
   ServerFacts facts_;
   WriteLimits limits_;
+  Consistency mode_;
   lattices::HybridClock clock_;
 };
 

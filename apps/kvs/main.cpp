@@ -25,6 +25,14 @@ constexpr std::string_view usage = R"(usage: calm-kvs [options]
   --peers LIST         every replica of the cluster, itself included: ID@HOST:PORT,...
                        where PORT is that replica's --peer-port (default: none, alone)
   --gossip-ms MS       anti-entropy interval (default 50)
+  --linearizable PATTERNS
+                       keys matching any of these glob patterns (comma-separated, e.g.
+                       'lock:*,id:*') are linearizable: the replicated Paxos log owns them,
+                       and SETNX, SET NX/XX/GET/PX, GETSET, INCR ids, MULTI/EXEC, WATCH and
+                       expiry work on them as on one Redis server (default: none)
+  --coordination-timeout-ms MS
+                       a command on a linearizable key that no leader with a majority
+                       answered within MS fails with NOQUORUM (default 2000)
   --durability MODE    everysec (default: fsync once a second) or always (fsync per write)
   --cluster-secret-file PATH
                        the secret replicas prove to each other (at least 32 bytes; one
@@ -85,6 +93,11 @@ int main(int argc, char** argv) {
       options.peer_port = static_cast<std::uint16_t>(number(value, "--peer-port", 65535));
     } else if (flag == "--gossip-ms") {
       options.gossip_ms = number(value, "--gossip-ms", 3600 * 1000);
+    } else if (flag == "--linearizable") {
+      options.linearizable = value;
+    } else if (flag == "--coordination-timeout-ms") {
+      options.coordination_timeout_ms = number(value, flag, 3600 * 1000);
+      if (options.coordination_timeout_ms == 0) fail_usage(flag + " is at least 1");
     } else if (flag == "--cluster-secret-file") {
       options.cluster_secret_file = value;
     } else if (flag == "--durability") {
@@ -117,6 +130,14 @@ int main(int argc, char** argv) {
       }
     } else {
       fail_usage("unknown option " + flag);
+    }
+  }
+  if (!options.linearizable.empty()) {
+    // The log's client ids hold a replica id in 40 bits (coordination.hpp).
+    constexpr std::uint64_t id_max = (std::uint64_t{1} << 40) - 1;
+    if (options.id > id_max) fail_usage("--linearizable needs replica ids below 2^40");
+    for (const auto& p : options.peers) {
+      if (p.id > id_max) fail_usage("--linearizable needs replica ids below 2^40");
     }
   }
   try {

@@ -14,16 +14,21 @@
 #include <boost/asio.hpp>
 #include <cerrno>
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <iostream>
 #include <random>
 #include <set>
+#include <type_traits>
 #include <unordered_map>
 
 #include "kvs/admission.hpp"
 #include "kvs/commands.hpp"
+#include "kvs/coordination.hpp"
+#include "kvs/router.hpp"
 #include "kvs/value.hpp"
 #include "protocols/anti_entropy/node.hpp"
+#include "protocols/net/channels.hpp"
 #include "protocols/net/tcp.hpp"
 #include "protocols/net/tcp_wire.hpp"
 #include "protocols/storage/rocks_disk.hpp"
@@ -54,6 +59,11 @@ namespace ae = calm::protocols::anti_entropy;
 namespace net = calm::protocols::net;
 /// The replica on the protocol host (protocols/host/host.hpp).
 using KvsNode = ae::ReplicaNode<KeyValue>;
+/// The channels of the peer connections (net::Channels): anti-entropy of the
+/// coordination-free keys; the Paxos log of the linearizable ones, and its forwarding.
+constexpr std::uint8_t replication_channel = 0;
+constexpr std::uint8_t log_channel = 1;
+constexpr std::uint8_t forward_channel = 2;
 
 /// The commands' view of the replica: reads from its state, writes as the replica's updates
 /// on the host, in place (a write costs its delta, not a copy of the value). The host writes
@@ -66,7 +76,7 @@ class HostKeyspace final : public Keyspace {
   KvsNode& node() const {
     net::Node* node = runtime_.node();
     CALM_ASSERT(node != nullptr, "clients are served only once the runtime runs the node");
-    return static_cast<KvsNode&>(*node);
+    return static_cast<KvsNode&>(*static_cast<net::Channels&>(*node).child(replication_channel));
   }
   const KeyValue* find(const std::string& key) const override {
     const auto& replica = node().replica();
@@ -203,6 +213,20 @@ Writer load_writer(protocols::storage::RocksDisk& rocks, const KvsOptions& optio
   return writer;
 }
 
+/// Where the log's boot number is kept (LogCoordination's epoch): one more at every start,
+/// synced before the log runs, so that no two lives of a replica make the same sequence
+/// numbers.
+constexpr std::string_view log_epoch_key = "meta/log-epoch";
+
+std::uint64_t next_log_epoch(protocols::storage::RocksDisk& rocks) {
+  std::uint64_t epoch = 1;
+  if (const auto stored = rocks.get(std::string(log_epoch_key))) {
+    epoch = lattices::from_bytes<std::uint64_t>(*stored) + 1;
+  }
+  rocks.put(std::string(log_epoch_key), lattices::to_bytes(epoch), protocols::storage::Sync::yes);
+  return epoch;
+}
+
 /// Descriptors the server needs besides its clients': stdio, the event loop's (epoll,
 /// eventfd, timers), the two listeners, the spare kept for refusing clients, RocksDB's log,
 /// manifest, LOCK, info log and directories, and room for a compaction's outputs (Redis keeps
@@ -266,9 +290,12 @@ struct KvsServer::Impl {
   RateLimitedLog accept_log{std::chrono::seconds(1)};
   protocols::storage::RocksDisk rocks;
   Writer writer;  // the CRDT writer id (load_writer)
+  /// The Paxos log of the linearizable keys; null when no key is (--linearizable empty).
+  std::unique_ptr<LogCoordination> coordination;
   net::TcpRuntime runtime;
   HostKeyspace keyspace{runtime};
   CommandProcessor processor;
+  Router router;
   tcp::acceptor acceptor;
   asio::steady_timer fsync_timer;
   asio::steady_timer accept_timer;
@@ -278,7 +305,7 @@ struct KvsServer::Impl {
   int spare_descriptor = -1;
   std::set<std::shared_ptr<Client>> clients;
   /// Clients whose replies wait for the turn's batch (the host's `on_turn_end`).
-  std::vector<std::pair<std::shared_ptr<Client>, bool /* close after */>> waiting;
+  std::vector<std::shared_ptr<Client>> waiting;
   /// A shared read buffer: the event loop reads one socket at a time, so an idle connection
   /// holds none.
   std::array<char, read_chunk_bytes> input{};
@@ -298,10 +325,12 @@ struct KvsServer::Impl {
         rocks(options.data_dir, KvsNode::merge_function(), protocols::storage::Sync::no,
               rocks_open_files_max, disk_reserve_bytes),
         writer(load_writer(rocks, options)),
+        coordination(make_coordination()),
         runtime(
             options.id, options.bind, options.peer_port, peers(), rocks,
             [this](const net::NodeContext& context) { return make_node(context); }, peer_options()),
         processor(keyspace, writer.id, facts(), write_limits()),
+        router(processor, coordination.get(), KeyClasses(options.linearizable)),
         acceptor(runtime.io_context()),
         fsync_timer(runtime.io_context()),
         accept_timer(runtime.io_context()) {
@@ -317,7 +346,37 @@ struct KvsServer::Impl {
     if (spare_descriptor >= 0) ::close(spare_descriptor);
   }
 
-  std::unique_ptr<KvsNode> make_node(const net::NodeContext& context) {
+  std::unique_ptr<LogCoordination> make_coordination() {
+    if (!KeyClasses(options.linearizable).any_linearizable()) return nullptr;
+    CoordinationOptions o;
+    o.self = options.id;
+    o.members.push_back(options.id);
+    for (const auto& p : options.peers) {
+      if (p.id != options.id) o.members.push_back(p.id);
+    }
+    o.timeout_ms = options.coordination_timeout_ms;
+    o.epoch = next_log_epoch(rocks);
+    o.limits = write_limits();
+    // A command carries one value of up to value_bytes_max with its key and framing; a slot's
+    // batch is half a message.
+    o.paxos.limits.command_bytes_max = o.limits.value_bytes_max + o.limits.key_bytes_max + 4096;
+    o.paxos.limits.message_bytes_max = 4 * o.paxos.limits.command_bytes_max;
+    o.paxos.seed = std::random_device{}() ^ (options.id << 32);
+    o.wall_ms = [this] { return wall_ms(); };
+    return std::make_unique<LogCoordination>(std::move(o));
+  }
+
+  /// This boot's nodes: anti-entropy, and the log when some keys are linearizable, each on its
+  /// channel of the peer connections.
+  std::unique_ptr<net::Channels> make_node(const net::NodeContext& context) {
+    auto channels = std::make_unique<net::Channels>(context);
+    channels->attach(replication_channel,
+                     make_replication_node(channels->context_for(replication_channel)));
+    if (coordination) coordination->attach(*channels, log_channel, forward_channel);
+    return channels;
+  }
+
+  std::unique_ptr<KvsNode> make_replication_node(const net::NodeContext& context) {
     ae::Config config;
     config.gossip_interval_ms = options.gossip_ms;
     config.message_bytes_max = options.replication_message_bytes_max;
@@ -414,6 +473,8 @@ struct KvsServer::Impl {
         {"peers", peers},
         {"gossip-ms", std::to_string(options.gossip_ms)},
         {"durability", durability},
+        {"linearizable", options.linearizable},
+        {"coordination-timeout-ms", std::to_string(options.coordination_timeout_ms)},
     };
     return f;
   }
@@ -431,8 +492,8 @@ struct KvsServer::Impl {
     text += "frames_sent:" + std::to_string(tcp_stats.frames_sent) + "\r\n";
     text += "frames_received:" + std::to_string(tcp_stats.frames_received) + "\r\n";
     text += "connections_rejected:" + std::to_string(tcp_stats.connections_rejected) + "\r\n";
-    if (const net::Node* running = const_cast<net::TcpRuntime&>(runtime).node()) {
-      const auto& node = static_cast<const KvsNode&>(*running);
+    if (const_cast<net::TcpRuntime&>(runtime).node() != nullptr) {
+      const KvsNode& node = keyspace.node();
       const auto& stats = node.replica().stats();
       text += "delta_bytes_sent:" + std::to_string(stats.delta_bytes_sent) + "\r\n";
       text += "ack_bytes_sent:" + std::to_string(stats.ack_bytes_sent) + "\r\n";
@@ -453,9 +514,6 @@ struct KvsServer::Impl {
         std::string("aof_last_write_status:") + (last_write_error.empty() ? "ok" : "err") + "\r\n";
     persistence += "write_failures:" + std::to_string(counters.write_failures) + "\r\n";
     persistence += "data_dir:" + options.data_dir + "\r\n";
-    persistence +=
-        "coordination:none (SETNX, SET NX/XX/GET, GETSET, SPOP, SMOVE, RENAME, HSETNX and "
-        "WATCH are refused; a MULTI transaction is discarded at EXEC)\r\n";
     std::string clients = "connected_clients:" + std::to_string(this->clients.size()) + "\r\n";
     clients += "maxclients:" + std::to_string(options.clients_max) + "\r\n";
     clients += "clients_input_bytes:" + std::to_string(input_bytes) + "\r\n";
@@ -470,7 +528,47 @@ struct KvsServer::Impl {
     return {{"Clients", std::move(clients)},
             {"Stats", std::move(stats)},
             {"Replication", std::move(text)},
-            {"Persistence", std::move(persistence)}};
+            {"Persistence", std::move(persistence)},
+            {"Coordination", coordination_info()}};
+  }
+
+  /// INFO's Coordination section: the Paxos log of the linearizable keys.
+  std::string coordination_info() const {
+    const auto line = [](const std::string& name, const auto& value) {
+      if constexpr (std::is_convertible_v<decltype(value), std::string>) {
+        return name + ":" + std::string(value) + "\r\n";
+      } else {
+        return name + ":" + std::to_string(value) + "\r\n";
+      }
+    };
+    const Router::Counters& routed = router.counters();
+    std::string text = line("linearizable", options.linearizable);
+    text += line("coordinated_commands", routed.coordinated);
+    text += line("coordination_free_commands", routed.coordination_free);
+    text += line("class_refusals", routed.refused);
+    const LinearReplica* log = coordination ? coordination->replica() : nullptr;
+    if (log == nullptr) return text + "log:off\r\n";
+    const auto leader = log->leader();
+    text += line("log", std::string("on"));
+    text += line("log_leader", leader ? std::to_string(*leader) : std::string("none"));
+    text += line("log_role", std::string(log->is_leader() ? "leader" : "follower"));
+    text += line("log_commit_index", log->commit_index());
+    text += line("log_applied_index", log->applied_index());
+    text += line("log_snapshot_index", log->snapshot_index());
+    text += line("log_elections_started", log->stats().elections_started);
+    text += line("log_elections_won", log->stats().elections_won);
+    text += line("log_commands_applied", log->stats().commands_applied);
+    text += line("log_clock_ms", log->machine().now_ms());
+    text += line("linearizable_keys", log->machine().keys());
+    const LogCoordination::Stats& st = coordination->stats();
+    text += line("in_flight", coordination->in_flight());
+    text += line("forwarded_commands", st.forwarded);
+    text += line("served_for_peers", st.served_for_peers);
+    text += line("redirects", st.redirects);
+    text += line("timeouts", st.timeouts);
+    text += line("clock_entries", st.clock_entries);
+    text += line("forward_messages_rejected", st.rejected_messages);
+    return text;
   }
 
   void accept();
@@ -486,7 +584,7 @@ struct KvsServer::Impl {
   /// Sends `client`'s replies once the host has written this turn's batch (on_turn_end). The
   /// host's flush runs behind the handlers already ready, so that the requests of every
   /// client that sent some in this turn of the event loop share one batch.
-  void reply_after_flush(std::shared_ptr<Client> client, bool then_close);
+  void reply_after_flush(std::shared_ptr<Client> client);
 
   void schedule_fsync() {
     if (options.fsync_always) return;
@@ -504,25 +602,73 @@ struct KvsServer::Impl {
 };
 
 /// One client connection: read, run every whole request, write the replies, read again.
+///
+/// Replies go out in the order of the requests. A request on a coordination-free key is
+/// answered at once (once its turn's batch is written); one on a linearizable key is answered
+/// when the log has applied it, maybe several turns later: its reply takes a place (`Slot`) in
+/// `pending`, and the replies behind it wait there. The connection reads again once every
+/// reply it owes is written.
 struct KvsServer::Impl::Client : std::enable_shared_from_this<Client> {
+  /// A reply in order behind one that is not ready yet.
+  struct Slot {
+    std::string bytes;
+    bool ready = false;
+    bool deferred = false;     // a linearizable command's (it does not depend on the batch)
+    std::size_t requests = 0;  // coordination-free requests whose replies it holds
+  };
+
+  /// Router's view of this connection's replies.
+  class Output final : public Replies {
+   public:
+    explicit Output(Client& client) : client_(client) {}
+    std::string& now() override {
+      if (client_.pending.empty()) return client_.output;
+      if (!client_.pending.back()->ready || client_.pending.back()->deferred) {
+        auto slot = std::make_shared<Slot>();
+        slot->ready = true;
+        client_.pending.push_back(std::move(slot));
+      }
+      return client_.pending.back()->bytes;
+    }
+    std::function<void(std::string)> later() override {
+      auto slot = std::make_shared<Slot>();
+      slot->deferred = true;
+      client_.pending.push_back(slot);
+      std::weak_ptr<Client> weak = client_.weak_from_this();
+      return [weak, slot](std::string bytes) {
+        slot->bytes = std::move(bytes);
+        slot->ready = true;
+        if (auto client = weak.lock()) client->pump();
+      };
+    }
+
+   private:
+    Client& client_;
+  };
+
   Impl& server;
   tcp::socket socket;
   RequestParser parser;
-  Session session;
+  std::shared_ptr<Session> session = std::make_shared<Session>();
   Request request;  // reused: its strings keep their capacity, up to parser_keep_bytes
+  /// Replies ready to write, in order; `pending` follows them.
   std::string output;
+  std::deque<std::shared_ptr<Slot>> pending;
   /// Bytes of requests not yet whole this connection holds: fed since the end of the last
   /// whole request (the parser's buffer and the bulks of an array still arriving).
   std::size_t held = 0;
   /// Bytes fed since the parser was last replaced: past parser_keep_bytes, the parser and the
   /// request are replaced at the next request boundary, releasing what a large request grew.
   std::size_t fed = 0;
-  /// Requests run this turn, and whether a protocol error ends it: a failed batch replies
-  /// with one error for each.
-  std::size_t turn_requests = 0;
+  /// The coordination-free requests of this turn whose replies are in `output`, and whether a
+  /// protocol error ends it: a failed batch replies with one error for each.
+  std::size_t output_requests = 0;
   std::string turn_protocol_error;
   /// Whether this turn's requests wrote, or read what the turn changed (HostKeyspace).
   bool turn_touched = false;
+  bool awaiting_flush = false;  // replies wait for the turn's batch (turn_ended)
+  bool writing = false;
+  bool closing = false;  // QUIT or a protocol error: close once every reply is written
   bool closed = false;
   std::size_t held_accounted = 0;  // `held` as the server's input_bytes counts it
 
@@ -554,12 +700,19 @@ struct KvsServer::Impl::Client : std::enable_shared_from_this<Client> {
     // Every change of this turn reaches RocksDB as one batch (the host's flush) before any
     // reply of the turn is sent.
     server.keyspace.untouch();
-    turn_requests = 0;
+    output_requests = 0;
+    Output out(*this);
     while (parser.next(request)) {
       held = parser.buffered_bytes();  // what is left belongs to the next request
-      ++turn_requests;
-      server.processor.execute(request, session, output);
-      if (session.close) break;
+      server.router.execute(request, session, out);
+      // Where its reply went: `output`, a ready slot, or a deferred one (not counted: a
+      // failed batch does not change the log's replies).
+      if (pending.empty()) {
+        ++output_requests;
+      } else if (!pending.back()->deferred) {
+        ++pending.back()->requests;
+      }
+      if (session->close) break;
     }
     std::string protocol_error = parser.error();
     if (protocol_error.empty() && held > server.options.client_input_bytes_max) {
@@ -569,9 +722,9 @@ struct KvsServer::Impl::Client : std::enable_shared_from_this<Client> {
     }
     // A protocol error is final: reply with it, then close, as Redis does.
     turn_protocol_error = std::move(protocol_error);
-    const bool closing = session.close || !turn_protocol_error.empty();
+    closing = session->close || !turn_protocol_error.empty();
     if (!turn_protocol_error.empty()) {
-      ReplyWriter(output).error(turn_protocol_error);
+      ReplyWriter(out.now()).error(turn_protocol_error);
       held = 0;
     }
     if (held == 0 && fed > parser_keep_bytes && !closing) {
@@ -585,32 +738,60 @@ struct KvsServer::Impl::Client : std::enable_shared_from_this<Client> {
     }
     server.account(*this, held);
     if (closed) return;  // evicted: the connection held the most
-    if (output.empty()) return read();
     // Replies wait while anything of this turn (a write they made, or one they read) is not
     // in the log.
     turn_touched = server.keyspace.touched();
-    if (server.keyspace.node().flush_due()) return server.reply_after_flush(self, closing);
-    write(closing);
+    if (server.keyspace.node().flush_due()) {
+      awaiting_flush = true;
+      server.reply_after_flush(self);
+      return;
+    }
+    pump();
   }
 
-  /// The batch of this turn failed: one error in place of each reply.
+  /// Writes the replies that are ready, in order; reads again once none is owed.
+  void pump() {
+    if (closed || writing || awaiting_flush) return;
+    while (!pending.empty() && pending.front()->ready) {
+      output += pending.front()->bytes;
+      pending.pop_front();
+    }
+    if (!output.empty()) return write();
+    if (!pending.empty()) return;  // the log has not answered yet
+    if (closing) return close();
+    read();
+  }
+
+  /// The batch of this turn failed: one error in place of each coordination-free reply.
   void fail_turn(const std::string& error) {
-    output.clear();
-    for (std::size_t i = 0; i < turn_requests; ++i) ReplyWriter(output).error(error);
-    if (!turn_protocol_error.empty()) ReplyWriter(output).error(turn_protocol_error);
+    const auto errors = [&](std::size_t n) {
+      std::string bytes;
+      for (std::size_t i = 0; i < n; ++i) ReplyWriter(bytes).error(error);
+      return bytes;
+    };
+    output = errors(output_requests);
+    for (auto& slot : pending) {
+      if (!slot->deferred) slot->bytes = errors(slot->requests);
+    }
+    if (!turn_protocol_error.empty()) {
+      std::string& last = pending.empty() ? output : pending.back()->bytes;
+      ReplyWriter(last).error(turn_protocol_error);
+    }
   }
 
-  void write(bool then_close) {
+  void write() {
     auto self = shared_from_this();
+    writing = true;
     asio::async_write(socket, asio::buffer(output),
-                      [this, self, then_close](const error_code& ec, std::size_t) {
+                      [this, self](const error_code& ec, std::size_t) {
+                        writing = false;
                         output.clear();
                         if (output.capacity() > output_keep_bytes) {
                           std::string().swap(output);
                           release_free_memory();
                         }
-                        if (ec || then_close || closed) return close();
-                        read();
+                        if (ec || closed) return close();
+                        pump();
                       });
   }
 
@@ -631,6 +812,7 @@ struct KvsServer::Impl::Client : std::enable_shared_from_this<Client> {
     error_code ignored;
     socket.shutdown(tcp::socket::shutdown_both, ignored);
     socket.close(ignored);
+    pending.clear();
     server.clients.erase(shared_from_this());
   }
 };
@@ -657,6 +839,7 @@ void KvsServer::Impl::evict_largest() {
 
 void KvsServer::Impl::turn_ended(const std::string* failure) {
   auto waiting_now = std::exchange(waiting, {});
+  for (auto& client : waiting_now) client->awaiting_flush = false;
   if (failure) {
     ++counters.write_failures;
     last_write_error = *failure;
@@ -666,17 +849,17 @@ void KvsServer::Impl::turn_ended(const std::string* failure) {
     const std::string error =
         "MISCONF Errors writing to the AOF file: " + one_line(*failure, error_reason_bytes_max);
     // Only the replies that depend on the turn's changes: a read of what is on disk stands.
-    for (auto& entry : waiting_now) {
-      if (entry.first->turn_touched) entry.first->fail_turn(error);
+    for (auto& client : waiting_now) {
+      if (client->turn_touched) client->fail_turn(error);
     }
   } else {
     last_write_error.clear();
   }
-  for (auto& [client, then_close] : waiting_now) client->write(then_close);
+  for (auto& client : waiting_now) client->pump();
 }
 
-void KvsServer::Impl::reply_after_flush(std::shared_ptr<Client> client, bool then_close) {
-  waiting.emplace_back(std::move(client), then_close);
+void KvsServer::Impl::reply_after_flush(std::shared_ptr<Client> client) {
+  waiting.push_back(std::move(client));
 }
 
 void KvsServer::Impl::admit(tcp::socket socket) {
@@ -763,8 +946,8 @@ void KvsServer::run() {
   // A clean stop: the last turn's writes, then the mark that lets the next start keep the
   // writer id (load_writer).
   try {
-    if (auto* node = static_cast<KvsNode*>(impl_->runtime.node()); node && node->flush_due()) {
-      node->flush();
+    if (impl_->runtime.node() != nullptr && impl_->keyspace.node().flush_due()) {
+      impl_->keyspace.node().flush();
     }
     impl_->rocks.put(std::string(clean_stop_key), "", protocols::storage::Sync::yes);
   } catch (const protocols::storage::StorageError& e) {

@@ -72,6 +72,13 @@ struct KvsOptions {
   /// writes spread over many keys fill the protocol's default 4096 within one gossip interval,
   /// and every round would send the full state.
   std::size_t delta_buffer_entries_max = 1u << 16;
+  /// Keys matching any of these Redis glob patterns (comma-separated: "lock:*,id:*") are
+  /// linearizable: the replicated Paxos log owns them (docs/kvs.md, "Consistency classes").
+  /// Empty: every key is coordination-free, and no log runs.
+  std::string linearizable;
+  /// A command on a linearizable key that no leader with a majority answered within this
+  /// fails with NOQUORUM (its outcome unknown): what a replica cut off from a majority says.
+  std::uint64_t coordination_timeout_ms = 2000;
   /// For tests only: added to the wall clock this replica's hybrid clock follows and checks
   /// peers' timestamps against, to run replicas whose clocks disagree on one machine.
   std::int64_t clock_offset_ms = 0;

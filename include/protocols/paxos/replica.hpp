@@ -353,6 +353,11 @@ class Replica {
   // ---- inspection (tests, INFO) ----
 
   bool is_leader() const { return role_ == Role::leader; }
+  /// The leader as this replica knows it: itself, or the one it last heard from (nothing
+  /// before it heard of any).
+  std::optional<NodeId> leader() const {
+    return role_ == Role::leader ? std::optional<NodeId>(config_.self) : leader_heard_;
+  }
   const Ballot& promised() const { return promised_; }
   std::uint64_t commit_index() const { return commit_; }
   std::uint64_t applied_index() const { return applied_; }

@@ -1,0 +1,256 @@
+#include "kvs/linear.hpp"
+
+#include <algorithm>
+#include <cereal/types/string.hpp>
+#include <cereal/types/utility.hpp>
+#include <cereal/types/vector.hpp>
+
+#include "lattices/serialize.hpp"
+
+namespace calm::apps::kvs {
+
+std::string encode(const LinearOp& op) { return lattices::to_bytes(op); }
+
+LinearOp decode_linear_op(std::string_view bytes) {
+  LinearOp op = lattices::from_bytes<LinearOp>(bytes);
+  if (op.kind > LinearOp::Kind::clock) throw lattices::DecodeError("calm-kvs: unknown op kind");
+  if (op.commands.size() > transaction_commands_max) {
+    throw lattices::DecodeError("calm-kvs: a transaction of too many commands");
+  }
+  return op;
+}
+
+std::uint64_t watch_token(std::uint64_t version, bool present) {
+  return (version << 1) | (present ? 1 : 0);
+}
+
+// ---- LinearKeyspace ----
+
+bool LinearKeyspace::expired(const std::string& key) const {
+  const auto it = expiries_.find(key);
+  return it != expiries_.end() && it->second <= now_ms_;
+}
+
+const KeyValue* LinearKeyspace::find(const std::string& key) const {
+  const auto it = values_.find(key);
+  if (it == values_.end() || expired(key)) return nullptr;
+  return &it->second;
+}
+
+void LinearKeyspace::write(const std::string& key,
+                           const std::function<KeyValue(KeyValue&)>& mutate) {
+  if (expired(key)) erase(key);  // gone before the write sees it, as Redis expires keys
+  KeyValue& v = values_[key];
+  mutate(v);  // the delta is not needed: nothing merges it
+  touch(key);
+  if (type_of(v) == Type::none) emptied_.push_back(key);
+}
+
+void LinearKeyspace::for_each(const std::function<void(const std::string&, const KeyValue&)>& f) {
+  for (const auto& [key, value] : values_) {
+    if (!expired(key) && type_of(value) != Type::none) f(key, value);
+  }
+}
+
+std::optional<std::uint64_t> LinearKeyspace::expiry_ms(const std::string& key) const {
+  if (find(key) == nullptr) return std::nullopt;
+  const auto it = expiries_.find(key);
+  if (it == expiries_.end()) return std::nullopt;
+  return it->second;
+}
+
+void LinearKeyspace::set_expiry(const std::string& key, std::optional<std::uint64_t> at_ms) {
+  const auto it = expiries_.find(key);
+  if (it != expiries_.end()) {
+    by_expiry_.erase({it->second, key});
+    expiries_.erase(it);
+  }
+  if (at_ms) {
+    expiries_[key] = *at_ms;
+    by_expiry_.insert({*at_ms, key});
+  }
+  touch(key);
+}
+
+void LinearKeyspace::erase(const std::string& key) {
+  values_.erase(key);
+  const auto it = expiries_.find(key);
+  if (it != expiries_.end()) {
+    by_expiry_.erase({it->second, key});
+    expiries_.erase(it);
+  }
+}
+
+void LinearKeyspace::collect() {
+  for (const std::string& key : emptied_) {
+    const auto it = values_.find(key);
+    if (it != values_.end() && type_of(it->second) == Type::none) erase(key);
+  }
+  emptied_.clear();
+  // Expired keys read as gone already; their memory goes here, a few per op, so that an op's
+  // work stays bounded.
+  constexpr std::size_t expired_per_op_max = 16;
+  for (std::size_t freed = 0;
+       freed < expired_per_op_max && !by_expiry_.empty() && by_expiry_.begin()->first <= now_ms_;
+       ++freed) {
+    const std::string key = by_expiry_.begin()->second;
+    erase(key);
+  }
+}
+
+std::uint64_t LinearKeyspace::token(const std::string& key) const {
+  const auto it = versions_.find(key);
+  return watch_token(it == versions_.end() ? 0 : it->second, find(key) != nullptr);
+}
+
+LinearKeyspace::State LinearKeyspace::take_state() const {
+  return State{values_, expiries_, versions_};
+}
+
+void LinearKeyspace::replace(State state) {
+  values_ = std::move(state.values);
+  expiries_ = std::move(state.expiries);
+  versions_ = std::move(state.versions);
+  by_expiry_.clear();
+  for (const auto& [key, at] : expiries_) by_expiry_.insert({at, key});
+  emptied_.clear();
+}
+
+// ---- LinearMachine ----
+
+namespace {
+
+/// The writer id of every linearizable value: one writer, the log.
+constexpr ReplicaId log_writer = 1;
+
+struct SnapshotData {
+  LinearKeyspace::State keyspace;
+  std::uint64_t now_ms = 0;
+  std::uint64_t ops = 0;
+  std::uint64_t clock_wall_ms = 0;
+  std::uint32_t clock_logical = 0;
+  template <class Archive>
+  void serialize(Archive& ar) {
+    ar(keyspace, now_ms, ops, clock_wall_ms, clock_logical);
+  }
+};
+
+std::string error_reply(const std::string& text) { return "-" + text + "\r\n"; }
+
+}  // namespace
+
+struct LinearMachine::Impl {
+  explicit Impl(WriteLimits limits)
+      : processor(keyspace, log_writer, facts(), limits, Consistency::linearizable) {}
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
+
+  ServerFacts facts() {
+    ServerFacts f;
+    f.wall_ms = [this] { return now_ms; };
+    return f;
+  }
+
+  std::string run(const Request& request) {
+    std::string out;
+    processor.execute(request, session, out);
+    keyspace.collect();
+    return out;
+  }
+
+  LinearKeyspace keyspace;
+  std::uint64_t now_ms = 0;
+  std::uint64_t ops = 0;
+  CommandProcessor processor;
+  Session session;  // scratch: the log's commands keep no connection state
+};
+
+LinearMachine::LinearMachine(WriteLimits limits) : impl_(std::make_unique<Impl>(limits)) {}
+LinearMachine::LinearMachine(LinearMachine&&) noexcept = default;
+LinearMachine& LinearMachine::operator=(LinearMachine&&) noexcept = default;
+LinearMachine::~LinearMachine() = default;
+
+std::string LinearMachine::apply(const std::string& bytes) {
+  Impl& m = *impl_;
+  ++m.ops;
+  LinearOp op;
+  try {
+    op = decode_linear_op(bytes);
+  } catch (const lattices::DecodeError& e) {
+    return error_reply(std::string("ERR calm-kvs: a log entry that does not decode: ") + e.what());
+  }
+  m.now_ms = std::max(m.now_ms, op.wall_ms);  // the log's clock never goes back
+  m.keyspace.begin(m.now_ms, m.ops);
+  m.keyspace.collect();
+  switch (op.kind) {
+    case LinearOp::Kind::command:
+      if (op.commands.size() != 1) return error_reply("ERR calm-kvs: a command op of one command");
+      return m.run(op.commands.front());
+    case LinearOp::Kind::transaction: {
+      for (const auto& [key, token] : op.watched) {
+        if (m.keyspace.token(key) != token) return "*-1\r\n";  // a watched key changed
+      }
+      std::string out = "*" + std::to_string(op.commands.size()) + "\r\n";
+      for (const Request& request : op.commands) out += m.run(request);
+      return out;
+    }
+    case LinearOp::Kind::clock:
+      return "+OK\r\n";
+    case LinearOp::Kind::watch:
+      break;
+  }
+  return error_reply("ERR calm-kvs: WATCH is a read, not a log entry");
+}
+
+std::string LinearMachine::query(const std::string& bytes) const {
+  Impl& m = *impl_;  // a read changes nothing: only read-only commands run here
+  LinearOp op;
+  try {
+    op = decode_linear_op(bytes);
+  } catch (const lattices::DecodeError& e) {
+    return error_reply(std::string("ERR calm-kvs: a read that does not decode: ") + e.what());
+  }
+  if (op.commands.size() != 1) return error_reply("ERR calm-kvs: a read of one command");
+  const Request& request = op.commands.front();
+  if (op.kind == LinearOp::Kind::watch) {
+    std::vector<std::uint64_t> tokens;
+    for (std::size_t i = 1; i < request.size(); ++i) tokens.push_back(m.keyspace.token(request[i]));
+    return lattices::to_bytes(tokens);
+  }
+  if (op.kind != LinearOp::Kind::command || !CommandProcessor::describe(request).read_only) {
+    return error_reply("ERR calm-kvs: only a read-only command is a read");
+  }
+  std::string out;
+  Session scratch;
+  m.processor.execute(request, scratch, out);
+  return out;
+}
+
+std::string LinearMachine::snapshot() const {
+  const Impl& m = *impl_;
+  SnapshotData data;
+  data.keyspace = m.keyspace.take_state();
+  data.now_ms = m.now_ms;
+  data.ops = m.ops;
+  data.clock_wall_ms = m.processor.clock().wall_ms;
+  data.clock_logical = m.processor.clock().logical;
+  return lattices::to_bytes(data);
+}
+
+void LinearMachine::restore(std::string_view bytes) {
+  auto data = lattices::from_bytes<SnapshotData>(bytes);  // throws, and nothing changed
+  auto fresh = std::make_unique<Impl>(impl_->processor.limits());
+  fresh->now_ms = data.now_ms;
+  fresh->ops = data.ops;
+  fresh->keyspace.replace(std::move(data.keyspace));
+  fresh->keyspace.begin(data.now_ms, data.ops);
+  fresh->processor.observe({data.clock_wall_ms, data.clock_logical});
+  impl_ = std::move(fresh);
+}
+
+std::uint64_t LinearMachine::now_ms() const { return impl_->now_ms; }
+std::uint64_t LinearMachine::ops_applied() const { return impl_->ops; }
+bool LinearMachine::has_expiring_keys() const { return impl_->keyspace.has_expiring_keys(); }
+std::size_t LinearMachine::keys() const { return impl_->keyspace.size(); }
+
+}  // namespace calm::apps::kvs

@@ -1,0 +1,309 @@
+#include "kvs/router.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <utility>
+
+#include "lattices/serialize.hpp"
+
+namespace calm::apps::kvs {
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s.substr(0, 16));  // longer than any name the router looks for
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+std::string upper(std::string_view s) {
+  std::string out(s.substr(0, 32));
+  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+/// A key as an error reply quotes it: at most 128 bytes, on one line.
+std::string quoted(const std::string& key) {
+  std::string out = key.substr(0, 128);
+  for (char& c : out) {
+    if (c == '\r' || c == '\n') c = ' ';
+  }
+  return "'" + out + "'";
+}
+const char* class_name(Consistency c) {
+  return c == Consistency::linearizable ? "linearizable" : "coordination-free";
+}
+
+}  // namespace
+
+KeyClasses::KeyClasses(std::string_view list) : text_(list) {
+  std::size_t start = 0;
+  while (start <= list.size()) {
+    const std::size_t comma = std::min(list.find(',', start), list.size());
+    if (comma > start) patterns_.emplace_back(list.substr(start, comma - start));
+    start = comma + 1;
+  }
+}
+
+Consistency KeyClasses::of(const std::string& key) const {
+  for (const std::string& pattern : patterns_) {
+    if (glob_match(pattern, key)) return Consistency::linearizable;
+  }
+  return Consistency::coordination_free;
+}
+
+Router::Router(CommandProcessor& local, Coordination* coordination, KeyClasses classes)
+    : local_(local), coordination_(coordination), classes_(std::move(classes)) {
+  CALM_ASSERT(coordination_ != nullptr || !classes_.any_linearizable(),
+              "linearizable keys need the log");
+}
+
+std::string Router::coordination_refused(const std::string& command, const std::string& key) const {
+  return "ERR " + command + " needs coordination, but key " + quoted(key) +
+         " is coordination-free: start calm-kvs with --linearizable PATTERN matching it" +
+         (classes_.text().empty() ? std::string(" (no key is linearizable now)")
+                                  : " (now: '" + classes_.text() + "')");
+}
+
+std::optional<std::optional<Consistency>> Router::class_of(const Request& request,
+                                                           const CommandTraits& traits,
+                                                           Replies& out) {
+  std::optional<Consistency> found;
+  const std::string* first = nullptr;
+  for (const std::size_t i : traits.keys) {
+    const Consistency c = classes_.of(request[i]);
+    if (!found) {
+      found = c;
+      first = &request[i];
+    } else if (*found != c) {
+      ++counters_.refused;
+      ReplyWriter(out.now()).error(
+          "ERR a command's keys must all be of one consistency class: key " + quoted(*first) +
+          " is " + class_name(*found) + ", key " + quoted(request[i]) + " is " + class_name(c));
+      return std::nullopt;
+    }
+  }
+  return found;
+}
+
+void Router::execute(const Request& request, const std::shared_ptr<Session>& session,
+                     Replies& out) {
+  if (request.empty()) return;
+  Session& s = *session;
+  const std::string name = lower(request[0]);
+  if (name == "calm.class") {  // which class a key is in
+    if (request.size() != 2) {
+      return ReplyWriter(out.now()).error("ERR wrong number of arguments for 'calm.class' command");
+    }
+    return ReplyWriter(out.now()).bulk(class_name(classes_.of(request[1])));
+  }
+  const CommandTraits traits = CommandProcessor::describe(request);
+  if (!traits.known || !traits.arity_ok) {
+    if (s.in_multi) s.multi_failed = true;  // as Redis: EXEC will discard the transaction
+    return local_.execute(request, s, out.now());
+  }
+  if (traits.transaction) return transaction(request, name, session, out);
+  if (s.in_multi && name != "quit") return queue(request, traits, s, out);
+  const auto cls = class_of(request, traits, out);
+  if (!cls) return;
+  if (*cls != Consistency::linearizable) {
+    if (traits.coordinated && !traits.keys.empty()) {
+      ++counters_.refused;
+      return ReplyWriter(out.now()).error(coordination_refused(upper(request[0]), request[1]));
+    }
+    ++counters_.coordination_free;
+    return local_.execute(request, s, out.now());
+  }
+  ++counters_.coordinated;
+  LinearOp op;
+  op.commands.push_back(request);
+  submit(std::move(op), traits.read_only, out);
+}
+
+void Router::submit(LinearOp op, bool read, Replies& out) {
+  auto reply = out.later();
+  coordination_->submit(std::move(op), read,
+                        [reply = std::move(reply)](bool ok, std::string result) {
+                          if (ok) return reply(std::move(result));
+                          std::string error;
+                          ReplyWriter(error).error(result);
+                          reply(std::move(error));
+                        });
+}
+
+void Router::queue(const Request& request, const CommandTraits& traits, Session& s, Replies& out) {
+  ReplyWriter reply(out.now());
+  const auto cls = class_of(request, traits, out);
+  if (!cls) {
+    s.multi_failed = true;
+    return;
+  }
+  if (*cls && s.multi_class && *s.multi_class != **cls) {
+    ++counters_.refused;
+    s.multi_failed = true;
+    return reply.error(
+        "ERR not queued: a transaction's keys must all be of one consistency "
+        "class, and key " +
+        quoted(request[traits.keys.front()]) + " is " + class_name(**cls) +
+        " while the transaction's are " + class_name(*s.multi_class));
+  }
+  if (traits.coordinated && *cls == Consistency::coordination_free) {
+    ++counters_.refused;
+    s.multi_failed = true;
+    return reply.error(coordination_refused(upper(request[0]), request[1]));
+  }
+  if (traits.keyspace_wide && s.multi_class == Consistency::linearizable) {
+    ++counters_.refused;
+    s.multi_failed = true;
+    return reply.error("ERR not queued: " + upper(request[0]) +
+                       " reads the coordination-free keyspace, and the transaction's keys are "
+                       "linearizable");
+  }
+  std::size_t bytes = 0;
+  for (const std::string& word : request) bytes += word.size() + 16;
+  if (s.queued.size() >= queued_commands_max || s.queued_bytes + bytes > queued_bytes_max) {
+    s.multi_failed = true;
+    return reply.error("ERR not queued: a transaction holds at most " +
+                       std::to_string(queued_commands_max) + " commands and " +
+                       std::to_string(queued_bytes_max) + " bytes");
+  }
+  if (*cls) s.multi_class = **cls;
+  if (traits.keyspace_wide) s.multi_class = Consistency::coordination_free;
+  s.queued.push_back(request);
+  s.queued_bytes += bytes;
+  reply.simple("QUEUED");
+}
+
+void Router::transaction(const Request& request, const std::string& name,
+                         const std::shared_ptr<Session>& session, Replies& out) {
+  Session& s = *session;
+  ReplyWriter reply(out.now());
+  if (name == "multi") {
+    if (s.in_multi) return reply.error("ERR MULTI calls can not be nested");
+    s.in_multi = true;
+    return reply.simple("OK");
+  }
+  if (name == "discard") {
+    if (!s.in_multi) return reply.error("ERR DISCARD without MULTI");
+    s.in_multi = false;
+    s.multi_failed = false;
+    s.queued.clear();
+    s.queued_bytes = 0;
+    s.multi_class.reset();
+    s.watched.clear();
+    s.watch_failed = false;
+    return reply.simple("OK");
+  }
+  if (name == "unwatch") {
+    // Inside MULTI it is queued in Redis and does nothing then; here it is answered at once.
+    if (!s.in_multi) {
+      s.watched.clear();
+      s.watch_failed = false;
+    }
+    return reply.simple(s.in_multi ? "QUEUED" : "OK");
+  }
+  if (name == "watch") {
+    if (s.in_multi) return reply.error("ERR WATCH inside MULTI is not allowed");
+    return watch(request, session, out);
+  }
+  // EXEC
+  if (!s.in_multi) return reply.error("ERR EXEC without MULTI");
+  exec(session, out);
+}
+
+void Router::watch(const Request& request, const std::shared_ptr<Session>& session, Replies& out) {
+  for (std::size_t i = 1; i < request.size(); ++i) {
+    if (classes_.of(request[i]) != Consistency::linearizable) {
+      ++counters_.refused;
+      return ReplyWriter(out.now()).error(coordination_refused("WATCH", request[i]));
+    }
+  }
+  ++counters_.coordinated;
+  LinearOp op;
+  op.kind = LinearOp::Kind::watch;
+  op.commands.push_back(request);
+  ++session->watches_pending;
+  auto reply = out.later();
+  coordination_->submit(
+      std::move(op), true,
+      [session, request, reply = std::move(reply)](bool ok, std::string result) {
+        Session& s = *session;
+        std::string bytes;
+        std::vector<std::uint64_t> tokens;
+        if (ok) {
+          try {
+            tokens = lattices::from_bytes<std::vector<std::uint64_t>>(result);
+          } catch (const lattices::DecodeError&) {
+            ok = false;
+            result = "ERR calm-kvs: WATCH's answer did not decode";
+          }
+        }
+        if (ok && tokens.size() == request.size() - 1) {
+          for (std::size_t i = 0; i < tokens.size(); ++i) {
+            s.watched.emplace_back(request[i + 1], tokens[i]);
+          }
+          ReplyWriter(bytes).simple("OK");
+        } else {
+          s.watch_failed = true;  // EXEC aborts: safe, as if the key had changed
+          ReplyWriter(bytes).error(ok ? "ERR calm-kvs: WATCH's answer is short" : result);
+        }
+        reply(std::move(bytes));
+        if (--s.watches_pending == 0) {
+          auto waiting = std::exchange(s.after_watches, {});
+          for (auto& f : waiting) f();
+        }
+      });
+}
+
+void Router::exec(const std::shared_ptr<Session>& session, Replies& out) {
+  Session& s = *session;
+  std::vector<Request> queued = std::exchange(s.queued, {});
+  const bool failed = s.multi_failed;
+  const std::optional<Consistency> cls = s.multi_class;
+  s.in_multi = false;
+  s.multi_failed = false;
+  s.queued_bytes = 0;
+  s.multi_class.reset();
+  if (failed) {
+    s.watched.clear();
+    s.watch_failed = false;
+    return ReplyWriter(out.now()).error(
+        "EXECABORT Transaction discarded because of previous errors.");
+  }
+  const bool watching = !s.watched.empty() || s.watch_failed || s.watches_pending > 0;
+  if (cls == Consistency::coordination_free && watching) {
+    ++counters_.refused;
+    s.watched.clear();
+    s.watch_failed = false;
+    return ReplyWriter(out.now()).error(
+        "EXECABORT Transaction discarded: it WATCHes linearizable keys and writes "
+        "coordination-free ones (a transaction's keys must all be of one class)");
+  }
+  if (cls != Consistency::linearizable && !watching) {
+    // Coordination-free (or keyless): every command now, nothing else between them.
+    ++counters_.coordination_free;
+    std::string& reply = out.now();
+    ReplyWriter(reply).array_header(queued.size());
+    for (const Request& request : queued) local_.execute(request, s, reply);
+    return;
+  }
+  ++counters_.coordinated;
+  auto reply = out.later();
+  // Runs once the WATCHes sent before it have their tokens.
+  auto send = [this, session, queued = std::move(queued), reply = std::move(reply)]() mutable {
+    Session& s = *session;
+    const bool watch_failed = std::exchange(s.watch_failed, false);
+    LinearOp op;
+    op.kind = LinearOp::Kind::transaction;
+    op.commands = std::move(queued);
+    op.watched = std::exchange(s.watched, {});
+    if (watch_failed) return reply("*-1\r\n");
+    coordination_->submit(std::move(op), false, [reply](bool ok, std::string result) {
+      if (ok) return reply(std::move(result));
+      std::string error;
+      ReplyWriter(error).error(result);
+      reply(std::move(error));
+    });
+  };
+  if (s.watches_pending > 0) return s.after_watches.push_back(std::move(send));
+  send();
+}
+
+}  // namespace calm::apps::kvs

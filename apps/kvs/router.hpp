@@ -1,0 +1,110 @@
+#pragma once
+/// Router: where each request of a connection runs, by the consistency class of its keys
+/// (docs/kvs.md, "Consistency classes").
+///
+///   - a key matching a `--linearizable` pattern belongs to the Paxos log: a command on it goes
+///     to the log (a write) or is a read-index read (read-only), on this replica or forwarded
+///     to the leader (`Coordination`), and its reply comes later;
+///   - every other key is coordination-free: its command runs here, now, on the CRDT keyspace
+///     (`CommandProcessor`), and a command that needs coordination is refused with an error
+///     that names the key's class and how to configure it.
+///
+/// A command's keys must all be of one class, and so must a transaction's. MULTI / EXEC /
+/// DISCARD / WATCH / UNWATCH run here: a transaction over linearizable keys is one log entry
+/// (atomic, and aborted when a WATCHed key changed); one over coordination-free keys runs at
+/// EXEC, all at once, on this replica (no other request runs between its commands, and its
+/// writes reach the disk and the peers in one batch).
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "kvs/commands.hpp"
+#include "kvs/linear.hpp"
+
+namespace calm::apps::kvs {
+
+/// Which keys are linearizable: Redis glob patterns (KEYS's), any of which matches.
+class KeyClasses {
+ public:
+  KeyClasses() = default;
+  /// `list`: patterns separated by commas ("lock:*,id:*"); empty: no linearizable key.
+  explicit KeyClasses(std::string_view list);
+  Consistency of(const std::string& key) const;
+  bool any_linearizable() const { return !patterns_.empty(); }
+  /// The patterns as given (CONFIG GET linearizable).
+  const std::string& text() const { return text_; }
+
+ private:
+  std::vector<std::string> patterns_;
+  std::string text_;
+};
+
+/// The Paxos log, as the router reaches it (the server's: on this replica or through the
+/// leader).
+class Coordination {
+ public:
+  virtual ~Coordination() = default;
+  /// Runs `op` through the log (`read` false) or as a read-index read (`read` true: a
+  /// read-only command, or WATCH's tokens). `done` is called exactly once, later: with the
+  /// machine's result (`ok`), or with an error reply's text (no leader within the timeout,
+  /// too large, busy...), after which the outcome of a write is unknown.
+  virtual void submit(LinearOp op, bool read,
+                      std::function<void(bool ok, std::string result)> done) = 0;
+};
+
+/// Where a connection's replies go, in the order of its requests.
+class Replies {
+ public:
+  virtual ~Replies() = default;
+  /// A reply ready now: append it here.
+  virtual std::string& now() = 0;
+  /// A place, in order, for a reply that comes later: call the function once with its bytes
+  /// (doing nothing when the connection is gone).
+  virtual std::function<void(std::string)> later() = 0;
+};
+
+class Router {
+ public:
+  struct Counters {
+    std::uint64_t coordinated = 0;        // commands and transactions sent to the log
+    std::uint64_t coordination_free = 0;  // run here on the CRDT keyspace
+    std::uint64_t refused = 0;            // a class error: coordination on a free key, mixing
+  };
+
+  /// `coordination` null: there are no linearizable keys (`classes` has no pattern).
+  Router(CommandProcessor& local, Coordination* coordination, KeyClasses classes);
+
+  /// Runs one request of the connection whose state is `session` (kept alive by the pointer
+  /// until a later reply needs it).
+  void execute(const Request& request, const std::shared_ptr<Session>& session, Replies& out);
+
+  const KeyClasses& classes() const { return classes_; }
+  const Counters& counters() const { return counters_; }
+
+  /// Bounds of one transaction's queue (Redis has none but the client's buffer).
+  static constexpr std::size_t queued_commands_max = transaction_commands_max;
+  static constexpr std::size_t queued_bytes_max = 64u << 20;
+
+ private:
+  /// The class of the request's keys; nothing (after an error reply) when they mix.
+  std::optional<std::optional<Consistency>> class_of(const Request& request,
+                                                     const CommandTraits& traits, Replies& out);
+  void transaction(const Request& request, const std::string& name,
+                   const std::shared_ptr<Session>& session, Replies& out);
+  void queue(const Request& request, const CommandTraits& traits, Session& session, Replies& out);
+  void exec(const std::shared_ptr<Session>& session, Replies& out);
+  void watch(const Request& request, const std::shared_ptr<Session>& session, Replies& out);
+  void submit(LinearOp op, bool read, Replies& out);
+  /// The error for a command that needs coordination on a coordination-free key.
+  std::string coordination_refused(const std::string& command, const std::string& key) const;
+
+  CommandProcessor& local_;
+  Coordination* coordination_;
+  KeyClasses classes_;
+  Counters counters_;
+};
+
+}  // namespace calm::apps::kvs

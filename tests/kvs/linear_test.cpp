@@ -1,0 +1,397 @@
+// calm-kvs's linearizable side without a network: the log's state machine (LinearMachine)
+// command by command, and the Router that sends each request to its class.
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <functional>
+#include <kvs/linear.hpp>
+#include <kvs/router.hpp>
+#include <lattices/serialize.hpp>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "memory_keyspace.hpp"
+
+namespace calm::apps::kvs {
+namespace {
+
+Request parse(const std::string& line) {
+  RequestParser parser;
+  parser.feed(line + "\r\n");
+  auto request = parser.next();
+  EXPECT_TRUE(request) << line;
+  return request.value_or(Request{});
+}
+
+std::string op(const std::string& line, std::uint64_t wall_ms) {
+  LinearOp o;
+  o.wall_ms = wall_ms;
+  o.commands.push_back(parse(line));
+  return encode(o);
+}
+
+class Machine : public ::testing::Test {
+ protected:
+  /// Applies one command as a log entry stamped `at` ms (the log's clock).
+  std::string apply(const std::string& line) { return machine.apply(op(line, at)); }
+  std::string read(const std::string& line) const { return machine.query(op(line, 0)); }
+  LinearMachine machine;
+  std::uint64_t at = 1'000'000;
+};
+
+TEST_F(Machine, CommandsThatNeedCoordinationRunAsOnOneRedisServer) {
+  EXPECT_EQ(apply("SETNX k v"), ":1\r\n");
+  EXPECT_EQ(apply("SETNX k w"), ":0\r\n");
+  EXPECT_EQ(apply("SET k x NX"), "$-1\r\n");
+  EXPECT_EQ(apply("SET k x XX GET"), "$1\r\nv\r\n");
+  EXPECT_EQ(apply("SET fresh x XX"), "$-1\r\n");
+  EXPECT_EQ(apply("GETSET k y"), "$1\r\nx\r\n");
+  EXPECT_EQ(apply("GETDEL k"), "$1\r\ny\r\n");
+  EXPECT_EQ(apply("GETDEL k"), "$-1\r\n");
+  EXPECT_EQ(apply("SET k v NX XX"), "-ERR syntax error\r\n");
+  EXPECT_EQ(apply("HSETNX h f 1"), ":1\r\n");
+  EXPECT_EQ(apply("HSETNX h f 2"), ":0\r\n");
+  EXPECT_EQ(apply("HGET h f"), "$1\r\n1\r\n");
+  EXPECT_EQ(apply("SADD a m n"), ":2\r\n");
+  EXPECT_EQ(apply("SMOVE a b m"), ":1\r\n");
+  EXPECT_EQ(apply("SMOVE a b m"), ":0\r\n");
+  EXPECT_EQ(apply("SMEMBERS b"), "*1\r\n$1\r\nm\r\n");
+  EXPECT_EQ(apply("SMOVE a h n"),
+            "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
+  EXPECT_EQ(apply("RENAME b c"), "+OK\r\n");
+  EXPECT_EQ(apply("EXISTS b"), ":0\r\n");
+  EXPECT_EQ(apply("RENAME b c"), "-ERR no such key\r\n");
+  EXPECT_EQ(apply("RENAMENX c a"), ":0\r\n");
+  EXPECT_EQ(apply("RENAMENX c d"), ":1\r\n");
+  EXPECT_EQ(apply("SMEMBERS d"), "*1\r\n$1\r\nm\r\n");
+  EXPECT_EQ(apply("SPOP d"), "$1\r\nm\r\n");
+  EXPECT_EQ(apply("EXISTS d"), ":0\r\n");  // the last member gone: the key is gone
+  EXPECT_EQ(machine.keys(), 2u);           // h and a
+}
+
+TEST_F(Machine, IncrHandsOutEveryIdOnce) {
+  for (int i = 1; i <= 100; ++i) {
+    const std::string reply = apply("INCR id");
+    ASSERT_EQ(reply.front(), ':');
+    EXPECT_EQ(std::stoi(reply.substr(1)), i);
+  }
+  EXPECT_EQ(read("GET id"), "$3\r\n100\r\n");
+}
+
+TEST_F(Machine, ExpiryIsDecidedByTheLogsClock) {
+  EXPECT_EQ(apply("SET lock a NX PX 30000"), "+OK\r\n");
+  EXPECT_EQ(apply("PTTL lock"), ":30000\r\n");
+  EXPECT_EQ(apply("TTL lock"), ":30\r\n");
+  at += 29'999;
+  EXPECT_EQ(apply("SET lock b NX PX 30000"), "$-1\r\n");  // held for 1 ms more
+  // A later entry stamped earlier (another leader's slower clock) does not turn the log's
+  // clock back: the lock stays expired once it has.
+  at += 1;
+  EXPECT_EQ(apply("SET lock b NX PX 30000"), "+OK\r\n");
+  at -= 20'000;
+  EXPECT_EQ(apply("PTTL lock"), ":30000\r\n");
+  EXPECT_EQ(apply("GET lock"), "$1\r\nb\r\n");
+  // A clock entry alone expires keys for reads.
+  at += 50'000;
+  EXPECT_EQ(read("GET lock"), "$1\r\nb\r\n");
+  LinearOp clock;
+  clock.kind = LinearOp::Kind::clock;
+  clock.wall_ms = at;
+  EXPECT_EQ(machine.apply(encode(clock)), "+OK\r\n");
+  EXPECT_EQ(read("GET lock"), "$-1\r\n");
+  EXPECT_EQ(read("PTTL lock"), ":-2\r\n");
+  EXPECT_FALSE(machine.has_expiring_keys());
+}
+
+TEST_F(Machine, ExpireAndPersistFollowRedis) {
+  apply("SET k v");
+  EXPECT_EQ(apply("TTL k"), ":-1\r\n");
+  EXPECT_EQ(apply("EXPIRE k 100"), ":1\r\n");
+  EXPECT_EQ(apply("EXPIRE k 50 GT"), ":0\r\n");
+  EXPECT_EQ(apply("EXPIRE k 50 LT"), ":1\r\n");
+  EXPECT_EQ(apply("EXPIRE k 500 NX"), ":0\r\n");
+  EXPECT_EQ(apply("TTL k"), ":50\r\n");
+  EXPECT_EQ(apply("INCR n"), ":1\r\n");
+  EXPECT_EQ(apply("PEXPIRE n 1500"), ":1\r\n");
+  EXPECT_EQ(apply("INCR n"), ":2\r\n");  // INCR keeps the TTL
+  EXPECT_EQ(apply("PTTL n"), ":1500\r\n");
+  EXPECT_EQ(apply("SET n 5 KEEPTTL"), "+OK\r\n");
+  EXPECT_EQ(apply("PTTL n"), ":1500\r\n");
+  EXPECT_EQ(apply("SET n 6"), "+OK\r\n");  // SET clears it
+  EXPECT_EQ(apply("PTTL n"), ":-1\r\n");
+  EXPECT_EQ(apply("PERSIST k"), ":1\r\n");
+  EXPECT_EQ(apply("PERSIST k"), ":0\r\n");
+  EXPECT_EQ(apply("EXPIREAT k 1"), ":1\r\n");  // in the past: the key goes
+  EXPECT_EQ(apply("EXISTS k"), ":0\r\n");
+  EXPECT_EQ(apply("EXPIRE missing 10"), ":0\r\n");
+  EXPECT_EQ(apply("SET k v EX 0"), "-ERR invalid expire time in 'set' command\r\n");
+  EXPECT_EQ(apply("SET k v PX 9223372036854775807"),
+            "-ERR invalid expire time in 'set' command\r\n");
+  EXPECT_EQ(apply("EXPIRE n 10 NX XX"),
+            "-ERR NX and XX, GT or LT options at the same time are not compatible\r\n");
+  apply("SET r v EX 100");
+  EXPECT_EQ(apply("RENAME r s"), "+OK\r\n");  // the TTL moves with the value
+  EXPECT_EQ(apply("TTL s"), ":100\r\n");
+}
+
+TEST_F(Machine, ATransactionAppliesAtOnceUnlessAWatchedKeyChanged) {
+  LinearOp watch;
+  watch.kind = LinearOp::Kind::watch;
+  watch.commands.push_back(parse("WATCH a b"));
+  const auto tokens =
+      lattices::from_bytes<std::vector<std::uint64_t>>(machine.query(encode(watch)));
+  ASSERT_EQ(tokens.size(), 2u);
+  LinearOp tx;
+  tx.kind = LinearOp::Kind::transaction;
+  tx.wall_ms = at;
+  tx.commands = {parse("INCR a"), parse("SADD b x"), parse("GET b"), parse("INCR a")};
+  tx.watched = {{"a", tokens[0]}, {"b", tokens[1]}};
+  EXPECT_EQ(machine.apply(encode(tx)),
+            "*4\r\n:1\r\n:1\r\n-WRONGTYPE Operation against a key holding the wrong kind of "
+            "value\r\n:2\r\n");
+  // The same tokens again: a watched key changed since, so nothing runs.
+  EXPECT_EQ(machine.apply(encode(tx)), "*-1\r\n");
+  EXPECT_EQ(read("GET a"), "$1\r\n2\r\n");
+  // An expiry counts as a change.
+  apply("SET t v PX 10");
+  const auto before = lattices::from_bytes<std::vector<std::uint64_t>>(
+      machine.query(encode(LinearOp{LinearOp::Kind::watch, 0, {parse("WATCH t")}, {}})));
+  at += 10;
+  tx.commands = {parse("SET t w")};
+  tx.watched = {{"t", before[0]}};
+  tx.wall_ms = at;
+  EXPECT_EQ(machine.apply(encode(tx)), "*-1\r\n");
+}
+
+TEST_F(Machine, AReadRunsOnlyReadOnlyCommandsAndAnEntryThatDoesNotDecodeChangesNothing) {
+  EXPECT_EQ(read("SET k v").substr(0, 40), "-ERR calm-kvs: only a read-only command ");
+  EXPECT_EQ(read("GET k"), "$-1\r\n");
+  EXPECT_EQ(machine.apply("garbage").substr(0, 44), "-ERR calm-kvs: a log entry that does not dec");
+  EXPECT_EQ(machine.keys(), 0u);
+}
+
+/// Two machines fed the same entries reach the same bytes; a snapshot restored elsewhere goes
+/// on alike; a snapshot that does not decode changes nothing.
+TEST_F(Machine, ReplicasThatApplyTheSameEntriesAgreeAndSnapshotsCarryOn) {
+  LinearMachine other;
+  const std::vector<std::string> lines = {
+      "SADD s a b c d e f", "SPOP s 2", "SET k v PX 500", "INCR n",
+      "HSETNX h f v",       "SPOP s",   "EXPIRE n 1"};
+  for (const std::string& line : lines) {
+    at += 7;
+    EXPECT_EQ(machine.apply(op(line, at)), other.apply(op(line, at))) << line;
+  }
+  EXPECT_EQ(machine.snapshot(), other.snapshot());
+  LinearMachine restored;
+  restored.restore(machine.snapshot());
+  EXPECT_EQ(restored.snapshot(), machine.snapshot());
+  at += 400;
+  for (const char* line : {"SPOP s", "GET k", "TTL k", "INCR n"}) {
+    EXPECT_EQ(restored.apply(op(line, at)), machine.apply(op(line, at))) << line;
+  }
+  const std::string kept = restored.snapshot();
+  EXPECT_THROW(restored.restore(kept.substr(0, kept.size() / 2)), lattices::DecodeError);
+  EXPECT_EQ(restored.snapshot(), kept);
+}
+
+// ---- Router ----
+
+/// A log that applies in order when told to (`deliver`), as a leader's replies come later.
+class FakeLog final : public Coordination {
+ public:
+  void submit(LinearOp op, bool read, std::function<void(bool, std::string)> done) override {
+    queue.push_back({std::move(op), read, std::move(done)});
+  }
+  void deliver() {
+    while (!queue.empty()) {
+      auto [op, read, done] = std::move(queue.front());
+      queue.pop_front();
+      ++submitted;
+      if (down) {
+        done(false, "NOQUORUM test");
+        continue;
+      }
+      op.wall_ms = 1000;
+      const std::string bytes = encode(op);
+      done(true, read ? machine.query(bytes) : machine.apply(bytes));
+    }
+  }
+  struct Entry {
+    LinearOp op;
+    bool read;
+    std::function<void(bool, std::string)> done;
+  };
+  std::deque<Entry> queue;
+  LinearMachine machine;
+  std::size_t submitted = 0;
+  bool down = false;
+};
+
+/// A connection's replies: now, or in a slot filled later.
+class Connection final : public Replies {
+ public:
+  std::string& now() override {
+    if (slots.empty() || !slots.back().second) slots.push_back({std::string(), true});
+    return slots.back().first;
+  }
+  std::function<void(std::string)> later() override {
+    slots.push_back({std::string(), false});
+    const std::size_t at = slots.size() - 1;
+    return [this, at](std::string bytes) { slots[at] = {std::move(bytes), true}; };
+  }
+  /// Everything, in order, when every reply is there.
+  std::string text() const {
+    std::string out;
+    for (const auto& [bytes, ready] : slots) {
+      if (!ready) return out + "<waiting>";
+      out += bytes;
+    }
+    return out;
+  }
+  std::deque<std::pair<std::string, bool>> slots;
+};
+
+class Routing : public ::testing::Test {
+ protected:
+  std::string run(const std::string& line, const std::shared_ptr<Session>& on = nullptr) {
+    Connection c;
+    router.execute(parse(line), on ? on : session, c);
+    log.deliver();
+    return c.text();
+  }
+  MemoryKeyspace keyspace;
+  CommandProcessor processor{keyspace, 1};
+  FakeLog log;
+  Router router{processor, &log, KeyClasses("lock:*,id:*")};
+  std::shared_ptr<Session> session = std::make_shared<Session>();
+};
+
+TEST_F(Routing, EachKeyGoesToItsClass) {
+  EXPECT_EQ(run("CALM.CLASS lock:1"), "$12\r\nlinearizable\r\n");
+  EXPECT_EQ(run("CALM.CLASS other"), "$17\r\ncoordination-free\r\n");
+  EXPECT_EQ(run("SET lock:1 a NX PX 1000"), "+OK\r\n");
+  EXPECT_EQ(run("SET lock:1 b NX"), "$-1\r\n");
+  EXPECT_EQ(run("INCR id:x"), ":1\r\n");
+  EXPECT_EQ(run("INCR plain"), ":1\r\n");
+  EXPECT_EQ(run("GET lock:1"), "$1\r\na\r\n");
+  EXPECT_EQ(log.submitted, 4u);
+  EXPECT_TRUE(keyspace.find("lock:1") == nullptr);  // never on the CRDT side
+  EXPECT_EQ(log.machine.keys(), 2u);
+  EXPECT_EQ(router.counters().coordinated, 4u);
+  EXPECT_EQ(router.counters().coordination_free, 1u);
+}
+
+TEST_F(Routing, CoordinationOnAFreeKeyAndMixedClassesAreRefusedAndChangeNothing) {
+  EXPECT_EQ(run("SETNX free v"),
+            "-ERR SETNX needs coordination, but key 'free' is coordination-free: start calm-kvs "
+            "with --linearizable PATTERN matching it (now: 'lock:*,id:*')\r\n");
+  EXPECT_EQ(run("SET free v NX").substr(0, 40), "-ERR SET needs coordination, but key 'fr");
+  EXPECT_EQ(run("EXPIRE free 10").substr(0, 40), "-ERR EXPIRE needs coordination, but key ");
+  EXPECT_EQ(run("MSET free 1 lock:a 2"),
+            "-ERR a command's keys must all be of one consistency class: key 'free' is "
+            "coordination-free, key 'lock:a' is linearizable\r\n");
+  EXPECT_EQ(run("RENAME lock:a free").substr(0, 50),
+            "-ERR a command's keys must all be of one consisten");
+  EXPECT_EQ(run("WATCH free").substr(0, 40), "-ERR WATCH needs coordination, but key '");
+  EXPECT_TRUE(keyspace.values.empty());
+  EXPECT_EQ(log.submitted, 0u);
+  EXPECT_EQ(router.counters().refused, 6u);
+}
+
+TEST_F(Routing, AFreeTransactionRunsAtExecAllAtOnce) {
+  EXPECT_EQ(run("MULTI"), "+OK\r\n");
+  EXPECT_EQ(run("SET a 1"), "+QUEUED\r\n");
+  EXPECT_EQ(run("INCR a"), "+QUEUED\r\n");
+  EXPECT_TRUE(keyspace.values.empty());  // nothing before EXEC
+  EXPECT_EQ(run("EXEC"), "*2\r\n+OK\r\n:2\r\n");
+  EXPECT_EQ(run("EXEC"), "-ERR EXEC without MULTI\r\n");
+  run("MULTI");
+  run("SET b 1");
+  EXPECT_EQ(run("DISCARD"), "+OK\r\n");
+  EXPECT_EQ(run("GET b"), "$-1\r\n");
+}
+
+TEST_F(Routing, ALinearizableTransactionIsOneLogEntry) {
+  run("MULTI");
+  EXPECT_EQ(run("INCR id:a"), "+QUEUED\r\n");
+  EXPECT_EQ(run("SET lock:b x NX"), "+QUEUED\r\n");
+  EXPECT_EQ(log.submitted, 0u);
+  EXPECT_EQ(run("EXEC"), "*2\r\n:1\r\n+OK\r\n");
+  EXPECT_EQ(log.submitted, 1u);
+}
+
+TEST_F(Routing, ATransactionThatMixesClassesOrQueuesAnErrorIsDiscarded) {
+  run("MULTI");
+  EXPECT_EQ(run("INCR id:a"), "+QUEUED\r\n");
+  EXPECT_EQ(run("INCR free").substr(0, 30), "-ERR not queued: a transaction");
+  EXPECT_EQ(run("EXEC"), "-EXECABORT Transaction discarded because of previous errors.\r\n");
+  run("MULTI");
+  EXPECT_EQ(run("SETNX free x").substr(0, 30), "-ERR SETNX needs coordination,");
+  EXPECT_EQ(run("EXEC"), "-EXECABORT Transaction discarded because of previous errors.\r\n");
+  run("MULTI");
+  EXPECT_EQ(run("NOSUCH x").substr(0, 25), "-ERR unknown command 'NOS");
+  EXPECT_EQ(run("MULTI"), "-ERR MULTI calls can not be nested\r\n");
+  EXPECT_EQ(run("EXEC"), "-EXECABORT Transaction discarded because of previous errors.\r\n");
+  EXPECT_EQ(log.submitted, 0u);
+  EXPECT_TRUE(keyspace.values.empty());
+}
+
+TEST_F(Routing, WatchAbortsATransactionWhenAnotherClientChangedTheKey) {
+  EXPECT_EQ(run("WATCH lock:w"), "+OK\r\n");
+  run("MULTI");
+  run("SET lock:w mine");
+  auto other = std::make_shared<Session>();
+  EXPECT_EQ(run("SET lock:w theirs", other), "+OK\r\n");
+  EXPECT_EQ(run("EXEC"), "*-1\r\n");
+  EXPECT_EQ(run("GET lock:w"), "$6\r\ntheirs\r\n");
+  // Unchanged: it runs; and EXEC forgets the watch.
+  EXPECT_EQ(run("WATCH lock:w"), "+OK\r\n");
+  run("MULTI");
+  run("SET lock:w mine");
+  EXPECT_EQ(run("EXEC"), "*1\r\n+OK\r\n");
+  EXPECT_TRUE(session->watched.empty());
+  EXPECT_EQ(run("WATCH lock:w"), "+OK\r\n");
+  EXPECT_EQ(run("UNWATCH"), "+OK\r\n");
+  EXPECT_TRUE(session->watched.empty());
+}
+
+/// redis-py's optimistic locking pipelines WATCH, MULTI, the commands and EXEC: the EXEC
+/// must wait for WATCH's tokens even when its reply comes later.
+TEST_F(Routing, AnExecPipelinedBehindItsWatchWaitsForTheWatch) {
+  Connection c;
+  for (const char* line : {"WATCH id:p", "MULTI", "INCR id:p", "EXEC"}) {
+    router.execute(parse(line), session, c);
+  }
+  EXPECT_EQ(log.queue.size(), 1u);  // the WATCH read; EXEC waits for it
+  log.deliver();
+  EXPECT_EQ(c.text(), "+OK\r\n+OK\r\n+QUEUED\r\n*1\r\n:1\r\n");
+  EXPECT_EQ(log.submitted, 2u);
+}
+
+TEST_F(Routing, AnUnreachableLogIsAnErrorAndAFailedWatchAbortsExec) {
+  log.down = true;
+  EXPECT_EQ(run("INCR id:a"), "-NOQUORUM test\r\n");
+  EXPECT_EQ(run("WATCH id:a"), "-NOQUORUM test\r\n");
+  log.down = false;
+  run("MULTI");
+  run("INCR id:a");
+  EXPECT_EQ(run("EXEC"), "*-1\r\n");
+  EXPECT_EQ(run("GET id:a"), "$-1\r\n");
+  EXPECT_EQ(run("INCR plain"), ":1\r\n");  // the free side is served throughout
+}
+
+TEST(KeyClasses, PatternsAreCommaSeparatedGlobs) {
+  const KeyClasses classes("lock:*,id:?,exact");
+  EXPECT_EQ(classes.of("lock:x"), Consistency::linearizable);
+  EXPECT_EQ(classes.of("id:1"), Consistency::linearizable);
+  EXPECT_EQ(classes.of("id:12"), Consistency::coordination_free);
+  EXPECT_EQ(classes.of("exact"), Consistency::linearizable);
+  EXPECT_EQ(classes.of("other"), Consistency::coordination_free);
+  EXPECT_FALSE(KeyClasses("").any_linearizable());
+  EXPECT_FALSE(KeyClasses(",,").any_linearizable());
+}
+
+}  // namespace
+}  // namespace calm::apps::kvs
