@@ -1013,6 +1013,7 @@ void spop(Ctx& c) {
   auto members = c.members(c.args[1]);
   if (!members) return;
   if (members->empty()) return count ? c.out.array_header(0) : c.out.null_bulk();
+  if (count && *count == 0) return c.out.array_header(0);  // changes nothing
   std::mt19937_64 rng(deterministic_seed(c, c.args[1]));
   std::shuffle(members->begin(), members->end(), rng);
   const std::size_t n =
@@ -1035,12 +1036,12 @@ void smove(Ctx& c) {
   const std::string &from = c.args[1], &to = c.args[2], &member = c.args[3];
   const KeyValue* source = c.find(from);
   const KeyValue* destination = c.find(to);
-  if ((source && type_of(*source) != Type::set) ||
-      (destination && type_of(*destination) != Type::set)) {
+  if (!source) return c.out.integer(0);  // before the types, as Redis
+  if (type_of(*source) != Type::set || (destination && type_of(*destination) != Type::set)) {
     return c.error(wrong_type);
   }
   if (!c.fits(member.size())) return;
-  if (!source || !source->set->contains(member)) return c.out.integer(0);
+  if (!source->set->contains(member)) return c.out.integer(0);
   if (from == to) return c.out.integer(1);
   const KeyValue* stored = c.keys().find(to);
   if (!c.has_dots(stored ? &stored->set->context() : nullptr, 1)) return;

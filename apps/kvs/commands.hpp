@@ -9,6 +9,7 @@
 /// replies with Redis's error and changes nothing.
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -85,13 +86,18 @@ struct Session {
   std::vector<Request> queued;
   std::size_t queued_bytes = 0;
   std::optional<Consistency> multi_class;
-  /// WATCH: each linearizable key with its token (its version and presence) when watched.
-  std::vector<std::pair<std::string, std::uint64_t>> watched;
-  /// WATCH reads still under way, what waits for them (an EXEC sent right behind a WATCH),
-  /// and whether one failed (then EXEC aborts, as if a watched key had changed).
-  std::size_t watches_pending = 0;
-  std::vector<std::function<void()>> after_watches;
-  bool watch_failed = false;
+  /// WATCH, by generation: EXEC, DISCARD and UNWATCH end one, and a WATCH's answer goes to
+  /// the generation it was sent in (a WATCH pipelined behind an EXEC is the next
+  /// transaction's, even when it is answered first).
+  struct Watches {
+    /// Each linearizable key with its token (its version and presence) when watched.
+    std::vector<std::pair<std::string, std::uint64_t>> tokens;
+    bool failed = false;       // a WATCH failed: EXEC aborts, as if a watched key changed
+    std::size_t pending = 0;   // WATCH reads under way
+    std::function<void()> exec;  // the generation's EXEC, waiting for them
+  };
+  std::uint64_t watch_generation = 0;
+  std::map<std::uint64_t, Watches> watches;
 };
 
 /// What the server tells the commands about itself.

@@ -310,9 +310,13 @@ void LogCoordination::tick() {
   for (auto it = forwarded_.begin(); it != forwarded_.end();) {
     it = now - it->second.second > 4 * options_.timeout_ms ? forwarded_.erase(it) : std::next(it);
   }
+  // A clock entry when a key's expiry has passed on the leader's clock and not yet on the
+  // log's (nothing is written meanwhile): reads then see it gone within clock_ms.
   const LinearReplica& replica = host_->protocol();
-  if (replica.is_leader() && replica.machine().has_expiring_keys() && !clock_in_flight_ &&
-      now - last_clock_ms_ >= options_.clock_ms) {
+  const auto next_expiry = replica.machine().next_expiry_ms();
+  if (replica.is_leader() && next_expiry && options_.wall_ms &&
+      *next_expiry <= options_.wall_ms() && *next_expiry > replica.machine().now_ms() &&
+      !clock_in_flight_ && now - last_clock_ms_ >= options_.clock_ms) {
     last_clock_ms_ = now;
     clock_in_flight_ = true;
     ++stats_.clock_entries;

@@ -16,9 +16,10 @@
 /// lane moved on (it timed out, and the lane took a later command) is never applied after it.
 ///
 /// Time: the leader stamps each command with its wall clock when it submits it to its replica
-/// (LinearOp::wall_ms), so expiry is decided by the leaders' clocks, in log order. While any
-/// key has an expiry, the leader appends a clock entry every `clock_ms`, so that a key that
-/// expired is gone for reads within that long even when nothing is written.
+/// (LinearOp::wall_ms), so expiry is decided by the leaders' clocks, in log order. When a
+/// key's expiry has passed on the leader's clock but not on the log's, the leader appends a
+/// clock entry (at most one each `clock_ms`), so that a key that expired is gone for reads
+/// within that long even when nothing is written.
 ///
 /// Bounds: at most `lanes` commands of this replica in flight (past them: an error at once),
 /// `forwarded_max` commands forwarded to this replica waiting for their replies, and the

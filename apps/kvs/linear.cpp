@@ -74,6 +74,8 @@ void LinearKeyspace::set_expiry(const std::string& key, std::optional<std::uint6
 
 void LinearKeyspace::erase(const std::string& key) {
   values_.erase(key);
+  versions_.erase(key);
+  last_erase_ = op_index_;
   const auto it = expiries_.find(key);
   if (it != expiries_.end()) {
     by_expiry_.erase({it->second, key});
@@ -99,18 +101,20 @@ void LinearKeyspace::collect() {
 }
 
 std::uint64_t LinearKeyspace::token(const std::string& key) const {
+  if (find(key) == nullptr) return watch_token(last_erase_, false);
   const auto it = versions_.find(key);
-  return watch_token(it == versions_.end() ? 0 : it->second, find(key) != nullptr);
+  return watch_token(it == versions_.end() ? 0 : it->second, true);
 }
 
 LinearKeyspace::State LinearKeyspace::take_state() const {
-  return State{values_, expiries_, versions_};
+  return State{values_, expiries_, versions_, last_erase_};
 }
 
 void LinearKeyspace::replace(State state) {
   values_ = std::move(state.values);
   expiries_ = std::move(state.expiries);
   versions_ = std::move(state.versions);
+  last_erase_ = state.last_erase;
   by_expiry_.clear();
   for (const auto& [key, at] : expiries_) by_expiry_.insert({at, key});
   emptied_.clear();
@@ -153,6 +157,7 @@ struct LinearMachine::Impl {
 
   std::string run(const Request& request) {
     std::string out;
+    Session session;  // fresh: the log's commands keep no connection state
     processor.execute(request, session, out);
     keyspace.collect();
     return out;
@@ -162,7 +167,6 @@ struct LinearMachine::Impl {
   std::uint64_t now_ms = 0;
   std::uint64_t ops = 0;
   CommandProcessor processor;
-  Session session;  // scratch: the log's commands keep no connection state
 };
 
 LinearMachine::LinearMachine(WriteLimits limits) : impl_(std::make_unique<Impl>(limits)) {}
@@ -191,7 +195,17 @@ std::string LinearMachine::apply(const std::string& bytes) {
         if (m.keyspace.token(key) != token) return "*-1\r\n";  // a watched key changed
       }
       std::string out = "*" + std::to_string(op.commands.size()) + "\r\n";
-      for (const Request& request : op.commands) out += m.run(request);
+      bool over = false;
+      for (const Request& request : op.commands) {
+        const std::string reply = m.run(request);  // every command runs: the entry is atomic
+        over = over || out.size() + reply.size() > entry_reply_bytes_max;
+        if (!over) out += reply;
+      }
+      if (over) {
+        return error_reply("ERR calm-kvs: the transaction ran, but its replies exceed " +
+                           std::to_string(entry_reply_bytes_max) +
+                           " bytes (one log entry's bound): read large values on their own");
+      }
       return out;
     }
     case LinearOp::Kind::clock:
@@ -251,6 +265,9 @@ void LinearMachine::restore(std::string_view bytes) {
 std::uint64_t LinearMachine::now_ms() const { return impl_->now_ms; }
 std::uint64_t LinearMachine::ops_applied() const { return impl_->ops; }
 bool LinearMachine::has_expiring_keys() const { return impl_->keyspace.has_expiring_keys(); }
+std::optional<std::uint64_t> LinearMachine::next_expiry_ms() const {
+  return impl_->keyspace.next_expiry_ms();
+}
 std::size_t LinearMachine::keys() const { return impl_->keyspace.size(); }
 
 }  // namespace calm::apps::kvs

@@ -35,6 +35,10 @@
 namespace calm::apps::kvs {
 
 inline constexpr std::size_t transaction_commands_max = 65536;
+/// The longest reply of one log entry (a transaction's replies together): past it the entry's
+/// commands still run, and its reply is an error. It bounds what every replica builds for an
+/// entry, and keeps a forwarded answer within one frame.
+inline constexpr std::size_t entry_reply_bytes_max = 8u << 20;
 
 /// One entry of the log, or one read.
 struct LinearOp {
@@ -83,25 +87,34 @@ class LinearKeyspace final : public Keyspace {
   }
   /// After each command: keys left empty, or expired, go.
   void collect();
+  /// WATCH's token: a present key's version, or for an absent key the last op that erased
+  /// any key (so versions are kept for present keys only; a WATCH of an absent key may abort
+  /// when another key went meanwhile, never wrongly succeed).
   std::uint64_t token(const std::string& key) const;
   std::uint64_t now_ms() const { return now_ms_; }
   bool has_expiring_keys() const { return !expiries_.empty(); }
+  /// The earliest expiry, in the log's clock (nothing: no key expires).
+  std::optional<std::uint64_t> next_expiry_ms() const {
+    if (by_expiry_.empty()) return std::nullopt;
+    return by_expiry_.begin()->first;
+  }
   std::size_t size() const { return values_.size(); }
 
   struct State {
     std::map<std::string, KeyValue> values;
     std::map<std::string, std::uint64_t> expiries;
     std::map<std::string, std::uint64_t> versions;
+    std::uint64_t last_erase = 0;
     // As sorted vectors: cereal's std::map support would also match the lattices' own maps.
     template <class Archive>
     void save(Archive& ar) const {
-      ar(as_vector(values), as_vector(expiries), as_vector(versions));
+      ar(as_vector(values), as_vector(expiries), as_vector(versions), last_erase);
     }
     template <class Archive>
     void load(Archive& ar) {
       std::vector<std::pair<std::string, KeyValue>> v;
       std::vector<std::pair<std::string, std::uint64_t>> e, r;
-      ar(v, e, r);
+      ar(v, e, r, last_erase);
       values = std::map<std::string, KeyValue>(std::make_move_iterator(v.begin()),
                                                std::make_move_iterator(v.end()));
       expiries = std::map<std::string, std::uint64_t>(e.begin(), e.end());
@@ -125,8 +138,9 @@ class LinearKeyspace final : public Keyspace {
   std::map<std::string, KeyValue> values_;
   std::map<std::string, std::uint64_t> expiries_;
   std::set<std::pair<std::uint64_t, std::string>> by_expiry_;  // expiries_, by time
-  /// The op that last changed each key (also of keys gone since: WATCH of an absent key).
+  /// The op that last changed each present key, and the last op that erased a key.
   std::map<std::string, std::uint64_t> versions_;
+  std::uint64_t last_erase_ = 0;
   std::vector<std::string> emptied_;
   std::uint64_t now_ms_ = 0;
   std::uint64_t op_index_ = 0;
@@ -152,6 +166,7 @@ class LinearMachine {
   std::uint64_t now_ms() const;
   std::uint64_t ops_applied() const;
   bool has_expiring_keys() const;
+  std::optional<std::uint64_t> next_expiry_ms() const;
   std::size_t keys() const;
 
  private:

@@ -171,6 +171,17 @@ void Router::queue(const Request& request, const CommandTraits& traits, Session&
   reply.simple("QUEUED");
 }
 
+namespace {
+
+/// Ends the session's WATCH generation: its tokens go, and answers still coming to it are
+/// dropped.
+void end_watch_generation(Session& s) {
+  s.watches.erase(s.watch_generation);
+  ++s.watch_generation;
+}
+
+}  // namespace
+
 void Router::transaction(const Request& request, const std::string& name,
                          const std::shared_ptr<Session>& session, Replies& out) {
   Session& s = *session;
@@ -187,17 +198,14 @@ void Router::transaction(const Request& request, const std::string& name,
     s.queued.clear();
     s.queued_bytes = 0;
     s.multi_class.reset();
-    s.watched.clear();
-    s.watch_failed = false;
+    end_watch_generation(s);  // DISCARD unwatches, as in Redis
     return reply.simple("OK");
   }
   if (name == "unwatch") {
     // Inside MULTI it is queued in Redis and does nothing then; here it is answered at once.
-    if (!s.in_multi) {
-      s.watched.clear();
-      s.watch_failed = false;
-    }
-    return reply.simple(s.in_multi ? "QUEUED" : "OK");
+    if (s.in_multi) return reply.simple("QUEUED");
+    end_watch_generation(s);
+    return reply.simple("OK");
   }
   if (name == "watch") {
     if (s.in_multi) return reply.error("ERR WATCH inside MULTI is not allowed");
@@ -208,7 +216,8 @@ void Router::transaction(const Request& request, const std::string& name,
   exec(session, out);
 }
 
-void Router::watch(const Request& request, const std::shared_ptr<Session>& session, Replies& out) {
+void Router::watch(const Request& request, const std::shared_ptr<Session>& session,
+                   Replies& out) {
   for (std::size_t i = 1; i < request.size(); ++i) {
     if (classes_.of(request[i]) != Consistency::linearizable) {
       ++counters_.refused;
@@ -219,13 +228,12 @@ void Router::watch(const Request& request, const std::shared_ptr<Session>& sessi
   LinearOp op;
   op.kind = LinearOp::Kind::watch;
   op.commands.push_back(request);
-  ++session->watches_pending;
+  const std::uint64_t generation = session->watch_generation;
+  ++session->watches[generation].pending;
   auto reply = out.later();
   coordination_->submit(
       std::move(op), true,
-      [session, request, reply = std::move(reply)](bool ok, std::string result) {
-        Session& s = *session;
-        std::string bytes;
+      [session, request, generation, reply = std::move(reply)](bool ok, std::string result) {
         std::vector<std::uint64_t> tokens;
         if (ok) {
           try {
@@ -235,20 +243,29 @@ void Router::watch(const Request& request, const std::shared_ptr<Session>& sessi
             result = "ERR calm-kvs: WATCH's answer did not decode";
           }
         }
-        if (ok && tokens.size() == request.size() - 1) {
-          for (std::size_t i = 0; i < tokens.size(); ++i) {
-            s.watched.emplace_back(request[i + 1], tokens[i]);
-          }
+        if (ok && tokens.size() != request.size() - 1) {
+          ok = false;
+          result = "ERR calm-kvs: WATCH's answer is short";
+        }
+        std::string bytes;
+        if (ok) {
           ReplyWriter(bytes).simple("OK");
         } else {
-          s.watch_failed = true;  // EXEC aborts: safe, as if the key had changed
-          ReplyWriter(bytes).error(ok ? "ERR calm-kvs: WATCH's answer is short" : result);
+          ReplyWriter(bytes).error(result);
         }
         reply(std::move(bytes));
-        if (--s.watches_pending == 0) {
-          auto waiting = std::exchange(s.after_watches, {});
-          for (auto& f : waiting) f();
+        Session& s = *session;
+        const auto it = s.watches.find(generation);
+        if (it == s.watches.end()) return;  // UNWATCH or DISCARD came first
+        Session::Watches& w = it->second;
+        if (ok) {
+          for (std::size_t i = 0; i < tokens.size(); ++i) {
+            w.tokens.emplace_back(request[i + 1], tokens[i]);
+          }
+        } else {
+          w.failed = true;  // EXEC aborts: safe, as if the key had changed
         }
+        if (--w.pending == 0 && w.exec) std::exchange(w.exec, {})();
       });
 }
 
@@ -261,20 +278,19 @@ void Router::exec(const std::shared_ptr<Session>& session, Replies& out) {
   s.multi_failed = false;
   s.queued_bytes = 0;
   s.multi_class.reset();
+  // EXEC ends the generation: a WATCH after it is the next transaction's.
+  const std::uint64_t generation = s.watch_generation++;
+  const bool watching = s.watches.count(generation) != 0;
   if (failed) {
-    s.watched.clear();
-    s.watch_failed = false;
-    return ReplyWriter(out.now()).error(
-        "EXECABORT Transaction discarded because of previous errors.");
+    s.watches.erase(generation);
+    return ReplyWriter(out.now()).error("EXECABORT Transaction discarded because of previous errors.");
   }
-  const bool watching = !s.watched.empty() || s.watch_failed || s.watches_pending > 0;
   if (cls == Consistency::coordination_free && watching) {
     ++counters_.refused;
-    s.watched.clear();
-    s.watch_failed = false;
-    return ReplyWriter(out.now()).error(
-        "EXECABORT Transaction discarded: it WATCHes linearizable keys and writes "
-        "coordination-free ones (a transaction's keys must all be of one class)");
+    s.watches.erase(generation);
+    return ReplyWriter(out.now())
+        .error("EXECABORT Transaction discarded: it WATCHes linearizable keys and writes "
+               "coordination-free ones (a transaction's keys must all be of one class)");
   }
   if (cls != Consistency::linearizable && !watching) {
     // Coordination-free (or keyless): every command now, nothing else between them.
@@ -286,15 +302,19 @@ void Router::exec(const std::shared_ptr<Session>& session, Replies& out) {
   }
   ++counters_.coordinated;
   auto reply = out.later();
-  // Runs once the WATCHes sent before it have their tokens.
-  auto send = [this, session, queued = std::move(queued), reply = std::move(reply)]() mutable {
-    Session& s = *session;
-    const bool watch_failed = std::exchange(s.watch_failed, false);
+  // Runs once the WATCHes of its generation have their tokens.
+  auto send = [this, session, generation, queued = std::move(queued),
+               reply = std::move(reply)]() mutable {
     LinearOp op;
     op.kind = LinearOp::Kind::transaction;
     op.commands = std::move(queued);
-    op.watched = std::exchange(s.watched, {});
-    if (watch_failed) return reply("*-1\r\n");
+    const auto it = session->watches.find(generation);
+    if (it != session->watches.end()) {
+      const bool watch_failed = it->second.failed;
+      op.watched = std::move(it->second.tokens);
+      session->watches.erase(it);
+      if (watch_failed) return reply("*-1\r\n");
+    }
     coordination_->submit(std::move(op), false, [reply](bool ok, std::string result) {
       if (ok) return reply(std::move(result));
       std::string error;
@@ -302,7 +322,11 @@ void Router::exec(const std::shared_ptr<Session>& session, Replies& out) {
       reply(std::move(error));
     });
   };
-  if (s.watches_pending > 0) return s.after_watches.push_back(std::move(send));
+  const auto it = s.watches.find(generation);
+  if (it != s.watches.end() && it->second.pending > 0) {
+    it->second.exec = std::move(send);
+    return;
+  }
   send();
 }
 

@@ -86,7 +86,7 @@ class Router {
 
   /// Bounds of one transaction's queue (Redis has none but the client's buffer).
   static constexpr std::size_t queued_commands_max = transaction_commands_max;
-  static constexpr std::size_t queued_bytes_max = 64u << 20;
+  static constexpr std::size_t queued_bytes_max = 8u << 20;
 
  private:
   /// The class of the request's keys; nothing (after an error reply) when they mix.

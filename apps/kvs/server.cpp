@@ -362,6 +362,11 @@ struct KvsServer::Impl {
     o.paxos.limits.command_bytes_max = o.limits.value_bytes_max + o.limits.key_bytes_max + 4096;
     o.paxos.limits.message_bytes_max = 4 * o.paxos.limits.command_bytes_max;
     o.paxos.seed = std::random_device{}() ^ (options.id << 32);
+    // One result per lane is kept for retries: at most 4 KiB each (docs/kvs.md).
+    o.paxos.result_bytes_kept_max = 4096;
+    o.paxos.result_not_kept =
+        "-ERR calm-kvs: the command was applied, but its reply was too large to keep for this "
+        "retry\r\n";
     o.wall_ms = [this] { return wall_ms(); };
     return std::make_unique<LogCoordination>(std::move(o));
   }
@@ -667,6 +672,9 @@ struct KvsServer::Impl::Client : std::enable_shared_from_this<Client> {
   /// Whether this turn's requests wrote, or read what the turn changed (HostKeyspace).
   bool turn_touched = false;
   bool awaiting_flush = false;  // replies wait for the turn's batch (turn_ended)
+  /// `run` is executing requests: a reply the log completes meanwhile (at once, when it
+  /// refuses) must not start a write of `output` while requests still append to it.
+  bool in_run = false;
   bool writing = false;
   bool closing = false;  // QUIT or a protocol error: close once every reply is written
   bool closed = false;
@@ -702,6 +710,7 @@ struct KvsServer::Impl::Client : std::enable_shared_from_this<Client> {
     server.keyspace.untouch();
     output_requests = 0;
     Output out(*this);
+    in_run = true;
     while (parser.next(request)) {
       held = parser.buffered_bytes();  // what is left belongs to the next request
       server.router.execute(request, session, out);
@@ -714,6 +723,7 @@ struct KvsServer::Impl::Client : std::enable_shared_from_this<Client> {
       }
       if (session->close) break;
     }
+    in_run = false;
     std::string protocol_error = parser.error();
     if (protocol_error.empty() && held > server.options.client_input_bytes_max) {
       ++server.counters.query_buffer_disconnections;
@@ -751,7 +761,7 @@ struct KvsServer::Impl::Client : std::enable_shared_from_this<Client> {
 
   /// Writes the replies that are ready, in order; reads again once none is owed.
   void pump() {
-    if (closed || writing || awaiting_flush) return;
+    if (closed || writing || awaiting_flush || in_run) return;
     while (!pending.empty() && pending.front()->ready) {
       output += pending.front()->bytes;
       pending.pop_front();

@@ -24,6 +24,8 @@
 #include <utility>
 #include <vector>
 
+#include "redis_model.hpp"
+
 namespace calm::apps::kvs {
 namespace {
 
@@ -32,36 +34,6 @@ namespace check = protocols::check;
 
 Request words(std::initializer_list<std::string> w) { return Request(w); }
 
-/// Redis's strings and INCR, one register per key, replies as RESP.
-struct RedisModel {
-  struct Input {
-    std::string command;  // set, get, incr
-    std::string key;
-    std::string value;
-  };
-  using Output = std::string;
-  using State = std::optional<std::string>;
-  State init() const { return std::nullopt; }
-  std::string key(const Input& in) const { return in.key; }
-  std::optional<State> step(const State& s, const Input& in, const Output* out) const {
-    if (in.command == "set") {
-      if (out && *out != "+OK\r\n") return std::nullopt;
-      return State(in.value);
-    }
-    if (in.command == "get") {
-      const std::string expected =
-          s ? "$" + std::to_string(s->size()) + "\r\n" + *s + "\r\n" : "$-1\r\n";
-      if (out && *out != expected) return std::nullopt;
-      return s;
-    }
-    const std::int64_t n = (s ? std::stoll(*s) : 0) + 1;
-    if (out && *out != ":" + std::to_string(n) + "\r\n") return std::nullopt;
-    return State(std::to_string(n));
-  }
-  std::string describe(const Input& in, const Output* out) const {
-    return in.command + " " + in.key + " " + in.value + (out ? " -> " + *out : "");
-  }
-};
 using Op = check::Operation<RedisModel::Input, RedisModel::Output>;
 
 constexpr std::uint64_t lock_ms = 300;

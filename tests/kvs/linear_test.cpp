@@ -165,6 +165,20 @@ TEST_F(Machine, ATransactionAppliesAtOnceUnlessAWatchedKeyChanged) {
   EXPECT_EQ(machine.apply(encode(tx)), "*-1\r\n");
 }
 
+/// One small entry cannot make every replica build (and keep) a huge reply: past the bound,
+/// the transaction still runs, alike everywhere, and its reply is an error.
+TEST_F(Machine, ATransactionWhoseRepliesPassTheBoundRunsAndAnswersWithAnError) {
+  apply("SET big " + std::string(60 * 1024, 'x'));
+  LinearOp tx;
+  tx.kind = LinearOp::Kind::transaction;
+  tx.wall_ms = at;
+  for (int i = 0; i < 200; ++i) tx.commands.push_back(parse("GET big"));  // 12 MB of replies
+  tx.commands.push_back(parse("INCR after"));
+  EXPECT_EQ(machine.apply(encode(tx)).substr(0, 50),
+            "-ERR calm-kvs: the transaction ran, but its replie");
+  EXPECT_EQ(read("GET after"), "$1\r\n1\r\n");
+}
+
 TEST_F(Machine, AReadRunsOnlyReadOnlyCommandsAndAnEntryThatDoesNotDecodeChangesNothing) {
   EXPECT_EQ(read("SET k v").substr(0, 40), "-ERR calm-kvs: only a read-only command ");
   EXPECT_EQ(read("GET k"), "$-1\r\n");
@@ -351,10 +365,10 @@ TEST_F(Routing, WatchAbortsATransactionWhenAnotherClientChangedTheKey) {
   run("MULTI");
   run("SET lock:w mine");
   EXPECT_EQ(run("EXEC"), "*1\r\n+OK\r\n");
-  EXPECT_TRUE(session->watched.empty());
+  EXPECT_TRUE(session->watches.empty());
   EXPECT_EQ(run("WATCH lock:w"), "+OK\r\n");
   EXPECT_EQ(run("UNWATCH"), "+OK\r\n");
-  EXPECT_TRUE(session->watched.empty());
+  EXPECT_TRUE(session->watches.empty());
 }
 
 /// redis-py's optimistic locking pipelines WATCH, MULTI, the commands and EXEC: the EXEC
@@ -368,6 +382,32 @@ TEST_F(Routing, AnExecPipelinedBehindItsWatchWaitsForTheWatch) {
   log.deliver();
   EXPECT_EQ(c.text(), "+OK\r\n+OK\r\n+QUEUED\r\n*1\r\n:1\r\n");
   EXPECT_EQ(log.submitted, 2u);
+}
+
+/// A WATCH pipelined behind an EXEC belongs to the next transaction, even when both WATCHes
+/// are answered before the first transaction is sent; UNWATCH drops a WATCH still under way.
+TEST_F(Routing, AWatchAfterAnExecIsTheNextTransactionsOnly) {
+  Connection c;
+  for (const char* line : {"WATCH lock:a", "MULTI", "SET lock:a 1", "EXEC", "WATCH lock:b"}) {
+    router.execute(parse(line), session, c);
+  }
+  log.deliver();
+  EXPECT_EQ(c.text(), "+OK\r\n+OK\r\n+QUEUED\r\n*1\r\n+OK\r\n+OK\r\n");
+  auto other = std::make_shared<Session>();
+  EXPECT_EQ(run("SET lock:b other", other), "+OK\r\n");
+  run("MULTI");
+  run("SET lock:b mine");
+  EXPECT_EQ(run("EXEC"), "*-1\r\n");  // lock:b changed after its WATCH
+  EXPECT_EQ(run("GET lock:b"), "$5\r\nother\r\n");
+  Connection d;
+  router.execute(parse("WATCH lock:c"), session, d);
+  router.execute(parse("UNWATCH"), session, d);
+  log.deliver();
+  EXPECT_TRUE(session->watches.empty());
+  EXPECT_EQ(run("SET lock:c x", other), "+OK\r\n");
+  run("MULTI");
+  run("SET lock:c mine");
+  EXPECT_EQ(run("EXEC"), "*1\r\n+OK\r\n");  // nothing watched any more
 }
 
 TEST_F(Routing, AnUnreachableLogIsAnErrorAndAFailedWatchAbortsExec) {

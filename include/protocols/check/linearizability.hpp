@@ -131,7 +131,7 @@ namespace detail {
 /// branch the search had not explored.
 class OpSet {
  public:
-  explicit OpSet(std::size_t n) : keys_(n) {
+  explicit OpSet(std::size_t n) : keys_(n), members_(n) {
     for (std::size_t i = 0; i < n; ++i) {
       keys_[i] = {mix(2 * i + 1), mix(2 * i + 2)};
     }
@@ -139,7 +139,9 @@ class OpSet {
   void flip(std::size_t i) {
     low_ ^= keys_[i].first;
     high_ ^= keys_[i].second;
+    members_[i] = !members_[i];
   }
+  bool contains(std::size_t i) const { return members_[i]; }
   std::pair<std::uint64_t, std::uint64_t> fingerprint() const { return {low_, high_}; }
 
  private:
@@ -149,6 +151,7 @@ class OpSet {
     return z ^ (z >> 31);
   }
   std::vector<std::pair<std::uint64_t, std::uint64_t>> keys_;
+  std::vector<bool> members_;
   std::uint64_t low_ = 0, high_ = 0;
 };
 
@@ -227,6 +230,29 @@ Verdict search(const M& model, const Part<M>& part, std::uint64_t& budget,
   }
   entries[head].next = n == 0 ? head : 0;
   entries[head].prev = n == 0 ? head : 2 * n - 1;
+  // Symmetry: operations that never returned, observed nothing and have equal inputs are
+  // interchangeable (each may take effect at any instant after its call, or never), so an
+  // order that places the later-called one while the earlier waits has a twin that places the
+  // earlier instead. Only those are tried: `twin[i]` is the unreturned operation with i's
+  // input called last before it, which must be placed first. Without this, k unknown INCRs
+  // of which j took effect cost C(k, j) searches of the rest of the history.
+  std::vector<std::size_t> twin(n, n);
+  if constexpr (std::equality_comparable<typename M::Input>) {
+    std::vector<std::size_t> unreturned;  // in call order
+    for (const Entry& e : entries) {
+      if (e.is_call && part.returned(e.op) == never) {  // never returned: nothing observed
+        unreturned.push_back(e.op);
+      }
+    }
+    for (std::size_t k = 0; k < unreturned.size(); ++k) {
+      for (std::size_t j = k; j-- > 0;) {
+        if (part.ops[unreturned[j]]->input == part.ops[unreturned[k]]->input) {
+          twin[unreturned[k]] = unreturned[j];
+          break;
+        }
+      }
+    }
+  }
   auto unlink = [&](std::size_t e) {
     entries[entries[e].prev].next = entries[e].next;
     entries[entries[e].next].prev = entries[e].prev;
@@ -256,6 +282,10 @@ Verdict search(const M& model, const Part<M>& part, std::uint64_t& budget,
     --budget;
     const Entry& e = entries[entry];
     if (entry != head && e.is_call) {
+      if (twin[e.op] != n && !linearized.contains(twin[e.op])) {
+        entry = e.next;  // its twin goes first (see `twin`)
+        continue;
+      }
       const auto* op = part.ops[e.op];
       const typename M::Output* observed =
           part.observed[e.op] && op->output ? &*op->output : nullptr;

@@ -142,6 +142,11 @@ struct Config {
   std::uint64_t snapshot_every_slots = 10000;
   std::uint64_t seed = 1;  // the election timeouts' randomness
   DecodeLimits limits;
+  /// A result longer than this is not kept in the client table: a retry of its command is
+  /// answered with `result_not_kept` instead. The table keeps one result per client, so this
+  /// bounds its memory (and the snapshots') to clients x this.
+  std::size_t result_bytes_kept_max = SIZE_MAX;
+  std::string result_not_kept = "the result was too large to keep for a retry";
 };
 
 struct Stats {
@@ -989,7 +994,8 @@ class Replica {
         result = entry.result;
       } else {
         result = machine_.apply(c.op);
-        entry = {c.seq, result};
+        entry = {c.seq,
+                 result.size() <= config_.result_bytes_kept_max ? result : config_.result_not_kept};
         ++stats_.commands_applied;
       }
       if (waiting_.erase({c.client, c.seq}) != 0) {
