@@ -9,10 +9,31 @@
 
 namespace calm::apps::kvs {
 
-std::string encode(const LinearOp& op) { return lattices::to_bytes(op); }
+namespace {
+constexpr std::size_t stamp_bytes = 8;
+}  // namespace
+
+std::string encode(const LinearOp& op) {
+  std::string out(stamp_bytes, '\0');
+  stamp(out, op.wall_ms);
+  out += lattices::to_bytes(op);
+  return out;
+}
+
+bool stamp(std::string& encoded, std::uint64_t wall_ms) {
+  if (encoded.size() < stamp_bytes) return false;
+  for (std::size_t i = 0; i < stamp_bytes; ++i) {
+    encoded[i] = static_cast<char>((wall_ms >> (8 * i)) & 0xff);
+  }
+  return true;
+}
 
 LinearOp decode_linear_op(std::string_view bytes) {
-  LinearOp op = lattices::from_bytes<LinearOp>(bytes);
+  if (bytes.size() < stamp_bytes) throw lattices::DecodeError("calm-kvs: an op without its stamp");
+  LinearOp op = lattices::from_bytes<LinearOp>(bytes.substr(stamp_bytes));
+  for (std::size_t i = 0; i < stamp_bytes; ++i) {
+    op.wall_ms |= static_cast<std::uint64_t>(static_cast<unsigned char>(bytes[i])) << (8 * i);
+  }
   if (op.kind > LinearOp::Kind::clock) throw lattices::DecodeError("calm-kvs: unknown op kind");
   if (op.commands.size() > transaction_commands_max) {
     throw lattices::DecodeError("calm-kvs: a transaction of too many commands");
@@ -61,6 +82,7 @@ std::optional<std::uint64_t> LinearKeyspace::expiry_ms(const std::string& key) c
 
 void LinearKeyspace::set_expiry(const std::string& key, std::optional<std::uint64_t> at_ms) {
   const auto it = expiries_.find(key);
+  if (!at_ms && it == expiries_.end()) return;  // no expiry to clear: nothing changes
   if (it != expiries_.end()) {
     by_expiry_.erase({it->second, key});
     expiries_.erase(it);

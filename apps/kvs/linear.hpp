@@ -56,13 +56,17 @@ struct LinearOp {
 
   template <class Archive>
   void serialize(Archive& ar) {
-    ar(kind, wall_ms, commands, watched);
+    ar(kind, commands, watched);  // wall_ms is the encoding's fixed prefix (encode)
   }
 };
 
+/// wall_ms as 8 little-endian bytes, then the rest: a leader stamps an encoded op in place
+/// (stamp) without decoding it.
 std::string encode(const LinearOp& op);
 /// Throws lattices::DecodeError.
 LinearOp decode_linear_op(std::string_view bytes);
+/// Sets an encoded op's wall_ms; false (and nothing changed) when it is too short to be one.
+bool stamp(std::string& encoded, std::uint64_t wall_ms);
 
 /// A key's WATCH token: the index of the op that last changed it, and whether it is there
 /// now (so an expiry counts as a change).

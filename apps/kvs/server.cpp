@@ -362,6 +362,14 @@ struct KvsServer::Impl {
     o.paxos.limits.command_bytes_max = o.limits.value_bytes_max + o.limits.key_bytes_max + 4096;
     o.paxos.limits.message_bytes_max = 4 * o.paxos.limits.command_bytes_max;
     o.paxos.seed = std::random_device{}() ^ (options.id << 32);
+    // The log is kept in memory back to the last snapshot: a snapshot every 2,000 slots (of up
+    // to 1,024 commands each) bounds it, at the cost of encoding the linearizable keyspace.
+    o.paxos.snapshot_every_slots = 2000;
+    // A loaded replica (the clients' work, RocksDB's) must not look dead to its peers: half a
+    // second of silence before an election, heartbeats every 50 ms.
+    o.paxos.election_timeout_ms = 500;
+    o.paxos.heartbeat_ms = 50;
+    o.paxos.resend_ms = 200;
     // One result per lane is kept for retries: at most 4 KiB each (docs/kvs.md).
     o.paxos.result_bytes_kept_max = 4096;
     o.paxos.result_not_kept =

@@ -135,17 +135,19 @@ start_kvs() {
     "$kvs_data_flag" "$dir" --durability "$1"
 }
 
-# start_cluster DURABILITY: three calm-kvs replicas gossiping on loopback. Sets cluster_ports
-# (their RESP ports; replica 1 first), and port and pid to replica 1's.
+# start_cluster DURABILITY [OPTION...]: three calm-kvs replicas gossiping on loopback, each
+# with the options given. Sets cluster_ports (their RESP ports; replica 1 first), and port and
+# pid to replica 1's.
 start_cluster() {
-  local peer=() i peers
+  local peer=() i peers durability=$1
+  shift
   cluster_ports=()
   for i in 0 1 2; do cluster_ports+=("$(free_port)"); peer+=("$(free_port)"); done
   peers="1@127.0.0.1:${peer[0]},2@127.0.0.1:${peer[1]},3@127.0.0.1:${peer[2]}"
   for i in 0 1 2; do
     launch "${cluster_ports[$i]}" "$kvs_work/kvs.log" "$kvs" --id $((i + 1)) \
       --port "${cluster_ports[$i]}" --peer-port "${peer[$i]}" --peers "$peers" \
-      "$kvs_data_flag" "$(mktemp -d "$kvs_work/r$((i + 1)).XXXX")" --durability "$1"
+      "$kvs_data_flag" "$(mktemp -d "$kvs_work/r$((i + 1)).XXXX")" --durability "$durability" "$@"
   done
   port=${cluster_ports[0]} pid=${kvs_pids[0]}
 }
