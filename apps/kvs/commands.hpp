@@ -8,6 +8,7 @@
 /// A command that fails (unknown, wrong arity, wrong type, not an integer, needs coordination)
 /// replies with Redis's error and changes nothing.
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <optional>
@@ -92,12 +93,22 @@ struct Session {
   struct Watches {
     /// Each linearizable key with its token (its version and presence) when watched.
     std::vector<std::pair<std::string, std::uint64_t>> tokens;
-    bool failed = false;       // a WATCH failed: EXEC aborts, as if a watched key changed
-    std::size_t pending = 0;   // WATCH reads under way
-    std::function<void()> exec;  // the generation's EXEC, waiting for them
+    bool failed = false;  // a WATCH failed: EXEC aborts, as if a watched key changed
   };
   std::uint64_t watch_generation = 0;
   std::map<std::uint64_t, Watches> watches;
+  /// The linearizable commands of this turn not yet sent (one log entry, or one read, at the
+  /// turn's end: Router::end_turn), the places of their replies, and whether any writes.
+  std::vector<Request> group;
+  std::vector<std::function<void(std::string)>> group_replies;
+  std::size_t group_bytes = 0;
+  bool group_writes = false;
+  /// The connection's requests to the log, sent one after the other, each once the one before
+  /// it is answered, so that they take effect in the connection's order (Router::in_order).
+  std::deque<std::function<void(std::function<void()>)>> log_steps;
+  bool log_busy = false;
+  bool log_stepping = false;  // in Router::next_step (a trampoline, not a recursion)
+  bool log_again = false;
 };
 
 /// What the server tells the commands about itself.

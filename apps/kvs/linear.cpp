@@ -34,7 +34,7 @@ LinearOp decode_linear_op(std::string_view bytes) {
   for (std::size_t i = 0; i < stamp_bytes; ++i) {
     op.wall_ms |= static_cast<std::uint64_t>(static_cast<unsigned char>(bytes[i])) << (8 * i);
   }
-  if (op.kind > LinearOp::Kind::clock) throw lattices::DecodeError("calm-kvs: unknown op kind");
+  if (op.kind > LinearOp::Kind::pipeline) throw lattices::DecodeError("calm-kvs: unknown op kind");
   if (op.commands.size() > transaction_commands_max) {
     throw lattices::DecodeError("calm-kvs: a transaction of too many commands");
   }
@@ -163,6 +163,32 @@ struct SnapshotData {
 
 std::string error_reply(const std::string& text) { return "-" + text + "\r\n"; }
 
+/// A reply past the bound of one entry's replies is an error instead (alike everywhere).
+std::string bounded(std::string reply, std::size_t room) {
+  if (reply.size() <= room) return reply;
+  return error_reply("ERR calm-kvs: the reply would be " + std::to_string(reply.size()) +
+                     " bytes, more than a log entry's replies may hold (" +
+                     std::to_string(entry_reply_bytes_max) + ")");
+}
+
+/// Runs a pipeline's commands with `run`: their replies, each bounded so that together they
+/// stay within the entry's bound, as one encoded vector<string>.
+template <class Run>
+std::string run_pipeline(const std::vector<Request>& commands, Run run) {
+  std::vector<std::string> replies;
+  replies.reserve(commands.size());
+  std::size_t used = 0;
+  for (const Request& request : commands) {
+    constexpr std::size_t error_room = 256;
+    std::string reply = bounded(run(request), used + error_room < entry_reply_bytes_max
+                                                  ? entry_reply_bytes_max - used - error_room
+                                                  : 0);
+    used += reply.size();
+    replies.push_back(std::move(reply));
+  }
+  return lattices::to_bytes(replies);
+}
+
 }  // namespace
 
 struct LinearMachine::Impl {
@@ -211,7 +237,9 @@ std::string LinearMachine::apply(const std::string& bytes) {
   switch (op.kind) {
     case LinearOp::Kind::command:
       if (op.commands.size() != 1) return error_reply("ERR calm-kvs: a command op of one command");
-      return m.run(op.commands.front());
+      return bounded(m.run(op.commands.front()), entry_reply_bytes_max);
+    case LinearOp::Kind::pipeline:
+      return run_pipeline(op.commands, [&m](const Request& r) { return m.run(r); });
     case LinearOp::Kind::transaction: {
       for (const auto& [key, token] : op.watched) {
         if (m.keyspace.token(key) != token) return "*-1\r\n";  // a watched key changed
@@ -246,6 +274,16 @@ std::string LinearMachine::query(const std::string& bytes) const {
   } catch (const lattices::DecodeError& e) {
     return error_reply(std::string("ERR calm-kvs: a read that does not decode: ") + e.what());
   }
+  const auto read = [&m](const Request& request) {
+    if (!CommandProcessor::describe(request).read_only) {
+      return error_reply("ERR calm-kvs: only a read-only command is a read");
+    }
+    std::string out;
+    Session scratch;
+    m.processor.execute(request, scratch, out);
+    return out;
+  };
+  if (op.kind == LinearOp::Kind::pipeline) return run_pipeline(op.commands, read);
   if (op.commands.size() != 1) return error_reply("ERR calm-kvs: a read of one command");
   const Request& request = op.commands.front();
   if (op.kind == LinearOp::Kind::watch) {
@@ -253,13 +291,10 @@ std::string LinearMachine::query(const std::string& bytes) const {
     for (std::size_t i = 1; i < request.size(); ++i) tokens.push_back(m.keyspace.token(request[i]));
     return lattices::to_bytes(tokens);
   }
-  if (op.kind != LinearOp::Kind::command || !CommandProcessor::describe(request).read_only) {
+  if (op.kind != LinearOp::Kind::command) {
     return error_reply("ERR calm-kvs: only a read-only command is a read");
   }
-  std::string out;
-  Session scratch;
-  m.processor.execute(request, scratch, out);
-  return out;
+  return bounded(read(request), entry_reply_bytes_max);
 }
 
 std::string LinearMachine::snapshot() const {

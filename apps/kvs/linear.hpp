@@ -47,6 +47,8 @@ struct LinearOp {
     transaction,  // MULTI ... EXEC: every command, atomically, unless a watched key changed
     watch,        // a read: the tokens of commands[0]'s arguments (WATCH's keys)
     clock,        // no command: the log's clock moves (expiry decided without a write)
+    pipeline,     // a connection's commands of one turn, in order: their replies, encoded as a
+                  // vector<string> (not atomic in Redis's pipelines; here one entry, so it is)
   };
   Kind kind = Kind::command;
   std::uint64_t wall_ms = 0;

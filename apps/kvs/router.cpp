@@ -99,8 +99,11 @@ void Router::execute(const Request& request, const std::shared_ptr<Session>& ses
     if (s.in_multi) s.multi_failed = true;  // as Redis: EXEC will discard the transaction
     return local_.execute(request, s, out.now());
   }
-  if (traits.transaction) return transaction(request, name, session, out);
-  if (s.in_multi && name != "quit") return queue(request, traits, s, out);
+  if (traits.transaction || (s.in_multi && name != "quit")) {
+    flush_group(session);  // what came before goes to the log first
+    if (traits.transaction) return transaction(request, name, session, out);
+    return queue(request, traits, s, out);
+  }
   const auto cls = class_of(request, traits, out);
   if (!cls) return;
   if (*cls != Consistency::linearizable) {
@@ -112,20 +115,87 @@ void Router::execute(const Request& request, const std::shared_ptr<Session>& ses
     return local_.execute(request, s, out.now());
   }
   ++counters_.coordinated;
-  LinearOp op;
-  op.commands.push_back(request);
-  submit(std::move(op), traits.read_only, out);
+  s.group.push_back(request);
+  s.group_replies.push_back(out.later());
+  s.group_writes = s.group_writes || !traits.read_only;
+  for (const std::string& word : request) s.group_bytes += word.size() + 16;
+  if (s.group.size() >= group_commands_max || s.group_bytes >= group_bytes_max) {
+    flush_group(session);
+  }
 }
 
-void Router::submit(LinearOp op, bool read, Replies& out) {
-  auto reply = out.later();
-  coordination_->submit(std::move(op), read,
-                        [reply = std::move(reply)](bool ok, std::string result) {
-                          if (ok) return reply(std::move(result));
-                          std::string error;
-                          ReplyWriter(error).error(result);
-                          reply(std::move(error));
-                        });
+void Router::end_turn(const std::shared_ptr<Session>& session) { flush_group(session); }
+
+void Router::flush_group(const std::shared_ptr<Session>& session) {
+  Session& s = *session;
+  if (s.group.empty()) return;
+  LinearOp op;
+  op.kind = s.group.size() == 1 ? LinearOp::Kind::command : LinearOp::Kind::pipeline;
+  op.commands = std::exchange(s.group, {});
+  auto replies = std::exchange(s.group_replies, {});
+  const bool read = !s.group_writes;
+  s.group_writes = false;
+  s.group_bytes = 0;
+  in_order(session, [this, op = std::move(op), replies = std::move(replies),
+                     read](std::function<void()> done) mutable {
+    coordination_->submit(
+        std::move(op), read,
+        [replies = std::move(replies), done = std::move(done)](bool ok, std::string result) {
+          std::vector<std::string> each;
+          if (ok && replies.size() == 1) {
+            each.push_back(std::move(result));
+          } else if (ok) {
+            try {
+              each = lattices::from_bytes<std::vector<std::string>>(result);
+            } catch (const lattices::DecodeError&) {
+              ok = false;
+              result = "ERR calm-kvs: the log's replies did not decode";
+            }
+            if (ok && each.size() != replies.size()) {
+              ok = false;
+              result = "ERR calm-kvs: the log answered a different number of replies";
+            }
+          }
+          if (!ok) {
+            std::string error;
+            ReplyWriter(error).error(result);
+            each.assign(replies.size(), error);
+          }
+          for (std::size_t i = 0; i < replies.size(); ++i) replies[i](std::move(each[i]));
+          done();
+        });
+  });
+}
+
+void Router::in_order(const std::shared_ptr<Session>& session, Step step) {
+  session->log_steps.push_back(std::move(step));
+  if (!session->log_busy) next_step(session);
+}
+
+void Router::next_step(const std::shared_ptr<Session>& session) {
+  Session& s = *session;
+  // A trampoline: a step answered at once (an immediate refusal) asks for the next one from
+  // inside the loop, which goes on, rather than recursing once per step.
+  if (s.log_stepping) {
+    s.log_again = true;
+    return;
+  }
+  s.log_stepping = true;
+  do {
+    s.log_again = false;
+    if (s.log_steps.empty()) {
+      s.log_busy = false;
+      break;
+    }
+    s.log_busy = true;
+    Step step = std::move(s.log_steps.front());
+    s.log_steps.pop_front();
+    step([this, session] {
+      session->log_busy = false;
+      next_step(session);
+    });
+  } while (s.log_again);
+  s.log_stepping = false;
 }
 
 void Router::queue(const Request& request, const CommandTraits& traits, Session& s, Replies& out) {
@@ -216,8 +286,7 @@ void Router::transaction(const Request& request, const std::string& name,
   exec(session, out);
 }
 
-void Router::watch(const Request& request, const std::shared_ptr<Session>& session,
-                   Replies& out) {
+void Router::watch(const Request& request, const std::shared_ptr<Session>& session, Replies& out) {
   for (std::size_t i = 1; i < request.size(); ++i) {
     if (classes_.of(request[i]) != Consistency::linearizable) {
       ++counters_.refused;
@@ -229,44 +298,55 @@ void Router::watch(const Request& request, const std::shared_ptr<Session>& sessi
   op.kind = LinearOp::Kind::watch;
   op.commands.push_back(request);
   const std::uint64_t generation = session->watch_generation;
-  ++session->watches[generation].pending;
+  session->watches[generation];  // EXEC knows the transaction watches something
   auto reply = out.later();
-  coordination_->submit(
-      std::move(op), true,
-      [session, request, generation, reply = std::move(reply)](bool ok, std::string result) {
-        std::vector<std::uint64_t> tokens;
-        if (ok) {
-          try {
-            tokens = lattices::from_bytes<std::vector<std::uint64_t>>(result);
-          } catch (const lattices::DecodeError&) {
-            ok = false;
-            result = "ERR calm-kvs: WATCH's answer did not decode";
-          }
-        }
-        if (ok && tokens.size() != request.size() - 1) {
-          ok = false;
-          result = "ERR calm-kvs: WATCH's answer is short";
-        }
-        std::string bytes;
-        if (ok) {
-          ReplyWriter(bytes).simple("OK");
-        } else {
-          ReplyWriter(bytes).error(result);
-        }
-        reply(std::move(bytes));
-        Session& s = *session;
-        const auto it = s.watches.find(generation);
-        if (it == s.watches.end()) return;  // UNWATCH or DISCARD came first
-        Session::Watches& w = it->second;
-        if (ok) {
-          for (std::size_t i = 0; i < tokens.size(); ++i) {
-            w.tokens.emplace_back(request[i + 1], tokens[i]);
-          }
-        } else {
-          w.failed = true;  // EXEC aborts: safe, as if the key had changed
-        }
-        if (--w.pending == 0 && w.exec) std::exchange(w.exec, {})();
-      });
+  in_order(session, [this, session, request, generation, op = std::move(op),
+                     reply = std::move(reply)](std::function<void()> done) mutable {
+    coordination_->submit(std::move(op), true,
+                          [session, request, generation, reply = std::move(reply),
+                           done = std::move(done)](bool ok, std::string result) {
+                            watched(*session, request, generation, ok, std::move(result), reply);
+                            done();
+                          });
+  });
+}
+
+void Router::watched(Session& s, const Request& request, std::uint64_t generation, bool ok,
+                     std::string result, const std::function<void(std::string)>& reply) {
+  std::vector<std::uint64_t> tokens;
+  if (ok) {
+    try {
+      tokens = lattices::from_bytes<std::vector<std::uint64_t>>(result);
+    } catch (const lattices::DecodeError&) {
+      ok = false;
+      result = "ERR calm-kvs: WATCH's answer did not decode";
+    }
+  }
+  if (ok && tokens.size() != request.size() - 1) {
+    ok = false;
+    result = "ERR calm-kvs: WATCH's answer is short";
+  }
+  std::string bytes;
+  if (ok) {
+    ReplyWriter(bytes).simple("OK");
+  } else {
+    ReplyWriter(bytes).error(result);
+  }
+  reply(std::move(bytes));
+  const auto it = s.watches.find(generation);
+  if (it == s.watches.end()) return;  // UNWATCH or DISCARD came first
+  Session::Watches& w = it->second;
+  if (!ok) {
+    w.failed = true;  // EXEC aborts: safe, as if the key had changed
+    return;
+  }
+  for (std::size_t i = 0; i < tokens.size(); ++i) {
+    const std::string& key = request[i + 1];
+    // A key watched twice keeps its first token, as in Redis.
+    const bool known = std::any_of(w.tokens.begin(), w.tokens.end(),
+                                   [&](const auto& t) { return t.first == key; });
+    if (!known) w.tokens.emplace_back(key, tokens[i]);
+  }
 }
 
 void Router::exec(const std::shared_ptr<Session>& session, Replies& out) {
@@ -283,14 +363,15 @@ void Router::exec(const std::shared_ptr<Session>& session, Replies& out) {
   const bool watching = s.watches.count(generation) != 0;
   if (failed) {
     s.watches.erase(generation);
-    return ReplyWriter(out.now()).error("EXECABORT Transaction discarded because of previous errors.");
+    return ReplyWriter(out.now()).error(
+        "EXECABORT Transaction discarded because of previous errors.");
   }
   if (cls == Consistency::coordination_free && watching) {
     ++counters_.refused;
     s.watches.erase(generation);
-    return ReplyWriter(out.now())
-        .error("EXECABORT Transaction discarded: it WATCHes linearizable keys and writes "
-               "coordination-free ones (a transaction's keys must all be of one class)");
+    return ReplyWriter(out.now()).error(
+        "EXECABORT Transaction discarded: it WATCHes linearizable keys and writes "
+        "coordination-free ones (a transaction's keys must all be of one class)");
   }
   if (cls != Consistency::linearizable && !watching) {
     // Coordination-free (or keyless): every command now, nothing else between them.
@@ -302,9 +383,9 @@ void Router::exec(const std::shared_ptr<Session>& session, Replies& out) {
   }
   ++counters_.coordinated;
   auto reply = out.later();
-  // Runs once the WATCHes of its generation have their tokens.
-  auto send = [this, session, generation, queued = std::move(queued),
-               reply = std::move(reply)]() mutable {
+  // In order: the connection's WATCHes before it are answered by the time it runs.
+  in_order(session, [this, session, generation, queued = std::move(queued),
+                     reply = std::move(reply)](std::function<void()> done) mutable {
     LinearOp op;
     op.kind = LinearOp::Kind::transaction;
     op.commands = std::move(queued);
@@ -313,21 +394,24 @@ void Router::exec(const std::shared_ptr<Session>& session, Replies& out) {
       const bool watch_failed = it->second.failed;
       op.watched = std::move(it->second.tokens);
       session->watches.erase(it);
-      if (watch_failed) return reply("*-1\r\n");
+      if (watch_failed) {
+        reply("*-1\r\n");
+        return done();
+      }
     }
-    coordination_->submit(std::move(op), false, [reply](bool ok, std::string result) {
-      if (ok) return reply(std::move(result));
-      std::string error;
-      ReplyWriter(error).error(result);
-      reply(std::move(error));
-    });
-  };
-  const auto it = s.watches.find(generation);
-  if (it != s.watches.end() && it->second.pending > 0) {
-    it->second.exec = std::move(send);
-    return;
-  }
-  send();
+    coordination_->submit(
+        std::move(op), false,
+        [reply = std::move(reply), done = std::move(done)](bool ok, std::string result) {
+          if (ok) {
+            reply(std::move(result));
+          } else {
+            std::string error;
+            ReplyWriter(error).error(result);
+            reply(std::move(error));
+          }
+          done();
+        });
+  });
 }
 
 }  // namespace calm::apps::kvs

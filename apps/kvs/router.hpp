@@ -9,7 +9,10 @@
 ///     (`CommandProcessor`), and a command that needs coordination is refused with an error
 ///     that names the key's class and how to configure it.
 ///
-/// A command's keys must all be of one class, and so must a transaction's. MULTI / EXEC /
+/// A command's keys must all be of one class, and so must a transaction's. A connection's
+/// linearizable requests take effect in its order: those of one turn go as one log entry (or
+/// one read), and each entry, WATCH and EXEC is sent once the connection's previous one is
+/// answered. MULTI / EXEC /
 /// DISCARD / WATCH / UNWATCH run here: a transaction over linearizable keys is one log entry
 /// (atomic, and aborted when a WATCHed key changed); one over coordination-free keys runs at
 /// EXEC, all at once, on this replica (no other request runs between its commands, and its
@@ -78,8 +81,11 @@ class Router {
   Router(CommandProcessor& local, Coordination* coordination, KeyClasses classes);
 
   /// Runs one request of the connection whose state is `session` (kept alive by the pointer
-  /// until a later reply needs it).
+  /// until a later reply needs it). Linearizable commands wait for `end_turn`.
   void execute(const Request& request, const std::shared_ptr<Session>& session, Replies& out);
+  /// After the requests of a turn: the connection's linearizable commands go to the log as one
+  /// entry (one read when all are reads), in order behind its earlier log requests.
+  void end_turn(const std::shared_ptr<Session>& session);
 
   const KeyClasses& classes() const { return classes_; }
   const Counters& counters() const { return counters_; }
@@ -87,6 +93,9 @@ class Router {
   /// Bounds of one transaction's queue (Redis has none but the client's buffer).
   static constexpr std::size_t queued_commands_max = transaction_commands_max;
   static constexpr std::size_t queued_bytes_max = 8u << 20;
+  /// A turn's group of linearizable commands is sent early past these (one log entry each).
+  static constexpr std::size_t group_commands_max = 1024;
+  static constexpr std::size_t group_bytes_max = 256u << 10;
 
  private:
   /// The class of the request's keys; nothing (after an error reply) when they mix.
@@ -97,7 +106,15 @@ class Router {
   void queue(const Request& request, const CommandTraits& traits, Session& session, Replies& out);
   void exec(const std::shared_ptr<Session>& session, Replies& out);
   void watch(const Request& request, const std::shared_ptr<Session>& session, Replies& out);
-  void submit(LinearOp op, bool read, Replies& out);
+  /// WATCH's answer: the tokens into its generation (unless it ended), and its reply.
+  static void watched(Session& s, const Request& request, std::uint64_t generation, bool ok,
+                      std::string result, const std::function<void(std::string)>& reply);
+  void flush_group(const std::shared_ptr<Session>& session);
+  using Step = std::function<void(std::function<void()> done)>;
+  /// Runs `step` once the connection's earlier log requests are answered; the step calls
+  /// `done` when its own is.
+  void in_order(const std::shared_ptr<Session>& session, Step step);
+  void next_step(const std::shared_ptr<Session>& session);
   /// The error for a command that needs coordination on a coordination-free key.
   std::string coordination_refused(const std::string& command, const std::string& key) const;
 

@@ -731,6 +731,7 @@ struct KvsServer::Impl::Client : std::enable_shared_from_this<Client> {
       }
       if (session->close) break;
     }
+    server.router.end_turn(session);  // the turn's linearizable commands, as one log entry
     in_run = false;
     std::string protocol_error = parser.error();
     if (protocol_error.empty() && held > server.options.client_input_bytes_max) {

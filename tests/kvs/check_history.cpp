@@ -71,8 +71,8 @@ int main(int argc, char** argv) {
         op.returned = std::stoull(f[2]);
         op.output = unhex(f[6]);
       }
-      if (op.input.command != "set" && op.input.command != "get" &&
-          op.input.command != "incr" && op.input.command != "incr2") {
+      if (op.input.command != "set" && op.input.command != "get" && op.input.command != "incr" &&
+          op.input.command != "incr2") {
         throw std::invalid_argument("unknown command " + op.input.command);
       }
       history.push_back(std::move(op));

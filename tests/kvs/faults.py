@@ -34,7 +34,8 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
-from kvs_process import FAILURES, Conn, RespError, cli, cluster, fail, wait_until  # noqa: E402
+from kvs_process import (FAILURES, Conn, RespError, cli, cluster, fail, info_field,  # noqa: E402
+                         wait_until)
 
 LINEARIZABLE = "lock:*,id:*,reg:*,key:*,counter:*"
 TIMEOUT_MS = 1000
@@ -182,13 +183,23 @@ class Nemesis(threading.Thread):
         super().__init__(daemon=True)
         self.replicas, self.random, self.seconds, self.log = replicas, random.Random(seed), seconds, log
 
+    def leader(self):
+        for r in self.replicas:
+            if info_field(r.port, "log_role", "coordination") == "leader":
+                return r
+        return None
+
     def run(self):
         end = time.time() + self.seconds
+        first = True
         while time.time() < end:
             time.sleep(self.random.uniform(0.5, 1.5))
-            r = self.random.choice(self.replicas)
-            if self.random.random() < 0.5:
-                self.log.append(f"kill -9 {r.port}")
+            # The first fault is the log's leader killed (the ids must survive it); then any.
+            leader = self.leader() if first else None
+            r = leader or self.random.choice(self.replicas)
+            if first or self.random.random() < 0.5:
+                first = False
+                self.log.append(f"kill -9 {r.port}" + (" (the leader)" if leader else ""))
                 r.kill9()
                 time.sleep(self.random.uniform(0.3, 1.5))
                 r.launch()
@@ -228,6 +239,8 @@ def check_history(checker, history, work):
 
 def check_locks(history):
     holds = sorted(history.holds)
+    if len(holds) < 3:
+        fail(f"only {len(holds)} locks were taken: the lock check saw too little")
     for (a_from, a_until), (b_from, _) in zip(holds, holds[1:]):
         if b_from < a_until:
             fail(f"two lock holders: one from {a_from} until {a_until} us, one from {b_from} us")
@@ -418,6 +431,8 @@ def main():
         for c in clients:
             c.join(30)
         print(f"faults: {', '.join(schedule)}")
+        if not any("(the leader)" in f for f in schedule):
+            fail("the nemesis did not kill the log's leader")
         print(f"operations: {history.counts['ok']} acknowledged, {history.counts['unknown']} "
               f"unknown, {history.counts['refused']} reads refused")
         if history.counts["ok"] < 200:

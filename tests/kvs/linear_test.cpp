@@ -2,6 +2,7 @@
 // command by command, and the Router that sends each request to its class.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <deque>
 #include <functional>
 #include <kvs/linear.hpp>
@@ -216,12 +217,19 @@ TEST_F(Machine, ReplicasThatApplyTheSameEntriesAgreeAndSnapshotsCarryOn) {
 class FakeLog final : public Coordination {
  public:
   void submit(LinearOp op, bool read, std::function<void(bool, std::string)> done) override {
+    if (refuse_at_once) return done(false, "BUSY test");  // as LogCoordination out of lanes
     queue.push_back({std::move(op), read, std::move(done)});
   }
   void deliver() {
     while (!queue.empty()) {
-      auto [op, read, done] = std::move(queue.front());
-      queue.pop_front();
+      // A read-index read may be answered before writes submitted ahead of it.
+      auto next = queue.begin();
+      if (reads_first) {
+        next = std::find_if(queue.begin(), queue.end(), [](const Entry& e) { return e.read; });
+        if (next == queue.end()) next = queue.begin();
+      }
+      auto [op, read, done] = std::move(*next);
+      queue.erase(next);
       ++submitted;
       if (down) {
         done(false, "NOQUORUM test");
@@ -241,6 +249,8 @@ class FakeLog final : public Coordination {
   LinearMachine machine;
   std::size_t submitted = 0;
   bool down = false;
+  bool refuse_at_once = false;
+  bool reads_first = false;
 };
 
 /// A connection's replies: now, or in a slot filled later.
@@ -272,6 +282,7 @@ class Routing : public ::testing::Test {
   std::string run(const std::string& line, const std::shared_ptr<Session>& on = nullptr) {
     Connection c;
     router.execute(parse(line), on ? on : session, c);
+    router.end_turn(on ? on : session);
     log.deliver();
     return c.text();
   }
@@ -378,10 +389,46 @@ TEST_F(Routing, AnExecPipelinedBehindItsWatchWaitsForTheWatch) {
   for (const char* line : {"WATCH id:p", "MULTI", "INCR id:p", "EXEC"}) {
     router.execute(parse(line), session, c);
   }
+  router.end_turn(session);
   EXPECT_EQ(log.queue.size(), 1u);  // the WATCH read; EXEC waits for it
   log.deliver();
   EXPECT_EQ(c.text(), "+OK\r\n+OK\r\n+QUEUED\r\n*1\r\n:1\r\n");
   EXPECT_EQ(log.submitted, 2u);
+}
+
+/// A connection's requests to the log take effect in its order: a pipeline's commands of one
+/// turn are one entry, and a command behind a waiting EXEC waits too (Redis: WATCH k, MULTI,
+/// INCR k, EXEC, SET k 0 leaves k at 0 and EXEC answers [1]).
+TEST_F(Routing, APipelinesLinearizableCommandsTakeEffectInItsOrder) {
+  Connection c;
+  log.reads_first = true;
+  for (const char* line : {"SET id:o 5", "GET id:o", "INCR id:o", "GET id:o"}) {
+    router.execute(parse(line), session, c);
+  }
+  router.end_turn(session);
+  EXPECT_EQ(log.queue.size(), 1u);  // one entry
+  log.deliver();
+  log.reads_first = false;
+  EXPECT_EQ(c.text(), "+OK\r\n$1\r\n5\r\n:6\r\n$1\r\n6\r\n");
+  Connection d;
+  for (const char* line : {"WATCH id:w", "MULTI", "INCR id:w", "EXEC", "SET id:w 0"}) {
+    router.execute(parse(line), session, d);
+  }
+  router.end_turn(session);
+  log.deliver();
+  EXPECT_EQ(d.text(), "+OK\r\n+OK\r\n+QUEUED\r\n*1\r\n:1\r\n+OK\r\n");
+  EXPECT_EQ(run("GET id:w"), "$1\r\n0\r\n");
+  // Many requests refused at once, queued behind one in flight, run one after the other
+  // without recursing once per request.
+  Connection e;
+  router.execute(parse("WATCH id:x"), session, e);
+  log.refuse_at_once = true;
+  for (int i = 0; i < 100000; ++i) router.execute(parse("WATCH id:x"), session, e);
+  router.end_turn(session);
+  log.deliver();
+  EXPECT_EQ(e.text().size(),
+            std::string("+OK\r\n").size() + 100000 * std::string("-BUSY test\r\n").size());
+  log.refuse_at_once = false;
 }
 
 /// A WATCH pipelined behind an EXEC belongs to the next transaction, even when both WATCHes
@@ -391,6 +438,7 @@ TEST_F(Routing, AWatchAfterAnExecIsTheNextTransactionsOnly) {
   for (const char* line : {"WATCH lock:a", "MULTI", "SET lock:a 1", "EXEC", "WATCH lock:b"}) {
     router.execute(parse(line), session, c);
   }
+  router.end_turn(session);
   log.deliver();
   EXPECT_EQ(c.text(), "+OK\r\n+OK\r\n+QUEUED\r\n*1\r\n+OK\r\n+OK\r\n");
   auto other = std::make_shared<Session>();
@@ -402,6 +450,7 @@ TEST_F(Routing, AWatchAfterAnExecIsTheNextTransactionsOnly) {
   Connection d;
   router.execute(parse("WATCH lock:c"), session, d);
   router.execute(parse("UNWATCH"), session, d);
+  router.end_turn(session);
   log.deliver();
   EXPECT_TRUE(session->watches.empty());
   EXPECT_EQ(run("SET lock:c x", other), "+OK\r\n");
