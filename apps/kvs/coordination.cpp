@@ -96,7 +96,10 @@ LogCoordination::~LogCoordination() = default;
 
 void LogCoordination::attach(net::Channels& channels, std::uint8_t log_tag,
                              std::uint8_t forward_tag) {
-  // A restart makes new nodes: what was in flight for the old ones fails now.
+  // A restart makes new nodes: what was in flight for the old ones fails now (and a submit
+  // its callbacks make meanwhile is refused: the old nodes are gone).
+  host_ = nullptr;
+  forward_ = nullptr;
   for (auto it = pending_.begin(); it != pending_.end();) {
     finish(it++, false, "NOQUORUM the replica restarted its log: the outcome is unknown");
   }
