@@ -99,8 +99,15 @@ struct Session {
   std::map<std::uint64_t, Watches> watches;
   /// The linearizable commands of this turn not yet sent (one log entry, or one read, at the
   /// turn's end: Router::end_turn), the places of their replies, and whether any writes.
+  /// Consecutive commands share one place (a run): their replies go out as one piece.
   std::vector<Request> group;
-  std::vector<std::function<void(std::string)>> group_replies;
+  struct ReplyRun {
+    std::function<void(std::string)> reply;
+    std::size_t commands = 0;
+  };
+  std::vector<ReplyRun> group_replies;
+  /// The last request this turn was the group's: the next one may join its run.
+  bool group_run_open = false;
   std::size_t group_bytes = 0;
   bool group_writes = false;
   /// The connection's requests to the log, sent one after the other, each once the one before

@@ -87,6 +87,9 @@ void Router::execute(const Request& request, const std::shared_ptr<Session>& ses
                      Replies& out) {
   if (request.empty()) return;
   Session& s = *session;
+  // Whether nothing replied since the group's last command (every path below but the
+  // grouping one replies, or sends the group off).
+  const bool run_open = std::exchange(s.group_run_open, false);
   const std::string name = lower(request[0]);
   if (name == "calm.class") {  // which class a key is in
     if (request.size() != 2) {
@@ -116,7 +119,12 @@ void Router::execute(const Request& request, const std::shared_ptr<Session>& ses
   }
   ++counters_.coordinated;
   s.group.push_back(request);
-  s.group_replies.push_back(out.later());
+  if (run_open && !s.group_replies.empty()) {
+    ++s.group_replies.back().commands;
+  } else {
+    s.group_replies.push_back({out.later(), 1});
+  }
+  s.group_run_open = true;
   s.group_writes = s.group_writes || !traits.read_only;
   for (const std::string& word : request) s.group_bytes += word.size() + 16;
   if (s.group.size() >= group_commands_max || s.group_bytes >= group_bytes_max) {
@@ -133,38 +141,52 @@ void Router::flush_group(const std::shared_ptr<Session>& session) {
   op.kind = s.group.size() == 1 ? LinearOp::Kind::command : LinearOp::Kind::pipeline;
   op.commands = std::exchange(s.group, {});
   auto replies = std::exchange(s.group_replies, {});
+  s.group_run_open = false;
+  const std::size_t commands = op.commands.size();
   const bool read = !s.group_writes;
   s.group_writes = false;
   s.group_bytes = 0;
-  in_order(session, [this, op = std::move(op), replies = std::move(replies),
-                     read](std::function<void()> done) mutable {
-    coordination_->submit(
-        std::move(op), read,
-        [replies = std::move(replies), done = std::move(done)](bool ok, std::string result) {
-          std::vector<std::string> each;
-          if (ok && replies.size() == 1) {
-            each.push_back(std::move(result));
-          } else if (ok) {
-            try {
-              each = lattices::from_bytes<std::vector<std::string>>(result);
-            } catch (const lattices::DecodeError&) {
-              ok = false;
-              result = "ERR calm-kvs: the log's replies did not decode";
-            }
-            if (ok && each.size() != replies.size()) {
-              ok = false;
-              result = "ERR calm-kvs: the log answered a different number of replies";
-            }
-          }
-          if (!ok) {
-            std::string error;
-            ReplyWriter(error).error(result);
-            each.assign(replies.size(), error);
-          }
-          for (std::size_t i = 0; i < replies.size(); ++i) replies[i](std::move(each[i]));
-          done();
-        });
+  in_order(session, [this, op = std::move(op), replies = std::move(replies), read,
+                     commands](std::function<void()> done) mutable {
+    coordination_->submit(std::move(op), read,
+                          [replies = std::move(replies), commands, done = std::move(done)](
+                              bool ok, std::string result) mutable {
+                            answer_runs(replies, commands, ok, std::move(result));
+                            done();
+                          });
   });
+}
+
+void Router::answer_runs(std::vector<Session::ReplyRun>& runs, std::size_t commands, bool ok,
+                         std::string result) {
+  std::vector<std::string> each;
+  if (ok && commands == 1) {
+    each.push_back(std::move(result));
+  } else if (ok) {
+    try {
+      each = lattices::from_bytes<std::vector<std::string>>(result);
+    } catch (const lattices::DecodeError&) {
+      ok = false;
+      result = "ERR calm-kvs: the log's replies did not decode";
+    }
+    if (ok && each.size() != commands) {
+      ok = false;
+      result = "ERR calm-kvs: the log answered a different number of replies";
+    }
+  }
+  std::string error;
+  if (!ok) ReplyWriter(error).error(result);
+  std::size_t next = 0;
+  for (Session::ReplyRun& run : runs) {
+    std::string bytes;
+    if (ok && run.commands == 1) {
+      bytes = std::move(each[next++]);
+    } else {
+      for (std::size_t i = 0; i < run.commands; ++i, ++next) bytes += ok ? each[next] : error;
+    }
+    run.reply(std::move(bytes));
+  }
+  CALM_ASSERT(next == commands, "a group's runs hold its commands");
 }
 
 void Router::in_order(const std::shared_ptr<Session>& session, Step step) {

@@ -110,6 +110,10 @@ class Router {
   static void watched(Session& s, const Request& request, std::uint64_t generation, bool ok,
                       std::string result, const std::function<void(std::string)>& reply);
   void flush_group(const std::shared_ptr<Session>& session);
+  /// A group's answer (`result`: the log's replies, one per command, or an error's text when
+  /// not `ok`), each run's replies together.
+  static void answer_runs(std::vector<Session::ReplyRun>& runs, std::size_t commands, bool ok,
+                          std::string result);
   using Step = std::function<void(std::function<void()> done)>;
   /// Runs `step` once the connection's earlier log requests are answered; the step calls
   /// `done` when its own is.

@@ -431,6 +431,33 @@ TEST_F(Routing, APipelinesLinearizableCommandsTakeEffectInItsOrder) {
   log.refuse_at_once = false;
 }
 
+/// Consecutive linearizable commands of a turn share one place for their replies (one piece
+/// to write when the log answers), and a coordination-free reply between them keeps its place.
+TEST_F(Routing, ConsecutiveLinearizableRepliesShareOnePlaceInOrder) {
+  Connection c;
+  for (const char* line : {"INCR id:r", "INCR id:r", "INCR id:r", "SET free 1", "INCR id:r",
+                           "GET free", "INCR id:r", "INCR id:r"}) {
+    router.execute(parse(line), session, c);
+  }
+  router.end_turn(session);
+  EXPECT_EQ(log.queue.size(), 1u);  // one entry
+  // Three runs of linearizable replies and two free replies: five places.
+  ASSERT_EQ(c.slots.size(), 5u);
+  EXPECT_EQ(c.text(), "<waiting>");
+  log.deliver();
+  EXPECT_EQ(c.text(), ":1\r\n:2\r\n:3\r\n+OK\r\n:4\r\n$1\r\n1\r\n:5\r\n:6\r\n");
+  EXPECT_EQ(c.slots[0].first, ":1\r\n:2\r\n:3\r\n");
+  // A refusal fills every run with one error per command.
+  Connection d;
+  log.refuse_at_once = true;
+  for (const char* line : {"INCR id:r", "INCR id:r", "SET free 2", "INCR id:r"}) {
+    router.execute(parse(line), session, d);
+  }
+  router.end_turn(session);
+  log.refuse_at_once = false;
+  EXPECT_EQ(d.text(), "-BUSY test\r\n-BUSY test\r\n+OK\r\n-BUSY test\r\n");
+}
+
 /// A WATCH pipelined behind an EXEC belongs to the next transaction, even when both WATCHes
 /// are answered before the first transaction is sent; UNWATCH drops a WATCH still under way.
 TEST_F(Routing, AWatchAfterAnExecIsTheNextTransactionsOnly) {
