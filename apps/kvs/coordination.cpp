@@ -108,6 +108,7 @@ void LogCoordination::attach(net::Channels& channels, std::uint8_t log_tag,
       channels.context_for(log_tag), LinearReplica(options_.paxos, LinearMachine(options_.limits)));
   LogHost::Application app;
   app.on_final = [this](std::vector<paxos::Reply>& replies) { on_final(replies); };
+  app.background_sync = options_.background_sync;
   host->set_application(std::move(app));
   host_ = host.get();
   channels.attach(log_tag, std::move(host));

@@ -63,6 +63,8 @@ struct CoordinationOptions {
   protocols::paxos::Config paxos;  // self, members and seed are set from the above
   /// Wall time in ms since the Unix epoch (the leader's stamp).
   std::function<std::uint64_t()> wall_ms;
+  /// The log host's background sync (host.hpp; empty: each flush syncs, blocking the loop).
+  std::function<void(std::function<void(const std::string* failure)>)> background_sync;
 };
 
 class LogCoordination final : public Coordination {

@@ -32,6 +32,7 @@
 #include "protocols/net/tcp.hpp"
 #include "protocols/net/tcp_wire.hpp"
 #include "protocols/storage/rocks_disk.hpp"
+#include "protocols/storage/sync_thread.hpp"
 
 // jemalloc's control call, when the executable links jemalloc (apps/CMakeLists.txt): weak, so
 // that a program linking this library without it (the tests, the sanitize build) still links.
@@ -299,6 +300,9 @@ struct KvsServer::Impl {
   tcp::acceptor acceptor;
   asio::steady_timer fsync_timer;
   asio::steady_timer accept_timer;
+  /// The log's fsyncs, off the event loop (after `runtime`: it goes first, waiting for a sync
+  /// that runs, and before the disk and the event loop).
+  std::unique_ptr<protocols::storage::SyncThread> log_sync;
   std::chrono::milliseconds accept_backoff{0};
   /// Kept open so that, when descriptors run out, closing it lets one waiting client be
   /// accepted and told why rather than left hanging.
@@ -340,6 +344,11 @@ struct KvsServer::Impl {
     acceptor.bind(endpoint);
     acceptor.listen();
     acceptor.non_blocking(true);  // the spare-descriptor accept below must not block
+    if (coordination) {
+      log_sync = std::make_unique<protocols::storage::SyncThread>(
+          [this] { return rocks.sync_concurrently(); },
+          [this](std::function<void()> f) { asio::post(runtime.io_context(), std::move(f)); });
+    }
     spare_descriptor = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   }
   ~Impl() {
@@ -356,6 +365,11 @@ struct KvsServer::Impl {
     }
     o.timeout_ms = options.coordination_timeout_ms;
     o.epoch = next_log_epoch(rocks);
+    // The log syncs on its own thread: the event loop reads more requests meanwhile, and one
+    // fsync covers the slots of every turn written before it (host.hpp).
+    o.background_sync = [this](std::function<void(const std::string*)> done) {
+      log_sync->request(std::move(done));
+    };
     o.limits = write_limits();
     // A command carries one value of up to value_bytes_max with its key and framing; a slot's
     // batch is half a message.

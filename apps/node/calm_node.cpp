@@ -140,7 +140,8 @@ int main(int argc, char** argv) {
                                        }
                                        answers.clear();
                                      },
-                                 .wall_clock = {}});
+                                 .wall_clock = {},
+                                 .background_sync = {}});
           return node;
         },
         options);

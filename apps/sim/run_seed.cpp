@@ -312,7 +312,8 @@ class Driver {
           {.on_final = {},
            .on_turn_end =
                [this](const std::string* failure) { driver_.turn_ended(*this, failure); },
-           .wall_clock = {}});
+           .wall_clock = {},
+           .background_sync = {}});
     }
 
     void on_message(NodeId from, std::string_view bytes) override {

@@ -482,4 +482,10 @@ void ByteStore::flush_log() {
   impl_->write("flushing the log", [&] { return impl_->db->FlushWAL(/*sync=*/true); });
 }
 
+std::optional<std::string> ByteStore::sync_log_concurrently() {
+  const rocksdb::Status status = impl_->db->SyncWAL();
+  if (status.ok()) return std::nullopt;
+  return status.ToString();
+}
+
 }  // namespace calm::protocols::storage

@@ -1,5 +1,8 @@
 #include "protocols/storage/memory_disk.hpp"
 
+#include <algorithm>
+#include <cstddef>
+
 namespace calm::protocols::storage {
 
 void MemoryDisk::write(std::span<const Write> writes, Sync sync) {
@@ -59,6 +62,15 @@ void MemoryDisk::sync() {
     throw StorageError("calm: syncing: the memory disk is set to fail writes");
   }
   sync_all();
+}
+
+void MemoryDisk::sync_through(std::uint64_t batches) {
+  const std::uint64_t durable_batches = batches_written_ - unsynced_.size();
+  if (batches <= durable_batches) return;
+  const std::size_t n = static_cast<std::size_t>(
+      std::min<std::uint64_t>(batches - durable_batches, unsynced_.size()));
+  for (std::size_t i = 0; i < n; ++i) apply(durable_, std::move(unsynced_[i]));
+  unsynced_.erase(unsynced_.begin(), unsynced_.begin() + static_cast<std::ptrdiff_t>(n));
 }
 
 void MemoryDisk::sync_all() {

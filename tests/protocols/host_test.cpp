@@ -181,7 +181,8 @@ TEST(Host, ABatchThatCannotBeWrittenSendsNothingAndRollsTheProtocolBack) {
                                    turns.push_back(failure ? std::optional(*failure)
                                                            : std::nullopt);
                                  },
-                             .wall_clock = {}});
+                             .wall_clock = {},
+                             .background_sync = {}});
   const Set before = p.node(0).replica().get("k");
   const std::size_t buffered = p.node(0).replica().buffered_entries();
   const std::uint64_t written = p[0].disk.batches_written();
@@ -212,6 +213,118 @@ TEST(Host, ABatchThatCannotBeWrittenSendsNothingAndRollsTheProtocolBack) {
   EXPECT_EQ(p.node(1).replica().get("k").elements(), (std::vector<std::uint64_t>{1, 4}));
   EXPECT_EQ(p.node(1).replica().state().count("fresh"), 0u);
   EXPECT_EQ(p.node(1).replica().state(), p.node(0).replica().state());
+}
+
+/// A background sync the test completes by hand: each request remembers how many batches the
+/// disk had written when it was made (what it covers).
+struct ManualSync {
+  struct Request {
+    std::uint64_t covers = 0;
+    std::function<void(const std::string*)> done;
+  };
+  explicit ManualSync(storage::MemoryDisk& d) : disk(d) {}
+  std::function<void(std::function<void(const std::string*)>)> hook() {
+    return [this](std::function<void(const std::string*)> done) {
+      requests.push_back({disk.batches_written(), std::move(done)});
+    };
+  }
+  /// The oldest request's sync is done.
+  void finish(const std::string* failure = nullptr) {
+    Request r = std::move(requests.front());
+    requests.erase(requests.begin());
+    if (failure == nullptr) disk.sync_through(r.covers);
+    r.done(failure);
+  }
+  storage::MemoryDisk& disk;
+  std::vector<Request> requests;
+};
+
+TEST(Host, ABackgroundSyncHoldsATurnsSendsUntilItsBatchIsSynced) {
+  Pair p;
+  p.settle();
+  ManualSync sync(p[0].disk);
+  std::size_t turns_ended = 0;
+  p.node(0).set_application({.on_final = {},
+                             .on_turn_end =
+                                 [&](const std::string* failure) {
+                                   EXPECT_EQ(failure, nullptr);
+                                   ++turns_ended;
+                                 },
+                             .wall_clock = {},
+                             .background_sync = sync.hook()});
+  std::size_t checked_sends = 0;
+  p[0].transport.on_send = [&](NodeId, const std::string&) {
+    // What leaves depends on turn 1's batch, synced by now; only turn 2's may not be.
+    EXPECT_LE(p[0].disk.unsynced_batches(), 1u);
+    EXPECT_TRUE(on_disk(p[0].disk, "k").value_or(Set{}).contains(7));
+    ++checked_sends;
+  };
+  // Turn 1: a write and a gossip round (which asks for a sync). The batch is written at once,
+  // unsynced; the round waits for the sync.
+  p.add(0, 7);
+  p.gossip(0);
+  p[0].transport.end_turn();
+  EXPECT_EQ(on_disk(p[0].disk, "k"), p.node(0).replica().get("k"));
+  EXPECT_EQ(p[0].disk.unsynced_batches(), 1u);
+  EXPECT_TRUE(p[0].transport.sent.empty());
+  EXPECT_EQ(turns_ended, 0u);
+  ASSERT_EQ(sync.requests.size(), 1u);
+  EXPECT_EQ(p.node(0).turns_held(), 1u);
+  // Turn 2 runs meanwhile; its round waits behind turn 1's, and for a sync of its own: one
+  // sync at a time, so none is asked for yet.
+  p.add(0, 8);
+  p.gossip(0);
+  p[0].transport.end_turn();
+  EXPECT_EQ(p.node(0).turns_held(), 2u);
+  EXPECT_EQ(sync.requests.size(), 1u);
+  // The first sync ends: turn 1 goes out; turn 2's batch was written after it started, so it
+  // waits for the next one, asked for now.
+  sync.finish();
+  EXPECT_EQ(p[0].disk.unsynced_batches(), 1u);
+  EXPECT_EQ(checked_sends, 1u);
+  EXPECT_EQ(turns_ended, 1u);
+  EXPECT_EQ(p.node(0).turns_held(), 1u);
+  ASSERT_EQ(sync.requests.size(), 1u);
+  sync.finish();
+  EXPECT_EQ(p[0].disk.unsynced_batches(), 0u);
+  EXPECT_EQ(checked_sends, 2u);
+  EXPECT_EQ(turns_ended, 2u);
+  EXPECT_EQ(p.node(0).turns_held(), 0u);
+  EXPECT_EQ(p.node(0).background_syncs(), 2u);
+  // The replicas converge as they do with syncs in the flush.
+  p.settle();
+  while (!sync.requests.empty()) {
+    sync.finish();
+    p.settle();
+  }
+  EXPECT_TRUE(p.node(1).replica().get("k").contains(7));
+  EXPECT_TRUE(p.node(1).replica().get("k").contains(8));
+}
+
+TEST(Host, AFailedBackgroundSyncStopsTheHostAndAGoneHostIgnoresItsSync) {
+  Pair p;
+  p.settle();
+  ManualSync sync(p[0].disk);
+  p.node(0).set_application(
+      {.on_final = {}, .on_turn_end = {}, .wall_clock = {}, .background_sync = sync.hook()});
+  p.add(0, 7);
+  p.gossip(0);
+  p[0].transport.end_turn();
+  ASSERT_EQ(sync.requests.size(), 1u);
+  const std::string failure = "I/O error";
+  EXPECT_THROW(sync.finish(&failure), storage::StorageError);
+  EXPECT_TRUE(p[0].transport.sent.empty());  // nothing of the turn left
+
+  // A sync that ends after its host is gone (a restart) releases nothing.
+  p.add(0, 8);
+  p.gossip(0);
+  p[0].transport.end_turn();
+  ASSERT_EQ(sync.requests.size(), 1u);
+  p[0].boot([&](const net::NodeContext& context) {
+    return std::make_unique<SetNode>(context, config_with({1}), HostOptions{});
+  });
+  sync.finish();
+  EXPECT_TRUE(p[0].transport.sent.empty());
 }
 
 TEST(Host, AFailedBatchOfReceivedDeltasSendsNoAck) {
@@ -279,7 +392,8 @@ struct PowerCuts {
                                        [this, self](const std::string* failure) {
                                          if (failure == nullptr) mark_written(self);
                                        },
-                                   .wall_clock = {}});
+                                   .wall_clock = {},
+                                   .background_sync = {}});
             return node;
           },
           SetNode::merge_function());

@@ -47,7 +47,11 @@ struct Net {
     for (auto& o : ready.send_first) wire.push_back({id, o.to, std::move(o.bytes)});
     for (auto& o : ready.send) wire.push_back({id, o.to, std::move(o.bytes)});
     for (auto& f : ready.final) replies.push_back(f);
+    // As a host that writes each batch at once: it is durable now, and what that decides
+    // (the leader's own vote) goes out with the next.
+    if (r[id].durable(++flushes[id])) collect(id);
   }
+  std::uint64_t flushes[5] = {};
   void tick(NodeId id) {
     r[id].tick(in());
     collect(id);

@@ -30,11 +30,24 @@
 ///   - `checkpoint()` and `rollback(checkpoint, failed, read)`: back to the state of the last
 ///     batch written, given the batch that failed and a way to read the disk;
 ///   - optionally `expect_keys(std::uint64_t)`: called before the restores of a boot with the
-///     disk's estimate of its keys (Disk::estimated_keys), to size tables once.
+///     disk's estimate of its keys (Disk::estimated_keys), to size tables once;
+///   - optionally `bool durable(std::uint64_t flush)`: every batch of the flushes up to `flush`
+///     (the host's calls of `ready()`, counted from 1 since it was made) is written, and synced
+///     where it asked; true when that gave the protocol something to do (a flush follows).
+///
+/// Syncing in the background (`Application::background_sync`): a turn whose batch must be
+/// synced is written at once, unsynced, and its sends, finals and `on_turn_end` wait, in
+/// order with every later turn's, until a sync started after its write is done. The event
+/// loop goes on meanwhile (a leader reads more requests and proposes more slots), and one
+/// sync covers every batch written before it started (group commit). A sync that fails stops
+/// the host (it throws StorageError from the event loop): what the disk holds is then unknown,
+/// and a restart recovers from it, as a crash would.
+#include <algorithm>
 #include <concepts>
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -101,6 +114,9 @@ class Host : public net::Node {
     std::function<void(const std::string* failure)> on_turn_end;
     /// Wall time in ms since the Unix epoch; empty: the transport's clock.
     std::function<std::uint64_t()> wall_clock;
+    /// Syncs every batch written so far away from the event loop, then calls `done` on the
+    /// event loop (with the error's text when it failed). Empty: the flush syncs, blocking.
+    std::function<void(std::function<void(const std::string* failure)> done)> background_sync;
   };
 
   Host(const net::NodeContext& context, P protocol, HostOptions options = {})
@@ -165,22 +181,26 @@ class Host : public net::Node {
     request_flush();
   }
 
-  /// Performs what the protocol asked for since the last flush (ready.hpp), now.
+  /// Performs what the protocol asked for since the last flush (ready.hpp), now (its sends
+  /// and finals wait for a background sync when one is due, and behind those that wait).
   void flush() {
     flush_due_ = false;
     Ready<Final> ready = protocol_.ready();
+    const std::uint64_t flush_number = ++flushes_;
     if (!application_writes_.empty()) {
       ready.persist.insert(ready.persist.begin(), application_writes_.begin(),
                            application_writes_.end());
     }
     const bool sync = ready.sync || options_.sync_every_batch == storage::Sync::yes;
+    const bool background = sync && static_cast<bool>(application_.background_sync);
     for (Outgoing& out : ready.send_first) transport_.send(out.to, std::move(out.bytes));
     std::optional<std::string> failure;
     try {
       if (!ready.persist.empty()) {
-        disk_.write(ready.persist, sync ? storage::Sync::yes : storage::Sync::no);
-        unsynced_ = !sync;
-      } else if (ready.sync && unsynced_) {
+        const bool sync_now = sync && !background;
+        disk_.write(ready.persist, sync_now ? storage::Sync::yes : storage::Sync::no);
+        unsynced_ = !sync_now;
+      } else if (ready.sync && unsynced_ && !background) {
         disk_.sync();
         unsynced_ = false;
       }
@@ -192,15 +212,26 @@ class Host : public net::Node {
       ++batches_failed_;
       protocol_.rollback(checkpoint_, ready.persist, durable_read());
       checkpoint_ = protocol_.checkpoint();
-      if (application_.on_turn_end) application_.on_turn_end(&*failure);
-      return;
+      Held turn;
+      turn.failure = std::move(failure);
+      return hold_or_deliver(std::move(turn));
     }
     if (!ready.persist.empty()) ++batches_written_;
     application_writes_.clear();
     checkpoint_ = protocol_.checkpoint();
-    for (Outgoing& out : ready.send) transport_.send(out.to, std::move(out.bytes));
-    if (!ready.final.empty() && application_.on_final) application_.on_final(ready.final);
-    if (application_.on_turn_end) application_.on_turn_end(nullptr);
+    Held turn;
+    turn.flush = flush_number;
+    turn.send = std::move(ready.send);
+    turn.final = std::move(ready.final);
+    // It waits for a sync when it asked for one and something written may not be synced.
+    if (background && (!ready.persist.empty() || unsynced_)) {
+      turn.sync_ticket = ++sync_tickets_;
+      unsynced_ = false;  // once that sync is done
+      held_.push_back(std::move(turn));
+      start_background_sync();
+      return;
+    }
+    hold_or_deliver(std::move(turn));
   }
 
   /// Flushes at the end of this turn even when the protocol has nothing to do (an
@@ -215,6 +246,9 @@ class Host : public net::Node {
 
   /// Whether a flush is due at the end of this turn (something the turn did is not written).
   bool flush_due() const { return flush_due_; }
+  /// Turns whose sends and finals wait for a background sync (or behind one that does).
+  std::size_t turns_held() const { return held_.size(); }
+  std::uint64_t background_syncs() const { return background_syncs_; }
 
   P& protocol() { return protocol_; }
   const P& protocol() const { return protocol_; }
@@ -230,6 +264,61 @@ class Host : public net::Node {
     in.wall_ms = application_.wall_clock ? application_.wall_clock() : in.now_ms;
     in.proven_incarnation = proven;
     return in;
+  }
+
+  /// A turn's outcome, delivered once the batches it depends on are durable.
+  struct Held {
+    std::uint64_t flush = 0;        // its ready() call
+    std::uint64_t sync_ticket = 0;  // the background sync it waits for (0: none)
+    std::vector<Outgoing> send;
+    std::vector<Final> final;
+    std::optional<std::string> failure;  // its batch failed: nothing but on_turn_end
+  };
+
+  /// Delivers `turn` now, or behind the turns still held (their order is the sends' order).
+  void hold_or_deliver(Held turn) {
+    if (held_.empty()) return deliver(turn);
+    held_.push_back(std::move(turn));
+  }
+
+  void deliver(Held& turn) {
+    if (turn.failure) {
+      if (application_.on_turn_end) application_.on_turn_end(&*turn.failure);
+      return;
+    }
+    if constexpr (requires { protocol_.durable(std::uint64_t{0}); }) {
+      if (protocol_.durable(turn.flush)) request_flush();
+    }
+    for (Outgoing& out : turn.send) transport_.send(out.to, std::move(out.bytes));
+    if (!turn.final.empty() && application_.on_final) application_.on_final(turn.final);
+    if (application_.on_turn_end) application_.on_turn_end(nullptr);
+  }
+
+  /// One sync at a time, covering every batch written before it starts.
+  void start_background_sync() {
+    if (syncing_) return;
+    // The last ticket issued: it covers every held turn's (a turn that waits for no sync of
+    // its own waits behind them).
+    const std::uint64_t target = sync_tickets_;
+    if (target <= synced_ticket_) return;
+    syncing_ = true;
+    ++background_syncs_;
+    std::weak_ptr<bool> alive = alive_;
+    application_.background_sync([this, alive, target](const std::string* failure) {
+      if (alive.expired()) return;  // the host is gone (a restart)
+      syncing_ = false;
+      if (failure) {
+        throw storage::StorageError("the background sync of the log failed: " + *failure +
+                                    " (what the disk holds is unknown: restart to recover)");
+      }
+      synced_ticket_ = std::max(synced_ticket_, target);
+      while (!held_.empty() && held_.front().sync_ticket <= synced_ticket_) {
+        Held turn = std::move(held_.front());
+        held_.pop_front();
+        deliver(turn);
+      }
+      start_background_sync();
+    });
   }
 
   DurableRead durable_read() const {
@@ -251,6 +340,14 @@ class Host : public net::Node {
   std::vector<storage::Write> application_writes_;
   /// A batch written since the last sync was not synced (a crash may still lose it).
   bool unsynced_ = true;
+  std::uint64_t flushes_ = 0;  // calls of protocol_.ready()
+  std::deque<Held> held_;
+  std::uint64_t sync_tickets_ = 0;   // the last issued to a held turn
+  std::uint64_t synced_ticket_ = 0;  // every ticket up to it is durable
+  bool syncing_ = false;
+  std::uint64_t background_syncs_ = 0;
+  /// Expires with the host: a background sync that ends after it finds nothing to release.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   std::deque<std::string> rejections_;
   std::uint64_t batches_written_ = 0;
   std::uint64_t batches_failed_ = 0;

@@ -93,6 +93,7 @@ enum class Mutant {
   local_read,                     // the leader answers a read from its state at once
   read_index_is_commit,           // a read waits for the commit index, not every slot proposed
   snapshot_without_client_table,  // a snapshot keeps the machine but not the client table
+  own_vote_before_durable,        // the leader counts its acceptance before its batch is synced
 };
 inline Mutant mutant = Mutant::none;
 #define CALM_PAXOS_MUTANT(m) \
@@ -308,11 +309,7 @@ class Replica {
   std::uint64_t tick_delay_ms(bool) const { return config_.tick_ms; }
 
   host::Ready<Final> ready() {
-    // The leader's own acceptances written with the last batch are on disk now (a failed
-    // batch would have rolled back since): they count as votes from here on.
-    for (std::uint64_t slot : own_votes_written_) count_vote(slot, config_.self);
-    own_votes_written_ = std::move(own_votes_pending_);
-    own_votes_pending_.clear();
+    ++ready_calls_;
     if (role_ == Role::leader) {
       propose_queued();
       // One confirmation round for the reads that arrived this turn.
@@ -323,9 +320,33 @@ class Replica {
       }
       serve_reads();
     }
+    // This turn's own acceptances go to disk with the batch handed out now: they count as
+    // votes once the host says it is durable (durable()).
+    if (CALM_PAXOS_MUTANT(own_vote_before_durable)) {
+      for (std::uint64_t slot : own_votes_pending_) count_vote(slot, config_.self);
+      own_votes_pending_.clear();
+    }
+    if (!own_votes_pending_.empty()) {
+      own_votes_unsynced_.emplace_back(ready_calls_, std::move(own_votes_pending_));
+      own_votes_pending_.clear();
+    }
     host::Ready<Final> out = std::move(ready_);
     ready_ = {};
     return out;
+  }
+
+  /// The host wrote (and synced) the batches of ready() calls up to `flush`: the leader's own
+  /// acceptances in them count as votes. A failed batch's never do (rollback steps down and
+  /// forgets them). True when a vote was counted (the host flushes what it chose).
+  bool durable(std::uint64_t flush) {
+    bool counted = false;
+    while (!own_votes_unsynced_.empty() && own_votes_unsynced_.front().first <= flush) {
+      const std::vector<std::uint64_t> slots = std::move(own_votes_unsynced_.front().second);
+      own_votes_unsynced_.pop_front();
+      for (std::uint64_t slot : slots) count_vote(slot, config_.self);
+      counted = counted || !slots.empty();
+    }
+    return counted;
   }
 
   std::uint64_t checkpoint() const { return 0; }
@@ -763,7 +784,7 @@ class Replica {
     p.accepted_by.clear();
     p.resend_at_ms = now_ms_ + config_.resend_ms;
     // Its own acceptance first, written in this turn's batch before the Accepts leave; it
-    // counts as a vote once that batch is on disk (ready(): the batch after).
+    // counts as a vote once that batch is on disk (durable()).
     promise(ballot_);
     accept(slot, ballot_, p.value);
     own_votes_pending_.push_back(slot);
@@ -812,7 +833,7 @@ class Replica {
     }
     proposals_.clear();
     own_votes_pending_.clear();
-    own_votes_written_.clear();
+    own_votes_unsynced_.clear();
     promises_.clear();
     adopted_.clear();
     // Commands waiting here will not be proposed by this replica: their clients retry.
@@ -1099,7 +1120,9 @@ class Replica {
   std::uint64_t next_slot_ = 0;
   std::map<std::uint64_t, Proposal> proposals_;
   std::vector<std::uint64_t> own_votes_pending_;  // slots accepted here since the last ready()
-  std::vector<std::uint64_t> own_votes_written_;  // ... and with the batch before it
+  /// ... and those handed to the host, by its ready() call, until it says they are durable.
+  std::deque<std::pair<std::uint64_t, std::vector<std::uint64_t>>> own_votes_unsynced_;
+  std::uint64_t ready_calls_ = 0;
   std::deque<Command> queue_;
   std::set<std::pair<std::uint64_t, std::uint64_t>> waiting_;  // (client, seq) submitted here
   // read-index

@@ -92,6 +92,11 @@ class ByteStore {
             const std::function<bool(std::string_view key, std::string_view value)>& f) const;
   /// Makes every write so far durable (fsyncs the write-ahead log).
   void flush_log();
+  /// The same, callable from a thread other than the one writing, concurrently with writes
+  /// (RocksDB's SyncWAL is; this store's own recovery bookkeeping is not touched): the
+  /// error's text, or nothing. Every write made before the call is durable when it returns
+  /// nothing.
+  std::optional<std::string> sync_log_concurrently();
   /// Rewrites the whole store, merging every key's operands into one value now rather than on
   /// a later read. A record that does not merge is kept as it is, and still reported on read.
   void compact();

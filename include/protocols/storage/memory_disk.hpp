@@ -63,6 +63,10 @@ class MemoryDisk final : public Disk {
   /// While set, `write` and `sync` throw StorageError and change nothing.
   void fail_writes(bool fail) { fail_writes_ = fail; }
 
+  /// A sync that started when `batches` batches had been written (batches_written()), done
+  /// now: those are durable, and the batches written after it started may still be lost
+  /// (what a background sync on another thread does; host.hpp).
+  void sync_through(std::uint64_t batches);
   /// Batches written since the last sync (what a power cut may lose).
   std::size_t unsynced_batches() const { return unsynced_.size(); }
   /// Keys held now.

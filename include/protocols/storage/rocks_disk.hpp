@@ -43,6 +43,8 @@ class RocksDisk final : public Disk {
   void write(std::span<const Write> writes, Sync sync) override { bytes_.write(writes, sync); }
   /// fsyncs the write-ahead log.
   void sync() override { bytes_.flush_log(); }
+  /// ByteStore::sync_log_concurrently: a sync from another thread (a host's background sync).
+  std::optional<std::string> sync_concurrently() { return bytes_.sync_log_concurrently(); }
   std::optional<std::string> get(std::string_view key) const override { return bytes_.get(key); }
   void scan(
       std::string_view prefix,
