@@ -301,7 +301,7 @@ TEST(Host, ABackgroundSyncHoldsATurnsSendsUntilItsBatchIsSynced) {
   EXPECT_TRUE(p.node(1).replica().get("k").contains(8));
 }
 
-TEST(Host, AFailedBackgroundSyncStopsTheHostAndAGoneHostIgnoresItsSync) {
+TEST(Host, AFailedBackgroundSyncStopsTheHostForGood) {
   Pair p;
   p.settle();
   ManualSync sync(p[0].disk);
@@ -310,12 +310,27 @@ TEST(Host, AFailedBackgroundSyncStopsTheHostAndAGoneHostIgnoresItsSync) {
   p.add(0, 7);
   p.gossip(0);
   p[0].transport.end_turn();
+  p.add(0, 8);
+  p.gossip(0);
+  p[0].transport.end_turn();  // held behind the first
   ASSERT_EQ(sync.requests.size(), 1u);
   const std::string failure = "I/O error";
   EXPECT_THROW(sync.finish(&failure), storage::StorageError);
-  EXPECT_TRUE(p[0].transport.sent.empty());  // nothing of the turn left
+  // Nothing held leaves, no sync is asked for again, and the next turn refuses to run.
+  EXPECT_EQ(p.node(0).turns_held(), 0u);
+  EXPECT_TRUE(sync.requests.empty());
+  p.add(0, 9);
+  EXPECT_THROW(p[0].transport.end_turn(), storage::StorageError);
+  EXPECT_TRUE(p[0].transport.sent.empty());
+  EXPECT_TRUE(sync.requests.empty());
+}
 
-  // A sync that ends after its host is gone (a restart) releases nothing.
+TEST(Host, ASyncThatEndsAfterItsHostIsGoneReleasesNothing) {
+  Pair p;
+  p.settle();
+  ManualSync sync(p[0].disk);
+  p.node(0).set_application(
+      {.on_final = {}, .on_turn_end = {}, .wall_clock = {}, .background_sync = sync.hook()});
   p.add(0, 8);
   p.gossip(0);
   p[0].transport.end_turn();
@@ -325,6 +340,38 @@ TEST(Host, AFailedBackgroundSyncStopsTheHostAndAGoneHostIgnoresItsSync) {
   });
   sync.finish();
   EXPECT_TRUE(p[0].transport.sent.empty());
+}
+
+/// A restarted host may hold what it restored only in the page cache (the process died before
+/// its sync ended): the first turn that sends anything waits for a sync, even one that asks for
+/// none (an ack of a peer's delta).
+TEST(Host, AfterABootTheFirstTurnThatSendsWaitsForABackgroundSync) {
+  Pair p;
+  p.settle();
+  ManualSync sync(p[0].disk);
+  p[0].boot([&](const net::NodeContext& context) {
+    return std::make_unique<SetNode>(context, config_with({1}), HostOptions{});
+  });
+  p.node(0).set_application(
+      {.on_final = {}, .on_turn_end = {}, .wall_clock = {}, .background_sync = sync.hook()});
+  p[0].transport.sent.clear();
+  for (std::uint64_t x : {5, 6}) {
+    p.add(1, x);
+    p.gossip(1);
+    p[1].transport.end_turn();
+    ASSERT_EQ(p.deliver(), 1u);
+    p[0].transport.end_turn();
+    if (x == 5) {
+      // The ack waits for a sync it did not ask for.
+      EXPECT_TRUE(p[0].transport.sent.empty());
+      ASSERT_EQ(sync.requests.size(), 1u);
+      sync.finish();
+    } else {
+      EXPECT_TRUE(sync.requests.empty());  // once synced since the boot, acks go at once
+    }
+    EXPECT_EQ(p[0].transport.sent.size(), 1u) << x;
+    p[0].transport.sent.clear();
+  }
 }
 
 TEST(Host, AFailedBatchOfReceivedDeltasSendsNoAck) {

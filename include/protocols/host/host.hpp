@@ -39,9 +39,11 @@
 /// synced is written at once, unsynced, and its sends, finals and `on_turn_end` wait, in
 /// order with every later turn's, until a sync started after its write is done. The event
 /// loop goes on meanwhile (a leader reads more requests and proposes more slots), and one
-/// sync covers every batch written before it started (group commit). A sync that fails stops
-/// the host (it throws StorageError from the event loop): what the disk holds is then unknown,
-/// and a restart recovers from it, as a crash would.
+/// sync covers every batch written before it started (group commit). `send_first` still
+/// leaves at once. After a boot, the first turn that sends anything waits for a sync (what
+/// the protocol restored may be unsynced). A sync that fails stops the host for good: nothing
+/// held leaves, it throws StorageError from the event loop, and every later flush throws
+/// too: what the disk holds is then unknown, and a restart recovers from it, as a crash would.
 #include <algorithm>
 #include <concepts>
 #include <cstdint>
@@ -184,6 +186,7 @@ class Host : public net::Node {
   /// Performs what the protocol asked for since the last flush (ready.hpp), now (its sends
   /// and finals wait for a background sync when one is due, and behind those that wait).
   void flush() {
+    if (sync_failure_) throw storage::StorageError(*sync_failure_);
     flush_due_ = false;
     Ready<Final> ready = protocol_.ready();
     const std::uint64_t flush_number = ++flushes_;
@@ -191,8 +194,14 @@ class Host : public net::Node {
       ready.persist.insert(ready.persist.begin(), application_writes_.begin(),
                            application_writes_.end());
     }
-    const bool sync = ready.sync || options_.sync_every_batch == storage::Sync::yes;
-    const bool background = sync && static_cast<bool>(application_.background_sync);
+    const bool has_background = static_cast<bool>(application_.background_sync);
+    // After a boot, what the protocol restored may be in the log unsynced (the process died
+    // before its background sync ended, and the page cache kept it): the first turn that
+    // sends anything syncs first, since what it sends may vouch for it.
+    const bool boot_sync =
+        has_background && !synced_since_boot_ && (!ready.send.empty() || !ready.final.empty());
+    const bool sync = ready.sync || options_.sync_every_batch == storage::Sync::yes || boot_sync;
+    const bool background = sync && has_background;
     for (Outgoing& out : ready.send_first) transport_.send(out.to, std::move(out.bytes));
     std::optional<std::string> failure;
     try {
@@ -277,8 +286,24 @@ class Host : public net::Node {
 
   /// Delivers `turn` now, or behind the turns still held (their order is the sends' order).
   void hold_or_deliver(Held turn) {
-    if (held_.empty()) return deliver(turn);
     held_.push_back(std::move(turn));
+    release();
+  }
+
+  /// Delivers the held turns whose syncs are done, in order. A flush that a delivery causes
+  /// (an application's request from `on_final`) queues its turn behind, for this loop.
+  void release() {
+    if (releasing_) return;
+    releasing_ = true;
+    struct Reset {
+      bool& flag;
+      ~Reset() { flag = false; }
+    } reset{releasing_};
+    while (!held_.empty() && held_.front().sync_ticket <= synced_ticket_) {
+      Held turn = std::move(held_.front());
+      held_.pop_front();
+      deliver(turn);
+    }
   }
 
   void deliver(Held& turn) {
@@ -296,7 +321,7 @@ class Host : public net::Node {
 
   /// One sync at a time, covering every batch written before it starts.
   void start_background_sync() {
-    if (syncing_) return;
+    if (syncing_ || sync_failure_) return;
     // The last ticket issued: it covers every held turn's (a turn that waits for no sync of
     // its own waits behind them).
     const std::uint64_t target = sync_tickets_;
@@ -308,15 +333,15 @@ class Host : public net::Node {
       if (alive.expired()) return;  // the host is gone (a restart)
       syncing_ = false;
       if (failure) {
-        throw storage::StorageError("the background sync of the log failed: " + *failure +
-                                    " (what the disk holds is unknown: restart to recover)");
+        // Stopped for good: nothing held goes out, and every later flush throws.
+        sync_failure_ = "the background sync failed: " + *failure +
+                        " (what the disk holds is unknown: restart to recover)";
+        held_.clear();
+        throw storage::StorageError(*sync_failure_);
       }
       synced_ticket_ = std::max(synced_ticket_, target);
-      while (!held_.empty() && held_.front().sync_ticket <= synced_ticket_) {
-        Held turn = std::move(held_.front());
-        held_.pop_front();
-        deliver(turn);
-      }
+      synced_since_boot_ = true;
+      release();
       start_background_sync();
     });
   }
@@ -345,6 +370,9 @@ class Host : public net::Node {
   std::uint64_t sync_tickets_ = 0;   // the last issued to a held turn
   std::uint64_t synced_ticket_ = 0;  // every ticket up to it is durable
   bool syncing_ = false;
+  bool releasing_ = false;                   // in release(): a nested one leaves its turn to it
+  bool synced_since_boot_ = false;           // a background sync has ended since this host was made
+  std::optional<std::string> sync_failure_;  // a background sync failed: stopped
   std::uint64_t background_syncs_ = 0;
   /// Expires with the host: a background sync that ends after it finds nothing to release.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
