@@ -45,7 +45,9 @@ using Step = std::tuple<std::uint8_t, MapOp, std::uint8_t, bool>;
 
 rc::Gen<MapOp> ops_on_keys(int keys) {
   return rc::gen::apply(
-      [](int kind, int key, int x) { return MapOp{static_cast<MapOp::Kind>(kind), key, x}; },
+      [](int kind, int key, int x) {
+        return MapOp{static_cast<MapOp::Kind>(kind), key, x};
+      },
       rc::gen::weightedElement<int>(
           {{5, MapOp::inner_add}, {2, MapOp::inner_remove}, {2, MapOp::remove_key}}),
       rc::gen::inRange(0, keys), rc::gen::inRange(0, 4));

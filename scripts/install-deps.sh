@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  cmake ninja-build g++ clang libclang-rt-14-dev
+  cmake ninja-build g++ clang libclang-rt-14-dev clang-format
   libboost-dev libcereal-dev librapidcheck-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   librocksdb-dev libssl-dev libjemalloc-dev python3 python3-redis redis-tools redis-server ccache
