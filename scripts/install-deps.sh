@@ -7,7 +7,8 @@ packages=(
   cmake ninja-build g++ clang libclang-rt-14-dev clang-format
   libboost-dev libcereal-dev librapidcheck-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  librocksdb-dev libssl-dev libjemalloc-dev python3 python3-redis redis-tools redis-server ccache
+  librocksdb-dev libssl-dev libjemalloc-dev nlohmann-json3-dev zlib1g-dev
+  python3 python3-redis redis-tools redis-server ccache
 )
 
 missing=()
