@@ -798,3 +798,4 @@ struct Arbitrary<S> {
 #include "lattices/testing/causal_crdts.hpp"
 #include "lattices/testing/delta_crdt.hpp"
 #include "lattices/testing/scalar_crdts.hpp"
+#include "lattices/testing/sequences.hpp"

@@ -161,6 +161,25 @@ void exercise(const fz::KeyValue& value) {
   (void)value.counter->removed.wide_value();
 }
 
+/// A document from a peer: read it, merge it both ways with an honest one (whose ids it may
+/// forge), take deltas, and edit it, which may only run out of counters at a forged top.
+void exercise(const fz::Doc& value) {
+  (void)value.str();
+  fz::Doc honest;
+  (void)honest.insert(1, 0, "ab");
+  (void)honest.insert(2, 1, "\xc3\xa9");
+  (void)honest.erase(0, 1);
+  check_commutes(value, honest);
+  const fz::Doc joined = cl::join(honest, value);
+  check(cl::join(honest, cl::delta(value, honest)) == joined);
+  check(cl::join(value, cl::delta(honest, value)) == joined);
+  fz::Doc edited = value;
+  may_overflow([&] { (void)edited.insert(1, edited.size() / 2, "x"); });
+  if (edited.size() > 0) (void)edited.erase(0, 1);
+  fz::Doc copy = value;
+  check(!copy.merge(value));
+}
+
 template <class L>
 void fuzz(std::string_view bytes) {
   L value;

@@ -19,8 +19,9 @@ using Str = LWWRegister<std::optional<std::string>>;
 using Counters = MapUnion<std::string, PNCounter<>>;
 using Context = DotContext<>;
 using KeyValue = calm::apps::kvs::KeyValue;
+using Doc = Text<>;
 
-inline constexpr std::uint8_t kTypeCount = 7;
+inline constexpr std::uint8_t kTypeCount = 8;
 
 /// Calls f(T{}) for the type that `selector` picks.
 template <class F>
@@ -38,8 +39,10 @@ void with_type(std::uint8_t selector, F&& f) {
       return f(Counters{});
     case 5:
       return f(Context{});
-    default:
+    case 6:
       return f(KeyValue{});
+    default:
+      return f(Doc{});
   }
 }
 

@@ -129,6 +129,24 @@ int main(int argc, char** argv) {
                                                  calm::apps::kvs::ResettableCounter{field, {}});
   seed(6, "kv-hash", kv_hash);
 
+  fz::Doc doc;
+  seed(7, "doc-empty", doc);
+  (void)doc.insert(1, 0, "hello");
+  seed(7, "doc-typed", doc);
+  (void)doc.erase(1, 2);
+  (void)doc.insert(1, 1, "\xe2\x82\xac");
+  fz::Doc peer;
+  (void)peer.merge(doc);
+  (void)peer.insert(2, 2, "zz");
+  (void)doc.insert(1, 2, "yy");
+  (void)doc.merge(peer);
+  seed(7, "doc-concurrent", doc);
+  fz::Doc source;
+  (void)source.insert(3, 0, "ab");
+  fz::Doc pending = source.insert(3, 1, "c");  // its parent is not in the delta: pending
+  (void)pending.merge(source.erase(0, 1));     // a tombstone of an element not here
+  seed(7, "doc-pending", pending);
+
   std::cout << written << " seeds written to " << dir << "\n";
   return 0;
 }

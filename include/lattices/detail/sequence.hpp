@@ -1,0 +1,1314 @@
+#pragma once
+/// The replicated sequence shared by List<T, Id> and Text<Id>: the Fugue tree of Weidner and
+/// Kleppmann ("The Art of the Fugue: Minimizing Interleaving in Collaborative Text Editing",
+/// 2023), stored as runs in document order.
+///
+/// The value is a set of elements and a set of tombstones. Each element has an id (a Dot: the
+/// replica that inserted it and that replica's counter), a value, and a place in a tree: a
+/// parent element (or the root) and a side (left or right child). The document is the tree's
+/// in-order walk: an element's left children (by id), the element, its right children (by id),
+/// each child followed by its own subtree. A tombstone hides an element but keeps its place.
+/// The order is a function of the set of elements alone, so merge (the union of both sets) is a
+/// join, whatever the order in which elements arrive.
+///
+/// A local insert between visible neighbours takes the element just left of the cursor, `a`:
+/// if `a` has no right child the new element becomes its right child, otherwise it becomes the
+/// left child of the element right after `a`, which then has no left child. Either way it lands
+/// exactly at the cursor. Two users typing at one place concurrently make two sibling subtrees,
+/// which the walk never interleaves, forwards or backwards (Fugue's non-interleaving theorem).
+///
+/// Runs: consecutive elements of one replica where each is the right child of the one before
+/// (typing) are stored as one piece: element k > 0 of a piece has parent k - 1, on the right.
+/// Pieces split where an edit lands inside them; merge rebuilds maximal pieces.
+///
+/// Elements whose parent is not (yet) present are pending: part of the value, not visible, and
+/// placed as soon as their parent arrives (a delta delivered before the delta it depends on).
+/// Tombstones of elements not present are kept the same way.
+///
+/// Costs: a local insert or erase is O(leaf_pieces_max + distance from the last edit in leaves),
+/// with no rebuild, plus O(leaves) to insert a leaf header when a leaf splits (every
+/// leaf_pieces_max / 2 new pieces in one place; a B-tree of leaves would make it O(log n)).
+/// A small received delta next to a childless parent is placed in O(pieces); any other merge
+/// rebuilds the document in O(n log n) over the pieces of both sides (docs/crdts.md#sequences).
+#include <algorithm>
+#include <boost/container/small_vector.hpp>
+#include <compare>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <ostream>
+#include <stdexcept>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "lattices/assert.hpp"
+#include "lattices/core.hpp"
+#include "lattices/detail/serialization.hpp"
+#include "lattices/dot.hpp"
+
+namespace calm::lattices::detail {
+
+/// One run of elements in document order: element k is (first.replica, first.counter + k);
+/// element 0 is the `left` or right child of `parent` (counter 0: the root); element k > 0 is
+/// the right child of element k - 1. `content` holds the `length` values, or nothing when the
+/// run is deleted.
+template <class Id, class Storage>
+struct SequencePiece {
+  Dot<Id> first;
+  std::uint64_t length = 0;
+  Dot<Id> parent;
+  bool left = false;
+  bool deleted = false;
+  /// Whether the last element has a right child. Cached for local inserts; not part of the
+  /// value, so equality ignores it.
+  bool tail_has_right = false;
+  /// Whether the first element has a left child. Cached likewise.
+  bool head_has_left = false;
+  Storage content;
+
+  Dot<Id> at(std::uint64_t k) const { return {first.replica, first.counter + k}; }
+  Dot<Id> last() const { return at(length - 1); }
+  Dot<Id> parent_of(std::uint64_t k) const { return k == 0 ? parent : at(k - 1); }
+  bool contains(const Dot<Id>& d) const {
+    return d.replica == first.replica && d.counter >= first.counter &&
+           d.counter - first.counter < length;
+  }
+  /// Whether `next`, right after this piece in document order, continues its run.
+  bool continues_into(const SequencePiece& next) const {
+    return next.first.replica == first.replica && next.first.counter == first.counter + length &&
+           next.parent == last() && !next.left && next.deleted == deleted;
+  }
+  bool same_value(const SequencePiece& o) const {
+    return first == o.first && length == o.length && parent == o.parent && left == o.left &&
+           deleted == o.deleted && content == o.content;
+  }
+};
+
+/// A run of ids of one replica: (replica, counter) .. (replica, counter + length - 1).
+template <class Id>
+struct DotRun {
+  Dot<Id> first;
+  std::uint64_t length = 0;
+  std::uint64_t end() const { return first.counter + length; }
+  friend bool operator==(const DotRun&, const DotRun&) = default;
+};
+
+/// Sorts runs and joins the overlapping and adjacent ones: the canonical form of a set of ids.
+template <class Id>
+std::vector<DotRun<Id>> canonical_runs(std::vector<DotRun<Id>> runs) {
+  std::sort(runs.begin(), runs.end(),
+            [](const DotRun<Id>& a, const DotRun<Id>& b) { return a.first < b.first; });
+  std::vector<DotRun<Id>> out;
+  out.reserve(runs.size());
+  for (const DotRun<Id>& r : runs) {
+    if (r.length == 0) continue;
+    if (!out.empty() && out.back().first.replica == r.first.replica &&
+        r.first.counter <= out.back().end()) {
+      const std::uint64_t end = std::max(out.back().end(), r.end());
+      out.back().length = end - out.back().first.counter;
+    } else {
+      out.push_back(r);
+    }
+  }
+  return out;
+}
+
+/// The ids of `runs` (canonical) that are not in `minus` (canonical).
+template <class Id>
+std::vector<DotRun<Id>> subtract_runs(const std::vector<DotRun<Id>>& runs,
+                                      const std::vector<DotRun<Id>>& minus) {
+  std::vector<DotRun<Id>> out;
+  std::size_t m = 0;
+  for (DotRun<Id> r : runs) {
+    while (m < minus.size() &&
+           (minus[m].first.replica < r.first.replica ||
+            (minus[m].first.replica == r.first.replica && minus[m].end() <= r.first.counter))) {
+      ++m;
+    }
+    std::size_t i = m;
+    while (r.length > 0 && i < minus.size() && minus[i].first.replica == r.first.replica &&
+           minus[i].first.counter < r.end()) {
+      if (minus[i].first.counter > r.first.counter) {
+        out.push_back({r.first, minus[i].first.counter - r.first.counter});
+      }
+      const std::uint64_t cut = std::min(minus[i].end(), r.end());
+      r.length = r.end() - cut;
+      r.first.counter = cut;
+      ++i;
+    }
+    if (r.length > 0) out.push_back(r);
+  }
+  return out;
+}
+
+/// CRTP base of List and Text. `Content` says how a piece stores its values:
+///   using Storage = ...;
+///   static void append(Storage&, const Storage&);
+///   // Elements [from, to), and the first n elements, of a run of `length` elements:
+///   static Storage slice(const Storage&, uint64_t from, uint64_t to, uint64_t length);
+///   static void truncate(Storage&, uint64_t n, uint64_t length);
+///   // Element by element, the greater value (two definitions of one id, joined):
+///   static Storage max_each(const Storage&, const Storage&, uint64_t length);
+template <class Derived, class Id, class Content>
+class SequenceBase {
+ public:
+  using Storage = typename Content::Storage;
+  using Piece = SequencePiece<Id, Storage>;
+  using ElementId = Dot<Id>;
+
+  /// A leaf splits when an insert takes it past this many pieces; the rebuild fills leaves to
+  /// half of it, so that the next local edits do not split at once.
+  static constexpr std::size_t leaf_pieces_max = 16;
+  /// A received value of at most this many pending runs and tombstone runs, and nothing else,
+  /// is placed piece by piece when it can be (a scan each), instead of by a rebuild.
+  static constexpr std::size_t small_delta_runs_max = 8;
+
+  /// Visible elements.
+  std::size_t size() const { return visible_; }
+  bool empty() const { return visible_ == 0; }
+  bool is_bot() const { return leaves_.empty() && pending_.empty() && pending_deletes_.empty(); }
+
+  /// The id of the visible element at `pos`: a name that stays valid across every edit.
+  ElementId id_at(std::size_t pos) const {
+    if (pos >= visible_) throw std::out_of_range("calm: id_at past the end");
+    const Where w = locate(pos);
+    return leaves_[w.leaf].pieces[w.piece].at(w.offset);
+  }
+  /// Where the element `id` is now: its position if it is visible; if it was deleted, the
+  /// position of the first visible element after it (a cursor there stays at its place);
+  /// nullopt if it is not in the document (never inserted here, or pending).
+  std::optional<std::size_t> position_of(const ElementId& id) const {
+    std::size_t before = 0;
+    for (const Leaf& leaf : leaves_) {
+      for (const Piece& p : leaf.pieces) {
+        if (p.contains(id)) return before + (p.deleted ? 0 : id.counter - p.first.counter);
+        if (!p.deleted) before += p.length;
+      }
+    }
+    return std::nullopt;
+  }
+
+  /// Elements inserted here or received, visible or not, and tombstones: for reports.
+  std::size_t piece_count() const {
+    std::size_t n = 0;
+    for (const Leaf& leaf : leaves_) n += leaf.pieces.size();
+    return n;
+  }
+  /// Elements whose parent has not arrived yet.
+  std::size_t pending_elements() const {
+    std::size_t n = 0;
+    for (const Piece& p : pending_) n += p.length;
+    return n;
+  }
+
+  /// Removes the visible elements [pos, pos + n); returns the delta (their tombstones).
+  /// Throws std::out_of_range, changing nothing, when the range is not inside the document.
+  Derived erase(std::size_t pos, std::size_t n) {
+    if (pos > visible_ || n > visible_ - pos) {
+      throw std::out_of_range("calm: erase range is outside the sequence");
+    }
+    Derived delta;
+    Runs& runs = delta.pending_deletes_;
+    while (n > 0) {
+      const Where w = seek(pos);
+      n -= erase_in_piece(w, n);
+      runs.push_back(last_erased_);
+    }
+    if (runs.size() > 1) {
+      const std::vector<DotRun<Id>> sorted =
+          canonical_runs(std::vector<DotRun<Id>>(runs.begin(), runs.end()));
+      runs.assign(sorted.begin(), sorted.end());
+    }
+    delta.last_counters_ = last_counters_for(runs);
+    return delta;
+  }
+
+  /// Joins `other` in; returns whether anything changed.
+  bool merge(const Derived& other) {
+    if (other.is_bot()) return false;
+    if (is_bot()) {
+      derived() = other;
+      cache_leaf_ = 0;
+      cache_before_ = 0;
+      return true;
+    }
+    bool applied = false;
+    if (other.leaves_.empty() && pending_.empty() && pending_deletes_.empty() &&
+        other.pending_.size() + other.pending_deletes_.size() <= small_delta_runs_max) {
+      bool done = true;
+      for (const Piece& p : other.pending_) {
+        if (!try_integrate(p)) {
+          done = false;
+          break;
+        }
+        applied = true;
+      }
+      for (std::size_t i = 0; done && i < other.pending_deletes_.size(); ++i) {
+        const auto [complete, changed] = try_tombstone(other.pending_deletes_[i]);
+        applied = applied || changed;
+        done = complete;
+      }
+      if (done) return applied;
+      // What was applied is here now; the rebuild's union takes it in again, unchanged.
+    }
+    const Counts before = counts();
+    Parts parts = collect();
+    other.collect_into(parts);
+    // Counts tell whether the union grew; a joined definition of colliding ids can change the
+    // value without growing it, and then only a comparison tells.
+    std::optional<Derived> old;
+    if (normalize_items(parts.items, false)) old = derived();
+    rebuild(std::move(parts));
+    return applied || counts() != before || (old && !(*old == derived()));
+  }
+
+  /// The elements and tombstones of this value that `other` lacks: the least value d with
+  /// join(other, d) == join(other, *this).
+  Derived delta(const Derived& other) const {
+    Parts mine = collect();
+    Parts theirs = other.collect();
+    normalize_items(mine.items, false);
+    normalize_items(theirs.items, false);
+    Parts out;
+    std::size_t j = 0;  // both sorted by id: walk them together
+    for (const Item& item : mine.items) {
+      const std::uint64_t end = item.first.counter + item.length;
+      std::uint64_t c = item.first.counter;
+      while (c < end) {
+        while (j < theirs.items.size() &&
+               (theirs.items[j].first.replica < item.first.replica ||
+                (theirs.items[j].first.replica == item.first.replica &&
+                 theirs.items[j].first.counter + theirs.items[j].length <= c))) {
+          ++j;
+        }
+        const Item* t =
+            j < theirs.items.size() && theirs.items[j].first.replica == item.first.replica
+                ? &theirs.items[j]
+                : nullptr;
+        const std::uint64_t k = c - item.first.counter;
+        if (t != nullptr && t->first.counter <= c) {  // both define [c, stop)
+          const std::uint64_t stop = std::min(end, t->first.counter + t->length);
+          Item part = slice_item(item, k, stop - item.first.counter);
+          const Item their_part = slice_item(*t, c - t->first.counter, stop - t->first.counter);
+          if (!absorbs(their_part, part)) out.items.push_back(std::move(part));
+          c = stop;
+        } else {  // only this value has [c, stop)
+          const std::uint64_t stop = t != nullptr ? std::min(end, t->first.counter) : end;
+          out.items.push_back(slice_item(item, k, stop - item.first.counter));
+          c = stop;
+        }
+      }
+    }
+    out.deletes = subtract_runs(canonical_runs(std::move(mine.deletes)),
+                                canonical_runs(std::move(theirs.deletes)));
+    Derived d;
+    d.rebuild(std::move(out));
+    return d;
+  }
+
+  friend bool operator==(const Derived& a, const Derived& b) {
+    return a.visible_ == b.visible_ && a.pending_deletes_ == b.pending_deletes_ &&
+           same_pieces(a.pending_, b.pending_) &&
+           same_pieces(a.canonical_document(), b.canonical_document());
+  }
+
+  /// The document as maximal runs, in order, deleted ones included.
+  std::vector<Piece> canonical_document() const {
+    std::vector<Piece> out;
+    for (const Leaf& leaf : leaves_) {
+      for (const Piece& p : leaf.pieces) {
+        if (!out.empty() && out.back().continues_into(p)) {
+          out.back().length += p.length;
+          Content::append(out.back().content, p.content);
+        } else {
+          out.push_back(p);
+          out.back().tail_has_right = false;
+          out.back().head_has_left = false;
+        }
+      }
+    }
+    return out;
+  }
+  const auto& pending_pieces() const { return pending_; }
+  const auto& pending_tombstones() const { return pending_deletes_; }
+
+  friend std::ostream& operator<<(std::ostream& os, const Derived& s) { return s.print(os); }
+
+ private:
+  std::ostream& print(std::ostream& os) const {
+    const SequenceBase& s = *this;
+    os << Derived::type_name << "{";
+    const char* sep = "";
+    for (const Piece& p : s.canonical_document()) {
+      os << sep << p.first << '+' << p.length << (p.left ? " L" : " R") << p.parent;
+      if (p.deleted) {
+        os << " deleted";
+      } else {
+        os << ' ';
+        Derived::show_content(os, p.content);
+      }
+      sep = ", ";
+    }
+    if (!s.pending_.empty()) os << "; pending " << s.pending_.size() << " runs";
+    if (!s.pending_deletes_.empty()) {
+      os << "; pending tombstones";
+      for (const DotRun<Id>& r : s.pending_deletes_) os << ' ' << r.first << '+' << r.length;
+    }
+    return os << '}';
+  }
+
+ public:
+  /// Encoding: the replica ids (sorted, each once), then the shape of every piece as one byte
+  /// string of varints (document order, then the pending pieces, then the pending tombstones),
+  /// then the values of the pieces that are not deleted, in that order (Derived::save_values).
+  /// A piece's shape is a flags varint (deleted, left, and where its parent is: the root, the
+  /// last element of the piece before, the first of the piece after, or given), its replica's
+  /// index, its first counter as a zigzag difference from where the piece before ended, its
+  /// length, and a given parent's replica index and counter.
+  template <class Archive>
+  void save(Archive& ar) const {
+    const std::vector<Piece> document = canonical_document();
+    std::vector<Id> replicas;
+    const auto note = [&](const Id& r) { replicas.push_back(r); };
+    // The replicas the shape names: a root parent names none.
+    for (const Piece& p : document) {
+      note(p.first.replica);
+      if (p.parent.counter != 0) note(p.parent.replica);
+    }
+    for (const Piece& p : pending_) {
+      note(p.first.replica);
+      if (p.parent.counter != 0) note(p.parent.replica);
+    }
+    for (const DotRun<Id>& r : pending_deletes_) note(r.first.replica);
+    std::sort(replicas.begin(), replicas.end());
+    replicas.erase(std::unique(replicas.begin(), replicas.end()), replicas.end());
+    save_size(ar, replicas.size());
+    for (const Id& r : replicas) save_value(ar, r);
+    const auto index = [&](const Id& r) {
+      return static_cast<std::uint64_t>(std::lower_bound(replicas.begin(), replicas.end(), r) -
+                                        replicas.begin());
+    };
+    std::string shape;
+    put_varint(shape, document.size());
+    put_varint(shape, pending_.size());
+    put_varint(shape, pending_deletes_.size());
+    std::uint64_t end = 0;
+    const auto put_piece = [&](const Piece& p, const Piece* before, const Piece* after) {
+      std::uint64_t where = parent_given;
+      if (p.parent.counter == 0) {
+        where = parent_root;
+      } else if (before != nullptr && p.parent == before->last()) {
+        where = parent_before;
+      } else if (after != nullptr && p.parent == after->first) {
+        where = parent_after;
+      }
+      put_varint(shape, (p.deleted ? 1U : 0U) | (p.left ? 2U : 0U) | (where << 2));
+      put_varint(shape, index(p.first.replica));
+      const std::uint64_t diff = p.first.counter - end;  // modulo 2^64
+      put_varint(shape,
+                 (diff << 1) ^ (static_cast<std::int64_t>(diff) < 0 ? ~std::uint64_t{0} : 0));
+      put_varint(shape, p.length);
+      if (where == parent_given) {
+        put_varint(shape, index(p.parent.replica));
+        put_varint(shape, p.parent.counter);
+      }
+      end = p.first.counter + p.length;
+    };
+    for (std::size_t i = 0; i < document.size(); ++i) {
+      put_piece(document[i], i > 0 ? &document[i - 1] : nullptr,
+                i + 1 < document.size() ? &document[i + 1] : nullptr);
+    }
+    for (const Piece& p : pending_) put_piece(p, nullptr, nullptr);
+    for (const DotRun<Id>& r : pending_deletes_) {
+      put_varint(shape, index(r.first.replica));
+      put_varint(shape, r.first.counter);
+      put_varint(shape, r.length);
+    }
+    save_value(ar, shape);
+    std::vector<const Piece*> valued;
+    for (const Piece& p : document) {
+      if (!p.deleted) valued.push_back(&p);
+    }
+    for (const Piece& p : pending_) {
+      if (!p.deleted) valued.push_back(&p);
+    }
+    Derived::save_values(ar, valued);
+  }
+
+  template <class Archive>
+  void load(Archive& ar) {
+    const std::uint64_t replica_count = load_size(ar);
+    std::vector<Id> replicas;
+    replicas.reserve(bounded_reserve(replica_count));
+    for (std::uint64_t i = 0; i < replica_count; ++i) {
+      Id r{};
+      load_value(ar, r);
+      decode_require(replicas.empty() || replicas.back() < r,
+                     "calm: a sequence's replica ids are not sorted and distinct");
+      replicas.push_back(std::move(r));
+    }
+    std::string shape;
+    load_value(ar, shape);
+    std::size_t at = 0;
+    const auto next = [&] { return get_varint(shape, at); };
+    std::vector<bool> named(replicas.size(), false);
+    const auto replica = [&]() -> const Id& {
+      const std::uint64_t i = next();
+      decode_require(i < replicas.size(), "calm: a sequence names a replica it does not list");
+      named[static_cast<std::size_t>(i)] = true;
+      return replicas[static_cast<std::size_t>(i)];
+    };
+    const std::uint64_t document_count = next();
+    const std::uint64_t pending_count = next();
+    const std::uint64_t delete_count = next();
+    std::vector<Piece> document;
+    std::vector<Piece> pending;
+    std::vector<std::uint64_t> parent_where;
+    std::uint64_t end = 0;
+    const auto get_piece = [&]() {
+      Piece p;
+      const std::uint64_t flags = next();
+      decode_require(flags < 16, "calm: a sequence piece has unknown flags");
+      p.deleted = (flags & 1U) != 0;
+      p.left = (flags & 2U) != 0;
+      const std::uint64_t where = flags >> 2;
+      p.first.replica = replica();
+      const std::uint64_t zigzag = next();
+      p.first.counter = end + ((zigzag >> 1) ^ (~(zigzag & 1) + 1));
+      p.length = next();
+      decode_require(p.first.counter != 0 && p.length != 0 &&
+                         p.length <= std::numeric_limits<std::uint64_t>::max() - p.first.counter,
+                     "calm: a sequence piece has an empty or overflowing range of counters");
+      if (where == parent_given) {
+        p.parent.replica = replica();
+        p.parent.counter = next();
+        decode_require(p.parent.counter != 0, "calm: a sequence piece's parent has counter 0");
+      }
+      decode_require(where != parent_root || !p.left,
+                     "calm: an element is a left child of the root");
+      end = p.first.counter + p.length;
+      parent_where.push_back(where);
+      return p;
+    };
+    for (std::uint64_t i = 0; i < document_count; ++i) document.push_back(get_piece());
+    for (std::size_t i = 0; i < document.size(); ++i) {
+      const std::optional<ElementId> before =
+          i > 0 ? std::optional<ElementId>(document[i - 1].last()) : std::nullopt;
+      const std::optional<ElementId> after =
+          i + 1 < document.size() ? std::optional<ElementId>(document[i + 1].first) : std::nullopt;
+      if (parent_where[i] == parent_before) {
+        decode_require(before.has_value(), "calm: the first piece's parent is the piece before it");
+        document[i].parent = *before;
+      } else if (parent_where[i] == parent_after) {
+        decode_require(after.has_value(), "calm: the last piece's parent is the piece after it");
+        document[i].parent = *after;
+      }
+      // One encoding per value: a parent is given only where neither neighbour names it, and
+      // "after" only where "before" does not.
+      decode_require((parent_where[i] != parent_given ||
+                      (document[i].parent != before && document[i].parent != after)) &&
+                         (parent_where[i] != parent_after || document[i].parent != before),
+                     "calm: a sequence piece's parent is not written in its shortest form");
+    }
+    for (std::uint64_t i = 0; i < pending_count; ++i) {
+      pending.push_back(get_piece());
+      decode_require(parent_where.back() == parent_given || parent_where.back() == parent_root,
+                     "calm: a pending piece's parent is not given");
+    }
+    Parts parts;
+    for (std::uint64_t i = 0; i < delete_count; ++i) {
+      DotRun<Id> r;
+      r.first.replica = replica();
+      r.first.counter = next();
+      r.length = next();
+      decode_require(r.first.counter != 0 && r.length != 0 &&
+                         r.length <= std::numeric_limits<std::uint64_t>::max() - r.first.counter,
+                     "calm: a sequence tombstone has an empty or overflowing range");
+      parts.deletes.push_back(r);
+    }
+    decode_require(at == shape.size(), "calm: a sequence's shape has bytes left over");
+    decode_require(std::find(named.begin(), named.end(), false) == named.end(),
+                   "calm: a sequence lists a replica it never names");
+    const std::vector<DotRun<Id>> tombstones = parts.deletes;
+    decode_require(canonical_runs(parts.deletes) == tombstones,
+                   "calm: a sequence's pending tombstones are not canonical");
+    std::vector<Piece*> valued;
+    for (Piece& p : document) {
+      if (!p.deleted) valued.push_back(&p);
+    }
+    for (Piece& p : pending) {
+      if (!p.deleted) valued.push_back(&p);
+    }
+    Derived::load_values(ar, valued);
+    for (const Piece& p : document) {
+      parts.items.push_back(p);
+      if (p.deleted) parts.deletes.push_back({p.first, p.length});
+    }
+    parts.items.insert(parts.items.end(), pending.begin(), pending.end());
+    assign_decoded(std::move(parts), document, pending, tombstones);
+  }
+
+ protected:
+  struct Leaf {
+    std::vector<Piece> pieces;
+    std::size_t visible = 0;
+  };
+  /// A visible element: leaf, piece in the leaf, offset in the piece.
+  struct Where {
+    std::size_t leaf = 0;
+    std::size_t piece = 0;
+    std::uint64_t offset = 0;
+    std::size_t before = 0;  // visible elements before the leaf
+  };
+  /// A piece as merge and decode see it: no cached flags, content possibly empty if deleted.
+  using Item = Piece;
+  struct Parts {
+    std::vector<Item> items;  // disjoint once normalized
+    std::vector<DotRun<Id>> deletes;
+  };
+  struct Counts {
+    std::uint64_t elements = 0;
+    std::uint64_t tombstones = 0;
+    friend bool operator==(const Counts&, const Counts&) = default;
+  };
+
+  Derived& derived() { return static_cast<Derived&>(*this); }
+  const Derived& derived() const { return static_cast<const Derived&>(*this); }
+
+  /// The next counter of `replica`, reserving `n` of them; throws std::overflow_error before
+  /// changing anything when the replica would run out.
+  std::uint64_t reserve_counters(const Id& replica, std::uint64_t n) {
+    std::uint64_t last = 0;
+    for (const auto& [r, c] : last_counters_) {
+      if (r == replica) last = c;
+    }
+    if (n == 0 || last > std::numeric_limits<std::uint64_t>::max() - 1 - n) {
+      throw std::overflow_error("calm: a replica ran out of sequence element counters");
+    }
+    return last + 1;
+  }
+  void note_counter(const Id& replica, std::uint64_t last) {
+    for (auto& [r, c] : last_counters_) {
+      if (r == replica) {
+        c = std::max(c, last);
+        return;
+      }
+    }
+    last_counters_.emplace_back(replica, last);
+    std::sort(last_counters_.begin(), last_counters_.end());
+  }
+  template <class RunRange>
+  static auto last_counters_for(const RunRange& runs) {
+    LastCounters out;
+    for (const DotRun<Id>& r : runs) {
+      if (!out.empty() && out.back().first == r.first.replica) {
+        out.back().second = std::max(out.back().second, r.end() - 1);
+      } else {
+        out.emplace_back(r.first.replica, r.end() - 1);
+      }
+    }
+    return out;
+  }
+
+  /// Inserts `n` elements with values `content` at visible position `pos`, by `replica`;
+  /// returns the delta. Throws std::out_of_range (pos > size()) or std::overflow_error, changing
+  /// nothing.
+  Derived insert_run(const Id& replica, std::size_t pos, Storage content, std::uint64_t n) {
+    if (pos > visible_) throw std::out_of_range("calm: insert position is past the end");
+    Derived delta;
+    if (n == 0) return delta;
+    const std::uint64_t counter = reserve_counters(replica, n);
+    Piece fresh;
+    fresh.first = {replica, counter};
+    fresh.length = n;
+    fresh.content = std::move(content);
+
+    if (leaves_.empty()) {  // the root has no right child: the first element is one
+      fresh.parent = ElementId{};
+      leaves_.push_back(Leaf{{fresh}, n});
+      visible_ += n;
+      cache_leaf_ = 0;
+      cache_before_ = 0;
+    } else if (pos == 0) {  // the root has a right child: left child of the first element
+      Leaf& leaf = leaves_.front();
+      fresh.parent = leaf.pieces.front().first;
+      fresh.left = true;
+      leaf.pieces.front().head_has_left = true;
+      leaf.pieces.insert(leaf.pieces.begin(), fresh);
+      grow(0, n);
+    } else {
+      const Where w = seek(pos - 1);
+      Leaf& leaf = leaves_[w.leaf];
+      Piece& a = leaf.pieces[w.piece];
+      const bool a_is_last = w.offset + 1 == a.length;
+      if (a_is_last && !a.tail_has_right) {
+        // Right child of `a`, which is the end of its piece: typing extends the piece.
+        fresh.parent = a.last();
+        if (a.first.replica == replica && a.first.counter + a.length == counter && !a.deleted) {
+          Content::append(a.content, fresh.content);
+          a.length += n;
+        } else {
+          a.tail_has_right = true;
+          leaf.pieces.insert(leaf.pieces.begin() + static_cast<std::ptrdiff_t>(w.piece) + 1, fresh);
+        }
+      } else if (!a_is_last) {
+        // `a`'s right child is the next element of its piece, `b`: left child of `b`.
+        fresh.parent = a.at(w.offset + 1);
+        fresh.left = true;
+        Piece tail = split_tail(a, w.offset + 1);
+        tail.head_has_left = true;
+        auto at = leaf.pieces.begin() + static_cast<std::ptrdiff_t>(w.piece) + 1;
+        at = leaf.pieces.insert(at, std::move(tail));
+        leaf.pieces.insert(at, fresh);
+      } else {
+        // `a` ends its piece and has a right child elsewhere: the next piece starts with `b`.
+        Piece* b = next_piece(w.leaf, w.piece);
+        CALM_ASSERT(b != nullptr, "an element with a right child is followed by its subtree");
+        b->head_has_left = true;
+        fresh.parent = b->first;
+        fresh.left = true;
+        leaf.pieces.insert(leaf.pieces.begin() + static_cast<std::ptrdiff_t>(w.piece) + 1, fresh);
+      }
+      grow(w.leaf, n);
+    }
+    note_counter(replica, counter + n - 1);
+    fresh.tail_has_right = false;
+    delta.last_counters_.emplace_back(replica, counter + n - 1);
+    if (fresh.parent.counter != 0) delta.note_counter(fresh.parent.replica, fresh.parent.counter);
+    if (fresh.parent.counter == 0) {
+      delta.leaves_.push_back(Leaf{{std::move(fresh)}, n});
+      delta.visible_ = n;
+    } else {
+      delta.pending_.push_back(std::move(fresh));
+    }
+    return delta;
+  }
+
+  /// The visible element at `pos` (< size()), found from the cursor cache; leaves it alone.
+  Where locate(std::size_t pos) const {
+    CALM_ASSERT(pos < visible_, "locate a visible element");
+    std::size_t leaf = cache_leaf_;
+    std::size_t before = cache_before_;
+    if (leaf >= leaves_.size()) {
+      leaf = 0;
+      before = 0;
+    }
+    while (pos < before) before -= leaves_[--leaf].visible;
+    while (pos >= before + leaves_[leaf].visible) before += leaves_[leaf++].visible;
+    std::size_t rest = pos - before;
+    const std::vector<Piece>& pieces = leaves_[leaf].pieces;
+    for (std::size_t i = 0;; ++i) {
+      const Piece& p = pieces[i];
+      if (p.deleted) continue;
+      if (rest < p.length) return {leaf, i, rest, before};
+      rest -= p.length;
+    }
+  }
+  /// locate(pos), and the cursor cache moves there: where a local edit is about to happen.
+  Where seek(std::size_t pos) {
+    const Where w = locate(pos);
+    cache_leaf_ = w.leaf;
+    cache_before_ = w.before;
+    return w;
+  }
+
+  template <class F>
+  void for_each_visible_piece(F f) const {
+    for (const Leaf& leaf : leaves_) {
+      for (const Piece& p : leaf.pieces) {
+        if (!p.deleted) f(p);
+      }
+    }
+  }
+
+  /// Decoding: the value that `parts` describes, if its document is `expected` (canonical).
+  void assign_decoded(Parts parts, const std::vector<Piece>& expected_document,
+                      const std::vector<Piece>& expected_pending,
+                      const std::vector<DotRun<Id>>& expected_tombstones) {
+    normalize_items(parts.items, /*reject_overlap=*/true);
+    Derived built;
+    built.rebuild(std::move(parts));
+    decode_require(same_pieces(built.canonical_document(), expected_document) &&
+                       same_pieces(built.pending_, expected_pending) &&
+                       std::equal(built.pending_deletes_.begin(), built.pending_deletes_.end(),
+                                  expected_tombstones.begin(), expected_tombstones.end()),
+                   "calm: a sequence's encoding is not in its canonical order");
+    derived() = std::move(built);
+  }
+
+  std::vector<Leaf> leaves_;
+  std::size_t visible_ = 0;
+  // Small vectors: a delta holds one piece or one run, and makes no allocation for it.
+  using Pieces = boost::container::small_vector<Piece, 1>;
+  using Runs = boost::container::small_vector<DotRun<Id>, 1>;
+  Pieces pending_;        // canonical: sorted by id, maximal runs
+  Runs pending_deletes_;  // canonical
+  using LastCounters = boost::container::small_vector<std::pair<Id, std::uint64_t>, 1>;
+  LastCounters last_counters_;  // per replica, its greatest counter here: derived, not compared
+  // Where the last local edit was: its leaf, and the visible elements before that leaf. Only
+  // the mutators write it, so that concurrent readers of one value do not race.
+  std::size_t cache_leaf_ = 0;
+  std::size_t cache_before_ = 0;
+  DotRun<Id> last_erased_;
+
+ private:
+  static constexpr std::uint64_t parent_root = 0;
+  static constexpr std::uint64_t parent_before = 1;
+  static constexpr std::uint64_t parent_after = 2;
+  static constexpr std::uint64_t parent_given = 3;
+
+  static void put_varint(std::string& out, std::uint64_t v) {
+    while (v >= 0x80) {
+      out.push_back(static_cast<char>((v & 0x7f) | 0x80));
+      v >>= 7;
+    }
+    out.push_back(static_cast<char>(v));
+  }
+  static std::uint64_t get_varint(const std::string& in, std::size_t& at) {
+    std::uint64_t v = 0;
+    for (unsigned shift = 0; shift < 64; shift += 7) {
+      decode_require(at < in.size(), "calm: a sequence's shape ends inside a number");
+      const auto byte = static_cast<unsigned char>(in[at++]);
+      decode_require(shift < 63 || byte <= 1, "calm: a sequence's shape has a number past 64 bits");
+      v |= static_cast<std::uint64_t>(byte & 0x7f) << shift;
+      if ((byte & 0x80) == 0) {
+        decode_require(byte != 0 || shift == 0, "calm: a sequence's shape has a padded number");
+        return v;
+      }
+    }
+    throw DecodeError("calm: a sequence's shape has a number past 64 bits");
+  }
+  template <class A, class B>
+  static bool same_pieces(const A& a, const B& b) {
+    return std::equal(a.begin(), a.end(), b.begin(), b.end(),
+                      [](const Piece& x, const Piece& y) { return x.same_value(y); });
+  }
+
+  void grow(std::size_t leaf, std::uint64_t n) {
+    leaves_[leaf].visible += n;
+    visible_ += n;
+    if (leaf < cache_leaf_) cache_before_ += n;
+    if (leaves_[leaf].pieces.size() > leaf_pieces_max) split_leaf(leaf);
+  }
+  void split_leaf(std::size_t leaf) {
+    Leaf upper;
+    std::vector<Piece>& pieces = leaves_[leaf].pieces;
+    const std::size_t half = pieces.size() / 2;
+    upper.pieces.assign(std::make_move_iterator(pieces.begin() + static_cast<std::ptrdiff_t>(half)),
+                        std::make_move_iterator(pieces.end()));
+    pieces.resize(half);
+    for (const Piece& p : upper.pieces) {
+      if (!p.deleted) upper.visible += p.length;
+    }
+    leaves_[leaf].visible -= upper.visible;
+    leaves_.insert(leaves_.begin() + static_cast<std::ptrdiff_t>(leaf) + 1, std::move(upper));
+    if (cache_leaf_ > leaf) ++cache_leaf_;  // the cached leaf's start does not move
+  }
+
+  Piece* next_piece(std::size_t leaf, std::size_t piece) {
+    if (piece + 1 < leaves_[leaf].pieces.size()) return &leaves_[leaf].pieces[piece + 1];
+    for (std::size_t l = leaf + 1; l < leaves_.size(); ++l) {
+      if (!leaves_[l].pieces.empty()) return &leaves_[l].pieces.front();
+    }
+    return nullptr;
+  }
+
+  /// Cuts `p` after element k - 1; returns elements k.. as a piece (the right child of k - 1).
+  static Piece split_tail(Piece& p, std::uint64_t k) {
+    Piece tail;
+    tail.first = p.at(k);
+    tail.length = p.length - k;
+    tail.parent = p.at(k - 1);
+    tail.left = false;
+    tail.deleted = p.deleted;
+    tail.tail_has_right = p.tail_has_right;
+    tail.head_has_left = false;
+    if (!p.deleted) {
+      tail.content = Content::slice(p.content, k, p.length, p.length);
+      Content::truncate(p.content, k, p.length);
+    }
+    p.length = k;
+    p.tail_has_right = true;
+    return tail;
+  }
+
+  static Item slice_item(const Item& item, std::uint64_t from, std::uint64_t to) {
+    Item out;
+    out.first = item.at(from);
+    out.length = to - from;
+    out.parent = item.parent_of(from);
+    out.left = from == 0 && item.left;
+    out.deleted = item.deleted;
+    if (!item.deleted) out.content = Content::slice(item.content, from, to, item.length);
+    return out;
+  }
+
+  /// Deletes up to `n` visible elements from `w` on, within its piece; returns how many. The
+  /// run of ids deleted is left in last_erased_.
+  std::uint64_t erase_in_piece(const Where& w, std::uint64_t n) {
+    Leaf& leaf = leaves_[w.leaf];
+    std::vector<Piece>& pieces = leaf.pieces;
+    const std::uint64_t k = w.offset;
+    const std::uint64_t m = std::min<std::uint64_t>(n, pieces[w.piece].length - k);
+    last_erased_ = {pieces[w.piece].at(k), m};
+    std::size_t at = w.piece;
+    if (k > 0) {
+      Piece tail = split_tail(pieces[at], k);
+      pieces.insert(pieces.begin() + static_cast<std::ptrdiff_t>(at) + 1, std::move(tail));
+      ++at;
+    }
+    if (pieces[at].length > m) {
+      Piece tail = split_tail(pieces[at], m);
+      pieces.insert(pieces.begin() + static_cast<std::ptrdiff_t>(at) + 1, std::move(tail));
+    }
+    Piece& gone = pieces[at];
+    gone.deleted = true;
+    gone.content = Storage{};
+    // Join deleted neighbours that continue the run, so backspacing leaves one tombstone piece.
+    if (at + 1 < pieces.size() && gone.continues_into(pieces[at + 1])) {
+      gone.length += pieces[at + 1].length;
+      gone.tail_has_right = pieces[at + 1].tail_has_right;
+      pieces.erase(pieces.begin() + static_cast<std::ptrdiff_t>(at) + 1);
+    }
+    if (at > 0 && pieces[at - 1].continues_into(pieces[at])) {
+      pieces[at - 1].length += pieces[at].length;
+      pieces[at - 1].tail_has_right = pieces[at].tail_has_right;
+      pieces.erase(pieces.begin() + static_cast<std::ptrdiff_t>(at));
+    }
+    leaf.visible -= m;
+    visible_ -= m;
+    if (w.leaf < cache_leaf_) cache_before_ -= m;
+    if (pieces.size() > leaf_pieces_max) split_leaf(w.leaf);
+    return m;
+  }
+
+  /// Where the element `id` is in the document, deleted or not: a linear scan of the pieces.
+  std::optional<Where> find_element(const ElementId& id) const {
+    for (std::size_t l = 0; l < leaves_.size(); ++l) {
+      const std::vector<Piece>& pieces = leaves_[l].pieces;
+      for (std::size_t i = 0; i < pieces.size(); ++i) {
+        if (pieces[i].contains(id)) return Where{l, i, id.counter - pieces[i].first.counter};
+      }
+    }
+    return std::nullopt;
+  }
+  std::uint64_t last_counter(const Id& replica) const {
+    for (const auto& [r, c] : last_counters_) {
+      if (r == replica) return c;
+    }
+    return 0;
+  }
+
+  /// Places a received piece without a rebuild when that is simple: its ids are new here, its
+  /// parent is here, and the parent has no child yet on the piece's side, so the piece goes
+  /// right next to it. Returns false, changing nothing, otherwise.
+  bool try_integrate(const Piece& p) {
+    if (p.parent.counter == 0 || p.deleted || p.first.counter <= last_counter(p.first.replica)) {
+      return false;
+    }
+    const std::optional<Where> at = find_element(p.parent);
+    if (!at) return false;
+    Leaf& leaf = leaves_[at->leaf];
+    Piece& e = leaf.pieces[at->piece];
+    if (p.left) {
+      if (at->offset != 0 || e.head_has_left) return false;
+      e.head_has_left = true;
+      Piece fresh = p;
+      fresh.tail_has_right = false;
+      fresh.head_has_left = false;
+      leaf.pieces.insert(leaf.pieces.begin() + static_cast<std::ptrdiff_t>(at->piece),
+                         std::move(fresh));
+    } else {
+      if (at->offset + 1 != e.length || e.tail_has_right) return false;
+      if (!e.deleted && e.first.replica == p.first.replica &&
+          e.first.counter + e.length == p.first.counter) {
+        Content::append(e.content, p.content);
+        e.length += p.length;
+      } else {
+        e.tail_has_right = true;
+        Piece fresh = p;
+        fresh.tail_has_right = false;
+        fresh.head_has_left = false;
+        leaf.pieces.insert(leaf.pieces.begin() + static_cast<std::ptrdiff_t>(at->piece) + 1,
+                           std::move(fresh));
+      }
+    }
+    grow(at->leaf, p.length);
+    note_counter(p.first.replica, p.first.counter + p.length - 1);
+    return true;
+  }
+
+  /// Marks the elements of `run` deleted. Returns whether every one of them was here, and
+  /// whether a visible one was deleted.
+  std::pair<bool, bool> try_tombstone(const DotRun<Id>& run) {
+    bool changed = false;
+    std::uint64_t c = run.first.counter;
+    // Each piece the run covers costs a scan: past a few, a rebuild is cheaper.
+    for (std::size_t scans = 0; c < run.end(); ++scans) {
+      if (scans == small_delta_runs_max) return {false, changed};
+      const std::optional<Where> at = find_element({run.first.replica, c});
+      if (!at) return {false, changed};
+      const Piece& piece = leaves_[at->leaf].pieces[at->piece];
+      const std::uint64_t m = std::min(run.end() - c, piece.length - at->offset);
+      if (!piece.deleted) {
+        erase_in_piece(*at, m);
+        changed = true;
+      }
+      c += m;
+    }
+    return {true, changed};
+  }
+
+  Counts counts() const {
+    Counts c;
+    for (const Leaf& leaf : leaves_) {
+      for (const Piece& p : leaf.pieces) {
+        c.elements += p.length;
+        if (p.deleted) c.tombstones += p.length;
+      }
+    }
+    for (const Piece& p : pending_) c.elements += p.length;
+    for (const DotRun<Id>& r : pending_deletes_) c.tombstones += r.length;
+    return c;
+  }
+
+  Parts collect() const {
+    Parts parts;
+    collect_into(parts);
+    return parts;
+  }
+  /// Adds this value's elements and tombstones to `parts`.
+  void collect_into(Parts& parts) const {
+    for (const Leaf& leaf : leaves_) {
+      for (const Piece& p : leaf.pieces) {
+        parts.items.push_back(p);
+        parts.items.back().tail_has_right = false;
+        parts.items.back().head_has_left = false;
+        if (p.deleted) parts.deletes.push_back({p.first, p.length});
+      }
+    }
+    parts.items.insert(parts.items.end(), pending_.begin(), pending_.end());
+    parts.deletes.insert(parts.deletes.end(), pending_deletes_.begin(), pending_deletes_.end());
+  }
+
+  /// The join of two definitions of the same ids: the greater parent and side (only the
+  /// first element's can differ: the others are run children), the greater value element by
+  /// element, and no values when either is deleted. Two honest replicas never define one id
+  /// twice; forged or colliding ids still merge to one answer whatever the order.
+  static Item resolve(const Item& x, const Item& y) {
+    CALM_ASSERT(x.first == y.first && x.length == y.length, "resolve one range of ids");
+    Item out = std::tie(x.parent, x.left) >= std::tie(y.parent, y.left) ? x : y;
+    out.deleted = x.deleted || y.deleted;
+    if (out.deleted) {
+      out.content = Storage{};
+    } else if (x.content != y.content) {
+      out.content = Content::max_each(x.content, y.content, x.length);
+    }
+    return out;
+  }
+  /// Whether joining `y` into `x` changes nothing (tombstones aside: they travel on their own).
+  static bool absorbs(const Item& x, const Item& y) {
+    if (x.parent == y.parent && x.left == y.left &&
+        (x.deleted || y.deleted || x.content == y.content)) {
+      return true;
+    }
+    const Item j = resolve(x, y);
+    return j.parent == x.parent && j.left == x.left && (j.deleted || j.content == x.content);
+  }
+
+  /// Sorts items by id and joins the ranges that two items define (merge collects two values,
+  /// each without overlaps). With `reject_overlap` (decoding one value), an overlap is an error
+  /// instead. Returns whether a joined range differed between its two definitions.
+  static bool normalize_items(std::vector<Item>& items, bool reject_overlap) {
+    // Sorts indexes rather than the items themselves, which are large to move.
+    std::vector<std::uint32_t> order(items.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<std::uint32_t>(i);
+    std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+      return items[a].first < items[b].first;
+    });
+    bool differed = false;
+    std::vector<Item> out;
+    out.reserve(items.size());
+    for (const std::uint32_t i : order) {
+      Item& item = items[i];
+      while (!out.empty() && out.back().first.replica == item.first.replica &&
+             item.first.counter < out.back().first.counter + out.back().length) {
+        decode_require(!reject_overlap, "calm: a sequence holds one element twice");
+        Item p = std::move(out.back());
+        out.pop_back();
+        CALM_ASSERT(item.first.counter >= p.first.counter, "items are sorted");
+        const std::uint64_t s = item.first.counter - p.first.counter;
+        const std::uint64_t n = std::min(p.length - s, item.length);
+        if (s > 0) out.push_back(slice_item(p, 0, s));
+        Item mine = slice_item(p, s, s + n);
+        Item theirs = slice_item(item, 0, n);
+        differed = differed || !absorbs(mine, theirs) || !absorbs(theirs, mine);
+        out.push_back(resolve(mine, theirs));
+        if (s + n < p.length) {
+          item = slice_item(p, s + n, p.length);
+        } else if (n < item.length) {
+          item = slice_item(item, n, item.length);
+        } else {
+          item.length = 0;
+          break;
+        }
+      }
+      if (item.length > 0) out.push_back(std::move(item));
+    }
+    items = std::move(out);
+    return differed;
+  }
+
+  /// Replaces the value with the one whose elements are `parts.items` and tombstones
+  /// `parts.deletes`: places every element whose ancestors are all present by the in-order walk
+  /// of the Fugue tree, and keeps the rest pending.
+  void rebuild(Parts parts) {
+    std::vector<Item>& items = parts.items;
+    normalize_items(items, false);
+    // A deleted item (it lost its values) is tombstoned: say so, so that the tombstone travels
+    // with it (a delta may hold the item and not the tombstone, which the other side had).
+    for (const Item& item : items) {
+      if (item.deleted) parts.deletes.push_back({item.first, item.length});
+    }
+    const std::vector<DotRun<Id>> deletes = canonical_runs(std::move(parts.deletes));
+
+    // Each item's parent element: (item, offset), found by binary search over the sorted items.
+    const auto find =
+        [&](const ElementId& d) -> std::optional<std::pair<std::size_t, std::uint64_t>> {
+      auto it = std::upper_bound(items.begin(), items.end(), d,
+                                 [](const ElementId& x, const Item& i) { return x < i.first; });
+      if (it == items.begin()) return std::nullopt;
+      --it;
+      if (!it->contains(d)) return std::nullopt;
+      return std::make_pair(static_cast<std::size_t>(it - items.begin()),
+                            d.counter - it->first.counter);
+    };
+    struct Attach {
+      std::size_t parent;  // item index; items.size() for the root
+      std::uint64_t offset;
+      bool right;  // left children first
+      ElementId id;
+      std::size_t child;
+      auto key() const { return std::tie(parent, offset, right, id); }
+    };
+    const std::size_t root = items.size();
+    std::vector<Attach> attach;
+    attach.reserve(items.size());
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      const Item& item = items[i];
+      if (item.parent.counter == 0) {
+        attach.push_back({root, 0, true, item.first, i});
+      } else if (const auto at = find(item.parent)) {
+        attach.push_back({at->first, at->second, !item.left, item.first, i});
+      }
+    }
+    std::sort(attach.begin(), attach.end(),
+              [](const Attach& a, const Attach& b) { return a.key() < b.key(); });
+    std::vector<std::size_t> first_attach(items.size() + 2, attach.size());
+    for (std::size_t a = attach.size(); a-- > 0;) first_attach[attach[a].parent] = a;
+    for (std::size_t i = items.size() + 1; i-- > 0;) {
+      first_attach[i] = std::min(first_attach[i], first_attach[i + 1]);
+    }
+
+    // The in-order walk, with an explicit stack (trees from real editing are deep).
+    enum class Kind : std::uint8_t { subtree, emit, kids };
+    struct Frame {
+      Kind kind;
+      std::size_t item;      // subtree, emit
+      std::uint64_t offset;  // subtree, emit
+      std::size_t begin;     // kids: attach[begin, end)
+      std::size_t end;
+    };
+    std::vector<Frame> stack;
+    std::vector<bool> placed(items.size(), false);
+    std::vector<Piece> document;
+    document.reserve(items.size());
+    // Appends elements [from, to) of item i to `out`, cut where tombstones start and end (a
+    // tombstoned run keeps no values), joined to the run before where it continues it.
+    const auto emit_into = [&](std::vector<Piece>& out, std::size_t i, std::uint64_t from,
+                               std::uint64_t to) {
+      const Item& item = items[i];
+      // Split [from, to) by the tombstones of its ids.
+      std::uint64_t k = from;
+      auto it =
+          std::upper_bound(deletes.begin(), deletes.end(), item.at(from),
+                           [](const ElementId& x, const DotRun<Id>& r) { return x < r.first; });
+      if (it != deletes.begin()) --it;
+      while (k < to) {
+        const ElementId here = item.at(k);
+        while (it != deletes.end() &&
+               (it->first.replica < here.replica ||
+                (it->first.replica == here.replica && it->end() <= here.counter))) {
+          ++it;
+        }
+        bool dead = false;
+        std::uint64_t stop = to;
+        if (it != deletes.end() && it->first.replica == here.replica) {
+          if (it->first.counter <= here.counter) {
+            dead = true;
+            stop = std::min<std::uint64_t>(to, it->end() - item.first.counter);
+          } else {
+            stop = std::min<std::uint64_t>(to, it->first.counter - item.first.counter);
+          }
+        }
+        Piece piece = slice_item(item, k, stop);
+        piece.deleted = dead || item.deleted;
+        if (piece.deleted) piece.content = Storage{};
+        piece.tail_has_right = false;
+        piece.head_has_left = false;
+        if (!out.empty() && out.back().continues_into(piece)) {
+          out.back().length += piece.length;
+          Content::append(out.back().content, piece.content);
+        } else {
+          out.push_back(std::move(piece));
+        }
+        k = stop;
+      }
+    };
+    const auto emit = [&](std::size_t i, std::uint64_t from, std::uint64_t to) {
+      emit_into(document, i, from, to);
+    };
+    if (first_attach[root] < attach.size()) {
+      stack.push_back({Kind::kids, 0, 0, first_attach[root], attach.size()});
+    }
+    while (!stack.empty()) {
+      const Frame f = stack.back();
+      stack.pop_back();
+      if (f.kind == Kind::kids) {
+        if (f.begin + 1 < f.end) stack.push_back({Kind::kids, 0, 0, f.begin + 1, f.end});
+        stack.push_back({Kind::subtree, attach[f.begin].child, 0, 0, 0});
+        continue;
+      }
+      const Item& item = items[f.item];
+      if (f.kind == Kind::emit) {
+        emit(f.item, f.offset, f.offset + 1);
+        continue;
+      }
+      if (f.offset == 0) placed[f.item] = true;
+      // The item's attachments at offsets >= f.offset.
+      std::size_t a =
+          std::lower_bound(attach.begin() + static_cast<std::ptrdiff_t>(first_attach[f.item]),
+                           attach.begin() + static_cast<std::ptrdiff_t>(first_attach[f.item + 1]),
+                           f.offset,
+                           [](const Attach& x, std::uint64_t off) { return x.offset < off; }) -
+          attach.begin();
+      const std::size_t a_end = first_attach[f.item + 1];
+      const std::uint64_t k = a < a_end ? attach[a].offset : item.length;
+      if (k > f.offset) emit(f.item, f.offset, k);  // elements with only their run child
+      if (k == item.length) continue;
+      std::size_t left_end = a;
+      while (left_end < a_end && attach[left_end].offset == k && !attach[left_end].right)
+        ++left_end;
+      std::size_t right_end = left_end;
+      while (right_end < a_end && attach[right_end].offset == k) ++right_end;
+      if (k + 1 < item.length) {
+        const ElementId chain = item.at(k + 1);
+        std::size_t mid = left_end;
+        while (mid < right_end && attach[mid].id < chain) ++mid;
+        if (mid < right_end) stack.push_back({Kind::kids, 0, 0, mid, right_end});
+        stack.push_back({Kind::subtree, f.item, k + 1, 0, 0});
+        if (left_end < mid) stack.push_back({Kind::kids, 0, 0, left_end, mid});
+      } else if (left_end < right_end) {
+        stack.push_back({Kind::kids, 0, 0, left_end, right_end});
+      }
+      stack.push_back({Kind::emit, f.item, k, 0, 0});
+      if (a < left_end) stack.push_back({Kind::kids, 0, 0, a, left_end});
+    }
+
+    // Whether element `offset` of item i has a child on that side: a binary search among the
+    // item's attachments, which are sorted by (offset, side).
+    const auto attached = [&](std::size_t i, std::uint64_t offset, bool right) {
+      const auto lo = attach.begin() + static_cast<std::ptrdiff_t>(first_attach[i]);
+      const auto hi = attach.begin() + static_cast<std::ptrdiff_t>(first_attach[i + 1]);
+      const auto it =
+          std::lower_bound(lo, hi, std::make_pair(offset, right),
+                           [](const Attach& x, const std::pair<std::uint64_t, bool>& k) {
+                             return std::make_pair(x.offset, x.right) < k;
+                           });
+      return it != hi && it->offset == offset && it->right == right;
+    };
+    // Right-child flags of each piece's last element, for local inserts.
+    const auto has_right_child = [&](const Piece& p) {
+      const auto at = find(p.last());
+      CALM_ASSERT(at.has_value(), "a placed piece comes from an item");
+      const Item& item = items[at->first];
+      if (at->second + 1 < item.length) return true;
+      return attached(at->first, at->second, true);
+    };
+
+    const auto has_left_child = [&](const Piece& p) {
+      const auto at = find(p.first);
+      return attached(at->first, at->second, false);
+    };
+
+    leaves_.clear();
+    visible_ = 0;
+    for (Piece& p : document) {
+      p.tail_has_right = has_right_child(p);
+      p.head_has_left = has_left_child(p);
+      if (leaves_.empty() || leaves_.back().pieces.size() >= leaf_pieces_max / 2) {
+        leaves_.emplace_back();
+      }
+      if (!p.deleted) {
+        leaves_.back().visible += p.length;
+        visible_ += p.length;
+      }
+      leaves_.back().pieces.push_back(std::move(p));
+    }
+    // Pending elements, in id order, tombstoned ones without values, as in the document: the
+    // form does not depend on whether the tombstone came before or after the element.
+    std::vector<Piece> pending;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      if (!placed[i]) emit_into(pending, i, 0, items[i].length);
+    }
+    pending_.assign(std::make_move_iterator(pending.begin()),
+                    std::make_move_iterator(pending.end()));
+    // The placed ids, sorted (items are) and joined where adjacent.
+    std::vector<DotRun<Id>> placed_ids;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      if (!placed[i]) continue;
+      const DotRun<Id> r{items[i].first, items[i].length};
+      if (!placed_ids.empty() && placed_ids.back().first.replica == r.first.replica &&
+          placed_ids.back().end() == r.first.counter) {
+        placed_ids.back().length += r.length;
+      } else {
+        placed_ids.push_back(r);
+      }
+    }
+    const std::vector<DotRun<Id>> unplaced = subtract_runs(deletes, placed_ids);
+    pending_deletes_.assign(unplaced.begin(), unplaced.end());
+    // Each replica's greatest counter: items and deletes are both sorted by id.
+    last_counters_.clear();
+    const auto note_last = [&](const Id& replica, std::uint64_t last) {
+      if (!last_counters_.empty() && last_counters_.back().first == replica) {
+        last_counters_.back().second = std::max(last_counters_.back().second, last);
+      } else {
+        last_counters_.emplace_back(replica, last);
+      }
+    };
+    // A pending element's parent is named too: a local insert must not take its id.
+    std::vector<DotRun<Id>> named = deletes;
+    for (const Piece& p : pending_) {
+      if (p.parent.counter != 0) named.push_back({p.parent, 1});
+    }
+    if (named.size() != deletes.size()) named = canonical_runs(std::move(named));
+    std::size_t di = 0;
+    const std::vector<DotRun<Id>>& ids = named;
+    for (std::size_t i = 0; i <= items.size(); ++i) {
+      while (di < ids.size() &&
+             (i == items.size() || !(items[i].first.replica < ids[di].first.replica))) {
+        note_last(ids[di].first.replica, ids[di].end() - 1);
+        ++di;
+      }
+      if (i < items.size())
+        note_last(items[i].first.replica, items[i].first.counter + items[i].length - 1);
+    }
+    cache_leaf_ = 0;
+    cache_before_ = 0;
+  }
+};
+
+}  // namespace calm::lattices::detail

@@ -1,0 +1,150 @@
+#pragma once
+/// List<T, Id>: a replicated sequence of values (Fugue; detail/sequence.hpp has the algorithm).
+///
+/// State:  a set of elements (id, value, parent, side) and a set of tombstones (ids).
+/// Order:  a <= b  iff every element and every tombstone of a is in b.
+/// Bottom: the empty list.   Top: none.
+/// Merge:  the union of both sets; the document is the in-order walk of the Fugue tree of the
+///         elements, without the tombstoned ones. O(n log n) over the runs of both sides, unless
+///         one side is bottom (a copy).
+///
+/// Mutators, each applying itself here and returning its delta:
+///   insert(replica, pos, value) / insert(replica, pos, first, last): before the element now at
+///   `pos` (pos == size() appends); erase(pos, n). Positions count visible elements.
+/// Concurrent inserts at one place never interleave: each replica's run stays together.
+/// A tombstone keeps the element's id and place, not its value (docs/crdts.md#sequences).
+///
+/// Rationale: a state-based sequence needs no causal delivery; an element that arrives before
+/// its parent waits, pending, inside the value, so deltas may be reordered, duplicated or
+/// lost and retransmitted like any other calm delta.
+#include <algorithm>
+#include <cstddef>
+#include <iterator>
+#include <ostream>
+#include <stdexcept>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "lattices/detail/sequence.hpp"
+
+namespace calm::lattices {
+
+namespace detail {
+template <class T>
+struct ListContent {
+  using Storage = std::vector<T>;
+  static void append(Storage& s, const Storage& more) {
+    s.insert(s.end(), more.begin(), more.end());
+  }
+  static Storage slice(const Storage& s, std::uint64_t from, std::uint64_t to, std::uint64_t) {
+    return Storage(s.begin() + static_cast<std::ptrdiff_t>(from),
+                   s.begin() + static_cast<std::ptrdiff_t>(to));
+  }
+  static Storage max_each(const Storage& a, const Storage& b, std::uint64_t) {
+    Storage out;
+    out.reserve(a.size());
+    for (std::size_t i = 0; i < a.size() && i < b.size(); ++i) out.push_back(std::max(a[i], b[i]));
+    return out;
+  }
+  static void truncate(Storage& s, std::uint64_t n, std::uint64_t) {
+    s.erase(s.begin() + static_cast<std::ptrdiff_t>(n), s.end());
+  }
+};
+}  // namespace detail
+
+/// T is totally ordered so that two definitions of one element id (forged, or from colliding
+/// replica ids) still join to one answer: the greater value.
+template <std::semiregular T, std::totally_ordered Id = std::uint64_t>
+requires std::totally_ordered<T>
+class List : public detail::SequenceBase<List<T, Id>, Id, detail::ListContent<T>> {
+  using Base = detail::SequenceBase<List<T, Id>, Id, detail::ListContent<T>>;
+  friend Base;
+
+ public:
+  using value_type = T;
+  using typename Base::ElementId;
+  static constexpr const char* type_name = "List";
+
+  /// Inserts `value` before the element at `pos`, by `replica`; returns the delta.
+  List insert(const Id& replica, std::size_t pos, T value) {
+    refuse_nan(value);
+    std::vector<T> one;
+    one.push_back(std::move(value));
+    return this->insert_run(replica, pos, std::move(one), 1);
+  }
+  /// Inserts [first, last) as one run before the element at `pos`; returns the delta.
+  template <std::input_iterator It>
+  List insert(const Id& replica, std::size_t pos, It first, It last) {
+    std::vector<T> run(first, last);
+    for (const T& x : run) refuse_nan(x);
+    const std::uint64_t n = run.size();
+    return this->insert_run(replica, pos, std::move(run), n);
+  }
+
+  /// The value at `pos` (a copy: std::vector<bool> has no references to give); throws
+  /// std::out_of_range past the end.
+  T at(std::size_t pos) const {
+    if (pos >= this->size()) throw std::out_of_range("calm: List::at past the end");
+    const auto w = this->locate(pos);
+    return this->leaves_[w.leaf].pieces[w.piece].content[w.offset];
+  }
+  /// The visible values, in order.
+  std::vector<T> values() const {
+    std::vector<T> out;
+    out.reserve(this->size());
+    this->for_each_visible_piece(
+        [&](const auto& p) { out.insert(out.end(), p.content.begin(), p.content.end()); });
+    return out;
+  }
+  std::vector<T> reveal() const { return values(); }
+
+  /// Calls f(value) for every visible value, in order.
+  template <class F>
+  void for_each(F f) const {
+    this->for_each_visible_piece([&](const auto& p) {
+      for (const T& x : p.content) f(x);
+    });
+  }
+
+ private:
+  /// NaN is not equal to itself: a list holding it would not equal itself, nor decode.
+  static void refuse_nan(const T& x) {
+    if constexpr (std::is_floating_point_v<T>) {
+      if (x != x) throw std::domain_error("calm: NaN is not a lattice value");
+    }
+  }
+  static void show_content(std::ostream& os, const std::vector<T>& values) {
+    os << '[';
+    const char* sep = "";
+    for (const T& x : values) {
+      os << sep;
+      if constexpr (requires { os << x; }) {
+        os << x;
+      } else {
+        os << '?';
+      }
+      sep = ", ";
+    }
+    os << ']';
+  }
+  template <class Archive, class Piece>
+  static void save_values(Archive& ar, const std::vector<const Piece*>& pieces) {
+    for (const Piece* p : pieces) {
+      for (const T& x : p->content) detail::save_value(ar, x);
+    }
+  }
+  template <class Archive, class Piece>
+  static void load_values(Archive& ar, const std::vector<Piece*>& pieces) {
+    for (Piece* p : pieces) {
+      // One value at a time: a length that lies runs out of bytes before it runs out of memory.
+      for (std::uint64_t i = 0; i < p->length; ++i) {
+        T x{};
+        detail::load_value(ar, x);
+        p->content.push_back(std::move(x));
+      }
+    }
+  }
+};
+
+}  // namespace calm::lattices
