@@ -1,0 +1,129 @@
+/// Text<> on real editing traces (../shared/traces, CC BY 4.0: automerge-paper by Martin
+/// Kleppmann, seph-blog1 and friendsforever by Joseph Gentle), each against the floor in the
+/// same run: a gap buffer of code points replaying the same patches.
+///
+/// Goals (docs/benchmarks.md, "Sequences (issue 18)"), on automerge-paper (259,778 edits):
+///   - the trace as local edits <= 20 ms;
+///   - merging the whole document into an empty replica, and loading it from its bytes,
+///     <= 10 ms each;
+///   - encoded size <= 300 KB; heap after the trace <= 4 MB.
+/// friendsforever (two replicas exchanging deltas as the trace's parents say): reported.
+#include <benchmark/benchmark.h>
+
+#include <lattices/serialize.hpp>
+#include <lattices/text.hpp>
+#include <string>
+#include <vector>
+
+#include "alloc_count.hpp"
+#include "support/editing_trace.hpp"
+
+namespace {
+
+using calm::lattices::Text;
+
+const calm::traces::Trace& trace(const char* name) {
+  static std::vector<std::pair<std::string, calm::traces::Trace>> loaded;
+  for (const auto& [n, t] : loaded) {
+    if (n == name) return t;
+  }
+  loaded.emplace_back(name, calm::traces::load_trace(calm::traces::traces_dir() / name));
+  return loaded.back().second;
+}
+
+const char* const kPaper = "automerge-paper.json.gz";
+const char* const kBlog = "seph-blog1.json.gz";
+
+template <class Doc>
+void replay_local(benchmark::State& state, const char* name) {
+  const calm::traces::Trace& t = trace(name);
+  for (auto _ : state) {
+    Doc doc;
+    calm::traces::replay_local(t, doc);
+    benchmark::DoNotOptimize(doc);
+    if (doc.size() != t.end_content.size()) state.SkipWithError("the replay went wrong");
+  }
+  std::size_t edits = 0;
+  for (const calm::traces::Txn& txn : t.txns) edits += txn.patches.size();
+  state.counters["edits"] = static_cast<double>(edits);
+}
+
+void text_paper_local(benchmark::State& state) { replay_local<Text<>>(state, kPaper); }
+void gap_buffer_paper_local(benchmark::State& state) {
+  replay_local<calm::traces::GapBuffer>(state, kPaper);
+}
+void text_blog_local(benchmark::State& state) { replay_local<Text<>>(state, kBlog); }
+void gap_buffer_blog_local(benchmark::State& state) {
+  replay_local<calm::traces::GapBuffer>(state, kBlog);
+}
+BENCHMARK(text_paper_local)->Unit(benchmark::kMillisecond);
+BENCHMARK(gap_buffer_paper_local)->Unit(benchmark::kMillisecond);
+BENCHMARK(text_blog_local)->Unit(benchmark::kMillisecond);
+BENCHMARK(gap_buffer_blog_local)->Unit(benchmark::kMillisecond);
+
+const Text<>& paper_document() {
+  static const Text<> doc = [] {
+    Text<> d;
+    calm::traces::replay_local(trace(kPaper), d);
+    return d;
+  }();
+  return doc;
+}
+
+/// The delta of everything (what anti-entropy sends a replica that has nothing), merged into
+/// an empty replica.
+void text_paper_merge_into_empty(benchmark::State& state) {
+  const Text<> everything = paper_document().delta(Text<>{});
+  for (auto _ : state) {
+    Text<> replica;
+    replica.merge(everything);
+    benchmark::DoNotOptimize(replica);
+  }
+}
+BENCHMARK(text_paper_merge_into_empty)->Unit(benchmark::kMillisecond);
+
+/// The document's bytes, and loading it from them; heap use of the document.
+void text_paper_load(benchmark::State& state) {
+  const std::string bytes = calm::lattices::to_bytes(paper_document());
+  for (auto _ : state) {
+    Text<> doc = calm::lattices::from_bytes<Text<>>(bytes);
+    benchmark::DoNotOptimize(doc);
+  }
+  state.counters["encoded_bytes"] = static_cast<double>(bytes.size());
+  state.counters["pieces"] = static_cast<double>(paper_document().piece_count());
+  calm::bench::HeapUse use;
+  {
+    calm::bench::HeapCount count;
+    Text<> doc;
+    calm::traces::replay_local(trace(kPaper), doc);
+    use = count.live();
+  }
+  state.counters["heap_bytes"] = static_cast<double>(use.bytes + 8 * use.blocks);
+  state.counters["heap_bytes_per_char"] = static_cast<double>(use.bytes + 8 * use.blocks) /
+                                          static_cast<double>(trace(kPaper).end_content.size());
+}
+BENCHMARK(text_paper_load)->Unit(benchmark::kMillisecond);
+
+/// The floor for loading: the same text copied out of a string of the same bytes.
+void string_paper_copy(benchmark::State& state) {
+  const std::string text = trace(kPaper).end_content;
+  for (auto _ : state) {
+    std::string copy = text;
+    benchmark::DoNotOptimize(copy);
+  }
+}
+BENCHMARK(string_paper_copy)->Unit(benchmark::kMillisecond);
+
+/// friendsforever: two replicas, each transaction applied at its agent after merging the
+/// deltas of its parents.
+void text_friendsforever_concurrent(benchmark::State& state) {
+  const calm::traces::Trace& t = trace("friendsforever.json.gz");
+  for (auto _ : state) {
+    std::vector<Text<>> replicas = calm::traces::replay_concurrent<Text<>>(t);
+    benchmark::DoNotOptimize(replicas);
+    if (replicas.front().str() != t.end_content) state.SkipWithError("the replay went wrong");
+  }
+}
+BENCHMARK(text_friendsforever_concurrent)->Unit(benchmark::kMillisecond);
+
+}  // namespace
