@@ -70,10 +70,7 @@ struct TextContent {
   static std::size_t offset(const Storage& s, std::uint64_t k, std::uint64_t length) {
     if (s.size() == length) return static_cast<std::size_t>(k);  // ASCII
     std::size_t i = 0;
-    for (; k > 0; --k) {
-      ++i;
-      while (i < s.size() && (static_cast<unsigned char>(s[i]) & 0xc0) == 0x80) ++i;
-    }
+    for (; k > 0; --k) i = next(s, i);
     return i;
   }
   static Storage slice(const Storage& s, std::uint64_t from, std::uint64_t to,
@@ -99,7 +96,7 @@ struct TextContent {
     return out;
   }
   /// The byte after the code point that starts at byte i.
-  static std::size_t next(const Storage& s, std::size_t i) {
+  static std::size_t next(std::string_view s, std::size_t i) {
     ++i;
     while (i < s.size() && (static_cast<unsigned char>(s[i]) & 0xc0) == 0x80) ++i;
     return i;
@@ -151,13 +148,9 @@ class Text : public detail::SequenceBase<Text<Id>, Id, detail::TextContent> {
       // Cut the piece's code points off the front; every piece must get exactly its own.
       std::size_t bytes = 0;
       std::uint64_t k = 0;
-      while (k < p->length && bytes < rest.size()) {
-        const auto c = static_cast<unsigned char>(rest[bytes]);
-        bytes += c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
-        ++k;
-      }
-      detail::decode_require(k == p->length && bytes <= rest.size(),
-                             "calm: a Text's values are shorter than its pieces");
+      for (; k < p->length && bytes < rest.size(); ++k)
+        bytes = detail::TextContent::next(rest, bytes);
+      detail::decode_require(k == p->length, "calm: a Text's values are shorter than its pieces");
       const std::string_view mine = rest.substr(0, bytes);
       detail::decode_require(detail::utf8_length(mine) == p->length,
                              "calm: a Text's values are not valid UTF-8");

@@ -214,8 +214,9 @@ class SequenceBase {
     Runs& runs = delta.pending_deletes_;
     while (n > 0) {
       const Where w = seek(pos);
-      n -= erase_in_piece(w, n);
-      runs.push_back(last_erased_);
+      const DotRun<Id> erased = erase_in_piece(w, n);
+      n -= erased.length;
+      runs.push_back(erased);
     }
     if (runs.size() > 1) {
       const std::vector<DotRun<Id>> sorted =
@@ -261,7 +262,7 @@ class SequenceBase {
     // value without growing it, and then only a comparison tells.
     std::optional<Derived> old;
     if (normalize_items(parts.items, false)) old = derived();
-    rebuild(std::move(parts));
+    rebuild(std::move(parts), /*normalized=*/true);
     return applied || counts() != before || (old && !(*old == derived()));
   }
 
@@ -305,7 +306,7 @@ class SequenceBase {
     out.deletes = subtract_runs(canonical_runs(std::move(mine.deletes)),
                                 canonical_runs(std::move(theirs.deletes)));
     Derived d;
-    d.rebuild(std::move(out));
+    d.rebuild(std::move(out), /*normalized=*/true);  // slices of sorted, disjoint items
     return d;
   }
 
@@ -730,7 +731,7 @@ class SequenceBase {
                       const std::vector<DotRun<Id>>& expected_tombstones) {
     normalize_items(parts.items, /*reject_overlap=*/true);
     Derived built;
-    built.rebuild(std::move(parts));
+    built.rebuild(std::move(parts), /*normalized=*/true);
     decode_require(same_pieces(built.canonical_document(), expected_document) &&
                        same_pieces(built.pending_, expected_pending) &&
                        std::equal(built.pending_deletes_.begin(), built.pending_deletes_.end(),
@@ -752,7 +753,6 @@ class SequenceBase {
   // the mutators write it, so that concurrent readers of one value do not race.
   std::size_t cache_leaf_ = 0;
   std::size_t cache_before_ = 0;
-  DotRun<Id> last_erased_;
 
  private:
   static constexpr std::uint64_t parent_root = 0;
@@ -846,14 +846,14 @@ class SequenceBase {
     return out;
   }
 
-  /// Deletes up to `n` visible elements from `w` on, within its piece; returns how many. The
-  /// run of ids deleted is left in last_erased_.
-  std::uint64_t erase_in_piece(const Where& w, std::uint64_t n) {
+  /// Deletes up to `n` visible elements from `w` on, within its piece; returns the run of ids
+  /// it deleted.
+  DotRun<Id> erase_in_piece(const Where& w, std::uint64_t n) {
     Leaf& leaf = leaves_[w.leaf];
     std::vector<Piece>& pieces = leaf.pieces;
     const std::uint64_t k = w.offset;
     const std::uint64_t m = std::min<std::uint64_t>(n, pieces[w.piece].length - k);
-    last_erased_ = {pieces[w.piece].at(k), m};
+    const DotRun<Id> erased{pieces[w.piece].at(k), m};
     std::size_t at = w.piece;
     if (k > 0) {
       Piece tail = split_tail(pieces[at], k);
@@ -882,7 +882,7 @@ class SequenceBase {
     visible_ -= m;
     if (w.leaf < cache_leaf_) cache_before_ -= m;
     if (pieces.size() > leaf_pieces_max) split_leaf(w.leaf);
-    return m;
+    return erased;
   }
 
   /// Where the element `id` is in the document, deleted or not: a linear scan of the pieces.
@@ -1065,9 +1065,10 @@ class SequenceBase {
   /// Replaces the value with the one whose elements are `parts.items` and tombstones
   /// `parts.deletes`: places every element whose ancestors are all present by the in-order walk
   /// of the Fugue tree, and keeps the rest pending.
-  void rebuild(Parts parts) {
+  /// `normalized`: the caller already ran normalize_items on parts.items.
+  void rebuild(Parts parts, bool normalized = false) {
     std::vector<Item>& items = parts.items;
-    normalize_items(items, false);
+    if (!normalized) normalize_items(items, false);
     // A deleted item (it lost its values) is tombstoned: say so, so that the tombstone travels
     // with it (a delta may hold the item and not the tombstone, which the other side had).
     for (const Item& item : items) {
@@ -1168,9 +1169,6 @@ class SequenceBase {
         k = stop;
       }
     };
-    const auto emit = [&](std::size_t i, std::uint64_t from, std::uint64_t to) {
-      emit_into(document, i, from, to);
-    };
     if (first_attach[root] < attach.size()) {
       stack.push_back({Kind::kids, 0, 0, first_attach[root], attach.size()});
     }
@@ -1184,7 +1182,7 @@ class SequenceBase {
       }
       const Item& item = items[f.item];
       if (f.kind == Kind::emit) {
-        emit(f.item, f.offset, f.offset + 1);
+        emit_into(document, f.item, f.offset, f.offset + 1);
         continue;
       }
       if (f.offset == 0) placed[f.item] = true;
@@ -1197,7 +1195,8 @@ class SequenceBase {
           attach.begin();
       const std::size_t a_end = first_attach[f.item + 1];
       const std::uint64_t k = a < a_end ? attach[a].offset : item.length;
-      if (k > f.offset) emit(f.item, f.offset, k);  // elements with only their run child
+      if (k > f.offset)
+        emit_into(document, f.item, f.offset, k);  // elements with only their run child
       if (k == item.length) continue;
       std::size_t left_end = a;
       while (left_end < a_end && attach[left_end].offset == k && !attach[left_end].right)

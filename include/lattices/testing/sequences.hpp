@@ -282,8 +282,7 @@ struct DeltaCrdtModel<Text<std::uint64_t>>
     std::vector<std::string> out;
     const std::string s = crdt.str();
     for (std::size_t i = 0; i < s.size();) {
-      std::size_t j = i + 1;
-      while (j < s.size() && (static_cast<unsigned char>(s[j]) & 0xc0) == 0x80) ++j;
+      const std::size_t j = ::calm::lattices::detail::TextContent::next(s, i);
       out.push_back(s.substr(i, j - i));
       i = j;
     }
