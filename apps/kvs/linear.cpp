@@ -49,7 +49,9 @@ std::uint64_t watch_token(std::uint64_t version, bool present) {
 
 bool LinearKeyspace::expired(const std::string& key) const {
   const auto it = expiries_.find(key);
-  return it != expiries_.end() && it->second <= now_ms_;
+  // Strictly after, as Redis: stamps are whole ms, so an expiry equal to the clock may still lie
+  // up to 1 ms before the holder's s + T (a lock would end early).
+  return it != expiries_.end() && it->second < now_ms_;
 }
 
 const KeyValue* LinearKeyspace::find(const std::string& key) const {
@@ -115,7 +117,7 @@ void LinearKeyspace::collect() {
   // work stays bounded.
   constexpr std::size_t expired_per_op_max = 16;
   for (std::size_t freed = 0;
-       freed < expired_per_op_max && !by_expiry_.empty() && by_expiry_.begin()->first <= now_ms_;
+       freed < expired_per_op_max && !by_expiry_.empty() && by_expiry_.begin()->first < now_ms_;
        ++freed) {
     const std::string key = by_expiry_.begin()->second;
     erase(key);

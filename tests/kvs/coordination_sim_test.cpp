@@ -247,7 +247,8 @@ TEST(CoordinationSim, OneSeedIsLinearizableWithOneLockHolderAndEveryCommandAnswe
 /// disagreement (20 ms) ends locks early, and the check sees two holders.
 TEST(CoordinationSim, ALeaderClockPastTheStatedBoundBreaksTheLockAndTheCheckSeesIt) {
   std::size_t broken = 0;
-  for (std::uint64_t seed = 1; seed <= 20 && broken == 0; ++seed) {
+  // Seeds 33, 37, 53... break it (1-200 checked when expiry became strict).
+  for (std::uint64_t seed = 1; seed <= 60 && broken == 0; ++seed) {
     broken += run_seed(seed, 20, 250).error.starts_with("two lock holders");
   }
   EXPECT_GT(broken, 0u);

@@ -86,7 +86,11 @@ TEST_F(Machine, ExpiryIsDecidedByTheLogsClock) {
   EXPECT_EQ(apply("PTTL lock"), ":30000\r\n");
   EXPECT_EQ(apply("TTL lock"), ":30\r\n");
   at += 29'999;
-  EXPECT_EQ(apply("SET lock b NX PX 30000"), "$-1\r\n");  // held for 1 ms more
+  EXPECT_EQ(apply("SET lock b NX PX 30000"), "$-1\r\n");
+  // Stamps are whole ms: at exactly the expiry the holder's T may not have passed yet (it took
+  // the lock up to 1 ms after its stamp), so the key expires strictly after, as in Redis.
+  at += 1;
+  EXPECT_EQ(apply("SET lock b NX PX 30000"), "$-1\r\n");
   // A later entry stamped earlier (another leader's slower clock) does not turn the log's
   // clock back: the lock stays expired once it has.
   at += 1;
@@ -95,7 +99,7 @@ TEST_F(Machine, ExpiryIsDecidedByTheLogsClock) {
   EXPECT_EQ(apply("PTTL lock"), ":30000\r\n");
   EXPECT_EQ(apply("GET lock"), "$1\r\nb\r\n");
   // A clock entry alone expires keys for reads.
-  at += 50'000;
+  at += 50'001;
   EXPECT_EQ(read("GET lock"), "$1\r\nb\r\n");
   LinearOp clock;
   clock.kind = LinearOp::Kind::clock;
@@ -159,7 +163,7 @@ TEST_F(Machine, ATransactionAppliesAtOnceUnlessAWatchedKeyChanged) {
   apply("SET t v PX 10");
   const auto before = lattices::from_bytes<std::vector<std::uint64_t>>(
       machine.query(encode(LinearOp{LinearOp::Kind::watch, 0, {parse("WATCH t")}, {}})));
-  at += 10;
+  at += 11;  // strictly past the expiry
   tx.commands = {parse("SET t w")};
   tx.watched = {{"t", before[0]}};
   tx.wall_ms = at;
