@@ -315,9 +315,9 @@ void LogCoordination::tick() {
   // log's (nothing is written meanwhile): reads then see it gone within clock_ms.
   const LinearReplica& replica = host_->protocol();
   const auto next_expiry = replica.machine().next_expiry_ms();
-  if (replica.is_leader() && next_expiry && options_.wall_ms &&
-      *next_expiry < options_.wall_ms() && *next_expiry >= replica.machine().now_ms() &&
-      !clock_in_flight_ && now - last_clock_ms_ >= options_.clock_ms) {
+  if (replica.is_leader() && next_expiry && options_.wall_ms && *next_expiry < options_.wall_ms() &&
+      *next_expiry >= replica.machine().now_ms() && !clock_in_flight_ &&
+      now - last_clock_ms_ >= options_.clock_ms) {
     last_clock_ms_ = now;
     clock_in_flight_ = true;
     ++stats_.clock_entries;

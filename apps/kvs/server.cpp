@@ -169,6 +169,7 @@ struct Writer {
 };
 
 Writer load_writer(protocols::storage::RocksDisk& rocks, const KvsOptions& options) {
+  check_storage_format(rocks);
   const auto stored = rocks.get(std::string(writer_key));
   const bool clean = rocks.get(std::string(clean_stop_key)).has_value();
   Writer writer{options.id, {}};
@@ -282,6 +283,29 @@ KvsOptions with_descriptor_budget(KvsOptions options) {
 }
 
 }  // namespace
+
+void check_storage_format(protocols::storage::RocksDisk& rocks) {
+  std::uint64_t found = storage_format;
+  if (const auto stored = rocks.get(std::string(storage_format_key))) {
+    found = lattices::from_bytes<std::uint64_t>(*stored);
+  } else {
+    bool any = false;  // any key at all: the writer id, state, the log
+    rocks.scan("", [&](std::string_view, std::string_view) {
+      any = true;
+      return false;
+    });
+    if (any) found = 1;  // written before the format was recorded
+  }
+  if (found != storage_format) {
+    throw std::runtime_error(
+        "the data directory holds calm-kvs storage format " + std::to_string(found) +
+        " and this build reads format " + std::to_string(storage_format) +
+        " only: run the build that wrote it, or move its keys with a Redis client into a "
+        "replica of this build started on an empty directory (docs/kvs.md, storage format)");
+  }
+  rocks.put(std::string(storage_format_key), lattices::to_bytes(storage_format),
+            protocols::storage::Sync::yes);
+}
 
 struct KvsServer::Impl {
   struct Client;

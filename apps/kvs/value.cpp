@@ -1,10 +1,13 @@
 #include "kvs/value.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <limits>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "kvs/resp.hpp"
 
@@ -107,6 +110,9 @@ void remove_field_counter(KeyValue& v, const std::string& field, KeyValue& delta
   delta.hash_counters.mutable_value().merge_at(field, taken);
   v.hash_counters.mutable_value().merge_at(field, taken);
 }
+void remove_list(KeyValue& v, KeyValue& delta) {
+  if (v.list->size() > 0) delta.list = v.list.mutable_value().erase(0, v.list->size());
+}
 void remove_hash(KeyValue& v, KeyValue& delta) {
   if (!v.hash->empty()) delta.hash = v.hash.mutable_value().clear();
   if (v.hash_counters->empty()) return;
@@ -123,6 +129,7 @@ void remove_hash(KeyValue& v, KeyValue& delta) {
 Type type_of(const KeyValue& v) {
   if (!v.hash->empty() || counting_fields(v)) return Type::hash;
   if (!v.set->empty()) return Type::set;
+  if (v.list->size() > 0) return Type::list;
   if (holds_string(v)) return Type::string;
   return Type::none;
 }
@@ -131,6 +138,8 @@ const char* type_name(Type t) {
   switch (t) {
     case Type::string:
       return "string";
+    case Type::list:
+      return "list";
     case Type::set:
       return "set";
     case Type::hash:
@@ -182,6 +191,7 @@ KeyValue set_string(KeyValue& v, ReplicaId replica, std::string value, lat::HlcT
   KeyValue delta;
   remove_counter(v, delta);
   remove_set(v, delta);
+  remove_list(v, delta);
   remove_hash(v, delta);
   delta.str = v.str.write(replica, std::optional<std::string>(std::move(value)), now);
   return delta;
@@ -191,6 +201,7 @@ KeyValue remove_all(KeyValue& v, ReplicaId replica, lat::HlcTimestamp now) {
   KeyValue delta;
   remove_counter(v, delta);
   remove_set(v, delta);
+  remove_list(v, delta);
   remove_hash(v, delta);
   if (written(v)) delta.str = v.str.write(replica, std::optional<std::string>(), now);
   return delta;
@@ -264,6 +275,32 @@ std::variant<std::pair<bool, KeyValue>, CommandError> hash_set(KeyValue& v, Repl
                                                return r.write(replica, std::move(value));
                                              });
   return std::pair{fresh, std::move(delta)};
+}
+
+std::vector<std::string> list_range(const KeyValue& v, std::size_t from, std::size_t to) {
+  std::vector<std::string> out;
+  if (from < to) out.reserve(std::min(to, v.list->size()) - std::min(from, v.list->size()));
+  v.list->for_each(from, to, [&](const std::string& x) { out.push_back(x); });
+  return out;
+}
+
+std::variant<KeyValue, CommandError> list_insert(KeyValue& v, ReplicaId replica, std::size_t pos,
+                                                 std::vector<std::string> values) {
+  KeyValue delta;
+  try {
+    delta.list =
+        v.list.mutable_value().insert(replica, pos, std::make_move_iterator(values.begin()),
+                                      std::make_move_iterator(values.end()));
+  } catch (const std::overflow_error&) {
+    return out_of_dots;  // only a forged value claims a replica's last counter
+  }
+  return delta;
+}
+
+KeyValue list_erase(KeyValue& v, std::size_t pos, std::size_t n) {
+  KeyValue delta;
+  if (n > 0) delta.list = v.list.mutable_value().erase(pos, n);
+  return delta;
 }
 
 std::variant<std::pair<bool, KeyValue>, CommandError> hash_remove(KeyValue& v,

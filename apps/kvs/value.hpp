@@ -14,6 +14,10 @@
 ///   - `hash`:    ORMap<field, MVRegister<string>>: HSET replaces the writes of the field it saw,
 ///                HDEL removes exactly them; concurrent HSETs of one field both stay until a
 ///                later write, and the field reads as the greatest of them.
+///   - `list`:    List<string> (lattices/list.hpp, Fugue): LPUSH, RPUSH, LINSERT and LSET insert
+///                runs; POPs, LREM, LTRIM and LSET erase what this replica sees. Concurrent pushes
+///                all stay, in one order everywhere; two replicas may pop the same element
+///                concurrently (at least once) unless the key is linearizable (docs/kvs.md).
 ///   - `hash_counters`: HINCRBY's increments, per field, as a MapUnion<field, ResettableCounter>:
 ///                a field counts as a string key does (its register's integer, or 0, plus its
 ///                counter), HSET and HDEL take away the counter they saw, and an HINCRBY
@@ -22,8 +26,8 @@
 /// Commands of one type take away what they saw of the others (SET replaces a set, as in Redis;
 /// DEL takes away everything it saw), so after quiet the key has one type. Writes of different
 /// types made concurrently at different replicas can leave two types: then the key reads as
-/// its highest type in the order hash, set, string, and the other commands get WRONGTYPE until
-/// a write of one type replaces the rest (docs/kvs.md).
+/// its highest type in the order hash, set, list, string, and the other commands get WRONGTYPE
+/// until a write of one type replaces the rest (docs/kvs.md).
 ///
 /// A string reads as its register, plus the counter when the register holds an integer (or
 /// nothing): "SET k 10" then "INCR k" reads 11. A non-integer string hides the counter, and INCR
@@ -41,6 +45,7 @@
 #include "lattices/aw_set.hpp"
 #include "lattices/boxed.hpp"
 #include "lattices/hybrid_clock.hpp"
+#include "lattices/list.hpp"
 #include "lattices/lww_register.hpp"
 #include "lattices/map_union.hpp"
 #include "lattices/mv_register.hpp"
@@ -70,22 +75,23 @@ struct KeyValue {
   using Set = lat::AWSet<std::string, ReplicaId>;
   using Hash = lat::ORMap<std::string, lat::MVRegister<std::string, ReplicaId>, ReplicaId>;
   using HashCounters = lat::MapUnion<std::string, ResettableCounter>;
+  using List = lat::List<std::string, ReplicaId>;
 
   // `str` inline, the others boxed (lattices/boxed.hpp): a string key, the common case, pays
   // one pointer for each type it does not hold instead of its whole size (648 bytes in all
-  // before). The bytes are those of the unboxed fields, so the stored and replicated format is
-  // unchanged. Read a boxed field with -> or value(); write it with mutable_value().
+  // before). The bytes are those of the unboxed fields. Read a boxed field with -> or value();
+  // write it with mutable_value(). `list` came last, in storage format 2 (docs/kvs.md).
   BOOST_HANA_DEFINE_STRUCT(KeyValue, (Str, str), (lat::Boxed<Counter>, counter),
                            (lat::Boxed<Set>, set), (lat::Boxed<Hash>, hash),
-                           (lat::Boxed<HashCounters>, hash_counters));
+                           (lat::Boxed<HashCounters>, hash_counters), (lat::Boxed<List>, list));
   friend bool operator==(const KeyValue&, const KeyValue&) = default;
 };
 
-enum class Type { none, string, set, hash };
+enum class Type { none, string, list, set, hash };
 
 /// The Redis type the key reads as (none for a deleted or never-written key).
 Type type_of(const KeyValue& v);
-/// "string", "set", "hash" or "none", as TYPE answers.
+/// "string", "list", "set", "hash" or "none", as TYPE answers.
 const char* type_name(Type t);
 
 /// GET's answer for a string key: the register, plus the counter when the register holds an
@@ -156,6 +162,15 @@ std::variant<std::pair<std::int64_t, KeyValue>, CommandError> hash_remove_fields
 /// and an overflow; WRONGTYPE on a string or set key.
 std::variant<std::pair<std::int64_t, KeyValue>, CommandError> hash_increment(
     KeyValue& v, ReplicaId replica, const std::string& field, std::int64_t n);
+/// A list key's elements [from, to) by position (to clamped), in order.
+std::vector<std::string> list_range(const KeyValue& v, std::size_t from, std::size_t to);
+/// Inserts `values` as one run before the list's element at `pos` (callers check the type
+/// first): the delta, or out_of_dots (nothing changed) when the replica's element counters
+/// would run out.
+std::variant<KeyValue, CommandError> list_insert(KeyValue& v, ReplicaId replica, std::size_t pos,
+                                                 std::vector<std::string> values);
+/// Removes the list's elements [pos, pos + n) as this replica sees them; the delta.
+KeyValue list_erase(KeyValue& v, std::size_t pos, std::size_t n);
 /// HDEL one field: whether it was there, and the delta.
 std::variant<std::pair<bool, KeyValue>, CommandError> hash_remove(KeyValue& v,
                                                                   const std::string& field);

@@ -117,7 +117,7 @@ class Boxed {
   std::vector<Boxed> atomize() const requires Atomizable<L> {
     return boxed_each(is_bot() ? std::vector<L>{} : ::calm::lattices::atomize(*box_));
   }
-  std::vector<Boxed> decompose() const requires Atomizable<L> {
+  std::vector<Boxed> decompose() const requires Decomposable<L> {
     return boxed_each(is_bot() ? std::vector<L>{} : ::calm::lattices::decompose(*box_));
   }
 

@@ -327,14 +327,27 @@ template <class L>
 concept has_member_decompose = requires(const L& a) {
   { a.decompose() } -> std::same_as<std::vector<L>>;
 };
+template <class L>
+struct decomposable : std::bool_constant<has_member_decompose<L> || atomizable<L>::value> {};
+template <class L>
+requires is_product<L>
+struct decomposable<L>
+    : std::bool_constant<all_fields<typename product_traits<L>::fields, decomposable>> {
+};
 }  // namespace detail
+
+/// A lattice that protocols can split into parts that join back to the value: every
+/// Atomizable type, and a type that is not a distributive lattice but can still be cut (a
+/// sequence) by a member `std::vector<L> decompose() const`; products field by field.
+template <class L>
+concept Decomposable = Lattice<L> && detail::decomposable<L>::value;
 
 /// decompose(a): a join decomposition of a (non-bottom parts that join to a) whose length
 /// follows a's representation, not its number of atoms. The two differ for the dot-based
 /// CRDTs: a context claiming dots 1..n is two numbers and n atoms. A type opts in with a member
 /// `std::vector<L> decompose() const`; products go field by field; anything else is atomized.
 /// Protocols split values they did not make with this, never with atomize.
-template <Atomizable L>
+template <Decomposable L>
 std::vector<L> decompose(const L& a) {
   if constexpr (detail::is_product<L>) {
     std::vector<L> parts;

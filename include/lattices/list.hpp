@@ -47,6 +47,14 @@ struct ListContent {
     for (std::size_t i = 0; i < a.size() && i < b.size(); ++i) out.push_back(std::max(a[i], b[i]));
     return out;
   }
+  /// The bytes element k holds, as far as the type says (decompose's part sizes).
+  static std::size_t element_bytes(const Storage& s, std::uint64_t k) {
+    if constexpr (requires { s[k].size(); }) {
+      return sizeof(T) + s[k].size();
+    } else {
+      return sizeof(T);
+    }
+  }
   static void truncate(Storage& s, std::uint64_t n, std::uint64_t) {
     s.erase(s.begin() + static_cast<std::ptrdiff_t>(n), s.end());
   }
@@ -105,6 +113,26 @@ class List : public detail::SequenceBase<List<T, Id>, Id, detail::ListContent<T>
     this->for_each_visible_piece([&](const auto& p) {
       for (const T& x : p.content) f(x);
     });
+  }
+  /// Calls f(value) for the visible values at positions [from, to) (to clamped to size()), in
+  /// order: O(leaves between the last edit and `from`, plus leaf_pieces_max, plus to - from).
+  template <class F>
+  void for_each(std::size_t from, std::size_t to, F f) const {
+    to = std::min(to, this->size());
+    if (from >= to) return;
+    const auto w = this->locate(from);
+    std::size_t left = to - from;
+    for (std::size_t leaf = w.leaf; leaf < this->leaves_.size() && left > 0; ++leaf) {
+      const auto& pieces = this->leaves_[leaf].pieces;
+      for (std::size_t i = leaf == w.leaf ? w.piece : 0; i < pieces.size() && left > 0; ++i) {
+        const auto& p = pieces[i];
+        if (p.deleted) continue;
+        for (std::uint64_t k = leaf == w.leaf && i == w.piece ? w.offset : 0;
+             k < p.length && left > 0; ++k, --left) {
+          f(p.content[k]);
+        }
+      }
+    }
   }
 
  private:

@@ -401,6 +401,24 @@ struct Laws {
         }
         return report.str();
       }
+    } else if constexpr (Decomposable<L>) {
+      // Not atomizable (not distributive), but protocols still cut it into messages.
+      L joined_parts{};
+      std::string problem;
+      for (const L& part : decompose(a)) {
+        if (is_bot(part)) problem = "a part of decompose(a) is bottom";
+        if (!below_or_equal(part, a)) problem = "a part of decompose(a) is not below a";
+        merge(joined_parts, part);
+      }
+      if (problem.empty() && !(joined_parts == a)) problem = "decompose(a) does not join to a";
+      if (!problem.empty()) {
+        return Report("decompose(a) is a join decomposition",
+                      "the parts are non-bottom, below a, and join to a")
+            .with("a", a)
+            .with("problem", problem)
+            .with("join of parts", joined_parts)
+            .str();
+      }
     }
     return {};
   }
@@ -452,6 +470,8 @@ struct Laws {
     if constexpr (BoundedLattice<L>) laws.push_back({"top absorbs", &top_absorbs});
     if constexpr (Atomizable<L>) {
       laws.push_back({"atoms are irredundant and join to the value", &atoms});
+    } else if constexpr (Decomposable<L>) {
+      laws.push_back({"decompose(a) is a join decomposition", &atoms});
     }
     if constexpr (DeltaLattice<L>) {
       laws.push_back({"delta brings b up to join(a, b)", &delta_reaches_join});
@@ -464,7 +484,8 @@ struct Laws {
 
 /// Checks every lattice law on `L`: associativity, commutativity, idempotence, bottom as the
 /// identity, merge's return value, join as an upper bound, compare against join and ==, top
-/// (where is_top exists), the cereal round trip, atomize and delta (where defined).
+/// (where is_top exists), the cereal round trip, atomize (or decompose alone) and delta (where
+/// defined).
 ///
 /// Each case draws three values and checks every law on them, so every law sees
 /// `options.cases` cases while values are generated once. When a case fails, each law is run

@@ -7,6 +7,8 @@
 //     failed, count as unknown);
 //   - the lock never has two holders at once, where a holder counts its lock from its reply
 //     until its request's send time plus the lock's time minus the clocks' largest disagreement;
+//   - a queue (RPUSH / LPOP of a list key) pops each value at most once, only values pushed,
+//     and loses no acknowledged push;
 //   - every command is answered (applied, or an error) within the coordination timeout.
 #include <gtest/gtest.h>
 
@@ -103,6 +105,10 @@ struct Cluster {
 
 struct SeedRun {
   std::vector<Op> history;
+  /// The queue (a list key): values pushed (acknowledged or not) and values popped.
+  std::map<std::string, bool> pushed;  // value -> acknowledged
+  std::vector<std::string> popped;
+  std::size_t unanswered_pops = 0;  // failed: applied or not, nobody knows
   std::vector<std::pair<std::uint64_t, std::uint64_t>> holds;  // [from, until) per lock taken
   std::size_t submitted = 0, answered = 0, failed = 0;
   std::string error;
@@ -156,7 +162,7 @@ SeedRun run_seed(std::uint64_t seed, std::uint64_t skew_max_ms = 20, std::uint64
       c.sim.at(c.sim.now_ms() + 50, [&next, who] { next(who); });
       return;
     }
-    const std::uint64_t pick = random.next() % 10;
+    const std::uint64_t pick = random.next() % 12;
     LinearOp op;
     op.kind = LinearOp::Kind::command;
     const std::uint64_t called = c.sim.now_ms();
@@ -164,6 +170,25 @@ SeedRun run_seed(std::uint64_t seed, std::uint64_t skew_max_ms = 20, std::uint64
     const auto again = [&c, &next, who] {
       c.sim.at(c.sim.now_ms() + c.random.next() % 30, [&next, who] { next(who); });
     };
+    if (pick >= 10) {  // the queue: RPUSH of a value never pushed before, or LPOP
+      const bool push = pick == 10;
+      const std::string value = "v" + std::to_string(run.submitted);
+      op.commands.push_back(push ? words({"RPUSH", "q", value}) : words({"LPOP", "q"}));
+      if (push) run.pushed[value] = false;
+      c.logs[client.at]->submit(
+          std::move(op), false, [&run, push, value, again](bool ok, std::string reply) {
+            ++run.answered;
+            run.failed += !ok;
+            if (ok && push) run.pushed[value] = true;
+            run.unanswered_pops += !ok && !push;
+            if (ok && !push && reply.starts_with("$") && reply != "$-1\r\n") {
+              const std::size_t start = reply.find("\r\n") + 2;
+              run.popped.push_back(reply.substr(start, reply.size() - start - 2));
+            }
+            again();
+          });
+      return;
+    }
     if (pick == 0) {  // the lock
       op.commands.push_back(
           words({"SET", "lock", std::to_string(client.id), "NX", "PX", std::to_string(lock_ms)}));
@@ -222,6 +247,35 @@ SeedRun run_seed(std::uint64_t seed, std::uint64_t skew_max_ms = 20, std::uint64
   if (!result) {
     run.error = result.report;
     return run;
+  }
+  // The queue: no value popped twice, none popped that was never pushed, none both popped and
+  // still in the list, and every acknowledged push popped or still there, except as many as
+  // the pops whose reply never came (applied, unanswered) may have taken.
+  std::map<std::string, int> times_popped;
+  for (const std::string& v : run.popped) {
+    if (++times_popped[v] > 1 || !run.pushed.contains(v)) {
+      run.error = "queue value " + v + " popped twice or never pushed";
+      return run;
+    }
+  }
+  if (const LinearReplica* replica = c.logs[0]->replica()) {
+    LinearOp read;
+    read.commands.push_back(words({"LRANGE", "q", "0", "-1"}));
+    const std::string left = replica->machine().query(encode(read));
+    std::size_t missing = 0;
+    for (const auto& [value, acknowledged] : run.pushed) {
+      const bool there = left.find("\r\n" + value + "\r\n") != std::string::npos;
+      if (there && times_popped.contains(value)) {
+        run.error = "queue value " + value + " popped and still in the list";
+        return run;
+      }
+      missing += acknowledged && !there && !times_popped.contains(value);
+    }
+    if (missing > run.unanswered_pops) {
+      run.error = std::to_string(missing) + " acknowledged pushes lost (" +
+                  std::to_string(run.unanswered_pops) + " pops unanswered)";
+      return run;
+    }
   }
   std::sort(run.holds.begin(), run.holds.end());
   for (std::size_t i = 1; i < run.holds.size(); ++i) {

@@ -27,6 +27,7 @@ usage: faults.py CALM_KVS CHECK_HISTORY WORK_DIR [--seed S] [--seconds N]
 import argparse
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -410,6 +411,7 @@ def main():
     args = ap.parse_args()
     seed = args.seed if args.seed is not None else random.randrange(1 << 30)
     print(f"seed {seed}")
+    shutil.rmtree(args.work, ignore_errors=True)  # a directory of an older build's format
     extra = ["--linearizable", LINEARIZABLE, "--coordination-timeout-ms", str(TIMEOUT_MS)]
     replies_stay_in_order(args.binary, args.work)
     replicas = cluster(args.binary, args.work, 3, extra={i: extra for i in (1, 2, 3)})

@@ -165,6 +165,9 @@ class SequenceBase {
   /// A received value of at most this many pending runs and tombstone runs, and nothing else,
   /// is placed piece by piece when it can be (a scan each), instead of by a rebuild.
   static constexpr std::size_t small_delta_runs_max = 8;
+  /// decompose()'s bounds on one part.
+  static constexpr std::uint64_t decompose_elements_max = 64;
+  static constexpr std::size_t decompose_bytes_target = 4096;
 
   /// Visible elements.
   std::size_t size() const { return visible_; }
@@ -267,11 +270,21 @@ class SequenceBase {
   }
 
   /// The elements and tombstones of this value that `other` lacks: the least value d with
-  /// join(other, d) == join(other, *this).
+  /// join(other, d) == join(other, *this). O(n log n) over both; for a small value (a received
+  /// delta, against a replica's whole document) O(pieces of other), copying only what `other`
+  /// holds of this value's ids.
   Derived delta(const Derived& other) const {
     Parts mine = collect();
-    Parts theirs = other.collect();
     normalize_items(mine.items, false);
+    Parts theirs;
+    if (mine.items.size() + mine.deletes.size() <= small_delta_runs_max) {
+      std::vector<DotRun<Id>> ids;
+      for (const Item& item : mine.items) ids.push_back({item.first, item.length});
+      ids.insert(ids.end(), mine.deletes.begin(), mine.deletes.end());
+      other.collect_into(theirs, canonical_runs(std::move(ids)));
+    } else {
+      other.collect_into(theirs);
+    }
     normalize_items(theirs.items, false);
     Parts out;
     std::size_t j = 0;  // both sorted by id: walk them together
@@ -308,6 +321,51 @@ class SequenceBase {
     Derived d;
     d.rebuild(std::move(out), /*normalized=*/true);  // slices of sorted, disjoint items
     return d;
+  }
+
+  /// A join decomposition, for protocols that split a value into messages: each part is one
+  /// run of at most `decompose_elements_max` elements (and at most about
+  /// `decompose_bytes_target` bytes of values, where the content can say), a deleted run with
+  /// its tombstone, or one run of pending tombstones. These are not atoms: a deleted element
+  /// has forgotten its value, so the lattice is not distributive and sequences are not
+  /// Atomizable (docs/crdts.md#sequences).
+  std::vector<Derived> decompose() const {
+    Parts all;
+    collect_into(all);
+    std::vector<Derived> out;
+    const auto emit = [&](Parts part) {
+      Derived d;
+      d.rebuild(std::move(part), /*normalized=*/true);
+      out.push_back(std::move(d));
+    };
+    for (const Item& item : all.items) {
+      std::uint64_t from = 0;
+      while (from < item.length) {
+        std::uint64_t to = from + 1;
+        std::size_t bytes = 0;
+        if constexpr (requires { Content::element_bytes(item.content, 0); }) {
+          if (!item.deleted) bytes = Content::element_bytes(item.content, from);
+        }
+        while (to < item.length && to - from < decompose_elements_max &&
+               bytes < decompose_bytes_target) {
+          if constexpr (requires { Content::element_bytes(item.content, 0); }) {
+            if (!item.deleted) bytes += Content::element_bytes(item.content, to);
+          }
+          ++to;
+        }
+        Parts part;
+        part.items.push_back(slice_item(item, from, to));
+        if (item.deleted) part.deletes.push_back({item.at(from), to - from});
+        emit(std::move(part));
+        from = to;
+      }
+    }
+    for (const DotRun<Id>& r : pending_deletes_) {
+      Parts part;
+      part.deletes.push_back(r);
+      emit(std::move(part));
+    }
+    return out;
   }
 
   friend bool operator==(const Derived& a, const Derived& b) {
@@ -980,18 +1038,31 @@ class SequenceBase {
     collect_into(parts);
     return parts;
   }
-  /// Adds this value's elements and tombstones to `parts`.
-  void collect_into(Parts& parts) const {
+  /// Adds this value's elements and tombstones to `parts`; with `only` (canonical runs), just
+  /// the pieces and tombstone runs that hold one of those ids (whole).
+  void collect_into(Parts& parts, const std::optional<std::vector<DotRun<Id>>>& only = {}) const {
+    const auto wanted = [&](const Dot<Id>& first, std::uint64_t length) {
+      if (!only) return true;
+      return std::any_of(only->begin(), only->end(), [&](const DotRun<Id>& r) {
+        return r.first.replica == first.replica && r.first.counter < first.counter + length &&
+               first.counter < r.end();
+      });
+    };
     for (const Leaf& leaf : leaves_) {
       for (const Piece& p : leaf.pieces) {
+        if (!wanted(p.first, p.length)) continue;
         parts.items.push_back(p);
         parts.items.back().tail_has_right = false;
         parts.items.back().head_has_left = false;
         if (p.deleted) parts.deletes.push_back({p.first, p.length});
       }
     }
-    parts.items.insert(parts.items.end(), pending_.begin(), pending_.end());
-    parts.deletes.insert(parts.deletes.end(), pending_deletes_.begin(), pending_deletes_.end());
+    for (const Piece& p : pending_) {
+      if (wanted(p.first, p.length)) parts.items.push_back(p);
+    }
+    for (const DotRun<Id>& r : pending_deletes_) {
+      if (wanted(r.first, r.length)) parts.deletes.push_back(r);
+    }
   }
 
   /// The join of two definitions of the same ids: the greater parent and side (only the

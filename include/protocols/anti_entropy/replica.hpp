@@ -70,7 +70,7 @@
 /// state at once (each such interval holds the whole state encoded); a turn's persisted deltas
 /// are one per key written in the turn.
 ///
-/// Requires: `L` atomizable (lattices::Atomizable) with delta; every atom of a value
+/// Requires: `L` decomposable (lattices::Decomposable) with delta; every part of a value
 /// encodes within `message_bytes_max - delta_header_bytes_max - key - entry_overhead_bytes`.
 #include <algorithm>
 #include <cstdint>
@@ -170,7 +170,7 @@ struct ReplicaStats {
 };
 
 template <class L>
-requires lattices::Atomizable<L> && lattices::DeltaLattice<L>
+requires lattices::Decomposable<L> && lattices::DeltaLattice<L>
 class Replica {
  public:
   /// The most keys `expect_keys` sizes the table for (64 MiB of buckets); past it the table
