@@ -63,6 +63,33 @@ constexpr std::string_view kList =
     " 0b00000000000000 02 00 00  00 00 02 01  05 00 00 01"
     " 07000000";
 
+/// A turn's deltas of pushes, joined one by one (what a replica buffers between gossip rounds):
+/// each join appends to the pending runs instead of rebuilding, and must still be the
+/// canonical value (decoding refuses any other form) that the deltas' union is.
+TEST(List, PushDeltasJoinedOneByOneStayCanonicalAndEqualTheirUnion) {
+  List<std::string> base;
+  base.insert(1, 0, std::string("start"));
+  for (const bool front : {true, false}) {
+    List<std::string> here = base;
+    List<std::string> joined;
+    List<std::string> rebuilt;  // the same deltas, joined in reverse: rebuild path
+    std::vector<List<std::string>> deltas;
+    for (int i = 0; i < 40; ++i) {
+      const std::size_t pos = front ? 0 : here.size();
+      std::string value = "v";  // appended: GCC 12 warns falsely (-Wrestrict) on "v" + ...
+      value += std::to_string(i);
+      deltas.push_back(here.insert(i < 30 ? 1 : 2, pos, value));
+      EXPECT_TRUE(joined.merge(deltas.back()));
+    }
+    for (auto it = deltas.rbegin(); it != deltas.rend(); ++it) rebuilt.merge(*it);
+    EXPECT_EQ(joined, rebuilt);
+    EXPECT_EQ(from_bytes<List<std::string>>(to_bytes(joined)), joined);
+    List<std::string> there = base;
+    there.merge(joined);
+    EXPECT_EQ(there.values(), here.values());
+  }
+}
+
 TEST(ListGoldenBytes, PiecesThenEachValue) {
   List<int> l;
   const std::vector<int> v{7, 8};

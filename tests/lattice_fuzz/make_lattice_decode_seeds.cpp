@@ -8,6 +8,7 @@
 #include <iostream>
 #include <lattices/lattices.hpp>
 #include <string>
+#include <vector>
 
 #include "lattice_decode_types.hpp"
 
@@ -128,6 +129,12 @@ int main(int argc, char** argv) {
   kv_hash.hash_counters.mutable_value().merge_at("g",
                                                  calm::apps::kvs::ResettableCounter{field, {}});
   seed(6, "kv-hash", kv_hash);
+  fz::KeyValue kv_list;
+  std::vector<std::string> pushed{"a", "bb", ""};
+  (void)kv_list.list.mutable_value().insert(1, 0, pushed.begin(), pushed.end());
+  (void)kv_list.list.mutable_value().insert(2, 0, std::string("front"));
+  (void)kv_list.list.mutable_value().erase(1, 1);
+  seed(6, "kv-list", kv_list);
 
   fz::Doc doc;
   seed(7, "doc-empty", doc);

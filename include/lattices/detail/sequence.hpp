@@ -35,6 +35,7 @@
 #include <compare>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <limits>
 #include <optional>
 #include <ostream>
@@ -258,6 +259,7 @@ class SequenceBase {
       if (done) return applied;
       // What was applied is here now; the rebuild's union takes it in again, unchanged.
     }
+    if (try_append_pending(other)) return true;
     const Counts before = counts();
     Parts parts = collect();
     other.collect_into(parts);
@@ -697,6 +699,10 @@ class SequenceBase {
       fresh.left = true;
       leaf.pieces.front().head_has_left = true;
       leaf.pieces.insert(leaf.pieces.begin(), fresh);
+      // The last edit is at the front now: the next one there (LPUSH after LPUSH, a read of
+      // the head) must not walk back over the leaves between (deleted ones, in a queue).
+      cache_leaf_ = 0;
+      cache_before_ = 0;
       grow(0, n);
     } else {
       const Where w = seek(pos - 1);
@@ -798,7 +804,9 @@ class SequenceBase {
     derived() = std::move(built);
   }
 
-  std::vector<Leaf> leaves_;
+  // A deque: a leaf split at either end (pushes at the front or the back of a long list) moves
+  // no other leaf; one in the middle moves the nearer half.
+  std::deque<Leaf> leaves_;
   std::size_t visible_ = 0;
   // Small vectors: a delta holds one piece or one run, and makes no allocation for it.
   using Pieces = boost::container::small_vector<Piece, 1>;
@@ -996,6 +1004,41 @@ class SequenceBase {
     }
     grow(at->leaf, p.length);
     note_counter(p.first.replica, p.first.counter + p.length - 1);
+    return true;
+  }
+
+  /// Joins `other`'s pending pieces into a value that holds only pending pieces (a turn's
+  /// deltas of pushes at one place, joined one by one) when each comes after every id here:
+  /// they stay pending, so the canonical form is this one's with them appended (continuing the
+  /// last run when they extend it), as a rebuild would make it. O(other's pieces), where the
+  /// rebuild would be O(n log n) per join and quadratic over a pipeline. False, changing
+  /// nothing, when it does not apply.
+  bool try_append_pending(const Derived& other) {
+    if (!leaves_.empty() || pending_.empty() || !pending_deletes_.empty() ||
+        !other.leaves_.empty() || !other.pending_deletes_.empty() || other.pending_.empty() ||
+        other.pending_.size() > small_delta_runs_max) {
+      return false;
+    }
+    const auto after = [](const Piece& a, const Piece& b) {  // b's ids all after a's
+      return a.first.replica < b.first.replica ||
+             (a.first.replica == b.first.replica && a.first.counter + a.length <= b.first.counter);
+    };
+    const Piece* previous = &pending_.back();
+    for (const Piece& p : other.pending_) {
+      if (p.deleted || !after(*previous, p)) return false;
+      previous = &p;
+    }
+    for (const Piece& p : other.pending_) {
+      Piece& back = pending_.back();
+      if (back.continues_into(p)) {
+        Content::append(back.content, p.content);
+        back.length += p.length;
+      } else {
+        pending_.push_back(p);
+      }
+      note_counter(p.first.replica, p.first.counter + p.length - 1);
+      if (p.parent.counter != 0) note_counter(p.parent.replica, p.parent.counter);
+    }
     return true;
   }
 

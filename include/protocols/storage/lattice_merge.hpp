@@ -23,8 +23,17 @@ bool lattice_merge(const std::string_view* existing, std::span<const std::string
                    std::string& out) {
   try {
     L value = existing ? lattices::from_bytes<L>(*existing) : L{};
-    for (std::string_view operand : operands) {
-      lattices::merge(value, lattices::from_bytes<L>(operand));
+    if (operands.size() == 1) {
+      lattices::merge(value, lattices::from_bytes<L>(operands.front()));
+    } else {
+      // The operands (small deltas) first, then the value once: a large value, a long list
+      // say, is joined once per fold instead of once per operand. The join is associative and
+      // commutative, so the result is the same.
+      L joined{};
+      for (std::string_view operand : operands) {
+        lattices::merge(joined, lattices::from_bytes<L>(operand));
+      }
+      lattices::merge(value, joined);
     }
     out = lattices::to_bytes(value);
     return true;
