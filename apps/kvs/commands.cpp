@@ -8,6 +8,7 @@
 #include <set>
 #include <span>
 #include <string_view>
+#include <tuple>
 #include <unordered_map>
 #include <utility>
 
@@ -1247,17 +1248,29 @@ void llen(Ctx& c) {
   if (!c.of_type(c.args[1], Type::list, v)) return;
   c.out.integer(v ? static_cast<std::int64_t>(v->list->size()) : 0);
 }
-void lrange(Ctx& c) {
+/// LRANGE's and LTRIM's arguments: the list (null when absent) and [first, end) by position;
+/// nothing, after the reply, when they are not integers or the key is of another type.
+struct ListRange {
+  const KeyValue* list = nullptr;
+  std::size_t first = 0, end = 0;
+};
+std::optional<ListRange> range_arguments(Ctx& c) {
   const auto start = c.integer(c.args[2]);
-  if (!start) return;
+  if (!start) return std::nullopt;
   const auto stop = c.integer(c.args[3]);
-  if (!stop) return;
-  const KeyValue* v = nullptr;
-  if (!c.of_type(c.args[1], Type::list, v)) return;
-  if (!v) return c.out.array_header(0);
-  const auto [first, end] = clamp_range(*start, *stop, v->list->size());
-  c.out.array_header(end - first);
-  v->list->for_each(first, end, [&](const std::string& x) { c.out.bulk(x); });
+  if (!stop) return std::nullopt;
+  ListRange r;
+  if (!c.of_type(c.args[1], Type::list, r.list)) return std::nullopt;
+  if (r.list) std::tie(r.first, r.end) = clamp_range(*start, *stop, r.list->list->size());
+  return r;
+}
+void lrange(Ctx& c) {
+  const auto r = range_arguments(c);
+  if (!r) return;
+  c.out.array_header(r->end - r->first);
+  if (r->list) {
+    r->list->list->for_each(r->first, r->end, [&](const std::string& x) { c.out.bulk(x); });
+  }
 }
 void lindex(Ctx& c) {
   const KeyValue* v = nullptr;
@@ -1359,21 +1372,17 @@ void lrem(Ctx& c) {
   c.out.integer(static_cast<std::int64_t>(matches.size()));
 }
 void ltrim(Ctx& c) {
-  const auto start = c.integer(c.args[2]);
-  if (!start) return;
-  const auto stop = c.integer(c.args[3]);
-  if (!stop) return;
-  const KeyValue* v = nullptr;
-  if (!c.of_type(c.args[1], Type::list, v)) return;
-  if (!v) return c.out.simple("OK");
-  const std::size_t size = v->list->size();
-  const auto [first, end] = clamp_range(*start, *stop, size);
-  if (first > 0 || end < size) {
-    c.keys().write(c.args[1], [&, first = first, end = end](KeyValue& kv) {
-      KeyValue delta = list_erase(kv, end, size - end);
-      lattices::merge(delta, list_erase(kv, 0, first));
-      return delta;
-    });
+  const auto r = range_arguments(c);
+  if (!r) return;
+  if (r->list) {
+    const std::size_t size = r->list->list->size();
+    if (r->first > 0 || r->end < size) {
+      c.keys().write(c.args[1], [&](KeyValue& kv) {
+        KeyValue delta = list_erase(kv, r->end, size - r->end);
+        lattices::merge(delta, list_erase(kv, 0, r->first));
+        return delta;
+      });
+    }
   }
   c.out.simple("OK");
 }
