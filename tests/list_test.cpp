@@ -90,6 +90,45 @@ TEST(List, PushDeltasJoinedOneByOneStayCanonicalAndEqualTheirUnion) {
   }
 }
 
+/// decompose cuts a value into parts that each fit a message: a part is at most about 4 KiB
+/// of values or one element, and a deleted run (no values) is one part however long it is, so
+/// a forged length cannot make it work.
+TEST(List, DecomposeBoundsEachPartByBytesAndKeepsDeletedRunsWhole) {
+  List<std::string> list;
+  std::vector<std::string> run{std::string(4000, 'a'), std::string(1'000'000, 'b')};
+  for (int i = 0; i < 200; ++i) run.push_back("small");
+  list.insert(1, 0, run.begin(), run.end());
+  for (const List<std::string>& part : list.decompose()) {
+    const std::size_t bytes = encoded_size(part);
+    EXPECT_TRUE(bytes <= 4096 + 256 || (bytes > 1'000'000 && bytes <= 1'000'000 + 256)) << bytes;
+  }
+  std::vector<int> many(100'000, 7);
+  List<int> ints;
+  ints.insert(1, 0, many.begin(), many.end());
+  (void)ints.erase(0, ints.size());
+  EXPECT_EQ(ints.decompose().size(), 1U);
+}
+
+/// erase_each (LREM's erase) gives the value and the delta that single erases, joined, give.
+TEST(List, EraseEachEqualsSingleErasesJoined) {
+  List<int> a;
+  std::vector<int> values;
+  for (int i = 0; i < 50; ++i) {
+    values.push_back(i);
+    a.insert(1 + static_cast<std::uint64_t>(i % 3), a.size(), i);  // pieces of several replicas
+  }
+  List<int> b = a;
+  const std::vector<std::size_t> positions{0, 3, 4, 5, 17, 30, 49};
+  const List<int> together = a.erase_each(positions);
+  List<int> joined;
+  for (auto it = positions.rbegin(); it != positions.rend(); ++it) joined.merge(b.erase(*it, 1));
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(together, joined);
+  EXPECT_THROW((void)a.erase_each({2, 2}), std::out_of_range);
+  EXPECT_THROW((void)a.erase_each({a.size()}), std::out_of_range);
+  EXPECT_EQ(a, b);  // refused: nothing changed
+}
+
 TEST(ListGoldenBytes, PiecesThenEachValue) {
   List<int> l;
   const std::vector<int> v{7, 8};

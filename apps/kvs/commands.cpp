@@ -1275,9 +1275,9 @@ void lrange(Ctx& c) {
 void lindex(Ctx& c) {
   const KeyValue* v = nullptr;
   if (!c.of_type(c.args[1], Type::list, v)) return;
+  if (!v) return c.out.null_bulk();  // before the index, as Redis
   const auto index = c.integer(c.args[2]);
   if (!index) return;
-  if (!v) return c.out.null_bulk();
   const std::int64_t at = from_end(*index, v->list->size());
   if (at < 0 || at >= static_cast<std::int64_t>(v->list->size())) return c.out.null_bulk();
   c.out.bulk(v->list->at(static_cast<std::size_t>(at)));
@@ -1361,14 +1361,7 @@ void lrem(Ctx& c) {
     }
   }
   if (matches.empty()) return c.out.integer(0);
-  c.keys().write(c.args[1], [&](KeyValue& kv) {
-    KeyValue delta;
-    // From the last match back: the positions before it stay where they are.
-    for (auto it = matches.rbegin(); it != matches.rend(); ++it) {
-      lattices::merge(delta, list_erase(kv, *it, 1));
-    }
-    return delta;
-  });
+  c.keys().write(c.args[1], [&](KeyValue& kv) { return list_erase_each(kv, matches); });
   c.out.integer(static_cast<std::int64_t>(matches.size()));
 }
 void ltrim(Ctx& c) {
@@ -1395,8 +1388,9 @@ void lpos(Ctx& c) {
     if (i + 1 >= c.args.size() || (option != "RANK" && option != "COUNT" && option != "MAXLEN")) {
       return c.syntax_error();
     }
-    const auto n = c.integer(c.args[i + 1]);
-    if (!n) return;
+    // Redis answers a COUNT or MAXLEN that is no integer with its "can't be negative" text.
+    const auto n = option == "RANK" ? c.integer(c.args[i + 1]) : parse_int64(c.args[i + 1]);
+    if (!n && option == "RANK") return;
     if (option == "RANK") {
       if (*n == INT64_MIN) {  // Redis 7.2's answer (7.0 negates it, overflowing)
         return c.out.error(
@@ -1410,10 +1404,10 @@ void lpos(Ctx& c) {
       }
       rank = *n;
     } else if (option == "COUNT") {
-      if (*n < 0) return c.out.error("ERR COUNT can't be negative");
+      if (!n || *n < 0) return c.out.error("ERR COUNT can't be negative");
       count = *n;
     } else {
-      if (*n < 0) return c.out.error("ERR MAXLEN can't be negative");
+      if (!n || *n < 0) return c.out.error("ERR MAXLEN can't be negative");
       maxlen = *n;
     }
   }
@@ -1421,16 +1415,21 @@ void lpos(Ctx& c) {
   if (!c.of_type(c.args[1], Type::list, v)) return;
   std::vector<std::int64_t> found;
   if (v) {
-    const std::vector<std::string> all = list_range(*v, 0, v->list->size());
-    const auto n = static_cast<std::int64_t>(all.size());
+    // Only the MAXLEN elements a search may look at are copied, from the end it starts at.
+    const std::size_t size = v->list->size();
+    const std::size_t window =
+        maxlen == 0 ? size : std::min<std::size_t>(size, static_cast<std::uint64_t>(maxlen));
     const bool forward = rank > 0;
+    const std::size_t base = forward ? 0 : size - window;
+    const std::vector<std::string> seen = list_range(*v, base, base + window);
+    const auto n = static_cast<std::int64_t>(size);
     std::int64_t skip = (forward ? rank : -rank) - 1;
     const std::uint64_t wanted = !count        ? 1
                                  : *count == 0 ? UINT64_MAX
                                                : static_cast<std::uint64_t>(*count);
-    for (std::int64_t k = 0; k < n && (maxlen == 0 || k < maxlen) && found.size() < wanted; ++k) {
+    for (std::int64_t k = 0; k < static_cast<std::int64_t>(window) && found.size() < wanted; ++k) {
       const std::int64_t at = forward ? k : n - 1 - k;
-      if (all[static_cast<std::size_t>(at)] != c.args[2]) continue;
+      if (seen[static_cast<std::size_t>(at) - base] != c.args[2]) continue;
       if (skip > 0) {
         --skip;
         continue;

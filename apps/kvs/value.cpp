@@ -303,6 +303,12 @@ KeyValue list_erase(KeyValue& v, std::size_t pos, std::size_t n) {
   return delta;
 }
 
+KeyValue list_erase_each(KeyValue& v, const std::vector<std::size_t>& positions) {
+  KeyValue delta;
+  if (!positions.empty()) delta.list = v.list.mutable_value().erase_each(positions);
+  return delta;
+}
+
 std::variant<std::pair<bool, KeyValue>, CommandError> hash_remove(KeyValue& v,
                                                                   const std::string& field) {
   const Type type = type_of(v);

@@ -171,6 +171,8 @@ std::variant<KeyValue, CommandError> list_insert(KeyValue& v, ReplicaId replica,
                                                  std::vector<std::string> values);
 /// Removes the list's elements [pos, pos + n) as this replica sees them; the delta.
 KeyValue list_erase(KeyValue& v, std::size_t pos, std::size_t n);
+/// Removes the list's elements at `positions` (ascending) with one delta (LREM).
+KeyValue list_erase_each(KeyValue& v, const std::vector<std::size_t>& positions);
 /// HDEL one field: whether it was there, and the delta.
 std::variant<std::pair<bool, KeyValue>, CommandError> hash_remove(KeyValue& v,
                                                                   const std::string& field);

@@ -230,6 +230,28 @@ class SequenceBase {
     return delta;
   }
 
+  /// Removes the visible elements at `positions` (strictly ascending, each < size()) and
+  /// returns one delta for all of them: O(k (seek + log k)), where joining k single erases'
+  /// deltas would rebuild at each join. Throws std::out_of_range, changing nothing, otherwise.
+  Derived erase_each(const std::vector<std::size_t>& positions) {
+    for (std::size_t i = 0; i < positions.size(); ++i) {
+      if (positions[i] >= visible_ || (i > 0 && positions[i] <= positions[i - 1])) {
+        throw std::out_of_range("calm: erase positions must ascend inside the sequence");
+      }
+    }
+    std::vector<DotRun<Id>> runs;
+    runs.reserve(positions.size());
+    // From the last back: the positions before each one stay where they are.
+    for (auto it = positions.rbegin(); it != positions.rend(); ++it) {
+      runs.push_back(erase_in_piece(seek(*it), 1));
+    }
+    Derived delta;
+    const std::vector<DotRun<Id>> sorted = canonical_runs(std::move(runs));
+    delta.pending_deletes_.assign(sorted.begin(), sorted.end());
+    delta.last_counters_ = last_counters_for(delta.pending_deletes_);
+    return delta;
+  }
+
   /// Joins `other` in; returns whether anything changed.
   bool merge(const Derived& other) {
     if (other.is_bot()) return false;
@@ -340,23 +362,32 @@ class SequenceBase {
       out.push_back(std::move(d));
     };
     for (const Item& item : all.items) {
-      std::uint64_t from = 0;
-      while (from < item.length) {
-        std::uint64_t to = from + 1;
-        std::size_t bytes = 0;
+      if (item.deleted) {  // no values: one part however long (a forged length costs nothing)
+        Parts part;
+        part.items.push_back(item);
+        part.deletes.push_back({item.first, item.length});
+        emit(std::move(part));
+        continue;
+      }
+      const auto bytes_of = [&](std::uint64_t k) -> std::size_t {
         if constexpr (requires { Content::element_bytes(item.content, 0); }) {
-          if (!item.deleted) bytes = Content::element_bytes(item.content, from);
+          return Content::element_bytes(item.content, k);
+        } else {
+          return 0;  // Text: at most 4 bytes an element, bounded by the count
         }
+      };
+      for (std::uint64_t from = 0; from < item.length;) {
+        // One element at least; another only while the part stays within the target, so a
+        // part is at most the target or one element.
+        std::uint64_t to = from + 1;
+        std::size_t bytes = bytes_of(from);
         while (to < item.length && to - from < decompose_elements_max &&
-               bytes < decompose_bytes_target) {
-          if constexpr (requires { Content::element_bytes(item.content, 0); }) {
-            if (!item.deleted) bytes += Content::element_bytes(item.content, to);
-          }
+               bytes + bytes_of(to) <= decompose_bytes_target) {
+          bytes += bytes_of(to);
           ++to;
         }
         Parts part;
         part.items.push_back(slice_item(item, from, to));
-        if (item.deleted) part.deletes.push_back({item.at(from), to - from});
         emit(std::move(part));
         from = to;
       }
