@@ -26,8 +26,9 @@
 /// Tombstones of elements not present are kept the same way.
 ///
 /// Costs: a local insert or erase is O(leaf_pieces_max + distance from the last edit in leaves),
-/// with no rebuild, plus O(leaves) to insert a leaf header when a leaf splits (every
-/// leaf_pieces_max / 2 new pieces in one place; a B-tree of leaves would make it O(log n)).
+/// with no rebuild, plus the leaf headers on the shorter side when a leaf splits (every
+/// leaf_pieces_max / 2 new pieces in one place): O(1) near either end, O(leaves) in the middle
+/// (a B-tree of leaves would make that O(log n)).
 /// A small received delta next to a childless parent is placed in O(pieces); any other merge
 /// rebuilds the document in O(n log n) over the pieces of both sides (docs/crdts.md#sequences).
 #include <algorithm>
@@ -46,6 +47,7 @@
 
 #include "lattices/assert.hpp"
 #include "lattices/core.hpp"
+#include "lattices/detail/devector.hpp"
 #include "lattices/detail/serialization.hpp"
 #include "lattices/dot.hpp"
 
@@ -834,10 +836,9 @@ class SequenceBase {
     derived() = std::move(built);
   }
 
-  // A vector: a leaf split moves the headers after it (LPUSH on a long list pays for it), but a
-  // deque, which would not at either end, made typing 45% slower (automerge-paper 13.8 to 20.2
-  // ms). A tree of leaves would give both.
-  std::vector<Leaf> leaves_;
+  // Contiguous, and a leaf split moves only the headers on its shorter side: LPUSH splits at the
+  // front, typing and RPUSH near the end (detail/devector.hpp).
+  Devector<Leaf> leaves_;
   std::size_t visible_ = 0;
   // Small vectors: a delta holds one piece or one run, and makes no allocation for it.
   using Pieces = boost::container::small_vector<Piece, 1>;
@@ -901,7 +902,7 @@ class SequenceBase {
       if (!p.deleted) upper.visible += p.length;
     }
     leaves_[leaf].visible -= upper.visible;
-    leaves_.insert(leaves_.begin() + static_cast<std::ptrdiff_t>(leaf) + 1, std::move(upper));
+    leaves_.insert(leaf + 1, std::move(upper));
     if (cache_leaf_ > leaf) ++cache_leaf_;  // the cached leaf's start does not move
   }
 
