@@ -21,7 +21,6 @@
 /// says what was wrong.
 #include <algorithm>
 #include <bit>
-#include <cereal/archives/portable_binary.hpp>
 #include <cereal/cereal.hpp>
 #include <cereal/details/traits.hpp>
 #include <cereal/types/vector.hpp>
@@ -166,12 +165,3 @@ requires(!std::is_same_v<T, bool>) void CEREAL_LOAD_FUNCTION_NAME(BoundedInputAr
 }
 
 }  // namespace calm::lattices::detail
-
-namespace cereal::traits::detail {
-/// The output archive whose encoding BoundedInputArchive reads: cereal asks this to check that
-/// a type's save_minimal and load_minimal agree.
-template <>
-struct get_output_from_input<calm::lattices::detail::BoundedInputArchive> {
-  using type = cereal::PortableBinaryOutputArchive;
-};
-}  // namespace cereal::traits::detail
