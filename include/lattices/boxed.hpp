@@ -100,6 +100,16 @@ class Boxed {
     return changed;
   }
 
+  /// The join of every box, moving from them: L's own join_all of the values inside.
+  static Boxed join_all(std::vector<Boxed>& values) {
+    std::vector<L> inner;
+    inner.reserve(values.size());
+    for (Boxed& b : values) {
+      if (b.box_) inner.push_back(std::move(*b.box_));
+    }
+    return Boxed(::calm::lattices::join_all(inner));
+  }
+
   std::partial_ordering compare(const Boxed& other) const {
     if (!box_ && !other.box_) return std::partial_ordering::equivalent;
     return ::calm::lattices::compare(value(), other.value());

@@ -211,6 +211,58 @@ requires(detail::has_static_joined<L> && !std::is_lvalue_reference_v<L>) constex
   return std::move(a);
 }
 
+namespace detail {
+/// A lattice whose join rebuilds both sides (a sequence) supplies
+/// `static L join_all(std::vector<L>&)`: k values joined in one rebuild.
+template <class L>
+concept has_member_join_all = requires(std::vector<L>& values) {
+  { L::join_all(values) } -> std::same_as<L>;
+};
+}  // namespace detail
+
+template <Lattice L>
+L join_all(std::vector<L>& values);
+
+namespace detail {
+template <std::size_t I, class L>
+void join_field_all(L& out, std::vector<L>& values) {
+  using Field = std::remove_cvref_t<decltype(product_traits<L>::template get<I>(out))>;
+  std::vector<Field> fields;
+  fields.reserve(values.size());
+  for (L& v : values) fields.push_back(std::move(product_traits<L>::template get<I>(v)));
+  product_traits<L>::template get<I>(out) = ::calm::lattices::join_all(fields);
+}
+}  // namespace detail
+
+/// join_all(values): the join of every value (bottom when there are none), moving from them.
+/// The same as merging them one by one into an accumulator; but a type with a member
+/// `join_all` joins them at once, a product field by field (so that its fields' own
+/// join_all apply), and any other type as a balanced tree: for a join that costs the size of
+/// both sides, O(total log k) for k values instead of O(total k). A storage fold of many deltas
+/// (storage/lattice_merge.hpp) is what it is for.
+template <Lattice L>
+L join_all(std::vector<L>& values) {
+  if (values.empty()) return L{};
+  if (values.size() == 1) return std::move(values.front());
+  if constexpr (detail::has_member_join_all<L>) {
+    return L::join_all(values);
+  } else if constexpr (detail::is_product<L>) {
+    L out{};
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      (detail::join_field_all<I>(out, values), ...);
+    }
+    (std::make_index_sequence<detail::field_count<L>>{});
+    return out;
+  } else {
+    for (std::size_t step = 1; step < values.size(); step *= 2) {
+      for (std::size_t i = 0; i + step < values.size(); i += 2 * step) {
+        ::calm::lattices::merge(values[i], std::move(values[i + step]));
+      }
+    }
+    return std::move(values.front());
+  }
+}
+
 /// is_bot(a): whether a is bottom (the default value).
 template <Lattice L>
 constexpr bool is_bot(const L& a) {

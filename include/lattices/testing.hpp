@@ -258,6 +258,29 @@ struct Laws {
         .str();
   }
 
+  static Result join_all_is_the_join(const L& a, const L& b, const L& c) {
+    // Orders and repeats that exercise the balanced tree (a count that is not a power of two,
+    // a value twice) and every type's own join_all.
+    const L expected = join(join(a, b), c);
+    std::vector<L> values = {a, b, c, b, a};
+    const L all = ::calm::lattices::join_all(values);
+    std::vector<L> one = {c};
+    std::vector<L> none;
+    const L just_c = ::calm::lattices::join_all(one);
+    const L bottom = ::calm::lattices::join_all(none);
+    if (all == expected && just_c == c && bottom == L{}) return {};
+    return Report("join_all is the join",
+                  "join_all({a, b, c, b, a}) == join(join(a, b), c), "
+                  "join_all({c}) == c and join_all({}) is bottom")
+        .with("a", a)
+        .with("b", b)
+        .with("c", c)
+        .with("join(join(a, b), c)", expected)
+        .with("join_all({a, b, c, b, a})", all)
+        .with("join_all({c})", just_c)
+        .str();
+  }
+
   static Result compare_join(const L& a, const L& x, const L&) {
     // Random pairs are mostly unordered; b = join(a, x) is above a by construction.
     const L b = join(a, x);
@@ -463,6 +486,7 @@ struct Laws {
         {"bottom is the identity", &bottom_identity},
         {"merge returns whether the value changed", &honest_return},
         {"join is an upper bound", &upper_bound},
+        {"join_all is the join", &join_all_is_the_join},
         {"compare agrees with join", &compare_join},
         {"compare agrees with ==", &compare_equality},
         {"serialization round trip", &round_trip},
@@ -483,9 +507,9 @@ struct Laws {
 }  // namespace detail
 
 /// Checks every lattice law on `L`: associativity, commutativity, idempotence, bottom as the
-/// identity, merge's return value, join as an upper bound, compare against join and ==, top
-/// (where is_top exists), the cereal round trip, atomize (or decompose alone) and delta (where
-/// defined).
+/// identity, merge's return value, join as an upper bound, join_all as the join, compare against
+/// join and ==, top (where is_top exists), the cereal round trip, atomize (or decompose alone) and
+/// delta (where defined).
 ///
 /// Each case draws three values and checks every law on them, so every law sees
 /// `options.cases` cases while values are generated once. When a case fails, each law is run

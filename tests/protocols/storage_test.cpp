@@ -10,6 +10,7 @@
 #include <fstream>
 #include <lattices/aw_set.hpp>
 #include <lattices/g_counter.hpp>
+#include <lattices/list.hpp>
 #include <lattices/point.hpp>
 #include <new>
 #include <protocols/storage/lattice_merge.hpp>
@@ -369,6 +370,34 @@ TEST(LatticeMerge, JoinsTheOperandsIntoTheValueBefore) {
   EXPECT_EQ(lattices::from_bytes<GCounter<>>(out).value(), 12u);
   ASSERT_TRUE(lattice_merge<GCounter<>>(nullptr, views, out));
   EXPECT_EQ(lattices::from_bytes<GCounter<>>(out).value(), 12u);
+}
+
+// The operands are joined as a tree (pairs, then pairs of pairs); any number of them, in any
+// count that is not a power of two, gives the join of all of them in order.
+TEST(LatticeMerge, JoinsAnyNumberOfOperandsAsTheirJoinInOrder) {
+  using List = lattices::List<std::string, std::uint64_t>;
+  for (const std::size_t n : {2u, 3u, 7u, 64u, 100u}) {
+    List replica;
+    List sequential;
+    const std::string existing = lattices::to_bytes(replica.insert(1, 0, std::string("first")));
+    sequential.merge(lattices::from_bytes<List>(existing));
+    std::vector<std::string> operands;
+    for (std::size_t i = 0; i < n; ++i) {
+      // Pushes at both ends and inserts in the middle, from two replicas: deltas that depend
+      // on the ones before them.
+      const std::uint64_t id = 1 + i % 2;
+      const std::size_t pos = i % 3 == 0 ? 0 : i % 3 == 1 ? replica.size() : replica.size() / 2;
+      operands.push_back(lattices::to_bytes(replica.insert(id, pos, std::to_string(i))));
+    }
+    std::vector<std::string_view> views(operands.begin(), operands.end());
+    for (const std::string& op : operands) sequential.merge(lattices::from_bytes<List>(op));
+    const std::string_view existing_view = existing;
+    std::string out;
+    ASSERT_TRUE(lattice_merge<List>(&existing_view, views, out)) << n;
+    const List folded = lattices::from_bytes<List>(out);
+    EXPECT_EQ(folded, sequential) << n;
+    EXPECT_EQ(folded, replica) << n;
+  }
 }
 
 TEST(LatticeMerge, RefusesBytesThatDoNotDecodeAndJoinsThatDoNotExist) {

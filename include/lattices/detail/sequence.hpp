@@ -294,6 +294,18 @@ class SequenceBase {
     return applied || counts() != before || (old && !(*old == derived()));
   }
 
+  /// The join of every value, in one rebuild over all their pieces (a fold of k deltas into
+  /// a list: O(total log total), where joining them two at a time rebuilds log k times).
+  static Derived join_all(std::vector<Derived>& values) {
+    Derived out;
+    if (values.empty()) return out;
+    Parts parts;
+    for (const Derived& v : values) v.collect_into(parts);
+    normalize_items(parts.items, false);
+    out.rebuild(std::move(parts), /*normalized=*/true);
+    return out;
+  }
+
   /// The elements and tombstones of this value that `other` lacks: the least value d with
   /// join(other, d) == join(other, *this). O(n log n) over both; for a small value (a received
   /// delta, against a replica's whole document) O(pieces of other), copying only what `other`
@@ -1165,9 +1177,10 @@ class SequenceBase {
     return j.parent == x.parent && j.left == x.left && (j.deleted || j.content == x.content);
   }
 
-  /// Sorts items by id and joins the ranges that two items define (merge collects two values,
-  /// each without overlaps). With `reject_overlap` (decoding one value), an overlap is an error
-  /// instead. Returns whether a joined range differed between its two definitions.
+  /// Sorts items by id and joins the ranges that several items define (merge collects two
+  /// values, join_all any number, each without overlaps of its own). With `reject_overlap`
+  /// (decoding one value), an overlap is an error instead. Returns whether a joined range
+  /// differed between two of its definitions.
   static bool normalize_items(std::vector<Item>& items, bool reject_overlap) {
     // Sorts indexes rather than the items themselves, which are large to move.
     std::vector<std::uint32_t> order(items.size());
@@ -1176,33 +1189,49 @@ class SequenceBase {
       return items[a].first < items[b].first;
     });
     bool differed = false;
-    std::vector<Item> out;
+    std::vector<Item> out;  // sorted and disjoint at every step
     out.reserve(items.size());
+    std::vector<Item> overlapped;
     for (const std::uint32_t i : order) {
       Item& item = items[i];
-      while (!out.empty() && out.back().first.replica == item.first.replica &&
-             item.first.counter < out.back().first.counter + out.back().length) {
-        decode_require(!reject_overlap, "calm: a sequence holds one element twice");
-        Item p = std::move(out.back());
-        out.pop_back();
-        CALM_ASSERT(item.first.counter >= p.first.counter, "items are sorted");
-        const std::uint64_t s = item.first.counter - p.first.counter;
-        const std::uint64_t n = std::min(p.length - s, item.length);
-        if (s > 0) out.push_back(slice_item(p, 0, s));
-        Item mine = slice_item(p, s, s + n);
-        Item theirs = slice_item(item, 0, n);
-        differed = differed || !absorbs(mine, theirs) || !absorbs(theirs, mine);
-        out.push_back(resolve(mine, theirs));
-        if (s + n < p.length) {
-          item = slice_item(p, s + n, p.length);
-        } else if (n < item.length) {
-          item = slice_item(item, n, item.length);
-        } else {
-          item.length = 0;
-          break;
-        }
+      const std::uint64_t is = item.first.counter;
+      const std::uint64_t ie = is + item.length;
+      // The items already out that hold one of this item's ids: a suffix of `out` (sorted by
+      // replica, then counter, and disjoint), which may reach past this item's end.
+      std::size_t k = out.size();
+      while (k > 0 && out[k - 1].first.replica == item.first.replica &&
+             is < out[k - 1].first.counter + out[k - 1].length) {
+        --k;
       }
-      if (item.length > 0) out.push_back(std::move(item));
+      if (k == out.size()) {
+        out.push_back(std::move(item));
+        continue;
+      }
+      decode_require(!reject_overlap, "calm: a sequence holds one element twice");
+      overlapped.assign(std::make_move_iterator(out.begin() + static_cast<std::ptrdiff_t>(k)),
+                        std::make_move_iterator(out.end()));
+      out.resize(k);
+      std::uint64_t at = is;  // this item's ids below `at` are out
+      for (Item& p : overlapped) {
+        const std::uint64_t ps = p.first.counter;
+        const std::uint64_t pe = ps + p.length;
+        if (at < ps && at < ie) {  // this item alone, before p
+          out.push_back(slice_item(item, at - is, std::min(ps, ie) - is));
+          at = std::min(ps, ie);
+        }
+        if (ps < is) out.push_back(slice_item(p, 0, std::min(pe, is) - ps));  // p alone
+        const std::uint64_t lo = std::max(ps, is);
+        const std::uint64_t hi = std::min(pe, ie);
+        if (lo < hi) {  // both: one definition of these ids
+          Item mine = slice_item(p, lo - ps, hi - ps);
+          Item theirs = slice_item(item, lo - is, hi - is);
+          differed = differed || !absorbs(mine, theirs) || !absorbs(theirs, mine);
+          out.push_back(resolve(mine, theirs));
+          at = std::max(at, hi);
+        }
+        if (pe > ie) out.push_back(slice_item(p, std::max(ps, ie) - ps, p.length));  // p alone
+      }
+      if (at < ie) out.push_back(slice_item(item, at - is, item.length));
     }
     items = std::move(out);
     return differed;
