@@ -69,5 +69,26 @@ TEST(Devector, TenThousandFrontInsertsKeepTheirOrder) {
   EXPECT_EQ(contents(copy), contents(devector));
 }
 
+// Found by a review: a defaulted move left head_ past the moved-from empty buffer, so size()
+// wrapped around and a moved-from List crashed when read.
+TEST(Devector, AMovedFromDevectorIsEmptyAndUsableAndACopyHoldsOnlyTheElements) {
+  Devector<std::string> a;
+  for (int i = 0; i < 100; ++i) a.insert(0, std::to_string(i));  // room in front: head_ > 0
+  Devector<std::string> b = std::move(a);
+  EXPECT_EQ(b.size(), 100u);
+  EXPECT_TRUE(a.empty());  // NOLINT(bugprone-use-after-move): what this test is about
+  EXPECT_EQ(a.size(), 0u);
+  EXPECT_EQ(a.begin(), a.end());
+  a.insert(0, "again");
+  EXPECT_EQ(contents(a), std::vector<std::string>{"again"});
+  Devector<std::string> c;
+  c = std::move(b);
+  EXPECT_TRUE(b.empty());  // NOLINT(bugprone-use-after-move)
+  EXPECT_EQ(c.front(), "99");
+  Devector<std::string> d;
+  d = c;
+  EXPECT_EQ(contents(d), contents(c));
+}
+
 }  // namespace
 }  // namespace calm::lattices::detail

@@ -148,4 +148,20 @@ TEST(ListDecoding, PrefixesTrailingBytesAndMissingValuesAreRejected) {
                          " 07000000"));
 }
 
+// A moved-from list is the empty list, as a moved-from std::vector of pieces was, also after
+// front inserts gave its leaf headers room before the first (found by a review: it crashed).
+TEST(List, AMovedFromListIsEmptyAndTakesMerges) {
+  List<std::string> a;
+  for (int i = 0; i < 200; ++i) a.insert(1, 0, std::to_string(i));
+  List<std::string> b = std::move(a);
+  EXPECT_EQ(b.size(), 200u);
+  EXPECT_TRUE(is_bot(a));  // NOLINT(bugprone-use-after-move): what this test is about
+  a.merge(b);
+  EXPECT_EQ(a, b);
+  List<std::string> c;
+  c = std::move(b);
+  EXPECT_TRUE(is_bot(b));  // NOLINT(bugprone-use-after-move)
+  EXPECT_EQ(c, a);
+}
+
 }  // namespace

@@ -105,7 +105,9 @@ class Boxed {
     std::vector<L> inner;
     inner.reserve(values.size());
     for (Boxed& b : values) {
-      if (b.box_) inner.push_back(std::move(*b.box_));
+      if (!b.box_) continue;
+      inner.push_back(std::move(*b.box_));
+      b.box_.reset();  // a moved-from Boxed is bottom, never a moved-from L
     }
     return Boxed(::calm::lattices::join_all(inner));
   }

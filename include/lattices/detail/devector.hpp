@@ -25,6 +25,30 @@ class Devector {
   using iterator = T*;
   using const_iterator = const T*;
 
+  Devector() = default;
+  /// A copy holds the elements only, not the room before them.
+  Devector(const Devector& other) : buf_(other.begin(), other.end()) {}
+  /// A moved-from devector is empty (a defaulted move would leave head_ past its empty buffer).
+  Devector(Devector&& other) noexcept
+      : buf_(std::move(other.buf_)), head_(std::exchange(other.head_, 0)) {
+    other.buf_.clear();
+  }
+  Devector& operator=(const Devector& other) {
+    if (this != &other) {
+      buf_.assign(other.begin(), other.end());
+      head_ = 0;
+    }
+    return *this;
+  }
+  Devector& operator=(Devector&& other) noexcept {
+    if (this != &other) {
+      buf_ = std::move(other.buf_);
+      head_ = std::exchange(other.head_, 0);
+      other.buf_.clear();
+    }
+    return *this;
+  }
+
   std::size_t size() const { return buf_.size() - head_; }
   bool empty() const { return buf_.size() == head_; }
 

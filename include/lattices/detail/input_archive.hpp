@@ -165,3 +165,16 @@ requires(!std::is_same_v<T, bool>) void CEREAL_LOAD_FUNCTION_NAME(BoundedInputAr
 }
 
 }  // namespace calm::lattices::detail
+
+namespace calm::lattices::detail {
+class StringOutputArchive;  // output_archive.hpp
+}  // namespace calm::lattices::detail
+
+namespace cereal::traits::detail {
+/// The output archive whose encoding BoundedInputArchive reads: cereal asks this to check that
+/// a type's save_minimal and load_minimal agree.
+template <>
+struct get_output_from_input<calm::lattices::detail::BoundedInputArchive> {
+  using type = calm::lattices::detail::StringOutputArchive;
+};
+}  // namespace cereal::traits::detail

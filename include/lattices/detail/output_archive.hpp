@@ -83,22 +83,19 @@ void CEREAL_SAVE_FUNCTION_NAME(StringOutputArchive& ar, const cereal::BinaryData
   static_assert(!std::is_floating_point_v<Element> || std::numeric_limits<Element>::is_iec559,
                 "calm's encoding stores IEEE 754 floating point only");
   const auto bytes = static_cast<std::size_t>(bd.size);
-  if constexpr (std::is_arithmetic_v<Element>) {
+  if constexpr (std::is_arithmetic_v<Element> && sizeof(Element) > 1 &&
+                std::endian::native == std::endian::big) {
     ar.write_little_endian<sizeof(Element)>(bd.data, bytes / sizeof(Element));
   } else {
-    ar.write(bd.data, bytes);
+    ar.write(bd.data, bytes);  // every byte, as cereal's archive, a partial element included
   }
 }
 
 }  // namespace calm::lattices::detail
 
 namespace cereal::traits::detail {
-/// The two archives are a pair: cereal asks this to check that a type's save_minimal and
-/// load_minimal agree.
-template <>
-struct get_output_from_input<calm::lattices::detail::BoundedInputArchive> {
-  using type = calm::lattices::detail::StringOutputArchive;
-};
+/// The archives are a pair (the other half is in input_archive.hpp): cereal asks this to check
+/// that a type's save_minimal and load_minimal agree.
 template <>
 struct get_input_from_output<calm::lattices::detail::StringOutputArchive> {
   using type = calm::lattices::detail::BoundedInputArchive;
