@@ -12,6 +12,8 @@
 #include <unordered_map>
 #include <utility>
 
+#include "kvs/command_docs.hpp"
+
 namespace calm::apps::kvs {
 namespace {
 
@@ -274,6 +276,7 @@ struct Command {
   Writes writes = Writes::none;
   KeyArgs keys = KeyArgs::none;
   unsigned flags = 0;
+  std::size_t index = 0;  // its place in command_names() (INFO commandstats)
 };
 
 // ---- connection and server ----
@@ -341,17 +344,111 @@ void client(Ctx& c) {
   }
   c.unknown_subcommand();
 }
+const Command* lookup(const std::string& word);
+/// COMMAND INFO's entry for one command, as Redis 7 shapes it: name, arity, flags, first key,
+/// last key, step, ACL categories, tips, key specs, subcommands.
+void command_info(ReplyWriter& out, std::string_view name, const Command& command) {
+  const CommandDoc* doc = command_doc(name);
+  const bool keyed = command.keys != KeyArgs::none || (command.flags & keyspace_wide) != 0;
+  const bool reads = (command.flags & read_only) != 0;
+  out.array_header(10);
+  out.bulk(name);
+  out.integer(command.arity);
+  out.array_header(keyed ? 1 : 0);
+  if (keyed) out.simple(reads ? "readonly" : "write");
+  const auto [first, last, step] = [&]() -> std::array<int, 3> {
+    switch (command.keys) {
+      case KeyArgs::none:
+        return {0, 0, 0};
+      case KeyArgs::first:
+        return {1, 1, 1};
+      case KeyArgs::first_two:
+        return {1, 2, 1};
+      case KeyArgs::all:
+        return {1, -1, 1};
+      case KeyArgs::alternate:
+        return {1, -1, 2};
+    }
+    return {0, 0, 0};
+  }();
+  out.integer(first);
+  out.integer(last);
+  out.integer(step);
+  const std::string_view group = doc != nullptr ? doc->group : std::string_view("server");
+  out.array_header(keyed ? 2 : 1);
+  if (keyed) out.simple(reads ? "@read" : "@write");
+  out.simple("@" + std::string(group == "generic" ? "keyspace" : group));
+  out.array_header(0);  // tips
+  out.array_header(0);  // key specs: first, last and step above say where the keys are
+  out.array_header(0);  // subcommands
+}
 void command(Ctx& c) {
   const std::vector<std::string> names = CommandProcessor::command_names();
   const std::string sub = c.args.size() >= 2 ? subcommand(c) : std::string();
+  if (c.args.size() == 1 || sub == "info") {
+    // Every command, or those named (nil for a name calm-kvs does not have).
+    const bool named = c.args.size() > 2;
+    c.out.array_header(named ? c.args.size() - 2 : names.size());
+    if (!named) {
+      for (const std::string& name : names) command_info(c.out, name, *lookup(name));
+      return;
+    }
+    for (std::size_t i = 2; i < c.args.size(); ++i) {
+      const Command* found = lookup(c.args[i]);
+      if (found == nullptr) {
+        c.out.null_array();
+      } else {
+        command_info(c.out, lower(c.args[i]), *found);
+      }
+    }
+    return;
+  }
   if (sub == "count") {
     if (c.args.size() != 2) return c.subcommand_arity_error();
     return c.out.integer(static_cast<std::int64_t>(names.size()));
   }
-  if (sub == "docs") return c.out.array_header(0);
-  if (c.args.size() >= 2) return c.unknown_subcommand();
-  c.out.array_header(names.size());
-  for (const std::string& name : names) c.out.bulk(name);
+  if (sub == "list") {
+    if (c.args.size() != 2) return c.syntax_error();
+    c.out.array_header(names.size());
+    for (const std::string& name : names) c.out.bulk(name);
+    return;
+  }
+  if (sub == "docs") {
+    // A map (RESP2: name, then its fields) of every command, or of those named that exist.
+    std::vector<std::string> wanted;
+    for (std::size_t i = 2; i < c.args.size(); ++i) {
+      if (lookup(c.args[i]) != nullptr) wanted.push_back(lower(c.args[i]));
+    }
+    if (c.args.size() == 2) wanted = names;
+    c.out.array_header(2 * wanted.size());
+    for (const std::string& name : wanted) {
+      const CommandDoc* doc = command_doc(name);
+      c.out.bulk(name);
+      c.out.array_header(doc != nullptr ? 6 : 0);
+      if (doc == nullptr) continue;
+      c.out.bulk("summary");
+      c.out.bulk(doc->summary);
+      c.out.bulk("since");
+      c.out.bulk(doc->since);
+      c.out.bulk("group");
+      c.out.bulk(doc->group);
+    }
+    return;
+  }
+  if (sub == "getkeys") {
+    if (c.args.size() < 3) return c.subcommand_arity_error();
+    const Request inner(c.args.begin() + 2, c.args.end());
+    const CommandTraits traits = CommandProcessor::describe(inner);
+    if (!traits.known) return c.out.error("ERR Invalid command specified");
+    if (!traits.arity_ok) {
+      return c.out.error("ERR Invalid number of arguments specified for command");
+    }
+    if (traits.keys.empty()) return c.out.error("ERR The command has no key arguments");
+    c.out.array_header(traits.keys.size());
+    for (const std::size_t at : traits.keys) c.out.bulk(inner[at]);
+    return;
+  }
+  c.unknown_subcommand();
 }
 void info(Ctx& c) {
   // Sections as Redis names them; no argument, "default", "all" or "everything" is all of them.
@@ -359,7 +456,15 @@ void info(Ctx& c) {
   sections.emplace_back("Server", "redis_version:7.0.0\r\ncalm_kvs_version:0.1.0\r\nreplica_id:" +
                                       std::to_string(c.replica()) + "\r\n");
   if (c.facts().info_sections) {
-    for (auto& section : c.facts().info_sections()) sections.push_back(std::move(section));
+    for (auto& [title, body] : c.facts().info_sections()) {
+      auto same = std::find_if(sections.begin(), sections.end(),
+                               [&](const auto& section) { return section.first == title; });
+      if (same != sections.end()) {
+        same->second += body;
+      } else {
+        sections.emplace_back(std::move(title), std::move(body));
+      }
+    }
   }
   std::size_t keys = 0;
   c.keys().for_each(
@@ -369,11 +474,14 @@ void info(Ctx& c) {
       keys == 0 ? std::string() : "db0:keys=" + std::to_string(keys) + ",expires=0,avg_ttl=0\r\n");
   std::set<std::string> wanted;
   for (std::size_t i = 1; i < c.args.size(); ++i) wanted.insert(lower(c.args[i]));
-  const bool every = wanted.empty() || wanted.count("all") || wanted.count("default") ||
-                     wanted.count("everything");
+  // As Redis: no argument or "default" is every section but Commandstats; "all" and
+  // "everything" add it.
+  const bool all = wanted.count("all") || wanted.count("everything");
+  const bool every = all || wanted.empty() || wanted.count("default");
   std::string text;
   for (const auto& [title, body] : sections) {
-    if (!every && !wanted.count(lower(title))) continue;
+    const bool listed = every && (all || title != "Commandstats");
+    if (!listed && !wanted.count(lower(title))) continue;
     if (!text.empty()) text += "\r\n";
     text += "# " + title + "\r\n" + body;
   }
@@ -412,6 +520,23 @@ void config(Ctx& c) {
   }
   c.unknown_subcommand();
 }
+/// TIME: the wall clock this replica's writes are stamped with (seconds, microseconds).
+void time(Ctx& c) {
+  const std::uint64_t ms = c.now_ms();
+  c.out.array_header(2);
+  c.out.bulk(std::to_string(ms / 1000));
+  c.out.bulk(std::to_string(ms % 1000 * 1000));
+}
+/// ROLE: every replica takes writes, so each is a master with no replicas of its own (its
+/// peers are in INFO replication).
+void role(Ctx& c) {
+  c.out.array_header(3);
+  c.out.bulk("master");
+  c.out.integer(0);
+  c.out.array_header(0);
+}
+/// LASTSAVE: every write is in the log before its reply, so the data is saved as of now.
+void lastsave(Ctx& c) { c.out.integer(static_cast<std::int64_t>(c.now_ms() / 1000)); }
 void dbsize(Ctx& c) {
   std::int64_t n = 0;
   c.keys().for_each([&](const std::string&, const KeyValue& v) { n += type_of(v) != Type::none; });
@@ -663,6 +788,7 @@ void mset(Ctx& c) {
   for (std::size_t i = 1; i < c.args.size(); i += 2) {
     c.keys().write(c.args[i],
                    [&](KeyValue& v) { return set_string(v, c.replica(), c.args[i + 1], c.now()); });
+    if (c.linearizable()) c.keys().set_expiry(c.args[i], std::nullopt);  // as SET: no TTL
   }
   c.out.simple("OK");
 }
@@ -692,12 +818,20 @@ void getrange(Ctx& c) {
   const std::string s = v ? string_value(*v).value_or("") : "";
   const auto n = static_cast<std::int64_t>(s.size());
   std::int64_t from = *start < 0 ? std::max<std::int64_t>(n + *start, 0) : *start;
-  std::int64_t to = *end < 0 ? n + *end : std::min(*end, n - 1);
+  // Redis 7.0's rule: a negative end past the front means the first byte, not nothing.
+  std::int64_t to = *end < 0 ? std::max<std::int64_t>(n + *end, 0) : std::min(*end, n - 1);
   if (*start < 0 && *end < 0 && *start > *end) return c.out.bulk("");
   if (n == 0 || from > to || from >= n) return c.out.bulk("");
   c.out.bulk(s.substr(static_cast<std::size_t>(from), static_cast<std::size_t>(to - from + 1)));
 }
 void incr_by(Ctx& c, std::int64_t n) {
+  if (n == 0 && c.find(c.args[1]) == nullptr) {
+    // As Redis, INCRBY 0 makes a missing key "0"; a counter of nothing cannot, so it is a
+    // write of the register (which a concurrent INCR elsewhere still adds to).
+    c.keys().write(c.args[1],
+                   [&](KeyValue& kv) { return set_string(kv, c.replica(), "0", c.now()); });
+    return c.out.integer(0);
+  }
   auto outcome =
       c.write<std::int64_t>(c.args[1], [&](KeyValue& v) { return increment(v, c.replica(), n); });
   if (outcome.error) return c.error(*outcome.error);
@@ -861,6 +995,8 @@ void set_store(Ctx& c) {
         return std::pair{static_cast<std::int64_t>(members->size()), std::move(delta)};
       });
   if (stored.error) return c.error(*stored.error);
+  // As Redis, the stored set replaces the destination whole, and with it any TTL.
+  if (c.linearizable()) c.keys().set_expiry(c.args[1], std::nullopt);
   c.out.integer(*stored.value);
 }
 
@@ -959,8 +1095,20 @@ void hincrby(Ctx& c) {
   const auto n = c.integer(c.args[3]);
   if (!n) return;
   if (!c.fits(c.args[2].size())) return;
+  if (*n == 0) {
+    const KeyValue* v = nullptr;
+    if (!c.hash(c.args[1], v)) return;  // WRONGTYPE, replied
+    if (!v || !hash_contains(*v, c.args[2])) {
+      // As Redis, HINCRBY 0 makes a missing field "0": a write of the field's register.
+      const std::array<std::string, 2> pair{c.args[2], "0"};
+      const auto added = c.write<std::int64_t>(
+          c.args[1], [&](KeyValue& kv) { return hash_set_fields(kv, c.replica(), pair); });
+      if (added.error) return c.error(*added.error);
+      return c.out.integer(0);
+    }
+  }
   auto outcome = c.write<std::int64_t>(
-      c.args[1], [&](KeyValue& v) { return hash_increment(v, c.replica(), c.args[2], *n); });
+      c.args[1], [&](KeyValue& kv) { return hash_increment(kv, c.replica(), c.args[2], *n); });
   if (outcome.error) return c.error(*outcome.error);
   c.out.integer(*outcome.value);
 }
@@ -1108,8 +1256,7 @@ void expire_generic(Ctx& c, std::uint64_t unit_ms, bool absolute) {
                        "goes): only keys calm-kvs runs through its Paxos log take it "
                        "(calm-kvs --linearizable PATTERN)");
   }
-  const auto n = c.integer(c.args[2]);
-  if (!n) return;
+  // Redis's order: the options' errors, then the time's.
   bool nx = false, xx = false, gt = false, lt = false;
   for (std::size_t i = 3; i < c.args.size(); ++i) {
     const std::string option = upper(c.args[i]);
@@ -1130,8 +1277,14 @@ void expire_generic(Ctx& c, std::uint64_t unit_ms, bool absolute) {
     return c.out.error("ERR NX and XX, GT or LT options at the same time are not compatible");
   }
   if (gt && lt) return c.out.error("ERR GT and LT options at the same time are not compatible");
+  const auto n = c.integer(c.args[2]);
+  if (!n) return;
   const std::string name = lower(c.args[0]);
-  // A time in the past (any n <= 0) deletes the key, as in Redis; only overflow is an error.
+  // A time in the past (any n <= 0) deletes the key, as in Redis; only overflow is an error,
+  // in seconds below as above.
+  if (unit_ms == 1000 && *n < INT64_MIN / 1000) {
+    return c.out.error("ERR invalid expire time in '" + name + "' command");
+  }
   std::uint64_t at = 0;
   if (*n > 0) {
     const auto computed = expiry_at(c, *n, unit_ms, absolute, name.c_str());
@@ -1470,13 +1623,23 @@ void transaction_command(Ctx& c) {
   c.out.error("ERR " + upper(c.args[0]) + " is handled by calm-kvs's server, not here");
 }
 
+/// The table with each command's `index`: its place among the names in order.
+std::unordered_map<std::string_view, Command> with_indexes(
+    std::unordered_map<std::string_view, Command> commands) {
+  std::vector<std::string_view> names;
+  for (const auto& entry : commands) names.push_back(entry.first);
+  std::sort(names.begin(), names.end());
+  for (std::size_t i = 0; i < names.size(); ++i) commands.at(names[i]).index = i;
+  return commands;
+}
+
 // Names as string literals: the lookup needs no allocation.
 const std::unordered_map<std::string_view, Command>& table() {
   constexpr Writes key = Writes::first_key;
   constexpr Writes none = Writes::none;
   constexpr KeyArgs first = KeyArgs::first, all = KeyArgs::all, two = KeyArgs::first_two;
   constexpr unsigned r = read_only, co = coordinated, wide = keyspace_wide, tx = transaction;
-  static const std::unordered_map<std::string_view, Command> commands = {
+  static const std::unordered_map<std::string_view, Command> commands = with_indexes({
       {"ping", {-1, ping, none, KeyArgs::none, r}},
       {"echo", {2, echo, none, KeyArgs::none, r}},
       {"quit", {-1, quit, none, KeyArgs::none, r}},
@@ -1486,6 +1649,9 @@ const std::unordered_map<std::string_view, Command>& table() {
       {"command", {-1, command, none, KeyArgs::none, r}},
       {"info", {-1, info, none, KeyArgs::none, r}},
       {"config", {-2, config, none, KeyArgs::none, r}},
+      {"time", {1, time, none, KeyArgs::none, r}},
+      {"role", {1, role, none, KeyArgs::none, r}},
+      {"lastsave", {1, lastsave, none, KeyArgs::none, r}},
       {"dbsize", {1, dbsize, none, KeyArgs::none, r | wide}},
       {"flushdb", {-1, flush, none, KeyArgs::none, wide}},
       {"flushall", {-1, flush, none, KeyArgs::none, wide}},
@@ -1567,7 +1733,7 @@ const std::unordered_map<std::string_view, Command>& table() {
       {"discard", {1, transaction_command, none, KeyArgs::none, tx}},
       {"watch", {-2, transaction_command, none, all, tx | r}},
       {"unwatch", {1, transaction_command, none, KeyArgs::none, tx | r}},
-  };
+  });
   return commands;
 }
 
@@ -1603,6 +1769,7 @@ CommandTraits CommandProcessor::describe(const Request& request) {
   const Command* command = lookup(request[0]);
   if (command == nullptr) return traits;
   traits.known = true;
+  traits.index = command->index;
   traits.arity_ok = arity_fits(*command, request.size());
   traits.read_only = (command->flags & read_only) != 0;
   traits.coordinated = (command->flags & coordinated) != 0;

@@ -74,6 +74,7 @@ struct CommandTraits {
   /// MULTI, EXEC, DISCARD, WATCH, UNWATCH: the server's transaction handling.
   bool transaction = false;
   std::vector<std::size_t> keys;  // the positions of the arguments that are keys
+  std::size_t index = 0;          // a known command's place in command_names()
 };
 
 /// Per-connection state.

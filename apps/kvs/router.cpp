@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <utility>
 
 #include "lattices/serialize.hpp"
@@ -90,6 +91,7 @@ void Router::execute(const Request& request, const std::shared_ptr<Session>& ses
   // Whether nothing replied since the group's last command (every path below but the
   // grouping one replies, or sends the group off).
   const bool run_open = std::exchange(s.group_run_open, false);
+  ++counters_.processed;
   const std::string name = lower(request[0]);
   if (name == "calm.class") {  // which class a key is in
     if (request.size() != 2) {
@@ -100,11 +102,18 @@ void Router::execute(const Request& request, const std::shared_ptr<Session>& ses
   const CommandTraits traits = CommandProcessor::describe(request);
   if (!traits.known || !traits.arity_ok) {
     if (s.in_multi) s.multi_failed = true;  // as Redis: EXEC will discard the transaction
-    return local_.execute(request, s, out.now());
+    if (traits.known) ++command_stats_[traits.index].rejected;
+    std::string& reply = out.now();
+    const std::size_t at = reply.size();
+    local_.execute(request, s, reply);
+    return count_error(reply, at);
   }
   if (traits.transaction || (s.in_multi && name != "quit")) {
     flush_group(session);  // what came before goes to the log first
-    if (traits.transaction) return transaction(request, name, session, out);
+    if (traits.transaction) {
+      ++command_stats_[traits.index].calls;
+      return transaction(request, name, session, out);
+    }
     return queue(request, traits, s, out);
   }
   const auto cls = class_of(request, traits, out);
@@ -112,12 +121,17 @@ void Router::execute(const Request& request, const std::shared_ptr<Session>& ses
   if (*cls != Consistency::linearizable) {
     if (traits.coordinated && !traits.keys.empty()) {
       ++counters_.refused;
-      return ReplyWriter(out.now()).error(coordination_refused(upper(request[0]), request[1]));
+      ++command_stats_[traits.index].rejected;
+      std::string& reply = out.now();
+      const std::size_t at = reply.size();
+      ReplyWriter(reply).error(coordination_refused(upper(request[0]), request[1]));
+      return count_error(reply, at);
     }
     ++counters_.coordination_free;
-    return local_.execute(request, s, out.now());
+    return run_local(request, traits, s, out.now());
   }
   ++counters_.coordinated;
+  ++command_stats_[traits.index].calls;
   s.group.push_back(request);
   if (run_open && !s.group_replies.empty()) {
     ++s.group_replies.back().commands;
@@ -133,6 +147,35 @@ void Router::execute(const Request& request, const std::shared_ptr<Session>& ses
 }
 
 void Router::end_turn(const std::shared_ptr<Session>& session) { flush_group(session); }
+
+void Router::run_local(const Request& request, const CommandTraits& traits, Session& session,
+                       std::string& out) {
+  const std::size_t at = out.size();
+  const auto start = std::chrono::steady_clock::now();
+  local_.execute(request, session, out);
+  CommandStat& stat = command_stats_[traits.index];
+  ++stat.calls;
+  stat.usec += static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                              std::chrono::steady_clock::now() - start)
+                                              .count());
+  if (at < out.size() && out[at] == '-') ++stat.failed;
+  count_error(out, at);
+}
+
+void Router::count_error(const std::string& out, std::size_t at) {
+  if (at >= out.size() || out[at] != '-') return;
+  ++counters_.error_replies;
+  // The error's first word, as Redis's errorstats names it.
+  const std::size_t end = out.find_first_of(" \r", at + 1);
+  std::string kind = out.substr(at + 1, std::min<std::size_t>(end, out.size()) - at - 1);
+  if (kind.size() > 32) return;  // not a word any error of calm-kvs's starts with
+  const auto it = error_stats_.find(kind);
+  if (it != error_stats_.end()) {
+    ++it->second;
+  } else if (error_stats_.size() < error_kinds_max) {
+    error_stats_.emplace(std::move(kind), 1);
+  }
+}
 
 void Router::flush_group(const std::shared_ptr<Session>& session) {
   Session& s = *session;

@@ -19,6 +19,7 @@
 /// writes reach the disk and the peers in one batch).
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -75,7 +76,21 @@ class Router {
     std::uint64_t coordinated = 0;        // commands and transactions sent to the log
     std::uint64_t coordination_free = 0;  // run here on the CRDT keyspace
     std::uint64_t refused = 0;            // a class error: coordination on a free key, mixing
+    std::uint64_t processed = 0;          // every request (INFO total_commands_processed)
+    std::uint64_t error_replies = 0;      // errors replied at once (not the log's replies)
   };
+  /// INFO commandstats, one per command by CommandTraits::index: calls run; their time here (a
+  /// linearizable command's wait for the log is not counted); calls refused before running
+  /// (arity, class); and calls that replied with an error at once.
+  struct CommandStat {
+    std::uint64_t calls = 0;
+    std::uint64_t usec = 0;
+    std::uint64_t rejected = 0;
+    std::uint64_t failed = 0;
+  };
+  /// INFO errorstats counts errors by their first word (ERR, WRONGTYPE, ...), as Redis does, for
+  /// at most this many words; past them errors count in `error_replies` only.
+  static constexpr std::size_t error_kinds_max = 128;
 
   /// `coordination` null: there are no linearizable keys (`classes` has no pattern).
   Router(CommandProcessor& local, Coordination* coordination, KeyClasses classes);
@@ -89,6 +104,8 @@ class Router {
 
   const KeyClasses& classes() const { return classes_; }
   const Counters& counters() const { return counters_; }
+  const std::vector<CommandStat>& command_stats() const { return command_stats_; }
+  const std::map<std::string, std::uint64_t>& error_stats() const { return error_stats_; }
 
   /// Bounds of one transaction's queue (Redis has none but the client's buffer).
   static constexpr std::size_t queued_commands_max = transaction_commands_max;
@@ -125,7 +142,16 @@ class Router {
   CommandProcessor& local_;
   Coordination* coordination_;
   KeyClasses classes_;
+  /// Runs a request here, timing it and counting an error reply.
+  void run_local(const Request& request, const CommandTraits& traits, Session& session,
+                 std::string& out);
+  /// Counts the error reply that starts at `at` in `out`, if the reply there is one.
+  void count_error(const std::string& out, std::size_t at);
+
   Counters counters_;
+  std::vector<CommandStat> command_stats_ =
+      std::vector<CommandStat>(CommandProcessor::command_names().size());
+  std::map<std::string, std::uint64_t> error_stats_;
 };
 
 }  // namespace calm::apps::kvs

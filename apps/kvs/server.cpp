@@ -7,6 +7,7 @@
 #include <malloc.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,7 +15,9 @@
 #include <boost/asio.hpp>
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <deque>
+#include <fstream>
 #include <functional>
 #include <iostream>
 #include <random>
@@ -52,6 +55,98 @@ void release_free_memory() {
     ::malloc_trim(0);
   }
 }
+
+/// Bytes the allocator has handed out and not had back: INFO's used_memory.
+std::uint64_t allocated_bytes() {
+  if (mallctl != nullptr) {
+    std::uint64_t epoch = 1;  // jemalloc's statistics are refreshed by writing the epoch
+    std::size_t size = sizeof(epoch);
+    mallctl("epoch", &epoch, &size, &epoch, size);
+    std::size_t allocated = 0;
+    size = sizeof(allocated);
+    if (mallctl("stats.allocated", &allocated, &size, nullptr, 0) == 0) return allocated;
+  }
+  const struct mallinfo2 info = ::mallinfo2();
+  return info.uordblks + info.hblkhd;
+}
+
+/// The allocator's name as Redis's mem_allocator gives it.
+std::string allocator_name() {
+  if (mallctl != nullptr) {
+    const char* version = nullptr;
+    std::size_t size = sizeof(version);
+    if (mallctl("version", &version, &size, nullptr, 0) == 0 && version != nullptr) {
+      return std::string("jemalloc-") + version;
+    }
+  }
+  return "libc";
+}
+
+/// The process's resident memory: INFO's used_memory_rss.
+std::uint64_t resident_bytes() {
+  std::ifstream statm("/proc/self/statm");
+  std::uint64_t pages = 0, resident = 0;
+  if (!(statm >> pages >> resident)) return 0;
+  return resident * static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+}
+
+/// Bytes as Redis's *_human fields write them: 1.50K, 12.00M, 3.25G.
+std::string human_bytes(std::uint64_t bytes) {
+  char text[32];
+  const auto b = static_cast<double>(bytes);
+  if (bytes < 1024) {
+    std::snprintf(text, sizeof(text), "%lluB", static_cast<unsigned long long>(bytes));
+  } else if (bytes < (1ull << 20)) {
+    std::snprintf(text, sizeof(text), "%.2fK", b / 1024);
+  } else if (bytes < (1ull << 30)) {
+    std::snprintf(text, sizeof(text), "%.2fM", b / (1 << 20));
+  } else {
+    std::snprintf(text, sizeof(text), "%.2fG", b / (1 << 30));
+  }
+  return text;
+}
+
+/// A random 40-hex-digit id for this run of the process (INFO's run_id).
+std::string random_run_id() {
+  std::random_device device;
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string id;
+  for (int i = 0; i < 40; ++i) id += digits[device() % 16];
+  return id;
+}
+
+/// INFO's instantaneous_ops_per_sec: requests per second over the last 16 samples, one taken
+/// at most every 100 ms (as Redis's), when a client sends or INFO asks: no timer.
+class OpsRate {
+ public:
+  using Clock = std::chrono::steady_clock;
+  void sample(Clock::time_point now, std::uint64_t processed) {
+    if (count_ > 0 && now - samples_[(next_ + samples_max - 1) % samples_max].at <
+                          std::chrono::milliseconds(100)) {
+      return;
+    }
+    samples_[next_] = {now, processed};
+    next_ = (next_ + 1) % samples_max;
+    count_ = std::min(count_ + 1, samples_max);
+  }
+  std::uint64_t per_second(Clock::time_point now, std::uint64_t processed) const {
+    if (count_ == 0) return 0;
+    const Sample& oldest = samples_[(next_ + samples_max - count_) % samples_max];
+    const double seconds = std::chrono::duration<double>(now - oldest.at).count();
+    if (seconds <= 0) return 0;
+    return static_cast<std::uint64_t>(static_cast<double>(processed - oldest.processed) / seconds);
+  }
+
+ private:
+  static constexpr std::size_t samples_max = 16;
+  struct Sample {
+    Clock::time_point at;
+    std::uint64_t processed = 0;
+  };
+  std::array<Sample, samples_max> samples_{};
+  std::size_t next_ = 0;
+  std::size_t count_ = 0;
+};
 
 namespace asio = boost::asio;
 using asio::ip::tcp;
@@ -345,8 +440,15 @@ struct KvsServer::Impl {
     std::uint64_t query_buffer_disconnections = 0;  // past client_input_bytes_max
     std::uint64_t evicted_clients = 0;              // past clients_input_bytes_max
     std::uint64_t write_failures = 0;               // batches the disk refused
+    std::uint64_t connections_received = 0;         // clients accepted
+    std::uint64_t net_input_bytes = 0;              // read from clients
+    std::uint64_t net_output_bytes = 0;             // written to clients
   } counters;
-  std::string last_write_error;  // empty after a batch that was written
+  const std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  const std::string run_id = random_run_id();
+  OpsRate ops_rate;
+  std::uint64_t used_memory_peak = 0;  // the largest used_memory INFO has seen
+  std::string last_write_error;        // empty after a batch that was written
 
   explicit Impl(KvsOptions opts)
       : options(with_descriptor_budget(std::move(opts))),
@@ -530,8 +632,99 @@ struct KvsServer::Impl {
     return f;
   }
 
-  std::vector<std::pair<std::string, std::string>> info() const {
-    std::string text;
+  std::vector<std::pair<std::string, std::string>> info() {
+    const auto field = [](const std::string& name, const auto& value) {
+      if constexpr (std::is_convertible_v<decltype(value), std::string>) {
+        return name + ":" + std::string(value) + "\r\n";
+      } else {
+        return name + ":" + std::to_string(value) + "\r\n";
+      }
+    };
+    const auto now = std::chrono::steady_clock::now();
+    const auto uptime_s = std::chrono::duration_cast<std::chrono::seconds>(now - started).count();
+    const Router::Counters& routed = router.counters();
+    ops_rate.sample(now, routed.processed);
+
+    struct utsname names {};
+    ::uname(&names);
+    std::string server = field("redis_mode", std::string("standalone"));
+    server += field("os", std::string(names.sysname) + " " + names.release + " " + names.machine);
+    server += field("arch_bits", 8 * sizeof(void*));
+    server += field("multiplexing_api", std::string("epoll"));
+    server += field("process_id", ::getpid());
+    server += field("run_id", run_id);
+    server += field("tcp_port", options.port);
+    server += field("server_time_usec", wall_ms() * 1000);
+    server += field("uptime_in_seconds", uptime_s);
+    server += field("uptime_in_days", uptime_s / 86400);
+    server += field("hz", 10);
+    server += field("configured_hz", 10);
+    std::array<char, 4096> exe{};
+    const ssize_t exe_bytes = ::readlink("/proc/self/exe", exe.data(), exe.size() - 1);
+    server += field("executable", std::string(exe.data(), exe_bytes > 0 ? exe_bytes : 0));
+    server += field("config_file", std::string());
+
+    const std::uint64_t used = allocated_bytes();
+    used_memory_peak = std::max(used_memory_peak, used);
+    const std::uint64_t rss = resident_bytes();
+    std::string memory = field("used_memory", used);
+    memory += field("used_memory_human", human_bytes(used));
+    memory += field("used_memory_rss", rss);
+    memory += field("used_memory_rss_human", human_bytes(rss));
+    memory += field("used_memory_peak", used_memory_peak);
+    memory += field("used_memory_peak_human", human_bytes(used_memory_peak));
+    // calm-kvs evicts nothing: a write that does not fit the disk is refused (MISCONF).
+    memory += field("maxmemory", 0);
+    memory += field("maxmemory_human", std::string("0B"));
+    memory += field("maxmemory_policy", std::string("noeviction"));
+    memory += field(
+        "mem_fragmentation_ratio", used == 0 ? std::string("0.00") : [&] {
+          char ratio[32];
+          std::snprintf(ratio, sizeof(ratio), "%.2f",
+                        static_cast<double>(rss) / static_cast<double>(used));
+          return std::string(ratio);
+        }());
+    memory += field("mem_allocator", allocator_name());
+
+    struct rusage usage {};
+    ::getrusage(RUSAGE_SELF, &usage);
+    const auto seconds = [](const timeval& t) {
+      char text[48];
+      std::snprintf(text, sizeof(text), "%ld.%06ld", static_cast<long>(t.tv_sec),
+                    static_cast<long>(t.tv_usec));
+      return std::string(text);
+    };
+    std::string cpu = field("used_cpu_sys", seconds(usage.ru_stime));
+    cpu += field("used_cpu_user", seconds(usage.ru_utime));
+    cpu += field("used_cpu_sys_children", std::string("0.000000"));
+    cpu += field("used_cpu_user_children", std::string("0.000000"));
+
+    const auto names_in_order = CommandProcessor::command_names();
+    std::string commandstats;
+    const auto& per_command = router.command_stats();
+    std::uint64_t rejected_calls = 0, failed_calls = 0;
+    for (std::size_t i = 0; i < per_command.size(); ++i) {
+      const Router::CommandStat& st = per_command[i];
+      rejected_calls += st.rejected;
+      failed_calls += st.failed;
+      if (st.calls == 0 && st.rejected == 0) continue;
+      char per_call[48];
+      std::snprintf(
+          per_call, sizeof(per_call), "%.2f",
+          st.calls == 0 ? 0.0 : static_cast<double>(st.usec) / static_cast<double>(st.calls));
+      commandstats += "cmdstat_" + names_in_order[i] + ":calls=" + std::to_string(st.calls) +
+                      ",usec=" + std::to_string(st.usec) + ",usec_per_call=" + per_call +
+                      ",rejected_calls=" + std::to_string(st.rejected) +
+                      ",failed_calls=" + std::to_string(st.failed) + "\r\n";
+    }
+    std::string errorstats;
+    for (const auto& [kind, count] : router.error_stats()) {
+      errorstats += "errorstat_" + kind + ":count=" + std::to_string(count) + "\r\n";
+    }
+
+    std::string text = field("role", std::string("master"));  // every replica takes writes
+    text += field("connected_slaves", 0);
+    text += "writer_id:" + std::to_string(writer.id) + "\r\n";
     text += "writer_id:" + std::to_string(writer.id) + "\r\n";
     text += "replicas:" + std::to_string(options.peers.empty() ? 1 : options.peers.size()) + "\r\n";
     for (const auto& p : options.peers) {
@@ -559,27 +752,51 @@ struct KvsServer::Impl {
       text += "chunks_resent:" + std::to_string(stats.chunks_resent) + "\r\n";
       text += "peer_values_refused:" + std::to_string(stats.refused_by_admission) + "\r\n";
     }
-    std::string persistence;
+    std::string persistence = field("loading", 0);
+    persistence += field("async_loading", 0);
+    persistence += field("rdb_changes_since_last_save", 0);  // every write is in the log
+    persistence += field("rdb_bgsave_in_progress", 0);
+    persistence += field("rdb_last_save_time", wall_ms() / 1000);
+    persistence += field("rdb_last_bgsave_status", std::string("ok"));
+    persistence += field("aof_enabled", 1);
+    persistence += field("aof_rewrite_in_progress", 0);
     persistence += "durability:" + durability_name() + "\r\n";
     persistence +=
         std::string("aof_last_write_status:") + (last_write_error.empty() ? "ok" : "err") + "\r\n";
     persistence += "write_failures:" + std::to_string(counters.write_failures) + "\r\n";
     persistence += "data_dir:" + options.data_dir + "\r\n";
     std::string clients = "connected_clients:" + std::to_string(this->clients.size()) + "\r\n";
+    clients += field("cluster_connections", 0);
+    clients += field("blocked_clients", 0);  // calm-kvs has no blocking commands
+    clients += field("tracking_clients", 0);
     clients += "maxclients:" + std::to_string(options.clients_max) + "\r\n";
     clients += "clients_input_bytes:" + std::to_string(input_bytes) + "\r\n";
     clients +=
         "clients_input_bytes_max:" + std::to_string(options.clients_input_bytes_max) + "\r\n";
-    std::string stats;
+    std::string stats = field("total_connections_received", counters.connections_received);
+    stats += field("total_commands_processed", routed.processed);
+    stats += field("instantaneous_ops_per_sec", ops_rate.per_second(now, routed.processed));
+    stats += field("total_net_input_bytes", counters.net_input_bytes);
+    stats += field("total_net_output_bytes", counters.net_output_bytes);
+    stats += field("total_error_replies", routed.error_replies);
+    stats += field("rejected_calls", rejected_calls);
+    stats += field("failed_calls", failed_calls);
+    stats += field("expired_keys", 0);  // only linearizable keys expire: see Coordination
+    stats += field("evicted_keys", 0);
     stats += "rejected_connections:" + std::to_string(counters.rejected_connections) + "\r\n";
     stats += "accept_failures:" + std::to_string(counters.accept_failures) + "\r\n";
     stats += "client_query_buffer_limit_disconnections:" +
              std::to_string(counters.query_buffer_disconnections) + "\r\n";
     stats += "evicted_clients:" + std::to_string(counters.evicted_clients) + "\r\n";
-    return {{"Clients", std::move(clients)},
+    return {{"Server", std::move(server)},
+            {"Clients", std::move(clients)},
+            {"Memory", std::move(memory)},
+            {"Persistence", std::move(persistence)},
             {"Stats", std::move(stats)},
             {"Replication", std::move(text)},
-            {"Persistence", std::move(persistence)},
+            {"CPU", std::move(cpu)},
+            {"Commandstats", std::move(commandstats)},
+            {"Errorstats", std::move(errorstats)},
             {"Coordination", coordination_info()}};
   }
 
@@ -742,6 +959,7 @@ struct KvsServer::Impl::Client : std::enable_shared_from_this<Client> {
       const std::size_t n = socket.read_some(asio::buffer(server.input), read_ec);
       if (read_ec == asio::error::would_block || read_ec == asio::error::try_again) return read();
       if (read_ec) return close();
+      server.counters.net_input_bytes += n;
       run(std::string_view(server.input.data(), n));
     });
   }
@@ -770,6 +988,7 @@ struct KvsServer::Impl::Client : std::enable_shared_from_this<Client> {
       if (session->close) break;
     }
     server.router.end_turn(session);  // the turn's linearizable commands, as one log entry
+    server.ops_rate.sample(std::chrono::steady_clock::now(), server.router.counters().processed);
     in_run = false;
     std::string protocol_error = parser.error();
     if (protocol_error.empty() && held > server.options.client_input_bytes_max) {
@@ -840,7 +1059,8 @@ struct KvsServer::Impl::Client : std::enable_shared_from_this<Client> {
     auto self = shared_from_this();
     writing = true;
     asio::async_write(socket, asio::buffer(output),
-                      [this, self](const error_code& ec, std::size_t) {
+                      [this, self](const error_code& ec, std::size_t written) {
+                        server.counters.net_output_bytes += written;
                         writing = false;
                         output.clear();
                         if (output.capacity() > output_keep_bytes) {
@@ -929,6 +1149,7 @@ void KvsServer::Impl::admit(tcp::socket socket) {
     return;
   }
   auto client = std::make_shared<Client>(*this, std::move(socket));
+  ++counters.connections_received;
   clients.insert(client);
   client->read();
 }

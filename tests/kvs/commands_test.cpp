@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <kvs/command_docs.hpp>
 #include <kvs/commands.hpp>
 #include <map>
 #include <set>
@@ -44,11 +45,29 @@ TEST_F(Commands, StringsSetGetAppendAndRanges) {
   EXPECT_EQ(run("GETRANGE k 0 4"), "$5\r\nhello\r\n");
   EXPECT_EQ(run("GETRANGE k -5 -1"), "$5\r\nworld\r\n");
   EXPECT_EQ(run("GETRANGE k 5 1"), "$0\r\n\r\n");
+  // Redis 7.0's rule: a negative end before the front is the first byte.
+  EXPECT_EQ(run("GETRANGE k 0 -100"), "$1\r\nh\r\n");
+  EXPECT_EQ(run("GETRANGE k 0 -9223372036854775808"), "$1\r\nh\r\n");
+  EXPECT_EQ(run("GETRANGE k -100 -200"), "$0\r\n\r\n");
   EXPECT_EQ(run("MSET a 1 b 2"), "+OK\r\n");
   EXPECT_EQ(run("MGET a nothing b"), "*3\r\n$1\r\n1\r\n$-1\r\n$1\r\n2\r\n");
   EXPECT_EQ(run("EXISTS a b a nothing"), ":3\r\n");
   EXPECT_EQ(run("DEL a nothing"), ":1\r\n");
   EXPECT_EQ(run("GET a"), "$-1\r\n");
+}
+
+TEST_F(Commands, IncrementingByZeroMakesAMissingKeyOrFieldZeroAsRedisDoes) {
+  EXPECT_EQ(run("INCRBY n 0"), ":0\r\n");
+  EXPECT_EQ(run("GET n"), "$1\r\n0\r\n");
+  EXPECT_EQ(run("INCRBY n 2"), ":2\r\n");  // the written 0 and the counter add up
+  EXPECT_EQ(run("DECRBY m 0"), ":0\r\n");
+  EXPECT_EQ(run("TYPE m"), "+string\r\n");
+  EXPECT_EQ(run("HINCRBY h f 0"), ":0\r\n");
+  EXPECT_EQ(run("HGETALL h"), "*2\r\n$1\r\nf\r\n$1\r\n0\r\n");
+  EXPECT_EQ(run("HINCRBY h f 0"), ":0\r\n");
+  EXPECT_EQ(run("HINCRBY h f 3"), ":3\r\n");
+  EXPECT_EQ(run("HINCRBY n f 0"),
+            "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
 }
 
 TEST_F(Commands, CountersAreStringsThatCount) {
@@ -385,11 +404,38 @@ TEST_F(Commands, ConnectionCommands) {
   EXPECT_EQ(run("SELECT 0"), "+OK\r\n");
   EXPECT_EQ(run("CLIENT SETNAME me"), "+OK\r\n");
   EXPECT_EQ(run("CLIENT GETNAME"), "$2\r\nme\r\n");
-  EXPECT_EQ(run("COMMAND DOCS"), "*0\r\n");
   EXPECT_EQ(run("INFO").substr(0, 1), "$");
   EXPECT_FALSE(session.close);
   EXPECT_EQ(run("QUIT"), "+OK\r\n");
   EXPECT_TRUE(session.close);
+}
+
+TEST_F(Commands, CommandDescribesEveryCommandAsRedis7Does) {
+  const auto names = CommandProcessor::command_names();
+  EXPECT_EQ(run("COMMAND COUNT"), ":" + std::to_string(names.size()) + "\r\n");
+  // Every command has a doc of its own (command_docs.cpp is sorted: the lookup is a search).
+  for (const std::string& name : names) {
+    const CommandDoc* doc = command_doc(name);
+    ASSERT_NE(doc, nullptr) << name;
+    EXPECT_FALSE(doc->summary.empty()) << name;
+  }
+  EXPECT_EQ(run("COMMAND INFO get nosuch"),
+            "*2\r\n*10\r\n$3\r\nget\r\n:2\r\n*1\r\n+readonly\r\n:1\r\n:1\r\n:1\r\n"
+            "*2\r\n+@read\r\n+@string\r\n*0\r\n*0\r\n*0\r\n*-1\r\n");
+  EXPECT_EQ(run("COMMAND INFO MSET").substr(0, 60),
+            "*1\r\n*10\r\n$4\r\nmset\r\n:-3\r\n*1\r\n+write\r\n:1\r\n:-1\r\n:2\r\n*2\r\n+@write");
+  const std::string count = "*" + std::to_string(names.size()) + "\r\n";
+  EXPECT_EQ(run("COMMAND").rfind(count + "*10\r\n$6\r\nappend\r\n", 0), 0u);
+  EXPECT_EQ(run("COMMAND DOCS get nosuch"),
+            "*2\r\n$3\r\nget\r\n*6\r\n$7\r\nsummary\r\n$31\r\nReads the string value of a "
+            "key\r\n$5\r\nsince\r\n$5\r\n1.0.0\r\n$5\r\ngroup\r\n$6\r\nstring\r\n");
+  EXPECT_EQ(run("COMMAND GETKEYS MSET a 1 b 2"), "*2\r\n$1\r\na\r\n$1\r\nb\r\n");
+  EXPECT_EQ(run("COMMAND GETKEYS LMOVE s d LEFT RIGHT"), "*2\r\n$1\r\ns\r\n$1\r\nd\r\n");
+  EXPECT_EQ(run("COMMAND GETKEYS nosuch a"), "-ERR Invalid command specified\r\n");
+  EXPECT_EQ(run("COMMAND GETKEYS GET"),
+            "-ERR Invalid number of arguments specified for command\r\n");
+  EXPECT_EQ(run("COMMAND GETKEYS PING"), "-ERR The command has no key arguments\r\n");
+  EXPECT_EQ(run("COMMAND LIST").rfind(count + "$6\r\nappend\r\n", 0), 0u);
 }
 
 TEST_F(Commands, HincrbyCountsInAHashField) {
@@ -448,6 +494,27 @@ TEST_F(Commands, InfoPrintsTheSectionsAsked) {
     EXPECT_NE(text.find("# Keyspace"), std::string::npos) << all;
   }
   EXPECT_EQ(info("INFO nosuch"), "$0\r\n\r\n");  // as Redis: an empty answer
+}
+
+TEST_F(Commands, InfoMergesTheServersFieldsAndKeepsCommandstatsForAll) {
+  ServerFacts facts;
+  facts.info_sections = [] {
+    return std::vector<std::pair<std::string, std::string>>{
+        {"Server", "uptime_in_seconds:5\r\n"}, {"Commandstats", "cmdstat_get:calls=1\r\n"}};
+  };
+  CommandProcessor informed{keyspace, 7, facts};
+  auto info = [&](const std::string& line) { return run_on(informed, line); };
+  // The server's Server fields join the processor's section, not a second one.
+  const std::string server = info("INFO server");
+  EXPECT_NE(server.find("replica_id:7\r\nuptime_in_seconds:5\r\n"), std::string::npos);
+  EXPECT_EQ(server.find("# Server", 1 + server.find("# Server")), std::string::npos);
+  // As Redis: the default sections leave Commandstats out, "all" and its name bring it.
+  for (const std::string line : {"INFO", "INFO default"}) {
+    EXPECT_EQ(info(line).find("cmdstat_get"), std::string::npos) << line;
+  }
+  for (const std::string line : {"INFO all", "INFO everything", "INFO commandstats"}) {
+    EXPECT_NE(info(line).find("# Commandstats\r\ncmdstat_get:calls=1"), std::string::npos) << line;
+  }
 }
 
 TEST_F(Commands, KeysAndValuesTooLongToReplicateAreRefusedAndChangeNothing) {

@@ -136,6 +136,14 @@ TEST_F(Machine, ExpireAndPersistFollowRedis) {
             "-ERR invalid expire time in 'set' command\r\n");
   EXPECT_EQ(apply("EXPIRE n 10 NX XX"),
             "-ERR NX and XX, GT or LT options at the same time are not compatible\r\n");
+  // Redis's order: an option's error before the time's; a time whose milliseconds pass
+  // int64 below as above is an error, and the key stays.
+  EXPECT_EQ(apply("EXPIRE n x BOGUS"), "-ERR Unsupported option BOGUS\r\n");
+  EXPECT_EQ(apply("EXPIRE n -9223372036854775808"),
+            "-ERR invalid expire time in 'expire' command\r\n");
+  EXPECT_EQ(apply("EXISTS n"), ":1\r\n");
+  EXPECT_EQ(apply("PEXPIRE n -9223372036854775808"), ":1\r\n");  // in the past: it goes
+  EXPECT_EQ(apply("EXISTS n"), ":0\r\n");
   apply("SET r v EX 100");
   EXPECT_EQ(apply("RENAME r s"), "+OK\r\n");  // the TTL moves with the value
   EXPECT_EQ(apply("TTL s"), ":100\r\n");
@@ -310,6 +318,32 @@ TEST_F(Routing, EachKeyGoesToItsClass) {
   EXPECT_EQ(log.machine.keys(), 2u);
   EXPECT_EQ(router.counters().coordinated, 4u);
   EXPECT_EQ(router.counters().coordination_free, 1u);
+}
+
+TEST_F(Routing, CountsEachCommandsCallsRefusalsAndErrorsForInfo) {
+  const auto names = CommandProcessor::command_names();
+  const auto stat = [&](const std::string& name) {
+    const auto at = std::find(names.begin(), names.end(), name) - names.begin();
+    return router.command_stats().at(static_cast<std::size_t>(at));
+  };
+  run("GET a");
+  run("GET lock:1");    // through the log: counted, its time in the log not
+  run("GET");           // wrong arity: rejected before it runs
+  run("SETNX free v");  // a class refusal: rejected
+  run("SET s v");
+  run("INCR s");  // "v" is not an integer: an ERR reply
+  run("NOSUCH x");
+  EXPECT_EQ(stat("get").calls, 2u);
+  EXPECT_EQ(stat("get").rejected, 1u);
+  EXPECT_EQ(stat("setnx").rejected, 1u);
+  EXPECT_EQ(stat("setnx").calls, 0u);
+  EXPECT_EQ(stat("incr").calls, 1u);
+  EXPECT_EQ(stat("incr").failed, 1u);
+  EXPECT_EQ(router.counters().processed, 7u);
+  EXPECT_EQ(router.counters().error_replies, 4u);  // arity, refusal, INCR, unknown command
+  EXPECT_EQ(router.error_stats().at("ERR"), 4u);
+  run("SADD s x");
+  EXPECT_EQ(router.error_stats().at("WRONGTYPE"), 1u);
 }
 
 TEST_F(Routing, CoordinationOnAFreeKeyAndMixedClassesAreRefusedAndChangeNothing) {

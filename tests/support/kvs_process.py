@@ -121,6 +121,26 @@ class Conn:
         self.send(args)
         return self.reply()
 
+    def raw_reply(self):
+        """One reply's bytes exactly as the server sent them (an array with its elements)."""
+        seen = bytearray(self.buf)  # what the buffer holds, and below what parsing reads
+        fill = self._fill
+
+        def tapped_fill():
+            n = len(self.buf)
+            fill()
+            seen.extend(self.buf[n:])
+        self._fill = tapped_fill
+        try:
+            self.reply()
+        finally:
+            del self._fill  # the class's method again
+        return bytes(seen[:len(seen) - len(self.buf)])
+
+    def raw_call(self, *args):
+        self.send(args)
+        return self.raw_reply()
+
     def close(self):
         self.sock.close()
 

@@ -1,0 +1,523 @@
+#!/usr/bin/env python3
+"""calm-kvs against redis-server itself: the same commands, sent to both over RESP, must get the
+same bytes back.
+
+Two pairs run side by side, each a calm-kvs replica beside its own redis-server (no
+persistence): in the first every key is coordination-free, in the second every key is
+linearizable (`--linearizable '*'`, a Paxos log of one), so that the commands which need
+agreement are compared too. Every command goes to both pairs:
+- written scripts, per command family: every option, every error, wrong arity, wrong type,
+  boundary integers (0, -1, LLONG_MIN, LLONG_MAX, one past each), empty and 1 MiB strings;
+- every command calm-kvs knows, with no arguments and with too many;
+- a seeded random walk of commands of every family on a few keys, so types collide.
+Replies are compared byte for byte, except where tests/kvs/redis_differences.txt lists a
+difference on purpose, with its reason; the test allows exactly those. A command that a
+coordination-free key refuses goes to that pair's redis-server only when calm-kvs did not refuse
+it, so the two stay equal.
+
+Bounded: each start waits 20 s; each reply 10 s. usage: vs_redis.py CALM_KVS WORK_DIR [--seed S]
+[--ops N]
+"""
+import argparse
+import collections
+import os
+import random
+import shutil
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from kvs_process import FAILURES, Conn, Replica, RespError, fail, ping  # noqa: E402
+from ports import free_ports  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+I64_MAX, I64_MIN = "9223372036854775807", "-9223372036854775808"
+PAST_MAX, PAST_MIN = "9223372036854775808", "-9223372036854775809"
+# Integers as clients write them, right and wrong.
+INTEGERS = ["0", "-1", "1", "3", "-3", I64_MAX, I64_MIN, PAST_MAX, PAST_MIN, "1.5", "", "+1",
+            " 1", "1 ", "0x10", "1e3", "007", "-0", "abc"]
+BIG = "x" * 1_000_000  # a long value calm-kvs takes (up to 1 MiB - 4 KiB: docs/kvs.md)
+TOO_BIG = "x" * (1 << 20)  # one it refuses: its delta would not fit a replication message
+
+CONNECTION = [
+    ["PING"], ["PING", "hello"], ["PING", "a", "b"], ["ECHO", "e"], ["ECHO", ""], ["ECHO"],
+    ["SELECT", "0"], ["SELECT", "1"], ["SELECT", "x"], ["SELECT", "-1"], ["SELECT", "0"],
+    ["CLIENT", "SETNAME", "app"], ["CLIENT", "GETNAME"], ["CLIENT", "SETNAME", "a b"],
+    ["CLIENT", "SETNAME"], ["CLIENT", "GETNAME", "x"], ["CLIENT", "NOSUCH"],
+    ["CONFIG", "GET", "databases"], ["CONFIG", "GET"], ["CONFIG", "NOSUCH"],
+    ["CONFIG", "RESETSTAT"], ["CONFIG", "RESETSTAT", "x"],
+    ["TIME"], ["TIME", "x"], ["ROLE"], ["ROLE", "x"], ["LASTSAVE"], ["LASTSAVE", "x"],
+    ["COMMAND", "COUNT", "x"], ["COMMAND", "GETKEYS", "MSET", "a", "1", "b", "2"],
+    ["COMMAND", "GETKEYS", "GET"], ["COMMAND", "GETKEYS", "PING"], ["COMMAND", "GETKEYS"],
+    ["COMMAND", "GETKEYS", "NOSUCH", "a"], ["COMMAND", "INFO", "nosuchcommand"],
+    ["DBSIZE"], ["DBSIZE", "x"], ["NOSUCHCOMMAND"], ["NOSUCHCOMMAND", "a", "b"], [""],
+    ["get"], ["GeT", "nokey"],
+]
+
+STRINGS = [
+    ["SET", "s", "v"], ["GET", "s"], ["GET", "nokey"], ["SET", "s", ""], ["GET", "s"],
+    ["STRLEN", "s"], ["STRLEN", "nokey"], ["APPEND", "s", "ab"], ["APPEND", "s", ""],
+    ["APPEND", "new", "x"], ["GET", "new"], ["SET", "big", BIG], ["STRLEN", "big"],
+    ["APPEND", "big", "y"], ["GETRANGE", "big", "1048570", "-1"], ["GET", "big"],
+    ["SET", "r", "Hello World"], ["GETRANGE", "r", "0", "4"], ["GETRANGE", "r", "-5", "-1"],
+    ["GETRANGE", "r", "5", "2"], ["GETRANGE", "r", "-100", "100"], ["GETRANGE", "r", "0", "-100"],
+    ["GETRANGE", "r", I64_MIN, I64_MAX], ["GETRANGE", "r", I64_MAX, I64_MIN],
+    ["GETRANGE", "r", PAST_MAX, "1"], ["GETRANGE", "r", "a", "1"], ["GETRANGE", "nokey", "0", "1"],
+    ["GETRANGE", "r", "0"],
+    ["MSET", "m1", "1", "m2", "2"], ["MGET", "m1", "m2", "nokey", "m1"], ["MSET", "m1"],
+    ["MSET", "m1", "1", "m2"], ["MGET"],
+    ["SET", "s", "v", "BOGUS"], ["SET", "s"], ["SET"],
+    ["SET", "n", "10"], ["INCR", "n"], ["DECR", "n"], ["INCRBY", "n", "5"], ["DECRBY", "n", "3"],
+    ["INCR", "fresh"], ["DECR", "fresh2"], ["INCR", "s"], ["INCR", "r"], ["INCRBY", "n"],
+    ["SET", "huge", I64_MAX], ["INCR", "huge"], ["INCRBY", "huge", "0"], ["DECRBY", "huge", "-1"],
+    ["SET", "tiny", I64_MIN], ["DECR", "tiny"], ["INCRBY", "tiny", "-1"], ["DECRBY", "tiny", "1"],
+    ["DECRBY", "n", I64_MIN], ["SET", "sp", " 1"], ["INCR", "sp"], ["SET", "lead", "01"],
+    ["INCR", "lead"], ["SET", "neg0", "-0"], ["INCR", "neg0"], ["SET", "f", "1.5"], ["INCR", "f"],
+    ["SET", "long", "1" * 21], ["INCR", "long"],
+]
+# A key per integer: a counter's increments and decrements at one replica add up to at most
+# 2^64 - 1 over the key's life (docs/kvs.md; check_limits shows the refusal past it).
+for at, n in enumerate(INTEGERS):
+    STRINGS += [["INCRBY", f"i{at}", n], ["DECRBY", f"i{at}", n], ["INCRBY", f"i{at}", n],
+                ["GET", f"i{at}"], ["GETRANGE", "r", n, "-1"], ["GETRANGE", "r", "0", n]]
+
+KEYS_FAMILY = [
+    ["SET", "k1", "a"], ["SET", "k2", "b"], ["EXISTS", "k1"], ["EXISTS", "k1", "k1", "k2", "no"],
+    ["EXISTS"], ["TYPE", "k1"], ["TYPE", "nokey"], ["TYPE"], ["DEL", "k1", "no"], ["DEL", "k1"],
+    ["UNLINK", "k2"], ["DEL"], ["KEYS", "*"], ["KEYS", "k?"], ["KEYS", "[a-c]*"], ["KEYS"],
+    ["TTL", "nokey"], ["TTL", "s"], ["PTTL", "nokey"], ["PTTL", "s"],
+]
+
+SETS = [
+    ["SADD", "st", "a", "b", "c"], ["SADD", "st", "a", "d"], ["SADD", "st"], ["SCARD", "st"],
+    ["SCARD", "nokey"], ["SISMEMBER", "st", "a"], ["SISMEMBER", "st", "z"],
+    ["SISMEMBER", "nokey", "a"], ["SMISMEMBER", "st", "a", "z", "b"], ["SMISMEMBER", "nokey", "a"],
+    ["SMEMBERS", "st"], ["SMEMBERS", "nokey"], ["SREM", "st", "d", "z"], ["SREM", "nokey", "a"],
+    ["SREM", "st"], ["SADD", "st2", "b", "c", "e"], ["SINTER", "st", "st2"],
+    ["SINTER", "st", "nokey"], ["SUNION", "st", "st2", "nokey"], ["SDIFF", "st", "st2"],
+    ["SDIFF", "nokey", "st"], ["SINTERSTORE", "dst", "st", "st2"], ["SMEMBERS", "dst"],
+    ["SUNIONSTORE", "dst", "st", "st2"], ["SCARD", "dst"], ["SDIFFSTORE", "dst", "st", "st2"],
+    ["SMEMBERS", "dst"], ["SINTERSTORE", "dst", "nokey"], ["EXISTS", "dst"],
+    ["SRANDMEMBER", "nokey"], ["SRANDMEMBER", "nokey", "3"], ["SRANDMEMBER", "st", "0"],
+    ["SRANDMEMBER", "st", "10"], ["SRANDMEMBER", "st", "x"], ["SRANDMEMBER", "st", I64_MIN],
+    ["SRANDMEMBER", "st", PAST_MAX], ["SRANDMEMBER", "st", "1", "2"], ["SADD", "one", "only"],
+    ["SRANDMEMBER", "one"], ["SRANDMEMBER", "one", "-3"], ["SRANDMEMBER", "one", I64_MAX],
+    ["SADD", "s", "x"], ["SMEMBERS", "s"], ["SCARD", "s"], ["SINTER", "st", "s"],
+    ["SUNIONSTORE", "s", "st"], ["TYPE", "s"], ["SMEMBERS", "s"],
+]
+
+HASHES = [
+    ["HSET", "h", "f1", "v1", "f2", "v2"], ["HSET", "h", "f1", "w"], ["HSET", "h", "f"],
+    ["HMSET", "h", "f3", "v3"], ["HMSET", "h", "f3"], ["HGET", "h", "f1"], ["HGET", "h", "no"],
+    ["HGET", "nokey", "f"], ["HMGET", "h", "f1", "no", "f2"], ["HMGET", "nokey", "a"],
+    ["HEXISTS", "h", "f2"], ["HEXISTS", "h", "no"], ["HLEN", "h"], ["HLEN", "nokey"],
+    ["HSTRLEN", "h", "f1"], ["HSTRLEN", "h", "no"], ["HGETALL", "h"], ["HGETALL", "nokey"],
+    ["HKEYS", "h"], ["HVALS", "h"], ["HDEL", "h", "f3", "no"], ["HDEL", "h"],
+    ["HINCRBY", "h", "c", "5"], ["HINCRBY", "h", "c", "-10"], ["HINCRBY", "h", "f1", "1"],
+    ["HINCRBY", "h", "c", "x"], ["HINCRBY", "h", "c", I64_MAX], ["HINCRBY", "h", "c", PAST_MAX],
+    ["HSET", "h", "m", I64_MAX], ["HINCRBY", "h", "m", "1"], ["HINCRBY", "h", "m", "0"],
+    ["HSET", "h", "e", ""], ["HGET", "h", "e"], ["HSTRLEN", "h", "e"],
+    ["HSET", "s", "f", "v"], ["HGET", "s", "f"], ["HGETALL", "s"], ["HLEN", "s"],
+    ["HDEL", "h", "f1", "f2", "c", "m", "e"], ["EXISTS", "h"],
+]
+for n in INTEGERS:
+    HASHES += [["HINCRBY", "hi", "f", n]]
+HASHES += [["HGET", "hi", "f"]]
+
+# Every list command, its options and errors, and WRONGTYPE across families.
+LISTS = [
+    ["LPUSH", "l", "c", "b", "a"], ["RPUSH", "l", "d", "e"], ["LRANGE", "l", "0", "-1"],
+    ["LRANGE", "l", "-100", "100"], ["LRANGE", "l", "2", "1"], ["LRANGE", "l", "x", "1"],
+    ["LRANGE", "nolist", "0", "-1"], ["LLEN", "l"], ["LLEN", "nolist"], ["TYPE", "l"],
+    ["LINDEX", "l", "0"], ["LINDEX", "l", "-1"], ["LINDEX", "l", "-6"], ["LINDEX", "l", "5"],
+    ["LINDEX", "l", "one"], ["LINDEX", "nolist", "0"],
+    ["LSET", "l", "1", "B"], ["LSET", "l", "-1", "E"], ["LSET", "l", "5", "x"],
+    ["LSET", "nolist", "0", "x"], ["LSET", "l", "x", "y"],
+    ["LINSERT", "l", "BEFORE", "c", "x"], ["LINSERT", "l", "after", "E", "y"],
+    ["LINSERT", "l", "BEFORE", "zz", "x"], ["LINSERT", "nolist", "BEFORE", "a", "x"],
+    ["LINSERT", "l", "MIDDLE", "a", "x"], ["LRANGE", "l", "0", "-1"],
+    ["RPUSH", "r", "a", "b", "a", "c", "a", "b", "a"],
+    ["LPOS", "r", "a"], ["LPOS", "r", "a", "RANK", "2"], ["LPOS", "r", "a", "RANK", "-1"],
+    ["LPOS", "r", "a", "RANK", "-2", "COUNT", "2"], ["LPOS", "r", "a", "COUNT", "0"],
+    ["LPOS", "r", "a", "COUNT", "0", "MAXLEN", "3"], ["LPOS", "r", "b", "RANK", "3"],
+    ["LPOS", "r", "zz"], ["LPOS", "r", "zz", "COUNT", "2"], ["LPOS", "nolist", "a"],
+    ["LPOS", "nolist", "a", "COUNT", "1"], ["LPOS", "r", "a", "RANK", "0"],
+    ["LPOS", "r", "a", "COUNT", "-1"], ["LPOS", "r", "a", "MAXLEN", "-1"],
+    ["LPOS", "r", "a", "RANK"], ["LPOS", "r", "a", "FOO", "1"], ["LPOS", "r", "a", "RANK", "x"],
+    ["LPOS", "r", "a", "COUNT", "x"], ["LPOS", "r", "a", "MAXLEN", "1.5"],
+    ["LPOS", "nolist", "a", "COUNT", "x"], ["LPOS", "r", "a", "RANK", "-1", "MAXLEN", "2"],
+    ["LPOS", "r", "b", "RANK", "-1", "COUNT", "0", "MAXLEN", "4"], ["LINDEX", "nolist", "x"],
+    ["LREM", "r", "2", "a"], ["LREM", "r", "-1", "a"], ["LREM", "r", "0", "b"],
+    ["LREM", "r", "x", "b"], ["LREM", "nolist", "0", "a"], ["LRANGE", "r", "0", "-1"],
+    ["RPUSH", "t", "1", "2", "3", "4", "5", "6"], ["LTRIM", "t", "1", "-2"],
+    ["LRANGE", "t", "0", "-1"], ["LTRIM", "t", "-100", "100"], ["LTRIM", "t", "1", "0"],
+    ["EXISTS", "t"], ["LTRIM", "nolist", "0", "1"], ["LTRIM", "t", "a", "1"],
+    ["RPUSH", "p", "1", "2", "3", "4", "5"], ["LPOP", "p"], ["RPOP", "p"], ["LPOP", "p", "2"],
+    ["RPOP", "p", "0"], ["LPOP", "p", "-1"], ["LPOP", "p", "x"], ["LPOP", "p", "1", "2"],
+    ["RPOP", "p", "10"], ["EXISTS", "p"], ["LPOP", "p"], ["LPOP", "p", "3"], ["RPOP", "p"],
+    ["LPUSHX", "p", "a"], ["RPUSHX", "p", "a", "b"], ["LPUSH", "p", "z"],
+    ["LPUSHX", "p", "a", "b"], ["RPUSHX", "p", "c"], ["LRANGE", "p", "0", "-1"],
+    ["RPUSH", "m", "1", "2", "3"], ["LMOVE", "m", "n", "LEFT", "RIGHT"],
+    ["LMOVE", "m", "n", "right", "left"], ["LMOVE", "m", "m", "LEFT", "RIGHT"],
+    ["LMOVE", "m", "n", "UP", "LEFT"], ["LMOVE", "nolist", "n", "LEFT", "LEFT"],
+    ["RPOPLPUSH", "n", "m"], ["RPOPLPUSH", "nolist", "m"], ["LRANGE", "m", "0", "-1"],
+    ["LRANGE", "n", "0", "-1"],
+    ["SET", "s", "v"], ["SADD", "set", "x"], ["HSET", "hh", "f", "v"],
+    ["LPUSH", "s", "a"], ["RPUSH", "set", "a"], ["LRANGE", "hh", "0", "1"], ["LLEN", "s"],
+    ["LPOP", "set"], ["LINDEX", "hh", "0"], ["LSET", "s", "0", "a"], ["LREM", "s", "0", "a"],
+    ["LTRIM", "s", "0", "1"], ["LPOS", "s", "a"], ["LINSERT", "s", "BEFORE", "a", "b"],
+    ["LMOVE", "s", "m", "LEFT", "LEFT"], ["LMOVE", "m", "s", "LEFT", "LEFT"],
+    ["LMOVE", "nolist", "s", "LEFT", "LEFT"], ["LPUSHX", "s", "a"],
+    ["GET", "m"], ["SADD", "m", "x"], ["HGET", "m", "f"], ["INCR", "m"], ["APPEND", "m", "x"],
+    ["SET", "m", "replaced"], ["GET", "m"], ["TYPE", "m"], ["RPUSH", "m", "again"],
+    ["DEL", "n"], ["EXISTS", "n"], ["LPUSH"], ["LPUSH", "k"], ["LRANGE", "k", "0"],
+    ["LINSERT", "k", "BEFORE", "a"], ["LMOVE", "a", "b", "LEFT"], ["LPOS", "k"],
+    ["RPUSH", "bl", BIG, ""], ["LINDEX", "bl", "0"], ["LRANGE", "bl", "1", "1"],
+]
+for n in INTEGERS:
+    LISTS += [["LRANGE", "l", n, "-1"], ["LINDEX", "l", n], ["LPOP", "empty", n],
+              ["LTRIM", "nolist", "0", n]]
+
+# Commands that need agreement: the linearizable pair compares them, the other refuses them.
+COORDINATED = [
+    ["SET", "c", "v", "NX"], ["SET", "c", "w", "NX"], ["SET", "c", "w", "XX"], ["GET", "c"],
+    ["SET", "c2", "v", "XX"], ["SET", "c", "x", "GET"], ["SET", "nokey2", "x", "GET"],
+    ["SET", "c", "v", "NX", "XX"], ["SET", "c", "v", "EX", "0"], ["SET", "c", "v", "EX", "-1"],
+    ["SET", "c", "v", "EX", "x"], ["SET", "c", "v", "PX", I64_MAX], ["SET", "c", "v", "EX"],
+    ["SET", "c", "v", "EX", "100"], ["TTL", "c"], ["SET", "c", "v", "KEEPTTL"], ["TTL", "c"],
+    ["SET", "c", "v", "EX", "10", "KEEPTTL"], ["SET", "c", "v"], ["TTL", "c"],
+    ["SETNX", "c", "a"], ["SETNX", "c3", "a"], ["GETSET", "c3", "b"], ["GETSET", "c4", "b"],
+    ["GETDEL", "c3"], ["GETDEL", "c3"], ["SADD", "ss", "only"], ["SPOP", "ss"], ["SPOP", "ss"],
+    ["SADD", "ss", "a", "b"], ["SPOP", "ss", "5"], ["SPOP", "ss", "-1"], ["SPOP", "nokey", "2"],
+    ["SADD", "sm", "a"], ["SMOVE", "sm", "sn", "a"], ["SMOVE", "sm", "sn", "a"],
+    ["SMEMBERS", "sn"], ["EXISTS", "sm"], ["RENAME", "sn", "so"], ["RENAME", "nokey", "x"],
+    ["RENAME", "so", "so"], ["SET", "rx", "1"], ["RENAMENX", "so", "rx"], ["RENAMENX", "so", "ry"],
+    ["TYPE", "ry"], ["HSETNX", "hx", "f", "1"], ["HSETNX", "hx", "f", "2"], ["HGET", "hx", "f"],
+    ["SET", "e", "v"], ["EXPIRE", "e", "100"], ["TTL", "e"], ["EXPIRE", "e", "50", "GT"],
+    ["EXPIRE", "e", "200", "GT"], ["TTL", "e"], ["EXPIRE", "e", "300", "NX"],
+    ["EXPIRE", "e", "100", "LT"], ["TTL", "e"], ["EXPIRE", "e", "1", "NX", "XX"],
+    ["EXPIRE", "e", "1", "GT", "LT"], ["EXPIRE", "e", "x"], ["EXPIRE", "e", "1", "BOGUS"],
+    ["EXPIRE", "nokey", "10"], ["PERSIST", "e"], ["PERSIST", "e"], ["TTL", "e"],
+    ["EXPIRE", "e", "10", "XX"], ["PEXPIRE", "e", "100000"], ["EXPIREAT", "e", "4102444800"],
+    ["PEXPIREAT", "e", "4102444800000"], ["TTL", "e"], ["EXPIRE", "e", I64_MAX],
+    ["PEXPIRE", "e", I64_MAX], ["EXPIRE", "e", I64_MIN], ["EXPIREAT", "e", "1"], ["EXISTS", "e"],
+    ["SET", "e2", "v"], ["EXPIRE", "e2", "0"], ["EXISTS", "e2"], ["SET", "e3", "v"],
+    ["EXPIRE", "e3", "-5"], ["GET", "e3"], ["PERSIST", "nokey"],
+]
+
+# Which writes keep a key's TTL and which replace the value and with it the TTL, as Redis.
+for setup, write in [
+        (["SET", "t", "1"], ["MSET", "t", "2"]), (["SET", "t", "1"], ["APPEND", "t", "x"]),
+        (["SET", "t", "1"], ["INCR", "t"]), (["SET", "t", "1"], ["GETSET", "t", "2"]),
+        (["SET", "t", "1"], ["SET", "t", "2", "KEEPTTL"]), (["SET", "t", "1"], ["SET", "t", "2"]),
+        (["SADD", "t", "a"], ["SADD", "t", "b"]), (["SADD", "t", "a"], ["SREM", "t", "a"]),
+        (["SADD", "t", "a"], ["SUNIONSTORE", "t", "t"]), (["SADD", "t", "a"], ["SDIFFSTORE", "t", "t"]),
+        (["HSET", "t", "f", "1"], ["HINCRBY", "t", "f", "2"]),
+        (["HSET", "t", "f", "1"], ["HDEL", "t", "f"]), (["RPUSH", "t", "a"], ["LPUSH", "t", "b"]),
+        (["RPUSH", "t", "a"], ["LSET", "t", "0", "b"]), (["RPUSH", "t", "a"], ["LPOP", "t"]),
+        (["RPUSH", "t", "a"], ["RPOPLPUSH", "t", "t"]), (["RPUSH", "t", "a"], ["RENAME", "t", "u"]),
+]:
+    COORDINATED += [["DEL", "t", "u"], setup, ["EXPIRE", "t", "100"], write, ["TTL", "t"],
+                    ["TTL", "u"]]
+
+
+def load_differences(path):
+    """{command: (how, why)} from the file of deliberate differences."""
+    out = {}
+    with open(path) as f:
+        for number, line in enumerate(f, 1):
+            line = line.split("#", 1)[0].strip()
+            if not line:
+                continue
+            name, how, why = (line.split(None, 2) + ["", ""])[:3]
+            hows = how.split(",")
+            if not set(hows) <= {"refused", "declined", "wide", "unordered", "pairs", "sample",
+                                 "own"} or not why:
+                raise SystemExit(f"{path}:{number}: expected 'command how why', got {line!r}")
+            if name in out:
+                raise SystemExit(f"{path}:{number}: {name} is listed twice")
+            out[name] = (hows, why)
+    return out
+
+
+def parse(raw):
+    c = Conn.__new__(Conn)
+    c.buf = bytearray(raw)
+    return c.reply()
+
+
+def key_of(reply):
+    return repr(reply)
+
+
+def same(how, a, b):
+    """Whether calm-kvs's reply `a` is redis-server's `b` as `how` compares them."""
+    if how is None:
+        return a == b
+    pa, pb = parse(a), parse(b)
+    if how == "own":
+        return not isinstance(pa, RespError) or isinstance(pb, RespError)
+    if not isinstance(pa, list) or not isinstance(pb, list):
+        if how == "sample":  # one random element or nil: the same kind of reply
+            return type(pa) is type(pb) and (not isinstance(pa, RespError) or a == b)
+        return a == b
+    if how == "unordered":
+        return sorted(map(key_of, pa)) == sorted(map(key_of, pb))
+    if how == "pairs":
+        return (sorted(key_of(pa[i:i + 2]) for i in range(0, len(pa), 2)) ==
+                sorted(key_of(pb[i:i + 2]) for i in range(0, len(pb), 2)))
+    return len(pa) == len(pb)  # sample: as many
+
+
+class Pair:
+    """A calm-kvs replica and its redis-server, compared command by command."""
+
+    def __init__(self, name, calm_port, redis_port, refuses, differences):
+        self.name = name
+        self.calm, self.redis = Conn(calm_port), Conn(redis_port)
+        self.refuses = refuses
+        self.differences = differences
+        self.compared = self.refused = 0
+        self.recent = collections.deque(maxlen=12)  # shown with a failure
+
+    def compare(self, command):
+        name = command[0].lower() if command else ""
+        self.recent.append(command)
+        hows, _ = self.differences.get(name, ([], None))
+        a = self.calm.raw_call(*command)
+        if "refused" in hows and self.refuses and a.startswith(b"-") and b"needs coordination" in a:
+            self.refused += 1
+            return True
+        if "declined" in hows and a.startswith(b"-"):
+            self.refused += 1
+            return True
+        if "wide" in hows and not self.refuses:
+            how = "own"
+        else:
+            hows = [h for h in hows if h not in ("refused", "declined", "wide")]
+            how = hows[0] if hows else None
+        b = self.redis.raw_call(*command)
+        self.compared += 1
+        if same(how, a, b):
+            return True
+        shown = " ".join(c if len(c) <= 40 else c[:20] + f"...({len(c)} bytes)" for c in command)
+        before = "; ".join(" ".join(c[:6])[:60] for c in list(self.recent)[:-1])
+        fail(f"[{self.name}] {shown}: calm-kvs {a[:300]!r}, redis-server {b[:300]!r} "
+             f"(after: {before})")
+        return False
+
+
+KEYS = ["a", "b", "c"]
+VALUES = ["x", "y", "", "10", "-3", I64_MAX, "zz"]
+
+
+def random_command(rng, coordinated):
+    k, k2 = rng.choice(KEYS), rng.choice(KEYS)
+    v = rng.choice(VALUES)
+    i, j = str(rng.randint(-4, 4)), str(rng.randint(-4, 4))
+    # Small counts: a counter's lifetime total per replica is bounded (check_limits).
+    n = rng.choice(["0", "1", "2", "5", "-1", "x", "-70", "1000"])
+    field = rng.choice(["f", "g", "h"])
+    several = [rng.choice(VALUES) for _ in range(rng.randint(1, 3))]
+    choices = [
+        lambda: ["SET", k, v], lambda: ["GET", k], lambda: ["APPEND", k, v],
+        lambda: ["INCRBY", k, n], lambda: ["DECR", k], lambda: ["STRLEN", k],
+        lambda: ["GETRANGE", k, i, j], lambda: ["MSET", k, v, k2, v], lambda: ["MGET", k, k2],
+        lambda: ["SADD", k] + several, lambda: ["SREM", k] + several, lambda: ["SCARD", k],
+        lambda: ["SMEMBERS", k], lambda: ["SISMEMBER", k, v], lambda: ["SINTER", k, k2],
+        lambda: ["SUNIONSTORE", k, k, k2], lambda: ["SDIFF", k, k2],
+        lambda: ["SRANDMEMBER", k, rng.choice(["10", "0"])],
+        lambda: ["HSET", k, field, v], lambda: ["HGET", k, field], lambda: ["HDEL", k, field],
+        lambda: ["HINCRBY", k, field, n], lambda: ["HGETALL", k], lambda: ["HLEN", k],
+        lambda: ["HMGET", k, field, "g"],
+        lambda: ["LPUSH", k] + several, lambda: ["RPUSH", k] + several,
+        lambda: ["LPOP", k] if rng.random() < 0.5 else ["LPOP", k, rng.choice(["0", "1", "3"])],
+        lambda: ["RPOP", k], lambda: ["LRANGE", k, i, j], lambda: ["LINDEX", k, i],
+        lambda: ["LSET", k, i, v], lambda: ["LREM", k, i, v], lambda: ["LTRIM", k, i, j],
+        lambda: ["LINSERT", k, rng.choice(["BEFORE", "AFTER"]), v, v],
+        lambda: ["LMOVE", k, k2, rng.choice(["LEFT", "RIGHT"]), rng.choice(["LEFT", "RIGHT"])],
+        lambda: ["LPOS", k, v], lambda: ["LLEN", k],
+        lambda: ["DEL", k], lambda: ["EXISTS", k, k2], lambda: ["TYPE", k],
+    ]
+    if coordinated:
+        choices += [
+            lambda: ["SETNX", k, v], lambda: ["GETSET", k, v], lambda: ["GETDEL", k],
+            lambda: ["SET", k, v, rng.choice(["NX", "XX", "GET"])],
+            lambda: ["RENAME", k, k2], lambda: ["RENAMENX", k, k2],
+            lambda: ["SMOVE", k, k2, v], lambda: ["HSETNX", k, field, v],
+            lambda: ["EXPIRE", k, rng.choice(["100", "200"]), rng.choice(["NX", "XX", "GT", "LT"])],
+            lambda: ["PERSIST", k], lambda: ["TTL", k],
+        ]
+    return rng.choice(choices)()
+
+
+def arity_commands(names, differences):
+    """Each command with no arguments, and with more than any of its forms takes."""
+    out = []
+    for name in names:
+        if name in ("quit", "multi", "exec", "discard", "unwatch", "flushall", "flushdb"):
+            continue  # they end the connection, open a transaction or empty the keyspace
+        if "own" in differences.get(name, ([],))[0]:
+            continue
+        out.append([name])
+        out.append([name] + ["k"] * 7)
+    return out
+
+
+# INFO fields that clients and tools read (redis-cli --stat, redis-py's info(), dashboards):
+# both servers must have each, and calm-kvs's must be a figure where Redis's is.
+INFO_FIELDS = [
+    "redis_version", "redis_mode", "process_id", "run_id", "tcp_port", "uptime_in_seconds",
+    "uptime_in_days", "connected_clients", "blocked_clients", "maxclients", "used_memory",
+    "used_memory_human", "used_memory_rss", "used_memory_peak", "maxmemory", "maxmemory_policy",
+    "mem_allocator", "loading", "aof_enabled", "total_connections_received",
+    "total_commands_processed", "instantaneous_ops_per_sec", "total_net_input_bytes",
+    "total_net_output_bytes", "rejected_connections", "total_error_replies", "expired_keys",
+    "evicted_keys", "role", "connected_slaves", "used_cpu_sys", "used_cpu_user",
+]
+
+
+def info_fields(conn, *sections):
+    text = conn.call("INFO", *sections)
+    out = {}
+    for line in text.decode().splitlines():
+        if ":" in line and not line.startswith("#"):
+            k, v = line.split(":", 1)
+            out[k] = v
+    return out
+
+
+def check_info_and_tools(calm_port, redis_port):
+    """INFO has the fields tools read, with figures; redis-cli --stat prints them."""
+    calm, redis = Conn(calm_port), Conn(redis_port)
+    for _ in range(3):
+        calm.call("GET", "x")
+    calm.call("NOSUCHCOMMAND")
+    ours, theirs = info_fields(calm), info_fields(redis)
+    for name in INFO_FIELDS:
+        if name not in theirs:
+            fail(f"redis-server's INFO has no {name}: the list is wrong")
+        elif name not in ours:
+            fail(f"calm-kvs's INFO has no {name}")
+        elif theirs[name].lstrip("-").replace(".", "", 1).isdigit() and \
+                not ours[name].lstrip("-").replace(".", "", 1).isdigit():
+            fail(f"calm-kvs's INFO {name} is {ours[name]!r}, not a figure")
+    if int(ours.get("used_memory", "0")) <= 0 or int(ours.get("total_commands_processed", "0")) < 4:
+        fail(f"calm-kvs's INFO figures are not true: {ours}")
+    all_sections = info_fields(calm, "all")
+    if "cmdstat_get" not in all_sections or "calls=3" not in all_sections["cmdstat_get"]:
+        fail(f"INFO all: cmdstat_get is {all_sections.get('cmdstat_get')!r}, 3 calls made")
+    if "errorstat_ERR" not in all_sections:
+        fail("INFO all has no errorstat_ERR after an unknown command")
+    if "cmdstat_get" in ours:
+        fail("INFO's default sections hold commandstats; Redis leaves them to INFO all")
+    stat = subprocess.run(["stdbuf", "-o0", "timeout", "1.5", "redis-cli", "-p", str(calm_port), "--stat", "-i",
+                           "0.2"], capture_output=True, text=True)
+    lines = [line for line in stat.stdout.splitlines() if line.strip()]
+    if len(lines) < 3 or "-9223372036854775808" in stat.stdout or "keys" not in lines[1]:
+        fail(f"redis-cli --stat printed {stat.stdout[:400]!r}")
+    calm.close()
+    redis.close()
+
+
+def check_limits(calm_port):
+    """A value whose delta cannot fit one replication message is refused, and changes nothing
+    (docs/kvs.md: Redis takes up to 512 MB)."""
+    calm = Conn(calm_port)
+    for command in (["SET", "v", TOO_BIG], ["RPUSH", "v", TOO_BIG], ["SADD", "v", TOO_BIG],
+                    ["HSET", "v", "f", TOO_BIG], ["APPEND", "v", TOO_BIG]):
+        reply = calm.call(*command)
+        if not isinstance(reply, RespError) or "calm-kvs takes values" not in str(reply):
+            fail(f"{command[0]} of {len(TOO_BIG)} bytes: calm-kvs replied {reply!r}")
+    if calm.call("EXISTS", "v") != 0:
+        fail("a refused write left a key")
+    # The counter's lifetime bound: this replica's increments of one key past 2^64 - 1 in all
+    # (Redis would answer 2: the key reads 0 before the last INCRBY).
+    for command in (["INCRBY", "lifetime", I64_MAX], ["DECRBY", "lifetime", I64_MAX]) * 2:
+        calm.call(*command)
+    reply = calm.call("INCRBY", "lifetime", "2")
+    if not isinstance(reply, RespError) or "would overflow" not in str(reply):
+        fail(f"INCRBY past a replica's lifetime total of 2^64 - 1 replied {reply!r}")
+    calm.close()
+
+
+def start_redis(port, work_dir):
+    return subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+         "--appendonly", "no", "--dir", work_dir], stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("calm_kvs")
+    ap.add_argument("work_dir")
+    ap.add_argument("--seed", type=int, default=None)
+    ap.add_argument("--ops", type=int, default=3000)
+    args = ap.parse_args()
+    seed = args.seed if args.seed is not None else random.randrange(1 << 30)
+    print(f"seed {seed}")
+    differences = load_differences(os.path.join(HERE, "redis_differences.txt"))
+    shutil.rmtree(args.work_dir, ignore_errors=True)
+    os.makedirs(args.work_dir)
+    redis_ports = free_ports(2)
+    redises = [start_redis(p, args.work_dir) for p in redis_ports]
+    free = Replica(args.calm_kvs, os.path.join(args.work_dir, "free"),
+                   log=os.path.join(args.work_dir, "free.log"))
+    linear = Replica(args.calm_kvs, os.path.join(args.work_dir, "linear"),
+                     log=os.path.join(args.work_dir, "linear.log"), extra=["--linearizable", "*"])
+    pairs = []
+    try:
+        deadline = time.time() + 20
+        while not all(ping(p) for p in redis_ports) and time.time() < deadline:
+            time.sleep(0.05)
+        if not all(ping(p) for p in redis_ports):
+            fail("redis-server did not start")
+        elif free.start() and linear.start():
+            pairs = [Pair("coordination-free", free.port, redis_ports[0], True, differences),
+                     Pair("linearizable", linear.port, redis_ports[1], False, differences)]
+            names = [n.decode() if isinstance(n, bytes) else n[0].decode()
+                     for n in pairs[0].calm.call("COMMAND")]
+            scripts = [CONNECTION, STRINGS, KEYS_FAMILY, SETS, HASHES, LISTS, COORDINATED,
+                       arity_commands(sorted(names), differences)]
+            for pair in pairs:
+                for script in scripts:
+                    for command in script:
+                        pair.compare(command)
+                    # FLUSHALL empties the coordination-free keys only (docs/kvs.md): DEL
+                    # every word the script used, which holds its keys, on both sides.
+                    words = sorted({w for c in script for w in c[1:] if 0 < len(w) <= 16})
+                    pair.compare(["DEL"] + words)
+                    pair.compare(["FLUSHALL"])
+            rng = random.Random(seed)
+            for pair in pairs:
+                rng = random.Random(seed)
+                for step in range(args.ops):
+                    if not pair.compare(random_command(rng, not pair.refuses)):
+                        break
+                    if step % 50 == 0:
+                        for k in KEYS:
+                            pair.compare(["TYPE", k])
+            check_info_and_tools(free.port, redis_ports[0])
+            check_limits(free.port)
+            for pair in pairs:
+                print(f"{pair.name}: {pair.compared} replies compared, {pair.refused} refused "
+                      f"as listed")
+    finally:
+        free.stop()
+        linear.stop()
+        for r in redises:
+            r.terminate()
+            r.wait(timeout=10)
+    if FAILURES:
+        for f in FAILURES[:40]:
+            print("FAILED:", f)
+        print(f"seed {seed}: {len(FAILURES)} failures")
+        return 1
+    print("all passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
