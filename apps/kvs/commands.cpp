@@ -374,10 +374,16 @@ void command_info(ReplyWriter& out, std::string_view name, const Command& comman
   out.integer(first);
   out.integer(last);
   out.integer(step);
+  // Redis's ACL categories for the groups that have one of the same name (server commands
+  // are in none of calm-kvs's groups).
   const std::string_view group = doc != nullptr ? doc->group : std::string_view("server");
-  out.array_header(keyed ? 2 : 1);
+  const std::string category = group == "generic"        ? "@keyspace"
+                               : group == "transactions" ? "@transaction"
+                               : group == "server"       ? ""
+                                                         : "@" + std::string(group);
+  out.array_header((keyed ? 1 : 0) + (category.empty() ? 0 : 1));
   if (keyed) out.simple(reads ? "@read" : "@write");
-  out.simple("@" + std::string(group == "generic" ? "keyspace" : group));
+  if (!category.empty()) out.simple(category);
   out.array_header(0);  // tips
   out.array_header(0);  // key specs: first, last and step above say where the keys are
   out.array_header(0);  // subcommands
@@ -396,7 +402,7 @@ void command(Ctx& c) {
     for (std::size_t i = 2; i < c.args.size(); ++i) {
       const Command* found = lookup(c.args[i]);
       if (found == nullptr) {
-        c.out.null_array();
+        c.out.null_bulk();  // Redis 7.0's nil here
       } else {
         command_info(c.out, lower(c.args[i]), *found);
       }
@@ -436,14 +442,19 @@ void command(Ctx& c) {
     return;
   }
   if (sub == "getkeys") {
-    if (c.args.size() < 3) return c.subcommand_arity_error();
+    // Redis's checks, in its order: a command, one with keys, then its arity.
+    if (c.args.size() < 4) return c.subcommand_arity_error();
+    const Command* inner_command = lookup(c.args[2]);
+    if (inner_command == nullptr) return c.out.error("ERR Invalid command specified");
+    if (inner_command->keys == KeyArgs::none) {
+      return c.out.error("ERR The command has no key arguments");
+    }
     const Request inner(c.args.begin() + 2, c.args.end());
     const CommandTraits traits = CommandProcessor::describe(inner);
-    if (!traits.known) return c.out.error("ERR Invalid command specified");
     if (!traits.arity_ok) {
       return c.out.error("ERR Invalid number of arguments specified for command");
     }
-    if (traits.keys.empty()) return c.out.error("ERR The command has no key arguments");
+    if (traits.keys.empty()) return c.out.error("ERR Invalid arguments specified for command");
     c.out.array_header(traits.keys.size());
     for (const std::size_t at : traits.keys) c.out.bulk(inner[at]);
     return;

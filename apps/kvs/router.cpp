@@ -84,14 +84,47 @@ std::optional<std::optional<Consistency>> Router::class_of(const Request& reques
   return found;
 }
 
+namespace {
+
+/// Forwards to a connection's replies and remembers where the first reply written at once
+/// begins, so that an error reply is counted whichever path wrote it.
+class FirstReplyNoted final : public Replies {
+ public:
+  explicit FirstReplyNoted(Replies& out) : out_(out) {}
+  std::string& now() override {
+    std::string& text = out_.now();
+    if (first_ == nullptr) {
+      first_ = &text;
+      at_ = text.size();
+    }
+    return text;
+  }
+  std::function<void(std::string)> later() override { return out_.later(); }
+  const std::string* first() const { return first_; }
+  std::size_t at() const { return at_; }
+
+ private:
+  Replies& out_;
+  const std::string* first_ = nullptr;
+  std::size_t at_ = 0;
+};
+
+}  // namespace
+
 void Router::execute(const Request& request, const std::shared_ptr<Session>& session,
                      Replies& out) {
   if (request.empty()) return;
+  ++counters_.processed;
+  FirstReplyNoted noted(out);
+  route(request, session, noted);
+  if (noted.first() != nullptr) count_error(*noted.first(), noted.at());
+}
+
+void Router::route(const Request& request, const std::shared_ptr<Session>& session, Replies& out) {
   Session& s = *session;
   // Whether nothing replied since the group's last command (every path below but the
   // grouping one replies, or sends the group off).
   const bool run_open = std::exchange(s.group_run_open, false);
-  ++counters_.processed;
   const std::string name = lower(request[0]);
   if (name == "calm.class") {  // which class a key is in
     if (request.size() != 2) {
@@ -103,10 +136,7 @@ void Router::execute(const Request& request, const std::shared_ptr<Session>& ses
   if (!traits.known || !traits.arity_ok) {
     if (s.in_multi) s.multi_failed = true;  // as Redis: EXEC will discard the transaction
     if (traits.known) ++command_stats_[traits.index].rejected;
-    std::string& reply = out.now();
-    const std::size_t at = reply.size();
-    local_.execute(request, s, reply);
-    return count_error(reply, at);
+    return local_.execute(request, s, out.now());
   }
   if (traits.transaction || (s.in_multi && name != "quit")) {
     flush_group(session);  // what came before goes to the log first
@@ -122,10 +152,7 @@ void Router::execute(const Request& request, const std::shared_ptr<Session>& ses
     if (traits.coordinated && !traits.keys.empty()) {
       ++counters_.refused;
       ++command_stats_[traits.index].rejected;
-      std::string& reply = out.now();
-      const std::size_t at = reply.size();
-      ReplyWriter(reply).error(coordination_refused(upper(request[0]), request[1]));
-      return count_error(reply, at);
+      return ReplyWriter(out.now()).error(coordination_refused(upper(request[0]), request[1]));
     }
     ++counters_.coordination_free;
     return run_local(request, traits, s, out.now());
@@ -158,8 +185,9 @@ void Router::run_local(const Request& request, const CommandTraits& traits, Sess
   stat.usec += static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
                                               std::chrono::steady_clock::now() - start)
                                               .count());
+  // An error reply counts here as the command's failure; in errorstats once, by execute()
+  // (or, inside EXEC's array, by exec()).
   if (at < out.size() && out[at] == '-') ++stat.failed;
-  count_error(out, at);
 }
 
 void Router::count_error(const std::string& out, std::size_t at) {
@@ -443,7 +471,12 @@ void Router::exec(const std::shared_ptr<Session>& session, Replies& out) {
     ++counters_.coordination_free;
     std::string& reply = out.now();
     ReplyWriter(reply).array_header(queued.size());
-    for (const Request& request : queued) local_.execute(request, s, reply);
+    for (const Request& request : queued) {
+      // Each queued command counts as Redis counts it: a call, and its error if any.
+      const std::size_t at = reply.size();
+      run_local(request, CommandProcessor::describe(request), s, reply);
+      count_error(reply, at);
+    }
     return;
   }
   ++counters_.coordinated;

@@ -142,7 +142,9 @@ class Router {
   CommandProcessor& local_;
   Coordination* coordination_;
   KeyClasses classes_;
-  /// Runs a request here, timing it and counting an error reply.
+  /// execute()'s work, on replies that note where the first one written at once begins.
+  void route(const Request& request, const std::shared_ptr<Session>& session, Replies& out);
+  /// Runs a request here, timing it and counting an error reply as its failure.
   void run_local(const Request& request, const CommandTraits& traits, Session& session,
                  std::string& out);
   /// Counts the error reply that starts at `at` in `out`, if the reply there is one.

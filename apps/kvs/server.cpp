@@ -129,16 +129,25 @@ class OpsRate {
     next_ = (next_ + 1) % samples_max;
     count_ = std::min(count_ + 1, samples_max);
   }
+  /// Over the samples of the last 1.6 s (16 x 100 ms): 0 once clients have been quiet that long.
   std::uint64_t per_second(Clock::time_point now, std::uint64_t processed) const {
-    if (count_ == 0) return 0;
-    const Sample& oldest = samples_[(next_ + samples_max - count_) % samples_max];
-    const double seconds = std::chrono::duration<double>(now - oldest.at).count();
+    const Sample* oldest = nullptr;
+    for (std::size_t i = count_; i > 0; --i) {  // oldest first
+      const Sample& s = samples_[(next_ + samples_max - i) % samples_max];
+      if (now - s.at <= window) {
+        oldest = &s;
+        break;
+      }
+    }
+    if (oldest == nullptr) return 0;
+    const double seconds = std::chrono::duration<double>(now - oldest->at).count();
     if (seconds <= 0) return 0;
-    return static_cast<std::uint64_t>(static_cast<double>(processed - oldest.processed) / seconds);
+    return static_cast<std::uint64_t>(static_cast<double>(processed - oldest->processed) / seconds);
   }
 
  private:
   static constexpr std::size_t samples_max = 16;
+  static constexpr std::chrono::milliseconds window{1600};
   struct Sample {
     Clock::time_point at;
     std::uint64_t processed = 0;
@@ -724,7 +733,6 @@ struct KvsServer::Impl {
 
     std::string text = field("role", std::string("master"));  // every replica takes writes
     text += field("connected_slaves", 0);
-    text += "writer_id:" + std::to_string(writer.id) + "\r\n";
     text += "writer_id:" + std::to_string(writer.id) + "\r\n";
     text += "replicas:" + std::to_string(options.peers.empty() ? 1 : options.peers.size()) + "\r\n";
     for (const auto& p : options.peers) {

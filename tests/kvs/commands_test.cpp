@@ -421,7 +421,7 @@ TEST_F(Commands, CommandDescribesEveryCommandAsRedis7Does) {
   }
   EXPECT_EQ(run("COMMAND INFO get nosuch"),
             "*2\r\n*10\r\n$3\r\nget\r\n:2\r\n*1\r\n+readonly\r\n:1\r\n:1\r\n:1\r\n"
-            "*2\r\n+@read\r\n+@string\r\n*0\r\n*0\r\n*0\r\n*-1\r\n");
+            "*2\r\n+@read\r\n+@string\r\n*0\r\n*0\r\n*0\r\n$-1\r\n");
   EXPECT_EQ(run("COMMAND INFO MSET").substr(0, 60),
             "*1\r\n*10\r\n$4\r\nmset\r\n:-3\r\n*1\r\n+write\r\n:1\r\n:-1\r\n:2\r\n*2\r\n+@write");
   const std::string count = "*" + std::to_string(names.size()) + "\r\n";
@@ -431,10 +431,13 @@ TEST_F(Commands, CommandDescribesEveryCommandAsRedis7Does) {
             "key\r\n$5\r\nsince\r\n$5\r\n1.0.0\r\n$5\r\ngroup\r\n$6\r\nstring\r\n");
   EXPECT_EQ(run("COMMAND GETKEYS MSET a 1 b 2"), "*2\r\n$1\r\na\r\n$1\r\nb\r\n");
   EXPECT_EQ(run("COMMAND GETKEYS LMOVE s d LEFT RIGHT"), "*2\r\n$1\r\ns\r\n$1\r\nd\r\n");
-  EXPECT_EQ(run("COMMAND GETKEYS nosuch a"), "-ERR Invalid command specified\r\n");
+  // Redis 7.0's order: arity of GETKEYS itself, a command, one with keys, its arity.
   EXPECT_EQ(run("COMMAND GETKEYS GET"),
+            "-ERR wrong number of arguments for 'command|getkeys' command\r\n");
+  EXPECT_EQ(run("COMMAND GETKEYS nosuch a"), "-ERR Invalid command specified\r\n");
+  EXPECT_EQ(run("COMMAND GETKEYS ECHO a b"), "-ERR The command has no key arguments\r\n");
+  EXPECT_EQ(run("COMMAND GETKEYS GET a b"),
             "-ERR Invalid number of arguments specified for command\r\n");
-  EXPECT_EQ(run("COMMAND GETKEYS PING"), "-ERR The command has no key arguments\r\n");
   EXPECT_EQ(run("COMMAND LIST").rfind(count + "$6\r\nappend\r\n", 0), 0u);
 }
 

@@ -344,6 +344,20 @@ TEST_F(Routing, CountsEachCommandsCallsRefusalsAndErrorsForInfo) {
   EXPECT_EQ(router.error_stats().at("ERR"), 4u);
   run("SADD s x");
   EXPECT_EQ(router.error_stats().at("WRONGTYPE"), 1u);
+  // Every path's errors count, and the commands an EXEC runs count as calls.
+  run("MSET free 1 lock:a 2");  // keys of two classes: refused
+  EXPECT_EQ(router.error_stats().at("ERR"), 5u);
+  run("MULTI");
+  run("INCR counted");
+  run("SADD s y");
+  EXPECT_EQ(run("EXEC"),
+            "*2\r\n:1\r\n-WRONGTYPE Operation against a key holding the wrong "
+            "kind of value\r\n");
+  EXPECT_EQ(stat("incr").calls, 2u);
+  EXPECT_EQ(stat("exec").calls, 1u);
+  EXPECT_EQ(router.error_stats().at("WRONGTYPE"), 2u);
+  run("EXEC");  // without MULTI
+  EXPECT_EQ(router.error_stats().at("ERR"), 6u);
 }
 
 TEST_F(Routing, CoordinationOnAFreeKeyAndMixedClassesAreRefusedAndChangeNothing) {
