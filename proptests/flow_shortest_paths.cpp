@@ -19,10 +19,10 @@ namespace cf = calm::flow;
 namespace cl = calm::lattices;
 using Distance = cl::Min<std::uint64_t>;
 using NodeDistance = std::pair<int, Distance>;
-using Edge = std::pair<int, std::pair<int, std::uint64_t>>;  // (from, (to, weight))
+using WeightedEdge = std::pair<int, std::pair<int, std::uint64_t>>;  // (from, (to, weight))
 using Distances = std::map<int, std::uint64_t>;
 
-Distances dijkstra(const std::vector<Edge>& edges, int origin) {
+Distances dijkstra(const std::vector<WeightedEdge>& edges, int origin) {
   std::map<int, std::vector<std::pair<int, std::uint64_t>>> next;
   for (const auto& [from, to_weight] : edges) next[from].push_back(to_weight);
   Distances done;
@@ -40,7 +40,7 @@ Distances dijkstra(const std::vector<Edge>& edges, int origin) {
   return done;
 }
 
-Distances flow_shortest_paths(const std::vector<Edge>& edges, int origin,
+Distances flow_shortest_paths(const std::vector<WeightedEdge>& edges, int origin,
                               const cf::Arrival& arrival) {
   cf::Graph g;
   auto loop = g.cycle<NodeDistance, cf::Props<cf::RandomBatch, cf::Dups, cf::NonDeterministic>>();
@@ -64,7 +64,7 @@ Distances flow_shortest_paths(const std::vector<Edge>& edges, int origin,
 
 RC_GTEST_PROP(FlowShortestPaths, LatticeLoopFindsExactlyTheDistancesDijkstraFinds, ()) {
   const int nodes = *rc::gen::inRange(1, 30);
-  const auto edges = *rc::gen::container<std::vector<Edge>>(rc::gen::pair(
+  const auto edges = *rc::gen::container<std::vector<WeightedEdge>>(rc::gen::pair(
       rc::gen::inRange(0, nodes),
       rc::gen::pair(rc::gen::inRange(0, nodes), rc::gen::inRange<std::uint64_t>(0, 100))));
   const cf::Arrival arrival{.seed = *rc::gen::inRange<std::uint64_t>(0, 1'000'000),
@@ -74,7 +74,7 @@ RC_GTEST_PROP(FlowShortestPaths, LatticeLoopFindsExactlyTheDistancesDijkstraFind
 
 RC_GTEST_PROP(FlowShortestPaths, ShuffledAndDuplicatedEdgesGiveTheSameDistances, ()) {
   const int nodes = *rc::gen::inRange(1, 30);
-  const auto edges = *rc::gen::container<std::vector<Edge>>(rc::gen::pair(
+  const auto edges = *rc::gen::container<std::vector<WeightedEdge>>(rc::gen::pair(
       rc::gen::inRange(0, nodes),
       rc::gen::pair(rc::gen::inRange(0, nodes), rc::gen::inRange<std::uint64_t>(0, 100))));
   const auto in_order = flow_shortest_paths(edges, 0, {});

@@ -9,7 +9,7 @@
 namespace calm::lattices {
 namespace {
 
-bool at_most(std::partial_ordering o) { return o < 0 || o == 0; }
+bool at_most_as_big(std::partial_ordering o) { return o < 0 || o == 0; }
 
 TEST(TwoPSetLaws, HoldForNumbersAndStrings) {
   EXPECT_LATTICE(TwoPSet<int>);
@@ -26,7 +26,7 @@ TEST(TwoPSetLaws, AddAndRemoveAreInflationaryAndTheirDeltasRebuildTheSet) {
     TwoPSet<int> set = start;
     const TwoPSet<int> delta = remove ? set.remove(x) : set.add(x);
     RC_ASSERT(join(start, delta) == set);
-    RC_ASSERT(at_most(compare(start, set)));
+    RC_ASSERT(at_most_as_big(compare(start, set)));
     RC_ASSERT(set.contains(x) == (!remove && !start.removed(x)));
   });
   EXPECT_TRUE(held);

@@ -467,13 +467,13 @@ void info(Ctx& c) {
   sections.emplace_back("Server", "redis_version:7.0.0\r\ncalm_kvs_version:0.1.0\r\nreplica_id:" +
                                       std::to_string(c.replica()) + "\r\n");
   if (c.facts().info_sections) {
-    for (auto& [title, body] : c.facts().info_sections()) {
-      auto same = std::find_if(sections.begin(), sections.end(),
-                               [&](const auto& section) { return section.first == title; });
+    for (auto& section : c.facts().info_sections()) {
+      auto same = sections.begin();
+      while (same != sections.end() && same->first != section.first) ++same;
       if (same != sections.end()) {
-        same->second += body;
+        same->second += section.second;
       } else {
-        sections.emplace_back(std::move(title), std::move(body));
+        sections.push_back(std::move(section));
       }
     }
   }
