@@ -125,6 +125,16 @@ std::string human_bytes(std::uint64_t bytes) {
   return text;
 }
 
+/// One INFO line, "name:value\r\n".
+template <class T>
+std::string info_line(const std::string& name, const T& value) {
+  if constexpr (std::is_convertible_v<const T&, std::string>) {
+    return name + ":" + std::string(value) + "\r\n";
+  } else {
+    return name + ":" + std::to_string(value) + "\r\n";
+  }
+}
+
 /// A random 40-hex-digit id for this run of the process (INFO's run_id).
 std::string random_run_id() {
   std::random_device device;
@@ -661,13 +671,6 @@ struct KvsServer::Impl {
   }
 
   std::vector<std::pair<std::string, std::string>> info() {
-    const auto field = [](const std::string& name, const auto& value) {
-      if constexpr (std::is_convertible_v<decltype(value), std::string>) {
-        return name + ":" + std::string(value) + "\r\n";
-      } else {
-        return name + ":" + std::to_string(value) + "\r\n";
-      }
-    };
     const auto now = std::chrono::steady_clock::now();
     const auto uptime_s = std::chrono::duration_cast<std::chrono::seconds>(now - started).count();
     const Router::Counters& routed = router.counters();
@@ -675,44 +678,45 @@ struct KvsServer::Impl {
 
     struct utsname names {};
     ::uname(&names);
-    std::string server = field("redis_mode", std::string("standalone"));
-    server += field("os", std::string(names.sysname) + " " + names.release + " " + names.machine);
-    server += field("arch_bits", 8 * sizeof(void*));
-    server += field("multiplexing_api", std::string("epoll"));
-    server += field("process_id", ::getpid());
-    server += field("run_id", run_id);
-    server += field("tcp_port", options.port);
-    server += field("server_time_usec", wall_ms() * 1000);
-    server += field("uptime_in_seconds", uptime_s);
-    server += field("uptime_in_days", uptime_s / 86400);
-    server += field("hz", 10);
-    server += field("configured_hz", 10);
+    std::string server = info_line("redis_mode", std::string("standalone"));
+    server +=
+        info_line("os", std::string(names.sysname) + " " + names.release + " " + names.machine);
+    server += info_line("arch_bits", 8 * sizeof(void*));
+    server += info_line("multiplexing_api", std::string("epoll"));
+    server += info_line("process_id", ::getpid());
+    server += info_line("run_id", run_id);
+    server += info_line("tcp_port", options.port);
+    server += info_line("server_time_usec", wall_ms() * 1000);
+    server += info_line("uptime_in_seconds", uptime_s);
+    server += info_line("uptime_in_days", uptime_s / 86400);
+    server += info_line("hz", 10);
+    server += info_line("configured_hz", 10);
     std::array<char, 4096> exe{};
     const ssize_t exe_bytes = ::readlink("/proc/self/exe", exe.data(), exe.size() - 1);
-    server += field("executable", std::string(exe.data(), exe_bytes > 0 ? exe_bytes : 0));
-    server += field("config_file", std::string());
+    server += info_line("executable", std::string(exe.data(), exe_bytes > 0 ? exe_bytes : 0));
+    server += info_line("config_file", std::string());
 
     const std::uint64_t used = allocated_bytes();
     used_memory_peak = std::max(used_memory_peak, used);
     const std::uint64_t rss = resident_bytes();
-    std::string memory = field("used_memory", used);
-    memory += field("used_memory_human", human_bytes(used));
-    memory += field("used_memory_rss", rss);
-    memory += field("used_memory_rss_human", human_bytes(rss));
-    memory += field("used_memory_peak", used_memory_peak);
-    memory += field("used_memory_peak_human", human_bytes(used_memory_peak));
+    std::string memory = info_line("used_memory", used);
+    memory += info_line("used_memory_human", human_bytes(used));
+    memory += info_line("used_memory_rss", rss);
+    memory += info_line("used_memory_rss_human", human_bytes(rss));
+    memory += info_line("used_memory_peak", used_memory_peak);
+    memory += info_line("used_memory_peak_human", human_bytes(used_memory_peak));
     // calm-kvs evicts nothing: a write that does not fit the disk is refused (MISCONF).
-    memory += field("maxmemory", 0);
-    memory += field("maxmemory_human", std::string("0B"));
-    memory += field("maxmemory_policy", std::string("noeviction"));
-    memory += field(
+    memory += info_line("maxmemory", 0);
+    memory += info_line("maxmemory_human", std::string("0B"));
+    memory += info_line("maxmemory_policy", std::string("noeviction"));
+    memory += info_line(
         "mem_fragmentation_ratio", used == 0 ? std::string("0.00") : [&] {
           char ratio[32];
           std::snprintf(ratio, sizeof(ratio), "%.2f",
                         static_cast<double>(rss) / static_cast<double>(used));
           return std::string(ratio);
         }());
-    memory += field("mem_allocator", allocator_name());
+    memory += info_line("mem_allocator", allocator_name());
 
     struct rusage usage {};
     ::getrusage(RUSAGE_SELF, &usage);
@@ -722,10 +726,10 @@ struct KvsServer::Impl {
                     static_cast<long>(t.tv_usec));
       return std::string(text);
     };
-    std::string cpu = field("used_cpu_sys", seconds(usage.ru_stime));
-    cpu += field("used_cpu_user", seconds(usage.ru_utime));
-    cpu += field("used_cpu_sys_children", std::string("0.000000"));
-    cpu += field("used_cpu_user_children", std::string("0.000000"));
+    std::string cpu = info_line("used_cpu_sys", seconds(usage.ru_stime));
+    cpu += info_line("used_cpu_user", seconds(usage.ru_utime));
+    cpu += info_line("used_cpu_sys_children", std::string("0.000000"));
+    cpu += info_line("used_cpu_user_children", std::string("0.000000"));
 
     const auto names_in_order = CommandProcessor::command_names();
     std::string commandstats;
@@ -750,8 +754,8 @@ struct KvsServer::Impl {
       errorstats += "errorstat_" + kind + ":count=" + std::to_string(count) + "\r\n";
     }
 
-    std::string text = field("role", std::string("master"));  // every replica takes writes
-    text += field("connected_slaves", 0);
+    std::string text = info_line("role", std::string("master"));  // every replica takes writes
+    text += info_line("connected_slaves", 0);
     text += "writer_id:" + std::to_string(writer.id) + "\r\n";
     text += "replicas:" + std::to_string(options.peers.empty() ? 1 : options.peers.size()) + "\r\n";
     for (const auto& p : options.peers) {
@@ -779,37 +783,37 @@ struct KvsServer::Impl {
       text += "chunks_resent:" + std::to_string(stats.chunks_resent) + "\r\n";
       text += "peer_values_refused:" + std::to_string(stats.refused_by_admission) + "\r\n";
     }
-    std::string persistence = field("loading", 0);
-    persistence += field("async_loading", 0);
-    persistence += field("rdb_changes_since_last_save", 0);  // every write is in the log
-    persistence += field("rdb_bgsave_in_progress", 0);
-    persistence += field("rdb_last_save_time", wall_ms() / 1000);
-    persistence += field("rdb_last_bgsave_status", std::string("ok"));
-    persistence += field("aof_enabled", 1);
-    persistence += field("aof_rewrite_in_progress", 0);
+    std::string persistence = info_line("loading", 0);
+    persistence += info_line("async_loading", 0);
+    persistence += info_line("rdb_changes_since_last_save", 0);  // every write is in the log
+    persistence += info_line("rdb_bgsave_in_progress", 0);
+    persistence += info_line("rdb_last_save_time", wall_ms() / 1000);
+    persistence += info_line("rdb_last_bgsave_status", std::string("ok"));
+    persistence += info_line("aof_enabled", 1);
+    persistence += info_line("aof_rewrite_in_progress", 0);
     persistence += "durability:" + durability_name() + "\r\n";
     persistence +=
         std::string("aof_last_write_status:") + (last_write_error.empty() ? "ok" : "err") + "\r\n";
     persistence += "write_failures:" + std::to_string(counters.write_failures) + "\r\n";
     persistence += "data_dir:" + options.data_dir + "\r\n";
     std::string clients = "connected_clients:" + std::to_string(this->clients.size()) + "\r\n";
-    clients += field("cluster_connections", 0);
-    clients += field("blocked_clients", 0);  // calm-kvs has no blocking commands
-    clients += field("tracking_clients", 0);
+    clients += info_line("cluster_connections", 0);
+    clients += info_line("blocked_clients", 0);  // calm-kvs has no blocking commands
+    clients += info_line("tracking_clients", 0);
     clients += "maxclients:" + std::to_string(options.clients_max) + "\r\n";
     clients += "clients_input_bytes:" + std::to_string(input_bytes) + "\r\n";
     clients +=
         "clients_input_bytes_max:" + std::to_string(options.clients_input_bytes_max) + "\r\n";
-    std::string stats = field("total_connections_received", counters.connections_received);
-    stats += field("total_commands_processed", routed.processed);
-    stats += field("instantaneous_ops_per_sec", ops_rate.per_second(now, routed.processed));
-    stats += field("total_net_input_bytes", counters.net_input_bytes);
-    stats += field("total_net_output_bytes", counters.net_output_bytes);
-    stats += field("total_error_replies", routed.error_replies);
-    stats += field("rejected_calls", rejected_calls);
-    stats += field("failed_calls", failed_calls);
-    stats += field("expired_keys", 0);  // only linearizable keys expire: see Coordination
-    stats += field("evicted_keys", 0);
+    std::string stats = info_line("total_connections_received", counters.connections_received);
+    stats += info_line("total_commands_processed", routed.processed);
+    stats += info_line("instantaneous_ops_per_sec", ops_rate.per_second(now, routed.processed));
+    stats += info_line("total_net_input_bytes", counters.net_input_bytes);
+    stats += info_line("total_net_output_bytes", counters.net_output_bytes);
+    stats += info_line("total_error_replies", routed.error_replies);
+    stats += info_line("rejected_calls", rejected_calls);
+    stats += info_line("failed_calls", failed_calls);
+    stats += info_line("expired_keys", 0);  // only linearizable keys expire: see Coordination
+    stats += info_line("evicted_keys", 0);
     stats += "rejected_connections:" + std::to_string(counters.rejected_connections) + "\r\n";
     stats += "accept_failures:" + std::to_string(counters.accept_failures) + "\r\n";
     stats += "client_query_buffer_limit_disconnections:" +
@@ -829,40 +833,33 @@ struct KvsServer::Impl {
 
   /// INFO's Coordination section: the Paxos log of the linearizable keys.
   std::string coordination_info() const {
-    const auto line = [](const std::string& name, const auto& value) {
-      if constexpr (std::is_convertible_v<decltype(value), std::string>) {
-        return name + ":" + std::string(value) + "\r\n";
-      } else {
-        return name + ":" + std::to_string(value) + "\r\n";
-      }
-    };
     const Router::Counters& routed = router.counters();
-    std::string text = line("linearizable", options.linearizable);
-    text += line("coordinated_commands", routed.coordinated);
-    text += line("coordination_free_commands", routed.coordination_free);
-    text += line("class_refusals", routed.refused);
+    std::string text = info_line("linearizable", options.linearizable);
+    text += info_line("coordinated_commands", routed.coordinated);
+    text += info_line("coordination_free_commands", routed.coordination_free);
+    text += info_line("class_refusals", routed.refused);
     const LinearReplica* log = coordination ? coordination->replica() : nullptr;
     if (log == nullptr) return text + "log:off\r\n";
     const auto leader = log->leader();
-    text += line("log", std::string("on"));
-    text += line("log_leader", leader ? std::to_string(*leader) : std::string("none"));
-    text += line("log_role", std::string(log->is_leader() ? "leader" : "follower"));
-    text += line("log_commit_index", log->commit_index());
-    text += line("log_applied_index", log->applied_index());
-    text += line("log_snapshot_index", log->snapshot_index());
-    text += line("log_elections_started", log->stats().elections_started);
-    text += line("log_elections_won", log->stats().elections_won);
-    text += line("log_commands_applied", log->stats().commands_applied);
-    text += line("log_clock_ms", log->machine().now_ms());
-    text += line("linearizable_keys", log->machine().keys());
+    text += info_line("log", std::string("on"));
+    text += info_line("log_leader", leader ? std::to_string(*leader) : std::string("none"));
+    text += info_line("log_role", std::string(log->is_leader() ? "leader" : "follower"));
+    text += info_line("log_commit_index", log->commit_index());
+    text += info_line("log_applied_index", log->applied_index());
+    text += info_line("log_snapshot_index", log->snapshot_index());
+    text += info_line("log_elections_started", log->stats().elections_started);
+    text += info_line("log_elections_won", log->stats().elections_won);
+    text += info_line("log_commands_applied", log->stats().commands_applied);
+    text += info_line("log_clock_ms", log->machine().now_ms());
+    text += info_line("linearizable_keys", log->machine().keys());
     const LogCoordination::Stats& st = coordination->stats();
-    text += line("in_flight", coordination->in_flight());
-    text += line("forwarded_commands", st.forwarded);
-    text += line("served_for_peers", st.served_for_peers);
-    text += line("redirects", st.redirects);
-    text += line("timeouts", st.timeouts);
-    text += line("clock_entries", st.clock_entries);
-    text += line("forward_messages_rejected", st.rejected_messages);
+    text += info_line("in_flight", coordination->in_flight());
+    text += info_line("forwarded_commands", st.forwarded);
+    text += info_line("served_for_peers", st.served_for_peers);
+    text += info_line("redirects", st.redirects);
+    text += info_line("timeouts", st.timeouts);
+    text += info_line("clock_entries", st.clock_entries);
+    text += info_line("forward_messages_rejected", st.rejected_messages);
     return text;
   }
 
