@@ -52,7 +52,7 @@ constexpr std::string_view kCausal =
     " 0100000000000000 0200000000000000 0100000000000000  0100000000000000 06000000";
 }  // namespace golden
 
-std::vector<GoldenCase> all_golden_cases() {
+std::vector<GoldenCase> scalar_golden_cases() {
   return {
       golden_case<HlcTimestamp>("HlcTimestamp", golden::kHlcTimestamp),
       golden_case<GCounter<>>("GCounter", golden::kGCounter),
@@ -113,11 +113,11 @@ TEST(ScalarCrdtGoldenBytes, CausalIsItsVersionsInClockOrder) {
 }
 
 TEST(ScalarCrdtDecoding, EveryStrictPrefixOfAGoldenEncodingIsRejected) {
-  for (const GoldenCase& c : all_golden_cases()) EXPECT_TRUE(every_prefix_rejected(c));
+  for (const GoldenCase& c : scalar_golden_cases()) EXPECT_TRUE(every_prefix_rejected(c));
 }
 
 TEST(ScalarCrdtDecoding, ATrailingByteAfterAGoldenEncodingIsRejected) {
-  for (const GoldenCase& c : all_golden_cases()) EXPECT_TRUE(trailing_bytes_rejected(c));
+  for (const GoldenCase& c : scalar_golden_cases()) EXPECT_TRUE(trailing_bytes_rejected(c));
 }
 
 TEST(ScalarCrdtDecoding, LWWRegisterPresenceByteOtherThanZeroOrOneIsRejected) {
