@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <boost/hana/define_struct.hpp>
 #include <lattices/testing.hpp>
 #include <ostream>
 #include <sstream>
@@ -187,6 +188,13 @@ struct LyingSet {
   }
 };
 
+/// A struct with one broken field: the product is no better than its worst part.
+struct Profile {
+  BOOST_HANA_DEFINE_STRUCT(Profile, (Max<int>, visits), (FirstWriterWins, name),
+                           (SetUnion<int>, tags));
+  friend bool operator==(const Profile&, const Profile&) = default;
+};
+
 }  // namespace broken
 
 namespace rc {
@@ -288,6 +296,27 @@ TEST(BrokenLattices, AlwaysChangedIsRejectedForItsReturnValue) {
   EXPECT_FALSE(ok);
   EXPECT_THAT(report, HasSubstr("law violated: merge returns whether the value changed"));
   EXPECT_THAT(report, Not(HasSubstr("law violated: associativity")));
+}
+
+TEST(BrokenLattices, AMapWhoseValuesLieAboutMergesResultIsRejected) {
+  // The map's own merge is right; it reports what its values' merges report.
+  const auto [ok, report] = harness_verdict<MapUnion<int, broken::AlwaysChanged>>();
+  EXPECT_FALSE(ok);
+  EXPECT_THAT(report, HasSubstr("law violated: merge returns whether the value changed"));
+  EXPECT_THAT(report, Not(HasSubstr("law violated: associativity")));
+}
+
+TEST(BrokenLattices, AStructWithOneNonCommutativeFieldIsRejected) {
+  const auto [ok, report] = harness_verdict<broken::Profile>();
+  EXPECT_FALSE(ok);
+  EXPECT_THAT(report, HasSubstr("law violated: commutativity"));
+  EXPECT_THAT(report, Not(HasSubstr("law violated: associativity")));
+}
+
+TEST(BrokenLattices, AMapOfStructsWithANonCommutativeFieldIsRejected) {
+  const auto [ok, report] = harness_verdict<MapUnion<int, broken::Profile>>();
+  EXPECT_FALSE(ok);
+  EXPECT_THAT(report, HasSubstr("law violated: commutativity"));
 }
 
 TEST(BrokenLattices, BackwardsCompareIsRejectedAsInconsistentWithJoin) {

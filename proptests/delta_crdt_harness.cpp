@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <boost/hana/define_struct.hpp>
 #include <compare>
 #include <cstdint>
 #include <lattices/testing.hpp>
@@ -343,6 +344,14 @@ inline rc::Gen<Add> small_adds() {
   return rc::gen::map(rc::gen::inRange(0, 10), [](int x) { return Add{x}; });
 }
 
+/// A struct of a sound CRDT and one whose delta is always empty: the composite's operations
+/// come from its fields' (lattices/testing/mutators.hpp), and so does the bug.
+struct TaggedSeen {
+  BOOST_HANA_DEFINE_STRUCT(TaggedSeen, (calm::lattices::AWSet<int>, tags),
+                           (IntGSet<GSetBug::delta_computed_after_insert>, seen));
+  friend bool operator==(const TaggedSeen&, const TaggedSeen&) = default;
+};
+
 }  // namespace delta_harness
 
 namespace calm::lattices::testing {
@@ -533,10 +542,13 @@ TEST(DeltaCrdtHarness, RejectsACounterWhoseDeltaIsTheIncrementNotTheTotal) {
 }
 
 TEST(DeltaCrdtHarness, RejectsACounterThatCountsADuplicatedDeltaTwice) {
-  // Caught where a duplicate arrives, or else by joining the full states (which adds them).
+  // Caught at its first operation (its compare, derived from the summing merge, finds the
+  // delta not below the state it came from), where a duplicate arrives, or else by joining
+  // the full states (which adds them).
   const auto [ok, report] = verdict<delta_harness::SummingCounter>();
   EXPECT_FALSE(ok);
-  EXPECT_THAT(report, AnyOf(HasSubstr("law violated: replicas match the reference"),
+  EXPECT_THAT(report, AnyOf(HasSubstr("law violated: a delta is below its state"),
+                            HasSubstr("law violated: replicas match the reference"),
                             HasSubstr("law violated: delta and state replication agree")));
 }
 
@@ -544,6 +556,28 @@ TEST(DeltaCrdtHarness, RejectsAMergeThatDependsOnArrivalOrder) {
   const auto [ok, report] = verdict<delta_harness::ArrivalOrderSet>();
   EXPECT_FALSE(ok);
   EXPECT_THAT(report, HasSubstr("law violated: replicas converge"));
+}
+
+TEST(DeltaCrdtHarness, AcceptsCompositesWithNoModelOfTheirOwn) {
+  // Operations from the parts; the laws that need no reference: deltas below and equal to
+  // their effects, convergence, the deltas making the state, delta and state replication.
+  EXPECT_DELTA_CRDT(ORMap<std::string, MVRegister<std::string>>);
+  EXPECT_DELTA_CRDT(Pair<GSet, PNCounter<>>);
+}
+
+TEST(DeltaCrdtHarness, RejectsAStructWithAFieldWhoseDeltaIsAlwaysEmpty) {
+  const auto [ok, report] = verdict<delta_harness::TaggedSeen>();
+  EXPECT_FALSE(ok);
+  EXPECT_THAT(report, HasSubstr("law violated: a mutator's delta is its effect"));
+  EXPECT_THAT(report, HasSubstr(" does .1 add("));  // the operation, on field 1
+}
+
+TEST(DeltaCrdtHarness, RejectsAMapOfValuesWhoseDeltaIsAlwaysEmpty) {
+  const auto [ok, report] =
+      verdict<MapUnion<int, delta_harness::IntGSet<GSetBug::delta_computed_after_insert>>>();
+  EXPECT_FALSE(ok);
+  EXPECT_THAT(report, HasSubstr("law violated: a mutator's delta is its effect"));
+  EXPECT_THAT(report, HasSubstr(" does update("));
 }
 
 TEST(DeltaCrdtHarness, AReportShowsTheScheduleTheReplicaAndBothObservations) {

@@ -25,6 +25,7 @@
 #include <compare>
 #include <concepts>
 #include <cstddef>
+#include <ostream>
 #include <stdexcept>
 #include <tuple>
 #include <type_traits>
@@ -65,6 +66,13 @@ constexpr const T& require_ordered(const T& value) {
   }
   return value;
 }
+
+/// `os << value` compiles: a container prints itself only where its elements print (a user's
+/// Hana struct need not, and the law harness then prints it field by field).
+template <class T>
+concept printable = requires(std::ostream& os, const T& value) {
+  os << value;
+};
 
 template <class L>
 concept has_member_merge = requires(L& a, const L& b) {

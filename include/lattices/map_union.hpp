@@ -140,7 +140,8 @@ class MapUnion {
 
   friend bool operator==(const MapUnion& a, const MapUnion& b) { return a.entries_ == b.entries_; }
 
-  friend std::ostream& operator<<(std::ostream& os, const MapUnion& m) {
+  friend std::ostream& operator<<(
+      std::ostream& os, const MapUnion& m) requires detail::printable<K> && detail::printable<L> {
     os << "MapUnion{";
     const char* sep = "";
     for (const auto& [key, value] : m.entries_) {

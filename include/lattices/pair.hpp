@@ -19,7 +19,8 @@ struct Pair {
 
   friend bool operator==(const Pair&, const Pair&) = default;
 
-  friend std::ostream& operator<<(std::ostream& os, const Pair& p) {
+  friend std::ostream& operator<<(
+      std::ostream& os, const Pair& p) requires detail::printable<A> && detail::printable<B> {
     return os << "Pair(" << p.first << ", " << p.second << ')';
   }
 

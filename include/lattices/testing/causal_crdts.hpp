@@ -33,18 +33,8 @@
 
 namespace calm::lattices::testing::detail {
 
-/// Replica `r` (1..n) as the CRDT's replica id type.
-template <class Id>
-Id replica_id(std::uint64_t r) {
-  if constexpr (std::is_same_v<Id, std::string>) {
-    return "r" + std::to_string(r);
-  } else {
-    return static_cast<Id>(r);
-  }
-}
-
-/// One fixed history of a CRDT type: 160 random operations at four replicas, each delta
-/// reaching each other replica with probability 1/2, and now and then two replicas syncing
+/// One fixed history of a CRDT type: 160 random operations (Mutators<C>) at four replicas, each
+/// delta reaching each other replica with probability 1/2, and now and then two replicas syncing
 /// whole states. It records every delta and some full states.
 ///
 /// Values are drawn from one history because a dot names one event: two values generated
@@ -53,14 +43,14 @@ Id replica_id(std::uint64_t r) {
 template <class C>
 const std::vector<C>& history() {
   static const std::vector<C> recorded = [] {
-    using Model = DeltaCrdtModel<C>;
+    using Ops = Mutators<C>;
     std::mt19937_64 rng(0xca1a'5eed);
     std::array<C, 4> replicas;
     std::vector<C> out;
     for (int i = 0; i < 160; ++i) {
       const std::uint64_t r = 1 + rng() % replicas.size();
-      const auto op = Model::gen_op(r)(rc::Random(rng()), 10).value();
-      C delta = Model::apply(replicas[r - 1], r, op);
+      const auto op = Ops::gen_op(r)(rc::Random(rng()), 10).value();
+      C delta = Ops::apply(replicas[r - 1], r, op);
       for (std::size_t k = 0; k < replicas.size(); ++k) {
         if (k != r - 1 && rng() % 2 == 0) replicas[k].merge(delta);
       }
@@ -133,17 +123,6 @@ std::vector<T> sorted_unique(std::vector<T> v) {
   std::sort(v.begin(), v.end());
   v.erase(std::unique(v.begin(), v.end()), v.end());
   return v;
-}
-
-/// Elements of the model sets: a small range, so operations collide on the same element.
-template <class T>
-rc::Gen<T> small_element() {
-  if constexpr (std::is_same_v<T, std::string>) {
-    return rc::gen::map(rc::gen::inRange(0, 5),
-                        [](int i) { return std::string(1, char('a' + i)); });
-  } else {
-    return rc::gen::inRange<T>(0, 5);
-  }
 }
 
 /// An operation on a set or flag: its kind and its argument.
@@ -577,11 +556,9 @@ struct Arbitrary<calm::lattices::MVRegister<T, Id>> {
     return calm::lattices::testing::detail::replayed<calm::lattices::MVRegister<T, Id>>();
   }
 };
-/// ORMaps whose value type has a model (see DeltaCrdtModel above).
+/// ORMaps whose value type has operations (lattices/testing/mutators.hpp): replayed from them.
 template <class K, class V, class Id>
-requires requires {
-  typename calm::lattices::testing::DeltaCrdtModel<calm::lattices::ORMap<K, V, Id>>::Op;
-}
+requires calm::lattices::testing::detail::has_mutators<calm::lattices::ORMap<K, V, Id>>
 struct Arbitrary<calm::lattices::ORMap<K, V, Id>> {
   static Gen<calm::lattices::ORMap<K, V, Id>> arbitrary() {
     return calm::lattices::testing::detail::replayed<calm::lattices::ORMap<K, V, Id>>();

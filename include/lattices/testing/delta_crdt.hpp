@@ -1,20 +1,23 @@
 #pragma once
 /// check_delta_crdt<C>(): every mutator's delta, shipped over a faulty network, converges.
 ///
-/// A CRDT type C opts in by specializing DeltaCrdtModel<C> (below). The harness then runs
-/// random operation sequences at 2 to 5 replicas, ships each mutator's delta to the other
-/// replicas in random order, duplicated, dropped and retransmitted, and joined into delta
-/// groups first; and checks that all replicas end equal to each other and to a reference
-/// model of the type fed the same operations.
+/// The harness runs random operation sequences at 2 to 5 replicas (Mutators<C>, mutators.hpp:
+/// every library CRDT and every composite of them has them, and a user's own type gets them
+/// from a DeltaCrdtModel<C>, below), ships each mutator's delta to the other replicas in random
+/// order, duplicated, dropped and retransmitted, and joined into delta groups first; and checks
+/// that all replicas end equal. Where C has a DeltaCrdtModel, a reference model of the type fed
+/// the same operations checks what the replicas read, too.
 ///
 ///   TEST(MySet, IsADeltaCrdt) { EXPECT_DELTA_CRDT(MySet); }
 ///
 /// The laws, each reported by name when it fails (see docs/testing-your-lattice.md):
+///   a delta is below its state           after `d = apply(c, r, op)`, d <= c
 ///   a mutator's delta is its effect      after `d = apply(c, r, op)`, c == join(c before, d)
 ///   replicas match the reference         observe(c_r) == observe(ref_r) after every step
-///                                        (unless the model sets compare_each_step = false)
+///                                        (model only; unless it sets compare_each_step = false)
 ///   replicas converge                    once every delta reached every replica, all c_r ==
-///   converged replicas match the reference   ... and observe(c_r) == observe(ref_r)
+///   converged replicas match the reference   ... and observe(c_r) == observe(ref_r) (model only)
+///   the deltas make the state            the join of every delta == the converged state
 ///   delta and state replication agree    the join of all full states == the converged state
 #include <cstdint>
 
@@ -72,6 +75,7 @@ struct DeltaCrdtModel;
 #include <vector>
 
 #include "lattices/testing.hpp"
+#include "lattices/testing/mutators.hpp"
 
 namespace calm::lattices::testing {
 namespace detail {
@@ -182,8 +186,8 @@ inline rc::Gen<Packet> packet_gen() {
 }
 
 template <class C>
-rc::Gen<DeltaPlan<typename DeltaCrdtModel<C>::Op>> plan_gen() {
-  using M = DeltaCrdtModel<C>;
+rc::Gen<DeltaPlan<typename Mutators<C>::Op>> plan_gen() {
+  using M = Mutators<C>;
   using Op = typename M::Op;
   using Event = std::variant<Delivery, Issue<Op>>;
   return rc::gen::mapcat(rc::gen::inRange<std::size_t>(2, 6), [](std::size_t replicas) {
@@ -220,14 +224,29 @@ rc::Gen<DeltaPlan<typename DeltaCrdtModel<C>::Op>> plan_gen() {
 
 // ---- running a plan -------------------------------------------------------------------------
 
+/// A type with no DeltaCrdtModel: no reference, and nothing read but the state itself.
+struct NoReference {
+  void merge(const NoReference&) {}
+};
+template <class C, bool = delta_crdt_model<C>>
+struct ModelParts {
+  using Reference = NoReference;
+  static constexpr bool each_step = false;
+};
+template <class C>
+struct ModelParts<C, true> {
+  using Reference = typename DeltaCrdtModel<C>::Reference;
+  static constexpr bool each_step = compares_each_step<DeltaCrdtModel<C>>();
+};
+
 /// Runs one plan at n replicas and reports the first broken law, with the schedule as it ran.
 template <class C>
 class DeltaRun {
-  using M = DeltaCrdtModel<C>;
-  using Op = typename M::Op;
-  using Reference = typename M::Reference;
-  using Observation = typename M::Observation;
-  static constexpr bool each_step = compares_each_step<M>();
+  using M = DeltaCrdtModel<C>;  // used only where modelled
+  using Op = typename Mutators<C>::Op;
+  using Reference = typename ModelParts<C>::Reference;
+  static constexpr bool modelled = delta_crdt_model<C>;
+  static constexpr bool each_step = ModelParts<C>::each_step;
 
  public:
   explicit DeltaRun(const DeltaPlan<Op>& plan)
@@ -265,33 +284,49 @@ class DeltaRun {
 
     for (std::size_t r = 1; r < crdts_.size(); ++r) {
       if (crdts_[r] == crdts_.front()) continue;
-      fail(Report("replicas converge",
-                  "once every delta reached every replica, all replicas are equal (==)")
-               .with("diverged", replica_name(r) + " differs from r1")
-               .with("r1", text(crdts_.front()))
-               .with(replica_name(r), text(crdts_[r]))
-               .with("observe(r1)", text(M::observe(crdts_.front())))
-               .with("observe(" + replica_name(r) + ")", text(M::observe(crdts_[r]))));
+      Report report("replicas converge",
+                    "once every delta reached every replica, all replicas are equal (==)");
+      report.with("diverged", replica_name(r) + " differs from r1")
+          .with("r1", text(crdts_.front()))
+          .with(replica_name(r), text(crdts_[r]));
+      if constexpr (modelled) {
+        report.with("observe(r1)", text(M::observe(crdts_.front())))
+            .with("observe(" + replica_name(r) + ")", text(M::observe(crdts_[r])));
+      }
+      fail(report);
     }
-    for (std::size_t r = 0; r < crdts_.size(); ++r) {
-      const Observation seen = M::observe(crdts_[r]);
-      const Observation expected = M::observe(refs_[r]);
-      if (seen == expected) continue;
-      fail(Report("converged replicas match the reference",
-                  "once every delta reached every replica, observe(crdt) == observe(reference) "
-                  "at each")
-               .with("diverged", replica_name(r))
-               .with("observe(crdt)", text(seen))
-               .with("observe(reference)", text(expected)));
+    if constexpr (modelled) {
+      for (std::size_t r = 0; r < crdts_.size(); ++r) {
+        const auto seen = M::observe(crdts_[r]);
+        const auto expected = M::observe(refs_[r]);
+        if (seen == expected) continue;
+        fail(Report("converged replicas match the reference",
+                    "once every delta reached every replica, observe(crdt) == "
+                    "observe(reference) at each")
+                 .with("diverged", replica_name(r))
+                 .with("observe(crdt)", text(seen))
+                 .with("observe(reference)", text(expected)));
+      }
+    }
+    C deltas{};
+    for (const Message& m : messages_) ::calm::lattices::merge(deltas, m.delta);
+    if (!(deltas == crdts_.front())) {
+      fail(Report("the deltas make the state",
+                  "the join of every delta sent equals the state the replicas converge to")
+               .with("join of every delta", text(deltas))
+               .with("converged state", text(crdts_.front())));
     }
     if (!(states == crdts_.front())) {
-      fail(Report("delta and state replication agree",
-                  "the join of every replica's full state, taken before retransmission, equals "
-                  "the state the replicas converge to by deltas")
-               .with("join of full states", text(states))
-               .with("converged by deltas", text(crdts_.front()))
-               .with("observe(join of full states)", text(M::observe(states)))
-               .with("observe(converged by deltas)", text(M::observe(crdts_.front()))));
+      Report report("delta and state replication agree",
+                    "the join of every replica's full state, taken before retransmission, "
+                    "equals the state the replicas converge to by deltas");
+      report.with("join of full states", text(states))
+          .with("converged by deltas", text(crdts_.front()));
+      if constexpr (modelled) {
+        report.with("observe(join of full states)", text(M::observe(states)))
+            .with("observe(converged by deltas)", text(M::observe(crdts_.front())));
+      }
+      fail(report);
     }
   }
 
@@ -318,15 +353,25 @@ class DeltaRun {
   void run_issue(const Issue<Op>& issue) {
     const std::size_t r = issue.at;
     const C before = crdts_[r];
-    C delta = M::apply(crdts_[r], r + 1, issue.op);
+    C delta = Mutators<C>::apply(crdts_[r], r + 1, issue.op);
     const std::uint64_t op_id = messages_.size() + 1;
-    Reference effect = M::apply(refs_[r], r + 1, issue.op, op_id);
+    Reference effect{};
+    if constexpr (modelled) effect = M::apply(refs_[r], r + 1, issue.op, op_id);
     steps_.push_back({StepKind::issue, r, &issue.op, {messages_.size()}, Fault::none});
     std::vector<bool> received(crdts_.size(), false);
     received[r] = true;
     messages_.push_back({r, std::move(delta), std::move(effect), std::move(received)});
 
     const C& sent = messages_.back().delta;
+    if (!below_or_equal(sent, crdts_[r])) {
+      fail(Report("a delta is below its state",
+                  "after d = apply(crdt, r, op), d <= crdt (compare(d, crdt) is less or equal)")
+               .with("at", replica_name(r))
+               .with("op", text(issue.op))
+               .with("returned delta d", text(sent))
+               .with("crdt after", text(crdts_[r]))
+               .with("compare(d, crdt)", order_name(::calm::lattices::compare(sent, crdts_[r]))));
+    }
     const C expected = ::calm::lattices::join(before, sent);
     if (!(crdts_[r] == expected)) {
       fail(Report("a mutator's delta is its effect",
@@ -390,8 +435,8 @@ class DeltaRun {
   }
 
   void check_step(std::size_t r) {
-    const Observation seen = M::observe(crdts_[r]);
-    const Observation expected = M::observe(refs_[r]);
+    const auto seen = M::observe(crdts_[r]);
+    const auto expected = M::observe(refs_[r]);
     if (seen == expected) return;
     fail(Report("replicas match the reference",
                 "observe(crdt) == observe(reference) at the replica that just changed")
@@ -431,7 +476,7 @@ class DeltaRun {
     os << '\n';
   }
 
-  [[noreturn]] void fail(Report& report) {
+  [[noreturn]] void fail(const Report& report) {
     std::ostringstream os;
     os << report.str();
     os << "  replicas = " << crdts_.size() << " (r1..r" << crdts_.size()
@@ -455,17 +500,19 @@ class DeltaRun {
 
 /// Checks that C's deltas replicate: random operations at 2 to 5 replicas, their deltas
 /// delivered in random order, duplicated, lost and retransmitted, replayed late, and joined
-/// into delta groups, against DeltaCrdtModel<C>'s reference. One RapidCheck property of
-/// `options.cases` schedules; returns false after printing the shrunk schedule and the law it
-/// broke.
+/// into delta groups; against DeltaCrdtModel<C>'s reference where C has one. One RapidCheck
+/// property of `options.cases` schedules; returns false after printing the shrunk schedule and
+/// the law it broke.
 template <class C>
 bool check_delta_crdt(Options options = {}) {
   static_assert(Lattice<C>, "check_delta_crdt<C>: C must be a lattice (see lattices/core.hpp)");
-  static_assert(detail::delta_crdt_model<C>,
-                "check_delta_crdt<C>: specialize calm::lattices::testing::DeltaCrdtModel<C> with "
-                "Op, Reference, Observation, gen_op, apply (for C and for Reference) and observe "
-                "(for both), as documented in lattices/testing/delta_crdt.hpp");
-  if constexpr (Lattice<C> && detail::delta_crdt_model<C>) {
+  static_assert(detail::has_mutators<C>,
+                "check_delta_crdt<C>: C has no operations to issue. Composites of library types "
+                "get them (lattices/testing/mutators.hpp); for a type of your own, specialize "
+                "calm::lattices::testing::DeltaCrdtModel<C> (Op, Reference, Observation, gen_op, "
+                "apply for C and for Reference, observe for both), as documented in "
+                "lattices/testing/delta_crdt.hpp, or Mutators<C>");
+  if constexpr (Lattice<C> && detail::has_mutators<C>) {
     return detail::run_law(detail::type_label<C>(), "delta CRDT convergence", options, [] {
       const auto plan = *detail::plan_gen<C>();
       detail::DeltaRun<C>(plan).run();
@@ -475,9 +522,22 @@ bool check_delta_crdt(Options options = {}) {
   }
 }
 
+/// Everything a CRDT must pass: check_lattice<C>() and check_delta_crdt<C>(), both run (so that
+/// one failure does not hide the other). For a composite of library types, nothing else is
+/// needed: its generators and operations compose from its parts.
+template <class C>
+bool check_crdt(Options options = {}) {
+  const bool lattice = check_lattice<C>(options);
+  const bool replicates = check_delta_crdt<C>(options);
+  return lattice && replicates;
+}
+
 }  // namespace calm::lattices::testing
 
 /// GoogleTest wrappers (include <gtest/gtest.h> first). The type may contain commas.
+#define EXPECT_CRDT(...) EXPECT_TRUE((::calm::lattices::testing::check_crdt<__VA_ARGS__>()))
+#define EXPECT_CRDT_WITH(options, ...) \
+  EXPECT_TRUE((::calm::lattices::testing::check_crdt<__VA_ARGS__>(options)))
 #define EXPECT_DELTA_CRDT(...) \
   EXPECT_TRUE((::calm::lattices::testing::check_delta_crdt<__VA_ARGS__>()))
 #define ASSERT_DELTA_CRDT(...) \
