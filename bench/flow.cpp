@@ -9,17 +9,19 @@
 /// (building it is part of its cost); the Graph too, since its state is the fixpoint. The
 /// hand-written reachability builds its adjacency table from the edge list every iteration as
 /// well, as the flow join builds its table from the edges it is fed.
+#include "flow/flow.hpp"
+
 #include <benchmark/benchmark.h>
 
 #include <cstddef>
 #include <cstdint>
-#include <flow/flow.hpp>
-#include <lattices/max.hpp>
 #include <random>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
 #include <vector>
+
+#include "lattices/max.hpp"
 
 namespace {
 

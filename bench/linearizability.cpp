@@ -2,15 +2,17 @@
 // number of clients calling concurrently. Baseline in the same run: checking the one order the
 // history was made in (sort by linearization point, step the model), which is what the search
 // would cost if it never guessed wrong.
+#include "protocols/check/linearizability.hpp"
+
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
 #include <cstdint>
 #include <optional>
-#include <protocols/check/linearizability.hpp>
-#include <protocols/net/split_mix.hpp>
 #include <queue>
 #include <vector>
+
+#include "lattices/random.hpp"
 
 namespace {
 
@@ -35,7 +37,7 @@ using Op = Operation<Register::Input, int>;
 /// Clients that call one after another; each operation takes effect at a random instant of
 /// its interval, in the order those instants fall. `at` receives each one's instant.
 std::vector<Op> history(int clients, int ops, std::vector<std::uint64_t>& at) {
-  calm::protocols::net::SplitMix64 rng(42);
+  calm::SplitMix64 rng(42);
   struct Next {
     std::uint64_t effect;
     std::uint64_t client;

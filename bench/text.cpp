@@ -8,14 +8,15 @@
 ///     <= 10 ms each;
 ///   - encoded size <= 300 KB; heap after the trace <= 4 MB.
 /// friendsforever (two replicas exchanging deltas as the trace's parents say): reported.
+#include "lattices/text.hpp"
+
 #include <benchmark/benchmark.h>
 
-#include <lattices/serialize.hpp>
-#include <lattices/text.hpp>
 #include <string>
 #include <vector>
 
 #include "alloc_count.hpp"
+#include "lattices/serialize.hpp"
 #include "support/editing_trace.hpp"
 
 namespace {

@@ -11,14 +11,14 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <protocols/host/host.hpp>
-#include <protocols/net/simulator.hpp>
-#include <protocols/two_pc/coordinator.hpp>
-#include <protocols/two_pc/participant.hpp>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "protocols/host/host.hpp"
+#include "protocols/net/simulator.hpp"
+#include "protocols/two_pc/coordinator.hpp"
+#include "protocols/two_pc/participant.hpp"
 #include "two_pc/bank.hpp"
 
 namespace tpc = calm::protocols::two_pc;
@@ -81,7 +81,7 @@ int main() {
   for (std::uint64_t t = 0; t < 3000; t += 3) {
     sim.at(t, [&] {
       if (coordinator() == nullptr) return;  // down: the application waits
-      net::SplitMix64& rng = sim.random();
+      calm::SplitMix64& rng = sim.random();
       const int from = static_cast<int>(rng.below(accounts));
       const int to = (from + 1 + static_cast<int>(rng.below(accounts - 1))) % accounts;
       const std::int64_t amount = 1 + static_cast<std::int64_t>(rng.below(60));

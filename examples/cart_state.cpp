@@ -1,8 +1,9 @@
 // A user's own replicated state as a plain struct of lattices: Hana makes it a lattice with no
 // code. Two replicas edit concurrently, ship each other the delta as bytes, and converge.
 #include <iostream>
-#include <lattices/lattices.hpp>
 #include <string>
+
+#include "lattices/lattices.hpp"
 
 namespace cl = calm::lattices;
 

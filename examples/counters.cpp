@@ -3,8 +3,9 @@
 // deltas (only what the other lacks) instead of whole states.
 #include <cstdint>
 #include <iostream>
-#include <lattices/lattices.hpp>
 #include <numeric>
+
+#include "lattices/lattices.hpp"
 
 namespace cl = calm::lattices;
 

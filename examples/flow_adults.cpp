@@ -9,11 +9,12 @@
 //                          is NonDeterministic (get() does not compile). It is answered once
 //                          the input is sealed: all of it in one batch, sorted.
 #include <cstdio>
-#include <flow/flow.hpp>
-#include <lattices/lattices.hpp>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "flow/flow.hpp"
+#include "lattices/lattices.hpp"
 
 namespace cf = calm::flow;
 namespace cl = calm::lattices;

@@ -11,13 +11,14 @@
 //                                    └─► (key, client) ─► anti_join ─► "nil" ───────────────► out
 #include <cstdint>
 #include <cstdio>
-#include <flow/flow.hpp>
-#include <lattices/lattices.hpp>
 #include <optional>
 #include <string>
 #include <utility>
 #include <variant>
 #include <vector>
+
+#include "flow/flow.hpp"
+#include "lattices/lattices.hpp"
 
 namespace cf = calm::flow;
 namespace cl = calm::lattices;

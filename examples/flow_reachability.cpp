@@ -10,11 +10,12 @@
 #include <algorithm>
 #include <cstdio>
 #include <deque>
-#include <flow/flow.hpp>
-#include <lattices/lattices.hpp>
 #include <set>
 #include <utility>
 #include <vector>
+
+#include "flow/flow.hpp"
+#include "lattices/lattices.hpp"
 
 namespace cf = calm::flow;
 namespace cl = calm::lattices;

@@ -12,13 +12,14 @@
 #include <cinttypes>
 #include <cstdint>
 #include <cstdio>
-#include <flow/flow.hpp>
 #include <functional>
-#include <lattices/lattices.hpp>
 #include <map>
 #include <queue>
 #include <utility>
 #include <vector>
+
+#include "flow/flow.hpp"
+#include "lattices/lattices.hpp"
 
 namespace cf = calm::flow;
 namespace cl = calm::lattices;

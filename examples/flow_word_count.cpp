@@ -6,13 +6,14 @@
 // a word is identified by (line, position) and folded into a SetUnion: merging the same
 // occurrence twice changes nothing, so duplicates and order are harmless.
 #include <cstdio>
-#include <flow/flow.hpp>
-#include <lattices/lattices.hpp>
 #include <map>
 #include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "flow/flow.hpp"
+#include "lattices/lattices.hpp"
 
 namespace cf = calm::flow;
 namespace cl = calm::lattices;

@@ -2,10 +2,11 @@
 // merge is associative, commutative and idempotent, so order and duplication do not matter.
 #include <algorithm>
 #include <iostream>
-#include <lattices/lattices.hpp>
 #include <random>
 #include <string>
 #include <vector>
+
+#include "lattices/lattices.hpp"
 
 namespace cl = calm::lattices;
 

@@ -3,8 +3,9 @@
 // devices edit concurrently and send each other deltas as bytes.
 #include <cstdint>
 #include <iostream>
-#include <lattices/lattices.hpp>
 #include <string>
+
+#include "lattices/lattices.hpp"
 
 namespace cl = calm::lattices;
 

@@ -5,8 +5,9 @@
 
 #include <boost/hana/define_struct.hpp>
 #include <cstdint>
-#include <lattices/testing.hpp>
 #include <string>
+
+#include "lattices/testing.hpp"
 
 namespace calm_boxed_laws {
 

@@ -6,11 +6,12 @@
 #include <gtest/gtest.h>
 
 #include <boost/hana/define_struct.hpp>
-#include <lattices/testing.hpp>
 #include <ostream>
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include "lattices/testing.hpp"
 
 namespace broken {
 

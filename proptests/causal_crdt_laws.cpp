@@ -2,8 +2,9 @@
 // network (check_delta_crdt against tagged-history reference models).
 #include <gtest/gtest.h>
 
-#include <lattices/testing.hpp>
 #include <string>
+
+#include "lattices/testing.hpp"
 
 namespace calm::lattices {
 namespace {

@@ -2,8 +2,9 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
-#include <lattices/testing.hpp>
 #include <string>
+
+#include "lattices/testing.hpp"
 
 namespace calm::lattices {
 namespace {

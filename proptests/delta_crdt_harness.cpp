@@ -12,7 +12,6 @@
 #include <boost/hana/define_struct.hpp>
 #include <compare>
 #include <cstdint>
-#include <lattices/testing.hpp>
 #include <map>
 #include <ostream>
 #include <set>
@@ -20,6 +19,8 @@
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "lattices/testing.hpp"
 
 namespace delta_harness {
 

@@ -6,10 +6,11 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <flow/flow.hpp>
-#include <lattices/lattices.hpp>
 #include <utility>
 #include <vector>
+
+#include "flow/flow.hpp"
+#include "lattices/lattices.hpp"
 
 namespace {
 

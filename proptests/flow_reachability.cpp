@@ -6,12 +6,13 @@
 
 #include <cstdint>
 #include <deque>
-#include <flow/flow.hpp>
-#include <lattices/lattices.hpp>
 #include <map>
 #include <set>
 #include <utility>
 #include <vector>
+
+#include "flow/flow.hpp"
+#include "lattices/lattices.hpp"
 
 namespace {
 

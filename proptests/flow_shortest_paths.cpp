@@ -5,13 +5,14 @@
 #include <rapidcheck/gtest.h>
 
 #include <cstdint>
-#include <flow/flow.hpp>
 #include <functional>
-#include <lattices/lattices.hpp>
 #include <map>
 #include <queue>
 #include <utility>
 #include <vector>
+
+#include "flow/flow.hpp"
+#include "lattices/lattices.hpp"
 
 namespace {
 

@@ -3,9 +3,10 @@
 #include <gtest/gtest.h>
 #include <rapidcheck.h>
 
-#include <lattices/testing.hpp>
 #include <string>
 #include <vector>
+
+#include "lattices/testing.hpp"
 
 namespace {
 

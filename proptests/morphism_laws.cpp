@@ -3,10 +3,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <lattices/testing.hpp>
 #include <sstream>
 #include <string>
 #include <tuple>
+
+#include "lattices/testing.hpp"
 
 namespace calm::lattices {
 namespace {

@@ -3,8 +3,9 @@
 // list goes on in nested_product_laws.cpp.
 #include <gtest/gtest.h>
 
-#include <lattices/testing.hpp>
 #include <string>
+
+#include "lattices/testing.hpp"
 
 namespace calm::lattices {
 namespace {

@@ -3,10 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <boost/hana/define_struct.hpp>
-#include <lattices/testing.hpp>
 #include <string>
 #include <tuple>
 #include <utility>
+
+#include "lattices/testing.hpp"
 
 namespace calm::lattices {
 namespace {

@@ -2,7 +2,7 @@
 // its convergence under a faulty network against tagged-history reference models.
 #include <gtest/gtest.h>
 
-#include <lattices/testing.hpp>
+#include "lattices/testing.hpp"
 
 namespace calm::lattices {
 namespace {

@@ -6,9 +6,10 @@
 
 #include <array>
 #include <cstdint>
-#include <lattices/testing.hpp>
 #include <tuple>
 #include <vector>
+
+#include "lattices/testing.hpp"
 
 namespace calm::lattices {
 namespace {

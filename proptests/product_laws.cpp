@@ -2,10 +2,11 @@
 // over keys that can be concurrent.
 #include <gtest/gtest.h>
 
-#include <lattices/testing.hpp>
 #include <string>
 #include <tuple>
 #include <utility>
+
+#include "lattices/testing.hpp"
 
 namespace shop {
 // A user's own state: a struct of library lattices, declared with Hana and nothing else.

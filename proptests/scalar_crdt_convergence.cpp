@@ -2,7 +2,7 @@
 // against their reference models (counters: the arithmetic; registers: the set of writes).
 #include <gtest/gtest.h>
 
-#include <lattices/testing.hpp>
+#include "lattices/testing.hpp"
 
 namespace calm::lattices {
 namespace {

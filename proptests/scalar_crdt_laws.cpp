@@ -3,11 +3,12 @@
 
 #include <compare>
 #include <cstdint>
-#include <lattices/testing.hpp>
 #include <limits>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "lattices/testing.hpp"
 
 namespace calm::lattices {
 namespace {

@@ -3,8 +3,9 @@
 
 #include <compare>
 #include <cstdint>
-#include <lattices/testing.hpp>
 #include <string>
+
+#include "lattices/testing.hpp"
 
 namespace calm::lattices {
 namespace {

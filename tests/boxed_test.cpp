@@ -4,9 +4,10 @@
 #include <boost/hana/define_struct.hpp>
 #include <cstdint>
 #include <functional>
-#include <lattices/lattices.hpp>
 #include <string>
 #include <utility>
+
+#include "lattices/lattices.hpp"
 
 namespace calm_boxed_test {
 

@@ -12,7 +12,6 @@
 
 #include <cstdint>
 #include <exception>
-#include <lattices/lattices.hpp>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -20,6 +19,7 @@
 #include <typeinfo>
 #include <vector>
 
+#include "lattices/lattices.hpp"
 #include "wire_checks.hpp"
 
 namespace calm::lattices {

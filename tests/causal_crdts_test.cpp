@@ -10,7 +10,6 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <lattices/lattices.hpp>
 #include <random>
 #include <set>
 #include <sstream>
@@ -18,6 +17,8 @@
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "lattices/lattices.hpp"
 
 namespace calm::lattices {
 namespace {

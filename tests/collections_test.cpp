@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <compare>
 #include <cstdint>
-#include <lattices/lattices.hpp>
 #include <limits>
 #include <map>
 #include <random>
@@ -13,6 +12,8 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "lattices/lattices.hpp"
 
 namespace calm::lattices {
 namespace {

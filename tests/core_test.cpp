@@ -4,9 +4,10 @@
 
 #include <compare>
 #include <cstdint>
-#include <lattices/lattices.hpp>
 #include <string>
 #include <utility>
+
+#include "lattices/lattices.hpp"
 
 namespace user {
 

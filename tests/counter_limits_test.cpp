@@ -5,12 +5,13 @@
 
 #include <compare>
 #include <cstdint>
-#include <lattices/lattices.hpp>
 #include <limits>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "lattices/lattices.hpp"
 
 namespace calm::lattices {
 namespace {

@@ -6,7 +6,6 @@
 
 #include <cstdint>
 #include <exception>
-#include <lattices/lattices.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,6 +13,7 @@
 #include <vector>
 
 #include "hostile_bytes.hpp"
+#include "lattices/lattices.hpp"
 #include "wire_checks.hpp"
 
 namespace {

@@ -3,14 +3,15 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <flow/flow.hpp>
 #include <functional>
-#include <lattices/lattices.hpp>
 #include <map>
 #include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "flow/flow.hpp"
+#include "lattices/lattices.hpp"
 
 namespace {
 

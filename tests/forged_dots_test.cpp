@@ -5,9 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
-#include <lattices/lattices.hpp>
 #include <string>
 #include <vector>
+
+#include "lattices/lattices.hpp"
 
 namespace calm::lattices {
 namespace {

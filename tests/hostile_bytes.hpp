@@ -8,12 +8,13 @@
 #include <cereal/types/vector.hpp>
 #include <cstdint>
 #include <functional>
-#include <lattices/lattices.hpp>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "lattices/lattices.hpp"
 
 namespace calm::lattices::hostile {
 

@@ -1,11 +1,11 @@
 // The hostile encodings of library types (see hostile_bytes.hpp).
 #include <cstdint>
-#include <lattices/lattices.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "hostile_bytes.hpp"
+#include "lattices/lattices.hpp"
 
 namespace calm::lattices::hostile {
 

@@ -5,7 +5,6 @@
 #include <cereal/types/string.hpp>
 #include <cereal/types/vector.hpp>
 #include <cstdint>
-#include <lattices/serialize.hpp>
 #include <map>
 #include <optional>
 #include <set>
@@ -13,6 +12,7 @@
 #include <vector>
 
 #include "hostile_bytes.hpp"
+#include "lattices/serialize.hpp"
 
 namespace calm::lattices::hostile {
 

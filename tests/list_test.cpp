@@ -2,11 +2,11 @@
 // concurrent cases are Text's tests and both types' law files (one algorithm underneath).
 #include <gtest/gtest.h>
 
-#include <lattices/lattices.hpp>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "lattices/lattices.hpp"
 #include "wire_checks.hpp"
 
 namespace {

@@ -4,11 +4,12 @@
 #include <cmath>
 #include <compare>
 #include <cstdint>
-#include <lattices/lattices.hpp>
 #include <limits>
 #include <sstream>
 #include <stdexcept>
 #include <string>
+
+#include "lattices/lattices.hpp"
 
 namespace calm::lattices {
 namespace {

@@ -2,10 +2,11 @@
 #include <gtest/gtest.h>
 
 #include <compare>
-#include <lattices/lattices.hpp>
 #include <string>
 #include <tuple>
 #include <utility>
+
+#include "lattices/lattices.hpp"
 
 namespace shop {
 struct Cart {

@@ -8,13 +8,13 @@
 
 #include <cstdint>
 #include <exception>
-#include <lattices/lattices.hpp>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <typeinfo>
 #include <vector>
 
+#include "lattices/lattices.hpp"
 #include "wire_checks.hpp"
 
 namespace {

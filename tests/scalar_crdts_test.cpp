@@ -5,13 +5,14 @@
 #include <chrono>
 #include <compare>
 #include <cstdint>
-#include <lattices/lattices.hpp>
 #include <limits>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "lattices/lattices.hpp"
 
 namespace calm::lattices {
 namespace {

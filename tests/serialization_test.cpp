@@ -21,7 +21,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <exception>
-#include <lattices/lattices.hpp>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -32,6 +31,7 @@
 #include <utility>
 #include <vector>
 
+#include "lattices/lattices.hpp"
 #include "wire_checks.hpp"
 
 // Under AddressSanitizer: g++ says so with __SANITIZE_ADDRESS__, clang only with __has_feature.

@@ -4,10 +4,11 @@
 // ---- begin: docs/testing-your-lattice.md ----
 #include <gtest/gtest.h>
 
-#include <lattices/testing.hpp>
 #include <ostream>
 #include <string>
 #include <tuple>
+
+#include "lattices/testing.hpp"
 
 // The highest mark seen and who set it; equal marks go to the greater label. Bottom: {0, ""}.
 struct HighWaterMark {

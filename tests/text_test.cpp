@@ -2,11 +2,11 @@
 // element ids, the pinned encoding and what decoding refuses.
 #include <gtest/gtest.h>
 
-#include <lattices/lattices.hpp>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "lattices/lattices.hpp"
 #include "wire_checks.hpp"
 
 namespace {

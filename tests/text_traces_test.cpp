@@ -4,11 +4,11 @@
 // empty replica.
 #include <gtest/gtest.h>
 
-#include <lattices/serialize.hpp>
-#include <lattices/text.hpp>
 #include <string>
 #include <vector>
 
+#include "lattices/serialize.hpp"
+#include "lattices/text.hpp"
 #include "support/editing_trace.hpp"
 
 namespace {

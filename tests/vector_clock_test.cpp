@@ -2,9 +2,10 @@
 #include <gtest/gtest.h>
 
 #include <compare>
-#include <lattices/lattices.hpp>
 #include <sstream>
 #include <string>
+
+#include "lattices/lattices.hpp"
 
 namespace calm::lattices {
 namespace {

@@ -6,11 +6,12 @@
 
 #include <cstddef>
 #include <exception>
-#include <lattices/serialize.hpp>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <typeinfo>
+
+#include "lattices/serialize.hpp"
 
 namespace calm::lattices::wire_checks {
 

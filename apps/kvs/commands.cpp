@@ -4,7 +4,6 @@
 #include <array>
 #include <cctype>
 #include <map>
-#include <random>
 #include <set>
 #include <span>
 #include <string_view>
@@ -13,6 +12,7 @@
 #include <utility>
 
 #include "kvs/command_docs.hpp"
+#include "lattices/random.hpp"
 
 namespace calm::apps::kvs {
 namespace {
@@ -916,10 +916,10 @@ void srandmember(Ctx& c) {
   if (c.args.size() > 3) return c.syntax_error();
   const auto members = c.members(c.args[1]);
   if (!members) return;
-  static thread_local std::mt19937_64 rng(std::random_device{}());
+  static thread_local SplitMix64 rng(entropy_seed());
   if (c.args.size() == 2) {
     if (members->empty()) return c.out.null_bulk();
-    return c.out.bulk((*members)[rng() % members->size()]);
+    return c.out.bulk((*members)[rng.below(members->size())]);
   }
   const auto count = c.integer(c.args[2]);
   if (!count) return;
@@ -940,11 +940,11 @@ void srandmember(Ctx& c) {
                          " bytes: the count is too large");
     }
     c.out.array_header(n);
-    for (std::uint64_t i = 0; i < n; ++i) c.out.bulk((*members)[rng() % members->size()]);
+    for (std::uint64_t i = 0; i < n; ++i) c.out.bulk((*members)[rng.below(members->size())]);
     return;
   }
   std::vector<std::string> picked = *members;
-  std::shuffle(picked.begin(), picked.end(), rng);
+  shuffle(picked.begin(), picked.end(), rng);
   picked.resize(std::min<std::size_t>(picked.size(), static_cast<std::size_t>(*count)));
   c.out.array_header(picked.size());
   for (const std::string& m : picked) c.out.bulk(m);
@@ -1175,8 +1175,8 @@ void spop(Ctx& c) {
   if (!members) return;
   if (members->empty()) return count ? c.out.array_header(0) : c.out.null_bulk();
   if (count && *count == 0) return c.out.array_header(0);  // changes nothing
-  std::mt19937_64 rng(deterministic_seed(c, c.args[1]));
-  std::shuffle(members->begin(), members->end(), rng);
+  SplitMix64 rng(deterministic_seed(c, c.args[1]));
+  shuffle(members->begin(), members->end(), rng);
   const std::size_t n =
       count ? std::min<std::size_t>(members->size(), static_cast<std::size_t>(*count)) : 1;
   members->resize(n);

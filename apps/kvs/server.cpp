@@ -20,7 +20,6 @@
 #include <fstream>
 #include <functional>
 #include <iostream>
-#include <random>
 #include <set>
 #include <type_traits>
 #include <unordered_map>
@@ -30,6 +29,7 @@
 #include "kvs/coordination.hpp"
 #include "kvs/router.hpp"
 #include "kvs/value.hpp"
+#include "lattices/random.hpp"
 #include "protocols/anti_entropy/node.hpp"
 #include "protocols/net/channels.hpp"
 #include "protocols/net/tcp.hpp"
@@ -137,10 +137,10 @@ std::string info_line(const std::string& name, const T& value) {
 
 /// A random 40-hex-digit id for this run of the process (INFO's run_id).
 std::string random_run_id() {
-  std::random_device device;
+  SplitMix64 random(entropy_seed());
   static constexpr char digits[] = "0123456789abcdef";
   std::string id;
-  for (int i = 0; i < 40; ++i) id += digits[device() % 16];
+  for (int i = 0; i < 40; ++i) id += digits[random.below(16)];
   return id;
 }
 
@@ -321,7 +321,6 @@ Writer load_writer(protocols::storage::RocksDisk& rocks, const KvsOptions& optio
       return any;
     };
     if (stored || !has_state()) {
-      std::random_device entropy;
       const auto taken = [&](ReplicaId id) {
         if (id == 0 || id == options.id) return true;
         if (stored && id == lattices::from_bytes<ReplicaId>(*stored)) return true;
@@ -331,7 +330,7 @@ Writer load_writer(protocols::storage::RocksDisk& rocks, const KvsOptions& optio
         return false;
       };
       do {
-        writer.id = (ReplicaId{entropy()} << 32) ^ entropy();
+        writer.id = entropy_seed();
       } while (taken(writer.id));
     }
   }
@@ -539,7 +538,7 @@ struct KvsServer::Impl {
     // batch is half a message.
     o.paxos.limits.command_bytes_max = o.limits.value_bytes_max + o.limits.key_bytes_max + 4096;
     o.paxos.limits.message_bytes_max = 4 * o.paxos.limits.command_bytes_max;
-    o.paxos.seed = std::random_device{}() ^ (options.id << 32);
+    o.paxos.seed = entropy_seed() ^ (options.id << 32);
     // The log is kept in memory back to the last snapshot: a snapshot every 2,000 slots (of up
     // to 1,024 commands each) bounds it, at the cost of encoding the linearizable keyspace.
     o.paxos.snapshot_every_slots = 2000;

@@ -37,7 +37,6 @@
 #include <iostream>
 #include <map>
 #include <memory>
-#include <random>
 #include <set>
 #include <span>
 #include <string>
@@ -46,6 +45,7 @@
 
 #include "cli/server_flags.hpp"
 #include "cli/usage.hpp"
+#include "lattices/random.hpp"
 #include "paxos/client_listener.hpp"
 #include "paxos/client_wire.hpp"
 #include "paxos/kv_machine.hpp"
@@ -222,7 +222,7 @@ int main(int argc, char** argv) {
   config.batch_commands_max = batch;
   config.slots_in_flight_max = in_flight;
   config.snapshot_every_slots = snapshot_every;
-  config.seed = std::random_device{}() ^ (id << 32);
+  config.seed = calm::entropy_seed() ^ (id << 32);
 
   std::unique_ptr<storage::RocksDisk> rocks;
   try {

@@ -37,13 +37,13 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <random>
 #include <string>
 #include <vector>
 
 #include "cli/latencies.hpp"
 #include "cli/processes.hpp"
 #include "cli/usage.hpp"
+#include "lattices/random.hpp"
 #include "paxos/client_connection.hpp"
 #include "paxos/client_wire.hpp"
 #include "paxos/kv_machine.hpp"
@@ -124,7 +124,7 @@ using Op = check::Operation<check::KeyValueModel::Input, std::string>;
 class Load {
  public:
   Load(asio::io_context& io, Options options)
-      : io_(io), options_(std::move(options)), tick_(io), random_(std::random_device{}()) {
+      : io_(io), options_(std::move(options)), tick_(io), random_(calm::entropy_seed()) {
     for (const auto& [id, address] : options_.replicas) {
       ids_.push_back(id);
       for (std::size_t c = 0; c < options_.connections; ++c) {
@@ -135,7 +135,7 @@ class Load {
             [this, replica] { on_broken(replica); }));
       }
     }
-    const std::uint64_t base = random_() & 0xffffffffffull;
+    const std::uint64_t base = random_.next() & 0xffffffffffull;
     for (std::size_t i = 0; i < options_.clients; ++i) {
       Client c;
       c.id = (base << 16) + i + 1;
@@ -181,8 +181,8 @@ class Load {
   void next_op(Client& c) {
     if (stopping_) return;
     ++c.seq;
-    const std::string key = "k" + std::to_string(random_() % options_.keys);
-    const bool read = std::uniform_real_distribution<double>(0, 1)(random_) < options_.reads;
+    const std::string key = "k" + std::to_string(random_.below(options_.keys));
+    const bool read = random_.chance(options_.reads);
     check::KeyValueModel::Input input{!read, key, {}};
     if (read) {
       c.request = {true, c.id, c.seq, calm::paxos_app::get_command(key)};
@@ -395,7 +395,7 @@ class Load {
   asio::io_context& io_;
   Options options_;
   asio::steady_timer tick_;
-  std::mt19937_64 random_;
+  calm::SplitMix64 random_;
   std::vector<std::uint64_t> ids_;
   std::map<std::uint64_t, std::vector<std::shared_ptr<ClientConnection>>> connections_;
   std::vector<Client> clients_;

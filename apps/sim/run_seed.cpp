@@ -1,13 +1,6 @@
 #include "sim/run_seed.hpp"
 
 #include <algorithm>
-#include <lattices/aw_set.hpp>
-#include <lattices/g_counter.hpp>
-#include <lattices/hybrid_clock.hpp>
-#include <lattices/lww_register.hpp>
-#include <lattices/or_map.hpp>
-#include <lattices/pn_counter.hpp>
-#include <lattices/serialize.hpp>
 #include <map>
 #include <memory>
 #include <set>
@@ -16,15 +9,22 @@
 #include <unordered_map>
 #include <vector>
 
+#include "lattices/aw_set.hpp"
+#include "lattices/g_counter.hpp"
+#include "lattices/hybrid_clock.hpp"
+#include "lattices/lww_register.hpp"
+#include "lattices/or_map.hpp"
+#include "lattices/pn_counter.hpp"
+#include "lattices/serialize.hpp"
 #include "protocols/anti_entropy/node.hpp"
 
 namespace calm::apps::sim {
 
 namespace {
 
+using calm::SplitMix64;
 using protocols::net::DiskFate;
 using protocols::net::NodeId;
-using protocols::net::SplitMix64;
 namespace anti_entropy = protocols::anti_entropy;
 namespace net = protocols::net;
 namespace host = protocols::host;

@@ -35,7 +35,6 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -43,6 +42,7 @@
 #include "cli/latencies.hpp"
 #include "cli/processes.hpp"
 #include "cli/usage.hpp"
+#include "lattices/random.hpp"
 #include "paxos/client_connection.hpp"
 #include "paxos/client_wire.hpp"
 #include "two_pc/bank.hpp"
@@ -144,7 +144,7 @@ class Load {
         options_(std::move(options)),
         cluster_(cluster),
         tick_(io),
-        random_(std::random_device{}()) {
+        random_(calm::entropy_seed()) {
     for (std::uint64_t id = 0; id <= participants; ++id) {
       connections_.push_back(std::make_shared<ClientConnection>(
           io_, cluster_.client(id), "calm-two-pc-load",
@@ -189,9 +189,9 @@ class Load {
     if (stopping_) return;
     ++c.seq;
     Move m;
-    m.from = random_() % options_.accounts;
-    m.to = (m.from + 1 + random_() % (options_.accounts - 1)) % options_.accounts;
-    m.amount = 1 + static_cast<std::int64_t>(random_() % 10);
+    m.from = random_.below(options_.accounts);
+    m.to = (m.from + 1 + random_.below(options_.accounts - 1)) % options_.accounts;
+    m.amount = 1 + static_cast<std::int64_t>(random_.below(10));
     c.move = m;
     c.sent_once = false;
     c.first_sent = Clock::now();
@@ -519,7 +519,7 @@ class Load {
   Options options_;
   Cluster& cluster_;
   asio::steady_timer tick_;
-  std::mt19937_64 random_;
+  calm::SplitMix64 random_;
   std::vector<std::shared_ptr<ClientConnection>> connections_;  // [0] the coordinator
   std::vector<Client> clients_;
   Clock::time_point start_, reconnect_at_, poll_at_;

@@ -7,12 +7,12 @@
 
 #include <cereal/archives/portable_binary.hpp>
 #include <cstdio>
-#include <lattices/serialize.hpp>
 #include <memory>
 #include <ostream>
 #include <streambuf>
 #include <string>
 
+#include "lattices/serialize.hpp"
 #include "memory_keyspace.hpp"
 
 namespace {

@@ -3,12 +3,12 @@
 // BP+RR), and gossip rounds to converge after a partition heals, for 3 to 32 replicas.
 // Counts, not timings: every figure is a deterministic function of the seeds below.
 #include <iostream>
-#include <lattices/aw_set.hpp>
-#include <lattices/serialize.hpp>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "lattices/aw_set.hpp"
+#include "lattices/serialize.hpp"
 #include "protocols/anti_entropy/node.hpp"
 #include "protocols/net/simulator.hpp"
 

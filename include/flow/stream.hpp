@@ -27,7 +27,6 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <random>
 #include <ranges>
 #include <set>
 #include <stdexcept>
@@ -44,6 +43,7 @@
 #include "flow/scheduler.hpp"
 #include "lattices/core.hpp"
 #include "lattices/morphisms.hpp"
+#include "lattices/random.hpp"
 
 namespace calm::flow {
 
@@ -426,19 +426,23 @@ struct ArrivalState {
 
 template <class T>
 std::shared_ptr<ArrivalState<T>> arrange(std::vector<T> items, const Arrival& arrival) {
-  std::mt19937_64 rng(arrival.seed);
+  // SplitMix64, not <random>: a seed gives the same arrival with libstdc++ and libc++.
+  SplitMix64 rng(arrival.seed);
   std::vector<T> sequence;
   if (arrival.copies_max <= 1) {
     sequence = std::move(items);
   } else {
-    std::uniform_int_distribution<std::size_t> copies(1, arrival.copies_max);
-    for (const T& x : items) sequence.insert(sequence.end(), copies(rng), x);
+    for (const T& x : items) {
+      const std::size_t copies = 1 + static_cast<std::size_t>(rng.below(arrival.copies_max));
+      sequence.insert(sequence.end(), copies, x);
+    }
   }
-  if (arrival.seed != 0) std::shuffle(sequence.begin(), sequence.end(), rng);
+  if (arrival.seed != 0) ::calm::shuffle(sequence.begin(), sequence.end(), rng);
   const std::size_t batches = std::max<std::size_t>(arrival.batches, 1);
   std::vector<std::size_t> cuts{0, sequence.size()};
-  std::uniform_int_distribution<std::size_t> at(0, sequence.size());
-  for (std::size_t i = 1; i < batches; ++i) cuts.push_back(arrival.seed ? at(rng) : 0);
+  for (std::size_t i = 1; i < batches; ++i) {
+    cuts.push_back(arrival.seed ? static_cast<std::size_t>(rng.below(sequence.size() + 1)) : 0);
+  }
   std::sort(cuts.begin(), cuts.end());
   auto state = std::make_shared<ArrivalState<T>>();
   for (std::size_t i = 0; i + 1 < cuts.size(); ++i) {

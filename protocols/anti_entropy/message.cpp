@@ -1,7 +1,6 @@
 #include "protocols/anti_entropy/message.hpp"
 
-#include <lattices/core.hpp>
-
+#include "lattices/core.hpp"
 #include "protocols/net/frame_codec.hpp"
 
 namespace calm::protocols::anti_entropy {

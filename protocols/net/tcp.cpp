@@ -12,13 +12,13 @@
 #include <iostream>
 #include <map>
 #include <optional>
-#include <random>
 #include <set>
 #include <stdexcept>
 #include <string_view>
 #include <utility>
 #include <variant>
 
+#include "lattices/random.hpp"
 #include "protocols/net/tcp_wire.hpp"
 
 namespace calm::protocols::net {
@@ -82,8 +82,7 @@ struct TcpRuntime::Impl final : Transport {
 
   Impl(NodeId self, storage::Disk& d, NodeFactory make, TcpOptions opts)
       : self_id(self), disk(d), make_node(std::move(make)), options(std::move(opts)) {
-    std::random_device entropy;
-    incarnation = (std::uint64_t{entropy()} << 32) ^ entropy();
+    incarnation = entropy_seed();
   }
 
   void log(std::string_view what) const {

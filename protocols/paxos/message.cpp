@@ -1,8 +1,8 @@
 #include "protocols/paxos/message.hpp"
 
 #include <algorithm>
-#include <lattices/core.hpp>
 
+#include "lattices/core.hpp"
 #include "protocols/net/frame_codec.hpp"
 
 namespace calm::protocols::paxos {

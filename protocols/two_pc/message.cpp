@@ -1,7 +1,6 @@
 #include "protocols/two_pc/message.hpp"
 
-#include <lattices/core.hpp>
-
+#include "lattices/core.hpp"
 #include "protocols/net/frame_codec.hpp"
 
 namespace calm::protocols::two_pc {

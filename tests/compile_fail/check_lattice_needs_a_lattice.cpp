@@ -1,5 +1,5 @@
 // expect: Lattice
 // The law harness only accepts lattices: a type with no merge is rejected before any case runs.
-#include <lattices/testing.hpp>
+#include "lattices/testing.hpp"
 
 int main() { return calm::lattices::testing::check_lattice<double>() ? 0 : 1; }

@@ -1,6 +1,6 @@
 // expect: DeltaLattice
 // A user lattice with only the minimal definition has no delta (no member delta, no atoms).
-#include <lattices/core.hpp>
+#include "lattices/core.hpp"
 
 struct HighWater {
   int value = 0;

@@ -1,10 +1,11 @@
 // expect: anti_join\(\) needs the other stream's items to be this stream's key type
 // The subtracted stream holds keys: string keys cannot remove int-keyed pairs.
-#include <flow/flow.hpp>
-#include <lattices/lattices.hpp>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "flow/flow.hpp"
+#include "lattices/lattices.hpp"
 
 int main() {
   std::vector<std::pair<int, char>> items{{1, 'a'}};

@@ -1,10 +1,11 @@
 // expect: anti_join\(\) with a stream that has RandomBatch yields a NonDeterministic result
 // anti_join() against keys that may arrive late: the result is NonDeterministic.
-#include <flow/flow.hpp>
-#include <lattices/lattices.hpp>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "flow/flow.hpp"
+#include "lattices/lattices.hpp"
 
 int main() {
   std::vector<std::pair<int, int>> a{{1, 10}, {2, 20}};

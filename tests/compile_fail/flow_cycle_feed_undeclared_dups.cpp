@@ -1,10 +1,11 @@
 // expect: Cycle::feed\(\): the stream fed back has Dups, .*unique\(\) it before feed\(\)
 // A loop's stream type is declared up front; what is fed back may not add Dups to it.
-#include <flow/flow.hpp>
-#include <lattices/lattices.hpp>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "flow/flow.hpp"
+#include "lattices/lattices.hpp"
 
 int main() {
   calm::flow::Graph g;

@@ -1,10 +1,11 @@
 // expect: Cycle::feed\(\): the stream fed back is NonDeterministic, a prop the cycle was not
 // Subtracting late-arriving items is NonDeterministic: the cycle must say so to take it.
-#include <flow/flow.hpp>
-#include <lattices/lattices.hpp>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "flow/flow.hpp"
+#include "lattices/lattices.hpp"
 
 int main() {
   calm::flow::Graph g;

@@ -1,10 +1,11 @@
 // expect: Cycle::feed\(\): the stream fed back has RandomBatch, .*declare it in cycle<T, Props
 // A cycle declared with no props cannot take a merge, whose order depends on arrival.
-#include <flow/flow.hpp>
-#include <lattices/lattices.hpp>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "flow/flow.hpp"
+#include "lattices/lattices.hpp"
 
 int main() {
   calm::flow::Graph g;

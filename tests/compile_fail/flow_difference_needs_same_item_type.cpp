@@ -1,10 +1,11 @@
 // expect: difference\(\) needs two streams of the same item type
 // Subtracting strings from ints has no meaning: map() one side first.
-#include <flow/flow.hpp>
-#include <lattices/lattices.hpp>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "flow/flow.hpp"
+#include "lattices/lattices.hpp"
 
 int main() {
   std::vector<int> a{1, 2};

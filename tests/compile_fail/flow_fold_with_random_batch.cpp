@@ -1,10 +1,11 @@
 // expect: fold\(\) over a stream with RandomBatch yields .*sort\(\) the batch first, or
 // fold() applies f in arrival order: over RandomBatch its result cannot be read with get().
-#include <flow/flow.hpp>
-#include <lattices/lattices.hpp>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "flow/flow.hpp"
+#include "lattices/lattices.hpp"
 
 int main() {
   std::vector<int> v{3, 1, 2};

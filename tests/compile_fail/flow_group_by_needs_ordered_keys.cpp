@@ -1,10 +1,11 @@
 // expect: group_by\(key\): keys must be totally ordered
 // Groups are emitted in key order, so a key without operator< is refused.
-#include <flow/flow.hpp>
-#include <lattices/lattices.hpp>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "flow/flow.hpp"
+#include "lattices/lattices.hpp"
 
 struct Key {
   int id;

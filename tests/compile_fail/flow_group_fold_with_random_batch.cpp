@@ -1,10 +1,11 @@
 // expect: group_by\(\)\.fold\(\) over a stream with RandomBatch yields a NonDeterministic result
 // A keyed fold applies f in arrival order within each key.
-#include <flow/flow.hpp>
-#include <lattices/lattices.hpp>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "flow/flow.hpp"
+#include "lattices/lattices.hpp"
 
 int main() {
   std::vector<int> v{13, 21, 12};

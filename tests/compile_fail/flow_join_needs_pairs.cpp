@@ -1,10 +1,11 @@
 // expect: join\(\) needs two streams of std::pair<K, V>
 // join() matches keys: both sides must be (key, value) pairs.
-#include <flow/flow.hpp>
-#include <lattices/lattices.hpp>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "flow/flow.hpp"
+#include "lattices/lattices.hpp"
 
 int main() {
   std::vector<int> a{1, 2};

@@ -1,10 +1,11 @@
 // expect: join\(\) needs the same key type K on both sides
 // Keys of different types never match: join() refuses them rather than matching nothing.
-#include <flow/flow.hpp>
-#include <lattices/lattices.hpp>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "flow/flow.hpp"
+#include "lattices/lattices.hpp"
 
 int main() {
   std::vector<std::pair<int, int>> a{{1, 2}};

@@ -1,10 +1,11 @@
 // expect: lattice_fold<L>\(\): L must be a calm::lattices::Lattice
 // int has no merge: lattice_fold<int>() is refused.
-#include <flow/flow.hpp>
-#include <lattices/lattices.hpp>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "flow/flow.hpp"
+#include "lattices/lattices.hpp"
 
 int main() {
   std::vector<int> v{1, 2};

@@ -1,10 +1,11 @@
 // expect: lattice_fold<L>\(\): each item must convert to L as L{item}; map\(\) the items
 // A string is not a Max<int>: lattice_fold() converts items only as L{item}.
-#include <flow/flow.hpp>
-#include <lattices/lattices.hpp>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "flow/flow.hpp"
+#include "lattices/lattices.hpp"
 
 int main() {
   std::vector<std::string> v{"a"};

@@ -1,9 +1,10 @@
 // expect: lattice_join\(\) needs lattice values on both sides
 // An int value has no merge: map it to Max{v} first.
-#include <flow/flow.hpp>
-#include <lattices/lattices.hpp>
 #include <utility>
 #include <vector>
+
+#include "flow/flow.hpp"
+#include "lattices/lattices.hpp"
 
 int main() {
   using M = calm::lattices::Max<int>;

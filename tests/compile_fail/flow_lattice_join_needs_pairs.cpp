@@ -1,8 +1,9 @@
 // expect: lattice_join\(\) needs two streams of std::pair<K, lattice>
 // lattice_join() matches keys: both sides must be (key, lattice) pairs.
-#include <flow/flow.hpp>
-#include <lattices/lattices.hpp>
 #include <vector>
+
+#include "flow/flow.hpp"
+#include "lattices/lattices.hpp"
 
 int main() {
   std::vector<calm::lattices::Max<int>> a{calm::lattices::Max<int>{1}};

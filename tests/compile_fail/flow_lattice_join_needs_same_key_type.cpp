@@ -1,10 +1,11 @@
 // expect: lattice_join\(\) needs the same key type K on both sides
 // An int key never equals a string key.
-#include <flow/flow.hpp>
-#include <lattices/lattices.hpp>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "flow/flow.hpp"
+#include "lattices/lattices.hpp"
 
 int main() {
   using M = calm::lattices::Max<int>;

@@ -1,9 +1,10 @@
 // expect: lattice_join\(\) with a stream that has RandomBatch or Dups emits growth steps
 // Which intermediate pairs are emitted depends on the order the sides' items arrive in.
-#include <flow/flow.hpp>
-#include <lattices/lattices.hpp>
 #include <utility>
 #include <vector>
+
+#include "flow/flow.hpp"
+#include "lattices/lattices.hpp"
 
 int main() {
   using M = calm::lattices::Max<int>;

@@ -1,9 +1,10 @@
 // expect: lattice_merge_by_key<L>\(\): L, by default the value type, must be a calm
 // An int value is not a lattice: without an L to convert it to, there is no merge.
-#include <flow/flow.hpp>
-#include <lattices/lattices.hpp>
 #include <utility>
 #include <vector>
+
+#include "flow/flow.hpp"
+#include "lattices/lattices.hpp"
 
 int main() {
   std::vector<std::pair<int, int>> v{{1, 2}};

@@ -1,8 +1,9 @@
 // expect: lattice_merge_by_key\(\) needs a stream of std::pair<K, V>
 // lattice_merge_by_key() keeps a lattice per key: the items must be (key, value) pairs.
-#include <flow/flow.hpp>
-#include <lattices/lattices.hpp>
 #include <vector>
+
+#include "flow/flow.hpp"
+#include "lattices/lattices.hpp"
 
 int main() {
   std::vector<int> v{1, 2};

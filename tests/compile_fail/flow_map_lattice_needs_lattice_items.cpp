@@ -1,10 +1,11 @@
 // expect: map_lattice\(\) needs a stream of lattice values
 // threshold(18) maps Max<int> to Or: a stream of plain ints must become lattice values first.
-#include <flow/flow.hpp>
-#include <lattices/lattices.hpp>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "flow/flow.hpp"
+#include "lattices/lattices.hpp"
 
 int main() {
   std::vector<int> ages{12, 40};

@@ -1,10 +1,11 @@
 // expect: map_lattice\(\) needs a function tagged lattices::morphism\(f\) or
 // map_lattice() trusts only a function tagged with what it preserves.
-#include <flow/flow.hpp>
-#include <lattices/lattices.hpp>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "flow/flow.hpp"
+#include "lattices/lattices.hpp"
 
 int main() {
   std::vector<calm::lattices::Max<int>> v{calm::lattices::Max<int>{1}};

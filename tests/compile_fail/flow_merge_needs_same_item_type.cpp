@@ -1,10 +1,11 @@
 // expect: merge\(\) / union_\(\) needs two streams of the same item type
 // A union of ints and strings has no item type.
-#include <flow/flow.hpp>
-#include <lattices/lattices.hpp>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "flow/flow.hpp"
+#include "lattices/lattices.hpp"
 
 int main() {
   std::vector<int> a{1};

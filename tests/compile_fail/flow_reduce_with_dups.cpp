@@ -1,10 +1,11 @@
 // expect: reduce\(\) over a stream with Dups yields a NonDeterministic result
 // reduce() sees a duplicate twice.
-#include <flow/flow.hpp>
-#include <lattices/lattices.hpp>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "flow/flow.hpp"
+#include "lattices/lattices.hpp"
 
 int main() {
   std::vector<int> v{3, 1, 2};

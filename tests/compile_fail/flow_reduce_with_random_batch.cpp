@@ -1,10 +1,11 @@
 // expect: reduce\(\) over a stream with RandomBatch yields a NonDeterministic result
 // reduce() applies f in arrival order, like fold().
-#include <flow/flow.hpp>
-#include <lattices/lattices.hpp>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "flow/flow.hpp"
+#include "lattices/lattices.hpp"
 
 int main() {
   std::vector<int> v{3, 1, 2};

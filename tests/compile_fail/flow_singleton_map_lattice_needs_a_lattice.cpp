@@ -1,10 +1,11 @@
 // expect: map_lattice\(\) needs a lattice value
 // count() yields a plain size_t, not a lattice: map() it, or lattice_fold() instead.
-#include <flow/flow.hpp>
-#include <lattices/lattices.hpp>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "flow/flow.hpp"
+#include "lattices/lattices.hpp"
 
 int main() {
   std::vector<int> v{1, 2};

@@ -1,10 +1,11 @@
 // expect: tee<N>\(\) needs N >= 1
 // A tee with no outputs would drop the stream: tee<0>() is refused.
-#include <flow/flow.hpp>
-#include <lattices/lattices.hpp>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "flow/flow.hpp"
+#include "lattices/lattices.hpp"
 
 int main() {
   std::vector<int> v{1, 2};

@@ -1,7 +1,7 @@
 // expect: Lattice
 // A Hana struct is a lattice only when every field is: a plain int field has no merge.
-#include <lattices/max.hpp>
-#include <lattices/product.hpp>
+#include "lattices/max.hpp"
+#include "lattices/product.hpp"
 
 struct Account {
   BOOST_HANA_DEFINE_STRUCT(Account, (calm::lattices::Max<int>, balance), (int, owner));

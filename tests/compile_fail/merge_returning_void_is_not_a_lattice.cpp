@@ -1,6 +1,6 @@
 // expect: Lattice
 // The contract needs merge to return whether the value changed; a void merge is rejected.
-#include <lattices/core.hpp>
+#include "lattices/core.hpp"
 
 struct Silent {
   int value = 0;

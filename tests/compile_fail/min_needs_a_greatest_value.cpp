@@ -1,7 +1,8 @@
 // expect: Min<T> needs a greatest T as its bottom
 // Min<std::string> has no bottom: there is no greatest string.
-#include <lattices/min.hpp>
 #include <string>
+
+#include "lattices/min.hpp"
 
 int main() {
   calm::lattices::Min<std::string> m;

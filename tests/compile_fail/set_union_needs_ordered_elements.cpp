@@ -1,6 +1,6 @@
 // expect: totally_ordered
 // SetUnion keeps its elements sorted (and encodes them sorted), so they need a total order.
-#include <lattices/set_union.hpp>
+#include "lattices/set_union.hpp"
 
 struct Unordered {
   int id = 0;

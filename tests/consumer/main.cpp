@@ -1,4 +1,4 @@
-#include <lattices/max.hpp>
+#include "lattices/max.hpp"
 
 int main() {
   calm::lattices::Max<int> a{3};

@@ -6,11 +6,11 @@
 #include <gtest/gtest.h>
 
 #include <cstddef>
-#include <lattices/lattices.hpp>
 #include <vector>
 
 #include "../hostile_bytes.hpp"
 #include "../support/counting_new.hpp"
+#include "lattices/lattices.hpp"
 
 namespace {
 

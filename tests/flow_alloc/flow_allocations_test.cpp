@@ -5,12 +5,12 @@
 #include <gtest/gtest.h>
 
 #include <cstddef>
-#include <flow/flow.hpp>
-#include <lattices/lattices.hpp>
 #include <optional>
 #include <vector>
 
 #include "../support/counting_new.hpp"
+#include "flow/flow.hpp"
+#include "lattices/lattices.hpp"
 
 namespace {
 

@@ -14,11 +14,11 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
-#include <protocols/check/linearizability.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "protocols/check/linearizability.hpp"
 #include "redis_model.hpp"
 
 namespace {

@@ -18,15 +18,15 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <protocols/check/linearizability.hpp>
-#include <protocols/net/channels.hpp>
-#include <protocols/net/simulator.hpp>
-#include <protocols/net/split_mix.hpp>
-#include <protocols/storage/memory_disk.hpp>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "lattices/random.hpp"
+#include "protocols/check/linearizability.hpp"
+#include "protocols/net/channels.hpp"
+#include "protocols/net/simulator.hpp"
+#include "protocols/storage/memory_disk.hpp"
 #include "redis_model.hpp"
 
 namespace calm::apps::kvs {
@@ -96,7 +96,7 @@ struct Cluster {
   }
 
   net::Simulator sim;
-  net::SplitMix64 random;
+  calm::SplitMix64 random;
   std::vector<std::uint64_t> skew;
   std::vector<std::unique_ptr<LogCoordination>> logs;
   std::vector<storage::MemoryDisk*> disks;
@@ -119,7 +119,7 @@ struct SeedRun {
 SeedRun run_seed(std::uint64_t seed, std::uint64_t skew_max_ms = 20, std::uint64_t rogue_ms = 0) {
   Cluster c(seed, skew_max_ms, rogue_ms);
   SeedRun run;
-  net::SplitMix64& random = c.random;
+  calm::SplitMix64& random = c.random;
   constexpr std::uint64_t faults_until_ms = 6000, end_ms = 10000;
   // Faults: each second, maybe a crash (restarted 100-600 ms later) or a partition of one
   // replica (healed 200-1200 ms later).

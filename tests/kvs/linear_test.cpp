@@ -7,12 +7,12 @@
 #include <functional>
 #include <kvs/linear.hpp>
 #include <kvs/router.hpp>
-#include <lattices/serialize.hpp>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "lattices/serialize.hpp"
 #include "memory_keyspace.hpp"
 
 namespace calm::apps::kvs {

@@ -2,12 +2,12 @@
 #include <gtest/gtest.h>
 
 #include <kvs/server.hpp>
-#include <lattices/serialize.hpp>
-#include <protocols/storage/rocks_disk.hpp>
 #include <stdexcept>
 #include <string>
 
 #include "../support/temp_dir.hpp"
+#include "lattices/serialize.hpp"
+#include "protocols/storage/rocks_disk.hpp"
 
 namespace calm::apps::kvs {
 namespace {

@@ -4,11 +4,12 @@
 
 #include <algorithm>
 #include <kvs/value.hpp>
-#include <lattices/serialize.hpp>
 #include <random>
 #include <string>
 #include <variant>
 #include <vector>
+
+#include "lattices/serialize.hpp"
 
 namespace calm::apps::kvs {
 namespace {

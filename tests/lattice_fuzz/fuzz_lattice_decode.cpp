@@ -10,12 +10,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
-#include <lattices/lattices.hpp>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 
 #include "lattice_decode_types.hpp"
+#include "lattices/lattices.hpp"
 
 namespace {
 

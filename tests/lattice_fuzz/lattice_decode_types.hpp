@@ -4,11 +4,11 @@
 #include <cereal/types/optional.hpp>
 #include <cstddef>
 #include <cstdint>
-#include <lattices/lattices.hpp>
 #include <optional>
 #include <string>
 
 #include "kvs/value.hpp"
+#include "lattices/lattices.hpp"
 
 namespace calm::lattices::fuzz {
 

@@ -6,11 +6,11 @@
 #include <cstdint>
 #include <fstream>
 #include <iostream>
-#include <lattices/lattices.hpp>
 #include <string>
 #include <vector>
 
 #include "lattice_decode_types.hpp"
+#include "lattices/lattices.hpp"
 
 namespace {
 

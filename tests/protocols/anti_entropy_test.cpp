@@ -5,12 +5,6 @@
 #include <gtest/gtest.h>
 
 #include <deque>
-#include <lattices/aw_set.hpp>
-#include <lattices/g_counter.hpp>
-#include <lattices/lww_register.hpp>
-#include <lattices/or_map.hpp>
-#include <lattices/pn_counter.hpp>
-#include <lattices/serialize.hpp>
 #include <limits>
 #include <map>
 #include <memory>
@@ -22,6 +16,12 @@
 #include <utility>
 #include <vector>
 
+#include "lattices/aw_set.hpp"
+#include "lattices/g_counter.hpp"
+#include "lattices/lww_register.hpp"
+#include "lattices/or_map.hpp"
+#include "lattices/pn_counter.hpp"
+#include "lattices/serialize.hpp"
 #include "protocols/anti_entropy/node.hpp"
 #include "protocols/anti_entropy/replica.hpp"
 #include "protocols/net/simulator.hpp"
@@ -545,7 +545,7 @@ TEST(AntiEntropyTurns, TheDiskFoldsATurnsOperandsBackToTheState) {
     c.fanout = 1;
     w.add(c);
   }
-  net::SplitMix64 random(42);
+  calm::SplitMix64 random(42);
   for (int turn = 0; turn < 300; ++turn) {
     const NodeId id = random.below(3);
     if (random.chance(0.3)) {
@@ -1019,7 +1019,7 @@ TEST_F(Rejection, MutatedEnvelopesNeverCrashAndNeverCorruptTheState) {
   // outside the lattice value; each result is either rejected or accepted as a lawful join
   // (the state still holds what it held). The value's bytes are the lattice decoder's to
   // defend; see "Known limits" in docs/replication.md for why they are left out here.
-  net::SplitMix64 random(1);
+  calm::SplitMix64 random(1);
   const std::string bytes = encode_message(valid);
   const std::size_t envelope_bytes = bytes.size() - valid.entries.back().value.size();
   std::size_t rejected = 0;

@@ -36,13 +36,13 @@
 #include <cstdint>
 #include <cstdlib>
 #include <initializer_list>
-#include <lattices/aw_set.hpp>
-#include <lattices/serialize.hpp>
 #include <string>
 #include <string_view>
 #include <variant>
 #include <vector>
 
+#include "lattices/aw_set.hpp"
+#include "lattices/serialize.hpp"
 #include "paxos/client_wire.hpp"
 #include "paxos/kv_machine.hpp"
 #include "protocols/anti_entropy/message.hpp"

@@ -5,13 +5,14 @@
 
 #include <cstdint>
 #include <memory>
-#include <protocols/host/host.hpp>
-#include <protocols/net/simulator.hpp>
-#include <protocols/storage/memory_disk.hpp>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "protocols/host/host.hpp"
+#include "protocols/net/simulator.hpp"
+#include "protocols/storage/memory_disk.hpp"
 
 namespace calm::protocols::host {
 namespace {

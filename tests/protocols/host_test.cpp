@@ -7,8 +7,6 @@
 
 #include <gtest/gtest.h>
 
-#include <lattices/aw_set.hpp>
-#include <lattices/serialize.hpp>
 #include <map>
 #include <memory>
 #include <optional>
@@ -17,6 +15,8 @@
 #include <utility>
 #include <vector>
 
+#include "lattices/aw_set.hpp"
+#include "lattices/serialize.hpp"
 #include "protocols/anti_entropy/node.hpp"
 #include "protocols/net/simulator.hpp"
 #include "protocols/storage/memory_disk.hpp"
@@ -474,7 +474,7 @@ struct PowerCuts {
   /// of its own that `must_survive` says a power cut cannot take.
   template <class MustSurvive>
   void run(std::size_t steps, MustSurvive must_survive) {
-    net::SplitMix64& random = sim.random();
+    calm::SplitMix64& random = sim.random();
     std::uint64_t element = 1;
     for (std::size_t step = 0; step < steps; ++step) {
       const NodeId at = random.below(3);

@@ -1,6 +1,8 @@
 // The linearizability checker against histories whose answer is known: by hand, by
 // construction (a sequential run stretched into overlapping intervals), and by brute force over
 // every order of small random histories.
+#include "protocols/check/linearizability.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -8,10 +10,10 @@
 #include <deque>
 #include <functional>
 #include <optional>
-#include <protocols/check/linearizability.hpp>
-#include <protocols/net/split_mix.hpp>
 #include <string>
 #include <vector>
+
+#include "lattices/random.hpp"
 
 namespace calm::protocols::check {
 namespace {
@@ -193,7 +195,7 @@ TEST(Linearizability, KeysAreCheckedApartAndTheWindowHoldsOnlyTheFailingKey) {
 
 /// A register history made by running operations one at a time and stretching each into an
 /// interval around the instant it ran: linearizable by construction.
-std::vector<RegOp> stretched_run(net::SplitMix64& rng, int ops, int clients) {
+std::vector<RegOp> stretched_run(calm::SplitMix64& rng, int ops, int clients) {
   std::vector<RegOp> history;
   int value = 0;
   for (int i = 0; i < ops; ++i) {
@@ -226,7 +228,7 @@ std::vector<RegOp> stretched_run(net::SplitMix64& rng, int ops, int clients) {
 }
 
 TEST(Linearizability, EveryStretchedSequentialRunIsLinearizable) {
-  net::SplitMix64 rng(7);
+  calm::SplitMix64 rng(7);
   for (int run = 0; run < 1000; ++run) {
     const auto history = stretched_run(rng, 100, 5);
     const CheckResult r = check_linearizable(Register{}, history);
@@ -265,7 +267,7 @@ bool brute_force(const std::vector<RegOp>& history) {
 }
 
 TEST(Linearizability, AgreesWithTryingEveryOrderOnSmallRandomHistories) {
-  net::SplitMix64 rng(11);
+  calm::SplitMix64 rng(11);
   int linearizable = 0;
   const int runs = 3000;
   for (int run = 0; run < runs; ++run) {
@@ -350,7 +352,7 @@ TEST(Linearizability, AgreesWithTryingEveryOrderOnSmallRandomHistories) {
 }
 
 TEST(Linearizability, AStaleReadLateInALongHistoryShowsAsASmallWindow) {
-  net::SplitMix64 rng(3);
+  calm::SplitMix64 rng(3);
   auto history = stretched_run(rng, 200, 4);
   // A write that never returned could act after the last one: here every write returns.
   for (RegOp& op : history) op.returned = std::min(op.returned, op.called + 40);
@@ -366,7 +368,7 @@ TEST(Linearizability, AStaleReadLateInALongHistoryShowsAsASmallWindow) {
 }
 
 TEST(Linearizability, AnImpossibleReadInTheMiddleOfALongHistoryIsAWindowOfOne) {
-  net::SplitMix64 rng(5);
+  calm::SplitMix64 rng(5);
   auto history = stretched_run(rng, 240, 6);
   std::size_t middle = 120;
   while (history[middle].input.kind != Register::Kind::read || !history[middle].output) ++middle;

@@ -3,8 +3,9 @@
 
 #include <gtest/gtest.h>
 
-#include <lattices/core.hpp>
 #include <string>
+
+#include "lattices/core.hpp"
 
 namespace calm::protocols::anti_entropy {
 namespace {

@@ -8,16 +8,17 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <protocols/check/linearizability.hpp>
-#include <protocols/check/models.hpp>
-#include <protocols/host/host.hpp>
-#include <protocols/net/simulator.hpp>
-#include <protocols/paxos/replica.hpp>
-#include <protocols/storage/memory_disk.hpp>
 #include <set>
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include "protocols/check/linearizability.hpp"
+#include "protocols/check/models.hpp"
+#include "protocols/host/host.hpp"
+#include "protocols/net/simulator.hpp"
+#include "protocols/paxos/replica.hpp"
+#include "protocols/storage/memory_disk.hpp"
 
 namespace calm::protocols::paxos::sim {
 
@@ -114,7 +115,7 @@ class SimRun {
   /// Runs the clients and faults; returns an empty string or what went wrong.
   std::string go(int clients, std::uint64_t heal_ms, std::uint64_t settle_ms) {
     heal_ms_ = heal_ms;
-    net::SplitMix64& rng = sim_.random();
+    calm::SplitMix64& rng = sim_.random();
     for (int c = 0; c < clients; ++c) {
       clients_.push_back({static_cast<std::uint64_t>(c + 1)});
       sim_.at(rng.below(50), [this, c] { next_op(static_cast<std::size_t>(c)); });
@@ -227,7 +228,7 @@ class SimRun {
   void next_op(std::size_t c) {
     Client& client = clients_[c];
     if (sim_.now_ms() >= heal_ms_) return;  // no new commands once the faults stop
-    net::SplitMix64& rng = sim_.random();
+    calm::SplitMix64& rng = sim_.random();
     Op op;
     op.client = client.id;
     // Client 1 mostly reads; the others read and write alike.
@@ -290,7 +291,7 @@ class SimRun {
   }
 
   void schedule_faults(std::uint64_t heal_ms) {
-    net::SplitMix64& rng = sim_.random();
+    calm::SplitMix64& rng = sim_.random();
     for (std::uint64_t t = 100 + rng.below(200); t + 100 < heal_ms; t += 150 + rng.below(400)) {
       const auto kind = rng.below(4);
       if (faults_.partitions && kind < 2) {
@@ -398,7 +399,7 @@ class SimRun {
   std::string failure_;
 };
 
-inline Faults mix(const std::string& name, net::SplitMix64& rng) {
+inline Faults mix(const std::string& name, calm::SplitMix64& rng) {
   Faults f;
   if (name == "none") return f;
   if (name == "loss") {
@@ -425,7 +426,7 @@ inline Faults mix(const std::string& name, net::SplitMix64& rng) {
 /// (and the snapshots installed from peers to `*installed`).
 inline std::string run_seed(std::uint64_t seed, const std::string& mix_name, std::uint64_t& ops,
                             int* replicas_out = nullptr, std::uint64_t* installed = nullptr) {
-  net::SplitMix64 rng(seed * 7919);
+  calm::SplitMix64 rng(seed * 7919);
   const int replicas = rng.chance(0.8) ? 3 : 5;
   if (replicas_out) *replicas_out = replicas;
   SimRun run(seed, replicas, mix(mix_name, rng));

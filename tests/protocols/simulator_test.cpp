@@ -4,14 +4,15 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <lattices/g_counter.hpp>
 #include <map>
 #include <memory>
-#include <protocols/storage/lattice_merge.hpp>
 #include <set>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "lattices/g_counter.hpp"
+#include "protocols/storage/lattice_merge.hpp"
 
 namespace calm::protocols::net {
 namespace {

@@ -8,21 +8,21 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <lattices/aw_set.hpp>
-#include <lattices/g_counter.hpp>
-#include <lattices/list.hpp>
-#include <lattices/point.hpp>
 #include <new>
-#include <protocols/storage/lattice_merge.hpp>
-#include <protocols/storage/lattice_store.hpp>
-#include <protocols/storage/memory_disk.hpp>
-#include <protocols/storage/rocks_disk.hpp>
 #include <random>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "../support/temp_dir.hpp"
+#include "lattices/aw_set.hpp"
+#include "lattices/g_counter.hpp"
+#include "lattices/list.hpp"
+#include "lattices/point.hpp"
+#include "protocols/storage/lattice_merge.hpp"
+#include "protocols/storage/lattice_store.hpp"
+#include "protocols/storage/memory_disk.hpp"
+#include "protocols/storage/rocks_disk.hpp"
 
 namespace calm::protocols::storage {
 namespace {

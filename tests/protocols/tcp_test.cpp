@@ -1,5 +1,7 @@
 // TcpRuntime on loopback: delivery, bad input from raw sockets, reconnection, bounded queues;
 // anti-entropy replicas on the protocol host over it, durable in RocksDB.
+#include "protocols/net/tcp.hpp"
+
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <poll.h>
@@ -19,21 +21,21 @@
 #include <fstream>
 #include <functional>
 #include <future>
-#include <lattices/aw_set.hpp>
 #include <map>
 #include <mutex>
 #include <optional>
-#include <protocols/anti_entropy/node.hpp>
-#include <protocols/net/simulator.hpp>  // MemoryDisk
-#include <protocols/net/tcp.hpp>
-#include <protocols/net/tcp_wire.hpp>
-#include <protocols/storage/rocks_disk.hpp>
 #include <random>
 #include <string>
 #include <thread>
 #include <unordered_map>
 #include <utility>
 #include <vector>
+
+#include "lattices/aw_set.hpp"
+#include "protocols/anti_entropy/node.hpp"
+#include "protocols/net/simulator.hpp"  // MemoryDisk
+#include "protocols/net/tcp_wire.hpp"
+#include "protocols/storage/rocks_disk.hpp"
 
 namespace calm::protocols::net {
 namespace {

@@ -4,10 +4,11 @@
 
 #include <functional>
 #include <memory>
-#include <protocols/net/tcp.hpp>
-#include <protocols/storage/memory_disk.hpp>
 #include <string>
 #include <vector>
+
+#include "protocols/net/tcp.hpp"
+#include "protocols/storage/memory_disk.hpp"
 
 namespace calm::protocols::net {
 namespace {

@@ -19,17 +19,17 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <protocols/host/host.hpp>
-#include <protocols/net/simulator.hpp>
-#include <protocols/two_pc/acceptor.hpp>
-#include <protocols/two_pc/coordinator.hpp>
-#include <protocols/two_pc/participant.hpp>
 #include <set>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "protocols/host/host.hpp"
+#include "protocols/net/simulator.hpp"
+#include "protocols/two_pc/acceptor.hpp"
+#include "protocols/two_pc/coordinator.hpp"
+#include "protocols/two_pc/participant.hpp"
 #include "two_pc/bank.hpp"
 
 namespace calm::protocols::two_pc::sim {
@@ -157,7 +157,7 @@ class SimRun {
     }
     if (faults_.partitions || faults_.crashes || faults_.disk_failures) schedule_faults(heal_ms);
     if (faults_.coordinator_lost || faults_.acceptor_lost) {
-      net::SplitMix64& rng = sim_.random();
+      calm::SplitMix64& rng = sim_.random();
       if (faults_.coordinator_lost) lost_.insert(coordinators_[rng.below(coordinators_.size())]);
       if (faults_.acceptor_lost) lost_.insert(acceptors_[rng.below(acceptors_.size())]);
       for (NodeId id : lost_) {
@@ -251,7 +251,7 @@ class SimRun {
   /// A `later` answer: the vote comes after a while (or, one time in four, never: the
   /// participant's own timeout aborts it).
   void later(NodeId id, const TxId& tx) {
-    net::SplitMix64& rng = sim_.random();
+    calm::SplitMix64& rng = sim_.random();
     if (rng.chance(0.25)) return;
     sim_.at(sim_.now_ms() + rng.below(300), [this, id, tx] {
       if (ParticipantNode* p = participant(id)) {
@@ -264,7 +264,7 @@ class SimRun {
 
   void transfer(NodeId c, std::uint64_t heal_ms) {
     if (sim_.now_ms() >= heal_ms) return;
-    net::SplitMix64& rng = sim_.random();
+    calm::SplitMix64& rng = sim_.random();
     sim_.at(sim_.now_ms() + 1 + rng.below(12), [this, c, heal_ms] { transfer(c, heal_ms); });
     CoordinatorNode* node = coordinator(c);
     if (node == nullptr) return;
@@ -309,7 +309,7 @@ class SimRun {
   }
 
   void schedule_faults(std::uint64_t heal_ms) {
-    net::SplitMix64& rng = sim_.random();
+    calm::SplitMix64& rng = sim_.random();
     const std::vector<NodeId> ids = all();
     for (std::uint64_t t = 50 + rng.below(150); t + 100 < heal_ms; t += 100 + rng.below(300)) {
       const auto kind = rng.below(4);
@@ -433,7 +433,7 @@ class SimRun {
   std::string failure_;
 };
 
-inline Faults mix(const std::string& name, net::SplitMix64& rng) {
+inline Faults mix(const std::string& name, calm::SplitMix64& rng) {
   Faults f;
   if (name == "none") return f;
   if (name == "loss") {
@@ -462,7 +462,7 @@ inline Faults mix(const std::string& name, net::SplitMix64& rng) {
 /// the transactions begun and committed to the counts.
 inline std::string run_seed(std::uint64_t seed, const std::string& mix_name, std::uint64_t& begun,
                             std::uint64_t& committed, int acceptors = 0) {
-  net::SplitMix64 rng(seed * 7919 + 17);
+  calm::SplitMix64 rng(seed * 7919 + 17);
   const int coordinators = rng.chance(0.67) ? 1 : 2;
   Faults faults = mix(mix_name, rng);
   if (acceptors > 0 && faults.crashes && rng.chance(0.5)) {

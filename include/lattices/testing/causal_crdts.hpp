@@ -12,7 +12,6 @@
 #include <cstdint>
 #include <map>
 #include <ostream>
-#include <random>
 #include <set>
 #include <string>
 #include <type_traits>
@@ -27,9 +26,10 @@
 #include "lattices/mv_register.hpp"
 #include "lattices/or_map.hpp"
 #include "lattices/pn_counter.hpp"
+#include "lattices/random.hpp"
 #include "lattices/rw_set.hpp"
-#include "lattices/testing.hpp"
 #include "lattices/testing/delta_crdt.hpp"
+#include "lattices/testing/laws.hpp"
 
 namespace calm::lattices::testing::detail {
 
@@ -44,19 +44,19 @@ template <class C>
 const std::vector<C>& history() {
   static const std::vector<C> recorded = [] {
     using Ops = Mutators<C>;
-    std::mt19937_64 rng(0xca1a'5eed);
+    SplitMix64 rng(0xca1a'5eed);
     std::array<C, 4> replicas;
     std::vector<C> out;
     for (int i = 0; i < 160; ++i) {
-      const std::uint64_t r = 1 + rng() % replicas.size();
-      const auto op = Ops::gen_op(r)(rc::Random(rng()), 10).value();
+      const std::uint64_t r = 1 + rng.below(replicas.size());
+      const auto op = Ops::gen_op(r)(rc::Random(rng.next()), 10).value();
       C delta = Ops::apply(replicas[r - 1], r, op);
       for (std::size_t k = 0; k < replicas.size(); ++k) {
-        if (k != r - 1 && rng() % 2 == 0) replicas[k].merge(delta);
+        if (k != r - 1 && rng.chance(0.5)) replicas[k].merge(delta);
       }
       out.push_back(std::move(delta));
-      if (rng() % 10 == 0) replicas[rng() % 4].merge(replicas[rng() % 4]);
-      if (rng() % 8 == 0) out.push_back(replicas[rng() % 4]);
+      if (rng.below(10) == 0) replicas[rng.below(4)].merge(replicas[rng.below(4)]);
+      if (rng.below(8) == 0) out.push_back(replicas[rng.below(4)]);
     }
     return out;
   }();

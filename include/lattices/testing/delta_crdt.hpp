@@ -19,7 +19,19 @@
 ///   converged replicas match the reference   ... and observe(c_r) == observe(ref_r) (model only)
 ///   the deltas make the state            the join of every delta == the converged state
 ///   delta and state replication agree    the join of all full states == the converged state
+#include <algorithm>
+#include <concepts>
+#include <cstddef>
 #include <cstdint>
+#include <ostream>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "lattices/testing/laws.hpp"
+#include "lattices/testing/mutators.hpp"
 
 namespace calm::lattices::testing {
 
@@ -60,24 +72,6 @@ namespace calm::lattices::testing {
 template <class C>
 struct DeltaCrdtModel;
 
-}  // namespace calm::lattices::testing
-
-// Declared before the harness so that the models included at the end of testing.hpp can
-// specialize it whichever header a user includes first.
-#include <algorithm>
-#include <concepts>
-#include <cstddef>
-#include <ostream>
-#include <sstream>
-#include <string>
-#include <utility>
-#include <variant>
-#include <vector>
-
-#include "lattices/testing.hpp"
-#include "lattices/testing/mutators.hpp"
-
-namespace calm::lattices::testing {
 namespace detail {
 
 template <class C, class M = DeltaCrdtModel<C>>

@@ -1,5 +1,8 @@
 #pragma once
-/// The law harness: property tests that users run against their own lattices.
+/// The lattice laws (check_lattice, check_morphism, check_monotone) and rc::Arbitrary for the
+/// lattices; <lattices/testing.hpp> includes it with the CRDTs' generators and models and the
+/// delta-CRDT harness. The law harness: property tests that users run against their own
+/// lattices.
 ///
 ///   #include <lattices/testing.hpp>
 ///   static_assert(calm::lattices::Lattice<MyLattice>);
@@ -838,9 +841,3 @@ struct Arbitrary<S> {
 };
 
 }  // namespace rc
-
-// The delta-CRDT harness and the generators and models of the CRDTs.
-#include "lattices/testing/causal_crdts.hpp"
-#include "lattices/testing/delta_crdt.hpp"
-#include "lattices/testing/scalar_crdts.hpp"
-#include "lattices/testing/sequences.hpp"

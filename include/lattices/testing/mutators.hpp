@@ -30,7 +30,7 @@
 #include <vector>
 
 #include "lattices/lattices.hpp"
-#include "lattices/testing.hpp"
+#include "lattices/testing/laws.hpp"
 
 namespace calm::lattices::testing {
 

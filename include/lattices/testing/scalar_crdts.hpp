@@ -23,8 +23,8 @@
 #include "lattices/lww_register.hpp"
 #include "lattices/pn_counter.hpp"
 #include "lattices/serialize.hpp"
-#include "lattices/testing.hpp"
 #include "lattices/testing/delta_crdt.hpp"
+#include "lattices/testing/laws.hpp"
 #include "lattices/two_p_set.hpp"
 
 namespace calm::lattices::testing::detail {

@@ -18,8 +18,8 @@
 #include <vector>
 
 #include "lattices/list.hpp"
-#include "lattices/testing.hpp"
 #include "lattices/testing/delta_crdt.hpp"
+#include "lattices/testing/laws.hpp"
 #include "lattices/testing/scalar_crdts.hpp"
 #include "lattices/text.hpp"
 

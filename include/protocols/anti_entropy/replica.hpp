@@ -91,10 +91,10 @@
 
 #include "lattices/assert.hpp"
 #include "lattices/core.hpp"
+#include "lattices/random.hpp"
 #include "lattices/serialize.hpp"
 #include "protocols/anti_entropy/message.hpp"
 #include "protocols/host/host.hpp"
-#include "protocols/net/split_mix.hpp"
 
 namespace calm::protocols::anti_entropy {
 
@@ -862,7 +862,7 @@ class Replica {
   }
 
   Config config_;
-  net::SplitMix64 random_;
+  calm::SplitMix64 random_;
   std::unordered_map<std::string, L> state_;
   struct Changed {
     /// The join of the key's changes this turn: what ready() persists.

@@ -43,7 +43,7 @@
 #include <utility>
 #include <vector>
 
-#include "protocols/net/split_mix.hpp"
+#include "lattices/random.hpp"
 #include "protocols/net/transport.hpp"
 #include "protocols/storage/memory_disk.hpp"
 

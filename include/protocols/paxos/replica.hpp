@@ -64,9 +64,9 @@
 
 #include "lattices/assert.hpp"
 #include "lattices/core.hpp"
+#include "lattices/random.hpp"
 #include "protocols/host/host.hpp"
 #include "protocols/net/frame_codec.hpp"
-#include "protocols/net/split_mix.hpp"
 #include "protocols/paxos/message.hpp"
 
 namespace calm::protocols::paxos {
@@ -1076,7 +1076,7 @@ class Replica {
 
   Config config_;
   SM machine_;
-  net::SplitMix64 random_;
+  calm::SplitMix64 random_;
   Stats stats_;
   host::Ready<Final> ready_;
   std::uint64_t now_ms_ = 0;
