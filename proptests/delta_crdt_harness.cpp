@@ -345,6 +345,14 @@ inline rc::Gen<Add> small_adds() {
   return rc::gen::map(rc::gen::inRange(0, 10), [](int x) { return Add{x}; });
 }
 
+/// A dot-based type of a user's with no model: its dots cannot be made up, so it has no
+/// operations, and neither has a product or a map of it (no Op, rather than a compile error).
+struct NoOperations {
+  using dotted_type = calm::lattices::Dotted<calm::lattices::DotSet<>>;
+  calm::lattices::SetUnion<int> items;
+  bool merge(const NoOperations& other) { return items.merge(other.items); }
+  friend bool operator==(const NoOperations&, const NoOperations&) = default;
+};
 /// A struct of a sound CRDT and one whose delta is always empty: the composite's operations
 /// come from its fields' (lattices/testing/mutators.hpp), and so does the bug.
 struct TaggedSeen {
@@ -496,6 +504,12 @@ using OrSet = delta_harness::NaiveOrSet<OrSetBug::none>;
 using Counter = delta_harness::TotalsCounter<CounterBug::none>;
 
 static_assert(Lattice<GSet> && Lattice<OrSet> && Lattice<Counter>);
+
+static_assert(Lattice<delta_harness::NoOperations> &&
+              !testing::detail::has_mutators<delta_harness::NoOperations>);
+static_assert(!testing::detail::has_mutators<std::pair<delta_harness::NoOperations, Max<int>>>);
+static_assert(!testing::detail::has_mutators<Pair<Max<int>, delta_harness::NoOperations>>);
+static_assert(testing::detail::has_mutators<std::pair<AWSet<int>, Max<int>>>);
 static_assert(testing::detail::delta_crdt_model<OrSet>);
 static_assert(!testing::detail::delta_crdt_model<delta_harness::SetReference>, "no model");
 

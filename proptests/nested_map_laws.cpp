@@ -15,15 +15,12 @@ constexpr testing::Options kNestedMaps{.cases = 250};
 
 TEST(NestedMaps, ORMapsOfRegisters) {
   EXPECT_CRDT_WITH(kNestedMaps, ORMap<std::string, MVRegister<std::string>>);
-  EXPECT_CRDT_WITH(kNestedMaps, ORMap<int, MVRegister<int>>);
-  EXPECT_CRDT_WITH(kNestedMaps, ORMap<std::string, LWWRegister<std::string>>);
 }
 
 TEST(NestedMaps, ORMapsOfCountersFlagsAndSets) {
   EXPECT_CRDT_WITH(kNestedMaps, ORMap<std::string, GCounter<>>);
   EXPECT_CRDT_WITH(kNestedMaps, ORMap<std::string, PNCounter<>>);
   EXPECT_CRDT_WITH(kNestedMaps, ORMap<std::string, EWFlag<>>);
-  EXPECT_CRDT_WITH(kNestedMaps, ORMap<int, DWFlag<>>);
   EXPECT_CRDT_WITH(kNestedMaps, ORMap<int, AWSet<std::string>>);
   EXPECT_CRDT_WITH(kNestedMaps, ORMap<int, RWSet<int>>);
   EXPECT_CRDT_WITH(kNestedMaps, ORMap<int, TwoPSet<int>>);
@@ -51,7 +48,6 @@ TEST(NestedMaps, ORMapsWithStringReplicaIds) {
 
 TEST(NestedMaps, MapUnionsOfCRDTs) {
   EXPECT_CRDT_WITH(kNestedMaps, MapUnion<std::string, PNCounter<>>);
-  EXPECT_CRDT_WITH(kNestedMaps, MapUnion<int, AWSet<int>>);
   EXPECT_CRDT_WITH(kNestedMaps, MapUnion<int, ORMap<int, LWWRegister<int>>>);
 }
 

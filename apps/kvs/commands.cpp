@@ -4,6 +4,7 @@
 #include <array>
 #include <cctype>
 #include <map>
+#include <random>
 #include <set>
 #include <span>
 #include <string_view>
@@ -944,7 +945,7 @@ void srandmember(Ctx& c) {
     return;
   }
   std::vector<std::string> picked = *members;
-  shuffle(picked.begin(), picked.end(), rng);
+  ::calm::shuffle(picked.begin(), picked.end(), rng);
   picked.resize(std::min<std::size_t>(picked.size(), static_cast<std::size_t>(*count)));
   c.out.array_header(picked.size());
   for (const std::string& m : picked) c.out.bulk(m);
@@ -1175,8 +1176,11 @@ void spop(Ctx& c) {
   if (!members) return;
   if (members->empty()) return count ? c.out.array_header(0) : c.out.null_bulk();
   if (count && *count == 0) return c.out.array_header(0);  // changes nothing
-  SplitMix64 rng(deterministic_seed(c, c.args[1]));
-  shuffle(members->begin(), members->end(), rng);
+  // Not SplitMix64 (lattices/random.hpp), which the rest of calm draws from: which members
+  // SPOP takes is part of the replicated log's meaning, and a replica replaying its log after
+  // an upgrade must take what the others took. Changing it needs a versioned log entry.
+  std::mt19937_64 rng(deterministic_seed(c, c.args[1]));
+  std::shuffle(members->begin(), members->end(), rng);
   const std::size_t n =
       count ? std::min<std::size_t>(members->size(), static_cast<std::size_t>(*count)) : 1;
   members->resize(n);

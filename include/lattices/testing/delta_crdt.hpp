@@ -357,15 +357,6 @@ class DeltaRun {
     messages_.push_back({r, std::move(delta), std::move(effect), std::move(received)});
 
     const C& sent = messages_.back().delta;
-    if (!below_or_equal(sent, crdts_[r])) {
-      fail(Report("a delta is below its state",
-                  "after d = apply(crdt, r, op), d <= crdt (compare(d, crdt) is less or equal)")
-               .with("at", replica_name(r))
-               .with("op", text(issue.op))
-               .with("returned delta d", text(sent))
-               .with("crdt after", text(crdts_[r]))
-               .with("compare(d, crdt)", order_name(::calm::lattices::compare(sent, crdts_[r]))));
-    }
     const C expected = ::calm::lattices::join(before, sent);
     if (!(crdts_[r] == expected)) {
       fail(Report("a mutator's delta is its effect",
@@ -376,6 +367,15 @@ class DeltaRun {
                .with("returned delta d", text(sent))
                .with("crdt after", text(crdts_[r]))
                .with("join(crdt before, d)", text(expected)));
+    }
+    if (!below_or_equal(sent, crdts_[r])) {
+      fail(Report("a delta is below its state",
+                  "after d = apply(crdt, r, op), d <= crdt (compare(d, crdt) is less or equal)")
+               .with("at", replica_name(r))
+               .with("op", text(issue.op))
+               .with("returned delta d", text(sent))
+               .with("crdt after", text(crdts_[r]))
+               .with("compare(d, crdt)", order_name(::calm::lattices::compare(sent, crdts_[r]))));
     }
     if constexpr (each_step) check_step(r);
   }
@@ -506,6 +506,10 @@ bool check_delta_crdt(Options options = {}) {
                 "calm::lattices::testing::DeltaCrdtModel<C> (Op, Reference, Observation, gen_op, "
                 "apply for C and for Reference, observe for both), as documented in "
                 "lattices/testing/delta_crdt.hpp, or Mutators<C>");
+  static_assert(!detail::model_mutators<C> || detail::delta_crdt_model<C>,
+                "check_delta_crdt<C>: DeltaCrdtModel<C> is incomplete: it has Op, gen_op and "
+                "apply for C, but not all of Reference, Observation, apply for Reference and "
+                "observe for both (see lattices/testing/delta_crdt.hpp)");
   if constexpr (Lattice<C> && detail::has_mutators<C>) {
     return detail::run_law(detail::type_label<C>(), "delta CRDT convergence", options, [] {
       const auto plan = *detail::plan_gen<C>();

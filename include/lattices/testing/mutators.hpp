@@ -128,9 +128,10 @@ struct FieldOp {
   }
 };
 
-/// The mutators of a product whose fields are reached by Get<I>(value).
+/// The mutators of a product whose fields are reached by Get<I>(value); none (no Op) where a
+/// field has none.
 template <class P, class Fields, class Get>
-struct ProductMutators;
+struct ProductMutators {};
 
 template <class P, class... Fs, class Get>
 requires(has_mutators<Fs>&&...) struct ProductMutators<P, std::tuple<Fs...>, Get> {
@@ -235,14 +236,27 @@ struct StructuralMutators<C>
                       ProductTraitFields<C>> {
 };
 
+/// Joining in a value, printed as `join(value)` (field by field where it has no <<).
+template <class L>
+struct JoinOp {
+  L value;
+  friend std::ostream& operator<<(std::ostream& os, const JoinOp& op) {
+    os << "join(";
+    show(os, op.value);
+    return os << ')';
+  }
+};
+
 /// A lattice's one generic operation: join in a generated value, which is its own delta.
 template <class L>
 struct JoinMutators {
-  using Op = L;
-  static rc::Gen<Op> gen_op(std::uint64_t) { return nested<L>(); }
+  using Op = JoinOp<L>;
+  static rc::Gen<Op> gen_op(std::uint64_t) {
+    return rc::gen::map(nested<L>(), [](L value) { return Op{std::move(value)}; });
+  }
   static L apply(L& value, std::uint64_t, const Op& op) {
-    ::calm::lattices::merge(value, op);
-    return op;
+    ::calm::lattices::merge(value, op.value);
+    return op.value;
   }
 };
 
