@@ -266,9 +266,7 @@ struct DefaultMutators<C> : ModelMutators<C> {
 };
 
 template <class C>
-requires(!model_mutators<C> &&
-         (has_mutators<C, StructuralMutators<C>> ||
-          (dot_based<C> && !::calm::lattices::detail::is_product<C>))) struct DefaultMutators<C>
+requires(!model_mutators<C> && has_mutators<C, StructuralMutators<C>>) struct DefaultMutators<C>
     : StructuralMutators<C> {
 };
 
@@ -277,6 +275,8 @@ requires(!model_mutators<C> && !has_mutators<C, StructuralMutators<C>> && !dot_b
          !::calm::lattices::detail::is_product<C> &&
          ::calm::lattices::Lattice<C>) struct DefaultMutators<C> : JoinMutators<C> {
 };
+
+// A dot-based type or a product that none of these fits keeps the primary template: no Op.
 
 }  // namespace detail
 }  // namespace calm::lattices::testing
