@@ -687,15 +687,18 @@ void scan(Ctx& c) {
   c.out.array_header(batch.size());
   for (const std::string& k : batch) c.out.bulk(k);
 }
-/// TTL and PTTL: -2 without the key, -1 without expiry (every coordination-free key).
+/// TTL, PTTL, EXPIRETIME and PEXPIRETIME: -2 without the key, -1 without expiry (every
+/// coordination-free key); else the time left, or the deadline as Unix time.
 void ttl(Ctx& c) {
   if (!c.find(c.args[1])) return c.out.integer(-2);
   const auto at = c.keys().expiry_ms(c.args[1]);
   if (!at) return c.out.integer(-1);
+  const std::string& name = c.args[0];
+  const bool ms = name[0] == 'p' || name[0] == 'P';  // PTTL, PEXPIRETIME
+  const bool absolute = name.size() >= 10;           // [P]EXPIRETIME
   const std::uint64_t now = c.now_ms();
-  const std::uint64_t left = *at > now ? *at - now : 0;
-  const bool ms = c.args[0].size() == 4;  // PTTL
-  // Redis rounds TTL to the nearest second.
+  const std::uint64_t left = absolute ? *at : *at > now ? *at - now : 0;
+  // Redis rounds to the nearest second.
   c.out.integer(static_cast<std::int64_t>(ms ? left : (left + 500) / 1000));
 }
 
@@ -1678,6 +1681,8 @@ const std::unordered_map<std::string_view, Command>& table() {
       {"scan", {-2, scan, none, KeyArgs::none, r | wide}},
       {"ttl", {2, ttl, none, first, r}},
       {"pttl", {2, ttl, none, first, r}},
+      {"expiretime", {2, ttl, none, first, r}},
+      {"pexpiretime", {2, ttl, none, first, r}},
       {"get", {2, get, none, first, r}},
       {"set", {-3, set, key, first}},
       {"mget", {-2, mget, none, all, r}},

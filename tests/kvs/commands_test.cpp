@@ -319,6 +319,8 @@ TEST_F(Commands, TheKeyspaceAsRedisShowsIt) {
   EXPECT_EQ(run("SCAN 0 TYPE hash"), "*2\r\n$1\r\n0\r\n*1\r\n$5\r\nhash1\r\n");
   EXPECT_EQ(run("TTL s1"), ":-1\r\n");
   EXPECT_EQ(run("PTTL missing"), ":-2\r\n");
+  EXPECT_EQ(run("EXPIRETIME s1"), ":-1\r\n");
+  EXPECT_EQ(run("PEXPIRETIME missing"), ":-2\r\n");
   EXPECT_EQ(run("FLUSHDB"), "+OK\r\n");
   EXPECT_EQ(run("DBSIZE"), ":0\r\n");
 }

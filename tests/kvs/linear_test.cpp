@@ -85,6 +85,8 @@ TEST_F(Machine, ExpiryIsDecidedByTheLogsClock) {
   EXPECT_EQ(apply("SET lock a NX PX 30000"), "+OK\r\n");
   EXPECT_EQ(apply("PTTL lock"), ":30000\r\n");
   EXPECT_EQ(apply("TTL lock"), ":30\r\n");
+  EXPECT_EQ(apply("PEXPIRETIME lock"), ":" + std::to_string(at + 30'000) + "\r\n");
+  EXPECT_EQ(apply("EXPIRETIME lock"), ":" + std::to_string((at + 30'000 + 500) / 1000) + "\r\n");
   at += 29'999;
   EXPECT_EQ(apply("SET lock b NX PX 30000"), "$-1\r\n");
   // Stamps are whole ms: at exactly the expiry the holder's T may not have passed yet (it took
