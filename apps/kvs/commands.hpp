@@ -189,7 +189,7 @@ class CommandProcessor {
   /// The names of the commands it knows, lower case (COMMAND, tests).
   static std::vector<std::string> command_names();
 
-  /// One command's view of the processor, for the command functions in commands.cpp.
+  /// One command's view of the processor, for the command functions (commands/handlers.hpp).
   struct Context;
 
  private:

@@ -795,13 +795,13 @@ struct KvsServer::Impl {
         std::string("aof_last_write_status:") + (last_write_error.empty() ? "ok" : "err") + "\r\n";
     persistence += "write_failures:" + std::to_string(counters.write_failures) + "\r\n";
     persistence += "data_dir:" + options.data_dir + "\r\n";
-    std::string clients = "connected_clients:" + std::to_string(this->clients.size()) + "\r\n";
-    clients += info_line("cluster_connections", 0);
-    clients += info_line("blocked_clients", 0);  // calm-kvs has no blocking commands
-    clients += info_line("tracking_clients", 0);
-    clients += "maxclients:" + std::to_string(options.clients_max) + "\r\n";
-    clients += "clients_input_bytes:" + std::to_string(input_bytes) + "\r\n";
-    clients +=
+    std::string clients_info = "connected_clients:" + std::to_string(clients.size()) + "\r\n";
+    clients_info += info_line("cluster_connections", 0);
+    clients_info += info_line("blocked_clients", 0);  // calm-kvs has no blocking commands
+    clients_info += info_line("tracking_clients", 0);
+    clients_info += "maxclients:" + std::to_string(options.clients_max) + "\r\n";
+    clients_info += "clients_input_bytes:" + std::to_string(input_bytes) + "\r\n";
+    clients_info +=
         "clients_input_bytes_max:" + std::to_string(options.clients_input_bytes_max) + "\r\n";
     std::string stats = info_line("total_connections_received", counters.connections_received);
     stats += info_line("total_commands_processed", routed.processed);
@@ -819,7 +819,7 @@ struct KvsServer::Impl {
              std::to_string(counters.query_buffer_disconnections) + "\r\n";
     stats += "evicted_clients:" + std::to_string(counters.evicted_clients) + "\r\n";
     return {{"Server", std::move(server)},
-            {"Clients", std::move(clients)},
+            {"Clients", std::move(clients_info)},
             {"Memory", std::move(memory)},
             {"Persistence", std::move(persistence)},
             {"Stats", std::move(stats)},

@@ -1,0 +1,257 @@
+// The commands that need coordination (their result depends on every replica agreeing on the
+// current value, or they set an expiry): SETNX GETSET GETDEL SPOP SMOVE RENAME RENAMENX HSETNX
+// EXPIRE PEXPIRE EXPIREAT PEXPIREAT PERSIST. A linearizable keyspace (the Paxos log's) runs
+// them; a coordination-free one refuses them.
+#include <algorithm>
+#include <cstdint>
+#include <optional>
+#include <random>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "kvs/commands/handlers.hpp"
+
+namespace calm::apps::kvs::handlers {
+
+void needs_coordination(Ctx& c, const std::string& what) {
+  c.out.error("ERR " + what +
+              " needs coordination (its result depends on every replica agreeing on the "
+              "current value): only keys calm-kvs runs through its Paxos log take it "
+              "(calm-kvs --linearizable PATTERN)");
+}
+void needs_coordination(Ctx& c) { needs_coordination(c, upper(c.args[0])); }
+
+std::optional<std::uint64_t> expiry_at(Ctx& c, std::int64_t n, std::uint64_t unit_ms, bool absolute,
+                                       const char* command) {
+  const std::uint64_t base = absolute ? 0 : c.now_ms();
+  if (n <= 0 || base > UINT64_MAX / 2 ||
+      static_cast<std::uint64_t>(n) > (UINT64_MAX / 2 - base) / unit_ms) {
+    c.out.error(std::string("ERR invalid expire time in '") + command + "' command");
+    return std::nullopt;
+  }
+  return base + static_cast<std::uint64_t>(n) * unit_ms;
+}
+
+void setnx(Ctx& c) {
+  if (!c.linearizable()) return needs_coordination(c);
+  if (!c.fits(c.args[2].size())) return;
+  if (c.find(c.args[1])) return c.out.integer(0);
+  c.keys().write(c.args[1],
+                 [&](KeyValue& kv) { return set_string(kv, c.replica(), c.args[2], c.now()); });
+  c.keys().set_expiry(c.args[1], std::nullopt);
+  c.out.integer(1);
+}
+void getset(Ctx& c) {
+  if (!c.linearizable()) return needs_coordination(c);
+  if (!c.fits(c.args[2].size())) return;
+  const KeyValue* v = nullptr;
+  if (!c.of_type(c.args[1], Type::string, v)) return;
+  const std::optional<std::string> old = v ? string_value(*v) : std::nullopt;
+  c.keys().write(c.args[1],
+                 [&](KeyValue& kv) { return set_string(kv, c.replica(), c.args[2], c.now()); });
+  c.keys().set_expiry(c.args[1], std::nullopt);
+  c.bulk_or_null(old);
+}
+void getdel(Ctx& c) {
+  if (!c.linearizable()) return needs_coordination(c);
+  const KeyValue* v = nullptr;
+  if (!c.of_type(c.args[1], Type::string, v)) return;
+  if (!v) return c.out.null_bulk();
+  const std::optional<std::string> old = string_value(*v);
+  c.keys().write(c.args[1], [&](KeyValue& kv) { return remove_all(kv, c.replica(), c.now()); });
+  c.bulk_or_null(old);
+}
+
+namespace {
+
+/// SPOP's choice: the same on every replica (seeded by the key and the log's clock, which
+/// every replica applies alike), as a state machine's must be.
+std::uint64_t deterministic_seed(Ctx& c, const std::string& key) {
+  std::uint64_t h = 0xcbf29ce484222325ull;
+  for (const char ch : key) h = (h ^ static_cast<unsigned char>(ch)) * 0x100000001b3ull;
+  const lattices::HlcTimestamp t = c.self.clock();
+  return h ^ (t.wall_ms * 0x9e3779b97f4a7c15ull) ^ t.logical;
+}
+
+}  // namespace
+
+void spop(Ctx& c) {
+  if (!c.linearizable()) return needs_coordination(c);
+  if (c.args.size() > 3) return c.syntax_error();
+  std::optional<std::int64_t> count;
+  if (c.args.size() == 3) {
+    count = parse_int64(c.args[2]);
+    if (!count || *count < 0) return c.out.error("ERR value is out of range, must be positive");
+  }
+  auto members = c.members(c.args[1]);
+  if (!members) return;
+  if (members->empty()) return count ? c.out.array_header(0) : c.out.null_bulk();
+  if (count && *count == 0) return c.out.array_header(0);  // changes nothing
+  // Not SplitMix64 (lattices/random.hpp), which the rest of calm draws from: which members
+  // SPOP takes is part of the replicated log's meaning, and a replica replaying its log after
+  // an upgrade must take what the others took. Changing it needs a versioned log entry.
+  std::mt19937_64 rng(deterministic_seed(c, c.args[1]));
+  std::shuffle(members->begin(), members->end(), rng);
+  const std::size_t n =
+      count ? std::min<std::size_t>(members->size(), static_cast<std::size_t>(*count)) : 1;
+  members->resize(n);
+  c.keys().write(c.args[1], [&](KeyValue& kv) {
+    KeyValue delta;
+    for (const std::string& m : *members) {
+      auto removed = set_remove(kv, m);
+      if (auto* d = std::get_if<0>(&removed)) lattices::merge(delta, std::move(d->second));
+    }
+    return delta;
+  });
+  if (!count) return c.out.bulk(members->front());
+  c.out.array_header(n);
+  for (const std::string& m : *members) c.out.bulk(m);
+}
+void smove(Ctx& c) {
+  if (!c.linearizable()) return needs_coordination(c);
+  const std::string &from = c.args[1], &to = c.args[2], &member = c.args[3];
+  const KeyValue* source = c.find(from);
+  const KeyValue* destination = c.find(to);
+  if (!source) return c.out.integer(0);  // before the types, as Redis
+  if (type_of(*source) != Type::set || (destination && type_of(*destination) != Type::set)) {
+    return c.error(wrong_type);
+  }
+  if (!c.fits(member.size())) return;
+  if (!source->set->contains(member)) return c.out.integer(0);
+  if (from == to) return c.out.integer(1);
+  const KeyValue* stored = c.keys().find(to);
+  if (!c.has_dots(stored ? &stored->set->context() : nullptr, 1)) return;
+  c.write_each(from, 3, 1, [&](KeyValue& kv, std::size_t i) { return set_remove(kv, c.args[i]); });
+  c.write_each(to, 3, 1,
+               [&](KeyValue& kv, std::size_t i) { return set_add(kv, c.replica(), c.args[i]); });
+  c.out.integer(1);
+}
+
+namespace {
+
+/// RENAME and RENAMENX: the value and its expiry move; false after a reply when they cannot.
+bool rename_key(Ctx& c, bool only_if_free) {
+  const std::string &from = c.args[1], &to = c.args[2];
+  const KeyValue* v = c.find(from);
+  if (!v) {
+    c.out.error("ERR no such key");
+    return false;
+  }
+  if (only_if_free && c.find(to)) {
+    c.out.integer(0);
+    return false;
+  }
+  if (from == to) return true;
+  KeyValue moved = *v;
+  const auto expiry = c.keys().expiry_ms(from);
+  // A linearizable keyspace applies commands one at a time and replicates none of these
+  // deltas: the values are replaced whole.
+  c.keys().write(to, [&](KeyValue& kv) {
+    kv = std::move(moved);
+    return KeyValue{};
+  });
+  c.keys().set_expiry(to, expiry);
+  c.keys().write(from, [](KeyValue& kv) {
+    kv = KeyValue{};
+    return KeyValue{};
+  });
+  return true;
+}
+
+}  // namespace
+
+void rename(Ctx& c) {
+  if (!c.linearizable()) return needs_coordination(c);
+  if (rename_key(c, false)) c.out.simple("OK");
+}
+void renamenx(Ctx& c) {
+  if (!c.linearizable()) return needs_coordination(c);
+  if (rename_key(c, true)) c.out.integer(1);
+}
+void hsetnx(Ctx& c) {
+  if (!c.linearizable()) return needs_coordination(c);
+  const KeyValue* v = nullptr;
+  if (!c.of_type(c.args[1], Type::hash, v)) return;
+  if (!c.fits(c.args[2].size() + c.args[3].size())) return;
+  if (v && hash_contains(*v, c.args[2])) return c.out.integer(0);
+  const std::span<const std::string> pair(c.args.data() + 2, 2);
+  const auto added = c.write<std::int64_t>(
+      c.args[1], [&](KeyValue& kv) { return hash_set_fields(kv, c.replica(), pair); });
+  if (added.error) return c.error(*added.error);
+  c.out.integer(1);
+}
+
+namespace {
+
+/// EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT with Redis 7's NX, XX, GT, LT.
+void expire_generic(Ctx& c, std::uint64_t unit_ms, bool absolute) {
+  if (!c.linearizable()) {
+    return c.out.error("ERR " + upper(c.args[0]) +
+                       ": expiry needs coordination (every replica must agree on when a key "
+                       "goes): only keys calm-kvs runs through its Paxos log take it "
+                       "(calm-kvs --linearizable PATTERN)");
+  }
+  // Redis's order: the options' errors, then the time's.
+  bool nx = false, xx = false, gt = false, lt = false;
+  for (std::size_t i = 3; i < c.args.size(); ++i) {
+    const std::string option = upper(c.args[i]);
+    if (option == "NX") {
+      nx = true;
+    } else if (option == "XX") {
+      xx = true;
+    } else if (option == "GT") {
+      gt = true;
+    } else if (option == "LT") {
+      lt = true;
+    } else {
+      return c.out.error("ERR Unsupported option " +
+                         one_line(std::string(echoed(c.args[i], echo_bytes_max))));
+    }
+  }
+  if (nx && (xx || gt || lt)) {
+    return c.out.error("ERR NX and XX, GT or LT options at the same time are not compatible");
+  }
+  if (gt && lt) return c.out.error("ERR GT and LT options at the same time are not compatible");
+  const auto n = c.integer(c.args[2]);
+  if (!n) return;
+  const std::string name = lower(c.args[0]);
+  // A time in the past (any n <= 0) deletes the key, as in Redis; only overflow is an error,
+  // in seconds below as above.
+  if (unit_ms == 1000 && *n < INT64_MIN / 1000) {
+    return c.out.error("ERR invalid expire time in '" + name + "' command");
+  }
+  std::uint64_t at = 0;
+  if (*n > 0) {
+    const auto computed = expiry_at(c, *n, unit_ms, absolute, name.c_str());
+    if (!computed) return;
+    at = *computed;
+  }
+  if (!c.find(c.args[1])) return c.out.integer(0);
+  const auto current = c.keys().expiry_ms(c.args[1]);
+  if ((nx && current) || (xx && !current) || (gt && (!current || at <= *current)) ||
+      (lt && current && at >= *current)) {
+    return c.out.integer(0);
+  }
+  if (at <= c.now_ms()) {
+    c.keys().write(c.args[1], [&](KeyValue& kv) { return remove_all(kv, c.replica(), c.now()); });
+  } else {
+    c.keys().set_expiry(c.args[1], at);
+  }
+  c.out.integer(1);
+}
+
+}  // namespace
+
+void expire(Ctx& c) { expire_generic(c, 1000, false); }
+void pexpire(Ctx& c) { expire_generic(c, 1, false); }
+void expireat(Ctx& c) { expire_generic(c, 1000, true); }
+void pexpireat(Ctx& c) { expire_generic(c, 1, true); }
+void persist(Ctx& c) {
+  if (!c.linearizable()) return needs_coordination(c);
+  if (!c.find(c.args[1]) || !c.keys().expiry_ms(c.args[1])) return c.out.integer(0);
+  c.keys().set_expiry(c.args[1], std::nullopt);
+  c.out.integer(1);
+}
+
+}  // namespace calm::apps::kvs::handlers

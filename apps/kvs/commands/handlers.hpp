@@ -1,0 +1,312 @@
+#pragma once
+/// The command functions of calm-kvs, one file per family, and the `Context` they run in.
+/// Internal to the commands: `kvs/commands.hpp` is the interface; `kvs/commands.cpp` holds the
+/// command table, COMMAND (which describes the table) and the dispatcher.
+///
+///   server.cpp       connection and server: PING, HELLO, CLIENT, INFO, CONFIG, FLUSHALL...
+///   keyspace.cpp     keys of any type: DEL, EXISTS, TYPE, KEYS, SCAN, TTL; glob_match
+///   strings.cpp      strings and counters: GET, SET, MSET, APPEND, INCR...
+///   sets.cpp         SADD, SREM, SMEMBERS, SINTER and the STORE forms...
+///   hashes.cpp       HSET, HGET, HDEL, HINCRBY...
+///   coordinated.cpp  the commands that need coordination (SETNX, SPOP, RENAME, EXPIRE...)
+///   lists.cpp        LPUSH, LPOP, LRANGE, LSET, LMOVE...
+///
+/// A command function takes the request in `c.args`, reads and writes through `c.keys()`, and
+/// appends its one reply to `c.out`; on a failure it replies with Redis's error and changes
+/// nothing. The table checks the arity and the length of the keys a command writes before it
+/// runs.
+#include <algorithm>
+#include <cctype>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "kvs/commands.hpp"
+#include "kvs/resp.hpp"
+#include "kvs/value.hpp"
+
+namespace calm::apps::kvs {
+
+inline std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+inline std::string upper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+/// How much of a client's word an error reply echoes, as Redis 7.0 does ("%.128s" of a C
+/// string): an 8 MiB command name costs a 128-byte error, not an 8 MiB one.
+inline constexpr std::size_t echo_bytes_max = 128;
+/// The word as Redis prints it with %.*s: up to its first NUL, at most `bytes_max` bytes.
+inline std::string_view echoed(std::string_view word, std::size_t bytes_max) {
+  word = word.substr(0, std::min(word.find('\0'), bytes_max));
+  return word;
+}
+/// A reply line cannot hold CR or LF, whatever the client sent: Redis makes them spaces.
+inline std::string one_line(std::string text) {
+  for (char& ch : text) {
+    if (ch == '\r' || ch == '\n') ch = ' ';
+  }
+  return text;
+}
+
+/// The outcome of a KeyValue mutator run inside Keyspace::write.
+template <class T>
+struct Outcome {
+  std::optional<T> value;
+  std::optional<CommandError> error;
+};
+
+struct CommandProcessor::Context {
+  CommandProcessor& self;
+  const Request& args;
+  Session& session;
+  ReplyWriter out;
+
+  Keyspace& keys() { return self.keyspace_; }
+  ReplicaId replica() const { return self.replica_; }
+  const ServerFacts& facts() const { return self.facts_; }
+  const WriteLimits& limits() const { return self.limits_; }
+  lattices::HlcTimestamp now() {
+    return self.facts_.wall_ms ? self.clock_.now(self.facts_.wall_ms()) : self.clock_.now();
+  }
+  /// The wall clock in ms (a linearizable keyspace's: the log's), for expiry.
+  std::uint64_t now_ms() const {
+    return self.facts_.wall_ms ? self.facts_.wall_ms() : lattices::HybridClock::system_wall_ms();
+  }
+  bool linearizable() const { return self.mode_ == Consistency::linearizable; }
+
+  const KeyValue* find(const std::string& key) {
+    const KeyValue* v = keys().find(key);
+    return v && type_of(*v) != Type::none ? v : nullptr;
+  }
+  /// The type check that begins most commands on one key: `v` is the key as a `type`, null
+  /// when absent; false (after Redis's WRONGTYPE reply) when the key holds another type.
+  ///
+  ///   const KeyValue* v = nullptr;
+  ///   if (!c.of_type(c.args[1], Type::set, v)) return;
+  bool of_type(const std::string& key, Type type, const KeyValue*& v) {
+    v = find(key);
+    if (v && type_of(*v) != type) {
+      error(wrong_type);
+      return false;
+    }
+    return true;
+  }
+  /// A set key's members, or nothing (and a WRONGTYPE reply) when it is not a set.
+  std::optional<std::vector<std::string>> members(const std::string& key) {
+    const KeyValue* v = nullptr;
+    if (!of_type(key, Type::set, v)) return std::nullopt;
+    return v ? v->set->elements() : std::vector<std::string>{};
+  }
+  /// Runs a KeyValue mutator that may fail: the key changes only when it succeeds.
+  template <class T, class F>
+  Outcome<T> write(const std::string& key, F&& mutator) {
+    Outcome<T> outcome;
+    keys().write(key, [&](KeyValue& v) {
+      auto result = mutator(v);
+      if (auto* e = std::get_if<CommandError>(&result)) {
+        outcome.error = *e;
+        return KeyValue{};
+      }
+      auto& [value, delta] = std::get<0>(result);
+      outcome.value = value;
+      return std::move(delta);
+    });
+    return outcome;
+  }
+  /// One write of `key` that applies `op(value, i)` for i = first, first + step, ... below the
+  /// argument count; `op` returns (whether it counted, its delta), as set_add and friends do.
+  /// Returns how many counted.
+  template <class Op>
+  std::int64_t write_each(const std::string& key, std::size_t first, std::size_t step, Op op) {
+    std::int64_t counted = 0;
+    keys().write(key, [&](KeyValue& v) {
+      KeyValue delta;
+      for (std::size_t i = first; i < args.size(); i += step) {
+        auto result = op(v, i);
+        // Callers check what can fail before writing; should one still fail, what applied so
+        // far is the write, and nothing throws.
+        if (std::holds_alternative<CommandError>(result)) break;
+        auto [counts, d] = std::get<0>(std::move(result));
+        counted += counts;
+        if (i == first) {
+          delta = std::move(d);  // the common single-member case: no join with bottom
+        } else {
+          lattices::merge(delta, std::move(d));
+        }
+      }
+      return delta;
+    });
+    return counted;
+  }
+  void error(const CommandError& e) { out.error(e.message); }
+  /// Whether `context` (null: none) leaves this replica `n` fresh dots; replies when not (only
+  /// a forged context can claim a replica's last dot).
+  bool has_dots(const lattices::DotContext<ReplicaId>* context, std::size_t n) {
+    if (!context || context->max(replica()) <= UINT64_MAX - n) return true;
+    error(out_of_dots);
+    return false;
+  }
+  /// Whether a value, member or field (with its value) fits one write; replies when not.
+  bool fits(std::size_t bytes) {
+    if (bytes <= limits().value_bytes_max) return true;
+    out.error("ERR calm-kvs takes values, members and fields up to " +
+              std::to_string(limits().value_bytes_max) +
+              " bytes (a write must fit one replication message)");
+    return false;
+  }
+  void syntax_error() { out.error("ERR syntax error"); }
+  void arity_error() {
+    out.error("ERR wrong number of arguments for '" + lower(args[0]) + "' command");
+  }
+  /// The subcommand's name (args[1]) in lower case, or empty when it is no name calm-kvs knows
+  /// (longer than any: an 8 MiB word is not copied).
+  std::string subcommand() const { return args[1].size() <= 16 ? lower(args[1]) : std::string(); }
+  /// A known subcommand (args[1]) with the wrong number of arguments, as Redis names it.
+  void subcommand_arity_error() {
+    out.error("ERR wrong number of arguments for '" + lower(args[0]) + "|" + lower(args[1]) +
+              "' command");
+  }
+  void unknown_subcommand() {
+    out.error(one_line("ERR unknown subcommand '" + std::string(echoed(args[1], echo_bytes_max)) +
+                       "'. Try " + upper(args[0]) + " HELP."));
+  }
+  /// Parses an integer argument; replies with Redis's error when it is not one.
+  std::optional<std::int64_t> integer(const std::string& text) {
+    auto n = parse_int64(text);
+    if (!n) error(not_an_integer);
+    return n;
+  }
+  void bulk_or_null(const std::optional<std::string>& s) {
+    if (s) {
+      out.bulk(*s);
+    } else {
+      out.null_bulk();
+    }
+  }
+};
+
+/// The command functions, by family; commands.cpp's table names each one.
+namespace handlers {
+
+using Ctx = CommandProcessor::Context;
+
+// server.cpp: connection and server
+void ping(Ctx& c);
+void echo(Ctx& c);
+void quit(Ctx& c);
+void select(Ctx& c);
+void hello(Ctx& c);
+void client(Ctx& c);
+void info(Ctx& c);
+void config(Ctx& c);
+void time(Ctx& c);
+void role(Ctx& c);
+void lastsave(Ctx& c);
+void dbsize(Ctx& c);
+void flush(Ctx& c);  // FLUSHDB, FLUSHALL
+
+// keyspace.cpp
+void del(Ctx& c);  // DEL, UNLINK
+void exists(Ctx& c);
+void type(Ctx& c);
+void keys(Ctx& c);
+void scan(Ctx& c);
+void ttl(Ctx& c);  // TTL, PTTL, EXPIRETIME, PEXPIRETIME
+
+// strings.cpp: strings and counters
+void get(Ctx& c);
+void set(Ctx& c);
+void mget(Ctx& c);
+void mset(Ctx& c);
+void strlen_(Ctx& c);
+void append(Ctx& c);
+void getrange(Ctx& c);
+void incr(Ctx& c);
+void decr(Ctx& c);
+void incrby(Ctx& c);
+void decrby(Ctx& c);
+
+// sets.cpp
+void sadd(Ctx& c);
+void srem(Ctx& c);
+void smembers(Ctx& c);
+void sismember(Ctx& c);
+void smismember(Ctx& c);
+void scard(Ctx& c);
+void srandmember(Ctx& c);
+void sinter(Ctx& c);
+void sunion(Ctx& c);
+void sdiff(Ctx& c);
+void sinterstore(Ctx& c);
+void sunionstore(Ctx& c);
+void sdiffstore(Ctx& c);
+
+// hashes.cpp
+void hset(Ctx& c);
+void hmset(Ctx& c);
+void hget(Ctx& c);
+void hmget(Ctx& c);
+void hdel(Ctx& c);
+void hexists(Ctx& c);
+void hgetall(Ctx& c);
+void hkeys(Ctx& c);
+void hvals(Ctx& c);
+void hlen(Ctx& c);
+void hstrlen(Ctx& c);
+void hincrby(Ctx& c);
+
+// coordinated.cpp: the commands that need coordination (a linearizable keyspace's)
+void setnx(Ctx& c);
+void getset(Ctx& c);
+void getdel(Ctx& c);
+void spop(Ctx& c);
+void smove(Ctx& c);
+void rename(Ctx& c);
+void renamenx(Ctx& c);
+void hsetnx(Ctx& c);
+void expire(Ctx& c);
+void pexpire(Ctx& c);
+void expireat(Ctx& c);
+void pexpireat(Ctx& c);
+void persist(Ctx& c);
+/// The error of a coordinated command on a keyspace that has no coordination (the server
+/// routes these to the log, so this is for a processor used on its own): `what` is the
+/// command as named in the error (SET's: "SET NX"); the second form names args[0].
+void needs_coordination(Ctx& c, const std::string& what);
+void needs_coordination(Ctx& c);
+/// An expiry `n` units from now (or at `n` units, `absolute`), in ms of the keyspace's clock:
+/// nothing (after Redis's error) when it is not positive or overflows.
+std::optional<std::uint64_t> expiry_at(Ctx& c, std::int64_t n, std::uint64_t unit_ms, bool absolute,
+                                       const char* command);
+
+// lists.cpp
+void lpush(Ctx& c);
+void rpush(Ctx& c);
+void lpushx(Ctx& c);
+void rpushx(Ctx& c);
+void lpop(Ctx& c);
+void rpop(Ctx& c);
+void llen(Ctx& c);
+void lrange(Ctx& c);
+void lindex(Ctx& c);
+void lpos(Ctx& c);
+void lset(Ctx& c);
+void linsert(Ctx& c);
+void lrem(Ctx& c);
+void ltrim(Ctx& c);
+void lmove(Ctx& c);
+void rpoplpush(Ctx& c);
+
+}  // namespace handlers
+}  // namespace calm::apps::kvs
