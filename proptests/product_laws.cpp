@@ -1,5 +1,4 @@
-// The laws of products: Pair, std::pair, std::tuple, Hana structs, and DomPair over chains and
-// over keys that can be concurrent.
+// The laws of the products of product.hpp: std::pair, std::tuple, and a user's Hana struct.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -22,21 +21,12 @@ struct Cart {
 namespace calm::lattices {
 namespace {
 
-TEST(PairLaws, HoldForMixedComponents) { EXPECT_LATTICE(Pair<Max<int>, SetUnion<int>>); }
-
 TEST(StdProductLaws, HoldForPairAndTuple) {
   EXPECT_LATTICE(std::pair<Min<int>, Or>);
   EXPECT_LATTICE(std::tuple<Max<int>, SetUnion<int>, And>);
 }
 
 TEST(HanaStructLaws, HoldForAUserStructWithNoLatticeCode) { EXPECT_LATTICE(shop::Cart); }
-
-TEST(DomPairLaws, HoldWithAChainKey) { EXPECT_LATTICE(DomPair<Max<int>, SetUnion<int>>); }
-
-TEST(DomPairLaws, HoldWithKeysThatCanBeConcurrent) {
-  EXPECT_LATTICE(DomPair<SetUnion<int>, Max<int>>);
-  EXPECT_LATTICE(DomPair<Pair<Max<int>, Max<int>>, SetUnion<int>>);
-}
 
 }  // namespace
 }  // namespace calm::lattices

@@ -12,11 +12,11 @@
 #include <vector>
 
 #include "lattices/lattices.hpp"
+#include "support/limits.hpp"
 
 namespace calm::lattices {
 namespace {
 
-constexpr std::uint64_t kU64Max = std::numeric_limits<std::uint64_t>::max();
 constexpr std::int64_t kI64Max = std::numeric_limits<std::int64_t>::max();
 constexpr std::int64_t kI64Min = std::numeric_limits<std::int64_t>::min();
 

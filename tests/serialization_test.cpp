@@ -22,11 +22,9 @@
 #include <cstdint>
 #include <exception>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <tuple>
-#include <type_traits>
 #include <typeinfo>
 #include <utility>
 #include <vector>
@@ -600,40 +598,6 @@ TEST(Decoding, MutatedGoldenEncodingsAreRejectedOrDecodeCanonically) {
   // Both outcomes occur, so neither branch of the check above is vacuous.
   EXPECT_GT(accepted, 0u);
   EXPECT_GT(rejected, 0u);
-}
-
-// =============================================================================================
-// Point: a partial lattice.
-// =============================================================================================
-
-TEST(PointMerge, ErrorTypesFormTheDocumentedHierarchy) {
-  static_assert(std::is_convertible_v<PointConflict*, JoinUndefined*>);
-  static_assert(std::is_convertible_v<JoinUndefined*, std::logic_error*>);
-  static_assert(std::is_convertible_v<DecodeError*, std::runtime_error*>);
-  static_assert(!std::is_convertible_v<DecodeError*, std::logic_error*>);
-  SUCCEED();
-}
-
-TEST(PointMerge, TwoDifferentValuesThrowPointConflictAndLeaveTheTargetUnchanged) {
-  Point<int> a{1};
-  const Point<int> b{2};
-  EXPECT_THROW(a.merge(b), PointConflict);
-  EXPECT_THROW(merge(a, b), JoinUndefined);
-  EXPECT_THROW((void)join(a, b), std::logic_error);
-  EXPECT_THROW((void)join(b, a), PointConflict);
-  EXPECT_EQ(a, Point<int>{1});
-
-  Point<std::string> s{"x"};
-  EXPECT_THROW(s.merge(Point<std::string>{"y"}), PointConflict);
-}
-
-TEST(PointMerge, EqualValuesOrBottomMergeWithoutError) {
-  Point<int> a{1};
-  EXPECT_FALSE(a.merge(Point<int>{1}));
-  EXPECT_FALSE(a.merge(Point<int>{}));
-  Point<int> bottom;
-  EXPECT_TRUE(bottom.merge(a));
-  EXPECT_EQ(bottom, a);
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
-// The laws of the two-phase set and of Causal, the causally consistent value.
+// The laws of Causal, the causally consistent value, and its write's delta (its convergence:
+// lww_register_laws.cpp).
 #include <gtest/gtest.h>
 
 #include <compare>
@@ -10,27 +11,9 @@
 namespace calm::lattices {
 namespace {
 
-bool at_most_as_big(std::partial_ordering o) { return o < 0 || o == 0; }
-
-TEST(TwoPSetLaws, HoldForNumbersAndStrings) {
-  EXPECT_LATTICE(TwoPSet<int>);
-  EXPECT_LATTICE(TwoPSet<std::string>);
-}
-
 TEST(CausalLaws, HoldForASetValueAndForAMaxValueWithStringReplicaIds) {
   EXPECT_LATTICE(Causal<SetUnion<int>>);
   EXPECT_LATTICE(Causal<Max<int>, std::string>);
-}
-
-TEST(TwoPSetLaws, AddAndRemoveAreInflationaryAndTheirDeltasRebuildTheSet) {
-  const bool held = rc::check([](const TwoPSet<int>& start, bool remove, std::uint8_t x) {
-    TwoPSet<int> set = start;
-    const TwoPSet<int> delta = remove ? set.remove(x) : set.add(x);
-    RC_ASSERT(join(start, delta) == set);
-    RC_ASSERT(at_most_as_big(compare(start, set)));
-    RC_ASSERT(set.contains(x) == (!remove && !start.removed(x)));
-  });
-  EXPECT_TRUE(held);
 }
 
 TEST(CausalLaws, WriteRisesAboveEverythingSeenAndItsDeltaRebuildsTheValue) {

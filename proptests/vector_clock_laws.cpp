@@ -1,4 +1,4 @@
-// The laws of the causality lattices.
+// The laws of VectorClock, and its increment's delta.
 #include <gtest/gtest.h>
 
 #include <cstdint>

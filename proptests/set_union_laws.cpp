@@ -1,5 +1,5 @@
-// The laws of the collection lattices: every SetUnion backing, MapUnion, VecUnion, and their
-// nesting.
+// The laws of SetUnion: every backing, string elements, and sets large enough to use the
+// recent run.
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -22,18 +22,6 @@ TEST(SetUnionLaws, HoldForSetsLargeEnoughToUseTheRecentRun) {
   // Sizes up to 400 elements push merges through both the small-delta path and the flush of
   // the recent run into the base run.
   EXPECT_LATTICE_WITH((testing::Options{.cases = 300, .max_size = 400}), SetUnion<std::uint64_t>);
-}
-
-TEST(MapUnionLaws, HoldForChainAndSetValues) {
-  EXPECT_LATTICE(MapUnion<int, Max<int>>);
-  EXPECT_LATTICE(MapUnion<std::string, SetUnion<int>>);
-}
-
-TEST(MapUnionLaws, HoldWhenNested) { EXPECT_LATTICE(MapUnion<int, MapUnion<int, Or>>); }
-
-TEST(VecUnionLaws, HoldForChainAndSetElements) {
-  EXPECT_LATTICE(VecUnion<Max<int>>);
-  EXPECT_LATTICE(VecUnion<SetUnion<int>>);
 }
 
 }  // namespace

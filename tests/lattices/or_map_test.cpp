@@ -1,17 +1,175 @@
+// ORMap: removes that keep only the updates they did not see, with counters, sets, nested maps,
+// plain lattices and registers as values (Shapiro et al.'s catalog, riak_dt).
+//
 // A small delta into a large ORMap (what HSET sends into a big hash) is joined entry by entry
-// (DotMap::join_small): each case here is checked against the join in one pass (join_whole)
-// and against what the map must read as.
+// (DotMap::join_small): each ORMapSmallDelta case is checked against the join in one pass
+// (join_whole) and against what the map must read as.
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
-#include "lattices/aw_set.hpp"
-#include "lattices/mv_register.hpp"
-#include "lattices/or_map.hpp"
+#include "lattices/lattices.hpp"
 
 namespace calm::lattices {
 namespace {
+
+template <class Counter>
+auto add_to(std::uint64_t id, std::uint64_t n) {
+  return [id, n](Counter& c) { return c.increment(id, n); };
+}
+
+TEST(ORMap, ARemovedCounterKeepsOnlyTheConcurrentIncrementOneNotEleven) {
+  ORMap<std::string, PNCounter<>> a, b;
+  for (int i = 0; i < 10; ++i) b.merge(a.update(1, "k", add_to<PNCounter<>>(1, 1)));
+  ASSERT_EQ(b.get("k").value(), 10);
+  const auto remove = b.remove("k");  // saw the ten increments
+  const auto increment = a.update(1, "k", add_to<PNCounter<>>(1, 1));
+  EXPECT_FALSE(b.contains("k"));
+  a.merge(remove);
+  b.merge(increment);
+  EXPECT_EQ(a, b);
+  EXPECT_TRUE(a.contains("k"));
+  EXPECT_EQ(a.get("k").value(), 1);
+  EXPECT_EQ(b.get("k").value(), 1);
+}
+
+TEST(ORMap, CountersConvergeUnderDuplicatedAndReorderedDeltas) {
+  ORMap<int, PNCounter<>> a, b;
+  const auto d1 = a.update(1, 7, add_to<PNCounter<>>(1, 3));
+  const auto d2 = b.update(2, 7, [](PNCounter<>& c) { return c.decrement(2, 1); });
+  const auto d3 = a.update(1, 7, add_to<PNCounter<>>(1, 2));
+  const auto d4 = b.update(2, 8, add_to<PNCounter<>>(2, 6));
+  for (const auto* d : {&d2, &d3, &d4, &d2, &d1, &d3}) a.merge(*d);
+  for (const auto* d : {&d3, &d1, &d1, &d4, &d3, &d2}) b.merge(*d);
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(a.get(7).value(), 4);  // 3 + 2 - 1, each update counted once
+  EXPECT_EQ(a.get(8).value(), 6);
+}
+
+TEST(ORMap, GCounterValuesSumTheUpdatesThatSurvive) {
+  ORMap<std::string, GCounter<>> a, b;
+  b.merge(a.update(1, "k", add_to<GCounter<>>(1, 4)));
+  const auto remove = b.remove("k");
+  const auto from_b = b.update(2, "k", add_to<GCounter<>>(2, 5));  // after b's own remove
+  const auto from_a = a.update(1, "k", add_to<GCounter<>>(1, 2));  // concurrent with it
+  a.merge(remove);
+  a.merge(from_b);
+  b.merge(from_a);
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(a.get("k").value(), 7u);
+}
+
+TEST(ORMap, RemoveConcurrentWithANestedSetAddKeepsOnlyTheUnobservedAdds) {
+  using Set = AWSet<std::string>;
+  ORMap<std::string, Set> a, b;
+  b.merge(a.update(1, "k", [](Set& s) { return s.add(1, "x"); }));
+  b.merge(a.update(1, "k", [](Set& s) { return s.add(1, "y"); }));
+  const auto remove = b.remove("k");  // saw x and y
+  const auto add_z = a.update(1, "k", [](Set& s) { return s.add(1, "z"); });
+  const auto re_add_x = a.update(1, "k", [](Set& s) { return s.add(1, "x"); });
+  a.merge(remove);
+  b.merge(add_z);
+  b.merge(re_add_x);
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(a.get("k").elements(), (std::vector<std::string>{"x", "z"}));
+}
+
+TEST(ORMap, ANestedSetRemoveTravelsAsTheDotsItSaw) {
+  using Set = AWSet<int>;
+  ORMap<std::string, Set> a, b;
+  b.merge(a.update(1, "k", [](Set& s) { return s.add(1, 1); }));
+  b.merge(a.update(1, "k", [](Set& s) { return s.add(1, 2); }));
+  const auto remove_1 = a.update(1, "k", [](Set& s) { return s.remove(1); });
+  b.merge(remove_1);
+  EXPECT_EQ(b.get("k").elements(), (std::vector<int>{2}));
+  EXPECT_EQ(a, b);
+  b.merge(a.update(1, "k", [](Set& s) { return s.remove(2); }));
+  EXPECT_FALSE(b.contains("k"));  // a key whose set emptied is gone
+}
+
+TEST(ORMap, RemoveOfAnOuterKeyKeepsOnlyTheConcurrentInnerUpdate) {
+  using Inner = ORMap<std::string, PNCounter<>>;
+  ORMap<std::string, Inner> a, b;
+  auto bump = [](std::string key, std::uint64_t n) {
+    return [key, n](Inner& inner) { return inner.update(1, key, add_to<PNCounter<>>(1, n)); };
+  };
+  b.merge(a.update(1, "user", bump("x", 5)));
+  b.merge(a.update(1, "user", bump("y", 2)));
+  const auto remove = b.remove("user");
+  const auto concurrent = a.update(1, "user", bump("x", 1));
+  a.merge(remove);
+  b.merge(concurrent);
+  EXPECT_EQ(a, b);
+  ASSERT_TRUE(a.contains("user"));
+  const Inner user = a.get("user");
+  EXPECT_EQ(user.keys(), (std::vector<std::string>{"x"}));
+  EXPECT_EQ(user.get("x").value(), 1);
+}
+
+TEST(ORMap, APlainLatticeValueKeepsOnlyTheUpdatesARemoveDidNotSee) {
+  ORMap<std::string, Max<int>> a, b;
+  auto raise_to = [](int n) {
+    return [n](Max<int>& m) {
+      const Max<int> effect{n};
+      m.merge(effect);
+      return effect;
+    };
+  };
+  b.merge(a.update(1, "k", raise_to(7)));
+  ASSERT_EQ(b.get("k").reveal(), 7);
+  const auto remove = b.remove("k");
+  const auto concurrent = a.update(1, "k", raise_to(3));  // below 7 here, but its own effect
+  a.merge(remove);
+  b.merge(concurrent);
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(a.get("k").reveal(), 3);
+}
+
+TEST(ORMap, AnLWWRegisterValueTakesTheLatestSurvivingWrite) {
+  using Reg = LWWRegister<std::string>;
+  ORMap<std::string, Reg> a, b;
+  auto write = [](std::uint64_t id, std::string v, HlcTimestamp t) {
+    return [id, v, t](Reg& r) { return r.write(id, v, t); };
+  };
+  const auto early = a.update(1, "k", write(1, "early", {10, 0}));
+  const auto late = b.update(2, "k", write(2, "late", {20, 0}));
+  a.merge(late);
+  b.merge(early);
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(a.get("k").value(), "late");
+
+  const auto remove = b.remove("k");  // saw both writes
+  const auto again = a.update(1, "k", write(1, "again", {15, 0}));
+  a.merge(remove);
+  b.merge(again);
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(a.get("k").value(), "again");  // the later-stamped "late" was removed
+}
+
+TEST(ORMap, KeysAreSortedAndAnUpdateWithNoEffectAddsNoKey) {
+  ORMap<std::string, PNCounter<>> map;
+  for (const char* key : {"pear", "apple", "fig"}) map.update(1, key, add_to<PNCounter<>>(1, 1));
+  EXPECT_EQ(map.keys(), (std::vector<std::string>{"apple", "fig", "pear"}));
+  EXPECT_EQ(map.size(), 3u);
+  const auto nothing = map.update(1, "plum", add_to<PNCounter<>>(1, 0));
+  EXPECT_TRUE(is_bot(nothing));
+  EXPECT_FALSE(map.contains("plum"));
+  EXPECT_EQ(map.get("plum"), PNCounter<>{});  // an absent key reads as bottom
+}
+
+TEST(ORMap, ClearRemovesEveryKeyItSawButNotAConcurrentUpdate) {
+  ORMap<int, MVRegister<int>> a, b;
+  for (int k : {1, 2}) b.merge(a.update(1, k, [k](MVRegister<int>& r) { return r.write(1, k); }));
+  const auto clear = b.clear();
+  const auto concurrent = a.update(1, 3, [](MVRegister<int>& r) { return r.write(1, 30); });
+  a.merge(clear);
+  b.merge(concurrent);
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(a.keys(), (std::vector<int>{3}));
+  EXPECT_EQ(a.get(3).values(), (std::vector<int>{30}));
+}
 
 using Register = MVRegister<std::string>;
 using Hash = ORMap<std::string, Register>;
