@@ -22,7 +22,8 @@
 ///     element order (where each step is a coin toss for the branch predictor). contains and
 ///     add search each group: O(R log n) for R replicas;
 ///   - two runs, a large base and a small recent run of at most sqrt(n) entries, so an
-///     insertion moves O(sqrt n) entries, not O(n);
+///     insertion moves O(sqrt n) entries, not O(n) (detail/sorted_runs.hpp, shared with
+///     SetUnion and MapUnion);
 ///   - an erased base entry is only marked dead until the next flush;
 ///   - a dot -> element index, built the first time a small delta removes something and kept
 ///     up to date by small changes, dropped by a large merge (which is O(n) anyway), so that a
@@ -33,11 +34,13 @@
 #include <atomic>
 #include <bit>
 #include <cstdint>
+#include <functional>
 #include <ostream>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "lattices/detail/sorted_runs.hpp"
 #include "lattices/dot_store.hpp"
 
 namespace calm::lattices {
@@ -495,9 +498,7 @@ class AWSet {
     if (index_.valid) index_.map.emplace(d, x);
     Entry e{std::move(x), d};
     recent_.insert(std::upper_bound(recent_.begin(), recent_.end(), e), std::move(e));
-    std::size_t bound = 32;
-    while (bound * bound < base_.size()) bound *= 2;
-    if (recent_.size() > bound) flush();
+    if (recent_.size() > detail::sorted_runs::recent_bound(base_.size())) flush();
   }
   /// Erases (x, d) if it is live.
   void erase_entry(const T& x, const dot_type& d, Count count = Count::kept) {
@@ -534,20 +535,8 @@ class AWSet {
       }
       base_.resize(kept);
     }
-    // In place, from the back: each base entry moves at most once, as a block.
-    const std::size_t old_size = base_.size();
-    base_.resize(old_size + recent_.size());
-    auto out = base_.end();
-    auto b = base_.begin() + static_cast<std::ptrdiff_t>(old_size);
-    for (auto r = recent_.end(); r != recent_.begin();) {
-      --r;
-      auto split = std::upper_bound(base_.begin(), b, *r);
-      out = std::move_backward(split, b, out);
-      b = split;
-      *--out = std::move(*r);
-    }
+    detail::sorted_runs::fold_recent(base_, recent_, std::less<Entry>{});
     base_rebuilt();
-    recent_.clear();
     dead_count_ = 0;
   }
   void build_index() {

@@ -1,25 +1,26 @@
 #pragma once
 /// FlatStore: the sorted-vector storage behind SetUnion (flat backing) and MapUnion.
 ///
-/// Two sorted, key-disjoint runs: `base_`, the bulk, and `recent_`, at most about sqrt(n)
-/// entries that small deltas land in. A small delta costs O(k log n + sqrt(n)) moves instead of
-/// shifting the whole vector; when `recent_` outgrows its bound it is merged into `base_` in
-/// place, from the back, without allocating beyond `base_`'s growth. Large merges are one
-/// linear pass into a fresh vector, as std::set_union would do. Iteration walks both runs in
-/// key order. bench/set_union.cpp and bench/map_union.cpp measure each path against the
-/// plain-vector code it replaces (docs/benchmarks.md).
+/// Two sorted, key-disjoint runs (detail/sorted_runs.hpp, shared with AWSet): `base_`, the
+/// bulk, and `recent_`, at most about sqrt(n) entries that small deltas land in. A small delta
+/// costs O(k log n + sqrt(n)) moves instead of shifting the whole vector; when `recent_` outgrows
+/// its bound it is merged into `base_` in place, from the back, without allocating beyond `base_`'s
+/// growth. Large merges are one linear pass into a fresh vector, as std::set_union would do.
+/// Iteration walks both runs in key order. bench/set_union.cpp and bench/map_union.cpp measure each
+/// path against the plain-vector code it replaces (docs/benchmarks.md).
 ///
 /// `Combine` decides what happens when an incoming entry meets an existing one with the same
 /// key: `bool combine(Entry& existing, const Entry& incoming)` returns whether it changed
 /// (for a set: never; for a map: the values are merged).
 #include <algorithm>
-#include <cmath>
 #include <concepts>
 #include <cstddef>
 #include <functional>
 #include <iterator>
 #include <utility>
 #include <vector>
+
+#include "lattices/detail/sorted_runs.hpp"
 
 namespace calm::lattices::detail {
 
@@ -194,9 +195,6 @@ class FlatStore {
   struct key_less {
     bool operator()(const Entry& e, const key_type& k) const { return KeyFn{}(e) < k; }
   };
-  struct less_than_key {  // the other argument order, for upper_bound (a set's Entry is its key)
-    bool operator()(const key_type& k, const Entry& e) const { return k < KeyFn{}(e); }
-  };
 
   template <class Run>  // std::vector<Entry>, const or not
   static auto find_in(Run& run, const key_type& key) -> decltype(run.data()) {
@@ -205,36 +203,13 @@ class FlatStore {
     return &*it;
   }
 
-  void resize_recent_bound() {
-    // sqrt(n) balances shifting `recent_` on each insert against re-merging `base_` each time
-    // `recent_` fills up; below 32 entries a plain shift is cheaper than any bookkeeping (and
-    // below 32 * 32 base entries the bound is 32 anyway, so skip the sqrt: a singleton
-    // delta's constructor lands here).
-    constexpr std::size_t floor = 32;
-    const std::size_t n = base_.size();
-    recent_bound_ =
-        n < floor * floor ? floor : static_cast<std::size_t>(std::sqrt(static_cast<double>(n)));
-  }
+  void resize_recent_bound() { recent_bound_ = sorted_runs::recent_bound(base_.size()); }
 
-  /// Merges `recent_` into `base_` in place, from the back. Each recent entry finds its slot
-  /// by binary search, and the base entries above it move up as one block (a memmove for
-  /// trivially copyable entries): O(k log n) comparisons and one pass of block moves, rather
-  /// than a comparison and a branch per base entry.
+  /// Folds `recent_` into `base_` (sorted_runs::fold_recent).
   void flush() {
     if (recent_.empty()) return;
-    const std::size_t old_size = base_.size();
-    base_.resize(old_size + recent_.size());
-    auto unmoved_end = base_.begin() + static_cast<std::ptrdiff_t>(old_size);
-    auto out = base_.end();  // [out, end) holds final entries
-    for (auto r = recent_.end(); r != recent_.begin();) {
-      --r;
-      // Keys of the two runs are disjoint, so upper_bound is the slot of *r.
-      auto slot = std::upper_bound(base_.begin(), unmoved_end, KeyFn{}(*r), less_than_key{});
-      out = std::move_backward(slot, unmoved_end, out);
-      *--out = std::move(*r);
-      unmoved_end = slot;
-    }
-    recent_.clear();
+    sorted_runs::fold_recent(
+        base_, recent_, [](const Entry& a, const Entry& b) { return KeyFn{}(a) < KeyFn{}(b); });
     resize_recent_bound();
   }
 
@@ -404,7 +379,7 @@ class FlatStore {
 
   std::vector<Entry> base_;
   std::vector<Entry> recent_;
-  std::size_t recent_bound_ = 32;
+  std::size_t recent_bound_ = sorted_runs::recent_floor;
 };
 
 }  // namespace calm::lattices::detail
