@@ -38,10 +38,10 @@ class DomPair {
   const V& value() const { return value_; }
 
   bool merge(const DomPair& other) {
-    const std::partial_ordering keys = ::calm::lattices::compare(key_, other.key_);
-    if (keys == 0) return ::calm::lattices::merge(value_, other.value_);
-    if (keys > 0) return false;
-    if (keys < 0) {
+    const std::partial_ordering by_key = ::calm::lattices::compare(key_, other.key_);
+    if (by_key == 0) return ::calm::lattices::merge(value_, other.value_);
+    if (by_key > 0) return false;
+    if (by_key < 0) {
       key_ = other.key_;
       value_ = other.value_;
       return true;
@@ -52,8 +52,8 @@ class DomPair {
   }
 
   std::partial_ordering compare(const DomPair& other) const {
-    const std::partial_ordering keys = ::calm::lattices::compare(key_, other.key_);
-    return keys == 0 ? ::calm::lattices::compare(value_, other.value_) : keys;
+    const std::partial_ordering by_key = ::calm::lattices::compare(key_, other.key_);
+    return by_key == 0 ? ::calm::lattices::compare(value_, other.value_) : by_key;
   }
 
   bool is_bot() const { return ::calm::lattices::is_bot(key_) && ::calm::lattices::is_bot(value_); }
@@ -63,12 +63,12 @@ class DomPair {
   DomPair delta(const DomPair& other) const {
     DomPair probe = other;
     if (!probe.merge(*this)) return {};
-    const std::partial_ordering keys = ::calm::lattices::compare(key_, other.key_);
-    if (keys == std::partial_ordering::unordered) {
+    const std::partial_ordering by_key = ::calm::lattices::compare(key_, other.key_);
+    if (by_key == std::partial_ordering::unordered) {
       return DomPair{key_, V{}};  // the join drops both values: the key alone reaches it
     }
     if constexpr (DeltaLattice<V>) {
-      if (keys == 0) return DomPair{key_, ::calm::lattices::delta(value_, other.value_)};
+      if (by_key == 0) return DomPair{key_, ::calm::lattices::delta(value_, other.value_)};
     }
     return *this;
   }

@@ -507,10 +507,11 @@ struct TcpRuntime::Impl::Incoming : std::enable_shared_from_this<Incoming> {
         });
   }
 
-  void authenticate(NodeId peer, std::uint64_t incarnation, const wire::Transcript& transcript) {
+  void authenticate(NodeId peer, std::uint64_t peer_incarnation,
+                    const wire::Transcript& transcript) {
     disarm_deadline();
     from = peer;
-    from_incarnation = incarnation;
+    from_incarnation = peer_incarnation;
     reader = std::make_unique<wire::FrameReader>(
         wire::frame_key(rt.options.cluster_secret, transcript), rt.options.frame_bytes_max,
         wire::FrameBudget{[this](std::size_t n) {

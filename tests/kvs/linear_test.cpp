@@ -26,9 +26,9 @@ Request parse(const std::string& line) {
   return request.value_or(Request{});
 }
 
-std::string op(const std::string& line, std::uint64_t wall_ms) {
+std::string op(const std::string& line, std::uint64_t at_ms) {
   LinearOp o;
-  o.wall_ms = wall_ms;
+  o.wall_ms = at_ms;
   o.commands.push_back(parse(line));
   return encode(o);
 }

@@ -386,8 +386,8 @@ template <class L>
 struct HostedReplica : testing::Hosted<ReplicaNode<L>> {
   explicit HostedReplica(Config c, host::HostOptions options = {})
       : testing::Hosted<ReplicaNode<L>>(c.self, ReplicaNode<L>::merge_function()) {
-    this->boot([&](const net::NodeContext& context) {
-      return std::make_unique<ReplicaNode<L>>(context, c, options);
+    this->boot([&](const net::NodeContext& node_context) {
+      return std::make_unique<ReplicaNode<L>>(node_context, c, options);
     });
   }
   ReplicaNode<L>& host() { return *this->node; }

@@ -423,7 +423,7 @@ struct PowerCuts {
     bool held = false;
   };
 
-  PowerCuts(std::uint64_t seed, HostOptions options) : sim(seed), options(options) {
+  PowerCuts(std::uint64_t seed, HostOptions host_options) : sim(seed), options(host_options) {
     for (NodeId id = 0; id < 3; ++id) {
       anti_entropy::Config c = config_with({});
       for (NodeId p = 0; p < 3; ++p) {

@@ -235,7 +235,7 @@ TEST(Simulator, ActionsRunAtTheirTime) {
 /// A node that does nothing by itself; tests drive it through its transport and disk.
 class Idle final : public Node {
  public:
-  explicit Idle(const NodeContext& context) : context(context) {}
+  explicit Idle(const NodeContext& node_context) : context(node_context) {}
   void on_start() override {}
   void on_message(NodeId, std::string_view) override {}
   void on_timer(TimerId) override {}
