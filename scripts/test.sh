@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # The whole test suite, what CI runs: every test compiled by clang with AddressSanitizer and
-# UBSan (preset sanitize), then everything again compiled by g++, optimized (preset release).
-# Not the other way round: g++ takes three times clang's time to compile with the sanitizers
-# (docs/design-decisions.md, "CI's time").
+# UBSan (preset sanitize); the tests of the code that runs on several threads, compiled by
+# clang with ThreadSanitizer (preset tsan); then everything again compiled by g++, optimized
+# (preset release). Not g++ for the sanitizers: it takes three times clang's time to compile
+# with them (docs/design-decisions.md, "CI's time").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 start=$SECONDS
 trap 'status=$?; result=passed; [ $status -eq 0 ] || result=FAILED
       echo "== test.sh: $result in $((SECONDS - start))s =="' EXIT
-for preset in sanitize release; do
+for preset in sanitize tsan release; do
   echo "== test.sh: $preset =="
   bash scripts/build.sh "$preset"
   ctest --preset "$preset"
