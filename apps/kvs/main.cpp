@@ -1,4 +1,7 @@
 // calm-kvs: a replicated key-value store that speaks the Redis protocol (docs/kvs.md).
+#include <pthread.h>
+
+#include <atomic>
 #include <csignal>
 #include <cstdint>
 #include <cstdlib>
@@ -63,10 +66,42 @@ std::uint64_t number(const std::string& text, const std::string& what, std::uint
   fail_usage(what + " is not a number up to " + std::to_string(max) + ": " + text);
 }
 
-KvsServer* running = nullptr;
-extern "C" void on_signal(int) {
-  if (running) running->stop();
-}
+/// SIGINT and SIGTERM stop the server from a thread of their own, which waits for them with
+/// sigwait: a signal handler may not call stop(), which is not async-signal-safe. StopSignals
+/// blocks them before any other thread starts (RocksDB's, the sync thread), so that every
+/// thread inherits the mask and only the waiter takes them.
+struct StopSignals {
+  StopSignals() {
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  }
+  sigset_t set;
+};
+
+/// The waiter. Made after the server and so destroyed before it: it never outlives it.
+class StopOnSignal {
+ public:
+  StopOnSignal(StopSignals& signals, KvsServer& server)
+      : waiter_([this, &signals, &server] {
+          int received = 0;
+          sigwait(&signals.set, &received);
+          if (!leaving_) server.stop();
+        }) {}
+  /// Wakes the waiter if no signal came (the server stopped by itself, or threw), and joins it.
+  ~StopOnSignal() {
+    leaving_ = true;
+    pthread_kill(waiter_.native_handle(), SIGTERM);
+    waiter_.join();
+  }
+  StopOnSignal(const StopOnSignal&) = delete;
+  StopOnSignal& operator=(const StopOnSignal&) = delete;
+
+ private:
+  std::atomic<bool> leaving_ = false;
+  std::thread waiter_;  // last: it starts once leaving_ is made
+};
 
 }  // namespace
 
@@ -141,10 +176,9 @@ int main(int argc, char** argv) {
     }
   }
   try {
+    StopSignals stop_signals;  // first: before the server starts its threads
     KvsServer server(options);
-    running = &server;
-    std::signal(SIGINT, on_signal);
-    std::signal(SIGTERM, on_signal);
+    const StopOnSignal stop_on_signal(stop_signals, server);
     std::cerr << "calm-kvs: replica " << options.id << " serving RESP on " << options.bind << ":"
               << server.port() << ", replicating on port " << options.peer_port << ", data in "
               << options.data_dir << "\n"
@@ -155,7 +189,6 @@ int main(int argc, char** argv) {
                             options.cluster_secret_file)
               << "\n";
     server.run();
-    running = nullptr;
   } catch (const std::exception& e) {
     std::cerr << "calm-kvs: " << e.what() << "\n";
     return 1;
