@@ -196,7 +196,13 @@ class Nemesis(threading.Thread):
         while time.time() < end:
             time.sleep(self.random.uniform(0.5, 1.5))
             # The first fault is the log's leader killed (the ids must survive it); then any.
-            leader = self.leader() if first else None
+            # The leader is looked for until one answers: under load (CTest runs two tests at
+            # once) an election or a slow INFO can leave a moment with none.
+            leader = None
+            while first and leader is None and time.time() < end:
+                leader = self.leader()
+                if leader is None:
+                    time.sleep(0.1)
             r = leader or self.random.choice(self.replicas)
             if first or self.random.random() < 0.5:
                 first = False
