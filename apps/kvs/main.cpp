@@ -85,9 +85,14 @@ class StopOnSignal {
  public:
   StopOnSignal(StopSignals& signals, KvsServer& server)
       : waiter_([this, &signals, &server] {
-          int received = 0;
-          sigwait(&signals.set, &received);
-          if (!leaving_) server.stop();
+          // Every signal stops the server (a second one too, should the first have come
+          // before it could act), until the destructor's own wakes it to leave.
+          for (;;) {
+            int received = 0;
+            sigwait(&signals.set, &received);
+            if (leaving_) return;
+            server.stop();
+          }
         }) {}
   /// Wakes the waiter if no signal came (the server stopped by itself, or threw), and joins it.
   ~StopOnSignal() {

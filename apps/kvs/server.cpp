@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <boost/asio.hpp>
 #include <cerrno>
 #include <chrono>
@@ -443,6 +444,9 @@ struct KvsServer::Impl {
   struct Client;
 
   KvsOptions options;
+  /// Set by stop(): a stop asked for before run() starts the loop (which restarts it) must not
+  /// be lost.
+  std::atomic<bool> stop_requested = false;
   RateLimitedLog disk_log{std::chrono::seconds(1)};
   RateLimitedLog accept_log{std::chrono::seconds(1)};
   protocols::storage::RocksDisk rocks;
@@ -1243,6 +1247,11 @@ KvsServer::~KvsServer() {
 void KvsServer::run() {
   impl_->accept();
   impl_->schedule_fsync();
+  // Runs first in the loop: a stop() made before the loop started (and so cleared by its
+  // restart) takes effect now; one made later stops the running loop itself.
+  asio::post(impl_->runtime.io_context(), [this] {
+    if (impl_->stop_requested) impl_->runtime.stop();
+  });
   impl_->runtime.run();
   // A clean stop: the last turn's writes, then the mark that lets the next start keep the
   // writer id (load_writer).
@@ -1258,7 +1267,10 @@ void KvsServer::run() {
   }
 }
 
-void KvsServer::stop() { impl_->runtime.stop(); }
+void KvsServer::stop() {
+  impl_->stop_requested = true;
+  impl_->runtime.stop();
+}
 
 std::uint16_t KvsServer::port() const { return impl_->acceptor.local_endpoint().port(); }
 

@@ -122,8 +122,10 @@ TEST(Threads, SyncThreadSyncsWhileTheLoopWrites) {
   EXPECT_EQ(disk.get("k299"), std::optional<std::string>(std::string(100, 'v')));
 }
 
-// Destroying a SyncThread while a sync runs waits for that sync (its callbacks are posted) and
-// drops the requests made after it started: their callbacks never run.
+// Destroying a SyncThread while a sync runs waits for that sync, and a callback runs only for a
+// sync that finished: the first request's, and the ten made meanwhile only if the thread took
+// them before the destructor told it to stop (it usually does not: the gate opens 20 ms into
+// the destructor's wait, but a slow machine may reorder that).
 TEST(Threads, SyncThreadStopsWithASyncInProgress) {
   Loop loop;
   std::atomic<bool> started = false;
@@ -150,9 +152,11 @@ TEST(Threads, SyncThreadStopsWithASyncInProgress) {
     });
   }
   opener.join();
-  EXPECT_EQ(syncs, 1u);
-  EXPECT_EQ(loop.run_posted(), 1u);  // the first request's callback; the ten were dropped
-  EXPECT_EQ(answered, 1u);
+  ASSERT_TRUE(syncs == 1 || syncs == 2) << syncs;
+  const std::size_t expected = syncs == 1 ? 1 : 11;
+  EXPECT_EQ(loop.run_posted(), expected);
+  EXPECT_EQ(answered, expected);
+  EXPECT_EQ(loop.run_posted(), 0u);
 }
 
 }  // namespace
