@@ -10,6 +10,7 @@ namespace {
 // command of the table has one).
 constexpr std::array docs = {
     CommandDoc{"append", "string", "2.0.0", "Appends a string to the value of a key"},
+    CommandDoc{"auth", "connection", "1.0.0", "Proves the client knows the server's password"},
     CommandDoc{"client", "connection", "2.4.0", "Names this connection (SETNAME, GETNAME)"},
     CommandDoc{"command", "server", "2.8.13", "Describes the commands calm-kvs has"},
     CommandDoc{"config", "server", "2.0.0", "Reads calm-kvs's settings (GET); SET is refused"},

@@ -188,6 +188,7 @@ const std::unordered_map<std::string_view, Command>& table() {
       {"quit", {-1, quit, none, KeyArgs::none, r}},
       {"select", {2, select, none, KeyArgs::none, r}},
       {"hello", {-1, hello, none, KeyArgs::none, r}},
+      {"auth", {-2, auth, none, KeyArgs::none, r}},
       {"client", {-2, client, none, KeyArgs::none, r}},
       {"command", {-1, command, none, KeyArgs::none, r}},
       {"info", {-1, info, none, KeyArgs::none, r}},

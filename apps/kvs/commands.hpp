@@ -79,7 +79,11 @@ struct CommandTraits {
 
 /// Per-connection state.
 struct Session {
-  std::string name;    // CLIENT SETNAME
+  std::string name;  // CLIENT SETNAME
+  /// False until AUTH (or HELLO AUTH) gives the server's password, when it has one: until
+  /// then only AUTH, HELLO and QUIT run (Router::route), and the parser's bounds are Redis's
+  /// for strangers (unauthenticated_limits).
+  bool authenticated = true;
   bool close = false;  // QUIT: reply, then close
   /// MULTI ... EXEC (the Router's): the commands queued, their keys' class, and whether a
   /// command could not be queued (EXEC then discards the transaction, as Redis does).
@@ -129,6 +133,9 @@ struct ServerFacts {
   /// The wall clock the hybrid clock follows, in ms since the Unix epoch (null: the system
   /// clock). calm-kvs's test-only --clock-offset-ms shifts it.
   std::function<std::uint64_t()> wall_ms;
+  /// The password clients must AUTH with (--requirepass-file); empty: none, every connection
+  /// is authenticated from the start, as Redis's default user without requirepass.
+  std::string password;
 };
 
 /// What a KeyValue delta's encoding adds to the bytes of the key and the one value, member or

@@ -41,6 +41,11 @@ constexpr std::string_view usage = R"(usage: calm-kvs [options]
                        the secret replicas prove to each other (at least 32 bytes; one
                        trailing newline ignored), the same file content on every replica;
                        required to --bind beyond loopback
+  --requirepass-file PATH
+                       clients must AUTH with the password this file holds (one line, a
+                       trailing newline ignored; at most 4096 bytes): Redis's requirepass
+  --protected-mode yes|no
+                       yes (default): without a password, refuse to --bind beyond loopback
   --clock-offset-ms MS for tests only: shift this replica's wall clock by MS (may be < 0)
   --maxclients N       client connections served at once (default 10000; lowered at start
                        to fit the descriptor limit)
@@ -140,6 +145,11 @@ int main(int argc, char** argv) {
       if (options.coordination_timeout_ms == 0) fail_usage(flag + " is at least 1");
     } else if (flag == "--cluster-secret-file") {
       options.cluster_secret_file = value;
+    } else if (flag == "--requirepass-file") {
+      options.requirepass_file = value;
+    } else if (flag == "--protected-mode") {
+      if (value != "yes" && value != "no") fail_usage("--protected-mode: yes or no");
+      options.protected_mode = value == "yes";
     } else if (flag == "--durability") {
       if (value != "everysec" && value != "always") fail_usage("--durability: everysec or always");
       options.fsync_always = value == "always";
@@ -192,6 +202,11 @@ int main(int argc, char** argv) {
                       ? "no cluster secret: replicas are not authenticated (loopback only)"
                       : "replicas authenticate with the cluster secret in " +
                             options.cluster_secret_file)
+              << "\n"
+              << "calm-kvs: "
+              << (options.requirepass_file.empty()
+                      ? "no password: clients need no AUTH"
+                      : "clients AUTH with the password in " + options.requirepass_file)
               << "\n";
     server.run();
   } catch (const std::exception& e) {

@@ -221,7 +221,8 @@ bool RequestParser::next_request(Request& request) {
         if (!line) return false;
         const auto count = parse_int64(line->substr(1));
         if (!count || *count > static_cast<std::int64_t>(limits_.array_items_max)) {
-          fail("invalid multibulk length");
+          fail(limits_.authenticated ? "invalid multibulk length"
+                                     : "unauthenticated multibulk length");
           return false;
         }
         if (*count <= 0) continue;  // "*0" and "*-1" carry no command: Redis ignores them
@@ -243,7 +244,7 @@ bool RequestParser::next_request(Request& request) {
         const auto length = parse_int64(line->substr(1));
         if (!length || *length < 0 ||
             static_cast<std::uint64_t>(*length) > limits_.bulk_bytes_max) {
-          fail("invalid bulk length");
+          fail(limits_.authenticated ? "invalid bulk length" : "unauthenticated bulk length");
           return false;
         }
         bulk_bytes_ = static_cast<std::size_t>(*length);

@@ -16,6 +16,7 @@
 /// are Redis's own
 /// ("ERR Protocol error: invalid bulk length", ...), so clients report them as they would for
 /// Redis.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -39,7 +40,23 @@ struct RespLimits {
   /// the whole query buffer at 1 GB (client-query-buffer-limit); calm-kvs is stricter on
   /// purpose: every connection's request is bounded by one value's worth.
   std::size_t request_bytes_max = (64u << 20) + (1u << 20);
+  /// Whether the connection is authenticated. A connection that has yet to AUTH (the server has
+  /// a password) gets Redis's stricter bounds instead (`unauthenticated_limits`), and their
+  /// errors name them as Redis does ("Protocol error: unauthenticated bulk length").
+  bool authenticated = true;
 };
+
+/// What a connection that has not authenticated may send, as Redis 7.0 bounds it: arrays of up
+/// to 10 items and bulks of up to 16 KiB, so that a stranger cannot make the server buffer a
+/// large request before it has proved it knows the password.
+inline RespLimits unauthenticated_limits(RespLimits limits) {
+  limits.authenticated = false;
+  limits.array_items_max = std::min<std::size_t>(limits.array_items_max, 10);
+  limits.bulk_bytes_max = std::min<std::size_t>(limits.bulk_bytes_max, 16 * 1024);
+  limits.request_bytes_max =
+      std::min(limits.request_bytes_max, limits.array_items_max * limits.bulk_bytes_max);
+  return limits;
+}
 
 /// A request: the command name and its arguments, binary-safe.
 using Request = std::vector<std::string>;
@@ -47,6 +64,10 @@ using Request = std::vector<std::string>;
 class RequestParser {
  public:
   explicit RequestParser(RespLimits limits = {}) : limits_(limits) {}
+  /// Replaces the bounds (a connection that authenticated gets the ordinary ones); they apply
+  /// from the next length read.
+  void set_limits(const RespLimits& limits) { limits_ = limits; }
+  const RespLimits& limits() const { return limits_; }
 
   /// Appends bytes read from the connection.
   void feed(std::string_view bytes);

@@ -126,7 +126,12 @@ void Router::route(const Request& request, const std::shared_ptr<Session>& sessi
   // grouping one replies, or sends the group off).
   const bool run_open = std::exchange(s.group_run_open, false);
   const std::string name = lower(request[0]);
+  const auto refuse_stranger = [&] {
+    if (s.in_multi) s.multi_failed = true;
+    ReplyWriter(out.now()).error("NOAUTH Authentication required.");
+  };
   if (name == "calm.class") {  // which class a key is in
+    if (!s.authenticated) return refuse_stranger();
     if (request.size() != 2) {
       return ReplyWriter(out.now()).error("ERR wrong number of arguments for 'calm.class' command");
     }
@@ -137,6 +142,12 @@ void Router::route(const Request& request, const std::shared_ptr<Session>& sessi
     if (s.in_multi) s.multi_failed = true;  // as Redis: EXEC will discard the transaction
     if (traits.known) ++command_stats_[traits.index].rejected;
     return local_.execute(request, s, out.now());
+  }
+  // As Redis: an unknown command or a wrong arity is told first, then a connection that has
+  // not authenticated runs only AUTH, HELLO and QUIT.
+  if (!s.authenticated && name != "auth" && name != "hello" && name != "quit") {
+    ++command_stats_[traits.index].rejected;
+    return refuse_stranger();
   }
   if (traits.transaction || (s.in_multi && name != "quit")) {
     flush_group(session);  // what came before goes to the log first

@@ -415,6 +415,44 @@ KvsOptions with_descriptor_budget(KvsOptions options) {
   return options;
 }
 
+/// The longest password a --requirepass-file may hold (Redis has no bound; a file that holds
+/// more is not a password).
+constexpr std::size_t password_bytes_max = 4096;
+
+/// `options` with the password read from --requirepass-file, checked for protected mode.
+KvsOptions with_password(KvsOptions options) {
+  if (!options.requirepass_file.empty()) {
+    std::ifstream in(options.requirepass_file, std::ios::binary);
+    if (!in) throw std::runtime_error("cannot read the password file " + options.requirepass_file);
+    std::string password(password_bytes_max + 1, '\0');
+    in.read(password.data(), static_cast<std::streamsize>(password.size()));
+    if (in.bad()) {
+      throw std::runtime_error("cannot read the password file " + options.requirepass_file);
+    }
+    password.resize(static_cast<std::size_t>(in.gcount()));
+    if (password.size() > password_bytes_max) {
+      throw std::runtime_error("the password file " + options.requirepass_file +
+                               " holds more than " + std::to_string(password_bytes_max) + " bytes");
+    }
+    if (!password.empty() && password.back() == '\n') password.pop_back();
+    if (!password.empty() && password.back() == '\r') password.pop_back();
+    if (password.empty()) {
+      throw std::runtime_error("the password file " + options.requirepass_file + " is empty");
+    }
+    options.requirepass = std::move(password);
+  }
+  error_code ec;
+  const auto address = asio::ip::make_address(options.bind, ec);
+  if (options.protected_mode && options.requirepass.empty() && !ec && !address.is_loopback()) {
+    throw std::runtime_error(
+        "refusing to serve clients on " + options.bind +
+        " without a password: anyone who can reach it could read and write every key; give "
+        "one (--requirepass-file), listen on 127.0.0.1, or turn protected mode off "
+        "(--protected-mode no)");
+  }
+  return options;
+}
+
 }  // namespace
 
 void check_storage_format(protocols::storage::RocksDisk& rocks) {
@@ -492,7 +530,7 @@ struct KvsServer::Impl {
   std::string last_write_error;        // empty after a batch that was written
 
   explicit Impl(KvsOptions opts)
-      : options(with_descriptor_budget(std::move(opts))),
+      : options(with_password(with_descriptor_budget(std::move(opts)))),
         rocks(options.data_dir, KvsNode::merge_function(), protocols::storage::Sync::no,
               rocks_open_files_max, disk_reserve_bytes),
         writer(load_writer(rocks, options)),
@@ -642,6 +680,7 @@ struct KvsServer::Impl {
     ServerFacts f;
     f.info_sections = [this] { return info(); };
     f.wall_ms = [this] { return wall_ms(); };
+    f.password = options.requirepass;
     const std::string durability = durability_name();
     std::string peers;
     for (const auto& p : options.peers) {
@@ -669,6 +708,8 @@ struct KvsServer::Impl {
         {"durability", durability},
         {"linearizable", options.linearizable},
         {"coordination-timeout-ms", std::to_string(options.coordination_timeout_ms)},
+        // Redis answers requirepass with the password itself; calm-kvs never sends it back.
+        {"protected-mode", options.protected_mode ? "yes" : "no"},
     };
     return f;
   }
@@ -815,6 +856,10 @@ struct KvsServer::Impl {
     stats += info_line("total_error_replies", routed.error_replies);
     stats += info_line("rejected_calls", rejected_calls);
     stats += info_line("failed_calls", failed_calls);
+    // Wrong passwords (AUTH, HELLO AUTH): errorstats counts each error by its first word.
+    const auto wrong_passwords = router.error_stats().find("WRONGPASS");
+    stats += info_line("acl_access_denied_auth",
+                       wrong_passwords == router.error_stats().end() ? 0 : wrong_passwords->second);
     stats += info_line("expired_keys", 0);  // only linearizable keys expire: see Coordination
     stats += info_line("evicted_keys", 0);
     stats += "rejected_connections:" + std::to_string(counters.rejected_connections) + "\r\n";
@@ -970,7 +1015,12 @@ struct KvsServer::Impl::Client : std::enable_shared_from_this<Client> {
   bool closed = false;
   std::size_t held_accounted = 0;  // `held` as the server's input_bytes counts it
 
-  Client(Impl& s, tcp::socket sock) : server(s), socket(std::move(sock)), parser(s.options.resp) {
+  Client(Impl& s, tcp::socket sock)
+      : server(s),
+        socket(std::move(sock)),
+        parser(s.options.requirepass.empty() ? s.options.resp
+                                             : unauthenticated_limits(s.options.resp)) {
+    session->authenticated = s.options.requirepass.empty();
     error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
     socket.non_blocking(true, ignored);
@@ -1005,6 +1055,9 @@ struct KvsServer::Impl::Client : std::enable_shared_from_this<Client> {
     while (parser.next(request)) {
       held = parser.buffered_bytes();  // what is left belongs to the next request
       server.router.execute(request, session, out);
+      if (session->authenticated && !parser.limits().authenticated) {
+        parser.set_limits(server.options.resp);  // AUTH: the ordinary bounds from now on
+      }
       // Where its reply went: `output`, a ready slot, or a deferred one (not counted: a
       // failed batch does not change the log's replies).
       if (pending.empty()) {
@@ -1033,7 +1086,7 @@ struct KvsServer::Impl::Client : std::enable_shared_from_this<Client> {
     if (held == 0 && fed > parser_keep_bytes && !closing) {
       // A request boundary after a large request: hand its buffers back.
       // Swapped, not assigned: assigning a short string keeps the long one's allocation.
-      RequestParser fresh(server.options.resp);
+      RequestParser fresh(parser.limits());
       std::swap(parser, fresh);
       Request().swap(request);
       fed = 0;

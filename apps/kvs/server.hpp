@@ -61,6 +61,14 @@ struct KvsOptions {
   /// A file holding the cluster secret replicas authenticate each other with (at least 32
   /// bytes); empty: none, and then `bind` must be a loopback address.
   std::string cluster_secret_file;
+  /// The password clients must give with AUTH (Redis's requirepass), or a file holding it
+  /// (--requirepass-file: one line, kept out of the process list); both empty: none.
+  std::string requirepass;
+  std::string requirepass_file;
+  /// Redis's protected mode: without a password, `bind` must be a loopback address, so that a
+  /// replica is never open to the network by accident. Off (--protected-mode no) it serves any
+  /// address without a password, as Redis does with protected-mode no.
+  bool protected_mode = true;
   bool fsync_always = false;
   RespLimits resp;
   /// Client connections beyond this are refused with Redis's "-ERR max number of clients

@@ -36,7 +36,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from kvs_process import (FAILURES, Conn, RespError, cli, cluster, fail, info_field,  # noqa: E402
-                         wait_until)
+                         redis_py_module, wait_until)
 
 LINEARIZABLE = "lock:*,id:*,reg:*,key:*,counter:*"
 TIMEOUT_MS = 1000
@@ -309,17 +309,9 @@ def partition(replicas):
 
 
 def redis_py(port):
-    try:
-        import redis
-    except ImportError:
-        # Debian's python3-redis is installed for Debian's python3: reach it from another
-        # interpreter of the same version (a pyenv one, say).
-        sys.path.append("/usr/lib/python3/dist-packages")
-        try:
-            import redis
-        except ImportError:
-            fail("python3-redis is missing (scripts/install-deps.sh installs it)")
-            return
+    redis = redis_py_module()
+    if redis is None:
+        return
     r = redis.Redis(port=port, socket_timeout=10)
     pipe = r.pipeline()  # MULTI ... EXEC
     pipe.incr("id:py").incr("id:py").set("reg:py", "v")

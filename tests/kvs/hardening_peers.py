@@ -21,10 +21,10 @@ from ports import free_ports  # noqa: E402
 
 
 def kvs(binary, rid, port, peer_port, peers, data, secret_file=None, bind="127.0.0.1",
-        wait=True):
+        wait=True, extra=()):
     """A replica, started (and answering, with wait); its stderr goes to DATA.log, never a pipe
     nobody reads: rejected connections are logged there."""
-    extra = ["--bind", bind]
+    extra = ["--bind", bind, *extra]
     if secret_file:
         extra += ["--cluster-secret-file", secret_file]
     r = Replica(binary, data, port, peer_port, rid=rid, peers=peers, gossip_ms=20, extra=extra,
@@ -120,7 +120,7 @@ def main():
 
         # Protected mode: no listening beyond loopback without a secret.
         lonely = kvs(binary, 9, free_ports(1)[0], free_ports(1)[0], "", os.path.join(work, "open"),
-                     bind="0.0.0.0", wait=False)
+                     bind="0.0.0.0", wait=False, extra=["--protected-mode", "no"])
         code, err = lonely.exit_and_log()
         if code in (None, 0) or "without a cluster secret" not in err:
             FAILURES.append(f"--bind 0.0.0.0 without a secret: exit {code}, stderr {err!r}")
@@ -130,10 +130,10 @@ def main():
         code, err = weak.exit_and_log()
         if code in (None, 0) or "at least 32" not in err:
             FAILURES.append(f"a 31-byte secret: exit {code}, stderr {err!r}")
-        # With a secret, 0.0.0.0 is allowed.
+        # With a secret, 0.0.0.0 is allowed (clients' protected mode is auth.py's).
         port = free_ports(1)[0]
         wide = kvs(binary, 9, port, free_ports(1)[0], "", os.path.join(work, "wide"),
-                   secret_file=secret, bind="0.0.0.0")
+                   secret_file=secret, bind="0.0.0.0", extra=["--protected-mode", "no"])
         wide.stop()
     finally:
         for r in list(replicas.values()) + impostors:

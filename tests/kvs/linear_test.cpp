@@ -322,6 +322,83 @@ TEST_F(Routing, EachKeyGoesToItsClass) {
   EXPECT_EQ(router.counters().coordination_free, 1u);
 }
 
+TEST(RoutingWithAPassword, AStrangerRunsOnlyAuthHelloAndQuitAndLearnsNothing) {
+  MemoryKeyspace keyspace;
+  ServerFacts facts;
+  facts.password = "hunter2";
+  CommandProcessor processor{keyspace, 1, facts};
+  FakeLog log;
+  Router router{processor, &log, KeyClasses("lock:*")};
+  auto session = std::make_shared<Session>();
+  session->authenticated = false;
+  const auto run = [&](const Request& request) {
+    Connection c;
+    router.execute(request, session, c);
+    router.end_turn(session);
+    log.deliver();
+    return c.text();
+  };
+  const std::string noauth = "-NOAUTH Authentication required.\r\n";
+  const std::string wrong = "-WRONGPASS invalid username-password pair or user is disabled.\r\n";
+  for (const Request& request :
+       {Request{"GET", "k"}, Request{"SET", "k", "v"}, Request{"SET", "lock:1", "v"},
+        Request{"CALM.CLASS", "k"}, Request{"MULTI"}, Request{"CLIENT", "SETNAME", "x"},
+        Request{"PING"}}) {
+    EXPECT_EQ(run(request), noauth) << request[0];
+  }
+  // As Redis, an unknown command and a wrong arity are told before the password is asked for.
+  EXPECT_EQ(run({"GET"}), "-ERR wrong number of arguments for 'get' command\r\n");
+  EXPECT_EQ(run({"NOSUCH"}).substr(0, 21), "-ERR unknown command ");
+  EXPECT_EQ(run({"AUTH", "hunter"}), wrong);
+  EXPECT_EQ(run({"AUTH", "hunter22"}), wrong);
+  EXPECT_EQ(run({"AUTH", "root", "hunter2"}), wrong);
+  EXPECT_EQ(run({"HELLO", "2"}).substr(0, 35), "-NOAUTH HELLO must be called with t");
+  EXPECT_EQ(run({"HELLO", "3", "AUTH", "default", "x"}), wrong);
+  EXPECT_FALSE(session->authenticated);
+  EXPECT_EQ(log.submitted, 0u);
+  EXPECT_TRUE(keyspace.find("k") == nullptr);
+  EXPECT_EQ(router.error_stats().at("WRONGPASS"), 4u);
+
+  EXPECT_EQ(run({"AUTH", "default", "hunter2"}), "+OK\r\n");
+  EXPECT_TRUE(session->authenticated);
+  EXPECT_EQ(run({"SET", "k", "v"}), "+OK\r\n");
+  EXPECT_EQ(run({"AUTH", "wrong"}), wrong);  // a wrong AUTH later keeps the connection's
+  EXPECT_EQ(run({"GET", "k"}), "$1\r\nv\r\n");
+
+  auto other = std::make_shared<Session>();
+  other->authenticated = false;
+  session = other;
+  EXPECT_EQ(run({"HELLO", "2", "SETNAME", "me", "AUTH", "default", "hunter2"}).substr(0, 4),
+            "*14\r");
+  EXPECT_TRUE(session->authenticated);
+  EXPECT_EQ(session->name, "me");
+}
+
+TEST(RoutingWithoutAPassword, AuthSaysNoneIsSetAndTheDefaultUserTakesAnyPassword) {
+  MemoryKeyspace keyspace;
+  CommandProcessor processor{keyspace, 1};
+  Session session;
+  const auto run = [&](const Request& request) {
+    std::string reply;
+    processor.execute(request, session, reply);
+    return reply;
+  };
+  EXPECT_EQ(run({"AUTH", "x"}),
+            "-ERR AUTH <password> called without any password configured for the default user. "
+            "Are you sure your configuration is correct?\r\n");
+  EXPECT_EQ(run({"AUTH", "default", "anything"}), "+OK\r\n");
+  EXPECT_EQ(run({"AUTH", "someone", "anything"}),
+            "-WRONGPASS invalid username-password pair or user is disabled.\r\n");
+  EXPECT_EQ(run({"AUTH", "a", "b", "c"}), "-ERR syntax error\r\n");
+  EXPECT_EQ(run({"HELLO", "2", "FOO"}), "-ERR Syntax error in HELLO option 'FOO'\r\n");
+  EXPECT_EQ(run({"HELLO", "2", "AUTH", "default"}), "-ERR Syntax error in HELLO option 'AUTH'\r\n");
+  EXPECT_EQ(run({"HELLO", "2", "SETNAME", "a b"}),
+            "-ERR Client names cannot contain spaces, newlines or special characters.\r\n");
+  EXPECT_EQ(run({"HELLO", "3"}), "-NOPROTO unsupported protocol version\r\n");
+  EXPECT_EQ(run({"HELLO", "2", "SETNAME", "n"}).substr(0, 4), "*14\r");
+  EXPECT_EQ(session.name, "n");
+}
+
 TEST_F(Routing, CountsEachCommandsCallsRefusalsAndErrorsForInfo) {
   const auto names = CommandProcessor::command_names();
   const auto stat = [&](const std::string& name) {

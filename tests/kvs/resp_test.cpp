@@ -110,6 +110,31 @@ TEST(RespParser, ALyingLengthIsRejectedBeforeItsBodyArrives) {
   EXPECT_EQ(parser.buffered_bytes(), 0u);
 }
 
+TEST(RespParser, BeforeAuthArraysOfTenAndBulksOf16KiBAreTheBoundsAsInRedis) {
+  const RespLimits strict = unauthenticated_limits(RespLimits{});
+  {
+    RequestParser parser(strict);
+    EXPECT_TRUE(parse_all("*11\r\n", parser).empty());
+    EXPECT_EQ(parser.error(), "ERR Protocol error: unauthenticated multibulk length");
+  }
+  {
+    RequestParser parser(strict);
+    EXPECT_TRUE(parse_all("*2\r\n$16385\r\n", parser).empty());
+    EXPECT_EQ(parser.error(), "ERR Protocol error: unauthenticated bulk length");
+  }
+  {
+    RequestParser parser(strict);
+    std::string request = "*10\r\n$3\r\nSET\r\n$16384\r\n" + std::string(16384, 'x') + "\r\n";
+    for (int i = 0; i < 8; ++i) request += "$1\r\nb\r\n";
+    EXPECT_EQ(parse_all(request, parser).size(), 1u);  // ten items, a bulk of 16 KiB: taken
+    EXPECT_EQ(parser.error(), "");
+    // Once authenticated (the server swaps the bounds), the ordinary ones apply.
+    parser.set_limits(RespLimits{});
+    EXPECT_TRUE(parse_all("*12\r\n$20000\r\n", parser).empty());  // waits for the body
+    EXPECT_EQ(parser.error(), "");
+  }
+}
+
 TEST(RespParser, BulksEachUnderTheirBoundAreRefusedWhenTheRequestPassesItsOwn) {
   // Four bulks of 100 bytes under a bulk bound of 100 and a request bound of 250: the third
   // header takes the request past 250 and is refused before its body arrives.

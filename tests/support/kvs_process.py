@@ -11,6 +11,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 
 from ports import free_ports
@@ -33,6 +34,22 @@ def cli(port, *args):
         return out.stdout.rstrip("\n")
     except subprocess.TimeoutExpired:
         return "<timeout>"
+
+
+def redis_py_module():
+    """The redis-py module (Debian's python3-redis), or None after a failure saying it is
+    missing. Debian installs it for Debian's python3: another interpreter of the same version
+    (a pyenv one, say) reaches it through dist-packages."""
+    try:
+        import redis
+    except ImportError:
+        sys.path.append("/usr/lib/python3/dist-packages")
+        try:
+            import redis
+        except ImportError:
+            fail("python3-redis is missing (scripts/install-deps.sh installs it)")
+            return None
+    return redis
 
 
 def wait_until(predicate, what, timeout=WAIT_TIMEOUT_S, interval_s=0.05):
@@ -146,11 +163,13 @@ class Conn:
 
 
 def ping(port, timeout=2.0):
-    """Whether a server on `port` answers PING with PONG within `timeout` seconds."""
+    """Whether a server on `port` answers PING within `timeout` seconds: PONG, or NOAUTH from
+    one that wants a password first."""
     try:
         c = Conn(port, timeout=timeout)
         try:
-            return c.call("PING") == "PONG"
+            r = c.call("PING")
+            return r == "PONG" or (isinstance(r, RespError) and str(r).startswith("NOAUTH"))
         finally:
             c.close()
     except (OSError, ValueError):

@@ -207,6 +207,7 @@ void echo(Ctx& c);
 void quit(Ctx& c);
 void select(Ctx& c);
 void hello(Ctx& c);
+void auth(Ctx& c);
 void client(Ctx& c);
 void info(Ctx& c);
 void config(Ctx& c);

@@ -1,7 +1,14 @@
-// Connection and server commands: PING ECHO QUIT SELECT HELLO CLIENT INFO CONFIG TIME ROLE
+// Connection and server commands: PING ECHO QUIT SELECT AUTH HELLO CLIENT INFO CONFIG TIME ROLE
 // LASTSAVE DBSIZE FLUSHDB FLUSHALL. COMMAND, which describes the table, is in commands.cpp.
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <array>
+#include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -25,13 +32,99 @@ void select(Ctx& c) {
   if (*n != 0) return c.out.error("ERR DB index is out of range");
   c.out.simple("OK");
 }
-void hello(Ctx& c) {
-  if (c.args.size() >= 2) {
-    const auto version = parse_int64(c.args[1]);
-    if (!version) return c.out.error("ERR Protocol version is not an integer or out of range");
-    if (*version != 2) return c.out.error("NOPROTO unsupported protocol version");
+namespace {
+
+/// Whether `given` is the server's password, in time that does not depend on where they first
+/// differ: both are hashed, and the digests compared with CRYPTO_memcmp.
+bool password_matches(std::string_view given, const std::string& password) {
+  const auto digest = [](std::string_view text) {
+    std::array<unsigned char, EVP_MAX_MD_SIZE> out{};
+    unsigned int n = 0;
+    if (EVP_Digest(text.data(), text.size(), out.data(), &n, EVP_sha256(), nullptr) != 1) {
+      n = 0;  // cannot hash: the digests stay zero, and `ok` below refuses
+    }
+    return std::pair{out, n};
+  };
+  const auto [a, a_bytes] = digest(given);
+  const auto [b, b_bytes] = digest(password);
+  const bool ok = a_bytes == 32 && b_bytes == 32;
+  return CRYPTO_memcmp(a.data(), b.data(), 32) == 0 && ok;
+}
+
+constexpr std::string_view wrong_pass =
+    "WRONGPASS invalid username-password pair or user is disabled.";
+
+/// AUTH's and HELLO AUTH's check, as Redis's default user: with no password, any password
+/// of the user "default" is taken; with one, it must match. Replies WRONGPASS when not.
+bool authenticate(Ctx& c, std::string_view user, std::string_view given) {
+  if (user == "default" &&
+      (c.facts().password.empty() || password_matches(given, c.facts().password))) {
+    c.session.authenticated = true;
+    return true;
   }
-  if (c.args.size() > 2) return c.out.error("ERR calm-kvs accepts HELLO with a version only");
+  c.out.error(wrong_pass);
+  return false;
+}
+
+/// CLIENT SETNAME's rule for a name: no spaces, newlines or other characters outside '!'-'~'.
+bool valid_client_name(std::string_view name) {
+  return std::all_of(name.begin(), name.end(), [](char ch) { return ch >= '!' && ch <= '~'; });
+}
+
+}  // namespace
+
+void auth(Ctx& c) {
+  if (c.args.size() > 3) return c.syntax_error();
+  if (c.args.size() == 2 && c.facts().password.empty()) {
+    return c.out.error(
+        "ERR AUTH <password> called without any password configured for the default user. Are "
+        "you sure your configuration is correct?");
+  }
+  const std::string_view user = c.args.size() == 3 ? std::string_view(c.args[1]) : "default";
+  if (authenticate(c, user, c.args.back())) c.out.simple("OK");
+}
+
+/// HELLO [protover [AUTH user pass] [SETNAME name]]: RESP2 only (RESP3 is not built).
+void hello(Ctx& c) {
+  std::int64_t version = 2;
+  if (c.args.size() >= 2) {
+    const auto asked = parse_int64(c.args[1]);
+    if (!asked) return c.out.error("ERR Protocol version is not an integer or out of range");
+    if (*asked != 2 && *asked != 3) return c.out.error("NOPROTO unsupported protocol version");
+    version = *asked;
+  }
+  std::optional<std::size_t> auth_at, name_at;  // where AUTH's user and SETNAME's name are
+  for (std::size_t i = 2; i < c.args.size(); ++i) {
+    const std::size_t more = c.args.size() - 1 - i;
+    const std::string option = c.args[i].size() <= 8 ? lower(c.args[i]) : std::string();
+    if (option == "auth" && more >= 2) {
+      auth_at = i + 1;
+      i += 2;
+    } else if (option == "setname" && more >= 1) {
+      name_at = i + 1;
+      i += 1;
+    } else {
+      return c.out.error(one_line("ERR Syntax error in HELLO option '" +
+                                  std::string(echoed(c.args[i], echo_bytes_max)) + "'"));
+    }
+  }
+  if (auth_at && !authenticate(c, c.args[*auth_at], c.args[*auth_at + 1])) return;
+  if (!c.session.authenticated) {
+    return c.out.error(
+        "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO "
+        "AUTH <user> <pass> option can be used to authenticate the client and select "
+        "the RESP protocol version at the same time");
+  }
+  // RESP3 is not built: refused once the rest is checked, where Redis would switch to it.
+  if (version != 2) {
+    return c.out.error("NOPROTO unsupported protocol version");
+  }
+  if (name_at) {
+    if (!valid_client_name(c.args[*name_at])) {
+      return c.out.error("ERR Client names cannot contain spaces, newlines or special characters.");
+    }
+    c.session.name = c.args[*name_at];
+  }
   c.out.array_header(14);
   c.out.bulk("server");
   c.out.bulk("calm-kvs");
@@ -55,7 +148,7 @@ void client(Ctx& c) {
     return c.subcommand_arity_error();
   }
   if (sub == "setname") {
-    if (c.args[2].find_first_of(" \n") != std::string::npos) {
+    if (!valid_client_name(c.args[2])) {
       return c.out.error("ERR Client names cannot contain spaces, newlines or special characters.");
     }
     c.session.name = c.args[2];
