@@ -11,7 +11,8 @@ namespace {
 constexpr std::array docs = {
     CommandDoc{"append", "string", "2.0.0", "Appends a string to the value of a key"},
     CommandDoc{"auth", "connection", "1.0.0", "Proves the client knows the server's password"},
-    CommandDoc{"client", "connection", "2.4.0", "Names this connection (SETNAME, GETNAME)"},
+    CommandDoc{"client", "connection", "2.4.0",
+               "Names, lists and closes connections (ID, LIST, KILL...)"},
     CommandDoc{"command", "server", "2.8.13", "Describes the commands calm-kvs has"},
     CommandDoc{"config", "server", "2.0.0", "Reads calm-kvs's settings (GET); SET is refused"},
     CommandDoc{"dbsize", "server", "1.0.0", "Counts the keys this replica holds"},

@@ -79,7 +79,9 @@ struct CommandTraits {
 
 /// Per-connection state.
 struct Session {
-  std::string name;  // CLIENT SETNAME
+  std::uint64_t id = 0;      // CLIENT ID: the server numbers its connections from 1
+  std::string name;          // CLIENT SETNAME
+  std::string last_command;  // CLIENT LIST's cmd=: the last command's name, lower case
   /// False until AUTH (or HELLO AUTH) gives the server's password, when it has one: until
   /// then only AUTH, HELLO and QUIT run (Router::route), and the parser's bounds are Redis's
   /// for strangers (unauthenticated_limits).
@@ -123,6 +125,16 @@ struct Session {
   bool log_again = false;
 };
 
+/// CLIENT KILL's filters (Redis 7.0's): a connection is killed when it matches every one given.
+struct ClientKillFilter {
+  std::optional<std::uint64_t> id;
+  std::optional<std::string> addr;   // ip:port of the client's end
+  std::optional<std::string> laddr;  // ip:port of the server's end
+  /// TYPE: false when the type is one no calm-kvs connection has (master, replica, pubsub).
+  bool type_matches = true;
+  bool skip_me = true;  // SKIPME yes (the default): never the connection that asks
+};
+
 /// What the server tells the commands about itself.
 struct ServerFacts {
   /// INFO's sections beyond Server and Keyspace, as (title, body) pairs: ("Replication",
@@ -136,6 +148,13 @@ struct ServerFacts {
   /// The password clients must AUTH with (--requirepass-file); empty: none, every connection
   /// is authenticated from the start, as Redis's default user without requirepass.
   std::string password;
+  /// CLIENT LIST and CLIENT INFO: a line per connection as Redis formats it ("id=7 addr=...
+  /// resp=2\n"), of the connections whose ids are in `ids`, or of all when it is null. Null:
+  /// a processor used alone, which knows of no connection.
+  std::function<std::string(const std::vector<std::uint64_t>* ids)> client_list;
+  /// CLIENT KILL: closes the connections that match (the asking one, `self`, after its reply)
+  /// and returns how many.
+  std::function<std::size_t(const ClientKillFilter& filter, std::uint64_t self)> kill_clients;
 };
 
 /// What a KeyValue delta's encoding adds to the bytes of the key and the one value, member or

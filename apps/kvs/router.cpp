@@ -126,6 +126,7 @@ void Router::route(const Request& request, const std::shared_ptr<Session>& sessi
   // grouping one replies, or sends the group off).
   const bool run_open = std::exchange(s.group_run_open, false);
   const std::string name = lower(request[0]);
+  s.last_command = name;
   const auto refuse_stranger = [&] {
     if (s.in_multi) s.multi_failed = true;
     ReplyWriter(out.now()).error("NOAUTH Authentication required.");

@@ -415,6 +415,14 @@ KvsOptions with_descriptor_budget(KvsOptions options) {
   return options;
 }
 
+/// An endpoint as Redis prints one: ip:port, an IPv6 address in brackets.
+std::string endpoint_text(const asio::ip::tcp::endpoint& endpoint) {
+  const auto address = endpoint.address();
+  const std::string ip = address.to_string();
+  const std::string host = address.is_v6() ? "[" + ip + "]" : ip;
+  return host + ":" + std::to_string(endpoint.port());
+}
+
 /// The longest password a --requirepass-file may hold (Redis has no bound; a file that holds
 /// more is not a password).
 constexpr std::size_t password_bytes_max = 4096;
@@ -506,6 +514,7 @@ struct KvsServer::Impl {
   /// accepted and told why rather than left hanging.
   int spare_descriptor = -1;
   std::set<std::shared_ptr<Client>> clients;
+  std::uint64_t client_ids = 0;  // the last connection's id (CLIENT ID)
   /// Clients whose replies wait for the turn's batch (the host's `on_turn_end`).
   std::vector<std::shared_ptr<Client>> waiting;
   /// A shared read buffer: the event loop reads one socket at a time, so an idle connection
@@ -681,6 +690,10 @@ struct KvsServer::Impl {
     f.info_sections = [this] { return info(); };
     f.wall_ms = [this] { return wall_ms(); };
     f.password = options.requirepass;
+    f.client_list = [this](const std::vector<std::uint64_t>* ids) { return client_list(ids); };
+    f.kill_clients = [this](const ClientKillFilter& filter, std::uint64_t self) {
+      return kill_clients(filter, self);
+    };
     const std::string durability = durability_name();
     std::string peers;
     for (const auto& p : options.peers) {
@@ -916,6 +929,10 @@ struct KvsServer::Impl {
   bool refuse_with_spare_descriptor();
   void account(Client& client, std::size_t held);
   void evict_largest();
+  /// CLIENT LIST's line for one connection, as Redis 7.0 formats it.
+  std::string client_line(const Client& client) const;
+  std::string client_list(const std::vector<std::uint64_t>* ids) const;
+  std::size_t kill_clients(const ClientKillFilter& filter, std::uint64_t self);
 
   /// The host wrote the turn's batch (`failure` null) or could not (then it rolled the turn
   /// back, and nothing of it was sent): the waiting clients get their replies, or one
@@ -1015,13 +1032,23 @@ struct KvsServer::Impl::Client : std::enable_shared_from_this<Client> {
   bool closed = false;
   std::size_t held_accounted = 0;  // `held` as the server's input_bytes counts it
 
+  /// CLIENT LIST's: the two ends as ip:port, when it was accepted and last sent a request.
+  std::string addr, laddr;
+  int fd = -1;
+  std::chrono::steady_clock::time_point created = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point last_active = created;
+
   Client(Impl& s, tcp::socket sock)
       : server(s),
         socket(std::move(sock)),
         parser(s.options.requirepass.empty() ? s.options.resp
                                              : unauthenticated_limits(s.options.resp)) {
     session->authenticated = s.options.requirepass.empty();
+    session->id = ++s.client_ids;
     error_code ignored;
+    addr = endpoint_text(socket.remote_endpoint(ignored));
+    laddr = endpoint_text(socket.local_endpoint(ignored));
+    fd = socket.native_handle();
     socket.set_option(tcp::no_delay(true), ignored);
     socket.non_blocking(true, ignored);
   }
@@ -1043,6 +1070,7 @@ struct KvsServer::Impl::Client : std::enable_shared_from_this<Client> {
 
   void run(std::string_view bytes) {
     auto self = shared_from_this();
+    last_active = std::chrono::steady_clock::now();
     parser.feed(bytes);
     held += bytes.size();
     fed += bytes.size();
@@ -1179,6 +1207,70 @@ void KvsServer::Impl::account(Client& client, std::size_t held) {
   input_bytes = input_bytes - client.held_accounted + held;
   client.held_accounted = held;
   if (grew && input_bytes > options.clients_input_bytes_max) evict_largest();
+}
+
+std::string KvsServer::Impl::client_line(const Client& client) const {
+  const auto now = std::chrono::steady_clock::now();
+  const auto seconds = [&](std::chrono::steady_clock::time_point since) {
+    return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(now - since).count());
+  };
+  const Session& s = *client.session;
+  std::size_t output_bytes = client.output.size();
+  for (const auto& slot : client.pending) output_bytes += slot->bytes.size();
+  // Redis's fields, in its order; those calm-kvs has no counterpart for are 0, as Redis shows
+  // them for an idle connection.
+  std::string line =
+      "id=" + std::to_string(s.id) + " addr=" + client.addr + " laddr=" + client.laddr +
+      " fd=" + std::to_string(client.fd) + " name=" + s.name + " age=" + seconds(client.created) +
+      " idle=" + seconds(client.last_active) + " flags=" + (s.in_multi ? "x" : "N") +
+      " db=0 sub=0 psub=0 ssub=0 multi=" +
+      (s.in_multi ? std::to_string(s.queued.size()) : std::string("-1")) +
+      " qbuf=" + std::to_string(client.held) + " qbuf-free=0 argv-mem=0" +
+      " multi-mem=" + std::to_string(s.queued_bytes) +
+      " rbs=0 rbp=0 obl=" + std::to_string(client.output.size()) +
+      " oll=" + std::to_string(client.pending.size()) + " omem=" + std::to_string(output_bytes) +
+      " tot-mem=" + std::to_string(client.held + output_bytes + s.queued_bytes) +
+      " events=" + (client.writing ? "rw" : "r") +
+      " cmd=" + (s.last_command.empty() ? std::string("NULL") : s.last_command) +
+      " user=default redir=-1 resp=2\n";
+  return line;
+}
+
+std::string KvsServer::Impl::client_list(const std::vector<std::uint64_t>* ids) const {
+  // By id, as Redis lists them (oldest first).
+  std::vector<const Client*> listed;
+  for (const auto& client : clients) {
+    if (client->closed) continue;
+    if (ids && std::find(ids->begin(), ids->end(), client->session->id) == ids->end()) continue;
+    listed.push_back(client.get());
+  }
+  std::sort(listed.begin(), listed.end(),
+            [](const Client* a, const Client* b) { return a->session->id < b->session->id; });
+  std::string text;
+  for (const Client* client : listed) text += client_line(*client);
+  return text;
+}
+
+std::size_t KvsServer::Impl::kill_clients(const ClientKillFilter& filter, std::uint64_t self) {
+  if (!filter.type_matches) return 0;
+  std::vector<std::shared_ptr<Client>> matched;
+  for (const auto& client : clients) {
+    const Session& s = *client->session;
+    if (client->closed || (filter.id && s.id != *filter.id) ||
+        (filter.addr && client->addr != *filter.addr) ||
+        (filter.laddr && client->laddr != *filter.laddr) || (filter.skip_me && s.id == self)) {
+      continue;
+    }
+    matched.push_back(client);
+  }
+  for (const auto& client : matched) {
+    if (client->session->id == self) {
+      client->session->close = true;  // after its reply, as QUIT
+    } else {
+      client->close();
+    }
+  }
+  return matched.size();
 }
 
 void KvsServer::Impl::evict_largest() {

@@ -399,6 +399,48 @@ TEST_F(Commands, UnknownCommandsAndSubcommandsEchoAtMost128BytesOfEachAsRedisDoe
   EXPECT_EQ(run("GeT"), "-ERR wrong number of arguments for 'get' command\r\n");
 }
 
+TEST_F(Commands, ClientKillAndListParseTheirFiltersAsRedisAndAskTheServer) {
+  std::vector<std::pair<ClientKillFilter, std::uint64_t>> asked;
+  ServerFacts facts;
+  facts.client_list = [](const std::vector<std::uint64_t>* ids) {
+    return ids ? "only " + std::to_string(ids->size()) + "\n" : std::string("all\n");
+  };
+  facts.kill_clients = [&](const ClientKillFilter& filter, std::uint64_t self) {
+    asked.emplace_back(filter, self);
+    return std::size_t{2};
+  };
+  CommandProcessor server_side{keyspace, 1, facts};
+  session.id = 7;
+  EXPECT_EQ(run_on(server_side, "CLIENT ID"), ":7\r\n");
+  EXPECT_EQ(run_on(server_side, "CLIENT INFO"), "$7\r\nonly 1\n\r\n");
+  EXPECT_EQ(run_on(server_side, "CLIENT LIST"), "$4\r\nall\n\r\n");
+  EXPECT_EQ(run_on(server_side, "CLIENT LIST ID 1 2 3"), "$7\r\nonly 3\n\r\n");
+  EXPECT_EQ(run_on(server_side, "CLIENT LIST TYPE pubsub"), "$0\r\n\r\n");
+  EXPECT_EQ(run_on(server_side, "CLIENT LIST TYPE normal"), "$4\r\nall\n\r\n");
+  EXPECT_EQ(run_on(server_side, "CLIENT KILL 127.0.0.1:5"), "+OK\r\n");
+  ASSERT_EQ(asked.size(), 1u);
+  EXPECT_EQ(asked[0].first.addr, "127.0.0.1:5");
+  EXPECT_FALSE(asked[0].first.skip_me);  // the old form may kill the asking connection
+  EXPECT_EQ(asked[0].second, 7u);
+  EXPECT_EQ(run_on(server_side, "CLIENT KILL ID 3 LADDR 1.2.3.4:6 USER default SKIPME no"),
+            ":2\r\n");
+  ASSERT_EQ(asked.size(), 2u);
+  EXPECT_EQ(asked[1].first.id, 3u);
+  EXPECT_EQ(asked[1].first.laddr, "1.2.3.4:6");
+  EXPECT_FALSE(asked[1].first.skip_me);
+  EXPECT_EQ(run_on(server_side, "CLIENT KILL TYPE replica"), ":2\r\n");
+  EXPECT_FALSE(asked[2].first.type_matches);
+  // Errors ask nothing.
+  EXPECT_EQ(run_on(server_side, "CLIENT KILL ID 0"), "-ERR client-id should be greater than 0\r\n");
+  EXPECT_EQ(run_on(server_side, "CLIENT KILL ID 1 2"), "-ERR syntax error\r\n");
+  EXPECT_EQ(run_on(server_side, "CLIENT KILL USER eve"), "-ERR No such user 'eve'\r\n");
+  EXPECT_EQ(run_on(server_side, "CLIENT LIST ID x"), "-ERR Invalid client ID\r\n");
+  EXPECT_EQ(asked.size(), 3u);
+  // A processor used alone knows of no connection.
+  EXPECT_EQ(run("CLIENT LIST"), "$0\r\n\r\n");
+  EXPECT_EQ(run("CLIENT KILL 1.2.3.4:5"), "-ERR No such client\r\n");
+}
+
 TEST_F(Commands, ConnectionCommands) {
   EXPECT_EQ(run("PING"), "+PONG\r\n");
   EXPECT_EQ(run("PING hi"), "$2\r\nhi\r\n");

@@ -12,7 +12,8 @@ import socket
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
-from kvs_process import FAILURES, Replica, cli, cluster, expect_reply, wait_until  # noqa: E402
+from kvs_process import (FAILURES, Conn, Replica, cli, cluster, expect_reply,  # noqa: E402
+                         wait_until)
 
 
 def families(port):
@@ -160,6 +161,52 @@ def bad_input(port):
     expect_reply(port, ["SMEMBERS", "s"], before)
 
 
+def clients(port):
+    """CLIENT ID, INFO, LIST and KILL on live connections."""
+    a, b = Conn(port), Conn(port)
+    try:
+        a.call("CLIENT", "SETNAME", "first")
+        b.call("CLIENT", "SETNAME", "second")
+        a_id, b_id = a.call("CLIENT", "ID"), b.call("CLIENT", "ID")
+        if not (isinstance(a_id, int) and isinstance(b_id, int) and 0 < a_id < b_id):
+            FAILURES.append(f"CLIENT ID: {a_id!r} then {b_id!r}")
+            return
+        listed = a.call("CLIENT", "LIST").decode().splitlines()
+        mine = [line for line in listed if line.startswith(f"id={a_id} ")]
+        theirs = [line for line in listed if line.startswith(f"id={b_id} ")]
+        if not mine or " name=first " not in mine[0] or " cmd=client " not in mine[0] \
+                or not theirs or " name=second " not in theirs[0]:
+            FAILURES.append(f"CLIENT LIST: {listed!r}")
+        info = b.call("CLIENT", "INFO").decode()
+        if not info.startswith(f"id={b_id} addr=127.0.0.1:") or not info.endswith(" resp=2\n"):
+            FAILURES.append(f"CLIENT INFO: {info!r}")
+        only = a.call("CLIENT", "LIST", "ID", str(b_id)).decode()
+        if only.count("\n") != 1 or not only.startswith(f"id={b_id} "):
+            FAILURES.append(f"CLIENT LIST ID {b_id}: {only!r}")
+        if a.call("CLIENT", "KILL", "ID", str(a_id)) != 0:  # SKIPME yes: not itself
+            FAILURES.append("CLIENT KILL ID of itself killed it with SKIPME yes")
+        addr = info.split(" addr=")[1].split(" ")[0]
+        if a.call("CLIENT", "KILL", addr) != "OK":  # the old form, by address
+            FAILURES.append(f"CLIENT KILL {addr} did not answer OK")
+        try:
+            b.call("PING")
+            FAILURES.append("a connection CLIENT KILL closed still answers")
+        except (ConnectionError, OSError):
+            pass
+        if a.call("PING") != "PONG":
+            FAILURES.append("the killing connection stopped answering")
+        if a.call("CLIENT", "KILL", "ID", str(a_id), "SKIPME", "no") != 1:
+            FAILURES.append("CLIENT KILL ID of itself with SKIPME no did not count it")
+        try:
+            a.call("PING")
+            FAILURES.append("a connection that killed itself still answers")
+        except (ConnectionError, OSError):
+            pass
+    finally:
+        a.close()
+        b.close()
+
+
 def main():
     binary, work = sys.argv[1], sys.argv[2]
     shutil.rmtree(work, ignore_errors=True)
@@ -171,6 +218,7 @@ def main():
     try:
         families(solo_port)
         server_commands(solo_port)
+        clients(solo_port)
         free_transaction(solo_port)
         bad_input(solo_port)
     finally:

@@ -133,7 +133,7 @@ void hello(Ctx& c) {
   c.out.bulk("proto");
   c.out.integer(2);
   c.out.bulk("id");
-  c.out.integer(static_cast<std::int64_t>(c.replica()));
+  c.out.integer(static_cast<std::int64_t>(c.session.id));
   c.out.bulk("mode");
   c.out.bulk("standalone");
   c.out.bulk("role");
@@ -142,9 +142,99 @@ void hello(Ctx& c) {
   c.out.array_header(0);
 }
 
+namespace {
+
+/// CLIENT LIST's and CLIENT KILL's TYPE: whether `name` is a client type Redis knows, and
+/// whether calm-kvs's connections (all of them normal) are of it.
+std::optional<bool> normal_type(const std::string& name) {
+  const std::string type = name.size() <= 8 ? lower(name) : std::string();
+  if (type == "normal") return true;
+  if (type == "master" || type == "slave" || type == "replica" || type == "pubsub") return false;
+  return std::nullopt;
+}
+
+void client_list(Ctx& c) {
+  if (c.args.size() == 2)
+    return c.out.bulk(c.facts().client_list ? c.facts().client_list(nullptr) : "");
+  const std::string option = c.args[2].size() <= 4 ? lower(c.args[2]) : std::string();
+  if (c.args.size() == 4 && option == "type") {
+    const auto normal = normal_type(c.args[3]);
+    if (!normal) {
+      return c.out.error(one_line("ERR Unknown client type '" +
+                                  std::string(echoed(c.args[3], echo_bytes_max)) + "'"));
+    }
+    if (!*normal || !c.facts().client_list) return c.out.bulk("");
+    return c.out.bulk(c.facts().client_list(nullptr));
+  }
+  if (c.args.size() > 3 && option == "id") {
+    std::vector<std::uint64_t> ids;
+    for (std::size_t i = 3; i < c.args.size(); ++i) {
+      const auto id = parse_int64(c.args[i]);
+      if (!id) return c.out.error("ERR Invalid client ID");
+      if (*id > 0) ids.push_back(static_cast<std::uint64_t>(*id));  // none has another id
+    }
+    return c.out.bulk(c.facts().client_list ? c.facts().client_list(&ids) : "");
+  }
+  c.syntax_error();
+}
+
+void client_kill(Ctx& c) {
+  ClientKillFilter filter;
+  if (c.args.size() == 3) {  // the old form, CLIENT KILL ip:port: it may kill itself
+    filter.addr = c.args[2];
+    filter.skip_me = false;
+    const std::size_t killed =
+        c.facts().kill_clients ? c.facts().kill_clients(filter, c.session.id) : 0;
+    if (killed == 0) return c.out.error("ERR No such client");
+    return c.out.simple("OK");
+  }
+  for (std::size_t i = 2; i < c.args.size(); i += 2) {
+    const bool more = i + 1 < c.args.size();
+    const std::string option = c.args[i].size() <= 8 ? lower(c.args[i]) : std::string();
+    if (!more) return c.syntax_error();
+    const std::string& value = c.args[i + 1];
+    if (option == "id") {
+      const auto id = parse_int64(value);
+      if (!id || *id < 1) return c.out.error("ERR client-id should be greater than 0");
+      filter.id = static_cast<std::uint64_t>(*id);
+    } else if (option == "type") {
+      const auto normal = normal_type(value);
+      if (!normal) {
+        return c.out.error(one_line("ERR Unknown client type '" +
+                                    std::string(echoed(value, echo_bytes_max)) + "'"));
+      }
+      filter.type_matches = *normal;
+    } else if (option == "addr") {
+      filter.addr = value;
+    } else if (option == "laddr") {
+      filter.laddr = value;
+    } else if (option == "user") {
+      if (value != "default") {  // the only user, as in Redis without ACLs
+        return c.out.error(
+            one_line("ERR No such user '" + std::string(echoed(value, echo_bytes_max)) + "'"));
+      }
+    } else if (option == "skipme") {
+      const std::string yes_no = value.size() <= 3 ? lower(value) : std::string();
+      if (yes_no != "yes" && yes_no != "no") return c.syntax_error();
+      filter.skip_me = yes_no == "yes";
+    } else {
+      return c.syntax_error();
+    }
+  }
+  const std::size_t killed =
+      c.facts().kill_clients ? c.facts().kill_clients(filter, c.session.id) : 0;
+  c.out.integer(static_cast<std::int64_t>(killed));
+}
+
+}  // namespace
+
+/// CLIENT ID, INFO, LIST, KILL, SETNAME and GETNAME, as Redis 7.0 answers them. Every
+/// connection is a normal one of the user "default" speaking RESP2.
 void client(Ctx& c) {
   const std::string sub = c.subcommand();
-  if ((sub == "setname" && c.args.size() != 3) || (sub == "getname" && c.args.size() != 2)) {
+  const bool exact_two = sub == "getname" || sub == "id" || sub == "info";
+  if ((sub == "setname" && c.args.size() != 3) || (exact_two && c.args.size() != 2) ||
+      (sub == "kill" && c.args.size() < 3)) {
     return c.subcommand_arity_error();
   }
   if (sub == "setname") {
@@ -158,6 +248,14 @@ void client(Ctx& c) {
     if (c.session.name.empty()) return c.out.null_bulk();
     return c.out.bulk(c.session.name);
   }
+  if (sub == "id") return c.out.integer(static_cast<std::int64_t>(c.session.id));
+  if (sub == "info") {
+    if (!c.facts().client_list) return c.out.bulk("");
+    const std::vector<std::uint64_t> me{c.session.id};
+    return c.out.bulk(c.facts().client_list(&me));
+  }
+  if (sub == "list") return client_list(c);
+  if (sub == "kill") return client_kill(c);
   c.unknown_subcommand();
 }
 void info(Ctx& c) {
