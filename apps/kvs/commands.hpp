@@ -13,6 +13,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -22,6 +23,9 @@
 #include "protocols/anti_entropy/message.hpp"
 
 namespace calm::apps::kvs {
+
+class PubSub;
+class Subscriber;
 
 /// What the commands need of a replica's keyspace.
 class Keyspace {
@@ -82,6 +86,11 @@ struct Session {
   std::uint64_t id = 0;      // CLIENT ID: the server numbers its connections from 1
   std::string name;          // CLIENT SETNAME
   std::string last_command;  // CLIENT LIST's cmd=: the last command's name, lower case
+  /// Pub/Sub: where this connection's pushes go (null: it cannot subscribe), and how many
+  /// channels and patterns it holds; while any, it runs only the (P)(UN)SUBSCRIBE commands,
+  /// PING and QUIT (RESP2's subscribed state).
+  Subscriber* subscriber = nullptr;
+  std::size_t subscriptions = 0;
   /// False until AUTH (or HELLO AUTH) gives the server's password, when it has one: until
   /// then only AUTH, HELLO and QUIT run (Router::route), and the parser's bounds are Redis's
   /// for strangers (unauthenticated_limits).
@@ -155,6 +164,10 @@ struct ServerFacts {
   /// CLIENT KILL: closes the connections that match (the asking one, `self`, after its reply)
   /// and returns how many.
   std::function<std::size_t(const ClientKillFilter& filter, std::uint64_t self)> kill_clients;
+  /// This replica's subscribers (null: Pub/Sub is not served), and how a PUBLISH reaches the
+  /// peers' (null: alone).
+  PubSub* pubsub = nullptr;
+  std::function<void(std::string_view channel, std::string_view message)> publish_to_peers;
 };
 
 /// What a KeyValue delta's encoding adds to the bytes of the key and the one value, member or

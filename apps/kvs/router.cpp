@@ -150,6 +150,15 @@ void Router::route(const Request& request, const std::shared_ptr<Session>& sessi
     ++command_stats_[traits.index].rejected;
     return refuse_stranger();
   }
+  if (s.subscriptions > 0 && name != "subscribe" && name != "unsubscribe" && name != "psubscribe" &&
+      name != "punsubscribe" && name != "ping" && name != "quit") {
+    ++command_stats_[traits.index].rejected;
+    if (s.in_multi) s.multi_failed = true;
+    return ReplyWriter(out.now()).error(
+        "ERR Can't execute '" + name +  // a known command's name: short, one line
+        "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in "
+        "this context");
+  }
   if (traits.transaction || (s.in_multi && name != "quit")) {
     flush_group(session);  // what came before goes to the log first
     if (traits.transaction) {

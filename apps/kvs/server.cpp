@@ -28,6 +28,7 @@
 #include "kvs/admission.hpp"
 #include "kvs/commands.hpp"
 #include "kvs/coordination.hpp"
+#include "kvs/pubsub.hpp"
 #include "kvs/router.hpp"
 #include "kvs/value.hpp"
 #include "lattices/random.hpp"
@@ -199,6 +200,38 @@ using KvsNode = ae::ReplicaNode<KeyValue>;
 constexpr std::uint8_t replication_channel = 0;
 constexpr std::uint8_t log_channel = 1;
 constexpr std::uint8_t forward_channel = 2;
+constexpr std::uint8_t pubsub_channel = 3;
+
+/// The Pub/Sub channel of the peer connections: a PUBLISH here goes to every peer, and a
+/// peer's goes to this replica's subscribers. Best effort and at most once, as Pub/Sub is in
+/// Redis: nothing is stored, acknowledged or resent.
+class PublishNode final : public net::Node {
+ public:
+  using Deliver = std::function<void(std::string_view channel, std::string_view message)>;
+  PublishNode(const net::NodeContext& context, std::vector<net::TcpPeer> peers, Deliver deliver,
+              std::function<void()> dropped)
+      : transport_(context.transport),
+        peers_(std::move(peers)),
+        deliver_(std::move(deliver)),
+        dropped_(std::move(dropped)) {}
+  void publish(std::string_view channel, std::string_view message) {
+    const std::string bytes = encode_published(channel, message);
+    for (const auto& peer : peers_) transport_.send(peer.id, bytes);
+  }
+  void on_start() override {}
+  void on_timer(net::TimerId) override {}
+  void on_message(net::NodeId, std::string_view bytes) override {
+    std::string_view channel, message;
+    if (!decode_published(bytes, channel, message)) return dropped_();
+    deliver_(channel, message);
+  }
+
+ private:
+  net::Transport& transport_;
+  std::vector<net::TcpPeer> peers_;
+  Deliver deliver_;
+  std::function<void()> dropped_;
+};
 
 /// The commands' view of the replica: reads from its state, writes as the replica's updates
 /// on the host, in place (a write costs its delta, not a copy of the value). The host writes
@@ -378,6 +411,9 @@ constexpr std::chrono::milliseconds accept_backoff_first{100};
 constexpr std::chrono::milliseconds accept_backoff_max{1000};
 /// Per connection, at a request boundary: buffers grown past these are released.
 constexpr std::size_t output_keep_bytes = 64 * 1024;
+/// Redis's client-output-buffer-limit for pubsub clients (its hard limit, 32 MiB): a
+/// subscriber owing more is closed.
+constexpr std::size_t pubsub_output_bytes_max = 32u << 20;
 constexpr std::size_t parser_keep_bytes = 1u << 20;
 /// Bytes read from a socket at once, into the one buffer all connections share.
 constexpr std::size_t read_chunk_bytes = 64 * 1024;
@@ -499,6 +535,7 @@ struct KvsServer::Impl {
   Writer writer;  // the CRDT writer id (load_writer)
   /// The Paxos log of the linearizable keys; null when no key is (--linearizable empty).
   std::unique_ptr<LogCoordination> coordination;
+  PublishNode* pubsub_node = nullptr;  // the runtime's, remade on each start (make_node)
   net::TcpRuntime runtime;
   HostKeyspace keyspace{runtime};
   CommandProcessor processor;
@@ -513,6 +550,7 @@ struct KvsServer::Impl {
   /// Kept open so that, when descriptors run out, closing it lets one waiting client be
   /// accepted and told why rather than left hanging.
   int spare_descriptor = -1;
+  PubSub pubsub;  // this replica's subscribers (its clients; each removes itself on close)
   std::set<std::shared_ptr<Client>> clients;
   std::uint64_t client_ids = 0;  // the last connection's id (CLIENT ID)
   /// Clients whose replies wait for the turn's batch (the host's `on_turn_end`).
@@ -527,6 +565,9 @@ struct KvsServer::Impl {
     std::uint64_t accept_failures = 0;
     std::uint64_t query_buffer_disconnections = 0;  // past client_input_bytes_max
     std::uint64_t evicted_clients = 0;              // past clients_input_bytes_max
+    std::uint64_t output_limit_disconnections = 0;  // subscribers past pubsub_output_bytes_max
+    std::uint64_t peer_messages_published = 0;      // PUBLISHes received from peers
+    std::uint64_t peer_messages_dropped = 0;        // malformed ones
     std::uint64_t write_failures = 0;               // batches the disk refused
     std::uint64_t connections_received = 0;         // clients accepted
     std::uint64_t net_input_bytes = 0;              // read from clients
@@ -614,6 +655,15 @@ struct KvsServer::Impl {
     channels->attach(replication_channel,
                      make_replication_node(channels->context_for(replication_channel)));
     if (coordination) coordination->attach(*channels, log_channel, forward_channel);
+    auto published = std::make_unique<PublishNode>(
+        channels->context_for(pubsub_channel), peers(),
+        [this](std::string_view channel, std::string_view message) {
+          ++counters.peer_messages_published;
+          pubsub.publish(channel, message);
+        },
+        [this] { ++counters.peer_messages_dropped; });
+    pubsub_node = published.get();
+    channels->attach(pubsub_channel, std::move(published));
     return channels;
   }
 
@@ -690,6 +740,12 @@ struct KvsServer::Impl {
     f.info_sections = [this] { return info(); };
     f.wall_ms = [this] { return wall_ms(); };
     f.password = options.requirepass;
+    f.pubsub = &pubsub;
+    if (!peers().empty()) {
+      f.publish_to_peers = [this](std::string_view channel, std::string_view message) {
+        if (pubsub_node != nullptr) pubsub_node->publish(channel, message);
+      };
+    }
     f.client_list = [this](const std::vector<std::uint64_t>* ids) { return client_list(ids); };
     f.kill_clients = [this](const ClientKillFilter& filter, std::uint64_t self) {
       return kill_clients(filter, self);
@@ -880,6 +936,12 @@ struct KvsServer::Impl {
     stats += "client_query_buffer_limit_disconnections:" +
              std::to_string(counters.query_buffer_disconnections) + "\r\n";
     stats += "evicted_clients:" + std::to_string(counters.evicted_clients) + "\r\n";
+    stats += info_line("client_output_buffer_limit_disconnections",
+                       counters.output_limit_disconnections);
+    stats += info_line("pubsub_channels", pubsub.channel_count());
+    stats += info_line("pubsub_patterns", pubsub.pattern_subscriptions());
+    stats += info_line("pubsub_peer_messages", counters.peer_messages_published);
+    stats += info_line("pubsub_peer_messages_dropped", counters.peer_messages_dropped);
     return {{"Server", std::move(server)},
             {"Clients", std::move(clients_info)},
             {"Memory", std::move(memory)},
@@ -965,7 +1027,7 @@ struct KvsServer::Impl {
 /// when the log has applied it, maybe several turns later: its reply takes a place (`Slot`) in
 /// `pending`, and the replies behind it wait there. The connection reads again once every
 /// reply it owes is written.
-struct KvsServer::Impl::Client : std::enable_shared_from_this<Client> {
+struct KvsServer::Impl::Client final : std::enable_shared_from_this<Client>, Subscriber {
   /// A reply in order behind one that is not ready yet.
   struct Slot {
     std::string bytes;
@@ -1028,7 +1090,10 @@ struct KvsServer::Impl::Client : std::enable_shared_from_this<Client> {
   /// refuses) must not start a write of `output` while requests still append to it.
   bool in_run = false;
   bool writing = false;
-  bool closing = false;  // QUIT or a protocol error: close once every reply is written
+  bool reading = false;            // a wait for the socket to be readable is armed
+  bool over_output_limit = false;  // closing: it owed a push past pubsub_output_bytes_max
+  std::string in_flight;           // what write() is writing (`output` takes what comes meanwhile)
+  bool closing = false;            // QUIT or a protocol error: close once every reply is written
   bool closed = false;
   std::size_t held_accounted = 0;  // `held` as the server's input_bytes counts it
 
@@ -1045,6 +1110,7 @@ struct KvsServer::Impl::Client : std::enable_shared_from_this<Client> {
                                              : unauthenticated_limits(s.options.resp)) {
     session->authenticated = s.options.requirepass.empty();
     session->id = ++s.client_ids;
+    session->subscriber = this;
     error_code ignored;
     addr = endpoint_text(socket.remote_endpoint(ignored));
     laddr = endpoint_text(socket.local_endpoint(ignored));
@@ -1054,10 +1120,13 @@ struct KvsServer::Impl::Client : std::enable_shared_from_this<Client> {
   }
 
   void read() {
+    if (reading) return;  // one wait at a time (a push's write may end while one is armed)
     auto self = shared_from_this();
+    reading = true;
     // Wait until the socket is readable, then read into the server's buffer: no buffer per
     // idle connection.
     socket.async_wait(tcp::socket::wait_read, [this, self](const error_code& ec) {
+      reading = false;
       if (ec || closed) return close();
       error_code read_ec;
       const std::size_t n = socket.read_some(asio::buffer(server.input), read_ec);
@@ -1166,18 +1235,54 @@ struct KvsServer::Impl::Client : std::enable_shared_from_this<Client> {
   void write() {
     auto self = shared_from_this();
     writing = true;
-    asio::async_write(socket, asio::buffer(output),
+    // What is written moves aside: requests a read runs meanwhile (a push's write can start
+    // while a read is armed) append their replies to `output` behind it.
+    std::swap(output, in_flight);
+    asio::async_write(socket, asio::buffer(in_flight),
                       [this, self](const error_code& ec, std::size_t written) {
                         server.counters.net_output_bytes += written;
                         writing = false;
-                        output.clear();
-                        if (output.capacity() > output_keep_bytes) {
-                          std::string().swap(output);
+                        in_flight.clear();
+                        if (in_flight.capacity() > output_keep_bytes) {
+                          std::string().swap(in_flight);
                           release_free_memory();
                         }
                         if (ec || closed) return close();
                         pump();
                       });
+  }
+
+  /// Bytes of replies and pushes this connection has not taken yet.
+  std::size_t owed_bytes() const {
+    std::size_t n = output.size() + in_flight.size();
+    for (const auto& slot : pending) n += slot->bytes.size();
+    return n;
+  }
+
+  /// A Pub/Sub push: in order behind every reply owed, and not one of a turn's replies (a
+  /// failed batch does not turn it into an error). A subscriber that owes more than
+  /// pubsub_output_bytes_max is closed, as Redis's client-output-buffer-limit for pubsub
+  /// does: a client that does not read cannot make the server hold its messages forever.
+  void deliver(std::string_view bytes) override {
+    if (closed || over_output_limit) return;
+    if (owed_bytes() + bytes.size() > pubsub_output_bytes_max) {
+      over_output_limit = true;
+      ++server.counters.output_limit_disconnections;
+      // Later: the publisher may still be delivering to this connection (a channel and a
+      // pattern); the copy of the pointer keeps it alive until then.
+      asio::post(server.runtime.io_context(), [self = shared_from_this()] { self->close(); });
+      return;
+    }
+    if (pending.empty() && !awaiting_flush && !in_run) {
+      output.append(bytes);
+    } else {
+      auto slot = std::make_shared<Slot>();
+      slot->bytes.assign(bytes);
+      slot->ready = true;
+      slot->deferred = true;
+      pending.push_back(std::move(slot));
+    }
+    pump();
   }
 
   /// Replies `error` and closes, without waiting for the reply to be read.
@@ -1198,6 +1303,8 @@ struct KvsServer::Impl::Client : std::enable_shared_from_this<Client> {
     socket.shutdown(tcp::socket::shutdown_both, ignored);
     socket.close(ignored);
     pending.clear();
+    server.pubsub.remove(*this);
+    session->subscriptions = 0;
     server.clients.erase(shared_from_this());
   }
 };

@@ -18,52 +18,15 @@ usage: auth.py CALM_KVS WORK_DIR
 """
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
-from kvs_process import FAILURES, Replica, fail, redis_py_module  # noqa: E402
+from kvs_process import FAILURES, Replica, cmd, exchange, fail, redis_py_module  # noqa: E402
 from ports import free_ports  # noqa: E402
 
 PASSWORD = "correct horse battery staple"
-
-
-def exchange(port, data, timeout=10.0):
-    """What the server replies to `data` (sent at once) until it closes the connection or has
-    been quiet for a moment (0.3 s after a reply, 1 s when nothing came), and whether it
-    closed it."""
-    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
-    try:
-        s.sendall(data)
-        s.settimeout(0.3)
-        out = bytearray()
-        started = time.time()
-        deadline = started + timeout
-        while time.time() < deadline:
-            try:
-                chunk = s.recv(1 << 16)
-            except socket.timeout:
-                if out or time.time() - started > 1.0:
-                    return bytes(out), False
-                continue
-            except ConnectionResetError:
-                return bytes(out), True
-            if not chunk:
-                return bytes(out), True
-            out += chunk
-        return bytes(out), False
-    finally:
-        s.close()
-
-
-def cmd(*words):
-    out = [b"*%d\r\n" % len(words)]
-    for w in words:
-        w = w if isinstance(w, bytes) else str(w).encode()
-        out.append(b"$%d\r\n%s\r\n" % (len(w), w))
-    return b"".join(out)
 
 
 def hello_normalized(reply):

@@ -52,6 +52,43 @@ def redis_py_module():
     return redis
 
 
+def exchange(port, data, timeout=10.0):
+    """What the server replies to `data` (sent at once) until it closes the connection or has
+    been quiet for a moment (0.3 s after a reply, 1 s when nothing came), and whether it
+    closed it."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    try:
+        s.sendall(data)
+        s.settimeout(0.3)
+        out = bytearray()
+        started = time.time()
+        deadline = started + timeout
+        while time.time() < deadline:
+            try:
+                chunk = s.recv(1 << 16)
+            except socket.timeout:
+                if out or time.time() - started > 1.0:
+                    return bytes(out), False
+                continue
+            except ConnectionResetError:
+                return bytes(out), True
+            if not chunk:
+                return bytes(out), True
+            out += chunk
+        return bytes(out), False
+    finally:
+        s.close()
+
+
+def cmd(*words):
+    """One request's RESP bytes."""
+    out = [b"*%d\r\n" % len(words)]
+    for w in words:
+        w = w if isinstance(w, bytes) else str(w).encode()
+        out.append(b"$%d\r\n%s\r\n" % (len(w), w))
+    return b"".join(out)
+
+
 def wait_until(predicate, what, timeout=WAIT_TIMEOUT_S, interval_s=0.05):
     """Whether predicate() became true within timeout seconds. If not, and `what` is not None,
     "timed out: <what>" is a failure."""

@@ -10,6 +10,7 @@
 ///   hashes.cpp       HSET, HGET, HDEL, HINCRBY...
 ///   coordinated.cpp  the commands that need coordination (SETNX, SPOP, RENAME, EXPIRE...)
 ///   lists.cpp        LPUSH, LPOP, LRANGE, LSET, LMOVE...
+///   pubsub.cpp       SUBSCRIBE, PSUBSCRIBE, PUBLISH, PUBSUB...
 ///
 /// A command function takes the request in `c.args`, reads and writes through `c.keys()`, and
 /// appends its one reply to `c.out`; on a failure it replies with Redis's error and changes
@@ -208,6 +209,12 @@ void quit(Ctx& c);
 void select(Ctx& c);
 void hello(Ctx& c);
 void auth(Ctx& c);
+void subscribe(Ctx& c);
+void unsubscribe(Ctx& c);
+void psubscribe(Ctx& c);
+void punsubscribe(Ctx& c);
+void publish(Ctx& c);
+void pubsub(Ctx& c);
 void client(Ctx& c);
 void info(Ctx& c);
 void config(Ctx& c);

@@ -18,6 +18,11 @@ namespace calm::apps::kvs::handlers {
 
 void ping(Ctx& c) {
   if (c.args.size() > 2) return c.arity_error();
+  if (c.session.subscriptions > 0) {  // RESP2's subscribed state answers with an array
+    c.out.array_header(2);
+    c.out.bulk("pong");
+    return c.out.bulk(c.args.size() == 2 ? std::string_view(c.args[1]) : std::string_view());
+  }
   if (c.args.size() == 2) return c.out.bulk(c.args[1]);
   c.out.simple("PONG");
 }
