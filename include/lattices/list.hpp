@@ -41,6 +41,17 @@ struct ListContent {
     return Storage(s.begin() + static_cast<std::ptrdiff_t>(from),
                    s.begin() + static_cast<std::ptrdiff_t>(to));
   }
+  /// The runs [at[i], at[i + 1]) of `s`, for 0 = at[0] < ... < at.back() = its length.
+  static std::vector<Storage> cut(Storage&& s, const std::vector<std::uint64_t>& at,
+                                  std::uint64_t) {
+    std::vector<Storage> out;
+    out.reserve(at.size() - 1);
+    for (std::size_t i = 0; i + 1 < at.size(); ++i) {
+      out.emplace_back(std::make_move_iterator(s.begin() + static_cast<std::ptrdiff_t>(at[i])),
+                       std::make_move_iterator(s.begin() + static_cast<std::ptrdiff_t>(at[i + 1])));
+    }
+    return out;
+  }
   static Storage max_each(const Storage& a, const Storage& b, std::uint64_t) {
     Storage out;
     out.reserve(a.size());

@@ -79,6 +79,26 @@ struct TextContent {
     const std::size_t b = offset(s, to, length);
     return s.substr(a, b - a);
   }
+  /// The runs [at[i], at[i + 1]) of `s`, for 0 = at[0] < ... < at.back() = length: one walk
+  /// over the code points, where slice() would walk from the start for each run.
+  static std::vector<Storage> cut(Storage&& s, const std::vector<std::uint64_t>& at,
+                                  std::uint64_t length) {
+    std::vector<Storage> out;
+    out.reserve(at.size() - 1);
+    const bool ascii = s.size() == length;
+    std::size_t byte = 0;  // where code point k starts
+    std::uint64_t k = 0;
+    for (std::size_t i = 0; i + 1 < at.size(); ++i) {
+      const std::size_t from = byte;
+      if (ascii) {
+        byte = static_cast<std::size_t>(at[i + 1]);
+      } else {
+        for (; k < at[i + 1]; ++k) byte = next(s, byte);
+      }
+      out.push_back(s.substr(from, byte - from));
+    }
+    return out;
+  }
   /// Code point by code point, the greater one (UTF-8's byte order is code point order).
   static Storage max_each(const Storage& a, const Storage& b, std::uint64_t length) {
     Storage out;

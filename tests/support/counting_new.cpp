@@ -11,11 +11,13 @@
 namespace {
 
 constinit std::atomic<std::size_t> call_count{0};
+constinit std::atomic<std::size_t> requested_bytes{0};
 constinit std::atomic<std::size_t> largest_request_bytes{0};
 constinit std::atomic<std::size_t> refused_above_bytes{std::numeric_limits<std::size_t>::max()};
 
 void* allocate(std::size_t size, std::size_t align) {
   call_count.fetch_add(1, std::memory_order_relaxed);
+  requested_bytes.fetch_add(size, std::memory_order_relaxed);
   std::size_t seen = largest_request_bytes.load(std::memory_order_relaxed);
   while (size > seen && !largest_request_bytes.compare_exchange_weak(seen, size)) {
   }
@@ -40,10 +42,14 @@ void* allocate_or_null(std::size_t size, std::size_t align) noexcept {
 
 namespace calm::testing_support {
 
-AllocationCount::AllocationCount() noexcept : calls_at_start_(call_count.load()) {
+AllocationCount::AllocationCount() noexcept
+    : calls_at_start_(call_count.load()), bytes_at_start_(requested_bytes.load()) {
   largest_request_bytes.store(0);
 }
 std::size_t AllocationCount::calls() const noexcept { return call_count.load() - calls_at_start_; }
+std::size_t AllocationCount::bytes() const noexcept {
+  return requested_bytes.load() - bytes_at_start_;
+}
 std::size_t AllocationCount::largest_bytes() const noexcept { return largest_request_bytes.load(); }
 
 void refuse_allocations_above(std::size_t bytes) noexcept { refused_above_bytes.store(bytes); }

@@ -4,9 +4,9 @@
 /// nothrow; sized deletes) with malloc/free plus a count. It goes into its own test executables
 /// only (CMake's calm_counting_new object library), never into calm_tests.
 ///
-/// Counted: every call of operator new, of any form, on any thread, and the largest single
-/// request. Every form is replaced, so that no block from a runtime's operator new (a
-/// sanitizer's, say) is freed by these deletes, or the other way round.
+/// Counted: every call of operator new, of any form, on any thread, the bytes asked, and the
+/// largest single request. Every form is replaced, so that no block from a runtime's operator new
+/// (a sanitizer's, say) is freed by these deletes, or the other way round.
 ///
 /// bench/alloc_count.cpp has its own replacement: it counts live bytes (malloc_usable_size,
 /// frees subtracted) per thread, which these tests do not need.
@@ -21,11 +21,15 @@ class AllocationCount {
   AllocationCount() noexcept;
   /// Calls of operator new since construction.
   std::size_t calls() const noexcept;
+  /// Bytes asked of operator new since construction, all calls together (frees not
+  /// subtracted): the work of copying, where calls() counts only the copies.
+  std::size_t bytes() const noexcept;
   /// The largest size asked of operator new since construction, refused requests included.
   std::size_t largest_bytes() const noexcept;
 
  private:
   std::size_t calls_at_start_;
+  std::size_t bytes_at_start_;
 };
 
 /// From now on, operator new throws std::bad_alloc for any request above `bytes` (after

@@ -152,6 +152,9 @@ std::vector<DotRun<Id>> subtract_runs(const std::vector<DotRun<Id>>& runs,
 ///   // Elements [from, to), and the first n elements, of a run of `length` elements:
 ///   static Storage slice(const Storage&, uint64_t from, uint64_t to, uint64_t length);
 ///   static void truncate(Storage&, uint64_t n, uint64_t length);
+///   // The runs [at[i], at[i + 1]) of a run, for 0 = at[0] < ... < at.back() = length, in one
+///   // pass (slice() may walk from the start: Text's UTF-8):
+///   static std::vector<Storage> cut(Storage&&, const std::vector<uint64_t>& at, uint64_t length);
 ///   // Element by element, the greater value (two definitions of one id, joined):
 ///   static Storage max_each(const Storage&, const Storage&, uint64_t length);
 template <class Derived, class Id, class Content>
@@ -946,14 +949,33 @@ class SequenceBase {
   }
 
   static Item slice_item(const Item& item, std::uint64_t from, std::uint64_t to) {
+    Item out = slice_shape(item, from, to);
+    if (!item.deleted) out.content = Content::slice(item.content, from, to, item.length);
+    return out;
+  }
+  /// Elements [from, to) of `item`, without their values.
+  static Item slice_shape(const Item& item, std::uint64_t from, std::uint64_t to) {
     Item out;
     out.first = item.at(from);
     out.length = to - from;
     out.parent = item.parent_of(from);
     out.left = from == 0 && item.left;
     out.deleted = item.deleted;
-    if (!item.deleted) out.content = Content::slice(item.content, from, to, item.length);
     return out;
+  }
+  /// `item` cut at offsets `at` (0 = at[0] < ... < at.back() = its length), appended to `out`:
+  /// one pass over its values, however many cuts.
+  static void cut_item(Item&& item, const std::vector<std::uint64_t>& at, std::vector<Item>& out) {
+    if (at.size() == 2) {
+      out.push_back(std::move(item));
+      return;
+    }
+    std::vector<Storage> contents;
+    if (!item.deleted) contents = Content::cut(std::move(item.content), at, item.length);
+    for (std::size_t i = 0; i + 1 < at.size(); ++i) {
+      out.push_back(slice_shape(item, at[i], at[i + 1]));
+      if (!item.deleted) out.back().content = std::move(contents[i]);
+    }
   }
 
   /// Deletes up to `n` visible elements from `w` on, within its piece; returns the run of ids
@@ -1180,7 +1202,9 @@ class SequenceBase {
   /// Sorts items by id and joins the ranges that several items define (merge collects two
   /// values, join_all any number, each without overlaps of its own). With `reject_overlap`
   /// (decoding one value), an overlap is an error instead. Returns whether a joined range
-  /// differed between two of its definitions.
+  /// differed between two of its definitions. The output is cut wherever an item starts or ends,
+  /// and only there. O(ids + items log items): items that overlap nothing are moved whole, and
+  /// each overlapping one is cut once (join_cluster).
   static bool normalize_items(std::vector<Item>& items, bool reject_overlap) {
     // Sorts indexes rather than the items themselves, which are large to move.
     std::vector<std::uint32_t> order(items.size());
@@ -1191,49 +1215,94 @@ class SequenceBase {
     bool differed = false;
     std::vector<Item> out;  // sorted and disjoint at every step
     out.reserve(items.size());
-    std::vector<Item> overlapped;
-    for (const std::uint32_t i : order) {
-      Item& item = items[i];
-      const std::uint64_t is = item.first.counter;
-      const std::uint64_t ie = is + item.length;
-      // The items already out that hold one of this item's ids: a suffix of `out` (sorted by
-      // replica, then counter, and disjoint), which may reach past this item's end.
-      std::size_t k = out.size();
-      while (k > 0 && out[k - 1].first.replica == item.first.replica &&
-             is < out[k - 1].first.counter + out[k - 1].length) {
-        --k;
+    for (std::size_t b = 0; b < order.size();) {
+      // The cluster order[b, e): one replica's items, each starting before an earlier one ends.
+      const Item& head = items[order[b]];
+      std::uint64_t end = head.first.counter + head.length;
+      std::size_t e = b + 1;
+      for (; e < order.size(); ++e) {
+        const Item& next = items[order[e]];
+        if (!(next.first.replica == head.first.replica) || next.first.counter >= end) break;
+        end = std::max(end, next.first.counter + next.length);
       }
-      if (k == out.size()) {
-        out.push_back(std::move(item));
-        continue;
+      if (e == b + 1) {
+        out.push_back(std::move(items[order[b]]));
+      } else {
+        decode_require(!reject_overlap, "calm: a sequence holds one element twice");
+        differed = join_cluster(items, order, b, e, out) || differed;
       }
-      decode_require(!reject_overlap, "calm: a sequence holds one element twice");
-      overlapped.assign(std::make_move_iterator(out.begin() + static_cast<std::ptrdiff_t>(k)),
-                        std::make_move_iterator(out.end()));
-      out.resize(k);
-      std::uint64_t at = is;  // this item's ids below `at` are out
-      for (Item& p : overlapped) {
-        const std::uint64_t ps = p.first.counter;
-        const std::uint64_t pe = ps + p.length;
-        if (at < ps && at < ie) {  // this item alone, before p
-          out.push_back(slice_item(item, at - is, std::min(ps, ie) - is));
-          at = std::min(ps, ie);
-        }
-        if (ps < is) out.push_back(slice_item(p, 0, std::min(pe, is) - ps));  // p alone
-        const std::uint64_t lo = std::max(ps, is);
-        const std::uint64_t hi = std::min(pe, ie);
-        if (lo < hi) {  // both: one definition of these ids
-          Item mine = slice_item(p, lo - ps, hi - ps);
-          Item theirs = slice_item(item, lo - is, hi - is);
-          differed = differed || !absorbs(mine, theirs) || !absorbs(theirs, mine);
-          out.push_back(resolve(mine, theirs));
-          at = std::max(at, hi);
-        }
-        if (pe > ie) out.push_back(slice_item(p, std::max(ps, ie) - ps, p.length));  // p alone
-      }
-      if (at < ie) out.push_back(slice_item(item, at - is, item.length));
+      b = e;
     }
     items = std::move(out);
+    return differed;
+  }
+
+  /// normalize_items for one cluster, order[b, e): each item is cut once, at every start and
+  /// end of the cluster inside it, so that all their pieces fall on the same ranges; each range
+  /// joins its definitions in `order`, as re-cutting the output for each overlapping item did
+  /// (O(ids x items): one item of n ids against n items of one), so `differed` is the same.
+  /// Appends the ranges to `out`. The pieces are the input's values, copied at most once: the
+  /// joins copy what they join, so the cluster costs O(ids + items log items).
+  static bool join_cluster(std::vector<Item>& items, const std::vector<std::uint32_t>& order,
+                           std::size_t b, std::size_t e, std::vector<Item>& out) {
+    std::vector<std::uint64_t> bounds;
+    bounds.reserve(2 * (e - b));
+    for (std::size_t i = b; i < e; ++i) {
+      const Item& item = items[order[i]];
+      bounds.push_back(item.first.counter);
+      bounds.push_back(item.first.counter + item.length);
+    }
+    std::sort(bounds.begin(), bounds.end());
+    bounds.erase(std::unique(bounds.begin(), bounds.end()), bounds.end());
+
+    struct Cut {
+      std::uint64_t start;
+      std::uint64_t end;
+      std::size_t next;  // its first piece not yet joined, in `pieces`
+    };
+    std::vector<Cut> cuts;
+    cuts.reserve(e - b);
+    std::vector<Item> pieces;  // every item's pieces, item after item
+    std::vector<std::uint64_t> at;
+    for (std::size_t i = b; i < e; ++i) {
+      Item& item = items[order[i]];
+      const std::uint64_t start = item.first.counter;
+      const std::uint64_t end = start + item.length;
+      at.assign(1, 0);
+      for (auto it = std::upper_bound(bounds.begin(), bounds.end(), start);
+           it != bounds.end() && *it < end; ++it) {
+        at.push_back(*it - start);
+      }
+      at.push_back(item.length);
+      cuts.push_back({start, end, pieces.size()});
+      cut_item(std::move(item), at, pieces);
+    }
+
+    // Range by range, the items that hold it, in `order`: `cuts` is sorted by start (then by
+    // input order), so the items that start at a range come after the ones still open.
+    bool differed = false;
+    std::vector<std::size_t> open;
+    std::size_t opened = 0;
+    for (std::size_t g = 0; g + 1 < bounds.size(); ++g) {
+      const std::uint64_t lo = bounds[g];
+      while (opened < cuts.size() && cuts[opened].start <= lo) open.push_back(opened++);
+      std::optional<Item> joined;
+      std::size_t kept = 0;
+      for (std::size_t k = 0; k < open.size(); ++k) {
+        Cut& c = cuts[open[k]];
+        if (c.end <= lo) continue;  // closed
+        open[kept++] = open[k];
+        Item& piece = pieces[c.next++];
+        if (!joined) {
+          joined = std::move(piece);
+        } else {
+          differed = differed || !absorbs(*joined, piece) || !absorbs(piece, *joined);
+          joined = resolve(*joined, piece);
+        }
+      }
+      open.resize(kept);
+      if (joined) out.push_back(std::move(*joined));
+    }
     return differed;
   }
 

@@ -8,12 +8,14 @@
 /// states share history and then insert concurrently at the same places.
 #include <rapidcheck.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <ostream>
 #include <set>
 #include <string>
 #include <tuple>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -221,6 +223,58 @@ struct SequenceReference {
     return effect;
   }
 };
+
+/// The values of one piece of a List (its content) or a Text (its code points).
+template <class V, class Piece>
+std::vector<V> piece_values(const Piece& p) {
+  if constexpr (std::is_same_v<decltype(p.content), std::string>) {
+    std::vector<V> out;
+    for (std::size_t i = 0; i < p.content.size();) {
+      const std::size_t j = ::calm::lattices::detail::TextContent::next(p.content, i);
+      out.push_back(p.content.substr(i, j - i));
+      i = j;
+    }
+    return out;
+  } else {
+    return {p.content.begin(), p.content.end()};
+  }
+}
+
+/// The join of `states`, one id at a time from their pieces alone, as merge must join two
+/// definitions of an id: the greater parent and side, the greater value, tombstoned if either
+/// is. No runs are cut or joined, so it checks the code that does, whatever the splits.
+template <class V, class S>
+SequenceReference<V> reference_join(const std::vector<S>& states) {
+  SequenceReference<V> ref;
+  using Id = typename SequenceReference<V>::Id;
+  const auto join_piece = [&](const auto& p) {
+    const std::vector<V> values = p.deleted ? std::vector<V>() : piece_values<V>(p);
+    for (std::uint64_t k = 0; k < p.length; ++k) {
+      const Dot<Id> id = p.at(k);
+      const typename SequenceReference<V>::Node node{p.parent_of(k), k == 0 && p.left,
+                                                     p.deleted ? V{} : values[k]};
+      const auto [it, fresh] = ref.nodes.emplace(id, node);
+      if (!fresh) {
+        if (std::tie(it->second.parent, it->second.left) < std::tie(node.parent, node.left)) {
+          it->second.parent = node.parent;
+          it->second.left = node.left;
+        }
+        it->second.value = std::max(it->second.value, node.value);
+      }
+      if (p.deleted) ref.tombstones.insert(id);
+    }
+  };
+  for (const S& s : states) {
+    for (const auto& p : s.canonical_document()) join_piece(p);
+    for (const auto& p : s.pending_pieces()) join_piece(p);
+    for (const auto& r : s.pending_tombstones()) {
+      for (std::uint64_t k = 0; k < r.length; ++k) {
+        ref.tombstones.insert({r.first.replica, r.first.counter + k});
+      }
+    }
+  }
+  return ref;
+}
 
 template <class S, class V>
 struct SequenceModel {

@@ -1,0 +1,71 @@
+/// List<uint64_t>: merging two states that hold the same ids split differently, beside
+/// merging two states split alike, for n = 1k, 10k and 100k elements.
+///
+/// `whole` is one replica's run of n elements typed at once: one piece. `pieces` is the same
+/// run with every other element erased: n pieces (a run does not continue across a change of
+/// deleted). Merging `pieces` into `whole` gives the rebuild's normalize_items one item and n
+/// items over the same ids; merging `pieces` into a copy of itself gives it n and n items that
+/// match one to one. Both must cost O(n log n) (docs/benchmarks.md, "Sequences (issue 18)").
+#include "lattices/list.hpp"
+
+#include <benchmark/benchmark.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <numeric>
+#include <vector>
+
+namespace {
+
+using calm::lattices::List;
+
+List<std::uint64_t> whole_run(std::size_t n) {
+  std::vector<std::uint64_t> values(n);
+  std::iota(values.begin(), values.end(), std::uint64_t{1});
+  List<std::uint64_t> list;
+  list.insert(1, 0, values.begin(), values.end());
+  return list;
+}
+
+List<std::uint64_t> every_other_erased(std::size_t n) {
+  List<std::uint64_t> list = whole_run(n);
+  std::vector<std::size_t> positions;
+  for (std::size_t i = 0; i < n; i += 2) positions.push_back(i);
+  list.erase_each(positions);
+  return list;
+}
+
+void merge_into(benchmark::State& state, const List<std::uint64_t>& into,
+                const List<std::uint64_t>& other) {
+  for (auto _ : state) {
+    state.PauseTiming();
+    List<std::uint64_t> replica = into;
+    state.ResumeTiming();
+    replica.merge(other);
+    benchmark::DoNotOptimize(replica);
+  }
+  state.SetComplexityN(state.range(0));
+  state.counters["pieces"] = static_cast<double>(other.piece_count());
+}
+
+void list_merge_split_differently(benchmark::State& state) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  merge_into(state, whole_run(n), every_other_erased(n));
+}
+void list_merge_split_alike(benchmark::State& state) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  const List<std::uint64_t> pieces = every_other_erased(n);
+  merge_into(state, pieces, pieces);
+}
+BENCHMARK(list_merge_split_differently)
+    ->RangeMultiplier(10)
+    ->Range(1000, 100000)
+    ->Unit(benchmark::kMillisecond)
+    ->Complexity();
+BENCHMARK(list_merge_split_alike)
+    ->RangeMultiplier(10)
+    ->Range(1000, 100000)
+    ->Unit(benchmark::kMillisecond)
+    ->Complexity();
+
+}  // namespace
