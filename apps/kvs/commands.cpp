@@ -22,8 +22,9 @@ using Handler = void (*)(Ctx&);
 /// Which arguments a command writes as keys, so that a key too long to replicate is refused
 /// before anything changes.
 enum class Writes { none, first_key, first_two_keys, alternate_keys /* MSET: k v k v ... */ };
-/// Which arguments are keys (CommandTraits::keys).
-enum class KeyArgs { none, first, first_two, all, alternate };
+/// Which arguments are keys (CommandTraits::keys). `counted`: as many as args[1] says, from
+/// args[2] (SINTERCARD numkeys key ...); none when args[1] is not such a count.
+enum class KeyArgs { none, first, first_two, all, alternate, counted };
 /// CommandTraits' flags, for the table.
 enum Flag : unsigned {
   read_only = 1,
@@ -65,6 +66,8 @@ void command_info(ReplyWriter& out, std::string_view name, const Command& comman
         return {1, -1, 1};
       case KeyArgs::alternate:
         return {1, -1, 2};
+      case KeyArgs::counted:  // Redis 7's movable keys: no fixed place
+        return {0, 0, 0};
     }
     return {0, 0, 0};
   }();
@@ -211,6 +214,7 @@ const std::unordered_map<std::string_view, Command>& table() {
       {"type", {2, type, none, first, r}},
       {"keys", {2, keys, none, KeyArgs::none, r | wide}},
       {"scan", {-2, scan, none, KeyArgs::none, r | wide}},
+      {"randomkey", {1, randomkey, none, KeyArgs::none, r | wide}},
       {"ttl", {2, ttl, none, first, r}},
       {"pttl", {2, ttl, none, first, r}},
       {"expiretime", {2, ttl, none, first, r}},
@@ -222,6 +226,12 @@ const std::unordered_map<std::string_view, Command>& table() {
       {"strlen", {2, strlen_, none, first, r}},
       {"append", {3, append, key, first}},
       {"getrange", {4, getrange, none, first, r}},
+      {"setrange", {4, setrange, key, first}},
+      {"lcs", {-3, lcs, none, two, r}},
+      {"getbit", {3, getbit, none, first, r}},
+      {"setbit", {4, setbit, key, first}},
+      {"bitcount", {-2, bitcount, none, first, r}},
+      {"bitpos", {-3, bitpos, none, first, r}},
       {"incr", {2, incr, key, first}},
       {"decr", {2, decr, key, first}},
       {"incrby", {3, incrby, key, first}},
@@ -239,6 +249,8 @@ const std::unordered_map<std::string_view, Command>& table() {
       {"sinterstore", {-3, sinterstore, key, all}},
       {"sunionstore", {-3, sunionstore, key, all}},
       {"sdiffstore", {-3, sdiffstore, key, all}},
+      {"sintercard", {-3, sintercard, none, KeyArgs::counted, r}},
+      {"sscan", {-3, sscan, none, first, r}},
       {"hset", {-4, hset, key, first}},
       {"hmset", {-4, hmset, key, first}},
       {"hget", {3, hget, none, first, r}},
@@ -251,6 +263,8 @@ const std::unordered_map<std::string_view, Command>& table() {
       {"hlen", {2, hlen, none, first, r}},
       {"hstrlen", {3, hstrlen, none, first, r}},
       {"hincrby", {4, hincrby, key, first}},
+      {"hscan", {-3, hscan, none, first, r}},
+      {"hrandfield", {-2, hrandfield, none, first, r}},
       {"lpush", {-3, lpush, key, first}},
       {"rpush", {-3, rpush, key, first}},
       {"lpushx", {-3, lpushx, key, first}},
@@ -268,12 +282,14 @@ const std::unordered_map<std::string_view, Command>& table() {
       {"lmove", {5, lmove, Writes::first_two_keys, two}},
       {"rpoplpush", {3, rpoplpush, Writes::first_two_keys, two}},
       {"setnx", {3, setnx, key, first, co}},
+      {"msetnx", {-3, msetnx, Writes::alternate_keys, KeyArgs::alternate, co}},
       {"getset", {3, getset, key, first, co}},
       {"getdel", {2, getdel, none, first, co}},
       {"spop", {-2, spop, none, first, co}},
       {"smove", {4, smove, Writes::first_two_keys, two, co}},
       {"rename", {3, rename, Writes::first_two_keys, two, co}},
       {"renamenx", {3, renamenx, Writes::first_two_keys, two, co}},
+      {"copy", {-3, copy, Writes::first_two_keys, two, co}},
       {"hsetnx", {4, hsetnx, key, first, co}},
       {"expire", {-3, expire, none, first, co}},
       {"pexpire", {-3, pexpire, none, first, co}},
@@ -348,6 +364,12 @@ CommandTraits CommandProcessor::describe(const Request& request) {
     case KeyArgs::alternate:
       for (std::size_t i = 1; i < request.size(); i += 2) traits.keys.push_back(i);
       break;
+    case KeyArgs::counted: {
+      const auto n = parse_int64(request[1]);
+      if (!n || *n < 1 || static_cast<std::uint64_t>(*n) > request.size() - 2) break;
+      for (std::size_t i = 2; i < 2 + static_cast<std::size_t>(*n); ++i) traits.keys.push_back(i);
+      break;
+    }
   }
   return traits;
 }

@@ -1,6 +1,7 @@
 // calm-kvs's commands on one replica, reply by reply, as Redis gives them.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <functional>
 #include <kvs/command_docs.hpp>
 #include <kvs/commands.hpp>
@@ -580,6 +581,329 @@ TEST_F(Commands, KeysAndValuesTooLongToReplicateAreRefusedAndChangeNothing) {
   EXPECT_EQ(run_limited("SET k 123456"), "+OK\r\n");
   EXPECT_EQ(run_limited("APPEND k 7"), value_error);  // the value it would make is too long
   EXPECT_EQ(run_limited("GET longkey"), "$-1\r\n");   // reads of any key are fine
+}
+
+// ---- SETRANGE, SETBIT, GETBIT, BITCOUNT, BITPOS, LCS (Redis 7.0's replies, checked against
+// redis-server 7.0.15) ----
+
+TEST_F(Commands, SetrangeOverwritesPartOfTheStringAndPadsWithZeros) {
+  EXPECT_EQ(run("SETRANGE k 0 Hello"), ":5\r\n");
+  EXPECT_EQ(run("SETRANGE k 6 World"), ":11\r\n");
+  EXPECT_EQ(run("GET k"), "$11\r\nHello\0World\r\n"s);
+  EXPECT_EQ(run("SETRANGE k 0 J"), ":11\r\n");
+  EXPECT_EQ(run("GETRANGE k 0 4"), "$5\r\nJello\r\n");
+  EXPECT_EQ(run("SETRANGE k 100 \"\""), ":11\r\n");  // nothing to write: the length
+  EXPECT_EQ(run("INCRBY n 12"), ":12\r\n");
+  EXPECT_EQ(run("SETRANGE n 1 5"), ":2\r\n");  // a counter reads as its decimal
+  EXPECT_EQ(run("INCR n"), ":16\r\n");
+  EXPECT_EQ(run("SETRANGE k x y"), "-ERR value is not an integer or out of range\r\n");
+  EXPECT_EQ(run("SETRANGE k"), "-ERR wrong number of arguments for 'setrange' command\r\n");
+  run("SADD s m");
+  EXPECT_EQ(run("SETRANGE s 0 \"\""),
+            "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
+}
+
+TEST_F(Commands, SetrangeRefusesAnOffsetPastEitherBoundBeforeAllocating) {
+  const std::string redis_bound =
+      "-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n";
+  EXPECT_EQ(run("SETRANGE k -1 x"), "-ERR offset is out of range\r\n");
+  EXPECT_EQ(run("SETRANGE k -9223372036854775808 x"), "-ERR offset is out of range\r\n");
+  EXPECT_EQ(run("SETRANGE k 9223372036854775807 x"), redis_bound);  // no overflow
+  EXPECT_EQ(run("SETRANGE k 536870911 xx"), redis_bound);
+  // Within Redis's 512 MB, past the write limit: calm-kvs's own error, nothing allocated.
+  EXPECT_EQ(run("SETRANGE k 536870911 x").substr(0, 28), "-ERR calm-kvs takes values, ");
+  EXPECT_EQ(run("SETRANGE k 9223372036854775807 \"\""), ":0\r\n");
+  EXPECT_TRUE(keyspace.values.empty());
+  CommandProcessor limited{keyspace, 1, {}, WriteLimits{.key_bytes_max = 8, .value_bytes_max = 6}};
+  EXPECT_EQ(run_on(limited, "SETRANGE k 4 ab"), ":6\r\n");
+  EXPECT_EQ(run_on(limited, "SETRANGE k 5 ab").substr(0, 28), "-ERR calm-kvs takes values, ");
+  EXPECT_EQ(run_on(limited, "SETRANGE k 0 xyz"), ":6\r\n");  // within: the length stays
+}
+
+TEST_F(Commands, SetbitAndGetbitAsRedisWithOffsetsBoundedBeforeTheKeyIsRead) {
+  EXPECT_EQ(run("SETBIT b 7 1"), ":0\r\n");
+  EXPECT_EQ(run("SETBIT b 7 1"), ":1\r\n");
+  EXPECT_EQ(run("SETBIT b 1 1"), ":0\r\n");
+  EXPECT_EQ(run("GET b"), "$1\r\nA\r\n");
+  EXPECT_EQ(run("GETBIT b 1"), ":1\r\n");
+  EXPECT_EQ(run("GETBIT b 2"), ":0\r\n");
+  EXPECT_EQ(run("GETBIT b 4294967295"), ":0\r\n");
+  EXPECT_EQ(run("GETBIT none 0"), ":0\r\n");
+  EXPECT_EQ(run("SETBIT z 0 0"), ":0\r\n");  // makes a string of one zero byte
+  EXPECT_EQ(run("GET z"), "$1\r\n\0\r\n"s);
+  const std::string bad_offset = "-ERR bit offset is not an integer or out of range\r\n";
+  for (const char* offset : {"-1", "4294967296", "9223372036854775807", "-9223372036854775808",
+                             "9223372036854775808", "x"}) {
+    EXPECT_EQ(run("SETBIT b "s + offset + " 1"), bad_offset) << offset;
+    EXPECT_EQ(run("GETBIT b "s + offset), bad_offset) << offset;
+  }
+  const std::string bad_bit = "-ERR bit is not an integer or out of range\r\n";
+  for (const char* bit : {"2", "-1", "x", "-9223372036854775808"}) {
+    EXPECT_EQ(run("SETBIT b 0 "s + bit), bad_bit) << bit;
+  }
+  // Redis takes bit 4294967295 (a 512 MB string); calm-kvs's write limit refuses it unbuilt.
+  EXPECT_EQ(run("SETBIT b 4294967295 1").substr(0, 28), "-ERR calm-kvs takes values, ");
+  EXPECT_EQ(run("STRLEN b"), ":1\r\n");
+  run("SADD s m");
+  EXPECT_EQ(run("SETBIT s x 1"), bad_offset);  // the offset's error before the type's
+  EXPECT_EQ(run("SETBIT s 0 1"),
+            "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
+  EXPECT_EQ(run("GETBIT s 0"),
+            "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
+  EXPECT_EQ(run("SETBIT b 0"), "-ERR wrong number of arguments for 'setbit' command\r\n");
+}
+
+TEST_F(Commands, ABitOrRangeWrittenWithWhatItHoldsWritesNothing) {
+  run("SET k abc");
+  const std::size_t writes = keyspace.writes;
+  EXPECT_EQ(run("SETBIT k 1 1"), ":1\r\n");
+  EXPECT_EQ(run("SETRANGE k 1 bc"), ":3\r\n");
+  EXPECT_EQ(keyspace.writes, writes);  // no delta that could win over a concurrent write
+  EXPECT_EQ(run("SETBIT k 1 0"), ":1\r\n");
+  EXPECT_EQ(keyspace.writes, writes + 1);
+}
+
+TEST_F(Commands, BitcountAndBitposReadRangesAsRedis) {
+  run("SET fb foobar");
+  EXPECT_EQ(run("BITCOUNT fb"), ":26\r\n");
+  EXPECT_EQ(run("BITCOUNT fb 1 1"), ":6\r\n");
+  EXPECT_EQ(run("BITCOUNT fb 1 1 byte"), ":6\r\n");
+  EXPECT_EQ(run("BITCOUNT fb 5 30 BIT"), ":17\r\n");
+  EXPECT_EQ(run("BITCOUNT fb -9223372036854775808 9223372036854775807 BIT"), ":26\r\n");
+  EXPECT_EQ(run("BITCOUNT fb 9223372036854775807 -9223372036854775808"), ":0\r\n");
+  EXPECT_EQ(run("BITCOUNT fb -1 -2 FOO"), ":0\r\n");  // Redis's order: an empty range first
+  EXPECT_EQ(run("BITCOUNT fb 0 1 FOO"), "-ERR syntax error\r\n");
+  EXPECT_EQ(run("BITCOUNT fb 0"), "-ERR syntax error\r\n");
+  EXPECT_EQ(run("BITCOUNT none 0"), ":0\r\n");  // an absent key: 0 before the arguments
+  EXPECT_EQ(run("BITCOUNT fb a 1"), "-ERR value is not an integer or out of range\r\n");
+  EXPECT_EQ(run("BITPOS fb 1"), ":1\r\n");
+  EXPECT_EQ(run("BITPOS fb 0"), ":0\r\n");
+  EXPECT_EQ(run("BITPOS fb 1 2 -1"), ":17\r\n");
+  EXPECT_EQ(run("BITPOS fb 1 7 15 BIT"), ":9\r\n");
+  EXPECT_EQ(run("BITPOS fb 0 -9223372036854775808 9223372036854775807 BIT"), ":0\r\n");
+  EXPECT_EQ(run("BITPOS fb 1 9223372036854775807"), ":-1\r\n");
+  EXPECT_EQ(run("BITPOS none 1"), ":-1\r\n");
+  EXPECT_EQ(run("BITPOS none 0"), ":0\r\n");
+  EXPECT_EQ(run("BITPOS fb 2"), "-ERR The bit argument must be 1 or 0.\r\n");
+  EXPECT_EQ(run("BITPOS fb 1 0 1 FOO"), "-ERR syntax error\r\n");
+  // All ones: a 0 is found past the string only when no end was given.
+  run("SET ones \xff\xff");
+  EXPECT_EQ(run("BITPOS ones 0"), ":16\r\n");
+  EXPECT_EQ(run("BITPOS ones 0 0"), ":16\r\n");
+  EXPECT_EQ(run("BITPOS ones 0 0 -1"), ":-1\r\n");
+  EXPECT_EQ(run("BITPOS ones 0 3 5 BIT"), ":-1\r\n");
+  run("SADD s m");
+  EXPECT_EQ(run("BITCOUNT s"),
+            "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
+  EXPECT_EQ(run("BITPOS s 5"), "-ERR The bit argument must be 1 or 0.\r\n");
+  EXPECT_EQ(run("BITPOS s 1"),
+            "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
+  EXPECT_EQ(run("BITPOS fb"), "-ERR wrong number of arguments for 'bitpos' command\r\n");
+}
+
+TEST_F(Commands, LcsAnswersTheSubsequenceItsLengthOrItsMatches) {
+  run("MSET key1 ohmytext key2 mynewtext");
+  EXPECT_EQ(run("LCS key1 key2"), "$6\r\nmytext\r\n");
+  EXPECT_EQ(run("LCS key1 key2 LEN"), ":6\r\n");
+  EXPECT_EQ(run("LCS key1 key2 IDX MINMATCHLEN 4 WITHMATCHLEN"),
+            "*4\r\n$7\r\nmatches\r\n*1\r\n*3\r\n*2\r\n:4\r\n:7\r\n*2\r\n:5\r\n:8\r\n:4\r\n"
+            "$3\r\nlen\r\n:6\r\n");
+  EXPECT_EQ(run("LCS key1 key2 IDX"),
+            "*4\r\n$7\r\nmatches\r\n*2\r\n*2\r\n*2\r\n:4\r\n:7\r\n*2\r\n:5\r\n:8\r\n"
+            "*2\r\n*2\r\n:2\r\n:3\r\n*2\r\n:0\r\n:1\r\n$3\r\nlen\r\n:6\r\n");
+  EXPECT_EQ(run("LCS none key1"), "$0\r\n\r\n");
+  EXPECT_EQ(run("LCS key1 key2 LEN IDX"),
+            "-ERR If you want both the length and indexes, please just use IDX.\r\n");
+  EXPECT_EQ(run("LCS key1 key2 MINMATCHLEN"), "-ERR syntax error\r\n");
+  EXPECT_EQ(run("LCS key1 key2 MINMATCHLEN -9223372036854775808 LEN"), ":6\r\n");
+  run("SADD s m");
+  EXPECT_EQ(run("LCS s key1 FOO"), "-ERR The specified keys must contain string values\r\n");
+  EXPECT_EQ(run("LCS key1"), "-ERR wrong number of arguments for 'lcs' command\r\n");
+}
+
+TEST_F(Commands, LcsRefusesATablePastItsBoundInsteadOfBuildingIt) {
+  // (4095 + 1)^2 cells is the bound exactly; one byte more on each side is past it.
+  run("SET a " + std::string(4095, 'a'));
+  EXPECT_EQ(run("LCS a a LEN"), ":4095\r\n");
+  run("SET b " + std::string(4096, 'b'));
+  EXPECT_EQ(run("LCS b b LEN"),
+            "-ERR calm-kvs computes LCS with a table of at most 16777216 cells, (length1 + 1) * "
+            "(length2 + 1): the strings are too long\r\n");
+  EXPECT_EQ(run("LCS b none LEN"), ":0\r\n");  // 4097 cells
+}
+
+// ---- SINTERCARD, SSCAN, HSCAN, HRANDFIELD, RANDOMKEY ----
+
+TEST_F(Commands, SintercardCountsTheIntersectionUpToItsLimit) {
+  run("SADD s1 a b c d");
+  run("SADD s2 b c d e");
+  EXPECT_EQ(run("SINTERCARD 2 s1 s2"), ":3\r\n");
+  EXPECT_EQ(run("SINTERCARD 2 s1 s2 LIMIT 2"), ":2\r\n");
+  EXPECT_EQ(run("SINTERCARD 2 s1 s2 LIMIT 0"), ":3\r\n");  // 0: no limit
+  EXPECT_EQ(run("SINTERCARD 1 s1 LIMIT 9223372036854775807"), ":4\r\n");
+  EXPECT_EQ(run("SINTERCARD 2 s1 none"), ":0\r\n");
+  for (const char* n : {"0", "-1", "x", "-9223372036854775808", "9223372036854775808"}) {
+    EXPECT_EQ(run("SINTERCARD "s + n + " s1"), "-ERR numkeys should be greater than 0\r\n") << n;
+  }
+  EXPECT_EQ(run("SINTERCARD 9223372036854775807 s1"),
+            "-ERR Number of keys can't be greater than number of args\r\n");
+  EXPECT_EQ(run("SINTERCARD 2 s1 s2 LIMIT -1"), "-ERR LIMIT can't be negative\r\n");
+  EXPECT_EQ(run("SINTERCARD 2 s1 s2 LIMIT -9223372036854775808"),
+            "-ERR LIMIT can't be negative\r\n");
+  EXPECT_EQ(run("SINTERCARD 1 s1 s2"), "-ERR syntax error\r\n");
+  run("SET str v");
+  EXPECT_EQ(run("SINTERCARD 2 none str"),
+            "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
+  EXPECT_EQ(run("SINTERCARD 1"), "-ERR wrong number of arguments for 'sintercard' command\r\n");
+  // Its keys are the ones numkeys counts: what the router classifies and GETKEYS lists.
+  EXPECT_EQ(run("COMMAND GETKEYS SINTERCARD 2 a b LIMIT 1"), "*2\r\n$1\r\na\r\n$1\r\nb\r\n");
+  EXPECT_EQ(run("COMMAND GETKEYS SINTERCARD 3 a b"),
+            "-ERR Invalid arguments specified for command\r\n");
+  EXPECT_EQ(CommandProcessor::describe({"SINTERCARD", "1", "a", "LIMIT", "1"}).keys,
+            (std::vector<std::size_t>{2}));
+}
+
+/// Scans `command key` to the end with `options`: every element seen (pairs for HSCAN as one
+/// "field=value" each), and the calls it took.
+std::pair<std::vector<std::string>, int> scan_whole(
+    const std::function<std::string(const std::string&)>& run, const std::string& command,
+    const std::string& options, const std::function<void()>& between = [] {}) {
+  std::vector<std::string> seen;
+  std::string cursor = "0";
+  int calls = 0;
+  do {
+    const std::string reply = run(command + " " + cursor + options);
+    std::size_t at = reply.find("\r\n", reply.find('$')) + 2;
+    cursor = reply.substr(at, reply.find("\r\n", at) - at);
+    at = reply.find('*', at);
+    const std::size_t count = std::stoul(reply.substr(at + 1));
+    at = reply.find("\r\n", at) + 2;
+    for (std::size_t i = 0; i < count; ++i) {
+      at = reply.find("\r\n", at) + 2;
+      const std::size_t end = reply.find("\r\n", at);
+      seen.push_back(reply.substr(at, end - at));
+      at = end + 2;
+    }
+    between();
+  } while (cursor != "0" && ++calls < 100000);
+  return {seen, calls};
+}
+
+TEST_F(Commands, SscanAndHscanSeeEveryMemberPresentThroughoutOnce) {
+  std::string members, fields;
+  for (int i = 0; i < 300; ++i) {
+    members += " stay" + std::to_string(i) + " go" + std::to_string(i);
+    fields += " f" + std::to_string(i) + " v" + std::to_string(i);
+  }
+  run("SADD s" + members);
+  run("HSET h" + fields);
+  int step = 0;
+  const auto [seen, calls] =
+      scan_whole([&](const std::string& l) { return run(l); }, "SSCAN s", " COUNT 7",
+                 [&] {
+                   run("SREM s go" + std::to_string(step));
+                   run("SADD s new" + std::to_string(step++));
+                 });
+  for (int i = 0; i < 300; ++i) {
+    EXPECT_EQ(std::count(seen.begin(), seen.end(), "stay" + std::to_string(i)), 1) << i;
+  }
+  EXPECT_GT(calls, 1);
+  const auto [pairs, hash_calls] =
+      scan_whole([&](const std::string& l) { return run(l); }, "HSCAN h", " COUNT 1");
+  EXPECT_EQ(pairs.size(), 600u);
+  EXPECT_EQ(std::count(pairs.begin(), pairs.end(), "f0"), 1);
+  EXPECT_LE(hash_calls, 76);  // each call takes at least 300 / 64 = 4 fields, as SCAN
+  const auto [matched, _] =
+      scan_whole([&](const std::string& l) { return run(l); }, "HSCAN h", " MATCH f1? COUNT 3");
+  EXPECT_EQ(matched.size(), 20u);  // f10..f19, with their values
+}
+
+TEST_F(Commands, SscanAndHscanTakeRedissCursorsAndOptions) {
+  run("SADD s a b c");
+  EXPECT_EQ(run("SSCAN s 0"), "*2\r\n$1\r\n0\r\n*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n");
+  EXPECT_EQ(run("SSCAN s \"\""), run("SSCAN s 0"));         // strtoul's: "" is 0
+  EXPECT_EQ(run("SSCAN s -1"), "*2\r\n$1\r\n0\r\n*0\r\n");  // wraps: past every position
+  EXPECT_EQ(run("SSCAN s 0 COUNT 9223372036854775807").substr(0, 15), "*2\r\n$1\r\n0\r\n*3\r\n");
+  EXPECT_EQ(run("SSCAN s 0 MATCH b"), "*2\r\n$1\r\n0\r\n*1\r\n$1\r\nb\r\n");
+  for (const char* cursor : {"x", " 0", "-", "18446744073709551616", "1x"}) {
+    EXPECT_EQ(run("SSCAN s \""s + cursor + "\""), "-ERR invalid cursor\r\n") << cursor;
+  }
+  EXPECT_EQ(run("SSCAN s 0 COUNT 0"), "-ERR syntax error\r\n");
+  EXPECT_EQ(run("SSCAN s 0 COUNT -9223372036854775808"), "-ERR syntax error\r\n");
+  EXPECT_EQ(run("SSCAN s 0 COUNT x"), "-ERR value is not an integer or out of range\r\n");
+  EXPECT_EQ(run("SSCAN s 0 TYPE set"), "-ERR syntax error\r\n");
+  EXPECT_EQ(run("SSCAN s 0 MATCH"), "-ERR syntax error\r\n");
+  EXPECT_EQ(run("SSCAN none 0 COUNT 0"), "*2\r\n$1\r\n0\r\n*0\r\n");  // before the options
+  EXPECT_EQ(run("HSCAN s 0"),
+            "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
+  run("HSET h f v");
+  EXPECT_EQ(run("HSCAN h 0"), "*2\r\n$1\r\n0\r\n*2\r\n$1\r\nf\r\n$1\r\nv\r\n");
+  EXPECT_EQ(run("SSCAN h 0"),
+            "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
+  EXPECT_EQ(run("SSCAN h x"), "-ERR invalid cursor\r\n");
+  EXPECT_EQ(run("HSCAN h"), "-ERR wrong number of arguments for 'hscan' command\r\n");
+}
+
+TEST_F(Commands, HrandfieldBoundsItsCountsAsSrandmemberDoes) {
+  run("HSET h f1 v1 f2 v2");
+  EXPECT_EQ(run("HRANDFIELD none"), "$-1\r\n");
+  EXPECT_EQ(run("HRANDFIELD none 3 WITHVALUES"), "*0\r\n");
+  EXPECT_EQ(run("HRANDFIELD h 0"), "*0\r\n");
+  EXPECT_EQ(run("HRANDFIELD h 5 WITHVALUES"),
+            "*4\r\n$2\r\nf1\r\n$2\r\nv1\r\n$2\r\nf2\r\n$2\r\nv2\r\n");
+  EXPECT_EQ(run("HRANDFIELD h 9223372036854775807").substr(0, 4), "*2\r\n");
+  EXPECT_EQ(run("HRANDFIELD h 1 WITHVALUES").substr(0, 4), "*2\r\n");
+  EXPECT_EQ(run("HRANDFIELD h -3 WITHVALUES").substr(0, 4), "*6\r\n");
+  EXPECT_EQ(run("HRANDFIELD h -1000").substr(0, 7), "*1000\r\n");
+  EXPECT_EQ(run("HRANDFIELD h -9223372036854775808"),
+            "-ERR value is out of range, value must between -9223372036854775807 and "
+            "9223372036854775807\r\n");
+  // Twice a WITHVALUES count must be an int64 (Redis's own bound, before the key is read).
+  for (const char* count : {"-4611686018427387904", "4611686018427387904", "9223372036854775807"}) {
+    EXPECT_EQ(run("HRANDFIELD none "s + count + " WITHVALUES"), "-ERR value is out of range\r\n");
+  }
+  // Redis builds these replies until memory runs out (and redis-server 7.0.15 crashed on
+  // -4611686018427387903 WITHVALUES): refused past 64 MiB.
+  for (const char* count :
+       {"-4611686018427387903 WITHVALUES", "-9223372036854775807", "-100000000"}) {
+    EXPECT_EQ(run("HRANDFIELD h "s + count),
+              "-ERR calm-kvs replies with at most 67108864 bytes: the count is too large\r\n")
+        << count;
+  }
+  EXPECT_EQ(run("HRANDFIELD h 1 FOO"), "-ERR syntax error\r\n");
+  EXPECT_EQ(run("HRANDFIELD h x FOO"), "-ERR value is not an integer or out of range\r\n");
+  run("SET str v");
+  EXPECT_EQ(run("HRANDFIELD str"),
+            "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
+  EXPECT_EQ(run("HRANDFIELD"), "-ERR wrong number of arguments for 'hrandfield' command\r\n");
+}
+
+TEST_F(Commands, RandomkeyPicksAKeyThisReplicaHolds) {
+  EXPECT_EQ(run("RANDOMKEY"), "$-1\r\n");
+  run("SET a 1");
+  run("SADD b m");
+  run("SET gone 1");
+  run("DEL gone");
+  std::set<std::string> picked;
+  for (int i = 0; i < 64; ++i) picked.insert(run("RANDOMKEY"));
+  EXPECT_EQ(picked, (std::set<std::string>{"$1\r\na\r\n", "$1\r\nb\r\n"}));
+  EXPECT_EQ(run("RANDOMKEY x"), "-ERR wrong number of arguments for 'randomkey' command\r\n");
+  const CommandTraits traits = CommandProcessor::describe({"RANDOMKEY"});
+  EXPECT_TRUE(traits.keyspace_wide && traits.read_only && traits.keys.empty());
+}
+
+TEST_F(Commands, MsetnxAndCopyNeedCoordinationAndChangeNothingHere) {
+  run("SET a 1");
+  EXPECT_EQ(run("MSETNX b 1 c 2").substr(0, 29), "-ERR MSETNX needs coordinatio");
+  EXPECT_EQ(run("COPY a b").substr(0, 27), "-ERR COPY needs coordinatio");
+  EXPECT_EQ(run("EXISTS b c"), ":0\r\n");
+  for (const Request& request :
+       {Request{"MSETNX", "b", "1", "c", "2"}, Request{"COPY", "a", "b", "REPLACE"}}) {
+    const CommandTraits traits = CommandProcessor::describe(request);
+    EXPECT_TRUE(traits.coordinated && !traits.read_only) << request[0];
+  }
+  EXPECT_EQ(CommandProcessor::describe({"MSETNX", "b", "1", "c", "2"}).keys,
+            (std::vector<std::size_t>{1, 3}));
 }
 
 // MULTI and its kin are the server's Router's (linear_test.cpp): a processor used alone

@@ -55,11 +55,13 @@ const char* const integers[] = {"0",
                                 "+1",
                                 " 1",
                                 "1e3"};
-const char* const words[] = {"f",    "g",      "m",       "COUNT",   "MATCH", "TYPE",   "hash",
-                             "set",  "string", "*",       "?",       "[a-z]", "NX",     "XX",
-                             "GET",  "EX",     "SETNAME", "GETNAME", "GET",   "SET",    "DOCS",
-                             "all",  "sync",   "x y",     "LEFT",    "RIGHT", "BEFORE", "AFTER",
-                             "RANK", "MAXLEN", "list"};
+const char* const words[] = {
+    "f",     "g",      "m",       "COUNT",      "MATCH",       "TYPE",        "hash",
+    "set",   "string", "*",       "?",          "[a-z]",       "NX",          "XX",
+    "GET",   "EX",     "SETNAME", "GETNAME",    "GET",         "SET",         "DOCS",
+    "all",   "sync",   "x y",     "LEFT",       "RIGHT",       "BEFORE",      "AFTER",
+    "RANK",  "MAXLEN", "list",    "BIT",        "BYTE",        "LEN",         "IDX",
+    "LIMIT", "DB",     "REPLACE", "WITHVALUES", "MINMATCHLEN", "WITHMATCHLEN"};
 
 /// Whether `reply` is one RESP2 reply, whole: a line for + - :, a bulk, or an array of them.
 bool well_formed(std::string_view reply, std::size_t& at) {

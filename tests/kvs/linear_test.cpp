@@ -18,6 +18,8 @@
 namespace calm::apps::kvs {
 namespace {
 
+using namespace std::string_literals;
+
 Request parse(const std::string& line) {
   RequestParser parser;
   parser.feed(line + "\r\n");
@@ -149,6 +151,95 @@ TEST_F(Machine, ExpireAndPersistFollowRedis) {
   apply("SET r v EX 100");
   EXPECT_EQ(apply("RENAME r s"), "+OK\r\n");  // the TTL moves with the value
   EXPECT_EQ(apply("TTL s"), ":100\r\n");
+}
+
+TEST_F(Machine, MsetnxWritesEveryKeyOrNoneAndClearsTheirTtl) {
+  EXPECT_EQ(apply("MSETNX a 1 b 2"), ":1\r\n");
+  EXPECT_EQ(apply("MSETNX a 9 c 3"), ":0\r\n");  // a is there: nothing is written
+  EXPECT_EQ(apply("EXISTS c"), ":0\r\n");
+  EXPECT_EQ(apply("GET a"), "$1\r\n1\r\n");
+  EXPECT_EQ(apply("MSETNX d 1 d 2"), ":1\r\n");  // one key twice: the last value, as Redis
+  EXPECT_EQ(apply("GET d"), "$1\r\n2\r\n");
+  apply("SADD s m");
+  EXPECT_EQ(apply("MSETNX e 1 s 2"), ":0\r\n");  // a key of any type counts
+  EXPECT_EQ(apply("EXISTS e"), ":0\r\n");
+  apply("SET t 1 EX 100");
+  EXPECT_EQ(apply("DEL t"), ":1\r\n");
+  EXPECT_EQ(apply("MSETNX t 2"), ":1\r\n");
+  EXPECT_EQ(apply("TTL t"), ":-1\r\n");
+  EXPECT_EQ(apply("MSETNX a 1 b"), "-ERR wrong number of arguments for 'msetnx' command\r\n");
+  EXPECT_EQ(apply("MSETNX a"), "-ERR wrong number of arguments for 'msetnx' command\r\n");
+}
+
+TEST_F(Machine, CopyCopiesEveryTypeWithItsTtlAsAValueOfItsOwn) {
+  apply("SET str v EX 100");
+  apply("INCRBY n 5");
+  apply("SADD s a b");
+  apply("HSET h f 1 g x");
+  apply("HINCRBY h f 4");
+  apply("RPUSH l a b c");
+  for (const char* key : {"str", "n", "s", "h", "l"}) {
+    EXPECT_EQ(apply("COPY "s + key + " " + key + ":copy"), ":1\r\n") << key;
+    EXPECT_EQ(apply("TYPE "s + key + ":copy"), apply("TYPE "s + key)) << key;
+  }
+  EXPECT_EQ(apply("GET str:copy"), "$1\r\nv\r\n");
+  EXPECT_EQ(apply("TTL str:copy"), ":100\r\n");  // the TTL comes along
+  EXPECT_EQ(apply("TTL n:copy"), ":-1\r\n");
+  EXPECT_EQ(apply("INCR n:copy"), ":6\r\n");
+  EXPECT_EQ(apply("GET n"), "$1\r\n5\r\n");  // the copy is a value of its own
+  EXPECT_EQ(apply("SADD s:copy c"), ":1\r\n");
+  EXPECT_EQ(apply("SCARD s"), ":2\r\n");
+  EXPECT_EQ(apply("HGETALL h:copy"), "*4\r\n$1\r\nf\r\n$1\r\n5\r\n$1\r\ng\r\n$1\r\nx\r\n");
+  EXPECT_EQ(apply("HINCRBY h:copy f 1"), ":6\r\n");
+  EXPECT_EQ(apply("HGET h f"), "$1\r\n5\r\n");
+  EXPECT_EQ(apply("LRANGE l:copy 0 -1"), "*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n");
+  EXPECT_EQ(apply("LPUSH l:copy z"), ":4\r\n");
+  EXPECT_EQ(apply("LLEN l"), ":3\r\n");
+  // An existing destination: 0 unless REPLACE, which takes the source's TTL (here none).
+  EXPECT_EQ(apply("COPY n str"), ":0\r\n");
+  EXPECT_EQ(apply("COPY n str REPLACE"), ":1\r\n");
+  EXPECT_EQ(apply("GET str"), "$1\r\n5\r\n");
+  EXPECT_EQ(apply("TTL str"), ":-1\r\n");
+  EXPECT_EQ(apply("COPY s str replace"), ":1\r\n");
+  EXPECT_EQ(apply("TYPE str"), "+set\r\n");
+  EXPECT_EQ(apply("COPY none str REPLACE"), ":0\r\n");
+  EXPECT_EQ(apply("COPY s s"), "-ERR source and destination objects are the same\r\n");
+  EXPECT_EQ(apply("COPY s t DB 0"), ":1\r\n");
+  EXPECT_EQ(apply("COPY s u DB 1"), "-ERR DB index is out of range\r\n");  // one database
+  EXPECT_EQ(apply("COPY s u DB x"), "-ERR value is not an integer or out of range\r\n");
+  EXPECT_EQ(apply("COPY s u DB 2147483648"),
+            "-ERR value is out of range, value must between -2147483648 and 2147483647\r\n");
+  EXPECT_EQ(apply("COPY s u DB -9223372036854775808"),
+            "-ERR value is out of range, value must between -2147483648 and 2147483647\r\n");
+  EXPECT_EQ(apply("COPY s u DB"), "-ERR syntax error\r\n");
+  EXPECT_EQ(apply("EXISTS u"), ":0\r\n");
+  EXPECT_EQ(apply("COPY s"), "-ERR wrong number of arguments for 'copy' command\r\n");
+}
+
+TEST_F(Machine, SetrangeAndSetbitKeepTheTtlAndReadsWorkOnLinearizableKeys) {
+  apply("SET k abc EX 100");
+  EXPECT_EQ(apply("SETRANGE k 1 X"), ":3\r\n");
+  EXPECT_EQ(apply("SETBIT k 7 0"), ":1\r\n");
+  EXPECT_EQ(apply("GET k"), "$3\r\n`Xc\r\n");
+  EXPECT_EQ(apply("TTL k"), ":100\r\n");  // they change the value in place, as Redis
+  EXPECT_EQ(apply("SETRANGE k 9223372036854775807 x"),
+            "-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n");
+  EXPECT_EQ(apply("SETBIT k 4294967296 1"),
+            "-ERR bit offset is not an integer or out of range\r\n");
+  EXPECT_EQ(read("GETBIT k 1"), ":1\r\n");
+  EXPECT_EQ(read("BITCOUNT k"), ":9\r\n");
+  EXPECT_EQ(read("BITPOS k 0"), ":0\r\n");
+  apply("SET other aXc");
+  EXPECT_EQ(read("LCS k other"), "$2\r\nXc\r\n");
+  apply("SADD s a b c");
+  apply("SADD t b c d");
+  EXPECT_EQ(read("SINTERCARD 2 s t LIMIT 1"), ":1\r\n");
+  EXPECT_EQ(read("SSCAN s 0 MATCH [ab]"), "*2\r\n$1\r\n0\r\n*2\r\n$1\r\na\r\n$1\r\nb\r\n");
+  apply("HSET h f v");
+  EXPECT_EQ(read("HSCAN h 0"), "*2\r\n$1\r\n0\r\n*2\r\n$1\r\nf\r\n$1\r\nv\r\n");
+  EXPECT_EQ(read("HRANDFIELD h -2"), "*2\r\n$1\r\nf\r\n$1\r\nf\r\n");
+  EXPECT_EQ(read("HRANDFIELD h -9223372036854775808").substr(0, 30),
+            "-ERR value is out of range, va");
 }
 
 TEST_F(Machine, ATransactionAppliesAtOnceUnlessAWatchedKeyChanged) {
@@ -454,6 +545,24 @@ TEST_F(Routing, CoordinationOnAFreeKeyAndMixedClassesAreRefusedAndChangeNothing)
   EXPECT_TRUE(keyspace.values.empty());
   EXPECT_EQ(log.submitted, 0u);
   EXPECT_EQ(router.counters().refused, 6u);
+}
+
+TEST_F(Routing, TheNewCommandsGoToTheirKeysClass) {
+  EXPECT_EQ(run("MSETNX lock:a 1 lock:b 2"), ":1\r\n");
+  EXPECT_EQ(run("COPY lock:a lock:c"), ":1\r\n");
+  EXPECT_EQ(run("GET lock:c"), "$1\r\n1\r\n");
+  EXPECT_EQ(log.submitted, 3u);
+  EXPECT_EQ(run("MSETNX free 1").substr(0, 46), "-ERR MSETNX needs coordination, but key 'free'");
+  EXPECT_EQ(run("COPY free other").substr(0, 44), "-ERR COPY needs coordination, but key 'free'");
+  EXPECT_EQ(run("COPY lock:a free").substr(0, 50),
+            "-ERR a command's keys must all be of one consisten");
+  EXPECT_EQ(run("SINTERCARD 2 lock:a free").substr(0, 50),
+            "-ERR a command's keys must all be of one consisten");
+  EXPECT_EQ(run("SETRANGE free 0 x"), ":1\r\n");
+  EXPECT_EQ(run("SETBIT lock:b 0 1"), ":0\r\n");
+  EXPECT_EQ(run("RANDOMKEY"), "$4\r\nfree\r\n");  // the coordination-free keys only
+  EXPECT_TRUE(keyspace.find("lock:a") == nullptr);
+  EXPECT_EQ(log.submitted, 4u);
 }
 
 TEST_F(Routing, AFreeTransactionRunsAtExecAllAtOnce) {

@@ -65,6 +65,13 @@ CONNECTION = [
     ["COMMAND", "COUNT", "x"], ["COMMAND", "GETKEYS", "MSET", "a", "1", "b", "2"],
     ["COMMAND", "GETKEYS", "GET"], ["COMMAND", "GETKEYS", "PING"], ["COMMAND", "GETKEYS"],
     ["COMMAND", "GETKEYS", "NOSUCH", "a"], ["COMMAND", "INFO", "nosuchcommand"],
+    ["COMMAND", "GETKEYS", "SINTERCARD", "2", "a", "b", "LIMIT", "1"],
+    ["COMMAND", "GETKEYS", "SINTERCARD", "3", "a", "b"],
+    ["COMMAND", "GETKEYS", "SINTERCARD", "0", "a"],
+    ["COMMAND", "GETKEYS", "MSETNX", "a", "1", "b", "2"],
+    ["COMMAND", "GETKEYS", "MSETNX", "a", "1", "b"],
+    ["COMMAND", "GETKEYS", "COPY", "a", "b", "REPLACE"], ["COMMAND", "GETKEYS", "LCS", "a", "b"],
+    ["COMMAND", "GETKEYS", "RANDOMKEY"], ["COMMAND", "GETKEYS", "BITCOUNT", "k", "0", "1"],
     ["DBSIZE"], ["DBSIZE", "x"], ["NOSUCHCOMMAND"], ["NOSUCHCOMMAND", "a", "b"], [""],
     ["get"], ["GeT", "nokey"],
 ]
@@ -96,11 +103,96 @@ for at, n in enumerate(INTEGERS):
     STRINGS += [["INCRBY", f"i{at}", n], ["DECRBY", f"i{at}", n], ["INCRBY", f"i{at}", n],
                 ["GET", f"i{at}"], ["GETRANGE", "r", n, "-1"], ["GETRANGE", "r", "0", n]]
 
+# A string's bytes and bits: SETRANGE, GETBIT, SETBIT, BITCOUNT, BITPOS, LCS; every option and
+# error, offsets at Redis's 512 MB bound and past it, and ranges at the int64 edges.
+BITS = [
+    ["SETRANGE", "sr", "0", "Hello"], ["SETRANGE", "sr", "6", "World"], ["GET", "sr"],
+    ["SETRANGE", "sr", "1", ""], ["SETRANGE", "sr", "0", "J"], ["GET", "sr"],
+    ["SETRANGE", "sr", "20", ""], ["SETRANGE", "nokey", "5", ""], ["EXISTS", "nokey"],
+    ["SETRANGE", "nokey", I64_MAX, ""], ["SETRANGE", "sr", "-1", "x"], ["SETRANGE", "sr", "x", "y"],
+    ["SETRANGE", "sr", I64_MIN, "x"], ["SETRANGE", "sr", PAST_MAX, "x"],
+    ["SETRANGE", "sr", "536870912", "x"], ["SETRANGE", "sr", I64_MAX, "x"],
+    ["SETRANGE", "sr", "536870911", "xx"], ["SETRANGE", "sr", "9223372036854775806", "xx"],
+    ["SETRANGE", "zeros", "3", "a"], ["GET", "zeros"], ["STRLEN", "zeros"],
+    ["SET", "n", "12"], ["SETRANGE", "n", "1", "5"], ["INCR", "n"], ["INCR", "cnt"],
+    ["SETRANGE", "cnt", "1", "0"], ["GET", "cnt"], ["SETRANGE", "sr"], ["SETRANGE"],
+    ["SETBIT", "b", "7", "1"], ["SETBIT", "b", "7", "1"], ["SETBIT", "b", "7", "0"],
+    ["SETBIT", "b", "1", "1"], ["GET", "b"], ["SETBIT", "b", "100", "0"], ["STRLEN", "b"],
+    ["SETBIT", "b", "-1", "1"], ["SETBIT", "b", "x", "1"], ["SETBIT", "b", "4294967296", "1"],
+    ["SETBIT", "b", I64_MAX, "1"], ["SETBIT", "b", PAST_MAX, "1"], ["SETBIT", "b", "0", "2"],
+    ["SETBIT", "b", "0", "-1"], ["SETBIT", "b", "0", "x"], ["SETBIT", "b", "0", ""],
+    ["SETBIT", "b", "0"], ["SETBIT", "nb", "0", "0"], ["GET", "nb"], ["SETBIT", "b", "x", "y"],
+    ["GETBIT", "b", "1"], ["GETBIT", "b", "7"], ["GETBIT", "b", "100"], ["GETBIT", "b", "1000"],
+    ["GETBIT", "nokey", "0"], ["GETBIT", "b", "-1"], ["GETBIT", "b", "x"],
+    ["GETBIT", "b", "4294967295"], ["GETBIT", "b", "4294967296"], ["GETBIT", "b", I64_MIN],
+    ["GETBIT", "b"], ["GETBIT", "n", "2"],
+    ["SET", "fb", "foobar"], ["BITCOUNT", "fb"], ["BITCOUNT", "fb", "0", "0"],
+    ["BITCOUNT", "fb", "1", "1"], ["BITCOUNT", "fb", "1", "1", "BYTE"],
+    ["BITCOUNT", "fb", "5", "30", "BIT"], ["BITCOUNT", "fb", "5", "30", "bit"],
+    ["BITCOUNT", "fb", "0"], ["BITCOUNT", "nokey", "0"], ["BITCOUNT", "nokey", "a", "b"],
+    ["BITCOUNT", "nokey", "0", "1", "FOO"], ["BITCOUNT", "fb", "-1", "-2", "FOO"],
+    ["BITCOUNT", "fb", "0", "1", "FOO"], ["BITCOUNT", "fb", "a", "1"], ["BITCOUNT", "fb", "0", "a"],
+    ["BITCOUNT", "fb", "0", "-1", "BIT", "x"], ["BITCOUNT", "fb", I64_MIN, I64_MAX],
+    ["BITCOUNT", "fb", I64_MIN, I64_MAX, "BIT"], ["BITCOUNT", "fb", I64_MAX, I64_MIN, "BIT"],
+    ["BITCOUNT", "fb", "-3", "-1", "BIT"], ["BITCOUNT", "fb", "-100", "-90", "BIT"],
+    ["BITCOUNT", "fb", "3", "3", "BIT"], ["BITCOUNT", "fb", PAST_MAX, "1"], ["BITCOUNT", "n"],
+    ["BITCOUNT", "cnt"], ["BITCOUNT"], ["SET", "empty", ""], ["BITCOUNT", "empty"],
+    ["BITCOUNT", "empty", "0", "-1"], ["BITCOUNT", "empty", "0", "-1", "BIT"],
+    ["BITPOS", "fb", "0"], ["BITPOS", "fb", "1"], ["BITPOS", "fb", "1", "2"],
+    ["BITPOS", "fb", "1", "2", "-1"], ["BITPOS", "fb", "0", "2", "-1"],
+    ["BITPOS", "fb", "1", "7", "15", "BIT"], ["BITPOS", "fb", "0", "7", "15", "BIT"],
+    ["BITPOS", "fb", "1", "9", "9", "bit"], ["BITPOS", "fb", "0", "9", "9", "bit"],
+    ["BITPOS", "fb", "1", "3", "20", "BIT"], ["BITPOS", "fb", "0", "3", "20", "BIT"],
+    ["BITPOS", "fb", "1", "-5", "-1", "BIT"], ["BITPOS", "fb", "0", "-5", "-1", "BIT"],
+    ["BITPOS", "fb", "0", "0", "0", "BYTE"], ["BITPOS", "fb", "1", "-1", "-2"],
+    ["BITPOS", "fb", "1", I64_MAX], ["BITPOS", "fb", "0", I64_MIN, I64_MAX, "BIT"],
+    ["BITPOS", "fb", "1", I64_MIN, I64_MAX], ["BITPOS", "nokey", "1"], ["BITPOS", "nokey", "0"],
+    ["BITPOS", "nokey", "0", "1", "2", "3", "4"], ["BITPOS", "nokey", "2"],
+    ["BITPOS", "nokey", "x"],
+    ["BITPOS", "fb", "2"], ["BITPOS", "fb", "1", "x"], ["BITPOS", "fb", "1", "0", "x"],
+    ["BITPOS", "fb", "1", "0", "1", "FOO"], ["BITPOS", "fb", "1", "0", "1", "BIT", "x"],
+    ["BITPOS", "fb", "1", "0", "x", "FOO"], ["BITPOS", "fb", "0", "1", "BIT"], ["BITPOS", "fb"],
+    ["BITPOS", "empty", "0"], ["BITPOS", "empty", "1", "0", "-1"], ["BITPOS", "n", "1"],
+    ["SETBIT", "ones", "0", "1"], ["SETBIT", "ones", "1", "1"], ["SETBIT", "ones", "2", "1"],
+    ["SETBIT", "ones", "3", "1"], ["SETBIT", "ones", "4", "1"], ["SETBIT", "ones", "5", "1"],
+    ["SETBIT", "ones", "6", "1"], ["SETBIT", "ones", "7", "1"], ["BITPOS", "ones", "0"],
+    ["BITPOS", "ones", "0", "0"], ["BITPOS", "ones", "0", "0", "-1"],
+    ["BITPOS", "ones", "0", "0", "-1", "BIT"], ["BITPOS", "ones", "0", "3", "5", "BIT"],
+    ["BITPOS", "ones", "1", "3", "5", "BIT"], ["BITPOS", "ones", "1", "8", "9", "BIT"],
+    ["SETBIT", "z", "23", "0"], ["BITPOS", "z", "1"], ["BITPOS", "z", "0"],
+    ["BITPOS", "z", "0", "1"], ["BITPOS", "z", "0", "3", "10", "BIT"], ["BITCOUNT", "z"],
+    ["MSET", "key1", "ohmytext", "key2", "mynewtext"], ["LCS", "key1", "key2"],
+    ["LCS", "key1", "key2", "LEN"], ["LCS", "key1", "key2", "IDX"],
+    ["LCS", "key1", "key2", "IDX", "MINMATCHLEN", "4", "WITHMATCHLEN"],
+    ["LCS", "key1", "key2", "idx", "withmatchlen"], ["LCS", "key1", "key2", "LEN", "IDX"],
+    ["LCS", "key1", "key2", "MINMATCHLEN"], ["LCS", "key1", "key2", "MINMATCHLEN", "x"],
+    ["LCS", "key1", "key2", "MINMATCHLEN", "-5", "IDX"], ["LCS", "key1", "key2", "FOO"],
+    ["LCS", "key1", "nokey"], ["LCS", "nokey", "nokey2", "IDX"], ["LCS", "nokey", "key1", "LEN"],
+    ["LCS", "key1", "key2", "IDX", "MINMATCHLEN", I64_MAX], ["LCS", "key1", "key2", "LEN", "LEN"],
+    ["LCS", "key1", "key2", "MINMATCHLEN", "x", "LEN", "IDX"],
+    ["LCS", "key1", "key2", "WITHMATCHLEN"],
+    ["LCS", "key1", "key2", "LEN", "IDX", "FOO"], ["LCS", "key1", "key1", "IDX", "WITHMATCHLEN"],
+    ["LCS", "fb", "zeros", "IDX"], ["LCS", "n", "cnt"], ["LCS", "key1"], ["LCS"],
+    ["MSET", "x1", "abcabcabcxyz", "x2", "xyzabcxyabc"], ["LCS", "x1", "x2"],
+    ["LCS", "x1", "x2", "IDX", "WITHMATCHLEN"], ["LCS", "x2", "x1", "IDX", "MINMATCHLEN", "2"],
+    ["SADD", "st", "a"], ["HSET", "hh", "f", "v"], ["LPUSH", "ll", "a"],
+    ["SETRANGE", "st", "0", "x"], ["SETRANGE", "st", "0", ""], ["SETRANGE", "st", "-1", "x"],
+    ["SETBIT", "hh", "0", "1"], ["SETBIT", "st", "x", "1"], ["SETBIT", "st", "0", "5"],
+    ["GETBIT", "ll", "0"], ["GETBIT", "st", "x"], ["BITCOUNT", "st"], ["BITCOUNT", "st", "x"],
+    ["BITPOS", "hh", "1"], ["BITPOS", "hh", "5"], ["LCS", "key1", "st"],
+    ["LCS", "ll", "key1", "FOO"],
+    ["SET", "big", BIG], ["SETRANGE", "big", "999998", "yz"], ["GETRANGE", "big", "999990", "-1"],
+    ["SETBIT", "big", "7999999", "1"], ["GETBIT", "big", "7999999"], ["BITCOUNT", "big", "0", "8"],
+    ["BITPOS", "big", "0"], ["BITPOS", "big", "1", "-1", "-1"],
+]
+
 KEYS_FAMILY = [
     ["SET", "k1", "a"], ["SET", "k2", "b"], ["EXISTS", "k1"], ["EXISTS", "k1", "k1", "k2", "no"],
     ["EXISTS"], ["TYPE", "k1"], ["TYPE", "nokey"], ["TYPE"], ["DEL", "k1", "no"], ["DEL", "k1"],
     ["UNLINK", "k2"], ["DEL"], ["KEYS", "*"], ["KEYS", "k?"], ["KEYS", "[a-c]*"], ["KEYS"],
     ["TTL", "nokey"], ["TTL", "s"], ["PTTL", "nokey"], ["PTTL", "s"],
+    ["RANDOMKEY"], ["RANDOMKEY", "x"], ["FLUSHALL"], ["RANDOMKEY"], ["SET", "only", "v"],
+    ["RANDOMKEY"],
 ]
 
 SETS = [
@@ -119,6 +211,30 @@ SETS = [
     ["SRANDMEMBER", "one"], ["SRANDMEMBER", "one", "-3"], ["SRANDMEMBER", "one", I64_MAX],
     ["SADD", "s", "x"], ["SMEMBERS", "s"], ["SCARD", "s"], ["SINTER", "st", "s"],
     ["SUNIONSTORE", "s", "st"], ["TYPE", "s"], ["SMEMBERS", "s"],
+    ["SADD", "s1", "a", "b", "c", "d"], ["SADD", "s2", "b", "c", "d", "e"], ["SET", "str", "v"],
+    ["SINTERCARD", "2", "s1", "s2"], ["SINTERCARD", "2", "s1", "s2", "LIMIT", "2"],
+    ["SINTERCARD", "2", "s1", "s2", "LIMIT", "0"], ["SINTERCARD", "2", "s1", "s2", "limit", "-1"],
+    ["SINTERCARD", "2", "s1", "s2", "LIMIT", "x"], ["SINTERCARD", "2", "s1", "s2", "LIMIT"],
+    ["SINTERCARD", "2", "s1", "s2", "FOO", "1"], ["SINTERCARD", "0", "s1"],
+    ["SINTERCARD", "-1", "s1"], ["SINTERCARD", "x", "s1"], ["SINTERCARD", "3", "s1", "s2"],
+    ["SINTERCARD", "1", "s1", "s2"], ["SINTERCARD", "2", "s1", "nokey"],
+    ["SINTERCARD", "2", "nokey", "str"], ["SINTERCARD", "2", "str", "nokey"],
+    ["SINTERCARD", "1", "s1", "LIMIT", I64_MAX], ["SINTERCARD", I64_MAX, "s1"],
+    ["SINTERCARD", PAST_MAX, "s1"], ["SINTERCARD", I64_MIN, "s1"], ["SINTERCARD", "1"],
+    ["SINTERCARD", "2", "s1", "s2", "LIMIT", "1", "LIMIT", "3"],
+    ["SINTERCARD", "1", "s1", "LIMIT", PAST_MAX], ["SINTERCARD", "3", "s1", "s2", "s1"],
+    ["SINTERCARD", "2", "s1", "s1", "LIMIT", "3"],
+    ["SADD", "ints", "1", "2", "3"], ["SSCAN", "s1", "0"], ["SSCAN", "ints", "0"],
+    ["SSCAN", "s1", ""], ["SSCAN", "s1", "+0"], ["SSCAN", "s1", "-0"], ["SSCAN", "s1", " 0"],
+    ["SSCAN", "s1", "x"], ["SSCAN", "s1", "-"], ["SSCAN", "s1", "18446744073709551616"],
+    ["SSCAN", "s1", "0", "MATCH", "[a-b]"], ["SSCAN", "s1", "0", "match", "*"],
+    ["SSCAN", "s1", "0", "MATCH", "zz*"], ["SSCAN", "s1", "0", "COUNT", "0"],
+    ["SSCAN", "s1", "0", "COUNT", "-1"], ["SSCAN", "s1", "0", "COUNT", "x"],
+    ["SSCAN", "s1", "0", "COUNT", I64_MAX], ["SSCAN", "s1", "0", "COUNT", PAST_MAX],
+    ["SSCAN", "s1", "0", "COUNT", "100", "MATCH", "c"], ["SSCAN", "s1", "0", "TYPE", "set"],
+    ["SSCAN", "s1", "0", "MATCH"], ["SSCAN", "s1", "0", "FOO", "1"], ["SSCAN", "nokey", "0"],
+    ["SSCAN", "nokey", "x"], ["SSCAN", "str", "0"], ["SSCAN", "nokey", "0", "COUNT", "0"],
+    ["SSCAN", "str", "0", "COUNT", "0"], ["SSCAN", "str", "x"], ["SSCAN", "s1"], ["SSCAN"],
 ]
 
 HASHES = [
@@ -134,6 +250,27 @@ HASHES = [
     ["HSET", "h", "e", ""], ["HGET", "h", "e"], ["HSTRLEN", "h", "e"],
     ["HSET", "s", "f", "v"], ["HGET", "s", "f"], ["HGETALL", "s"], ["HLEN", "s"],
     ["HDEL", "h", "f1", "f2", "c", "m", "e"], ["EXISTS", "h"],
+    ["HSET", "hs", "f1", "v1", "f2", "v2", "g", "w"], ["HINCRBY", "hs", "n", "5"],
+    ["SET", "str", "v"],
+    ["HSCAN", "hs", "0"], ["HSCAN", "hs", "0", "MATCH", "f*"], ["HSCAN", "hs", "0", "MATCH", "n"],
+    ["HSCAN", "hs", "0", "COUNT", "0"], ["HSCAN", "hs", "0", "COUNT", "x"],
+    ["HSCAN", "hs", "0", "COUNT", I64_MAX], ["HSCAN", "hs", "0", "NOVALUES"],
+    ["HSCAN", "hs", "x"], ["HSCAN", "hs", ""], ["HSCAN", "nokey", "0"], ["HSCAN", "nokey", "x"],
+    ["HSCAN", "str", "0"], ["HSCAN", "nokey", "0", "COUNT", "0"], ["HSCAN", "hs"],
+    ["HRANDFIELD", "nokey"], ["HRANDFIELD", "nokey", "3"],
+    ["HRANDFIELD", "nokey", "3", "WITHVALUES"],
+    ["HRANDFIELD", "nokey", "x"], ["HRANDFIELD", "str"], ["HRANDFIELD", "str", "1"],
+    ["HRANDFIELD", "str", "x"], ["HRANDFIELD", "hs", "0"], ["HRANDFIELD", "hs", "0", "WITHVALUES"],
+    ["HRANDFIELD", "hs", "10"], ["HRANDFIELD", "hs", "10", "withvalues"], ["HRANDFIELD", "hs", "2"],
+    ["HRANDFIELD", "hs", "-3", "WITHVALUES"], ["HRANDFIELD", "hs", "1", "WITHVALUES"],
+    ["HRANDFIELD", "hs", "-5"], ["HRANDFIELD", "hs"], ["HRANDFIELD", "hs", I64_MIN],
+    ["HRANDFIELD", "hs", "-9223372036854775807", "WITHVALUES"],
+    ["HRANDFIELD", "hs", I64_MAX, "WITHVALUES"],
+    ["HRANDFIELD", "hs", "4611686018427387903", "WITHVALUES"],
+    ["HRANDFIELD", "hs", "4611686018427387904", "WITHVALUES"], ["HRANDFIELD", "hs", I64_MAX],
+    ["HRANDFIELD", "nokey", "-4611686018427387904", "WITHVALUES"], ["HRANDFIELD", "hs", PAST_MAX],
+    ["HRANDFIELD", "hs", "1", "FOO"], ["HRANDFIELD", "hs", "1", "WITHVALUES", "x"],
+    ["HRANDFIELD", "hs", "x", "FOO"], ["HRANDFIELD", "nokey", "1", "FOO"], ["HRANDFIELD"],
 ]
 for n in INTEGERS:
     HASHES += [["HINCRBY", "hi", "f", n]]
@@ -223,6 +360,32 @@ COORDINATED = [
     ["PEXPIRE", "e", I64_MAX], ["EXPIRE", "e", I64_MIN], ["EXPIREAT", "e", "1"], ["EXISTS", "e"],
     ["SET", "e2", "v"], ["EXPIRE", "e2", "0"], ["EXISTS", "e2"], ["SET", "e3", "v"],
     ["EXPIRE", "e3", "-5"], ["GET", "e3"], ["PERSIST", "nokey"],
+    ["MSETNX", "mx1", "1", "mx2", "2"], ["MSETNX", "mx1", "1", "mx3", "2"], ["GET", "mx3"],
+    ["MSETNX", "mx1"], ["MSETNX", "mx4", "1", "mx5"], ["MSETNX", "mx6", "1", "mx6", "2"],
+    ["GET", "mx6"], ["SADD", "mst", "m"], ["MSETNX", "mst", "1"],
+    ["MSETNX", "mx7", "1", "mst", "2"],
+    ["EXISTS", "mx7"], ["SET", "mt", "1", "EX", "100"], ["MSETNX", "mt2", "1"], ["TTL", "mt2"],
+    ["MSETNX", "mbig", BIG], ["STRLEN", "mbig"], ["MSETNX"],
+    ["SET", "ca", "1"], ["SET", "cb", "x"], ["COPY", "ca", "ca"], ["COPY", "ca", "cb"],
+    ["COPY", "ca", "cb", "REPLACE"], ["GET", "cb"], ["COPY", "nokey", "cb"],
+    ["COPY", "ca", "cb", "DB", "0"], ["COPY", "ca", "cb", "DB", "16"],
+    ["COPY", "ca", "cb", "DB", "x"],
+    ["COPY", "ca", "cb", "DB"], ["COPY", "ca", "cb", "FOO"], ["COPY", "nokey", "n2", "DB", "16"],
+    ["COPY", "ca", "ca", "DB", "0"], ["COPY", "ca", "cb", "DB", "-1"],
+    ["COPY", "ca", "cb", "DB", "2147483648"], ["COPY", "ca", "cb", "DB", "-2147483649"],
+    ["COPY", "ca", "cb", "replace", "replace"], ["COPY", "ca"],
+    ["COPY", "ca", "cb", "DB", "0", "DB", "0"],
+    ["COPY", "nokey", "nokey", "FOO"], ["COPY", "nokey", "nokey"],
+    ["SET", "ct", "v", "EX", "100"], ["COPY", "ct", "ctc"], ["TTL", "ctc"],
+    ["COPY", "ca", "ct", "REPLACE"],
+    ["TTL", "ct"], ["SADD", "cs", "a", "b"], ["COPY", "cs", "csc"], ["SMEMBERS", "csc"],
+    ["SADD", "csc", "c"], ["SCARD", "cs"], ["HSET", "ch", "f", "1", "g", "2"],
+    ["HINCRBY", "ch", "f", "5"],
+    ["COPY", "ch", "chc"], ["HGETALL", "chc"], ["HINCRBY", "chc", "f", "1"], ["HGET", "ch", "f"],
+    ["RPUSH", "cl", "a", "b", "c"], ["COPY", "cl", "clc"], ["LRANGE", "clc", "0", "-1"],
+    ["LPUSH", "clc", "z"], ["LLEN", "cl"], ["INCRBY", "cn", "5"], ["COPY", "cn", "cnc"],
+    ["INCR", "cnc"], ["GET", "cn"], ["COPY", "cs", "ca", "REPLACE"], ["TYPE", "ca"],
+    ["COPY", "ca", "cb", "DB", "1"],
 ]
 
 # Which writes keep a key's TTL and which replace the value and with it the TTL, as Redis.
@@ -236,6 +399,9 @@ for setup, write in [
         (["HSET", "t", "f", "1"], ["HDEL", "t", "f"]), (["RPUSH", "t", "a"], ["LPUSH", "t", "b"]),
         (["RPUSH", "t", "a"], ["LSET", "t", "0", "b"]), (["RPUSH", "t", "a"], ["LPOP", "t"]),
         (["RPUSH", "t", "a"], ["RPOPLPUSH", "t", "t"]), (["RPUSH", "t", "a"], ["RENAME", "t", "u"]),
+        (["SET", "t", "ab"], ["SETRANGE", "t", "1", "x"]),
+        (["SET", "t", "a"], ["SETBIT", "t", "1", "1"]),
+        (["SET", "t", "1"], ["COPY", "t", "u"]),
 ]:
     COORDINATED += [["DEL", "t", "u"], setup, ["EXPIRE", "t", "100"], write, ["TTL", "t"],
                     ["TTL", "u"]]
@@ -252,7 +418,7 @@ def load_differences(path):
             name, how, why = (line.split(None, 2) + ["", ""])[:3]
             hows = how.split(",")
             if not set(hows) <= {"refused", "declined", "wide", "unordered", "pairs", "sample",
-                                 "own"} or not why:
+                                 "own", "scan", "scanpairs"} or not why:
                 raise SystemExit(f"{path}:{number}: expected 'command how why', got {line!r}")
             if name in out:
                 raise SystemExit(f"{path}:{number}: {name} is listed twice")
@@ -277,6 +443,13 @@ def same(how, a, b):
     pa, pb = parse(a), parse(b)
     if how == "own":  # anything but an error, or Redis's very error
         return not isinstance(pa, RespError) or a == b
+    if how in ("scan", "scanpairs"):  # [cursor, elements]: a set once both end the scan
+        if not (isinstance(pa, list) and isinstance(pb, list) and len(pa) == len(pb) == 2):
+            return a == b
+        if pa[0] != b"0" or pb[0] != b"0":
+            return isinstance(pa[1], list)  # each cursor is its own server's: check_scans
+        return same("unordered" if how == "scan" else "pairs", Conn.encode(pa[1]),
+                    Conn.encode(pb[1]))
     if not isinstance(pa, list) or not isinstance(pb, list):
         if how == "sample":  # one random element or nil: the same kind of reply
             return type(pa) is type(pb) and (not isinstance(pa, RespError) or a == b)
@@ -370,6 +543,19 @@ def random_command(rng, coordinated):
         lambda: ["LMOVE", k, k2, rng.choice(["LEFT", "RIGHT"]), rng.choice(["LEFT", "RIGHT"])],
         lambda: ["LPOS", k, v], lambda: ["LLEN", k],
         lambda: ["DEL", k], lambda: ["EXISTS", k, k2], lambda: ["TYPE", k],
+        lambda: ["SETRANGE", k, rng.choice(["0", "1", "3", "5"]), v],
+        lambda: ["GETBIT", k, rng.choice(["0", "1", "7", "9", "100"])],
+        lambda: ["SETBIT", k, rng.choice(["0", "3", "7", "9", "20"]), rng.choice(["0", "1"])],
+        lambda: ["BITCOUNT", k] + rng.choice([[], [i, j], [i, j, rng.choice(["BIT", "BYTE"])]]),
+        lambda: ["BITPOS", k, rng.choice(["0", "1"])] + rng.choice(
+            [[], [i], [i, j], [i, j, rng.choice(["BIT", "BYTE"])]]),
+        lambda: ["LCS", k, k2] + rng.choice(
+            [[], ["LEN"], ["IDX"], ["IDX", "WITHMATCHLEN", "MINMATCHLEN", "2"]]),
+        lambda: ["SINTERCARD", "2", k, k2] + rng.choice([[], ["LIMIT", "1"]]),
+        lambda: ["SSCAN", k, "0"] + rng.choice([[], ["MATCH", "*z*"], ["COUNT", "100"]]),
+        lambda: ["HSCAN", k, "0"] + rng.choice([[], ["MATCH", "g"]]),
+        lambda: ["HRANDFIELD", k] + rng.choice([[], [n], [n, "WITHVALUES"]]),
+        lambda: ["RANDOMKEY"],
     ]
     if coordinated:
         choices += [
@@ -379,6 +565,8 @@ def random_command(rng, coordinated):
             lambda: ["SMOVE", k, k2, v], lambda: ["HSETNX", k, field, v],
             lambda: ["EXPIRE", k, rng.choice(["100", "200"]), rng.choice(["NX", "XX", "GT", "LT"])],
             lambda: ["PERSIST", k], lambda: ["TTL", k],
+            lambda: ["MSETNX", k, v, k2, v],
+            lambda: ["COPY", k, k2] + rng.choice([[], ["REPLACE"]]),
         ]
     return rng.choice(choices)()
 
@@ -471,8 +659,23 @@ def check_limits(calm_port):
         reply = calm.call(*command)
         if not isinstance(reply, RespError) or "calm-kvs takes values" not in str(reply):
             fail(f"{command[0]} of {len(TOO_BIG)} bytes: calm-kvs replied {reply!r}")
+    # SETRANGE and SETBIT: the string they would make, not the argument, is the value.
+    for command in (["SETRANGE", "v", str(1 << 20), "x"], ["SETBIT", "v", str(8 << 20), "1"]):
+        reply = calm.call(*command)
+        if not isinstance(reply, RespError) or "calm-kvs takes values" not in str(reply):
+            fail(f"{command[0]} past the write limit: calm-kvs replied {reply!r}")
     if calm.call("EXISTS", "v") != 0:
         fail("a refused write left a key")
+    # LCS's table is bounded (16 Mi cells) below Redis's (512 MB of table): refused, not built.
+    calm.call("MSET", "lcs:a", "a" * 5000, "lcs:b", "b" * 5000)
+    reply = calm.call("LCS", "lcs:a", "lcs:b")
+    if not isinstance(reply, RespError) or "calm-kvs computes LCS" not in str(reply):
+        fail(f"LCS of two 5,000-byte strings replied {reply!r}")
+    calm.call("DEL", "lcs:b")
+    calm.call("SET", "lcs:a", "a" * 4000)
+    if calm.call("LCS", "lcs:a", "lcs:a", "LEN") != 4000:
+        fail("LCS of two 4,000-byte strings, within the bound, did not answer 4000")
+    calm.call("DEL", "lcs:a")
     # The counter's lifetime bound: this replica's increments of one key past 2^64 - 1 in all
     # (Redis would answer 2: the key reads 0 before the last INCRBY).
     for command in (["INCRBY", "lifetime", I64_MAX], ["DECRBY", "lifetime", I64_MAX]) * 2:
@@ -481,6 +684,44 @@ def check_limits(calm_port):
     if not isinstance(reply, RespError) or "would overflow" not in str(reply):
         fail(f"INCRBY past a replica's lifetime total of 2^64 - 1 replied {reply!r}")
     calm.close()
+
+
+def check_scans(calm_port, redis_port, name):
+    """SSCAN and HSCAN of collections larger than a call, to the end: each server's cursors are
+    its own, so the elements of one call differ, but a whole scan sees every member once at
+    least (calm-kvs: exactly once), as Redis's; with MATCH, the members that match."""
+    calm, redis = Conn(calm_port), Conn(redis_port)
+    members = [f"m{i}" for i in range(300)]
+    for conn in (calm, redis):
+        conn.call("DEL", "scan:s", "scan:h")
+        conn.call("SADD", "scan:s", *members)
+        conn.call("HSET", "scan:h", *[w for m in members for w in (m, "v" + m)])
+
+    def whole(conn, command, key, *options):
+        seen, cursor, calls = [], "0", 0
+        while True:
+            reply = conn.call(command, key, cursor, *options)
+            cursor = reply[0].decode()
+            seen += [e.decode() for e in reply[1]]
+            calls += 1
+            if cursor == "0" or calls > 2000:
+                return seen, calls
+    for options in ([], ["COUNT", "7"], ["COUNT", "1", "MATCH", "m1*"], ["COUNT", "1000"]):
+        ours, calls = whole(calm, "SSCAN", "scan:s", *options)
+        theirs, _ = whole(redis, "SSCAN", "scan:s", *options)
+        if sorted(ours) != sorted(set(theirs)) or calls > 65 + 300:
+            fail(f"[{name}] a whole SSCAN {options}: calm-kvs saw {len(ours)} members in {calls} "
+                 f"calls, redis-server {len(set(theirs))}")
+        ours, _ = whole(calm, "HSCAN", "scan:h", *options)
+        theirs, _ = whole(redis, "HSCAN", "scan:h", *options)
+        pairs = sorted(zip(ours[::2], ours[1::2]))
+        if pairs != sorted(set(zip(theirs[::2], theirs[1::2]))) or len(pairs) != len(set(pairs)):
+            fail(f"[{name}] a whole HSCAN {options}: calm-kvs saw {len(pairs)} fields, "
+                 f"redis-server {len(set(zip(theirs[::2], theirs[1::2])))}")
+    for conn in (calm, redis):
+        conn.call("DEL", "scan:s", "scan:h")
+    calm.close()
+    redis.close()
 
 
 def start_redis(port, work_dir):
@@ -520,7 +761,7 @@ def main():
                      Pair("linearizable", linear.port, redis_ports[1], False, differences)]
             names = [n.decode() if isinstance(n, bytes) else n[0].decode()
                      for n in pairs[0].calm.call("COMMAND")]
-            scripts = [CONNECTION, STRINGS, KEYS_FAMILY, SETS, HASHES, LISTS, COORDINATED,
+            scripts = [CONNECTION, STRINGS, BITS, KEYS_FAMILY, SETS, HASHES, LISTS, COORDINATED,
                        arity_commands(sorted(names), differences)]
             for pair in pairs:
                 for script in scripts:
@@ -540,6 +781,8 @@ def main():
                     if step % 50 == 0:
                         for k in KEYS:
                             pair.compare(["TYPE", k])
+            check_scans(free.port, redis_ports[0], "coordination-free")
+            check_scans(linear.port, redis_ports[1], "linearizable")
             check_info_and_tools(free.port, redis_ports[0])
             check_limits(free.port)
             for pair in pairs:

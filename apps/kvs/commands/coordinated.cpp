@@ -1,7 +1,7 @@
 // The commands that need coordination (their result depends on every replica agreeing on the
-// current value, or they set an expiry): SETNX GETSET GETDEL SPOP SMOVE RENAME RENAMENX HSETNX
-// EXPIRE PEXPIRE EXPIREAT PEXPIREAT PERSIST. A linearizable keyspace (the Paxos log's) runs
-// them; a coordination-free one refuses them.
+// current value, or they set an expiry): SETNX MSETNX GETSET GETDEL SPOP SMOVE RENAME RENAMENX
+// COPY HSETNX EXPIRE PEXPIRE EXPIREAT PEXPIREAT PERSIST. A linearizable keyspace (the Paxos log's)
+// runs them; a coordination-free one refuses them.
 #include <algorithm>
 #include <cstdint>
 #include <optional>
@@ -40,6 +40,24 @@ void setnx(Ctx& c) {
   c.keys().write(c.args[1],
                  [&](KeyValue& kv) { return set_string(kv, c.replica(), c.args[2], c.now()); });
   c.keys().set_expiry(c.args[1], std::nullopt);
+  c.out.integer(1);
+}
+void msetnx(Ctx& c) {
+  if (!c.linearizable()) return needs_coordination(c);
+  if (c.args.size() % 2 == 0) return c.arity_error();
+  for (std::size_t i = 2; i < c.args.size(); i += 2) {
+    if (!c.fits(c.args[i].size())) return;
+  }
+  // All or nothing: one key present (of any type) and none is written.
+  for (std::size_t i = 1; i < c.args.size(); i += 2) {
+    if (c.find(c.args[i])) return c.out.integer(0);
+  }
+  for (std::size_t i = 1; i < c.args.size(); i += 2) {
+    c.keys().write(c.args[i], [&](KeyValue& kv) {
+      return set_string(kv, c.replica(), c.args[i + 1], c.now());
+    });
+    c.keys().set_expiry(c.args[i], std::nullopt);  // as SET: no TTL
+  }
   c.out.integer(1);
 }
 void getset(Ctx& c) {
@@ -168,6 +186,76 @@ void rename(Ctx& c) {
 void renamenx(Ctx& c) {
   if (!c.linearizable()) return needs_coordination(c);
   if (rename_key(c, true)) c.out.integer(1);
+}
+
+namespace {
+
+/// The value COPY writes: what `v` reads as (its type's elements, counters read as their
+/// values), written afresh by this replica now, so it shares no write (timestamp, dot) with
+/// the source. Bottom when a write of it fails (only out_of_dots can, from bottom never).
+KeyValue copy_of(Ctx& c, const KeyValue& v) {
+  KeyValue fresh;
+  switch (type_of(v)) {
+    case Type::string:
+      set_string(fresh, c.replica(), string_value(v).value_or(""), c.now());
+      break;
+    case Type::set:
+      for (const std::string& m : v.set->elements()) set_add(fresh, c.replica(), m);
+      break;
+    case Type::hash: {
+      std::vector<std::string> pairs;
+      for (const std::string& f : hash_fields(v)) {
+        pairs.push_back(f);
+        pairs.push_back(hash_field(v, f).value_or(""));
+      }
+      hash_set_fields(fresh, c.replica(), pairs);
+      break;
+    }
+    case Type::list:
+      list_insert(fresh, c.replica(), 0, list_range(v, 0, SIZE_MAX));
+      break;
+    case Type::none:
+      break;
+  }
+  return fresh;
+}
+
+}  // namespace
+
+void copy(Ctx& c) {
+  if (!c.linearizable()) return needs_coordination(c);
+  bool replace = false;
+  for (std::size_t i = 3; i < c.args.size(); ++i) {
+    const std::string option = lower(c.args[i]);
+    if (option == "replace") {
+      replace = true;
+    } else if (option == "db" && i + 1 < c.args.size()) {
+      const auto db = c.integer(c.args[++i]);
+      if (!db) return;
+      if (*db < INT32_MIN || *db > INT32_MAX) {
+        return c.out.error(
+            "ERR value is out of range, value must between -2147483648 and 2147483647");
+      }
+      if (*db != 0) return c.out.error("ERR DB index is out of range");  // one database
+    } else {
+      return c.syntax_error();
+    }
+  }
+  const std::string &from = c.args[1], &to = c.args[2];
+  if (from == to) return c.out.error("ERR source and destination objects are the same");
+  const KeyValue* v = c.find(from);
+  if (!v) return c.out.integer(0);
+  if (c.find(to) && !replace) return c.out.integer(0);
+  KeyValue fresh = copy_of(c, *v);
+  const auto expiry = c.keys().expiry_ms(from);
+  // A linearizable keyspace replicates none of these deltas: the destination is replaced
+  // whole, as RENAME does, and takes the source's TTL (or none).
+  c.keys().write(to, [&](KeyValue& kv) {
+    kv = std::move(fresh);
+    return KeyValue{};
+  });
+  c.keys().set_expiry(to, expiry);
+  c.out.integer(1);
 }
 void hsetnx(Ctx& c) {
   if (!c.linearizable()) return needs_coordination(c);

@@ -4,11 +4,14 @@
 /// command table, COMMAND (which describes the table) and the dispatcher.
 ///
 ///   server.cpp       connection and server: PING, HELLO, CLIENT, INFO, CONFIG, FLUSHALL...
-///   keyspace.cpp     keys of any type: DEL, EXISTS, TYPE, KEYS, SCAN, TTL; glob_match
-///   strings.cpp      strings and counters: GET, SET, MSET, APPEND, INCR...
-///   sets.cpp         SADD, SREM, SMEMBERS, SINTER and the STORE forms...
-///   hashes.cpp       HSET, HGET, HDEL, HINCRBY...
-///   coordinated.cpp  the commands that need coordination (SETNX, SPOP, RENAME, EXPIRE...)
+///   keyspace.cpp     keys of any type: DEL, EXISTS, TYPE, KEYS, SCAN, RANDOMKEY, TTL;
+///                    glob_match, and the cursors of SCAN, SSCAN and HSCAN
+///   strings.cpp      strings and counters: GET, SET, MSET, APPEND, SETRANGE, LCS, INCR...
+///   bitmaps.cpp      a string's bits: GETBIT, SETBIT, BITCOUNT, BITPOS
+///   sets.cpp         SADD, SREM, SMEMBERS, SINTER, SINTERCARD, SSCAN and the STORE forms...
+///   hashes.cpp       HSET, HGET, HDEL, HINCRBY, HSCAN, HRANDFIELD...
+///   coordinated.cpp  the commands that need coordination (SETNX, MSETNX, SPOP, RENAME, COPY,
+///                    EXPIRE...)
 ///   lists.cpp        LPUSH, LPOP, LRANGE, LSET, LMOVE...
 ///   pubsub.cpp       SUBSCRIBE, PSUBSCRIBE, PUBLISH, PUBSUB...
 ///
@@ -20,6 +23,7 @@
 #include <cctype>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -59,6 +63,16 @@ inline std::string one_line(std::string text) {
   }
   return text;
 }
+
+/// The largest reply a command builds when its size is set by a count the client gives rather
+/// than by the data (SRANDMEMBER and HRANDFIELD with a negative count repeat members): the
+/// largest bulk a request may carry. Other replies are bounded by the data they read.
+inline constexpr std::uint64_t reply_bytes_max = 64u << 20;
+/// A bulk's framing: "$", up to 20 digits, CR LF, the bytes, CR LF.
+inline constexpr std::uint64_t reply_bulk_overhead_bytes = 25;
+/// Redis's proto-max-bulk-len (512 MB): Redis refuses a string, or a bit offset, past it with
+/// its own error texts, which calm-kvs gives too before its smaller write limit (c.fits).
+inline constexpr std::uint64_t redis_bulk_bytes_max = 512u << 20;
 
 /// The outcome of a KeyValue mutator run inside Keyspace::write.
 template <class T>
@@ -230,6 +244,7 @@ void exists(Ctx& c);
 void type(Ctx& c);
 void keys(Ctx& c);
 void scan(Ctx& c);
+void randomkey(Ctx& c);
 void ttl(Ctx& c);  // TTL, PTTL, EXPIRETIME, PEXPIRETIME
 
 // strings.cpp: strings and counters
@@ -240,10 +255,18 @@ void mset(Ctx& c);
 void strlen_(Ctx& c);
 void append(Ctx& c);
 void getrange(Ctx& c);
+void setrange(Ctx& c);
+void lcs(Ctx& c);
 void incr(Ctx& c);
 void decr(Ctx& c);
 void incrby(Ctx& c);
 void decrby(Ctx& c);
+
+// bitmaps.cpp
+void getbit(Ctx& c);
+void setbit(Ctx& c);
+void bitcount(Ctx& c);
+void bitpos(Ctx& c);
 
 // sets.cpp
 void sadd(Ctx& c);
@@ -259,6 +282,8 @@ void sdiff(Ctx& c);
 void sinterstore(Ctx& c);
 void sunionstore(Ctx& c);
 void sdiffstore(Ctx& c);
+void sintercard(Ctx& c);
+void sscan(Ctx& c);
 
 // hashes.cpp
 void hset(Ctx& c);
@@ -273,15 +298,19 @@ void hvals(Ctx& c);
 void hlen(Ctx& c);
 void hstrlen(Ctx& c);
 void hincrby(Ctx& c);
+void hscan(Ctx& c);
+void hrandfield(Ctx& c);
 
 // coordinated.cpp: the commands that need coordination (a linearizable keyspace's)
 void setnx(Ctx& c);
+void msetnx(Ctx& c);
 void getset(Ctx& c);
 void getdel(Ctx& c);
 void spop(Ctx& c);
 void smove(Ctx& c);
 void rename(Ctx& c);
 void renamenx(Ctx& c);
+void copy(Ctx& c);
 void hsetnx(Ctx& c);
 void expire(Ctx& c);
 void pexpire(Ctx& c);
@@ -297,6 +326,16 @@ void needs_coordination(Ctx& c);
 /// nothing (after Redis's error) when it is not positive or overflows.
 std::optional<std::uint64_t> expiry_at(Ctx& c, std::int64_t n, std::uint64_t unit_ms, bool absolute,
                                        const char* command);
+
+// keyspace.cpp: the cursors of SSCAN and HSCAN (SCAN's approach, keyspace.cpp).
+/// SSCAN's and HSCAN's cursor as Redis parses it (strtoul: an optional sign, digits, nothing
+/// else; "" is 0; "-1" wraps); nothing (after "ERR invalid cursor") when it is not one.
+std::optional<std::uint64_t> scan_cursor(Ctx& c, const std::string& text);
+/// SSCAN and HSCAN of `items` (sorted, each once: a set's members, a hash's fields) from
+/// `cursor`, with the options at args[3..] (MATCH, COUNT): replies [next cursor, elements],
+/// `emit` appending each item's elements (`per_item` of them), or Redis's error.
+void scan_items(Ctx& c, std::uint64_t cursor, const std::vector<std::string>& items,
+                std::size_t per_item, const std::function<void(const std::string&)>& emit);
 
 // lists.cpp
 void lpush(Ctx& c);

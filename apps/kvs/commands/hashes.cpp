@@ -1,5 +1,6 @@
-// Hashes: HSET HMSET HGET HMGET HDEL HEXISTS HGETALL HKEYS HVALS HLEN HSTRLEN HINCRBY. HSETNX
-// needs coordination (coordinated.cpp).
+// Hashes: HSET HMSET HGET HMGET HDEL HEXISTS HGETALL HKEYS HVALS HLEN HSTRLEN HINCRBY HSCAN
+// HRANDFIELD. HSETNX needs coordination (coordinated.cpp).
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "kvs/commands/handlers.hpp"
+#include "lattices/random.hpp"
 
 namespace calm::apps::kvs::handlers {
 namespace {
@@ -125,6 +127,80 @@ void hincrby(Ctx& c) {
       c.args[1], [&](KeyValue& kv) { return hash_increment(kv, c.replica(), c.args[2], *n); });
   if (outcome.error) return c.error(*outcome.error);
   c.out.integer(*outcome.value);
+}
+
+void hscan(Ctx& c) {
+  const auto cursor = scan_cursor(c, c.args[2]);
+  if (!cursor) return;
+  const KeyValue* v = nullptr;
+  if (!c.of_type(c.args[1], Type::hash, v)) return;
+  if (!v) {  // before any option is read, as Redis
+    c.out.array_header(2);
+    c.out.bulk("0");
+    return c.out.array_header(0);
+  }
+  scan_items(c, *cursor, fields_of(v), 2, [&](const std::string& f) {
+    c.out.bulk(f);
+    c.bulk_or_null(field_of(v, f));
+  });
+}
+
+void hrandfield(Ctx& c) {
+  static thread_local SplitMix64 rng(entropy_seed());
+  if (c.args.size() == 2) {
+    const KeyValue* v = nullptr;
+    if (!c.of_type(c.args[1], Type::hash, v)) return;
+    const std::vector<std::string> fields = fields_of(v);
+    if (fields.empty()) return c.out.null_bulk();
+    return c.out.bulk(fields[rng.below(fields.size())]);
+  }
+  // Redis's order: the count, the words after it, WITHVALUES's range, then the key.
+  const auto count = c.integer(c.args[2]);
+  if (!count) return;
+  if (*count == INT64_MIN) {  // Redis takes counts whose magnitude is an int64
+    return c.out.error(
+        "ERR value is out of range, value must between -9223372036854775807 and "
+        "9223372036854775807");
+  }
+  if (c.args.size() > 4 || (c.args.size() == 4 && lower(c.args[3]) != "withvalues")) {
+    return c.syntax_error();
+  }
+  const bool with_values = c.args.size() == 4;
+  if (with_values && (*count < -INT64_MAX / 2 || *count > INT64_MAX / 2)) {
+    return c.out.error("ERR value is out of range");  // twice the count must be an int64
+  }
+  const KeyValue* v = nullptr;
+  if (!c.of_type(c.args[1], Type::hash, v)) return;
+  const std::vector<std::string> fields = fields_of(v);
+  if (fields.empty() || *count == 0) return c.out.array_header(0);
+  const std::size_t per_field = with_values ? 2 : 1;
+  const auto reply = [&](const std::string& f) {
+    c.out.bulk(f);
+    if (with_values) c.bulk_or_null(field_of(v, f));
+  };
+  if (*count < 0) {  // may repeat, exactly |count| fields
+    const auto n = static_cast<std::uint64_t>(-*count);
+    // The reply's size is the count's alone: refuse one past the bound before building it.
+    std::uint64_t longest = 0;
+    for (const std::string& f : fields) {
+      const std::uint64_t value = with_values ? field_of(v, f).value_or("").size() : 0;
+      longest = std::max(longest, f.size() + value + per_field * reply_bulk_overhead_bytes);
+    }
+    if (n > reply_bytes_max / longest) {
+      return c.out.error("ERR calm-kvs replies with at most " + std::to_string(reply_bytes_max) +
+                         " bytes: the count is too large");
+    }
+    c.out.array_header(n * per_field);
+    for (std::uint64_t i = 0; i < n; ++i) reply(fields[rng.below(fields.size())]);
+    return;
+  }
+  std::vector<std::string> picked = fields;
+  if (static_cast<std::uint64_t>(*count) < picked.size()) {
+    ::calm::shuffle(picked.begin(), picked.end(), rng);
+    picked.resize(static_cast<std::size_t>(*count));
+  }
+  c.out.array_header(picked.size() * per_field);
+  for (const std::string& f : picked) reply(f);
 }
 
 }  // namespace calm::apps::kvs::handlers

@@ -1,6 +1,8 @@
-// Commands on keys of any type: DEL UNLINK EXISTS TYPE KEYS SCAN TTL PTTL EXPIRETIME
-// PEXPIRETIME; and glob_match, the patterns of KEYS, SCAN MATCH and CONFIG GET.
+// Commands on keys of any type: DEL UNLINK EXISTS TYPE KEYS SCAN RANDOMKEY TTL PTTL EXPIRETIME
+// PEXPIRETIME; glob_match, the patterns of KEYS, SCAN MATCH and CONFIG GET; and the cursors of
+// SSCAN and HSCAN, in SCAN's order.
 #include <algorithm>
+#include <cctype>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -8,6 +10,7 @@
 #include <vector>
 
 #include "kvs/commands/handlers.hpp"
+#include "lattices/random.hpp"
 
 namespace calm::apps::kvs {
 
@@ -196,6 +199,94 @@ void scan(Ctx& c) {
   c.out.array_header(batch.size());
   for (const std::string& k : batch) c.out.bulk(k);
 }
+void randomkey(Ctx& c) {
+  // Two passes over this replica's coordination-free keys, as DBSIZE and SCAN: the keyspace is
+  // a hash index, with no n-th key of its own.
+  std::size_t live = 0;
+  c.keys().for_each(
+      [&](const std::string&, const KeyValue& v) { live += type_of(v) != Type::none; });
+  if (live == 0) return c.out.null_bulk();
+  static thread_local SplitMix64 rng(entropy_seed());
+  std::size_t pick = rng.below(live);
+  std::optional<std::string> picked;
+  c.keys().for_each([&](const std::string& k, const KeyValue& v) {
+    if (type_of(v) == Type::none || picked) return;
+    if (pick-- == 0) picked = k;
+  });
+  c.bulk_or_null(picked);
+}
+
+std::optional<std::uint64_t> scan_cursor(Ctx& c, const std::string& text) {
+  // strtoul's grammar, as Redis's parseScanCursorOrReply takes it: no leading space.
+  std::size_t at = 0;
+  const bool negative = !text.empty() && text[0] == '-';
+  if (!text.empty() && (text[0] == '-' || text[0] == '+')) at = 1;
+  std::uint64_t n = 0;
+  bool overflow = false;
+  const std::size_t digits_from = at;
+  for (; at < text.size() && std::isdigit(static_cast<unsigned char>(text[at])) != 0; ++at) {
+    const auto digit = static_cast<std::uint64_t>(text[at] - '0');
+    overflow = overflow || n > (UINT64_MAX - digit) / 10;
+    n = n * 10 + digit;
+  }
+  // No digits: strtoul ends where it began, so only "" is a cursor (0).
+  const bool whole = at == text.size() && (at > digits_from || text.empty());
+  if (!whole || overflow) {
+    c.out.error("ERR invalid cursor");
+    return std::nullopt;
+  }
+  return negative ? 0 - n : n;  // strtoul negates modulo 2^64
+}
+
+void scan_items(Ctx& c, std::uint64_t cursor, const std::vector<std::string>& items,
+                std::size_t per_item, const std::function<void(const std::string&)>& emit) {
+  std::string_view pattern = "*";
+  std::int64_t count = 10;
+  for (std::size_t i = 3; i < c.args.size(); i += 2) {
+    const std::string option = lower(c.args[i]);
+    if (i + 1 >= c.args.size() || (option != "count" && option != "match")) {
+      return c.syntax_error();  // TYPE too: Redis takes it for SCAN only
+    }
+    if (option == "match") {
+      pattern = c.args[i + 1];
+      continue;
+    }
+    const auto n = c.integer(c.args[i + 1]);
+    if (!n) return;
+    if (*n < 1) return c.syntax_error();
+    count = *n;
+  }
+  // SCAN's way: the items from the cursor on, in the order of their positions; this call takes
+  // the `take` first (at least 1/scan_passes_max of all, so a whole scan takes at most
+  // scan_passes_max + n / COUNT calls), and every item sharing the last one's position.
+  std::vector<std::pair<std::uint64_t, std::size_t>> ahead;  // (position, index)
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const std::uint64_t at = scan_position(items[i]);
+    if (at >= cursor) ahead.emplace_back(at, i);
+  }
+  const std::size_t take =
+      std::max<std::size_t>(static_cast<std::size_t>(std::min<std::int64_t>(
+                                count, static_cast<std::int64_t>(items.size()) + 1)),
+                            items.size() / scan_passes_max);
+  std::uint64_t next = 0;  // 0: the scan ends here
+  if (ahead.size() > take) {
+    std::nth_element(ahead.begin(), ahead.begin() + static_cast<std::ptrdiff_t>(take - 1),
+                     ahead.end());
+    const std::uint64_t last = ahead[take - 1].first;
+    std::erase_if(ahead, [&](const auto& item) { return item.first > last; });
+    next = last + 1;  // positions are below 2^63: no overflow
+  }
+  std::vector<std::size_t> batch;
+  for (const auto& [at, i] : ahead) {
+    if (glob_match(pattern, items[i])) batch.push_back(i);
+  }
+  std::sort(batch.begin(), batch.end());  // in the items' (sorted) order, as SCAN lists keys
+  c.out.array_header(2);
+  c.out.bulk(std::to_string(next));
+  c.out.array_header(batch.size() * per_item);
+  for (const std::size_t i : batch) emit(items[i]);
+}
+
 /// TTL, PTTL, EXPIRETIME and PEXPIRETIME: -2 without the key, -1 without expiry (every
 /// coordination-free key); else the time left, or the deadline as Unix time.
 void ttl(Ctx& c) {

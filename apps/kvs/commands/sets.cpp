@@ -1,5 +1,5 @@
-// Sets: SADD SREM SMEMBERS SISMEMBER SMISMEMBER SCARD SRANDMEMBER SINTER SUNION SDIFF and the
-// STORE forms. SPOP and SMOVE need coordination (coordinated.cpp).
+// Sets: SADD SREM SMEMBERS SISMEMBER SMISMEMBER SCARD SRANDMEMBER SINTER SINTERCARD SUNION SDIFF
+// SSCAN and the STORE forms. SPOP and SMOVE need coordination (coordinated.cpp).
 #include <algorithm>
 #include <cstdint>
 #include <iterator>
@@ -14,13 +14,6 @@
 
 namespace calm::apps::kvs::handlers {
 namespace {
-
-/// The largest reply a command builds when its size is set by a count the client gives rather
-/// than by the data (SRANDMEMBER with a negative count repeats members): the largest bulk a
-/// request may carry. Other replies are bounded by the data they read.
-constexpr std::uint64_t reply_bytes_max = 64u << 20;
-/// A bulk's framing: "$", up to 20 digits, CR LF, the bytes, CR LF.
-constexpr std::uint64_t reply_bulk_overhead_bytes = 25;
 
 enum class SetOp { inter, uni, diff };
 /// SINTER, SUNION, SDIFF over args[first..]; nothing after a WRONGTYPE reply.
@@ -171,6 +164,57 @@ void srandmember(Ctx& c) {
   picked.resize(std::min<std::size_t>(picked.size(), static_cast<std::size_t>(*count)));
   c.out.array_header(picked.size());
   for (const std::string& m : picked) c.out.bulk(m);
+}
+
+void sintercard(Ctx& c) {
+  const auto numkeys = parse_int64(c.args[1]);
+  if (!numkeys || *numkeys < 1) return c.out.error("ERR numkeys should be greater than 0");
+  if (static_cast<std::uint64_t>(*numkeys) > c.args.size() - 2) {
+    return c.out.error("ERR Number of keys can't be greater than number of args");
+  }
+  const std::size_t end = 2 + static_cast<std::size_t>(*numkeys);
+  std::uint64_t limit = 0;  // 0: none
+  for (std::size_t i = end; i < c.args.size(); ++i) {
+    if (lower(c.args[i]) != "limit" || i + 1 >= c.args.size()) return c.syntax_error();
+    const auto n = parse_int64(c.args[++i]);
+    if (!n || *n < 0) return c.out.error("ERR LIMIT can't be negative");
+    limit = static_cast<std::uint64_t>(*n);
+  }
+  // Every key's type first, as Redis: an absent key is an empty set, and makes the answer 0.
+  std::vector<const KeyValue*> sets;
+  bool empty = false;
+  for (std::size_t i = 2; i < end; ++i) {
+    const KeyValue* v = nullptr;
+    if (!c.of_type(c.args[i], Type::set, v)) return;
+    empty = empty || v == nullptr;
+    sets.push_back(v);
+  }
+  if (empty) return c.out.integer(0);
+  // The smallest set's members, each looked up in the others, until the limit.
+  std::sort(sets.begin(), sets.end(),
+            [](const KeyValue* x, const KeyValue* y) { return x->set->size() < y->set->size(); });
+  std::uint64_t n = 0;
+  for (const std::string& m : sets.front()->set->elements()) {
+    if (std::all_of(sets.begin() + 1, sets.end(),
+                    [&](const KeyValue* other) { return other->set->contains(m); })) {
+      if (++n == limit) break;
+    }
+  }
+  c.out.integer(static_cast<std::int64_t>(n));
+}
+
+void sscan(Ctx& c) {
+  const auto cursor = scan_cursor(c, c.args[2]);
+  if (!cursor) return;
+  // Redis's order: an absent key is an empty scan before any option is read.
+  const KeyValue* v = nullptr;
+  if (!c.of_type(c.args[1], Type::set, v)) return;
+  if (!v) {
+    c.out.array_header(2);
+    c.out.bulk("0");
+    return c.out.array_header(0);
+  }
+  scan_items(c, *cursor, v->set->elements(), 1, [&](const std::string& m) { c.out.bulk(m); });
 }
 
 void sinter(Ctx& c) { set_read(c, SetOp::inter); }

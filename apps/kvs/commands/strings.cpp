@@ -1,9 +1,11 @@
-// Strings and counters: GET SET MGET MSET STRLEN APPEND GETRANGE INCR DECR INCRBY DECRBY. SET
-// with an option needs coordination (a linearizable keyspace's); the others do not.
+// Strings and counters: GET SET MGET MSET STRLEN APPEND GETRANGE SETRANGE LCS INCR DECR INCRBY
+// DECRBY. SET with an option needs coordination (a linearizable keyspace's); the others do not.
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "kvs/commands/handlers.hpp"
 
@@ -120,6 +122,170 @@ void getrange(Ctx& c) {
   if (*start < 0 && *end < 0 && *start > *end) return c.out.bulk("");
   if (n == 0 || from > to || from >= n) return c.out.bulk("");
   c.out.bulk(s.substr(static_cast<std::size_t>(from), static_cast<std::size_t>(to - from + 1)));
+}
+
+void setrange(Ctx& c) {
+  const auto offset = c.integer(c.args[2]);
+  if (!offset) return;
+  if (*offset < 0) return c.out.error("ERR offset is out of range");
+  const KeyValue* v = nullptr;
+  if (!c.of_type(c.args[1], Type::string, v)) return;
+  const std::string& patch = c.args[3];
+  std::string value = v ? string_value(*v).value_or("") : "";
+  // Redis's order: nothing to write answers the length, whatever the offset.
+  if (patch.empty()) return c.out.integer(static_cast<std::int64_t>(value.size()));
+  // Checked before anything is allocated: Redis's bound, then the write's.
+  const std::uint64_t end = static_cast<std::uint64_t>(*offset) + patch.size();
+  if (end > redis_bulk_bytes_max) {
+    return c.out.error("ERR string exceeds maximum allowed size (proto-max-bulk-len)");
+  }
+  if (!c.fits(std::max<std::uint64_t>(end, value.size()))) return;
+  const auto at = static_cast<std::size_t>(*offset);
+  const bool same = v && end <= value.size() && value.compare(at, patch.size(), patch) == 0;
+  if (end > value.size()) value.resize(static_cast<std::size_t>(end), '\0');
+  const auto length = static_cast<std::int64_t>(value.size());
+  // A range overwritten with what it holds changes nothing: no write, which would otherwise
+  // win over a concurrent write elsewhere.
+  if (!same) {
+    value.replace(at, patch.size(), patch);
+    c.keys().write(c.args[1], [&](KeyValue& kv) {
+      return set_string(kv, c.replica(), std::move(value), c.now());
+    });
+  }
+  c.out.integer(length);
+}
+
+namespace {
+
+/// LCS's table, (len1 + 1) * (len2 + 1) cells of 4 bytes, is bounded: 16 Mi cells (64 MiB,
+/// the largest bulk a request carries) and about as many steps; Redis's own bound is
+/// proto-max-bulk-len (512 MB) of table. Past it LCS is refused before the table is made.
+constexpr std::uint64_t lcs_cells_max = std::uint64_t{1} << 24;
+
+/// Redis's LCS walk back through the table from its last cell: the common string (when
+/// `text`), and each run of matches as (start in a, end in a, start in b, end in b), last
+/// first, given to `range` when at least `min_length` long.
+template <class Range>
+void lcs_walk(const std::string& a, const std::string& b, const std::vector<std::uint32_t>& table,
+              std::string* text, std::int64_t min_length, Range range) {
+  const std::size_t alen = a.size(), blen = b.size();
+  const auto cell = [&](std::size_t i, std::size_t j) { return table[j + i * (blen + 1)]; };
+  std::size_t idx = cell(alen, blen);
+  std::size_t i = alen, j = blen;
+  std::size_t a_start = alen, a_end = 0, b_start = 0, b_end = 0;  // a_start == alen: no run
+  while (i > 0 && j > 0) {
+    bool emit = false;
+    if (a[i - 1] == b[j - 1]) {
+      if (text != nullptr) (*text)[idx - 1] = a[i - 1];
+      if (a_start == alen) {
+        a_start = a_end = i - 1;
+        b_start = b_end = j - 1;
+      } else if (a_start == i && b_start == j) {  // contiguous: the run grows backwards
+        --a_start;
+        --b_start;
+      } else {
+        emit = true;
+      }
+      if (a_start == 0 || b_start == 0) emit = true;
+      --idx;
+      --i;
+      --j;
+    } else {
+      if (cell(i - 1, j) > cell(i, j - 1)) {
+        --i;
+      } else {
+        --j;
+      }
+      if (a_start != alen) emit = true;
+    }
+    if (emit) {
+      const std::size_t length = a_end - a_start + 1;
+      if (min_length == 0 || length >= static_cast<std::uint64_t>(min_length)) {
+        range(a_start, a_end, b_start, b_end, length);
+      }
+      a_start = alen;
+    }
+  }
+}
+
+}  // namespace
+
+void lcs(Ctx& c) {
+  const KeyValue* a_value = c.find(c.args[1]);
+  const KeyValue* b_value = c.find(c.args[2]);
+  if ((a_value && type_of(*a_value) != Type::string) ||
+      (b_value && type_of(*b_value) != Type::string)) {
+    return c.out.error("ERR The specified keys must contain string values");
+  }
+  const std::string a = a_value ? string_value(*a_value).value_or("") : "";
+  const std::string b = b_value ? string_value(*b_value).value_or("") : "";
+  bool want_idx = false, want_len = false, with_match_len = false;
+  std::int64_t min_length = 0;
+  for (std::size_t i = 3; i < c.args.size(); ++i) {
+    const std::string option = lower(c.args[i]);
+    if (option == "idx") {
+      want_idx = true;
+    } else if (option == "len") {
+      want_len = true;
+    } else if (option == "withmatchlen") {
+      with_match_len = true;
+    } else if (option == "minmatchlen" && i + 1 < c.args.size()) {
+      const auto n = c.integer(c.args[++i]);
+      if (!n) return;
+      min_length = std::max<std::int64_t>(*n, 0);
+    } else {
+      return c.syntax_error();
+    }
+  }
+  if (want_idx && want_len) {
+    return c.out.error("ERR If you want both the length and indexes, please just use IDX.");
+  }
+  const std::size_t alen = a.size(), blen = b.size();
+  const std::uint64_t cells = (std::uint64_t{alen} + 1) * (std::uint64_t{blen} + 1);
+  if (cells * sizeof(std::uint32_t) > redis_bulk_bytes_max) {
+    return c.out.error(
+        "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len");
+  }
+  if (cells > lcs_cells_max) {
+    return c.out.error("ERR calm-kvs computes LCS with a table of at most " +
+                       std::to_string(lcs_cells_max) +
+                       " cells, (length1 + 1) * (length2 + 1): the strings are too long");
+  }
+  // table[j + i * (blen + 1)]: the length of the LCS of a[0, i) and b[0, j).
+  std::vector<std::uint32_t> table(cells, 0);
+  for (std::size_t i = 1; i <= alen; ++i) {
+    for (std::size_t j = 1; j <= blen; ++j) {
+      const std::size_t at = j + i * (blen + 1);
+      table[at] = a[i - 1] == b[j - 1] ? table[at - (blen + 1) - 1] + 1
+                                       : std::max(table[at - (blen + 1)], table[at - 1]);
+    }
+  }
+  const std::uint32_t length = table[cells - 1];
+  if (want_len) return c.out.integer(length);
+  if (!want_idx) {
+    std::string text(length, '\0');
+    lcs_walk(a, b, table, &text, 0, [](auto...) {});
+    return c.out.bulk(text);
+  }
+  // RESP2's map: "matches", the runs (counted by a first walk), "len", the length.
+  std::size_t runs = 0;
+  lcs_walk(a, b, table, nullptr, min_length, [&](auto...) { ++runs; });
+  c.out.array_header(4);
+  c.out.bulk("matches");
+  c.out.array_header(runs);
+  lcs_walk(a, b, table, nullptr, min_length,
+           [&](std::size_t a_start, std::size_t a_end, std::size_t b_start, std::size_t b_end,
+               std::size_t run) {
+             c.out.array_header(with_match_len ? 3 : 2);
+             for (const auto& [from, to] : {std::pair{a_start, a_end}, std::pair{b_start, b_end}}) {
+               c.out.array_header(2);
+               c.out.integer(static_cast<std::int64_t>(from));
+               c.out.integer(static_cast<std::int64_t>(to));
+             }
+             if (with_match_len) c.out.integer(static_cast<std::int64_t>(run));
+           });
+  c.out.bulk("len");
+  c.out.integer(length);
 }
 
 namespace {
