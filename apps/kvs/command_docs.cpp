@@ -94,6 +94,7 @@ constexpr std::array docs = {
     CommandDoc{"rename", "generic", "1.0.0", "Moves a key's value to another key (linearizable)"},
     CommandDoc{"renamenx", "generic", "1.0.0",
                "Renames a key if the new one is free (linearizable)"},
+    CommandDoc{"reset", "connection", "6.2.0", "Returns the connection to its state at connect"},
     CommandDoc{"role", "server", "2.8.12", "Master: every replica takes writes"},
     CommandDoc{"rpop", "list", "1.0.0", "Takes elements off a list's tail (at least once)"},
     CommandDoc{"rpoplpush", "list", "1.2.0", "Moves a list's tail element to another's head"},

@@ -31,6 +31,9 @@ enum Flag : unsigned {
   coordinated = 2,
   keyspace_wide = 4,
   transaction = 8,
+  /// Runs on this replica's server, with its connections (Pub/Sub, AUTH, HELLO, CLIENT): in a
+  /// transaction it makes the transaction coordination-free, as KEYS does.
+  connection_scoped = 16,
 };
 
 struct Command {
@@ -185,20 +188,21 @@ const std::unordered_map<std::string_view, Command>& table() {
   constexpr Writes none = Writes::none;
   constexpr KeyArgs first = KeyArgs::first, all = KeyArgs::all, two = KeyArgs::first_two;
   constexpr unsigned r = read_only, co = coordinated, wide = keyspace_wide, tx = transaction;
+  constexpr unsigned conn = connection_scoped;
   static const std::unordered_map<std::string_view, Command> commands = with_indexes({
       {"ping", {-1, ping, none, KeyArgs::none, r}},
       {"echo", {2, echo, none, KeyArgs::none, r}},
       {"quit", {-1, quit, none, KeyArgs::none, r}},
       {"select", {2, select, none, KeyArgs::none, r}},
-      {"hello", {-1, hello, none, KeyArgs::none, r}},
-      {"auth", {-2, auth, none, KeyArgs::none, r}},
-      {"subscribe", {-2, subscribe, none, KeyArgs::none, r}},
-      {"unsubscribe", {-1, unsubscribe, none, KeyArgs::none, r}},
-      {"psubscribe", {-2, psubscribe, none, KeyArgs::none, r}},
-      {"punsubscribe", {-1, punsubscribe, none, KeyArgs::none, r}},
-      {"publish", {3, publish, none, KeyArgs::none, r}},
-      {"pubsub", {-2, pubsub, none, KeyArgs::none, r}},
-      {"client", {-2, client, none, KeyArgs::none, r}},
+      {"hello", {-1, hello, none, KeyArgs::none, r | conn}},
+      {"auth", {-2, auth, none, KeyArgs::none, r | conn}},
+      {"subscribe", {-2, subscribe, none, KeyArgs::none, r | conn}},
+      {"unsubscribe", {-1, unsubscribe, none, KeyArgs::none, r | conn}},
+      {"psubscribe", {-2, psubscribe, none, KeyArgs::none, r | conn}},
+      {"punsubscribe", {-1, punsubscribe, none, KeyArgs::none, r | conn}},
+      {"publish", {3, publish, none, KeyArgs::none, r | conn}},
+      {"pubsub", {-2, pubsub, none, KeyArgs::none, r | conn}},
+      {"client", {-2, client, none, KeyArgs::none, r | conn}},
       {"command", {-1, command, none, KeyArgs::none, r}},
       {"info", {-1, info, none, KeyArgs::none, r}},
       {"config", {-2, config, none, KeyArgs::none, r}},
@@ -301,6 +305,8 @@ const std::unordered_map<std::string_view, Command>& table() {
       {"discard", {1, transaction_command, none, KeyArgs::none, tx}},
       {"watch", {-2, transaction_command, none, all, tx | r}},
       {"unwatch", {1, transaction_command, none, KeyArgs::none, tx | r}},
+      // The Router ends its transaction and watches, then the processor the rest (reset).
+      {"reset", {1, reset, none, KeyArgs::none, tx | r}},
   });
   return commands;
 }
@@ -343,6 +349,7 @@ CommandTraits CommandProcessor::describe(const Request& request) {
   traits.coordinated = (command->flags & coordinated) != 0;
   traits.keyspace_wide = (command->flags & keyspace_wide) != 0;
   traits.transaction = (command->flags & transaction) != 0;
+  traits.connection_scoped = (command->flags & connection_scoped) != 0;
   if (!traits.arity_ok) return traits;
   if (command->run == handlers::set) {
     // SET with any option (NX, XX, GET, an expiry) depends on the key's current value or sets

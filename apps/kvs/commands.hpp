@@ -77,6 +77,8 @@ struct CommandTraits {
   bool keyspace_wide = false;
   /// MULTI, EXEC, DISCARD, WATCH, UNWATCH: the server's transaction handling.
   bool transaction = false;
+  /// Pub/Sub, AUTH, HELLO, CLIENT: this replica's connections, never the log's.
+  bool connection_scoped = false;
   std::vector<std::size_t> keys;  // the positions of the arguments that are keys
   std::size_t index = 0;          // a known command's place in command_names()
 };
@@ -134,13 +136,17 @@ struct Session {
   bool log_again = false;
 };
 
+/// A connection's type, as CLIENT LIST and KILL name it: `pubsub` while it holds a channel or
+/// pattern, else `normal`; `none` stands for the types no calm-kvs connection has (master,
+/// replica).
+enum class ClientType { normal, pubsub, none };
+
 /// CLIENT KILL's filters (Redis 7.0's): a connection is killed when it matches every one given.
 struct ClientKillFilter {
   std::optional<std::uint64_t> id;
   std::optional<std::string> addr;   // ip:port of the client's end
   std::optional<std::string> laddr;  // ip:port of the server's end
-  /// TYPE: false when the type is one no calm-kvs connection has (master, replica, pubsub).
-  bool type_matches = true;
+  std::optional<ClientType> type;
   bool skip_me = true;  // SKIPME yes (the default): never the connection that asks
 };
 
@@ -158,9 +164,11 @@ struct ServerFacts {
   /// is authenticated from the start, as Redis's default user without requirepass.
   std::string password;
   /// CLIENT LIST and CLIENT INFO: a line per connection as Redis formats it ("id=7 addr=...
-  /// resp=2\n"), of the connections whose ids are in `ids`, or of all when it is null. Null:
-  /// a processor used alone, which knows of no connection.
-  std::function<std::string(const std::vector<std::uint64_t>* ids)> client_list;
+  /// resp=2\n"): of the ids in `ids`, in their order, when it is not null (as Redis, an id
+  /// given twice is listed twice); else of every connection of `type` (any when null), by
+  /// id. Null: a processor used alone, which knows of no connection.
+  std::function<std::string(const std::vector<std::uint64_t>* ids, std::optional<ClientType> type)>
+      client_list;
   /// CLIENT KILL: closes the connections that match (the asking one, `self`, after its reply)
   /// and returns how many.
   std::function<std::size_t(const ClientKillFilter& filter, std::uint64_t self)> kill_clients;

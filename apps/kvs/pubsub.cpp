@@ -65,6 +65,12 @@ std::size_t PubSub::count(const Subscriber& s) const {
   return it == held_.end() ? 0 : it->second.channels.size() + it->second.patterns.size();
 }
 
+std::pair<std::size_t, std::size_t> PubSub::held_counts(const Subscriber& s) const {
+  const auto it = held_.find(&s);
+  if (it == held_.end()) return {0, 0};
+  return {it->second.channels.size(), it->second.patterns.size()};
+}
+
 bool PubSub::holds(const Subscriber& s, const std::string& name, bool pattern) const {
   const auto it = held_.find(&s);
   if (it == held_.end()) return false;

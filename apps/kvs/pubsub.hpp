@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace calm::apps::kvs {
@@ -39,6 +40,8 @@ class PubSub {
   std::vector<std::string> channels_of(const Subscriber& s) const;
   std::vector<std::string> patterns_of(const Subscriber& s) const;
   std::size_t count(const Subscriber& s) const;
+  /// (channels, patterns) the subscriber holds.
+  std::pair<std::size_t, std::size_t> held_counts(const Subscriber& s) const;
   /// Whether the subscriber holds the channel (pattern, with `pattern`).
   bool holds(const Subscriber& s, const std::string& name, bool pattern) const;
   /// Forgets the subscriber (its connection closed).

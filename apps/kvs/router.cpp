@@ -126,7 +126,6 @@ void Router::route(const Request& request, const std::shared_ptr<Session>& sessi
   // grouping one replies, or sends the group off).
   const bool run_open = std::exchange(s.group_run_open, false);
   const std::string name = lower(request[0]);
-  s.last_command = name;
   const auto refuse_stranger = [&] {
     if (s.in_multi) s.multi_failed = true;
     ReplyWriter(out.now()).error("NOAUTH Authentication required.");
@@ -144,14 +143,15 @@ void Router::route(const Request& request, const std::shared_ptr<Session>& sessi
     if (traits.known) ++command_stats_[traits.index].rejected;
     return local_.execute(request, s, out.now());
   }
+  s.last_command = name;  // a known command's name: short, and nothing a client chose
   // As Redis: an unknown command or a wrong arity is told first, then a connection that has
   // not authenticated runs only AUTH, HELLO and QUIT.
-  if (!s.authenticated && name != "auth" && name != "hello" && name != "quit") {
+  if (!s.authenticated && name != "auth" && name != "hello" && name != "quit" && name != "reset") {
     ++command_stats_[traits.index].rejected;
     return refuse_stranger();
   }
   if (s.subscriptions > 0 && name != "subscribe" && name != "unsubscribe" && name != "psubscribe" &&
-      name != "punsubscribe" && name != "ping" && name != "quit") {
+      name != "punsubscribe" && name != "ping" && name != "quit" && name != "reset") {
     ++command_stats_[traits.index].rejected;
     if (s.in_multi) s.multi_failed = true;
     return ReplyWriter(out.now()).error(
@@ -159,7 +159,7 @@ void Router::route(const Request& request, const std::shared_ptr<Session>& sessi
         "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in "
         "this context");
   }
-  if (traits.transaction || (s.in_multi && name != "quit")) {
+  if (traits.transaction || (s.in_multi && name != "quit" && name != "reset")) {
     flush_group(session);  // what came before goes to the log first
     if (traits.transaction) {
       ++command_stats_[traits.index].calls;
@@ -340,6 +340,15 @@ void Router::queue(const Request& request, const CommandTraits& traits, Session&
                        " reads the coordination-free keyspace, and the transaction's keys are "
                        "linearizable");
   }
+  if (traits.connection_scoped && s.multi_class == Consistency::linearizable) {
+    // The log's machine has no connections: a PUBLISH there would reach nobody, and an
+    // AUTH's password would be written into the log.
+    ++counters_.refused;
+    s.multi_failed = true;
+    return reply.error("ERR not queued: " + upper(request[0]) +
+                       " runs on this replica's connections, and the transaction's keys are "
+                       "linearizable");
+  }
   std::size_t bytes = 0;
   for (const std::string& word : request) bytes += word.size() + 16;
   if (s.queued.size() >= queued_commands_max || s.queued_bytes + bytes > queued_bytes_max) {
@@ -349,7 +358,9 @@ void Router::queue(const Request& request, const CommandTraits& traits, Session&
                        std::to_string(queued_bytes_max) + " bytes");
   }
   if (*cls) s.multi_class = **cls;
-  if (traits.keyspace_wide) s.multi_class = Consistency::coordination_free;
+  if (traits.keyspace_wide || traits.connection_scoped) {
+    s.multi_class = Consistency::coordination_free;
+  }
   s.queued.push_back(request);
   s.queued_bytes += bytes;
   reply.simple("QUEUED");
@@ -384,6 +395,15 @@ void Router::transaction(const Request& request, const std::string& name,
     s.multi_class.reset();
     end_watch_generation(s);  // DISCARD unwatches, as in Redis
     return reply.simple("OK");
+  }
+  if (name == "reset") {  // as DISCARD, without MULTI too; the processor does the rest
+    s.in_multi = false;
+    s.multi_failed = false;
+    s.queued.clear();
+    s.queued_bytes = 0;
+    s.multi_class.reset();
+    end_watch_generation(s);
+    return local_.execute(request, s, out.now());
   }
   if (name == "unwatch") {
     // Inside MULTI it is queued in Redis and does nothing then; here it is answered at once.

@@ -483,6 +483,10 @@ KvsOptions with_password(KvsOptions options) {
     if (password.empty()) {
       throw std::runtime_error("the password file " + options.requirepass_file + " is empty");
     }
+    if (password.find_first_of("\r\n") != std::string::npos) {
+      throw std::runtime_error("the password file " + options.requirepass_file +
+                               " holds more than one line");
+    }
     options.requirepass = std::move(password);
   }
   error_code ec;
@@ -746,7 +750,9 @@ struct KvsServer::Impl {
         if (pubsub_node != nullptr) pubsub_node->publish(channel, message);
       };
     }
-    f.client_list = [this](const std::vector<std::uint64_t>* ids) { return client_list(ids); };
+    f.client_list = [this](const std::vector<std::uint64_t>* ids, std::optional<ClientType> type) {
+      return client_list(ids, type);
+    };
     f.kill_clients = [this](const ClientKillFilter& filter, std::uint64_t self) {
       return kill_clients(filter, self);
     };
@@ -993,7 +999,9 @@ struct KvsServer::Impl {
   void evict_largest();
   /// CLIENT LIST's line for one connection, as Redis 7.0 formats it.
   std::string client_line(const Client& client) const;
-  std::string client_list(const std::vector<std::uint64_t>* ids) const;
+  std::string client_list(const std::vector<std::uint64_t>* ids,
+                          std::optional<ClientType> type) const;
+  ClientType type_of(const Client& client) const;
   std::size_t kill_clients(const ClientKillFilter& filter, std::uint64_t self);
 
   /// The host wrote the turn's batch (`failure` null) or could not (then it rolled the turn
@@ -1034,6 +1042,10 @@ struct KvsServer::Impl::Client final : std::enable_shared_from_this<Client>, Sub
     bool ready = false;
     bool deferred = false;     // a linearizable command's (it does not depend on the batch)
     std::size_t requests = 0;  // coordination-free requests whose replies it holds
+    /// Pub/Sub pushes (ready, and `deferred` so that a failed batch leaves them), with the
+    /// bytes of them `pushed_bytes` counts.
+    bool push = false;
+    std::size_t push_bytes = 0;
   };
 
   /// Router's view of this connection's replies.
@@ -1093,7 +1105,10 @@ struct KvsServer::Impl::Client final : std::enable_shared_from_this<Client>, Sub
   bool reading = false;            // a wait for the socket to be readable is armed
   bool over_output_limit = false;  // closing: it owed a push past pubsub_output_bytes_max
   std::string in_flight;           // what write() is writing (`output` takes what comes meanwhile)
-  bool closing = false;            // QUIT or a protocol error: close once every reply is written
+  std::size_t pushed_bytes = 0;    // the bytes of the push slots in `pending`
+  std::string turn_pushes;         // pushes made while this connection's request runs
+  std::size_t turn_output_from = 0;  // where this turn's replies begin in `output`
+  bool closing = false;              // QUIT or a protocol error: close once every reply is written
   bool closed = false;
   std::size_t held_accounted = 0;  // `held` as the server's input_bytes counts it
 
@@ -1147,13 +1162,16 @@ struct KvsServer::Impl::Client final : std::enable_shared_from_this<Client>, Sub
     // reply of the turn is sent.
     server.keyspace.untouch();
     output_requests = 0;
+    turn_output_from = output.size();  // pushes written before the turn stay, whatever it does
     Output out(*this);
     in_run = true;
     while (parser.next(request)) {
       held = parser.buffered_bytes();  // what is left belongs to the next request
       server.router.execute(request, session, out);
-      if (session->authenticated && !parser.limits().authenticated) {
-        parser.set_limits(server.options.resp);  // AUTH: the ordinary bounds from now on
+      if (session->authenticated != parser.limits().authenticated) {
+        // AUTH: the ordinary bounds from now on; RESET: a stranger's again.
+        parser.set_limits(session->authenticated ? server.options.resp
+                                                 : unauthenticated_limits(server.options.resp));
       }
       // Where its reply went: `output`, a ready slot, or a deferred one (not counted: a
       // failed batch does not change the log's replies).
@@ -1161,6 +1179,10 @@ struct KvsServer::Impl::Client final : std::enable_shared_from_this<Client>, Sub
         ++output_requests;
       } else if (!pending.back()->deferred) {
         ++pending.back()->requests;
+      }
+      if (!turn_pushes.empty()) {  // pushes it made to this connection: behind its reply
+        queue_push(turn_pushes, /*in_turn=*/true);
+        turn_pushes.clear();
       }
       if (session->close) break;
     }
@@ -1207,6 +1229,7 @@ struct KvsServer::Impl::Client final : std::enable_shared_from_this<Client>, Sub
     if (closed || writing || awaiting_flush || in_run) return;
     while (!pending.empty() && pending.front()->ready) {
       output += pending.front()->bytes;
+      pushed_bytes -= pending.front()->push_bytes;
       pending.pop_front();
     }
     if (!output.empty()) return write();
@@ -1222,7 +1245,8 @@ struct KvsServer::Impl::Client final : std::enable_shared_from_this<Client>, Sub
       for (std::size_t i = 0; i < n; ++i) ReplyWriter(bytes).error(error);
       return bytes;
     };
-    output = errors(output_requests);
+    output.resize(turn_output_from);
+    output += errors(output_requests);
     for (auto& slot : pending) {
       if (!slot->deferred) slot->bytes = errors(slot->requests);
     }
@@ -1252,36 +1276,47 @@ struct KvsServer::Impl::Client final : std::enable_shared_from_this<Client>, Sub
                       });
   }
 
-  /// Bytes of replies and pushes this connection has not taken yet.
-  std::size_t owed_bytes() const {
-    std::size_t n = output.size() + in_flight.size();
-    for (const auto& slot : pending) n += slot->bytes.size();
-    return n;
+  /// Bytes of pushes this connection has not taken yet (replies are bounded by requests).
+  std::size_t owed_push_bytes() const {
+    return output.size() + in_flight.size() + pushed_bytes + turn_pushes.size();
   }
 
-  /// A Pub/Sub push: in order behind every reply owed, and not one of a turn's replies (a
-  /// failed batch does not turn it into an error). A subscriber that owes more than
+  /// A push in order behind every reply owed. Not in `output` while a turn's replies may
+  /// still turn into errors (a failed batch), nor one slot per push: consecutive pushes share
+  /// a slot.
+  void queue_push(std::string_view bytes, bool in_turn) {
+    if (pending.empty() && !awaiting_flush && !in_turn) {
+      output.append(bytes);
+      return;
+    }
+    if (pending.empty() || !pending.back()->push) {
+      auto slot = std::make_shared<Slot>();
+      slot->ready = true;
+      slot->deferred = true;
+      slot->push = true;
+      pending.push_back(std::move(slot));
+    }
+    pending.back()->bytes.append(bytes);
+    pending.back()->push_bytes += bytes.size();
+    pushed_bytes += bytes.size();
+  }
+
+  /// A Pub/Sub push. One that this connection's own request made (a PUBLISH in its EXEC)
+  /// goes behind that request's reply. A subscriber that owes more than
   /// pubsub_output_bytes_max is closed, as Redis's client-output-buffer-limit for pubsub
   /// does: a client that does not read cannot make the server hold its messages forever.
   void deliver(std::string_view bytes) override {
     if (closed || over_output_limit) return;
-    if (owed_bytes() + bytes.size() > pubsub_output_bytes_max) {
+    if (owed_push_bytes() + bytes.size() > pubsub_output_bytes_max) {
       over_output_limit = true;
       ++server.counters.output_limit_disconnections;
-      // Later: the publisher may still be delivering to this connection (a channel and a
-      // pattern); the copy of the pointer keeps it alive until then.
+      // Later, never here: PubSub::publish may still deliver to this connection (a channel
+      // and a pattern); the copy of the pointer keeps it alive until then.
       asio::post(server.runtime.io_context(), [self = shared_from_this()] { self->close(); });
       return;
     }
-    if (pending.empty() && !awaiting_flush && !in_run) {
-      output.append(bytes);
-    } else {
-      auto slot = std::make_shared<Slot>();
-      slot->bytes.assign(bytes);
-      slot->ready = true;
-      slot->deferred = true;
-      pending.push_back(std::move(slot));
-    }
+    if (in_run) return turn_pushes.append(bytes), void();
+    queue_push(bytes, /*in_turn=*/false);
     pump();
   }
 
@@ -1322,19 +1357,23 @@ std::string KvsServer::Impl::client_line(const Client& client) const {
     return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(now - since).count());
   };
   const Session& s = *client.session;
-  std::size_t output_bytes = client.output.size();
+  std::size_t output_bytes = client.output.size() + client.in_flight.size();
   for (const auto& slot : client.pending) output_bytes += slot->bytes.size();
+  const auto [channels, patterns] = pubsub.held_counts(client);
   // Redis's fields, in its order; those calm-kvs has no counterpart for are 0, as Redis shows
   // them for an idle connection.
   std::string line =
       "id=" + std::to_string(s.id) + " addr=" + client.addr + " laddr=" + client.laddr +
       " fd=" + std::to_string(client.fd) + " name=" + s.name + " age=" + seconds(client.created) +
-      " idle=" + seconds(client.last_active) + " flags=" + (s.in_multi ? "x" : "N") +
-      " db=0 sub=0 psub=0 ssub=0 multi=" +
-      (s.in_multi ? std::to_string(s.queued.size()) : std::string("-1")) +
+      " idle=" + seconds(client.last_active) + " flags=" +
+      (s.in_multi                ? "x"
+       : channels + patterns > 0 ? "P"
+                                 : "N") +
+      " db=0 sub=" + std::to_string(channels) + " psub=" + std::to_string(patterns) +
+      " ssub=0 multi=" + (s.in_multi ? std::to_string(s.queued.size()) : std::string("-1")) +
       " qbuf=" + std::to_string(client.held) + " qbuf-free=0 argv-mem=0" +
       " multi-mem=" + std::to_string(s.queued_bytes) +
-      " rbs=0 rbp=0 obl=" + std::to_string(client.output.size()) +
+      " rbs=0 rbp=0 obl=" + std::to_string(client.output.size() + client.in_flight.size()) +
       " oll=" + std::to_string(client.pending.size()) + " omem=" + std::to_string(output_bytes) +
       " tot-mem=" + std::to_string(client.held + output_bytes + s.queued_bytes) +
       " events=" + (client.writing ? "rw" : "r") +
@@ -1343,29 +1382,44 @@ std::string KvsServer::Impl::client_line(const Client& client) const {
   return line;
 }
 
-std::string KvsServer::Impl::client_list(const std::vector<std::uint64_t>* ids) const {
+ClientType KvsServer::Impl::type_of(const Client& client) const {
+  return pubsub.count(client) > 0 ? ClientType::pubsub : ClientType::normal;
+}
+
+std::string KvsServer::Impl::client_list(const std::vector<std::uint64_t>* ids,
+                                         std::optional<ClientType> type) const {
+  std::string text;
+  if (ids) {  // in the order given, as Redis: each id looked up once
+    std::unordered_map<std::uint64_t, const Client*> by_id;
+    for (const auto& client : clients) {
+      if (!client->closed) by_id.emplace(client->session->id, client.get());
+    }
+    for (const std::uint64_t id : *ids) {
+      const auto it = by_id.find(id);
+      if (it != by_id.end()) text += client_line(*it->second);
+    }
+    return text;
+  }
   // By id, as Redis lists them (oldest first).
   std::vector<const Client*> listed;
   for (const auto& client : clients) {
-    if (client->closed) continue;
-    if (ids && std::find(ids->begin(), ids->end(), client->session->id) == ids->end()) continue;
-    listed.push_back(client.get());
+    if (!client->closed && (!type || type_of(*client) == *type)) listed.push_back(client.get());
   }
   std::sort(listed.begin(), listed.end(),
             [](const Client* a, const Client* b) { return a->session->id < b->session->id; });
-  std::string text;
   for (const Client* client : listed) text += client_line(*client);
   return text;
 }
 
 std::size_t KvsServer::Impl::kill_clients(const ClientKillFilter& filter, std::uint64_t self) {
-  if (!filter.type_matches) return 0;
+  if (filter.type == ClientType::none) return 0;
   std::vector<std::shared_ptr<Client>> matched;
   for (const auto& client : clients) {
     const Session& s = *client->session;
     if (client->closed || (filter.id && s.id != *filter.id) ||
         (filter.addr && client->addr != *filter.addr) ||
-        (filter.laddr && client->laddr != *filter.laddr) || (filter.skip_me && s.id == self)) {
+        (filter.laddr && client->laddr != *filter.laddr) || (filter.skip_me && s.id == self) ||
+        (filter.type && type_of(*client) != *filter.type)) {
       continue;
     }
     matched.push_back(client);

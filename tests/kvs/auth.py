@@ -74,6 +74,9 @@ SCRIPTS = [
     ("HELLO 2 SETNAME bad name after AUTH",
      cmd("HELLO", "2", "AUTH", "default", PASSWORD, "SETNAME", "a b")),
     ("QUIT before AUTH", cmd("QUIT") + cmd("PING")),
+    ("RESET before AUTH", cmd("RESET") + cmd("PING")),
+    ("RESET after AUTH asks for the password again",
+     cmd("AUTH", PASSWORD) + cmd("RESET") + cmd("GET", "a") + b"*2\r\n$20000\r\n"),
     # Redis's bounds on a stranger's requests: each closes the connection.
     ("an array of 11 before AUTH", b"*11\r\n"),
     ("an array of 10 before AUTH", b"*10\r\n"),
@@ -95,14 +98,15 @@ HELLO_OK = [
 
 def check_bytes(calm_port, redis_port):
     for name, data in SCRIPTS:
-        mine, mine_closed = exchange(calm_port, data)
+        # redis-server first: calm-kvs is then read until it has said as much (and is quiet).
         theirs, theirs_closed = exchange(redis_port, data)
+        mine, mine_closed = exchange(calm_port, data, expect_bytes=len(theirs))
         if mine != theirs or mine_closed != theirs_closed:
             fail(f"{name}: calm-kvs {mine[:300]!r} (closed {mine_closed}), redis-server "
                  f"{theirs[:300]!r} (closed {theirs_closed})")
     for name, data in HELLO_OK:
-        mine, _ = exchange(calm_port, data)
         theirs, _ = exchange(redis_port, data)
+        mine, _ = exchange(calm_port, data, expect_bytes=1)  # HELLO's fields differ in length
         if hello_normalized(mine) != hello_normalized(theirs):
             fail(f"{name}: calm-kvs {mine!r}, redis-server {theirs!r}")
 
@@ -164,6 +168,15 @@ def check_protected(binary, work):
         if not wide.start():
             fail(f"--bind 0.0.0.0 with {what} did not start")
         wide.stop()
+    two_lines = os.path.join(work, "two-lines")
+    with open(two_lines, "w") as f:
+        f.write("first\nsecond\n")
+    bad = Replica(binary, os.path.join(work, "bad2"), extra=["--requirepass-file", two_lines],
+                  log=os.path.join(work, "bad2.log"))
+    bad.launch()
+    code, err = bad.exit_and_log()
+    if code in (None, 0) or "more than one line" not in err:
+        fail(f"a password file of two lines: exit {code}, stderr {err[-400:]!r}")
     empty = os.path.join(work, "empty")
     open(empty, "w").close()
     bad = Replica(binary, os.path.join(work, "bad"), extra=["--requirepass-file", empty],

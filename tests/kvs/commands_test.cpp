@@ -403,8 +403,10 @@ TEST_F(Commands, UnknownCommandsAndSubcommandsEchoAtMost128BytesOfEachAsRedisDoe
 TEST_F(Commands, ClientKillAndListParseTheirFiltersAsRedisAndAskTheServer) {
   std::vector<std::pair<ClientKillFilter, std::uint64_t>> asked;
   ServerFacts facts;
-  facts.client_list = [](const std::vector<std::uint64_t>* ids) {
-    return ids ? "only " + std::to_string(ids->size()) + "\n" : std::string("all\n");
+  facts.client_list = [](const std::vector<std::uint64_t>* ids, std::optional<ClientType> type) {
+    if (ids) return "only " + std::to_string(ids->size()) + "\n";
+    if (type) return std::string(*type == ClientType::pubsub ? "pubsub\n" : "normal\n");
+    return std::string("all\n");
   };
   facts.kill_clients = [&](const ClientKillFilter& filter, std::uint64_t self) {
     asked.emplace_back(filter, self);
@@ -416,8 +418,9 @@ TEST_F(Commands, ClientKillAndListParseTheirFiltersAsRedisAndAskTheServer) {
   EXPECT_EQ(run_on(server_side, "CLIENT INFO"), "$7\r\nonly 1\n\r\n");
   EXPECT_EQ(run_on(server_side, "CLIENT LIST"), "$4\r\nall\n\r\n");
   EXPECT_EQ(run_on(server_side, "CLIENT LIST ID 1 2 3"), "$7\r\nonly 3\n\r\n");
-  EXPECT_EQ(run_on(server_side, "CLIENT LIST TYPE pubsub"), "$0\r\n\r\n");
-  EXPECT_EQ(run_on(server_side, "CLIENT LIST TYPE normal"), "$4\r\nall\n\r\n");
+  EXPECT_EQ(run_on(server_side, "CLIENT LIST TYPE pubsub"), "$7\r\npubsub\n\r\n");
+  EXPECT_EQ(run_on(server_side, "CLIENT LIST TYPE Normal"), "$7\r\nnormal\n\r\n");
+  EXPECT_EQ(run_on(server_side, "CLIENT LIST TYPE master"), "$0\r\n\r\n");
   EXPECT_EQ(run_on(server_side, "CLIENT KILL 127.0.0.1:5"), "+OK\r\n");
   ASSERT_EQ(asked.size(), 1u);
   EXPECT_EQ(asked[0].first.addr, "127.0.0.1:5");
@@ -430,7 +433,7 @@ TEST_F(Commands, ClientKillAndListParseTheirFiltersAsRedisAndAskTheServer) {
   EXPECT_EQ(asked[1].first.laddr, "1.2.3.4:6");
   EXPECT_FALSE(asked[1].first.skip_me);
   EXPECT_EQ(run_on(server_side, "CLIENT KILL TYPE replica"), ":2\r\n");
-  EXPECT_FALSE(asked[2].first.type_matches);
+  EXPECT_EQ(asked[2].first.type, ClientType::none);
   // Errors ask nothing.
   EXPECT_EQ(run_on(server_side, "CLIENT KILL ID 0"), "-ERR client-id should be greater than 0\r\n");
   EXPECT_EQ(run_on(server_side, "CLIENT KILL ID 1 2"), "-ERR syntax error\r\n");

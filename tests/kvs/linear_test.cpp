@@ -413,6 +413,31 @@ TEST_F(Routing, EachKeyGoesToItsClass) {
   EXPECT_EQ(router.counters().coordination_free, 1u);
 }
 
+TEST_F(Routing, ConnectionCommandsMakeATransactionCoordinationFreeAndNeverReachTheLog) {
+  // The log's machine has no connections: a PUBLISH there would reach nobody, and an AUTH's
+  // password would be written into the log.
+  EXPECT_EQ(run("MULTI"), "+OK\r\n");
+  EXPECT_EQ(run("SET lock:1 v"), "+QUEUED\r\n");
+  for (const std::string command : {"PUBLISH ch m", "AUTH secret", "CLIENT ID", "SUBSCRIBE ch"}) {
+    EXPECT_EQ(run(command).substr(0, 22), "-ERR not queued: " + command.substr(0, 5)) << command;
+  }
+  EXPECT_EQ(run("EXEC"), "-EXECABORT Transaction discarded because of previous errors.\r\n");
+  EXPECT_EQ(run("MULTI"), "+OK\r\n");
+  EXPECT_EQ(run("PUBLISH ch m"), "+QUEUED\r\n");
+  EXPECT_EQ(run("SET lock:1 v").substr(0, 60),
+            "-ERR not queued: a transaction's keys must all be of one con");
+  EXPECT_EQ(run("DISCARD"), "+OK\r\n");
+  EXPECT_EQ(log.submitted, 0u);
+}
+
+TEST_F(Routing, CLIENTLISTNamesOnlyKnownCommandsAsTheLastOne) {
+  run("GET a");
+  EXPECT_EQ(session->last_command, "get");
+  Connection c;
+  router.execute({"x\nid=1 addr=forged"}, session, c);  // unknown: not recorded
+  EXPECT_EQ(session->last_command, "get");
+}
+
 TEST(RoutingWithAPassword, AStrangerRunsOnlyAuthHelloAndQuitAndLearnsNothing) {
   MemoryKeyspace keyspace;
   ServerFacts facts;
@@ -455,6 +480,9 @@ TEST(RoutingWithAPassword, AStrangerRunsOnlyAuthHelloAndQuitAndLearnsNothing) {
   EXPECT_EQ(run({"SET", "k", "v"}), "+OK\r\n");
   EXPECT_EQ(run({"AUTH", "wrong"}), wrong);  // a wrong AUTH later keeps the connection's
   EXPECT_EQ(run({"GET", "k"}), "$1\r\nv\r\n");
+  EXPECT_EQ(run({"RESET"}), "+RESET\r\n");  // back to a stranger, as Redis's default user
+  EXPECT_FALSE(session->authenticated);
+  EXPECT_EQ(run({"GET", "k"}), noauth);
 
   auto other = std::make_shared<Session>();
   other->authenticated = false;

@@ -46,26 +46,35 @@ SCRIPTS = [
                 cmd("PUBLISH", "nobody-listens", "m")], None),
     ("SUBSCRIBE inside MULTI", [cmd("MULTI"), cmd("SUBSCRIBE", "t"), cmd("EXEC")], None),
     ("QUIT while subscribed", [cmd("SUBSCRIBE", "q"), cmd("QUIT")], None),
+    ("RESET while subscribed", [cmd("CLIENT", "SETNAME", "x"), cmd("SUBSCRIBE", "r"),
+                                cmd("RESET"), cmd("CLIENT", "GETNAME"), cmd("PING")],
+     ("r", "not delivered after RESET")),
+    ("RESET inside MULTI", [cmd("MULTI"), cmd("SET", "k", "v"), cmd("RESET"), cmd("EXEC"),
+                            cmd("RESET", "x")], None),
 ]
 
 
-def session(port, requests, publish):
+def session(port, requests, publish, expect_bytes=None):
     """Sends the requests on one connection; with `publish`, a second connection publishes
-    (channel, message) once the first has its confirmations. Returns what the first read."""
+    (channel, message) once the first has its confirmations. Returns what the first read:
+    until it has `expect_bytes` and then nothing for 50 ms, or, without, nothing for 0.4 s."""
     c = socket.create_connection(("127.0.0.1", port), timeout=10)
     try:
         c.sendall(b"".join(requests))
-        time.sleep(0.3)
         if publish:
-            exchange(port, cmd("PUBLISH", *publish))
-            time.sleep(0.3)
-        c.settimeout(0.5)
+            time.sleep(0.2)
+            exchange(port, cmd("PUBLISH", *publish), expect_bytes=1)
         out = bytearray()
-        while True:
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            enough = expect_bytes is not None and len(out) >= expect_bytes
+            c.settimeout(0.05 if enough else 0.4)
             try:
                 chunk = c.recv(1 << 16)
             except socket.timeout:
-                break
+                if enough or expect_bytes is None:
+                    break
+                continue
             if not chunk:
                 break
             out += chunk
@@ -76,8 +85,8 @@ def session(port, requests, publish):
 
 def check_bytes(calm_port, redis_port):
     for name, requests, publish in SCRIPTS:
-        mine = session(calm_port, requests, publish)
         theirs = session(redis_port, requests, publish)
+        mine = session(calm_port, requests, publish, expect_bytes=len(theirs))
         if mine != theirs:
             fail(f"{name}: calm-kvs {mine[:400]!r}, redis-server {theirs[:400]!r}")
 
@@ -135,6 +144,11 @@ def check_slow(binary, work):
         slow.sendall(cmd("SUBSCRIBE", "firehose"))
         time.sleep(0.2)
         publisher = Conn(r.port)
+        listed = publisher.call("CLIENT", "LIST", "TYPE", "pubsub").decode().splitlines()
+        if len(listed) != 1 or " flags=P " not in listed[0] or " sub=1 psub=0 " not in listed[0]:
+            fail(f"CLIENT LIST TYPE pubsub: {listed!r}")
+        if publisher.call("CLIENT", "LIST", "TYPE", "normal").decode().count("\n") != 1:
+            fail("CLIENT LIST TYPE normal lists the subscriber")
         message = "m" * (512 * 1024)
         for _ in range(160):  # 80 MiB: well past the 32 MiB bound, whatever the kernel holds
             publisher.call("PUBLISH", "firehose", message)
@@ -146,6 +160,12 @@ def check_slow(binary, work):
         if info_field(r.port, "pubsub_channels", "stats") != "0":
             fail("the closed subscriber's channel is still listed")
         slow.close()
+        other = socket.create_connection(("127.0.0.1", r.port), timeout=10)
+        other.sendall(cmd("PSUBSCRIBE", "x*"))
+        time.sleep(0.2)
+        if publisher.call("CLIENT", "KILL", "TYPE", "pubsub") != 1:
+            fail("CLIENT KILL TYPE pubsub did not kill the one subscriber")
+        other.close()
         publisher.close()
     finally:
         r.stop()

@@ -130,6 +130,21 @@ TEST_F(PubSubCommands, RepliesAndTheSubscribedStateAsRedis) {
   EXPECT_EQ(run({"GET", "k"}), "$-1\r\n");
 }
 
+TEST_F(PubSubCommands, ResetEndsSubscriptionsTheTransactionAndTheName) {
+  EXPECT_EQ(run({"CLIENT", "SETNAME", "me"}), "+OK\r\n");
+  EXPECT_EQ(run({"PSUBSCRIBE", "a*"}).substr(0, 4), "*3\r\n");
+  EXPECT_EQ(run({"RESET"}), "+RESET\r\n");
+  EXPECT_EQ(registry.count(me), 0u);
+  EXPECT_EQ(registry.publish("ab", "x"), 0u);
+  EXPECT_EQ(run({"CLIENT", "GETNAME"}), "$-1\r\n");
+  EXPECT_EQ(run({"MULTI"}), "+OK\r\n");
+  EXPECT_EQ(run({"SET", "k", "v"}), "+QUEUED\r\n");
+  EXPECT_EQ(run({"RESET"}), "+RESET\r\n");
+  EXPECT_EQ(run({"EXEC"}), "-ERR EXEC without MULTI\r\n");
+  EXPECT_TRUE(keyspace.find("k") == nullptr);
+  EXPECT_TRUE(session->authenticated);  // no password: authenticated still
+}
+
 TEST_F(PubSubCommands, PublishCountsThisReplicasReceiversAndTellsThePeers) {
   registry.subscribe(other, "news");
   registry.psubscribe(other, "*");
@@ -153,6 +168,19 @@ TEST_F(PubSubCommands, PublishCountsThisReplicasReceiversAndTellsThePeers) {
   EXPECT_EQ(run({"PUBLISH", "news", huge}).substr(0, 20), "-ERR calm-kvs takes ");
   EXPECT_EQ(other.pushes.size(), 3u);
   EXPECT_EQ(to_peers.size(), 2u);
+}
+
+TEST_F(PubSubCommands, ChannelsAndPatternsAreBoundedSoThatAMatchIsBounded) {
+  const std::string long_name(1025, 'a');
+  const std::string error =
+      "-ERR calm-kvs takes channel names and patterns of up to 1024 bytes\r\n";
+  EXPECT_EQ(run({"SUBSCRIBE", long_name}), error);
+  EXPECT_EQ(run({"PSUBSCRIBE", "*" + long_name}), error);
+  EXPECT_EQ(run({"PUBLISH", long_name, "m"}), error);
+  EXPECT_EQ(run({"PUBSUB", "CHANNELS", "*" + long_name}), error);
+  EXPECT_EQ(registry.count(me), 0u);
+  EXPECT_TRUE(to_peers.empty());
+  EXPECT_EQ(run({"SUBSCRIBE", std::string(1024, 'a')}).substr(0, 4), "*3\r\n");
 }
 
 TEST_F(PubSubCommands, AConnectionHoldsAtMostTheStatedNumberOfSubscriptions) {

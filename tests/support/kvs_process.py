@@ -52,22 +52,24 @@ def redis_py_module():
     return redis
 
 
-def exchange(port, data, timeout=10.0):
-    """What the server replies to `data` (sent at once) until it closes the connection or has
-    been quiet for a moment (0.3 s after a reply, 1 s when nothing came), and whether it
-    closed it."""
+def exchange(port, data, timeout=10.0, expect_bytes=None):
+    """What the server replies to `data` (sent at once), and whether it closed the connection:
+    read until it closes, or has `expect_bytes` bytes and then nothing more for 50 ms, or
+    without `expect_bytes` has been quiet for a moment (0.3 s after a reply, 1 s when nothing
+    came)."""
     s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
     try:
         s.sendall(data)
-        s.settimeout(0.3)
         out = bytearray()
         started = time.time()
         deadline = started + timeout
         while time.time() < deadline:
+            enough = expect_bytes is not None and len(out) >= expect_bytes
+            s.settimeout(0.05 if enough else 0.3)
             try:
                 chunk = s.recv(1 << 16)
             except socket.timeout:
-                if out or time.time() - started > 1.0:
+                if enough or (expect_bytes is None and (out or time.time() - started > 1.0)):
                     return bytes(out), False
                 continue
             except ConnectionResetError:

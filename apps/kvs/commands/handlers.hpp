@@ -74,6 +74,12 @@ inline constexpr std::uint64_t reply_bulk_overhead_bytes = 25;
 /// its own error texts, which calm-kvs gives too before its smaller write limit (c.fits).
 inline constexpr std::uint64_t redis_bulk_bytes_max = 512u << 20;
 
+/// The longest Pub/Sub channel or pattern, and SSCAN / HSCAN MATCH pattern, calm-kvs takes
+/// (Redis has no bound). A glob match costs up to the product of the two lengths, so this
+/// bounds a match against a 1 MiB member to a thousand steps a byte, and a PUBLISH's match
+/// against each pattern to about a million.
+inline constexpr std::size_t pattern_bytes_max = 1024;
+
 /// The outcome of a KeyValue mutator run inside Keyspace::write.
 template <class T>
 struct Outcome {
@@ -229,6 +235,7 @@ void psubscribe(Ctx& c);
 void punsubscribe(Ctx& c);
 void publish(Ctx& c);
 void pubsub(Ctx& c);
+void reset(Ctx& c);
 void client(Ctx& c);
 void info(Ctx& c);
 void config(Ctx& c);

@@ -248,6 +248,10 @@ void scan_items(Ctx& c, std::uint64_t cursor, const std::vector<std::string>& it
       return c.syntax_error();  // TYPE too: Redis takes it for SCAN only
     }
     if (option == "match") {
+      if (c.args[i + 1].size() > pattern_bytes_max) {
+        return c.out.error("ERR calm-kvs takes MATCH patterns of up to " +
+                           std::to_string(pattern_bytes_max) + " bytes");
+      }
       pattern = c.args[i + 1];
       continue;
     }

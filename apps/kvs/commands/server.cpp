@@ -149,27 +149,28 @@ void hello(Ctx& c) {
 
 namespace {
 
-/// CLIENT LIST's and CLIENT KILL's TYPE: whether `name` is a client type Redis knows, and
-/// whether calm-kvs's connections (all of them normal) are of it.
-std::optional<bool> normal_type(const std::string& name) {
+/// CLIENT LIST's and CLIENT KILL's TYPE: the type `name` names, or nothing when Redis knows
+/// no such type.
+std::optional<ClientType> client_type(const std::string& name) {
   const std::string type = name.size() <= 8 ? lower(name) : std::string();
-  if (type == "normal") return true;
-  if (type == "master" || type == "slave" || type == "replica" || type == "pubsub") return false;
+  if (type == "normal") return ClientType::normal;
+  if (type == "pubsub") return ClientType::pubsub;
+  if (type == "master" || type == "slave" || type == "replica") return ClientType::none;
   return std::nullopt;
 }
 
 void client_list(Ctx& c) {
-  if (c.args.size() == 2)
-    return c.out.bulk(c.facts().client_list ? c.facts().client_list(nullptr) : "");
+  const auto& list = c.facts().client_list;
+  if (c.args.size() == 2) return c.out.bulk(list ? list(nullptr, std::nullopt) : "");
   const std::string option = c.args[2].size() <= 4 ? lower(c.args[2]) : std::string();
   if (c.args.size() == 4 && option == "type") {
-    const auto normal = normal_type(c.args[3]);
-    if (!normal) {
+    const auto type = client_type(c.args[3]);
+    if (!type) {
       return c.out.error(one_line("ERR Unknown client type '" +
                                   std::string(echoed(c.args[3], echo_bytes_max)) + "'"));
     }
-    if (!*normal || !c.facts().client_list) return c.out.bulk("");
-    return c.out.bulk(c.facts().client_list(nullptr));
+    if (*type == ClientType::none || !list) return c.out.bulk("");
+    return c.out.bulk(list(nullptr, type));
   }
   if (c.args.size() > 3 && option == "id") {
     std::vector<std::uint64_t> ids;
@@ -178,7 +179,7 @@ void client_list(Ctx& c) {
       if (!id) return c.out.error("ERR Invalid client ID");
       if (*id > 0) ids.push_back(static_cast<std::uint64_t>(*id));  // none has another id
     }
-    return c.out.bulk(c.facts().client_list ? c.facts().client_list(&ids) : "");
+    return c.out.bulk(list ? list(&ids, std::nullopt) : "");
   }
   c.syntax_error();
 }
@@ -203,12 +204,11 @@ void client_kill(Ctx& c) {
       if (!id || *id < 1) return c.out.error("ERR client-id should be greater than 0");
       filter.id = static_cast<std::uint64_t>(*id);
     } else if (option == "type") {
-      const auto normal = normal_type(value);
-      if (!normal) {
+      filter.type = client_type(value);
+      if (!filter.type) {
         return c.out.error(one_line("ERR Unknown client type '" +
                                     std::string(echoed(value, echo_bytes_max)) + "'"));
       }
-      filter.type_matches = *normal;
     } else if (option == "addr") {
       filter.addr = value;
     } else if (option == "laddr") {
@@ -234,7 +234,7 @@ void client_kill(Ctx& c) {
 }  // namespace
 
 /// CLIENT ID, INFO, LIST, KILL, SETNAME and GETNAME, as Redis 7.0 answers them. Every
-/// connection is a normal one of the user "default" speaking RESP2.
+/// connection is of the user "default" and speaks RESP2.
 void client(Ctx& c) {
   const std::string sub = c.subcommand();
   const bool exact_two = sub == "getname" || sub == "id" || sub == "info";
@@ -257,7 +257,7 @@ void client(Ctx& c) {
   if (sub == "info") {
     if (!c.facts().client_list) return c.out.bulk("");
     const std::vector<std::uint64_t> me{c.session.id};
-    return c.out.bulk(c.facts().client_list(&me));
+    return c.out.bulk(c.facts().client_list(&me, std::nullopt));
   }
   if (sub == "list") return client_list(c);
   if (sub == "kill") return client_kill(c);
