@@ -286,6 +286,9 @@ const std::unordered_map<std::string_view, Command>& table() {
       {"lmove", {5, lmove, Writes::first_two_keys, two}},
       {"rpoplpush", {3, rpoplpush, Writes::first_two_keys, two}},
       {"setnx", {3, setnx, key, first, co}},
+      {"setex", {4, setex, key, first, co}},
+      {"psetex", {4, psetex, key, first, co}},
+      {"getex", {-2, getex, none, first, co}},
       {"msetnx", {-3, msetnx, Writes::alternate_keys, KeyArgs::alternate, co}},
       {"getset", {3, getset, key, first, co}},
       {"getdel", {2, getdel, none, first, co}},
@@ -356,6 +359,8 @@ CommandTraits CommandProcessor::describe(const Request& request) {
     // an expiry: coordinated. A plain SET is a register write.
     traits.coordinated = request.size() > 3;
   }
+  // GETEX without an option is a GET; with one it sets or clears an expiry.
+  if (command->run == handlers::getex) traits.coordinated = request.size() > 2;
   switch (command->keys) {
     case KeyArgs::none:
       break;

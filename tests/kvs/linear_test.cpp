@@ -413,6 +413,30 @@ TEST_F(Routing, EachKeyGoesToItsClass) {
   EXPECT_EQ(router.counters().coordination_free, 1u);
 }
 
+TEST_F(Routing, SetexPsetexAndGetexAreCoordinatedExpiryAndGetexAloneIsAGet) {
+  EXPECT_EQ(run("SETEX lock:s 100 v"), "+OK\r\n");
+  EXPECT_EQ(run("TTL lock:s"), ":100\r\n");
+  EXPECT_EQ(run("PSETEX lock:p 5000 w"), "+OK\r\n");
+  EXPECT_EQ(run("GET lock:p"), "$1\r\nw\r\n");
+  EXPECT_EQ(run("SETEX lock:s 0 v"), "-ERR invalid expire time in 'setex' command\r\n");
+  EXPECT_EQ(run("PSETEX lock:s -1 v"), "-ERR invalid expire time in 'psetex' command\r\n");
+  EXPECT_EQ(run("SETEX lock:s x v"), "-ERR value is not an integer or out of range\r\n");
+  EXPECT_EQ(run("GETEX lock:s PERSIST"), "$1\r\nv\r\n");
+  EXPECT_EQ(run("TTL lock:s"), ":-1\r\n");
+  EXPECT_EQ(run("GETEX lock:s EX 50"), "$1\r\nv\r\n");
+  EXPECT_EQ(run("TTL lock:s"), ":50\r\n");
+  EXPECT_EQ(run("GETEX lock:s EX 5 PX 5"), "-ERR syntax error\r\n");
+  EXPECT_EQ(run("GETEX lock:s EX 0"), "-ERR invalid expire time in 'getex' command\r\n");
+  EXPECT_EQ(run("GETEX lock:none EX 5"), "$-1\r\n");
+  EXPECT_EQ(run("GETEX lock:s EXAT 1"), "$1\r\nv\r\n");  // in the past: the key goes
+  EXPECT_EQ(run("EXISTS lock:s"), ":0\r\n");
+  // On a coordination-free key: refused with an expiry, a GET without.
+  EXPECT_EQ(run("SETEX free 10 v").substr(0, 30), "-ERR SETEX needs coordination,");
+  EXPECT_EQ(run("SET free v"), "+OK\r\n");
+  EXPECT_EQ(run("GETEX free"), "$1\r\nv\r\n");
+  EXPECT_EQ(run("GETEX free PX 10").substr(0, 30), "-ERR GETEX needs coordination,");
+}
+
 TEST_F(Routing, ConnectionCommandsMakeATransactionCoordinationFreeAndNeverReachTheLog) {
   // The log's machine has no connections: a PUBLISH there would reach nobody, and an AUTH's
   // password would be written into the log.

@@ -33,6 +33,67 @@ std::optional<std::uint64_t> expiry_at(Ctx& c, std::int64_t n, std::uint64_t uni
   return base + static_cast<std::uint64_t>(n) * unit_ms;
 }
 
+namespace {
+
+/// SETEX and PSETEX: SET key value EX (PX) n.
+void set_expiring(Ctx& c, std::uint64_t unit_ms) {
+  if (!c.linearizable()) return needs_coordination(c);
+  const auto n = c.integer(c.args[2]);
+  if (!n) return;
+  const auto at = expiry_at(c, *n, unit_ms, false, lower(c.args[0]).c_str());
+  if (!at) return;
+  if (!c.fits(c.args[3].size())) return;
+  c.keys().write(c.args[1],
+                 [&](KeyValue& kv) { return set_string(kv, c.replica(), c.args[3], c.now()); });
+  c.keys().set_expiry(c.args[1], *at);
+  c.out.simple("OK");
+}
+
+}  // namespace
+
+void setex(Ctx& c) { set_expiring(c, 1000); }
+void psetex(Ctx& c) { set_expiring(c, 1); }
+
+/// GETEX key [EX s | PX ms | EXAT s | PXAT ms | PERSIST]: GET, then the expiry changes. With
+/// an option it is coordinated (describe); without, it is a GET.
+void getex(Ctx& c) {
+  std::optional<std::size_t> at_arg;  // where the expiry's number is
+  std::uint64_t unit_ms = 1000;
+  bool absolute = false, persist_flag = false;
+  for (std::size_t i = 2; i < c.args.size(); ++i) {
+    const std::string option = c.args[i].size() <= 8 ? upper(c.args[i]) : std::string();
+    const bool timed = option == "EX" || option == "PX" || option == "EXAT" || option == "PXAT";
+    if (timed && !at_arg && !persist_flag && i + 1 < c.args.size()) {
+      at_arg = ++i;
+      unit_ms = option.front() == 'E' ? 1000 : 1;
+      absolute = option.size() == 4;
+    } else if (option == "PERSIST" && !at_arg) {  // twice is once, as in Redis
+      persist_flag = true;
+    } else {
+      return c.syntax_error();
+    }
+  }
+  if ((at_arg || persist_flag) && !c.linearizable()) return needs_coordination(c, "GETEX");
+  const KeyValue* v = nullptr;
+  if (!c.of_type(c.args[1], Type::string, v)) return;
+  if (!v) return c.out.null_bulk();
+  std::optional<std::uint64_t> at;
+  if (at_arg) {
+    const auto n = c.integer(c.args[*at_arg]);
+    if (!n) return;
+    at = expiry_at(c, *n, unit_ms, absolute, "getex");
+    if (!at) return;
+  }
+  c.bulk_or_null(string_value(*v));
+  if (at && *at <= c.now_ms()) {  // EXAT / PXAT in the past: the key goes, as in Redis
+    c.keys().write(c.args[1], [&](KeyValue& kv) { return remove_all(kv, c.replica(), c.now()); });
+  } else if (at) {
+    c.keys().set_expiry(c.args[1], at);
+  } else if (persist_flag) {
+    c.keys().set_expiry(c.args[1], std::nullopt);
+  }
+}
+
 void setnx(Ctx& c) {
   if (!c.linearizable()) return needs_coordination(c);
   if (!c.fits(c.args[2].size())) return;
