@@ -287,6 +287,8 @@ const std::unordered_map<std::string_view, Command>& table() {
       {"rpoplpush", {3, rpoplpush, Writes::first_two_keys, two}},
       {"setnx", {3, setnx, key, first, co}},
       {"setex", {4, setex, key, first, co}},
+      {"incrbyfloat", {3, incrbyfloat, key, first, co}},
+      {"hincrbyfloat", {4, hincrbyfloat, key, first, co}},
       {"psetex", {4, psetex, key, first, co}},
       {"getex", {-2, getex, none, first, co}},
       {"msetnx", {-3, msetnx, Writes::alternate_keys, KeyArgs::alternate, co}},

@@ -437,6 +437,22 @@ TEST_F(Routing, SetexPsetexAndGetexAreCoordinatedExpiryAndGetexAloneIsAGet) {
   EXPECT_EQ(run("GETEX free PX 10").substr(0, 30), "-ERR GETEX needs coordination,");
 }
 
+TEST_F(Routing, IncrbyfloatAndHincrbyfloatSumAsRedisOnLinearizableKeysOnly) {
+  // Redis 7.0.15's replies (long double, printed with 17 decimals and trailing zeros cut).
+  EXPECT_EQ(run("INCRBYFLOAT lock:f 10.5"), "$4\r\n10.5\r\n");
+  EXPECT_EQ(run("INCRBYFLOAT lock:f 0.1"), "$4\r\n10.6\r\n");
+  EXPECT_EQ(run("INCRBYFLOAT lock:f -5.0e3"), "$23\r\n-4989.39999999999999991\r\n");
+  EXPECT_EQ(run("INCRBYFLOAT lock:f abc"), "-ERR value is not a valid float\r\n");
+  EXPECT_EQ(run("INCRBYFLOAT lock:f inf"), "-ERR increment would produce NaN or Infinity\r\n");
+  EXPECT_EQ(run("HINCRBYFLOAT lock:h a 1.5"), "$3\r\n1.5\r\n");
+  EXPECT_EQ(run("HINCRBYFLOAT lock:h a 1e2"), "$5\r\n101.5\r\n");
+  EXPECT_EQ(run("HINCRBYFLOAT lock:h a inf"), "-ERR value is NaN or Infinity\r\n");
+  EXPECT_EQ(run("HSET lock:h b word"), ":1\r\n");
+  EXPECT_EQ(run("HINCRBYFLOAT lock:h b 1"), "-ERR hash value is not a float\r\n");
+  EXPECT_EQ(run("INCRBYFLOAT free 1").substr(0, 36), "-ERR INCRBYFLOAT needs coordination,");
+  EXPECT_EQ(run("HINCRBYFLOAT free a 1").substr(0, 37), "-ERR HINCRBYFLOAT needs coordination,");
+}
+
 TEST_F(Routing, ConnectionCommandsMakeATransactionCoordinationFreeAndNeverReachTheLog) {
   // The log's machine has no connections: a PUBLISH there would reach nobody, and an AUTH's
   // password would be written into the log.

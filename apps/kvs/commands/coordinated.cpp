@@ -3,7 +3,13 @@
 // COPY HSETNX EXPIRE PEXPIRE EXPIREAT PEXPIREAT PERSIST. A linearizable keyspace (the Paxos log's)
 // runs them; a coordination-free one refuses them.
 #include <algorithm>
+#include <array>
+#include <cctype>
+#include <cerrno>
+#include <cmath>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <optional>
 #include <random>
 #include <span>
@@ -92,6 +98,96 @@ void getex(Ctx& c) {
   } else if (persist_flag) {
     c.keys().set_expiry(c.args[1], std::nullopt);
   }
+}
+
+namespace {
+
+/// Redis's string2ld: a whole string strtold takes, no leading space, not NaN, no overflow to
+/// infinity or underflow to zero; at most 5 KiB (MAX_LONG_DOUBLE_CHARS).
+std::optional<long double> parse_long_double(const std::string& text) {
+  if (text.empty() || text.size() >= 5 * 1024 ||
+      std::isspace(static_cast<unsigned char>(text[0]))) {
+    return std::nullopt;
+  }
+  errno = 0;
+  char* end = nullptr;
+  const long double value = std::strtold(text.c_str(), &end);
+  if (end != text.c_str() + text.size() || std::isnan(value) ||
+      (errno == ERANGE &&
+       (value == HUGE_VALL || value == -HUGE_VALL || std::fpclassify(value) == FP_ZERO))) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+/// Redis's ld2string in its human mode: 17 decimals, trailing zeros and a trailing point cut,
+/// "-0" as "0"; empty past 5 KiB, as Redis's buffer gives.
+std::string human_long_double(long double value) {
+  std::array<char, 5 * 1024> buf{};
+  const int n = std::snprintf(buf.data(), buf.size(), "%.17Lf", value);
+  if (n < 0 || static_cast<std::size_t>(n) + 1 > buf.size()) return {};
+  std::string out(buf.data(), static_cast<std::size_t>(n));
+  if (out.find('.') != std::string::npos) {
+    while (out.back() == '0') out.pop_back();
+    if (out.back() == '.') out.pop_back();
+  }
+  if (out == "-0") out = "0";
+  return out;
+}
+
+}  // namespace
+
+/// INCRBYFLOAT: a read, a sum and a write of the register, so coordinated (a counter of
+/// decimals that converges without coordination is not built: docs/kvs.md).
+void incrbyfloat(Ctx& c) {
+  if (!c.linearizable()) return needs_coordination(c);
+  const KeyValue* v = nullptr;
+  if (!c.of_type(c.args[1], Type::string, v)) return;
+  long double value = 0;
+  if (v) {
+    const auto current = parse_long_double(string_value(*v).value_or(""));
+    if (!current) return c.out.error("ERR value is not a valid float");
+    value = *current;
+  }
+  const auto by = parse_long_double(c.args[2]);
+  if (!by) return c.out.error("ERR value is not a valid float");
+  value += *by;
+  if (std::isnan(value) || std::isinf(value)) {
+    return c.out.error("ERR increment would produce NaN or Infinity");
+  }
+  std::string text = human_long_double(value);
+  c.keys().write(c.args[1],
+                 [&](KeyValue& kv) { return set_string(kv, c.replica(), text, c.now()); });
+  c.out.bulk(text);  // the key's expiry stays, as Redis's INCRBYFLOAT keeps it
+}
+
+/// HINCRBYFLOAT: as INCRBYFLOAT, on a hash field.
+void hincrbyfloat(Ctx& c) {
+  if (!c.linearizable()) return needs_coordination(c);
+  const auto by = parse_long_double(c.args[3]);
+  if (!by) return c.out.error("ERR value is not a valid float");
+  if (std::isnan(*by) || std::isinf(*by)) return c.out.error("ERR value is NaN or Infinity");
+  const KeyValue* v = nullptr;
+  if (!c.of_type(c.args[1], Type::hash, v)) return;
+  long double value = 0;
+  if (v) {
+    if (const auto field = hash_field(*v, c.args[2])) {
+      const auto current = parse_long_double(*field);
+      if (!current) return c.out.error("ERR hash value is not a float");
+      value = *current;
+    }
+  }
+  value += *by;
+  if (std::isnan(value) || std::isinf(value)) {
+    return c.out.error("ERR increment would produce NaN or Infinity");
+  }
+  const std::string text = human_long_double(value);
+  if (!c.fits(c.args[2].size() + text.size())) return;
+  const std::array<std::string, 2> pair{c.args[2], text};
+  const auto written = c.write<std::int64_t>(
+      c.args[1], [&](KeyValue& kv) { return hash_set_fields(kv, c.replica(), pair); });
+  if (written.error) return c.error(*written.error);
+  c.out.bulk(text);
 }
 
 void setnx(Ctx& c) {

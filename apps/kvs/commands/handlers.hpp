@@ -239,6 +239,8 @@ void reset(Ctx& c);
 void setex(Ctx& c);
 void psetex(Ctx& c);
 void getex(Ctx& c);
+void incrbyfloat(Ctx& c);
+void hincrbyfloat(Ctx& c);
 void client(Ctx& c);
 void info(Ctx& c);
 void config(Ctx& c);
