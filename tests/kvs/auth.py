@@ -20,10 +20,10 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
-from kvs_process import FAILURES, Replica, cmd, exchange, fail, redis_py_module  # noqa: E402
+from kvs_process import (FAILURES, Replica, cmd, exchange, fail, redis_answers,  # noqa: E402
+                         redis_py_module, start_redis, wait_until)
 from ports import free_ports  # noqa: E402
 
 PASSWORD = "correct horse battery staple"
@@ -195,20 +195,11 @@ def main():
     with open(password_file, "w") as f:
         f.write(PASSWORD + "\n")
     redis_port = free_ports(1)[0]
-    redis = subprocess.Popen(
-        ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "",
-         "--appendonly", "no", "--dir", work, "--requirepass", PASSWORD],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    redis = start_redis(redis_port, work, "--requirepass", PASSWORD)
     calm = Replica(binary, os.path.join(work, "calm"), extra=["--requirepass-file", password_file],
                    log=os.path.join(work, "calm.log"))
     try:
-        deadline = time.time() + 20
-        while time.time() < deadline:
-            try:
-                if exchange(redis_port, cmd("PING"), timeout=2)[0]:
-                    break
-            except OSError:
-                time.sleep(0.05)
+        wait_until(lambda: redis_answers(redis_port), "redis-server answers")
         if calm.start():
             check_bytes(calm.port, redis_port)
             check_clients(calm.port)

@@ -18,13 +18,12 @@ usage: pubsub.py CALM_KVS WORK_DIR
 import os
 import shutil
 import socket
-import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from kvs_process import (FAILURES, Conn, Replica, cluster, cmd, exchange, fail,  # noqa: E402
-                         info_field, redis_py_module, wait_until)
+                         info_field, redis_answers, redis_py_module, start_redis, wait_until)
 from ports import free_ports  # noqa: E402
 
 # (name, requests on one connection; then, optionally, a message another connection publishes)
@@ -176,18 +175,10 @@ def main():
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
     redis_port = free_ports(1)[0]
-    redis = subprocess.Popen(
-        ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "",
-         "--appendonly", "no", "--dir", work], stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL)
+    redis = start_redis(redis_port, work)
     calm = Replica(binary, os.path.join(work, "calm"), log=os.path.join(work, "calm.log"))
     try:
-        def redis_up():
-            try:
-                return exchange(redis_port, cmd("PING"), timeout=2)[0] == b"+PONG\r\n"
-            except OSError:
-                return False
-        wait_until(redis_up, "redis-server answers")
+        wait_until(lambda: redis_answers(redis_port), "redis-server answers")
         if calm.start():
             check_bytes(calm.port, redis_port)
     finally:

@@ -28,7 +28,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
-from kvs_process import FAILURES, Conn, Replica, RespError, fail, ping  # noqa: E402
+from kvs_process import FAILURES, Conn, Replica, RespError, fail, ping, start_redis  # noqa: E402
 from ports import free_ports  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -741,13 +741,6 @@ def check_scans(calm_port, redis_port, name):
         conn.call("DEL", "scan:s", "scan:h")
     calm.close()
     redis.close()
-
-
-def start_redis(port, work_dir):
-    return subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-         "--appendonly", "no", "--dir", work_dir], stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL)
 
 
 def main():

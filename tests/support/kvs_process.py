@@ -82,6 +82,23 @@ def exchange(port, data, timeout=10.0, expect_bytes=None):
         s.close()
 
 
+def start_redis(port, work_dir, *extra):
+    """A redis-server on `port` (loopback, no persistence), with `extra` options; it answers
+    once redis_answers(port)."""
+    return subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+         "--appendonly", "no", "--dir", work_dir, *extra], stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL)
+
+
+def redis_answers(port):
+    """Whether a server on `port` answers at all (PONG, or NOAUTH from one with a password)."""
+    try:
+        return exchange(port, b"PING\r\n", timeout=2)[0] != b""
+    except OSError:
+        return False
+
+
 def cmd(*words):
     """One request's RESP bytes."""
     out = [b"*%d\r\n" % len(words)]

@@ -208,6 +208,18 @@ struct CommandProcessor::Context {
     if (!n) error(not_an_integer);
     return n;
   }
+  /// An integer whose magnitude must be an int64 (a count that may be negative: SRANDMEMBER,
+  /// HRANDFIELD, LPOS's RANK); replies with Redis's error when it is not one.
+  std::optional<std::int64_t> signed_count(const std::string& text) {
+    const auto n = integer(text);
+    if (n && *n == INT64_MIN) {
+      out.error(
+          "ERR value is out of range, value must between -9223372036854775807 and "
+          "9223372036854775807");
+      return std::nullopt;
+    }
+    return n;
+  }
   void bulk_or_null(const std::optional<std::string>& s) {
     if (s) {
       out.bulk(*s);

@@ -155,13 +155,8 @@ void hrandfield(Ctx& c) {
     return c.out.bulk(fields[rng.below(fields.size())]);
   }
   // Redis's order: the count, the words after it, WITHVALUES's range, then the key.
-  const auto count = c.integer(c.args[2]);
+  const auto count = c.signed_count(c.args[2]);
   if (!count) return;
-  if (*count == INT64_MIN) {  // Redis takes counts whose magnitude is an int64
-    return c.out.error(
-        "ERR value is out of range, value must between -9223372036854775807 and "
-        "9223372036854775807");
-  }
   if (c.args.size() > 4 || (c.args.size() == 4 && lower(c.args[3]) != "withvalues")) {
     return c.syntax_error();
   }

@@ -253,14 +253,10 @@ void lpos(Ctx& c) {
       return c.syntax_error();
     }
     // Redis answers a COUNT or MAXLEN that is no integer with its "can't be negative" text.
-    const auto n = option == "RANK" ? c.integer(c.args[i + 1]) : parse_int64(c.args[i + 1]);
+    // RANK's LLONG_MIN gets Redis 7.2's answer (7.0 negates it, overflowing).
+    const auto n = option == "RANK" ? c.signed_count(c.args[i + 1]) : parse_int64(c.args[i + 1]);
     if (!n && option == "RANK") return;
     if (option == "RANK") {
-      if (*n == INT64_MIN) {  // Redis 7.2's answer (7.0 negates it, overflowing)
-        return c.out.error(
-            "ERR value is out of range, value must between -9223372036854775807 and "
-            "9223372036854775807");
-      }
       if (*n == 0) {
         return c.out.error(
             "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... "

@@ -137,13 +137,8 @@ void srandmember(Ctx& c) {
     if (members->empty()) return c.out.null_bulk();
     return c.out.bulk((*members)[rng.below(members->size())]);
   }
-  const auto count = c.integer(c.args[2]);
+  const auto count = c.signed_count(c.args[2]);
   if (!count) return;
-  if (*count == INT64_MIN) {  // Redis takes counts whose magnitude is an int64
-    return c.out.error(
-        "ERR value is out of range, value must between -9223372036854775807 and "
-        "9223372036854775807");
-  }
   if (members->empty() || *count == 0) return c.out.array_header(0);
   if (*count < 0) {  // may repeat, exactly |count| members
     const auto n = static_cast<std::uint64_t>(-*count);
