@@ -82,6 +82,7 @@ void command_info(ReplyWriter& out, std::string_view name, const Command& comman
   // an overlapping memcpy (-Wrestrict) in that operator+ once it is inlined here.
   const std::string_view group = doc != nullptr ? doc->group : std::string_view("server");
   const std::string category = group == "generic"        ? "@keyspace"
+                               : group == "sorted-set"   ? "@sortedset"
                                : group == "transactions" ? "@transaction"
                                : group == "server"       ? ""
                                                          : std::string("@").append(group);
@@ -285,6 +286,29 @@ const std::unordered_map<std::string_view, Command>& table() {
       {"ltrim", {4, ltrim, key, first}},
       {"lmove", {5, lmove, Writes::first_two_keys, two}},
       {"rpoplpush", {3, rpoplpush, Writes::first_two_keys, two}},
+      {"zadd", {-4, zadd, key, first}},
+      {"zincrby", {4, zincrby, key, first}},
+      {"zrem", {-3, zrem, key, first}},
+      {"zscore", {3, zscore, none, first, r}},
+      {"zmscore", {-3, zmscore, none, first, r}},
+      {"zcard", {2, zcard, none, first, r}},
+      {"zcount", {4, zcount, none, first, r}},
+      {"zlexcount", {4, zlexcount, none, first, r}},
+      {"zrank", {3, zrank, none, first, r}},
+      {"zrevrank", {3, zrevrank, none, first, r}},
+      {"zrange", {-4, zrange, none, first, r}},
+      {"zrevrange", {-4, zrevrange, none, first, r}},
+      {"zrangebyscore", {-4, zrangebyscore, none, first, r}},
+      {"zrevrangebyscore", {-4, zrevrangebyscore, none, first, r}},
+      {"zrangebylex", {-4, zrangebylex, none, first, r}},
+      {"zrevrangebylex", {-4, zrevrangebylex, none, first, r}},
+      {"zremrangebyrank", {4, zremrangebyrank, none, first}},
+      {"zremrangebyscore", {4, zremrangebyscore, none, first}},
+      {"zremrangebylex", {4, zremrangebylex, none, first}},
+      {"zpopmin", {-2, zpopmin, none, first}},
+      {"zpopmax", {-2, zpopmax, none, first}},
+      {"zrandmember", {-2, zrandmember, none, first, r}},
+      {"zscan", {-3, zscan, none, first, r}},
       {"setnx", {3, setnx, key, first, co}},
       {"setex", {4, setex, key, first, co}},
       {"incrbyfloat", {3, incrbyfloat, key, first, co}},
@@ -361,6 +385,7 @@ CommandTraits CommandProcessor::describe(const Request& request) {
     // an expiry: coordinated. A plain SET is a register write.
     traits.coordinated = request.size() > 3;
   }
+  if (command->run == handlers::zadd) traits.coordinated = handlers::zadd_needs_agreement(request);
   // GETEX without an option is a GET; with one it sets or clears an expiry.
   if (command->run == handlers::getex) traits.coordinated = request.size() > 2;
   switch (command->keys) {

@@ -1,6 +1,7 @@
 #include "kvs/value.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <iterator>
 #include <limits>
 #include <optional>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "kvs/resp.hpp"
+#include "lattices/assert.hpp"
 
 namespace calm::apps::kvs {
 namespace {
@@ -84,6 +86,44 @@ std::optional<std::string> field_register(const KeyValue& v, const std::string& 
   return std::move(writes.back());
 }
 
+/// A replica's sum in `sums`: 0 when it has none.
+double sum_at(const ScoreCounter::Sums& sums, ReplicaId replica) {
+  return sums.contains(replica) ? sums.get(replica).reveal() : 0.0;
+}
+/// What a score counter adds: its increments less those that removes saw. Finite sums of
+/// finite parts may still overflow to an infinity, or a forged one hold infinities: callers
+/// read a NaN as no increment (scored).
+double counted(const ScoreCounter& c) {
+  double sum = 0;
+  for (const auto& [replica, up] : c.up) sum += up.reveal() - sum_at(c.up_removed, replica);
+  for (const auto& [replica, down] : c.down) sum -= down.reveal() - sum_at(c.down_removed, replica);
+  return sum;
+}
+bool counting(const ScoreCounter& c) { return !(c.up == c.up_removed && c.down == c.down_removed); }
+/// The counter as a remove that saw it leaves it.
+ScoreCounter taken(const ScoreCounter& c) { return ScoreCounter{c.up, c.down, c.up, c.down}; }
+ResettableCounter taken(const ResettableCounter& c) { return ResettableCounter{c.total, c.total}; }
+
+/// A member's score: its register's greatest value (0 when none), plus its counter; never NaN
+/// (a sum that is NaN, which only overflowing or forged sums give, reads as the register).
+double scored(const KeyValue& v, const std::string& member) {
+  double base = 0;
+  if (v.zset->contains(member)) {
+    const std::vector<double> writes = v.zset->get(member).values();
+    if (!writes.empty() && !std::isnan(writes.back())) base = writes.back();
+  }
+  if (!v.zset_scores->contains(member)) return base;
+  const double sum = base + counted(v.zset_scores->get(member));
+  return std::isnan(sum) ? base : sum;
+}
+
+bool counting_members(const KeyValue& v) {
+  for (const auto& [member, c] : *v.zset_scores) {
+    if (counting(c)) return true;
+  }
+  return false;
+}
+
 bool counting_fields(const KeyValue& v) {
   for (const auto& [field, c] : *v.hash_counters) {
     if (counting(c)) return true;
@@ -110,6 +150,16 @@ void remove_field_counter(KeyValue& v, const std::string& field, KeyValue& delta
   delta.hash_counters.mutable_value().merge_at(field, taken);
   v.hash_counters.mutable_value().merge_at(field, taken);
 }
+void remove_zset(KeyValue& v, KeyValue& delta) {
+  if (!v.zset->empty()) delta.zset = v.zset.mutable_value().clear();
+  if (v.zset_scores->empty()) return;
+  KeyValue::ZSetScores seen;
+  for (const auto& [member, c] : *v.zset_scores) {
+    if (counting(c)) seen.merge_at(member, taken(c));
+  }
+  v.zset_scores.mutable_value().merge(seen);
+  delta.zset_scores.merge(lat::Boxed(std::move(seen)));
+}
 void remove_list(KeyValue& v, KeyValue& delta) {
   if (v.list->size() > 0) delta.list = v.list.mutable_value().erase(0, v.list->size());
 }
@@ -128,6 +178,7 @@ void remove_hash(KeyValue& v, KeyValue& delta) {
 
 Type type_of(const KeyValue& v) {
   if (!v.hash->empty() || counting_fields(v)) return Type::hash;
+  if (!v.zset->empty() || counting_members(v)) return Type::zset;
   if (!v.set->empty()) return Type::set;
   if (v.list->size() > 0) return Type::list;
   if (holds_string(v)) return Type::string;
@@ -142,6 +193,8 @@ const char* type_name(Type t) {
       return "list";
     case Type::set:
       return "set";
+    case Type::zset:
+      return "zset";
     case Type::hash:
       return "hash";
     case Type::none:
@@ -193,6 +246,7 @@ KeyValue set_string(KeyValue& v, ReplicaId replica, std::string value, lat::HlcT
   remove_set(v, delta);
   remove_list(v, delta);
   remove_hash(v, delta);
+  remove_zset(v, delta);
   delta.str = v.str.write(replica, std::optional<std::string>(std::move(value)), now);
   return delta;
 }
@@ -203,6 +257,7 @@ KeyValue remove_all(KeyValue& v, ReplicaId replica, lat::HlcTimestamp now) {
   remove_set(v, delta);
   remove_list(v, delta);
   remove_hash(v, delta);
+  remove_zset(v, delta);
   if (written(v)) delta.str = v.str.write(replica, std::optional<std::string>(), now);
   return delta;
 }
@@ -359,18 +414,57 @@ Context context_of(std::vector<Dot> dots, ReplicaId replica, std::uint64_t first
   return context;
 }
 
-/// The counters of `fields` (sorted, unique) that are counting, as a delta taking them away.
-KeyValue::HashCounters taken_counters(const KeyValue& v, std::span<const std::string> words,
-                                      const std::vector<std::size_t>& fields) {
-  std::vector<std::pair<std::string, ResettableCounter>> taken;
-  if (!v.hash_counters->empty()) {
-    for (std::size_t i : fields) {
-      if (!v.hash_counters->contains(words[i])) continue;
-      const ResettableCounter& c = v.hash_counters->get(words[i]);
-      if (counting(c)) taken.emplace_back(words[i], ResettableCounter{c.total, c.total});
+/// The counters of `words[i]`, i in `keys` (sorted, unique), that are counting, as a delta
+/// taking them away.
+template <class Counters>
+Counters taken_counters(const Counters& counters, std::span<const std::string> words,
+                        const std::vector<std::size_t>& keys) {
+  std::vector<std::pair<std::string, typename Counters::mapped_type>> seen;
+  if (!counters.empty()) {
+    for (std::size_t i : keys) {
+      if (!counters.contains(words[i])) continue;
+      const auto& c = counters.get(words[i]);
+      if (counting(c)) seen.emplace_back(words[i], taken(c));
     }
   }
-  return KeyValue::HashCounters(taken.begin(), taken.end());
+  return Counters(seen.begin(), seen.end());
+}
+
+/// The delta of writing, as `replica`, `value_of(i)` under the key `words[i]` of `map`, for i in
+/// `keys` (sorted by word, unique): each under a fresh dot, replacing the writes of the key that
+/// this replica saw. Built in key order, so O(k log k + h) for k keys in a map of h entries.
+/// The caller checks that the replica has k dots left.
+template <class OrMap, class ValueOf>
+OrMap write_keys(const OrMap& map, ReplicaId replica, std::span<const std::string> words,
+                 const std::vector<std::size_t>& keys, ValueOf value_of) {
+  const std::uint64_t last = map.context().max(replica);
+  typename OrMap::store_type store;
+  std::vector<Dot> replaced;
+  std::uint64_t counter = last;
+  for (std::size_t i : keys) {
+    if (const auto* old = map.dotted().store().find(words[i])) {
+      old->for_each_dot([&](const Dot& d) { replaced.push_back(d); });
+    }
+    using Writes = typename OrMap::store_type::mapped_type;
+    store.set(words[i], Writes{{Dot{replica, ++counter}, value_of(i)}});  // in order: appended
+  }
+  return OrMap(typename OrMap::dotted_type(
+      std::move(store), context_of(std::move(replaced), replica, last + 1, keys.size())));
+}
+
+/// The delta removing the writes that this replica saw of the keys `words[i]`, i in `keys`;
+/// nothing when it saw none.
+template <class OrMap>
+std::optional<OrMap> remove_keys(const OrMap& map, std::span<const std::string> words,
+                                 const std::vector<std::size_t>& keys) {
+  std::vector<Dot> seen;
+  for (std::size_t i : keys) {
+    if (const auto* old = map.dotted().store().find(words[i])) {
+      old->for_each_dot([&](const Dot& d) { seen.push_back(d); });
+    }
+  }
+  if (seen.empty()) return std::nullopt;
+  return OrMap(typename OrMap::dotted_type({}, context_of(std::move(seen), ReplicaId{}, 0, 0)));
 }
 
 }  // namespace
@@ -380,28 +474,18 @@ std::variant<std::pair<std::int64_t, KeyValue>, CommandError> hash_set_fields(
   const Type type = type_of(v);
   if (type != Type::none && type != Type::hash) return wrong_type;
   const std::vector<std::size_t> fields = sorted_unique(pairs, 2);
-  const std::uint64_t last = v.hash->context().max(replica);
-  if (fields.size() > std::numeric_limits<std::uint64_t>::max() - last) return out_of_dots;
-  // What hash_set of each field would do, joined: each field's new write under a fresh dot, and
-  // the writes of the field it saw (their dots) replaced.
-  std::int64_t added = 0;
-  KeyValue::Hash::store_type store;
-  std::vector<Dot> replaced;
-  std::uint64_t counter = last;
-  for (std::size_t i : fields) {
-    const std::string& field = pairs[i];
-    added += hash_contains(v, field) ? 0 : 1;
-    if (const auto* old = v.hash->dotted().store().find(field)) {
-      old->for_each_dot([&](const Dot& d) { replaced.push_back(d); });
-    }
-    using Writes = KeyValue::Hash::store_type::mapped_type;
-    store.set(field, Writes{{Dot{replica, ++counter}, pairs[i + 1]}});  // in order: appended
+  if (fields.size() > std::numeric_limits<std::uint64_t>::max() - v.hash->context().max(replica)) {
+    return out_of_dots;
   }
+  // What hash_set of each field would do, joined: each field's new write under a fresh dot, and
+  // the writes and counter of the field it saw replaced.
+  std::int64_t added = 0;
+  for (std::size_t i : fields) added += hash_contains(v, pairs[i]) ? 0 : 1;
   KeyValue delta;
-  delta.hash_counters = taken_counters(v, pairs, fields);
+  delta.hash_counters = taken_counters(*v.hash_counters, pairs, fields);
   if (!delta.hash_counters->empty()) v.hash_counters.merge(delta.hash_counters);
-  delta.hash = KeyValue::Hash(KeyValue::Hash::dotted_type(
-      std::move(store), context_of(std::move(replaced), replica, last + 1, fields.size())));
+  delta.hash =
+      write_keys(*v.hash, replica, pairs, fields, [&](std::size_t i) { return pairs[i + 1]; });
   v.hash.merge(delta.hash);
   return std::pair{added, std::move(delta)};
 }
@@ -410,23 +494,17 @@ std::variant<std::pair<std::int64_t, KeyValue>, CommandError> hash_remove_fields
     KeyValue& v, std::span<const std::string> fields) {
   const Type type = type_of(v);
   if (type != Type::none && type != Type::hash) return wrong_type;
-  const std::vector<std::size_t> unique = sorted_unique(fields, 1);
-  std::int64_t removed = 0;
-  std::vector<Dot> seen;
-  for (std::size_t i : unique) {
-    if (!hash_contains(v, fields[i])) continue;
-    ++removed;
-    if (const auto* old = v.hash->dotted().store().find(fields[i])) {
-      old->for_each_dot([&](const Dot& d) { seen.push_back(d); });
-    }
+  std::vector<std::size_t> present;
+  for (std::size_t i : sorted_unique(fields, 1)) {
+    if (hash_contains(v, fields[i])) present.push_back(i);
   }
   KeyValue delta;
+  const auto removed = static_cast<std::int64_t>(present.size());
   if (removed == 0) return std::pair{removed, std::move(delta)};
-  delta.hash_counters = taken_counters(v, fields, unique);
+  delta.hash_counters = taken_counters(*v.hash_counters, fields, present);
   if (!delta.hash_counters->empty()) v.hash_counters.merge(delta.hash_counters);
-  if (!seen.empty()) {
-    delta.hash = KeyValue::Hash(
-        KeyValue::Hash::dotted_type({}, context_of(std::move(seen), ReplicaId{}, 0, 0)));
+  if (auto seen = remove_keys(*v.hash, fields, present)) {
+    delta.hash = std::move(*seen);
     v.hash.merge(delta.hash);
   }
   return std::pair{removed, std::move(delta)};
@@ -454,6 +532,105 @@ std::variant<std::pair<std::int64_t, KeyValue>, CommandError> hash_increment(
     v.hash_counters.mutable_value().merge_at(field, std::move(d));
   }
   return std::pair{next, std::move(delta)};
+}
+
+std::optional<double> zset_score(const KeyValue& v, const std::string& member) {
+  if (v.zset->contains(member) ||
+      (v.zset_scores->contains(member) && counting(v.zset_scores->get(member)))) {
+    return scored(v, member);
+  }
+  return std::nullopt;
+}
+
+std::vector<ScoredMember> zset_entries(const KeyValue& v) {
+  std::vector<ScoredMember> out;
+  out.reserve(v.zset->size());
+  for (const std::string& m : v.zset->keys()) out.push_back({scored(v, m), m});
+  for (const auto& [m, c] : *v.zset_scores) {
+    if (counting(c) && !v.zset->contains(m)) out.push_back({scored(v, m), m});
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::size_t zset_size(const KeyValue& v) {
+  std::size_t n = v.zset->size();
+  for (const auto& [m, c] : *v.zset_scores) n += counting(c) && !v.zset->contains(m) ? 1 : 0;
+  return n;
+}
+
+std::variant<std::pair<std::int64_t, KeyValue>, CommandError> zset_add(
+    KeyValue& v, ReplicaId replica, std::span<const std::string> members,
+    std::span<const double> scores) {
+  CALM_ASSERT(members.size() == scores.size(), "a score for each member");
+  const Type type = type_of(v);
+  if (type != Type::none && type != Type::zset) return wrong_type;
+  const std::vector<std::size_t> keys = sorted_unique(members, 1);
+  if (keys.size() > std::numeric_limits<std::uint64_t>::max() - v.zset->context().max(replica)) {
+    return out_of_dots;
+  }
+  std::int64_t added = 0;
+  for (std::size_t i : keys) added += zset_score(v, members[i]) ? 0 : 1;
+  KeyValue delta;
+  delta.zset_scores = taken_counters(*v.zset_scores, members, keys);
+  if (!delta.zset_scores->empty()) v.zset_scores.merge(delta.zset_scores);
+  delta.zset =
+      write_keys(*v.zset, replica, members, keys, [&](std::size_t i) { return scores[i]; });
+  v.zset.merge(delta.zset);
+  return std::pair{added, std::move(delta)};
+}
+
+std::variant<std::pair<double, KeyValue>, CommandError> zset_increment(KeyValue& v,
+                                                                       ReplicaId replica,
+                                                                       const std::string& member,
+                                                                       double n) {
+  const Type type = type_of(v);
+  if (type != Type::none && type != Type::zset) return wrong_type;
+  const std::optional<double> current = zset_score(v, member);
+  const double next = current.value_or(0.0) + n;
+  if (std::isnan(next)) return score_is_nan;
+  ScoreCounter counter =
+      v.zset_scores->contains(member) ? v.zset_scores->get(member) : ScoreCounter{};
+  const double before = sum_at(n >= 0 ? counter.up : counter.down, replica);
+  const double sum = before + std::fabs(n);
+  if ((n == 0 && !current) || !std::isfinite(next) || !std::isfinite(sum) ||
+      sum - before != std::fabs(n)) {
+    // The counter cannot hold this increment exactly (an infinity could never be taken away,
+    // inf - inf; a replica's sum may have grown so large that n is lost in it), or there is
+    // nothing to count (ZINCRBY 0 of a new member): the score is written, as ZADD does.
+    auto written = zset_add(v, replica, std::span(&member, 1), std::span(&next, 1));
+    if (auto* e = std::get_if<CommandError>(&written)) return *e;
+    return std::pair{next, std::move(std::get<0>(written).second)};
+  }
+  KeyValue delta;
+  if (n != 0) {
+    ScoreCounter d;
+    (n >= 0 ? d.up : d.down).merge_at(replica, lat::Max<double>(sum));
+    delta.zset_scores.mutable_value().merge_at(member, d);
+    v.zset_scores.mutable_value().merge_at(member, std::move(d));
+  }
+  // What the member now reads as (its counter's sum may round differently from next).
+  return std::pair{scored(v, member), std::move(delta)};
+}
+
+std::variant<std::pair<std::int64_t, KeyValue>, CommandError> zset_remove(
+    KeyValue& v, std::span<const std::string> members) {
+  const Type type = type_of(v);
+  if (type != Type::none && type != Type::zset) return wrong_type;
+  std::vector<std::size_t> present;
+  for (std::size_t i : sorted_unique(members, 1)) {
+    if (zset_score(v, members[i])) present.push_back(i);
+  }
+  KeyValue delta;
+  const auto removed = static_cast<std::int64_t>(present.size());
+  if (removed == 0) return std::pair{removed, std::move(delta)};
+  delta.zset_scores = taken_counters(*v.zset_scores, members, present);
+  if (!delta.zset_scores->empty()) v.zset_scores.merge(delta.zset_scores);
+  if (auto seen = remove_keys(*v.zset, members, present)) {
+    delta.zset = std::move(*seen);
+    v.zset.merge(delta.zset);
+  }
+  return std::pair{removed, std::move(delta)};
 }
 
 }  // namespace calm::apps::kvs

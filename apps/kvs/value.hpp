@@ -23,11 +23,16 @@
 ///                counter), HSET and HDEL take away the counter they saw, and an HINCRBY
 ///                concurrent with them survives. Its metadata is one pair of totals per replica
 ///                per field ever counted, however many HINCRBYs.
+///   - `zset`, `zset_scores`: a sorted set, as a hash is kept: ZADD writes a member's score in
+///                an ORMap<member, MVRegister<double>> (replacing the writes it saw; add-wins
+///                membership), ZINCRBY counts in a MapUnion<member, ScoreCounter>, and ZADD and
+///                ZREM take away the increments they saw, so concurrent ZINCRBYs add up. A
+///                member's score is its register's greatest value (or 0) plus its counter.
 /// Commands of one type take away what they saw of the others (SET replaces a set, as in Redis;
 /// DEL takes away everything it saw), so after quiet the key has one type. Writes of different
 /// types made concurrently at different replicas can leave two types: then the key reads as
-/// its highest type in the order hash, set, list, string, and the other commands get WRONGTYPE
-/// until a write of one type replaces the rest (docs/kvs.md).
+/// its highest type in the order hash, zset, set, list, string, and the other commands get
+/// WRONGTYPE until a write of one type replaces the rest (docs/kvs.md).
 ///
 /// A string reads as its register, plus the counter when the register holds an integer (or
 /// nothing): "SET k 10" then "INCR k" reads 11. A non-integer string hides the counter, and INCR
@@ -69,6 +74,19 @@ struct ResettableCounter {
   friend bool operator==(const ResettableCounter&, const ResettableCounter&) = default;
 };
 
+/// ResettableCounter's twin for decimal increments (ZINCRBY's): each replica's sums of its
+/// positive and of its negative increments only grow, so each is a Max<double> per replica
+/// (adding a non-negative double never lowers a sum); `up_removed` and `down_removed` are the
+/// sums that removes saw. It reads as sum(up - up_removed) - sum(down - down_removed). A
+/// replica's sums stay finite: an increment that would make one infinite writes the score
+/// instead (zset_increment).
+struct ScoreCounter {
+  using Sums = lat::MapUnion<ReplicaId, lat::Max<double>>;
+  BOOST_HANA_DEFINE_STRUCT(ScoreCounter, (Sums, up), (Sums, down), (Sums, up_removed),
+                           (Sums, down_removed));
+  friend bool operator==(const ScoreCounter&, const ScoreCounter&) = default;
+};
+
 struct KeyValue {
   using Str = lat::LWWRegister<std::optional<std::string>, ReplicaId>;
   using Counter = ResettableCounter;
@@ -76,22 +94,26 @@ struct KeyValue {
   using Hash = lat::ORMap<std::string, lat::MVRegister<std::string, ReplicaId>, ReplicaId>;
   using HashCounters = lat::MapUnion<std::string, ResettableCounter>;
   using List = lat::List<std::string, ReplicaId>;
+  using ZSet = lat::ORMap<std::string, lat::MVRegister<double, ReplicaId>, ReplicaId>;
+  using ZSetScores = lat::MapUnion<std::string, ScoreCounter>;
 
   // `str` inline, the others boxed (lattices/boxed.hpp): a string key, the common case, pays
   // one pointer for each type it does not hold instead of its whole size (648 bytes in all
   // before). The bytes are those of the unboxed fields. Read a boxed field with -> or value();
-  // write it with mutable_value(). `list` came last, in storage format 2 (docs/kvs.md).
+  // write it with mutable_value(). `list` came in storage format 2, `zset` and `zset_scores` in 3
+  // (docs/kvs.md).
   BOOST_HANA_DEFINE_STRUCT(KeyValue, (Str, str), (lat::Boxed<Counter>, counter),
                            (lat::Boxed<Set>, set), (lat::Boxed<Hash>, hash),
-                           (lat::Boxed<HashCounters>, hash_counters), (lat::Boxed<List>, list));
+                           (lat::Boxed<HashCounters>, hash_counters), (lat::Boxed<List>, list),
+                           (lat::Boxed<ZSet>, zset), (lat::Boxed<ZSetScores>, zset_scores));
   friend bool operator==(const KeyValue&, const KeyValue&) = default;
 };
 
-enum class Type { none, string, list, set, hash };
+enum class Type { none, string, list, set, zset, hash };
 
 /// The Redis type the key reads as (none for a deleted or never-written key).
 Type type_of(const KeyValue& v);
-/// "string", "list", "set", "hash" or "none", as TYPE answers.
+/// "string", "list", "set", "zset", "hash" or "none", as TYPE answers.
 const char* type_name(Type t);
 
 /// GET's answer for a string key: the register, plus the counter when the register holds an
@@ -107,6 +129,22 @@ std::optional<std::string> hash_field(const KeyValue& v, const std::string& fiel
 /// The hash's fields in order: written ones and counted ones.
 std::vector<std::string> hash_fields(const KeyValue& v);
 bool hash_contains(const KeyValue& v, const std::string& field);
+
+/// A sorted set's member with its score.
+struct ScoredMember {
+  double score = 0;
+  std::string member;
+  /// Redis's order: by score, then by the member's bytes.
+  friend bool operator<(const ScoredMember& a, const ScoredMember& b) {
+    return a.score < b.score || (a.score == b.score && a.member < b.member);
+  }
+};
+/// A member's score (never NaN: see docs/kvs.md), or nothing when the key holds no such member.
+std::optional<double> zset_score(const KeyValue& v, const std::string& member);
+/// The sorted set's members in Redis's order. O(n log n) for n members.
+std::vector<ScoredMember> zset_entries(const KeyValue& v);
+/// The number of members. O(n).
+std::size_t zset_size(const KeyValue& v);
 
 /// Why a command could not apply; the text is Redis's error reply.
 struct CommandError {
@@ -173,6 +211,24 @@ std::variant<KeyValue, CommandError> list_insert(KeyValue& v, ReplicaId replica,
 KeyValue list_erase(KeyValue& v, std::size_t pos, std::size_t n);
 /// Removes the list's elements at `positions` (ascending) with one delta (LREM).
 KeyValue list_erase_each(KeyValue& v, const std::vector<std::size_t>& positions);
+/// ZADD (without its conditions, which the caller decides): writes each member's score as one
+/// write, replacing the score writes and increments of it this replica saw. `members` and
+/// `scores` are parallel; a member given twice takes its last score. How many members are new,
+/// and the delta. WRONGTYPE on another type; out_of_dots when the replica's dots run out.
+std::variant<std::pair<std::int64_t, KeyValue>, CommandError> zset_add(
+    KeyValue& v, ReplicaId replica, std::span<const std::string> members,
+    std::span<const double> scores);
+/// ZINCRBY n: the member's new score, and the delta. Redis's error when the score would be NaN.
+std::variant<std::pair<double, KeyValue>, CommandError> zset_increment(KeyValue& v,
+                                                                       ReplicaId replica,
+                                                                       const std::string& member,
+                                                                       double n);
+/// ZREM: how many of `members` were there, and the delta taking away what this replica saw of
+/// them (their score writes and increments).
+std::variant<std::pair<std::int64_t, KeyValue>, CommandError> zset_remove(
+    KeyValue& v, std::span<const std::string> members);
+inline const CommandError score_is_nan{"ERR resulting score is not a number (NaN)"};
+
 /// HDEL one field: whether it was there, and the delta.
 std::variant<std::pair<bool, KeyValue>, CommandError> hash_remove(KeyValue& v,
                                                                   const std::string& field);

@@ -114,6 +114,43 @@ TEST(CommandWork, SaddAndSremOfNMembersAreLinearInN) {
       first(sadd), [](std::size_t k) { return request("SMISMEMBER", "s", "member", k, false); }, n);
 }
 
+TEST(CommandWork, ZaddZremAndZrangeOfNMembersAreLinearInN) {
+  auto zadd = [](std::size_t k) {
+    Request r{"ZADD", "z"};
+    for (std::size_t i = 0; i < k; ++i) {
+      r.push_back(std::to_string(i % 7) + ".5");
+      r.push_back(word("member", i));
+    }
+    return r;
+  };
+  auto zrem = [](std::size_t k) { return request("ZREM", "z", "member", k, false); };
+  auto zmscore = [](std::size_t k) { return request("ZMSCORE", "z", "member", k, false); };
+  expect_linear(nothing, zadd, n);
+  expect_linear(first(zadd), zadd, n);  // every score replaced
+  expect_linear(first(zadd), zrem, n);
+  expect_linear(first(zadd), zmscore, n);
+  for (const char* read : {"ZRANGE", "ZREVRANGE"}) {
+    expect_linear(
+        first(zadd),
+        [read](std::size_t) {
+          return Request{read, "z", "0", "-1", "WITHSCORES"};
+        },
+        n);
+  }
+  expect_linear(
+      first(zadd),
+      [](std::size_t) {
+        return Request{"ZRANGEBYSCORE", "z", "-inf", "+inf", "WITHSCORES"};
+      },
+      n);
+  expect_linear(
+      first(zadd),
+      [](std::size_t) {
+        return Request{"ZREMRANGEBYSCORE", "z", "(1", "+inf"};
+      },
+      n);
+}
+
 TEST(CommandWork, MsetAndDelOfNKeysAreLinearInN) {
   auto mset = [](std::size_t k) { return request("MSET", nullptr, "key", k, true); };
   auto del = [](std::size_t k) { return request("DEL", nullptr, "key", k, false); };

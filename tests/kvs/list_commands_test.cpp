@@ -6,49 +6,12 @@
 #include <string>
 #include <vector>
 
-#include "memory_keyspace.hpp"
+#include "two_replicas.hpp"
 
 namespace calm::apps::kvs {
 namespace {
 
-class Lists : public ::testing::Test {
- protected:
-  std::string run(const std::string& line) { return run_on(processor, line); }
-  std::string run_on(CommandProcessor& on, const std::string& line) {
-    RequestParser parser;
-    parser.feed(line + "\r\n");
-    auto request = parser.next();
-    EXPECT_TRUE(request) << line;
-    std::string reply;
-    if (request) on.execute(*request, session, reply);
-    return reply;
-  }
-  /// Both replicas' states joined into each (what anti-entropy ends in).
-  void sync() {
-    for (const auto& [key, value] : other_keys.values) lat::merge(keyspace.values[key], value);
-    for (const auto& [key, value] : keyspace.values) lat::merge(other_keys.values[key], value);
-  }
-  MemoryKeyspace keyspace;
-  CommandProcessor processor{keyspace, 1};
-  MemoryKeyspace other_keys;
-  CommandProcessor other{other_keys, 2};
-  Session session;
-};
-
-std::string array(const std::vector<std::string>& items) {
-  // Appended piece by piece: GCC 12 warns falsely (-Wrestrict) on chains of operator+.
-  std::string out = "*";
-  out += std::to_string(items.size());
-  out += "\r\n";
-  for (const std::string& x : items) {
-    out += '$';
-    out += std::to_string(x.size());
-    out += "\r\n";
-    out += x;
-    out += "\r\n";
-  }
-  return out;
-}
+class Lists : public TwoReplicas {};
 
 TEST_F(Lists, PushesPopsAndRangesAnswerAsRedis) {
   EXPECT_EQ(run("LPUSH l c b a"), ":3\r\n");

@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <kvs/value.hpp>
+#include <limits>
 #include <random>
+#include <span>
 #include <string>
 #include <variant>
 #include <vector>
@@ -344,7 +346,7 @@ TEST(KeyValue, DeltasDeliveredInAnyOrderAndTwiceConvergeToTheJoin) {
       const ReplicaId id = r + 1;
       const std::string member(1, static_cast<char>('a' + pick(4)));
       KeyValue delta;
-      switch (pick(9)) {
+      switch (pick(12)) {
         case 0:
           delta = set_string(v, id, std::to_string(pick(5)), at(++ms));
           break;
@@ -377,6 +379,25 @@ TEST(KeyValue, DeltasDeliveredInAnyOrderAndTwiceConvergeToTheJoin) {
             delta = std::get<0>(res).second;
           }
           break;
+        case 8: {
+          const double score = static_cast<double>(pick(5)) / 2;
+          if (auto res = zset_add(v, id, std::span(&member, 1), std::span(&score, 1));
+              res.index() == 0) {
+            delta = std::get<0>(res).second;
+          }
+          break;
+        }
+        case 9:
+          if (auto res = zset_increment(v, id, member, static_cast<double>(pick(7)) - 3.5);
+              res.index() == 0) {
+            delta = std::get<0>(res).second;
+          }
+          break;
+        case 10:
+          if (auto res = zset_remove(v, std::span(&member, 1)); res.index() == 0) {
+            delta = std::get<0>(res).second;
+          }
+          break;
         default:
           if (!deltas.empty()) lat::merge(v, deltas[pick(deltas.size())]);  // gossip
           break;
@@ -403,10 +424,133 @@ TEST(KeyValue, DeltasDeliveredInAnyOrderAndTwiceConvergeToTheJoin) {
   }
 }
 
+// ---- sorted sets
+// ---------------------------------------------------------------------------------
+
+/// ZADD of one member.
+KeyValue zadd(KeyValue& v, ReplicaId replica, const std::string& member, double score) {
+  return ok(zset_add(v, replica, std::span(&member, 1), std::span(&score, 1))).second;
+}
+KeyValue zincrby(KeyValue& v, ReplicaId replica, const std::string& member, double n) {
+  return ok(zset_increment(v, replica, member, n)).second;
+}
+KeyValue zrem(KeyValue& v, const std::string& member) {
+  return ok(zset_remove(v, std::span(&member, 1))).second;
+}
+
+TEST(SortedSet, MembersReadInScoreThenMemberOrder) {
+  KeyValue v;
+  zadd(v, 1, "b", 2);
+  zadd(v, 1, "a", 2);
+  zadd(v, 1, "c", -1);
+  zincrby(v, 1, "d", 0.5);
+  const std::vector<ScoredMember> entries = zset_entries(v);
+  ASSERT_EQ(entries.size(), 4u);
+  EXPECT_EQ(entries[0].member, "c");
+  EXPECT_EQ(entries[1].member, "d");
+  EXPECT_EQ(entries[2].member, "a");
+  EXPECT_EQ(entries[3].member, "b");
+  EXPECT_EQ(zset_size(v), 4u);
+  EXPECT_EQ(type_of(v), Type::zset);
+  EXPECT_EQ(*zset_score(v, "d"), 0.5);
+  EXPECT_FALSE(zset_score(v, "e"));
+}
+
+TEST(SortedSet, ConcurrentIncrementsAddUpAndAZaddReplacesTheIncrementsItSaw) {
+  KeyValue a;
+  zadd(a, 1, "m", 1);
+  KeyValue b = a;
+  const KeyValue da = zincrby(a, 1, "m", 2);
+  const KeyValue db = zincrby(b, 2, "m", 3);
+  lat::merge(a, db);
+  lat::merge(b, da);
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(*zset_score(a, "m"), 6);
+  // A ZADD sets the score it is given: the increments it saw no longer count...
+  KeyValue c = a;
+  const KeyValue dc = zadd(c, 3, "m", 10);
+  EXPECT_EQ(*zset_score(c, "m"), 10);
+  // ...but one it did not see still adds.
+  const KeyValue d_late = zincrby(a, 1, "m", 0.5);
+  lat::merge(c, d_late);
+  lat::merge(a, dc);
+  EXPECT_EQ(a, c);
+  EXPECT_EQ(*zset_score(a, "m"), 10.5);
+}
+
+TEST(SortedSet, ConcurrentZaddsReadAsTheGreatestUntilALaterWrite) {
+  KeyValue a, b;
+  const KeyValue da = zadd(a, 1, "m", 5);
+  const KeyValue db = zadd(b, 2, "m", 7);
+  lat::merge(a, db);
+  lat::merge(b, da);
+  EXPECT_EQ(*zset_score(a, "m"), 7);
+  zadd(a, 1, "m", 1);
+  EXPECT_EQ(*zset_score(a, "m"), 1);
+}
+
+TEST(SortedSet, ZremTakesAwayWhatItSawAndAConcurrentAddOrIncrementWins) {
+  KeyValue a;
+  zadd(a, 1, "m", 1);
+  zincrby(a, 1, "m", 2);
+  KeyValue b = a;
+  const KeyValue removed = zrem(b, "m");
+  EXPECT_FALSE(zset_score(b, "m"));
+  EXPECT_EQ(type_of(b), Type::none);
+  const KeyValue later = zincrby(a, 1, "m", 4);  // concurrent with the ZREM
+  lat::merge(a, removed);
+  lat::merge(b, later);
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(*zset_score(a, "m"), 4);  // only the increment the ZREM did not see
+}
+
+TEST(SortedSet, ZincrbyToAnInfinityWritesTheScoreAndNanIsRefused) {
+  KeyValue v;
+  zincrby(v, 1, "m", 1);
+  EXPECT_EQ(*zset_score(v, "m"), 1);
+  zincrby(v, 1, "m", std::numeric_limits<double>::infinity());
+  EXPECT_EQ(*zset_score(v, "m"), std::numeric_limits<double>::infinity());
+  const KeyValue before = v;
+  const auto nan = zset_increment(v, 1, "m", -std::numeric_limits<double>::infinity());
+  ASSERT_TRUE(std::holds_alternative<CommandError>(nan));
+  EXPECT_EQ(std::get<CommandError>(nan).message, "ERR resulting score is not a number (NaN)");
+  EXPECT_EQ(v, before);
+  // Back from infinity to a number, by writing it: the counter never holds an infinity.
+  zadd(v, 1, "m", 3);
+  EXPECT_EQ(*zset_score(v, "m"), 3);
+}
+
+TEST(SortedSet, AnIncrementLostInALargeSumIsWrittenInstead) {
+  KeyValue v;
+  zincrby(v, 1, "m", 1e20);
+  zrem(v, "m");
+  // The replica's sum of increments is 1e20: adding 1 to it changes nothing.
+  zincrby(v, 1, "m", 1);
+  EXPECT_EQ(*zset_score(v, "m"), 1);
+  zincrby(v, 1, "n", 0);  // ZINCRBY 0 of a new member adds it, as Redis
+  EXPECT_EQ(*zset_score(v, "n"), 0);
+}
+
+TEST(SortedSet, SetAndDelTakeTheSortedSetAway) {
+  KeyValue v;
+  zadd(v, 1, "m", 1);
+  zincrby(v, 1, "n", 2);
+  set_string(v, 1, "s", at(1));
+  EXPECT_EQ(type_of(v), Type::string);
+  EXPECT_FALSE(zset_score(v, "n"));
+  KeyValue w;
+  zadd(w, 1, "m", 1);
+  zincrby(w, 1, "n", 2);
+  remove_all(w, 1, at(1));
+  EXPECT_EQ(type_of(w), Type::none);
+  EXPECT_TRUE(std::holds_alternative<CommandError>(set_add(v, 1, "x")));
+  EXPECT_TRUE(std::holds_alternative<CommandError>(zset_increment(v, 1, "x", 1)));
+}
+
 // ---- memory and bytes: the boxed fields ------------------------------------------------------
 
 // A string key pays one pointer for each type it does not hold (value.hpp).
-static_assert(sizeof(KeyValue) <= sizeof(KeyValue::Str) + 5 * sizeof(void*));
+static_assert(sizeof(KeyValue) <= sizeof(KeyValue::Str) + 7 * sizeof(void*));
 
 TEST(KeyValue, AStringKeyHoldsNoBoxForTheTypesItDoesNotUse) {
   KeyValue v;
@@ -418,6 +562,8 @@ TEST(KeyValue, AStringKeyHoldsNoBoxForTheTypesItDoesNotUse) {
   EXPECT_FALSE(v.set.allocated());
   EXPECT_FALSE(v.hash.allocated());
   EXPECT_FALSE(v.hash_counters.allocated());
+  EXPECT_FALSE(v.zset.allocated());
+  EXPECT_FALSE(v.zset_scores.allocated());
   ok(increment(v, 1, 2));
   EXPECT_TRUE(v.counter.allocated());
   EXPECT_FALSE(v.set.allocated());
@@ -449,29 +595,38 @@ TEST(KeyValue, TheBytesOfAKeyAreThoseOfItsUnboxedFields) {
   ok(hash_increment(hash_key, 1, "g", 2));
   KeyValue list_key;
   ASSERT_TRUE(std::holds_alternative<KeyValue>(list_insert(list_key, 1, 0, {"a", "b"})));
+  KeyValue zset_key;
+  const std::string member = "m";
+  const double score = 1.5;
+  ok(zset_add(zset_key, 1, std::span(&member, 1), std::span(&score, 1)));
+  ok(zset_increment(zset_key, 2, "n", -2));
   const std::pair<const KeyValue&, const char*> pinned[] = {
       {empty,
        "0100000000000000000000000000000000000000000000000000000000000000"
        "0000000000000000000000000000000000000000000000000000000000000000"
        "0000000000000000000000000000000000000000000000000000000000000000"
-       "00000300000000000000000000"},
+       "00000300000000000000000000"
+       "0000000000000000000000000000000000000000000000000000000000000000"},
       {string_key,
        "0101050000000000000000000000010000000000000000010000000000000076"
        "0000000000000000000000000000000000000000000000000000000000000000"
        "0000000000000000000000000000000000000000000000000000000000000000"
        "0000000000000000000000000000000000000000000000000000000000000000"
-       "0300000000000000000000"},
+       "0300000000000000000000"
+       "0000000000000000000000000000000000000000000000000000000000000000"},
       {counter_key,
        "0100010000000000000002000000000000000300000000000000000000000000"
        "0000000000000000000000000000000000000000000000000000000000000000"
        "0000000000000000000000000000000000000000000000000000000000000000"
-       "0000000000000000000000000000000000000300000000000000000000"},
+       "0000000000000000000000000000000000000300000000000000000000"
+       "0000000000000000000000000000000000000000000000000000000000000000"},
       {set_key,
        "0100000000000000000000000000000000000000000000000000000000000000"
        "0000010000000000000001000000000000006d01000000000000000100000000"
        "0000000100000000000000010000000000000001000000000000000100000000"
        "0000000000000000000000000000000000000000000000000000000000000000"
-       "000000000000000000000000000000000000000300000000000000000000"},
+       "000000000000000000000000000000000000000300000000000000000000"
+       "0000000000000000000000000000000000000000000000000000000000000000"},
       {hash_key,
        "0100000000000000000000000000000000000000000000000000000000000000"
        "0000000000000000000000000000000000000000000000000000010000000000"
@@ -479,13 +634,24 @@ TEST(KeyValue, TheBytesOfAKeyAreThoseOfItsUnboxedFields) {
        "0000000100000000000000780100000000000000010000000000000001000000"
        "0000000000000000000000000100000000000000010000000000000067010000"
        "0000000000010000000000000002000000000000000000000000000000000000"
-       "0000000000000000000000000000000000000000000300000000000000000000"},
+       "0000000000000000000000000000000000000000000300000000000000000000"
+       "0000000000000000000000000000000000000000000000000000000000000000"},
       {list_key,
        "0100000000000000000000000000000000000000000000000000000000000000"
        "0000000000000000000000000000000000000000000000000000000000000000"
        "0000000000000000000000000000000000000000000000000000010000000000"
        "0000010000000000000007000000000000000100000000020201000000000000"
-       "0061010000000000000062"},
+       "0061010000000000000062"
+       "0000000000000000000000000000000000000000000000000000000000000000"},
+      {zset_key,
+       "0100000000000000000000000000000000000000000000000000000000000000"
+       "0000000000000000000000000000000000000000000000000000000000000000"
+       "0000000000000000000000000000000000000000000000000000000000000000"
+       "00000300000000000000000000010000000000000001000000000000006d0100"
+       "00000000000001000000000000000100000000000000000000000000f83f0100"
+       "0000000000000100000000000000010000000000000000000000000000000100"
+       "00000000000001000000000000006e0000000000000000010000000000000002"
+       "00000000000000000000000000004000000000000000000000000000000000"},
   };
   for (const auto& [value, bytes] : pinned) {
     EXPECT_EQ(hex(lat::to_bytes(value)), bytes);

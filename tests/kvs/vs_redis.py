@@ -330,6 +330,78 @@ for n in INTEGERS:
     LISTS += [["LRANGE", "l", n, "-1"], ["LINDEX", "l", n], ["LPOP", "empty", n],
               ["LTRIM", "nolist", "0", n]]
 
+# Every sorted-set command, its options and errors. Scores that ZINCRBY sums are exact in binary
+# (halves, quarters, integers): calm-kvs sums a replica's increments apart from the score ZADD
+# wrote (docs/kvs.md), which rounds as Redis's sums only when they are exact.
+ZSETS = [
+    ["ZADD", "z", "1", "a", "2", "b", "3", "c", "1.5", "d"], ["ZADD", "z", "CH", "1", "a", "5", "b", "7", "new"],
+    ["ZADD", "z", "1.5"], ["ZADD", "z", "x", "a"], ["ZADD", "z", "nan", "a"],
+    ["ZADD", "z", "1e400", "a"], ["ZADD", "z", "1e-400", "a"], ["ZADD", "z", " 1", "a"],
+    ["ZADD", "z", "0x10", "hex"], ["ZADD", "z", "-0", "zero"], ["ZSCORE", "z", "zero"],
+    ["ZADD", "z", "INCR", "1", "a"], ["ZADD", "z", "incr", "1", "a", "2", "b"],
+    ["ZADD", "z", "NX", "XX", "1", "a"], ["ZADD", "z", "GT", "LT", "1", "a"],
+    ["ZADD", "z", "NX", "GT", "1", "a"], ["ZADD", "z", "NX", "1"], ["ZADD", "z", "NX", "x", "a"],
+    ["ZADD", "z", "1", "a", "2", "a", "3", "a"], ["ZADD", "z", "CH", "1", "a", "2", "a"],
+    ["ZINCRBY", "z", "2.5", "a"], ["ZINCRBY", "z", "x", "a"], ["ZINCRBY", "z", "1", "fresh"],
+    ["ZINCRBY", "z", "0", "zero2"], ["ZINCRBY", "z", "-0.25", "fresh"],
+    ["ZSCORE", "z", "a"], ["ZSCORE", "z", "nope"], ["ZSCORE", "nokey", "a"],
+    ["ZMSCORE", "z", "a", "nope", "b"], ["ZMSCORE", "nokey", "a"], ["ZCARD", "z"],
+    ["ZCARD", "nokey"], ["ZCOUNT", "z", "-inf", "+inf"], ["ZCOUNT", "z", "(1", "3"],
+    ["ZCOUNT", "z", "a", "3"], ["ZCOUNT", "z", "(", "5"], ["ZCOUNT", "z", "", "5"],
+    ["ZRANK", "z", "a"], ["ZREVRANK", "z", "a"], ["ZRANK", "z", "nope"], ["ZRANK", "nokey", "a"],
+    ["ZRANGE", "z", "0", "-1"], ["ZRANGE", "z", "0", "-1", "WITHSCORES"],
+    ["ZRANGE", "z", "-2", "-1", "withscores"], ["ZRANGE", "z", "5", "1"],
+    ["ZRANGE", "z", "0", "-1", "REV", "WITHSCORES"],
+    ["ZRANGE", "z", "(1", "3", "BYSCORE", "WITHSCORES"],
+    ["ZRANGE", "z", "3", "(1", "BYSCORE", "REV", "WITHSCORES"],
+    ["ZRANGE", "z", "-inf", "+inf", "BYSCORE", "LIMIT", "1", "2"],
+    ["ZRANGE", "z", "-inf", "+inf", "BYSCORE", "LIMIT", "-1", "2"],
+    ["ZRANGE", "z", "-inf", "+inf", "BYSCORE", "LIMIT", "0", "-1"],
+    ["ZRANGE", "z", "-inf", "+inf", "BYSCORE", "LIMIT", "x", "1"],
+    ["ZRANGE", "z", "0", "-1", "LIMIT", "0", "1"], ["ZRANGE", "z", "-", "+", "BYLEX", "WITHSCORES"],
+    ["ZRANGE", "z", "0", "-1", "BYSCORE", "BYSCORE"], ["ZRANGE", "z", "0", "-1", "REV", "REV"],
+    ["ZRANGE", "z", "0", "-1", "FOO"], ["ZRANGE", "z", "0", "-1", "LIMIT", "1"],
+    ["ZRANGE", "z", "x", "1"], ["ZRANGE", "z", "0", "x", "BYSCORE"], ["ZRANGE", "nokey", "0", "-1"],
+    ["ZRANGEBYSCORE", "z", "-inf", "+inf", "WITHSCORES", "LIMIT", "1", "3"],
+    ["ZRANGEBYSCORE", "z", "(1", "(3"], ["ZRANGEBYSCORE", "z", "1", "2", "REV"],
+    ["ZREVRANGEBYSCORE", "z", "+inf", "-inf", "WITHSCORES"],
+    ["ZREVRANGEBYSCORE", "z", "3", "1", "LIMIT", "1", "1"],
+    ["ZREVRANGE", "z", "0", "1", "WITHSCORES"], ["ZREVRANGE", "z", "0", "1", "BYSCORE"],
+    ["ZADD", "l", "0", "a", "0", "b", "0", "c", "0", "d", "0", "e"],
+    ["ZRANGEBYLEX", "l", "-", "+"], ["ZRANGEBYLEX", "l", "[b", "(d"],
+    ["ZRANGEBYLEX", "l", "(a", "[c", "LIMIT", "1", "1"], ["ZREVRANGEBYLEX", "l", "+", "-"],
+    ["ZREVRANGEBYLEX", "l", "[d", "(a"], ["ZRANGEBYLEX", "l", "a", "b"],
+    ["ZRANGEBYLEX", "l", "+", "-"], ["ZRANGEBYLEX", "l", "-x", "+"],
+    ["ZRANGEBYLEX", "l", "-", "+", "WITHSCORES"], ["ZLEXCOUNT", "l", "[b", "+"],
+    ["ZLEXCOUNT", "l", "x", "y"], ["ZREMRANGEBYLEX", "l", "[a", "[b"], ["ZRANGE", "l", "0", "-1"],
+    ["ZREMRANGEBYLEX", "l", "x", "y"], ["ZREMRANGEBYRANK", "z", "0", "0"],
+    ["ZREMRANGEBYRANK", "z", "x", "0"], ["ZREMRANGEBYSCORE", "z", "(2", "4"],
+    ["ZREMRANGEBYSCORE", "z", "x", "4"], ["ZRANGE", "z", "0", "-1", "WITHSCORES"],
+    ["ZREM", "z", "a", "nope", "d"], ["ZREM", "nokey", "a"], ["ZPOPMIN", "z"],
+    ["ZPOPMAX", "z", "2"], ["ZPOPMIN", "z", "-1"], ["ZPOPMIN", "z", "0"], ["ZPOPMIN", "nokey"],
+    ["ZPOPMIN", "nokey", "3"], ["ZPOPMIN", "z", "1", "2"], ["ZPOPMIN", "z", "x"],
+    ["ZPOPMAX", "z", "100"], ["EXISTS", "z"],
+    ["SET", "s", "v"], ["ZADD", "s", "1", "a"], ["ZSCORE", "s", "a"], ["ZRANGE", "s", "0", "-1"],
+    ["ZCOUNT", "s", "1", "2"], ["ZCOUNT", "s", "a", "2"], ["ZPOPMIN", "s"], ["ZPOPMIN", "s", "-1"],
+    ["ZINCRBY", "s", "1", "a"], ["ZREM", "s", "a"], ["ZCARD", "s"], ["ZRANK", "s", "a"],
+    ["ZADD", "zs", "1", "m"], ["GET", "zs"], ["SADD", "zs", "x"], ["LPUSH", "zs", "x"],
+    ["HSET", "zs", "f", "v"], ["TYPE", "zs"], ["TYPE", "l"],
+    ["ZADD", "big", "1", "a", "2", "b", "3", "c"], ["ZSCAN", "big", "0"],
+    ["ZSCAN", "big", "0", "MATCH", "a*"], ["ZSCAN", "nokey", "0"], ["ZSCAN", "s", "0"],
+    ["ZSCAN", "big", "x"], ["ZRANDMEMBER", "nokey"], ["ZRANDMEMBER", "big", "0"],
+    ["ZRANDMEMBER", "big", "-2", "WITHSCORES", "x"], ["ZRANDMEMBER", "big", "-5", "WITHSCORES"],
+    ["ZRANDMEMBER", "big", "2"], ["ZRANDMEMBER", "big", "10", "withscores"],
+    ["ZRANDMEMBER", "big", I64_MIN], ["ZRANDMEMBER", "s"], ["ZRANDMEMBER", "big", "1", "FOO"],
+    ["ZADD", "inf", "inf", "a", "-inf", "b"], ["ZINCRBY", "inf", "-inf", "a"],
+    ["ZADD", "inf", "INCR", "-inf", "a"], ["ZRANGE", "inf", "0", "-1", "WITHSCORES"],
+    ["ZINCRBY", "inf", "1", "a"], ["ZINCRBY", "inf", "-inf", "c"], ["ZSCORE", "inf", "c"],
+    ["ZADD", "e", "1e300", "m"], ["ZINCRBY", "e", "1e300", "m"], ["ZSCORE", "e", "m"],
+    ["ZADD", "bz", "1", BIG], ["ZRANGE", "bz", "0", "-1"],
+]
+for n in INTEGERS:
+    ZSETS += [["ZRANGE", "z", n, "-1"], ["ZPOPMIN", "empty", n], ["ZREMRANGEBYRANK", "nokey", "0", n],
+              ["ZADD", "zi", n, "m"], ["ZINCRBY", "zi", n, "m"], ["ZCOUNT", "zi", n, "+inf"]]
+
 # Commands that need agreement: the linearizable pair compares them, the other refuses them.
 # TTL follows relative expiries only: after an absolute deadline, its rounding to the second
 # depends on the millisecond each server reads its clock, and the two may differ by one (seen on
@@ -575,6 +647,15 @@ def random_command(rng, coordinated):
         lambda: ["HSCAN", k, "0"] + rng.choice([[], ["MATCH", "g"]]),
         lambda: ["HRANDFIELD", k] + rng.choice([[], [n], [n, "WITHVALUES"]]),
         lambda: ["RANDOMKEY"],
+        lambda: ["ZADD", k, rng.choice(["1", "2.5", "-1", "x"]), v] + rng.choice(
+            [[], [rng.choice(["0", "3"]), rng.choice(VALUES)]]),
+        lambda: ["ZINCRBY", k, rng.choice(["1", "0.5", "-2", "x"]), v],
+        lambda: ["ZREM", k] + several, lambda: ["ZSCORE", k, v], lambda: ["ZCARD", k],
+        lambda: ["ZRANGE", k, i, j] + rng.choice([[], ["WITHSCORES"], ["REV"]]),
+        lambda: ["ZRANGEBYSCORE", k, rng.choice(["-inf", "(1", "0"]), rng.choice(["+inf", "2"])],
+        lambda: ["ZRANK", k, v], lambda: ["ZCOUNT", k, "-inf", rng.choice(["1", "(2.5"])],
+        lambda: ["ZPOPMIN", k] + rng.choice([[], ["2"]]), lambda: ["ZPOPMAX", k],
+        lambda: ["ZREMRANGEBYRANK", k, i, j], lambda: ["ZMSCORE", k, v, "x"],
     ]
     if coordinated:
         choices += [
@@ -586,6 +667,7 @@ def random_command(rng, coordinated):
             lambda: ["PERSIST", k], lambda: ["TTL", k],
             lambda: ["MSETNX", k, v, k2, v],
             lambda: ["COPY", k, k2] + rng.choice([[], ["REPLACE"]]),
+            lambda: ["ZADD", k, rng.choice(["NX", "XX", "GT", "LT"]), rng.choice(["1", "3"]), v],
         ]
     return rng.choice(choices)()
 
@@ -773,7 +855,7 @@ def main():
                      Pair("linearizable", linear.port, redis_ports[1], False, differences)]
             names = [n.decode() if isinstance(n, bytes) else n[0].decode()
                      for n in pairs[0].calm.call("COMMAND")]
-            scripts = [CONNECTION, STRINGS, BITS, KEYS_FAMILY, SETS, HASHES, LISTS, COORDINATED,
+            scripts = [CONNECTION, STRINGS, BITS, KEYS_FAMILY, SETS, HASHES, LISTS, ZSETS, COORDINATED,
                        arity_commands(sorted(names), differences)]
             for pair in pairs:
                 for script in scripts:

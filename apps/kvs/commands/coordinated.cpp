@@ -371,6 +371,16 @@ KeyValue copy_of(Ctx& c, const KeyValue& v) {
     case Type::list:
       list_insert(fresh, c.replica(), 0, list_range(v, 0, SIZE_MAX));
       break;
+    case Type::zset: {
+      std::vector<std::string> members;
+      std::vector<double> scores;
+      for (ScoredMember& e : zset_entries(v)) {
+        members.push_back(std::move(e.member));
+        scores.push_back(e.score);
+      }
+      zset_add(fresh, c.replica(), members, scores);
+      break;
+    }
     case Type::none:
       break;
   }

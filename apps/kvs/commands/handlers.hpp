@@ -13,6 +13,7 @@
 ///   coordinated.cpp  the commands that need coordination (SETNX, MSETNX, SPOP, RENAME, COPY,
 ///                    EXPIRE...)
 ///   lists.cpp        LPUSH, LPOP, LRANGE, LSET, LMOVE...
+///   zsets.cpp        ZADD, ZINCRBY, ZRANGE, ZRANK, ZPOPMIN, ZSCAN...
 ///   pubsub.cpp       SUBSCRIBE, PSUBSCRIBE, PUBLISH, PUBSUB...
 ///
 /// A command function takes the request in `c.args`, reads and writes through `c.keys()`, and
@@ -80,6 +81,20 @@ inline constexpr std::uint64_t redis_bulk_bytes_max = 512u << 20;
 /// against each pattern to about a million.
 inline constexpr std::size_t pattern_bytes_max = 1024;
 
+/// Redis's list positions: a negative index counts from the end.
+inline std::int64_t from_end(std::int64_t index, std::size_t size) {
+  return index < 0 ? index + static_cast<std::int64_t>(size) : index;
+}
+/// LRANGE's, LTRIM's and ZRANGE's [start, stop] on a list of `size`, as Redis clamps it: [first,
+/// end) by position, empty when nothing is inside.
+inline std::pair<std::size_t, std::size_t> clamp_range(std::int64_t start, std::int64_t stop,
+                                                       std::size_t size) {
+  start = std::max<std::int64_t>(from_end(start, size), 0);
+  stop = from_end(stop, size);
+  const auto n = static_cast<std::int64_t>(size);
+  if (start > stop || start >= n) return {0, 0};
+  return {static_cast<std::size_t>(start), static_cast<std::size_t>(std::min(stop, n - 1)) + 1};
+}
 /// The outcome of a KeyValue mutator run inside Keyspace::write.
 template <class T>
 struct Outcome {
@@ -324,6 +339,13 @@ void hstrlen(Ctx& c);
 void hincrby(Ctx& c);
 void hscan(Ctx& c);
 void hrandfield(Ctx& c);
+/// HRANDFIELD and ZRANDMEMBER (key [count [option]]) on a key of `type`, as Redis: one item,
+/// or `count` items at random, distinct when positive, repeating when negative (the reply
+/// bounded by reply_bytes_max), each followed by its value when the option is given.
+using ItemsOf = std::function<std::vector<std::string>(const KeyValue&)>;
+using ValueOf = std::function<std::string(const KeyValue&, const std::string&)>;
+void random_command(Ctx& c, Type type, std::string_view option, const ItemsOf& items_of,
+                    const ValueOf& value_of);
 
 // coordinated.cpp: the commands that need coordination (a linearizable keyspace's)
 void setnx(Ctx& c);
@@ -360,6 +382,34 @@ std::optional<std::uint64_t> scan_cursor(Ctx& c, const std::string& text);
 /// `emit` appending each item's elements (`per_item` of them), or Redis's error.
 void scan_items(Ctx& c, std::uint64_t cursor, const std::vector<std::string>& items,
                 std::size_t per_item, const std::function<void(const std::string&)>& emit);
+
+// zsets.cpp
+void zadd(Ctx& c);
+/// Whether a ZADD decides on the current score (NX, XX, GT, LT) and is otherwise valid: it then
+/// needs agreement (CommandProcessor::describe).
+bool zadd_needs_agreement(const Request& args);
+void zincrby(Ctx& c);
+void zrem(Ctx& c);
+void zscore(Ctx& c);
+void zmscore(Ctx& c);
+void zcard(Ctx& c);
+void zcount(Ctx& c);
+void zlexcount(Ctx& c);
+void zrank(Ctx& c);
+void zrevrank(Ctx& c);
+void zrange(Ctx& c);
+void zrevrange(Ctx& c);
+void zrangebyscore(Ctx& c);
+void zrevrangebyscore(Ctx& c);
+void zrangebylex(Ctx& c);
+void zrevrangebylex(Ctx& c);
+void zremrangebyrank(Ctx& c);
+void zremrangebyscore(Ctx& c);
+void zremrangebylex(Ctx& c);
+void zpopmin(Ctx& c);
+void zpopmax(Ctx& c);
+void zrandmember(Ctx& c);
+void zscan(Ctx& c);
 
 // lists.cpp
 void lpush(Ctx& c);

@@ -146,18 +146,25 @@ void hscan(Ctx& c) {
 }
 
 void hrandfield(Ctx& c) {
+  random_command(
+      c, Type::hash, "withvalues", [](const KeyValue& v) { return hash_fields(v); },
+      [](const KeyValue& v, const std::string& f) { return hash_field(v, f).value_or(""); });
+}
+
+void random_command(Ctx& c, Type type, std::string_view option, const ItemsOf& items_of,
+                    const ValueOf& value_of) {
   static thread_local SplitMix64 rng(entropy_seed());
   if (c.args.size() == 2) {
     const KeyValue* v = nullptr;
-    if (!c.of_type(c.args[1], Type::hash, v)) return;
-    const std::vector<std::string> fields = fields_of(v);
-    if (fields.empty()) return c.out.null_bulk();
-    return c.out.bulk(fields[rng.below(fields.size())]);
+    if (!c.of_type(c.args[1], type, v)) return;
+    const std::vector<std::string> items = v ? items_of(*v) : std::vector<std::string>{};
+    if (items.empty()) return c.out.null_bulk();
+    return c.out.bulk(items[rng.below(items.size())]);
   }
-  // Redis's order: the count, the words after it, WITHVALUES's range, then the key.
+  // Redis's order: the count, the words after it, the option's range, then the key.
   const auto count = c.signed_count(c.args[2]);
   if (!count) return;
-  if (c.args.size() > 4 || (c.args.size() == 4 && lower(c.args[3]) != "withvalues")) {
+  if (c.args.size() > 4 || (c.args.size() == 4 && lower(c.args[3]) != option)) {
     return c.syntax_error();
   }
   const bool with_values = c.args.size() == 4;
@@ -165,37 +172,37 @@ void hrandfield(Ctx& c) {
     return c.out.error("ERR value is out of range");  // twice the count must be an int64
   }
   const KeyValue* v = nullptr;
-  if (!c.of_type(c.args[1], Type::hash, v)) return;
-  const std::vector<std::string> fields = fields_of(v);
-  if (fields.empty() || *count == 0) return c.out.array_header(0);
-  const std::size_t per_field = with_values ? 2 : 1;
-  const auto reply = [&](const std::string& f) {
-    c.out.bulk(f);
-    if (with_values) c.bulk_or_null(field_of(v, f));
+  if (!c.of_type(c.args[1], type, v)) return;
+  const std::vector<std::string> items = v ? items_of(*v) : std::vector<std::string>{};
+  if (items.empty() || *count == 0) return c.out.array_header(0);
+  const std::size_t per_item = with_values ? 2 : 1;
+  const auto reply = [&](const std::string& item) {
+    c.out.bulk(item);
+    if (with_values) c.out.bulk(value_of(*v, item));
   };
-  if (*count < 0) {  // may repeat, exactly |count| fields
+  if (*count < 0) {  // may repeat, exactly |count| items
     const auto n = static_cast<std::uint64_t>(-*count);
     // The reply's size is the count's alone: refuse one past the bound before building it.
     std::uint64_t longest = 0;
-    for (const std::string& f : fields) {
-      const std::uint64_t value = with_values ? field_of(v, f).value_or("").size() : 0;
-      longest = std::max(longest, f.size() + value + per_field * reply_bulk_overhead_bytes);
+    for (const std::string& item : items) {
+      const std::uint64_t value = with_values ? value_of(*v, item).size() : 0;
+      longest = std::max(longest, item.size() + value + per_item * reply_bulk_overhead_bytes);
     }
     if (n > reply_bytes_max / longest) {
       return c.out.error("ERR calm-kvs replies with at most " + std::to_string(reply_bytes_max) +
                          " bytes: the count is too large");
     }
-    c.out.array_header(n * per_field);
-    for (std::uint64_t i = 0; i < n; ++i) reply(fields[rng.below(fields.size())]);
+    c.out.array_header(n * per_item);
+    for (std::uint64_t i = 0; i < n; ++i) reply(items[rng.below(items.size())]);
     return;
   }
-  std::vector<std::string> picked = fields;
+  std::vector<std::string> picked = items;
   if (static_cast<std::uint64_t>(*count) < picked.size()) {
     ::calm::shuffle(picked.begin(), picked.end(), rng);
     picked.resize(static_cast<std::size_t>(*count));
   }
-  c.out.array_header(picked.size() * per_field);
-  for (const std::string& f : picked) reply(f);
+  c.out.array_header(picked.size() * per_item);
+  for (const std::string& item : picked) reply(item);
 }
 
 }  // namespace calm::apps::kvs::handlers

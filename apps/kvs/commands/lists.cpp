@@ -14,20 +14,6 @@ namespace calm::apps::kvs::handlers {
 
 namespace {
 
-/// Redis's list positions: a negative index counts from the end.
-std::int64_t from_end(std::int64_t index, std::size_t size) {
-  return index < 0 ? index + static_cast<std::int64_t>(size) : index;
-}
-/// LRANGE's and LTRIM's [start, stop] on a list of `size`, as Redis clamps it: [first, end) by
-/// position, empty when nothing is inside.
-std::pair<std::size_t, std::size_t> clamp_range(std::int64_t start, std::int64_t stop,
-                                                std::size_t size) {
-  start = std::max<std::int64_t>(from_end(start, size), 0);
-  stop = from_end(stop, size);
-  const auto n = static_cast<std::int64_t>(size);
-  if (start > stop || start >= n) return {0, 0};
-  return {static_cast<std::size_t>(start), static_cast<std::size_t>(std::min(stop, n - 1)) + 1};
-}
 /// One write of a list key that inserts `values` (in list order) at the front or the back:
 /// the new length, or an error that changed nothing.
 Outcome<std::int64_t> push_values(Ctx& c, const std::string& key, bool front,
