@@ -124,7 +124,7 @@ constexpr std::array docs = {
     CommandDoc{"smembers", "set", "1.0.0", "Lists a set's members"},
     CommandDoc{"smismember", "set", "6.2.0", "Whether a set has each of several members"},
     CommandDoc{"smove", "set", "1.0.0", "Moves a member between sets (linearizable)"},
-    CommandDoc{"spop", "set", "1.0.0", "Takes random members out of a set (linearizable)"},
+    CommandDoc{"spop", "set", "1.0.0", "Takes random members out of a set (at least once)"},
     CommandDoc{"srandmember", "set", "1.0.0", "Reads random members of a set"},
     CommandDoc{"srem", "set", "1.0.0", "Removes members from a set"},
     CommandDoc{"sscan", "set", "2.8.0", "Iterates a set's members with a cursor"},

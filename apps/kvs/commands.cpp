@@ -318,7 +318,7 @@ const std::unordered_map<std::string_view, Command>& table() {
       {"msetnx", {-3, msetnx, Writes::alternate_keys, KeyArgs::alternate, co}},
       {"getset", {3, getset, key, first, co}},
       {"getdel", {2, getdel, none, first, co}},
-      {"spop", {-2, spop, none, first, co}},
+      {"spop", {-2, spop, none, first}},
       {"smove", {4, smove, Writes::first_two_keys, two, co}},
       {"rename", {3, rename, Writes::first_two_keys, two, co}},
       {"renamenx", {3, renamenx, Writes::first_two_keys, two, co}},

@@ -53,6 +53,15 @@ TEST_F(SortedSets, ConcurrentPopsAreAtLeastOnceOnCoordinationFreeKeys) {
   EXPECT_EQ(run("ZRANGE z 0 -1"), array({"b", "c"}));
 }
 
+TEST_F(SortedSets, SpopIsAtLeastOnceOnCoordinationFreeKeysAsZpopmin) {
+  run("SADD s only");
+  sync();
+  EXPECT_EQ(run("SPOP s"), "$4\r\nonly\r\n");
+  EXPECT_EQ(run_on(other, "SPOP s 3"), array({"only"}));  // the same member, at both
+  sync();
+  EXPECT_EQ(run("EXISTS s"), ":0\r\n");
+}
+
 TEST_F(SortedSets, ConditionalZaddNeedsCoordinationOnAFreeKey) {
   const std::string reply = run("ZADD z NX 1 m");
   EXPECT_NE(reply.find("ZADD NX|XX|GT|LT needs coordination"), std::string::npos) << reply;

@@ -240,8 +240,8 @@ void getdel(Ctx& c) {
 
 namespace {
 
-/// SPOP's choice: the same on every replica (seeded by the key and the log's clock, which
-/// every replica applies alike), as a state machine's must be.
+/// SPOP's choice: on a linearizable key the same on every replica (seeded by the key and the
+/// log's clock, which every replica applies alike), as a state machine's must be.
 std::uint64_t deterministic_seed(Ctx& c, const std::string& key) {
   std::uint64_t h = 0xcbf29ce484222325ull;
   for (const char ch : key) h = (h ^ static_cast<unsigned char>(ch)) * 0x100000001b3ull;
@@ -251,8 +251,9 @@ std::uint64_t deterministic_seed(Ctx& c, const std::string& key) {
 
 }  // namespace
 
+/// SPOP: on a linearizable key exactly once; on a coordination-free key the members this
+/// replica sees, at least once (two replicas may pop the same member concurrently), as LPOP.
 void spop(Ctx& c) {
-  if (!c.linearizable()) return needs_coordination(c);
   if (c.args.size() > 3) return c.syntax_error();
   std::optional<std::int64_t> count;
   if (c.args.size() == 3) {
