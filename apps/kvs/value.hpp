@@ -23,6 +23,13 @@
 ///                counter), HSET and HDEL take away the counter they saw, and an HINCRBY
 ///                concurrent with them survives. Its metadata is one pair of totals per replica
 ///                per field ever counted, however many HINCRBYs.
+///   - `expiry`:  MVRegister<deadline>: when the key expires, in Unix ms, 0 for never. EXPIRE
+///                writes a deadline, PERSIST writes 0, each replacing the writes it saw; among
+///                concurrent writes 0 wins (PERSIST wins over any TTL), else the greatest
+///                deadline (the longest TTL wins), as Redis's geo-replicated product resolves
+///                them. SET takes away the deadline it saw (writing 0, only when it saw one);
+///                DEL takes away the register. A key whose deadline has passed on a replica's
+///                clock reads as absent there, and that replica deletes it (docs/kvs.md).
 /// Commands of one type take away what they saw of the others (SET replaces a set, as in Redis;
 /// DEL takes away everything it saw), so after quiet the key has one type. Writes of different
 /// types made concurrently at different replicas can leave two types: then the key reads as
@@ -76,14 +83,16 @@ struct KeyValue {
   using Hash = lat::ORMap<std::string, lat::MVRegister<std::string, ReplicaId>, ReplicaId>;
   using HashCounters = lat::MapUnion<std::string, ResettableCounter>;
   using List = lat::List<std::string, ReplicaId>;
+  using Expiry = lat::MVRegister<std::uint64_t, ReplicaId>;
 
   // `str` inline, the others boxed (lattices/boxed.hpp): a string key, the common case, pays
   // one pointer for each type it does not hold instead of its whole size (648 bytes in all
   // before). The bytes are those of the unboxed fields. Read a boxed field with -> or value();
-  // write it with mutable_value(). `list` came last, in storage format 2 (docs/kvs.md).
+  // write it with mutable_value(). `list` came in storage format 2, `expiry` in 3 (docs/kvs.md).
   BOOST_HANA_DEFINE_STRUCT(KeyValue, (Str, str), (lat::Boxed<Counter>, counter),
                            (lat::Boxed<Set>, set), (lat::Boxed<Hash>, hash),
-                           (lat::Boxed<HashCounters>, hash_counters), (lat::Boxed<List>, list));
+                           (lat::Boxed<HashCounters>, hash_counters), (lat::Boxed<List>, list),
+                           (lat::Boxed<Expiry>, expiry));
   friend bool operator==(const KeyValue&, const KeyValue&) = default;
 };
 
@@ -108,6 +117,15 @@ std::optional<std::string> hash_field(const KeyValue& v, const std::string& fiel
 std::vector<std::string> hash_fields(const KeyValue& v);
 bool hash_contains(const KeyValue& v, const std::string& field);
 
+/// The key's expiry, in Unix ms, 0 for none: among concurrent writes 0 (PERSIST) wins, else
+/// the greatest deadline (the longest TTL).
+std::uint64_t expiry_deadline_ms(const KeyValue& v);
+/// Whether the key holds data whose deadline has passed at `now_ms` (strictly, as in Redis).
+bool expired(const KeyValue& v, std::uint64_t now_ms);
+/// Whether the key is to be deleted at `now_ms`: expired, or an expiry with no data left (an
+/// EXPIRE or PERSIST concurrent with a DEL elsewhere leaves one; it reads as no key).
+bool expiry_garbage(const KeyValue& v, std::uint64_t now_ms);
+
 /// Why a command could not apply; the text is Redis's error reply.
 struct CommandError {
   std::string message;
@@ -126,7 +144,12 @@ inline const CommandError out_of_dots{"ERR this replica has no write identifiers
 
 /// SET: the key becomes the string `value`, whatever it held before (what this replica saw).
 KeyValue set_string(KeyValue& v, ReplicaId replica, std::string value, lat::HlcTimestamp now);
-/// DEL: takes away everything this replica saw of the key.
+/// EXPIRE (a deadline in Unix ms) or PERSIST (0): replaces the expiry writes it saw; the delta.
+KeyValue write_expiry(KeyValue& v, ReplicaId replica, std::uint64_t deadline_ms);
+/// What SET and the other writes that replace a key do to its TTL: 0 over the deadline this
+/// replica saw, and nothing (an empty delta) when it saw none.
+KeyValue clear_expiry(KeyValue& v, ReplicaId replica);
+/// DEL: takes away everything this replica saw of the key, its expiry included.
 KeyValue remove_all(KeyValue& v, ReplicaId replica, lat::HlcTimestamp now);
 /// INCRBY n (DECRBY is INCRBY -n): the new value, and the delta.
 std::variant<std::pair<std::int64_t, KeyValue>, CommandError> increment(KeyValue& v,
