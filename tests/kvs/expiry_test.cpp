@@ -211,6 +211,17 @@ TEST_F(Expiry, WritesThatReplaceAKeyClearItsTtlAndOthersKeepIt) {
   EXPECT_EQ(run("DEL h"), ":1\r\n");
   run("HSET h f v");
   EXPECT_EQ(run("TTL h"), ":-1\r\n");
+  // A one-element list moved onto itself stays, TTL and all; emptied, it is no key, and a
+  // push makes a new one without a TTL, as in Redis.
+  run("DEL l");
+  run("RPUSH l a");
+  run("EXPIRE l 100");
+  EXPECT_EQ(run("RPOPLPUSH l l"), "$1\r\na\r\n");
+  EXPECT_EQ(run("TTL l"), ":100\r\n");
+  EXPECT_EQ(run("LPOP l"), "$1\r\na\r\n");
+  EXPECT_EQ(run("TTL l"), ":-2\r\n");
+  run("RPUSH l b");
+  EXPECT_EQ(run("TTL l"), ":-1\r\n");
 }
 
 TEST_F(Expiry, SetexPsetexGetexAndSetWithAnExpiry) {
