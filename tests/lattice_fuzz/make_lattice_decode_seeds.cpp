@@ -135,6 +135,13 @@ int main(int argc, char** argv) {
   (void)kv_list.list.mutable_value().insert(2, 0, std::string("front"));
   (void)kv_list.list.mutable_value().erase(1, 1);
   seed(6, "kv-list", kv_list);
+  fz::KeyValue kv_expiry;  // a string with two concurrent deadlines (storage format 3)
+  kv_expiry.str.write(1, std::optional<std::string>("v"), cl::HlcTimestamp{5, 0});
+  fz::KeyValue kv_expiry_elsewhere = kv_expiry;
+  (void)kv_expiry.expiry.mutable_value().write(1, 5000);
+  (void)kv_expiry_elsewhere.expiry.mutable_value().write(2, 9000);
+  cl::merge(kv_expiry, kv_expiry_elsewhere);
+  seed(6, "kv-expiry", kv_expiry);
 
   fz::Doc doc;
   seed(7, "doc-empty", doc);
