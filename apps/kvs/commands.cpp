@@ -409,20 +409,27 @@ const KeyValue* ExpiringKeyspace::find(const std::string& key) const {
 
 void ExpiringKeyspace::write(const std::string& key,
                              const std::function<KeyValue(KeyValue&)>& mutate) {
-  bool expired_here = false;
+  bool expired_here = false, carries_expiry = false;
   inner_.write(key, [&](KeyValue& v) {
-    if (v.expiry.is_bot()) return mutate(v);
-    const std::uint64_t now = wall_ms_();
-    if (!expiry_garbage(v, now)) return mutate(v);
-    // As DEL, then the write: the old value never shows through.
-    expired_here = expired(v, now);
-    KeyValue delta = remove_all(v, replica_, hlc_now_());
-    lattices::merge(delta, mutate(v));
+    KeyValue delta;
+    bool removed = false;
+    if (!v.expiry.is_bot()) {
+      const std::uint64_t now = wall_ms_();
+      if (expiry_garbage(v, now)) {
+        // As DEL, then the write: the old value never shows through.
+        expired_here = expired(v, now);
+        delta = remove_all(v, replica_, hlc_now_());
+        removed = true;
+      }
+    }
+    KeyValue written = mutate(v);
+    carries_expiry = !v.expiry.is_bot() && !v.expiry->values().empty();
+    if (!removed) return written;
+    lattices::merge(delta, std::move(written));
     return delta;
   });
   if (expired_here) ++expired_keys_;
-  const KeyValue* v = inner_.find(key);
-  if (v && !v->expiry->values().empty()) noted_.insert(key);
+  if (carries_expiry) noted_.insert(key);
 }
 
 void ExpiringKeyspace::for_each(const std::function<void(const std::string&, const KeyValue&)>& f) {
