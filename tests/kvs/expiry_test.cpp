@@ -370,6 +370,20 @@ TEST_F(ExpiryReplicas, EveryReplicaDeletesAKeyOnceItsClockPassesTheDeadline) {
   EXPECT_EQ(a.keyspace.values, c.keyspace.values);
 }
 
+TEST_F(ExpiryReplicas, AWriteConcurrentWithAnExpirySurvivesItWithoutTheTtl) {
+  a.run("SADD s x");
+  a.run("PEXPIRE s 50");
+  exchange();
+  a.now_ms += 51;
+  EXPECT_EQ(a.run("SCARD s"), ":0\r\n");   // a deletes it
+  EXPECT_EQ(b.run("SADD s y"), ":1\r\n");  // b, not yet past, adds concurrently
+  exchange();
+  for (ExpiringReplica* r : all) {
+    EXPECT_EQ(r->run("SMEMBERS s"), "*1\r\n$1\r\ny\r\n");
+    EXPECT_EQ(r->run("TTL s"), ":-1\r\n");
+  }
+}
+
 TEST_F(ExpiryReplicas, AnExtensionConcurrentWithAnotherReplicasExpiryMayLoseTheKey) {
   a.run("SET k v");
   a.run("PEXPIRE k 50");
