@@ -409,27 +409,33 @@ const KeyValue* ExpiringKeyspace::find(const std::string& key) const {
 
 void ExpiringKeyspace::write(const std::string& key,
                              const std::function<KeyValue(KeyValue&)>& mutate) {
-  bool expired_here = false, carries_expiry = false;
-  inner_.write(key, [&](KeyValue& v) {
+  // One pointer captured: the std::function the keyspace takes holds it without allocating.
+  struct Write {
+    ExpiringKeyspace& self;
+    const std::function<KeyValue(KeyValue&)>& mutate;
+    bool expired = false;
+    bool carries_expiry = false;
+  } w{*this, mutate};
+  inner_.write(key, [state = &w](KeyValue& v) {
     KeyValue delta;
     bool removed = false;
     if (!v.expiry.is_bot()) {
-      const std::uint64_t now = wall_ms_();
+      const std::uint64_t now = state->self.wall_ms_();
       if (expiry_garbage(v, now)) {
         // As DEL, then the write: the old value never shows through.
-        expired_here = expired(v, now);
-        delta = remove_all(v, replica_, hlc_now_());
+        state->expired = expired(v, now);
+        delta = remove_all(v, state->self.replica_, state->self.hlc_now_());
         removed = true;
       }
     }
-    KeyValue written = mutate(v);
-    carries_expiry = !v.expiry.is_bot() && !v.expiry->values().empty();
+    KeyValue written = state->mutate(v);
+    state->carries_expiry = !v.expiry.is_bot() && !v.expiry->values().empty();
     if (!removed) return written;
     lattices::merge(delta, std::move(written));
     return delta;
   });
-  if (expired_here) ++expired_keys_;
-  if (carries_expiry) noted_.insert(key);
+  if (w.expired) ++expired_keys_;
+  if (w.carries_expiry) noted_.insert(key);
 }
 
 void ExpiringKeyspace::for_each(const std::function<void(const std::string&, const KeyValue&)>& f) {
@@ -447,6 +453,10 @@ std::optional<std::uint64_t> ExpiringKeyspace::expiry_ms(const std::string& key)
 }
 
 void ExpiringKeyspace::set_expiry(const std::string& key, std::optional<std::uint64_t> at_ms) {
+  if (!at_ms) {  // SET's and MSET's common case, a key without a TTL: no write at all
+    const KeyValue* v = inner_.find(key);
+    if (!v || expiry_deadline_ms(*v) == 0) return;
+  }
   write(key, [&](KeyValue& v) {
     return at_ms ? write_expiry(v, replica_, *at_ms) : clear_expiry(v, replica_);
   });
