@@ -29,6 +29,8 @@ std::optional<std::string> admission_refusal(const KeyValue& value, std::uint64_
   }
   if (auto r = dots_refusal(value.set->context(), "the set's context")) return r;
   if (auto r = dots_refusal(value.hash->context(), "the hash's context")) return r;
+  if (auto r = dots_refusal(value.expiry->context(), "the expiry's context")) return r;
+  if (auto r = dots_refusal(value.zset->context(), "the sorted set's context")) return r;
   return std::nullopt;
 }
 

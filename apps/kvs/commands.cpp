@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <initializer_list>
 #include <string_view>
 #include <unordered_map>
 #include <utility>
@@ -310,11 +311,11 @@ const std::unordered_map<std::string_view, Command>& table() {
       {"zrandmember", {-2, zrandmember, none, first, r}},
       {"zscan", {-3, zscan, none, first, r}},
       {"setnx", {3, setnx, key, first, co}},
-      {"setex", {4, setex, key, first, co}},
+      {"setex", {4, setex, key, first}},
       {"incrbyfloat", {3, incrbyfloat, key, first, co}},
       {"hincrbyfloat", {4, hincrbyfloat, key, first, co}},
-      {"psetex", {4, psetex, key, first, co}},
-      {"getex", {-2, getex, none, first, co}},
+      {"psetex", {4, psetex, key, first}},
+      {"getex", {-2, getex, none, first}},
       {"msetnx", {-3, msetnx, Writes::alternate_keys, KeyArgs::alternate, co}},
       {"getset", {3, getset, key, first, co}},
       {"getdel", {2, getdel, none, first, co}},
@@ -324,11 +325,11 @@ const std::unordered_map<std::string_view, Command>& table() {
       {"renamenx", {3, renamenx, Writes::first_two_keys, two, co}},
       {"copy", {-3, copy, Writes::first_two_keys, two, co}},
       {"hsetnx", {4, hsetnx, key, first, co}},
-      {"expire", {-3, expire, none, first, co}},
-      {"pexpire", {-3, pexpire, none, first, co}},
-      {"expireat", {-3, expireat, none, first, co}},
-      {"pexpireat", {-3, pexpireat, none, first, co}},
-      {"persist", {2, persist, none, first, co}},
+      {"expire", {-3, expire, none, first}},
+      {"pexpire", {-3, pexpire, none, first}},
+      {"expireat", {-3, expireat, none, first}},
+      {"pexpireat", {-3, pexpireat, none, first}},
+      {"persist", {2, persist, none, first}},
       {"multi", {1, transaction_command, none, KeyArgs::none, tx}},
       {"exec", {1, transaction_command, none, KeyArgs::none, tx}},
       {"discard", {1, transaction_command, none, KeyArgs::none, tx}},
@@ -380,14 +381,23 @@ CommandTraits CommandProcessor::describe(const Request& request) {
   traits.transaction = (command->flags & transaction) != 0;
   traits.connection_scoped = (command->flags & connection_scoped) != 0;
   if (!traits.arity_ok) return traits;
-  if (command->run == handlers::set) {
-    // SET with any option (NX, XX, GET, an expiry) depends on the key's current value or sets
-    // an expiry: coordinated. A plain SET is a register write.
-    traits.coordinated = request.size() > 3;
+  // SET with NX, XX or GET, and EXPIRE and friends with NX, XX, GT or LT, depend on the key's
+  // current value or expiry: coordinated. Without them they are writes (of the register, of
+  // the expiry), which every replica takes.
+  const auto has_option = [&](std::size_t from, std::initializer_list<std::string_view> names) {
+    for (std::size_t i = from; i < request.size(); ++i) {
+      if (request[i].size() > 4) continue;
+      const std::string word = upper(request[i]);
+      if (std::find(names.begin(), names.end(), word) != names.end()) return true;
+    }
+    return false;
+  };
+  if (command->run == handlers::set) traits.coordinated = has_option(3, {"NX", "XX", "GET"});
+  if (command->run == handlers::expire || command->run == handlers::pexpire ||
+      command->run == handlers::expireat || command->run == handlers::pexpireat) {
+    traits.coordinated = has_option(3, {"NX", "XX", "GT", "LT"});
   }
   if (command->run == handlers::zadd) traits.coordinated = handlers::zadd_needs_agreement(request);
-  // GETEX without an option is a GET; with one it sets or clears an expiry.
-  if (command->run == handlers::getex) traits.coordinated = request.size() > 2;
   switch (command->keys) {
     case KeyArgs::none:
       break;
@@ -413,7 +423,122 @@ CommandTraits CommandProcessor::describe(const Request& request) {
   return traits;
 }
 
+const KeyValue* ExpiringKeyspace::find(const std::string& key) const {
+  const KeyValue* v = inner_.find(key);
+  if (v && !v->expiry.is_bot() && expiry_garbage(*v, wall_ms_())) {
+    found_.push_back(key);
+    return nullptr;
+  }
+  return v;
+}
+
+void ExpiringKeyspace::write(const std::string& key,
+                             const std::function<KeyValue(KeyValue&)>& mutate) {
+  // One pointer captured: the std::function the keyspace takes holds it without allocating.
+  struct Write {
+    ExpiringKeyspace& self;
+    const std::function<KeyValue(KeyValue&)>& mutate;
+    bool expired = false;
+    bool carries_expiry = false;
+  } w{*this, mutate};
+  inner_.write(key, [state = &w](KeyValue& v) {
+    KeyValue delta;
+    bool removed = false;
+    if (!v.expiry.is_bot()) {
+      const std::uint64_t now = state->self.wall_ms_();
+      if (expiry_garbage(v, now)) {
+        // As DEL, then the write: the old value never shows through.
+        state->expired = expired(v, now);
+        delta = remove_all(v, state->self.replica_, state->self.hlc_now_());
+        removed = true;
+      }
+    }
+    KeyValue written = state->mutate(v);
+    state->carries_expiry = !v.expiry.is_bot() && !v.expiry->values().empty();
+    if (!removed) return written;
+    lattices::merge(delta, std::move(written));
+    return delta;
+  });
+  if (w.expired) ++expired_keys_;
+  if (w.carries_expiry) noted_.insert(key);
+}
+
+void ExpiringKeyspace::for_each(const std::function<void(const std::string&, const KeyValue&)>& f) {
+  const std::uint64_t now = wall_ms_();
+  inner_.for_each([&](const std::string& key, const KeyValue& v) {
+    if (!v.expiry.is_bot() && expiry_garbage(v, now)) return found_.push_back(key);
+    f(key, v);
+  });
+}
+
+std::optional<std::uint64_t> ExpiringKeyspace::expiry_ms(const std::string& key) const {
+  const KeyValue* v = find(key);
+  const std::uint64_t deadline = v ? expiry_deadline_ms(*v) : 0;
+  return deadline == 0 ? std::nullopt : std::optional(deadline);
+}
+
+void ExpiringKeyspace::set_expiry(const std::string& key, std::optional<std::uint64_t> at_ms) {
+  if (!at_ms) {  // SET's and MSET's common case, a key without a TTL: no write at all
+    const KeyValue* v = inner_.find(key);
+    if (!v || expiry_deadline_ms(*v) == 0) return;
+  }
+  write(key, [&](KeyValue& v) {
+    return at_ms ? write_expiry(v, replica_, *at_ms) : clear_expiry(v, replica_);
+  });
+}
+
+void ExpiringKeyspace::note(const std::string& key, const KeyValue& value) {
+  if (!value.expiry->values().empty()) noted_.insert(key);
+}
+
+void ExpiringKeyspace::remove(const std::string& key) {
+  const std::uint64_t now = wall_ms_();
+  bool expired_here = false;
+  inner_.write(key, [&](KeyValue& v) {
+    if (!expiry_garbage(v, now)) return KeyValue{};  // written meanwhile: nothing to do
+    expired_here = expired(v, now);
+    return remove_all(v, replica_, hlc_now_());
+  });
+  if (expired_here) ++expired_keys_;
+  noted_.erase(key);
+}
+
+void ExpiringKeyspace::reclaim_found() {
+  if (found_.empty()) return;
+  std::vector<std::string> keys = std::exchange(found_, {});
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  for (const std::string& key : keys) remove(key);
+}
+
+std::size_t ExpiringKeyspace::sweep(std::size_t keys_max) {
+  const std::uint64_t now = wall_ms_();
+  const std::size_t looks = std::min(keys_max, noted_.size());
+  auto it = noted_.lower_bound(sweep_from_);
+  for (std::size_t i = 0; i < looks; ++i) {
+    if (it == noted_.end()) it = noted_.begin();
+    const KeyValue* v = inner_.find(*it);
+    if (v && expiry_garbage(*v, now)) {
+      const std::string key = *it;
+      it = noted_.erase(it);
+      remove(key);
+    } else if (!v || v->expiry->values().empty() || expiry_deadline_ms(*v) == 0) {
+      it = noted_.erase(it);  // no deadline left: a later write that sets one notes it again
+    } else {
+      ++it;
+    }
+  }
+  sweep_from_ = it == noted_.end() ? std::string() : *it;
+  return looks;
+}
+
 void CommandProcessor::execute(const Request& request, Session& session, std::string& reply) {
+  run(request, session, reply);
+  // Lazy expiry: the keys this command found expired go now (a replicated write each).
+  if (mode_ == Consistency::coordination_free) expiring_.reclaim_found();
+}
+
+void CommandProcessor::run(const Request& request, Session& session, std::string& reply) {
   Context c{*this, request, session, ReplyWriter(reply)};
   if (request.empty()) return;
   const std::string& word = request[0];

@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -46,17 +47,78 @@ class Keyspace {
   /// Every key the replica holds, in no particular order (a hash index; KEYS sorts, SCAN
   /// walks keys in the order of a hash of their bytes).
   virtual void for_each(const std::function<void(const std::string&, const KeyValue&)>& f) = 0;
-  /// When the key expires, in ms of the keyspace's clock (nothing: it does not). Only a
-  /// linearizable keyspace keeps expiry (a coordination-free one cannot decide when).
+  /// When the key expires, in ms of the keyspace's clock (nothing: it does not). A
+  /// linearizable keyspace keeps it apart (LinearKeyspace); a coordination-free one in the
+  /// value (KeyValue::expiry), and the processor reads it there (ExpiringKeyspace).
   virtual std::optional<std::uint64_t> expiry_ms(const std::string& key) const {
     (void)key;
     return std::nullopt;
   }
-  /// Sets or clears the key's expiry (linearizable keyspaces only).
+  /// Sets or clears the key's expiry.
   virtual void set_expiry(const std::string& key, std::optional<std::uint64_t> at_ms) {
     (void)key;
     (void)at_ms;
   }
+};
+
+/// A coordination-free keyspace as the commands see it, with expiry (docs/kvs.md, "Expiry on
+/// coordination-free keys"): a key whose deadline (KeyValue::expiry) has passed on this
+/// replica's wall clock reads as absent everywhere (find, for_each), and is deleted with an
+/// ordinary replicated write that takes away everything this replica saw of it (remove_all):
+///   - lazily: the keys a command's reads found expired go once the command has run
+///     (reclaim_found), and a write to an expired key first takes it away, then applies, so
+///     the old value never shows through;
+///   - actively: `sweep` looks at a bounded number of the keys that carry an expiry, as
+///     Redis's active expiry cycle samples keys with a TTL, and deletes the expired ones.
+/// `expiry_ms` and `set_expiry` read and write the value's register, so the expiry commands
+/// run the same code on both kinds of keyspace.
+class ExpiringKeyspace final : public Keyspace {
+ public:
+  /// `wall_ms`: the replica's wall clock (its hybrid clock follows it); `hlc_now`: a fresh
+  /// hybrid timestamp for the deletes' tombstones.
+  ExpiringKeyspace(Keyspace& inner, ReplicaId replica, std::function<std::uint64_t()> wall_ms,
+                   std::function<lattices::HlcTimestamp()> hlc_now)
+      : inner_(inner),
+        replica_(replica),
+        wall_ms_(std::move(wall_ms)),
+        hlc_now_(std::move(hlc_now)) {}
+
+  const KeyValue* find(const std::string& key) const override;
+  void write(const std::string& key, const std::function<KeyValue(KeyValue&)>& mutate) override;
+  const KeyValue* unpublished(const std::string& key) const override {
+    return inner_.unpublished(key);
+  }
+  void for_each(const std::function<void(const std::string&, const KeyValue&)>& f) override;
+  std::optional<std::uint64_t> expiry_ms(const std::string& key) const override;
+  /// A deadline (EXPIRE), or nothing: 0 over the deadline this replica sees (PERSIST, SET).
+  void set_expiry(const std::string& key, std::optional<std::uint64_t> at_ms) override;
+
+  /// Notes a key whose value now carries an expiry (a peer's delta, or one restored from
+  /// disk; writes here note themselves), for the sweep.
+  void note(const std::string& key, const KeyValue& value);
+  /// Deletes the keys this command's reads found expired (after every command).
+  void reclaim_found();
+  /// Active expiry: looks at up to `keys_max` of the noted keys, in key order from where the
+  /// last sweep stopped, forgets those that no longer carry an expiry and deletes those that
+  /// expired. Returns how many it looked at. O(keys_max log n).
+  std::size_t sweep(std::size_t keys_max);
+  /// The keys this replica deleted because they expired (INFO's expired_keys).
+  std::uint64_t expired_keys() const { return expired_keys_; }
+  /// The keys the sweep looks at: every key that carried an expiry since the last sweep over
+  /// it (an index as large as the keys with a TTL, which Redis keeps too).
+  std::size_t noted_keys() const { return noted_.size(); }
+
+ private:
+  /// Takes away everything this replica saw of the key (after it expired).
+  void remove(const std::string& key);
+  Keyspace& inner_;
+  ReplicaId replica_;
+  std::function<std::uint64_t()> wall_ms_;
+  std::function<lattices::HlcTimestamp()> hlc_now_;
+  mutable std::vector<std::string> found_;  // keys reads found expired, to delete
+  std::set<std::string> noted_;
+  std::string sweep_from_;  // the sweep goes on from the first noted key at or after it
+  std::uint64_t expired_keys_ = 0;
 };
 
 /// Which side of the CALM line a key is on (docs/kvs.md, "Consistency classes").
@@ -179,7 +241,7 @@ struct ServerFacts {
 };
 
 /// What a KeyValue delta's encoding adds to the bytes of the key and the one value, member or
-/// field (with its value) it carries: the five fields' tags and lengths, a hybrid timestamp and
+/// field (with its value) it carries: the nine fields' tags and lengths, a hybrid timestamp and
 /// writer, a dot, and the context it replaces (what SET, SADD or HSET of one item writes).
 /// value_test's TheLargestWriteFitsOneMessage checks it.
 inline constexpr std::size_t delta_encoding_bytes_max = 1024;
@@ -216,7 +278,12 @@ class CommandProcessor {
         replica_(replica),
         facts_(std::move(facts)),
         limits_(limits),
-        mode_(mode) {}
+        mode_(mode),
+        expiring_(
+            keyspace, replica, [this] { return wall_ms(); }, [this] { return hlc_now(); }) {}
+  // The expiring view holds `this`.
+  CommandProcessor(const CommandProcessor&) = delete;
+  CommandProcessor& operator=(const CommandProcessor&) = delete;
 
   void execute(const Request& request, Session& session, std::string& reply);
 
@@ -233,6 +300,10 @@ class CommandProcessor {
     if (seen > clock_.last()) clock_ = lattices::HybridClock(seen);
   }
 
+  /// The coordination-free keyspace with expiry, as the commands see it: the server notes
+  /// peers' keys with it, sweeps it, and reads its counters.
+  ExpiringKeyspace& expiring() { return expiring_; }
+
   /// The names of the commands it knows, lower case (COMMAND, tests).
   static std::vector<std::string> command_names();
 
@@ -246,6 +317,20 @@ class CommandProcessor {
   WriteLimits limits_;
   Consistency mode_;
   lattices::HybridClock clock_;
+  ExpiringKeyspace expiring_;
+
+  /// The commands' keyspace: the expiring view of a coordination-free one; a linearizable
+  /// one as it is (LinearKeyspace keeps its own expiry).
+  Keyspace& keys() {
+    return mode_ == Consistency::coordination_free ? static_cast<Keyspace&>(expiring_) : keyspace_;
+  }
+  std::uint64_t wall_ms() const {
+    return facts_.wall_ms ? facts_.wall_ms() : lattices::HybridClock::system_wall_ms();
+  }
+  lattices::HlcTimestamp hlc_now() {
+    return facts_.wall_ms ? clock_.now(facts_.wall_ms()) : clock_.now();
+  }
+  void run(const Request& request, Session& session, std::string& reply);
 };
 
 /// Redis's glob matching for KEYS and SCAN MATCH: * ? [abc] [^a] [a-z] and \ escapes.

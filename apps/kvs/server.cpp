@@ -547,6 +547,7 @@ struct KvsServer::Impl {
   tcp::acceptor acceptor;
   asio::steady_timer fsync_timer;
   asio::steady_timer accept_timer;
+  asio::steady_timer expire_timer;  // the active expiry cycle (schedule_expiry)
   /// The log's fsyncs, off the event loop (after `runtime`: it goes first, waiting for a sync
   /// that runs, and before the disk and the event loop).
   std::unique_ptr<protocols::storage::SyncThread> log_sync;
@@ -596,7 +597,8 @@ struct KvsServer::Impl {
         router(processor, coordination.get(), KeyClasses(options.linearizable)),
         acceptor(runtime.io_context()),
         fsync_timer(runtime.io_context()),
-        accept_timer(runtime.io_context()) {
+        accept_timer(runtime.io_context()),
+        expire_timer(runtime.io_context()) {
     const tcp::endpoint endpoint(asio::ip::make_address(options.bind), options.port);
     acceptor.open(endpoint.protocol());
     acceptor.set_option(tcp::acceptor::reuse_address(true));
@@ -690,8 +692,9 @@ struct KvsServer::Impl {
       return admission_refusal(v, now_ms);
     };
     // The values it merges (or restores at boot) advance its hybrid clock.
-    admission.observe = [this](const std::string&, const KeyValue& v) {
+    admission.observe = [this](const std::string& key, const KeyValue& v) {
       processor.observe(latest_timestamp(v));
+      processor.expiring().note(key, v);  // for the active expiry sweep
     };
     node->replica().set_admission(std::move(admission));
     KvsNode::Application application;
@@ -935,7 +938,8 @@ struct KvsServer::Impl {
     const auto wrong_passwords = router.error_stats().find("WRONGPASS");
     stats += info_line("acl_access_denied_auth",
                        wrong_passwords == router.error_stats().end() ? 0 : wrong_passwords->second);
-    stats += info_line("expired_keys", 0);  // only linearizable keys expire: see Coordination
+    // This replica's deletes of expired coordination-free keys (the log's are in Coordination).
+    stats += info_line("expired_keys", processor.expiring().expired_keys());
     stats += info_line("evicted_keys", 0);
     stats += "rejected_connections:" + std::to_string(counters.rejected_connections) + "\r\n";
     stats += "accept_failures:" + std::to_string(counters.accept_failures) + "\r\n";
@@ -1012,6 +1016,29 @@ struct KvsServer::Impl {
   /// host's flush runs behind the handlers already ready, so that the requests of every
   /// client that sent some in this turn of the event loop share one batch.
   void reply_after_flush(std::shared_ptr<Client> client);
+
+  /// Active expiry, as Redis's (hz 10): every 100 ms the sweep looks at up to 200 of the keys
+  /// that carry an expiry and deletes the expired ones, and goes on, up to 10 rounds (2,000
+  /// keys a tick), while more than a quarter of those it looked at were deleted. The deletes
+  /// are ordinary writes of this turn.
+  void schedule_expiry() {
+    expire_timer.expires_after(expire_tick);
+    expire_timer.async_wait([this](const error_code& ec) {
+      if (ec) return;
+      if (runtime.node() != nullptr) {
+        ExpiringKeyspace& expiring = processor.expiring();
+        for (int round = 0; round < expire_rounds_max; ++round) {
+          const std::uint64_t before = expiring.expired_keys();
+          const std::size_t looked = expiring.sweep(expire_keys_per_round);
+          if (looked == 0 || (expiring.expired_keys() - before) * 4 <= looked) break;
+        }
+      }
+      schedule_expiry();
+    });
+  }
+  static constexpr std::chrono::milliseconds expire_tick{100};
+  static constexpr std::size_t expire_keys_per_round = 200;
+  static constexpr int expire_rounds_max = 10;
 
   void schedule_fsync() {
     if (options.fsync_always) return;
@@ -1543,6 +1570,7 @@ KvsServer::~KvsServer() {
   impl_->acceptor.close(ignored);
   impl_->fsync_timer.cancel();
   impl_->accept_timer.cancel();
+  impl_->expire_timer.cancel();
   for (const auto& client : std::set<std::shared_ptr<Impl::Client>>(impl_->clients)) {
     client->socket.close(ignored);
   }
@@ -1553,6 +1581,7 @@ KvsServer::~KvsServer() {
 void KvsServer::run() {
   impl_->accept();
   impl_->schedule_fsync();
+  impl_->schedule_expiry();
   // Runs first in the loop: a stop() made before the loop started (and so cleared by its
   // restart) takes effect now; one made later stops the running loop itself.
   asio::post(impl_->runtime.io_context(), [this] {

@@ -30,10 +30,10 @@ class RocksDisk;
 
 namespace calm::apps::kvs {
 
-/// The layout of what a data directory holds (KeyValue's bytes): 2 since KeyValue gained
-/// `list`, 3 since `zset` and `zset_scores`. A directory of another layout is refused with a clear
-/// error before anything reads it: decoding it as this one would fail key by key (docs/kvs.md,
-/// "Storage format").
+/// The layout of what a data directory holds (KeyValue's bytes): 3 since KeyValue gained
+/// `zset`, `zset_scores` and `expiry` (2: `list`). A directory of another layout is refused
+/// with a clear error before anything reads it: decoding it as this one would fail key by key
+/// (docs/kvs.md, "Storage format").
 inline constexpr std::string_view storage_format_key = "meta/format";
 inline constexpr std::uint64_t storage_format = 3;
 

@@ -251,8 +251,34 @@ KeyValue set_string(KeyValue& v, ReplicaId replica, std::string value, lat::HlcT
   return delta;
 }
 
+std::uint64_t expiry_deadline_ms(const KeyValue& v) {
+  const std::vector<std::uint64_t> deadlines = v.expiry->values();  // sorted
+  return deadlines.empty() || deadlines.front() == 0 ? 0 : deadlines.back();
+}
+
+bool expired(const KeyValue& v, std::uint64_t now_ms) {
+  const std::uint64_t deadline = expiry_deadline_ms(v);
+  return deadline != 0 && deadline < now_ms && type_of(v) != Type::none;
+}
+
+bool expiry_garbage(const KeyValue& v, std::uint64_t now_ms) {
+  return !v.expiry->values().empty() && (type_of(v) == Type::none || expired(v, now_ms));
+}
+
+KeyValue write_expiry(KeyValue& v, ReplicaId replica, std::uint64_t deadline_ms) {
+  KeyValue delta;
+  delta.expiry = v.expiry.mutable_value().write(replica, deadline_ms);
+  return delta;
+}
+
+KeyValue clear_expiry(KeyValue& v, ReplicaId replica) {
+  if (expiry_deadline_ms(v) == 0) return {};
+  return write_expiry(v, replica, 0);
+}
+
 KeyValue remove_all(KeyValue& v, ReplicaId replica, lat::HlcTimestamp now) {
   KeyValue delta;
+  if (!v.expiry->values().empty()) delta.expiry = v.expiry.mutable_value().clear();
   remove_counter(v, delta);
   remove_set(v, delta);
   remove_list(v, delta);

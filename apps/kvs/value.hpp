@@ -28,6 +28,13 @@
 ///                membership), ZINCRBY counts in a MapUnion<member, ScoreCounter>, and ZADD and
 ///                ZREM take away the increments they saw, so concurrent ZINCRBYs add up. A
 ///                member's score is its register's greatest value (or 0) plus its counter.
+///   - `expiry`:  MVRegister<deadline>: when the key expires, in Unix ms, 0 for never. EXPIRE
+///                writes a deadline, PERSIST writes 0, each replacing the writes it saw; among
+///                concurrent writes 0 wins (PERSIST wins over any TTL), else the greatest
+///                deadline (the longest TTL wins), as Redis's geo-replicated product resolves
+///                them. SET takes away the deadline it saw (writing 0, only when it saw one);
+///                DEL takes away the register. A key whose deadline has passed on a replica's
+///                clock reads as absent there, and that replica deletes it (docs/kvs.md).
 /// Commands of one type take away what they saw of the others (SET replaces a set, as in Redis;
 /// DEL takes away everything it saw), so after quiet the key has one type. Writes of different
 /// types made concurrently at different replicas can leave two types: then the key reads as
@@ -96,16 +103,18 @@ struct KeyValue {
   using List = lat::List<std::string, ReplicaId>;
   using ZSet = lat::ORMap<std::string, lat::MVRegister<double, ReplicaId>, ReplicaId>;
   using ZSetScores = lat::MapUnion<std::string, ScoreCounter>;
+  using Expiry = lat::MVRegister<std::uint64_t, ReplicaId>;
 
   // `str` inline, the others boxed (lattices/boxed.hpp): a string key, the common case, pays
   // one pointer for each type it does not hold instead of its whole size (648 bytes in all
   // before). The bytes are those of the unboxed fields. Read a boxed field with -> or value();
-  // write it with mutable_value(). `list` came in storage format 2, `zset` and `zset_scores` in 3
-  // (docs/kvs.md).
+  // write it with mutable_value(). `list` came in storage format 2; `zset`, `zset_scores` and
+  // `expiry` in 3 (docs/kvs.md).
   BOOST_HANA_DEFINE_STRUCT(KeyValue, (Str, str), (lat::Boxed<Counter>, counter),
                            (lat::Boxed<Set>, set), (lat::Boxed<Hash>, hash),
                            (lat::Boxed<HashCounters>, hash_counters), (lat::Boxed<List>, list),
-                           (lat::Boxed<ZSet>, zset), (lat::Boxed<ZSetScores>, zset_scores));
+                           (lat::Boxed<ZSet>, zset), (lat::Boxed<ZSetScores>, zset_scores),
+                           (lat::Boxed<Expiry>, expiry));
   friend bool operator==(const KeyValue&, const KeyValue&) = default;
 };
 
@@ -145,6 +154,14 @@ std::optional<double> zset_score(const KeyValue& v, const std::string& member);
 std::vector<ScoredMember> zset_entries(const KeyValue& v);
 /// The number of members. O(n).
 std::size_t zset_size(const KeyValue& v);
+/// The key's expiry, in Unix ms, 0 for none: among concurrent writes 0 (PERSIST) wins, else
+/// the greatest deadline (the longest TTL).
+std::uint64_t expiry_deadline_ms(const KeyValue& v);
+/// Whether the key holds data whose deadline has passed at `now_ms` (strictly, as in Redis).
+bool expired(const KeyValue& v, std::uint64_t now_ms);
+/// Whether the key is to be deleted at `now_ms`: expired, or an expiry with no data left (an
+/// EXPIRE or PERSIST concurrent with a DEL elsewhere leaves one; it reads as no key).
+bool expiry_garbage(const KeyValue& v, std::uint64_t now_ms);
 
 /// Why a command could not apply; the text is Redis's error reply.
 struct CommandError {
@@ -164,7 +181,12 @@ inline const CommandError out_of_dots{"ERR this replica has no write identifiers
 
 /// SET: the key becomes the string `value`, whatever it held before (what this replica saw).
 KeyValue set_string(KeyValue& v, ReplicaId replica, std::string value, lat::HlcTimestamp now);
-/// DEL: takes away everything this replica saw of the key.
+/// EXPIRE (a deadline in Unix ms) or PERSIST (0): replaces the expiry writes it saw; the delta.
+KeyValue write_expiry(KeyValue& v, ReplicaId replica, std::uint64_t deadline_ms);
+/// What SET and the other writes that replace a key do to its TTL: 0 over the deadline this
+/// replica saw, and nothing (an empty delta) when it saw none.
+KeyValue clear_expiry(KeyValue& v, ReplicaId replica);
+/// DEL: takes away everything this replica saw of the key, its expiry included.
 KeyValue remove_all(KeyValue& v, ReplicaId replica, lat::HlcTimestamp now);
 /// INCRBY n (DECRBY is INCRBY -n): the new value, and the delta.
 std::variant<std::pair<std::int64_t, KeyValue>, CommandError> increment(KeyValue& v,

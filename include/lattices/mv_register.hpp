@@ -29,6 +29,12 @@ class MVRegister : public detail::DottedCrdt<MVRegister<T, Id>, DotFun<T, Id>> {
     seen.insert(d);
     return this->apply(DotFun<T, Id>{{d, std::move(value)}}, std::move(seen));
   }
+  /// Drops the writes it saw, as a write would, without writing one: a concurrent write
+  /// survives it. Returns the delta (bottom when it saw none).
+  MVRegister clear() {
+    if (this->store().empty()) return {};
+    return this->apply(DotFun<T, Id>{}, Base::observed(this->store()));
+  }
   /// The concurrent values, sorted, each once.
   std::vector<T> values() const {
     std::vector<T> out;

@@ -74,6 +74,16 @@ TEST(Admission, AHashContextClaimingDotsAboveTheBoundIsRefused) {
   EXPECT_NE(refusal->find("hash"), std::string::npos) << *refusal;
 }
 
+TEST(Admission, ASortedSetContextClaimingDotsAboveTheBoundIsRefused) {
+  lattices::DotContext<ReplicaId> context;
+  context.insert_range(4, 1, UINT64_MAX);
+  KeyValue v;
+  v.zset = KeyValue::ZSet(KeyValue::ZSet::dotted_type({}, context));
+  const auto refusal = admission_refusal(v, wall_ms);
+  ASSERT_TRUE(refusal);
+  EXPECT_NE(refusal->find("sorted set"), std::string::npos) << *refusal;
+}
+
 TEST(Admission, CounterTotalsUpToTheirLimitAreAdmittedAndReadExactly) {
   // Totals are summed in 128 bits, so no total a replica can make needs refusing: two
   // replicas at UINT64_MAX read as their exact sum.

@@ -347,8 +347,10 @@ TEST_F(Commands, WrongTypesAritiesAndUnknownCommandsAreRedisErrors) {
             "-ERR SET NX needs coordination (its result depends on every replica agreeing on "
             "the current value): only keys calm-kvs runs through its Paxos log take it "
             "(calm-kvs --linearizable PATTERN)\r\n");
-  EXPECT_EQ(run("SET k v EX 10").substr(0, 35), "-ERR SET EX needs coordination (its");
-  EXPECT_EQ(run("EXPIRE k 10").substr(0, 40), "-ERR EXPIRE: expiry needs coordination (");
+  EXPECT_EQ(run("SET k v EX 10 GET").substr(0, 36), "-ERR SET GET needs coordination (its");
+  EXPECT_EQ(run("SET k v XX EX 10").substr(0, 35), "-ERR SET XX needs coordination (its");
+  EXPECT_EQ(run("EXPIRE k 10 XX").substr(0, 50),
+            "-ERR EXPIRE with NX, XX, GT or LT needs coordinati");
   EXPECT_EQ(run("SET k v BOGUS"), "-ERR syntax error\r\n");
   EXPECT_EQ(run("SETNX k v").substr(0, 28), "-ERR SETNX needs coordinatio");
   EXPECT_EQ(run("SELECT 1"), "-ERR DB index is out of range\r\n");

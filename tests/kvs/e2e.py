@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """calm-kvs end to end, through redis-cli: every command family against one replica and
-against three, a transaction on coordination-free keys, writes at three replicas converging, SIGKILL right after acknowledged writes
+against three, a transaction on coordination-free keys, writes at three replicas converging, a TTL
+replicated and its key deleted by the active expiry sweep, SIGKILL right after acknowledged writes
 (one at a time, and pipelined on several connections at once), and bad input that must not
 hurt the server. Bounded: each wait gives up after 20 s.
 
@@ -207,6 +208,32 @@ def clients(port):
         b.close()
 
 
+def expired_keys(port):
+    for line in cli(port, "INFO", "stats").splitlines():
+        if line.startswith("expired_keys:"):
+            return int(line.split(":", 1)[1])
+    return -1
+
+
+def replicated_expiry(resp):
+    """A TTL set at one replica reaches the others, and a key no command reads again is deleted
+    by the replicas' active expiry sweep, everywhere."""
+    expect_reply(resp[0], ["SADD", "keep", "x"], "1")
+    expect_reply(resp[0], ["EXPIRE", "keep", "1000"], "1")
+    expect_reply(resp[0], ["SET", "temp", "v"], "OK")
+    expect_reply(resp[0], ["PEXPIRE", "temp", "300"], "1")
+    for p in resp:
+        wait_until(lambda p=p: cli(p, "TTL", "keep") in ("999", "1000"),
+                   f"replica on {p} has keep's TTL")
+    # Nothing reads temp: only the sweep (every 100 ms) finds it expired.
+    wait_until(lambda: sum(expired_keys(p) for p in resp) >= 1,
+               "an active expiry sweep deletes temp")
+    expect_reply(resp[1], ["PERSIST", "keep"], "1")
+    for p in resp:
+        wait_until(lambda p=p: cli(p, "TTL", "keep") == "-1" and cli(p, "EXISTS", "temp") == "0",
+                   f"replica on {p} has the PERSIST and no temp")
+
+
 def main():
     binary, work = sys.argv[1], sys.argv[2]
     shutil.rmtree(work, ignore_errors=True)
@@ -242,6 +269,7 @@ def main():
             wait_until(lambda p=p: cli(p, "SMEMBERS", "cart") == "eggs\nmilk"
                        and cli(p, "GET", "visits") == "4" and cli(p, "HGET", "user", "name") == "ada",
                        f"replica on {p} converges")
+        replicated_expiry(resp)
         for i in range(50):
             if cli(resp[2], "SADD", "acked", f"e{i}") != "1":
                 FAILURES.append(f"SADD acked e{i} was not acknowledged")

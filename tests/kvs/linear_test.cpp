@@ -430,11 +430,12 @@ TEST_F(Routing, SetexPsetexAndGetexAreCoordinatedExpiryAndGetexAloneIsAGet) {
   EXPECT_EQ(run("GETEX lock:none EX 5"), "$-1\r\n");
   EXPECT_EQ(run("GETEX lock:s EXAT 1"), "$1\r\nv\r\n");  // in the past: the key goes
   EXPECT_EQ(run("EXISTS lock:s"), ":0\r\n");
-  // On a coordination-free key: refused with an expiry, a GET without.
-  EXPECT_EQ(run("SETEX free 10 v").substr(0, 30), "-ERR SETEX needs coordination,");
-  EXPECT_EQ(run("SET free v"), "+OK\r\n");
+  // On a coordination-free key they are writes of the key's expiry register, run there.
+  EXPECT_EQ(run("SETEX free 10 v"), "+OK\r\n");
+  EXPECT_EQ(run("TTL free"), ":10\r\n");
   EXPECT_EQ(run("GETEX free"), "$1\r\nv\r\n");
-  EXPECT_EQ(run("GETEX free PX 10").substr(0, 30), "-ERR GETEX needs coordination,");
+  EXPECT_EQ(run("GETEX free PX 20000"), "$1\r\nv\r\n");
+  EXPECT_EQ(run("TTL free"), ":20\r\n");
 }
 
 TEST_F(Routing, IncrbyfloatAndHincrbyfloatSumAsRedisOnLinearizableKeysOnly) {
@@ -603,7 +604,7 @@ TEST_F(Routing, CoordinationOnAFreeKeyAndMixedClassesAreRefusedAndChangeNothing)
             "-ERR SETNX needs coordination, but key 'free' is coordination-free: start calm-kvs "
             "with --linearizable PATTERN matching it (now: 'lock:*,id:*')\r\n");
   EXPECT_EQ(run("SET free v NX").substr(0, 40), "-ERR SET needs coordination, but key 'fr");
-  EXPECT_EQ(run("EXPIRE free 10").substr(0, 40), "-ERR EXPIRE needs coordination, but key ");
+  EXPECT_EQ(run("EXPIRE free 10 GT").substr(0, 40), "-ERR EXPIRE needs coordination, but key ");
   EXPECT_EQ(run("MSET free 1 lock:a 2"),
             "-ERR a command's keys must all be of one consistency class: key 'free' is "
             "coordination-free, key 'lock:a' is linearizable\r\n");

@@ -61,5 +61,13 @@ TEST_F(StorageFormat, ANewerFormatIsRefused) {
   EXPECT_NE(refusal().find("storage format 4"), std::string::npos);
 }
 
+TEST_F(StorageFormat, FormatTwoWithoutTheExpiryIsRefused) {
+  {
+    RocksDisk rocks(dir_);
+    rocks.put(std::string(storage_format_key), lattices::to_bytes(std::uint64_t{2}), Sync::yes);
+  }
+  EXPECT_NE(refusal().find("storage format 2 and this build reads format 3"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace calm::apps::kvs

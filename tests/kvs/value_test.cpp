@@ -346,7 +346,7 @@ TEST(KeyValue, DeltasDeliveredInAnyOrderAndTwiceConvergeToTheJoin) {
       const ReplicaId id = r + 1;
       const std::string member(1, static_cast<char>('a' + pick(4)));
       KeyValue delta;
-      switch (pick(12)) {
+      switch (pick(14)) {
         case 0:
           delta = set_string(v, id, std::to_string(pick(5)), at(++ms));
           break;
@@ -398,6 +398,12 @@ TEST(KeyValue, DeltasDeliveredInAnyOrderAndTwiceConvergeToTheJoin) {
             delta = std::get<0>(res).second;
           }
           break;
+        case 11:  // EXPIRE, or PERSIST (0)
+          delta = write_expiry(v, id, pick(3) * 1000);
+          break;
+        case 12:  // what SET does to the TTL
+          delta = clear_expiry(v, id);
+          break;
         default:
           if (!deltas.empty()) lat::merge(v, deltas[pick(deltas.size())]);  // gossip
           break;
@@ -424,8 +430,7 @@ TEST(KeyValue, DeltasDeliveredInAnyOrderAndTwiceConvergeToTheJoin) {
   }
 }
 
-// ---- sorted sets
-// ---------------------------------------------------------------------------------
+// ---- sorted sets ---------------------------------------------------------------------------
 
 /// ZADD of one member.
 KeyValue zadd(KeyValue& v, ReplicaId replica, const std::string& member, double score) {
@@ -547,10 +552,107 @@ TEST(SortedSet, SetAndDelTakeTheSortedSetAway) {
   EXPECT_TRUE(std::holds_alternative<CommandError>(zset_increment(v, 1, "x", 1)));
 }
 
+// ---- expiry: an MVRegister of deadlines, PERSIST (0) wins, then the longest -----------------
+
+/// A string key written at replica 1 and known to replica 2.
+std::pair<KeyValue, KeyValue> a_key_at_two_replicas() {
+  KeyValue one;
+  set_string(one, 1, "v", at(1));
+  return {one, one};
+}
+
+TEST(KeyValueExpiry, ConcurrentExpiresConvergeOnTheLongest) {
+  auto [one, two] = a_key_at_two_replicas();
+  const KeyValue d1 = write_expiry(one, 1, 5000);
+  const KeyValue d2 = write_expiry(two, 2, 9000);
+  lat::merge(one, d2);
+  lat::merge(two, d1);
+  EXPECT_EQ(one, two);
+  EXPECT_EQ(expiry_deadline_ms(one), 9000u);
+}
+
+TEST(KeyValueExpiry, PersistConcurrentWithExpireWins) {
+  auto [one, two] = a_key_at_two_replicas();
+  write_expiry(one, 1, 5000);
+  two = one;
+  const KeyValue persist = write_expiry(one, 1, 0);
+  const KeyValue longer = write_expiry(two, 2, 90000);
+  lat::merge(one, longer);
+  lat::merge(two, persist);
+  EXPECT_EQ(one, two);
+  EXPECT_EQ(expiry_deadline_ms(one), 0u);
+  EXPECT_FALSE(expired(one, 100000));
+}
+
+TEST(KeyValueExpiry, ALaterWriteReplacesTheDeadlinesItSaw) {
+  auto [one, two] = a_key_at_two_replicas();
+  lat::merge(one, write_expiry(two, 2, 9000));
+  write_expiry(one, 1, 3000);  // EXPIRE that saw 9000: a shorter TTL, in order
+  EXPECT_EQ(expiry_deadline_ms(one), 3000u);
+  write_expiry(one, 1, 0);     // PERSIST
+  write_expiry(one, 1, 4000);  // then EXPIRE again
+  EXPECT_EQ(expiry_deadline_ms(one), 4000u);
+}
+
+TEST(KeyValueExpiry, AKeyExpiresStrictlyAfterItsDeadline) {
+  auto [one, two] = a_key_at_two_replicas();
+  write_expiry(one, 1, 5000);
+  EXPECT_FALSE(expired(one, 5000));
+  EXPECT_TRUE(expired(one, 5001));
+  EXPECT_TRUE(expiry_garbage(one, 5001));
+  EXPECT_FALSE(expired(two, 5001));  // no deadline: never
+}
+
+TEST(KeyValueExpiry, MergesInAnyOrderWithDuplicatesConverge) {
+  auto [base, unused] = a_key_at_two_replicas();
+  std::vector<KeyValue> replicas{base, base, base};
+  std::vector<KeyValue> deltas;
+  deltas.push_back(write_expiry(replicas[0], 1, 7000));
+  deltas.push_back(write_expiry(replicas[1], 2, 8000));
+  deltas.push_back(write_expiry(replicas[2], 3, 0));
+  deltas.push_back(write_expiry(replicas[0], 1, 6000));  // replaces its own 7000
+  std::mt19937_64 rng(17);
+  KeyValue first;
+  for (int round = 0; round < 20; ++round) {
+    std::vector<KeyValue> order = deltas;
+    order.insert(order.end(), deltas.begin(), deltas.end());  // each twice
+    std::shuffle(order.begin(), order.end(), rng);
+    KeyValue v = base;
+    for (const KeyValue& d : order) lat::merge(v, d);
+    if (round == 0) first = v;
+    EXPECT_EQ(v, first);
+  }
+  EXPECT_EQ(expiry_deadline_ms(first), 0u);  // replica 3's PERSIST, concurrent with all
+}
+
+TEST(KeyValueExpiry, SetClearsTheTtlItSawAndWritesNothingWithoutOne) {
+  KeyValue v;
+  set_string(v, 1, "v", at(1));
+  EXPECT_TRUE(lat::is_bot(clear_expiry(v, 1)));  // no TTL: no expiry bytes
+  write_expiry(v, 1, 5000);
+  const KeyValue delta = clear_expiry(v, 1);
+  EXPECT_FALSE(lat::is_bot(delta));
+  EXPECT_EQ(expiry_deadline_ms(v), 0u);
+  EXPECT_TRUE(lat::is_bot(clear_expiry(v, 1)));  // 0 seen: nothing more to clear
+}
+
+TEST(KeyValueExpiry, DelTakesAwayTheExpiryItSawAndAConcurrentOneIsLeftAsGarbage) {
+  auto [one, two] = a_key_at_two_replicas();
+  write_expiry(one, 1, 5000);
+  two = one;
+  remove_all(one, 1, at(2));
+  EXPECT_TRUE(one.expiry->values().empty());
+  EXPECT_FALSE(expiry_garbage(one, 0));
+  const KeyValue extension = write_expiry(two, 2, 9000);  // concurrent with the DEL
+  lat::merge(one, extension);
+  EXPECT_EQ(type_of(one), Type::none);
+  EXPECT_TRUE(expiry_garbage(one, 0));  // an expiry without data: the sweep takes it away
+}
+
 // ---- memory and bytes: the boxed fields ------------------------------------------------------
 
 // A string key pays one pointer for each type it does not hold (value.hpp).
-static_assert(sizeof(KeyValue) <= sizeof(KeyValue::Str) + 7 * sizeof(void*));
+static_assert(sizeof(KeyValue) <= sizeof(KeyValue::Str) + 8 * sizeof(void*));
 
 TEST(KeyValue, AStringKeyHoldsNoBoxForTheTypesItDoesNotUse) {
   KeyValue v;
@@ -564,6 +666,7 @@ TEST(KeyValue, AStringKeyHoldsNoBoxForTheTypesItDoesNotUse) {
   EXPECT_FALSE(v.hash_counters.allocated());
   EXPECT_FALSE(v.zset.allocated());
   EXPECT_FALSE(v.zset_scores.allocated());
+  EXPECT_FALSE(v.expiry.allocated());  // SET and DEL write no expiry on a key without a TTL
   ok(increment(v, 1, 2));
   EXPECT_TRUE(v.counter.allocated());
   EXPECT_FALSE(v.set.allocated());
@@ -580,8 +683,9 @@ std::string hex(const std::string& bytes) {
 }
 
 // CHANGING A LITERAL HERE IS A FORMAT CHANGE of calm-kvs's stored and replicated keys (storage
-// format 2, server.cpp): the bytes of the unboxed fields, the list last (its 19 bytes when
-// empty were added by format 2).
+// format 3, server.hpp): the bytes of the unboxed fields, the list (its 19 bytes when empty
+// were added by format 2), then the sorted set's two parts and the expiry (their 56 bytes when
+// empty were added by format 3).
 TEST(KeyValue, TheBytesOfAKeyAreThoseOfItsUnboxedFields) {
   const KeyValue empty;
   KeyValue string_key;
@@ -600,33 +704,40 @@ TEST(KeyValue, TheBytesOfAKeyAreThoseOfItsUnboxedFields) {
   const double score = 1.5;
   ok(zset_add(zset_key, 1, std::span(&member, 1), std::span(&score, 1)));
   ok(zset_increment(zset_key, 2, "n", -2));
+  KeyValue expiring_key;
+  set_string(expiring_key, 1, "v", at(5));
+  write_expiry(expiring_key, 1, 0x0102030405060708);
   const std::pair<const KeyValue&, const char*> pinned[] = {
       {empty,
        "0100000000000000000000000000000000000000000000000000000000000000"
        "0000000000000000000000000000000000000000000000000000000000000000"
        "0000000000000000000000000000000000000000000000000000000000000000"
        "00000300000000000000000000"
-       "0000000000000000000000000000000000000000000000000000000000000000"},
+       "0000000000000000000000000000000000000000000000000000000000000000"
+       "000000000000000000000000000000000000000000000000"},
       {string_key,
        "0101050000000000000000000000010000000000000000010000000000000076"
        "0000000000000000000000000000000000000000000000000000000000000000"
        "0000000000000000000000000000000000000000000000000000000000000000"
        "0000000000000000000000000000000000000000000000000000000000000000"
        "0300000000000000000000"
-       "0000000000000000000000000000000000000000000000000000000000000000"},
+       "0000000000000000000000000000000000000000000000000000000000000000"
+       "000000000000000000000000000000000000000000000000"},
       {counter_key,
        "0100010000000000000002000000000000000300000000000000000000000000"
        "0000000000000000000000000000000000000000000000000000000000000000"
        "0000000000000000000000000000000000000000000000000000000000000000"
        "0000000000000000000000000000000000000300000000000000000000"
-       "0000000000000000000000000000000000000000000000000000000000000000"},
+       "0000000000000000000000000000000000000000000000000000000000000000"
+       "000000000000000000000000000000000000000000000000"},
       {set_key,
        "0100000000000000000000000000000000000000000000000000000000000000"
        "0000010000000000000001000000000000006d01000000000000000100000000"
        "0000000100000000000000010000000000000001000000000000000100000000"
        "0000000000000000000000000000000000000000000000000000000000000000"
        "000000000000000000000000000000000000000300000000000000000000"
-       "0000000000000000000000000000000000000000000000000000000000000000"},
+       "0000000000000000000000000000000000000000000000000000000000000000"
+       "000000000000000000000000000000000000000000000000"},
       {hash_key,
        "0100000000000000000000000000000000000000000000000000000000000000"
        "0000000000000000000000000000000000000000000000000000010000000000"
@@ -635,14 +746,16 @@ TEST(KeyValue, TheBytesOfAKeyAreThoseOfItsUnboxedFields) {
        "0000000000000000000000000100000000000000010000000000000067010000"
        "0000000000010000000000000002000000000000000000000000000000000000"
        "0000000000000000000000000000000000000000000300000000000000000000"
-       "0000000000000000000000000000000000000000000000000000000000000000"},
+       "0000000000000000000000000000000000000000000000000000000000000000"
+       "000000000000000000000000000000000000000000000000"},
       {list_key,
        "0100000000000000000000000000000000000000000000000000000000000000"
        "0000000000000000000000000000000000000000000000000000000000000000"
        "0000000000000000000000000000000000000000000000000000010000000000"
        "0000010000000000000007000000000000000100000000020201000000000000"
        "0061010000000000000062"
-       "0000000000000000000000000000000000000000000000000000000000000000"},
+       "0000000000000000000000000000000000000000000000000000000000000000"
+       "000000000000000000000000000000000000000000000000"},
       {zset_key,
        "0100000000000000000000000000000000000000000000000000000000000000"
        "0000000000000000000000000000000000000000000000000000000000000000"
@@ -651,7 +764,17 @@ TEST(KeyValue, TheBytesOfAKeyAreThoseOfItsUnboxedFields) {
        "00000000000001000000000000000100000000000000000000000000f83f0100"
        "0000000000000100000000000000010000000000000000000000000000000100"
        "00000000000001000000000000006e0000000000000000010000000000000002"
-       "00000000000000000000000000004000000000000000000000000000000000"},
+       "00000000000000000000000000004000000000000000000000000000000000"
+       "000000000000000000000000000000000000000000000000"},
+      {expiring_key,
+       "0101050000000000000000000000010000000000000000010000000000000076"
+       "0000000000000000000000000000000000000000000000000000000000000000"
+       "0000000000000000000000000000000000000000000000000000000000000000"
+       "0000000000000000000000000000000000000000000000000000000000000000"
+       "0300000000000000000000000000000000000000000000000000000000000000"
+       "0000000000000000000000010000000000000001000000000000000100000000"
+       "0000000807060504030201010000000000000001000000000000000100000000"
+       "0000000000000000000000"},
   };
   for (const auto& [value, bytes] : pinned) {
     EXPECT_EQ(hex(lat::to_bytes(value)), bytes);

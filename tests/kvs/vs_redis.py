@@ -498,6 +498,34 @@ for setup, write in [
                     ["TTL", "u"]]
 
 
+# Expiry on coordination-free keys as on linearizable ones (the scripts run on both pairs):
+# relative TTLs long enough to read the same second on both servers, and keys that expire
+# within a short sleep ("SLEEP seconds" is no command: the script runner waits; 0.3 s is past
+# the 100 ms within which the log's clock passes a linearizable key's deadline).
+EXPIRY = [
+    ["SET", "x1", "v"], ["EXPIRE", "x1", "100"], ["TTL", "x1"], ["PERSIST", "x1"], ["TTL", "x1"],
+    ["PERSIST", "x1"], ["SADD", "x2", "a"], ["PEXPIRE", "x2", "100000"], ["TTL", "x2"],
+    ["SADD", "x2", "b"], ["TTL", "x2"], ["SETEX", "x3", "100", "v"], ["TTL", "x3"],
+    ["GETEX", "x3", "PERSIST"], ["TTL", "x3"], ["GETEX", "x3", "EX", "200"], ["TTL", "x3"],
+    ["SET", "x3", "w", "KEEPTTL"], ["TTL", "x3"], ["SET", "x3", "w", "PX", "300000"],
+    ["TTL", "x3"], ["SET", "x3", "w"], ["TTL", "x3"], ["EXPIREAT", "x3", "4102444800"],
+    ["EXPIRETIME", "x3"], ["PEXPIRETIME", "x3"], ["HSET", "x4", "f", "v"],
+    ["EXPIRE", "x4", "-1"], ["EXISTS", "x4"], ["TTL", "x4"], ["HGETALL", "x4"],
+    ["RPUSH", "x5", "a", "b"], ["PEXPIRE", "x5", "1"], ["SLEEP", "0.3"], ["EXISTS", "x5"],
+    ["LRANGE", "x5", "0", "-1"], ["TYPE", "x5"], ["TTL", "x5"], ["PTTL", "x5"],
+    ["SET", "x6", "v"], ["PEXPIRE", "x6", "1"], ["SLEEP", "0.3"], ["GET", "x6"],
+    ["KEYS", "x6"], ["SET", "x7", "5"], ["PEXPIRE", "x7", "1"], ["SLEEP", "0.3"], ["INCR", "x7"],
+    ["TTL", "x7"], ["SADD", "x8", "a"], ["PSETEX", "x8", "1", "v"], ["SLEEP", "0.3"],
+    ["SADD", "x8", "b"], ["SMEMBERS", "x8"], ["SET", "x9", "v"], ["EXPIRE", "x9", "100"],
+    ["EXPIRE", "x9", I64_MAX], ["PEXPIRE", "x9", I64_MAX], ["EXPIRE", "x9", I64_MIN],
+    ["PEXPIREAT", "x9", I64_MAX], ["SETEX", "x9", "0", "v"], ["PSETEX", "x9", I64_MAX, "v"],
+    ["GETEX", "x9", "EX", "-1"], ["GETEX", "x9", "PX", "0"], ["GETEX", "x9", "PERSIST", "EX", "1"],
+    ["SET", "x9", "v", "EX", "0"], ["SET", "x9", "v", "PXAT", "x"], ["TTL", "x9"],
+    ["EXPIRE", "x9", "10", "NX"], ["EXPIRE", "nokey", "10"], ["PEXPIRE", "x9", I64_MIN],
+    ["EXISTS", "x9"], ["GETEX", "nokey", "EX", "10"], ["PERSIST", "nokey"],
+]
+
+
 def load_differences(path):
     """{command: (how, why)} from the file of deliberate differences."""
     out = {}
@@ -656,6 +684,13 @@ def random_command(rng, coordinated):
         lambda: ["ZRANK", k, v], lambda: ["ZCOUNT", k, "-inf", rng.choice(["1", "(2.5"])],
         lambda: ["ZPOPMIN", k] + rng.choice([[], ["2"]]), lambda: ["ZPOPMAX", k],
         lambda: ["ZREMRANGEBYRANK", k, i, j], lambda: ["ZMSCORE", k, v, "x"],
+        # Expiry, on both classes of keys: TTLs long enough to read the same second on both.
+        lambda: ["EXPIRE", k, rng.choice(["100", "200", "-1"])],
+        lambda: ["PEXPIRE", k, rng.choice(["150000", "250000"])],
+        lambda: ["SETEX", k, rng.choice(["100", "300"]), v],
+        lambda: ["GETEX", k] + rng.choice([["PERSIST"], ["EX", "400"]]),
+        lambda: ["SET", k, v] + rng.choice([["EX", "500"], ["KEEPTTL"]]),
+        lambda: ["PERSIST", k], lambda: ["TTL", k],
     ]
     if coordinated:
         choices += [
@@ -664,7 +699,6 @@ def random_command(rng, coordinated):
             lambda: ["RENAME", k, k2], lambda: ["RENAMENX", k, k2],
             lambda: ["SMOVE", k, k2, v], lambda: ["HSETNX", k, field, v],
             lambda: ["EXPIRE", k, rng.choice(["100", "200"]), rng.choice(["NX", "XX", "GT", "LT"])],
-            lambda: ["PERSIST", k], lambda: ["TTL", k],
             lambda: ["MSETNX", k, v, k2, v],
             lambda: ["COPY", k, k2] + rng.choice([[], ["REPLACE"]]),
             lambda: ["ZADD", k, rng.choice(["NX", "XX", "GT", "LT"]), rng.choice(["1", "3"]), v],
@@ -857,9 +891,14 @@ def main():
                      for n in pairs[0].calm.call("COMMAND")]
             scripts = [CONNECTION, STRINGS, BITS, KEYS_FAMILY, SETS, HASHES, LISTS, ZSETS, COORDINATED,
                        arity_commands(sorted(names), differences)]
+            scripts = [CONNECTION, STRINGS, BITS, KEYS_FAMILY, SETS, HASHES, LISTS, COORDINATED,
+                       EXPIRY, arity_commands(sorted(names), differences)]
             for pair in pairs:
                 for script in scripts:
                     for command in script:
+                        if command[0] == "SLEEP":  # past a short TTL on both servers
+                            time.sleep(float(command[1]))
+                            continue
                         pair.compare(command)
                     # FLUSHALL empties the coordination-free keys only (docs/kvs.md): DEL
                     # every word the script used, which holds its keys, on both sides.

@@ -135,6 +135,22 @@ int main(int argc, char** argv) {
   (void)kv_list.list.mutable_value().insert(2, 0, std::string("front"));
   (void)kv_list.list.mutable_value().erase(1, 1);
   seed(6, "kv-list", kv_list);
+  fz::KeyValue kv_expiry;  // a string with two concurrent deadlines (storage format 3)
+  kv_expiry.str.write(1, std::optional<std::string>("v"), cl::HlcTimestamp{5, 0});
+  fz::KeyValue kv_expiry_elsewhere = kv_expiry;
+  (void)kv_expiry.expiry.mutable_value().write(1, 5000);
+  (void)kv_expiry_elsewhere.expiry.mutable_value().write(2, 9000);
+  cl::merge(kv_expiry, kv_expiry_elsewhere);
+  seed(6, "kv-expiry", kv_expiry);
+  fz::KeyValue kv_zset;  // a sorted set: a written score and counted increments (format 3)
+  (void)kv_zset.zset.mutable_value().update(1, std::string("m"),
+                                            [](auto& r) { return r.write(1, 1.5); });
+  calm::apps::kvs::ScoreCounter counted;
+  counted.up.merge_at(2, cl::Max<double>(4.0));
+  counted.down.merge_at(1, cl::Max<double>(0.5));
+  counted.up_removed.merge_at(2, cl::Max<double>(1.0));
+  kv_zset.zset_scores.mutable_value().merge_at(std::string("n"), counted);
+  seed(6, "kv-zset", kv_zset);
 
   fz::Doc doc;
   seed(7, "doc-empty", doc);

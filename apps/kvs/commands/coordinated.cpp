@@ -1,7 +1,9 @@
 // The commands that need coordination (their result depends on every replica agreeing on the
-// current value, or they set an expiry): SETNX MSETNX GETSET GETDEL SPOP SMOVE RENAME RENAMENX
-// COPY HSETNX EXPIRE PEXPIRE EXPIREAT PEXPIREAT PERSIST. A linearizable keyspace (the Paxos log's)
-// runs them; a coordination-free one refuses them.
+// current value): SETNX MSETNX GETSET GETDEL SPOP SMOVE RENAME RENAMENX COPY HSETNX
+// INCRBYFLOAT HINCRBYFLOAT, and EXPIRE PEXPIRE EXPIREAT PEXPIREAT with NX, XX, GT or LT. A
+// linearizable keyspace (the Paxos log's) runs them; a coordination-free one refuses them. Also
+// the expiry commands that are writes (SETEX PSETEX GETEX PERSIST, EXPIRE and friends without
+// an option), which both run: on a coordination-free key they write KeyValue::expiry.
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -43,7 +45,6 @@ namespace {
 
 /// SETEX and PSETEX: SET key value EX (PX) n.
 void set_expiring(Ctx& c, std::uint64_t unit_ms) {
-  if (!c.linearizable()) return needs_coordination(c);
   const auto n = c.integer(c.args[2]);
   if (!n) return;
   const auto at = expiry_at(c, *n, unit_ms, false, lower(c.args[0]).c_str());
@@ -79,7 +80,6 @@ void getex(Ctx& c) {
       return c.syntax_error();
     }
   }
-  if ((at_arg || persist_flag) && !c.linearizable()) return needs_coordination(c, "GETEX");
   const KeyValue* v = nullptr;
   if (!c.of_type(c.args[1], Type::string, v)) return;
   if (!v) return c.out.null_bulk();
@@ -442,12 +442,6 @@ namespace {
 
 /// EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT with Redis 7's NX, XX, GT, LT.
 void expire_generic(Ctx& c, std::uint64_t unit_ms, bool absolute) {
-  if (!c.linearizable()) {
-    return c.out.error("ERR " + upper(c.args[0]) +
-                       ": expiry needs coordination (every replica must agree on when a key "
-                       "goes): only keys calm-kvs runs through its Paxos log take it "
-                       "(calm-kvs --linearizable PATTERN)");
-  }
   // Redis's order: the options' errors, then the time's.
   bool nx = false, xx = false, gt = false, lt = false;
   for (std::size_t i = 3; i < c.args.size(); ++i) {
@@ -469,6 +463,14 @@ void expire_generic(Ctx& c, std::uint64_t unit_ms, bool absolute) {
     return c.out.error("ERR NX and XX, GT or LT options at the same time are not compatible");
   }
   if (gt && lt) return c.out.error("ERR GT and LT options at the same time are not compatible");
+  // Without an option the command is a write of the deadline (KeyValue::expiry), which a
+  // coordination-free key takes; an option's condition reads the current one.
+  if ((nx || xx || gt || lt) && !c.linearizable()) {
+    return c.out.error("ERR " + upper(c.args[0]) +
+                       " with NX, XX, GT or LT needs coordination (its result depends on every "
+                       "replica agreeing on the key's current expiry): only keys calm-kvs runs "
+                       "through its Paxos log take it (calm-kvs --linearizable PATTERN)");
+  }
   const auto n = c.integer(c.args[2]);
   if (!n) return;
   const std::string name = lower(c.args[0]);
@@ -504,7 +506,6 @@ void pexpire(Ctx& c) { expire_generic(c, 1, false); }
 void expireat(Ctx& c) { expire_generic(c, 1000, true); }
 void pexpireat(Ctx& c) { expire_generic(c, 1, true); }
 void persist(Ctx& c) {
-  if (!c.linearizable()) return needs_coordination(c);
   if (!c.find(c.args[1]) || !c.keys().expiry_ms(c.args[1])) return c.out.integer(0);
   c.keys().set_expiry(c.args[1], std::nullopt);
   c.out.integer(1);

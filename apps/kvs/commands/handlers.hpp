@@ -108,17 +108,13 @@ struct CommandProcessor::Context {
   Session& session;
   ReplyWriter out;
 
-  Keyspace& keys() { return self.keyspace_; }
+  Keyspace& keys() { return self.keys(); }
   ReplicaId replica() const { return self.replica_; }
   const ServerFacts& facts() const { return self.facts_; }
   const WriteLimits& limits() const { return self.limits_; }
-  lattices::HlcTimestamp now() {
-    return self.facts_.wall_ms ? self.clock_.now(self.facts_.wall_ms()) : self.clock_.now();
-  }
+  lattices::HlcTimestamp now() { return self.hlc_now(); }
   /// The wall clock in ms (a linearizable keyspace's: the log's), for expiry.
-  std::uint64_t now_ms() const {
-    return self.facts_.wall_ms ? self.facts_.wall_ms() : lattices::HybridClock::system_wall_ms();
-  }
+  std::uint64_t now_ms() const { return self.wall_ms(); }
   bool linearizable() const { return self.mode_ == Consistency::linearizable; }
 
   const KeyValue* find(const std::string& key) {

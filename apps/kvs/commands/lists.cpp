@@ -300,6 +300,12 @@ void move_element(Ctx& c, bool from_front, bool to_front) {
   if (!source) return c.out.null_bulk();
   const KeyValue* destination = nullptr;
   if (!c.of_type(to, Type::list, destination)) return;
+  if (from == to && source->list->size() == 1 && !c.linearizable()) {
+    // The element comes back where it was: nothing changes (popped and pushed as two writes,
+    // the key would be emptied in between, and an emptied coordination-free key loses its
+    // TTL). A linearizable key keeps its TTL apart, and its write counts for WATCH.
+    return c.out.bulk(list_range(*source, 0, 1).front());
+  }
   std::string value = take(c, from, from_front, 1).front();
   const auto outcome = push_values(c, to, to_front, {value});
   if (outcome.error) return c.error(*outcome.error);

@@ -72,7 +72,7 @@ void set_store(Ctx& c, SetOp op) {
       });
   if (stored.error) return c.error(*stored.error);
   // As Redis, the stored set replaces the destination whole, and with it any TTL.
-  if (c.linearizable()) c.keys().set_expiry(c.args[1], std::nullopt);
+  c.keys().set_expiry(c.args[1], std::nullopt);
   c.out.integer(*stored.value);
 }
 

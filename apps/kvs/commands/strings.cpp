@@ -1,5 +1,6 @@
 // Strings and counters: GET SET MGET MSET STRLEN APPEND GETRANGE SETRANGE LCS INCR DECR INCRBY
-// DECRBY. SET with an option needs coordination (a linearizable keyspace's); the others do not.
+// DECRBY. SET with NX, XX or GET needs coordination (a linearizable keyspace's); the others,
+// and SET's expiry options, do not.
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
@@ -21,7 +22,7 @@ void get(Ctx& c) {
 void set(Ctx& c) {
   bool nx = false, xx = false, get = false, keep_ttl = false;
   std::optional<std::uint64_t> expire;
-  std::string coordinated;  // the first option that needs coordination
+  std::string coordinated;  // the first option that needs coordination (NX, XX, GET)
   for (std::size_t i = 3; i < c.args.size(); ++i) {
     const std::string option = upper(c.args[i]);
     if (coordinated.empty() && option != "EX" && option != "PX" && option != "EXAT" &&
@@ -29,7 +30,9 @@ void set(Ctx& c) {
         option != "GET") {
       return c.syntax_error();
     }
-    if (coordinated.empty()) coordinated = option;
+    if (coordinated.empty() && (option == "NX" || option == "XX" || option == "GET")) {
+      coordinated = option;
+    }
     if (option == "NX" && !xx) {
       nx = true;
     } else if (option == "XX" && !nx) {
@@ -42,7 +45,7 @@ void set(Ctx& c) {
                !expire && !keep_ttl && i + 1 < c.args.size()) {
       const auto n = parse_int64(c.args[++i]);
       if (!n) return c.error(not_an_integer);
-      if (!c.linearizable()) break;  // refused below, before anything is read
+      if (!coordinated.empty() && !c.linearizable()) break;  // refused below
       const std::uint64_t unit = option == "EX" || option == "EXAT" ? 1000 : 1;
       expire = expiry_at(c, *n, unit, option.size() == 4, "set");
       if (!expire) return;
@@ -69,7 +72,8 @@ void set(Ctx& c) {
   }
   c.keys().write(key,
                  [&](KeyValue& kv) { return set_string(kv, c.replica(), c.args[2], c.now()); });
-  if (c.linearizable() && !keep_ttl) c.keys().set_expiry(key, expire);  // SET clears a TTL
+  // SET clears a TTL (on a coordination-free key: writes 0 over the deadline it saw, if any).
+  if (!keep_ttl) c.keys().set_expiry(key, expire);
   reply();
 }
 void mget(Ctx& c) {
@@ -87,7 +91,7 @@ void mset(Ctx& c) {
   for (std::size_t i = 1; i < c.args.size(); i += 2) {
     c.keys().write(c.args[i],
                    [&](KeyValue& v) { return set_string(v, c.replica(), c.args[i + 1], c.now()); });
-    if (c.linearizable()) c.keys().set_expiry(c.args[i], std::nullopt);  // as SET: no TTL
+    c.keys().set_expiry(c.args[i], std::nullopt);  // as SET: no TTL
   }
   c.out.simple("OK");
 }
