@@ -104,17 +104,32 @@ bool counting(const ScoreCounter& c) { return !(c.up == c.up_removed && c.down =
 ScoreCounter taken(const ScoreCounter& c) { return ScoreCounter{c.up, c.down, c.up, c.down}; }
 ResettableCounter taken(const ResettableCounter& c) { return ResettableCounter{c.total, c.total}; }
 
-/// A member's score: its register's greatest value (0 when none), plus its counter; never NaN
-/// (a sum that is NaN, which only overflowing or forged sums give, reads as the register).
-double scored(const KeyValue& v, const std::string& member) {
-  double base = 0;
-  if (v.zset->contains(member)) {
-    const std::vector<double> writes = v.zset->get(member).values();
-    if (!writes.empty() && !std::isnan(writes.back())) base = writes.back();
+/// The greatest of a member's concurrent score writes, skipping a NaN (only a peer's forged
+/// bytes hold one); nothing when it has none. O(writes), no allocation.
+template <class Writes>
+std::optional<double> greatest_write(const Writes& writes) {
+  std::optional<double> out;
+  for (const auto& [dot, score] : writes) {
+    if (!std::isnan(score) && (!out || score > *out)) out = score;
   }
-  if (!v.zset_scores->contains(member)) return base;
-  const double sum = base + counted(v.zset_scores->get(member));
+  return out;
+}
+
+/// A member's score from its writes (null: none) and its counter (null: none): the greatest
+/// write (0 when none) plus what the counter adds; never NaN (a sum that is NaN, which only
+/// overflowing or forged sums give, reads as the written score).
+template <class Writes>
+double score_of(const Writes* writes, const ScoreCounter* counter) {
+  const double base = writes ? greatest_write(*writes).value_or(0.0) : 0.0;
+  if (!counter) return base;
+  const double sum = base + counted(*counter);
   return std::isnan(sum) ? base : sum;
+}
+
+double scored(const KeyValue& v, const std::string& member) {
+  const ScoreCounter* counter =
+      v.zset_scores->contains(member) ? &v.zset_scores->get(member) : nullptr;
+  return score_of(v.zset->dotted().store().find(member), counter);
 }
 
 bool counting_members(const KeyValue& v) {
@@ -568,14 +583,29 @@ std::optional<double> zset_score(const KeyValue& v, const std::string& member) {
   return std::nullopt;
 }
 
-std::vector<ScoredMember> zset_entries(const KeyValue& v) {
-  std::vector<ScoredMember> out;
+std::vector<ScoredRef> zset_refs(const KeyValue& v) {
+  std::vector<ScoredRef> out;
   out.reserve(v.zset->size());
-  for (const std::string& m : v.zset->keys()) out.push_back({scored(v, m), m});
-  for (const auto& [m, c] : *v.zset_scores) {
-    if (counting(c) && !v.zset->contains(m)) out.push_back({scored(v, m), m});
+  const KeyValue::ZSetScores& counters = *v.zset_scores;
+  for (const auto& [member, writes] : v.zset->dotted().store()) {
+    const ScoreCounter* c =
+        counters.empty() || !counters.contains(member) ? nullptr : &counters.get(member);
+    out.push_back({score_of(&writes, c), &member});
   }
-  std::sort(out.begin(), out.end());
+  for (const auto& [member, c] : counters) {
+    if (counting(c) && !v.zset->contains(member)) {
+      out.push_back({score_of<KeyValue::ZSet::store_type::mapped_type>(nullptr, &c), &member});
+    }
+  }
+  return out;
+}
+
+std::vector<ScoredMember> zset_entries(const KeyValue& v) {
+  std::vector<ScoredRef> refs = zset_refs(v);
+  std::sort(refs.begin(), refs.end());
+  std::vector<ScoredMember> out;
+  out.reserve(refs.size());
+  for (const ScoredRef& r : refs) out.push_back({r.score, *r.member});
   return out;
 }
 

@@ -148,6 +148,19 @@ struct ScoredMember {
     return a.score < b.score || (a.score == b.score && a.member < b.member);
   }
 };
+/// A member and its score, pointing into the key's own bytes: valid until the key changes.
+struct ScoredRef {
+  double score = 0;
+  const std::string* member = nullptr;
+  /// Redis's order: by score, then by the member's bytes.
+  friend bool operator<(const ScoredRef& a, const ScoredRef& b) {
+    return a.score < b.score || (a.score == b.score && *a.member < *b.member);
+  }
+};
+/// The sorted set's members with their scores, in no order, without copying a member: O(n)
+/// for n members (and O(log c) each for c counted members). Scores are never NaN, so Redis's
+/// order is a strict weak order on them.
+std::vector<ScoredRef> zset_refs(const KeyValue& v);
 /// A member's score (never NaN: see docs/kvs.md), or nothing when the key holds no such member.
 std::optional<double> zset_score(const KeyValue& v, const std::string& member);
 /// The sorted set's members in Redis's order. O(n log n) for n members.

@@ -3,9 +3,10 @@
 // ZREMRANGEBYRANK ZREMRANGEBYLEX ZPOPMIN ZPOPMAX ZRANDMEMBER ZSCAN, on the sorted-set CRDT
 // (value.hpp: add-wins members, scores written by ZADD and counted by ZINCRBY).
 //
-// A read builds the members in order (zset_entries): O(n log n) for n members, bounded by the
-// data it reads. ZADD's NX, XX, GT and LT decide on the current score and need agreement
-// (CommandProcessor::describe routes them to the log); ZPOPMIN and ZPOPMAX take what this
+// A read gathers the members with their scores (zset_refs, no copies): O(n) for n members, and
+// orders only what it returns (ranks by selection, O(n + k log k) for k of them; BYLEX and
+// ZSCAN sort all, O(n log n)). ZADD's NX, XX, GT and LT decide on the current score and need
+// agreement (CommandProcessor::describe routes them to the log); ZPOPMIN and ZPOPMAX take what this
 // replica sees, at least once, as LPOP does (docs/kvs.md).
 #include <cerrno>
 #include <cmath>
@@ -124,49 +125,73 @@ std::optional<LexRange> lex_range(Ctx& c, const std::string& min, const std::str
   return LexRange{std::move(*lo), std::move(*hi)};
 }
 
-/// The positions [first, end) of the entries in a score range (they are sorted by score).
-std::pair<std::size_t, std::size_t> score_span(const std::vector<ScoredMember>& entries,
-                                               const ScoreRange& range) {
-  std::size_t first = 0;
-  while (first < entries.size() && !range.above_min(entries[first].score)) ++first;
-  std::size_t end = first;
-  while (end < entries.size() && range.below_max(entries[end].score)) ++end;
-  return {first, end};
+using Refs = std::vector<ScoredRef>;
+
+/// The key's members with their scores, in no order (zset_refs), or nothing after WRONGTYPE;
+/// empty when the key is absent. O(n) for n members; valid until the key is written.
+std::optional<Refs> refs_of(Ctx& c, const std::string& key) {
+  const KeyValue* v = nullptr;
+  if (!c.of_type(key, Type::zset, v)) return std::nullopt;
+  return v ? zset_refs(*v) : Refs{};
 }
-/// The positions of the entries in a lex range, walking as Redis does (the order is the
-/// members' only when their scores are equal, as Redis requires for BYLEX): forward, from the
-/// first at or above the minimum while at or below the maximum; backward (`reverse`), from
-/// the last at or below the maximum while at or above the minimum. In walking order.
-std::vector<std::size_t> lex_walk(const std::vector<ScoredMember>& entries, const LexRange& range,
-                                  bool reverse) {
-  std::vector<std::size_t> out;
-  const std::size_t n = entries.size();
+
+/// The members of ranks [first, end) (first <= end <= n), in Redis's order: O(n + k log k) for
+/// k = end - first, not a sort of all n.
+Refs by_rank(Refs refs, std::size_t first, std::size_t end) {
+  if (first >= end) return {};
+  const auto b = refs.begin();
+  if (first > 0) std::nth_element(b, b + static_cast<std::ptrdiff_t>(first), refs.end());
+  std::partial_sort(b + static_cast<std::ptrdiff_t>(first), b + static_cast<std::ptrdiff_t>(end),
+                    refs.end());
+  return Refs(b + static_cast<std::ptrdiff_t>(first), b + static_cast<std::ptrdiff_t>(end));
+}
+
+/// The members whose scores are in the range, in Redis's order (reversed: highest first):
+/// O(n + k log k) for k of them.
+Refs in_score_range(const Refs& refs, const ScoreRange& range, bool reverse) {
+  Refs out;
+  for (const ScoredRef& r : refs) {
+    if (range.above_min(r.score) && range.below_max(r.score)) out.push_back(r);
+  }
+  std::sort(out.begin(), out.end());
+  if (reverse) std::reverse(out.begin(), out.end());
+  return out;
+}
+
+/// The members a lex range selects, walking as Redis does (the order is the members' only when
+/// their scores are equal, as Redis requires for BYLEX): forward, from the first at or above
+/// the minimum while at or below the maximum; backward (`reverse`), from the last at or below
+/// the maximum while at or above the minimum. In walking order; O(n log n).
+Refs lex_walk(Refs refs, const LexRange& range, bool reverse) {
+  std::sort(refs.begin(), refs.end());
+  Refs out;
+  const std::size_t n = refs.size();
   if (!reverse) {
     std::size_t i = 0;
-    while (i < n && !range.above_min(entries[i].member)) ++i;
-    for (; i < n && range.below_max(entries[i].member); ++i) out.push_back(i);
+    while (i < n && !range.above_min(*refs[i].member)) ++i;
+    for (; i < n && range.below_max(*refs[i].member); ++i) out.push_back(refs[i]);
   } else {
     std::size_t i = n;
-    while (i > 0 && !range.below_max(entries[i - 1].member)) --i;
-    for (; i > 0 && range.above_min(entries[i - 1].member); --i) out.push_back(i - 1);
+    while (i > 0 && !range.below_max(*refs[i - 1].member)) --i;
+    for (; i > 0 && range.above_min(*refs[i - 1].member); --i) out.push_back(refs[i - 1]);
   }
   return out;
 }
 
-/// The key's members in order, or nothing after WRONGTYPE; empty when the key is absent.
-std::optional<std::vector<ScoredMember>> entries_of(Ctx& c, const std::string& key) {
-  const KeyValue* v = nullptr;
-  if (!c.of_type(key, Type::zset, v)) return std::nullopt;
-  return v ? zset_entries(*v) : std::vector<ScoredMember>{};
+void reply_refs(Ctx& c, const Refs& picked, bool with_scores) {
+  c.out.array_header(picked.size() * (with_scores ? 2 : 1));
+  for (const ScoredRef& r : picked) {
+    c.out.bulk(*r.member);
+    if (with_scores) c.out.bulk(score_text(r.score));
+  }
 }
 
-void reply_entries(Ctx& c, const std::vector<ScoredMember>& entries,
-                   const std::vector<std::size_t>& picked, bool with_scores) {
-  c.out.array_header(picked.size() * (with_scores ? 2 : 1));
-  for (std::size_t i : picked) {
-    c.out.bulk(entries[i].member);
-    if (with_scores) c.out.bulk(score_text(entries[i].score));
-  }
+/// The members' names, copied before a write changes the key the refs point into.
+std::vector<std::string> names_of(const Refs& refs) {
+  std::vector<std::string> out;
+  out.reserve(refs.size());
+  for (const ScoredRef& r : refs) out.push_back(*r.member);
+  return out;
 }
 
 /// Removes `members` from the key as one write; how many were there.
@@ -207,31 +232,30 @@ void range_command(Ctx& c, RangeQuery q) {
       if (!(lex = lex_range(c, lo, hi))) return;
       break;
   }
-  const auto entries = entries_of(c, c.args[1]);
-  if (!entries) return;
-  const std::size_t n = entries->size();
-  std::vector<std::size_t> picked;
+  const auto refs = refs_of(c, c.args[1]);
+  if (!refs) return;
+  const std::size_t n = refs->size();
+  Refs walk;
   if (q.by == RangeBy::rank) {
     const auto [first, end] = clamp_range(*start, *stop, n);
-    for (std::size_t i = first; i < end; ++i) picked.push_back(q.reverse ? n - 1 - i : i);
-    return reply_entries(c, *entries, picked, q.with_scores);
+    // REV counts ranks from the highest: ranks [first, end) from the end are [n - end, n - first).
+    walk = q.reverse ? by_rank(*refs, n - end, n - first) : by_rank(*refs, first, end);
+    if (q.reverse) std::reverse(walk.begin(), walk.end());
+    return reply_refs(c, walk, q.with_scores);
   }
-  std::vector<std::size_t> walk;
-  if (q.by == RangeBy::score) {
-    const auto [first, end] = score_span(*entries, *scores);
-    for (std::size_t i = first; i < end; ++i) walk.push_back(q.reverse ? end - 1 - (i - first) : i);
-  } else {
-    walk = lex_walk(*entries, *lex, q.reverse);
-  }
+  walk = q.by == RangeBy::score ? in_score_range(*refs, *scores, q.reverse)
+                                : lex_walk(*refs, *lex, q.reverse);
   // LIMIT: a negative offset selects nothing; a negative count, everything after the offset.
-  if (q.offset < 0) walk.clear();
-  const auto skip = std::min<std::uint64_t>(
-      static_cast<std::uint64_t>(std::max<std::int64_t>(q.offset, 0)), walk.size());
-  for (std::size_t i = skip; i < walk.size(); ++i) {
-    if (q.limit >= 0 && picked.size() >= static_cast<std::uint64_t>(q.limit)) break;
-    picked.push_back(walk[i]);
+  Refs picked;
+  if (q.offset >= 0) {
+    for (std::size_t i = static_cast<std::size_t>(
+             std::min<std::uint64_t>(static_cast<std::uint64_t>(q.offset), walk.size()));
+         i < walk.size(); ++i) {
+      if (q.limit >= 0 && picked.size() >= static_cast<std::uint64_t>(q.limit)) break;
+      picked.push_back(walk[i]);
+    }
   }
-  reply_entries(c, *entries, picked, q.with_scores);
+  reply_refs(c, picked, q.with_scores);
 }
 
 /// Reads the options from args[4] on, as Redis: `generic` (ZRANGE) also takes BYSCORE, BYLEX
@@ -292,18 +316,18 @@ void remove_range(Ctx& c, RangeBy by) {
   } else if (!(lex = lex_range(c, c.args[2], c.args[3]))) {
     return;
   }
-  const auto entries = entries_of(c, c.args[1]);
-  if (!entries) return;
-  std::vector<std::string> members;
+  const auto refs = refs_of(c, c.args[1]);
+  if (!refs) return;
+  Refs selected;
   if (by == RangeBy::rank) {
-    const auto [first, end] = clamp_range(*start, *stop, entries->size());
-    for (std::size_t i = first; i < end; ++i) members.push_back((*entries)[i].member);
+    const auto [first, end] = clamp_range(*start, *stop, refs->size());
+    selected = by_rank(*refs, first, end);
   } else if (by == RangeBy::score) {
-    const auto [first, end] = score_span(*entries, *scores);
-    for (std::size_t i = first; i < end; ++i) members.push_back((*entries)[i].member);
+    selected = in_score_range(*refs, *scores, false);
   } else {
-    for (std::size_t i : lex_walk(*entries, *lex, false)) members.push_back((*entries)[i].member);
+    selected = lex_walk(*refs, *lex, false);
   }
+  const std::vector<std::string> members = names_of(selected);
   c.out.integer(remove_members(c, c.args[1], members));
 }
 
@@ -317,18 +341,16 @@ void pop(Ctx& c, bool lowest) {
     if (!n || *n < 0) return c.out.error("ERR value is out of range, must be positive");
     count = *n;
   }
-  const auto entries = entries_of(c, c.args[1]);
-  if (!entries) return;
-  const std::size_t taken =
-      std::min<std::uint64_t>(static_cast<std::uint64_t>(count), entries->size());
-  std::vector<std::size_t> picked;
-  std::vector<std::string> members;
-  for (std::size_t i = 0; i < taken; ++i) {
-    picked.push_back(lowest ? i : entries->size() - 1 - i);
-    members.push_back((*entries)[picked.back()].member);
-  }
+  const auto refs = refs_of(c, c.args[1]);
+  if (!refs) return;
+  const std::size_t n = refs->size();
+  const std::size_t k = std::min<std::uint64_t>(static_cast<std::uint64_t>(count), n);
+  Refs picked = lowest ? by_rank(*refs, 0, k) : by_rank(*refs, n - k, n);
+  if (!lowest) std::reverse(picked.begin(), picked.end());
+  // The reply first: the refs point into the key, which the removal changes.
+  reply_refs(c, picked, true);
+  const std::vector<std::string> members = names_of(picked);
   remove_members(c, c.args[1], members);
-  reply_entries(c, *entries, picked, true);
 }
 
 }  // namespace
@@ -500,18 +522,19 @@ void zcard(Ctx& c) {
 void zcount(Ctx& c) {
   const auto range = score_range(c, c.args[2], c.args[3]);
   if (!range) return;
-  const auto entries = entries_of(c, c.args[1]);
-  if (!entries) return;
-  const auto [first, end] = score_span(*entries, *range);
-  c.out.integer(static_cast<std::int64_t>(end - first));
+  const auto refs = refs_of(c, c.args[1]);
+  if (!refs) return;
+  std::int64_t n = 0;  // O(n), no sort
+  for (const ScoredRef& r : *refs) n += range->above_min(r.score) && range->below_max(r.score);
+  c.out.integer(n);
 }
 
 void zlexcount(Ctx& c) {
   const auto range = lex_range(c, c.args[2], c.args[3]);
   if (!range) return;
-  const auto entries = entries_of(c, c.args[1]);
-  if (!entries) return;
-  c.out.integer(static_cast<std::int64_t>(lex_walk(*entries, *range, false).size()));
+  const auto refs = refs_of(c, c.args[1]);
+  if (!refs) return;
+  c.out.integer(static_cast<std::int64_t>(lex_walk(*refs, *range, false).size()));
 }
 
 namespace {
@@ -521,11 +544,11 @@ void rank(Ctx& c, bool reverse) {
   const auto score = v ? zset_score(*v, c.args[2]) : std::nullopt;
   if (!score) return c.out.null_bulk();
   // The members before it in Redis's order: O(n), no sort.
-  const ScoredMember self{*score, c.args[2]};
+  const ScoredRef self{*score, &c.args[2]};
   std::int64_t below = 0, total = 0;
-  for (const ScoredMember& e : zset_entries(*v)) {
+  for (const ScoredRef& r : zset_refs(*v)) {
     ++total;
-    below += e < self ? 1 : 0;
+    below += r < self ? 1 : 0;
   }
   c.out.integer(reverse ? total - 1 - below : below);
 }
@@ -551,7 +574,7 @@ void zrandmember(Ctx& c) {
       c, Type::zset, "withscores",
       [](const KeyValue& v) {
         std::vector<std::string> members;
-        for (ScoredMember& e : zset_entries(v)) members.push_back(std::move(e.member));
+        for (const ScoredRef& r : zset_refs(v)) members.push_back(*r.member);
         std::sort(members.begin(), members.end());
         return members;
       },
@@ -570,13 +593,12 @@ void zscan(Ctx& c) {
     c.out.bulk("0");
     return c.out.array_header(0);
   }
-  std::vector<ScoredMember> entries = zset_entries(*v);
-  std::sort(entries.begin(), entries.end(),
-            [](const ScoredMember& a, const ScoredMember& b) { return a.member < b.member; });
-  std::vector<std::string> members;
+  Refs refs = zset_refs(*v);
+  std::sort(refs.begin(), refs.end(),
+            [](const ScoredRef& x, const ScoredRef& y) { return *x.member < *y.member; });
+  const std::vector<std::string> members = names_of(refs);
   std::map<std::string_view, double> scores;
-  for (const ScoredMember& e : entries) members.push_back(e.member);
-  for (const ScoredMember& e : entries) scores.emplace(e.member, e.score);
+  for (const ScoredRef& r : refs) scores.emplace(*r.member, r.score);
   scan_items(c, *cursor, members, 2, [&](const std::string& m) {
     c.out.bulk(m);
     c.out.bulk(score_text(scores.at(m)));
