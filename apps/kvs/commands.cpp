@@ -208,6 +208,9 @@ const std::unordered_map<std::string_view, Command>& table() {
       {"command", {-1, command, none, KeyArgs::none, r}},
       {"info", {-1, info, none, KeyArgs::none, r}},
       {"config", {-2, config, none, KeyArgs::none, r}},
+      {"object", {-2, object, none, KeyArgs::none, r}},
+      {"memory", {-2, memory, none, KeyArgs::none, r}},
+      {"function", {-2, function, none, KeyArgs::none, r}},
       {"time", {1, time, none, KeyArgs::none, r}},
       {"role", {1, role, none, KeyArgs::none, r}},
       {"lastsave", {1, lastsave, none, KeyArgs::none, r}},
@@ -359,6 +362,17 @@ bool arity_fits(const Command& command, std::size_t size) {
 }
 
 }  // namespace
+
+std::vector<std::pair<std::string, std::string>> CommandProcessor::default_tuning() {
+  return {{"activerehashing", "yes"},           {"hash-max-listpack-entries", "128"},
+          {"hash-max-listpack-value", "64"},    {"hash-max-ziplist-entries", "128"},
+          {"hash-max-ziplist-value", "64"},     {"hll-sparse-max-bytes", "3000"},
+          {"list-compress-depth", "0"},         {"list-max-listpack-size", "-2"},
+          {"list-max-ziplist-size", "-2"},      {"set-max-intset-entries", "512"},
+          {"stream-node-max-bytes", "4096"},    {"stream-node-max-entries", "100"},
+          {"zset-max-listpack-entries", "128"}, {"zset-max-listpack-value", "64"},
+          {"zset-max-ziplist-entries", "128"},  {"zset-max-ziplist-value", "64"}};
+}
 
 std::vector<std::string> CommandProcessor::command_names() {
   std::vector<std::string> names;

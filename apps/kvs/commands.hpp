@@ -104,6 +104,7 @@ class ExpiringKeyspace final : public Keyspace {
   std::size_t sweep(std::size_t keys_max);
   /// The keys this replica deleted because they expired (INFO's expired_keys).
   std::uint64_t expired_keys() const { return expired_keys_; }
+  void reset_stats() { expired_keys_ = 0; }  // CONFIG RESETSTAT
   /// The keys the sweep looks at: every key that carried an expiry since the last sweep over
   /// it (an index as large as the keys with a TTL, which Redis keeps too).
   std::size_t noted_keys() const { return noted_.size(); }
@@ -238,6 +239,9 @@ struct ServerFacts {
   /// peers' (null: alone).
   PubSub* pubsub = nullptr;
   std::function<void(std::string_view channel, std::string_view message)> publish_to_peers;
+  /// CONFIG RESETSTAT: zeroes INFO's statistics (commandstats, errorstats, the stats
+  /// section's counters). Null: a processor used alone, which keeps none.
+  std::function<void()> reset_stats;
 };
 
 /// What a KeyValue delta's encoding adds to the bytes of the key and the one value, member or
@@ -318,6 +322,11 @@ class CommandProcessor {
   Consistency mode_;
   lattices::HybridClock clock_;
   ExpiringKeyspace expiring_;
+  /// Redis's encoding-tuning settings (hash-max-listpack-entries...): CONFIG SET takes and
+  /// keeps them, CONFIG GET reports them, and nothing reads them (calm-kvs's types have one
+  /// encoding each). Name, value; in Redis 7.0's defaults until set.
+  std::vector<std::pair<std::string, std::string>> tuning_ = default_tuning();
+  static std::vector<std::pair<std::string, std::string>> default_tuning();
 
   /// The commands' keyspace: the expiring view of a coordination-free one; a linearizable
   /// one as it is (LinearKeyspace keeps its own expiry).

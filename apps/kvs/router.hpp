@@ -106,6 +106,12 @@ class Router {
   const Counters& counters() const { return counters_; }
   const std::vector<CommandStat>& command_stats() const { return command_stats_; }
   const std::map<std::string, std::uint64_t>& error_stats() const { return error_stats_; }
+  /// CONFIG RESETSTAT: commandstats, errorstats, and the requests and errors counted.
+  void reset_stats() {
+    for (CommandStat& stat : command_stats_) stat = {};
+    error_stats_.clear();
+    counters_.processed = counters_.error_replies = 0;
+  }
 
   /// Bounds of one transaction's queue (Redis has none but the client's buffer).
   static constexpr std::size_t queued_commands_max = transaction_commands_max;

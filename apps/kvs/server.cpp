@@ -759,6 +759,16 @@ struct KvsServer::Impl {
     f.kill_clients = [this](const ClientKillFilter& filter, std::uint64_t self) {
       return kill_clients(filter, self);
     };
+    // Redis's RESETSTAT: the stats section's counters, commandstats and errorstats (not the
+    // figures of state: memory, clients, keys, failures the operator must see).
+    f.reset_stats = [this] {
+      router.reset_stats();
+      processor.expiring().reset_stats();
+      counters.rejected_connections = counters.connections_received = 0;
+      counters.net_input_bytes = counters.net_output_bytes = 0;
+      counters.query_buffer_disconnections = counters.evicted_clients = 0;
+      counters.output_limit_disconnections = 0;
+    };
     const std::string durability = durability_name();
     std::string peers;
     for (const auto& p : options.peers) {

@@ -330,6 +330,31 @@ for n in INTEGERS:
     LISTS += [["LRANGE", "l", n, "-1"], ["LINDEX", "l", n], ["LPOP", "empty", n],
               ["LTRIM", "nolist", "0", n]]
 
+# OBJECT, MEMORY, FUNCTION and CONFIG SET: their errors, and what calm-kvs answers as Redis.
+SERVER = [
+    ["SET", "k", "1"], ["OBJECT", "ENCODING", "nokey"], ["OBJECT", "FREQ", "k"],
+    ["OBJECT", "FREQ", "nokey"], ["OBJECT", "REFCOUNT", "nokey"], ["OBJECT", "ENCODING"],
+    ["OBJECT", "FOO"], ["OBJECT", "ENCODING", "a", "b"], ["OBJECT", "HELP", "x"],
+    ["MEMORY", "USAGE", "nokey"], ["MEMORY", "USAGE", "k", "SAMPLES", "x"],
+    ["MEMORY", "USAGE", "k", "FOO"], ["MEMORY", "USAGE", "k", "SAMPLES"], ["MEMORY", "FOO"],
+    ["MEMORY", "PURGE"], ["MEMORY", "PURGE", "x"], ["MEMORY", "DOCTOR", "x"],
+    ["FUNCTION", "LIST"], ["FUNCTION", "LIST", "WITHCODE"], ["FUNCTION", "LIST", "FOO"],
+    ["FUNCTION", "LIST", "LIBRARYNAME", "x"], ["FUNCTION", "FLUSH"], ["FUNCTION", "FLUSH", "ASYNC"],
+    ["FUNCTION", "FLUSH", "x"], ["FUNCTION", "FLUSH", "a", "b"], ["FUNCTION", "DELETE", "x"],
+    ["FUNCTION", "DELETE"], ["FUNCTION", "STATS", "x"], ["FUNCTION", "HELP", "x"],
+    ["FUNCTION", "FOO"],
+    ["CONFIG", "SET", "hash-max-listpack-entries", "200"],
+    ["CONFIG", "GET", "hash-max-listpack-entries"], ["CONFIG", "SET", "hash-max-ziplist-entries", "50"],
+    ["CONFIG", "GET", "hash-max-listpack-entries"],
+    ["CONFIG", "SET", "hash-max-listpack-entries", "x"], ["CONFIG", "SET", "nosuch", "1"],
+    ["CONFIG", "SET", "activerehashing", "maybe"], ["CONFIG", "SET", "port"],
+    ["CONFIG", "SET", "activerehashing", "no", "zset-max-listpack-value", "7"],
+    ["CONFIG", "GET", "zset-max-listpack-value"], ["CONFIG", "GET", "activerehashing"],
+    ["CONFIG", "SET", "hash-max-listpack-entries", "128", "hash-max-listpack-value"],
+    ["CONFIG", "SET", "hash-max-listpack-entries", "128", "activerehashing", "yes"],
+    ["CONFIG", "RESETSTAT", "x"], ["CONFIG", "RESETSTAT"],
+]
+
 # Every sorted-set command, its options and errors. Scores that ZINCRBY sums are exact in binary
 # (halves, quarters, integers): calm-kvs sums a replica's increments apart from the score ZADD
 # wrote (docs/kvs.md), which rounds as Redis's sums only when they are exact.
@@ -629,7 +654,7 @@ class Pair:
 
 
 # Commands whose subcommands redis_differences.txt lists one by one ("command|docs").
-SUBCOMMANDS = ("command", "config", "client")
+SUBCOMMANDS = ("command", "config", "client", "object", "memory", "function")
 
 KEYS = ["a", "b", "c"]
 VALUES = ["x", "y", "", "10", "-3", I64_MAX, "zz"]
@@ -698,7 +723,10 @@ def random_command(rng, coordinated):
             lambda: ["SET", k, v, rng.choice(["NX", "XX", "GET"])],
             lambda: ["RENAME", k, k2], lambda: ["RENAMENX", k, k2],
             lambda: ["SMOVE", k, k2, v], lambda: ["HSETNX", k, field, v],
-            lambda: ["EXPIRE", k, rng.choice(["100", "200"]), rng.choice(["NX", "XX", "GT", "LT"])],
+            # GT and LT compare deadlines in ms: a TTL equal to the key's would compare the two
+            # commands' milliseconds, which differ between servers. No other command uses these.
+            lambda: ["EXPIRE", k, str(rng.randint(1000, 99999)),
+                     rng.choice(["NX", "XX", "GT", "LT"])],
             lambda: ["MSETNX", k, v, k2, v],
             lambda: ["COPY", k, k2] + rng.choice([[], ["REPLACE"]]),
             lambda: ["ZADD", k, rng.choice(["NX", "XX", "GT", "LT"]), rng.choice(["1", "3"]), v],
@@ -776,6 +804,13 @@ def check_info_and_tools(calm_port, redis_port):
         fail(f"INFO all: errorstat_ERR went from {errors[0]} to {errors[1]} over one error")
     if "cmdstat_get" in ours:
         fail("INFO's default sections hold commandstats; Redis leaves them to INFO all")
+    # CONFIG RESETSTAT zeroes the statistics, as Redis's does.
+    calm.call("CONFIG", "RESETSTAT")
+    reset = info_fields(calm, "all")
+    if "cmdstat_get" in reset or int(reset.get("total_commands_processed", "99")) > 2 or \
+            "errorstat_ERR" in reset:
+        fail(f"CONFIG RESETSTAT left statistics: {reset.get('total_commands_processed')} "
+             f"commands, cmdstat_get {reset.get('cmdstat_get')}")
     stat = subprocess.run(["stdbuf", "-o0", "timeout", "1.5", "redis-cli", "-p", str(calm_port), "--stat", "-i",
                            "0.2"], capture_output=True, text=True)
     lines = [line for line in stat.stdout.splitlines() if line.strip()]
@@ -889,7 +924,7 @@ def main():
                      Pair("linearizable", linear.port, redis_ports[1], False, differences)]
             names = [n.decode() if isinstance(n, bytes) else n[0].decode()
                      for n in pairs[0].calm.call("COMMAND")]
-            scripts = [CONNECTION, STRINGS, BITS, KEYS_FAMILY, SETS, HASHES, LISTS, ZSETS, COORDINATED,
+            scripts = [CONNECTION, SERVER, STRINGS, BITS, KEYS_FAMILY, SETS, HASHES, LISTS, ZSETS, COORDINATED,
                        arity_commands(sorted(names), differences)]
             scripts = [CONNECTION, STRINGS, BITS, KEYS_FAMILY, SETS, HASHES, LISTS, COORDINATED,
                        EXPIRY, arity_commands(sorted(names), differences)]

@@ -112,6 +112,8 @@ struct CommandProcessor::Context {
   ReplicaId replica() const { return self.replica_; }
   const ServerFacts& facts() const { return self.facts_; }
   const WriteLimits& limits() const { return self.limits_; }
+  /// Redis's encoding-tuning settings (CONFIG SET and GET).
+  std::vector<std::pair<std::string, std::string>>& tuning() { return self.tuning_; }
   lattices::HlcTimestamp now() { return self.hlc_now(); }
   /// The wall clock in ms (a linearizable keyspace's: the log's), for expiry.
   std::uint64_t now_ms() const { return self.wall_ms(); }
@@ -267,6 +269,9 @@ void hincrbyfloat(Ctx& c);
 void client(Ctx& c);
 void info(Ctx& c);
 void config(Ctx& c);
+void object(Ctx& c);
+void memory(Ctx& c);
+void function(Ctx& c);
 void time(Ctx& c);
 void role(Ctx& c);
 void lastsave(Ctx& c);

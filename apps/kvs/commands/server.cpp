@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <iterator>
 #include <optional>
 #include <set>
 #include <string>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "kvs/commands/handlers.hpp"
+#include "lattices/serialize.hpp"
 
 namespace calm::apps::kvs::handlers {
 
@@ -317,20 +319,53 @@ void info(Ctx& c) {
   }
   c.out.bulk(text);
 }
+namespace {
+
+/// Redis 7.0's names that set one value (the old ziplist names and the listpack ones).
+const char* tuning_alias(const std::string& name) {
+  static const std::pair<const char*, const char*> aliases[] = {
+      {"hash-max-ziplist-entries", "hash-max-listpack-entries"},
+      {"hash-max-ziplist-value", "hash-max-listpack-value"},
+      {"list-max-ziplist-size", "list-max-listpack-size"},
+      {"zset-max-ziplist-entries", "zset-max-listpack-entries"},
+      {"zset-max-ziplist-value", "zset-max-listpack-value"}};
+  for (const auto& [a, b] : aliases) {
+    if (name == a) return b;
+    if (name == b) return a;
+  }
+  return nullptr;
+}
+
+/// CONFIG SET's error for one setting's value, or nothing when Redis would take it.
+std::optional<std::string> tuning_refusal(const std::string& name, const std::string& value) {
+  const bool yes_no = name == "activerehashing";
+  if (yes_no ? (lower(value) == "yes" || lower(value) == "no") : parse_int64(value).has_value()) {
+    return std::nullopt;
+  }
+  return one_line(
+      "ERR CONFIG SET failed (possibly related to argument '" + name + "') - " +
+      (yes_no ? "argument must be 'yes' or 'no'" : "argument couldn't be parsed into an integer"));
+}
+
+}  // namespace
+
+/// CONFIG GET, SET and RESETSTAT. calm-kvs's own settings are its command-line options: GET
+/// reports them, SET refuses them. Redis's encoding-tuning settings mean nothing here (one
+/// encoding per type): SET takes them, as Redis checks them, and GET reports what was set.
 void config(Ctx& c) {
   const std::string sub = c.subcommand();
+  auto& tuning = c.tuning();
   if (sub == "get") {
     if (c.args.size() < 3) return c.subcommand_arity_error();
     // Every setting that matches any pattern, once, in the order calm-kvs lists them.
     std::vector<const std::pair<std::string, std::string>*> matched;
-    for (const auto& setting : c.facts().config) {
+    const auto match = [&](const std::pair<std::string, std::string>& setting) {
       for (std::size_t i = 2; i < c.args.size(); ++i) {
-        if (glob_match(lower(c.args[i]), setting.first)) {
-          matched.push_back(&setting);
-          break;
-        }
+        if (glob_match(lower(c.args[i]), setting.first)) return matched.push_back(&setting);
       }
-    }
+    };
+    for (const auto& setting : c.facts().config) match(setting);
+    for (const auto& setting : tuning) match(setting);
     c.out.array_header(2 * matched.size());
     for (const auto* setting : matched) {
       c.out.bulk(setting->first);
@@ -340,16 +375,205 @@ void config(Ctx& c) {
   }
   if (sub == "set") {
     if (c.args.size() < 4) return c.subcommand_arity_error();
-    return c.out.error(
-        "ERR calm-kvs's settings are its command-line options: CONFIG SET is not "
-        "supported");
+    if (c.args.size() % 2 != 0) return c.syntax_error();
+    // All or nothing, as Redis 7: every pair is checked before any applies.
+    for (std::size_t i = 2; i < c.args.size(); i += 2) {
+      const std::string name = c.args[i].size() <= 64 ? lower(c.args[i]) : std::string();
+      const bool tunable = std::any_of(tuning.begin(), tuning.end(),
+                                       [&](const auto& setting) { return setting.first == name; });
+      if (tunable) {
+        if (auto refusal = tuning_refusal(name, c.args[i + 1])) return c.out.error(*refusal);
+        continue;
+      }
+      const bool ours = std::any_of(c.facts().config.begin(), c.facts().config.end(),
+                                    [&](const auto& setting) { return setting.first == name; });
+      if (ours) {
+        return c.out.error("ERR CONFIG SET failed (possibly related to argument '" + name +
+                           "') - calm-kvs's settings are its command-line options");
+      }
+      return c.out.error(one_line("ERR Unknown option or number of arguments for CONFIG SET - '" +
+                                  std::string(echoed(c.args[i], echo_bytes_max)) + "'"));
+    }
+    for (std::size_t i = 2; i < c.args.size(); i += 2) {
+      const std::string name = lower(c.args[i]);
+      const std::string value = name == "activerehashing"
+                                    ? lower(c.args[i + 1])
+                                    : std::to_string(*parse_int64(c.args[i + 1]));
+      const char* alias = tuning_alias(name);
+      for (auto& setting : tuning) {
+        if (setting.first == name || (alias && setting.first == alias)) setting.second = value;
+      }
+    }
+    return c.out.simple("OK");
   }
   if (sub == "resetstat") {
     if (c.args.size() != 2) return c.subcommand_arity_error();
+    if (c.facts().reset_stats) c.facts().reset_stats();
     return c.out.simple("OK");
   }
   c.unknown_subcommand();
 }
+
+/// OBJECT ENCODING, FREQ, IDLETIME, REFCOUNT and HELP, answered honestly: each type has one
+/// encoding, its CRDT's; no access frequency or time is tracked (there is no eviction).
+void object(Ctx& c) {
+  const std::string sub = c.subcommand();
+  if (sub == "help") {
+    if (c.args.size() != 2) return c.subcommand_arity_error();
+    static const char* const lines[] = {
+        "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "ENCODING <key>",
+        "    Return the CRDT calm-kvs keeps the value of <key> as.",
+        "FREQ <key>",
+        "    Not tracked: calm-kvs evicts nothing.",
+        "IDLETIME <key>",
+        "    Not tracked: calm-kvs evicts nothing.",
+        "REFCOUNT <key>",
+        "    Return 1: calm-kvs shares no value between keys.",
+        "HELP",
+        "    Print this help."};
+    c.out.array_header(std::size(lines));
+    for (const char* line : lines) c.out.simple(line);
+    return;
+  }
+  if (sub != "encoding" && sub != "freq" && sub != "idletime" && sub != "refcount") {
+    return c.unknown_subcommand();
+  }
+  if (c.args.size() != 3) return c.subcommand_arity_error();
+  const KeyValue* v = c.find(c.args[2]);
+  if (!v) return c.out.null_bulk();
+  if (sub == "freq") {
+    return c.out.error(
+        "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note "
+        "that when switching between policies at runtime LRU and LFU data will take some time "
+        "to adjust.");
+  }
+  if (sub == "idletime") {
+    return c.out.error("ERR calm-kvs evicts nothing, so it does not track idle time");
+  }
+  if (sub == "refcount") return c.out.integer(1);
+  switch (type_of(*v)) {
+    case Type::string:
+      return c.out.bulk("lwwregister");  // with its counter (a PN-counter pair) when it counts
+    case Type::list:
+      return c.out.bulk("fugue-list");
+    case Type::set:
+      return c.out.bulk("awset");
+    case Type::zset:
+      return c.out.bulk("ormap-scores");
+    case Type::hash:
+      return c.out.bulk("ormap-mvregister");
+    case Type::none:
+      break;
+  }
+  c.out.null_bulk();
+}
+
+/// MEMORY USAGE (the bytes of the key's value as calm-kvs stores and replicates it, plus its
+/// name and its in-memory header), DOCTOR, PURGE and HELP.
+void memory(Ctx& c) {
+  const std::string sub = c.subcommand();
+  if (sub == "usage") {
+    if (c.args.size() < 3) return c.subcommand_arity_error();
+    // SAMPLES n, any number of times: every value is measured whole, so n is only checked.
+    for (std::size_t i = 3; i < c.args.size(); i += 2) {
+      if (i + 1 >= c.args.size() || lower(c.args[i]) != "samples") return c.syntax_error();
+      if (!c.integer(c.args[i + 1])) return;
+    }
+    const KeyValue* v = c.find(c.args[2]);
+    if (!v) return c.out.null_bulk();
+    const std::size_t bytes = c.args[2].size() + sizeof(KeyValue) + lattices::to_bytes(*v).size();
+    return c.out.integer(static_cast<std::int64_t>(bytes));
+  }
+  if (sub == "doctor" || sub == "purge" || sub == "help") {
+    if (c.args.size() != 2) return c.subcommand_arity_error();
+    if (sub == "purge") return c.out.simple("OK");
+    if (sub == "doctor") {
+      return c.out.bulk("calm-kvs has no memory doctor: INFO memory has the allocator's figures.");
+    }
+    static const char* const lines[] = {
+        "MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "DOCTOR",
+        "    Say where INFO memory has the allocator's figures.",
+        "USAGE <key> [SAMPLES <count>]",
+        "    Return the bytes of <key>: its name, its header, and its value as stored.",
+        "PURGE",
+        "    Do nothing: calm-kvs's allocator returns memory on its own.",
+        "HELP",
+        "    Print this help."};
+    c.out.array_header(std::size(lines));
+    for (const char* line : lines) c.out.simple(line);
+    return;
+  }
+  c.unknown_subcommand();
+}
+
+/// FUNCTION: calm-kvs runs no scripts, so its library is empty: LIST answers none, FLUSH and
+/// DELETE as Redis does on an empty library, LOAD is refused, STATS counts nothing.
+void function(Ctx& c) {
+  const std::string sub = c.subcommand();
+  if (sub == "list") {
+    for (std::size_t i = 2; i < c.args.size(); ++i) {
+      const std::string option = lower(c.args[i]);
+      if (option == "withcode") continue;
+      if (option == "libraryname" && i + 1 < c.args.size()) {
+        ++i;
+        continue;
+      }
+      return c.out.error(
+          one_line("ERR Unknown argument " + std::string(echoed(c.args[i], echo_bytes_max))));
+    }
+    return c.out.array_header(0);
+  }
+  if (sub == "flush") {
+    if (c.args.size() > 3) {
+      return c.out.error(
+          "ERR unknown subcommand or wrong number of arguments for 'flush'. Try FUNCTION HELP.");
+    }
+    if (c.args.size() == 3 && lower(c.args[2]) != "sync" && lower(c.args[2]) != "async") {
+      return c.out.error("ERR FUNCTION FLUSH only supports SYNC|ASYNC option");
+    }
+    return c.out.simple("OK");
+  }
+  if (sub == "delete") {
+    if (c.args.size() != 3) return c.subcommand_arity_error();
+    return c.out.error("ERR Library not found");
+  }
+  if (sub == "load") {
+    if (c.args.size() < 3) return c.subcommand_arity_error();
+    return c.out.error("ERR calm-kvs runs no scripts: FUNCTION LOAD is not supported");
+  }
+  if (sub == "help") {
+    if (c.args.size() != 2) return c.subcommand_arity_error();
+    static const char* const lines[] = {
+        "FUNCTION <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "LIST [WITHCODE] [LIBRARYNAME <pattern>]",
+        "    Return the libraries: calm-kvs runs no scripts, and has none.",
+        "FLUSH [ASYNC|SYNC]",
+        "    Delete every library: there are none.",
+        "DELETE <library-name>",
+        "    Answer that there is no such library.",
+        "LOAD [REPLACE] <library-code>",
+        "    Refused: calm-kvs runs no scripts.",
+        "STATS",
+        "    Return that no script runs and no engine is loaded.",
+        "HELP",
+        "    Print this help."};
+    c.out.array_header(std::size(lines));
+    for (const char* line : lines) c.out.simple(line);
+    return;
+  }
+  if (sub == "stats") {
+    if (c.args.size() != 2) return c.subcommand_arity_error();
+    c.out.array_header(4);
+    c.out.bulk("running_script");
+    c.out.null_bulk();
+    c.out.bulk("engines");
+    return c.out.array_header(0);
+  }
+  c.unknown_subcommand();
+}
+
 /// TIME: the wall clock this replica's writes are stamped with (seconds, microseconds).
 void time(Ctx& c) {
   const std::uint64_t ms = c.now_ms();
