@@ -479,8 +479,10 @@ void ExpiringKeyspace::write(const std::string& key,
 
 void ExpiringKeyspace::for_each(const std::function<void(const std::string&, const KeyValue&)>& f) {
   const std::uint64_t now = wall_ms_();
+  // Expired keys are skipped, not deleted: a keyspace-wide read (DBSIZE, KEYS, SCAN) must not
+  // turn into one write per expired key; the sweep deletes them, a bounded number per tick.
   inner_.for_each([&](const std::string& key, const KeyValue& v) {
-    if (!v.expiry.is_bot() && expiry_garbage(v, now)) return found_.push_back(key);
+    if (!v.expiry.is_bot() && expiry_garbage(v, now)) return;
     f(key, v);
   });
 }
@@ -547,9 +549,13 @@ std::size_t ExpiringKeyspace::sweep(std::size_t keys_max) {
 }
 
 void CommandProcessor::execute(const Request& request, Session& session, std::string& reply) {
+  command_ms_.reset();  // so that wall_ms() reads the clock, once
+  command_ms_ = wall_ms();
   run(request, session, reply);
-  // Lazy expiry: the keys this command found expired go now (a replicated write each).
+  // Lazy expiry: the keys this command looked up and found expired go now (a replicated write
+  // each, at most one per key the command names).
   if (mode_ == Consistency::coordination_free) expiring_.reclaim_found();
+  command_ms_.reset();
 }
 
 void CommandProcessor::run(const Request& request, Session& session, std::string& reply) {

@@ -333,7 +333,11 @@ class CommandProcessor {
   Keyspace& keys() {
     return mode_ == Consistency::coordination_free ? static_cast<Keyspace&>(expiring_) : keyspace_;
   }
+  /// The wall clock, read once per command (execute): a command sees one instant, as in
+  /// Redis, so a key cannot expire between its read and its write within one command.
+  std::optional<std::uint64_t> command_ms_;
   std::uint64_t wall_ms() const {
+    if (command_ms_) return *command_ms_;
     return facts_.wall_ms ? facts_.wall_ms() : lattices::HybridClock::system_wall_ms();
   }
   lattices::HlcTimestamp hlc_now() {

@@ -268,7 +268,10 @@ KeyValue set_string(KeyValue& v, ReplicaId replica, std::string value, lat::HlcT
 
 std::uint64_t expiry_deadline_ms(const KeyValue& v) {
   const std::vector<std::uint64_t> deadlines = v.expiry->values();  // sorted
-  return deadlines.empty() || deadlines.front() == 0 ? 0 : deadlines.back();
+  if (deadlines.empty() || deadlines.front() == 0) return 0;
+  // A peer's bytes may claim any deadline: past 2^63 - 1 ms (Redis's largest) it reads as that,
+  // so PTTL and PEXPIRETIME stay positive int64s.
+  return std::min<std::uint64_t>(deadlines.back(), INT64_MAX);
 }
 
 bool expired(const KeyValue& v, std::uint64_t now_ms) {

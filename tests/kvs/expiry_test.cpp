@@ -132,12 +132,45 @@ TEST_F(Expiry, ReadsReclaimTheExpiredKeysTheyFind) {
   EXPECT_FALSE(holds_data("set"));  // deleted as DEL deletes: a replicated write
   EXPECT_TRUE(holds_data("str"));
   EXPECT_EQ(replica.processor.expiring().expired_keys(), 1u);
+  // A keyspace-wide read skips expired keys without deleting them (one write per expired key
+  // would be unbounded work for one command): the sweep deletes them.
   EXPECT_EQ(run("KEYS *"), empty_array);
+  EXPECT_TRUE(holds_data("str"));
+  replica.processor.expiring().sweep(10);
   EXPECT_FALSE(holds_data("str"));
   EXPECT_EQ(replica.processor.expiring().expired_keys(), 2u);
   const KeyValue& deleted = replica.keyspace.values.at("set");
   EXPECT_TRUE(deleted.set->empty());
   EXPECT_TRUE(deleted.expiry->values().empty());
+}
+
+// A clock that moves on every reading: a command must read it once, or a key alive at its
+// lookup could expire before its write (LPOP then erased positions of a list already deleted,
+// and the server exited).
+TEST(ExpiryOneInstant, ACommandSeesOneInstantEvenWhileTheClockMoves) {
+  std::uint64_t now = 1'700'000'000'000;
+  MemoryKeyspace keyspace;
+  ServerFacts facts;
+  facts.wall_ms = [&now] { return now++; };  // 1 ms later at each reading
+  CommandProcessor processor(keyspace, 1, facts);
+  Session session;
+  const auto run = [&](const Request& request) {
+    std::string reply;
+    processor.execute(request, session, reply);
+    return reply;
+  };
+  for (int round = 0; round < 20; ++round) {
+    const std::string key = "l" + std::to_string(round);
+    run({"RPUSH", key, "a", "b", "c"});
+    run({"PEXPIRE", key, std::to_string(1 + round % 3)});
+    // Each pop either sees the list whole, at one instant, or none of it.
+    for (int i = 0; i < 4; ++i) {
+      const std::string reply = run({"LPOP", key, "2"});
+      EXPECT_TRUE(reply == "*-1\r\n" || reply.rfind("*", 0) == 0) << reply;
+    }
+    run({"RPUSH", key, "x"});
+    EXPECT_EQ(run({"LRANGE", key, "0", "-1"}).substr(0, 4), "*1\r\n");
+  }
 }
 
 TEST_F(Expiry, TheSweepDeletesExpiredKeysWithABoundedLookEachTime) {

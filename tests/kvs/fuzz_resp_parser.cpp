@@ -1,6 +1,8 @@
 // libFuzzer target: RequestParser on arbitrary bytes, fed in arbitrary pieces. It must never
 // crash, never hold more than its bounds allow, only ever fail with a Redis protocol error, and
-// give the same requests whether each is a fresh Request or one reused Request.
+// give the same requests whether each is a fresh Request or one reused Request. The first byte
+// also picks a stranger's bounds (a connection that has not authenticated), and whether the
+// connection authenticates halfway, when the parser's bounds widen under a buffered request.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -18,6 +20,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   limits.array_items_max = 64;
   limits.line_bytes_max = 256;
   limits.request_bytes_max = 6000;  // above one bulk, below two
+  const RespLimits authenticated = limits;
+  const bool stranger = (data[0] & 0x80) != 0;
+  const bool authenticates = (data[0] & 0x40) != 0;
+  if (stranger) limits = calm::apps::kvs::unauthenticated_limits(limits);
   RequestParser parser(limits);
   // A second parser fills one reused Request, as the server does: it must hand out exactly the
   // requests the first one does.
@@ -26,6 +32,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::size_t piece = 1 + data[0] % 16;
   const std::string_view bytes(reinterpret_cast<const char*>(data) + 1, size - 1);
   for (std::size_t at = 0; at < bytes.size(); at += piece) {
+    if (stranger && authenticates && at >= bytes.size() / 2 && !limits.authenticated) {
+      limits = authenticated;  // AUTH succeeded: the ordinary bounds from here on
+      parser.set_limits(limits);
+      reusing.set_limits(limits);
+    }
     parser.feed(bytes.substr(at, piece));
     reusing.feed(bytes.substr(at, piece));
     while (auto request = parser.next()) {

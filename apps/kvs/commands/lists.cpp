@@ -56,6 +56,7 @@ namespace {
 /// them in the order they came off.
 std::vector<std::string> take(Ctx& c, const std::string& key, bool front, std::size_t n) {
   const KeyValue* v = c.find(key);
+  if (!v) return {};  // callers looked it up in this command, at its one instant: not reached
   const std::size_t size = v->list->size();
   n = std::min(n, size);
   const std::size_t first = front ? 0 : size - n;

@@ -301,7 +301,9 @@ void info(Ctx& c) {
           c.linearizable() ? c.keys().expiry_ms(key) : std::optional(expiry_deadline_ms(v));
       if (!at || *at == 0) return;
       ++expires;
-      ttl_sum_ms += *at > now ? *at - now : 0;
+      // Saturating: deadlines reach 2^63 ms, and two of them would wrap the sum.
+      const std::uint64_t left = *at > now ? *at - now : 0;
+      ttl_sum_ms = left > UINT64_MAX - ttl_sum_ms ? UINT64_MAX : ttl_sum_ms + left;
     });
     sections.emplace_back(
         "Keyspace",
