@@ -35,6 +35,10 @@ enum Flag : unsigned {
   /// Runs on this replica's server, with its connections (Pub/Sub, AUTH, HELLO, CLIENT): in a
   /// transaction it makes the transaction coordination-free, as KEYS does.
   connection_scoped = 16,
+  /// Runs on a connection that has not authenticated (AUTH, HELLO, QUIT, RESET), as in Redis.
+  stranger_ok = 32,
+  /// Runs on a connection in RESP2's subscribed state ((P)(UN)SUBSCRIBE, PING, QUIT, RESET).
+  subscribed_ok = 64,
 };
 
 struct Command {
@@ -190,18 +194,18 @@ const std::unordered_map<std::string_view, Command>& table() {
   constexpr Writes none = Writes::none;
   constexpr KeyArgs first = KeyArgs::first, all = KeyArgs::all, two = KeyArgs::first_two;
   constexpr unsigned r = read_only, co = coordinated, wide = keyspace_wide, tx = transaction;
-  constexpr unsigned conn = connection_scoped;
+  constexpr unsigned conn = connection_scoped, stranger = stranger_ok, sub = subscribed_ok;
   static const std::unordered_map<std::string_view, Command> commands = with_indexes({
-      {"ping", {-1, ping, none, KeyArgs::none, r}},
+      {"ping", {-1, ping, none, KeyArgs::none, r | sub}},
       {"echo", {2, echo, none, KeyArgs::none, r}},
-      {"quit", {-1, quit, none, KeyArgs::none, r}},
+      {"quit", {-1, quit, none, KeyArgs::none, r | stranger | sub}},
       {"select", {2, select, none, KeyArgs::none, r}},
-      {"hello", {-1, hello, none, KeyArgs::none, r | conn}},
-      {"auth", {-2, auth, none, KeyArgs::none, r | conn}},
-      {"subscribe", {-2, subscribe, none, KeyArgs::none, r | conn}},
-      {"unsubscribe", {-1, unsubscribe, none, KeyArgs::none, r | conn}},
-      {"psubscribe", {-2, psubscribe, none, KeyArgs::none, r | conn}},
-      {"punsubscribe", {-1, punsubscribe, none, KeyArgs::none, r | conn}},
+      {"hello", {-1, hello, none, KeyArgs::none, r | conn | stranger}},
+      {"auth", {-2, auth, none, KeyArgs::none, r | conn | stranger}},
+      {"subscribe", {-2, subscribe, none, KeyArgs::none, r | conn | sub}},
+      {"unsubscribe", {-1, unsubscribe, none, KeyArgs::none, r | conn | sub}},
+      {"psubscribe", {-2, psubscribe, none, KeyArgs::none, r | conn | sub}},
+      {"punsubscribe", {-1, punsubscribe, none, KeyArgs::none, r | conn | sub}},
       {"publish", {3, publish, none, KeyArgs::none, r | conn}},
       {"pubsub", {-2, pubsub, none, KeyArgs::none, r | conn}},
       {"client", {-2, client, none, KeyArgs::none, r | conn}},
@@ -339,7 +343,7 @@ const std::unordered_map<std::string_view, Command>& table() {
       {"watch", {-2, transaction_command, none, all, tx | r}},
       {"unwatch", {1, transaction_command, none, KeyArgs::none, tx | r}},
       // The Router ends its transaction and watches, then the processor the rest (reset).
-      {"reset", {1, reset, none, KeyArgs::none, tx | r}},
+      {"reset", {1, reset, none, KeyArgs::none, tx | r | stranger | sub}},
   });
   return commands;
 }
@@ -394,6 +398,8 @@ CommandTraits CommandProcessor::describe(const Request& request) {
   traits.keyspace_wide = (command->flags & keyspace_wide) != 0;
   traits.transaction = (command->flags & transaction) != 0;
   traits.connection_scoped = (command->flags & connection_scoped) != 0;
+  traits.stranger_ok = (command->flags & stranger_ok) != 0;
+  traits.subscribed_ok = (command->flags & subscribed_ok) != 0;
   if (!traits.arity_ok) return traits;
   // SET with NX, XX or GET, and EXPIRE and friends with NX, XX, GT or LT, depend on the key's
   // current value or expiry: coordinated. Without them they are writes (of the register, of

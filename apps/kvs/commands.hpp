@@ -142,6 +142,10 @@ struct CommandTraits {
   bool transaction = false;
   /// Pub/Sub, AUTH, HELLO, CLIENT: this replica's connections, never the log's.
   bool connection_scoped = false;
+  /// Runs before AUTH (AUTH, HELLO, QUIT, RESET), as Redis lets a stranger.
+  bool stranger_ok = false;
+  /// Runs in RESP2's subscribed state ((P)(UN)SUBSCRIBE, PING, QUIT, RESET).
+  bool subscribed_ok = false;
   std::vector<std::size_t> keys;  // the positions of the arguments that are keys
   std::size_t index = 0;          // a known command's place in command_names()
 };

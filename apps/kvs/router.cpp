@@ -146,12 +146,11 @@ void Router::route(const Request& request, const std::shared_ptr<Session>& sessi
   s.last_command = name;  // a known command's name: short, and nothing a client chose
   // As Redis: an unknown command or a wrong arity is told first, then a connection that has
   // not authenticated runs only AUTH, HELLO and QUIT.
-  if (!s.authenticated && name != "auth" && name != "hello" && name != "quit" && name != "reset") {
+  if (!s.authenticated && !traits.stranger_ok) {
     ++command_stats_[traits.index].rejected;
     return refuse_stranger();
   }
-  if (s.subscriptions > 0 && name != "subscribe" && name != "unsubscribe" && name != "psubscribe" &&
-      name != "punsubscribe" && name != "ping" && name != "quit" && name != "reset") {
+  if (s.subscriptions > 0 && !traits.subscribed_ok) {
     ++command_stats_[traits.index].rejected;
     if (s.in_multi) s.multi_failed = true;
     return ReplyWriter(out.now()).error(
