@@ -353,6 +353,8 @@ SERVER = [
     ["CONFIG", "SET", "hash-max-listpack-entries", "128", "hash-max-listpack-value"],
     ["CONFIG", "SET", "hash-max-listpack-entries", "128", "activerehashing", "yes"],
     ["CONFIG", "RESETSTAT", "x"], ["CONFIG", "RESETSTAT"],
+    ["CLIENT", "NO-EVICT", "on"], ["CLIENT", "NO-EVICT", "OFF"], ["CLIENT", "NO-EVICT", "x"],
+    ["CLIENT", "NO-EVICT"], ["CLIENT", "NO-EVICT", "on", "x"],
 ]
 
 # Every sorted-set command, its options and errors. Scores that ZINCRBY sums are exact in binary

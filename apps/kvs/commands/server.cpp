@@ -235,13 +235,15 @@ void client_kill(Ctx& c) {
 
 }  // namespace
 
-/// CLIENT ID, INFO, LIST, KILL, SETNAME and GETNAME, as Redis 7.0 answers them. Every
-/// connection is of the user "default" and speaks RESP2.
+/// CLIENT ID, INFO, LIST, KILL, SETNAME, GETNAME and NO-EVICT, as Redis 7.0 answers them.
+/// Every connection is of the user "default" and speaks RESP2. NO-EVICT is a no-op: calm-kvs
+/// closes no client for memory but one past its own bounds (docs/kvs.md, "Bounds on clients"),
+/// which no flag lifts.
 void client(Ctx& c) {
   const std::string sub = c.subcommand();
   const bool exact_two = sub == "getname" || sub == "id" || sub == "info";
   if ((sub == "setname" && c.args.size() != 3) || (exact_two && c.args.size() != 2) ||
-      (sub == "kill" && c.args.size() < 3)) {
+      (sub == "kill" && c.args.size() < 3) || (sub == "no-evict" && c.args.size() != 3)) {
     return c.subcommand_arity_error();
   }
   if (sub == "setname") {
@@ -263,6 +265,11 @@ void client(Ctx& c) {
   }
   if (sub == "list") return client_list(c);
   if (sub == "kill") return client_kill(c);
+  if (sub == "no-evict") {
+    const std::string on = lower(c.args[2]);
+    if (on != "on" && on != "off") return c.syntax_error();
+    return c.out.simple("OK");
+  }
   c.unknown_subcommand();
 }
 void info(Ctx& c) {
