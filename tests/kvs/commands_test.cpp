@@ -11,31 +11,14 @@
 #include <utility>
 #include <vector>
 
-#include "memory_keyspace.hpp"
+#include "two_replicas.hpp"
 
 namespace calm::apps::kvs {
 namespace {
 
 using namespace std::string_literals;
 
-class Commands : public ::testing::Test {
- protected:
-  /// Runs one inline command on `on` (the fixture's processor by default) and returns the
-  /// raw RESP reply.
-  std::string run(const std::string& line) { return run_on(processor, line); }
-  std::string run_on(CommandProcessor& on, const std::string& line) {
-    RequestParser parser;
-    parser.feed(line + "\r\n");
-    auto request = parser.next();
-    EXPECT_TRUE(request) << line;
-    std::string reply;
-    if (request) on.execute(*request, session, reply);
-    return reply;
-  }
-  MemoryKeyspace keyspace;
-  CommandProcessor processor{keyspace, 1};
-  Session session;
-};
+class Commands : public OneReplica {};
 
 TEST_F(Commands, StringsSetGetAppendAndRanges) {
   EXPECT_EQ(run("GET k"), "$-1\r\n");

@@ -1,6 +1,7 @@
 #pragma once
-/// A test fixture of two replicas' keyspaces in memory, each with its command processor: the
-/// commands run on one or the other, and sync() joins their states as anti-entropy would.
+/// Test fixtures of a replica's keyspace in memory with its command processor (OneReplica),
+/// and of two (TwoReplicas): the commands run on one or the other, and sync() joins their
+/// states as anti-entropy would.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -11,7 +12,7 @@
 
 namespace calm::apps::kvs {
 
-class TwoReplicas : public ::testing::Test {
+class OneReplica : public ::testing::Test {
  protected:
   /// Runs one inline command on `on` (replica 1's processor by default) and returns the raw
   /// RESP reply.
@@ -25,16 +26,20 @@ class TwoReplicas : public ::testing::Test {
     if (request) on.execute(*request, session, reply);
     return reply;
   }
+  MemoryKeyspace keyspace;
+  CommandProcessor processor{keyspace, 1};
+  Session session;
+};
+
+class TwoReplicas : public OneReplica {
+ protected:
   /// Both replicas' states joined into each (what anti-entropy ends in).
   void sync() {
     for (const auto& [key, value] : other_keys.values) lat::merge(keyspace.values[key], value);
     for (const auto& [key, value] : keyspace.values) lat::merge(other_keys.values[key], value);
   }
-  MemoryKeyspace keyspace;
-  CommandProcessor processor{keyspace, 1};
   MemoryKeyspace other_keys;
   CommandProcessor other{other_keys, 2};
-  Session session;
 };
 
 /// A RESP2 array of bulks.
