@@ -172,7 +172,8 @@ class OpsRate {
     }
     if (oldest == nullptr) return 0;
     const double seconds = std::chrono::duration<double>(now - oldest->at).count();
-    if (seconds <= 0) return 0;
+    // The count only grows, but CONFIG RESETSTAT sets it back to 0.
+    if (seconds <= 0 || processed < oldest->processed) return 0;
     return static_cast<std::uint64_t>(static_cast<double>(processed - oldest->processed) / seconds);
   }
 
@@ -768,6 +769,7 @@ struct KvsServer::Impl {
       counters.net_input_bytes = counters.net_output_bytes = 0;
       counters.query_buffer_disconnections = counters.evicted_clients = 0;
       counters.output_limit_disconnections = 0;
+      ops_rate = OpsRate{};  // its samples count requests from before
     };
     const std::string durability = durability_name();
     std::string peers;
