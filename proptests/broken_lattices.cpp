@@ -9,6 +9,7 @@
 #include <ostream>
 #include <sstream>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "lattices/testing.hpp"
@@ -246,11 +247,30 @@ struct Arbitrary<broken::ForgetfulSerializer> {
         gen::set(&broken::ForgetfulSerializer::second, gen::inRange(0, 16)));
   }
 };
+/// DomPair breaks associativity when one key lies across two concurrent others ({0} and {1},
+/// then {0, 1}): set keys from a four-element universe make that common, where sets of
+/// arbitrary ints made it rare enough that 100 cases missed it in 7% of seeds.
+template <class K>
+Gen<K> dom_pair_key() {
+  if constexpr (std::is_same_v<K, calm::lattices::SetUnion<int>>) {
+    // Each of the 16 subsets alike (a container of ints would fill all four as sizes grow).
+    return gen::map(gen::container<std::vector<bool>>(4, gen::arbitrary<bool>()),
+                    [](const std::vector<bool>& members) {
+                      K key;
+                      for (int x = 0; x < 4; ++x) {
+                        if (members[static_cast<std::size_t>(x)]) key.insert(x);
+                      }
+                      return key;
+                    });
+  } else {
+    return gen::arbitrary<K>();
+  }
+}
 template <class K, class V>
 struct Arbitrary<broken::HydroDomPair<K, V>> {
   static Gen<broken::HydroDomPair<K, V>> arbitrary() {
     return gen::build<broken::HydroDomPair<K, V>>(
-        gen::set(&broken::HydroDomPair<K, V>::key, gen::arbitrary<K>()),
+        gen::set(&broken::HydroDomPair<K, V>::key, dom_pair_key<K>()),
         gen::set(&broken::HydroDomPair<K, V>::value, gen::arbitrary<V>()));
   }
 };
