@@ -515,14 +515,18 @@ void ExpiringKeyspace::note(const std::string& key, const KeyValue& value) {
 
 void ExpiringKeyspace::remove(const std::string& key) {
   const std::uint64_t now = wall_ms_();
+  bool removed = false;
   bool expired_here = false;
   inner_.write(key, [&](KeyValue& v) {
-    if (!expiry_garbage(v, now)) return KeyValue{};  // written meanwhile: nothing to do
+    // Written meanwhile (a command that found the key expired and then set it again, as
+    // `SET k v EX 100` does): nothing to do, and the key keeps its place in the sweep's index.
+    if (!expiry_garbage(v, now)) return KeyValue{};
+    removed = true;
     expired_here = expired(v, now);
     return remove_all(v, replica_, hlc_now_());
   });
   if (expired_here) ++expired_keys_;
-  noted_.erase(key);
+  if (removed) noted_.erase(key);
 }
 
 void ExpiringKeyspace::reclaim_found() {

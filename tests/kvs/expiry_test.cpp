@@ -324,6 +324,21 @@ TEST_F(Expiry, ErrorsAreRedissAndOptionsNeedCoordination) {
   EXPECT_TRUE(traits({"SET", "k", "v", "EX", "10", "GET"}));
 }
 
+// Found by review: the command's lookup queued k for reclaiming, the command wrote k again with
+// a TTL, and reclaiming took k out of the sweep's index though k was no longer garbage; k then
+// outlived its new TTL in memory, a leak any cache that re-SETs expired keys would hit.
+TEST_F(Expiry, AKeySetAgainWithATtlAfterExpiringStaysInTheSweep) {
+  run("SET k v PX 10");
+  advance_ms(11);
+  EXPECT_EQ(run("SET k w EX 100"), "+OK\r\n");
+  ExpiringKeyspace& expiring = replica.processor.expiring();
+  EXPECT_EQ(expiring.noted_keys(), 1u);
+  advance_ms(100001);
+  expiring.sweep(10);
+  EXPECT_FALSE(holds_data("k"));
+  EXPECT_EQ(expiring.noted_keys(), 0u);
+}
+
 TEST_F(Expiry, AWriteToAnExpiredKeyStartsFromNothing) {
   run("SADD s a b");
   run("INCRBY n 5");
