@@ -403,6 +403,9 @@ TEST_F(Commands, ClientKillAndListParseTheirFiltersAsRedisAndAskTheServer) {
   EXPECT_EQ(run_on(server_side, "CLIENT INFO"), "$7\r\nonly 1\n\r\n");
   EXPECT_EQ(run_on(server_side, "CLIENT LIST"), "$4\r\nall\n\r\n");
   EXPECT_EQ(run_on(server_side, "CLIENT LIST ID 1 2 3"), "$7\r\nonly 3\n\r\n");
+  // Each client once, however often it is named (found in review: a long name, listed once per
+  // id named, made a reply of GBs from a request of MBs).
+  EXPECT_EQ(run_on(server_side, "CLIENT LIST ID 3 1 3 3 1"), "$7\r\nonly 2\n\r\n");
   EXPECT_EQ(run_on(server_side, "CLIENT LIST TYPE pubsub"), "$7\r\npubsub\n\r\n");
   EXPECT_EQ(run_on(server_side, "CLIENT LIST TYPE Normal"), "$7\r\nnormal\n\r\n");
   EXPECT_EQ(run_on(server_side, "CLIENT LIST TYPE master"), "$0\r\n\r\n");
@@ -428,6 +431,27 @@ TEST_F(Commands, ClientKillAndListParseTheirFiltersAsRedisAndAskTheServer) {
   // A processor used alone knows of no connection.
   EXPECT_EQ(run("CLIENT LIST"), "$0\r\n\r\n");
   EXPECT_EQ(run("CLIENT KILL 1.2.3.4:5"), "-ERR No such client\r\n");
+}
+
+// Found in review: a 64 MiB CONFIG GET pattern held the event loop for seconds, matched against
+// every setting, and KEYS and SCAN took patterns of any length too.
+TEST_F(Commands, PatternsAndClientNamesHaveABound) {
+  run("SET k v");
+  run("SADD s a");
+  const std::string longest(1024, '*');
+  const std::string too_long = longest + "*";
+  const std::string refused = "-ERR calm-kvs takes patterns of up to 1024 bytes\r\n";
+  EXPECT_EQ(run("KEYS " + longest), "*2\r\n$1\r\nk\r\n$1\r\ns\r\n");
+  EXPECT_EQ(run("KEYS " + too_long), refused);
+  EXPECT_EQ(run("SCAN 0 MATCH " + too_long), refused);
+  EXPECT_EQ(run("SSCAN s 0 MATCH " + too_long), refused);
+  EXPECT_EQ(run("CONFIG GET maxmemory " + too_long), refused);
+  EXPECT_EQ(run("CONFIG GET " + longest).substr(0, 1), "*");
+  const std::string name(1024, 'n');
+  EXPECT_EQ(run("CLIENT SETNAME " + name), "+OK\r\n");
+  EXPECT_EQ(run("CLIENT SETNAME " + name + "n"),
+            "-ERR calm-kvs takes client names of up to 1024 bytes\r\n");
+  EXPECT_EQ(run("CLIENT GETNAME"), "$1024\r\n" + name + "\r\n");
 }
 
 TEST_F(Commands, ConnectionCommands) {

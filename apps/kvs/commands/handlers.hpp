@@ -75,10 +75,10 @@ inline constexpr std::uint64_t reply_bulk_overhead_bytes = 25;
 /// its own error texts, which calm-kvs gives too before its smaller write limit (c.fits).
 inline constexpr std::uint64_t redis_bulk_bytes_max = 512u << 20;
 
-/// The longest Pub/Sub channel or pattern, and SSCAN / HSCAN MATCH pattern, calm-kvs takes
-/// (Redis has no bound). A glob match costs up to the product of the two lengths, so this
-/// bounds a match against a 1 MiB member to a thousand steps a byte, and a PUBLISH's match
-/// against each pattern to about a million.
+/// The longest Pub/Sub channel or pattern, KEYS or MATCH pattern (SCAN, SSCAN, HSCAN, ZSCAN) and
+/// CONFIG GET pattern calm-kvs takes (Redis has no bound). A glob match costs up to the product of
+/// the two lengths, so this bounds a match against a 1 MiB member to a thousand steps a byte, and a
+/// PUBLISH's match against each pattern to about a million.
 inline constexpr std::size_t pattern_bytes_max = 1024;
 
 /// Redis's list positions: a negative index counts from the end.
@@ -118,6 +118,15 @@ struct CommandProcessor::Context {
   /// The wall clock in ms (a linearizable keyspace's: the log's), for expiry.
   std::uint64_t now_ms() const { return self.wall_ms(); }
   bool linearizable() const { return self.mode_ == Consistency::linearizable; }
+
+  /// Whether a glob pattern (KEYS; SCAN's, SSCAN's and HSCAN's MATCH; CONFIG GET) is within
+  /// pattern_bytes_max; false, after the error reply, when it is longer.
+  bool pattern_fits(std::string_view pattern) {
+    if (pattern.size() <= pattern_bytes_max) return true;
+    out.error("ERR calm-kvs takes patterns of up to " + std::to_string(pattern_bytes_max) +
+              " bytes");
+    return false;
+  }
 
   const KeyValue* find(const std::string& key) {
     const KeyValue* v = keys().find(key);

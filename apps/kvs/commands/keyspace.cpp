@@ -99,6 +99,7 @@ void type(Ctx& c) {
   c.out.simple(type_name(v ? type_of(*v) : Type::none));
 }
 void keys(Ctx& c) {
+  if (!c.pattern_fits(c.args[1])) return;
   std::vector<std::string> matched;
   c.keys().for_each([&](const std::string& k, const KeyValue& v) {
     if (type_of(v) != Type::none && glob_match(c.args[1], k)) matched.push_back(k);
@@ -139,6 +140,7 @@ void scan(Ctx& c) {
     if (i + 1 >= c.args.size()) return c.syntax_error();
     const std::string option = lower(c.args[i]);
     if (option == "match") {
+      if (!c.pattern_fits(c.args[i + 1])) return;
       pattern = c.args[i + 1];
     } else if (option == "count") {
       const auto n = parse_int64(c.args[i + 1]);
@@ -248,10 +250,7 @@ void scan_items(Ctx& c, std::uint64_t cursor, const std::vector<std::string>& it
       return c.syntax_error();  // TYPE too: Redis takes it for SCAN only
     }
     if (option == "match") {
-      if (c.args[i + 1].size() > pattern_bytes_max) {
-        return c.out.error("ERR calm-kvs takes MATCH patterns of up to " +
-                           std::to_string(pattern_bytes_max) + " bytes");
-      }
+      if (!c.pattern_fits(c.args[i + 1])) return;
       pattern = c.args[i + 1];
       continue;
     }

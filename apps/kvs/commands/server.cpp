@@ -10,6 +10,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -74,8 +75,23 @@ bool authenticate(Ctx& c, std::string_view user, std::string_view given) {
 }
 
 /// CLIENT SETNAME's rule for a name: no spaces, newlines or other characters outside '!'-'~'.
-bool valid_client_name(std::string_view name) {
-  return std::all_of(name.begin(), name.end(), [](char ch) { return ch >= '!' && ch <= '~'; });
+/// The longest client name calm-kvs takes (Redis has no bound): CLIENT LIST and CLIENT INFO
+/// print a client's name, so a name's length sets theirs.
+constexpr std::size_t client_name_bytes_max = 1024;
+
+/// Whether `name` can be a client name, as Redis's rule and calm-kvs's bound say; false after
+/// the error reply when not.
+bool client_name_ok(Ctx& c, std::string_view name) {
+  if (name.size() > client_name_bytes_max) {
+    c.out.error("ERR calm-kvs takes client names of up to " +
+                std::to_string(client_name_bytes_max) + " bytes");
+    return false;
+  }
+  if (!std::all_of(name.begin(), name.end(), [](char ch) { return ch >= '!' && ch <= '~'; })) {
+    c.out.error("ERR Client names cannot contain spaces, newlines or special characters.");
+    return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -127,9 +143,7 @@ void hello(Ctx& c) {
     return c.out.error("NOPROTO unsupported protocol version");
   }
   if (name_at) {
-    if (!valid_client_name(c.args[*name_at])) {
-      return c.out.error("ERR Client names cannot contain spaces, newlines or special characters.");
-    }
+    if (!client_name_ok(c, c.args[*name_at])) return;
     c.session.name = c.args[*name_at];
   }
   c.out.array_header(14);
@@ -181,6 +195,14 @@ void client_list(Ctx& c) {
       if (!id) return c.out.error("ERR Invalid client ID");
       if (*id > 0) ids.push_back(static_cast<std::uint64_t>(*id));  // none has another id
     }
+    // Each client once, however often its id is named: Redis prints a line per id named, so a
+    // request of a few MB could ask for a reply of GBs (a long name repeated).
+    std::vector<std::uint64_t> once;
+    std::unordered_set<std::uint64_t> named;
+    for (const std::uint64_t id : ids) {
+      if (named.insert(id).second) once.push_back(id);
+    }
+    ids = std::move(once);
     return c.out.bulk(list ? list(&ids, std::nullopt) : "");
   }
   c.syntax_error();
@@ -247,9 +269,7 @@ void client(Ctx& c) {
     return c.subcommand_arity_error();
   }
   if (sub == "setname") {
-    if (!valid_client_name(c.args[2])) {
-      return c.out.error("ERR Client names cannot contain spaces, newlines or special characters.");
-    }
+    if (!client_name_ok(c, c.args[2])) return;
     c.session.name = c.args[2];
     return c.out.simple("OK");
   }
@@ -366,6 +386,9 @@ void config(Ctx& c) {
   auto& tuning = c.tuning();
   if (sub == "get") {
     if (c.args.size() < 3) return c.subcommand_arity_error();
+    for (std::size_t i = 2; i < c.args.size(); ++i) {
+      if (!c.pattern_fits(c.args[i])) return;
+    }
     // Every setting that matches any pattern, once, in the order calm-kvs lists them.
     std::vector<const std::pair<std::string, std::string>*> matched;
     const auto match = [&](const std::pair<std::string, std::string>& setting) {
