@@ -74,13 +74,12 @@ bool authenticate(Ctx& c, std::string_view user, std::string_view given) {
   return false;
 }
 
-/// CLIENT SETNAME's rule for a name: no spaces, newlines or other characters outside '!'-'~'.
 /// The longest client name calm-kvs takes (Redis has no bound): CLIENT LIST and CLIENT INFO
 /// print a client's name, so a name's length sets theirs.
 constexpr std::size_t client_name_bytes_max = 1024;
 
-/// Whether `name` can be a client name, as Redis's rule and calm-kvs's bound say; false after
-/// the error reply when not.
+/// Whether `name` can be a client name: calm-kvs's bound, then Redis's rule (no spaces,
+/// newlines or other characters outside '!'-'~'); false after the error reply when not.
 bool client_name_ok(Ctx& c, std::string_view name) {
   if (name.size() > client_name_bytes_max) {
     c.out.error("ERR calm-kvs takes client names of up to " +
