@@ -569,7 +569,7 @@ void CommandProcessor::execute(const Request& request, Session& session, std::st
 }
 
 void CommandProcessor::run(const Request& request, Session& session, std::string& reply) {
-  Context c{*this, request, session, ReplyWriter(reply)};
+  Context c{*this, request, session, ReplyWriter(reply), reply, reply.size()};
   if (request.empty()) return;
   const std::string& word = request[0];
   const Command* command = lookup(word);

@@ -248,6 +248,12 @@ struct ServerFacts {
   std::function<void()> reset_stats;
 };
 
+/// The largest reply a command builds when its size is set by what the client asks rather than
+/// by the data: SRANDMEMBER, HRANDFIELD and ZRANDMEMBER with a negative count repeat members,
+/// MGET and HMGET may name one large value many times, as may a coordination-free EXEC's queue.
+/// Other replies are bounded by the data they read.
+inline constexpr std::uint64_t reply_bytes_max = 64u << 20;
+
 /// What a KeyValue delta's encoding adds to the bytes of the key and the one value, member or
 /// field (with its value) it carries: the nine fields' tags and lengths, a hybrid timestamp and
 /// writer, a dot, and the context it replaces (what SET, SADD or HSET of one item writes).

@@ -510,12 +510,24 @@ void Router::exec(const std::shared_ptr<Session>& session, Replies& out) {
     // Coordination-free (or keyless): every command now, nothing else between them.
     ++counters_.coordination_free;
     std::string& reply = out.now();
+    const std::size_t from = reply.size();
     ReplyWriter(reply).array_header(queued.size());
+    std::string scratch;  // past the bound, replies go here and are dropped
     for (const Request& request : queued) {
+      // Every command runs (the transaction is all or nothing) whatever its reply's size.
+      const bool over = reply.size() - from > reply_bytes_max;
+      std::string& to = over ? scratch : reply;
       // Each queued command counts as Redis counts it: a call, and its error if any.
-      const std::size_t at = reply.size();
-      run_local(request, CommandProcessor::describe(request), s, reply);
-      count_error(reply, at);
+      const std::size_t at = to.size();
+      run_local(request, CommandProcessor::describe(request), s, to);
+      count_error(to, at);
+      scratch.clear();
+    }
+    if (reply.size() - from > reply_bytes_max) {
+      reply.resize(from);
+      ReplyWriter(reply).error("ERR calm-kvs: the transaction ran, but its replies exceed " +
+                               std::to_string(reply_bytes_max) +
+                               " bytes: read large values on their own");
     }
     return;
   }

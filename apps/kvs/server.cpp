@@ -415,6 +415,12 @@ constexpr std::size_t output_keep_bytes = 64 * 1024;
 /// Redis's client-output-buffer-limit for pubsub clients (its hard limit, 32 MiB): a
 /// subscriber owing more is closed.
 constexpr std::size_t pubsub_output_bytes_max = 32u << 20;
+/// A turn stops running a connection's requests once their replies reach this, and goes on
+/// with the requests left in the parser when the client has read them: a pipeline of small
+/// requests for large values (64 KiB of `GET k`, k 1 MiB) then costs this much memory, not
+/// gigabytes. A connection owes at most this, one more reply (itself within reply_bytes_max,
+/// or the data it reads) and its linearizable replies (entry_reply_bytes_max each entry).
+constexpr std::size_t turn_reply_bytes_max = reply_bytes_max;
 constexpr std::size_t parser_keep_bytes = 1u << 20;
 /// Bytes read from a socket at once, into the one buffer all connections share.
 constexpr std::size_t read_chunk_bytes = 64 * 1024;
@@ -1148,6 +1154,10 @@ struct KvsServer::Impl::Client final : std::enable_shared_from_this<Client>, Sub
   std::string turn_pushes;         // pushes made while this connection's request runs
   std::size_t turn_output_from = 0;  // where this turn's replies begin in `output`
   bool closing = false;              // QUIT or a protocol error: close once every reply is written
+  /// The last turn stopped at turn_reply_bytes_max with requests left in the parser: they run
+  /// (`resume`) once every reply owed is written, before anything more is read.
+  bool paused = false;
+  bool resume_posted = false;
   bool closed = false;
   std::size_t held_accounted = 0;  // `held` as the server's input_bytes counts it
 
@@ -1192,11 +1202,29 @@ struct KvsServer::Impl::Client final : std::enable_shared_from_this<Client>, Sub
   }
 
   void run(std::string_view bytes) {
-    auto self = shared_from_this();
     last_active = std::chrono::steady_clock::now();
     parser.feed(bytes);
     held += bytes.size();
     fed += bytes.size();
+    turn();
+  }
+
+  /// Runs the requests left in the parser by a pause, as a turn of their own: posted, not run
+  /// at once, because pump() may be running inside another connection's turn (a log reply).
+  void resume() {
+    if (resume_posted) return;
+    resume_posted = true;
+    asio::post(server.runtime.io_context(), [this, self = shared_from_this()] {
+      resume_posted = false;
+      if (closed || !paused) return;
+      paused = false;
+      turn();
+    });
+  }
+
+  /// Runs the whole requests in the parser, up to turn_reply_bytes_max of replies.
+  void turn() {
+    auto self = shared_from_this();
     // Every change of this turn reaches RocksDB as one batch (the host's flush) before any
     // reply of the turn is sent.
     server.keyspace.untouch();
@@ -1204,9 +1232,16 @@ struct KvsServer::Impl::Client final : std::enable_shared_from_this<Client>, Sub
     turn_output_from = output.size();  // pushes written before the turn stay, whatever it does
     Output out(*this);
     in_run = true;
-    while (parser.next(request)) {
+    std::size_t reply_bytes = 0;  // this turn's, in `output` and in ready slots
+    while (reply_bytes < turn_reply_bytes_max && parser.next(request)) {
       held = parser.buffered_bytes();  // what is left belongs to the next request
+      // What its reply adds where it goes: `output` or the last slot, or a slot it makes.
+      const std::size_t slots = pending.size();
+      const std::size_t last_before =
+          pending.empty() ? output.size() : pending.back()->bytes.size();
       server.router.execute(request, session, out);
+      const std::size_t last_after = pending.empty() ? output.size() : pending.back()->bytes.size();
+      reply_bytes += pending.size() == slots ? last_after - last_before : last_after;
       if (session->authenticated != parser.limits().authenticated) {
         // AUTH: the ordinary bounds from now on; RESET: a stranger's again.
         parser.set_limits(session->authenticated ? server.options.resp
@@ -1225,6 +1260,7 @@ struct KvsServer::Impl::Client final : std::enable_shared_from_this<Client>, Sub
       }
       if (session->close) break;
     }
+    paused = reply_bytes >= turn_reply_bytes_max && !session->close && parser.buffered_bytes() > 0;
     server.router.end_turn(session);  // the turn's linearizable commands, as one log entry
     server.ops_rate.sample(std::chrono::steady_clock::now(), server.router.counters().processed);
     in_run = false;
@@ -1241,7 +1277,7 @@ struct KvsServer::Impl::Client final : std::enable_shared_from_this<Client>, Sub
       ReplyWriter(out.now()).error(turn_protocol_error);
       held = 0;
     }
-    if (held == 0 && fed > parser_keep_bytes && !closing) {
+    if (held == 0 && fed > parser_keep_bytes && !closing && !paused) {
       // A request boundary after a large request: hand its buffers back.
       // Swapped, not assigned: assigning a short string keeps the long one's allocation.
       RequestParser fresh(parser.limits());
@@ -1274,6 +1310,7 @@ struct KvsServer::Impl::Client final : std::enable_shared_from_this<Client>, Sub
     if (!output.empty()) return write();
     if (!pending.empty()) return;  // the log has not answered yet
     if (closing) return close();
+    if (paused) return resume();  // the requests read before, first
     read();
   }
 

@@ -205,6 +205,30 @@ TEST_F(Commands, SrandmemberWithAHugeNegativeCountIsRefusedRatherThanAnsweredFor
   EXPECT_EQ(run("SRANDMEMBER s 9223372036854775807").substr(0, 4), "*2\r\n");
 }
 
+TEST_F(Commands, MgetAndHmgetOfOneLargeValueManyTimesAreRefusedPastTheReplyBound) {
+  // A few bytes per argument ask for a whole value each: the reply's size is the client's.
+  const std::string value(60 * 1024, 'v');
+  run("SET big " + value);
+  run("HSET h f " + value);
+  const std::size_t over = reply_bytes_max / value.size() + 1;  // just past the bound
+  const auto request = [&](Request r, const std::string& arg, std::size_t n) {
+    r.insert(r.end(), n, arg);
+    std::string reply;
+    processor.execute(r, session, reply);
+    return reply;
+  };
+  const std::string refused =
+      "-ERR calm-kvs replies with at most 67108864 bytes: ask for fewer or smaller items\r\n";
+  EXPECT_EQ(request({"MGET"}, "big", over), refused);
+  EXPECT_EQ(request({"HMGET", "h"}, "f", over), refused);
+  // Within the bound, and after a refusal, answered as Redis does.
+  const std::string within = request({"MGET"}, "big", over - 2);
+  EXPECT_EQ(within.substr(0, 7), "*" + std::to_string(over - 2) + "\r\n");
+  EXPECT_EQ(within.size(), 7 + (over - 2) * (8 + value.size() + 2));  // $61440 CR LF ... CR LF
+  EXPECT_EQ(request({"HMGET", "h"}, "f", 2).substr(0, 4), "*2\r\n");
+  EXPECT_EQ(run("MGET big nothing").substr(0, 4), "*2\r\n");
+}
+
 TEST_F(Commands, HashesSetGetAndDelete) {
   EXPECT_EQ(run("HSET h f1 v1 f2 v2"), ":2\r\n");
   EXPECT_EQ(run("HSET h f1 w1"), ":0\r\n");

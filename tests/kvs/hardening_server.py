@@ -10,6 +10,12 @@
                holds no more than --maxmemory-clients of them (closing the largest), its RSS
                stays within that budget plus a margin, and once the requests complete its
                INFO shows nothing buffered and its RSS falls back.
+  replies      600 pipelined GETs of a 512 KiB value sent in one write, 300 MiB of replies for
+               13 KiB of requests, while the client reads nothing: the server's RSS grows by
+               at most twice its per-turn reply bound (64 MiB), another client is answered
+               meanwhile, and once the client reads, every reply arrives, in order, and the
+               connection goes on. (`replies-unmeasured`: the same without the RSS check, for
+               the sanitizer builds, whose allocator keeps freed memory.)
   descriptors  a small RLIMIT_NOFILE: maxclients is lowered at start with a line saying so,
                clients past it are told "-ERR max number of clients reached"; with the
                descriptors used up behind the server's back, new clients are told the same
@@ -33,7 +39,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from kvs_process import (FAILURES, Conn, Replica, RespError, fail, info, peer_list,  # noqa: E402
-                         wait_until)
+                         ping, wait_until)
 from ports import free_ports  # noqa: E402
 
 MIB = 1 << 20
@@ -312,6 +318,52 @@ def test_memory(binary, work):
         server.stop()
 
 
+# ---- replies ---------------------------------------------------------------------------------
+
+def test_replies(binary, work, measure_rss):
+    data = os.path.join(work, "replies-data")
+    shutil.rmtree(data, ignore_errors=True)
+    server = Server(binary, data, os.path.join(work, "replies.log"))
+    if not server.start():
+        return
+    try:
+        value = b"r" * (512 * 1024)
+        c = Conn(server.port, timeout=20)
+        check(c.call("SET", "big", value) == "OK", "SET of a 512 KiB value")
+        n = 600
+        base = rss_bytes(server.proc.pid)
+        c.send(*[("GET", "big")] * n, ("PING",))  # 13 KiB: one read of the server's
+        time.sleep(1.0)  # let the server run what it will before the client reads
+        grown = rss_bytes(server.proc.pid) - base
+        print(f"replies: RSS grew by {grown // MIB} MiB while {n * len(value) // MIB} MiB of "
+              f"replies were asked for and none was read", flush=True)
+        if measure_rss:
+            check(grown <= 2 * 64 * MIB,
+                  f"the server built at most its per-turn reply bound: RSS grew by "
+                  f"{grown // MIB} MiB, at most 128")
+        check(ping(server.port), "another client is answered while this one reads nothing")
+        expected = b"$%d\r\n%s\r\n" % (len(value), value)
+        got = bytearray()
+        for i in range(n):
+            while len(got) < len(expected):
+                chunk = c.sock.recv(1 << 20)
+                if not chunk:
+                    check(False, f"the server closed the connection after {i} replies")
+                    return
+                got += chunk
+            if got[:len(expected)] != expected:
+                check(False, f"reply {i} is not the value: {bytes(got[:40])!r}")
+                return
+            del got[:len(expected)]
+        c.buf = got  # what came after the last GET's reply
+        check(c.reply() == "PONG", "the request behind the paused ones is answered, last")
+        check(c.call("GET", "missing") is None, "the connection goes on reading requests")
+        c.close()
+        check(server.alive(), "the server survived")
+    finally:
+        server.stop()
+
+
 # ---- descriptors -----------------------------------------------------------------------------
 
 def limit_descriptors(n):
@@ -457,7 +509,7 @@ def main():
         print(__doc__)
         sys.exit(2)
     binary, work = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
-    wanted = sys.argv[3:] or ["disk-full", "memory", "descriptors", "corruption"]
+    wanted = sys.argv[3:] or ["disk-full", "memory", "replies", "descriptors", "corruption"]
     os.makedirs(work, exist_ok=True)
     random.seed(12)
     for name in wanted:
@@ -467,6 +519,8 @@ def main():
             test_disk_full(binary, work, "always")
         elif name == "memory":
             test_memory(binary, work)
+        elif name in ("replies", "replies-unmeasured"):
+            test_replies(binary, work, measure_rss=name == "replies")
         elif name == "descriptors":
             test_descriptors(binary, work)
         elif name == "corruption":

@@ -647,6 +647,22 @@ TEST_F(Routing, AFreeTransactionRunsAtExecAllAtOnce) {
   EXPECT_EQ(run("GET b"), "$-1\r\n");
 }
 
+TEST_F(Routing, AFreeTransactionWhoseRepliesPassTheBoundRunsWholeAndRepliesAnError) {
+  const std::string value(60 * 1024, 'v');
+  run("SET big " + value);
+  run("MULTI");
+  for (std::size_t i = 0; i <= reply_bytes_max / value.size(); ++i) run("GET big");
+  run("INCR after");  // queued behind the replies past the bound: it still runs
+  EXPECT_EQ(run("EXEC"),
+            "-ERR calm-kvs: the transaction ran, but its replies exceed 67108864 bytes: read "
+            "large values on their own\r\n");
+  EXPECT_EQ(run("GET after"), "$1\r\n1\r\n");
+  run("MULTI");
+  run("GET big");
+  run("INCR after");
+  EXPECT_EQ(run("EXEC").substr(0, 11), "*2\r\n$61440\r");
+}
+
 TEST_F(Routing, ALinearizableTransactionIsOneLogEntry) {
   run("MULTI");
   EXPECT_EQ(run("INCR id:a"), "+QUEUED\r\n");

@@ -65,10 +65,6 @@ inline std::string one_line(std::string text) {
   return text;
 }
 
-/// The largest reply a command builds when its size is set by a count the client gives rather
-/// than by the data (SRANDMEMBER and HRANDFIELD with a negative count repeat members): the
-/// largest bulk a request may carry. Other replies are bounded by the data they read.
-inline constexpr std::uint64_t reply_bytes_max = 64u << 20;
 /// A bulk's framing: "$", up to 20 digits, CR LF, the bytes, CR LF.
 inline constexpr std::uint64_t reply_bulk_overhead_bytes = 25;
 /// Redis's proto-max-bulk-len (512 MB): Redis refuses a string, or a bit offset, past it with
@@ -107,6 +103,9 @@ struct CommandProcessor::Context {
   const Request& args;
   Session& session;
   ReplyWriter out;
+  /// What `out` writes to, and where this command's reply begins in it.
+  std::string& reply;
+  std::size_t reply_from;
 
   Keyspace& keys() { return self.keys(); }
   ReplicaId replica() const { return self.replica_; }
@@ -125,6 +124,17 @@ struct CommandProcessor::Context {
     if (pattern.size() <= pattern_bytes_max) return true;
     out.error("ERR calm-kvs takes patterns of up to " + std::to_string(pattern_bytes_max) +
               " bytes");
+    return false;
+  }
+
+  /// Whether the reply built so far is within reply_bytes_max; past it, false after the reply
+  /// became an error instead. For replies as long as the client asks (MGET k k k ...): checked
+  /// after each item, so what is built stays within the bound and one item.
+  bool reply_fits() {
+    if (reply.size() - reply_from <= reply_bytes_max) return true;
+    reply.resize(reply_from);
+    out.error("ERR calm-kvs replies with at most " + std::to_string(reply_bytes_max) +
+              " bytes: ask for fewer or smaller items");
     return false;
   }
 

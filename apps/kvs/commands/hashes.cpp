@@ -54,7 +54,10 @@ void hmget(Ctx& c) {
   const KeyValue* v = nullptr;
   if (!c.of_type(c.args[1], Type::hash, v)) return;
   c.out.array_header(c.args.size() - 2);
-  for (std::size_t i = 2; i < c.args.size(); ++i) c.bulk_or_null(field_of(v, c.args[i]));
+  for (std::size_t i = 2; i < c.args.size(); ++i) {
+    c.bulk_or_null(field_of(v, c.args[i]));
+    if (!c.reply_fits()) return;
+  }
 }
 void hdel(Ctx& c) {
   const KeyValue* v = nullptr;

@@ -81,6 +81,7 @@ void mget(Ctx& c) {
   for (std::size_t i = 1; i < c.args.size(); ++i) {
     const KeyValue* v = c.find(c.args[i]);
     c.bulk_or_null(v ? string_value(*v) : std::nullopt);  // not a string: nil, as in Redis
+    if (!c.reply_fits()) return;
   }
 }
 void mset(Ctx& c) {
