@@ -1465,14 +1465,18 @@ ClientType KvsServer::Impl::type_of(const Client& client) const {
 std::string KvsServer::Impl::client_list(const std::vector<std::uint64_t>* ids,
                                          std::optional<ClientType> type) const {
   std::string text;
-  if (ids) {  // in the order given, as Redis: each id looked up once
+  if (ids) {  // in the order given, as Redis
     std::unordered_map<std::uint64_t, const Client*> by_id;
     for (const auto& client : clients) {
       if (!client->closed) by_id.emplace(client->session->id, client.get());
     }
     for (const std::uint64_t id : *ids) {
       const auto it = by_id.find(id);
-      if (it != by_id.end()) text += client_line(*it->second);
+      if (it == by_id.end()) continue;
+      text += client_line(*it->second);
+      // Each client once, however often it is named: Redis prints a line per id named, so a
+      // request of a few MB could ask for a reply of GBs (a long name repeated).
+      by_id.erase(it);
     }
     return text;
   }

@@ -184,6 +184,12 @@ def clients(port):
         only = a.call("CLIENT", "LIST", "ID", str(b_id)).decode()
         if only.count("\n") != 1 or not only.startswith(f"id={b_id} "):
             FAILURES.append(f"CLIENT LIST ID {b_id}: {only!r}")
+        # Each client once however often it is named (Redis prints a line per id named: a long
+        # name named a million times would be a reply of GBs), in the order first named.
+        again = a.call("CLIENT", "LIST", "ID", str(b_id), str(a_id), str(b_id), str(b_id))
+        ids = [line.split(" ")[0] for line in again.decode().splitlines()]
+        if ids != [f"id={b_id}", f"id={a_id}"]:
+            FAILURES.append(f"CLIENT LIST ID naming clients again lists them again: {ids!r}")
         if a.call("CLIENT", "KILL", "ID", str(a_id)) != 0:  # SKIPME yes: not itself
             FAILURES.append("CLIENT KILL ID of itself killed it with SKIPME yes")
         addr = info.split(" addr=")[1].split(" ")[0]

@@ -118,12 +118,13 @@ struct CommandProcessor::Context {
   std::uint64_t now_ms() const { return self.wall_ms(); }
   bool linearizable() const { return self.mode_ == Consistency::linearizable; }
 
-  /// Whether a glob pattern (KEYS; SCAN's, SSCAN's and HSCAN's MATCH; CONFIG GET) is within
-  /// pattern_bytes_max; false, after the error reply, when it is longer.
-  bool pattern_fits(std::string_view pattern) {
+  /// Whether a glob pattern (KEYS; SCAN's, SSCAN's and HSCAN's MATCH; CONFIG GET), or a
+  /// Pub/Sub channel or pattern (`what` names them in the error), is within pattern_bytes_max;
+  /// false, after the error reply, when it is longer.
+  bool pattern_fits(std::string_view pattern, std::string_view what = "patterns") {
     if (pattern.size() <= pattern_bytes_max) return true;
-    out.error("ERR calm-kvs takes patterns of up to " + std::to_string(pattern_bytes_max) +
-              " bytes");
+    out.error("ERR calm-kvs takes " + std::string(what) + " of up to " +
+              std::to_string(pattern_bytes_max) + " bytes");
     return false;
   }
 

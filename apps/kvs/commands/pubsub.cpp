@@ -11,16 +11,10 @@
 namespace calm::apps::kvs::handlers {
 namespace {
 
-/// The registry and this connection's place in it; false (after an error) when either is
-/// missing.
-/// Whether a channel or pattern is short enough (pattern_bytes_max); replies when not.
-bool name_fits(Ctx& c, const std::string& name) {
-  if (name.size() <= pattern_bytes_max) return true;
-  c.out.error("ERR calm-kvs takes channel names and patterns of up to " +
-              std::to_string(pattern_bytes_max) + " bytes");
-  return false;
-}
+constexpr std::string_view channel_names = "channel names and patterns";
 
+/// Whether the registry and this connection's place in it are there; false (after an error)
+/// when either is missing.
 bool served(Ctx& c) {
   if (c.facts().pubsub && c.session.subscriber) return true;
   c.out.error("ERR Pub/Sub is served by calm-kvs's server only");
@@ -48,7 +42,7 @@ void subscribe_each(Ctx& c, bool patterns) {
   Subscriber& me = *c.session.subscriber;
   for (std::size_t i = 1; i < c.args.size(); ++i) {
     const std::string& name = c.args[i];
-    if (!name_fits(c, name)) continue;
+    if (!c.pattern_fits(name, channel_names)) continue;
     if (!registry.holds(me, name, patterns) && registry.count(me) >= PubSub::subscriptions_max) {
       c.out.error("ERR calm-kvs allows up to " + std::to_string(PubSub::subscriptions_max) +
                   " channels and patterns per connection");
@@ -87,7 +81,7 @@ void unsubscribe(Ctx& c) { unsubscribe_each(c, false); }
 void punsubscribe(Ctx& c) { unsubscribe_each(c, true); }
 
 void publish(Ctx& c) {
-  if (!name_fits(c, c.args[1])) return;
+  if (!c.pattern_fits(c.args[1], channel_names)) return;
   if (!c.fits(c.args[1].size() + c.args[2].size())) return;  // it must fit one peer message
   std::size_t pushes = 0;
   if (c.facts().pubsub) pushes = c.facts().pubsub->publish(c.args[1], c.args[2]);
@@ -111,7 +105,7 @@ void pubsub(Ctx& c) {
   const std::string sub = c.subcommand();
   const PubSub* registry = c.facts().pubsub;
   if (sub == "channels" && c.args.size() <= 3) {
-    if (c.args.size() == 3 && !name_fits(c, c.args[2])) return;
+    if (c.args.size() == 3 && !c.pattern_fits(c.args[2], channel_names)) return;
     const std::vector<std::string> channels =
         registry ? registry->active_channels(c.args.size() == 3 ? &c.args[2] : nullptr)
                  : std::vector<std::string>{};

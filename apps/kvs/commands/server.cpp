@@ -10,7 +10,6 @@
 #include <set>
 #include <string>
 #include <string_view>
-#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -194,14 +193,6 @@ void client_list(Ctx& c) {
       if (!id) return c.out.error("ERR Invalid client ID");
       if (*id > 0) ids.push_back(static_cast<std::uint64_t>(*id));  // none has another id
     }
-    // Each client once, however often its id is named: Redis prints a line per id named, so a
-    // request of a few MB could ask for a reply of GBs (a long name repeated).
-    std::vector<std::uint64_t> once;
-    std::unordered_set<std::uint64_t> named;
-    for (const std::uint64_t id : ids) {
-      if (named.insert(id).second) once.push_back(id);
-    }
-    ids = std::move(once);
     return c.out.bulk(list ? list(&ids, std::nullopt) : "");
   }
   c.syntax_error();
