@@ -160,5 +160,40 @@ TEST(CommandWork, MsetAndDelOfNKeysAreLinearInN) {
   expect_linear(first(mset), del, n);
 }
 
+TEST(CommandWork, LposAndLpopZeroReadOnlyWhatTheyAnswer) {
+  // LPOS of an element at the end it searches from costs the same on a list twice as long
+  // (Redis stops at the match too): the list is read a chunk at a time, not copied.
+  for (const char* rank : {"1", "-1"}) {
+    std::size_t counts[2] = {};
+    for (int doubled = 0; doubled < 2; ++doubled) {
+      const std::size_t size = n << doubled;
+      MemoryKeyspace keyspace;
+      keyspace.keep_deltas = false;
+      CommandProcessor processor{keyspace, 1};
+      Session session;
+      std::string reply;
+      processor.execute(request("RPUSH", "l", "item", size, false), session, reply);
+      const std::string wanted = word("item", std::string(rank) == "1" ? 0 : size - 1);
+      reply.clear();
+      reply.reserve(1 << 10);
+      const std::size_t writes_before = keyspace.writes;
+      const calm::testing_support::AllocationCount count;
+      processor.execute(Request{"LPOS", "l", wanted, "RANK", rank}, session, reply);
+      counts[doubled] = count.calls();
+      std::string position = ":";  // piece by piece: GCC 12 warns falsely on a chain of +
+      position += std::to_string(std::string(rank) == "1" ? 0 : size - 1);
+      position += "\r\n";
+      EXPECT_EQ(reply, position);
+      // LPOP l 0 answers an empty array and writes nothing, as Redis.
+      reply.clear();
+      processor.execute(Request{"LPOP", "l", "0"}, session, reply);
+      EXPECT_EQ(reply, "*0\r\n");
+      EXPECT_EQ(keyspace.writes, writes_before);
+    }
+    EXPECT_LE(counts[0], 16u) << "LPOS RANK " << rank;
+    EXPECT_EQ(counts[0], counts[1]) << "LPOS RANK " << rank << " on a list twice as long";
+  }
+}
+
 }  // namespace
 }  // namespace calm::apps::kvs

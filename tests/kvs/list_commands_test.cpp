@@ -13,6 +13,47 @@ namespace {
 
 class Lists : public TwoReplicas {};
 
+TEST_F(Lists, LposAndLinsertOnAListOfManyChunksAnswerAsAPlainSearchDoes) {
+  // The search reads 256 elements at a time: matches on both sides of a chunk's edge, from
+  // either end, with COUNT and MAXLEN, against a plain search of a vector.
+  constexpr int size = 700;
+  std::vector<std::string> model;
+  std::string push = "RPUSH l";
+  for (int i = 0; i < size; ++i) {
+    model.push_back(i == 255 || i == 256 || i == 511 || i == 600 ? "m" : "x" + std::to_string(i));
+    push += " " + model.back();
+  }
+  run(push);
+  const auto plain = [&](long rank, std::size_t count, std::size_t maxlen) {
+    std::string out;
+    std::size_t found = 0;
+    long skip = (rank > 0 ? rank : -rank) - 1;
+    for (std::size_t k = 0; k < model.size() && (maxlen == 0 || k < maxlen); ++k) {
+      const std::size_t at = rank > 0 ? k : model.size() - 1 - k;
+      if (model[at] != "m" || skip-- > 0) continue;
+      out += ":" + std::to_string(at) + "\r\n";
+      if (++found == count) break;
+    }
+    return "*" + std::to_string(found) + "\r\n" + out;
+  };
+  for (const long rank : {1L, 2L, 3L, 5L, -1L, -2L, -4L, -5L}) {
+    for (const std::size_t count : {0u, 1u, 2u}) {
+      for (const std::size_t maxlen : {0u, 256u, 257u, 445u, 700u}) {
+        const std::string line = "LPOS l m RANK " + std::to_string(rank) + " COUNT " +
+                                 std::to_string(count) + " MAXLEN " + std::to_string(maxlen);
+        EXPECT_EQ(run(line), plain(rank, count == 0 ? SIZE_MAX : count, maxlen)) << line;
+      }
+    }
+  }
+  EXPECT_EQ(run("LINSERT l BEFORE x300 new"), ":701\r\n");
+  EXPECT_EQ(run("LINDEX l 300"), "$3\r\nnew\r\n");
+  EXPECT_EQ(run("LINSERT l AFTER m last"), ":702\r\n");  // the first m, at 255
+  EXPECT_EQ(run("LINDEX l 256"), "$4\r\nlast\r\n");
+  EXPECT_EQ(run("LINSERT l AFTER x699 end"), ":703\r\n");
+  EXPECT_EQ(run("LINDEX l -1"), "$3\r\nend\r\n");
+  EXPECT_EQ(run("LINSERT l AFTER nothing y"), ":-1\r\n");
+}
+
 TEST_F(Lists, PushesPopsAndRangesAnswerAsRedis) {
   EXPECT_EQ(run("LPUSH l c b a"), ":3\r\n");
   EXPECT_EQ(run("RPUSH l d e"), ":5\r\n");

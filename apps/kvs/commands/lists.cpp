@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "kvs/commands/handlers.hpp"
+#include "lattices/assert.hpp"
 
 namespace calm::apps::kvs::handlers {
 
@@ -59,6 +60,7 @@ std::vector<std::string> take(Ctx& c, const std::string& key, bool front, std::s
   if (!v) return {};  // callers looked it up in this command, at its one instant: not reached
   const std::size_t size = v->list->size();
   n = std::min(n, size);
+  if (n == 0) return {};  // LPOP k 0: no write (on a linearizable key it would abort a WATCH)
   const std::size_t first = front ? 0 : size - n;
   std::vector<std::string> taken = list_range(*v, first, first + n);
   if (!front) std::reverse(taken.begin(), taken.end());
@@ -87,6 +89,34 @@ void pop(Ctx& c, bool front) {
 
 void lpop(Ctx& c) { pop(c, true); }
 void rpop(Ctx& c) { pop(c, false); }
+
+namespace {
+
+/// Visits the first `window` values of a list (`forward`) or its last `window` from the back,
+/// calling f(position, value) until f returns false. A chunk at a time and by reference: a
+/// search that stops early reads at most a chunk past its stop, and copies nothing.
+template <class F>
+void search_list(const KeyValue& v, bool forward, std::size_t window, F f) {
+  constexpr std::size_t chunk = 256;
+  const std::size_t size = v.list->size();
+  window = std::min(window, size);
+  std::vector<const std::string*> values;
+  values.reserve(std::min(chunk, window));
+  for (std::size_t done = 0; done < window;) {
+    const std::size_t n = std::min(chunk, window - done);
+    const std::size_t first = forward ? done : size - done - n;
+    values.clear();
+    v.list->for_each(first, first + n, [&](const std::string& x) { values.push_back(&x); });
+    CALM_ASSERT(values.size() == n, "a chunk within the list's size is whole");
+    for (std::size_t k = 0; k < n; ++k) {
+      const std::size_t i = forward ? k : n - 1 - k;
+      if (!f(first + i, *values[i])) return;
+    }
+    done += n;
+  }
+}
+
+}  // namespace
 
 void llen(Ctx& c) {
   const KeyValue* v = nullptr;
@@ -166,13 +196,10 @@ void linsert(Ctx& c) {
   if (!v) return c.out.integer(0);
   std::size_t index = 0;
   bool found = false;
-  v->list->for_each([&](const std::string& x) {
-    if (found) return;
-    if (x == c.args[3]) {
-      found = true;
-    } else {
-      ++index;
-    }
+  search_list(*v, true, SIZE_MAX, [&](std::size_t at, const std::string& x) {
+    found = x == c.args[3];
+    index = at;
+    return !found;  // the first match, as Redis: the rest of the list is not read
   });
   if (!found) return c.out.integer(-1);
   if (!c.fits(c.args[4].size())) return;
@@ -262,27 +289,23 @@ void lpos(Ctx& c) {
   if (!c.of_type(c.args[1], Type::list, v)) return;
   std::vector<std::int64_t> found;
   if (v) {
-    // Only the MAXLEN elements a search may look at are copied, from the end it starts at.
-    const std::size_t size = v->list->size();
-    const std::size_t window =
-        maxlen == 0 ? size : std::min<std::size_t>(size, static_cast<std::uint64_t>(maxlen));
+    // At most MAXLEN elements from the end the search starts at, and none past the last
+    // match it wants.
     const bool forward = rank > 0;
-    const std::size_t base = forward ? 0 : size - window;
-    const std::vector<std::string> seen = list_range(*v, base, base + window);
-    const auto n = static_cast<std::int64_t>(size);
+    const std::size_t window = maxlen == 0 ? SIZE_MAX : static_cast<std::uint64_t>(maxlen);
     std::int64_t skip = (forward ? rank : -rank) - 1;
     const std::uint64_t wanted = !count        ? 1
                                  : *count == 0 ? UINT64_MAX
                                                : static_cast<std::uint64_t>(*count);
-    for (std::int64_t k = 0; k < static_cast<std::int64_t>(window) && found.size() < wanted; ++k) {
-      const std::int64_t at = forward ? k : n - 1 - k;
-      if (seen[static_cast<std::size_t>(at) - base] != c.args[2]) continue;
+    search_list(*v, forward, window, [&](std::size_t at, const std::string& x) {
+      if (x != c.args[2]) return true;
       if (skip > 0) {
         --skip;
-        continue;
+        return true;
       }
-      found.push_back(at);
-    }
+      found.push_back(static_cast<std::int64_t>(at));
+      return found.size() < wanted;
+    });
   }
   if (!count) return found.empty() ? c.out.null_bulk() : c.out.integer(found.front());
   c.out.array_header(found.size());
