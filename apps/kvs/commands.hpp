@@ -198,6 +198,9 @@ struct Session {
   /// The connection's requests to the log, sent one after the other, each once the one before
   /// it is answered, so that they take effect in the connection's order (Router::in_order).
   std::deque<std::function<void(std::function<void()>)>> log_steps;
+  /// Requests to the log so far, over the connection's life: each is answered with at most
+  /// entry_reply_bytes_max, which the server counts against a turn's replies.
+  std::uint64_t log_requests = 0;
   bool log_busy = false;
   bool log_stepping = false;  // in Router::next_step (a trampoline, not a recursion)
   bool log_again = false;

@@ -281,6 +281,7 @@ void Router::answer_runs(std::vector<Session::ReplyRun>& runs, std::size_t comma
 }
 
 void Router::in_order(const std::shared_ptr<Session>& session, Step step) {
+  ++session->log_requests;
   session->log_steps.push_back(std::move(step));
   if (!session->log_busy) next_step(session);
 }

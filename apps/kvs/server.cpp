@@ -419,8 +419,12 @@ constexpr std::size_t pubsub_output_bytes_max = 32u << 20;
 /// with the requests left in the parser when the client has read them: a pipeline of small
 /// requests for large values (64 KiB of `GET k`, k 1 MiB) then costs this much memory, not
 /// gigabytes. A connection owes at most this, one more reply (itself within reply_bytes_max,
-/// or the data it reads) and its linearizable replies (entry_reply_bytes_max each entry).
+/// or the data it reads) and one more log entry's (the turn's last group goes at its end).
+/// Each request a turn sends to the log counts as entry_reply_bytes_max: its reply comes later.
 constexpr std::size_t turn_reply_bytes_max = reply_bytes_max;
+static_assert(turn_reply_bytes_max >= 8 * entry_reply_bytes_max,
+              "a turn may send a few log entries: a pipeline mixing classes makes one for each "
+              "run of linearizable commands");
 constexpr std::size_t parser_keep_bytes = 1u << 20;
 /// Bytes read from a socket at once, into the one buffer all connections share.
 constexpr std::size_t read_chunk_bytes = 64 * 1024;
@@ -1232,8 +1236,14 @@ struct KvsServer::Impl::Client final : std::enable_shared_from_this<Client>, Sub
     turn_output_from = output.size();  // pushes written before the turn stay, whatever it does
     Output out(*this);
     in_run = true;
-    std::size_t reply_bytes = 0;  // this turn's, in `output` and in ready slots
-    while (reply_bytes < turn_reply_bytes_max && parser.next(request)) {
+    // This turn's replies: in `output` and ready slots, and at most a log entry's bound for
+    // each request it sent to the log (answered later, into a deferred slot).
+    std::size_t reply_bytes = 0;
+    const std::uint64_t log_requests_before = session->log_requests;
+    const auto owed = [&] {
+      return reply_bytes + (session->log_requests - log_requests_before) * entry_reply_bytes_max;
+    };
+    while (owed() < turn_reply_bytes_max && parser.next(request)) {
       held = parser.buffered_bytes();  // what is left belongs to the next request
       // What its reply adds where it goes: `output` or the last slot, or a slot it makes.
       const std::size_t slots = pending.size();
@@ -1260,7 +1270,7 @@ struct KvsServer::Impl::Client final : std::enable_shared_from_this<Client>, Sub
       }
       if (session->close) break;
     }
-    paused = reply_bytes >= turn_reply_bytes_max && !session->close && parser.buffered_bytes() > 0;
+    paused = owed() >= turn_reply_bytes_max && !session->close && parser.buffered_bytes() > 0;
     server.router.end_turn(session);  // the turn's linearizable commands, as one log entry
     server.ops_rate.sample(std::chrono::steady_clock::now(), server.router.counters().processed);
     in_run = false;
@@ -1398,11 +1408,13 @@ struct KvsServer::Impl::Client final : std::enable_shared_from_this<Client>, Sub
 
   /// Replies `error` and closes, without waiting for the reply to be read.
   void close_with(const std::string& error) {
-    std::string line;
-    ReplyWriter(line).error(error);
-    error_code ignored;
-    socket.non_blocking(true, ignored);
-    socket.write_some(asio::buffer(line), ignored);
+    if (!writing) {  // not in the middle of a reply being written
+      std::string line;
+      ReplyWriter(line).error(error);
+      error_code ignored;
+      socket.non_blocking(true, ignored);
+      socket.write_some(asio::buffer(line), ignored);
+    }
     close();
   }
 

@@ -11,7 +11,8 @@
                stays within that budget plus a margin, and once the requests complete its
                INFO shows nothing buffered and its RSS falls back.
   replies      600 pipelined GETs of a 512 KiB value sent in one write, 300 MiB of replies for
-               13 KiB of requests, while the client reads nothing: the server's RSS grows by
+               13 KiB of requests (coordination-free, then linearizable each its own log
+               entry), while the client reads nothing: the server's RSS grows by
                at most twice its per-turn reply bound (64 MiB), another client is answered
                meanwhile, and once the client reads, every reply arrives, in order, and the
                connection goes on. (`replies-unmeasured`: the same without the RSS check, for
@@ -320,44 +321,58 @@ def test_memory(binary, work):
 
 # ---- replies ---------------------------------------------------------------------------------
 
+def read_replies(conn, expected, n, what):
+    """Reads `n` copies of the bytes `expected` off `conn`'s socket; leaves what follows in its
+    buffer. False (after a failure) when the bytes differ or the server closes."""
+    got = bytearray()
+    for i in range(n):
+        while len(got) < len(expected):
+            chunk = conn.sock.recv(1 << 20)
+            if not chunk:
+                return check(False, f"{what}: the server closed the connection after {i} replies")
+            got += chunk
+        if got[:len(expected)] != expected:
+            return check(False, f"{what}: reply {i} is {bytes(got[:40])!r}")
+        del got[:len(expected)]
+    conn.buf = got
+    return True
+
+
 def test_replies(binary, work, measure_rss):
     data = os.path.join(work, "replies-data")
     shutil.rmtree(data, ignore_errors=True)
-    server = Server(binary, data, os.path.join(work, "replies.log"))
+    server = Server(binary, data, os.path.join(work, "replies.log"), extra=["--linearizable", "lk*"])
     if not server.start():
         return
     try:
         value = b"r" * (512 * 1024)
+        bulk = b"$%d\r\n%s\r\n" % (len(value), value)
         c = Conn(server.port, timeout=20)
         check(c.call("SET", "big", value) == "OK", "SET of a 512 KiB value")
+        check(c.call("SET", "lk", value) == "OK", "SET of a 512 KiB value on a linearizable key")
         n = 600
-        base = rss_bytes(server.proc.pid)
-        c.send(*[("GET", "big")] * n, ("PING",))  # 13 KiB: one read of the server's
-        time.sleep(1.0)  # let the server run what it will before the client reads
-        grown = rss_bytes(server.proc.pid) - base
-        print(f"replies: RSS grew by {grown // MIB} MiB while {n * len(value) // MIB} MiB of "
-              f"replies were asked for and none was read", flush=True)
-        if measure_rss:
-            check(grown <= 2 * 64 * MIB,
-                  f"the server built at most its per-turn reply bound: RSS grew by "
-                  f"{grown // MIB} MiB, at most 128")
-        check(ping(server.port), "another client is answered while this one reads nothing")
-        expected = b"$%d\r\n%s\r\n" % (len(value), value)
-        got = bytearray()
-        for i in range(n):
-            while len(got) < len(expected):
-                chunk = c.sock.recv(1 << 20)
-                if not chunk:
-                    check(False, f"the server closed the connection after {i} replies")
-                    return
-                got += chunk
-            if got[:len(expected)] != expected:
-                check(False, f"reply {i} is not the value: {bytes(got[:40])!r}")
+        # Coordination-free GETs, then linearizable ones each sent to the log on its own (EXEC
+        # without MULTI ends the group): 300 MiB of replies for a few KiB of requests each.
+        for what, requests, expected in [
+                ("GET big", [("GET", "big")], bulk),
+                ("GET lk; EXEC", [("GET", "lk"), ("EXEC",)],
+                 bulk + b"-ERR EXEC without MULTI\r\n")]:
+            base = rss_bytes(server.proc.pid)
+            c.send(*(requests * n), ("PING",))  # one read of the server's
+            time.sleep(1.0)  # let the server run what it will before the client reads
+            grown = rss_bytes(server.proc.pid) - base
+            print(f"replies: {what} x {n}: RSS grew by {grown // MIB} MiB while "
+                  f"{n * len(value) // MIB} MiB of replies were asked for and none was read",
+                  flush=True)
+            if measure_rss:
+                check(grown <= 2 * 64 * MIB,
+                      f"{what}: the server built at most its per-turn reply bound: RSS grew by "
+                      f"{grown // MIB} MiB, at most 128")
+            check(ping(server.port), f"{what}: another client is answered meanwhile")
+            if not read_replies(c, expected, n, what):
                 return
-            del got[:len(expected)]
-        c.buf = got  # what came after the last GET's reply
-        check(c.reply() == "PONG", "the request behind the paused ones is answered, last")
-        check(c.call("GET", "missing") is None, "the connection goes on reading requests")
+            check(c.reply() == "PONG", f"{what}: the request behind the paused ones is last")
+            check(c.call("GET", "missing") is None, f"{what}: the connection goes on")
         c.close()
         check(server.alive(), "the server survived")
     finally:
