@@ -355,15 +355,84 @@ const char* tuning_alias(const std::string& name) {
   return nullptr;
 }
 
-/// CONFIG SET's error for one setting's value, or nothing when Redis would take it.
-std::optional<std::string> tuning_refusal(const std::string& name, const std::string& value) {
-  const bool yes_no = name == "activerehashing";
-  if (yes_no ? (lower(value) == "yes" || lower(value) == "no") : parse_int64(value).has_value()) {
-    return std::nullopt;
+/// How Redis 7.0 reads one encoding-tuning setting: yes or no, an integer (its strict form,
+/// as string2ll), or a memory size (digits and an optional unit, as memtoull), within bounds.
+struct TuningType {
+  enum class Kind { yes_no, integer, memory } kind;
+  std::int64_t min = 0, max = INT64_MAX;
+};
+TuningType tuning_type(const std::string& name) {
+  using K = TuningType::Kind;
+  constexpr std::int64_t int_min = INT32_MIN, int_max = INT32_MAX;
+  if (name == "activerehashing") return {K::yes_no};
+  if (name == "list-max-listpack-size" || name == "list-max-ziplist-size") {
+    return {K::integer, int_min, int_max};
   }
-  return one_line(
-      "ERR CONFIG SET failed (possibly related to argument '" + name + "') - " +
-      (yes_no ? "argument must be 'yes' or 'no'" : "argument couldn't be parsed into an integer"));
+  if (name == "list-compress-depth") return {K::integer, 0, int_max};
+  const auto ends_with = [&](std::string_view tail) {
+    return name.size() >= tail.size() &&
+           name.compare(name.size() - tail.size(), tail.size(), tail) == 0;
+  };
+  if (ends_with("-value") || ends_with("-bytes")) return {K::memory};
+  return {K::integer};  // the -entries settings
+}
+
+/// Redis's memtoull: digits, then nothing, b, k, kb, m, mb, g or gb (any case); nothing when
+/// malformed. Past UINT64_MAX it saturates, as strtoull does, and a unit's product wraps.
+std::optional<std::uint64_t> memory_value(const std::string& text) {
+  std::size_t digits = 0;
+  while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
+  static const std::pair<const char*, std::uint64_t> units[] = {
+      {"", 1},        {"b", 1},         {"k", 1000},       {"kb", 1024},
+      {"m", 1000000}, {"mb", 1u << 20}, {"g", 1000000000}, {"gb", 1u << 30}};
+  const std::string unit = lower(text.substr(digits));
+  const auto it = std::find_if(std::begin(units), std::end(units),
+                               [&](const auto& u) { return unit == u.first; });
+  if (it == std::end(units) || digits > 127) return std::nullopt;
+  std::uint64_t n = 0;
+  for (std::size_t i = 0; i < digits; ++i) {
+    const auto d = static_cast<std::uint64_t>(text[i] - '0');
+    n = n > (UINT64_MAX - d) / 10 ? UINT64_MAX : n * 10 + d;
+  }
+  return n * it->second;
+}
+
+/// A setting's value as CONFIG GET shows it once set, or CONFIG SET's error (Redis's texts).
+struct TuningValue {
+  std::string value;
+  std::optional<std::string> error;
+};
+TuningValue tuning_value(const std::string& name, const std::string& text) {
+  const TuningType type = tuning_type(name);
+  const auto failed = [&](const std::string& why) {
+    return TuningValue{
+        {},
+        one_line("ERR CONFIG SET failed (possibly related to argument '" + name + "') - " + why)};
+  };
+  const auto between = [&] {
+    return failed("argument must be between " + std::to_string(type.min) + " and " +
+                  std::to_string(type.max) + " inclusive");
+  };
+  switch (type.kind) {
+    case TuningType::Kind::yes_no: {
+      const std::string v = lower(text);
+      if (v == "yes" || v == "no") return {v, std::nullopt};
+      return failed("argument must be 'yes' or 'no'");
+    }
+    case TuningType::Kind::integer: {
+      const auto n = parse_int64(text);
+      if (!n) return failed("argument couldn't be parsed into an integer");
+      if (*n < type.min || *n > type.max) return between();
+      return {std::to_string(*n), std::nullopt};
+    }
+    case TuningType::Kind::memory: {
+      const auto n = memory_value(text);
+      if (!n) return failed("argument must be a memory value");
+      if (*n > static_cast<std::uint64_t>(type.max)) return between();
+      return {std::to_string(*n), std::nullopt};
+    }
+  }
+  return failed("argument of an unknown kind");
 }
 
 }  // namespace
@@ -398,13 +467,19 @@ void config(Ctx& c) {
   if (sub == "set") {
     if (c.args.size() < 4) return c.subcommand_arity_error();
     if (c.args.size() % 2 != 0) return c.syntax_error();
-    // All or nothing, as Redis 7: every pair is checked before any applies.
+    // All or nothing, as Redis 7: every name is checked (known, settable, not given twice),
+    // then every value, before any applies.
+    std::vector<std::string> names;
     for (std::size_t i = 2; i < c.args.size(); i += 2) {
       const std::string name = c.args[i].size() <= 64 ? lower(c.args[i]) : std::string();
       const bool tunable = std::any_of(tuning.begin(), tuning.end(),
                                        [&](const auto& setting) { return setting.first == name; });
       if (tunable) {
-        if (auto refusal = tuning_refusal(name, c.args[i + 1])) return c.out.error(*refusal);
+        if (std::find(names.begin(), names.end(), name) != names.end()) {
+          return c.out.error("ERR CONFIG SET failed (possibly related to argument '" + name +
+                             "') - duplicate parameter");
+        }
+        names.push_back(name);
         continue;
       }
       const bool ours = std::any_of(c.facts().config.begin(), c.facts().config.end(),
@@ -416,11 +491,15 @@ void config(Ctx& c) {
       return c.out.error(one_line("ERR Unknown option or number of arguments for CONFIG SET - '" +
                                   std::string(echoed(c.args[i], echo_bytes_max)) + "'"));
     }
+    std::vector<std::string> values;
     for (std::size_t i = 2; i < c.args.size(); i += 2) {
-      const std::string name = lower(c.args[i]);
-      const std::string value = name == "activerehashing"
-                                    ? lower(c.args[i + 1])
-                                    : std::to_string(*parse_int64(c.args[i + 1]));
+      TuningValue v = tuning_value(names[i / 2 - 1], c.args[i + 1]);
+      if (v.error) return c.out.error(*v.error);
+      values.push_back(std::move(v.value));
+    }
+    for (std::size_t k = 0; k < names.size(); ++k) {
+      const std::string& name = names[k];
+      const std::string& value = values[k];
       const char* alias = tuning_alias(name);
       for (auto& setting : tuning) {
         if (setting.first == name || (alias && setting.first == alias)) setting.second = value;
@@ -497,14 +576,18 @@ void memory(Ctx& c) {
   const std::string sub = c.subcommand();
   if (sub == "usage") {
     if (c.args.size() < 3) return c.subcommand_arity_error();
-    // SAMPLES n, any number of times: every value is measured whole, so n is only checked.
+    // SAMPLES n, any number of times: every value is measured whole, so n is only checked
+    // (a negative one is a syntax error, as in Redis).
     for (std::size_t i = 3; i < c.args.size(); i += 2) {
       if (i + 1 >= c.args.size() || lower(c.args[i]) != "samples") return c.syntax_error();
-      if (!c.integer(c.args[i + 1])) return;
+      const auto samples = c.integer(c.args[i + 1]);
+      if (!samples) return;
+      if (*samples < 0) return c.syntax_error();
     }
     const KeyValue* v = c.find(c.args[2]);
     if (!v) return c.out.null_bulk();
-    const std::size_t bytes = c.args[2].size() + sizeof(KeyValue) + lattices::to_bytes(*v).size();
+    // Counted, not encoded: a large value costs its walk, not a copy.
+    const std::size_t bytes = c.args[2].size() + sizeof(KeyValue) + lattices::encoded_size(*v);
     return c.out.integer(static_cast<std::int64_t>(bytes));
   }
   if (sub == "doctor" || sub == "purge" || sub == "help") {
