@@ -148,7 +148,7 @@ void hello(Ctx& c) {
   c.out.bulk("server");
   c.out.bulk("calm-kvs");
   c.out.bulk("version");
-  c.out.bulk("0.1.0");
+  c.out.bulk("7.0.0");  // the Redis it answers as (INFO: redis_version), for clients that check
   c.out.bulk("proto");
   c.out.integer(2);
   c.out.bulk("id");
