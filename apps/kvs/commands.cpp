@@ -418,6 +418,16 @@ CommandTraits CommandProcessor::describe(const Request& request) {
     traits.coordinated = has_option(3, {"NX", "XX", "GT", "LT"});
   }
   if (command->run == handlers::zadd) traits.coordinated = handlers::zadd_needs_agreement(request);
+  // OBJECT's and MEMORY USAGE's key follows the subcommand; it decides where they run (a
+  // linearizable key's value is in the log's keyspace, not this replica's).
+  if ((command->run == handlers::object || command->run == handlers::memory) &&
+      request.size() > 2 && request[1].size() <= 8) {
+    const std::string sub = upper(request[1]);
+    if (sub == "ENCODING" || sub == "FREQ" || sub == "IDLETIME" || sub == "REFCOUNT" ||
+        sub == "USAGE") {
+      traits.keys.push_back(2);
+    }
+  }
   switch (command->keys) {
     case KeyArgs::none:
       break;

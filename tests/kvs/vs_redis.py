@@ -379,6 +379,10 @@ SERVER = [
     ["CONFIG", "SET", "hash-max-listpack-entries", "x", "nosuch", "1"],
     ["CONFIG", "SET", "hash-max-listpack-entries", "128"],
     ["MEMORY", "USAGE", "nosuch", "SAMPLES", "-1"], ["MEMORY", "USAGE", "nosuch", "SAMPLES", "0"],
+    ["FUNCTION", "LIST", "WITHCODE", "withcode"], ["FUNCTION", "LIST", "LIBRARYNAME"],
+    ["FUNCTION", "LIST", "withcode", "libraryname"],
+    ["FUNCTION", "LIST", "libraryname", "a", "LIBRARYNAME", "b"],
+    ["FUNCTION", "LIST", "libraryname", "withcode", "withcode"],
     ["CONFIG", "SET", "activerehashing", "maybe"], ["CONFIG", "SET", "port"],
     ["CONFIG", "SET", "activerehashing", "no", "zset-max-listpack-value", "7"],
     ["CONFIG", "GET", "zset-max-listpack-value"], ["CONFIG", "GET", "activerehashing"],
@@ -958,10 +962,8 @@ def main():
                      Pair("linearizable", linear.port, redis_ports[1], False, differences)]
             names = [n.decode() if isinstance(n, bytes) else n[0].decode()
                      for n in pairs[0].calm.call("COMMAND")]
-            scripts = [CONNECTION, SERVER, STRINGS, BITS, KEYS_FAMILY, SETS, HASHES, LISTS, ZSETS, COORDINATED,
-                       arity_commands(sorted(names), differences)]
-            scripts = [CONNECTION, STRINGS, BITS, KEYS_FAMILY, SETS, HASHES, LISTS, COORDINATED,
-                       EXPIRY, arity_commands(sorted(names), differences)]
+            scripts = [CONNECTION, SERVER, STRINGS, BITS, KEYS_FAMILY, SETS, HASHES, LISTS, ZSETS,
+                       COORDINATED, EXPIRY, arity_commands(sorted(names), differences)]
             for pair in pairs:
                 for script in scripts:
                     for command in script:

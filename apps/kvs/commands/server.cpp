@@ -618,10 +618,17 @@ void memory(Ctx& c) {
 void function(Ctx& c) {
   const std::string sub = c.subcommand();
   if (sub == "list") {
+    // Each option once, as Redis: a second WITHCODE or LIBRARYNAME is an unknown argument.
+    bool with_code = false, library_name = false;
     for (std::size_t i = 2; i < c.args.size(); ++i) {
-      const std::string option = lower(c.args[i]);
-      if (option == "withcode") continue;
-      if (option == "libraryname" && i + 1 < c.args.size()) {
+      const std::string option = c.args[i].size() <= 16 ? lower(c.args[i]) : std::string();
+      if (!with_code && option == "withcode") {
+        with_code = true;
+        continue;
+      }
+      if (!library_name && option == "libraryname") {
+        if (i + 1 >= c.args.size()) return c.out.error("ERR library name argument was not given");
+        library_name = true;
         ++i;
         continue;
       }
@@ -632,8 +639,9 @@ void function(Ctx& c) {
   }
   if (sub == "flush") {
     if (c.args.size() > 3) {
-      return c.out.error(
-          "ERR unknown subcommand or wrong number of arguments for 'flush'. Try FUNCTION HELP.");
+      // The subcommand as it was typed, as Redis echoes it ("FLUSH"; "flush" for flush).
+      return c.out.error(one_line("ERR unknown subcommand or wrong number of arguments for '" +
+                                  c.args[1] + "'. Try FUNCTION HELP."));
     }
     if (c.args.size() == 3 && lower(c.args[2]) != "sync" && lower(c.args[2]) != "async") {
       return c.out.error("ERR FUNCTION FLUSH only supports SYNC|ASYNC option");
