@@ -35,30 +35,73 @@ const calm::traces::Trace& trace(const char* name) {
 const char* const kPaper = "automerge-paper.json.gz";
 const char* const kBlog = "seph-blog1.json.gz";
 
+/// Code points of valid UTF-8: its bytes but the continuation bytes.
+std::size_t code_points(const std::string& utf8) {
+  std::size_t n = 0;
+  for (const char ch : utf8) n += (static_cast<unsigned char>(ch) & 0xc0) != 0x80 ? 1 : 0;
+  return n;
+}
+
+/// automerge-paper with every ASCII letter typed as a two-byte code point (A..z as
+/// U+0100..U+0139): the same edits (positions count code points) on text that is not ASCII,
+/// where finding a code point's byte means walking the UTF-8.
+const calm::traces::Trace& paper_latin() {
+  static const calm::traces::Trace latin = [] {
+    const auto convert = [](const std::string& s) {
+      std::string out;
+      for (const char ch : s) {
+        const auto c = static_cast<unsigned char>(ch);
+        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')) {
+          const unsigned cp = 0x100u + (c - 'A');
+          out += static_cast<char>(0xc0u | (cp >> 6));
+          out += static_cast<char>(0x80u | (cp & 0x3fu));
+        } else {
+          out += ch;
+        }
+      }
+      return out;
+    };
+    calm::traces::Trace t = trace(kPaper);
+    t.start_content = convert(t.start_content);
+    t.end_content = convert(t.end_content);
+    for (calm::traces::Txn& txn : t.txns) {
+      for (calm::traces::Patch& patch : txn.patches) patch.ins = convert(patch.ins);
+    }
+    return t;
+  }();
+  return latin;
+}
+
 template <class Doc>
-void replay_local(benchmark::State& state, const char* name) {
-  const calm::traces::Trace& t = trace(name);
+void replay_local(benchmark::State& state, const calm::traces::Trace& t) {
+  const std::size_t end_size = code_points(t.end_content);
   for (auto _ : state) {
     Doc doc;
     calm::traces::replay_local(t, doc);
     benchmark::DoNotOptimize(doc);
-    if (doc.size() != t.end_content.size()) state.SkipWithError("the replay went wrong");
+    if (doc.size() != end_size) state.SkipWithError("the replay went wrong");
   }
   std::size_t edits = 0;
   for (const calm::traces::Txn& txn : t.txns) edits += txn.patches.size();
   state.counters["edits"] = static_cast<double>(edits);
 }
 
-void text_paper_local(benchmark::State& state) { replay_local<Text<>>(state, kPaper); }
+void text_paper_local(benchmark::State& state) { replay_local<Text<>>(state, trace(kPaper)); }
 void gap_buffer_paper_local(benchmark::State& state) {
-  replay_local<calm::traces::GapBuffer>(state, kPaper);
+  replay_local<calm::traces::GapBuffer>(state, trace(kPaper));
 }
-void text_blog_local(benchmark::State& state) { replay_local<Text<>>(state, kBlog); }
+void text_paper_latin_local(benchmark::State& state) { replay_local<Text<>>(state, paper_latin()); }
+void gap_buffer_paper_latin_local(benchmark::State& state) {
+  replay_local<calm::traces::GapBuffer>(state, paper_latin());
+}
+void text_blog_local(benchmark::State& state) { replay_local<Text<>>(state, trace(kBlog)); }
 void gap_buffer_blog_local(benchmark::State& state) {
-  replay_local<calm::traces::GapBuffer>(state, kBlog);
+  replay_local<calm::traces::GapBuffer>(state, trace(kBlog));
 }
 BENCHMARK(text_paper_local)->Unit(benchmark::kMillisecond);
 BENCHMARK(gap_buffer_paper_local)->Unit(benchmark::kMillisecond);
+BENCHMARK(text_paper_latin_local)->Unit(benchmark::kMillisecond);
+BENCHMARK(gap_buffer_paper_latin_local)->Unit(benchmark::kMillisecond);
 BENCHMARK(text_blog_local)->Unit(benchmark::kMillisecond);
 BENCHMARK(gap_buffer_blog_local)->Unit(benchmark::kMillisecond);
 
@@ -82,6 +125,44 @@ void text_paper_merge_into_empty(benchmark::State& state) {
   }
 }
 BENCHMARK(text_paper_merge_into_empty)->Unit(benchmark::kMillisecond);
+
+/// The same for the two-byte text of paper_latin().
+void text_paper_latin_merge_into_empty(benchmark::State& state) {
+  Text<> doc;
+  calm::traces::replay_local(paper_latin(), doc);
+  const Text<> everything = doc.delta(Text<>{});
+  for (auto _ : state) {
+    Text<> replica;
+    replica.merge(everything);
+    benchmark::DoNotOptimize(replica);
+  }
+}
+BENCHMARK(text_paper_latin_merge_into_empty)->Unit(benchmark::kMillisecond);
+
+/// One run of n two-byte code points from one replica, and a character from another replica
+/// typed after each of them: the run keeps one piece with an attachment at every element, so
+/// a rebuild cuts it n times. Loaded from its bytes (a rebuild) at n, 2n, 4n: the time should
+/// about double with n (each cut walked the UTF-8 from the run's start: quadratic, before).
+void text_latin_run_cut_everywhere_load(benchmark::State& state) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  std::string run;
+  for (std::size_t i = 0; i < n; ++i) run += "\xc3\xa9";  // U+00E9
+  Text<> doc;
+  doc.insert(1, 0, run);
+  for (std::size_t k = 0; k < n; ++k) doc.insert(2, 2 * k + 1, "x");
+  const std::string bytes = calm::lattices::to_bytes(doc);
+  for (auto _ : state) {
+    Text<> replica = calm::lattices::from_bytes<Text<>>(bytes);
+    benchmark::DoNotOptimize(replica);
+    if (replica.size() != 2 * n) state.SkipWithError("the load went wrong");
+  }
+  state.counters["pieces"] = static_cast<double>(doc.piece_count());
+}
+BENCHMARK(text_latin_run_cut_everywhere_load)
+    ->Arg(4000)
+    ->Arg(8000)
+    ->Arg(16000)
+    ->Unit(benchmark::kMillisecond);
 
 /// The document's bytes, and loading it from them; heap use of the document.
 void text_paper_load(benchmark::State& state) {

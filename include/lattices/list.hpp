@@ -41,6 +41,12 @@ struct ListContent {
     return Storage(s.begin() + static_cast<std::ptrdiff_t>(from),
                    s.begin() + static_cast<std::ptrdiff_t>(to));
   }
+  /// Text's walk position; a vector is indexed, and needs none.
+  struct Cursor {};
+  static Storage slice(const Storage& s, std::uint64_t from, std::uint64_t to, std::uint64_t length,
+                       Cursor&) {
+    return slice(s, from, to, length);
+  }
   /// The runs [at[i], at[i + 1]) of `s`, for 0 = at[0] < ... < at.back() = its length.
   static std::vector<Storage> cut(Storage&& s, const std::vector<std::uint64_t>& at,
                                   std::uint64_t) {

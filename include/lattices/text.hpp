@@ -66,17 +66,47 @@ inline std::optional<std::uint64_t> utf8_length(std::string_view s) {
 struct TextContent {
   using Storage = std::string;
   static void append(Storage& s, const Storage& more) { s += more; }
-  /// The byte offset of code point `k` of valid UTF-8 `s` that has `length` code points.
+  /// The byte offset of code point `k` of valid UTF-8 `s` that has `length` code points: a
+  /// walk from the nearer end (an edit while typing cuts a run near its end).
   static std::size_t offset(const Storage& s, std::uint64_t k, std::uint64_t length) {
     if (s.size() == length) return static_cast<std::size_t>(k);  // ASCII
+    if (k >= length) return s.size();
     std::size_t i = 0;
-    for (; k > 0; --k) i = next(s, i);
+    if (k <= length - k) {
+      for (; k > 0; --k) i = next(s, i);
+    } else {
+      i = s.size();
+      for (std::uint64_t back = length - k; back > 0; --back) i = previous(s, i);
+    }
     return i;
   }
   static Storage slice(const Storage& s, std::uint64_t from, std::uint64_t to,
                        std::uint64_t length) {
     const std::size_t a = offset(s, from, length);
     const std::size_t b = offset(s, to, length);
+    return s.substr(a, b - a);
+  }
+  /// Where a walk through one string stopped (code point k starts at `byte`): slices taken in
+  /// order along a run (a rebuild's, a delta's) each walk on from the last, so cutting a run
+  /// of n code points into any number of slices walks it about once, not once per slice.
+  struct Cursor {
+    std::uint64_t k = 0;
+    std::size_t byte = 0;
+  };
+  static std::size_t offset(const Storage& s, std::uint64_t k, std::uint64_t length, Cursor& at) {
+    if (s.size() == length) return static_cast<std::size_t>(k);  // ASCII
+    const std::uint64_t nearer_end = std::min(k, length - std::min(k, length));
+    if (k < at.k || k - at.k > nearer_end) {
+      at = {k, offset(s, k, length)};
+      return at.byte;
+    }
+    for (; at.k < k; ++at.k) at.byte = next(s, at.byte);
+    return at.byte;
+  }
+  static Storage slice(const Storage& s, std::uint64_t from, std::uint64_t to, std::uint64_t length,
+                       Cursor& at) {
+    const std::size_t a = offset(s, from, length, at);
+    const std::size_t b = offset(s, to, length, at);
     return s.substr(a, b - a);
   }
   /// The runs [at[i], at[i + 1]) of `s`, for 0 = at[0] < ... < at.back() = length: one walk
@@ -119,6 +149,12 @@ struct TextContent {
   static std::size_t next(std::string_view s, std::size_t i) {
     ++i;
     while (i < s.size() && (static_cast<unsigned char>(s[i]) & 0xc0) == 0x80) ++i;
+    return i;
+  }
+  /// The first byte of the code point that ends before byte i (i > 0).
+  static std::size_t previous(std::string_view s, std::size_t i) {
+    --i;
+    while (i > 0 && (static_cast<unsigned char>(s[i]) & 0xc0) == 0x80) --i;
     return i;
   }
   static void truncate(Storage& s, std::uint64_t n, std::uint64_t length) {

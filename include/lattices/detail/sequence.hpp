@@ -328,9 +328,12 @@ class SequenceBase {
     normalize_items(theirs.items, false);
     Parts out;
     std::size_t j = 0;  // both sorted by id: walk them together
+    typename Content::Cursor their_at;
+    std::size_t their_at_item = theirs.items.size();  // the item their_at walks
     for (const Item& item : mine.items) {
       const std::uint64_t end = item.first.counter + item.length;
       std::uint64_t c = item.first.counter;
+      typename Content::Cursor mine_at;
       while (c < end) {
         while (j < theirs.items.size() &&
                (theirs.items[j].first.replica < item.first.replica ||
@@ -345,13 +348,15 @@ class SequenceBase {
         const std::uint64_t k = c - item.first.counter;
         if (t != nullptr && t->first.counter <= c) {  // both define [c, stop)
           const std::uint64_t stop = std::min(end, t->first.counter + t->length);
-          Item part = slice_item(item, k, stop - item.first.counter);
-          const Item their_part = slice_item(*t, c - t->first.counter, stop - t->first.counter);
+          Item part = slice_item(item, k, stop - item.first.counter, mine_at);
+          if (their_at_item != j) their_at = {}, their_at_item = j;
+          const Item their_part =
+              slice_item(*t, c - t->first.counter, stop - t->first.counter, their_at);
           if (!absorbs(their_part, part)) out.items.push_back(std::move(part));
           c = stop;
         } else {  // only this value has [c, stop)
           const std::uint64_t stop = t != nullptr ? std::min(end, t->first.counter) : end;
-          out.items.push_back(slice_item(item, k, stop - item.first.counter));
+          out.items.push_back(slice_item(item, k, stop - item.first.counter, mine_at));
           c = stop;
         }
       }
@@ -393,6 +398,7 @@ class SequenceBase {
           return 0;  // Text: at most 4 bytes an element, bounded by the count
         }
       };
+      typename Content::Cursor at;
       for (std::uint64_t from = 0; from < item.length;) {
         // One element at least; another only while the part stays within the target, so a
         // part is at most the target or one element.
@@ -404,7 +410,7 @@ class SequenceBase {
           ++to;
         }
         Parts part;
-        part.items.push_back(slice_item(item, from, to));
+        part.items.push_back(slice_item(item, from, to, at));
         emit(std::move(part));
         from = to;
       }
@@ -953,6 +959,13 @@ class SequenceBase {
     if (!item.deleted) out.content = Content::slice(item.content, from, to, item.length);
     return out;
   }
+  /// The same, for slices taken in order along one item (`at` remembers where the last ended).
+  static Item slice_item(const Item& item, std::uint64_t from, std::uint64_t to,
+                         typename Content::Cursor& at) {
+    Item out = slice_shape(item, from, to);
+    if (!item.deleted) out.content = Content::slice(item.content, from, to, item.length, at);
+    return out;
+  }
   /// Elements [from, to) of `item`, without their values.
   static Item slice_shape(const Item& item, std::uint64_t from, std::uint64_t to) {
     Item out;
@@ -1371,6 +1384,8 @@ class SequenceBase {
     std::vector<bool> placed(items.size(), false);
     std::vector<Piece> document;
     document.reserve(items.size());
+    // The walk emits each item's elements in order: its slices walk on from the last.
+    std::vector<typename Content::Cursor> cursors(items.size());
     // Appends elements [from, to) of item i to `out`, cut where tombstones start and end (a
     // tombstoned run keeps no values), joined to the run before where it continues it.
     const auto emit_into = [&](std::vector<Piece>& out, std::size_t i, std::uint64_t from,
@@ -1399,7 +1414,8 @@ class SequenceBase {
             stop = std::min<std::uint64_t>(to, it->first.counter - item.first.counter);
           }
         }
-        Piece piece = slice_item(item, k, stop);
+        // A tombstoned slice keeps no values: its shape only.
+        Piece piece = dead ? slice_shape(item, k, stop) : slice_item(item, k, stop, cursors[i]);
         piece.deleted = dead || item.deleted;
         if (piece.deleted) piece.content = Storage{};
         piece.tail_has_right = false;
