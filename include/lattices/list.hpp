@@ -183,6 +183,11 @@ class List : public detail::SequenceBase<List<T, Id>, Id, detail::ListContent<T>
   static void load_values(Archive& ar, const std::vector<Piece*>& pieces) {
     for (Piece* p : pieces) {
       // One value at a time: a length that lies runs out of bytes before it runs out of memory.
+      // And at most one element per byte left, so that a T that encodes in no bytes at all
+      // (an empty struct) cannot make a forged length a loop of 2^63 steps.
+      if constexpr (requires { ar.require_count(p->length, ""); }) {
+        ar.require_count(p->length, "a list piece");
+      }
       for (std::uint64_t i = 0; i < p->length; ++i) {
         T x{};
         detail::load_value(ar, x);

@@ -197,4 +197,38 @@ TEST(TextDecoding, PrefixesTrailingBytesAndNonCanonicalFormsAreRejected) {
                       " 0700000000000000 01 00 00 10 00 02 02 0200000000000000 6869"));
 }
 
+TEST(TextDecoding, APieceThatIsItsOwnAncestorIsRejected) {
+  // Found in review: a pending piece whose parent lies in its own range could never be placed,
+  // and kept forever it made every later merge rebuild the whole document. Elements (1, 1)
+  // and (1, 2), pending, with parent (1, 2); then the same with parent (1, 5), which is
+  // simply not here yet.
+  EXPECT_TRUE(
+      rejects<Text<>>("01 0100000000000000 0100000000000000"
+                      " 0900000000000000 00 01 00 0c 00 02 02 00 02 0200000000000000 6869"));
+  const std::string waiting = unhex(
+      "01 0100000000000000 0100000000000000"
+      " 0900000000000000 00 01 00 0c 00 02 02 00 05 0200000000000000 6869");
+  EXPECT_EQ(from_bytes<Text<>>(waiting).size(), 0u);  // pending: not visible yet
+}
+
+TEST(TextDecoding, AReplicaIdLongerThanTheBoundIsRefusedToInsertAndToDecode) {
+  // Each piece holds a copy of its replica id: a 1 MB id named by many small pieces made
+  // decoding n bytes allocate about n^2 / 16.
+  Text<std::string> t;
+  EXPECT_THROW((void)t.insert(std::string(257, 'r'), 0, "hi"), std::length_error);
+  EXPECT_EQ(t.size(), 0u);
+  const auto with_id = [](std::size_t n) {
+    std::string bytes = unhex("01 0100000000000000");
+    for (int i = 0; i < 8; ++i) bytes += static_cast<char>((n >> (8 * i)) & 0xff);
+    bytes += std::string(n, 'r');
+    bytes += unhex("0700000000000000 01 00 00 00 00 02 02 0200000000000000 6869");
+    return bytes;
+  };
+  EXPECT_EQ(from_bytes<Text<std::string>>(with_id(256)).str(), "hi");
+  EXPECT_TRUE(rejects_bytes<Text<std::string>>(with_id(257)));
+  Text<std::string> longest;
+  (void)longest.insert(std::string(256, 'r'), 0, "hi");
+  EXPECT_EQ(to_bytes(longest), with_id(256));
+}
+
 }  // namespace

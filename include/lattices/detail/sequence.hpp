@@ -562,6 +562,7 @@ class SequenceBase {
       load_value(ar, r);
       decode_require(replicas.empty() || replicas.back() < r,
                      "calm: a sequence's replica ids are not sorted and distinct");
+      decode_require(id_fits(r), "calm: a sequence's replica id is too long");
       replicas.push_back(std::move(r));
     }
     std::string shape;
@@ -600,6 +601,12 @@ class SequenceBase {
         p.parent.replica = replica();
         p.parent.counter = next();
         decode_require(p.parent.counter != 0, "calm: a sequence piece's parent has counter 0");
+        // An element is never its own ancestor: such a piece could never be placed, and a
+        // pending piece kept forever would cost every later merge a rebuild.
+        decode_require(
+            !(p.parent.replica == p.first.replica && p.parent.counter >= p.first.counter &&
+              p.parent.counter - p.first.counter < p.length),
+            "calm: a sequence piece's parent is one of its own elements");
       }
       decode_require(where != parent_root || !p.left,
                      "calm: an element is a left child of the root");
@@ -732,6 +739,10 @@ class SequenceBase {
   /// nothing.
   Derived insert_run(const Id& replica, std::size_t pos, Storage content, std::uint64_t n) {
     if (pos > visible_) throw std::out_of_range("calm: insert position is past the end");
+    if (!id_fits(replica)) {
+      throw std::length_error("calm: a sequence's replica id is longer than " +
+                              std::to_string(replica_id_bytes_max) + " bytes");
+    }
     Derived delta;
     if (n == 0) return delta;
     const std::uint64_t counter = reserve_counters(replica, n);
@@ -874,6 +885,17 @@ class SequenceBase {
   std::size_t cache_before_ = 0;
 
  private:
+  /// The longest replica id (of a type with a size(), such as std::string) a sequence takes:
+  /// every piece holds a copy of its id, so a long one would make decoding n bytes allocate
+  /// far more than n. Inserts refuse a longer one, and decoding does.
+  static constexpr std::size_t replica_id_bytes_max = 256;
+  static bool id_fits(const Id& id) {
+    if constexpr (requires { id.size(); }) {
+      return id.size() <= replica_id_bytes_max;
+    } else {
+      return true;
+    }
+  }
   static constexpr std::uint64_t parent_root = 0;
   static constexpr std::uint64_t parent_before = 1;
   static constexpr std::uint64_t parent_after = 2;
