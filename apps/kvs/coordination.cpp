@@ -84,7 +84,8 @@ LogCoordination::LogCoordination(CoordinationOptions options)
     : options_(std::move(options)), next_seq_(options_.epoch << counter_bits) {
   CALM_ASSERT(options_.self < (std::uint64_t{1} << (64 - lane_bits)),
               "a replica id of linearizable keys fits 40 bits");
-  CALM_ASSERT(options_.epoch < (std::uint64_t{1} << (64 - counter_bits)), "epochs fit 24 bits");
+  static_assert(epochs_max == std::uint64_t{1} << (64 - counter_bits));
+  CALM_ASSERT(options_.epoch < epochs_max, "epochs fit 24 bits (the server checks at start)");
   CALM_ASSERT(options_.lanes > 0 && options_.lanes < clock_lane, "lanes fit their bits");
   free_lanes_.reserve(options_.lanes);
   for (std::uint32_t lane = options_.lanes; lane > 0; --lane) free_lanes_.push_back(lane - 1);
@@ -262,8 +263,12 @@ void LogCoordination::on_forward_message(std::uint64_t from, std::string_view by
                        std::move(m.payload), m.leader};
     return handle(reply);
   }
-  if (m.type != ForwardMessage::Type::forward || (m.client >> lane_bits) != from) {
-    ++stats_.rejected_messages;  // a peer forwards its own commands only
+  const std::uint64_t lane = m.client & read_lane;
+  if (m.type != ForwardMessage::Type::forward || (m.client >> lane_bits) != from ||
+      (lane >= options_.lanes && lane != read_lane && lane != clock_lane)) {
+    // A peer forwards its own commands only, on its lanes (as many as this replica's: every
+    // replica has the same), so the log's client table holds at most members x (lanes + 2).
+    ++stats_.rejected_messages;
     return;
   }
   const Id id{m.client, m.seq};

@@ -78,6 +78,9 @@ class LogCoordination final : public Coordination {
     std::uint64_t clock_entries = 0;
   };
 
+  /// Epochs (boots of a replica) its sequence numbers have room for.
+  static constexpr std::uint64_t epochs_max = std::uint64_t{1} << 24;
+
   explicit LogCoordination(CoordinationOptions options);
   ~LogCoordination() override;
 

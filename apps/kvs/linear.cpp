@@ -4,6 +4,8 @@
 #include <cereal/types/string.hpp>
 #include <cereal/types/utility.hpp>
 #include <cereal/types/vector.hpp>
+#include <cstdint>
+#include <stdexcept>
 
 #include "lattices/serialize.hpp"
 
@@ -208,7 +210,13 @@ struct LinearMachine::Impl {
   std::string run(const Request& request) {
     std::string out;
     Session session;  // fresh: the log's commands keep no connection state
-    processor.execute(request, session, out);
+    try {
+      processor.execute(request, session, out);
+    } catch (const std::overflow_error&) {
+      // The hybrid clock at its very end (a log entry's wall clock at UINT64_MAX): every
+      // replica gets here alike, so an error reply keeps them the same.
+      out = error_reply("ERR calm-kvs: the log's clock cannot advance");
+    }
     keyspace.collect();
     return out;
   }
@@ -312,6 +320,10 @@ std::string LinearMachine::snapshot() const {
 
 void LinearMachine::restore(std::string_view bytes) {
   auto data = lattices::from_bytes<SnapshotData>(bytes);  // throws, and nothing changed
+  if (data.clock_wall_ms == UINT64_MAX && data.clock_logical == UINT32_MAX) {
+    // Its clock has no successor: the first write after it would throw.
+    throw lattices::DecodeError("calm-kvs: a snapshot whose clock cannot advance");
+  }
   auto fresh = std::make_unique<Impl>(impl_->processor.limits());
   fresh->now_ms = data.now_ms;
   fresh->ops = data.ops;

@@ -22,6 +22,7 @@
 #include <functional>
 #include <iostream>
 #include <set>
+#include <stdexcept>
 #include <type_traits>
 #include <unordered_map>
 
@@ -391,6 +392,12 @@ std::uint64_t next_log_epoch(protocols::storage::RocksDisk& rocks) {
   std::uint64_t epoch = 1;
   if (const auto stored = rocks.get(std::string(log_epoch_key))) {
     epoch = lattices::from_bytes<std::uint64_t>(*stored) + 1;
+    // Sequence numbers keep 24 bits for the epoch (coordination.cpp): 16 million starts. Past
+    // them (or a damaged record) the replica stops with a message rather than reusing them.
+    if (epoch == 0 || epoch >= LogCoordination::epochs_max) {
+      throw std::runtime_error("the log's boot count (" + std::string(log_epoch_key) +
+                               ") has no room left: " + std::to_string(epoch - 1));
+    }
   }
   rocks.put(std::string(log_epoch_key), lattices::to_bytes(epoch), protocols::storage::Sync::yes);
   return epoch;

@@ -13,6 +13,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cereal/types/optional.hpp>
+#include <cereal/types/string.hpp>
 #include <cstdint>
 #include <kvs/coordination.hpp>
 #include <map>
@@ -23,6 +25,7 @@
 #include <vector>
 
 #include "lattices/random.hpp"
+#include "lattices/serialize.hpp"
 #include "protocols/check/linearizability.hpp"
 #include "protocols/net/channels.hpp"
 #include "protocols/net/simulator.hpp"
@@ -287,6 +290,41 @@ SeedRun run_seed(std::uint64_t seed, std::uint64_t skew_max_ms = 20, std::uint64
     }
   }
   return run;
+}
+
+/// The forwarding channel's message, as coordination.cpp encodes it (a forward of a read).
+struct Forward {
+  std::uint8_t type = 1;
+  std::uint64_t client = 0;
+  std::uint64_t seq = 1;
+  bool read = true;
+  std::uint8_t kind = 0;
+  std::optional<std::uint64_t> leader;
+  std::string payload = "x";
+  template <class Archive>
+  void serialize(Archive& ar) {
+    ar(type, client, seq, read, kind, leader, payload);
+  }
+};
+
+/// A forwarded command on a lane its sender does not have is refused: the log's client table
+/// (exactly once) then holds at most members x (lanes + 2) clients, not 2^24 per member.
+TEST(CoordinationSim, AForwardOnALaneBeyondTheLanesIsRefused) {
+  Cluster c(1, 0, 0);
+  c.sim.run_for(10);
+  const auto forward_on = [&](std::uint64_t lane) {
+    Forward f;
+    f.client = (std::uint64_t{1} << 24) | lane;  // member 1's lane
+    c.sim.node(0)->on_message(1, std::string(1, '\x02') + lattices::to_bytes(f));
+  };
+  const LogCoordination::Stats before = c.logs[0]->stats();
+  forward_on(64);  // lanes 0-63 (o.lanes), then the read and clock lanes at the top
+  EXPECT_EQ(c.logs[0]->stats().rejected_messages, before.rejected_messages + 1);
+  EXPECT_EQ(c.logs[0]->stats().served_for_peers, before.served_for_peers);
+  forward_on(63);
+  forward_on((std::uint64_t{1} << 24) - 1);  // the read lane
+  EXPECT_EQ(c.logs[0]->stats().rejected_messages, before.rejected_messages + 1);
+  EXPECT_EQ(c.logs[0]->stats().served_for_peers, before.served_for_peers + 2);
 }
 
 TEST(CoordinationSim, OneSeedIsLinearizableWithOneLockHolderAndEveryCommandAnswered) {

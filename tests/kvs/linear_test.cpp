@@ -314,6 +314,17 @@ TEST_F(Machine, ReplicasThatApplyTheSameEntriesAgreeAndSnapshotsCarryOn) {
   const std::string kept = restored.snapshot();
   EXPECT_THROW(restored.restore(kept.substr(0, kept.size() / 2)), lattices::DecodeError);
   EXPECT_EQ(restored.snapshot(), kept);
+  // A snapshot whose clock is at its very end (its last 12 bytes: wall ms, logical) decodes,
+  // but no write could follow it: refused (found in review: the next SET threw, and the
+  // replica ended), and nothing changes.
+  std::string stuck = kept;
+  stuck.replace(stuck.size() - 12, 12, std::string(12, '\xff'));
+  EXPECT_THROW(restored.restore(stuck), lattices::DecodeError);
+  EXPECT_EQ(restored.snapshot(), kept);
+  std::string late = kept;  // the same clock a tick earlier still works
+  late.replace(late.size() - 12, 12, std::string(11, '\xff') + '\x7f');
+  restored.restore(late);
+  EXPECT_EQ(restored.apply(op("SET k w", at)), "+OK\r\n");
 }
 
 // ---- Router ----

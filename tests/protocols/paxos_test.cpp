@@ -124,6 +124,49 @@ TEST(PaxosReplica, MessagesFromOutsideTheMembershipOrThatDoNotDecodeAreCountedAn
   EXPECT_EQ(ready.rejected.size(), 2u);
 }
 
+TEST(PaxosReplica, APrepareAcceptOrHeartbeatInAnotherMembersNameIsCountedAndChangesNothing) {
+  // Found in review: member 1 passing as leader 2 could make a replica follow (and learn a
+  // commit index from) a ballot it did not send.
+  Config config;
+  config.self = 0;
+  config.members = {0, 1, 2};
+  Replica<Kv> r(config, Kv{});
+  host::Input input;
+  input.now_ms = 5;
+  r.step(1, encode_message(Prepare{{100, 2}, 0}), input);
+  r.step(1, encode_message(Accept{{100, 2}, 0, 0, {}}), input);
+  r.step(1, encode_message(Heartbeat{{100, 2}, 7, 0}), input);
+  EXPECT_EQ(r.stats().rejected_messages, 3u);
+  EXPECT_EQ(r.promised(), Ballot{});
+  const auto ready = r.ready();
+  EXPECT_TRUE(ready.persist.empty());
+  EXPECT_TRUE(ready.send.empty());
+  // In its own name, the same Prepare is promised.
+  r.step(2, encode_message(Prepare{{100, 2}, 0}), input);
+  EXPECT_EQ(r.promised(), (Ballot{100, 2}));
+}
+
+TEST(PaxosReplica, ADiskWhoseRoundsOrSlotsPassNumberMaxIsRefusedAtRestore) {
+  // Found in review: a promised round of UINT64_MAX read back made max_round_seen_ + 1 wrap to
+  // 0, and the replica could never campaign again; a slot key near UINT64_MAX overflowed.
+  Config config;
+  config.self = 0;
+  config.members = {0, 1, 2};
+  Replica<Kv> r(config, Kv{});
+  const auto promised = [](std::uint64_t round) {
+    std::string bytes;
+    net::codec::put_varint(bytes, round);
+    net::codec::put_varint(bytes, 1);
+    return bytes;
+  };
+  EXPECT_THROW(r.restore("promised", promised(UINT64_MAX)), lattices::DecodeError);
+  EXPECT_THROW(r.restore("promised", promised(config.limits.number_max)), lattices::DecodeError);
+  EXPECT_EQ(r.promised(), Ballot{});
+  r.restore("promised", promised(config.limits.number_max - 1));
+  EXPECT_EQ(r.promised(), (Ballot{config.limits.number_max - 1, 1}));
+  EXPECT_THROW(r.restore("a/ffffffffffffffff", promised(1)), lattices::DecodeError);
+}
+
 TEST(PaxosReplica, ACommandOfAClusterOfOneIsChosenOnlyOnceItsAcceptanceIsOnDisk) {
   net::Simulator sim(3);
   std::vector<Reply> replies;

@@ -46,7 +46,9 @@
 /// frame of bytes; at most `slots_in_flight_max` new slots are proposed and not chosen; a
 /// command past `command_bytes_max` is refused at submit; rounds and slots stay below
 /// `number_max`. Messages that do not decode, or come from outside the membership, are
-/// rejected and counted and change nothing. Members are trusted to follow the protocol.
+/// rejected and counted and change nothing, as is a Prepare, Accept or Heartbeat whose ballot
+/// is not its sender's. Beyond that, members are trusted to follow the protocol (crash faults,
+/// not Byzantine ones: docs/paxos.md).
 #include <algorithm>
 #include <concepts>
 #include <cstdint>
@@ -59,6 +61,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -218,15 +221,25 @@ class Replica {
   // ---- the host's protocol ----
 
   void restore(const std::string& key, std::string_view bytes) {
+    // The disk's numbers are held to the wire's bounds (number_max), so that nothing read
+    // back wraps either (a round at UINT64_MAX would make every campaign's round 0).
+    const auto bounded = [&](std::uint64_t n) {
+      if (n >= config_.limits.number_max) {
+        throw lattices::DecodeError("paxos: a round or slot on disk above number_max");
+      }
+      return n;
+    };
     if (key == "promised") {
       net::codec::Reader in(bytes, "paxos disk");
-      promised_ = {in.varint(), in.varint()};
+      const std::uint64_t round = bounded(in.varint());
+      promised_ = {round, in.varint()};
       in.expect_end();
       max_round_seen_ = std::max(max_round_seen_, promised_.round);
     } else if (key.size() == 2 + 16 && key.starts_with("a/")) {
-      const std::uint64_t slot = parse_slot(key.substr(2));
+      const std::uint64_t slot = bounded(parse_slot(key.substr(2)));
       net::codec::Reader in(bytes, "paxos disk");
-      Ballot b{in.varint(), in.varint()};
+      const std::uint64_t round = bounded(in.varint());
+      Ballot b{round, in.varint()};
       const std::string rest(bytes.substr(bytes.size() - in.remaining()));
       accepted_[slot] = {b, decode_batch(rest, config_.limits)};
       max_round_seen_ = std::max(max_round_seen_, b.round);
@@ -252,6 +265,23 @@ class Replica {
       message = decode_message(bytes, config_.limits);
     } catch (const lattices::DecodeError& e) {
       reject(e.what());
+      return;
+    }
+    // A Prepare, Accept or Heartbeat carries its sender's own ballot: one naming another
+    // member (a leader's, to pass as it) is refused, so no member can speak for another.
+    const bool forged = std::visit(
+        [&](const auto& m) {
+          using M = std::decay_t<decltype(m)>;
+          if constexpr (std::is_same_v<M, Prepare> || std::is_same_v<M, Accept> ||
+                        std::is_same_v<M, Heartbeat>) {
+            return m.ballot.node != from;
+          } else {
+            return false;
+          }
+        },
+        message);
+    if (forged) {
+      reject("a ballot that is not its sender's");
       return;
     }
     std::visit([&](auto& m) { on(from, m); }, message);
