@@ -156,6 +156,27 @@ void command(Ctx& c) {
     if (c.args.size() < 4) return c.subcommand_arity_error();
     const Command* inner_command = lookup(c.args[2]);
     if (inner_command == nullptr) return c.out.error("ERR Invalid command specified");
+    if (inner_command->run == handlers::object || inner_command->run == handlers::memory) {
+      // Redis 7 looks their subcommand up: a keyed one (describe() names its key), one
+      // without keys, or none it knows.
+      const bool object = inner_command->run == handlers::object;
+      const std::string inner_sub = c.args[3].size() <= 16 ? upper(c.args[3]) : std::string();
+      const bool keyed = object ? inner_sub == "ENCODING" || inner_sub == "FREQ" ||
+                                      inner_sub == "IDLETIME" || inner_sub == "REFCOUNT"
+                                : inner_sub == "USAGE";
+      const bool keyless = object ? inner_sub == "HELP"
+                                  : inner_sub == "DOCTOR" || inner_sub == "HELP" ||
+                                        inner_sub == "MALLOC-STATS" || inner_sub == "PURGE" ||
+                                        inner_sub == "STATS";
+      if (keyless) return c.out.error("ERR The command has no key arguments");
+      if (!keyed) return c.out.error("ERR Invalid command specified");
+      const std::size_t words = c.args.size() - 2;  // OBJECT's keyed ones: 3; MEMORY USAGE: 3+
+      if (object ? words != 3 : words < 3) {
+        return c.out.error("ERR Invalid number of arguments specified for command");
+      }
+      c.out.array_header(1);
+      return c.out.bulk(c.args[4]);
+    }
     if (inner_command->keys == KeyArgs::none) {
       return c.out.error("ERR The command has no key arguments");
     }

@@ -476,8 +476,8 @@ void config(Ctx& c) {
                                        [&](const auto& setting) { return setting.first == name; });
       if (tunable) {
         if (std::find(names.begin(), names.end(), name) != names.end()) {
-          return c.out.error("ERR CONFIG SET failed (possibly related to argument '" + name +
-                             "') - duplicate parameter");
+          return c.out.error(one_line("ERR CONFIG SET failed (possibly related to argument '" +
+                                      c.args[i] + "') - duplicate parameter"));  // as typed
         }
         names.push_back(name);
         continue;
