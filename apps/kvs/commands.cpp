@@ -51,6 +51,17 @@ struct Command {
 };
 
 const Command* lookup(const std::string& word);
+
+/// OBJECT's and MEMORY's subcommands that name a key after them (at position 2), as Redis 7's
+/// table has them: describe() routes by that key, COMMAND GETKEYS answers it.
+bool has_subcommand_key(const Command& command, const std::string& sub) {
+  if (sub.size() > 8) return false;
+  const std::string word = upper(sub);
+  if (command.run == handlers::object) {
+    return word == "ENCODING" || word == "FREQ" || word == "IDLETIME" || word == "REFCOUNT";
+  }
+  return command.run == handlers::memory && word == "USAGE";
+}
 /// COMMAND INFO's entry for one command, as Redis 7 shapes it: name, arity, flags, first key,
 /// last key, step, ACL categories, tips, key specs, subcommands.
 void command_info(ReplyWriter& out, std::string_view name, const Command& command) {
@@ -160,10 +171,8 @@ void command(Ctx& c) {
       // Redis 7 looks their subcommand up: a keyed one (describe() names its key), one
       // without keys, or none it knows.
       const bool object = inner_command->run == handlers::object;
+      const bool keyed = has_subcommand_key(*inner_command, c.args[3]);
       const std::string inner_sub = c.args[3].size() <= 16 ? upper(c.args[3]) : std::string();
-      const bool keyed = object ? inner_sub == "ENCODING" || inner_sub == "FREQ" ||
-                                      inner_sub == "IDLETIME" || inner_sub == "REFCOUNT"
-                                : inner_sub == "USAGE";
       const bool keyless = object ? inner_sub == "HELP"
                                   : inner_sub == "DOCTOR" || inner_sub == "HELP" ||
                                         inner_sub == "MALLOC-STATS" || inner_sub == "PURGE" ||
@@ -441,14 +450,7 @@ CommandTraits CommandProcessor::describe(const Request& request) {
   if (command->run == handlers::zadd) traits.coordinated = handlers::zadd_needs_agreement(request);
   // OBJECT's and MEMORY USAGE's key follows the subcommand; it decides where they run (a
   // linearizable key's value is in the log's keyspace, not this replica's).
-  if ((command->run == handlers::object || command->run == handlers::memory) &&
-      request.size() > 2 && request[1].size() <= 8) {
-    const std::string sub = upper(request[1]);
-    if (sub == "ENCODING" || sub == "FREQ" || sub == "IDLETIME" || sub == "REFCOUNT" ||
-        sub == "USAGE") {
-      traits.keys.push_back(2);
-    }
-  }
+  if (request.size() > 2 && has_subcommand_key(*command, request[1])) traits.keys.push_back(2);
   switch (command->keys) {
     case KeyArgs::none:
       break;
