@@ -71,7 +71,7 @@ void command_info(ReplyWriter& out, std::string_view name, const Command& comman
   out.array_header(10);
   out.bulk(name);
   out.integer(command.arity);
-  out.array_header(keyed ? 1 : 0);
+  out.set_header(keyed ? 1 : 0);  // flags, and below ACL categories: sets in RESP3
   if (keyed) out.simple(reads ? "readonly" : "write");
   const auto [first, last, step] = [&]() -> std::array<int, 3> {
     switch (command.keys) {
@@ -102,12 +102,12 @@ void command_info(ReplyWriter& out, std::string_view name, const Command& comman
                                : group == "transactions" ? "@transaction"
                                : group == "server"       ? ""
                                                          : std::string("@").append(group);
-  out.array_header((keyed ? 1 : 0) + (category.empty() ? 0 : 1));
+  out.set_header((keyed ? 1 : 0) + (category.empty() ? 0 : 1));
   if (keyed) out.simple(reads ? "@read" : "@write");
   if (!category.empty()) out.simple(category);
-  out.array_header(0);  // tips
+  out.set_header(0);    // tips
   out.array_header(0);  // key specs: first, last and step above say where the keys are
-  out.array_header(0);  // subcommands
+  out.set_header(0);    // subcommands
 }
 void command(Ctx& c) {
   const std::vector<std::string> names = CommandProcessor::command_names();
@@ -147,11 +147,11 @@ void command(Ctx& c) {
       if (lookup(c.args[i]) != nullptr) wanted.push_back(lower(c.args[i]));
     }
     if (c.args.size() == 2) wanted = names;
-    c.out.array_header(2 * wanted.size());
+    c.out.map_header(wanted.size());
     for (const std::string& name : wanted) {
       const CommandDoc* doc = command_doc(name);
       c.out.bulk(name);
-      c.out.array_header(doc != nullptr ? 6 : 0);
+      c.out.map_header(doc != nullptr ? 3 : 0);
       if (doc == nullptr) continue;
       c.out.bulk("summary");
       c.out.bulk(doc->summary);
@@ -602,7 +602,7 @@ void CommandProcessor::execute(const Request& request, Session& session, std::st
 }
 
 void CommandProcessor::run(const Request& request, Session& session, std::string& reply) {
-  Context c{*this, request, session, ReplyWriter(reply), reply, reply.size()};
+  Context c{*this, request, session, ReplyWriter(reply, session.protocol), reply, reply.size()};
   if (request.empty()) return;
   const std::string& word = request[0];
   const Command* command = lookup(word);

@@ -155,6 +155,8 @@ struct Session {
   std::uint64_t id = 0;      // CLIENT ID: the server numbers its connections from 1
   std::string name;          // CLIENT SETNAME
   std::string last_command;  // CLIENT LIST's cmd=: the last command's name, lower case
+  /// HELLO 3 switches the connection's replies to RESP3, HELLO 2 and RESET back to RESP2.
+  Protocol protocol = Protocol::resp2;
   /// Pub/Sub: where this connection's pushes go (null: it cannot subscribe), and how many
   /// channels and patterns it holds; while any, it runs only the (P)(UN)SUBSCRIBE commands,
   /// PING and QUIT (RESP2's subscribed state).
@@ -193,6 +195,9 @@ struct Session {
   std::vector<ReplyRun> group_replies;
   /// The last request this turn was the group's: the next one may join its run.
   bool group_run_open = false;
+  /// The protocol the group's replies are built in: a HELLO between two of its commands
+  /// sends the group before the second.
+  Protocol group_protocol = Protocol::resp2;
   std::size_t group_bytes = 0;
   bool group_writes = false;
   /// The connection's requests to the log, sent one after the other, each once the one before

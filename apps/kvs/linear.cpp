@@ -207,9 +207,10 @@ struct LinearMachine::Impl {
     return f;
   }
 
-  std::string run(const Request& request) {
+  std::string run(const Request& request, Protocol protocol) {
     std::string out;
-    Session session;  // fresh: the log's commands keep no connection state
+    Session session;  // fresh: the log's commands keep no connection state but the protocol
+    session.protocol = protocol;
     try {
       processor.execute(request, session, out);
     } catch (const std::overflow_error&) {
@@ -247,17 +248,23 @@ std::string LinearMachine::apply(const std::string& bytes) {
   switch (op.kind) {
     case LinearOp::Kind::command:
       if (op.commands.size() != 1) return error_reply("ERR calm-kvs: a command op of one command");
-      return bounded(m.run(op.commands.front()), entry_reply_bytes_max);
+      return bounded(m.run(op.commands.front(), op.protocol), entry_reply_bytes_max);
     case LinearOp::Kind::pipeline:
-      return run_pipeline(op.commands, [&m](const Request& r) { return m.run(r); });
+      return run_pipeline(op.commands,
+                          [&m, &op](const Request& r) { return m.run(r, op.protocol); });
     case LinearOp::Kind::transaction: {
       for (const auto& [key, token] : op.watched) {
-        if (m.keyspace.token(key) != token) return "*-1\r\n";  // a watched key changed
+        if (m.keyspace.token(key) != token) {  // a watched key changed
+          std::string aborted;
+          ReplyWriter(aborted, op.protocol).null_array();
+          return aborted;
+        }
       }
       std::string out = "*" + std::to_string(op.commands.size()) + "\r\n";
       bool over = false;
       for (const Request& request : op.commands) {
-        const std::string reply = m.run(request);  // every command runs: the entry is atomic
+        // Every command runs: the entry is atomic.
+        const std::string reply = m.run(request, op.protocol);
         over = over || out.size() + reply.size() > entry_reply_bytes_max;
         if (!over) out += reply;
       }
@@ -284,12 +291,13 @@ std::string LinearMachine::query(const std::string& bytes) const {
   } catch (const lattices::DecodeError& e) {
     return error_reply(std::string("ERR calm-kvs: a read that does not decode: ") + e.what());
   }
-  const auto read = [&m](const Request& request) {
+  const auto read = [&m, &op](const Request& request) {
     if (!CommandProcessor::describe(request).read_only) {
       return error_reply("ERR calm-kvs: only a read-only command is a read");
     }
     std::string out;
     Session scratch;
+    scratch.protocol = op.protocol;
     m.processor.execute(request, scratch, out);
     return out;
   };

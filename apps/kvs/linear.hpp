@@ -55,10 +55,25 @@ struct LinearOp {
   std::vector<Request> commands;
   /// transaction: the watched keys and their tokens at WATCH.
   std::vector<std::pair<std::string, std::uint64_t>> watched;
+  /// The protocol of the connection that sent it: its replies are built in it.
+  Protocol protocol = Protocol::resp2;
 
+  /// The kind's byte carries RESP3 as its top bit, so that an op of RESP2 (every op written
+  /// before RESP3 existed) encodes as it always did. wall_ms is the encoding's fixed prefix
+  /// (encode).
+  static constexpr std::uint8_t resp3_bit = 0x80;
   template <class Archive>
-  void serialize(Archive& ar) {
-    ar(kind, commands, watched);  // wall_ms is the encoding's fixed prefix (encode)
+  void save(Archive& ar) const {
+    const auto kind_byte = static_cast<std::uint8_t>(static_cast<std::uint8_t>(kind) |
+                                                     (protocol == Protocol::resp3 ? resp3_bit : 0));
+    ar(kind_byte, commands, watched);
+  }
+  template <class Archive>
+  void load(Archive& ar) {
+    std::uint8_t kind_byte = 0;
+    ar(kind_byte, commands, watched);
+    protocol = (kind_byte & resp3_bit) != 0 ? Protocol::resp3 : Protocol::resp2;
+    kind = static_cast<Kind>(kind_byte & ~resp3_bit);  // decode_linear_op checks it
   }
 };
 

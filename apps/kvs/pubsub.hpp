@@ -21,7 +21,8 @@ namespace calm::apps::kvs {
 class Subscriber {
  public:
   virtual ~Subscriber() = default;
-  /// One push, already in RESP2: a "message" or "pmessage" array.
+  /// One push, as RESP2 writes it: a "message" or "pmessage" array of bulks (a RESP3
+  /// connection sends it with '>' in place of its first byte, '*').
   virtual void deliver(std::string_view bytes) = 0;
 };
 

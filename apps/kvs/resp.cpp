@@ -314,12 +314,48 @@ void ReplyWriter::bulk(std::string_view bytes) {
   out_ += bytes;
   out_ += "\r\n";
 }
-void ReplyWriter::null_bulk() { out_ += "$-1\r\n"; }
+void ReplyWriter::null_bulk() { out_ += resp3() ? "_\r\n" : "$-1\r\n"; }
 void ReplyWriter::array_header(std::size_t n) {
   out_ += '*';
   out_ += std::to_string(n);
   out_ += "\r\n";
 }
-void ReplyWriter::null_array() { out_ += "*-1\r\n"; }
+void ReplyWriter::null_array() { out_ += resp3() ? "_\r\n" : "*-1\r\n"; }
+void ReplyWriter::map_header(std::size_t pairs) {
+  if (!resp3()) return array_header(2 * pairs);
+  out_ += '%';
+  out_ += std::to_string(pairs);
+  out_ += "\r\n";
+}
+void ReplyWriter::set_header(std::size_t n) {
+  if (!resp3()) return array_header(n);
+  out_ += '~';
+  out_ += std::to_string(n);
+  out_ += "\r\n";
+}
+void ReplyWriter::push_header(std::size_t n) {
+  if (!resp3()) return array_header(n);
+  out_ += '>';
+  out_ += std::to_string(n);
+  out_ += "\r\n";
+}
+void ReplyWriter::double_text(std::string_view text) {
+  if (!resp3()) return bulk(text);
+  out_ += ',';
+  out_ += text;
+  out_ += "\r\n";
+}
+void ReplyWriter::verbatim(std::string_view text) {
+  if (!resp3()) return bulk(text);
+  out_ += '=';
+  out_ += std::to_string(text.size() + 4);
+  out_ += "\r\ntxt:";
+  out_ += text;
+  out_ += "\r\n";
+}
+void ReplyWriter::pairs_header(std::size_t n) { array_header(resp3() ? n : 2 * n); }
+void ReplyWriter::pair() {
+  if (resp3()) out_ += "*2\r\n";
+}
 
 }  // namespace calm::apps::kvs

@@ -1,5 +1,5 @@
 #pragma once
-/// RESP2, the Redis protocol: an incremental request parser and a reply writer.
+/// RESP, the Redis protocol: an incremental request parser and a reply writer (RESP2 and RESP3).
 ///
 /// Requests come as multibulk arrays ("*2\r\n$3\r\nGET\r\n$1\r\nk\r\n") or as inline commands
 /// ("GET k\r\n", with Redis's quoting rules), as redis-cli, redis-benchmark and client
@@ -129,20 +129,48 @@ class RequestParser {
 /// only, no spaces, no overflow. Returns nothing otherwise.
 std::optional<std::int64_t> parse_int64(std::string_view text);
 
-/// RESP2 replies, appended to a buffer.
+/// The reply protocol of a connection: RESP2, every connection's at first, or RESP3 once it
+/// asked with HELLO 3 (until HELLO 2 or RESET).
+enum class Protocol : std::uint8_t { resp2 = 2, resp3 = 3 };
+
+/// Replies, appended to a buffer, in the connection's protocol. The commands say what a reply
+/// is (a map, a set, a double, a null) and the writer puts it as that protocol does: RESP3 has
+/// a type for each, RESP2 writes them as Redis 7.0 does (a map as a flat array of keys and
+/// values, a double as a bulk string, a null as the null bulk or null array).
 class ReplyWriter {
  public:
-  explicit ReplyWriter(std::string& out) : out_(out) {}
+  explicit ReplyWriter(std::string& out, Protocol protocol = Protocol::resp2)
+      : out_(out), protocol_(protocol) {}
+  bool resp3() const { return protocol_ == Protocol::resp3; }
+  /// HELLO: what follows is the new protocol's.
+  void set_protocol(Protocol protocol) { protocol_ = protocol; }
+
   void simple(std::string_view text);  // +OK
   void error(std::string_view text);   // -ERR ... (text must not hold CR or LF)
   void integer(std::int64_t n);        // :42
   void bulk(std::string_view bytes);   // $3\r\nabc
-  void null_bulk();                    // $-1
+  void null_bulk();                    // $-1 (RESP3: _)
   void array_header(std::size_t n);    // *n, then n replies
-  void null_array();                   // *-1
+  void null_array();                   // *-1 (RESP3: _)
+  /// %n, then n keys each followed by its value (RESP2: *2n).
+  void map_header(std::size_t pairs);
+  /// ~n, then n replies (RESP2: *n).
+  void set_header(std::size_t n);
+  /// >n, then n replies: a Pub/Sub message or confirmation, outside the request-reply order
+  /// (RESP2: *n).
+  void push_header(std::size_t n);
+  /// A double, given as Redis formats it (score_text: "1.5", "inf"): ,1.5 (RESP2: a bulk).
+  void double_text(std::string_view text);
+  /// Text for people (INFO, CLIENT LIST): =n\r\ntxt:... (RESP2: a bulk).
+  void verbatim(std::string_view text);
+  /// n (item, value) pairs, as ZRANGE WITHSCORES and HRANDFIELD WITHVALUES reply: RESP2 one
+  /// flat array of 2n; RESP3 an array of n arrays of two. Call pair() before each pair.
+  void pairs_header(std::size_t n);
+  void pair();
 
  private:
   std::string& out_;
+  Protocol protocol_;
 };
 
 }  // namespace calm::apps::kvs

@@ -150,7 +150,7 @@ void Router::route(const Request& request, const std::shared_ptr<Session>& sessi
     ++command_stats_[traits.index].rejected;
     return refuse_stranger();
   }
-  if (s.subscriptions > 0 && !traits.subscribed_ok) {
+  if (s.subscriptions > 0 && s.protocol == Protocol::resp2 && !traits.subscribed_ok) {
     ++command_stats_[traits.index].rejected;
     if (s.in_multi) s.multi_failed = true;
     return ReplyWriter(out.now()).error(
@@ -179,6 +179,8 @@ void Router::route(const Request& request, const std::shared_ptr<Session>& sessi
   }
   ++counters_.coordinated;
   ++command_stats_[traits.index].calls;
+  if (!s.group.empty() && s.group_protocol != s.protocol) flush_group(session);
+  if (s.group.empty()) s.group_protocol = s.protocol;
   s.group.push_back(request);
   if (run_open && !s.group_replies.empty()) {
     ++s.group_replies.back().commands;
@@ -230,6 +232,7 @@ void Router::flush_group(const std::shared_ptr<Session>& session) {
   if (s.group.empty()) return;
   LinearOp op;
   op.kind = s.group.size() == 1 ? LinearOp::Kind::command : LinearOp::Kind::pipeline;
+  op.protocol = s.group_protocol;
   op.commands = std::exchange(s.group, {});
   auto replies = std::exchange(s.group_replies, {});
   s.group_run_open = false;
@@ -536,9 +539,11 @@ void Router::exec(const std::shared_ptr<Session>& session, Replies& out) {
   auto reply = out.later();
   // In order: the connection's WATCHes before it are answered by the time it runs.
   in_order(session, [this, session, generation, queued = std::move(queued),
+                     protocol = s.protocol,  // EXEC's: a HELLO behind it may run first
                      reply = std::move(reply)](std::function<void()> done) mutable {
     LinearOp op;
     op.kind = LinearOp::Kind::transaction;
+    op.protocol = protocol;
     op.commands = std::move(queued);
     const auto it = session->watches.find(generation);
     if (it != session->watches.end()) {
@@ -546,7 +551,9 @@ void Router::exec(const std::shared_ptr<Session>& session, Replies& out) {
       op.watched = std::move(it->second.tokens);
       session->watches.erase(it);
       if (watch_failed) {
-        reply("*-1\r\n");
+        std::string aborted;
+        ReplyWriter(aborted, op.protocol).null_array();
+        reply(std::move(aborted));
         return done();
       }
     }

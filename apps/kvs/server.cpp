@@ -1137,7 +1137,8 @@ struct KvsServer::Impl::Client final : std::enable_shared_from_this<Client>, Sub
   tcp::socket socket;
   RequestParser parser;
   std::shared_ptr<Session> session = std::make_shared<Session>();
-  Request request;  // reused: its strings keep their capacity, up to parser_keep_bytes
+  Request request;         // reused: its strings keep their capacity, up to parser_keep_bytes
+  std::string push_resp3;  // reused: a push rewritten for a RESP3 connection (deliver)
   /// Replies ready to write, in order; `pending` follows them.
   std::string output;
   std::deque<std::shared_ptr<Slot>> pending;
@@ -1400,6 +1401,12 @@ struct KvsServer::Impl::Client final : std::enable_shared_from_this<Client>, Sub
   /// does: a client that does not read cannot make the server hold its messages forever.
   void deliver(std::string_view bytes) override {
     if (closed || over_output_limit) return;
+    CALM_ASSERT(!bytes.empty() && bytes[0] == '*', "a push is a RESP2 array");
+    if (session->protocol == Protocol::resp3) {  // the same, as a push: '>' for its '*'
+      push_resp3.assign(bytes);
+      push_resp3[0] = '>';
+      bytes = push_resp3;
+    }
     if (owed_push_bytes() + bytes.size() > pubsub_output_bytes_max) {
       over_output_limit = true;
       ++server.counters.output_limit_disconnections;
@@ -1473,7 +1480,7 @@ std::string KvsServer::Impl::client_line(const Client& client) const {
       " tot-mem=" + std::to_string(client.held + output_bytes + s.queued_bytes) +
       " events=" + (client.writing ? "rw" : "r") +
       " cmd=" + (s.last_command.empty() ? std::string("NULL") : s.last_command) +
-      " user=default redir=-1 resp=2\n";
+      " user=default redir=-1 resp=" + std::to_string(static_cast<int>(s.protocol)) + "\n";
   return line;
 }
 

@@ -361,8 +361,40 @@ TEST_F(Commands, WrongTypesAritiesAndUnknownCommandsAreRedisErrors) {
   EXPECT_EQ(run("SET k v BOGUS"), "-ERR syntax error\r\n");
   EXPECT_EQ(run("SETNX k v").substr(0, 28), "-ERR SETNX needs coordinatio");
   EXPECT_EQ(run("SELECT 1"), "-ERR DB index is out of range\r\n");
-  EXPECT_EQ(run("HELLO 3"), "-NOPROTO unsupported protocol version\r\n");
+  EXPECT_EQ(run("HELLO 4"), "-NOPROTO unsupported protocol version\r\n");
   EXPECT_TRUE(keyspace.find("k") == nullptr);  // none of the failures wrote anything
+}
+
+TEST_F(Commands, Resp3RepliesAreTypedAsRedis7sAndHello2AndResetGoBack) {
+  // Each reply checked against redis-server 7.0.15 (vs_redis.py compares every script too).
+  EXPECT_EQ(run("HELLO 3").substr(0, 39), "%7\r\n$6\r\nserver\r\n$8\r\ncalm-kvs\r\n$7\r\nversi");
+  EXPECT_EQ(session.protocol, Protocol::resp3);
+  EXPECT_EQ(run("GET nothing"), "_\r\n");
+  EXPECT_EQ(run("MGET nothing"), "*1\r\n_\r\n");
+  run("HSET h a 1");
+  EXPECT_EQ(run("HGETALL h"), "%1\r\n$1\r\na\r\n$1\r\n1\r\n");
+  run("SADD s x");
+  EXPECT_EQ(run("SMEMBERS s"), "~1\r\n$1\r\nx\r\n");
+  EXPECT_EQ(run("SUNION s nothing"), "~1\r\n$1\r\nx\r\n");
+  run("ZADD z 1.5 a 2 b");
+  EXPECT_EQ(run("ZSCORE z a"), ",1.5\r\n");
+  EXPECT_EQ(run("ZMSCORE z a nothing"), "*2\r\n,1.5\r\n_\r\n");
+  EXPECT_EQ(run("ZINCRBY z 1 a"), ",2.5\r\n");
+  EXPECT_EQ(run("ZRANGE z 0 -1 WITHSCORES"),
+            "*2\r\n*2\r\n$1\r\nb\r\n,2\r\n*2\r\n$1\r\na\r\n,2.5\r\n");
+  EXPECT_EQ(run("ZRANDMEMBER z -1 WITHSCORES").substr(0, 8), "*1\r\n*2\r\n");
+  EXPECT_EQ(run("ZPOPMIN z"), "*2\r\n$1\r\nb\r\n,2\r\n");  // flat without a count
+  EXPECT_EQ(run("ZPOPMIN z 1"), "*1\r\n*2\r\n$1\r\na\r\n,2.5\r\n");
+  EXPECT_EQ(run("HRANDFIELD h 1 WITHVALUES"), "*1\r\n*2\r\n$1\r\na\r\n$1\r\n1\r\n");
+  EXPECT_EQ(run("CONFIG GET nothing"), "%0\r\n");
+  EXPECT_EQ(run("CLIENT GETNAME"), "_\r\n");
+  EXPECT_EQ(run("INFO nothing"), "=4\r\ntxt:\r\n");
+  EXPECT_EQ(run("HELLO 2").substr(0, 5), "*14\r\n");
+  EXPECT_EQ(run("GET nothing"), "$-1\r\n");
+  EXPECT_EQ(run("HGETALL h"), "*2\r\n$1\r\na\r\n$1\r\n1\r\n");
+  run("HELLO 3");
+  EXPECT_EQ(run("RESET"), "+RESET\r\n");
+  EXPECT_EQ(run("GET nothing"), "$-1\r\n");
 }
 
 TEST_F(Commands, UnknownCommandsAndSubcommandsEchoAtMost128BytesOfEachAsRedisDoes) {

@@ -271,6 +271,33 @@ TEST_F(Machine, ATransactionAppliesAtOnceUnlessAWatchedKeyChanged) {
   EXPECT_EQ(machine.apply(encode(tx)), "*-1\r\n");
 }
 
+TEST_F(Machine, AnOpCarriesItsConnectionsProtocolAndOneOfResp2EncodesAsBefore) {
+  LinearOp get;
+  get.wall_ms = at;
+  get.commands.push_back(parse("GET nothing"));
+  const std::string resp2 = encode(get);
+  get.protocol = Protocol::resp3;
+  const std::string resp3 = encode(get);
+  // They differ in the kind's byte only, which is the kind (command: 0) as before RESP3
+  // existed, and has the top bit set for RESP3.
+  ASSERT_EQ(resp2.size(), resp3.size());
+  std::size_t kind_at = 0;
+  while (kind_at < resp2.size() && resp2[kind_at] == resp3[kind_at]) ++kind_at;
+  ASSERT_LT(kind_at, resp2.size());
+  EXPECT_EQ(resp2[kind_at], '\0');
+  EXPECT_EQ(resp3[kind_at], static_cast<char>(LinearOp::resp3_bit));
+  EXPECT_EQ(resp2.substr(kind_at + 1), resp3.substr(kind_at + 1));
+  EXPECT_EQ(decode_linear_op(resp3).protocol, Protocol::resp3);
+  EXPECT_EQ(decode_linear_op(resp3).kind, LinearOp::Kind::command);
+  EXPECT_EQ(machine.apply(resp2), "$-1\r\n");
+  EXPECT_EQ(machine.apply(resp3), "_\r\n");
+  EXPECT_EQ(machine.query(resp3), "_\r\n");
+  // An unknown kind is refused with the bit set too.
+  std::string bad = resp3;
+  bad[kind_at] = static_cast<char>(LinearOp::resp3_bit | 0x7f);
+  EXPECT_THROW(decode_linear_op(bad), lattices::DecodeError);
+}
+
 /// One small entry cannot make every replica build (and keep) a huge reply: past the bound,
 /// the transaction still runs, alike everywhere, and its reply is an error.
 TEST_F(Machine, ATransactionWhoseRepliesPassTheBoundRunsAndAnswersWithAnError) {
@@ -482,6 +509,28 @@ TEST_F(Routing, ConnectionCommandsMakeATransactionCoordinationFreeAndNeverReachT
   EXPECT_EQ(log.submitted, 0u);
 }
 
+TEST_F(Routing, ALinearizableKeysRepliesComeInTheProtocolOfTheirTurnAcrossAHello) {
+  run("SET lock:1 a");
+  // One turn: a read of the log, HELLO 3, the same read: the log's reply to each is in the
+  // protocol the connection had when it sent it.
+  Connection c;
+  for (const char* line : {"HGETALL lock:2", "HELLO 3", "HGETALL lock:2", "GET lock:9"}) {
+    router.execute(parse(line), session, c);
+  }
+  router.end_turn(session);
+  log.deliver();
+  const std::string text = c.text();
+  EXPECT_EQ(text.substr(0, 4), "*0\r\n");
+  EXPECT_NE(text.find("%7\r\n"), std::string::npos);
+  EXPECT_EQ(text.substr(text.size() - 7), "%0\r\n_\r\n");
+  // A transaction aborted by a watch answers RESP3's null.
+  run("WATCH lock:1");
+  run("SET lock:1 b", std::make_shared<Session>());  // another connection
+  run("MULTI");
+  run("GET lock:1");
+  EXPECT_EQ(run("EXEC"), "_\r\n");
+}
+
 TEST_F(Routing, CLIENTLISTNamesOnlyKnownCommandsAsTheLastOne) {
   run("GET a");
   EXPECT_EQ(session->last_command, "get");
@@ -565,7 +614,7 @@ TEST(RoutingWithoutAPassword, AuthSaysNoneIsSetAndTheDefaultUserTakesAnyPassword
   EXPECT_EQ(run({"HELLO", "2", "AUTH", "default"}), "-ERR Syntax error in HELLO option 'AUTH'\r\n");
   EXPECT_EQ(run({"HELLO", "2", "SETNAME", "a b"}),
             "-ERR Client names cannot contain spaces, newlines or special characters.\r\n");
-  EXPECT_EQ(run({"HELLO", "3"}), "-NOPROTO unsupported protocol version\r\n");
+  EXPECT_EQ(run({"HELLO", "4"}), "-NOPROTO unsupported protocol version\r\n");
   EXPECT_EQ(run({"HELLO", "2", "SETNAME", "n"}).substr(0, 4), "*14\r");
   EXPECT_EQ(session.name, "n");
 }

@@ -28,7 +28,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
-from kvs_process import FAILURES, Conn, Replica, RespError, fail, ping, start_redis  # noqa: E402
+from kvs_process import (FAILURES, Conn, Replica, RespError, RespPush, fail,  # noqa: E402
+                         ping, start_redis)
 from ports import free_ports  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -624,6 +625,16 @@ def parse(raw):
     return c.reply()
 
 
+def parse_all(raw):
+    """Every reply in `raw`, in order."""
+    c = Conn.__new__(Conn)
+    c.buf = bytearray(raw)
+    out = []
+    while c.buf:
+        out.append(c.reply())
+    return out
+
+
 def key_of(reply):
     return repr(reply)
 
@@ -635,6 +646,8 @@ def same(how, a, b):
     pa, pb = parse(a), parse(b)
     if how == "own":  # anything but an error, or Redis's very error
         return not isinstance(pa, RespError) or a == b
+    if type(pa) is not type(pb):  # RESP3's set, map, push and double are types of their own
+        return False
     if how in ("scan", "scanpairs"):  # [cursor, elements]: a set once both end the scan
         if not (isinstance(pa, list) and isinstance(pb, list) and len(pa) == len(pb) == 2):
             return a == b
@@ -663,6 +676,7 @@ class Pair:
         self.refuses = refuses
         self.differences = differences
         self.compared = self.refused = 0
+        self.resp3 = False
         self.recent = collections.deque(maxlen=12)  # shown with a failure
 
     def compare(self, command):
@@ -693,10 +707,31 @@ class Pair:
         self.compared += 1
         return same(how, a, b) or self.report(command, a, b)
 
+    def use_resp3(self):
+        """Both connections to RESP3 (HELLO 3: its reply names each server, so it is not
+        compared; its shape is, in check_pushes)."""
+        self.calm.call("HELLO", "3")
+        self.redis.call("HELLO", "3")
+        self.resp3 = True
+
+    def run_script(self, script):
+        for command in script:
+            if command[0] == "SLEEP":  # past a short TTL on both servers
+                time.sleep(float(command[1]))
+                continue
+            self.compare(command)
+            if self.resp3 and command[0].lower() == "reset":  # RESET is back to RESP2
+                self.use_resp3()
+        # FLUSHALL empties the coordination-free keys only (docs/kvs.md): DEL every word the
+        # script used, which holds its keys, on both sides.
+        words = sorted({w for c in script for w in c[1:] if 0 < len(w) <= 16})
+        self.compare(["DEL"] + words)
+        self.compare(["FLUSHALL"])
+
     def report(self, command, a, b):
         shown = " ".join(c if len(c) <= 40 else c[:20] + f"...({len(c)} bytes)" for c in command)
         before = "; ".join(" ".join(c[:6])[:60] for c in list(self.recent)[:-1])
-        fail(f"[{self.name}] {shown}: calm-kvs {a[:300]!r}, redis-server {b[:300]!r} "
+        fail(f"[{self.name}{', RESP3' if self.resp3 else ''}] {shown}: calm-kvs {a[:300]!r}, redis-server {b[:300]!r} "
              f"(after: {before})")
         return False
 
@@ -780,6 +815,55 @@ def random_command(rng, coordinated):
             lambda: ["ZADD", k, rng.choice(["NX", "XX", "GT", "LT"]), rng.choice(["1", "3"]), v],
         ]
     return rng.choice(choices)()
+
+
+def random_walk(pair, rng, ops):
+    """`ops` random commands of every family on a few keys, so that types collide."""
+    for step in range(ops):
+        if not pair.compare(random_command(rng, not pair.refuses)):
+            break
+        if step % 50 == 0:
+            for k in KEYS:
+                pair.compare(["TYPE", k])
+
+
+def check_pushes(calm_port, redis_port):
+    """RESP3's Pub/Sub, byte for byte: confirmations and messages are pushes (>), a subscribed
+    connection runs any command, and RESET is back to RESP2."""
+    # (command, how many replies it gets); None: PUBLISH from another connection, two pushes.
+    steps = [(("SUBSCRIBE", "c1", "c2"), 2), (("PSUBSCRIBE", "p*"), 1), (("GET", "x"), 1),
+             (("PING",), 1), (("PING", "hi"), 1), (None, 2), (("UNSUBSCRIBE",), 2),
+             (("PUNSUBSCRIBE",), 1), (("UNSUBSCRIBE",), 1), (("RESET",), 1), (("GET", "x"), 1),
+             (("SUBSCRIBE", "c1"), 1), (("PING",), 1), (("RESET",), 1)]
+    seen = {}
+    for name, port in (("calm-kvs", calm_port), ("redis-server", redis_port)):
+        sub, pub = Conn(port), Conn(port)
+        out = []
+        try:
+            sub.call("HELLO", "3")  # names the server: not compared
+            for command, replies in steps:
+                if command is None:
+                    pub.call("PUBLISH", "c1", "m")
+                    pub.call("PUBLISH", "pq", "m2")
+                else:
+                    sub.send(command)
+                out.append(b"".join(sub.raw_reply() for _ in range(replies)))
+        finally:
+            sub.close()
+            pub.close()
+        seen[name] = out
+    for (command, _), a, b in zip(steps, seen["calm-kvs"], seen["redis-server"]):
+        if command == ("UNSUBSCRIBE",) and a != b:
+            # Every channel, in each server's own order (Redis's: its hash table's): the same
+            # channels, and the counts going down alike.
+            pa, pb = parse_all(a), parse_all(b)
+            if (sorted(p[1] for p in pa) == sorted(p[1] for p in pb) and
+                    [(p[0], p[2]) for p in pa] == [(p[0], p[2]) for p in pb] and
+                    all(isinstance(p, RespPush) for p in pa + pb)):
+                continue
+        if a != b:
+            fail(f"[RESP3 Pub/Sub] {command or 'PUBLISH'}: calm-kvs {a[:300]!r}, "
+                 f"redis-server {b[:300]!r}")
 
 
 def arity_commands(names, differences):
@@ -960,6 +1044,11 @@ def main():
                    log=os.path.join(args.work_dir, "free.log"))
     linear = Replica(args.calm_kvs, os.path.join(args.work_dir, "linear"),
                      log=os.path.join(args.work_dir, "linear.log"), extra=["--linearizable", "*"])
+    fresh = [Replica(args.calm_kvs, os.path.join(args.work_dir, "free3"),
+                     log=os.path.join(args.work_dir, "free3.log")),
+             Replica(args.calm_kvs, os.path.join(args.work_dir, "linear3"),
+                     log=os.path.join(args.work_dir, "linear3.log"),
+                     extra=["--linearizable", "*"])]
     pairs = []
     try:
         deadline = time.time() + 20
@@ -976,35 +1065,36 @@ def main():
                        COORDINATED, EXPIRY, arity_commands(sorted(names), differences)]
             for pair in pairs:
                 for script in scripts:
-                    for command in script:
-                        if command[0] == "SLEEP":  # past a short TTL on both servers
-                            time.sleep(float(command[1]))
-                            continue
-                        pair.compare(command)
-                    # FLUSHALL empties the coordination-free keys only (docs/kvs.md): DEL
-                    # every word the script used, which holds its keys, on both sides.
-                    words = sorted({w for c in script for w in c[1:] if 0 < len(w) <= 16})
-                    pair.compare(["DEL"] + words)
-                    pair.compare(["FLUSHALL"])
-            rng = random.Random(seed)
+                    pair.run_script(script)
             for pair in pairs:
-                rng = random.Random(seed)
-                for step in range(args.ops):
-                    if not pair.compare(random_command(rng, not pair.refuses)):
-                        break
-                    if step % 50 == 0:
-                        for k in KEYS:
-                            pair.compare(["TYPE", k])
+                random_walk(pair, random.Random(seed), args.ops)
+            # RESP3 (HELLO 3): every script again and a shorter walk, each reply in RESP3's
+            # types (maps, sets, doubles, nulls) compared byte for byte. On fresh replicas and
+            # emptied redis-servers: a coordination-free counter remembers its whole life's
+            # increments (docs/kvs.md), so the scripts' boundary INCRBYs would not fit twice.
+            resp2_counts = [(p.compared, p.refused) for p in pairs]
+            for pair, replica in zip(pairs, fresh):
+                if not replica.start():
+                    break
+                pair.calm.close()
+                pair.calm = Conn(replica.port)
+                pair.redis.call("FLUSHALL")
+                pair.use_resp3()
+                for script in scripts:
+                    pair.run_script(script)
+                random_walk(pair, random.Random(seed + 1), args.ops // 3)
+            check_pushes(fresh[0].port, redis_ports[0])
             check_scans(free.port, redis_ports[0], "coordination-free")
             check_scans(linear.port, redis_ports[1], "linearizable")
             check_info_and_tools(free.port, redis_ports[0])
             check_limits(free.port)
-            for pair in pairs:
-                print(f"{pair.name}: {pair.compared} replies compared, {pair.refused} refused "
-                      f"as listed")
+            for pair, (compared2, refused2) in zip(pairs, resp2_counts):
+                print(f"{pair.name}: {pair.compared} replies compared ({compared2} in RESP2, "
+                      f"{pair.compared - compared2} in RESP3), {pair.refused} refused as listed "
+                      f"({refused2} in RESP2)")
     finally:
-        free.stop()
-        linear.stop()
+        for replica in [free, linear] + fresh:
+            replica.stop()
         for r in redises:
             r.terminate()
             r.wait(timeout=10)

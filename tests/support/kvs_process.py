@@ -135,8 +135,25 @@ class RespError(Exception):
     pass
 
 
+class RespSet(list):
+    """A RESP3 set (~): its elements."""
+
+
+class RespMap(list):
+    """A RESP3 map (%): its keys and values, flat, as RESP2 sends a map."""
+
+
+class RespPush(list):
+    """A RESP3 push (>): a Pub/Sub message or confirmation."""
+
+
+class RespDouble(bytes):
+    """A RESP3 double (,): its text."""
+
+
 class Conn:
-    """A RESP2 client on one socket: pipelined sends, one reply at a time."""
+    """A RESP client on one socket: pipelined sends, one reply at a time. It reads RESP2, and
+    RESP3 once the connection sent HELLO 3."""
 
     def __init__(self, port, timeout=10.0):
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
@@ -166,28 +183,50 @@ class Conn:
         del self.buf[:end + 2]
         return line
 
+    def _blob(self, n):
+        while len(self.buf) < n + 2:
+            self._fill()
+        data = bytes(self.buf[:n])
+        del self.buf[:n + 2]
+        return data
+
     def reply(self):
-        """str for +, RespError instance for -, int, bytes or None, list."""
+        """str for +, RespError instance for - (and !), int (and big numbers), bytes or None,
+        list; of RESP3: None for _, RespDouble, bool, RespSet, RespMap, RespPush, and the
+        text of a verbatim string (after its "txt:") as bytes."""
         line = self._line()
         kind, rest = line[:1], line[1:]
         if kind == b"+":
             return rest.decode()
         if kind == b"-":
             return RespError(rest.decode(errors="replace"))
-        if kind == b":":
+        if kind in (b":", b"("):
             return int(rest)
         if kind == b"$":
             n = int(rest)
-            if n < 0:
-                return None
-            while len(self.buf) < n + 2:
-                self._fill()
-            data = bytes(self.buf[:n])
-            del self.buf[:n + 2]
-            return data
+            return None if n < 0 else self._blob(n)
         if kind == b"*":
             n = int(rest)
             return None if n < 0 else [self.reply() for _ in range(n)]
+        if kind == b"_":
+            return None
+        if kind == b",":
+            return RespDouble(rest)
+        if kind == b"#":
+            return rest == b"t"
+        if kind == b"!":
+            return RespError(self._blob(int(rest)).decode(errors="replace"))
+        if kind == b"=":
+            return self._blob(int(rest))[4:]
+        if kind in (b"~", b">"):
+            items = [self.reply() for _ in range(int(rest))]
+            return RespSet(items) if kind == b"~" else RespPush(items)
+        if kind == b"%":
+            return RespMap(self.reply() for _ in range(2 * int(rest)))
+        if kind == b"|":  # attributes: read and dropped, then the reply they annotate
+            for _ in range(2 * int(rest)):
+                self.reply()
+            return self.reply()
         raise ValueError(f"bad reply line {line[:80]!r}")
 
     def call(self, *args):

@@ -262,8 +262,8 @@ void spop(Ctx& c) {
   }
   auto members = c.members(c.args[1]);
   if (!members) return;
-  if (members->empty()) return count ? c.out.array_header(0) : c.out.null_bulk();
-  if (count && *count == 0) return c.out.array_header(0);  // changes nothing
+  if (members->empty()) return count ? c.out.set_header(0) : c.out.null_bulk();
+  if (count && *count == 0) return c.out.set_header(0);  // changes nothing
   // Not SplitMix64 (lattices/random.hpp), which the rest of calm draws from: which members
   // SPOP takes is part of the replicated log's meaning, and a replica replaying its log after
   // an upgrade must take what the others took. Changing it needs a versioned log entry.
@@ -281,7 +281,7 @@ void spop(Ctx& c) {
     return delta;
   });
   if (!count) return c.out.bulk(members->front());
-  c.out.array_header(n);
+  c.out.set_header(n);
   for (const std::string& m : *members) c.out.bulk(m);
 }
 void smove(Ctx& c) {

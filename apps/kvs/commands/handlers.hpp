@@ -362,11 +362,12 @@ void hscan(Ctx& c);
 void hrandfield(Ctx& c);
 /// HRANDFIELD and ZRANDMEMBER (key [count [option]]) on a key of `type`, as Redis: one item,
 /// or `count` items at random, distinct when positive, repeating when negative (the reply
-/// bounded by reply_bytes_max), each followed by its value when the option is given.
+/// bounded by reply_bytes_max), each followed by its value when the option is given (in
+/// RESP3, each pair its own array; a double when `scores`).
 using ItemsOf = std::function<std::vector<std::string>(const KeyValue&)>;
 using ValueOf = std::function<std::string(const KeyValue&, const std::string&)>;
 void random_command(Ctx& c, Type type, std::string_view option, const ItemsOf& items_of,
-                    const ValueOf& value_of);
+                    const ValueOf& value_of, bool scores = false);
 
 // coordinated.cpp: the commands that need coordination (a linearizable keyspace's)
 void setnx(Ctx& c);

@@ -78,7 +78,7 @@ void hgetall(Ctx& c) {
   const KeyValue* v = nullptr;
   if (!c.of_type(c.args[1], Type::hash, v)) return;
   const std::vector<std::string> fields = fields_of(v);
-  c.out.array_header(2 * fields.size());
+  c.out.map_header(fields.size());
   for (const std::string& f : fields) {
     c.out.bulk(f);
     c.bulk_or_null(field_of(v, f));
@@ -155,7 +155,7 @@ void hrandfield(Ctx& c) {
 }
 
 void random_command(Ctx& c, Type type, std::string_view option, const ItemsOf& items_of,
-                    const ValueOf& value_of) {
+                    const ValueOf& value_of, bool scores) {
   static thread_local SplitMix64 rng(entropy_seed());
   if (c.args.size() == 2) {
     const KeyValue* v = nullptr;
@@ -180,8 +180,14 @@ void random_command(Ctx& c, Type type, std::string_view option, const ItemsOf& i
   if (items.empty() || *count == 0) return c.out.array_header(0);
   const std::size_t per_item = with_values ? 2 : 1;
   const auto reply = [&](const std::string& item) {
+    if (with_values) c.out.pair();
     c.out.bulk(item);
-    if (with_values) c.out.bulk(value_of(*v, item));
+    if (!with_values) return;
+    if (scores) return c.out.double_text(value_of(*v, item));
+    c.out.bulk(value_of(*v, item));
+  };
+  const auto header = [&](std::size_t n) {
+    return with_values ? c.out.pairs_header(n) : c.out.array_header(n);
   };
   if (*count < 0) {  // may repeat, exactly |count| items
     const auto n = static_cast<std::uint64_t>(-*count);
@@ -195,7 +201,7 @@ void random_command(Ctx& c, Type type, std::string_view option, const ItemsOf& i
       return c.out.error("ERR calm-kvs replies with at most " + std::to_string(reply_bytes_max) +
                          " bytes: the count is too large");
     }
-    c.out.array_header(n * per_item);
+    header(n);
     for (std::uint64_t i = 0; i < n; ++i) reply(items[rng.below(items.size())]);
     return;
   }
@@ -204,7 +210,7 @@ void random_command(Ctx& c, Type type, std::string_view option, const ItemsOf& i
     ::calm::shuffle(picked.begin(), picked.end(), rng);
     picked.resize(static_cast<std::size_t>(*count));
   }
-  c.out.array_header(picked.size() * per_item);
+  header(picked.size());
   for (const std::string& item : picked) reply(item);
 }
 

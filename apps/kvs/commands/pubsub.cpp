@@ -21,9 +21,9 @@ bool served(Ctx& c) {
   return false;
 }
 
-/// One (un)subscribe confirmation: [kind, name or nil, subscriptions left].
+/// One (un)subscribe confirmation: [kind, name or nil, subscriptions left], a push in RESP3.
 void confirm(Ctx& c, std::string_view kind, const std::string* name, std::size_t count) {
-  c.out.array_header(3);
+  c.out.push_header(3);
   c.out.bulk(kind);
   if (name) {
     c.out.bulk(*name);
@@ -98,6 +98,7 @@ void reset(Ctx& c) {
   c.session.subscriptions = 0;
   c.session.name.clear();
   c.session.authenticated = c.facts().password.empty();
+  c.session.protocol = Protocol::resp2;
   c.out.simple("RESET");
 }
 

@@ -20,7 +20,7 @@ namespace calm::apps::kvs::handlers {
 
 void ping(Ctx& c) {
   if (c.args.size() > 2) return c.arity_error();
-  if (c.session.subscriptions > 0) {  // RESP2's subscribed state answers with an array
+  if (c.session.subscriptions > 0 && !c.out.resp3()) {  // RESP2's subscribed state: an array
     c.out.array_header(2);
     c.out.bulk("pong");
     return c.out.bulk(c.args.size() == 2 ? std::string_view(c.args[1]) : std::string_view());
@@ -105,7 +105,8 @@ void auth(Ctx& c) {
   if (authenticate(c, user, c.args.back())) c.out.simple("OK");
 }
 
-/// HELLO [protover [AUTH user pass] [SETNAME name]]: RESP2 only (RESP3 is not built).
+/// HELLO [protover [AUTH user pass] [SETNAME name]]: switches the connection to RESP2 or RESP3
+/// and answers (in the new protocol) what this server is.
 void hello(Ctx& c) {
   std::int64_t version = 2;
   if (c.args.size() >= 2) {
@@ -136,21 +137,19 @@ void hello(Ctx& c) {
         "AUTH <user> <pass> option can be used to authenticate the client and select "
         "the RESP protocol version at the same time");
   }
-  // RESP3 is not built: refused once the rest is checked, where Redis would switch to it.
-  if (version != 2) {
-    return c.out.error("NOPROTO unsupported protocol version");
-  }
   if (name_at) {
     if (!client_name_ok(c, c.args[*name_at])) return;
     c.session.name = c.args[*name_at];
   }
-  c.out.array_header(14);
+  c.session.protocol = version == 3 ? Protocol::resp3 : Protocol::resp2;
+  c.out.set_protocol(c.session.protocol);  // HELLO's reply is the new protocol's already
+  c.out.map_header(7);
   c.out.bulk("server");
   c.out.bulk("calm-kvs");
   c.out.bulk("version");
   c.out.bulk("7.0.0");  // the Redis it answers as (INFO: redis_version), for clients that check
   c.out.bulk("proto");
-  c.out.integer(2);
+  c.out.integer(version);
   c.out.bulk("id");
   c.out.integer(static_cast<std::int64_t>(c.session.id));
   c.out.bulk("mode");
@@ -175,7 +174,7 @@ std::optional<ClientType> client_type(const std::string& name) {
 
 void client_list(Ctx& c) {
   const auto& list = c.facts().client_list;
-  if (c.args.size() == 2) return c.out.bulk(list ? list(nullptr, std::nullopt) : "");
+  if (c.args.size() == 2) return c.out.verbatim(list ? list(nullptr, std::nullopt) : "");
   const std::string option = c.args[2].size() <= 4 ? lower(c.args[2]) : std::string();
   if (c.args.size() == 4 && option == "type") {
     const auto type = client_type(c.args[3]);
@@ -183,8 +182,8 @@ void client_list(Ctx& c) {
       return c.out.error(one_line("ERR Unknown client type '" +
                                   std::string(echoed(c.args[3], echo_bytes_max)) + "'"));
     }
-    if (*type == ClientType::none || !list) return c.out.bulk("");
-    return c.out.bulk(list(nullptr, type));
+    if (*type == ClientType::none || !list) return c.out.verbatim("");
+    return c.out.verbatim(list(nullptr, type));
   }
   if (c.args.size() > 3 && option == "id") {
     std::vector<std::uint64_t> ids;
@@ -193,7 +192,7 @@ void client_list(Ctx& c) {
       if (!id) return c.out.error("ERR Invalid client ID");
       if (*id > 0) ids.push_back(static_cast<std::uint64_t>(*id));  // none has another id
     }
-    return c.out.bulk(list ? list(&ids, std::nullopt) : "");
+    return c.out.verbatim(list ? list(&ids, std::nullopt) : "");
   }
   c.syntax_error();
 }
@@ -269,9 +268,9 @@ void client(Ctx& c) {
   }
   if (sub == "id") return c.out.integer(static_cast<std::int64_t>(c.session.id));
   if (sub == "info") {
-    if (!c.facts().client_list) return c.out.bulk("");
+    if (!c.facts().client_list) return c.out.verbatim("");
     const std::vector<std::uint64_t> me{c.session.id};
-    return c.out.bulk(c.facts().client_list(&me, std::nullopt));
+    return c.out.verbatim(c.facts().client_list(&me, std::nullopt));
   }
   if (sub == "list") return client_list(c);
   if (sub == "kill") return client_kill(c);
@@ -336,7 +335,7 @@ void info(Ctx& c) {
     if (!text.empty()) text += "\r\n";
     text += "# " + title + "\r\n" + body;
   }
-  c.out.bulk(text);
+  c.out.verbatim(text);
 }
 namespace {
 
@@ -457,7 +456,7 @@ void config(Ctx& c) {
     };
     for (const auto& setting : c.facts().config) match(setting);
     for (const auto& setting : tuning) match(setting);
-    c.out.array_header(2 * matched.size());
+    c.out.map_header(matched.size());
     for (const auto* setting : matched) {
       c.out.bulk(setting->first);
       c.out.bulk(setting->second);
@@ -594,7 +593,8 @@ void memory(Ctx& c) {
     if (c.args.size() != 2) return c.subcommand_arity_error();
     if (sub == "purge") return c.out.simple("OK");
     if (sub == "doctor") {
-      return c.out.bulk("calm-kvs has no memory doctor: INFO memory has the allocator's figures.");
+      return c.out.verbatim(
+          "calm-kvs has no memory doctor: INFO memory has the allocator's figures.");
     }
     static const char* const lines[] = {
         "MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
@@ -678,11 +678,11 @@ void function(Ctx& c) {
   }
   if (sub == "stats") {
     if (c.args.size() != 2) return c.subcommand_arity_error();
-    c.out.array_header(4);
+    c.out.map_header(2);
     c.out.bulk("running_script");
     c.out.null_bulk();
     c.out.bulk("engines");
-    return c.out.array_header(0);
+    return c.out.map_header(0);
   }
   c.unknown_subcommand();
 }

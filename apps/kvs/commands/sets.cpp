@@ -46,7 +46,7 @@ std::optional<std::vector<std::string>> combine(Ctx& c, SetOp op, std::size_t fi
 void set_read(Ctx& c, SetOp op) {
   const auto members = combine(c, op, 1);
   if (!members) return;
-  c.out.array_header(members->size());
+  c.out.set_header(members->size());
   for (const std::string& m : *members) c.out.bulk(m);
 }
 /// SINTERSTORE, SUNIONSTORE, SDIFFSTORE: the set at args[1], computed from args[2..].
@@ -107,7 +107,7 @@ void srem(Ctx& c) {
 void smembers(Ctx& c) {
   const auto members = c.members(c.args[1]);
   if (!members) return;
-  c.out.array_header(members->size());
+  c.out.set_header(members->size());
   for (const std::string& m : *members) c.out.bulk(m);
 }
 void sismember(Ctx& c) {

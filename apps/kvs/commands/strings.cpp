@@ -272,10 +272,10 @@ void lcs(Ctx& c) {
     lcs_walk(a, b, table, &text, 0, [](auto...) {});
     return c.out.bulk(text);
   }
-  // RESP2's map: "matches", the runs (counted by a first walk), "len", the length.
+  // A map: "matches", the runs (counted by a first walk), "len", the length.
   std::size_t runs = 0;
   lcs_walk(a, b, table, nullptr, min_length, [&](auto...) { ++runs; });
-  c.out.array_header(4);
+  c.out.map_header(2);
   c.out.bulk("matches");
   c.out.array_header(runs);
   lcs_walk(a, b, table, nullptr, min_length,

@@ -178,11 +178,19 @@ Refs lex_walk(Refs refs, const LexRange& range, bool reverse) {
   return out;
 }
 
-void reply_refs(Ctx& c, const Refs& picked, bool with_scores) {
-  c.out.array_header(picked.size() * (with_scores ? 2 : 1));
+/// The members, each followed by its score when `with_scores`: in RESP3 the score is a double
+/// and each pair an array of its own, unless `flat` (ZPOPMIN and ZPOPMAX without a count).
+void reply_refs(Ctx& c, const Refs& picked, bool with_scores, bool flat = false) {
+  const bool pairs = with_scores && !flat;
+  if (pairs) {
+    c.out.pairs_header(picked.size());
+  } else {
+    c.out.array_header(picked.size() * (with_scores ? 2 : 1));
+  }
   for (const ScoredRef& r : picked) {
+    if (pairs) c.out.pair();
     c.out.bulk(*r.member);
-    if (with_scores) c.out.bulk(score_text(r.score));
+    if (with_scores) c.out.double_text(score_text(r.score));
   }
 }
 
@@ -348,7 +356,7 @@ void pop(Ctx& c, bool lowest) {
   Refs picked = lowest ? by_rank(*refs, 0, k) : by_rank(*refs, n - k, n);
   if (!lowest) std::reverse(picked.begin(), picked.end());
   // The reply first: the refs point into the key, which the removal changes.
-  reply_refs(c, picked, true);
+  reply_refs(c, picked, true, /*flat=*/c.args.size() == 2);
   const std::vector<std::string> members = names_of(picked);
   remove_members(c, c.args[1], members);
 }
@@ -429,7 +437,7 @@ void zadd(Ctx& c) {
       return zset_increment(kv, c.replica(), members[0], scores[0]);
     });
     if (next.error) return c.error(*next.error);
-    return c.out.bulk(score_text(*next.value));
+    return c.out.double_text(score_text(*next.value));
   }
   // Redis's zsetAdd, pair by pair, on what this replica reads: which pairs write, and the reply.
   std::map<std::string, std::optional<double>> current;
@@ -468,7 +476,7 @@ void zadd(Ctx& c) {
     });
     if (written.error) return c.error(*written.error);
   }
-  if (incr) return processed ? c.out.bulk(score_text(last)) : c.out.null_bulk();
+  if (incr) return processed ? c.out.double_text(score_text(last)) : c.out.null_bulk();
   c.out.integer(ch ? added + updated : added);
 }
 
@@ -481,7 +489,7 @@ void zincrby(Ctx& c) {
   auto next = c.write<double>(
       c.args[1], [&](KeyValue& kv) { return zset_increment(kv, c.replica(), c.args[3], *by); });
   if (next.error) return c.error(*next.error);
-  c.out.bulk(score_text(*next.value));
+  c.out.double_text(score_text(*next.value));
 }
 
 void zrem(Ctx& c) {
@@ -496,7 +504,7 @@ void zscore(Ctx& c) {
   if (!c.of_type(c.args[1], Type::zset, v)) return;
   const auto score = v ? zset_score(*v, c.args[2]) : std::nullopt;
   if (!score) return c.out.null_bulk();
-  c.out.bulk(score_text(*score));
+  c.out.double_text(score_text(*score));
 }
 
 void zmscore(Ctx& c) {
@@ -506,7 +514,7 @@ void zmscore(Ctx& c) {
   for (std::size_t i = 2; i < c.args.size(); ++i) {
     const auto score = v ? zset_score(*v, c.args[i]) : std::nullopt;
     if (score) {
-      c.out.bulk(score_text(*score));
+      c.out.double_text(score_text(*score));
     } else {
       c.out.null_bulk();
     }
@@ -580,7 +588,8 @@ void zrandmember(Ctx& c) {
       },
       [](const KeyValue& v, const std::string& m) {
         return score_text(zset_score(v, m).value_or(0));
-      });
+      },
+      /*scores=*/true);
 }
 
 void zscan(Ctx& c) {
@@ -601,7 +610,7 @@ void zscan(Ctx& c) {
   for (const ScoredRef& r : refs) scores.emplace(*r.member, r.score);
   scan_items(c, *cursor, members, 2, [&](const std::string& m) {
     c.out.bulk(m);
-    c.out.bulk(score_text(scores.at(m)));
+    c.out.bulk(score_text(scores.at(m)));  // a string in RESP3 too, as Redis's ZSCAN
   });
 }
 
