@@ -1137,8 +1137,7 @@ struct KvsServer::Impl::Client final : std::enable_shared_from_this<Client>, Sub
   tcp::socket socket;
   RequestParser parser;
   std::shared_ptr<Session> session = std::make_shared<Session>();
-  Request request;         // reused: its strings keep their capacity, up to parser_keep_bytes
-  std::string push_resp3;  // reused: a push rewritten for a RESP3 connection (deliver)
+  Request request;  // reused: its strings keep their capacity, up to parser_keep_bytes
   /// Replies ready to write, in order; `pending` follows them.
   std::string output;
   std::deque<std::shared_ptr<Slot>> pending;
@@ -1378,9 +1377,17 @@ struct KvsServer::Impl::Client final : std::enable_shared_from_this<Client>, Sub
   /// A push in order behind every reply owed. Not in `output` while a turn's replies may
   /// still turn into errors (a failed batch), nor one slot per push: consecutive pushes share
   /// a slot.
+  /// Appends a push (as RESP2 writes it) to `to`, in this connection's protocol: RESP3's push
+  /// type is the same bytes with '>' for the first, '*'. Rewritten in place, not copied.
+  void append_push(std::string& to, std::string_view bytes) const {
+    const std::size_t at = to.size();
+    to.append(bytes);
+    if (session->protocol == Protocol::resp3) to[at] = '>';
+  }
+
   void queue_push(std::string_view bytes, bool in_turn) {
     if (pending.empty() && !awaiting_flush && !in_turn) {
-      output.append(bytes);
+      append_push(output, bytes);
       return;
     }
     if (pending.empty() || !pending.back()->push) {
@@ -1390,7 +1397,7 @@ struct KvsServer::Impl::Client final : std::enable_shared_from_this<Client>, Sub
       slot->push = true;
       pending.push_back(std::move(slot));
     }
-    pending.back()->bytes.append(bytes);
+    append_push(pending.back()->bytes, bytes);
     pending.back()->push_bytes += bytes.size();
     pushed_bytes += bytes.size();
   }
@@ -1402,11 +1409,6 @@ struct KvsServer::Impl::Client final : std::enable_shared_from_this<Client>, Sub
   void deliver(std::string_view bytes) override {
     if (closed || over_output_limit) return;
     CALM_ASSERT(!bytes.empty() && bytes[0] == '*', "a push is a RESP2 array");
-    if (session->protocol == Protocol::resp3) {  // the same, as a push: '>' for its '*'
-      push_resp3.assign(bytes);
-      push_resp3[0] = '>';
-      bytes = push_resp3;
-    }
     if (owed_push_bytes() + bytes.size() > pubsub_output_bytes_max) {
       over_output_limit = true;
       ++server.counters.output_limit_disconnections;
@@ -1415,7 +1417,9 @@ struct KvsServer::Impl::Client final : std::enable_shared_from_this<Client>, Sub
       asio::post(server.runtime.io_context(), [self = shared_from_this()] { self->close(); });
       return;
     }
-    if (in_run) return turn_pushes.append(bytes), void();
+    // Already in the connection's protocol; queue_push's rewrite of the first byte is then a
+    // no-op.
+    if (in_run) return append_push(turn_pushes, bytes), void();
     queue_push(bytes, /*in_turn=*/false);
     pump();
   }

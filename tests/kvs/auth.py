@@ -71,6 +71,8 @@ SCRIPTS = [
     ("HELLO 2 with an unknown option", cmd("HELLO", "2", "FOO")),
     ("HELLO AUTH without a version", cmd("HELLO", "AUTH", "default", PASSWORD)),
     ("HELLO 2 SETNAME before AUTH", cmd("HELLO", "2", "SETNAME", "x")),
+    ("HELLO 2 with a bad SETNAME before its AUTH logs nothing in",
+     cmd("HELLO", "2", "SETNAME", "a b", "AUTH", "default", PASSWORD) + cmd("GET", "a")),
     ("HELLO 2 SETNAME bad name after AUTH",
      cmd("HELLO", "2", "AUTH", "default", PASSWORD, "SETNAME", "a b")),
     ("QUIT before AUTH", cmd("QUIT") + cmd("PING")),

@@ -44,6 +44,7 @@ TOO_BIG = "x" * (1 << 20)  # one it refuses: its delta would not fit a replicati
 CONNECTION = [
     ["PING"], ["PING", "hello"], ["PING", "a", "b"], ["ECHO", "e"], ["ECHO", ""], ["ECHO"],
     ["SELECT", "0"], ["SELECT", "1"], ["SELECT", "x"], ["SELECT", "-1"], ["SELECT", "0"],
+    ["HELLO", "2", "SETNAME", "a b"], ["HELLO", "4"], ["HELLO", "x"],
     ["CLIENT", "SETNAME", "app"], ["CLIENT", "GETNAME"], ["CLIENT", "SETNAME", "a b"],
     ["CLIENT", "SETNAME"], ["CLIENT", "GETNAME", "x"], ["CLIENT", "NOSUCH"],
     # CLIENT ID, INFO and LIST name this connection's ids and ports (e2e.py checks them); their

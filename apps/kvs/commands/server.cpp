@@ -108,7 +108,8 @@ void auth(Ctx& c) {
 /// HELLO [protover [AUTH user pass] [SETNAME name]]: switches the connection to RESP2 or RESP3
 /// and answers (in the new protocol) what this server is.
 void hello(Ctx& c) {
-  std::int64_t version = 2;
+  // Without a version, the connection keeps its protocol (and HELLO reports it), as in Redis.
+  std::int64_t version = static_cast<std::int64_t>(c.session.protocol);
   if (c.args.size() >= 2) {
     const auto asked = parse_int64(c.args[1]);
     if (!asked) return c.out.error("ERR Protocol version is not an integer or out of range");
@@ -123,6 +124,8 @@ void hello(Ctx& c) {
       auth_at = i + 1;
       i += 2;
     } else if (option == "setname" && more >= 1) {
+      // Checked here, before AUTH logs in, in Redis's order.
+      if (!client_name_ok(c, c.args[i + 1])) return;
       name_at = i + 1;
       i += 1;
     } else {
@@ -137,10 +140,7 @@ void hello(Ctx& c) {
         "AUTH <user> <pass> option can be used to authenticate the client and select "
         "the RESP protocol version at the same time");
   }
-  if (name_at) {
-    if (!client_name_ok(c, c.args[*name_at])) return;
-    c.session.name = c.args[*name_at];
-  }
+  if (name_at) c.session.name = c.args[*name_at];
   c.session.protocol = version == 3 ? Protocol::resp3 : Protocol::resp2;
   c.out.set_protocol(c.session.protocol);  // HELLO's reply is the new protocol's already
   c.out.map_header(7);
