@@ -15,6 +15,19 @@ std::optional<std::string> dots_refusal(const Context& context, const char* what
   return refusal;
 }
 
+/// Why a counter's decimal nets cannot be merged, if they cannot (`where` names the counter).
+std::optional<std::string> nets_refusal(const ResettableCounter& c, const std::string& where) {
+  for (const auto* nets : {&c.decimals, &c.decimals_removed}) {
+    for (const auto& [replica, net] : *nets) {
+      if (!parse_long_double(net.reveal().second)) {
+        return where + " holds a decimal net of replica " + std::to_string(replica) +
+               " that is no number";
+      }
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 lattices::HlcTimestamp latest_timestamp(const KeyValue& value) { return value.str.timestamp(); }
@@ -31,6 +44,10 @@ std::optional<std::string> admission_refusal(const KeyValue& value, std::uint64_
   if (auto r = dots_refusal(value.hash->context(), "the hash's context")) return r;
   if (auto r = dots_refusal(value.expiry->context(), "the expiry's context")) return r;
   if (auto r = dots_refusal(value.zset->context(), "the sorted set's context")) return r;
+  if (auto r = nets_refusal(*value.counter, "the counter")) return r;
+  for (const auto& [field, counter] : *value.hash_counters) {
+    if (auto r = nets_refusal(counter, "a hash field's counter")) return r;
+  }
   return std::nullopt;
 }
 

@@ -105,9 +105,9 @@ void command_info(ReplyWriter& out, std::string_view name, const Command& comman
   out.set_header((keyed ? 1 : 0) + (category.empty() ? 0 : 1));
   if (keyed) out.simple(reads ? "@read" : "@write");
   if (!category.empty()) out.simple(category);
-  out.set_header(0);    // tips
-  out.array_header(0);  // key specs: first, last and step above say where the keys are
-  out.set_header(0);    // subcommands
+  out.set_header(0);  // tips
+  out.set_header(0);  // key specs: first, last and step above say where the keys are
+  out.set_header(0);  // subcommands
 }
 void command(Ctx& c) {
   const std::vector<std::string> names = CommandProcessor::command_names();
@@ -349,8 +349,8 @@ const std::unordered_map<std::string_view, Command>& table() {
       {"zscan", {-3, zscan, none, first, r}},
       {"setnx", {3, setnx, key, first, co}},
       {"setex", {4, setex, key, first}},
-      {"incrbyfloat", {3, incrbyfloat, key, first, co}},
-      {"hincrbyfloat", {4, hincrbyfloat, key, first, co}},
+      {"incrbyfloat", {3, incrbyfloat, key, first}},
+      {"hincrbyfloat", {4, hincrbyfloat, key, first}},
       {"psetex", {4, psetex, key, first}},
       {"getex", {-2, getex, none, first}},
       {"msetnx", {-3, msetnx, Writes::alternate_keys, KeyArgs::alternate, co}},

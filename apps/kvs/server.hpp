@@ -30,12 +30,12 @@ class RocksDisk;
 
 namespace calm::apps::kvs {
 
-/// The layout of what a data directory holds (KeyValue's bytes): 3 since KeyValue gained
-/// `zset`, `zset_scores` and `expiry` (2: `list`). A directory of another layout is refused
-/// with a clear error before anything reads it: decoding it as this one would fail key by key
-/// (docs/kvs.md, "Storage format").
+/// The layout of what a data directory holds (KeyValue's bytes): 4 since a counter gained
+/// INCRBYFLOAT's decimals (3: `zset`, `zset_scores` and `expiry`; 2: `list`). A directory of
+/// another layout is refused with a clear error before anything reads it: decoding it as this one
+/// would fail key by key (docs/kvs.md, "Storage format").
 inline constexpr std::string_view storage_format_key = "meta/format";
-inline constexpr std::uint64_t storage_format = 3;
+inline constexpr std::uint64_t storage_format = 4;
 
 /// Throws std::runtime_error, saying which format it found, for a directory of another format
 /// (one with data but no format recorded is format 1); records the format in a new directory.

@@ -1,7 +1,12 @@
 #include "kvs/value.hpp"
 
 #include <algorithm>
+#include <array>
+#include <cctype>
+#include <cerrno>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <iterator>
 #include <limits>
 #include <optional>
@@ -23,9 +28,32 @@ using Wide = lat::int128;
 constexpr Wide int64_min = std::numeric_limits<std::int64_t>::min();
 constexpr Wide int64_max = std::numeric_limits<std::int64_t>::max();
 
+/// Whether some decimal increment is not taken away yet.
+bool counting_decimals(const ResettableCounter& c) { return !(c.decimals == c.decimals_removed); }
 /// Whether some increment is not taken away yet.
-bool counting(const ResettableCounter& c) { return !(c.total == c.removed); }
+bool counting(const ResettableCounter& c) {
+  return !(c.total == c.removed) || counting_decimals(c);
+}
 Wide counted(const ResettableCounter& c) { return c.total.wide_value() - c.removed.wide_value(); }
+
+/// A replica's entry in `nets`, or bottom.
+ResettableCounter::Net net_at(const ResettableCounter::Nets& nets, ReplicaId replica) {
+  return nets.contains(replica) ? nets.get(replica).reveal() : ResettableCounter::Net{};
+}
+/// A net as a number: 0 for none, and for text that is none (only a peer's forged bytes, which
+/// Admission refuses, hold such).
+long double net_value(const ResettableCounter::Net& net) {
+  if (net.second.empty()) return 0;
+  return parse_long_double(net.second).value_or(0);
+}
+/// What `replica`'s INCRBYFLOATs add: its net less the net a remove saw; exactly nothing once a
+/// remove saw its latest entry.
+long double decimal_contribution(const ResettableCounter& c, ReplicaId replica,
+                                 const ResettableCounter::Net& net) {
+  const ResettableCounter::Net removed = net_at(c.decimals_removed, replica);
+  if (!(removed < net)) return 0;
+  return net_value(net) - net_value(removed);
+}
 
 std::string decimal(Wide n) { return lat::to_string(n); }
 
@@ -56,9 +84,33 @@ std::optional<lat::PNCounter<ReplicaId>> count(ResettableCounter& c, ReplicaId r
 
 bool holds_string(const KeyValue& v) { return written(v) != nullptr || counting(*v.counter); }
 
+/// What a register (null: none) plus a counter that counts decimals reads as: the sum in long
+/// double, in replica order, as INCRBYFLOAT writes it; nothing when the register holds no
+/// number, or the sum is no finite number (only sums at several replicas, or forged nets, near
+/// long double's limits give one).
+std::optional<std::string> decimal_sum(const std::string* base_text, const ResettableCounter& c) {
+  long double sum = 0;
+  if (base_text) {
+    const auto parsed = parse_long_double(*base_text);
+    if (!parsed) return std::nullopt;
+    sum = *parsed;
+  }
+  sum += static_cast<long double>(counted(c));
+  for (const auto& [replica, net] : c.decimals)
+    sum += decimal_contribution(c, replica, net.reveal());
+  if (std::isnan(sum) || std::isinf(sum)) return std::nullopt;
+  return human_long_double(sum);
+}
+
 /// The integer a register (null: none) plus a counter reads as, exactly; nothing when the
-/// register holds a non-integer.
+/// register holds a non-integer, or decimals count to a sum that is no integer.
 std::optional<Wide> integer_sum(const std::string* base_text, const ResettableCounter& c) {
+  if (counting_decimals(c)) {
+    const auto text = decimal_sum(base_text, c);
+    const auto n = text ? parse_int64(*text) : std::nullopt;
+    if (!n) return std::nullopt;
+    return *n;
+  }
   Wide base = 0;
   if (base_text) {
     const auto parsed = parse_int64(*base_text);
@@ -66,6 +118,38 @@ std::optional<Wide> integer_sum(const std::string* base_text, const ResettableCo
     base = *parsed;
   }
   return base + counted(c);
+}
+
+/// What a register (null: none) plus a counting counter reads as; nothing when the register's
+/// text hides the counter.
+std::optional<std::string> counter_text(const std::string* base_text, const ResettableCounter& c) {
+  if (counting_decimals(c)) return decimal_sum(base_text, c);
+  if (const auto n = integer_sum(base_text, c)) return decimal(*n);
+  return std::nullopt;
+}
+
+/// Sets `replica`'s decimal entry so that the register (null: none) plus the counter reads as
+/// `text`: its net becomes what it had taken away plus `text` less what everything else adds.
+/// The delta, or nothing past UINT64_MAX - 1 entries (a forged count).
+std::optional<ResettableCounter> count_decimal_to(ResettableCounter& c, ReplicaId replica,
+                                                  const std::string* base_text,
+                                                  const std::string& text) {
+  const ResettableCounter::Net mine = net_at(c.decimals, replica);
+  if (mine.first >= std::numeric_limits<std::uint64_t>::max() - 1) return std::nullopt;
+  long double others = base_text ? parse_long_double(*base_text).value_or(0) : 0;
+  others += static_cast<long double>(counted(c));
+  for (const auto& [r, net] : c.decimals) {
+    if (r != replica) others += decimal_contribution(c, r, net.reveal());
+  }
+  const long double target = parse_long_double(text).value_or(0);
+  const long double net = net_value(net_at(c.decimals_removed, replica)) + (target - others);
+  // Counting from the later of the entry and what a remove saw: a remove may have seen it.
+  const std::uint64_t count = std::max(mine.first, net_at(c.decimals_removed, replica).first) + 1;
+  ResettableCounter delta;
+  delta.decimals.merge_at(replica,
+                          lat::Max<ResettableCounter::Net>({count, human_long_double(net)}));
+  c.decimals.merge(delta.decimals);
+  return delta;
 }
 
 /// The integer a string key reads as, if it reads as one: the register's integer (or 0 when
@@ -102,7 +186,9 @@ double counted(const ScoreCounter& c) {
 bool counting(const ScoreCounter& c) { return !(c.up == c.up_removed && c.down == c.down_removed); }
 /// The counter as a remove that saw it leaves it.
 ScoreCounter taken(const ScoreCounter& c) { return ScoreCounter{c.up, c.down, c.up, c.down}; }
-ResettableCounter taken(const ResettableCounter& c) { return ResettableCounter{c.total, c.total}; }
+ResettableCounter taken(const ResettableCounter& c) {
+  return ResettableCounter{c.total, c.total, c.decimals, c.decimals};
+}
 
 /// The greatest of a member's concurrent score writes, skipping a NaN (only a peer's forged
 /// bytes hold one); nothing when it has none. O(writes), no allocation.
@@ -150,8 +236,9 @@ bool counting_fields(const KeyValue& v) {
 void remove_counter(KeyValue& v, KeyValue& delta) {
   if (!counting(*v.counter)) return;
   ResettableCounter& c = v.counter.mutable_value();
-  c.removed = c.total;  // `removed` is below `total`: their join is `total`
-  delta.counter = ResettableCounter{{}, c.total};
+  c.removed = c.total;              // `removed` is below `total`: their join is `total`
+  c.decimals_removed = c.decimals;  // likewise
+  delta.counter = ResettableCounter{{}, c.total, {}, c.decimals};
 }
 void remove_set(KeyValue& v, KeyValue& delta) {
   if (!v.set->empty()) delta.set = v.set.mutable_value().clear();
@@ -161,9 +248,9 @@ void remove_field_counter(KeyValue& v, const std::string& field, KeyValue& delta
   if (!v.hash_counters->contains(field)) return;
   const ResettableCounter& c = v.hash_counters->get(field);
   if (!counting(c)) return;
-  const ResettableCounter taken{c.total, c.total};
-  delta.hash_counters.mutable_value().merge_at(field, taken);
-  v.hash_counters.mutable_value().merge_at(field, taken);
+  const ResettableCounter seen = taken(c);
+  delta.hash_counters.mutable_value().merge_at(field, seen);
+  v.hash_counters.mutable_value().merge_at(field, seen);
 }
 void remove_zset(KeyValue& v, KeyValue& delta) {
   if (!v.zset->empty()) delta.zset = v.zset.mutable_value().clear();
@@ -183,7 +270,7 @@ void remove_hash(KeyValue& v, KeyValue& delta) {
   if (v.hash_counters->empty()) return;
   KeyValue::HashCounters taken;
   for (const auto& [field, c] : *v.hash_counters) {
-    if (counting(c)) taken.merge_at(field, ResettableCounter{c.total, c.total});
+    if (counting(c)) taken.merge_at(field, kvs::taken(c));
   }
   v.hash_counters.mutable_value().merge(taken);
   delta.hash_counters.merge(lat::Boxed(std::move(taken)));
@@ -221,8 +308,10 @@ const char* type_name(Type t) {
 std::optional<std::string> string_value(const KeyValue& v) {
   if (type_of(v) != Type::string) return std::nullopt;
   if (!counting(*v.counter)) return *written(v);
-  if (const auto n = integer_value(v)) return decimal(*n);
-  return *written(v);  // a non-integer string hides the counter
+  if (auto text = counter_text(written(v), *v.counter)) return text;
+  // A non-number string hides the counter; a register of nothing (a forged sum that is no
+  // number) reads as 0.
+  return written(v) ? *written(v) : std::string("0");
 }
 
 const std::string* plain_string_value(const KeyValue& v) {
@@ -235,8 +324,8 @@ std::optional<std::string> hash_field(const KeyValue& v, const std::string& fiel
   if (!v.hash_counters->contains(field)) return reg;
   const ResettableCounter& c = v.hash_counters->get(field);
   if (!counting(c)) return reg;
-  if (const auto n = integer_sum(reg ? &*reg : nullptr, c)) return decimal(*n);
-  return reg;  // a non-integer value hides the counter, as for string keys
+  if (auto text = counter_text(reg ? &*reg : nullptr, c)) return text;
+  return reg ? reg : std::optional<std::string>("0");  // as for string keys
 }
 
 std::vector<std::string> hash_fields(const KeyValue& v) {
@@ -306,6 +395,61 @@ KeyValue remove_all(KeyValue& v, ReplicaId replica, lat::HlcTimestamp now) {
   return delta;
 }
 
+std::optional<long double> parse_long_double(const std::string& text) {
+  if (text.empty() || text.size() >= 5 * 1024 ||
+      std::isspace(static_cast<unsigned char>(text[0]))) {
+    return std::nullopt;
+  }
+  errno = 0;
+  char* end = nullptr;
+  const long double value = std::strtold(text.c_str(), &end);
+  if (end != text.c_str() + text.size() || std::isnan(value) ||
+      (errno == ERANGE &&
+       (value == HUGE_VALL || value == -HUGE_VALL || std::fpclassify(value) == FP_ZERO))) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+std::string human_long_double(long double value) {
+  std::array<char, 5 * 1024> buf{};
+  const int n = std::snprintf(buf.data(), buf.size(), "%.17Lf", value);
+  if (n < 0 || static_cast<std::size_t>(n) + 1 > buf.size()) return {};
+  std::string out(buf.data(), static_cast<std::size_t>(n));
+  if (out.find('.') != std::string::npos) {
+    while (out.back() == '0') out.pop_back();
+    if (out.back() == '.') out.pop_back();
+  }
+  if (out == "-0") out = "0";
+  return out;
+}
+
+std::variant<KeyValue, CommandError> increment_decimal(KeyValue& v, ReplicaId replica,
+                                                       const std::string& text) {
+  const Type type = type_of(v);
+  if (type != Type::none && type != Type::string) return wrong_type;
+  auto counted_delta = count_decimal_to(v.counter.mutable_value(), replica, written(v), text);
+  if (!counted_delta) return overflow;
+  KeyValue delta;
+  delta.counter = std::move(*counted_delta);
+  return delta;
+}
+
+std::variant<KeyValue, CommandError> hash_increment_decimal(KeyValue& v, ReplicaId replica,
+                                                            const std::string& field,
+                                                            const std::string& text) {
+  const Type type = type_of(v);
+  if (type != Type::none && type != Type::hash) return wrong_type;
+  const std::optional<std::string> reg = field_register(v, field);
+  ResettableCounter counter = v.hash_counters->get(field);  // bottom when never counted
+  auto counted_delta = count_decimal_to(counter, replica, reg ? &*reg : nullptr, text);
+  if (!counted_delta) return overflow;
+  KeyValue delta;
+  delta.hash_counters.mutable_value().merge_at(field, *counted_delta);
+  v.hash_counters.mutable_value().merge_at(field, std::move(*counted_delta));
+  return delta;
+}
+
 std::variant<std::pair<std::int64_t, KeyValue>, CommandError> increment(KeyValue& v,
                                                                         ReplicaId replica,
                                                                         std::int64_t n) {
@@ -321,7 +465,7 @@ std::variant<std::pair<std::int64_t, KeyValue>, CommandError> increment(KeyValue
                       : count(v.counter.mutable_value(), replica, n);
   if (!total) return overflow;
   KeyValue delta;
-  delta.counter = ResettableCounter{std::move(*total), {}};
+  delta.counter.mutable_value().total = std::move(*total);
   return std::pair{next, std::move(delta)};
 }
 

@@ -10,6 +10,8 @@
 ///                that SET and DEL saw and took away (ResettableCounter below): an INCR
 ///                concurrent with a SET elsewhere survives it (the value reads SET's + INCR's),
 ///                and the metadata stays one pair of totals per replica however many INCRs.
+///                INCRBYFLOAT's increments count there too, as each replica's net decimal
+///                (storage format 4), so concurrent INCRBYFLOATs add up.
 ///   - `set`:     AWSet<string>: SADD and SREM, add-wins.
 ///   - `hash`:    ORMap<field, MVRegister<string>>: HSET replaces the writes of the field it saw,
 ///                HDEL removes exactly them; concurrent HSETs of one field both stay until a
@@ -43,9 +45,13 @@
 ///
 /// A string reads as its register, plus the counter when the register holds an integer (or
 /// nothing): "SET k 10" then "INCR k" reads 11. A non-integer string hides the counter, and INCR
-/// on it is an error, as in Redis.
+/// on it is an error, as in Redis. Once an INCRBYFLOAT counts, the sum is a decimal (Redis's
+/// long double, written as INCRBYFLOAT writes it): "SET k 10" then "INCRBYFLOAT k 0.5" reads
+/// 10.5; a register that is no number hides the counter.
 #include <boost/hana/define_struct.hpp>
 #include <cereal/types/optional.hpp>
+#include <cereal/types/string.hpp>
+#include <cereal/types/utility.hpp>
 #include <cstdint>
 #include <limits>
 #include <optional>
@@ -75,11 +81,30 @@ using ReplicaId = std::uint64_t;
 /// so a remove takes away exactly what it saw and a concurrent increment survives. `removed`
 /// is always below `total` (it only ever joins copies of `total`), so the difference per
 /// replica never goes negative.
+///
+/// INCRBYFLOAT's increments are kept apart, in `decimals`: each replica's net decimal
+/// increment as text (as Redis writes a long double, human_long_double), paired with the count
+/// of that replica's INCRBYFLOATs so that its latest net wins the join (a replica only ever
+/// replaces its own entry, so Max of (count, net) is its last write). `decimals_removed` holds
+/// the entries that removes saw. A replica adds net - net removed, and nothing once a remove saw
+/// its latest entry; so a decimal counter, too, converges, takes away what a remove saw, and
+/// keeps one entry per replica however many INCRBYFLOATs. The sum is taken in long double, in
+/// replica order, so every replica reads the same bytes from the same state.
 struct ResettableCounter {
+  using Net = std::pair<std::uint64_t, std::string>;  // (count of increments, net as text)
+  using Nets = lat::MapUnion<ReplicaId, lat::Max<Net>>;
   BOOST_HANA_DEFINE_STRUCT(ResettableCounter, (lat::PNCounter<ReplicaId>, total),
-                           (lat::PNCounter<ReplicaId>, removed));
+                           (lat::PNCounter<ReplicaId>, removed), (Nets, decimals),
+                           (Nets, decimals_removed));
   friend bool operator==(const ResettableCounter&, const ResettableCounter&) = default;
 };
+
+/// Redis's string2ld: a whole string strtold takes, no leading space, not NaN, no overflow to
+/// infinity or underflow to zero; at most 5 KiB (MAX_LONG_DOUBLE_CHARS).
+std::optional<long double> parse_long_double(const std::string& text);
+/// Redis's ld2string in its human mode (what INCRBYFLOAT writes): 17 decimals, trailing zeros
+/// and a trailing point cut, "-0" as "0"; empty past 5 KiB, as Redis's buffer gives.
+std::string human_long_double(long double value);
 
 /// ResettableCounter's twin for decimal increments (ZINCRBY's): each replica's sums of its
 /// positive and of its negative increments only grow, so each is a Max<double> per replica
@@ -201,6 +226,16 @@ KeyValue write_expiry(KeyValue& v, ReplicaId replica, std::uint64_t deadline_ms)
 KeyValue clear_expiry(KeyValue& v, ReplicaId replica);
 /// DEL: takes away everything this replica saw of the key, its expiry included.
 KeyValue remove_all(KeyValue& v, ReplicaId replica, lat::HlcTimestamp now);
+/// INCRBYFLOAT on a coordination-free key: makes the key read as `text` (the current value plus
+/// the increment, as Redis computes and writes it: the command's part) by this replica's
+/// decimal counter, so that concurrent INCRBYFLOATs elsewhere add to it; the delta. The key
+/// must be a string or absent. An error past UINT64_MAX - 1 INCRBYFLOATs by one replica.
+std::variant<KeyValue, CommandError> increment_decimal(KeyValue& v, ReplicaId replica,
+                                                       const std::string& text);
+/// HINCRBYFLOAT's twin, on a hash field (the key a hash or absent).
+std::variant<KeyValue, CommandError> hash_increment_decimal(KeyValue& v, ReplicaId replica,
+                                                            const std::string& field,
+                                                            const std::string& text);
 /// INCRBY n (DECRBY is INCRBY -n): the new value, and the delta.
 std::variant<std::pair<std::int64_t, KeyValue>, CommandError> increment(KeyValue& v,
                                                                         ReplicaId replica,

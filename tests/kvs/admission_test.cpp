@@ -97,6 +97,21 @@ TEST(Admission, CounterTotalsUpToTheirLimitAreAdmittedAndReadExactly) {
   EXPECT_EQ(admission_refusal(v, wall_ms), std::nullopt);
 }
 
+TEST(Admission, ADecimalNetThatIsNoNumberIsRefused) {
+  using Net = lattices::Max<ResettableCounter::Net>;
+  KeyValue v;
+  v.counter.mutable_value().decimals.merge_at(3, Net({1, "2.5"}));
+  EXPECT_EQ(admission_refusal(v, wall_ms), std::nullopt);
+  KeyValue forged = v;
+  forged.counter.mutable_value().decimals.merge_at(4, Net({1, "nan"}));
+  EXPECT_NE(admission_refusal(forged, wall_ms), std::nullopt);
+  KeyValue forged_field;
+  ResettableCounter field;
+  field.decimals_removed.merge_at(4, Net({9, std::string(6000, '1')}));
+  forged_field.hash_counters.mutable_value().merge_at("f", field);
+  EXPECT_NE(admission_refusal(forged_field, wall_ms), std::nullopt);
+}
+
 TEST(Admission, TheLatestTimestampIsTheStringRegisters) {
   EXPECT_EQ(latest_timestamp(KeyValue{}), lattices::HlcTimestamp{});
   EXPECT_EQ(latest_timestamp(written_at(wall_ms + 5000)),

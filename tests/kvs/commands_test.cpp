@@ -369,6 +369,10 @@ TEST_F(Commands, Resp3RepliesAreTypedAsRedis7sAndHello2AndResetGoBack) {
   // Each reply checked against redis-server 7.0.15 (vs_redis.py compares every script too).
   EXPECT_EQ(run("HELLO 3").substr(0, 39), "%7\r\n$6\r\nserver\r\n$8\r\ncalm-kvs\r\n$7\r\nversi");
   EXPECT_EQ(session.protocol, Protocol::resp3);
+  // HELLO without a version keeps the protocol, and says so.
+  const std::string again = run("HELLO");
+  EXPECT_EQ(again.substr(0, 4), "%7\r\n");
+  EXPECT_NE(again.find("$5\r\nproto\r\n:3\r\n"), std::string::npos);
   EXPECT_EQ(run("GET nothing"), "_\r\n");
   EXPECT_EQ(run("MGET nothing"), "*1\r\n_\r\n");
   run("HSET h a 1");
@@ -993,6 +997,86 @@ TEST(GlobMatch, MatchesAsRedisDoes) {
   EXPECT_TRUE(glob_match("*.txt", "notes.txt"));
   EXPECT_FALSE(glob_match("*.txt", "notes.txt.bak"));
   EXPECT_TRUE(glob_match("a*b*c", "aXXbYYc"));
+}
+
+class Decimals : public TwoReplicas {
+ protected:
+  std::string get(CommandProcessor& on, const std::string& line) { return run_on(on, line); }
+};
+
+TEST_F(Decimals, ConcurrentIncrbyfloatsAddUpAndEveryReplicaReadsTheSameBytes) {
+  EXPECT_EQ(run("INCRBYFLOAT f 0.1"), "$3\r\n0.1\r\n");
+  EXPECT_EQ(run("INCRBYFLOAT f 0.1"), "$3\r\n0.2\r\n");  // as Redis: not 0.20000000000000001
+  EXPECT_EQ(get(other, "INCRBYFLOAT f 1.5"), "$3\r\n1.5\r\n");
+  EXPECT_EQ(get(other, "INCRBYFLOAT f -0.25"), "$4\r\n1.25\r\n");
+  sync();
+  EXPECT_EQ(run("GET f"), "$4\r\n1.45\r\n");
+  EXPECT_EQ(get(other, "GET f"), "$4\r\n1.45\r\n");
+  // Each goes on from the sum, as Redis would from the text it holds.
+  EXPECT_EQ(run("INCRBYFLOAT f 0.05"), "$3\r\n1.5\r\n");
+  EXPECT_EQ(get(other, "INCR f"), "-ERR value is not an integer or out of range\r\n");
+  sync();
+  EXPECT_EQ(get(other, "GET f"), "$3\r\n1.5\r\n");
+  EXPECT_EQ(get(other, "INCRBYFLOAT f 0.5"), "$1\r\n2\r\n");
+  EXPECT_EQ(get(other, "INCR f"), ":3\r\n");  // an integer again: INCR counts on
+  sync();
+  EXPECT_EQ(run("GET f"), "$1\r\n3\r\n");
+}
+
+TEST_F(Decimals, ASetOrDelTakesAwayTheIncrementsItSawAndAConcurrentOneSurvives) {
+  run("INCRBYFLOAT f 2.5");
+  sync();
+  EXPECT_EQ(get(other, "INCRBYFLOAT f 0.5"), "$1\r\n3\r\n");  // not seen by the SET below
+  EXPECT_EQ(run("SET f 10.25"), "+OK\r\n");
+  EXPECT_EQ(run("INCRBYFLOAT f 0.25"), "$4\r\n10.5\r\n");
+  sync();
+  EXPECT_EQ(run("GET f"), "$2\r\n11\r\n");  // SET's 10.25, its own 0.25, and the other's 0.5
+  EXPECT_EQ(get(other, "GET f"), "$2\r\n11\r\n");
+  EXPECT_EQ(get(other, "DEL f"), ":1\r\n");
+  EXPECT_EQ(run("INCRBYFLOAT f 1.5"), "$4\r\n12.5\r\n");  // before the DEL reaches it
+  sync();
+  EXPECT_EQ(run("GET f"), "$3\r\n1.5\r\n");  // the DEL took what it saw, not this
+  EXPECT_EQ(get(other, "GET f"), "$3\r\n1.5\r\n");
+  run("DEL f");
+  sync();
+  EXPECT_EQ(get(other, "GET f"), "$-1\r\n");
+  EXPECT_EQ(get(other, "EXISTS f"), ":0\r\n");
+  EXPECT_EQ(get(other, "INCRBYFLOAT f 3"), "$1\r\n3\r\n");  // from nothing, as Redis
+}
+
+TEST_F(Decimals, HincrbyfloatCountsPerFieldAndHdelTakesAwayWhatItSaw) {
+  EXPECT_EQ(run("HINCRBYFLOAT h a 1.5"), "$3\r\n1.5\r\n");
+  EXPECT_EQ(get(other, "HINCRBYFLOAT h a 0.25"), "$4\r\n0.25\r\n");
+  EXPECT_EQ(get(other, "HINCRBYFLOAT h b 1"), "$1\r\n1\r\n");
+  sync();
+  EXPECT_EQ(run("HGETALL h"), array({"a", "1.75", "b", "1"}));
+  EXPECT_EQ(get(other, "HGET h a"), "$4\r\n1.75\r\n");
+  EXPECT_EQ(run("HDEL h a"), ":1\r\n");
+  EXPECT_EQ(get(other, "HINCRBYFLOAT h a 2"), "$4\r\n3.75\r\n");  // concurrent with the HDEL
+  sync();
+  EXPECT_EQ(run("HGET h a"), "$1\r\n2\r\n");
+  EXPECT_EQ(get(other, "HLEN h"), ":2\r\n");
+  EXPECT_EQ(run("HSET h b x"), ":0\r\n");
+  EXPECT_EQ(run("HINCRBYFLOAT h b 1"), "-ERR hash value is not a float\r\n");
+}
+
+TEST_F(Decimals, TheSumDoesNotDependOnTheOrderStatesArriveIn) {
+  // Three replicas' nets joined in every order read the same bytes.
+  MemoryKeyspace third_keys;
+  CommandProcessor third{third_keys, 3};
+  run("INCRBYFLOAT f 0.1");
+  get(other, "INCRBYFLOAT f 0.2");
+  get(third, "INCRBYFLOAT f 1e-10");
+  std::vector<const KeyValue*> states{&keyspace.values["f"], &other_keys.values["f"],
+                                      &third_keys.values["f"]};
+  std::vector<int> order{0, 1, 2};
+  std::set<std::string> readings;
+  do {
+    KeyValue joined;
+    for (int i : order) lattices::merge(joined, *states[static_cast<std::size_t>(i)]);
+    readings.insert(string_value(joined).value_or("none"));
+  } while (std::next_permutation(order.begin(), order.end()));
+  EXPECT_EQ(readings, std::set<std::string>{"0.3000000001"});
 }
 
 }  // namespace

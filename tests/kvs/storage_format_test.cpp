@@ -47,7 +47,7 @@ TEST_F(StorageFormat, DataWithoutARecordedFormatIsFormatOneAndRefused) {
     rocks.put("meta/writer", lattices::to_bytes(std::uint64_t{7}), Sync::yes);
   }
   const std::string why = refusal();
-  EXPECT_NE(why.find("storage format 1 and this build reads format 3"), std::string::npos) << why;
+  EXPECT_NE(why.find("storage format 1 and this build reads format 4"), std::string::npos) << why;
   // Refused, it is left as it was: the format is not recorded over it.
   RocksDisk rocks(dir_);
   EXPECT_FALSE(rocks.get(std::string(storage_format_key)).has_value());
@@ -56,9 +56,9 @@ TEST_F(StorageFormat, DataWithoutARecordedFormatIsFormatOneAndRefused) {
 TEST_F(StorageFormat, ANewerFormatIsRefused) {
   {
     RocksDisk rocks(dir_);
-    rocks.put(std::string(storage_format_key), lattices::to_bytes(std::uint64_t{4}), Sync::yes);
+    rocks.put(std::string(storage_format_key), lattices::to_bytes(std::uint64_t{5}), Sync::yes);
   }
-  EXPECT_NE(refusal().find("storage format 4"), std::string::npos);
+  EXPECT_NE(refusal().find("storage format 5"), std::string::npos);
 }
 
 TEST_F(StorageFormat, FormatTwoWithoutTheExpiryIsRefused) {
@@ -66,7 +66,15 @@ TEST_F(StorageFormat, FormatTwoWithoutTheExpiryIsRefused) {
     RocksDisk rocks(dir_);
     rocks.put(std::string(storage_format_key), lattices::to_bytes(std::uint64_t{2}), Sync::yes);
   }
-  EXPECT_NE(refusal().find("storage format 2 and this build reads format 3"), std::string::npos);
+  EXPECT_NE(refusal().find("storage format 2 and this build reads format 4"), std::string::npos);
+}
+
+TEST_F(StorageFormat, FormatThreeWithoutDecimalCountersIsRefused) {
+  {
+    RocksDisk rocks(dir_);
+    rocks.put(std::string(storage_format_key), lattices::to_bytes(std::uint64_t{3}), Sync::yes);
+  }
+  EXPECT_NE(refusal().find("storage format 3 and this build reads format 4"), std::string::npos);
 }
 
 }  // namespace

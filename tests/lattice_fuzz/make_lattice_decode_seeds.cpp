@@ -126,9 +126,18 @@ int main(int argc, char** argv) {
   kv_hash.hash.mutable_value().update(1, "f", [](auto& r) { return r.write(1, "v"); });
   fz::Counter field;
   field.increment(2, 7);
-  kv_hash.hash_counters.mutable_value().merge_at("g",
-                                                 calm::apps::kvs::ResettableCounter{field, {}});
+  calm::apps::kvs::ResettableCounter field_counter;
+  field_counter.total = field;
+  kv_hash.hash_counters.mutable_value().merge_at("g", field_counter);
   seed(6, "kv-hash", kv_hash);
+  fz::KeyValue kv_decimal;  // INCRBYFLOAT's nets, one taken away by a SET (storage format 4)
+  kv_decimal.counter.mutable_value().decimals.merge_at(
+      1, calm::lattices::Max<calm::apps::kvs::ResettableCounter::Net>({3, "1.5"}));
+  kv_decimal.counter.mutable_value().decimals.merge_at(
+      2, calm::lattices::Max<calm::apps::kvs::ResettableCounter::Net>({1, "-0.25"}));
+  kv_decimal.counter.mutable_value().decimals_removed.merge_at(
+      2, calm::lattices::Max<calm::apps::kvs::ResettableCounter::Net>({1, "-0.25"}));
+  seed(6, "kv-decimal", kv_decimal);
   fz::KeyValue kv_list;
   std::vector<std::string> pushed{"a", "bb", ""};
   (void)kv_list.list.mutable_value().insert(1, 0, pushed.begin(), pushed.end());

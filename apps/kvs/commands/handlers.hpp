@@ -91,6 +91,13 @@ inline std::pair<std::size_t, std::size_t> clamp_range(std::int64_t start, std::
   if (start > stop || start >= n) return {0, 0};
   return {static_cast<std::size_t>(start), static_cast<std::size_t>(std::min(stop, n - 1)) + 1};
 }
+/// A mutator's result with nothing to reply with (increment_decimal), in the shape
+/// Context::write takes.
+inline std::variant<std::pair<bool, KeyValue>, CommandError> as_write(
+    std::variant<KeyValue, CommandError> result) {
+  if (auto* e = std::get_if<CommandError>(&result)) return *e;
+  return std::pair{true, std::get<KeyValue>(std::move(result))};
+}
 /// The outcome of a KeyValue mutator run inside Keyspace::write.
 template <class T>
 struct Outcome {
@@ -284,8 +291,6 @@ void reset(Ctx& c);
 void setex(Ctx& c);
 void psetex(Ctx& c);
 void getex(Ctx& c);
-void incrbyfloat(Ctx& c);
-void hincrbyfloat(Ctx& c);
 void client(Ctx& c);
 void info(Ctx& c);
 void config(Ctx& c);
@@ -320,6 +325,7 @@ void lcs(Ctx& c);
 void incr(Ctx& c);
 void decr(Ctx& c);
 void incrby(Ctx& c);
+void incrbyfloat(Ctx& c);
 void decrby(Ctx& c);
 
 // bitmaps.cpp
@@ -358,6 +364,7 @@ void hvals(Ctx& c);
 void hlen(Ctx& c);
 void hstrlen(Ctx& c);
 void hincrby(Ctx& c);
+void hincrbyfloat(Ctx& c);
 void hscan(Ctx& c);
 void hrandfield(Ctx& c);
 /// HRANDFIELD and ZRANDMEMBER (key [count [option]]) on a key of `type`, as Redis: one item,

@@ -2,6 +2,7 @@
 // HRANDFIELD. HSETNX needs coordination (coordinated.cpp).
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -146,6 +147,41 @@ void hscan(Ctx& c) {
     c.out.bulk(f);
     c.bulk_or_null(field_of(v, f));
   });
+}
+
+/// HINCRBYFLOAT: as INCRBYFLOAT, on a hash field.
+void hincrbyfloat(Ctx& c) {
+  const auto by = parse_long_double(c.args[3]);
+  if (!by) return c.out.error("ERR value is not a valid float");
+  if (std::isnan(*by) || std::isinf(*by)) return c.out.error("ERR value is NaN or Infinity");
+  const KeyValue* v = nullptr;
+  if (!c.of_type(c.args[1], Type::hash, v)) return;
+  long double value = 0;
+  if (v) {
+    if (const auto field = hash_field(*v, c.args[2])) {
+      const auto current = parse_long_double(*field);
+      if (!current) return c.out.error("ERR hash value is not a float");
+      value = *current;
+    }
+  }
+  value += *by;
+  if (std::isnan(value) || std::isinf(value)) {
+    return c.out.error("ERR increment would produce NaN or Infinity");
+  }
+  const std::string text = human_long_double(value);
+  if (!c.fits(c.args[2].size() + text.size())) return;
+  if (c.linearizable()) {
+    const std::array<std::string, 2> pair{c.args[2], text};
+    const auto written = c.write<std::int64_t>(
+        c.args[1], [&](KeyValue& kv) { return hash_set_fields(kv, c.replica(), pair); });
+    if (written.error) return c.error(*written.error);
+    return c.out.bulk(text);
+  }
+  const auto counted = c.write<bool>(c.args[1], [&](KeyValue& kv) {
+    return as_write(hash_increment_decimal(kv, c.replica(), c.args[2], text));
+  });
+  if (counted.error) return c.error(*counted.error);
+  c.out.bulk(text);
 }
 
 void hrandfield(Ctx& c) {

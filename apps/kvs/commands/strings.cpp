@@ -2,6 +2,7 @@
 // DECRBY. SET with NX, XX or GET needs coordination (a linearizable keyspace's); the others,
 // and SET's expiry options, do not.
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <optional>
@@ -321,6 +322,38 @@ void decrby(Ctx& c) {
   if (!n) return;
   if (*n == INT64_MIN) return c.out.error("ERR decrement would overflow");
   incr_by(c, -*n);
+}
+
+/// INCRBYFLOAT: Redis's sum, written as Redis writes it. A linearizable key's register takes
+/// the text; on a coordination-free key this replica's decimal counter makes the key read as it
+/// (increment_decimal), so that concurrent INCRBYFLOATs add up (docs/kvs.md).
+void incrbyfloat(Ctx& c) {
+  const KeyValue* v = nullptr;
+  if (!c.of_type(c.args[1], Type::string, v)) return;
+  long double value = 0;
+  if (v) {
+    const auto current = parse_long_double(string_value(*v).value_or(""));
+    if (!current) return c.out.error("ERR value is not a valid float");
+    value = *current;
+  }
+  const auto by = parse_long_double(c.args[2]);
+  if (!by) return c.out.error("ERR value is not a valid float");
+  value += *by;
+  if (std::isnan(value) || std::isinf(value)) {
+    return c.out.error("ERR increment would produce NaN or Infinity");
+  }
+  const std::string text = human_long_double(value);
+  if (!c.fits(text.size())) return;
+  // The key's expiry stays either way, as Redis's INCRBYFLOAT keeps it.
+  if (c.linearizable()) {
+    c.keys().write(c.args[1],
+                   [&](KeyValue& kv) { return set_string(kv, c.replica(), text, c.now()); });
+    return c.out.bulk(text);
+  }
+  const auto counted = c.write<bool>(
+      c.args[1], [&](KeyValue& kv) { return as_write(increment_decimal(kv, c.replica(), text)); });
+  if (counted.error) return c.error(*counted.error);
+  c.out.bulk(text);
 }
 
 }  // namespace calm::apps::kvs::handlers
