@@ -308,37 +308,23 @@ void ReplyWriter::integer(std::int64_t n) {
   out_ += "\r\n";
 }
 void ReplyWriter::bulk(std::string_view bytes) {
-  out_ += '$';
-  out_ += std::to_string(bytes.size());
-  out_ += "\r\n";
+  header('$', bytes.size());
   out_ += bytes;
   out_ += "\r\n";
 }
 void ReplyWriter::null_bulk() { out_ += resp3() ? "_\r\n" : "$-1\r\n"; }
-void ReplyWriter::array_header(std::size_t n) {
-  out_ += '*';
+void ReplyWriter::header(char type, std::size_t n) {
+  out_ += type;
   out_ += std::to_string(n);
   out_ += "\r\n";
 }
+void ReplyWriter::array_header(std::size_t n) { header('*', n); }
 void ReplyWriter::null_array() { out_ += resp3() ? "_\r\n" : "*-1\r\n"; }
 void ReplyWriter::map_header(std::size_t pairs) {
-  if (!resp3()) return array_header(2 * pairs);
-  out_ += '%';
-  out_ += std::to_string(pairs);
-  out_ += "\r\n";
+  resp3() ? header('%', pairs) : header('*', 2 * pairs);
 }
-void ReplyWriter::set_header(std::size_t n) {
-  if (!resp3()) return array_header(n);
-  out_ += '~';
-  out_ += std::to_string(n);
-  out_ += "\r\n";
-}
-void ReplyWriter::push_header(std::size_t n) {
-  if (!resp3()) return array_header(n);
-  out_ += '>';
-  out_ += std::to_string(n);
-  out_ += "\r\n";
-}
+void ReplyWriter::set_header(std::size_t n) { header(resp3() ? '~' : '*', n); }
+void ReplyWriter::push_header(std::size_t n) { header(resp3() ? '>' : '*', n); }
 void ReplyWriter::double_text(std::string_view text) {
   if (!resp3()) return bulk(text);
   out_ += ',';

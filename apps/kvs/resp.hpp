@@ -169,6 +169,7 @@ class ReplyWriter {
   void pair();
 
  private:
+  void header(char type, std::size_t n);  // "*3\r\n" and the like
   std::string& out_;
   Protocol protocol_;
 };
