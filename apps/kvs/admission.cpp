@@ -1,5 +1,7 @@
 #include "kvs/admission.hpp"
 
+#include "kvs/decimal.hpp"
+
 namespace calm::apps::kvs {
 namespace {
 
@@ -19,9 +21,14 @@ std::optional<std::string> dots_refusal(const Context& context, const char* what
 std::optional<std::string> nets_refusal(const ResettableCounter& c, const std::string& where) {
   for (const auto* nets : {&c.decimals, &c.decimals_removed}) {
     for (const auto& [replica, net] : *nets) {
-      if (!parse_long_double(net.reveal().second)) {
+      const auto& [count, text] = net.reveal();
+      if (!Decimal::parse(text)) {
         return where + " holds a decimal net of replica " + std::to_string(replica) +
-               " that is no number";
+               " that is no decimal number";
+      }
+      if (count > dot_counter_max) {  // the replica's next INCRBYFLOAT would have no count
+        return where + " holds a decimal net of replica " + std::to_string(replica) +
+               " counted past " + std::to_string(dot_counter_max);
       }
     }
   }

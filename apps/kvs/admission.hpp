@@ -11,8 +11,10 @@
 ///   - a dot counter above `dot_counter_max`, in any causal context (the set's, the hash's,
 ///     which also covers the hash's field registers): the next write of that replica would
 ///     have no fresh dot, and a context claiming dots up to 2^64-1 made the next SADD throw;
-///   - a decimal counter's net (INCRBYFLOAT's) that is no number as parse_long_double reads
-///     one (at most 5 KiB), which reads would have to take as 0;
+///   - a decimal counter's net (INCRBYFLOAT's) that is no plain decimal number (kvs/decimal.hpp:
+///     at most decimal_digits_max digits, no infinity), which reads would have to take as 0,
+///     or whose count is above `dot_counter_max` (the replica's next INCRBYFLOAT would have no
+///     count left);
 /// Counter totals need no bound here: reads sum them exactly in 128 bits, and a replica's own
 /// increment that would pass its uint64 total is refused where it is made (value.hpp). A peer
 /// that claims this replica's total near 2^64 - 1 can make its INCRs on that key answer the

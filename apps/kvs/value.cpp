@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "kvs/decimal.hpp"
 #include "kvs/resp.hpp"
 #include "lattices/assert.hpp"
 
@@ -28,30 +29,34 @@ using Wide = lat::int128;
 constexpr Wide int64_min = std::numeric_limits<std::int64_t>::min();
 constexpr Wide int64_max = std::numeric_limits<std::int64_t>::max();
 
-/// Whether some decimal increment is not taken away yet.
-bool counting_decimals(const ResettableCounter& c) { return !(c.decimals == c.decimals_removed); }
+/// A replica's entry in `nets`, or bottom.
+ResettableCounter::Net net_at(const ResettableCounter::Nets& nets, ReplicaId replica) {
+  return nets.contains(replica) ? nets.get(replica).reveal() : ResettableCounter::Net{};
+}
+/// Whether some replica's latest decimal entry is not one a remove saw.
+bool counting_decimals(const ResettableCounter& c) {
+  for (const auto& [replica, net] : c.decimals) {
+    if (net_at(c.decimals_removed, replica) < net.reveal()) return true;
+  }
+  return false;
+}
 /// Whether some increment is not taken away yet.
 bool counting(const ResettableCounter& c) {
   return !(c.total == c.removed) || counting_decimals(c);
 }
 Wide counted(const ResettableCounter& c) { return c.total.wide_value() - c.removed.wide_value(); }
 
-/// A replica's entry in `nets`, or bottom.
-ResettableCounter::Net net_at(const ResettableCounter::Nets& nets, ReplicaId replica) {
-  return nets.contains(replica) ? nets.get(replica).reveal() : ResettableCounter::Net{};
-}
 /// A net as a number: 0 for none, and for text that is none (only a peer's forged bytes, which
 /// Admission refuses, hold such).
-long double net_value(const ResettableCounter::Net& net) {
-  if (net.second.empty()) return 0;
-  return parse_long_double(net.second).value_or(0);
+Decimal net_value(const ResettableCounter::Net& net) {
+  return Decimal::parse(net.second).value_or(Decimal{});
 }
 /// What `replica`'s INCRBYFLOATs add: its net less the net a remove saw; exactly nothing once a
-/// remove saw its latest entry.
-long double decimal_contribution(const ResettableCounter& c, ReplicaId replica,
-                                 const ResettableCounter::Net& net) {
+/// remove saw its latest entry. Nothing when the difference is past decimal_digits_max.
+std::optional<Decimal> decimal_contribution(const ResettableCounter& c, ReplicaId replica,
+                                            const ResettableCounter::Net& net) {
   const ResettableCounter::Net removed = net_at(c.decimals_removed, replica);
-  if (!(removed < net)) return 0;
+  if (!(removed < net)) return Decimal{};
   return net_value(net) - net_value(removed);
 }
 
@@ -84,22 +89,33 @@ std::optional<lat::PNCounter<ReplicaId>> count(ResettableCounter& c, ReplicaId r
 
 bool holds_string(const KeyValue& v) { return written(v) != nullptr || counting(*v.counter); }
 
-/// What a register (null: none) plus a counter that counts decimals reads as: the sum in long
-/// double, in replica order, as INCRBYFLOAT writes it; nothing when the register holds no
-/// number, or the sum is no finite number (only sums at several replicas, or forged nets, near
-/// long double's limits give one).
-std::optional<std::string> decimal_sum(const std::string* base_text, const ResettableCounter& c) {
-  long double sum = 0;
-  if (base_text) {
-    const auto parsed = parse_long_double(*base_text);
-    if (!parsed) return std::nullopt;
-    sum = *parsed;
+/// A register's text as an exact decimal: plain decimal text as it is; other text strtold takes
+/// (a hex float), as INCRBYFLOAT would read it; nothing for text that is no finite number.
+std::optional<Decimal> decimal_of(const std::string& text) {
+  if (auto exact = Decimal::parse(text)) return exact;
+  const auto value = parse_long_double(text);
+  if (!value || std::isinf(*value)) return std::nullopt;
+  return Decimal::parse(human_long_double(*value));
+}
+
+/// What a register (null: none) plus a counter that counts decimals reads as, exactly: the
+/// register's number, the integer counter and each replica's contribution; nothing when the
+/// register holds no number (or the sum is past decimal_digits_max).
+std::optional<Decimal> exact_sum(const std::string* base_text, const ResettableCounter& c) {
+  std::optional<Decimal> sum = Decimal{};
+  if (base_text) sum = decimal_of(*base_text);
+  if (sum) sum = *sum + Decimal::of_integer(decimal(counted(c)));
+  for (const auto& [replica, net] : c.decimals) {
+    if (!sum) break;
+    const auto part = decimal_contribution(c, replica, net.reveal());
+    sum = part ? *sum + *part : std::nullopt;
   }
-  sum += static_cast<long double>(counted(c));
-  for (const auto& [replica, net] : c.decimals)
-    sum += decimal_contribution(c, replica, net.reveal());
-  if (std::isnan(sum) || std::isinf(sum)) return std::nullopt;
-  return human_long_double(sum);
+  return sum;
+}
+std::optional<std::string> decimal_sum(const std::string* base_text, const ResettableCounter& c) {
+  const auto sum = exact_sum(base_text, c);
+  if (!sum) return std::nullopt;
+  return sum->text();
 }
 
 /// The integer a register (null: none) plus a counter reads as, exactly; nothing when the
@@ -129,25 +145,28 @@ std::optional<std::string> counter_text(const std::string* base_text, const Rese
 }
 
 /// Sets `replica`'s decimal entry so that the register (null: none) plus the counter reads as
-/// `text`: its net becomes what it had taken away plus `text` less what everything else adds.
-/// The delta, or nothing past UINT64_MAX - 1 entries (a forged count).
+/// `text`: its contribution grows by `text` less what the key reads as now, exactly. The
+/// delta, or nothing when the net would pass decimal_digits_max or the replica's count of
+/// entries UINT64_MAX - 1 (a forged count).
 std::optional<ResettableCounter> count_decimal_to(ResettableCounter& c, ReplicaId replica,
                                                   const std::string* base_text,
                                                   const std::string& text) {
   const ResettableCounter::Net mine = net_at(c.decimals, replica);
-  if (mine.first >= std::numeric_limits<std::uint64_t>::max() - 1) return std::nullopt;
-  long double others = base_text ? parse_long_double(*base_text).value_or(0) : 0;
-  others += static_cast<long double>(counted(c));
-  for (const auto& [r, net] : c.decimals) {
-    if (r != replica) others += decimal_contribution(c, r, net.reveal());
-  }
-  const long double target = parse_long_double(text).value_or(0);
-  const long double net = net_value(net_at(c.decimals_removed, replica)) + (target - others);
-  // Counting from the later of the entry and what a remove saw: a remove may have seen it.
-  const std::uint64_t count = std::max(mine.first, net_at(c.decimals_removed, replica).first) + 1;
+  const ResettableCounter::Net removed = net_at(c.decimals_removed, replica);
+  const std::uint64_t last = std::max(mine.first, removed.first);
+  if (last >= std::numeric_limits<std::uint64_t>::max() - 1) return std::nullopt;
+  const auto now = counting(c) ? exact_sum(base_text, c)
+                               : (base_text ? decimal_of(*base_text) : std::optional(Decimal{}));
+  const auto target = Decimal::parse(text);
+  if (!now || !target) return std::nullopt;
+  const auto by = *target - *now;
+  // The running net this replica's contribution is measured against: its own, or the one a
+  // remove saw when that remove saw its latest.
+  const Decimal from = net_value(removed < mine ? mine : removed);
+  const auto net = by ? from + *by : std::nullopt;
+  if (!net) return std::nullopt;
   ResettableCounter delta;
-  delta.decimals.merge_at(replica,
-                          lat::Max<ResettableCounter::Net>({count, human_long_double(net)}));
+  delta.decimals.merge_at(replica, lat::Max<ResettableCounter::Net>({last + 1, net->text()}));
   c.decimals.merge(delta.decimals);
   return delta;
 }
@@ -236,9 +255,10 @@ bool counting_fields(const KeyValue& v) {
 void remove_counter(KeyValue& v, KeyValue& delta) {
   if (!counting(*v.counter)) return;
   ResettableCounter& c = v.counter.mutable_value();
-  c.removed = c.total;              // `removed` is below `total`: their join is `total`
-  c.decimals_removed = c.decimals;  // likewise
-  delta.counter = ResettableCounter{{}, c.total, {}, c.decimals};
+  // Joins, not copies: a remove's record may have come before the entry it saw.
+  lat::merge(c.removed, c.total);
+  lat::merge(c.decimals_removed, c.decimals);
+  delta.counter = ResettableCounter{{}, c.removed, {}, c.decimals_removed};
 }
 void remove_set(KeyValue& v, KeyValue& delta) {
   if (!v.set->empty()) delta.set = v.set.mutable_value().clear();

@@ -45,9 +45,9 @@
 ///
 /// A string reads as its register, plus the counter when the register holds an integer (or
 /// nothing): "SET k 10" then "INCR k" reads 11. A non-integer string hides the counter, and INCR
-/// on it is an error, as in Redis. Once an INCRBYFLOAT counts, the sum is a decimal (Redis's
-/// long double, written as INCRBYFLOAT writes it): "SET k 10" then "INCRBYFLOAT k 0.5" reads
-/// 10.5; a register that is no number hides the counter.
+/// on it is an error, as in Redis. Once an INCRBYFLOAT counts, the sum is an exact decimal:
+/// "SET k 10" then "INCRBYFLOAT k 0.5" reads 10.5; a register that is no number hides the
+/// counter.
 #include <boost/hana/define_struct.hpp>
 #include <cereal/types/optional.hpp>
 #include <cereal/types/string.hpp>
@@ -82,14 +82,15 @@ using ReplicaId = std::uint64_t;
 /// is always below `total` (it only ever joins copies of `total`), so the difference per
 /// replica never goes negative.
 ///
-/// INCRBYFLOAT's increments are kept apart, in `decimals`: each replica's net decimal
-/// increment as text (as Redis writes a long double, human_long_double), paired with the count
-/// of that replica's INCRBYFLOATs so that its latest net wins the join (a replica only ever
-/// replaces its own entry, so Max of (count, net) is its last write). `decimals_removed` holds
-/// the entries that removes saw. A replica adds net - net removed, and nothing once a remove saw
-/// its latest entry; so a decimal counter, too, converges, takes away what a remove saw, and
-/// keeps one entry per replica however many INCRBYFLOATs. The sum is taken in long double, in
-/// replica order, so every replica reads the same bytes from the same state.
+/// INCRBYFLOAT's increments are kept apart, in `decimals`: each replica's running net decimal
+/// increment as exact decimal text (kvs/decimal.hpp), paired with the count of that replica's
+/// INCRBYFLOATs so that its latest net wins the join (a replica only ever replaces its own
+/// entry, so Max of (count, net) is its last write). `decimals_removed` holds the entries that
+/// removes saw. A replica adds net - net removed, and nothing once a remove saw its latest
+/// entry; so a decimal counter, too, converges, takes away what a remove saw, and keeps one
+/// entry per replica however many INCRBYFLOATs. Sums are exact, so they do not depend on the
+/// order they are taken in nor on the machine: every replica reads the same bytes from the
+/// same state, and at one replica a key reads as exactly the text its last INCRBYFLOAT wrote.
 struct ResettableCounter {
   using Net = std::pair<std::uint64_t, std::string>;  // (count of increments, net as text)
   using Nets = lat::MapUnion<ReplicaId, lat::Max<Net>>;

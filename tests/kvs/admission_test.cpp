@@ -4,6 +4,7 @@
 
 #include <kvs/admission.hpp>
 #include <kvs/commands.hpp>
+#include <kvs/decimal.hpp>
 #include <map>
 #include <string>
 
@@ -107,9 +108,17 @@ TEST(Admission, ADecimalNetThatIsNoNumberIsRefused) {
   EXPECT_NE(admission_refusal(forged, wall_ms), std::nullopt);
   KeyValue forged_field;
   ResettableCounter field;
-  field.decimals_removed.merge_at(4, Net({9, std::string(6000, '1')}));
+  field.decimals_removed.merge_at(4, Net({9, std::string(decimal_digits_max + 1, '1')}));
   forged_field.hash_counters.mutable_value().merge_at("f", field);
   EXPECT_NE(admission_refusal(forged_field, wall_ms), std::nullopt);
+  for (const char* not_plain : {"inf", "0x10", " 1", "1e", ""}) {
+    KeyValue forged_text;
+    forged_text.counter.mutable_value().decimals.merge_at(4, Net({1, not_plain}));
+    EXPECT_NE(admission_refusal(forged_text, wall_ms), std::nullopt) << not_plain;
+  }
+  KeyValue forged_count;  // its replica's next INCRBYFLOAT would have no count left
+  forged_count.counter.mutable_value().decimals.merge_at(4, Net({dot_counter_max + 1, "1"}));
+  EXPECT_NE(admission_refusal(forged_count, wall_ms), std::nullopt);
 }
 
 TEST(Admission, TheLatestTimestampIsTheStringRegisters) {

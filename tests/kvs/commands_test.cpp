@@ -1060,6 +1060,46 @@ TEST_F(Decimals, HincrbyfloatCountsPerFieldAndHdelTakesAwayWhatItSaw) {
   EXPECT_EQ(run("HINCRBYFLOAT h b 1"), "-ERR hash value is not a float\r\n");
 }
 
+TEST_F(Decimals, SumsAreExactSoNoIncrementIsLostBesideALargeOne) {
+  // In long double, 1e20 - 1e20 + 0.1 lost the 0.1 (review of the first version).
+  EXPECT_EQ(get(other, "INCRBYFLOAT c 1e20"), "$21\r\n100000000000000000000\r\n");
+  sync();
+  EXPECT_EQ(run("INCRBYFLOAT c -1e20"), "$1\r\n0\r\n");
+  EXPECT_EQ(run("INCRBYFLOAT c 0.1"), "$3\r\n0.1\r\n");
+  sync();
+  EXPECT_EQ(run("GET c"), "$3\r\n0.1\r\n");
+  EXPECT_EQ(get(other, "GET c"), "$3\r\n0.1\r\n");
+  // After a remove the net goes on from the one the remove saw, exactly.
+  run("INCRBYFLOAT d 1000");
+  run("DEL d");
+  EXPECT_EQ(run("INCRBYFLOAT d 0.1"), "$3\r\n0.1\r\n");
+  EXPECT_EQ(run("GET d"), "$3\r\n0.1\r\n");
+  EXPECT_EQ(run("INCRBYFLOAT d 0.2"), "$3\r\n0.3\r\n");
+}
+
+TEST_F(Decimals, ARemovesRecordThatArrivesBeforeTheEntryItSawShowsNoKeyAndIsKept) {
+  // Replica 1 counts twice; replica 2 sees both and deletes; a third replica gets the
+  // delete's record first, then the entries it saw.
+  run("INCRBYFLOAT f 1");
+  const KeyValue first = keyspace.values["f"];
+  run("INCRBYFLOAT f 2");
+  const KeyValue second = keyspace.values["f"];
+  sync();
+  get(other, "DEL f");
+  KeyValue removed_only;
+  removed_only.counter.mutable_value().decimals_removed =
+      other_keys.values["f"].counter->decimals_removed;
+  MemoryKeyspace third_keys;
+  CommandProcessor third{third_keys, 3};
+  third_keys.values["f"] = removed_only;
+  EXPECT_EQ(get(third, "EXISTS f"), ":0\r\n");  // no phantom "0"
+  lattices::merge(third_keys.values["f"], first);
+  EXPECT_EQ(get(third, "EXISTS f"), ":0\r\n");
+  EXPECT_EQ(get(third, "SET f 5"), "+OK\r\n");  // a remove here keeps the record it had
+  lattices::merge(third_keys.values["f"], second);
+  EXPECT_EQ(get(third, "GET f"), "$1\r\n5\r\n");
+}
+
 TEST_F(Decimals, TheSumDoesNotDependOnTheOrderStatesArriveIn) {
   // Three replicas' nets joined in every order read the same bytes.
   MemoryKeyspace third_keys;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <kvs/decimal.hpp>
 #include <kvs/value.hpp>
 #include <limits>
 #include <random>
@@ -31,6 +32,44 @@ std::string error_of(const std::variant<T, CommandError>& result) {
 
 static_assert(lat::Decomposable<KeyValue> && lat::DeltaLattice<KeyValue>,
               "anti-entropy replicates KeyValue by its parts and deltas");
+
+std::string exact(const std::string& text) {
+  const auto d = Decimal::parse(text);
+  return d ? d->text() : "none";
+}
+std::string exact_sum(const std::string& a, const std::string& b, bool minus = false) {
+  const auto x = Decimal::parse(a), y = Decimal::parse(b);
+  if (!x || !y) return "none";
+  const auto sum = minus ? *x - *y : *x + *y;
+  return sum ? sum->text() : "none";
+}
+
+TEST(Decimal, ParsesPlainDecimalTextExactlyAndNothingElse) {
+  EXPECT_EQ(exact("1.50"), "1.5");
+  EXPECT_EQ(exact("-0"), "0");
+  EXPECT_EQ(exact("-0.000"), "0");
+  EXPECT_EQ(exact("007"), "7");
+  EXPECT_EQ(exact("1e3"), "1000");
+  EXPECT_EQ(exact("1.5E-3"), "0.0015");
+  EXPECT_EQ(exact("+.5"), "0.5");
+  EXPECT_EQ(exact("5."), "5");
+  EXPECT_EQ(exact("-12.34e1"), "-123.4");
+  for (const char* no : {"", ".", "-", "1e", "1e+", "0x10", "inf", " 1", "1 ", "1.2.3", "1e5x"}) {
+    EXPECT_EQ(exact(no), "none") << no;
+  }
+  EXPECT_EQ(exact("1e" + std::to_string(decimal_digits_max + 1)), "none");
+  EXPECT_EQ(exact(std::string(decimal_digits_max + 1, '1')), "none");
+}
+
+TEST(Decimal, SumsAndDifferencesAreExact) {
+  EXPECT_EQ(exact_sum("0.1", "0.2"), "0.3");
+  EXPECT_EQ(exact_sum("100000000000000000000", "-100000000000000000000"), "0");
+  EXPECT_EQ(exact_sum("-1.5", "1.25"), "-0.25");
+  EXPECT_EQ(exact_sum("999.9", "0.1"), "1000");
+  EXPECT_EQ(exact_sum("0.001", "0.0005", true), "0.0005");
+  EXPECT_EQ(exact_sum("1", "1.000000000000000000001", true), "-0.000000000000000000001");
+  EXPECT_EQ(exact_sum("9e9999", "9e9999"), "none");  // 10,001 digits: past decimal_digits_max
+}
 
 TEST(KeyValue, ASetStringThenIncrementReadsTheSum) {
   KeyValue v;
