@@ -128,7 +128,11 @@ void Decimal::normalize() {
 }
 
 std::optional<Decimal> operator+(const Decimal& a, const Decimal& b) {
-  // Both at the larger scale.
+  // Zero has no digits: padded to the other's scale it would be all zeros, which the magnitude
+  // comparison (by length first) would take for the larger.
+  if (a.is_zero()) return b;
+  if (b.is_zero()) return a;
+  // Both at the larger scale; neither has leading zeros, so their lengths compare them.
   const std::size_t scale = std::max(a.scale_, b.scale_);
   std::string x = a.digits_ + std::string(scale - a.scale_, '0');
   std::string y = b.digits_ + std::string(scale - b.scale_, '0');

@@ -258,7 +258,9 @@ void remove_counter(KeyValue& v, KeyValue& delta) {
   // Joins, not copies: a remove's record may have come before the entry it saw.
   lat::merge(c.removed, c.total);
   lat::merge(c.decimals_removed, c.decimals);
-  delta.counter = ResettableCounter{{}, c.removed, {}, c.decimals_removed};
+  // With what it saw: a replica that gets the record before those increments would read
+  // total - removed < 0 (a phantom key).
+  delta.counter = ResettableCounter{c.total, c.removed, c.decimals, c.decimals_removed};
 }
 void remove_set(KeyValue& v, KeyValue& delta) {
   if (!v.set->empty()) delta.set = v.set.mutable_value().clear();

@@ -1100,6 +1100,17 @@ TEST_F(Decimals, ARemovesRecordThatArrivesBeforeTheEntryItSawShowsNoKeyAndIsKept
   EXPECT_EQ(get(third, "GET f"), "$1\r\n5\r\n");
 }
 
+TEST_F(Decimals, SmallNegativeSumsReadAsRedisWrites) {
+  EXPECT_EQ(run("INCRBYFLOAT b 0.1"), "$3\r\n0.1\r\n");
+  EXPECT_EQ(run("INCRBYFLOAT b -0.15"), "$5\r\n-0.05\r\n");
+  EXPECT_EQ(run("GET b"), "$5\r\n-0.05\r\n");
+  EXPECT_EQ(run("HINCRBYFLOAT h g -0.01"), "$5\r\n-0.01\r\n");
+  EXPECT_EQ(run("HGET h g"), "$5\r\n-0.01\r\n");
+  run("SET k 10");
+  EXPECT_EQ(run("INCRBYFLOAT k -0.05"), "$4\r\n9.95\r\n");
+  EXPECT_EQ(run("GET k"), "$4\r\n9.95\r\n");
+}
+
 TEST_F(Decimals, TheSumDoesNotDependOnTheOrderStatesArriveIn) {
   // Three replicas' nets joined in every order read the same bytes.
   MemoryKeyspace third_keys;

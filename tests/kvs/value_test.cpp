@@ -65,6 +65,14 @@ TEST(Decimal, SumsAndDifferencesAreExact) {
   EXPECT_EQ(exact_sum("0.1", "0.2"), "0.3");
   EXPECT_EQ(exact_sum("100000000000000000000", "-100000000000000000000"), "0");
   EXPECT_EQ(exact_sum("-1.5", "1.25"), "-0.25");
+  // Zero beside a number with fewer digits than its scale (the review of 575944f: this
+  // aborted the server).
+  EXPECT_EQ(exact_sum("0", "-0.05"), "-0.05");
+  EXPECT_EQ(exact_sum("-0.05", "0"), "-0.05");
+  EXPECT_EQ(exact_sum("0", "0.05", true), "-0.05");
+  EXPECT_EQ(exact_sum("0", "0.5", true), "-0.5");
+  EXPECT_EQ(exact_sum("0.05", "0.05", true), "0");
+  EXPECT_EQ(exact_sum("-0.001", "0.0005"), "-0.0005");
   EXPECT_EQ(exact_sum("999.9", "0.1"), "1000");
   EXPECT_EQ(exact_sum("0.001", "0.0005", true), "0.0005");
   EXPECT_EQ(exact_sum("1", "1.000000000000000000001", true), "-0.000000000000000000001");
