@@ -76,7 +76,7 @@ TEST(Decimal, SumsAndDifferencesAreExact) {
   EXPECT_EQ(exact_sum("999.9", "0.1"), "1000");
   EXPECT_EQ(exact_sum("0.001", "0.0005", true), "0.0005");
   EXPECT_EQ(exact_sum("1", "1.000000000000000000001", true), "-0.000000000000000000001");
-  EXPECT_EQ(exact_sum("9e9999", "9e9999"), "none");  // 10,001 digits: past decimal_digits_max
+  EXPECT_EQ(exact_sum("9e15999", "9e15999"), "none");  // 16,001 digits: past the bound
 }
 
 TEST(KeyValue, ASetStringThenIncrementReadsTheSum) {

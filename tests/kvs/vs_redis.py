@@ -745,6 +745,8 @@ class Pair:
 SUBCOMMANDS = ("command", "config", "client", "object", "memory", "function")
 
 KEYS = ["a", "b", "c"]
+DECIMALS = ["0.1", "-0.15", "1.5", "-0.05", "0", "-0", "1e-20", "1e20", "-1e20", "3", "0x1p3",
+            "2.5e-3", "0.1000000000000000000001", "-1e300", "inf", "abc", "1" + "0" * 30]
 VALUES = ["x", "y", "", "10", "-3", I64_MAX, "zz"]
 
 
@@ -804,6 +806,11 @@ def random_command(rng, coordinated):
         lambda: ["GETEX", k] + rng.choice([["PERSIST"], ["EX", "400"]]),
         lambda: ["SET", k, v] + rng.choice([["EX", "500"], ["KEEPTTL"]]),
         lambda: ["PERSIST", k], lambda: ["TTL", k],
+        # Decimal counters, summed exactly on a coordination-free key: small and large
+        # magnitudes, signs, and texts that only long double reads.
+        lambda: ["INCRBYFLOAT", k, rng.choice(DECIMALS)],
+        lambda: ["HINCRBYFLOAT", k, field, rng.choice(DECIMALS)],
+        lambda: ["SET", k, rng.choice(DECIMALS)],
     ]
     if coordinated:
         choices += [
