@@ -1374,9 +1374,6 @@ struct KvsServer::Impl::Client final : std::enable_shared_from_this<Client>, Sub
     return output.size() + in_flight.size() + pushed_bytes + turn_pushes.size();
   }
 
-  /// A push in order behind every reply owed. Not in `output` while a turn's replies may
-  /// still turn into errors (a failed batch), nor one slot per push: consecutive pushes share
-  /// a slot.
   /// Appends a push (as RESP2 writes it) to `to`, in this connection's protocol: RESP3's push
   /// type is the same bytes with '>' for the first, '*'. Rewritten in place, not copied.
   void append_push(std::string& to, std::string_view bytes) const {
@@ -1385,6 +1382,9 @@ struct KvsServer::Impl::Client final : std::enable_shared_from_this<Client>, Sub
     if (session->protocol == Protocol::resp3) to[at] = '>';
   }
 
+  /// A push in order behind every reply owed. Not in `output` while a turn's replies may
+  /// still turn into errors (a failed batch), nor one slot per push: consecutive pushes share
+  /// a slot.
   void queue_push(std::string_view bytes, bool in_turn) {
     if (pending.empty() && !awaiting_flush && !in_turn) {
       append_push(output, bytes);

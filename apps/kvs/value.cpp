@@ -155,8 +155,7 @@ std::optional<ResettableCounter> count_decimal_to(ResettableCounter& c, ReplicaI
   const ResettableCounter::Net removed = net_at(c.decimals_removed, replica);
   const std::uint64_t last = std::max(mine.first, removed.first);
   if (last >= std::numeric_limits<std::uint64_t>::max() - 1) return std::nullopt;
-  const auto now = counting(c) ? exact_sum(base_text, c)
-                               : (base_text ? decimal_of(*base_text) : std::optional(Decimal{}));
+  const auto now = exact_sum(base_text, c);
   const auto target = Decimal::parse(text);
   if (!now || !target) return std::nullopt;
   const auto by = *target - *now;
@@ -254,13 +253,12 @@ bool counting_fields(const KeyValue& v) {
 /// Takes away what this replica saw of the key's other types, into `delta`.
 void remove_counter(KeyValue& v, KeyValue& delta) {
   if (!counting(*v.counter)) return;
-  ResettableCounter& c = v.counter.mutable_value();
-  // Joins, not copies: a remove's record may have come before the entry it saw.
-  lat::merge(c.removed, c.total);
-  lat::merge(c.decimals_removed, c.decimals);
-  // With what it saw: a replica that gets the record before those increments would read
-  // total - removed < 0 (a phantom key).
-  delta.counter = ResettableCounter{c.total, c.removed, c.decimals, c.decimals_removed};
+  // As a hash field's: a join, not a copy (a remove's record may have come before the entry
+  // it saw), and the delta carries what it saw, so that a replica that gets the record before
+  // those increments does not read total - removed < 0 (a phantom key).
+  ResettableCounter seen = taken(*v.counter);
+  lat::merge(v.counter.mutable_value(), seen);
+  delta.counter = std::move(seen);
 }
 void remove_set(KeyValue& v, KeyValue& delta) {
   if (!v.set->empty()) delta.set = v.set.mutable_value().clear();
@@ -446,20 +444,19 @@ std::string human_long_double(long double value) {
   return out;
 }
 
-std::variant<KeyValue, CommandError> increment_decimal(KeyValue& v, ReplicaId replica,
-                                                       const std::string& text) {
+std::variant<std::pair<std::string, KeyValue>, CommandError> increment_decimal(
+    KeyValue& v, ReplicaId replica, const std::string& text) {
   const Type type = type_of(v);
   if (type != Type::none && type != Type::string) return wrong_type;
   auto counted_delta = count_decimal_to(v.counter.mutable_value(), replica, written(v), text);
   if (!counted_delta) return overflow;
   KeyValue delta;
   delta.counter = std::move(*counted_delta);
-  return delta;
+  return std::pair{text, std::move(delta)};
 }
 
-std::variant<KeyValue, CommandError> hash_increment_decimal(KeyValue& v, ReplicaId replica,
-                                                            const std::string& field,
-                                                            const std::string& text) {
+std::variant<std::pair<std::string, KeyValue>, CommandError> hash_increment_decimal(
+    KeyValue& v, ReplicaId replica, const std::string& field, const std::string& text) {
   const Type type = type_of(v);
   if (type != Type::none && type != Type::hash) return wrong_type;
   const std::optional<std::string> reg = field_register(v, field);
@@ -469,7 +466,7 @@ std::variant<KeyValue, CommandError> hash_increment_decimal(KeyValue& v, Replica
   KeyValue delta;
   delta.hash_counters.mutable_value().merge_at(field, *counted_delta);
   v.hash_counters.mutable_value().merge_at(field, std::move(*counted_delta));
-  return delta;
+  return std::pair{text, std::move(delta)};
 }
 
 std::variant<std::pair<std::int64_t, KeyValue>, CommandError> increment(KeyValue& v,

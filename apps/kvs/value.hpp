@@ -230,13 +230,13 @@ KeyValue remove_all(KeyValue& v, ReplicaId replica, lat::HlcTimestamp now);
 /// INCRBYFLOAT on a coordination-free key: makes the key read as `text` (the current value plus
 /// the increment, as Redis computes and writes it: the command's part) by this replica's
 /// decimal counter, so that concurrent INCRBYFLOATs elsewhere add to it; the delta. The key
-/// must be a string or absent. An error past UINT64_MAX - 1 INCRBYFLOATs by one replica.
-std::variant<KeyValue, CommandError> increment_decimal(KeyValue& v, ReplicaId replica,
-                                                       const std::string& text);
+/// must be a string or absent. The text (the reply) and the delta, as `increment` gives; an
+/// error past UINT64_MAX - 1 INCRBYFLOATs by one replica, or a net past decimal_digits_max.
+std::variant<std::pair<std::string, KeyValue>, CommandError> increment_decimal(
+    KeyValue& v, ReplicaId replica, const std::string& text);
 /// HINCRBYFLOAT's twin, on a hash field (the key a hash or absent).
-std::variant<KeyValue, CommandError> hash_increment_decimal(KeyValue& v, ReplicaId replica,
-                                                            const std::string& field,
-                                                            const std::string& text);
+std::variant<std::pair<std::string, KeyValue>, CommandError> hash_increment_decimal(
+    KeyValue& v, ReplicaId replica, const std::string& field, const std::string& text);
 /// INCRBY n (DECRBY is INCRBY -n): the new value, and the delta.
 std::variant<std::pair<std::int64_t, KeyValue>, CommandError> increment(KeyValue& v,
                                                                         ReplicaId replica,

@@ -91,13 +91,6 @@ inline std::pair<std::size_t, std::size_t> clamp_range(std::int64_t start, std::
   if (start > stop || start >= n) return {0, 0};
   return {static_cast<std::size_t>(start), static_cast<std::size_t>(std::min(stop, n - 1)) + 1};
 }
-/// A mutator's result with nothing to reply with (increment_decimal), in the shape
-/// Context::write takes.
-inline std::variant<std::pair<bool, KeyValue>, CommandError> as_write(
-    std::variant<KeyValue, CommandError> result) {
-  if (auto* e = std::get_if<CommandError>(&result)) return *e;
-  return std::pair{true, std::get<KeyValue>(std::move(result))};
-}
 /// The outcome of a KeyValue mutator run inside Keyspace::write.
 template <class T>
 struct Outcome {

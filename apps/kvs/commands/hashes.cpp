@@ -177,11 +177,11 @@ void hincrbyfloat(Ctx& c) {
     if (written.error) return c.error(*written.error);
     return c.out.bulk(text);
   }
-  const auto counted = c.write<bool>(c.args[1], [&](KeyValue& kv) {
-    return as_write(hash_increment_decimal(kv, c.replica(), c.args[2], text));
+  const auto counted = c.write<std::string>(c.args[1], [&](KeyValue& kv) {
+    return hash_increment_decimal(kv, c.replica(), c.args[2], text);
   });
   if (counted.error) return c.error(*counted.error);
-  c.out.bulk(text);
+  c.out.bulk(*counted.value);
 }
 
 void hrandfield(Ctx& c) {

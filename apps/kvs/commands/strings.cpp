@@ -350,10 +350,10 @@ void incrbyfloat(Ctx& c) {
                    [&](KeyValue& kv) { return set_string(kv, c.replica(), text, c.now()); });
     return c.out.bulk(text);
   }
-  const auto counted = c.write<bool>(
-      c.args[1], [&](KeyValue& kv) { return as_write(increment_decimal(kv, c.replica(), text)); });
+  const auto counted = c.write<std::string>(
+      c.args[1], [&](KeyValue& kv) { return increment_decimal(kv, c.replica(), text); });
   if (counted.error) return c.error(*counted.error);
-  c.out.bulk(text);
+  c.out.bulk(*counted.value);
 }
 
 }  // namespace calm::apps::kvs::handlers
