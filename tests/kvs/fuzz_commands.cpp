@@ -39,6 +39,7 @@ const char* const integers[] = {"0",
                                 "1",
                                 "-1",
                                 "2",
+                                "3",  // HELLO 3: the replies of every command in RESP3
                                 "10",
                                 "9223372036854775807",
                                 "-9223372036854775808",
@@ -116,7 +117,8 @@ const char* const words[] = {"f",
                              "nan",
                              "1e400"};
 
-/// Whether `reply` is one RESP2 reply, whole: a line for + - :, a bulk, or an array of them.
+/// Whether `reply` is one RESP2 or RESP3 reply, whole: a line for + - : , ( # _, a bulk (also
+/// a verbatim string or a blob error), or an array, set, push or map of them.
 bool well_formed(std::string_view reply, std::size_t& at) {
   if (at >= reply.size()) return false;
   const char type = reply[at];
@@ -124,21 +126,30 @@ bool well_formed(std::string_view reply, std::size_t& at) {
   if (end == std::string_view::npos) return false;
   const std::string_view line = reply.substr(at + 1, end - at - 1);
   at = end + 2;
-  if (type == '+' || type == '-') return line.find_first_of("\r\n") == std::string_view::npos;
+  if (type == ',' && line.empty()) return false;
+  if (type == '+' || type == '-' || type == ',') {
+    return line.find_first_of("\r\n") == std::string_view::npos;
+  }
+  if (type == '_') return line.empty();
+  if (type == '#') return line == "t" || line == "f";
+  if (type == '(') return !line.empty() && line.find_first_not_of("-0123456789") == line.npos;
   const auto n = parse_int64(line);
   if (!n) return false;
   if (type == ':') return true;
-  if (type == '$') {
-    if (*n == -1) return true;
+  if (type == '$' || type == '=' || type == '!') {
+    if (*n == -1) return type == '$';
     if (*n < 0 || reply.size() - at < static_cast<std::uint64_t>(*n) + 2) return false;
+    if (type == '=' && (*n < 4 || reply[at + 3] != ':')) return false;  // "txt:" and the text
     at += static_cast<std::size_t>(*n);
     if (reply.substr(at, 2) != "\r\n") return false;
     at += 2;
     return true;
   }
-  if (type == '*') {
-    if (*n == -1) return true;
-    for (std::int64_t i = 0; i < *n; ++i) {
+  if (type == '*' || type == '~' || type == '>' || type == '%') {
+    if (*n == -1) return type == '*';
+    if (*n < 0) return false;
+    const std::int64_t items = type == '%' ? 2 * *n : *n;
+    for (std::int64_t i = 0; i < items; ++i) {
       if (!well_formed(reply, at)) return false;
     }
     return true;
