@@ -1027,7 +1027,8 @@ struct KvsServer::Impl {
 
   void accept();
   void admit(tcp::socket socket);
-  bool refuse_with_spare_descriptor();
+  enum class Refusal { told_one, none_waiting, no_spare };
+  Refusal refuse_with_spare_descriptor();
   void account(Client& client, std::size_t held);
   void evict_largest();
   /// CLIENT LIST's line for one connection, as Redis 7.0 formats it.
@@ -1598,15 +1599,18 @@ void KvsServer::Impl::admit(tcp::socket socket) {
 }
 
 /// No descriptor is left for a waiting client: close the spare, accept the client with it,
-/// tell it why, close it, and take the spare back. False when that did not work either.
-bool KvsServer::Impl::refuse_with_spare_descriptor() {
+/// tell it why, close it, and take the spare back. accept(2) fails with EMFILE before it looks
+/// at the backlog, so the failure alone does not say whether anyone is waiting: the accept4 here
+/// does (EAGAIN: nobody).
+KvsServer::Impl::Refusal KvsServer::Impl::refuse_with_spare_descriptor() {
   if (spare_descriptor < 0) {
     spare_descriptor = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-    return false;
+    return Refusal::no_spare;
   }
   ::close(spare_descriptor);
   const int fd =
       ::accept4(acceptor.native_handle(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+  const int accept_errno = errno;
   if (fd >= 0) {
     static constexpr std::string_view busy = "-ERR max number of clients reached\r\n";
     (void)::send(fd, busy.data(), busy.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -1614,7 +1618,9 @@ bool KvsServer::Impl::refuse_with_spare_descriptor() {
     ++counters.rejected_connections;
   }
   spare_descriptor = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-  return fd >= 0;
+  if (fd >= 0) return Refusal::told_one;
+  const bool nobody_waiting = accept_errno == EAGAIN || accept_errno == EWOULDBLOCK;
+  return nobody_waiting && spare_descriptor >= 0 ? Refusal::none_waiting : Refusal::no_spare;
 }
 
 void KvsServer::Impl::accept() {
@@ -1627,13 +1633,25 @@ void KvsServer::Impl::accept() {
     }
     ++counters.accept_failures;
     const bool out_of_descriptors = ec == asio::error::no_descriptors || ec.value() == ENFILE;
-    if (out_of_descriptors && refuse_with_spare_descriptor()) {
+    const Refusal refusal = out_of_descriptors ? refuse_with_spare_descriptor() : Refusal::no_spare;
+    if (refusal == Refusal::told_one) {
+      accept_backoff = std::chrono::milliseconds(0);
       accept_log.note("accept failed: " + ec.message() + "; told the client " +
                       "\"max number of clients reached\" (" +
                       std::to_string(counters.accept_failures) + " failed accepts in all)");
       return accept();
     }
-    // Nothing taken from the backlog: retrying at once would spin on the same error.
+    if (refusal == Refusal::none_waiting) {
+      // The spare is back and the backlog is empty: the next client to arrive makes the
+      // listening socket readable, and is then accepted or told at once, with no polling.
+      accept_backoff = std::chrono::milliseconds(0);
+      acceptor.async_wait(tcp::acceptor::wait_read, [this](const error_code& wait_ec) {
+        if (!wait_ec) accept();
+      });
+      return;
+    }
+    // Nothing taken from the backlog and no spare to take it with: retrying at once would spin
+    // on the same error.
     accept_backoff = accept_backoff.count() == 0 ? accept_backoff_first
                                                  : std::min(accept_backoff * 2, accept_backoff_max);
     accept_log.note("accept failed: " + ec.message() + "; retrying in " +

@@ -3,7 +3,7 @@
 
   disk-full    a small tmpfs as the data directory fills up under writes: the writes the disk
                refused get "-MISCONF ..." and are never visible, there or at a peer, every
-               acknowledged write reads back (at the peer too), reads go on, kill -9 and restart (five times, writing until full again in
+               acknowledged write reads back (at the peer too), reads go on, kill -9 and restart (three times, writing until full again in
                between) keeps all of it, and once the tmpfs is made larger writes work again;
                with --durability everysec and always. Skipped, saying so, where mount fails.
   memory       connections that each send most of a huge request and then idle: the server
@@ -201,7 +201,7 @@ def test_disk_full(binary, work, durability):
         wait_until(peer_has_every_acknowledged_write, None, timeout=120, interval_s=0.5)
         time.sleep(0.5)  # a few more gossip rounds, in which a refused write could leak
         verify(peer.port, acked, refused, "at the peer")
-        for round_ in range(5):
+        for round_ in range(3):
             server.kill9()
             if not server.start():
                 return
