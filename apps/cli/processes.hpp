@@ -16,17 +16,48 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <random>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 namespace calm::apps {
 
-/// A loopback port free now (the kernel's choice; a process started soon after takes it).
+/// The first port the kernel hands out for outgoing connections and port 0
+/// (/proc/sys/net/ipv4/ip_local_port_range; Linux's default when it cannot be read).
+inline std::uint16_t ephemeral_port_first() {
+  std::ifstream range("/proc/sys/net/ipv4/ip_local_port_range");
+  unsigned first = 0;
+  if (range >> first && first > 0 && first < 65536) return static_cast<std::uint16_t>(first);
+  return 32768;
+}
+
+/// A loopback port free now, for a process started soon after to listen on. Drawn at random
+/// below the ephemeral range: a port the kernel chose (port 0) is one it may give the next
+/// outgoing connection of any process (tests run side by side), which then takes the port
+/// before the server binds it ("Address already in use"). Falls back to the kernel's choice
+/// when the range leaves too little room below it.
 inline std::uint16_t free_port() {
+  namespace ip = boost::asio::ip;
+  constexpr unsigned lowest = 10000, tries = 64;
+  const unsigned first = ephemeral_port_first();
   boost::asio::io_context io;
-  boost::asio::ip::tcp::acceptor a(
-      io, boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0));
+  if (first > lowest + 1000) {
+    std::random_device entropy;
+    std::uniform_int_distribution<unsigned> pick(lowest, first - 1);
+    static std::set<std::uint16_t> handed_out;  // not twice to this process's servers
+    for (unsigned t = 0; t < tries; ++t) {
+      const auto port = static_cast<std::uint16_t>(pick(entropy));
+      if (!handed_out.insert(port).second) continue;
+      ip::tcp::acceptor probe(io);
+      boost::system::error_code ec;
+      probe.open(ip::tcp::v4(), ec);
+      if (!ec) probe.bind(ip::tcp::endpoint(ip::make_address("127.0.0.1"), port), ec);
+      if (!ec) return port;
+    }
+  }
+  ip::tcp::acceptor a(io, ip::tcp::endpoint(ip::make_address("127.0.0.1"), 0));
   return a.local_endpoint().port();
 }
 
