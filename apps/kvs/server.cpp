@@ -1027,7 +1027,7 @@ struct KvsServer::Impl {
 
   void accept();
   void admit(tcp::socket socket);
-  enum class Refusal { told_one, none_waiting, no_spare };
+  enum class Refusal { took_one, none_waiting, no_spare };
   Refusal refuse_with_spare_descriptor();
   void account(Client& client, std::size_t held);
   void evict_largest();
@@ -1618,7 +1618,8 @@ KvsServer::Impl::Refusal KvsServer::Impl::refuse_with_spare_descriptor() {
     ++counters.rejected_connections;
   }
   spare_descriptor = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-  if (fd >= 0) return Refusal::told_one;
+  // ECONNABORTED: the client gave up while waiting, and is off the backlog all the same.
+  if (fd >= 0 || accept_errno == ECONNABORTED) return Refusal::took_one;
   const bool nobody_waiting = accept_errno == EAGAIN || accept_errno == EWOULDBLOCK;
   return nobody_waiting && spare_descriptor >= 0 ? Refusal::none_waiting : Refusal::no_spare;
 }
@@ -1634,7 +1635,7 @@ void KvsServer::Impl::accept() {
     ++counters.accept_failures;
     const bool out_of_descriptors = ec == asio::error::no_descriptors || ec.value() == ENFILE;
     const Refusal refusal = out_of_descriptors ? refuse_with_spare_descriptor() : Refusal::no_spare;
-    if (refusal == Refusal::told_one) {
+    if (refusal == Refusal::took_one) {
       accept_backoff = std::chrono::milliseconds(0);
       accept_log.note("accept failed: " + ec.message() + "; told the client " +
                       "\"max number of clients reached\" (" +
