@@ -81,7 +81,8 @@ TEST(ListLaws, AJoinOfDifferentlySplitStatesJoinsEachIdsDefinitions) {
 
     const auto reference =
         calm::lattices::testing::detail::reference_join<int>(std::vector<List<int>>{a, b});
-    const List<int> joined = List<int>::join_all(shuffled);
+    std::vector<List<int>> consumed = shuffled;  // join_all moves from its inputs
+    const List<int> joined = List<int>::join_all(consumed);
     RC_ASSERT(joined.values() == reference.values());
     List<int> one_by_one;
     for (const List<int>& x : shuffled) one_by_one.merge(x);

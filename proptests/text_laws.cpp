@@ -60,7 +60,8 @@ TEST(TextLaws, AJoinOfDifferentlySplitStatesJoinsEachIdsDefinitions) {
         calm::lattices::testing::detail::reference_join<std::string>(std::vector<Text<>>{a, b});
     std::string expected;
     for (const std::string& c : reference.values()) expected += c;
-    const Text<> joined = Text<>::join_all(shuffled);
+    std::vector<Text<>> consumed = shuffled;  // join_all moves from its inputs
+    const Text<> joined = Text<>::join_all(consumed);
     RC_ASSERT(joined.str() == expected);
     Text<> one_by_one;
     for (const Text<>& x : shuffled) one_by_one.merge(x);

@@ -1,6 +1,6 @@
 // calm-kvs's commands on an in-memory keyspace: HSET and HDEL of N fields in one command grow
 // linearly in N (docs/benchmarks.md), and one HSET into a hash of N fields costs what the
-// library's join of the hash costs.
+// library's join of the hash costs. And the storage fold of a list's deltas.
 #include "kvs/commands.hpp"
 
 #include <benchmark/benchmark.h>
@@ -11,9 +11,12 @@
 #include <ostream>
 #include <streambuf>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "lattices/serialize.hpp"
 #include "memory_keyspace.hpp"
+#include "protocols/storage/lattice_merge.hpp"
 
 namespace {
 
@@ -105,6 +108,60 @@ BENCHMARK(BM_HsetOneFieldIntoHashOf)
     ->Arg(40000)
     ->Unit(benchmark::kMicrosecond)
     ->Complexity();
+
+/// What RocksDB's flush does with a list under LPUSH: fold `operands` turn deltas (each
+/// `per_operand` elements pushed to the front as 50 commands) with lattice_merge, the store's
+/// merge function. The floor beside it decodes the same operands and encodes one value of
+/// the same elements, which any fold must do.
+std::vector<std::string> push_turns(std::int64_t operands, std::int64_t per_operand) {
+  constexpr std::int64_t commands_per_turn = 50;
+  KeyValue list;
+  std::vector<std::string> out;
+  for (std::int64_t t = 0; t < operands; ++t) {
+    KeyValue turn;
+    for (std::int64_t c = 0; c < commands_per_turn; ++c) {
+      std::vector<std::string> values(static_cast<std::size_t>(per_operand / commands_per_turn),
+                                      "xxx");
+      auto delta = list_insert(list, 1, 0, std::move(values));
+      calm::lattices::merge(turn, std::move(std::get<KeyValue>(delta)));
+    }
+    out.push_back(calm::lattices::to_bytes(turn));
+  }
+  return out;
+}
+
+void BM_FoldListOperands(benchmark::State& state) {
+  const auto operands = push_turns(state.range(0), state.range(1));
+  const std::vector<std::string_view> views(operands.begin(), operands.end());
+  std::string out;
+  for (auto _ : state) {
+    if (!calm::protocols::storage::lattice_merge<KeyValue>(nullptr, views, out)) {
+      state.SkipWithError("the fold failed");
+    }
+    benchmark::DoNotOptimize(out);
+  }
+}
+BENCHMARK(BM_FoldListOperands)->Args({1250, 800})->Args({20000, 50})->Unit(benchmark::kMillisecond);
+
+void BM_FoldListOperandsFloor(benchmark::State& state) {
+  const auto operands = push_turns(state.range(0), state.range(1));
+  const KeyValue folded = [&] {
+    const std::vector<std::string_view> views(operands.begin(), operands.end());
+    std::string bytes;
+    calm::protocols::storage::lattice_merge<KeyValue>(nullptr, views, bytes);
+    return calm::lattices::from_bytes<KeyValue>(bytes);
+  }();
+  for (auto _ : state) {
+    for (const std::string& operand : operands) {
+      benchmark::DoNotOptimize(calm::lattices::from_bytes<KeyValue>(operand));
+    }
+    benchmark::DoNotOptimize(calm::lattices::to_bytes(folded));
+  }
+}
+BENCHMARK(BM_FoldListOperandsFloor)
+    ->Args({1250, 800})
+    ->Args({20000, 50})
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

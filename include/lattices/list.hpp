@@ -37,6 +37,9 @@ struct ListContent {
   static void append(Storage& s, const Storage& more) {
     s.insert(s.end(), more.begin(), more.end());
   }
+  static void append(Storage& s, Storage&& more) {
+    s.insert(s.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
+  }
   static Storage slice(const Storage& s, std::uint64_t from, std::uint64_t to, std::uint64_t) {
     return Storage(s.begin() + static_cast<std::ptrdiff_t>(from),
                    s.begin() + static_cast<std::ptrdiff_t>(to));

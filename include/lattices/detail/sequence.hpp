@@ -149,6 +149,7 @@ std::vector<DotRun<Id>> subtract_runs(const std::vector<DotRun<Id>>& runs,
 /// CRTP base of List and Text. `Content` says how a piece stores its values:
 ///   using Storage = ...;
 ///   static void append(Storage&, const Storage&);
+///   static void append(Storage&, Storage&&);  // the same, moving the elements
 ///   // Elements [from, to), and the first n elements, of a run of `length` elements:
 ///   static Storage slice(const Storage&, uint64_t from, uint64_t to, uint64_t length);
 ///   static void truncate(Storage&, uint64_t n, uint64_t length);
@@ -303,7 +304,10 @@ class SequenceBase {
     Derived out;
     if (values.empty()) return out;
     Parts parts;
-    for (const Derived& v : values) v.collect_into(parts);
+    std::size_t pieces = 0;
+    for (const Derived& v : values) pieces += v.piece_count() + v.pending_.size();
+    parts.items.reserve(pieces);
+    for (Derived& v : values) std::move(v).move_into(parts);
     normalize_items(parts.items, false);
     out.rebuild(std::move(parts), /*normalized=*/true);
     return out;
@@ -446,6 +450,22 @@ class SequenceBase {
     }
     return out;
   }
+  /// canonical_document's runs without their values: what the encoding's shape needs, with no
+  /// copy of the elements (which the encoding of a long list of strings spent most of its time
+  /// and memory on).
+  std::vector<Piece> canonical_shapes() const {
+    std::vector<Piece> out;
+    for (const Leaf& leaf : leaves_) {
+      for (const Piece& p : leaf.pieces) {
+        if (!out.empty() && out.back().continues_into(p)) {
+          out.back().length += p.length;
+        } else {
+          out.push_back(slice_shape(p, 0, p.length));
+        }
+      }
+    }
+    return out;
+  }
   const auto& pending_pieces() const { return pending_; }
   const auto& pending_tombstones() const { return pending_deletes_; }
 
@@ -484,7 +504,7 @@ class SequenceBase {
   /// length, and a given parent's replica index and counter.
   template <class Archive>
   void save(Archive& ar) const {
-    const std::vector<Piece> document = canonical_document();
+    const std::vector<Piece> document = canonical_shapes();
     std::vector<Id> replicas;
     const auto note = [&](const Id& r) { replicas.push_back(r); };
     // The replicas the shape names: a root parent names none.
@@ -542,9 +562,13 @@ class SequenceBase {
       put_varint(shape, r.length);
     }
     save_value(ar, shape);
+    // The values of the document's pieces as they are stored: the merged runs' values are the
+    // same elements in the same order, and the values go out as one sequence.
     std::vector<const Piece*> valued;
-    for (const Piece& p : document) {
-      if (!p.deleted) valued.push_back(&p);
+    for (const Leaf& leaf : leaves_) {
+      for (const Piece& p : leaf.pieces) {
+        if (!p.deleted) valued.push_back(&p);
+      }
     }
     for (const Piece& p : pending_) {
       if (!p.deleted) valued.push_back(&p);
@@ -664,12 +688,18 @@ class SequenceBase {
       if (!p.deleted) valued.push_back(&p);
     }
     Derived::load_values(ar, valued);
-    for (const Piece& p : document) {
-      parts.items.push_back(p);
+    // The values move into the rebuild; the check after it compares shapes, which place every
+    // id, and the values travel with their ids.
+    std::vector<Piece> document_shapes;
+    document_shapes.reserve(document.size());
+    parts.items.reserve(document.size() + pending.size());
+    for (Piece& p : document) {
+      document_shapes.push_back(slice_shape(p, 0, p.length));
       if (p.deleted) parts.deletes.push_back({p.first, p.length});
+      parts.items.push_back(std::move(p));
     }
     parts.items.insert(parts.items.end(), pending.begin(), pending.end());
-    assign_decoded(std::move(parts), document, pending, tombstones);
+    assign_decoded(std::move(parts), document_shapes, pending, tombstones);
   }
 
  protected:
@@ -853,14 +883,15 @@ class SequenceBase {
     }
   }
 
-  /// Decoding: the value that `parts` describes, if its document is `expected` (canonical).
+  /// Decoding: the value that `parts` describes, if its document has the runs (shapes, no
+  /// values) `expected_document`: the canonical ones.
   void assign_decoded(Parts parts, const std::vector<Piece>& expected_document,
                       const std::vector<Piece>& expected_pending,
                       const std::vector<DotRun<Id>>& expected_tombstones) {
     normalize_items(parts.items, /*reject_overlap=*/true);
     Derived built;
     built.rebuild(std::move(parts), /*normalized=*/true);
-    decode_require(same_pieces(built.canonical_document(), expected_document) &&
+    decode_require(same_pieces(built.canonical_shapes(), expected_document) &&
                        same_pieces(built.pending_, expected_pending) &&
                        std::equal(built.pending_deletes_.begin(), built.pending_deletes_.end(),
                                   expected_tombstones.begin(), expected_tombstones.end()),
@@ -1209,6 +1240,23 @@ class SequenceBase {
     }
   }
 
+  /// collect_into for a value about to be dropped (join_all's inputs): each piece's elements
+  /// move rather than copy, which a storage fold of a long list of strings spent most of its
+  /// time on (one allocation per element). Leaves this value bottom.
+  void move_into(Parts& parts) && {
+    for (Leaf& leaf : leaves_) {
+      for (Piece& p : leaf.pieces) {
+        if (p.deleted) parts.deletes.push_back({p.first, p.length});
+        parts.items.push_back(std::move(p));
+        parts.items.back().tail_has_right = false;
+        parts.items.back().head_has_left = false;
+      }
+    }
+    for (Piece& p : pending_) parts.items.push_back(std::move(p));
+    parts.deletes.insert(parts.deletes.end(), pending_deletes_.begin(), pending_deletes_.end());
+    derived() = Derived{};
+  }
+
   /// The join of two definitions of the same ids: the greater parent and side (only the
   /// first element's can differ: the others are run children), the greater value element by
   /// element, and no values when either is deleted. Two honest replicas never define one id
@@ -1436,15 +1484,24 @@ class SequenceBase {
             stop = std::min<std::uint64_t>(to, it->first.counter - item.first.counter);
           }
         }
-        // A tombstoned slice keeps no values: its shape only.
-        Piece piece = dead ? slice_shape(item, k, stop) : slice_item(item, k, stop, cursors[i]);
+        // A tombstoned slice keeps no values: its shape only. A whole item is emitted once
+        // (placed below), so its values move instead of being copied.
+        Piece piece;
+        if (dead) {
+          piece = slice_shape(item, k, stop);
+        } else if (k == 0 && stop == item.length) {
+          piece = slice_shape(item, k, stop);
+          piece.content = std::move(items[i].content);
+        } else {
+          piece = slice_item(item, k, stop, cursors[i]);
+        }
         piece.deleted = dead || item.deleted;
         if (piece.deleted) piece.content = Storage{};
         piece.tail_has_right = false;
         piece.head_has_left = false;
         if (!out.empty() && out.back().continues_into(piece)) {
           out.back().length += piece.length;
-          Content::append(out.back().content, piece.content);
+          Content::append(out.back().content, std::move(piece.content));
         } else {
           out.push_back(std::move(piece));
         }
