@@ -66,7 +66,6 @@ inline std::optional<std::uint64_t> utf8_length(std::string_view s) {
 struct TextContent {
   using Storage = std::string;
   static void append(Storage& s, const Storage& more) { s += more; }
-  static void append(Storage& s, Storage&& more) { s += more; }  // bytes: nothing to move
   /// The byte offset of code point `k` of valid UTF-8 `s` that has `length` code points: a
   /// walk from the nearer end (an edit while typing cuts a run near its end).
   static std::size_t offset(const Storage& s, std::uint64_t k, std::uint64_t length) {

@@ -149,7 +149,7 @@ std::vector<DotRun<Id>> subtract_runs(const std::vector<DotRun<Id>>& runs,
 /// CRTP base of List and Text. `Content` says how a piece stores its values:
 ///   using Storage = ...;
 ///   static void append(Storage&, const Storage&);
-///   static void append(Storage&, Storage&&);  // the same, moving the elements
+///   // and, where moving the elements is cheaper than copying them, append(Storage&, Storage&&)
 ///   // Elements [from, to), and the first n elements, of a run of `length` elements:
 ///   static Storage slice(const Storage&, uint64_t from, uint64_t to, uint64_t length);
 ///   static void truncate(Storage&, uint64_t n, uint64_t length);
@@ -434,38 +434,11 @@ class SequenceBase {
   }
 
   /// The document as maximal runs, in order, deleted ones included.
-  std::vector<Piece> canonical_document() const {
-    std::vector<Piece> out;
-    for (const Leaf& leaf : leaves_) {
-      for (const Piece& p : leaf.pieces) {
-        if (!out.empty() && out.back().continues_into(p)) {
-          out.back().length += p.length;
-          Content::append(out.back().content, p.content);
-        } else {
-          out.push_back(p);
-          out.back().tail_has_right = false;
-          out.back().head_has_left = false;
-        }
-      }
-    }
-    return out;
-  }
-  /// canonical_document's runs without their values: what the encoding's shape needs, with no
-  /// copy of the elements (which the encoding of a long list of strings spent most of its time
-  /// and memory on).
-  std::vector<Piece> canonical_shapes() const {
-    std::vector<Piece> out;
-    for (const Leaf& leaf : leaves_) {
-      for (const Piece& p : leaf.pieces) {
-        if (!out.empty() && out.back().continues_into(p)) {
-          out.back().length += p.length;
-        } else {
-          out.push_back(slice_shape(p, 0, p.length));
-        }
-      }
-    }
-    return out;
-  }
+  std::vector<Piece> canonical_document() const { return document_runs(/*with_values=*/true); }
+  /// The same runs without their values: what the encoding's shape needs, with no copy of the
+  /// elements (which the encoding of a long list of strings spent most of its time and memory
+  /// on).
+  std::vector<Piece> canonical_shapes() const { return document_runs(/*with_values=*/false); }
   const auto& pending_pieces() const { return pending_; }
   const auto& pending_tombstones() const { return pending_deletes_; }
 
@@ -1240,6 +1213,23 @@ class SequenceBase {
     }
   }
 
+  /// canonical_document and canonical_shapes: the leaves' pieces joined into maximal runs.
+  std::vector<Piece> document_runs(bool with_values) const {
+    std::vector<Piece> out;
+    for (const Leaf& leaf : leaves_) {
+      for (const Piece& p : leaf.pieces) {
+        if (!out.empty() && out.back().continues_into(p)) {
+          out.back().length += p.length;
+          if (with_values) Content::append(out.back().content, p.content);
+        } else {
+          out.push_back(slice_shape(p, 0, p.length));
+          if (with_values) out.back().content = p.content;
+        }
+      }
+    }
+    return out;
+  }
+
   /// collect_into for a value about to be dropped (join_all's inputs): each piece's elements
   /// move rather than copy, which a storage fold of a long list of strings spent most of its
   /// time on (one allocation per element). Leaves this value bottom.
@@ -1486,19 +1476,13 @@ class SequenceBase {
         }
         // A tombstoned slice keeps no values: its shape only. A whole item is emitted once
         // (placed below), so its values move instead of being copied.
-        Piece piece;
-        if (dead) {
-          piece = slice_shape(item, k, stop);
-        } else if (k == 0 && stop == item.length) {
-          piece = slice_shape(item, k, stop);
-          piece.content = std::move(items[i].content);
-        } else {
-          piece = slice_item(item, k, stop, cursors[i]);
-        }
+        Piece piece = slice_shape(item, k, stop);  // no flags cached, no values yet
         piece.deleted = dead || item.deleted;
-        if (piece.deleted) piece.content = Storage{};
-        piece.tail_has_right = false;
-        piece.head_has_left = false;
+        if (!piece.deleted && k == 0 && stop == item.length) {
+          piece.content = std::move(items[i].content);
+        } else if (!piece.deleted) {
+          piece.content = Content::slice(item.content, k, stop, item.length, cursors[i]);
+        }
         if (!out.empty() && out.back().continues_into(piece)) {
           out.back().length += piece.length;
           Content::append(out.back().content, std::move(piece.content));
