@@ -22,11 +22,14 @@
 #include <compare>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <ostream>
+#include <string>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
+#include "lattices/detail/output_archive.hpp"
 #include "lattices/detail/serialization.hpp"
 
 namespace calm::lattices {
@@ -144,9 +147,18 @@ class Boxed {
   }
   { return os << b.value(); }
 
-  /// L's bytes, nothing added: an empty box writes L's bottom.
+  /// L's bytes, nothing added: an empty box writes L's bottom. calm's own archive takes those
+  /// bytes made once: calm-kvs encodes a KeyValue of eight boxes, most of them empty, at
+  /// every write (to check that its delta fits in a message), and each empty map or set was
+  /// several nested cereal calls.
   template <class Archive>
   void save(Archive& ar) const {
+    if constexpr (std::is_same_v<Archive, detail::StringOutputArchive>) {
+      if (const std::string* bytes = box_ ? nullptr : bottom_bytes()) {
+        ar.write(bytes->data(), bytes->size());
+        return;
+      }
+    }
     ar(value());
   }
   template <class Archive>
@@ -162,6 +174,25 @@ class Boxed {
   static const L& bottom() {
     static const L bot{};
     return bot;
+  }
+
+  /// bottom()'s bytes without the archive's header byte, or null when they depend on what the
+  /// archive wrote before them. A type with cereal class versions or shared pointers (a
+  /// user's, say) writes its version or object once per archive: encoded twice in one
+  /// archive, its bottom gives two different runs of bytes, and then it is not cached.
+  static const std::string* bottom_bytes() {
+    static const std::optional<std::string> bytes = []() -> std::optional<std::string> {
+      std::string out;
+      detail::StringOutputArchive archive(&out);
+      archive(bottom());
+      const std::size_t once = out.size() - 1;
+      archive(bottom());
+      if (out.size() != 1 + 2 * once || out.compare(1 + once, once, out, 1, once) != 0) {
+        return std::nullopt;
+      }
+      return out.substr(1, once);
+    }();
+    return bytes ? &*bytes : nullptr;
   }
 
   void assign(L inner) {

@@ -9,6 +9,7 @@
 #include <random>
 #include <span>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -858,6 +859,8 @@ TEST(KeyValue, TheBytesOfAKeyAreThoseOfItsUnboxedFields) {
   };
   for (const auto& [value, bytes] : pinned) {
     EXPECT_EQ(hex(lat::to_bytes(value)), bytes);
+    // What each write's size check counts (empty boxes write bytes made once).
+    EXPECT_EQ(lat::encoded_size(value), std::string_view(bytes).size() / 2);
     EXPECT_EQ(lat::from_bytes<KeyValue>(lat::to_bytes(value)), value);
   }
 }

@@ -40,7 +40,33 @@ struct Flag {
   }
 };
 
+// A user's lattice with a cereal class version, which cereal writes once per archive: a box
+// cannot write its bottom from bytes made once in another archive.
+struct VersionedFlag {
+  bool on = false;
+  bool merge(const VersionedFlag& other) {
+    const bool changed = !on && other.on;
+    on = on || other.on;
+    return changed;
+  }
+  friend bool operator==(const VersionedFlag&, const VersionedFlag&) = default;
+  template <class Archive>
+  void serialize(Archive& ar, std::uint32_t /*version*/) {
+    ar(on);
+  }
+};
+struct TwoBoxedFlags {
+  BOOST_HANA_DEFINE_STRUCT(TwoBoxedFlags, (Boxed<VersionedFlag>, a), (Boxed<VersionedFlag>, b));
+  friend bool operator==(const TwoBoxedFlags&, const TwoBoxedFlags&) = default;
+};
+struct TwoFlags {
+  BOOST_HANA_DEFINE_STRUCT(TwoFlags, (VersionedFlag, a), (VersionedFlag, b));
+  friend bool operator==(const TwoFlags&, const TwoFlags&) = default;
+};
+
 }  // namespace calm_boxed_test
+
+CEREAL_CLASS_VERSION(calm_boxed_test::VersionedFlag, 1);
 
 template <>
 struct std::hash<calm_boxed_test::Flag> {
@@ -237,6 +263,16 @@ TEST(BoxedBytes, BoxingFieldsOfAStructChangesNoByte) {
   const std::string bytes = to_bytes(plain);
   EXPECT_EQ(to_bytes(sparse), bytes);
   EXPECT_EQ(from_bytes<Sparse>(bytes), sparse);
+}
+
+TEST(BoxedBytes, AnEmptyBoxOfAVersionedTypeWritesWhatTheTypeWouldHereAndNow) {
+  // Each empty box writes its bottom from bytes made once, unless those depend on what the
+  // archive wrote before: a class version is written at the first flag only.
+  const TwoBoxedFlags boxed;
+  const std::string bytes = to_bytes(TwoFlags{});
+  EXPECT_EQ(to_bytes(boxed), bytes);
+  EXPECT_EQ(encoded_size(boxed), bytes.size());
+  EXPECT_EQ(from_bytes<TwoBoxedFlags>(bytes), boxed);
 }
 
 TEST(BoxedBytes, NonCanonicalInnerBytesAreRefusedAsForTheInnerLattice) {
