@@ -495,22 +495,24 @@ void ExpiringKeyspace::write(const std::string& key,
     bool carries_expiry = false;
   } w{*this, mutate};
   inner_.write(key, [state = &w](KeyValue& v) {
-    KeyValue delta;
-    bool removed = false;
+    const auto note_expiry = [&] {
+      state->carries_expiry = !v.expiry.is_bot() && !v.expiry->values().empty();
+    };
     if (!v.expiry.is_bot()) {
       const std::uint64_t now = state->self.wall_ms_();
       if (expiry_garbage(v, now)) {
         // As DEL, then the write: the old value never shows through.
         state->expired = expired(v, now);
-        delta = remove_all(v, state->self.replica_, state->self.hlc_now_());
-        removed = true;
+        KeyValue delta = remove_all(v, state->self.replica_, state->self.hlc_now_());
+        lattices::merge(delta, state->mutate(v));
+        note_expiry();
+        return delta;
       }
     }
+    // The common case builds no second KeyValue: every write passes here.
     KeyValue written = state->mutate(v);
-    state->carries_expiry = !v.expiry.is_bot() && !v.expiry->values().empty();
-    if (!removed) return written;
-    lattices::merge(delta, std::move(written));
-    return delta;
+    note_expiry();
+    return written;
   });
   if (w.expired) ++expired_keys_;
   if (w.carries_expiry) noted_.insert(key);

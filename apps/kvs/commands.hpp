@@ -358,9 +358,9 @@ class CommandProcessor {
     if (command_ms_) return *command_ms_;
     return facts_.wall_ms ? facts_.wall_ms() : lattices::HybridClock::system_wall_ms();
   }
-  lattices::HlcTimestamp hlc_now() {
-    return facts_.wall_ms ? clock_.now(facts_.wall_ms()) : clock_.now();
-  }
+  /// At the command's instant when there is one: its writes and its expiry checks agree, and
+  /// a write reads the clock once, not twice.
+  lattices::HlcTimestamp hlc_now() { return clock_.now(wall_ms()); }
   void run(const Request& request, Session& session, std::string& reply);
 };
 
