@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# The CPU a calm-kvs server spends on a fixed load, for two or more builds in turn
+# (docs/benchmarks.md, "Where LPUSH's server time went"). On this VM a server's request rate
+# moves with its neighbours (redis-server's own LPUSH rate moved from 450,000 to 800,000 a
+# second within an hour), while the CPU seconds a server spends on the same requests move
+# far less: the figure to bisect a slowdown with, or to compare two builds.
+#
+# For each run and each binary in turn: one replica (--durability everysec) on a fresh data
+# directory, then for each test redis-benchmark -P 16 -c 50 -n N (one list, `mylist`, for the
+# list tests); prints each test's requests a second and the server's user + system CPU over
+# all the tests (from /proc/PID/stat, in seconds), all threads included (RocksDB's too).
+#
+# Usage: bench/kvs/server_cpu.sh [--runs 5] [--requests 200000] [--tests lpush,rpush]
+#        BINARY [BINARY...]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+source bench/kvs/lib.sh
+
+kvs_build=0
+runs=5
+requests=200000
+tests=lpush,rpush
+binaries=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --runs) runs=$2; shift 2 ;;
+    --requests) requests=$2; shift 2 ;;
+    --tests) tests=$2; shift 2 ;;
+    -*) echo "unknown option $1" >&2; exit 2 ;;
+    *) binaries+=("$1"); shift ;;
+  esac
+done
+[ "${#binaries[@]}" -gt 0 ] || { echo "usage: $0 [options] BINARY [BINARY...]" >&2; exit 2; }
+kvs=${binaries[0]}
+kvs_setup
+
+ticks_per_second=$(getconf CLK_TCK)
+# cpu_ticks PID: the process's user + system time so far, in clock ticks.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+
+echo "machine: $(nproc) CPUs, $(lscpu | sed -n 's/^Model name: *//p' | head -1)"
+echo "each: redis-benchmark -P 16 -c 50 -n $requests -t TEST; server CPU over the tests"
+for run in $(seq "$runs"); do
+  for binary in "${binaries[@]}"; do
+    kvs=$binary
+    start_kvs everysec
+    before=$(cpu_ticks "$pid")
+    line="run $run  $binary"
+    for test in ${tests//,/ }; do
+      rate=$(redis-benchmark -p "$port" -t "$test" -P 16 -c 50 -n "$requests" -q 2>/dev/null |
+        tr '\r' '\n' | grep -a 'requests per second' | tail -n 1 | awk '{ print $2 }')
+      line+="  ${test^^} ${rate:-failed}"
+    done
+    after=$(cpu_ticks "$pid")
+    cpu=$(awk -v t=$((after - before)) -v hz="$ticks_per_second" 'BEGIN { printf "%.2f", t / hz }')
+    echo "$line  cpu ${cpu} s"
+    kvs_stop_all
+  done
+done
