@@ -1478,10 +1478,12 @@ class SequenceBase {
         // (placed below), so its values move instead of being copied.
         Piece piece = slice_shape(item, k, stop);  // no flags cached, no values yet
         piece.deleted = dead || item.deleted;
-        if (!piece.deleted && k == 0 && stop == item.length) {
-          piece.content = std::move(items[i].content);
-        } else if (!piece.deleted) {
-          piece.content = Content::slice(item.content, k, stop, item.length, cursors[i]);
+        if (!piece.deleted) {
+          if (k == 0 && stop == item.length) {
+            piece.content = std::move(items[i].content);
+          } else {
+            piece.content = Content::slice(item.content, k, stop, item.length, cursors[i]);
+          }
         }
         if (!out.empty() && out.back().continues_into(piece)) {
           out.back().length += piece.length;

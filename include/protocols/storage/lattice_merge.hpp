@@ -35,13 +35,14 @@ bool lattice_merge(const std::string_view* existing, std::span<const std::string
     std::vector<L> values;
     values.reserve(operands.size());
     for (std::string_view operand : operands) values.push_back(lattices::from_bytes<L>(operand));
-    L value = lattices::join_all(values);
-    if (existing != nullptr) {
-      L before = lattices::from_bytes<L>(*existing);
-      lattices::merge(before, std::move(value));
-      value = std::move(before);
+    L joined = lattices::join_all(values);
+    if (existing == nullptr) {
+      out = lattices::to_bytes(joined);
+    } else {
+      L value = lattices::from_bytes<L>(*existing);
+      lattices::merge(value, std::move(joined));
+      out = lattices::to_bytes(value);
     }
-    out = lattices::to_bytes(value);
     return true;
   } catch (const lattices::DecodeError&) {
     return false;  // the read reports the key as corrupt; the record stays as it was
