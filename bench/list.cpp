@@ -6,6 +6,10 @@
 /// deleted). Merging `pieces` into `whole` gives the rebuild's normalize_items one item and n
 /// items over the same ids; merging `pieces` into a copy of itself gives it n and n items that
 /// match one to one. Both must cost O(n log n) (docs/benchmarks.md, "Sequences (issue 18)").
+///
+/// Then a turn of n pushes at the front of a list of strings (LPUSH), each push's delta joined
+/// into the turn's (what a replica persists once per turn): from a const delta (a copy of its
+/// pieces, the baseline) and from an rvalue (its pieces move).
 #include "lattices/list.hpp"
 
 #include <benchmark/benchmark.h>
@@ -13,6 +17,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <numeric>
+#include <string>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -67,5 +73,38 @@ BENCHMARK(list_merge_split_alike)
     ->Range(1000, 100000)
     ->Unit(benchmark::kMillisecond)
     ->Complexity();
+
+std::vector<List<std::string>> front_push_deltas(std::size_t n) {
+  List<std::string> list;
+  list.insert(1, 0, std::string("start"));
+  std::vector<List<std::string>> deltas;
+  deltas.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) deltas.push_back(list.insert(1, 0, std::string("xxx")));
+  return deltas;
+}
+
+void join_turn(benchmark::State& state, bool by_rvalue) {
+  const std::vector<List<std::string>> deltas =
+      front_push_deltas(static_cast<std::size_t>(state.range(0)));
+  for (auto _ : state) {
+    state.PauseTiming();
+    std::vector<List<std::string>> batch = deltas;
+    state.ResumeTiming();
+    List<std::string> turn;
+    for (List<std::string>& d : batch) {
+      if (by_rvalue) {
+        calm::lattices::merge(turn, std::move(d));
+      } else {
+        calm::lattices::merge(turn, std::as_const(d));
+      }
+    }
+    benchmark::DoNotOptimize(turn);
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+void list_turn_of_front_pushes_joined_by_copy(benchmark::State& state) { join_turn(state, false); }
+void list_turn_of_front_pushes_joined_by_rvalue(benchmark::State& state) { join_turn(state, true); }
+BENCHMARK(list_turn_of_front_pushes_joined_by_copy)->Arg(350);
+BENCHMARK(list_turn_of_front_pushes_joined_by_rvalue)->Arg(350);
 
 }  // namespace

@@ -142,6 +142,17 @@ constexpr bool merge(L& a, const L& b) {
   return changed;
 }
 
+/// The same, each field taking `b`'s where its own merge can (a write's delta joined into a
+/// turn's, then dropped).
+template <class L>
+requires(detail::is_product<L> && !std::is_lvalue_reference_v<L>) constexpr bool merge(L& a,
+                                                                                       L&& b) {
+  bool changed = false;
+  detail::for_each_field<L>(
+      [&](auto& x, auto& y) { changed |= ::calm::lattices::merge(x, std::move(y)); }, a, b);
+  return changed;
+}
+
 /// A join-semilattice with a bottom: see the laws at the top of this file.
 template <class L>
 concept Lattice = std::semiregular<L> && std::equality_comparable<L> && requires(L& a, const L& b) {

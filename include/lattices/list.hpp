@@ -21,6 +21,7 @@
 #include <cstddef>
 #include <iterator>
 #include <ostream>
+#include <span>
 #include <stdexcept>
 #include <type_traits>
 #include <utility>
@@ -177,7 +178,7 @@ class List : public detail::SequenceBase<List<T, Id>, Id, detail::ListContent<T>
     os << ']';
   }
   template <class Archive, class Piece>
-  static void save_values(Archive& ar, const std::vector<const Piece*>& pieces) {
+  static void save_values(Archive& ar, std::span<const Piece* const> pieces) {
     for (const Piece* p : pieces) {
       for (const T& x : p->content) detail::save_value(ar, x);
     }

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <optional>
 #include <ostream>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -190,7 +191,7 @@ class Text : public detail::SequenceBase<Text<Id>, Id, detail::TextContent> {
  private:
   static void show_content(std::ostream& os, const std::string& s) { os << '"' << s << '"'; }
   template <class Archive, class Piece>
-  static void save_values(Archive& ar, const std::vector<const Piece*>& pieces) {
+  static void save_values(Archive& ar, std::span<const Piece* const> pieces) {
     std::string all;
     for (const Piece* p : pieces) all += p->content;
     detail::save_value(ar, all);

@@ -39,6 +39,7 @@
 #include <limits>
 #include <optional>
 #include <ostream>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <tuple>
@@ -298,6 +299,20 @@ class SequenceBase {
     return applied || counts() != before || (old && !(*old == derived()));
   }
 
+  /// The same, taking `other`'s elements instead of copying them where the join keeps them
+  /// as they are (into a bottom value, or appended to a turn's pending pushes).
+  bool merge(Derived&& other) {
+    if (other.is_bot()) return false;
+    if (is_bot()) {
+      derived() = std::move(other);
+      cache_leaf_ = 0;
+      cache_before_ = 0;
+      return true;
+    }
+    if (try_append_pending(std::move(other))) return true;
+    return merge(std::as_const(other));
+  }
+
   /// The join of every value, in one rebuild over all their pieces (a fold of k deltas into
   /// a list: O(total log total), where joining them two at a time rebuilds log k times).
   static Derived join_all(std::vector<Derived>& values) {
@@ -478,7 +493,9 @@ class SequenceBase {
   template <class Archive>
   void save(Archive& ar) const {
     const std::vector<Piece> document = canonical_shapes();
-    std::vector<Id> replicas;
+    // Small vectors: every write's delta (one piece, one or two replicas) is encoded to be
+    // counted, and this makes no allocation for it.
+    boost::container::small_vector<Id, 2> replicas;
     const auto note = [&](const Id& r) { replicas.push_back(r); };
     // The replicas the shape names: a root parent names none.
     for (const Piece& p : document) {
@@ -537,7 +554,7 @@ class SequenceBase {
     save_value(ar, shape);
     // The values of the document's pieces as they are stored: the merged runs' values are the
     // same elements in the same order, and the values go out as one sequence.
-    std::vector<const Piece*> valued;
+    boost::container::small_vector<const Piece*, 4> valued;
     for (const Leaf& leaf : leaves_) {
       for (const Piece& p : leaf.pieces) {
         if (!p.deleted) valued.push_back(&p);
@@ -546,7 +563,7 @@ class SequenceBase {
     for (const Piece& p : pending_) {
       if (!p.deleted) valued.push_back(&p);
     }
-    Derived::save_values(ar, valued);
+    Derived::save_values(ar, std::span<const Piece* const>(valued.data(), valued.size()));
   }
 
   template <class Archive>
@@ -765,11 +782,11 @@ class SequenceBase {
       fresh.parent = leaf.pieces.front().first;
       fresh.left = true;
       leaf.pieces.front().head_has_left = true;
-      leaf.pieces.insert(leaf.pieces.begin(), fresh);
       // The last edit is at the front now: the next one there (LPUSH after LPUSH, a read of
       // the head) must not walk back over the leaves between (deleted ones, in a queue).
       cache_leaf_ = 0;
       cache_before_ = 0;
+      leaf.pieces.insert(leaf.pieces.begin(), fresh);
       grow(0, n);
     } else {
       const Where w = seek(pos - 1);
@@ -1118,7 +1135,9 @@ class SequenceBase {
   /// last run when they extend it), as a rebuild would make it. O(other's pieces), where the
   /// rebuild would be O(n log n) per join and quadratic over a pipeline. False, changing
   /// nothing, when it does not apply.
-  bool try_append_pending(const Derived& other) {
+  template <class Other>  // const Derived&, or Derived to take its pieces
+  bool try_append_pending(Other&& other) {
+    constexpr bool take = !std::is_lvalue_reference_v<Other>;
     if (!leaves_.empty() || pending_.empty() || !pending_deletes_.empty() ||
         !other.leaves_.empty() || !other.pending_deletes_.empty() || other.pending_.empty() ||
         other.pending_.size() > small_delta_runs_max) {
@@ -1133,16 +1152,24 @@ class SequenceBase {
       if (p.deleted || !after(*previous, p)) return false;
       previous = &p;
     }
-    for (const Piece& p : other.pending_) {
-      Piece& back = pending_.back();
-      if (back.continues_into(p)) {
-        Content::append(back.content, p.content);
-        back.length += p.length;
-      } else {
-        pending_.push_back(p);
-      }
+    for (auto& p : other.pending_) {
       note_counter(p.first.replica, p.first.counter + p.length - 1);
       if (p.parent.counter != 0) note_counter(p.parent.replica, p.parent.counter);
+      Piece& back = pending_.back();
+      if (back.continues_into(p)) {
+        if constexpr (take) {
+          Content::append(back.content, std::move(p.content));
+        } else {
+          Content::append(back.content, p.content);
+        }
+        back.length += p.length;
+      } else {
+        if constexpr (take) {
+          pending_.push_back(std::move(p));
+        } else {
+          pending_.push_back(p);
+        }
+      }
     }
     return true;
   }
