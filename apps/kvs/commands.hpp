@@ -7,6 +7,7 @@
 /// replicated, durable delta); the processor itself does no I/O, so tests drive it directly.
 /// A command that fails (unknown, wrong arity, wrong type, not an integer, needs coordination)
 /// replies with Redis's error and changes nothing.
+#include <boost/container/small_vector.hpp>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -146,8 +147,11 @@ struct CommandTraits {
   bool stranger_ok = false;
   /// Runs in RESP2's subscribed state ((P)(UN)SUBSCRIBE, PING, QUIT, RESET).
   bool subscribed_ok = false;
-  std::vector<std::size_t> keys;  // the positions of the arguments that are keys
-  std::size_t index = 0;          // a known command's place in command_names()
+  // The positions of the arguments that are keys: inline for up to three (every command with
+  // a fixed number of keys), as every request is described.
+  using KeyPositions = boost::container::small_vector<std::size_t, 3>;
+  KeyPositions keys;
+  std::size_t index = 0;  // a known command's place in command_names()
 };
 
 /// Per-connection state.

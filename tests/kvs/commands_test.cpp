@@ -831,7 +831,7 @@ TEST_F(Commands, SintercardCountsTheIntersectionUpToItsLimit) {
   EXPECT_EQ(run("COMMAND GETKEYS SINTERCARD 3 a b"),
             "-ERR Invalid arguments specified for command\r\n");
   EXPECT_EQ(CommandProcessor::describe({"SINTERCARD", "1", "a", "LIMIT", "1"}).keys,
-            (std::vector<std::size_t>{2}));
+            (CommandTraits::KeyPositions{2}));
 }
 
 /// Scans `command key` to the end with `options`: every element seen (pairs for HSCAN as one
@@ -974,7 +974,7 @@ TEST_F(Commands, MsetnxAndCopyNeedCoordinationAndChangeNothingHere) {
     EXPECT_TRUE(traits.coordinated && !traits.read_only) << request[0];
   }
   EXPECT_EQ(CommandProcessor::describe({"MSETNX", "b", "1", "c", "2"}).keys,
-            (std::vector<std::size_t>{1, 3}));
+            (CommandTraits::KeyPositions{1, 3}));
 }
 
 // MULTI and its kin are the server's Router's (linear_test.cpp): a processor used alone

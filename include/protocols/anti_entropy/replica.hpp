@@ -218,9 +218,11 @@ class Replica {
     if (key.size() > config_.key_bytes_max) throw std::length_error("anti-entropy: key too long");
     auto [it, fresh] = state_.try_emplace(key);
     L delta;
+    bool changed_nothing = false;  // a lawful mutator's bottom delta
     try {
       delta = mutate(it->second);
-      if (!lattices::is_bot(delta)) check_sendable(key, delta);
+      changed_nothing = lattices::is_bot(delta);
+      if (!changed_nothing) check_sendable(key, delta);
     } catch (...) {
       if (fresh && lattices::is_bot(it->second)) {
         state_.erase(it);
@@ -229,7 +231,7 @@ class Replica {
       }
       throw;
     }
-    if (lattices::is_bot(delta)) {  // a lawful mutator changed nothing
+    if (changed_nothing) {
       if (fresh) state_.erase(it);
       return 0;
     }
