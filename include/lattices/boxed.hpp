@@ -93,7 +93,8 @@ class Boxed {
     return ::calm::lattices::merge(*box_, *other.box_);
   }
   bool merge(Boxed&& other) {
-    if (other.is_bot()) return false;
+    // A box merged into itself: the join is the box, which the reset below would empty.
+    if (this == &other || other.is_bot()) return false;
     if (is_bot()) {
       box_ = std::move(other.box_);  // other is above bottom: the join is other
       return true;

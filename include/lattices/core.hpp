@@ -147,6 +147,7 @@ constexpr bool merge(L& a, const L& b) {
 template <class L>
 requires(detail::is_product<L> && !std::is_lvalue_reference_v<L>) constexpr bool merge(L& a,
                                                                                        L&& b) {
+  if (&a == &b) return false;  // its fields' rvalue merges need not expect themselves
   bool changed = false;
   detail::for_each_field<L>(
       [&](auto& x, auto& y) { changed |= ::calm::lattices::merge(x, std::move(y)); }, a, b);

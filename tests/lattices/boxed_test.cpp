@@ -194,6 +194,21 @@ TEST(Boxed, MergingAnRvalueIntoBottomTakesItsBox) {
   EXPECT_EQ(into.value(), (SetUnion<int>{1, 2, 3}));
 }
 
+// Found by a review: merging a box into itself as an rvalue (a product's rvalue merge does so
+// field by field) emptied it, and said nothing changed.
+TEST(Boxed, MergingItselfAsAnRvalueChangesNothing) {
+  Boxed<GCounter<int>> box;
+  box.mutable_value().increment(1, 3);
+  const Boxed<GCounter<int>> before = box;
+  EXPECT_FALSE(merge(box, std::move(box)));  // NOLINT(bugprone-use-after-move)
+  EXPECT_EQ(box, before);
+  std::pair<Boxed<GCounter<int>>, GCounter<int>> pair{before, {}};
+  pair.second.increment(2, 1);
+  const auto pair_before = pair;
+  EXPECT_FALSE(merge(pair, std::move(pair)));  // NOLINT(bugprone-use-after-move)
+  EXPECT_EQ(pair, pair_before);
+}
+
 TEST(Boxed, MergeCompareDeltaAndAtomsAreTheInnerLattices) {
   AWSet<int> x;
   x.add(1, 10);
