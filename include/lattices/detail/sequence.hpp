@@ -782,11 +782,11 @@ class SequenceBase {
       fresh.parent = leaf.pieces.front().first;
       fresh.left = true;
       leaf.pieces.front().head_has_left = true;
+      leaf.pieces.insert(leaf.pieces.begin(), fresh);
       // The last edit is at the front now: the next one there (LPUSH after LPUSH, a read of
       // the head) must not walk back over the leaves between (deleted ones, in a queue).
       cache_leaf_ = 0;
       cache_before_ = 0;
-      leaf.pieces.insert(leaf.pieces.begin(), fresh);
       grow(0, n);
     } else {
       const Where w = seek(pos - 1);
