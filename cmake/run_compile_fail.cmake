@@ -13,9 +13,15 @@ if(expected STREQUAL "")
   message(FATAL_ERROR "${SOURCE}: the regex after `// expect:` is empty, it would match anything")
 endif()
 
+# PRELUDE, optional: a header to include first, precompiled beside it (CalmCompileFail.cmake).
+set(prelude)
+if(DEFINED PRELUDE)
+  set(prelude -include "${PRELUDE}")
+endif()
+
 execute_process(
   COMMAND "${COMPILER}" -std=c++20 -fsyntax-only -fdiagnostics-color=never "-I${INCLUDE_DIR}"
-          "${SOURCE}"
+          ${prelude} "${SOURCE}"
   RESULT_VARIABLE rc
   OUTPUT_VARIABLE output
   ERROR_VARIABLE output)
