@@ -341,7 +341,7 @@ void remove_range(Ctx& c, RangeBy by) {
 
 /// ZPOPMIN and ZPOPMAX: the `count` lowest (highest) members as this replica sees them,
 /// removed as one write.
-void pop(Ctx& c, bool lowest) {
+void zpop(Ctx& c, bool lowest) {
   if (c.args.size() > 3) return c.syntax_error();
   std::int64_t count = 1;
   if (c.args.size() == 3) {
@@ -574,8 +574,8 @@ void zrevrangebylex(Ctx& c) { range_with(c, RangeBy::lex, true, false); }
 void zremrangebyrank(Ctx& c) { remove_range(c, RangeBy::rank); }
 void zremrangebyscore(Ctx& c) { remove_range(c, RangeBy::score); }
 void zremrangebylex(Ctx& c) { remove_range(c, RangeBy::lex); }
-void zpopmin(Ctx& c) { pop(c, true); }
-void zpopmax(Ctx& c) { pop(c, false); }
+void zpopmin(Ctx& c) { zpop(c, true); }
+void zpopmax(Ctx& c) { zpop(c, false); }
 
 void zrandmember(Ctx& c) {
   random_command(
