@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  cmake ninja-build g++ clang libclang-rt-14-dev clang-format
+  cmake ninja-build g++ clang libclang-rt-14-dev clang-format lld
   libboost-dev libcereal-dev librapidcheck-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   librocksdb-dev libssl-dev libjemalloc-dev nlohmann-json3-dev zlib1g-dev
