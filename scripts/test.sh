@@ -10,8 +10,12 @@ cd "$(dirname "$0")/.."
 start=$SECONDS
 trap 'status=$?; result=passed; [ $status -eq 0 ] || result=FAILED
       echo "== test.sh: $result in $((SECONDS - start))s =="' EXIT
+# Each phase's time, so that a run near the 40-minute bound shows where it went.
 for preset in sanitize tsan release; do
   echo "== test.sh: $preset =="
+  phase=$SECONDS
   bash scripts/build.sh "$preset"
+  built=$SECONDS
   ctest --preset "$preset"
+  echo "== test.sh: $preset built in $((built - phase))s, tested in $((SECONDS - built))s =="
 done
