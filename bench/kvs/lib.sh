@@ -61,8 +61,26 @@ kvs_cleanup() {
 kvs_python=$(command -v /usr/bin/python3 || command -v python3)
 resp() { "$kvs_python" bench/kvs/resp.py "$@"; }
 
+# A free port, drawn as the tests draw theirs (tests/support/ports.py: below the kernel's
+# ephemeral range, where no process's outgoing connection takes it before the server binds it)
+# and never one this run was handed before. Called in $(...), a subshell: the ports handed out
+# are kept in a file, not a variable.
 free_port() {
-  "$kvs_python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+  "$kvs_python" - "$kvs_work/ports.used" <<'PY'
+import sys
+sys.path.insert(0, "tests/support")
+import ports
+used_path = sys.argv[1]
+try:
+    with open(used_path) as f:
+        used = {int(word) for word in f.read().split()}
+except OSError:
+    used = set()
+port = ports.free_ports(1, avoid=used)[0]
+with open(used_path, "a") as f:
+    f.write(f"{port}\n")
+print(port)
+PY
 }
 
 # launch PORT LOG COMMAND...: starts COMMAND in the background, its output appended to LOG

@@ -16,8 +16,9 @@ def _ephemeral_first():
         return 32768
 
 
-def free_ports(n):
-    """n distinct TCP ports free on 127.0.0.1 right now, for servers started soon after.
+def free_ports(n, avoid=()):
+    """n distinct TCP ports free on 127.0.0.1 right now, for servers started soon after, none
+    in `avoid` (ports another process of the same run was handed).
 
     Drawn at random below the ephemeral range: a port the kernel chose (port 0) is one it may
     give the next outgoing connection of any process (tests run side by side), which then takes
@@ -31,7 +32,7 @@ def free_ports(n):
             if len(sockets) == n or first <= lowest + 1000:
                 break
             port = _rng.randrange(lowest, first)
-            if port in _handed_out:
+            if port in _handed_out or port in avoid:
                 continue
             s = socket.socket()
             try:
