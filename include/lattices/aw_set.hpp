@@ -56,6 +56,35 @@ class AWSet {
   using dotted_type = Dotted<store_type>;
 
   AWSet() = default;
+  AWSet(const AWSet&) = default;
+  AWSet& operator=(const AWSet&) = default;
+  /// A moved-from set is bottom. (Member-wise moves left its dead-entry count and its element
+  /// count behind: size() reported the elements it no longer held, and its live-entry count
+  /// wrapped below zero.)
+  AWSet(AWSet&& other)
+      : base_(std::move(other.base_)),
+        base_groups_(std::move(other.base_groups_)),
+        dead_(std::move(other.dead_)),
+        recent_(std::move(other.recent_)),
+        dead_count_(other.dead_count_),
+        elements_(other.elements_),
+        context_(std::move(other.context_)),
+        index_(std::move(other.index_)) {
+    other.become_bot();
+  }
+  AWSet& operator=(AWSet&& other) {
+    if (this == &other) return *this;
+    base_ = std::move(other.base_);
+    base_groups_ = std::move(other.base_groups_);
+    dead_ = std::move(other.dead_);
+    recent_ = std::move(other.recent_);
+    dead_count_ = other.dead_count_;
+    elements_ = other.elements_;
+    context_ = std::move(other.context_);
+    index_ = std::move(other.index_);
+    other.become_bot();
+    return *this;
+  }
   /// Adopts a dot map and its context (how ORMap hands a nested set its share).
   explicit AWSet(const dotted_type& state) : context_(state.context()) {
     std::vector<Entry> by_element;
@@ -708,6 +737,18 @@ class AWSet {
     for (; i != i_end; ++i) only_mine(*i);
     for (; j != j_end; ++j) only_theirs(*j);
     return changed;
+  }
+
+  void become_bot() {
+    base_.clear();
+    base_groups_.clear();
+    dead_.clear();
+    recent_.clear();
+    dead_count_ = 0;
+    elements_.set(0);
+    context_ = context_type{};
+    index_.map.clear();
+    index_.valid = false;
   }
 
   std::vector<Entry> base_;

@@ -84,7 +84,14 @@ class Causal {
   std::size_t size() const { return versions_.size(); }
 
   bool merge(const Causal& other) { return merge_versions(other.versions_); }
-  bool merge(Causal&& other) { return merge_versions(std::move(other.versions_)); }
+  /// Takes `other`'s versions and leaves it bottom (not versions with moved-from clocks, which
+  /// no longer decode).
+  bool merge(Causal&& other) {
+    if (&other == this) return false;
+    const bool changed = merge_versions(std::move(other.versions_));
+    other.versions_.clear();
+    return changed;
+  }
 
   std::partial_ordering compare(const Causal& other) const {
     const bool below = superseded_by(versions_, other.versions_);

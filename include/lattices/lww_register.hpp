@@ -25,6 +25,7 @@
 #include <optional>
 #include <ostream>
 #include <tuple>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -53,6 +54,21 @@ class LWWRegister {
   using id_type = Id;
 
   LWWRegister() = default;
+  LWWRegister(const LWWRegister&) = default;
+  LWWRegister& operator=(const LWWRegister&) = default;
+  /// A moved-from register is bottom: std::optional's move would leave it holding the write's
+  /// timestamp with a moved-from value, a write nobody made that a later merge would spread.
+  LWWRegister(LWWRegister&& other) noexcept(std::is_nothrow_move_constructible_v<T>)
+      : write_(std::move(other.write_)) {
+    other.write_.reset();
+  }
+  LWWRegister& operator=(LWWRegister&& other) noexcept(
+      std::is_nothrow_move_assignable_v<std::optional<T>>) {
+    if (this == &other) return *this;
+    write_ = std::move(other.write_);
+    other.write_.reset();
+    return *this;
+  }
 
   /// Writes `value` at replica `id` with `timestamp`; returns the delta (this write).
   LWWRegister write(const Id& id, T value, HlcTimestamp timestamp) {
@@ -84,6 +100,7 @@ class LWWRegister {
   bool merge(LWWRegister&& other) {
     if (!other.write_ || (write_ && !(*write_ < *other.write_))) return false;
     write_ = std::move(other.write_);
+    other.write_.reset();  // bottom, not a write with a moved-from value
     return true;
   }
 

@@ -91,6 +91,24 @@ TEST(List, PushDeltasJoinedOneByOneStayCanonicalAndEqualTheirUnion) {
   }
 }
 
+/// A list merged by rvalue into bottom hands over its whole value and is left bottom (its
+/// element count had stayed behind: size() was 40 and, after one insert, 41). Moves by
+/// construction and assignment: tests/moved_from_test.cpp.
+TEST(List, MergedByRvalueIntoBottomLeavesItsSourceBottom) {
+  List<int> from;
+  for (int i = 0; i < 40; ++i) from.insert(1, 0, i);  // at the front, so the cursor is cached
+  const List<int> copy = from;
+  List<int> to;
+  EXPECT_TRUE(to.merge(std::move(from)));
+  EXPECT_EQ(to, copy);
+  EXPECT_TRUE(from.is_bot());
+  EXPECT_EQ(from.size(), 0u);
+  from.insert(2, 0, 7);
+  from.insert(2, 1, 8);
+  EXPECT_EQ(from.values(), (std::vector<int>{7, 8}));
+  EXPECT_EQ(from_bytes<List<int>>(to_bytes(from)), from);
+}
+
 /// The same joins taking each delta by rvalue (what a replica does with a write's delta): the
 /// pieces move instead of being copied, and the result is the same value. String replica ids,
 /// so that a piece whose id moved before it was read would show; and the deltas inside a

@@ -107,6 +107,7 @@ class ChunkedVector {
     other.chunks_.clear();
   }
   ChunkedVector& operator=(ChunkedVector&& other) noexcept {
+    if (this == &other) return *this;  // clearing the source would empty it
     chunks_ = std::move(other.chunks_);
     size_ = std::exchange(other.size_, 0);
     other.chunks_.clear();

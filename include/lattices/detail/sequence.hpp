@@ -176,6 +176,35 @@ class SequenceBase {
   static constexpr std::uint64_t decompose_elements_max = 64;
   static constexpr std::size_t decompose_bytes_target = 4096;
 
+  SequenceBase() = default;
+  SequenceBase(const SequenceBase&) = default;
+  SequenceBase& operator=(const SequenceBase&) = default;
+  /// A moved-from sequence is bottom. (Member-wise moves left its element count, its replicas'
+  /// counters and its cached cursor describing pieces it no longer held: size() counted them,
+  /// and the next insert started from a leaf that was gone.)
+  SequenceBase(SequenceBase&& other)
+      : leaves_(std::move(other.leaves_)),
+        visible_(other.visible_),
+        pending_(std::move(other.pending_)),
+        pending_deletes_(std::move(other.pending_deletes_)),
+        last_counters_(std::move(other.last_counters_)),
+        cache_leaf_(other.cache_leaf_),
+        cache_before_(other.cache_before_) {
+    other.become_bot();
+  }
+  SequenceBase& operator=(SequenceBase&& other) {
+    if (this == &other) return *this;
+    leaves_ = std::move(other.leaves_);
+    visible_ = other.visible_;
+    pending_ = std::move(other.pending_);
+    pending_deletes_ = std::move(other.pending_deletes_);
+    last_counters_ = std::move(other.last_counters_);
+    cache_leaf_ = other.cache_leaf_;
+    cache_before_ = other.cache_before_;
+    other.become_bot();
+    return *this;
+  }
+
   /// Visible elements.
   std::size_t size() const { return visible_; }
   bool empty() const { return visible_ == 0; }
@@ -302,14 +331,18 @@ class SequenceBase {
   /// The same, taking `other`'s elements instead of copying them where the join keeps them
   /// as they are (into a bottom value, or appended to a turn's pending pushes).
   bool merge(Derived&& other) {
-    if (other.is_bot()) return false;
+    if (&other == &derived() || other.is_bot()) return false;
     if (is_bot()) {
       derived() = std::move(other);
       cache_leaf_ = 0;
       cache_before_ = 0;
       return true;
     }
-    if (try_append_pending(std::move(other))) return true;
+    if (try_append_pending(std::move(other))) {
+      // Its pieces' contents moved; their ids stayed. Bottom, not elements without values.
+      static_cast<SequenceBase&>(other).become_bot();
+      return true;
+    }
     return merge(std::as_const(other));
   }
 
@@ -906,6 +939,16 @@ class SequenceBase {
   std::size_t cache_before_ = 0;
 
  private:
+  void become_bot() {
+    leaves_.clear();
+    visible_ = 0;
+    pending_.clear();
+    pending_deletes_.clear();
+    last_counters_.clear();
+    cache_leaf_ = 0;
+    cache_before_ = 0;
+  }
+
   /// The longest replica id (of a type with a size(), such as std::string) a sequence takes:
   /// every piece holds a copy of its id, so a long one would make decoding n bytes allocate
   /// far more than n. Inserts refuse a longer one, and decoding does.
