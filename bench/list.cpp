@@ -10,12 +10,18 @@
 /// Then a turn of n pushes at the front of a list of strings (LPUSH), each push's delta joined
 /// into the turn's (what a replica persists once per turn): from a const delta (a copy of its
 /// pieces, the baseline) and from an rvalue (its pieces move).
+///
+/// Then a Redis list's four ends, one element at a time on a list of n short strings: pushes
+/// at the front (LPUSH) and at the back (RPUSH), then pops from the front (LPOP) and the back
+/// (RPOP) until it is empty, each beside a std::deque<std::string> doing the same (the floor: no
+/// ids, no tombstones, no deltas).
 #include "lattices/list.hpp"
 
 #include <benchmark/benchmark.h>
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <numeric>
 #include <string>
 #include <utility>
@@ -106,5 +112,90 @@ void list_turn_of_front_pushes_joined_by_copy(benchmark::State& state) { join_tu
 void list_turn_of_front_pushes_joined_by_rvalue(benchmark::State& state) { join_turn(state, true); }
 BENCHMARK(list_turn_of_front_pushes_joined_by_copy)->Arg(350);
 BENCHMARK(list_turn_of_front_pushes_joined_by_rvalue)->Arg(350);
+
+enum class End { front, back };
+
+List<std::string> pushed(std::size_t n, End end) {
+  List<std::string> list;
+  for (std::size_t i = 0; i < n; ++i) {
+    benchmark::DoNotOptimize(list.insert(1, end == End::front ? 0 : list.size(), "xxx"));
+  }
+  return list;
+}
+
+void list_pushes(benchmark::State& state, End end) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  for (auto _ : state) {
+    List<std::string> list = pushed(n, end);
+    benchmark::DoNotOptimize(list);
+    state.counters["pieces"] = static_cast<double>(list.piece_count());
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+// Pops from `end` a list built by pushes at `built`.
+void list_pops(benchmark::State& state, End built, End end) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  for (auto _ : state) {
+    state.PauseTiming();
+    List<std::string> list = pushed(n, built);
+    state.ResumeTiming();
+    while (!list.empty()) {
+      benchmark::DoNotOptimize(list.erase(end == End::front ? 0 : list.size() - 1, 1));
+    }
+    state.counters["pieces"] = static_cast<double>(list.piece_count());
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+void deque_pushes(benchmark::State& state, End end) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  for (auto _ : state) {
+    std::deque<std::string> list;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (end == End::front) {
+        list.emplace_front("xxx");
+      } else {
+        list.emplace_back("xxx");
+      }
+    }
+    benchmark::DoNotOptimize(list);
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+void deque_pops(benchmark::State& state, End end) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  for (auto _ : state) {
+    state.PauseTiming();
+    std::deque<std::string> list(n, "xxx");
+    state.ResumeTiming();
+    while (!list.empty()) {
+      if (end == End::front) {
+        list.pop_front();
+      } else {
+        list.pop_back();
+      }
+    }
+    benchmark::DoNotOptimize(list);
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+void list_lpush(benchmark::State& state) { list_pushes(state, End::front); }
+void list_rpush(benchmark::State& state) { list_pushes(state, End::back); }
+void list_lpop_after_lpush(benchmark::State& state) { list_pops(state, End::front, End::front); }
+void list_rpop_after_rpush(benchmark::State& state) { list_pops(state, End::back, End::back); }
+void list_lpop_after_rpush(benchmark::State& state) { list_pops(state, End::back, End::front); }
+void deque_lpush(benchmark::State& state) { deque_pushes(state, End::front); }
+void deque_rpush(benchmark::State& state) { deque_pushes(state, End::back); }
+void deque_lpop(benchmark::State& state) { deque_pops(state, End::front); }
+void deque_rpop(benchmark::State& state) { deque_pops(state, End::back); }
+BENCHMARK(list_lpush)->Arg(200000)->Unit(benchmark::kMillisecond);
+BENCHMARK(deque_lpush)->Arg(200000)->Unit(benchmark::kMillisecond);
+BENCHMARK(list_rpush)->Arg(200000)->Unit(benchmark::kMillisecond);
+BENCHMARK(deque_rpush)->Arg(200000)->Unit(benchmark::kMillisecond);
+BENCHMARK(list_lpop_after_lpush)->Arg(200000)->Unit(benchmark::kMillisecond);
+BENCHMARK(deque_lpop)->Arg(200000)->Unit(benchmark::kMillisecond);
+BENCHMARK(list_rpop_after_rpush)->Arg(200000)->Unit(benchmark::kMillisecond);
+BENCHMARK(deque_rpop)->Arg(200000)->Unit(benchmark::kMillisecond);
+// A queue (RPUSH, then LPOP): each pop splits the one run that the pushes made.
+BENCHMARK(list_lpop_after_rpush)->Arg(2000)->Arg(20000)->Unit(benchmark::kMillisecond);
 
 }  // namespace

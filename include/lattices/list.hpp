@@ -35,6 +35,9 @@ namespace detail {
 template <class T>
 struct ListContent {
   using Storage = std::vector<T>;
+  /// LPUSH after LPUSH shares a piece (detail/sequence.hpp): readers below take a piece's
+  /// values through slot(), or backwards when it is a backward run.
+  static constexpr bool backward_runs = true;
   static void append(Storage& s, const Storage& more) {
     s.insert(s.end(), more.begin(), more.end());
   }
@@ -116,14 +119,20 @@ class List : public detail::SequenceBase<List<T, Id>, Id, detail::ListContent<T>
   T at(std::size_t pos) const {
     if (pos >= this->size()) throw std::out_of_range("calm: List::at past the end");
     const auto w = this->locate(pos);
-    return this->leaves_[w.leaf].pieces[w.piece].content[w.offset];
+    const auto& p = this->leaves_[w.leaf].pieces[w.piece];
+    return p.content[p.slot(w.offset)];
   }
   /// The visible values, in order.
   std::vector<T> values() const {
     std::vector<T> out;
     out.reserve(this->size());
-    this->for_each_visible_piece(
-        [&](const auto& p) { out.insert(out.end(), p.content.begin(), p.content.end()); });
+    this->for_each_visible_piece([&](const auto& p) {
+      if (p.backward) {
+        out.insert(out.end(), p.content.rbegin(), p.content.rend());
+      } else {
+        out.insert(out.end(), p.content.begin(), p.content.end());
+      }
+    });
     return out;
   }
   std::vector<T> reveal() const { return values(); }
@@ -131,9 +140,7 @@ class List : public detail::SequenceBase<List<T, Id>, Id, detail::ListContent<T>
   /// Calls f(value) for every visible value, in order.
   template <class F>
   void for_each(F f) const {
-    this->for_each_visible_piece([&](const auto& p) {
-      for (const T& x : p.content) f(x);
-    });
+    this->for_each_visible_piece([&](const auto& p) { each_value(p, f); });
   }
   /// Calls f(value) for the visible values at positions [from, to) (to clamped to size()), in
   /// order: O(leaves between the last edit and `from`, plus leaf_pieces_max, plus to - from).
@@ -150,7 +157,7 @@ class List : public detail::SequenceBase<List<T, Id>, Id, detail::ListContent<T>
         if (p.deleted) continue;
         for (std::uint64_t k = leaf == w.leaf && i == w.piece ? w.offset : 0;
              k < p.length && left > 0; ++k, --left) {
-          f(p.content[k]);
+          f(p.content[p.slot(k)]);
         }
       }
     }
@@ -177,11 +184,18 @@ class List : public detail::SequenceBase<List<T, Id>, Id, detail::ListContent<T>
     }
     os << ']';
   }
+  /// f(value) for each of a piece's values, in document order.
+  template <class Piece, class F>
+  static void each_value(const Piece& p, F&& f) {
+    if (p.backward) {
+      for (auto it = p.content.rbegin(); it != p.content.rend(); ++it) f(*it);
+    } else {
+      for (const T& x : p.content) f(x);
+    }
+  }
   template <class Archive, class Piece>
   static void save_values(Archive& ar, std::span<const Piece* const> pieces) {
-    for (const Piece* p : pieces) {
-      for (const T& x : p->content) detail::save_value(ar, x);
-    }
+    for (const Piece* p : pieces) each_value(*p, [&](const T& x) { detail::save_value(ar, x); });
   }
   template <class Archive, class Piece>
   static void load_values(Archive& ar, const std::vector<Piece*>& pieces) {

@@ -66,6 +66,8 @@ inline std::optional<std::uint64_t> utf8_length(std::string_view s) {
 
 struct TextContent {
   using Storage = std::string;
+  /// No backward runs (detail/sequence.hpp): their UTF-8 would have to be read from the end.
+  static constexpr bool backward_runs = false;
   static void append(Storage& s, const Storage& more) { s += more; }
   /// The byte offset of code point `k` of valid UTF-8 `s` that has `length` code points: a
   /// walk from the nearer end (an edit while typing cuts a run near its end).

@@ -19,7 +19,11 @@
 ///
 /// Runs: consecutive elements of one replica where each is the right child of the one before
 /// (typing) are stored as one piece: element k > 0 of a piece has parent k - 1, on the right.
-/// Pieces split where an edit lands inside them; merge rebuilds maximal pieces.
+/// Pieces split where an edit lands inside them; merge rebuilds maximal pieces. A List also
+/// keeps backward runs in its document: one replica's inserts at the front, each the left child
+/// of the one before (LPUSH after LPUSH), up to backward_run_max elements a piece, where each
+/// would otherwise be a piece (a 72-byte header and a vector) of its own. They exist only in
+/// memory: the canonical form, the encoding, items and deltas see one forward run per element.
 ///
 /// Elements whose parent is not (yet) present are pending: part of the value, not visible, and
 /// placed as soon as their parent arrives (a delta delivered before the delta it depends on).
@@ -54,10 +58,15 @@
 
 namespace calm::lattices::detail {
 
-/// One run of elements in document order: element k is (first.replica, first.counter + k);
-/// element 0 is the `left` or right child of `parent` (counter 0: the root); element k > 0 is
-/// the right child of element k - 1. `content` holds the `length` values, or nothing when the
-/// run is deleted.
+/// One run of elements in document order: its ids are (first.replica, first.counter + j) for
+/// j < length. A forward run (typing, RPUSH): element j = 0 is the `left` or right child of
+/// `parent` (counter 0: the root), element j > 0 the right child of element j - 1, and the
+/// document holds them in id order. A backward run (`backward`, only in a document, made by
+/// local inserts at its front: LPUSH after LPUSH): element j > 0 is the left child of element
+/// j - 1, so the document holds them in reverse id order, element 0 last. Offsets (at(k), a
+/// cursor's offset) count in document order either way; `content` holds the `length` values in
+/// id order (so a push at a backward run's front is an append), or nothing when the run is
+/// deleted: offset k's value is content[slot(k)].
 template <class Id, class Storage>
 struct SequencePiece {
   Dot<Id> first;
@@ -70,23 +79,45 @@ struct SequencePiece {
   bool tail_has_right = false;
   /// Whether the first element has a left child. Cached likewise.
   bool head_has_left = false;
+  /// A backward run of length >= 2 (above). Never in a canonical form, an item or a delta:
+  /// those hold forward runs, and a backward one is one run per element there.
+  bool backward = false;
   Storage content;
 
-  Dot<Id> at(std::uint64_t k) const { return {first.replica, first.counter + k}; }
+  /// The id of the element at document offset k.
+  Dot<Id> at(std::uint64_t k) const {
+    return {first.replica, backward ? first.counter + (length - 1 - k) : first.counter + k};
+  }
   Dot<Id> last() const { return at(length - 1); }
-  Dot<Id> parent_of(std::uint64_t k) const { return k == 0 ? parent : at(k - 1); }
+  /// Where the value at document offset k is in `content`.
+  std::uint64_t slot(std::uint64_t k) const { return backward ? length - 1 - k : k; }
+  /// The parent of the element at document offset k, and whether it is that parent's left
+  /// child.
+  Dot<Id> parent_of(std::uint64_t k) const {
+    if (backward) return k + 1 == length ? parent : at(k + 1);
+    return k == 0 ? parent : at(k - 1);
+  }
+  bool left_of(std::uint64_t k) const {
+    return backward ? (k + 1 < length || left) : k == 0 && left;
+  }
   bool contains(const Dot<Id>& d) const {
     return d.replica == first.replica && d.counter >= first.counter &&
            d.counter - first.counter < length;
   }
-  /// Whether `next`, right after this piece in document order, continues its run.
+  /// The document offset of `d` (contains(d)).
+  std::uint64_t offset_of(const Dot<Id>& d) const {
+    const std::uint64_t j = d.counter - first.counter;
+    return backward ? length - 1 - j : j;
+  }
+  /// Whether `next`, right after this piece in document order, continues its forward run.
   bool continues_into(const SequencePiece& next) const {
-    return next.first.replica == first.replica && next.first.counter == first.counter + length &&
-           next.parent == last() && !next.left && next.deleted == deleted;
+    return !backward && !next.backward && next.first.replica == first.replica &&
+           next.first.counter == first.counter + length && next.parent == last() && !next.left &&
+           next.deleted == deleted;
   }
   bool same_value(const SequencePiece& o) const {
     return first == o.first && length == o.length && parent == o.parent && left == o.left &&
-           deleted == o.deleted && content == o.content;
+           deleted == o.deleted && backward == o.backward && content == o.content;
   }
 };
 
@@ -223,7 +254,7 @@ class SequenceBase {
     std::size_t before = 0;
     for (const Leaf& leaf : leaves_) {
       for (const Piece& p : leaf.pieces) {
-        if (p.contains(id)) return before + (p.deleted ? 0 : id.counter - p.first.counter);
+        if (p.contains(id)) return before + (p.deleted ? 0 : p.offset_of(id));
         if (!p.deleted) before += p.length;
       }
     }
@@ -812,10 +843,22 @@ class SequenceBase {
       cache_before_ = 0;
     } else if (pos == 0) {  // the root has a right child: left child of the first element
       Leaf& leaf = leaves_.front();
-      fresh.parent = leaf.pieces.front().first;
+      Piece& front = leaf.pieces.front();
+      fresh.parent = front.at(0);
       fresh.left = true;
-      leaf.pieces.front().head_has_left = true;
-      leaf.pieces.insert(leaf.pieces.begin(), fresh);
+      bool joined = false;
+      if constexpr (backward_runs) {
+        if (extends_backward(front, fresh)) {
+          Content::append(front.content, fresh.content);
+          front.length += n;
+          front.backward = true;
+          joined = true;
+        }
+      }
+      if (!joined) {
+        front.head_has_left = true;
+        leaf.pieces.insert(leaf.pieces.begin(), fresh);
+      }
       // The last edit is at the front now: the next one there (LPUSH after LPUSH, a read of
       // the head) must not walk back over the leaves between (deleted ones, in a queue).
       cache_leaf_ = 0;
@@ -829,14 +872,15 @@ class SequenceBase {
       if (a_is_last && !a.tail_has_right) {
         // Right child of `a`, which is the end of its piece: typing extends the piece.
         fresh.parent = a.last();
-        if (a.first.replica == replica && a.first.counter + a.length == counter && !a.deleted) {
+        if (a.first.replica == replica && a.first.counter + a.length == counter && !a.deleted &&
+            !a.backward) {
           Content::append(a.content, fresh.content);
           a.length += n;
         } else {
           a.tail_has_right = true;
           leaf.pieces.insert(leaf.pieces.begin() + static_cast<std::ptrdiff_t>(w.piece) + 1, fresh);
         }
-      } else if (!a_is_last) {
+      } else if (!a_is_last && !a.backward) {
         // `a`'s right child is the next element of its piece, `b`: left child of `b`.
         fresh.parent = a.at(w.offset + 1);
         fresh.left = true;
@@ -845,12 +889,21 @@ class SequenceBase {
         auto at = leaf.pieces.begin() + static_cast<std::ptrdiff_t>(w.piece) + 1;
         at = leaf.pieces.insert(at, std::move(tail));
         leaf.pieces.insert(at, fresh);
+      } else if (!a_is_last) {
+        // A backward run: `a` is the left child of the next element, and has no right child
+        // (it would stand between them): right child of `a`, between the two halves.
+        Piece tail = split_tail(a, w.offset + 1);
+        a.tail_has_right = true;
+        fresh.parent = a.last();
+        auto at = leaf.pieces.begin() + static_cast<std::ptrdiff_t>(w.piece) + 1;
+        at = leaf.pieces.insert(at, std::move(tail));
+        leaf.pieces.insert(at, fresh);
       } else {
         // `a` ends its piece and has a right child elsewhere: the next piece starts with `b`.
         Piece* b = next_piece(w.leaf, w.piece);
         CALM_ASSERT(b != nullptr, "an element with a right child is followed by its subtree");
         b->head_has_left = true;
-        fresh.parent = b->first;
+        fresh.parent = b->at(0);
         fresh.left = true;
         leaf.pieces.insert(leaf.pieces.begin() + static_cast<std::ptrdiff_t>(w.piece) + 1, fresh);
       }
@@ -867,6 +920,21 @@ class SequenceBase {
       delta.pending_.push_back(std::move(fresh));
     }
     return delta;
+  }
+
+  /// A backward run's bound: a split inside one, or a received element placed there, copies
+  /// up to this many values.
+  static constexpr std::uint64_t backward_run_max = 32;
+  /// Whether local front inserts make backward runs (List: yes; Text, whose UTF-8 runs would
+  /// have to be read backwards: no).
+  static constexpr bool backward_runs = Content::backward_runs;
+  /// Whether `fresh` (the new left child of `front`'s first element) joins `front` as a
+  /// backward run: one element, by the replica whose next counter it is.
+  static bool extends_backward(const Piece& front, const Piece& fresh) {
+    return fresh.length == 1 && !front.deleted && !front.head_has_left &&
+           (front.backward || front.length == 1) && front.length < backward_run_max &&
+           front.first.replica == fresh.first.replica &&
+           front.first.counter + front.length == fresh.first.counter;
   }
 
   /// The visible element at `pos` (< size()), found from the cursor cache; leaves it alone.
@@ -1021,22 +1089,45 @@ class SequenceBase {
     return nullptr;
   }
 
-  /// Cuts `p` after element k - 1; returns elements k.. as a piece (the right child of k - 1).
+  /// Cuts `p` after document offset k - 1 (0 < k < length); returns offsets k.. as a piece.
+  /// Forward, the tail is the right child of element k - 1; backward, element k - 1 (the
+  /// head's last) is the left child of the tail's first, and the tail keeps the lower ids.
   static Piece split_tail(Piece& p, std::uint64_t k) {
+    CALM_ASSERT(k > 0 && k < p.length, "split a piece inside it");
     Piece tail;
-    tail.first = p.at(k);
     tail.length = p.length - k;
-    tail.parent = p.at(k - 1);
-    tail.left = false;
     tail.deleted = p.deleted;
     tail.tail_has_right = p.tail_has_right;
-    tail.head_has_left = false;
-    if (!p.deleted) {
+    const bool was_backward = p.backward;
+    if (was_backward) {
+      tail.first = p.first;
+      tail.parent = p.parent;
+      tail.left = p.left;
+      tail.head_has_left = true;
+      tail.backward = tail.length > 1;
+      p.first.counter += tail.length;
+      p.parent = tail.at(0);
+      p.left = true;
+      p.backward = k > 1;
+      p.tail_has_right = false;
+    } else {
+      tail.first = p.at(k);
+      tail.parent = p.at(k - 1);
+      tail.left = false;
+      tail.head_has_left = false;
+      p.tail_has_right = true;
+    }
+    if (!p.deleted && was_backward) {
+      // Values in id order: the tail keeps the lower ids and the vector; the head's k are copied.
+      Storage head = Content::slice(p.content, p.length - k, p.length, p.length);
+      Content::truncate(p.content, p.length - k, p.length);
+      tail.content = std::move(p.content);
+      p.content = std::move(head);
+    } else if (!p.deleted) {
       tail.content = Content::slice(p.content, k, p.length, p.length);
       Content::truncate(p.content, k, p.length);
     }
     p.length = k;
-    p.tail_has_right = true;
     return tail;
   }
 
@@ -1054,6 +1145,7 @@ class SequenceBase {
   }
   /// Elements [from, to) of `item`, without their values.
   static Item slice_shape(const Item& item, std::uint64_t from, std::uint64_t to) {
+    CALM_ASSERT(!item.backward, "items and canonical pieces are forward runs");
     Item out;
     out.first = item.at(from);
     out.length = to - from;
@@ -1084,29 +1176,31 @@ class SequenceBase {
     std::vector<Piece>& pieces = leaf.pieces;
     const std::uint64_t k = w.offset;
     const std::uint64_t m = std::min<std::uint64_t>(n, pieces[w.piece].length - k);
-    const DotRun<Id> erased{pieces[w.piece].at(k), m};
+    // The ids of offsets [k, k + m): a backward run's lowest is at the far end.
+    const DotRun<Id> erased{
+        pieces[w.piece].backward ? pieces[w.piece].at(k + m - 1) : pieces[w.piece].at(k), m};
     std::size_t at = w.piece;
-    if (k > 0) {
-      Piece tail = split_tail(pieces[at], k);
-      pieces.insert(pieces.begin() + static_cast<std::ptrdiff_t>(at) + 1, std::move(tail));
-      ++at;
+    if (!erase_front_of_backward_run(pieces, at, k, m)) {
+      if (k > 0) {
+        Piece tail = split_tail(pieces[at], k);
+        pieces.insert(pieces.begin() + static_cast<std::ptrdiff_t>(at) + 1, std::move(tail));
+        ++at;
+      }
+      if (pieces[at].length > m) {
+        Piece tail = split_tail(pieces[at], m);
+        pieces.insert(pieces.begin() + static_cast<std::ptrdiff_t>(at) + 1, std::move(tail));
+      }
+      pieces[at].deleted = true;
+      pieces[at].content = Storage{};
     }
-    if (pieces[at].length > m) {
-      Piece tail = split_tail(pieces[at], m);
-      pieces.insert(pieces.begin() + static_cast<std::ptrdiff_t>(at) + 1, std::move(tail));
-    }
-    Piece& gone = pieces[at];
-    gone.deleted = true;
-    gone.content = Storage{};
-    // Join deleted neighbours that continue the run, so backspacing leaves one tombstone piece.
-    if (at + 1 < pieces.size() && gone.continues_into(pieces[at + 1])) {
-      gone.length += pieces[at + 1].length;
-      gone.tail_has_right = pieces[at + 1].tail_has_right;
+    // Join deleted neighbours that continue the run, so backspacing leaves one tombstone piece
+    // (and LPOP after LPUSH one a backward run).
+    if (at + 1 < pieces.size() && joins_deleted(pieces[at], pieces[at + 1])) {
+      absorb(pieces[at], pieces[at + 1]);
       pieces.erase(pieces.begin() + static_cast<std::ptrdiff_t>(at) + 1);
     }
-    if (at > 0 && pieces[at - 1].continues_into(pieces[at])) {
-      pieces[at - 1].length += pieces[at].length;
-      pieces[at - 1].tail_has_right = pieces[at].tail_has_right;
+    if (at > 0 && joins_deleted(pieces[at - 1], pieces[at])) {
+      absorb(pieces[at - 1], pieces[at]);
       pieces.erase(pieces.begin() + static_cast<std::ptrdiff_t>(at));
     }
     leaf.visible -= m;
@@ -1116,12 +1210,70 @@ class SequenceBase {
     return erased;
   }
 
+  /// Erases offsets [0, m) of pieces[at] when it is a backward run longer than m (LPOP after
+  /// LPUSH): they leave the front of its values and become a deleted piece before it, joined to
+  /// the tombstones there when they continue them, so that the rest of its values stay where
+  /// they are (a split would copy them). `at` becomes the deleted piece's index. False,
+  /// changing nothing, otherwise.
+  bool erase_front_of_backward_run(std::vector<Piece>& pieces, std::size_t& at, std::uint64_t k,
+                                   std::uint64_t m) {
+    if constexpr (backward_runs) {
+      Piece& p = pieces[at];
+      if (!p.backward || p.deleted || k != 0 || m >= p.length) return false;
+      Piece gone;
+      gone.first = {p.first.replica, p.first.counter + (p.length - m)};
+      gone.length = m;
+      gone.parent = p.at(m);
+      gone.left = true;
+      gone.backward = m > 1;
+      gone.deleted = true;
+      gone.head_has_left = p.head_has_left;
+      Content::truncate(p.content, p.length - m, p.length);  // the top ids' values
+      p.length -= m;
+      p.backward = p.length > 1;
+      p.head_has_left = true;
+      if (at > 0 && joins_deleted(pieces[at - 1], gone)) {
+        absorb(pieces[at - 1], gone);
+        --at;
+      } else {
+        pieces.insert(pieces.begin() + static_cast<std::ptrdiff_t>(at), std::move(gone));
+      }
+      return true;
+    } else {
+      (void)pieces, (void)at, (void)k, (void)m;
+      return false;
+    }
+  }
+  /// Whether deleted `a`, right before deleted `b` in the document, continues it into one
+  /// piece: forward, or backward (a's ids right after b's, a's first the left child of b's
+  /// first in the document).
+  static bool joins_deleted(const Piece& a, const Piece& b) {
+    if (!a.deleted || !b.deleted) return false;
+    if (a.continues_into(b)) return true;
+    return backward_runs && (a.backward || a.length == 1) && (b.backward || b.length == 1) &&
+           a.first.replica == b.first.replica && a.first.counter == b.first.counter + b.length &&
+           a.left && a.parent == b.at(0);
+  }
+  /// `a` takes in `b`, the piece after it, which joins_deleted(a, b).
+  static void absorb(Piece& a, const Piece& b) {
+    if (a.continues_into(b)) {
+      a.length += b.length;
+    } else {
+      a.first = b.first;
+      a.length += b.length;
+      a.parent = b.parent;
+      a.left = b.left;
+      a.backward = true;
+    }
+    a.tail_has_right = b.tail_has_right;
+  }
+
   /// Where the element `id` is in the document, deleted or not: a linear scan of the pieces.
   std::optional<Where> find_element(const ElementId& id) const {
     for (std::size_t l = 0; l < leaves_.size(); ++l) {
       const std::vector<Piece>& pieces = leaves_[l].pieces;
       for (std::size_t i = 0; i < pieces.size(); ++i) {
-        if (pieces[i].contains(id)) return Where{l, i, id.counter - pieces[i].first.counter};
+        if (pieces[i].contains(id)) return Where{l, i, pieces[i].offset_of(id)};
       }
     }
     return std::nullopt;
@@ -1154,7 +1306,7 @@ class SequenceBase {
                          std::move(fresh));
     } else {
       if (at->offset + 1 != e.length || e.tail_has_right) return false;
-      if (!e.deleted && e.first.replica == p.first.replica &&
+      if (!e.deleted && !e.backward && e.first.replica == p.first.replica &&
           e.first.counter + e.length == p.first.counter) {
         Content::append(e.content, p.content);
         e.length += p.length;
@@ -1228,9 +1380,13 @@ class SequenceBase {
       const std::optional<Where> at = find_element({run.first.replica, c});
       if (!at) return {false, changed};
       const Piece& piece = leaves_[at->leaf].pieces[at->piece];
-      const std::uint64_t m = std::min(run.end() - c, piece.length - at->offset);
+      // The piece's ids from c up: offsets at->offset on, or (backward) up to at->offset.
+      const std::uint64_t m =
+          std::min(run.end() - c, piece.backward ? at->offset + 1 : piece.length - at->offset);
       if (!piece.deleted) {
-        erase_in_piece(*at, m);
+        Where from = *at;
+        if (piece.backward) from.offset -= m - 1;
+        erase_in_piece(from, m);
         changed = true;
       }
       c += m;
@@ -1269,9 +1425,7 @@ class SequenceBase {
     for (const Leaf& leaf : leaves_) {
       for (const Piece& p : leaf.pieces) {
         if (!wanted(p.first, p.length)) continue;
-        parts.items.push_back(p);
-        parts.items.back().tail_has_right = false;
-        parts.items.back().head_has_left = false;
+        append_items(p, parts.items);
         if (p.deleted) parts.deletes.push_back({p.first, p.length});
       }
     }
@@ -1286,18 +1440,66 @@ class SequenceBase {
   /// canonical_document and canonical_shapes: the leaves' pieces joined into maximal runs.
   std::vector<Piece> document_runs(bool with_values) const {
     std::vector<Piece> out;
+    const auto add = [&](Piece shape, const Storage& values) {
+      if (!out.empty() && out.back().continues_into(shape)) {
+        out.back().length += shape.length;
+        if (with_values) Content::append(out.back().content, values);
+      } else {
+        if (with_values) shape.content = values;
+        out.push_back(std::move(shape));
+      }
+    };
     for (const Leaf& leaf : leaves_) {
       for (const Piece& p : leaf.pieces) {
-        if (!out.empty() && out.back().continues_into(p)) {
-          out.back().length += p.length;
-          if (with_values) Content::append(out.back().content, p.content);
-        } else {
-          out.push_back(slice_shape(p, 0, p.length));
-          if (with_values) out.back().content = p.content;
+        if (!p.backward) {
+          add(slice_shape(p, 0, p.length), p.content);
+          continue;
+        }
+        for (std::uint64_t k = 0; k < p.length; ++k) {  // a run per element, in order
+          add(element_shape(p, k),
+              with_values && !p.deleted
+                  ? Content::slice(p.content, p.slot(k), p.slot(k) + 1, p.length)
+                  : Storage{});
         }
       }
     }
     return out;
+  }
+
+  /// The element at offset k of `p` as a forward run of one, without its value.
+  static Item element_shape(const Piece& p, std::uint64_t k) {
+    Item out;
+    out.first = p.at(k);
+    out.length = 1;
+    out.parent = p.parent_of(k);
+    out.left = p.left_of(k);
+    out.deleted = p.deleted;
+    return out;
+  }
+  /// Appends `p` to `items` as forward runs: itself without its cached flags, or (a backward
+  /// run) one item per element. Takes its values when given an rvalue.
+  template <class P>  // const Piece&, or Piece
+  static void append_items(P&& p, std::vector<Item>& items) {
+    if (!p.backward) {
+      items.push_back(std::forward<P>(p));
+      items.back().tail_has_right = false;
+      items.back().head_has_left = false;
+      return;
+    }
+    std::vector<Storage> values;
+    if (!p.deleted) {
+      std::vector<std::uint64_t> at(p.length + 1);
+      for (std::uint64_t k = 0; k <= p.length; ++k) at[k] = k;
+      if constexpr (std::is_lvalue_reference_v<P>) {
+        values = Content::cut(Storage(p.content), at, p.length);
+      } else {
+        values = Content::cut(std::move(p.content), at, p.length);
+      }
+    }
+    for (std::uint64_t k = 0; k < p.length; ++k) {
+      items.push_back(element_shape(p, k));
+      if (!p.deleted) items.back().content = std::move(values[p.slot(k)]);
+    }
   }
 
   /// collect_into for a value about to be dropped (join_all's inputs): each piece's elements
@@ -1307,9 +1509,7 @@ class SequenceBase {
     for (Leaf& leaf : leaves_) {
       for (Piece& p : leaf.pieces) {
         if (p.deleted) parts.deletes.push_back({p.first, p.length});
-        parts.items.push_back(std::move(p));
-        parts.items.back().tail_has_right = false;
-        parts.items.back().head_has_left = false;
+        append_items(std::move(p), parts.items);
       }
     }
     for (Piece& p : pending_) parts.items.push_back(std::move(p));

@@ -1,0 +1,228 @@
+// A List keeps one replica's inserts at its front (LPUSH after LPUSH) as backward runs in its
+// document (detail/sequence.hpp). They exist only in memory, so a replica that made them must
+// be indistinguishable from one that only received the same deltas: the same values, the same
+// canonical form and bytes, the same ids at every position. These tests make many of them and
+// edit, erase and merge around and inside them.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "lattices/list.hpp"
+#include "lattices/serialize.hpp"
+
+namespace {
+
+using calm::lattices::from_bytes;
+using calm::lattices::List;
+using calm::lattices::to_bytes;
+using PushedList = List<std::string>;
+
+// Every visible element's id maps back to its position, and the bytes decode to an equal list.
+void expect_same_as_received(const PushedList& d, const PushedList& shadow, const char* where) {
+  ASSERT_EQ(d.values(), shadow.values()) << where;
+  ASSERT_EQ(d, shadow) << where;
+  // Every position of a short list, and about 16 spread over a long one (position_of scans).
+  const std::size_t stride = d.size() / 16 + 1;
+  for (std::size_t pos = 0; pos < d.size(); pos += stride) {
+    ASSERT_EQ(d.id_at(pos), shadow.id_at(pos)) << where << " at " << pos;
+    ASSERT_EQ(d.position_of(d.id_at(pos)), pos) << where << " at " << pos;
+    ASSERT_EQ(d.at(pos), shadow.at(pos)) << where << " at " << pos;
+  }
+  // Every way of reading the values, in order.
+  std::vector<std::string> each;
+  d.for_each([&](const std::string& x) { each.push_back(x); });
+  ASSERT_EQ(each, shadow.values()) << where;
+  for (std::size_t from = 0; from < d.size(); from += stride) {
+    std::vector<std::string> range;
+    d.for_each(from, from + 40, [&](const std::string& x) { range.push_back(x); });
+    const std::vector<std::string> all = shadow.values();
+    ASSERT_EQ(range, std::vector<std::string>(all.begin() + static_cast<std::ptrdiff_t>(from),
+                                              all.begin() + static_cast<std::ptrdiff_t>(
+                                                                std::min(from + 40, all.size()))))
+        << where << " from " << from;
+  }
+  ASSERT_EQ(to_bytes(d), to_bytes(shadow)) << where;
+  ASSERT_EQ(from_bytes<PushedList>(to_bytes(d)), d) << where;
+}
+
+TEST(ListBackwardRuns, FrontPushesShareHeadersAndReadInOrder) {
+  PushedList here;
+  PushedList there;  // receives the deltas only
+  std::vector<std::string> model;
+  for (int i = 0; i < 200; ++i) {
+    there.merge(here.insert(1, 0, std::to_string(i)));
+    model.insert(model.begin(), std::to_string(i));
+  }
+  EXPECT_EQ(here.values(), model);
+  expect_same_as_received(here, there, "after the pushes");
+  // 200 pushes in runs of PushedList::backward_run_max; the first element starts its own run.
+  EXPECT_LE(here.piece_count(), 200 / 32 + 2);
+  EXPECT_EQ(there.piece_count(), 200u);
+}
+
+TEST(ListBackwardRuns, PopsAndInsertsInsideARunMatchTheReceivedCopy) {
+  for (std::size_t cut = 0; cut <= 20; ++cut) {
+    PushedList here;
+    PushedList there;
+    for (int i = 0; i < 20; ++i) there.merge(here.insert(1, 0, std::to_string(i)));
+    // An insert at each position inside the run, by this replica and by another.
+    there.merge(here.insert(cut % 2 == 0 ? 1 : 2, cut, "x"));
+    expect_same_as_received(here, there, "insert inside");
+    there.merge(here.erase(0, 1));  // LPOP
+    expect_same_as_received(here, there, "pop");
+    if (cut + 2 < here.size()) {
+      there.merge(here.erase(cut, 2));
+      expect_same_as_received(here, there, "erase inside");
+    }
+    there.merge(here.insert(1, 0, "front"));
+    expect_same_as_received(here, there, "push after");
+  }
+}
+
+// LPOP after LPUSH takes each run's front without copying the rest, and the popped elements'
+// tombstones join into backward runs too (they stay in the document, as every tombstone does).
+TEST(ListBackwardRuns, FrontPopsLeaveJoinedTombstones) {
+  PushedList here;
+  PushedList received;
+  for (int i = 0; i < 100; ++i) received.merge(here.insert(1, 0, std::to_string(i)));
+  for (int i = 0; i < 70; ++i) {
+    received.merge(here.erase(0, i % 3 == 0 ? 1 : 0));
+    if (i % 10 == 0) expect_same_as_received(here, received, "pops");
+  }
+  expect_same_as_received(here, received, "after the pops");
+  EXPECT_LE(here.piece_count(), 2 * (100 / 32 + 2));
+  received.merge(here.erase(0, here.size()));
+  expect_same_as_received(here, received, "emptied");
+  EXPECT_LE(here.piece_count(), 100 / 32 + 2);
+}
+
+// A popped run front keeps knowing that it has a left child: a second one, received later, is
+// ordered among its siblings by a rebuild rather than put right before it.
+TEST(ListBackwardRuns, APoppedFrontKeepsItsLeftChildren) {
+  PushedList here;
+  PushedList received;
+  for (int i = 0; i < 10; ++i) received.merge(here.insert(1, 0, std::to_string(i)));
+  PushedList early = received;
+  PushedList late = received;
+  const PushedList first_child = early.insert(3, 0, "c");  // both left children of the top
+  const PushedList second_child = late.insert(2, 0, "b");  // ordered first: replica 2 < 3
+  here.merge(first_child);
+  received.merge(first_child);
+  received.merge(here.erase(1, 1));  // the run's top, now behind "c"
+  here.merge(second_child);
+  received.merge(second_child);
+  expect_same_as_received(here, received, "a left child after the pop");
+  EXPECT_EQ(here.at(0), "b");
+}
+
+// Another replica's erases and inserts, merged into the replica whose pushes made the run: a
+// small delta is placed without a rebuild (try_tombstone, try_integrate), inside the run.
+TEST(ListBackwardRuns, ReceivedErasesAndInsertsLandInsideTheRun) {
+  // 40 pushes: two runs (backward_run_max is 32), so that some erases span both.
+  for (std::size_t cut = 0; cut < 40; ++cut) {
+    for (std::size_t n = 1; n <= 3 && cut + n <= 40; ++n) {
+      PushedList here;
+      PushedList received;  // here's pushes, then the other replica's edit, by merges only
+      for (int i = 0; i < 40; ++i) received.merge(here.insert(1, 0, std::to_string(i)));
+      PushedList other = received;
+      const PushedList erased = other.erase(cut, n);
+      here.merge(erased);
+      received.merge(erased);
+      expect_same_as_received(here, received, "a received erase");
+      const PushedList inserted = other.insert(2, cut, "y");
+      here.merge(inserted);
+      received.merge(inserted);
+      expect_same_as_received(here, received, "a received insert");
+      if (::testing::Test::HasFatalFailure()) {
+        ADD_FAILURE() << "cut " << cut << " n " << n;
+        return;
+      }
+    }
+  }
+}
+
+// A right child of a run's last element whose id continues the run's ids (a replica id that
+// two writers share): a forward run would take it in, a backward one must not.
+TEST(ListBackwardRuns, AnElementAfterTheRunWithTheNextIdStaysItsOwnPiece) {
+  PushedList here;
+  PushedList received;
+  for (int i = 0; i < 10; ++i) received.merge(here.insert(1, 0, std::to_string(i)));
+  PushedList twin = received;  // the same replica id, elsewhere
+  const PushedList appended = twin.insert(1, twin.size(), "z");
+  here.merge(appended);
+  received.merge(appended);
+  expect_same_as_received(here, received, "an element after the run");
+  EXPECT_EQ(here.values().back(), "z");
+}
+
+// Three replicas push, insert, erase and exchange deltas in random order; each has a shadow
+// that only merges the deltas it merged, and after every step the two must be the same list.
+TEST(ListBackwardRuns, RandomEditsAndMergesEqualTheirDeltasJoined) {
+  constexpr int replicas = 3;
+  int with_runs = 0;  // local edits after which the replica held a backward run
+  for (std::uint32_t seed = 1; seed <= 24; ++seed) {
+    std::mt19937 rng(seed);
+    const auto below = [&](std::size_t n) {
+      return static_cast<std::size_t>(std::uniform_int_distribution<std::size_t>(0, n - 1)(rng));
+    };
+    std::vector<PushedList> doc(replicas);
+    std::vector<PushedList> shadow(replicas);
+    std::vector<std::vector<PushedList>> inbox(replicas);  // deltas not yet merged at each replica
+    int value = 0;
+    for (int step = 0; step < 300; ++step) {
+      const std::size_t r = below(replicas);
+      PushedList& d = doc[r];
+      const std::size_t roll = below(100);
+      PushedList delta;
+      if (roll < 45 || d.size() == 0) {
+        delta = d.insert(r + 1, 0, std::to_string(value++));
+      } else if (roll < 55) {
+        delta = d.insert(r + 1, below(d.size() + 1), std::to_string(value++));
+      } else if (roll < 60) {
+        const std::vector<std::string> run{std::to_string(value), std::to_string(value + 1)};
+        value += 2;
+        delta = d.insert(r + 1, below(d.size() + 1), run.begin(), run.end());
+      } else if (roll < 75) {
+        const std::size_t pos = roll < 68 ? 0 : below(d.size());
+        delta = d.erase(pos, 1 + below(std::min<std::size_t>(3, d.size() - pos)));
+      } else {
+        // Deliver some waiting deltas, not necessarily in the order they were made.
+        std::vector<PushedList>& waiting = inbox[r];
+        for (std::size_t n = below(4); n > 0 && !waiting.empty(); --n) {
+          const std::size_t i = below(waiting.size());
+          d.merge(waiting[i]);
+          shadow[r].merge(waiting[i]);
+          waiting.erase(waiting.begin() + static_cast<std::ptrdiff_t>(i));
+        }
+        expect_same_as_received(d, shadow[r], "after delivery");
+        if (::testing::Test::HasFatalFailure()) return;
+        continue;
+      }
+      shadow[r].merge(delta);
+      for (std::size_t o = 0; o < replicas; ++o) {
+        if (o != r) inbox[o].push_back(delta);
+      }
+      if (d.piece_count() < shadow[r].piece_count()) ++with_runs;
+      expect_same_as_received(d, shadow[r], "after a local edit");
+      if (::testing::Test::HasFatalFailure()) {
+        ADD_FAILURE() << "seed " << seed << " step " << step;
+        return;
+      }
+    }
+    for (std::size_t r = 0; r < replicas; ++r) {
+      for (const PushedList& delta : inbox[r]) doc[r].merge(delta);
+    }
+    EXPECT_EQ(doc[0], doc[1]) << "seed " << seed;
+    EXPECT_EQ(doc[1], doc[2]) << "seed " << seed;
+    EXPECT_EQ(doc[0].values(), doc[2].values()) << "seed " << seed;
+  }
+  // The test is about backward runs: most local edits must have had one to get wrong.
+  EXPECT_GT(with_runs, 24 * 300 / 4);
+}
+
+}  // namespace
