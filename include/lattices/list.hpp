@@ -38,11 +38,25 @@ struct ListContent {
   /// LPUSH after LPUSH shares a piece (detail/sequence.hpp): readers below take a piece's
   /// values through slot(), or backwards when it is a backward run.
   static constexpr bool backward_runs = true;
+  /// A document's forward run holds at most this many values (detail/sequence.hpp).
+  static constexpr std::uint64_t run_values_max = 64;
   static void append(Storage& s, const Storage& more) {
     s.insert(s.end(), more.begin(), more.end());
   }
   static void append(Storage& s, Storage&& more) {
     s.insert(s.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
+  }
+  /// Values [from, length) moved out of `s`, which keeps the rest.
+  static Storage split_off(Storage& s, std::uint64_t from, std::uint64_t) {
+    const auto at = s.begin() + static_cast<std::ptrdiff_t>(from);
+    Storage out(std::make_move_iterator(at), std::make_move_iterator(s.end()));
+    s.erase(at, s.end());
+    return out;
+  }
+  /// Values [from, to) moved out of `s` (a rebuild's input, whose values each go once).
+  static Storage take(Storage& s, std::uint64_t from, std::uint64_t to) {
+    return Storage(std::make_move_iterator(s.begin() + static_cast<std::ptrdiff_t>(from)),
+                   std::make_move_iterator(s.begin() + static_cast<std::ptrdiff_t>(to)));
   }
   static Storage slice(const Storage& s, std::uint64_t from, std::uint64_t to, std::uint64_t) {
     return Storage(s.begin() + static_cast<std::ptrdiff_t>(from),

@@ -8,6 +8,7 @@
 /// before anything changes. str() is the document as UTF-8.
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <ostream>
 #include <span>
@@ -68,6 +69,8 @@ struct TextContent {
   using Storage = std::string;
   /// No backward runs (detail/sequence.hpp): their UTF-8 would have to be read from the end.
   static constexpr bool backward_runs = false;
+  /// No bound on a run's values: a split copies bytes, and typing makes long runs.
+  static constexpr std::uint64_t run_values_max = std::numeric_limits<std::uint64_t>::max();
   static void append(Storage& s, const Storage& more) { s += more; }
   /// The byte offset of code point `k` of valid UTF-8 `s` that has `length` code points: a
   /// walk from the nearer end (an edit while typing cuts a run near its end).
@@ -162,6 +165,12 @@ struct TextContent {
   }
   static void truncate(Storage& s, std::uint64_t n, std::uint64_t length) {
     s.resize(offset(s, n, length));
+  }
+  /// Code points [from, length) cut off `s` (a copy of their bytes), which keeps the rest.
+  static Storage split_off(Storage& s, std::uint64_t from, std::uint64_t length) {
+    Storage out = slice(s, from, length, length);
+    truncate(s, from, length);
+    return out;
   }
 };
 

@@ -146,6 +146,24 @@ TEST(ListBackwardRuns, ReceivedErasesAndInsertsLandInsideTheRun) {
   }
 }
 
+// Another replica's insert inside a run is placed there, splitting it, not by a rebuild (which
+// would make every pushed element a piece again: found by a review, 200 such inserts into
+// 100,000 pushes took 9.8 s against 0.18 s before backward runs).
+TEST(ListBackwardRuns, AReceivedInsertInsideARunSplitsItWithoutARebuild) {
+  for (std::size_t pos = 1; pos < 40; ++pos) {
+    PushedList here;
+    PushedList received;
+    for (int i = 0; i < 100; ++i) received.merge(here.insert(1, 0, std::to_string(i)));
+    PushedList other = received;
+    const PushedList inserted = other.insert(2, pos, "y");
+    here.merge(inserted);
+    received.merge(inserted);
+    expect_same_as_received(here, received, "a received insert inside a run");
+    EXPECT_LE(here.piece_count(), 100 / 32 + 4) << "at " << pos;
+    if (::testing::Test::HasFatalFailure()) return;
+  }
+}
+
 // A right child of a run's last element whose id continues the run's ids (a replica id that
 // two writers share): a forward run would take it in, a backward one must not.
 TEST(ListBackwardRuns, AnElementAfterTheRunWithTheNextIdStaysItsOwnPiece) {
@@ -158,6 +176,55 @@ TEST(ListBackwardRuns, AnElementAfterTheRunWithTheNextIdStaysItsOwnPiece) {
   received.merge(appended);
   expect_same_as_received(here, received, "an element after the run");
   EXPECT_EQ(here.values().back(), "z");
+}
+
+// A queue: RPUSH, then LPOP. The pushes' forward run is kept as runs of at most
+// run_values_max values, so that each pop moves at most that many (it moved the whole queue).
+TEST(ListRunBound, PushesAtTheBackThenPopsAtTheFrontMatchTheReceivedCopy) {
+  PushedList here;
+  PushedList received;
+  for (int i = 0; i < 300; ++i) received.merge(here.insert(1, here.size(), std::to_string(i)));
+  EXPECT_EQ(here.piece_count(), (300 + 63) / 64);
+  expect_same_as_received(here, received, "after the pushes");
+  for (int i = 0; i < 200; ++i) {
+    received.merge(here.erase(0, 1));
+    if (i % 25 == 0) expect_same_as_received(here, received, "pops");
+  }
+  expect_same_as_received(here, received, "after the pops");
+}
+
+// One insert of a long run, anywhere, is stored as bounded runs; so is a received or decoded
+// long run (a rebuild), and a delta's own document.
+TEST(ListRunBound, LongInsertsReceivedRunsAndDecodedRunsAreBounded) {
+  std::vector<std::string> run;
+  for (int i = 0; i < 200; ++i) run.push_back("v" + std::to_string(i));
+  for (std::size_t pos : {0, 1, 3, 5}) {
+    PushedList here;
+    PushedList received;
+    for (int i = 0; i < 5; ++i) received.merge(here.insert(2, here.size(), std::to_string(i)));
+    const PushedList delta = here.insert(1, pos, run.begin(), run.end());
+    received.merge(delta);
+    expect_same_as_received(here, received, "a long insert");
+    EXPECT_GE(here.piece_count(), 200u / 64);
+    EXPECT_GE(received.piece_count(), 200u / 64);
+    // Inserts and erases inside and across the bounded runs.
+    for (std::size_t at : {pos + 1, pos + 63, pos + 64, pos + 65, pos + 130}) {
+      received.merge(here.insert(3, at, "x"));
+      received.merge(here.erase(at + 1, 3));
+      expect_same_as_received(here, received, "edits inside");
+    }
+    const PushedList decoded = from_bytes<PushedList>(to_bytes(here));
+    expect_same_as_received(decoded, received, "decoded");
+  }
+  // The bound exactly: 64 values in a run, the 65th in the next, however the run was made.
+  PushedList typed;
+  for (int i = 0; i < 65; ++i) (void)typed.insert(1, typed.size(), "t");
+  EXPECT_EQ(typed.piece_count(), 2u);
+  EXPECT_EQ(from_bytes<PushedList>(to_bytes(typed)).piece_count(), 2u);
+  PushedList fresh;
+  const PushedList delta = fresh.insert(1, 0, run.begin(), run.end());
+  EXPECT_EQ(delta.piece_count(), (200 + 63) / 64);
+  EXPECT_EQ(delta, fresh);
 }
 
 // Three replicas push, insert, erase and exchange deltas in random order; each has a shadow
@@ -184,8 +251,9 @@ TEST(ListBackwardRuns, RandomEditsAndMergesEqualTheirDeltasJoined) {
       } else if (roll < 55) {
         delta = d.insert(r + 1, below(d.size() + 1), std::to_string(value++));
       } else if (roll < 60) {
-        const std::vector<std::string> run{std::to_string(value), std::to_string(value + 1)};
-        value += 2;
+        // A run, now and then longer than a stored run's bound.
+        std::vector<std::string> run(roll == 59 ? 70 : 2);
+        for (std::string& x : run) x = std::to_string(value++);
         delta = d.insert(r + 1, below(d.size() + 1), run.begin(), run.end());
       } else if (roll < 75) {
         const std::size_t pos = roll < 68 ? 0 : below(d.size());

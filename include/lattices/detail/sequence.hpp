@@ -19,11 +19,13 @@
 ///
 /// Runs: consecutive elements of one replica where each is the right child of the one before
 /// (typing) are stored as one piece: element k > 0 of a piece has parent k - 1, on the right.
-/// Pieces split where an edit lands inside them; merge rebuilds maximal pieces. A List also
-/// keeps backward runs in its document: one replica's inserts at the front, each the left child
-/// of the one before (LPUSH after LPUSH), up to backward_run_max elements a piece, where each
-/// would otherwise be a piece (a 72-byte header and a vector) of its own. They exist only in
-/// memory: the canonical form, the encoding, items and deltas see one forward run per element.
+/// Pieces split where an edit lands inside them; merge rebuilds maximal pieces (a List's hold
+/// at most run_values_max values). A List also keeps backward runs in its document: one
+/// replica's inserts at the front, each the left child of the one before (LPUSH after LPUSH),
+/// up to backward_run_max values a piece, where each would otherwise be a piece (a 72-byte
+/// header and a vector) of its own; their tombstones join into deleted backward runs of any
+/// length (no values). They exist only in memory: the canonical form, the encoding, items and
+/// deltas see one forward run per element.
 ///
 /// Elements whose parent is not (yet) present are pending: part of the value, not visible, and
 /// placed as soon as their parent arrives (a delta delivered before the delta it depends on).
@@ -61,10 +63,11 @@ namespace calm::lattices::detail {
 /// One run of elements in document order: its ids are (first.replica, first.counter + j) for
 /// j < length. A forward run (typing, RPUSH): element j = 0 is the `left` or right child of
 /// `parent` (counter 0: the root), element j > 0 the right child of element j - 1, and the
-/// document holds them in id order. A backward run (`backward`, only in a document, made by
-/// local inserts at its front: LPUSH after LPUSH): element j > 0 is the left child of element
-/// j - 1, so the document holds them in reverse id order, element 0 last. Offsets (at(k), a
-/// cursor's offset) count in document order either way; `content` holds the `length` values in
+/// document holds them in id order. A backward run (`backward`, only in a List's document, made
+/// by local inserts at its front, LPUSH after LPUSH, and deleted ones also by tombstones that
+/// join, a replica's own or received): element j > 0 is the left child of element j - 1, so
+/// the document holds them in reverse id order, element 0 last. Offsets (at(k), a cursor's
+/// offset) count in document order either way; `content` holds the `length` values in
 /// id order (so a push at a backward run's front is an append), or nothing when the run is
 /// deleted: offset k's value is content[slot(k)].
 template <class Id, class Storage>
@@ -458,15 +461,17 @@ class SequenceBase {
   /// has forgotten its value, so the lattice is not distributive and sequences are not
   /// Atomizable (docs/crdts.md#sequences).
   std::vector<Derived> decompose() const {
-    Parts all;
-    collect_into(all);
+    // Maximal runs: a deleted run is one part even where the document keeps it as several
+    // pieces (bounded runs, backward runs).
+    std::vector<Item> items = canonical_document();
+    items.insert(items.end(), pending_.begin(), pending_.end());
     std::vector<Derived> out;
     const auto emit = [&](Parts part) {
       Derived d;
       d.rebuild(std::move(part), /*normalized=*/true);
       out.push_back(std::move(d));
     };
-    for (const Item& item : all.items) {
+    for (const Item& item : items) {
       if (item.deleted) {  // no values: one part however long (a forged length costs nothing)
         Parts part;
         part.items.push_back(item);
@@ -837,10 +842,11 @@ class SequenceBase {
 
     if (leaves_.empty()) {  // the root has no right child: the first element is one
       fresh.parent = ElementId{};
-      leaves_.push_back(Leaf{{fresh}, n});
-      visible_ += n;
+      leaves_.emplace_back();
+      store_runs(leaves_.front().pieces, 0, fresh);
       cache_leaf_ = 0;
       cache_before_ = 0;
+      grow(0, n);
     } else if (pos == 0) {  // the root has a right child: left child of the first element
       Leaf& leaf = leaves_.front();
       Piece& front = leaf.pieces.front();
@@ -857,7 +863,7 @@ class SequenceBase {
       }
       if (!joined) {
         front.head_has_left = true;
-        leaf.pieces.insert(leaf.pieces.begin(), fresh);
+        store_runs(leaf.pieces, 0, fresh);
       }
       // The last edit is at the front now: the next one there (LPUSH after LPUSH, a read of
       // the head) must not walk back over the leaves between (deleted ones, in a queue).
@@ -873,12 +879,12 @@ class SequenceBase {
         // Right child of `a`, which is the end of its piece: typing extends the piece.
         fresh.parent = a.last();
         if (a.first.replica == replica && a.first.counter + a.length == counter && !a.deleted &&
-            !a.backward) {
+            !a.backward && a.length <= run_values_max - n) {
           Content::append(a.content, fresh.content);
           a.length += n;
         } else {
           a.tail_has_right = true;
-          leaf.pieces.insert(leaf.pieces.begin() + static_cast<std::ptrdiff_t>(w.piece) + 1, fresh);
+          store_runs(leaf.pieces, w.piece + 1, fresh);
         }
       } else if (!a_is_last && !a.backward) {
         // `a`'s right child is the next element of its piece, `b`: left child of `b`.
@@ -886,18 +892,18 @@ class SequenceBase {
         fresh.left = true;
         Piece tail = split_tail(a, w.offset + 1);
         tail.head_has_left = true;
-        auto at = leaf.pieces.begin() + static_cast<std::ptrdiff_t>(w.piece) + 1;
-        at = leaf.pieces.insert(at, std::move(tail));
-        leaf.pieces.insert(at, fresh);
+        leaf.pieces.insert(leaf.pieces.begin() + static_cast<std::ptrdiff_t>(w.piece) + 1,
+                           std::move(tail));
+        store_runs(leaf.pieces, w.piece + 1, fresh);
       } else if (!a_is_last) {
         // A backward run: `a` is the left child of the next element, and has no right child
         // (it would stand between them): right child of `a`, between the two halves.
         Piece tail = split_tail(a, w.offset + 1);
         a.tail_has_right = true;
         fresh.parent = a.last();
-        auto at = leaf.pieces.begin() + static_cast<std::ptrdiff_t>(w.piece) + 1;
-        at = leaf.pieces.insert(at, std::move(tail));
-        leaf.pieces.insert(at, fresh);
+        leaf.pieces.insert(leaf.pieces.begin() + static_cast<std::ptrdiff_t>(w.piece) + 1,
+                           std::move(tail));
+        store_runs(leaf.pieces, w.piece + 1, fresh);
       } else {
         // `a` ends its piece and has a right child elsewhere: the next piece starts with `b`.
         Piece* b = next_piece(w.leaf, w.piece);
@@ -905,7 +911,7 @@ class SequenceBase {
         b->head_has_left = true;
         fresh.parent = b->at(0);
         fresh.left = true;
-        leaf.pieces.insert(leaf.pieces.begin() + static_cast<std::ptrdiff_t>(w.piece) + 1, fresh);
+        store_runs(leaf.pieces, w.piece + 1, fresh);
       }
       grow(w.leaf, n);
     }
@@ -914,20 +920,43 @@ class SequenceBase {
     delta.last_counters_.emplace_back(replica, counter + n - 1);
     if (fresh.parent.counter != 0) delta.note_counter(fresh.parent.replica, fresh.parent.counter);
     if (fresh.parent.counter == 0) {
-      delta.leaves_.push_back(Leaf{{std::move(fresh)}, n});
-      delta.visible_ = n;
+      delta.leaves_.emplace_back();
+      delta.store_runs(delta.leaves_.front().pieces, 0, fresh);
+      delta.grow(0, n);
     } else {
       delta.pending_.push_back(std::move(fresh));
     }
     return delta;
   }
 
-  /// A backward run's bound: a split inside one, or a received element placed there, copies
-  /// up to this many values.
+  /// A backward run's bound on its values: a split inside one (an insert there, local or
+  /// received) moves up to this many.
   static constexpr std::uint64_t backward_run_max = 32;
   /// Whether local front inserts make backward runs (List: yes; Text, whose UTF-8 runs would
   /// have to be read backwards: no).
   static constexpr bool backward_runs = Content::backward_runs;
+  /// The most values a forward run of the document holds (List: 64; Text: no bound). A split
+  /// moves the values on one side of it, and LPOP after RPUSH splits the front of the run
+  /// that the pushes made: without a bound, every pop of a queue moved the whole queue.
+  /// Pending pieces and the canonical form keep maximal runs.
+  static constexpr std::uint64_t run_values_max = Content::run_values_max;
+  /// Inserts `fresh` (forward, flags unset) at pieces[at] as the document stores it: itself,
+  /// or runs of run_values_max values, each the right child of the one before.
+  static void store_runs(std::vector<Piece>& pieces, std::size_t at, const Piece& fresh) {
+    const auto where = pieces.begin() + static_cast<std::ptrdiff_t>(at);
+    if (fresh.length <= run_values_max) {
+      pieces.insert(where, fresh);
+      return;
+    }
+    std::vector<Piece> runs;
+    runs.reserve(fresh.length / run_values_max + 1);
+    for (std::uint64_t from = 0; from < fresh.length; from += run_values_max) {
+      runs.push_back(slice_item(fresh, from, std::min(fresh.length, from + run_values_max)));
+      runs.back().tail_has_right = from + run_values_max < fresh.length;
+    }
+    pieces.insert(where, std::make_move_iterator(runs.begin()),
+                  std::make_move_iterator(runs.end()));
+  }
   /// Whether `fresh` (the new left child of `front`'s first element) joins `front` as a
   /// backward run: one element, by the replica whose next counter it is.
   static bool extends_backward(const Piece& front, const Piece& fresh) {
@@ -1064,7 +1093,15 @@ class SequenceBase {
     leaves_[leaf].visible += n;
     visible_ += n;
     if (leaf < cache_leaf_) cache_before_ += n;
-    if (leaves_[leaf].pieces.size() > leaf_pieces_max) split_leaf(leaf);
+    // One new piece splits a leaf once; a long insert's runs (store_runs) may take several.
+    for (std::size_t l = leaf, end = leaf + 1; l < end;) {
+      if (leaves_[l].pieces.size() > leaf_pieces_max) {
+        split_leaf(l);
+        ++end;
+      } else {
+        ++l;
+      }
+    }
   }
   void split_leaf(std::size_t leaf) {
     Leaf upper;
@@ -1118,14 +1155,12 @@ class SequenceBase {
       p.tail_has_right = true;
     }
     if (!p.deleted && was_backward) {
-      // Values in id order: the tail keeps the lower ids and the vector; the head's k are copied.
-      Storage head = Content::slice(p.content, p.length - k, p.length, p.length);
-      Content::truncate(p.content, p.length - k, p.length);
+      // Values in id order: the tail keeps the lower ids and the vector, the head takes its k.
+      Storage head = Content::split_off(p.content, p.length - k, p.length);
       tail.content = std::move(p.content);
       p.content = std::move(head);
     } else if (!p.deleted) {
-      tail.content = Content::slice(p.content, k, p.length, p.length);
-      Content::truncate(p.content, k, p.length);
+      tail.content = Content::split_off(p.content, k, p.length);
     }
     p.length = k;
     return tail;
@@ -1287,9 +1322,11 @@ class SequenceBase {
 
   /// Places a received piece without a rebuild when that is simple: its ids are new here, its
   /// parent is here, and the parent has no child yet on the piece's side, so the piece goes
-  /// right next to it. Returns false, changing nothing, otherwise.
+  /// right next to it (inside a backward run, which it splits, for a right child: no element
+  /// there has one). Returns false, changing nothing, otherwise.
   bool try_integrate(const Piece& p) {
-    if (p.parent.counter == 0 || p.deleted || p.first.counter <= last_counter(p.first.replica)) {
+    if (p.parent.counter == 0 || p.deleted || p.first.counter <= last_counter(p.first.replica) ||
+        p.length > run_values_max) {
       return false;
     }
     const std::optional<Where> at = find_element(p.parent);
@@ -1304,10 +1341,19 @@ class SequenceBase {
       fresh.head_has_left = false;
       leaf.pieces.insert(leaf.pieces.begin() + static_cast<std::ptrdiff_t>(at->piece),
                          std::move(fresh));
+    } else if (e.backward && at->offset + 1 < e.length) {
+      // The next element of the run follows its parent at once: no right child between.
+      Piece tail = split_tail(e, at->offset + 1);
+      e.tail_has_right = true;
+      Piece fresh = p;
+      fresh.tail_has_right = false;
+      fresh.head_has_left = false;
+      const auto after = leaf.pieces.begin() + static_cast<std::ptrdiff_t>(at->piece) + 1;
+      leaf.pieces.insert(leaf.pieces.insert(after, std::move(tail)), std::move(fresh));
     } else {
       if (at->offset + 1 != e.length || e.tail_has_right) return false;
       if (!e.deleted && !e.backward && e.first.replica == p.first.replica &&
-          e.first.counter + e.length == p.first.counter) {
+          e.first.counter + e.length == p.first.counter && e.length <= run_values_max - p.length) {
         Content::append(e.content, p.content);
         e.length += p.length;
       } else {
@@ -1718,8 +1764,10 @@ class SequenceBase {
     std::vector<typename Content::Cursor> cursors(items.size());
     // Appends elements [from, to) of item i to `out`, cut where tombstones start and end (a
     // tombstoned run keeps no values), joined to the run before where it continues it.
+    // A document's runs hold at most run_values_max values; pending pieces stay maximal (they
+    // are the canonical form).
     const auto emit_into = [&](std::vector<Piece>& out, std::size_t i, std::uint64_t from,
-                               std::uint64_t to) {
+                               std::uint64_t to, bool document_runs) {
       const Item& item = items[i];
       // Split [from, to) by the tombstones of its ids.
       std::uint64_t k = from;
@@ -1744,18 +1792,36 @@ class SequenceBase {
             stop = std::min<std::uint64_t>(to, it->first.counter - item.first.counter);
           }
         }
+        const bool gone = dead || item.deleted;
+        bool joins = false;
+        if (!out.empty()) {
+          Piece shape = slice_shape(item, k, k + 1);
+          shape.deleted = gone;
+          joins = out.back().continues_into(shape);
+        }
+        if (document_runs && !gone) {
+          const std::uint64_t held = joins ? out.back().length : 0;
+          if (held >= run_values_max) {
+            joins = false;
+            stop = std::min(stop, k + run_values_max);
+          } else if (stop - k > run_values_max - held) {
+            stop = k + (run_values_max - held);
+          }
+        }
         // A tombstoned slice keeps no values: its shape only. A whole item is emitted once
         // (placed below), so its values move instead of being copied.
         Piece piece = slice_shape(item, k, stop);  // no flags cached, no values yet
-        piece.deleted = dead || item.deleted;
+        piece.deleted = gone;
         if (!piece.deleted) {
           if (k == 0 && stop == item.length) {
             piece.content = std::move(items[i].content);
+          } else if constexpr (requires(Storage & v) { Content::take(v, 0, 0); }) {
+            piece.content = Content::take(items[i].content, k, stop);  // each value once
           } else {
             piece.content = Content::slice(item.content, k, stop, item.length, cursors[i]);
           }
         }
-        if (!out.empty() && out.back().continues_into(piece)) {
+        if (joins) {
           out.back().length += piece.length;
           Content::append(out.back().content, std::move(piece.content));
         } else {
@@ -1777,7 +1843,7 @@ class SequenceBase {
       }
       const Item& item = items[f.item];
       if (f.kind == Kind::emit) {
-        emit_into(document, f.item, f.offset, f.offset + 1);
+        emit_into(document, f.item, f.offset, f.offset + 1, true);
         continue;
       }
       if (f.offset == 0) placed[f.item] = true;
@@ -1791,7 +1857,7 @@ class SequenceBase {
       const std::size_t a_end = first_attach[f.item + 1];
       const std::uint64_t k = a < a_end ? attach[a].offset : item.length;
       if (k > f.offset)
-        emit_into(document, f.item, f.offset, k);  // elements with only their run child
+        emit_into(document, f.item, f.offset, k, true);  // elements with only their run child
       if (k == item.length) continue;
       std::size_t left_end = a;
       while (left_end < a_end && attach[left_end].offset == k && !attach[left_end].right)
@@ -1856,7 +1922,7 @@ class SequenceBase {
     // form does not depend on whether the tombstone came before or after the element.
     std::vector<Piece> pending;
     for (std::size_t i = 0; i < items.size(); ++i) {
-      if (!placed[i]) emit_into(pending, i, 0, items[i].length);
+      if (!placed[i]) emit_into(pending, i, 0, items[i].length, false);
     }
     pending_.assign(std::make_move_iterator(pending.begin()),
                     std::make_move_iterator(pending.end()));
