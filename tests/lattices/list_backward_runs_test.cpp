@@ -216,6 +216,26 @@ TEST(ListRunBound, LongInsertsReceivedRunsAndDecodedRunsAreBounded) {
     const PushedList decoded = from_bytes<PushedList>(to_bytes(here));
     expect_same_as_received(decoded, received, "decoded");
   }
+  // One replica's long appends to its own run (a multi-value RPUSH after another): the run
+  // stops at the bound (an overflow in the check once let it grow without one).
+  PushedList queue;
+  PushedList queue_received;
+  queue_received.merge(queue.insert(1, 0, "first"));
+  for (int i = 0; i < 5; ++i)
+    queue_received.merge(queue.insert(1, queue.size(), run.begin(), run.end()));
+  EXPECT_GE(queue.piece_count(), (1 + 5 * 200 + 63) / 64);
+  expect_same_as_received(queue, queue_received, "long appends");
+  // A received long run is placed as bounded runs without a rebuild: the receiver's backward
+  // runs stay (a rebuild would make a piece of each pushed element).
+  PushedList pusher;
+  PushedList receiver;
+  for (int i = 0; i < 100; ++i) receiver.merge(pusher.insert(1, 0, std::to_string(i)));
+  PushedList appender = receiver;
+  const PushedList appended = appender.insert(2, appender.size(), run.begin(), run.end());
+  pusher.merge(appended);
+  receiver.merge(appended);
+  expect_same_as_received(pusher, receiver, "a received long run");
+  EXPECT_LE(pusher.piece_count(), 100 / 32 + 2 + (200 + 63) / 64);
   // The bound exactly: 64 values in a run, the 65th in the next, however the run was made.
   PushedList typed;
   for (int i = 0; i < 65; ++i) (void)typed.insert(1, typed.size(), "t");

@@ -193,6 +193,13 @@ std::vector<DotRun<Id>> subtract_runs(const std::vector<DotRun<Id>>& runs,
 ///   static std::vector<Storage> cut(Storage&&, const std::vector<uint64_t>& at, uint64_t length);
 ///   // Element by element, the greater value (two definitions of one id, joined):
 ///   static Storage max_each(const Storage&, const Storage&, uint64_t length);
+///   // Elements [from, length) cut off (moved, where the storage can) into a new Storage:
+///   static Storage split_off(Storage&, uint64_t from, uint64_t length);
+///   // Whether the document keeps backward runs, and the most values a stored run holds:
+///   static constexpr bool backward_runs;
+///   static constexpr uint64_t run_values_max;
+///   // Optional: elements [from, to) moved out (a rebuild's input, each element taken once):
+///   static Storage take(Storage&, uint64_t from, uint64_t to);
 template <class Derived, class Id, class Content>
 class SequenceBase {
  public:
@@ -462,7 +469,8 @@ class SequenceBase {
   /// Atomizable (docs/crdts.md#sequences).
   std::vector<Derived> decompose() const {
     // Maximal runs: a deleted run is one part even where the document keeps it as several
-    // pieces (bounded runs, backward runs).
+    // pieces (a forward run cut across leaves or at the bound; a backward run's elements are
+    // one run each in the canonical form, and so one part each).
     std::vector<Item> items = canonical_document();
     items.insert(items.end(), pending_.begin(), pending_.end());
     std::vector<Derived> out;
@@ -879,7 +887,7 @@ class SequenceBase {
         // Right child of `a`, which is the end of its piece: typing extends the piece.
         fresh.parent = a.last();
         if (a.first.replica == replica && a.first.counter + a.length == counter && !a.deleted &&
-            !a.backward && a.length <= run_values_max - n) {
+            !a.backward && n <= run_values_max && a.length <= run_values_max - n) {
           Content::append(a.content, fresh.content);
           a.length += n;
         } else {
@@ -1248,7 +1256,7 @@ class SequenceBase {
   /// Erases offsets [0, m) of pieces[at] when it is a backward run longer than m (LPOP after
   /// LPUSH): they leave the front of its values and become a deleted piece before it, joined to
   /// the tombstones there when they continue them, so that the rest of its values stay where
-  /// they are (a split would copy them). `at` becomes the deleted piece's index. False,
+  /// they are (a split would move them). `at` becomes the deleted piece's index. False,
   /// changing nothing, otherwise.
   bool erase_front_of_backward_run(std::vector<Piece>& pieces, std::size_t& at, std::uint64_t k,
                                    std::uint64_t m) {
@@ -1323,46 +1331,40 @@ class SequenceBase {
   /// Places a received piece without a rebuild when that is simple: its ids are new here, its
   /// parent is here, and the parent has no child yet on the piece's side, so the piece goes
   /// right next to it (inside a backward run, which it splits, for a right child: no element
-  /// there has one). Returns false, changing nothing, otherwise.
+  /// there has one), as runs of at most run_values_max values. Returns false, changing
+  /// nothing, otherwise.
   bool try_integrate(const Piece& p) {
-    if (p.parent.counter == 0 || p.deleted || p.first.counter <= last_counter(p.first.replica) ||
-        p.length > run_values_max) {
+    if (p.parent.counter == 0 || p.deleted || p.first.counter <= last_counter(p.first.replica)) {
       return false;
     }
     const std::optional<Where> at = find_element(p.parent);
     if (!at) return false;
     Leaf& leaf = leaves_[at->leaf];
     Piece& e = leaf.pieces[at->piece];
+    Piece fresh = p;  // as a local insert's: no cached flags yet
+    fresh.tail_has_right = false;
+    fresh.head_has_left = false;
     if (p.left) {
       if (at->offset != 0 || e.head_has_left) return false;
       e.head_has_left = true;
-      Piece fresh = p;
-      fresh.tail_has_right = false;
-      fresh.head_has_left = false;
-      leaf.pieces.insert(leaf.pieces.begin() + static_cast<std::ptrdiff_t>(at->piece),
-                         std::move(fresh));
+      store_runs(leaf.pieces, at->piece, fresh);
     } else if (e.backward && at->offset + 1 < e.length) {
       // The next element of the run follows its parent at once: no right child between.
       Piece tail = split_tail(e, at->offset + 1);
       e.tail_has_right = true;
-      Piece fresh = p;
-      fresh.tail_has_right = false;
-      fresh.head_has_left = false;
-      const auto after = leaf.pieces.begin() + static_cast<std::ptrdiff_t>(at->piece) + 1;
-      leaf.pieces.insert(leaf.pieces.insert(after, std::move(tail)), std::move(fresh));
+      leaf.pieces.insert(leaf.pieces.begin() + static_cast<std::ptrdiff_t>(at->piece) + 1,
+                         std::move(tail));
+      store_runs(leaf.pieces, at->piece + 1, fresh);
     } else {
       if (at->offset + 1 != e.length || e.tail_has_right) return false;
       if (!e.deleted && !e.backward && e.first.replica == p.first.replica &&
-          e.first.counter + e.length == p.first.counter && e.length <= run_values_max - p.length) {
+          e.first.counter + e.length == p.first.counter && p.length <= run_values_max &&
+          e.length <= run_values_max - p.length) {
         Content::append(e.content, p.content);
         e.length += p.length;
       } else {
         e.tail_has_right = true;
-        Piece fresh = p;
-        fresh.tail_has_right = false;
-        fresh.head_has_left = false;
-        leaf.pieces.insert(leaf.pieces.begin() + static_cast<std::ptrdiff_t>(at->piece) + 1,
-                           std::move(fresh));
+        store_runs(leaf.pieces, at->piece + 1, fresh);
       }
     }
     grow(at->leaf, p.length);
