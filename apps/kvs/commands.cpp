@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <initializer_list>
 #include <string_view>
 #include <unordered_map>
@@ -384,7 +383,7 @@ const Command* lookup(const std::string& word) {
   std::array<char, 16> name{};
   if (word.size() > name.size()) return nullptr;
   for (std::size_t i = 0; i < word.size(); ++i) {
-    name[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(word[i])));
+    name[i] = ascii_lower(word[i]);
   }
   const auto it = table().find(std::string_view(name.data(), word.size()));
   return it == table().end() ? nullptr : &it->second;
@@ -594,13 +593,24 @@ std::size_t ExpiringKeyspace::sweep(std::size_t keys_max) {
 }
 
 void CommandProcessor::execute(const Request& request, Session& session, std::string& reply) {
-  command_ms_.reset();  // so that wall_ms() reads the clock, once
-  command_ms_ = wall_ms();
+  // The command's instant, from its first reading of the clock until it ends, even by a throw.
+  struct Instant {
+    CommandProcessor& p;
+    explicit Instant(CommandProcessor& processor) : p(processor) {
+      p.command_ms_.reset();
+      p.in_command_ = true;
+    }
+    ~Instant() {
+      p.in_command_ = false;
+      p.command_ms_.reset();
+    }
+    Instant(const Instant&) = delete;
+    Instant& operator=(const Instant&) = delete;
+  } instant(*this);
   run(request, session, reply);
   // Lazy expiry: the keys this command looked up and found expired go now (a replicated write
   // each, at most one per key the command names).
   if (mode_ == Consistency::coordination_free) expiring_.reclaim_found();
-  command_ms_.reset();
 }
 
 void CommandProcessor::run(const Request& request, Session& session, std::string& reply) {

@@ -26,6 +26,11 @@
 
 namespace calm::apps::kvs {
 
+/// Case folding of command names and options: ASCII only, as Redis's (std::tolower asks the
+/// locale for every byte, which a pipelined request paid three times over for its name).
+constexpr char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
+constexpr char ascii_upper(char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 32) : c; }
+
 class PubSub;
 class Subscriber;
 
@@ -355,12 +360,18 @@ class CommandProcessor {
   Keyspace& keys() {
     return mode_ == Consistency::coordination_free ? static_cast<Keyspace&>(expiring_) : keyspace_;
   }
-  /// The wall clock, read once per command (execute): a command sees one instant, as in
-  /// Redis, so a key cannot expire between its read and its write within one command.
-  std::optional<std::uint64_t> command_ms_;
+  /// The wall clock, read at most once per command (execute), when the command first asks: a
+  /// command sees one instant, as in Redis, so a key cannot expire between its read and its
+  /// write within one command; and a command that asks for no time (LPUSH on a key without
+  /// expiry) reads no clock.
+  bool in_command_ = false;
+  mutable std::optional<std::uint64_t> command_ms_;
   std::uint64_t wall_ms() const {
     if (command_ms_) return *command_ms_;
-    return facts_.wall_ms ? facts_.wall_ms() : lattices::HybridClock::system_wall_ms();
+    const std::uint64_t now =
+        facts_.wall_ms ? facts_.wall_ms() : lattices::HybridClock::system_wall_ms();
+    if (in_command_) command_ms_ = now;
+    return now;
   }
   /// At the command's instant when there is one: its writes and its expiry checks agree, and
   /// a write reads the clock once, not twice.

@@ -1,7 +1,6 @@
 #include "kvs/router.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <chrono>
 #include <utility>
 
@@ -12,12 +11,12 @@ namespace {
 
 std::string lower(std::string_view s) {
   std::string out(s.substr(0, 16));  // longer than any name the router looks for
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char& c : out) c = ascii_lower(c);
   return out;
 }
 std::string upper(std::string_view s) {
   std::string out(s.substr(0, 32));
-  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (char& c : out) c = ascii_upper(c);
   return out;
 }
 /// A key as an error reply quotes it: at most 128 bytes, on one line.
@@ -125,6 +124,7 @@ void Router::route(const Request& request, const std::shared_ptr<Session>& sessi
   // Whether nothing replied since the group's last command (every path below but the
   // grouping one replies, or sends the group off).
   const bool run_open = std::exchange(s.group_run_open, false);
+  const bool chained = std::exchange(local_chain_, false);
   const std::string name = lower(request[0]);
   const auto refuse_stranger = [&] {
     if (s.in_multi) s.multi_failed = true;
@@ -175,7 +175,7 @@ void Router::route(const Request& request, const std::shared_ptr<Session>& sessi
       return ReplyWriter(out.now()).error(coordination_refused(upper(request[0]), request[1]));
     }
     ++counters_.coordination_free;
-    return run_local(request, traits, s, out.now());
+    return run_local(request, traits, s, out.now(), chained);
   }
   ++counters_.coordinated;
   ++command_stats_[traits.index].calls;
@@ -195,18 +195,22 @@ void Router::route(const Request& request, const std::shared_ptr<Session>& sessi
   }
 }
 
-void Router::end_turn(const std::shared_ptr<Session>& session) { flush_group(session); }
+void Router::end_turn(const std::shared_ptr<Session>& session) {
+  local_chain_ = false;
+  flush_group(session);
+}
 
 void Router::run_local(const Request& request, const CommandTraits& traits, Session& session,
-                       std::string& out) {
+                       std::string& out, bool chained) {
   const std::size_t at = out.size();
-  const auto start = std::chrono::steady_clock::now();
+  const auto start = chained ? local_end_ : std::chrono::steady_clock::now();
   local_.execute(request, session, out);
+  local_end_ = std::chrono::steady_clock::now();
+  local_chain_ = true;
   CommandStat& stat = command_stats_[traits.index];
   ++stat.calls;
-  stat.usec += static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
-                                              std::chrono::steady_clock::now() - start)
-                                              .count());
+  stat.usec += static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(local_end_ - start).count());
   // An error reply counts here as the command's failure; in errorstats once, by execute()
   // (or, inside EXEC's array, by exec()).
   if (at < out.size() && out[at] == '-') ++stat.failed;
@@ -517,13 +521,15 @@ void Router::exec(const std::shared_ptr<Session>& session, Replies& out) {
     const std::size_t from = reply.size();
     ReplyWriter(reply).array_header(queued.size());
     std::string scratch;  // past the bound, replies go here and are dropped
+    bool chained = false;
     for (const Request& request : queued) {
       // Every command runs (the transaction is all or nothing) whatever its reply's size.
       const bool over = reply.size() - from > reply_bytes_max;
       std::string& to = over ? scratch : reply;
       // Each queued command counts as Redis counts it: a call, and its error if any.
       const std::size_t at = to.size();
-      run_local(request, CommandProcessor::describe(request), s, to);
+      run_local(request, CommandProcessor::describe(request), s, to, chained);
+      chained = true;
       count_error(to, at);
       scratch.clear();
     }

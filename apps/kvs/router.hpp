@@ -17,6 +17,7 @@
 /// (atomic, and aborted when a WATCHed key changed); one over coordination-free keys runs at
 /// EXEC, all at once, on this replica (no other request runs between its commands, and its
 /// writes reach the disk and the peers in one batch).
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -150,11 +151,18 @@ class Router {
   KeyClasses classes_;
   /// execute()'s work, on replies that note where the first one written at once begins.
   void route(const Request& request, const std::shared_ptr<Session>& session, Replies& out);
-  /// Runs a request here, timing it and counting an error reply as its failure.
+  /// Runs a request here, timing it and counting an error reply as its failure. `chained`:
+  /// the request came right after a local one of the same turn, whose end starts its time.
   void run_local(const Request& request, const CommandTraits& traits, Session& session,
-                 std::string& out);
+                 std::string& out, bool chained);
   /// Counts the error reply that starts at `at` in `out`, if the reply there is one.
   void count_error(const std::string& out, std::size_t at);
+
+  /// Commandstats' clock: within a run of local commands of one turn, a command's time runs
+  /// from the end of the one before (so it includes reading and routing it), which reads the
+  /// clock once per command instead of twice (2% of a pipelined LPUSH's CPU).
+  bool local_chain_ = false;
+  std::chrono::steady_clock::time_point local_end_{};
 
   Counters counters_;
   std::vector<CommandStat> command_stats_ =
