@@ -30,7 +30,9 @@ class StringOutputArchive
     write(&little_endian, 1);
   }
 
-  void write(const void* data, std::size_t n) {
+  // Inlined: it is every field's one call, and out of line it was a sixth of counting a
+  // small delta's bytes.
+  [[gnu::always_inline]] void write(const void* data, std::size_t n) {
     if (out_ != nullptr) out_->append(static_cast<const char*>(data), n);
     count_ += n;
   }
