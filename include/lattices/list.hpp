@@ -46,6 +46,10 @@ struct ListContent {
   static void append(Storage& s, Storage&& more) {
     s.insert(s.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
   }
+  /// `more` before the values of `s` (a rebuild's backward run taking its next lower id).
+  static void prepend(Storage& s, Storage&& more) {
+    s.insert(s.begin(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
+  }
   /// Values [from, length) moved out of `s`, which keeps the rest.
   static Storage split_off(Storage& s, std::uint64_t from, std::uint64_t) {
     const auto at = s.begin() + static_cast<std::ptrdiff_t>(from);

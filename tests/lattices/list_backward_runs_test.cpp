@@ -63,6 +63,52 @@ TEST(ListBackwardRuns, FrontPushesShareHeadersAndReadInOrder) {
   // 200 pushes in runs of PushedList::backward_run_max; the first element starts its own run.
   EXPECT_LE(here.piece_count(), 200 / 32 + 2);
   EXPECT_EQ(there.piece_count(), 200u);
+  // Decoding (a restart) and a merge that rebuilds find the runs again: a reloaded list of
+  // LPUSHes is not a piece per element (126 bytes an element instead of 35, at 1,000,000).
+  const PushedList reloaded = from_bytes<PushedList>(to_bytes(there));
+  expect_same_as_received(reloaded, there, "reloaded");
+  EXPECT_LE(reloaded.piece_count(), 200 / 32 + 1);
+  EXPECT_GT(reloaded.backward_run_count(), 0u);
+  PushedList joined;
+  joined.merge(PushedList(there));
+  expect_same_as_received(joined, there, "a whole state merged into an empty one");
+}
+
+// Popped LPUSHes leave tombstones: a rebuild joins them into one deleted backward run, and the
+// live elements of a run stay within its bound, however long the chain.
+TEST(ListBackwardRuns, ARebuildJoinsTombstonesAndBoundsLiveRuns) {
+  PushedList here;
+  PushedList there;
+  for (int i = 0; i < 300; ++i) there.merge(here.insert(1, 0, std::to_string(i)));
+  for (int i = 0; i < 100; ++i) there.merge(here.erase(0, 1));  // LPOP x 100
+  const PushedList reloaded = from_bytes<PushedList>(to_bytes(there));
+  expect_same_as_received(reloaded, here, "reloaded after pops");
+  // 200 live elements in runs of at most 32, and the 100 popped in one deleted run.
+  EXPECT_LE(reloaded.piece_count(), (200 + 31) / 32 + 2);
+  EXPECT_GE(reloaded.piece_count(), 200 / 32 + 1);
+  // Edits after the reload match a copy that only receives them.
+  PushedList edited = reloaded;
+  PushedList received = reloaded;
+  for (int i = 0; i < 40; ++i) received.merge(edited.insert(1, 0, "n" + std::to_string(i)));
+  for (std::size_t pos : {0, 5, 31, 32, 33, 100}) {
+    received.merge(edited.insert(2, pos, "m"));
+    expect_same_as_received(edited, received, "insert after a reload");
+  }
+  for (std::size_t pos : {0, 3, 30, 60}) {
+    received.merge(edited.erase(pos, 2));
+    expect_same_as_received(edited, received, "erase after a reload");
+  }
+  received.merge(edited.erase(0, edited.size()));
+  expect_same_as_received(edited, received, "all erased after a reload");
+  // A reloaded run takes the next push at its front, as the live one did.
+  PushedList pushed;
+  for (int i = 0; i < 20; ++i) (void)pushed.insert(1, 0, std::to_string(i));
+  PushedList again = from_bytes<PushedList>(to_bytes(pushed));
+  EXPECT_EQ(again.piece_count(), 1u);
+  (void)again.insert(1, 0, "20");
+  (void)pushed.insert(1, 0, "20");
+  EXPECT_EQ(again.piece_count(), 1u);
+  expect_same_as_received(again, pushed, "a push after a reload");
 }
 
 TEST(ListBackwardRuns, PopsAndInsertsInsideARunMatchTheReceivedCopy) {
@@ -278,6 +324,13 @@ TEST(ListBackwardRuns, RandomEditsAndMergesEqualTheirDeltasJoined) {
       } else if (roll < 75) {
         const std::size_t pos = roll < 68 ? 0 : below(d.size());
         delta = d.erase(pos, 1 + below(std::min<std::size_t>(3, d.size() - pos)));
+      } else if (roll < 79) {
+        // A restart: the decoded document is rebuilt, with backward runs of its own, and the
+        // edits after it must agree with the received copy as before.
+        d = from_bytes<PushedList>(to_bytes(d));
+        expect_same_as_received(d, shadow[r], "after a restart");
+        if (::testing::Test::HasFatalFailure()) return;
+        continue;
       } else {
         // Deliver some waiting deltas, not necessarily in the order they were made.
         std::vector<PushedList>& waiting = inbox[r];
@@ -295,7 +348,7 @@ TEST(ListBackwardRuns, RandomEditsAndMergesEqualTheirDeltasJoined) {
       for (std::size_t o = 0; o < replicas; ++o) {
         if (o != r) inbox[o].push_back(delta);
       }
-      if (d.piece_count() < shadow[r].piece_count()) ++with_runs;
+      if (d.backward_run_count() > 0) ++with_runs;
       expect_same_as_received(d, shadow[r], "after a local edit");
       if (::testing::Test::HasFatalFailure()) {
         ADD_FAILURE() << "seed " << seed << " step " << step;

@@ -277,6 +277,14 @@ class SequenceBase {
     for (const Leaf& leaf : leaves_) n += leaf.pieces.size();
     return n;
   }
+  /// Pieces of the document that are backward runs (a List's LPUSHes): for reports and tests.
+  std::size_t backward_run_count() const {
+    std::size_t n = 0;
+    for (const Leaf& leaf : leaves_) {
+      for (const Piece& p : leaf.pieces) n += p.backward ? 1 : 0;
+    }
+    return n;
+  }
   /// Elements whose parent has not arrived yet.
   std::size_t pending_elements() const {
     std::size_t n = 0;
@@ -1292,10 +1300,15 @@ class SequenceBase {
   /// first in the document).
   static bool joins_deleted(const Piece& a, const Piece& b) {
     if (!a.deleted || !b.deleted) return false;
-    if (a.continues_into(b)) return true;
-    return backward_runs && (a.backward || a.length == 1) && (b.backward || b.length == 1) &&
-           a.first.replica == b.first.replica && a.first.counter == b.first.counter + b.length &&
-           a.left && a.parent == b.at(0);
+    return a.continues_into(b) || continues_backward(a, b);
+  }
+  /// Whether `b`, right after `a` in the document and as deleted as it, continues it as a
+  /// backward run (a's ids right after b's, a's first the left child of b's first in the
+  /// document); a List's only (backward_runs).
+  static bool continues_backward(const Piece& a, const Piece& b) {
+    return backward_runs && a.deleted == b.deleted && (a.backward || a.length == 1) &&
+           (b.backward || b.length == 1) && a.first.replica == b.first.replica &&
+           a.first.counter == b.first.counter + b.length && a.left && a.parent == b.at(0);
   }
   /// `a` takes in `b`, the piece after it, which joins_deleted(a, b).
   static void absorb(Piece& a, const Piece& b) {
@@ -1796,10 +1809,16 @@ class SequenceBase {
         }
         const bool gone = dead || item.deleted;
         bool joins = false;
+        bool joins_backward = false;  // the element goes under the last piece, backward
         if (!out.empty()) {
           Piece shape = slice_shape(item, k, k + 1);
           shape.deleted = gone;
           joins = out.back().continues_into(shape);
+          if (!joins && document_runs) {
+            joins_backward = continues_backward(out.back(), shape) &&
+                             (gone || out.back().length < backward_run_max);
+            if (joins_backward) stop = k + 1;
+          }
         }
         if (document_runs && !gone) {
           const std::uint64_t held = joins ? out.back().length : 0;
@@ -1826,6 +1845,13 @@ class SequenceBase {
         if (joins) {
           out.back().length += piece.length;
           Content::append(out.back().content, std::move(piece.content));
+        } else if (joins_backward) {
+          // The lowest id of the run: its value goes first (a backward run's content is in
+          // id order).
+          if constexpr (backward_runs) {
+            if (!piece.deleted) Content::prepend(out.back().content, std::move(piece.content));
+          }
+          absorb(out.back(), piece);
         } else {
           out.push_back(std::move(piece));
         }
@@ -1902,7 +1928,7 @@ class SequenceBase {
     };
 
     const auto has_left_child = [&](const Piece& p) {
-      const auto at = find(p.first);
+      const auto at = find(p.at(0));  // the first in the document: a backward run's last id
       return attached(at->first, at->second, false);
     };
 
