@@ -68,7 +68,8 @@ bench() {
     out=$(timeout -s INT "$limit" redis-benchmark -p "$port" -t "$t" -P 16 -c 50 \
       -n "$requests" ${keyspace_args[$keyspace]} "${extra[@]}" -q 2>/dev/null | tr '\r' '\n') || true
     [ "$1" = x3 ] && settle "$t"
-    result[$1,$t]=$(sed -n 's/^[^ ]*: \([0-9.]*\) requests per second.*/\1/p' <<<"$out" | tail -n 1)
+    # A name may hold spaces ("LRANGE_100 (first 100 elements): ..."), never a colon.
+    result[$1,$t]=$(sed -n 's/^[^:]*: \([0-9.]*\) requests per second.*/\1/p' <<<"$out" | tail -n 1)
     if [ -z "${result[$1,$t]}" ]; then
       result[$1,$t]=$(sed -n 's/.*(overall: \([0-9.]*\)) avg_msec.*/\1*/p' <<<"$out" | tail -n 1)
       result[$1,$t]=${result[$1,$t]:-timeout}
