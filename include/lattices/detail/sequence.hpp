@@ -24,8 +24,9 @@
 /// replica's inserts at the front, each the left child of the one before (LPUSH after LPUSH),
 /// up to backward_run_max values a piece, where each would otherwise be a piece (a 72-byte
 /// header and a vector) of its own; their tombstones join into deleted backward runs of any
-/// length (no values). They exist only in memory: the canonical form, the encoding, items and
-/// deltas see one forward run per element.
+/// length (no values). A rebuild lays out such chains as backward runs too (continues_backward,
+/// for pieces side by side in the document only). They exist only in memory: the canonical
+/// form, the encoding, items and deltas' bytes see one forward run per element.
 ///
 /// Elements whose parent is not (yet) present are pending: part of the value, not visible, and
 /// placed as soon as their parent arrives (a delta delivered before the delta it depends on).
@@ -64,12 +65,13 @@ namespace calm::lattices::detail {
 /// j < length. A forward run (typing, RPUSH): element j = 0 is the `left` or right child of
 /// `parent` (counter 0: the root), element j > 0 the right child of element j - 1, and the
 /// document holds them in id order. A backward run (`backward`, only in a List's document, made
-/// by local inserts at its front, LPUSH after LPUSH, and deleted ones also by tombstones that
-/// join, a replica's own or received): element j > 0 is the left child of element j - 1, so
-/// the document holds them in reverse id order, element 0 last. Offsets (at(k), a cursor's
-/// offset) count in document order either way; `content` holds the `length` values in
-/// id order (so a push at a backward run's front is an append), or nothing when the run is
-/// deleted: offset k's value is content[slot(k)].
+/// by local inserts at its front, LPUSH after LPUSH, by a rebuild's layout of such chains, and
+/// deleted ones also by tombstones that join, a replica's own or received; a middle element
+/// may have other left children before the run, never a right child): element j > 0 is the
+/// left child of element j - 1, so the document holds them in reverse id order, element 0
+/// last. Offsets (at(k), a cursor's offset) count in document order either way; `content`
+/// holds the `length` values in id order (so a push at a backward run's front is an append),
+/// or nothing when the run is deleted: offset k's value is content[slot(k)].
 template <class Id, class Storage>
 struct SequencePiece {
   Dot<Id> first;
