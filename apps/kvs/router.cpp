@@ -9,16 +9,10 @@
 namespace calm::apps::kvs {
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s.substr(0, 16));  // longer than any name the router looks for
-  for (char& c : out) c = ascii_lower(c);
-  return out;
-}
-std::string upper(std::string_view s) {
-  std::string out(s.substr(0, 32));
-  for (char& c : out) c = ascii_upper(c);
-  return out;
-}
+/// A command's name as the router compares it (longer than any it looks for) and as its
+/// errors quote it: a client's word, so cut first.
+std::string name_lower(std::string_view s) { return lower(s.substr(0, 16)); }
+std::string name_upper(std::string_view s) { return upper(s.substr(0, 32)); }
 /// A key as an error reply quotes it: at most 128 bytes, on one line.
 std::string quoted(const std::string& key) {
   std::string out = key.substr(0, 128);
@@ -125,7 +119,7 @@ void Router::route(const Request& request, const std::shared_ptr<Session>& sessi
   // grouping one replies, or sends the group off).
   const bool run_open = std::exchange(s.group_run_open, false);
   const bool chained = std::exchange(local_chain_, false);
-  const std::string name = lower(request[0]);
+  const std::string name = name_lower(request[0]);
   const auto refuse_stranger = [&] {
     if (s.in_multi) s.multi_failed = true;
     ReplyWriter(out.now()).error("NOAUTH Authentication required.");
@@ -172,7 +166,7 @@ void Router::route(const Request& request, const std::shared_ptr<Session>& sessi
     if (traits.coordinated && !traits.keys.empty()) {
       ++counters_.refused;
       ++command_stats_[traits.index].rejected;
-      return ReplyWriter(out.now()).error(coordination_refused(upper(request[0]), request[1]));
+      return ReplyWriter(out.now()).error(coordination_refused(name_upper(request[0]), request[1]));
     }
     ++counters_.coordination_free;
     return run_local(request, traits, s, out.now(), chained);
@@ -338,12 +332,12 @@ void Router::queue(const Request& request, const CommandTraits& traits, Session&
   if (traits.coordinated && *cls == Consistency::coordination_free) {
     ++counters_.refused;
     s.multi_failed = true;
-    return reply.error(coordination_refused(upper(request[0]), request[1]));
+    return reply.error(coordination_refused(name_upper(request[0]), request[1]));
   }
   if (traits.keyspace_wide && s.multi_class == Consistency::linearizable) {
     ++counters_.refused;
     s.multi_failed = true;
-    return reply.error("ERR not queued: " + upper(request[0]) +
+    return reply.error("ERR not queued: " + name_upper(request[0]) +
                        " reads the coordination-free keyspace, and the transaction's keys are "
                        "linearizable");
   }
@@ -352,7 +346,7 @@ void Router::queue(const Request& request, const CommandTraits& traits, Session&
     // AUTH's password would be written into the log.
     ++counters_.refused;
     s.multi_failed = true;
-    return reply.error("ERR not queued: " + upper(request[0]) +
+    return reply.error("ERR not queued: " + name_upper(request[0]) +
                        " runs on this replica's connections, and the transaction's keys are "
                        "linearizable");
   }

@@ -38,17 +38,6 @@
 
 namespace calm::apps::kvs {
 
-inline std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = ascii_lower(c);
-  return out;
-}
-inline std::string upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = ascii_upper(c);
-  return out;
-}
-
 /// How much of a client's word an error reply echoes, as Redis 7.0 does ("%.128s" of a C
 /// string): an 8 MiB command name costs a 128-byte error, not an 8 MiB one.
 inline constexpr std::size_t echo_bytes_max = 128;
