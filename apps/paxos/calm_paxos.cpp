@@ -226,7 +226,9 @@ int main(int argc, char** argv) {
 
   std::unique_ptr<storage::RocksDisk> rocks;
   try {
-    rocks = std::make_unique<storage::RocksDisk>(data, &storage::refuse_merges, storage::Sync::no);
+    // A log: written every turn, read at boot and after a failed write only.
+    rocks = std::make_unique<storage::RocksDisk>(
+        data, &storage::refuse_merges, storage::StoreOptions{.memtable = storage::Memtable::log});
   } catch (const std::exception& e) {
     std::cerr << "calm-paxos: " << e.what() << "\n";
     return 1;

@@ -37,6 +37,9 @@ class UnsyncedDisk final : public storage::Disk {
   }
   void sync() override {}
   std::optional<std::string> get(std::string_view key) const override { return inner_.get(key); }
+  std::function<std::optional<std::string>(std::string_view)> point_reads() const override {
+    return inner_.point_reads();
+  }
   void scan(std::string_view prefix,
             const std::function<bool(std::string_view, std::string_view)>& f) const override {
     inner_.scan(prefix, f);

@@ -201,6 +201,8 @@ bool make_reserve(const std::filesystem::path& file, std::size_t bytes, std::str
 struct ByteStore::Impl {
   std::unique_ptr<rocksdb::DB> db;
   rocksdb::WriteOptions buffered, synced;
+  /// StoreOptions::memtable is Memtable::log.
+  bool log_memtable = false;
   /// StoreOptions::reserve_bytes, the file that holds them, and whether it is missing (then
   /// writes are refused until it is made again).
   std::size_t reserve_bytes = 0;
@@ -289,19 +291,26 @@ ByteStore::ByteStore(const std::filesystem::path& path, MergeFunction merge, Sto
   // merge that cannot be done then fails at open rather than at a later flush.
   db_options.avoid_flush_during_recovery = options.reserve_bytes > 0;
   db_options.max_open_files = options.open_files_max;
-  // The memtable is a hash table keyed by the whole key (the "prefix" is the key), each bucket
-  // a short list of the records of the keys that hash there (a skip list past 256 of them: a
-  // hot key's operands), not one skip list of everything: an insert is a hash lookup, not a
-  // walk down a skip list of every key in the memtable, which was a third of calm-kvs's time
-  // under SET of many keys. The hosts read the store point-wise (get: one bucket) and by one
-  // scan at boot; every scan, and a flush, copies the memtables into key order first, so scans
-  // must be rare. Iterators need total_order_seek (scan below; the only iterator here).
-  // A hashed memtable cannot take concurrent writes; calm writes from one thread.
-  db_options.prefix_extractor.reset(rocksdb::NewNoopTransform());
-  db_options.memtable_factory.reset(rocksdb::NewHashLinkListRepFactory(
-      memtable_buckets, /*huge_page_tlb_size=*/0,
-      /*bucket_entries_logging_threshold=*/std::numeric_limits<int>::max(),
-      /*if_log_bucket_dist_when_flash=*/false, /*threshold_use_skiplist=*/256));
+  if (options.memtable == Memtable::hashed) {
+    // The memtable is a hash table keyed by the whole key (the "prefix" is the key), each
+    // bucket a short list of the records of the keys that hash there (a skip list past 256 of
+    // them: a hot key's operands), not one skip list of everything: an insert is a hash lookup,
+    // not a walk down a skip list of every key in the memtable, which was a third of calm-kvs's
+    // time under SET of many keys. The hosts read the store point-wise (get: one bucket) and by
+    // one scan at boot; every scan, and a flush, copies the memtables into key order first, so
+    // scans must be rare. Iterators need total_order_seek (scan below, point_reads).
+    db_options.prefix_extractor.reset(rocksdb::NewNoopTransform());
+    db_options.memtable_factory.reset(rocksdb::NewHashLinkListRepFactory(
+        memtable_buckets, /*huge_page_tlb_size=*/0,
+        /*bucket_entries_logging_threshold=*/std::numeric_limits<int>::max(),
+        /*if_log_bucket_dist_when_flash=*/false, /*threshold_use_skiplist=*/256));
+  } else {
+    // An array appended to, sorted once when it is flushed (or read: point_reads). Against the
+    // hashed memtable under two-phase commit's load, this took the flush thread's CPU from
+    // about as much as the event loop's to little, for writes that cost the same.
+    db_options.memtable_factory.reset(new rocksdb::VectorRepFactory());
+  }
+  // Neither memtable can take concurrent writes; calm writes from one thread.
   db_options.allow_concurrent_memtable_write = false;
   // 16 MiB memtables, not RocksDB's 64: a boot replays the log into the memtable (with a
   // reserve it is not flushed, above) and its scan then sorts it, a third of a restart's time
@@ -324,6 +333,7 @@ ByteStore::ByteStore(const std::filesystem::path& path, MergeFunction merge, Sto
     std::filesystem::create_directories(path.parent_path(), ignored);
   }
   impl_->reserve_bytes = options.reserve_bytes;
+  impl_->log_memtable = options.memtable == Memtable::log;
   impl_->reserve_file = path / reserve_file_name;
   rocksdb::DB* db = nullptr;
   rocksdb::Status status = rocksdb::DB::Open(db_options, path.string(), &db);
@@ -414,6 +424,29 @@ std::optional<std::string> ByteStore::get(std::string_view key) const {
   }
   if (!status.ok()) fail(status, "get");
   return value;
+}
+
+std::function<std::optional<std::string>(std::string_view)> ByteStore::point_reads() const {
+  if (!impl_->log_memtable) {
+    return [this](std::string_view key) { return get(key); };
+  }
+  // One iterator for all the reads: creating it sorts the memtable's array once; each read is
+  // then a seek (a binary search in it, and in the tables).
+  rocksdb::ReadOptions read;
+  read.total_order_seek = true;
+  std::shared_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(read));
+  return [this, it](std::string_view key) -> std::optional<std::string> {
+    merge_exception() = nullptr;
+    it->Seek(slice(key));
+    if (it->Valid() && view(it->key()) == key) return std::string(view(it->value()));
+    const auto status = it->status();
+    if (status.IsCorruption()) {
+      rethrow_merge_exception();
+      throw CorruptRecord(std::string(key), status.ToString());
+    }
+    if (!status.ok()) fail(status, "get");
+    return std::nullopt;
+  };
 }
 
 namespace {

@@ -8,7 +8,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <new>
+#include <optional>
 #include <random>
 #include <string>
 #include <thread>
@@ -293,6 +295,69 @@ TEST_F(StoreTest, AHotKeysOperandsAndAReplayedLogReadTheSameFromTheHashedMemtabl
   EXPECT_TRUE(std::is_sorted(all.begin(), all.end()));
   EXPECT_EQ(all.back(), (std::pair<std::string, std::string>{"hot", expected}));
   EXPECT_EQ(scan(disk, "hot"), (Entries{{"hot", expected}}));
+}
+
+// A protocol's log (Memtable::log: an array sorted when it is flushed or read) reads as the
+// hashed memtable does, by get, by scan and by point_reads, from the memtable, the tables and a
+// replayed log; point_reads on either memtable answers as get does, absent keys included.
+TEST_F(StoreTest, ALogMemtableReadsAsTheHashedOneByGetScanAndPointReads) {
+  constexpr int keys = 3000;
+  auto key = [](int i) { return "t/" + std::to_string((i * 7919) % keys); };
+  const StoreOptions log{.memtable = Memtable::log};
+  std::map<std::string, std::string> model;
+  auto check = [&](const RocksDisk& disk, const RocksDisk& hashed) {
+    const Entries all = scan(disk);
+    EXPECT_EQ(all, Entries(model.begin(), model.end()));
+    EXPECT_EQ(all, scan(hashed));
+    const auto reads = disk.point_reads();
+    const auto hashed_reads = hashed.point_reads();
+    for (int i = 0; i < keys + 10; ++i) {
+      const std::string k = i < keys ? key(i) : "t/absent" + std::to_string(i);
+      const auto it = model.find(k);
+      const std::optional<std::string> expected =
+          it == model.end() ? std::nullopt : std::optional(it->second);
+      ASSERT_EQ(reads(k), expected) << k;
+      ASSERT_EQ(hashed_reads(k), expected) << k;
+      if (i % 97 == 0) {
+        ASSERT_EQ(disk.get(k), expected) << k;
+      }
+    }
+  };
+  {
+    RocksDisk disk(path(), &concatenate, log);
+    RocksDisk hashed(path("hashed"), &concatenate, Sync::no);
+    for (int i = 0; i < keys; ++i) {
+      std::vector<Write> batch{Write::put(key(i), "p"), Write::merge(key(i), "m")};
+      model[key(i)] = "p|m";
+      if (i % 3 == 0) {  // an erase of a key written earlier, in the memtable or a table
+        batch.push_back(Write::erase(key(i / 2)));
+        model.erase(key(i / 2));
+      }
+      disk.write(batch, Sync::no);
+      hashed.write(batch, Sync::no);
+      if (i == keys / 2) disk.compact();  // the first half in a table, the rest in the memtable
+    }
+    check(disk, hashed);
+    disk.sync();
+  }
+  RocksDisk disk(path(), &concatenate, log);  // the log replayed
+  RocksDisk hashed(path("hashed"), &concatenate, Sync::no);
+  check(disk, hashed);
+}
+
+// A corrupt record read through point_reads is reported with its key, as get reports it.
+TEST_F(StoreTest, PointReadsOfALogReportACorruptRecordWithItsKey) {
+  RocksDisk disk(path(), &concatenate, StoreOptions{.memtable = Memtable::log});
+  disk.write(std::vector<Write>{Write::put("a", "1"), Write::merge("b", "bad")}, Sync::no);
+  const auto reads = disk.point_reads();
+  EXPECT_EQ(reads("a"), "1");
+  try {
+    reads("b");
+    ADD_FAILURE() << "no CorruptRecord";
+  } catch (const CorruptRecord& e) {
+    EXPECT_EQ(e.key(), "b") << e.what();
+  }
+  EXPECT_THROW(disk.get("b"), CorruptRecord);
 }
 
 TEST_F(StoreTest, ABatchSurvivesReopeningWhole) {

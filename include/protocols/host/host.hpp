@@ -346,9 +346,8 @@ class Host : public net::Node {
     });
   }
 
-  DurableRead durable_read() const {
-    return [this](std::string_view key) { return disk_.get(key); };
-  }
+  /// For one rollback: its reads come together, with no write between them.
+  DurableRead durable_read() const { return disk_.point_reads(); }
 
   void note_rejection(std::string reason) {
     rejections_.push_back(std::move(reason));

@@ -42,8 +42,23 @@
 
 namespace calm::protocols::storage {
 
+/// How the memtable (RocksDB's in-memory part, the writes not yet in a table file) is laid out.
+enum class Memtable {
+  /// A hash table keyed by the whole key: a write and a point read find one short bucket. A
+  /// flush or a scan first copies it into key order (a skip list built entry by entry). For a
+  /// store that is read by key while written (calm-kvs's keyspace).
+  hashed,
+  /// A plain array of the writes in the order made: a write appends, and a flush sorts the
+  /// array once. A read sorts a copy of it first, so reads must be rare and come together
+  /// (`point_reads`). For a protocol's log, written every turn and read only at boot and after
+  /// a failed write (a Paxos replica's, a two-phase commit node's): their flushes sorting a
+  /// hashed memtable took about as much CPU as their event loops (docs/storage.md).
+  log,
+};
+
 struct StoreOptions {
   bool create_if_missing = true;
+  Memtable memtable = Memtable::hashed;
   /// fsync the write-ahead log on every write, as if each passed Sync::yes.
   bool sync_writes = false;
   /// RocksDB's max_open_files: table files it keeps open, -1 for all of them. A host that
@@ -82,6 +97,11 @@ class ByteStore {
   void write(std::span<const Write> writes, Sync sync = Sync::no);
   /// The value under `key` (operands merged), or nothing. Throws CorruptRecord.
   std::optional<std::string> get(std::string_view key) const;
+  /// A reader for many point reads in a row with no write between them (a host's rollback):
+  /// each call answers as `get` does. On a Memtable::log store it reads through one RocksDB
+  /// iterator, so the memtable is sorted once for all of the reads rather than once a read.
+  /// Valid until the store's next write, and only while the store lives.
+  std::function<std::optional<std::string>(std::string_view key)> point_reads() const;
   /// Every key that starts with `prefix`, in byte order, with its value (operands merged):
   /// seeks to the prefix and stops at the first key past it, so it reads no other table entry
   /// (but it starts by copying the memtables into key order, whatever the prefix: they are

@@ -38,6 +38,9 @@ class RocksDisk final : public Disk {
                StoreOptions{.sync_writes = per_write == Sync::yes,
                             .open_files_max = open_files_max,
                             .reserve_bytes = reserve_bytes}) {}
+  /// The same, with every option of the store (a protocol's log: Memtable::log).
+  RocksDisk(const std::filesystem::path& path, MergeFunction merge, const StoreOptions& options)
+      : bytes_(path, std::move(merge), options) {}
 
   /// One RocksDB write batch; a write that fails throws StorageError and writes nothing.
   void write(std::span<const Write> writes, Sync sync) override { bytes_.write(writes, sync); }
@@ -46,6 +49,9 @@ class RocksDisk final : public Disk {
   /// ByteStore::sync_log_concurrently: a sync from another thread (a host's background sync).
   std::optional<std::string> sync_concurrently() { return bytes_.sync_log_concurrently(); }
   std::optional<std::string> get(std::string_view key) const override { return bytes_.get(key); }
+  std::function<std::optional<std::string>(std::string_view key)> point_reads() const override {
+    return bytes_.point_reads();
+  }
   void scan(
       std::string_view prefix,
       const std::function<bool(std::string_view key, std::string_view value)>& f) const override {
