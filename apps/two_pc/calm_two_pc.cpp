@@ -57,6 +57,7 @@
 #include "protocols/net/tcp.hpp"
 #include "protocols/net/tcp_wire.hpp"
 #include "protocols/storage/rocks_disk.hpp"
+#include "protocols/storage/sync_thread.hpp"
 #include "protocols/two_pc/acceptor.hpp"
 #include "protocols/two_pc/coordinator.hpp"
 #include "protocols/two_pc/participant.hpp"
@@ -277,8 +278,10 @@ int main(int argc, char** argv) {
 
   std::unique_ptr<storage::RocksDisk> rocks;
   try {
-    rocks = std::make_unique<storage::RocksDisk>(flags.data, &storage::refuse_merges,
-                                                 storage::Sync::no);
+    // A log: written every turn, read at boot and after a failed write only.
+    rocks = std::make_unique<storage::RocksDisk>(
+        flags.data, &storage::refuse_merges,
+        storage::StoreOptions{.memtable = storage::Memtable::log});
   } catch (const std::exception& e) {
     std::cerr << "calm-two-pc: " << e.what() << "\n";
     return 1;
@@ -287,6 +290,16 @@ int main(int argc, char** argv) {
   storage::Disk& disk = no_fsync ? static_cast<storage::Disk&>(unsynced) : *rocks;
 
   std::unique_ptr<net::TcpRuntime> made;
+  // Declared after the runtime and the disk: destroyed before them, as SyncThread asks.
+  std::unique_ptr<storage::SyncThread> syncer;
+  // The records sync on a thread of their own: the event loop goes on reading votes and
+  // requests meanwhile, and one fsync covers every turn written before it (host.hpp).
+  const auto background = [&](auto& app) {
+    if (no_fsync) return;
+    app.background_sync = [&](std::function<void(const std::string*)> done) {
+      syncer->request(std::move(done));
+    };
+  };
   std::unique_ptr<ClientListener> clients;
   CoordinatorNode* coordinator = nullptr;
   ParticipantNode* participant = nullptr;
@@ -310,6 +323,9 @@ int main(int argc, char** argv) {
             tpc::AcceptorConfig config;
             config.self = id;
             auto node = std::make_unique<AcceptorNode>(context, tpc::Acceptor(config));
+            AcceptorNode::Application app;
+            background(app);
+            node->set_application(std::move(app));
             acceptor = node.get();
             return node;
           }
@@ -332,6 +348,7 @@ int main(int argc, char** argv) {
                 waiting.erase(it);
               }
             };
+            background(app);
             node->set_application(std::move(app));
             coordinator = node.get();
             return node;
@@ -341,10 +358,16 @@ int main(int argc, char** argv) {
           config.acceptors = acceptors;
           auto node =
               std::make_unique<ParticipantNode>(context, tpc::Participant<Bank>(config, Bank{}));
+          ParticipantNode::Application app;
+          background(app);
+          node->set_application(std::move(app));
           participant = node.get();
           return node;
         },
         options);
+    syncer = std::make_unique<storage::SyncThread>(
+        [&] { return rocks->sync_concurrently(); },
+        [&](std::function<void()> f) { asio::post(made->io_context(), std::move(f)); });
     clients = std::make_unique<ClientListener>("calm-two-pc", made->io_context(), client_host,
                                                client_port, 64 * 1024);
   } catch (const std::exception& e) {
