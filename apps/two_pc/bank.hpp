@@ -78,6 +78,9 @@ inline std::optional<std::vector<Move>> parse_moves(std::string_view payload) {
         delta < -amount_max) {
       return std::nullopt;
     }
+    // One spelling per amount (no leading zero, no "-0"): a payload re-encodes to itself.
+    const std::string_view digits = number.starts_with('-') ? number.substr(1) : number;
+    if ((digits.size() > 1 && digits.front() == '0') || number == "-0") return std::nullopt;
     for (const Move& m : moves) {
       if (m.account == account) return std::nullopt;  // an account once per part
     }

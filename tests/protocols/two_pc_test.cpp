@@ -116,7 +116,8 @@ TEST(TwoPcBank, APayloadIsAListOfMovesOrItIsVotedNo) {
   EXPECT_EQ(apps::bank::move_payload(*moves), "a1 -30 b_2 30");
   for (const char* bad :
        {"", " ", "a1", "a1 ", "a1 -30 ", " a1 -30", "a1  -30", "a1 x", "a1 1e3", "a1 +5", "a/1 5",
-        "a1 5 a1 6", "a1 99999999999999999999", "a1 1125899906842625"}) {
+        "a1 5 a1 6", "a1 99999999999999999999",
+                          "a1 1125899906842625", "a1 05", "a1 -0", "a1 -05", "a1 00"}) {
     EXPECT_FALSE(parse_moves(bad)) << '"' << bad << '"';
   }
   std::vector<apps::bank::Move> moves_65;
