@@ -6,7 +6,7 @@
 //
 //   calm-two-pc --id N --role coordinator|participant|acceptor --listen HOST:PORT
 //               --client HOST:PORT --data DIR --peer ID=HOST:PORT... [--acceptors ID,...]
-//               [--no-fsync] [--echo] [--cluster-secret-file PATH]
+//               [--batch] [--no-fsync] [--echo] [--cluster-secret-file PATH]
 //
 // A coordinator's peers are its participants; a participant's peers are its coordinators.
 // --acceptors (every node of the cluster is given the same list, 2F+1 ids): Paxos Commit;
@@ -23,6 +23,9 @@
 //   to a participant, read "balances <account>...": "<account> <balance> ...; held <n>
 //     in_doubt <n> waiting <n> records <n> recovered <n>" (at most 4,096 accounts a read;
 //     recovered: outcomes it learned by leading a Paxos Commit recovery ballot).
+// --batch: every message of a turn to one peer goes in one frame (two-pc's bundles,
+// protocols/two_pc/message.hpp; with --echo, the echo's frames likewise). Every node takes
+// bundles, with the flag or without.
 // --no-fsync: UNSAFE, for measuring only (the records are written, not synced).
 // --echo: no protocol, the benchmarks' ceiling: the coordinator sends each transfer's parts to
 // their participants, each echoes at once, and once all did the coordinator answers
@@ -82,7 +85,7 @@ using AcceptorNode = host::Host<tpc::Acceptor>;
 constexpr std::string_view usage =
     "usage: calm-two-pc --id N --role coordinator|participant|acceptor --listen HOST:PORT\n"
     "                   --client HOST:PORT --data DIR --peer ID=HOST:PORT...\n"
-    "                   [--acceptors ID,...] [--no-fsync] [--echo]\n"
+    "                   [--acceptors ID,...] [--batch] [--no-fsync] [--echo]\n"
     "                   [--cluster-secret-file PATH]\n";
 const calm::apps::Usage cli("calm-two-pc", usage);
 
@@ -140,9 +143,12 @@ std::string describe(const tpc::Participant<Bank>& p, std::string_view accounts)
 /// --echo (see the header comment).
 class EchoNode final : public net::Node {
  public:
-  EchoNode(const net::NodeContext& context, bool coordinating,
+  EchoNode(const net::NodeContext& context, bool coordinating, bool batch,
            std::function<void(std::uint64_t, std::uint64_t)> answer)
-      : transport_(context.transport), coordinating_(coordinating), answer_(std::move(answer)) {}
+      : transport_(context.transport),
+        coordinating_(coordinating),
+        batch_(batch),
+        answer_(std::move(answer)) {}
 
   void on_start() override {}
   void on_timer(net::TimerId) override {}
@@ -159,26 +165,26 @@ class EchoNode final : public net::Node {
     for (const tpc::Part& part : parts) {
       p.waiting.insert(part.participant);
       p.all.insert(part.participant);
-      transport_.send(part.participant, frame('p', number, part.payload));
+      send(part.participant, frame('p', number, part.payload));
     }
     return true;
   }
 
   void on_message(net::NodeId from, std::string_view bytes) override {
-    if (bytes.size() < 9) return;
-    if (!coordinating_) {  // echo the kind and the number back
-      transport_.send(from, std::string(bytes.substr(0, 9)));
+    if (bytes.empty() || bytes[0] != 'b') {
+      on_frame(from, bytes);
       return;
     }
-    std::uint64_t number = 0;
-    std::memcpy(&number, bytes.data() + 1, 8);
-    if (bytes[0] != 'p') return;  // the second round's echo: nothing more to do
-    const auto it = pending_.find(number);
-    if (it == pending_.end() || it->second.waiting.erase(from) == 0) return;
-    if (!it->second.waiting.empty()) return;
-    answer_(it->second.client, it->second.seq);
-    for (const net::NodeId p : it->second.all) transport_.send(p, frame('d', number, {}));
-    pending_.erase(it);
+    // A bundle: 'b', then frames, each as its u32 length and its bytes.
+    bytes.remove_prefix(1);
+    while (bytes.size() >= 4) {
+      std::uint32_t length = 0;
+      std::memcpy(&length, bytes.data(), 4);
+      bytes.remove_prefix(4);
+      if (length > bytes.size()) return;
+      on_frame(from, bytes.substr(0, length));
+      bytes.remove_prefix(length);
+    }
   }
 
  private:
@@ -195,18 +201,63 @@ class EchoNode final : public net::Node {
     return out;
   }
 
+  void on_frame(net::NodeId from, std::string_view bytes) {
+    if (bytes.size() < 9) return;
+    if (!coordinating_) {  // echo the kind and the number back
+      send(from, std::string(bytes.substr(0, 9)));
+      return;
+    }
+    std::uint64_t number = 0;
+    std::memcpy(&number, bytes.data() + 1, 8);
+    if (bytes[0] != 'p') return;  // the second round's echo: nothing more to do
+    const auto it = pending_.find(number);
+    if (it == pending_.end() || it->second.waiting.erase(from) == 0) return;
+    if (!it->second.waiting.empty()) return;
+    answer_(it->second.client, it->second.seq);
+    for (const net::NodeId p : it->second.all) send(p, frame('d', number, {}));
+    pending_.erase(it);
+  }
+
+  /// With --batch, a turn's frames to one peer leave as one, as two-pc's bundles do.
+  void send(net::NodeId to, std::string bytes) {
+    if (!batch_) {
+      transport_.send(to, std::move(bytes));
+      return;
+    }
+    if (queued_.empty()) transport_.defer([this] { flush(); });
+    queued_[to].push_back(std::move(bytes));
+  }
+  void flush() {
+    for (auto& [to, frames] : queued_) {
+      if (frames.size() == 1) {
+        transport_.send(to, std::move(frames.front()));
+        continue;
+      }
+      std::string out = "b";
+      for (const std::string& f : frames) {
+        const auto length = static_cast<std::uint32_t>(f.size());
+        out.append(reinterpret_cast<const char*>(&length), 4);
+        out += f;
+      }
+      transport_.send(to, std::move(out));
+    }
+    queued_.clear();
+  }
+
   net::Transport& transport_;
   bool coordinating_;
+  bool batch_;
   std::function<void(std::uint64_t, std::uint64_t)> answer_;
   std::map<std::uint64_t, Pending> pending_;
   std::uint64_t next_ = 0;
+  std::map<net::NodeId, std::vector<std::string>> queued_;
 };
 
 }  // namespace
 
 int main(int argc, char** argv) {
   calm::apps::ServerFlags flags;
-  bool no_fsync = false, echo = false;
+  bool no_fsync = false, echo = false, batch = false;
   std::string role;
   std::vector<net::NodeId> acceptors;
   for (int i = 1; i < argc; ++i) {
@@ -217,6 +268,10 @@ int main(int argc, char** argv) {
     }
     if (flag == "--echo") {
       echo = true;
+      continue;
+    }
+    if (flag == "--batch") {
+      batch = true;
       continue;
     }
     if (i + 1 >= argc) cli.fail(flag + " needs a value");
@@ -313,7 +368,7 @@ int main(int argc, char** argv) {
         [&](const net::NodeContext& context) -> std::unique_ptr<net::Node> {
           if (echo) {
             auto node = std::make_unique<EchoNode>(
-                context, coordinating, [&](std::uint64_t client_id, std::uint64_t seq) {
+                context, coordinating, batch, [&](std::uint64_t client_id, std::uint64_t seq) {
                   clients->deliver({client_id, seq, wire::Kind::applied, {}, "committed"});
                 });
             echo_node = node.get();
@@ -322,6 +377,7 @@ int main(int argc, char** argv) {
           if (role == "acceptor") {
             tpc::AcceptorConfig config;
             config.self = id;
+            config.bundle_sends = batch;
             auto node = std::make_unique<AcceptorNode>(context, tpc::Acceptor(config));
             AcceptorNode::Application app;
             background(app);
@@ -334,6 +390,7 @@ int main(int argc, char** argv) {
             config.self = id;
             config.participants.assign(peer_ids.begin(), peer_ids.end());
             config.acceptors = acceptors;
+            config.bundle_sends = batch;
             auto node = std::make_unique<CoordinatorNode>(context, tpc::Coordinator(config));
             CoordinatorNode::Application app;
             app.on_final = [&](std::vector<tpc::Outcome>& outcomes) {
@@ -356,6 +413,7 @@ int main(int argc, char** argv) {
           tpc::ParticipantConfig config;
           config.self = id;
           config.acceptors = acceptors;
+          config.bundle_sends = batch;
           auto node =
               std::make_unique<ParticipantNode>(context, tpc::Participant<Bank>(config, Bank{}));
           ParticipantNode::Application app;

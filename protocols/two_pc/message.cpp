@@ -1,5 +1,8 @@
 #include "protocols/two_pc/message.hpp"
 
+#include <map>
+
+#include "lattices/assert.hpp"
 #include "lattices/core.hpp"
 #include "protocols/net/frame_codec.hpp"
 
@@ -310,6 +313,63 @@ Message decode_message(std::string_view bytes, const DecodeLimits& limits) {
   }
   in.expect_end();
   return message;
+}
+
+void bundle_sends(std::vector<host::Outgoing>& sends, const DecodeLimits& limits) {
+  if (sends.size() < 2) return;
+  // Each peer's messages, in the order made (a peer's order is all that a frame stream keeps).
+  std::map<NodeId, std::vector<std::string>> by_peer;
+  for (host::Outgoing& o : sends) by_peer[o.to].push_back(std::move(o.bytes));
+  sends.clear();
+  for (auto& [to, messages] : by_peer) {
+    std::size_t i = 0;
+    while (i < messages.size()) {
+      // As many as fit: the header (version, kind, a count of up to 10 bytes), then each
+      // message with its length (up to 10 bytes).
+      std::size_t end = i, bytes = 2 + 10;
+      while (end < messages.size() && end - i < limits.bundle_messages_max &&
+             bytes + 10 + messages[end].size() <= limits.message_bytes_max) {
+        bytes += 10 + messages[end].size();
+        ++end;
+      }
+      if (end <= i + 1) {  // alone (or too large to share a frame): sent as itself
+        CALM_ASSERT(messages[i].size() <= limits.message_bytes_max,
+                    "a two-pc message within message_bytes_max");
+        sends.push_back({to, std::move(messages[i])});
+        ++i;
+        continue;
+      }
+      std::string out;
+      out.reserve(bytes);
+      out.push_back(static_cast<char>(format_version));
+      out.push_back(static_cast<char>(bundle_kind));
+      put_varint(out, end - i);
+      for (; i < end; ++i) put_bytes(out, messages[i]);
+      sends.push_back({to, std::move(out)});
+    }
+  }
+}
+
+std::vector<std::string_view> unbundle(std::string_view bytes, const DecodeLimits& limits) {
+  if (bytes.size() < 2 || static_cast<std::uint8_t>(bytes[1]) != bundle_kind) return {bytes};
+  Reader in(bytes, "two-pc bundle");
+  in.require(bytes.size() <= limits.message_bytes_max, "frame larger than message_bytes_max");
+  in.require(in.u8() == format_version, "unknown format version");
+  in.u8();
+  // Each message takes its length and at least its version and kind: 3 bytes.
+  std::uint64_t n =
+      in.count(3, limits.bundle_messages_max, "more messages than bundle_messages_max");
+  in.require(n >= 2, "a bundle of fewer than two messages");
+  std::vector<std::string_view> frames;
+  frames.reserve(static_cast<std::size_t>(n));
+  for (; n > 0; --n) {
+    const std::string_view frame = in.bytes_view(limits.message_bytes_max, "message too large");
+    in.require(frame.size() >= 2 && static_cast<std::uint8_t>(frame[1]) != bundle_kind,
+               "a bundle inside a bundle, or an empty message");
+    frames.push_back(frame);
+  }
+  in.expect_end();
+  return frames;
 }
 
 std::string tx_key(const TxId& tx) {

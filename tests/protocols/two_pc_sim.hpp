@@ -124,6 +124,8 @@ struct Faults {
   bool disk_failures = false;     // a node's disk refuses every write for a while
   bool coordinator_lost = false;  // Paxos Commit: a coordinator crashes and never returns
   bool acceptor_lost = false;     // Paxos Commit: an acceptor crashes and never returns
+  /// Not a fault: node `id` bundles its sends (message.hpp) when bit `id` is set.
+  std::uint64_t bundling = 0;
 };
 
 class SimRun {
@@ -209,6 +211,7 @@ class SimRun {
       config.vote_timeout_ms = 300 + 20 * id;
       config.participants = participants_;
       config.acceptors = acceptors_;
+      config.bundle_sends = bundles(id);
       auto node = std::make_unique<CoordinatorNode>(context, Coordinator(config));
       CoordinatorNode::Application app;
       app.on_final = [this](std::vector<Outcome>& outcomes) {
@@ -228,6 +231,7 @@ class SimRun {
       config.acceptors = acceptors_;
       config.recovery_ms = 500 + 40 * id;
       config.recovery_retry_ms = 60 + 7 * id;
+      config.bundle_sends = bundles(id);
       Bank bank(ledger_hooks(id, &ledger_, [this, id](const TxId& tx) { later(id, tx); }));
       auto node =
           std::make_unique<ParticipantNode>(context, Participant<Bank>(config, std::move(bank)));
@@ -236,11 +240,14 @@ class SimRun {
     });
   }
 
+  bool bundles(NodeId id) const { return id < 64 && ((faults_.bundling >> id) & 1) != 0; }
+
   void add_acceptor(NodeId id) {
-    sim_.add_node([id](const net::NodeContext& context) {
+    sim_.add_node([this, id](const net::NodeContext& context) {
       AcceptorConfig config;
       config.self = id;
       config.query_ms = 300;
+      config.bundle_sends = bundles(id);
       return std::make_unique<AcceptorNode>(context, Acceptor(config));
     });
   }
@@ -460,8 +467,10 @@ inline Faults mix(const std::string& name, calm::SplitMix64& rng) {
 /// One seed of a mix: one coordinator (one seed in three: two), three participants,
 /// `acceptors` acceptors, faults for 1.5 s, then 3 s to settle. Returns "" or what went wrong; adds
 /// the transactions begun and committed to the counts.
+/// `bundles`: a random half of the nodes bundle their sends (the others send each message
+/// alone; every node takes bundles).
 inline std::string run_seed(std::uint64_t seed, const std::string& mix_name, std::uint64_t& begun,
-                            std::uint64_t& committed, int acceptors = 0) {
+                            std::uint64_t& committed, int acceptors = 0, bool bundles = false) {
   calm::SplitMix64 rng(seed * 7919 + 17);
   const int coordinators = rng.chance(0.67) ? 1 : 2;
   Faults faults = mix(mix_name, rng);
@@ -470,6 +479,7 @@ inline std::string run_seed(std::uint64_t seed, const std::string& mix_name, std
     faults.coordinator_lost = which != 1;
     faults.acceptor_lost = which != 0;
   }
+  if (bundles) faults.bundling = rng.next();
   SimRun run(seed, coordinators, faults, acceptors);
   std::string failure = run.go(1500, 3000);
   begun += run.begun();

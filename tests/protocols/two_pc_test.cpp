@@ -106,6 +106,99 @@ TEST(TwoPcMessage, TransactionKeysSortAsIdsAndParseBack) {
   EXPECT_THROW(parse_tx_key(bad), lattices::DecodeError);
 }
 
+// Bundles, the batched wire format: each peer's messages of a turn in one frame, in the
+// order made, within bundle_messages_max and message_bytes_max; unbundled, the same frames.
+TEST(TwoPcBundles, EachPeersMessagesGoInBundlesInOrderWithinTheBounds) {
+  DecodeLimits limits;
+  limits.bundle_messages_max = 3;
+  std::vector<host::Outgoing> sends;
+  std::vector<std::string> to_1, to_2;
+  for (std::uint64_t i = 0; i < 7; ++i) {
+    std::string bytes = encode_message(Ack{{0, 1, i}});
+    to_1.push_back(bytes);
+    sends.push_back({1, std::move(bytes)});
+    if (i == 3) {
+      to_2.push_back(encode_message(Vote{{0, 1, i}, true}));
+      sends.push_back({2, to_2.back()});
+    }
+  }
+  bundle_sends(sends, limits);
+  std::vector<std::string> got_1, got_2;
+  std::size_t bundles = 0;
+  for (const host::Outgoing& o : sends) {
+    ASSERT_LE(o.bytes.size(), limits.message_bytes_max);
+    const std::vector<std::string_view> frames = unbundle(o.bytes, limits);
+    if (frames.size() > 1) ++bundles;
+    for (const std::string_view f : frames) {
+      EXPECT_NO_THROW(decode_message(f, limits));
+      (o.to == 1 ? got_1 : got_2).emplace_back(f);
+    }
+  }
+  EXPECT_EQ(got_1, to_1);
+  EXPECT_EQ(got_2, to_2);  // alone: sent as itself
+  EXPECT_EQ(bundles, 2u);  // 7 to peer 1: 3, 3 and one alone
+  EXPECT_EQ(sends.size(), 4u);
+
+  // A frame bound that holds two of these messages and no more.
+  DecodeLimits tight;
+  tight.message_bytes_max = 12 + 2 * (10 + to_1[0].size());
+  std::vector<host::Outgoing> five;
+  for (int i = 0; i < 5; ++i) five.push_back({1, to_1[static_cast<std::size_t>(i)]});
+  bundle_sends(five, tight);
+  ASSERT_EQ(five.size(), 3u);
+  EXPECT_EQ(unbundle(five[0].bytes, tight).size(), 2u);
+  EXPECT_EQ(unbundle(five[2].bytes, tight).size(), 1u);
+}
+
+TEST(TwoPcBundles, AMalformedBundleIsRefusedAndItsGoodMessagesStillCount) {
+  const std::string ack = encode_message(Ack{{0, 1, 5}});
+  std::vector<host::Outgoing> two{{1, ack}, {1, ack}};
+  bundle_sends(two, {});
+  ASSERT_EQ(two.size(), 1u);
+  const std::string bundle = two[0].bytes;
+  ASSERT_EQ(unbundle(bundle, {}).size(), 2u);
+  // Truncated anywhere, or a byte more: refused.
+  for (std::size_t n = 2; n < bundle.size(); ++n) {
+    EXPECT_THROW(unbundle(bundle.substr(0, n), {}), lattices::DecodeError) << n;
+  }
+  EXPECT_THROW(unbundle(bundle + "x", {}), lattices::DecodeError);
+  // A count that claims more messages than the bytes hold, or above the bound, or one.
+  std::string lying = bundle;
+  lying[2] = 0x7f;
+  EXPECT_THROW(unbundle(lying, {}), lattices::DecodeError);
+  DecodeLimits one;
+  one.bundle_messages_max = 1;
+  EXPECT_THROW(unbundle(bundle, one), lattices::DecodeError);
+  std::string single = bundle.substr(0, 2);
+  single += '\x01';
+  single += static_cast<char>(ack.size());
+  single += ack;
+  EXPECT_THROW(unbundle(single, {}), lattices::DecodeError);
+  // A bundle inside a bundle.
+  std::string nested = bundle.substr(0, 2);
+  nested += '\x02';
+  nested += static_cast<char>(bundle.size());
+  nested += bundle;
+  nested += static_cast<char>(ack.size());
+  nested += ack;
+  EXPECT_THROW(unbundle(nested, {}), lattices::DecodeError);
+  // A good bundle whose second message is not valid: the first is handled, the second
+  // rejected, as if each had come alone.
+  std::string bad_inner = bundle;
+  bad_inner[bad_inner.size() - ack.size() + 1] = 99;  // the second message's kind
+  int handled = 0, rejected = 0;
+  for_each_message(
+      bad_inner, {}, [&](const std::string&) { ++rejected; },
+      [&](const Message& m) {
+        EXPECT_EQ(m, (Message{Ack{{0, 1, 5}}}));
+        ++handled;
+      });
+  EXPECT_EQ(handled, 1);
+  EXPECT_EQ(rejected, 1);
+  // A frame that is not a bundle is itself.
+  EXPECT_EQ(unbundle(ack, {}), std::vector<std::string_view>{ack});
+}
+
 TEST(TwoPcBank, APayloadIsAListOfMovesOrItIsVotedNo) {
   using apps::bank::parse_moves;
   const auto moves = parse_moves("a1 -30 b_2 30");
@@ -114,9 +207,8 @@ TEST(TwoPcBank, APayloadIsAListOfMovesOrItIsVotedNo) {
   EXPECT_EQ((*moves)[0].account, "a1");
   EXPECT_EQ((*moves)[0].delta, -30);
   EXPECT_EQ(apps::bank::move_payload(*moves), "a1 -30 b_2 30");
-  for (const char* bad :
-       {"", " ", "a1", "a1 ", "a1 -30 ", " a1 -30", "a1  -30", "a1 x", "a1 1e3", "a1 +5", "a/1 5",
-        "a1 5 a1 6", "a1 99999999999999999999",
+  for (const char* bad : {"", " ", "a1", "a1 ", "a1 -30 ", " a1 -30", "a1  -30", "a1 x", "a1 1e3",
+                          "a1 +5", "a/1 5", "a1 5 a1 6", "a1 99999999999999999999",
                           "a1 1125899906842625", "a1 05", "a1 -0", "a1 -05", "a1 00"}) {
     EXPECT_FALSE(parse_moves(bad)) << '"' << bad << '"';
   }
@@ -136,14 +228,16 @@ TEST(TwoPcBank, APayloadIsAListOfMovesOrItIsVotedNo) {
 }
 
 /// Seeds of one fault mix (CALM_TWO_PC_SEEDS from CALM_TWO_PC_FIRST_SEED), with `acceptors`
-/// (0: two-phase commit; 3: Paxos Commit, F = 1); prints the line CTest's sweeps look for.
-void sweep(const std::string& name, int acceptors) {
+/// (0: two-phase commit; 3: Paxos Commit, F = 1), and with `bundles` a random half of the
+/// nodes bundling their sends; prints the line CTest's sweeps look for.
+void sweep(const std::string& name, int acceptors, bool bundles = false) {
   const std::uint64_t seeds = from_env("CALM_TWO_PC_SEEDS", 40);
   const std::uint64_t first = from_env("CALM_TWO_PC_FIRST_SEED", 1);
   std::uint64_t begun = 0, committed = 0;
   for (std::uint64_t seed = first; seed < first + seeds; ++seed) {
-    const std::string failure = sim::run_seed(seed, name, begun, committed, acceptors);
-    ASSERT_EQ(failure, "") << "seed " << seed << " (" << name << ", " << acceptors << " acceptors)";
+    const std::string failure = sim::run_seed(seed, name, begun, committed, acceptors, bundles);
+    ASSERT_EQ(failure, "") << "seed " << seed << " (" << name << ", " << acceptors << " acceptors"
+                           << (bundles ? ", bundles" : "") << ")";
   }
   std::printf("%s: %llu seeds, %llu transactions, %llu committed\n", name.c_str(),
               static_cast<unsigned long long>(seeds), static_cast<unsigned long long>(begun),
@@ -167,6 +261,19 @@ TEST_P(PaxosCommitSweep, EverySeedIsAtomicAndSettlesWithoutTheCoordinator) {
 
 INSTANTIATE_TEST_SUITE_P(Faults, PaxosCommitSweep,
                          ::testing::Values("none", "loss", "partition", "crash", "all"));
+
+/// The same checks with bundles (the batched wire format): a message lost, duplicated or
+/// delayed now takes the others of its frame with it.
+class BundledSweep : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(BundledSweep, TwoPhaseCommitIsAtomicAndSettles) {
+  sweep(GetParam(), /*acceptors=*/0, /*bundles=*/true);
+}
+TEST_P(BundledSweep, PaxosCommitIsAtomicAndSettlesWithoutTheCoordinator) {
+  sweep(GetParam(), /*acceptors=*/3, /*bundles=*/true);
+}
+
+INSTANTIATE_TEST_SUITE_P(Faults, BundledSweep, ::testing::Values("loss", "all"));
 
 // Found by a Paxos Commit sweep (seed 208 of "all", before the recovery backoff changed):
 // a transaction decided after the coordinator's Progress rounds had ended moved its

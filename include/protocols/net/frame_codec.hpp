@@ -79,6 +79,15 @@ class Reader {
     rest_.remove_prefix(static_cast<std::size_t>(length));
     return out;
   }
+  /// The same, as a view into the frame (valid while the frame's bytes are).
+  std::string_view bytes_view(std::size_t bytes_max, std::string_view what) {
+    const std::uint64_t length = varint();
+    require(length <= bytes_max, what);
+    require(length <= rest_.size(), "truncated frame");
+    const std::string_view out = rest_.substr(0, static_cast<std::size_t>(length));
+    rest_.remove_prefix(static_cast<std::size_t>(length));
+    return out;
+  }
   /// A count of items that take at least `item_bytes_min` bytes each: no more than the bytes
   /// left can hold, and at most `count_max` (`what` names the bound).
   std::uint64_t count(std::size_t item_bytes_min, std::uint64_t count_max, std::string_view what) {

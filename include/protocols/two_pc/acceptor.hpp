@@ -49,6 +49,9 @@ struct AcceptorConfig {
   /// this long until it is erased.
   std::uint64_t query_ms = 500;
   std::size_t records_max = 1 << 16;
+  /// Put every message of a turn to one peer into one frame (a bundle, message.hpp): fewer
+  /// frames under load, the same messages. Bundles are taken whether this is set or not.
+  bool bundle_sends = false;
   DecodeLimits limits;
 };
 
@@ -78,19 +81,9 @@ class Acceptor {
 
   void step(NodeId from, std::string_view bytes, const host::Input& input) {
     now_ms_ = input.now_ms;
-    const std::optional<Message> decoded = decode_or_reject(
-        bytes, config_.limits, [this](std::string why) { reject(std::move(why)); });
-    if (!decoded) return;
-    const Message& message = *decoded;
-    if (const auto* a = std::get_if<Accept>(&message)) {
-      on_accept(from, *a);
-    } else if (const auto* c = std::get_if<Claim>(&message)) {
-      on_claim(from, *c);
-    } else if (const auto* d = std::get_if<Done>(&message)) {
-      on_done(from, *d);
-    } else {
-      reject("an acceptor takes claims, accepts and dones only");
-    }
+    for_each_message(
+        bytes, config_.limits, [this](std::string why) { reject(std::move(why)); },
+        [&](const Message& message) { handle(from, message); });
   }
 
   void tick(const host::Input& input) {
@@ -121,6 +114,7 @@ class Acceptor {
   host::Ready<Final> ready() {
     host::Ready<Final> out = std::move(ready_);
     ready_ = {};
+    if (config_.bundle_sends) bundle_sends(out.send, config_.limits);
     return out;
   }
 
@@ -149,6 +143,19 @@ class Acceptor {
   const AcceptorStats& stats() const { return stats_; }
 
  private:
+  /// One message of a peer's frame.
+  void handle(NodeId from, const Message& message) {
+    if (const auto* a = std::get_if<Accept>(&message)) {
+      on_accept(from, *a);
+    } else if (const auto* c = std::get_if<Claim>(&message)) {
+      on_claim(from, *c);
+    } else if (const auto* d = std::get_if<Done>(&message)) {
+      on_done(from, *d);
+    } else {
+      reject("an acceptor takes claims, accepts and dones only");
+    }
+  }
+
   using Slot = paxos::AcceptorSlot<bool>;
   struct Record {
     std::vector<NodeId> participants;  // sorted

@@ -28,6 +28,15 @@
 ///   Query     an acceptor asks whether the transactions it keeps are over for the receiver
 ///   Done      the answer: those of them that are (none will ever be asked about again)
 ///
+/// Bundles (the batched wire format): a node that bundles its sends (`bundle_sends` in each
+/// role's config) puts every message of one turn to one peer into one frame, in the order they
+/// were made: u8 version, u8 kind `bundle_kind`, the count, then each message's own frame as
+/// bytes. It saves a frame per message (its MAC, header, and the transport's handling of it),
+/// none of the protocol's work; each message in it is then taken as if it came alone, so a bad
+/// one is rejected and the others are not. Every node takes bundles, whether it sends them or
+/// not. A bundle holds 2 to `bundle_messages_max` messages and fits `message_bytes_max`; a
+/// bundle inside a bundle is a DecodeError.
+///
 /// Every message from a coordinator carries its `epoch` (one per boot of the coordinator) and
 /// its `watermark`: every transaction of that epoch numbered below it no longer collects votes
 /// (it is decided), so a participant that meets a Prepare for one of them, or for an earlier
@@ -49,6 +58,7 @@
 #include <vector>
 
 #include "lattices/core.hpp"
+#include "protocols/host/ready.hpp"
 #include "protocols/net/transport.hpp"
 #include "protocols/paxos/single_decree.hpp"
 
@@ -172,7 +182,12 @@ struct DecodeLimits {
   std::size_t participants_max = 64;
   /// Transactions in one Query or Done.
   std::size_t txs_max = 4096;
+  /// Messages in one bundle.
+  std::size_t bundle_messages_max = 4096;
 };
+
+/// A bundle's kind byte (after the version).
+inline constexpr std::uint8_t bundle_kind = 14;
 
 std::string encode_message(const Message& message);
 /// Throws calm::lattices::DecodeError with the reason when the bytes are not a valid frame.
@@ -187,6 +202,33 @@ std::optional<Message> decode_or_reject(std::string_view bytes, const DecodeLimi
   } catch (const lattices::DecodeError& e) {
     std::forward<Reject>(reject)(e.what());
     return std::nullopt;
+  }
+}
+
+/// `sends` with the messages to each peer put into bundles of up to `bundle_messages_max`
+/// messages and `message_bytes_max` bytes, each peer's in the order made; a message that
+/// shares its bundle with no other is sent as itself. Every message must be a frame of
+/// `encode_message` within `message_bytes_max`.
+void bundle_sends(std::vector<host::Outgoing>& sends, const DecodeLimits& limits);
+
+/// The frames that `bytes` carries: the messages of a bundle (views into `bytes`), or `bytes`
+/// itself. Throws calm::lattices::DecodeError for a bundle that is not a valid one.
+std::vector<std::string_view> unbundle(std::string_view bytes, const DecodeLimits& limits);
+
+/// Calls `handle(message)` with each message a peer's frame carries (one, or a bundle's), in
+/// order, and `reject(reason)` for each that is not valid (once for a bundle that is not).
+template <class Reject, class Handle>
+void for_each_message(std::string_view bytes, const DecodeLimits& limits, Reject&& reject,
+                      Handle&& handle) {
+  std::vector<std::string_view> frames;
+  try {
+    frames = unbundle(bytes, limits);
+  } catch (const lattices::DecodeError& e) {
+    reject(e.what());
+    return;
+  }
+  for (const std::string_view frame : frames) {
+    if (const std::optional<Message> m = decode_or_reject(frame, limits, reject)) handle(*m);
   }
 }
 
