@@ -4,13 +4,19 @@
 // three-process kill -9 test and the loopback benchmarks run (calm-paxos-load).
 //
 //   calm-paxos --id N --listen HOST:PORT --client HOST:PORT --data DIR --peer ID=HOST:PORT...
-//              [--batch N] [--slots-in-flight N] [--snapshot-every N] [--no-fsync] [--echo]
+//              [--batch N] [--slots-in-flight N] [--snapshot-every N]
+//              [--snapshot-every-bytes N] [--no-fsync] [--echo]
 //              [--cluster-secret-file PATH]
 //
 //   --batch N            commands per slot at most (1: one command per slot)
 //   --slots-in-flight N  slots proposed and not yet chosen at most
 //   --snapshot-every N   a snapshot (and the log before it forgotten) every N applied slots;
 //                        0: never (default 10000)
+//   --snapshot-every-bytes N  and one once the commands applied since the last hold N bytes
+//                        and at least the last snapshot's size; 0: by slots only (default
+//                        4 MiB: with full batches a snapshot every 100 slots or so, so the
+//                        log is forgotten soon after RocksDB flushed it, before compactions
+//                        copy it again)
 //   --no-fsync           UNSAFE, for measuring only: promises and accepted values are written
 //                        but not synced, so a power cut may make a replica break a promise
 //   --echo               no protocol: the ceiling for the benchmarks. The lowest id leads; it
@@ -72,7 +78,7 @@ using PaxosNode = host::Host<KvReplica>;
 constexpr std::string_view usage =
     "usage: calm-paxos --id N --listen HOST:PORT --client HOST:PORT --data DIR\n"
     "                  --peer ID=HOST:PORT... [--batch N] [--slots-in-flight N]\n"
-    "                  [--snapshot-every N]\n"
+    "                  [--snapshot-every N] [--snapshot-every-bytes N]\n"
     "                  [--no-fsync] [--echo] [--cluster-secret-file PATH]\n";
 const calm::apps::Usage cli("calm-paxos", usage);
 using calm::paxos_app::ClientListener;
@@ -175,7 +181,8 @@ class EchoNode final : public net::Node {
 
 int main(int argc, char** argv) {
   calm::apps::ServerFlags flags;
-  std::uint64_t batch = 1024, in_flight = 64, snapshot_every = 10000;
+  std::uint64_t batch = 1024, in_flight = 64, snapshot_every = 10000,
+                snapshot_every_bytes = std::uint64_t{4} << 20;
   bool no_fsync = false, echo = false;
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
@@ -197,6 +204,8 @@ int main(int argc, char** argv) {
       in_flight = cli.number(value, "--slots-in-flight");
     } else if (flag == "--snapshot-every") {
       snapshot_every = cli.number(value, "--snapshot-every");
+    } else if (flag == "--snapshot-every-bytes") {
+      snapshot_every_bytes = cli.number(value, "--snapshot-every-bytes");
     } else {
       cli.fail("unknown flag " + flag);
     }
@@ -222,6 +231,7 @@ int main(int argc, char** argv) {
   config.batch_commands_max = batch;
   config.slots_in_flight_max = in_flight;
   config.snapshot_every_slots = snapshot_every;
+  config.snapshot_every_log_bytes = snapshot_every_bytes;
   config.seed = calm::entropy_seed() ^ (id << 32);
 
   std::unique_ptr<storage::RocksDisk> rocks;

@@ -264,6 +264,44 @@ void put_many(Trio& t, NodeId leader, int n) {
   }
 }
 
+// By bytes: a snapshot once the commands applied since the last one hold
+// snapshot_every_log_bytes, and at least as many bytes as that snapshot (so a big state is not
+// written more often than the log it replaces); slots alone would never take one here.
+TEST(PaxosReplica, ASnapshotIsTakenByTheLogsBytesAndNoMoreOftenThanItsOwnSize) {
+  Trio t([](Config& c) {
+    small_snapshots(c);
+    c.snapshot_every_slots = 0;
+    c.snapshot_every_log_bytes = 1000;
+  });
+  t.sim.run_for(500);
+  const auto leader = t.leader();
+  ASSERT_TRUE(leader);
+  int seq = 0;
+  // Puts `n` new keys, one command per turn, each about 226 bytes of log.
+  const auto put = [&](int n) {
+    for (int i = 0; i < n; ++i, ++seq) {
+      t.submit(*leader, 1, static_cast<std::uint64_t>(seq + 1),
+               "p k" + std::to_string(seq) + " " + std::string(200, 'x') + " 1." +
+                   std::to_string(seq + 1));
+      t.sim.run_for(20);
+    }
+  };
+  put(4);
+  const auto& l = t.node(*leader)->protocol();
+  EXPECT_EQ(l.stats().snapshots_taken, 0u);
+  put(1);  // past 1,000 bytes with the fifth: the first
+  EXPECT_EQ(l.stats().snapshots_taken, 1u);
+  EXPECT_EQ(l.snapshot_index(), l.applied_index());
+  // The state soon outweighs 1,000 bytes: each next snapshot waits for as many bytes of log.
+  put(40);
+  const std::uint64_t taken = l.stats().snapshots_taken;
+  EXPECT_GT(l.machine().snapshot().size(), 9u * 1000);
+  // One each time the log since the last matches the state: at about 10, 20 and 40 keys (by
+  // 1,000 bytes alone it would be one every 5 keys: 9).
+  EXPECT_GE(taken, 3u);
+  EXPECT_LE(taken, 5u);
+}
+
 TEST(PaxosReplica, AReplicaFarBehindCatchesUpFromAPeersSnapshotInChunks) {
   Trio t(small_snapshots);
   t.sim.run_for(500);

@@ -144,6 +144,12 @@ struct Config {
   /// A snapshot every this many applied slots (0: never); only for a
   /// SnapshottableStateMachine. Until one, the log and the client table grow.
   std::uint64_t snapshot_every_slots = 10000;
+  /// Also a snapshot once the commands applied since the last one hold this many bytes and
+  /// at least as many as that snapshot (0: by slots only). Big batches then do not keep a
+  /// long log (on disk, written and compacted before it is forgotten), and a big state is
+  /// not written more often than the log it replaces: snapshots cost at most about the
+  /// log's own bytes again.
+  std::uint64_t snapshot_every_log_bytes = 0;
   std::uint64_t seed = 1;  // the election timeouts' randomness
   DecodeLimits limits;
   /// A result longer than this is not kept in the client table: a retry of its command is
@@ -938,10 +944,13 @@ class Replica {
     while (applied_ < commit_) apply(chosen_.at(applied_++));
     if (!incoming_.bytes.empty() && incoming_.index <= commit_) incoming_ = {};  // not needed
     if constexpr (SnapshottableStateMachine<SM>) {
-      if (config_.snapshot_every_slots != 0 &&
-          applied_ - snapshot_index_ >= config_.snapshot_every_slots) {
-        take_snapshot();
-      }
+      const bool by_slots = config_.snapshot_every_slots != 0 &&
+                            applied_ - snapshot_index_ >= config_.snapshot_every_slots;
+      const bool by_bytes =
+          config_.snapshot_every_log_bytes != 0 &&
+          applied_log_bytes_ >=
+              std::max<std::uint64_t>(config_.snapshot_every_log_bytes, snapshot_->size());
+      if (by_slots || by_bytes) take_snapshot();
     }
     serve_reads();
   }
@@ -961,6 +970,7 @@ class Replica {
     keep_for_transfers();
     snapshot_ = std::make_shared<const std::string>(encode_snapshot(state));
     snapshot_index_ = applied_;
+    applied_log_bytes_ = 0;
     ++stats_.snapshots_taken;
     persist_snapshot();
     forget_below(snapshot_index_);
@@ -977,6 +987,7 @@ class Replica {
     }
     keep_for_transfers();
     snapshot_index_ = state.index;
+    applied_log_bytes_ = 0;
     snapshot_ = std::make_shared<const std::string>(std::move(bytes));
     applied_ = std::max(applied_, snapshot_index_);
     commit_ = std::max(commit_, snapshot_index_);
@@ -1034,6 +1045,7 @@ class Replica {
 
   void apply(const Batch& batch) {
     for (const Command& c : batch) {
+      applied_log_bytes_ += c.op.size() + command_overhead_bytes;
       ClientEntry& entry = clients_[c.client];
       std::string result;
       if (c.seq <= entry.seq && !CALM_PAXOS_MUTANT(no_client_table)) {
@@ -1130,6 +1142,10 @@ class Replica {
     std::string bytes;              // the chunks received so far, in order
   };
   std::uint64_t snapshot_index_ = 0;
+  /// The bytes of the commands applied since snapshot_index_ (snapshot_every_log_bytes), each
+  /// its op and `command_overhead_bytes` for its client, sequence and framing.
+  static constexpr std::uint64_t command_overhead_bytes = 16;
+  std::uint64_t applied_log_bytes_ = 0;
   // The encoded SnapshotState at snapshot_index_ (empty: none), and the one before it, kept
   // for transfers under way (shared: a leader's snapshot is not copied per chunk).
   std::shared_ptr<const std::string> snapshot_ = std::make_shared<const std::string>();
