@@ -435,7 +435,7 @@ std::function<std::optional<std::string>(std::string_view)> ByteStore::point_rea
   rocksdb::ReadOptions read;
   read.total_order_seek = true;
   std::shared_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(read));
-  return [this, it](std::string_view key) -> std::optional<std::string> {
+  return [it](std::string_view key) -> std::optional<std::string> {
     merge_exception() = nullptr;
     it->Seek(slice(key));
     if (it->Valid() && view(it->key()) == key) return std::string(view(it->value()));
