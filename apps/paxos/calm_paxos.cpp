@@ -236,7 +236,7 @@ int main(int argc, char** argv) {
 
   std::unique_ptr<storage::RocksDisk> rocks;
   try {
-    // A log: written every turn, read at boot and after a failed write only.
+    // A log: written every turn, read at boot and after a failed turn only.
     rocks = std::make_unique<storage::RocksDisk>(
         data, &storage::refuse_merges, storage::StoreOptions{.memtable = storage::Memtable::log});
   } catch (const std::exception& e) {

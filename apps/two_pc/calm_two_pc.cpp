@@ -23,9 +23,9 @@
 //   to a participant, read "balances <account>...": "<account> <balance> ...; held <n>
 //     in_doubt <n> waiting <n> records <n> recovered <n>" (at most 4,096 accounts a read;
 //     recovered: outcomes it learned by leading a Paxos Commit recovery ballot).
-// --batch: every message of a turn to one peer goes in one frame (two-pc's bundles,
-// protocols/two_pc/message.hpp; with --echo, the echo's frames likewise). Every node takes
-// bundles, with the flag or without.
+// --batch: the messages of a turn to one peer go in as few frames as the bounds allow
+// (two-pc's bundles, protocols/two_pc/message.hpp; with --echo, the echo's frames likewise). Every
+// node takes bundles, with the flag or without.
 // --no-fsync: UNSAFE, for measuring only (the records are written, not synced).
 // --echo: no protocol, the benchmarks' ceiling: the coordinator sends each transfer's parts to
 // their participants, each echoes at once, and once all did the coordinator answers
@@ -188,6 +188,13 @@ class EchoNode final : public net::Node {
   }
 
  private:
+  /// A peer's frames of this turn, and their bytes with their lengths; a bundle leaves once
+  /// they reach echo_bundle_bytes_max (two-pc's bundles are bounded by its message bound).
+  struct Queue {
+    std::vector<std::string> frames;
+    std::size_t bytes = 0;
+  };
+  static constexpr std::size_t echo_bundle_bytes_max = 1 << 20;
   static constexpr std::size_t pending_max = 65536;
   struct Pending {
     std::uint64_t client = 0, seq = 0;
@@ -225,23 +232,30 @@ class EchoNode final : public net::Node {
       return;
     }
     if (queued_.empty()) transport_.defer([this] { flush(); });
-    queued_[to].push_back(std::move(bytes));
+    Queue& q = queued_[to];
+    q.bytes += bytes.size() + 4;
+    q.frames.push_back(std::move(bytes));
+    if (q.bytes >= echo_bundle_bytes_max) send_bundle(to, q);
   }
   void flush() {
-    for (auto& [to, frames] : queued_) {
-      if (frames.size() == 1) {
-        transport_.send(to, std::move(frames.front()));
-        continue;
-      }
+    for (auto& [to, q] : queued_) send_bundle(to, q);
+    queued_.clear();
+  }
+  /// One frame of `q`'s frames (as they are when there is one), and `q` emptied.
+  void send_bundle(net::NodeId to, Queue& q) {
+    if (q.frames.size() == 1) {
+      transport_.send(to, std::move(q.frames.front()));
+    } else if (q.frames.size() > 1) {
       std::string out = "b";
-      for (const std::string& f : frames) {
+      out.reserve(1 + q.bytes);
+      for (const std::string& f : q.frames) {
         const auto length = static_cast<std::uint32_t>(f.size());
         out.append(reinterpret_cast<const char*>(&length), 4);
         out += f;
       }
       transport_.send(to, std::move(out));
     }
-    queued_.clear();
+    q = {};
   }
 
   net::Transport& transport_;
@@ -250,7 +264,7 @@ class EchoNode final : public net::Node {
   std::function<void(std::uint64_t, std::uint64_t)> answer_;
   std::map<std::uint64_t, Pending> pending_;
   std::uint64_t next_ = 0;
-  std::map<net::NodeId, std::vector<std::string>> queued_;
+  std::map<net::NodeId, Queue> queued_;
 };
 
 }  // namespace
@@ -333,7 +347,7 @@ int main(int argc, char** argv) {
 
   std::unique_ptr<storage::RocksDisk> rocks;
   try {
-    // A log: written every turn, read at boot and after a failed write only.
+    // A log: written every turn, read at boot and after a failed turn only.
     rocks = std::make_unique<storage::RocksDisk>(
         flags.data, &storage::refuse_merges,
         storage::StoreOptions{.memtable = storage::Memtable::log});

@@ -430,21 +430,32 @@ std::function<std::optional<std::string>(std::string_view)> ByteStore::point_rea
   if (!impl_->log_memtable) {
     return [this](std::string_view key) { return get(key); };
   }
-  // One iterator for all the reads: creating it sorts the memtable's array once; each read is
-  // then a seek (a binary search in it, and in the tables).
-  rocksdb::ReadOptions read;
-  read.total_order_seek = true;
-  std::shared_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(read));
-  return [it](std::string_view key) -> std::optional<std::string> {
-    merge_exception() = nullptr;
-    it->Seek(slice(key));
-    if (it->Valid() && view(it->key()) == key) return std::string(view(it->value()));
-    const auto status = it->status();
-    if (status.IsCorruption()) {
-      rethrow_merge_exception();
-      throw CorruptRecord(std::string(key), status.ToString());
+  // One iterator for all the reads, made at the first: making it sorts the memtable's array
+  // once; each read is then a seek (a binary search in it, and in the tables). Each seek is
+  // bounded just past its key (the bound is re-read at every seek), so it neither walks the
+  // tombstones after an absent key nor reads the record after it; a read the iterator cannot
+  // answer cleanly is asked of `get`, whose answer is the one to give.
+  struct Reader {
+    std::string bound;
+    rocksdb::Slice bound_slice;
+    std::unique_ptr<rocksdb::Iterator> it;
+  };
+  auto reader = std::make_shared<Reader>();
+  return [this, reader](std::string_view key) -> std::optional<std::string> {
+    reader->bound.assign(key);
+    reader->bound.push_back('\0');  // the least key after `key`
+    reader->bound_slice = slice(reader->bound);
+    if (!reader->it) {
+      rocksdb::ReadOptions read;
+      read.total_order_seek = true;
+      read.iterate_upper_bound = &reader->bound_slice;
+      reader->it.reset(impl_->db->NewIterator(read));
     }
-    if (!status.ok()) fail(status, "get");
+    merge_exception() = nullptr;
+    rocksdb::Iterator& it = *reader->it;
+    it.Seek(slice(key));
+    if (it.Valid() && view(it.key()) == key) return std::string(view(it.value()));
+    if (!it.status().ok()) return get(key);
     return std::nullopt;
   };
 }

@@ -2,7 +2,6 @@
 
 #include <map>
 
-#include "lattices/assert.hpp"
 #include "lattices/core.hpp"
 #include "protocols/net/frame_codec.hpp"
 
@@ -333,8 +332,6 @@ void bundle_sends(std::vector<host::Outgoing>& sends, const DecodeLimits& limits
         ++end;
       }
       if (end <= i + 1) {  // alone (or too large to share a frame): sent as itself
-        CALM_ASSERT(messages[i].size() <= limits.message_bytes_max,
-                    "a two-pc message within message_bytes_max");
         sends.push_back({to, std::move(messages[i])});
         ++i;
         continue;

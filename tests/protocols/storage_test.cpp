@@ -358,6 +358,13 @@ TEST_F(StoreTest, PointReadsOfALogReportACorruptRecordWithItsKey) {
     EXPECT_EQ(e.key(), "b") << e.what();
   }
   EXPECT_THROW(disk.get("b"), CorruptRecord);
+  // An absent key just before the corrupt one reads as absent, as get has it: the seek stops
+  // at the key, not at the record after it. So does one past it, through a reader that has
+  // seeked further already.
+  EXPECT_EQ(reads("a0"), std::nullopt);
+  EXPECT_EQ(disk.get("a0"), std::nullopt);
+  EXPECT_EQ(reads("c"), std::nullopt);
+  EXPECT_EQ(reads("a"), "1");
 }
 
 TEST_F(StoreTest, ABatchSurvivesReopeningWhole) {

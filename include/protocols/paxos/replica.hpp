@@ -146,9 +146,10 @@ struct Config {
   std::uint64_t snapshot_every_slots = 10000;
   /// Also a snapshot once the commands applied since the last one hold this many bytes and
   /// at least as many as that snapshot (0: by slots only). Big batches then do not keep a
-  /// long log (on disk, written and compacted before it is forgotten), and a big state is
-  /// not written more often than the log it replaces: snapshots cost at most about the
-  /// log's own bytes again.
+  /// long log (on disk, written and compacted before it is forgotten), and this rule never
+  /// writes a big state more often than the log it replaces (`snapshot_every_slots` still
+  /// takes one on its own). A peer that lags gets the snapshot; it catches up under load only
+  /// if a snapshot's transfer (a chunk per round trip) outpaces the log filling again.
   std::uint64_t snapshot_every_log_bytes = 0;
   std::uint64_t seed = 1;  // the election timeouts' randomness
   DecodeLimits limits;

@@ -51,7 +51,7 @@ enum class Memtable {
   /// A plain array of the writes in the order made: a write appends, and a flush sorts the
   /// array once. A read sorts a copy of it first, so reads must be rare and come together
   /// (`point_reads`). For a protocol's log, written every turn and read only at boot and after
-  /// a failed write (a Paxos replica's, a two-phase commit node's): their flushes sorting a
+  /// a failed turn (a Paxos replica's, a two-phase commit node's): their flushes sorting a
   /// hashed memtable took about as much CPU as their event loops (docs/storage.md).
   log,
 };

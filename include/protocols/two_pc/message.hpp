@@ -34,8 +34,8 @@
 /// bytes. It saves a frame per message (its MAC, header, and the transport's handling of it),
 /// none of the protocol's work; each message in it is then taken as if it came alone, so a bad
 /// one is rejected and the others are not. Every node takes bundles, whether it sends them or
-/// not. A bundle holds 2 to `bundle_messages_max` messages and fits `message_bytes_max`; a
-/// bundle inside a bundle is a DecodeError.
+/// not. A bundle holds 2 to `bundle_messages_max` messages of at least 2 bytes each and fits
+/// `message_bytes_max`; a bundle inside a bundle is a DecodeError.
 ///
 /// Every message from a coordinator carries its `epoch` (one per boot of the coordinator) and
 /// its `watermark`: every transaction of that epoch numbered below it no longer collects votes
@@ -207,8 +207,8 @@ std::optional<Message> decode_or_reject(std::string_view bytes, const DecodeLimi
 
 /// `sends` with the messages to each peer put into bundles of up to `bundle_messages_max`
 /// messages and `message_bytes_max` bytes, each peer's in the order made; a message that
-/// shares its bundle with no other is sent as itself. Every message must be a frame of
-/// `encode_message` within `message_bytes_max`.
+/// shares its bundle with no other (or is too large to) is sent as itself. Every message must
+/// be a frame of `encode_message`.
 void bundle_sends(std::vector<host::Outgoing>& sends, const DecodeLimits& limits);
 
 /// The frames that `bytes` carries: the messages of a bundle (views into `bytes`), or `bytes`
@@ -220,6 +220,10 @@ std::vector<std::string_view> unbundle(std::string_view bytes, const DecodeLimit
 template <class Reject, class Handle>
 void for_each_message(std::string_view bytes, const DecodeLimits& limits, Reject&& reject,
                       Handle&& handle) {
+  if (bytes.size() < 2 || static_cast<std::uint8_t>(bytes[1]) != bundle_kind) {  // one message
+    if (const std::optional<Message> m = decode_or_reject(bytes, limits, reject)) handle(*m);
+    return;
+  }
   std::vector<std::string_view> frames;
   try {
     frames = unbundle(bytes, limits);
