@@ -171,52 +171,41 @@ class EchoNode final : public net::Node {
   }
 
   void on_message(net::NodeId from, std::string_view bytes) override {
-    if (bytes.empty() || bytes[0] != 'b') {
-      on_frame(from, bytes);
+    std::vector<std::string_view> frames;
+    try {
+      frames = tpc::unbundle(bytes, limits_);
+    } catch (const calm::lattices::DecodeError&) {
       return;
     }
-    // A bundle: 'b', then frames, each as its u32 length and its bytes.
-    bytes.remove_prefix(1);
-    while (bytes.size() >= 4) {
-      std::uint32_t length = 0;
-      std::memcpy(&length, bytes.data(), 4);
-      bytes.remove_prefix(4);
-      if (length > bytes.size()) return;
-      on_frame(from, bytes.substr(0, length));
-      bytes.remove_prefix(length);
-    }
+    for (const std::string_view f : frames) on_frame(from, f);
   }
 
  private:
-  /// A peer's frames of this turn, and their bytes with their lengths; a bundle leaves once
-  /// they reach echo_bundle_bytes_max (two-pc's bundles are bounded by its message bound).
-  struct Queue {
-    std::vector<std::string> frames;
-    std::size_t bytes = 0;
-  };
-  static constexpr std::size_t echo_bundle_bytes_max = 1 << 20;
   static constexpr std::size_t pending_max = 65536;
   struct Pending {
     std::uint64_t client = 0, seq = 0;
     std::set<net::NodeId> waiting, all;
   };
+  /// A byte 0, the kind at [1] (where two-pc's frames have theirs, so that two-pc's bundles
+  /// carry these too), the number, the payload.
+  static constexpr std::size_t header_bytes = 10;
   static std::string frame(char kind, std::uint64_t number, std::string_view payload) {
-    std::string out(9, '\0');
-    out[0] = kind;
-    std::memcpy(out.data() + 1, &number, 8);
+    std::string out(header_bytes, '\0');
+    out[1] = kind;
+    std::memcpy(out.data() + 2, &number, 8);
     out += payload;
     return out;
   }
 
   void on_frame(net::NodeId from, std::string_view bytes) {
-    if (bytes.size() < 9) return;
+    if (bytes.size() < header_bytes) return;
     if (!coordinating_) {  // echo the kind and the number back
-      send(from, std::string(bytes.substr(0, 9)));
+      send(from, std::string(bytes.substr(0, header_bytes)));
       return;
     }
     std::uint64_t number = 0;
-    std::memcpy(&number, bytes.data() + 1, 8);
-    if (bytes[0] != 'p') return;  // the second round's echo: nothing more to do
+    std::memcpy(&number, bytes.data() + 2, 8);
+    if (bytes[1] != 'p') return;  // the second round's echo: nothing more to do
     const auto it = pending_.find(number);
     if (it == pending_.end() || it->second.waiting.erase(from) == 0) return;
     if (!it->second.waiting.empty()) return;
@@ -225,37 +214,19 @@ class EchoNode final : public net::Node {
     pending_.erase(it);
   }
 
-  /// With --batch, a turn's frames to one peer leave as one, as two-pc's bundles do.
+  /// With --batch, a turn's frames leave in two-pc's bundles, as the protocol's do.
   void send(net::NodeId to, std::string bytes) {
     if (!batch_) {
       transport_.send(to, std::move(bytes));
       return;
     }
     if (queued_.empty()) transport_.defer([this] { flush(); });
-    Queue& q = queued_[to];
-    q.bytes += bytes.size() + 4;
-    q.frames.push_back(std::move(bytes));
-    if (q.bytes >= echo_bundle_bytes_max) send_bundle(to, q);
+    queued_.push_back({to, std::move(bytes)});
   }
   void flush() {
-    for (auto& [to, q] : queued_) send_bundle(to, q);
+    tpc::bundle_sends(queued_, limits_);
+    for (calm::protocols::host::Outgoing& o : queued_) transport_.send(o.to, std::move(o.bytes));
     queued_.clear();
-  }
-  /// One frame of `q`'s frames (as they are when there is one), and `q` emptied.
-  void send_bundle(net::NodeId to, Queue& q) {
-    if (q.frames.size() == 1) {
-      transport_.send(to, std::move(q.frames.front()));
-    } else if (q.frames.size() > 1) {
-      std::string out = "b";
-      out.reserve(1 + q.bytes);
-      for (const std::string& f : q.frames) {
-        const auto length = static_cast<std::uint32_t>(f.size());
-        out.append(reinterpret_cast<const char*>(&length), 4);
-        out += f;
-      }
-      transport_.send(to, std::move(out));
-    }
-    q = {};
   }
 
   net::Transport& transport_;
@@ -264,7 +235,8 @@ class EchoNode final : public net::Node {
   std::function<void(std::uint64_t, std::uint64_t)> answer_;
   std::map<std::uint64_t, Pending> pending_;
   std::uint64_t next_ = 0;
-  std::map<net::NodeId, Queue> queued_;
+  tpc::DecodeLimits limits_;
+  std::vector<calm::protocols::host::Outgoing> queued_;
 };
 
 }  // namespace

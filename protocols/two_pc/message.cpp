@@ -348,7 +348,7 @@ void bundle_sends(std::vector<host::Outgoing>& sends, const DecodeLimits& limits
 }
 
 std::vector<std::string_view> unbundle(std::string_view bytes, const DecodeLimits& limits) {
-  if (bytes.size() < 2 || static_cast<std::uint8_t>(bytes[1]) != bundle_kind) return {bytes};
+  if (!is_bundle(bytes)) return {bytes};
   Reader in(bytes, "two-pc bundle");
   in.require(bytes.size() <= limits.message_bytes_max, "frame larger than message_bytes_max");
   in.require(in.u8() == format_version, "unknown format version");
@@ -361,7 +361,7 @@ std::vector<std::string_view> unbundle(std::string_view bytes, const DecodeLimit
   frames.reserve(static_cast<std::size_t>(n));
   for (; n > 0; --n) {
     const std::string_view frame = in.bytes_view(limits.message_bytes_max, "message too large");
-    in.require(frame.size() >= 2 && static_cast<std::uint8_t>(frame[1]) != bundle_kind,
+    in.require(frame.size() >= 2 && !is_bundle(frame),
                "a bundle inside a bundle, or an empty message");
     frames.push_back(frame);
   }

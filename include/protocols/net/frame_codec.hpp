@@ -72,12 +72,7 @@ class Reader {
   }
   /// A length-prefixed string of at most `bytes_max` bytes (`what` names the bound).
   std::string bytes(std::size_t bytes_max, std::string_view what) {
-    const std::uint64_t length = varint();
-    require(length <= bytes_max, what);
-    require(length <= rest_.size(), "truncated frame");
-    std::string out(rest_.substr(0, static_cast<std::size_t>(length)));
-    rest_.remove_prefix(static_cast<std::size_t>(length));
-    return out;
+    return std::string(bytes_view(bytes_max, what));
   }
   /// The same, as a view into the frame (valid while the frame's bytes are).
   std::string_view bytes_view(std::size_t bytes_max, std::string_view what) {

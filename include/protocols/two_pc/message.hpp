@@ -188,6 +188,10 @@ struct DecodeLimits {
 
 /// A bundle's kind byte (after the version).
 inline constexpr std::uint8_t bundle_kind = 14;
+/// Whether a frame claims to be a bundle (its kind byte); unbundle says whether it is one.
+inline bool is_bundle(std::string_view bytes) {
+  return bytes.size() >= 2 && static_cast<std::uint8_t>(bytes[1]) == bundle_kind;
+}
 
 std::string encode_message(const Message& message);
 /// Throws calm::lattices::DecodeError with the reason when the bytes are not a valid frame.
@@ -220,7 +224,7 @@ std::vector<std::string_view> unbundle(std::string_view bytes, const DecodeLimit
 template <class Reject, class Handle>
 void for_each_message(std::string_view bytes, const DecodeLimits& limits, Reject&& reject,
                       Handle&& handle) {
-  if (bytes.size() < 2 || static_cast<std::uint8_t>(bytes[1]) != bundle_kind) {  // one message
+  if (!is_bundle(bytes)) {  // one message: no list of frames to make
     if (const std::optional<Message> m = decode_or_reject(bytes, limits, reject)) handle(*m);
     return;
   }
