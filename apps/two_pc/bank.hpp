@@ -17,9 +17,11 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "lattices/assert.hpp"
 #include "protocols/two_pc/participant.hpp"
 
 namespace calm::apps::bank {
@@ -127,39 +129,25 @@ class Bank {
       if (hooks_.on_abort) hooks_.on_abort(tx);
       return false;
     }
+    const std::string tx_text = protocols::two_pc::tx_key(tx);
+    std::vector<std::string>& held = held_[tx];
     for (const Move& m : moves) {
       holds_[m.account] = {tx, m.delta};
-      w.put("h/" + m.account, protocols::two_pc::tx_key(tx) + ' ' + std::to_string(m.delta));
+      held.push_back(m.account);
+      w.put("h/" + m.account, tx_text + ' ' + std::to_string(m.delta));
     }
     if (hooks_.on_yes) hooks_.on_yes(tx);
     return true;
   }
 
   void commit(const TxId& tx, AppWrites& w) {
-    for (auto it = holds_.begin(); it != holds_.end();) {
-      if (it->second.tx != tx) {
-        ++it;
-        continue;
-      }
-      const std::int64_t now = balance(it->first) + it->second.delta;
-      balances_[it->first] = now;
-      w.put("b/" + it->first, std::to_string(now));
-      w.erase("h/" + it->first);
-      it = holds_.erase(it);
-    }
+    release(tx, w, /*apply=*/true);
     if (hooks_.on_commit) hooks_.on_commit(tx);
   }
 
   void abort(const TxId& tx, AppWrites& w) {
     pending_.erase(tx);
-    for (auto it = holds_.begin(); it != holds_.end();) {
-      if (it->second.tx != tx) {
-        ++it;
-        continue;
-      }
-      w.erase("h/" + it->first);
-      it = holds_.erase(it);
-    }
+    release(tx, w, /*apply=*/false);
     if (hooks_.on_abort) hooks_.on_abort(tx);
   }
 
@@ -173,15 +161,14 @@ class Bank {
       }
       balances_[account] = number(*value);
     } else if (key.starts_with("h/")) {
-      if (!value) {
-        holds_.erase(account);
-        return;
-      }
+      unhold(account);
+      if (!value) return;
       const std::size_t space = value->find(' ');
       if (space == std::string_view::npos)
         throw lattices::DecodeError("bank: a hold without delta");
-      holds_[account] = {protocols::two_pc::parse_tx_key(value->substr(0, space)),
-                         number(value->substr(space + 1))};
+      const TxId tx = protocols::two_pc::parse_tx_key(value->substr(0, space));
+      holds_[account] = {tx, number(value->substr(space + 1))};
+      held_[tx].push_back(account);
     } else {
       throw lattices::DecodeError("bank: unknown key");
     }
@@ -192,7 +179,7 @@ class Bank {
     return it == balances_.end() ? opening_balance : it->second;
   }
   /// The accounts written so far (the others hold opening_balance).
-  const std::map<std::string, std::int64_t>& balances() const { return balances_; }
+  const std::unordered_map<std::string, std::int64_t>& balances() const { return balances_; }
   /// Accounts held by prepared transactions.
   std::size_t holds() const { return holds_.size(); }
 
@@ -210,9 +197,42 @@ class Bank {
     return n;
   }
 
+  /// Releases the accounts `tx` holds, first adding its deltas to them when `apply`.
+  void release(const TxId& tx, AppWrites& w, bool apply) {
+    const auto node = held_.extract(tx);
+    if (node.empty()) return;
+    for (const std::string& account : node.mapped()) {
+      const auto it = holds_.find(account);
+      CALM_ASSERT(it != holds_.end() && it->second.tx == tx, "held_ and holds_ agree");
+      if (apply) {
+        const std::int64_t now = balance(account) + it->second.delta;
+        balances_[account] = now;
+        w.put("b/" + account, std::to_string(now));
+      }
+      w.erase("h/" + account);
+      holds_.erase(it);
+    }
+  }
+
+  /// Forgets the hold on `account` (a load replacing or erasing it).
+  void unhold(const std::string& account) {
+    const auto it = holds_.find(account);
+    if (it == holds_.end()) return;
+    const auto by_tx = held_.find(it->second.tx);
+    if (by_tx != held_.end()) {
+      std::erase(by_tx->second, account);
+      if (by_tx->second.empty()) held_.erase(by_tx);
+    }
+    holds_.erase(it);
+  }
+
   Hooks hooks_;
-  std::map<std::string, std::int64_t> balances_;
-  std::map<std::string, Hold> holds_;
+  /// Hash indexes: a bank of many accounts looks one up per move.
+  std::unordered_map<std::string, std::int64_t> balances_;
+  std::unordered_map<std::string, Hold> holds_;
+  /// The accounts each prepared transaction holds (each also in holds_), so that a commit or
+  /// an abort touches its own accounts only, however many others are held.
+  std::map<TxId, std::vector<std::string>> held_;
   std::map<TxId, std::vector<Move>> pending_;  // parsed, not yet staged (later)
 };
 
