@@ -205,8 +205,8 @@ class Bank {
       const auto it = holds_.find(account);
       CALM_ASSERT(it != holds_.end() && it->second.tx == tx, "held_ and holds_ agree");
       if (apply) {
-        const std::int64_t now = balance(account) + it->second.delta;
-        balances_[account] = now;
+        std::int64_t& now = balances_.try_emplace(account, opening_balance).first->second;
+        now += it->second.delta;
         w.put("b/" + account, std::to_string(now));
       }
       w.erase("h/" + account);
