@@ -98,10 +98,6 @@ struct Overloaded : Ts... {
 template <class... Ts>
 Overloaded(Ts...) -> Overloaded<Ts...>;
 
-void put_hex(std::string& out, std::uint64_t n, int digits) {
-  static constexpr char hex[] = "0123456789abcdef";
-  for (int i = digits - 1; i >= 0; --i) out.push_back(hex[(n >> (4 * i)) & 15]);
-}
 std::uint64_t read_hex(std::string_view digits) {
   std::uint64_t n = 0;
   for (const char c : digits) {
@@ -370,13 +366,14 @@ std::vector<std::string_view> unbundle(std::string_view bytes, const DecodeLimit
 }
 
 std::string tx_key(const TxId& tx) {
-  std::string key;
-  key.reserve(16 * 3 + 2);
-  put_hex(key, tx.coordinator, 16);
-  key.push_back('.');
-  put_hex(key, tx.epoch, 16);
-  key.push_back('.');
-  put_hex(key, tx.number, 16);
+  // Filled in place: a participant makes several of these per transaction.
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string key(16 * 3 + 2, '.');
+  const std::uint64_t parts[] = {tx.coordinator, tx.epoch, tx.number};
+  for (std::size_t p = 0; p < 3; ++p) {
+    char* digits = key.data() + p * 17;
+    for (int i = 0; i < 16; ++i) digits[i] = hex[(parts[p] >> (4 * (15 - i))) & 15];
+  }
   return key;
 }
 

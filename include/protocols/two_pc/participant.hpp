@@ -124,7 +124,11 @@ struct ParticipantStats {
 inline constexpr std::string_view participant_prefix = "2pc-p/";
 
 inline std::string AppWrites::full(std::string_view key) {
-  return std::string(participant_prefix) + "app/" + std::string(key);
+  constexpr std::string_view app = "app/";
+  std::string out;
+  out.reserve(participant_prefix.size() + app.size() + key.size());
+  out.append(participant_prefix).append(app).append(key);
+  return out;
 }
 
 template <ParticipantApp App>
@@ -652,8 +656,11 @@ class Participant {
     ready_.rejected.push_back("two-pc participant: " + std::move(why));
   }
 
-  static std::string key(std::string_view kind, const std::string& rest) {
-    return std::string(disk_prefix) + std::string(kind) + rest;
+  static std::string key(std::string_view kind, std::string_view rest) {
+    std::string full;
+    full.reserve(disk_prefix.size() + kind.size() + rest.size());
+    full.append(disk_prefix).append(kind).append(rest);
+    return full;
   }
   static std::string node_key(NodeId node) {
     return tx_key({node, 0, 0}).substr(0, 16);  // the id's fixed-width hex
