@@ -11,7 +11,9 @@
 # all the tests (from /proc/PID/stat, in seconds), all threads included (RocksDB's too).
 #
 # Usage: bench/kvs/server_cpu.sh [--runs 5] [--requests 200000] [--tests lpush,rpush]
-#        BINARY [BINARY...]
+#        [--random N] BINARY [BINARY...]
+# --random N: keys drawn from N (redis-benchmark -r N, the many-keys keyspace at 100000);
+# without it every request names the same key.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source bench/kvs/lib.sh
@@ -20,12 +22,14 @@ kvs_build=0
 runs=5
 requests=200000
 tests=lpush,rpush
+random_args=()
 binaries=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --runs) runs=$2; shift 2 ;;
     --requests) requests=$2; shift 2 ;;
     --tests) tests=$2; shift 2 ;;
+    --random) random_args=(-r "$2"); shift 2 ;;
     -*) echo "unknown option $1" >&2; exit 2 ;;
     *) binaries+=("$1"); shift ;;
   esac
@@ -39,7 +43,7 @@ ticks_per_second=$(getconf CLK_TCK)
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
 echo "machine: $(nproc) CPUs, $(lscpu | sed -n 's/^Model name: *//p' | head -1)"
-echo "each: redis-benchmark -P 16 -c 50 -n $requests -t TEST; server CPU over the tests"
+echo "each: redis-benchmark -P 16 -c 50 -n $requests ${random_args[*]} -t TEST; server CPU over the tests"
 for run in $(seq "$runs"); do
   for binary in "${binaries[@]}"; do
     kvs=$binary
@@ -47,7 +51,7 @@ for run in $(seq "$runs"); do
     before=$(cpu_ticks "$pid")
     line="run $run  $binary"
     for test in ${tests//,/ }; do
-      rate=$(redis-benchmark -p "$port" -t "$test" -P 16 -c 50 -n "$requests" -q 2>/dev/null |
+      rate=$(redis-benchmark -p "$port" -t "$test" -P 16 -c 50 -n "$requests" "${random_args[@]}" -q 2>/dev/null |
         tr '\r' '\n' | grep -a 'requests per second' | tail -n 1 | awk '{ print $2 }')
       line+="  ${test^^} ${rate:-failed}"
     done
