@@ -337,17 +337,51 @@ struct Writer {
   std::vector<protocols::storage::Write> records;
 };
 
+/// check_storage_format, given what the store holds under storage_format_key.
+void check_storage_format(protocols::storage::RocksDisk& rocks,
+                          const std::optional<std::string>& stored) {
+  std::uint64_t found = storage_format;
+  if (stored) {
+    found = lattices::from_bytes<std::uint64_t>(*stored);
+  } else {
+    bool any = false;  // any key at all: the writer id, state, the log
+    rocks.scan("", [&](std::string_view, std::string_view) {
+      any = true;
+      return false;
+    });
+    if (any) found = 1;  // written before the format was recorded
+  }
+  if (found != storage_format) {
+    throw std::runtime_error(
+        "the data directory holds calm-kvs storage format " + std::to_string(found) +
+        " and this build reads format " + std::to_string(storage_format) +
+        " only: run the build that wrote it, or move its keys with a Redis client into a "
+        "replica of this build started on an empty directory (docs/kvs.md, storage format)");
+  }
+  rocks.put(std::string(storage_format_key), lattices::to_bytes(storage_format),
+            protocols::storage::Sync::yes);
+}
+
 Writer load_writer(protocols::storage::RocksDisk& rocks, const KvsOptions& options) {
-  check_storage_format(rocks);
-  const auto stored = rocks.get(std::string(writer_key));
-  const bool clean = rocks.get(std::string(clean_stop_key)).has_value();
+  // The boot's records, read together before anything is written: a read of the store's
+  // memtable sorts a copy of it (the log memtable, docs/storage.md), which after a crash
+  // holds the replayed log, and one reader sorts it once.
+  std::optional<std::string> format, stored;
+  bool clean = false;
+  {
+    const auto read = rocks.point_reads();
+    format = read(storage_format_key);
+    stored = read(writer_key);
+    clean = read(clean_stop_key).has_value();
+  }
+  check_storage_format(rocks, format);
   Writer writer{options.id, {}};
   if (stored && clean) {
     writer.id = lattices::from_bytes<ReplicaId>(*stored);
   } else {
     // A data directory written before writer ids were kept: its writes were made as --id.
-    // Looked for only without a stored id: a scan's iterator copies the whole memtable (it is
-    // hashed, storage.md), which after a crash holds the replayed log.
+    // Looked for only without a stored id: a scan's iterator sorts a copy of the memtable
+    // (storage.md), which after a crash holds the replayed log.
     const auto has_state = [&] {
       bool any = false;
       rocks.scan(ae::Replica<KeyValue>::disk_prefix, [&](std::string_view, std::string_view) {
@@ -522,26 +556,7 @@ KvsOptions with_password(KvsOptions options) {
 }  // namespace
 
 void check_storage_format(protocols::storage::RocksDisk& rocks) {
-  std::uint64_t found = storage_format;
-  if (const auto stored = rocks.get(std::string(storage_format_key))) {
-    found = lattices::from_bytes<std::uint64_t>(*stored);
-  } else {
-    bool any = false;  // any key at all: the writer id, state, the log
-    rocks.scan("", [&](std::string_view, std::string_view) {
-      any = true;
-      return false;
-    });
-    if (any) found = 1;  // written before the format was recorded
-  }
-  if (found != storage_format) {
-    throw std::runtime_error(
-        "the data directory holds calm-kvs storage format " + std::to_string(found) +
-        " and this build reads format " + std::to_string(storage_format) +
-        " only: run the build that wrote it, or move its keys with a Redis client into a "
-        "replica of this build started on an empty directory (docs/kvs.md, storage format)");
-  }
-  rocks.put(std::string(storage_format_key), lattices::to_bytes(storage_format),
-            protocols::storage::Sync::yes);
+  check_storage_format(rocks, rocks.get(std::string(storage_format_key)));
 }
 
 struct KvsServer::Impl {
@@ -553,6 +568,8 @@ struct KvsServer::Impl {
   std::atomic<bool> stop_requested = false;
   RateLimitedLog disk_log{std::chrono::seconds(1)};
   RateLimitedLog accept_log{std::chrono::seconds(1)};
+  /// The log memtable (docs/storage.md): the keyspace lives in memory, and the store is read
+  /// at boot and by a rollback only, never while requests write it.
   protocols::storage::RocksDisk rocks;
   Writer writer;  // the CRDT writer id (load_writer)
   /// The Paxos log of the linearizable keys; null when no key is (--linearizable empty).
@@ -604,8 +621,11 @@ struct KvsServer::Impl {
 
   explicit Impl(KvsOptions opts)
       : options(with_password(with_descriptor_budget(std::move(opts)))),
-        rocks(options.data_dir, KvsNode::merge_function(), protocols::storage::Sync::no,
-              rocks_open_files_max, disk_reserve_bytes),
+        rocks(options.data_dir, KvsNode::merge_function(),
+              protocols::storage::StoreOptions{.memtable = protocols::storage::Memtable::log,
+                                               .sync_writes = false,
+                                               .open_files_max = rocks_open_files_max,
+                                               .reserve_bytes = disk_reserve_bytes}),
         writer(load_writer(rocks, options)),
         coordination(make_coordination()),
         runtime(
