@@ -30,9 +30,9 @@
 namespace calm::protocols::storage {
 namespace {
 
-/// Buckets of the hashed memtable: a 16 MiB memtable of calm-kvs's smallest records holds about
-/// 150,000 of them, so a bucket's list is a few entries long; 512 KiB of bucket pointers per
-/// memtable (and per memtable waiting for its flush).
+/// Buckets of the hashed memtable: a 16 MiB memtable of small records (calm-kvs's, for which it
+/// was sized) holds about 150,000 of them, so a bucket's list is a few entries long; 512 KiB of
+/// bucket pointers per memtable (and per memtable waiting for its flush).
 constexpr std::size_t memtable_buckets = std::size_t{1} << 16;
 constexpr std::size_t memtable_bytes = std::size_t{16} << 20;
 constexpr std::size_t scan_readahead_bytes = std::size_t{2} << 20;
@@ -198,11 +198,25 @@ bool make_reserve(const std::filesystem::path& file, std::size_t bytes, std::str
   return true;
 }
 
+/// point_reads' reader of a log memtable: one iterator, made at its first read, each read
+/// bounded just past its key.
+struct LogReader {
+  std::string bound;
+  rocksdb::Slice bound_slice;
+  std::unique_ptr<rocksdb::Iterator> it;
+};
+
 struct ByteStore::Impl {
   std::unique_ptr<rocksdb::DB> db;
   rocksdb::WriteOptions buffered, synced;
   /// StoreOptions::memtable is Memtable::log.
   bool log_memtable = false;
+  /// The last point_reads reader of a log memtable and the store's sequence number when it
+  /// was made: while no write has landed since, the next point_reads takes it again rather
+  /// than sorting the memtable anew (a full disk fails every turn's batch, and each failure's
+  /// rollback reads). Dropped by the next write that lands, so it pins no memtable for long.
+  std::shared_ptr<LogReader> last_reader;
+  rocksdb::SequenceNumber last_reader_at = 0;
   /// StoreOptions::reserve_bytes, the file that holds them, and whether it is missing (then
   /// writes are refused until it is made again).
   std::size_t reserve_bytes = 0;
@@ -270,6 +284,7 @@ struct ByteStore::Impl {
       failure = status.ToString();
       fail(status, what);
     }
+    last_reader.reset();  // landed: what it read is stale
   }
 };
 
@@ -435,12 +450,12 @@ std::function<std::optional<std::string>(std::string_view)> ByteStore::point_rea
   // bounded just past its key (the bound is re-read at every seek), so it neither walks the
   // tombstones after an absent key nor reads the record after it; a read the iterator cannot
   // answer cleanly is asked of `get`, whose answer is the one to give.
-  struct Reader {
-    std::string bound;
-    rocksdb::Slice bound_slice;
-    std::unique_ptr<rocksdb::Iterator> it;
-  };
-  auto reader = std::make_shared<Reader>();
+  const rocksdb::SequenceNumber now = impl_->db->GetLatestSequenceNumber();
+  if (!impl_->last_reader || impl_->last_reader_at != now) {
+    impl_->last_reader = std::make_shared<LogReader>();
+    impl_->last_reader_at = now;
+  }
+  auto reader = impl_->last_reader;
   return [this, reader](std::string_view key) -> std::optional<std::string> {
     reader->bound.assign(key);
     reader->bound.push_back('\0');  // the least key after `key`

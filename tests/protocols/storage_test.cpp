@@ -345,6 +345,24 @@ TEST_F(StoreTest, ALogMemtableReadsAsTheHashedOneByGetScanAndPointReads) {
   check(disk, hashed);
 }
 
+// A log's point_reads may hand out the reader it made last (a full disk fails every turn, and
+// each failure's rollback reads): only while no write landed since, so a reader never answers
+// from before a write that landed, whichever way the write came.
+TEST_F(StoreTest, PointReadsOfALogSeeEveryWriteThatLanded) {
+  RocksDisk disk(path(), &concatenate, StoreOptions{.memtable = Memtable::log});
+  disk.write(std::vector<Write>{Write::put("a", "1"), Write::put("b", "1")}, Sync::no);
+  EXPECT_EQ(disk.point_reads()("a"), "1");
+  EXPECT_EQ(disk.point_reads()("b"), "1");  // no write between: the same reader, same answers
+  disk.write(std::vector<Write>{Write::put("a", "2")}, Sync::no);
+  EXPECT_EQ(disk.point_reads()("a"), "2");
+  disk.put("b", "2");
+  EXPECT_EQ(disk.point_reads()("b"), "2");
+  disk.write(std::vector<Write>{Write::merge("a", "m")}, Sync::no);
+  EXPECT_EQ(disk.point_reads()("a"), "2|m");
+  disk.write(std::vector<Write>{Write::erase("b")}, Sync::no);
+  EXPECT_EQ(disk.point_reads()("b"), std::nullopt);
+}
+
 // A corrupt record read through point_reads is reported with its key, as get reports it.
 TEST_F(StoreTest, PointReadsOfALogReportACorruptRecordWithItsKey) {
   RocksDisk disk(path(), &concatenate, StoreOptions{.memtable = Memtable::log});

@@ -46,13 +46,14 @@ namespace calm::protocols::storage {
 enum class Memtable {
   /// A hash table keyed by the whole key: a write and a point read find one short bucket. A
   /// flush or a scan first copies it into key order (a skip list built entry by entry). For a
-  /// store that is read by key while written (calm-kvs's keyspace).
+  /// store that is read by key while it is written.
   hashed,
   /// A plain array of the writes in the order made: a write appends, and a flush sorts the
   /// array once. A read sorts a copy of it first, so reads must be rare and come together
-  /// (`point_reads`). For a protocol's log, written every turn and read only at boot and after
-  /// a failed turn (a Paxos replica's, a two-phase commit node's): their flushes sorting a
-  /// hashed memtable took about as much CPU as their event loops (docs/storage.md).
+  /// (`point_reads`). For a store written every turn and read only at boot and after a failed
+  /// turn: a protocol's log (a Paxos replica's, a two-phase commit node's), whose flushes
+  /// sorting a hashed memtable took about as much CPU as their event loops, and calm-kvs's
+  /// store, whose keyspace is in memory (docs/storage.md).
   log,
 };
 
@@ -99,15 +100,17 @@ class ByteStore {
   std::optional<std::string> get(std::string_view key) const;
   /// A reader for many point reads in a row with no write between them (a host's rollback):
   /// each call answers as `get` does. On a Memtable::log store it reads through one RocksDB
-  /// iterator, so the memtable is sorted once for all of the reads rather than once a read.
-  /// Valid until the store's next write, and only while the store lives.
+  /// iterator, so the memtable is sorted once for all of the reads rather than once a read, and
+  /// the next point_reads takes the same iterator while no write has landed (a full disk fails
+  /// every turn, and each failure's rollback reads). Valid until the store's next write, and
+  /// only while the store lives.
   std::function<std::optional<std::string>(std::string_view key)> point_reads() const;
   /// Every key that starts with `prefix`, in byte order, with its value (operands merged):
   /// seeks to the prefix and stops at the first key past it, so it reads no other table entry
   /// (but it starts by copying the memtables into key order, whatever the prefix: they are
-  /// hashed, docs/storage.md). Stops early when `f` returns false. Throws CorruptRecord at the
-  /// first corrupt record (the ones before it were seen), naming its key when RocksDB still knows
-  /// it, else the last key read before it. An empty prefix walks every key.
+  /// hashed or unsorted arrays, docs/storage.md). Stops early when `f` returns false. Throws
+  /// CorruptRecord at the first corrupt record (the ones before it were seen), naming its key when
+  /// RocksDB still knows it, else the last key read before it. An empty prefix walks every key.
   void scan(std::string_view prefix,
             const std::function<bool(std::string_view key, std::string_view value)>& f) const;
   /// Makes every write so far durable (fsyncs the write-ahead log).
