@@ -362,19 +362,33 @@ void check_storage_format(protocols::storage::RocksDisk& rocks,
             protocols::storage::Sync::yes);
 }
 
-Writer load_writer(protocols::storage::RocksDisk& rocks, const KvsOptions& options) {
-  // The boot's records, read together before anything is written: a read of the store's
-  // memtable sorts a copy of it (the log memtable, docs/storage.md), which after a crash
-  // holds the replayed log, and one reader sorts it once.
-  std::optional<std::string> format, stored;
-  bool clean = false;
-  {
-    const auto read = rocks.point_reads();
-    format = read(storage_format_key);
-    stored = read(writer_key);
-    clean = read(clean_stop_key).has_value();
-  }
-  check_storage_format(rocks, format);
+/// Where the log's boot number is kept (LogCoordination's epoch): one more at every start,
+/// synced before the log runs, so that no two lives of a replica make the same sequence
+/// numbers.
+constexpr std::string_view log_epoch_key = "meta/log-epoch";
+
+/// The records a boot reads, read together before anything is written: a read of the store's
+/// memtable sorts a copy of it (the log memtable, docs/storage.md), which after a crash holds
+/// the replayed log, and one reader sorts it once.
+struct BootRecords {
+  std::optional<std::string> format, writer, clean_stop, log_epoch;
+};
+
+BootRecords read_boot_records(const protocols::storage::RocksDisk& rocks) {
+  const auto read = rocks.point_reads();
+  BootRecords boot;
+  boot.format = read(storage_format_key);
+  boot.writer = read(writer_key);
+  boot.clean_stop = read(clean_stop_key);
+  boot.log_epoch = read(log_epoch_key);
+  return boot;
+}
+
+Writer load_writer(protocols::storage::RocksDisk& rocks, const KvsOptions& options,
+                   const BootRecords& boot) {
+  check_storage_format(rocks, boot.format);
+  const std::optional<std::string>& stored = boot.writer;
+  const bool clean = boot.clean_stop.has_value();
   Writer writer{options.id, {}};
   if (stored && clean) {
     writer.id = lattices::from_bytes<ReplicaId>(*stored);
@@ -417,14 +431,10 @@ Writer load_writer(protocols::storage::RocksDisk& rocks, const KvsOptions& optio
   return writer;
 }
 
-/// Where the log's boot number is kept (LogCoordination's epoch): one more at every start,
-/// synced before the log runs, so that no two lives of a replica make the same sequence
-/// numbers.
-constexpr std::string_view log_epoch_key = "meta/log-epoch";
-
-std::uint64_t next_log_epoch(protocols::storage::RocksDisk& rocks) {
+std::uint64_t next_log_epoch(protocols::storage::RocksDisk& rocks,
+                             const std::optional<std::string>& stored) {
   std::uint64_t epoch = 1;
-  if (const auto stored = rocks.get(std::string(log_epoch_key))) {
+  if (stored) {
     epoch = lattices::from_bytes<std::uint64_t>(*stored) + 1;
     // Sequence numbers keep 24 bits for the epoch (coordination.cpp): 16 million starts. Past
     // them (or a damaged record) the replica stops with a message rather than reusing them.
@@ -571,7 +581,8 @@ struct KvsServer::Impl {
   /// The log memtable (docs/storage.md): the keyspace lives in memory, and the store is read
   /// at boot and by a rollback only, never while requests write it.
   protocols::storage::RocksDisk rocks;
-  Writer writer;  // the CRDT writer id (load_writer)
+  BootRecords boot;  // read once, before anything is written
+  Writer writer;     // the CRDT writer id (load_writer)
   /// The Paxos log of the linearizable keys; null when no key is (--linearizable empty).
   std::unique_ptr<LogCoordination> coordination;
   PublishNode* pubsub_node = nullptr;  // the runtime's, remade on each start (make_node)
@@ -626,7 +637,8 @@ struct KvsServer::Impl {
                                                .sync_writes = false,
                                                .open_files_max = rocks_open_files_max,
                                                .reserve_bytes = disk_reserve_bytes}),
-        writer(load_writer(rocks, options)),
+        boot(read_boot_records(rocks)),
+        writer(load_writer(rocks, options, boot)),
         coordination(make_coordination()),
         runtime(
             options.id, options.bind, options.peer_port, peers(), rocks,
@@ -663,7 +675,7 @@ struct KvsServer::Impl {
       if (p.id != options.id) o.members.push_back(p.id);
     }
     o.timeout_ms = options.coordination_timeout_ms;
-    o.epoch = next_log_epoch(rocks);
+    o.epoch = next_log_epoch(rocks, boot.log_epoch);  // once: the constructor makes the log
     // The log syncs on its own thread: the event loop reads more requests meanwhile, and one
     // fsync covers the slots of every turn written before it (host.hpp).
     o.background_sync = [this](std::function<void(const std::string*)> done) {
