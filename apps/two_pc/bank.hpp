@@ -161,13 +161,18 @@ class Bank {
       }
       balances_[account] = number(*value);
     } else if (key.starts_with("h/")) {
-      unhold(account);
-      if (!value) return;
+      if (!value) {
+        unhold(account);
+        return;
+      }
+      // Parsed whole before anything changes: a value that does not decode leaves the hold.
       const std::size_t space = value->find(' ');
       if (space == std::string_view::npos)
         throw lattices::DecodeError("bank: a hold without delta");
       const TxId tx = protocols::two_pc::parse_tx_key(value->substr(0, space));
-      holds_[account] = {tx, number(value->substr(space + 1))};
+      const std::int64_t delta = number(value->substr(space + 1));
+      unhold(account);
+      holds_[account] = {tx, delta};
       held_[tx].push_back(account);
     } else {
       throw lattices::DecodeError("bank: unknown key");
