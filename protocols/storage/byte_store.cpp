@@ -211,12 +211,12 @@ struct ByteStore::Impl {
   rocksdb::WriteOptions buffered, synced;
   /// StoreOptions::memtable is Memtable::log.
   bool log_memtable = false;
-  /// The last point_reads reader of a log memtable and the store's sequence number when it
-  /// was made: while no write has landed since, the next point_reads takes it again rather
-  /// than sorting the memtable anew (a full disk fails every turn's batch, and each failure's
-  /// rollback reads). Dropped by the next write that lands, so it pins no memtable for long.
+  /// The last point_reads reader of a log memtable: while no write has landed since, the next
+  /// point_reads takes it again rather than sorting the memtable anew (a full disk fails every
+  /// turn's batch, and each failure's rollback reads). Dropped by the next write that lands
+  /// (`write`, which every write goes through), so it is never stale and pins no memtable for
+  /// long.
   std::shared_ptr<LogReader> last_reader;
-  rocksdb::SequenceNumber last_reader_at = 0;
   /// StoreOptions::reserve_bytes, the file that holds them, and whether it is missing (then
   /// writes are refused until it is made again).
   std::size_t reserve_bytes = 0;
@@ -450,11 +450,7 @@ std::function<std::optional<std::string>(std::string_view)> ByteStore::point_rea
   // bounded just past its key (the bound is re-read at every seek), so it neither walks the
   // tombstones after an absent key nor reads the record after it; a read the iterator cannot
   // answer cleanly is asked of `get`, whose answer is the one to give.
-  const rocksdb::SequenceNumber now = impl_->db->GetLatestSequenceNumber();
-  if (!impl_->last_reader || impl_->last_reader_at != now) {
-    impl_->last_reader = std::make_shared<LogReader>();
-    impl_->last_reader_at = now;
-  }
+  if (!impl_->last_reader) impl_->last_reader = std::make_shared<LogReader>();
   auto reader = impl_->last_reader;
   return [this, reader](std::string_view key) -> std::optional<std::string> {
     reader->bound.assign(key);
