@@ -277,7 +277,7 @@ TEST(PaxosReplica, ASnapshotIsTakenByTheLogsBytesAndNoMoreOftenThanItsOwnSize) {
   const auto leader = t.leader();
   ASSERT_TRUE(leader);
   int seq = 0;
-  // Puts `n` new keys, one command per turn, each about 226 bytes of log.
+  // Puts `n` new keys, one command per turn, each about 242 bytes of log (its op and 32).
   const auto put = [&](int n) {
     for (int i = 0; i < n; ++i, ++seq) {
       t.submit(*leader, 1, static_cast<std::uint64_t>(seq + 1),

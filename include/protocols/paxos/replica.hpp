@@ -1046,7 +1046,7 @@ class Replica {
 
   void apply(const Batch& batch) {
     for (const Command& c : batch) {
-      applied_log_bytes_ += c.op.size() + command_overhead_bytes;
+      applied_log_bytes_ += command_bytes(c);
       ClientEntry& entry = clients_[c.client];
       std::string result;
       if (c.seq <= entry.seq && !CALM_PAXOS_MUTANT(no_client_table)) {
@@ -1144,8 +1144,7 @@ class Replica {
   };
   std::uint64_t snapshot_index_ = 0;
   /// The bytes of the commands applied since snapshot_index_ (snapshot_every_log_bytes), each
-  /// its op and `command_overhead_bytes` for its client, sequence and framing.
-  static constexpr std::uint64_t command_overhead_bytes = 16;
+  /// counted as a slot counts it (`command_bytes`).
   std::uint64_t applied_log_bytes_ = 0;
   // The encoded SnapshotState at snapshot_index_ (empty: none), and the one before it, kept
   // for transfers under way (shared: a leader's snapshot is not copied per chunk).
