@@ -123,13 +123,15 @@ struct ParticipantStats {
 
 inline constexpr std::string_view participant_prefix = "2pc-p/";
 
-inline std::string AppWrites::full(std::string_view key) {
-  constexpr std::string_view app = "app/";
+/// A participant's disk key: `participant_prefix`, then `kind` ("t/", "app/"...) and `rest`.
+inline std::string participant_key(std::string_view kind, std::string_view rest) {
   std::string out;
-  out.reserve(participant_prefix.size() + app.size() + key.size());
-  out.append(participant_prefix).append(app).append(key);
+  out.reserve(participant_prefix.size() + kind.size() + rest.size());
+  out.append(participant_prefix).append(kind).append(rest);
   return out;
 }
+
+inline std::string AppWrites::full(std::string_view key) { return participant_key("app/", key); }
 
 template <ParticipantApp App>
 class Participant {
@@ -251,7 +253,8 @@ class Participant {
       std::string bytes;
       net::codec::put_varint(bytes, k.epoch);
       net::codec::put_varint(bytes, k.watermark);
-      ready_.persist.push_back(storage::Write::put(key("k/", node_key(c)), std::move(bytes)));
+      ready_.persist.push_back(
+          storage::Write::put(participant_key("k/", node_key(c)), std::move(bytes)));
     }
     known_dirty_.clear();
     host::Ready<Final> out = std::move(ready_);
@@ -301,7 +304,7 @@ class Participant {
       } else {
         ready_.sync = true;  // a no vote may be answered from it
         ready_.persist.push_back(
-            storage::Write::put(key(it->second ? "c/" : "x/", tx_key(tx)), {}));
+            storage::Write::put(participant_key(it->second ? "c/" : "x/", tx_key(tx)), {}));
       }
     }
     rewrite_.clear();
@@ -462,7 +465,7 @@ class Participant {
       if (prepared_.erase(tx) != 0) {
         AppWrites w(ready_.persist);
         app_.commit(tx, w);
-        ready_.persist.push_back(storage::Write::erase(key("t/", tx_key(tx))));
+        ready_.persist.push_back(storage::Write::erase(participant_key("t/", tx_key(tx))));
         note_finished(tx, true);
         // The ack depends on it: once every participant acked, the coordinator forgets.
         ready_.sync = ready_.sync || !CALM_TWO_PC_MUTANT(ack_before_commit_synced);
@@ -488,7 +491,7 @@ class Participant {
     } else if (!decided(tx)) {
       // Never prepared here: remembered, so that a Prepare still on its way is refused.
       finished_[tx] = false;
-      ready_.persist.push_back(storage::Write::put(key("x/", tx_key(tx)), {}));
+      ready_.persist.push_back(storage::Write::put(participant_key("x/", tx_key(tx)), {}));
     }
     return false;
   }
@@ -498,7 +501,7 @@ class Participant {
     prepared_.erase(tx);
     AppWrites w(ready_.persist);
     app_.abort(tx, w);
-    ready_.persist.push_back(storage::Write::erase(key("t/", tx_key(tx))));
+    ready_.persist.push_back(storage::Write::erase(participant_key("t/", tx_key(tx))));
     note_finished(tx, false);
   }
 
@@ -514,7 +517,8 @@ class Participant {
     p.since_ms = now_ms_;
     p.participants = std::move(participants);
     p.recover_at_ms = now_ms_ + config_.recovery_ms;
-    ready_.persist.push_back(storage::Write::put(key("t/", tx_key(tx)), std::move(record)));
+    ready_.persist.push_back(
+        storage::Write::put(participant_key("t/", tx_key(tx)), std::move(record)));
     ready_.sync = ready_.sync || !CALM_TWO_PC_MUTANT(vote_yes_before_sync);
     send_yes(tx, p.participants);
   }
@@ -603,7 +607,8 @@ class Participant {
     ready_.final.push_back({tx, committed});
     if (decided(tx)) return;  // below the watermark: refused without a record
     finished_[tx] = committed;
-    ready_.persist.push_back(storage::Write::put(key(committed ? "c/" : "x/", tx_key(tx)), {}));
+    ready_.persist.push_back(
+        storage::Write::put(participant_key(committed ? "c/" : "x/", tx_key(tx)), {}));
   }
 
   /// Transactions of `coordinator` prepared here or waiting for the app, counted up to the
@@ -642,7 +647,7 @@ class Participant {
     auto it = finished_.lower_bound(TxId{coordinator, 0, 0});
     while (it != finished_.end() && it->first.coordinator == coordinator && decided(it->first)) {
       ready_.persist.push_back(
-          storage::Write::erase(key(it->second ? "c/" : "x/", tx_key(it->first))));
+          storage::Write::erase(participant_key(it->second ? "c/" : "x/", tx_key(it->first))));
       it = finished_.erase(it);
     }
   }
@@ -656,12 +661,6 @@ class Participant {
     ready_.rejected.push_back("two-pc participant: " + std::move(why));
   }
 
-  static std::string key(std::string_view kind, std::string_view rest) {
-    std::string full;
-    full.reserve(disk_prefix.size() + kind.size() + rest.size());
-    full.append(disk_prefix).append(kind).append(rest);
-    return full;
-  }
   static std::string node_key(NodeId node) {
     return tx_key({node, 0, 0}).substr(0, 16);  // the id's fixed-width hex
   }
