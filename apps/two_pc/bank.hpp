@@ -4,12 +4,17 @@
 // and calm-two-pc serves.
 //
 // An account opens with `opening_balance` and is written (app key "b/<account>") once it
-// changes. A transaction's part for this participant is a list of moves, "<account> <delta>"
-// separated by spaces (move_payload). prepare checks every move (no account below zero, none
-// already held by another transaction) and holds the accounts ("h/<account>": the
-// transaction and the delta), all in the batch of the prepare record; commit applies the
-// held deltas and releases them; abort releases them. A payload that is not a list of moves
-// is voted no.
+// changes. A transaction's payload for this participant is a list of moves, "<account>
+// <delta>" separated by spaces (move_payload). prepare checks every move (no account below
+// zero, none already held) and holds the accounts ("h/<account>": the transaction and the
+// delta), all in the batch of the prepare record; commit applies the held deltas and
+// releases them; abort releases them. A payload that is not a list of moves is voted no.
+//
+// A batch (many transfers in one transaction, docs/two-pc.md) numbers its moves in parts:
+// "#<part>" begins part <part> (parts_payload), the parts in increasing order. Each part is
+// checked and held alone: one that fails is refused (AppWrites::refuse) and the others go on,
+// so the vote is yes. A hold names its part ("<tx> <delta> <part>"), and commit applies only
+// the parts the commit did not refuse.
 #include <charconv>
 #include <cstdint>
 #include <functional>
@@ -35,7 +40,9 @@ struct Move {
   std::int64_t delta = 0;
 };
 
+/// Moves in one payload: a transaction's, or a batch's.
 inline constexpr std::size_t moves_max = 64;
+inline constexpr std::size_t batch_moves_max = 8192;
 inline constexpr std::size_t account_bytes_max = 64;
 /// Deltas and balances stay within it, so that no sum overflows.
 inline constexpr std::int64_t amount_max = std::int64_t{1} << 50;
@@ -45,6 +52,21 @@ inline std::string move_payload(const std::vector<Move>& moves) {
   for (const Move& m : moves) {
     if (!out.empty()) out += ' ';
     out += m.account + ' ' + std::to_string(m.delta);
+  }
+  return out;
+}
+
+/// A batch's moves for one participant: each part's number and moves.
+using PartMoves = std::vector<std::pair<std::uint32_t, std::vector<Move>>>;
+
+inline std::string parts_payload(const PartMoves& parts) {
+  std::string out;
+  for (const auto& [part, moves] : parts) {
+    if (!out.empty()) out += ' ';
+    out += '#';
+    out += std::to_string(part);
+    out += ' ';
+    out += move_payload(moves);
   }
   return out;
 }
@@ -91,6 +113,34 @@ inline std::optional<std::vector<Move>> parse_moves(std::string_view payload) {
   return moves;
 }
 
+/// A batch's parts, or nothing when `payload` is not one: "#<part> <moves>" repeated, parts
+/// strictly increasing below `parts_max`, each part's moves as parse_moves takes them, at most
+/// batch_moves_max moves in all.
+inline std::optional<PartMoves> parse_parts(std::string_view payload, std::uint32_t parts_max) {
+  PartMoves parts;
+  std::size_t moves = 0;
+  while (!payload.empty()) {
+    if (payload.front() != '#') return std::nullopt;
+    const std::size_t space = payload.find(' ');
+    if (space == std::string_view::npos) return std::nullopt;
+    std::uint32_t part = 0;
+    const auto [end, error] = std::from_chars(payload.data() + 1, payload.data() + space, part);
+    if (error != std::errc() || end != payload.data() + space || space == 1 ||
+        (payload[1] == '0' && space > 2) || part >= parts_max ||
+        (!parts.empty() && part <= parts.back().first)) {
+      return std::nullopt;
+    }
+    payload.remove_prefix(space + 1);
+    const std::size_t next = payload.find(" #");
+    auto list = parse_moves(payload.substr(0, next));
+    if (!list || (moves += list->size()) > batch_moves_max) return std::nullopt;
+    parts.emplace_back(part, std::move(*list));
+    payload.remove_prefix(next == std::string_view::npos ? payload.size() : next + 1);
+  }
+  if (parts.empty()) return std::nullopt;
+  return parts;
+}
+
 class Bank {
  public:
   static constexpr std::int64_t opening_balance = 100;
@@ -105,36 +155,51 @@ class Bank {
   explicit Bank(Hooks hooks = {}) : hooks_(std::move(hooks)) {}
 
   Stage prepare(const TxId& tx, std::string_view payload, AppWrites& w) {
-    auto moves = parse_moves(payload);
-    if (!moves) {
+    std::optional<PartMoves> parts;
+    if (payload.starts_with('#')) {
+      parts = parse_parts(payload, protocols::two_pc::DecodeLimits{}.parts_max);
+    } else if (auto moves = parse_moves(payload)) {
+      parts.emplace().emplace_back(whole, std::move(*moves));
+    }
+    if (!parts) {
       if (hooks_.on_abort) hooks_.on_abort(tx);
       return Stage::no;
     }
-    pending_[tx] = std::move(*moves);
+    pending_[tx] = std::move(*parts);
     if (hooks_.answers_later && hooks_.answers_later(tx)) return Stage::later;
     return stage(tx, w) ? Stage::yes : Stage::no;
   }
 
-  /// Checks and holds a transaction's moves: yes, or no (nothing held).
+  /// Checks and holds a transaction's moves: yes, or no (nothing held). A batch's parts are
+  /// each held, or refused (an account short, or held, by another transaction or an earlier
+  /// part); its vote is yes.
   bool stage(const TxId& tx, AppWrites& w) {
     const auto node = pending_.extract(tx);
     if (node.empty()) return false;
-    const std::vector<Move>& moves = node.mapped();
-    bool ok = true;
-    for (const Move& m : moves) {
-      const std::int64_t after = balance(m.account) + m.delta;
-      if (holds_.contains(m.account) || after < 0 || after > amount_max) ok = false;
-    }
-    if (!ok) {
-      if (hooks_.on_abort) hooks_.on_abort(tx);
-      return false;
-    }
     const std::string tx_text = protocols::two_pc::tx_key(tx);
-    std::vector<std::string>& held = held_[tx];
-    for (const Move& m : moves) {
-      holds_[m.account] = {tx, m.delta};
-      held.push_back(m.account);
-      w.put("h/" + m.account, tx_text + ' ' + std::to_string(m.delta));
+    std::vector<std::string>* held = nullptr;
+    for (const auto& [part, moves] : node.mapped()) {
+      bool ok = true;
+      for (const Move& m : moves) {
+        const std::int64_t after = balance(m.account) + m.delta;
+        if (holds_.contains(m.account) || after < 0 || after > amount_max) ok = false;
+      }
+      if (!ok) {
+        if (part == whole) {
+          if (hooks_.on_abort) hooks_.on_abort(tx);
+          return false;
+        }
+        w.refuse(part);
+        continue;
+      }
+      if (held == nullptr) held = &held_[tx];
+      for (const Move& m : moves) {
+        holds_[m.account] = {tx, m.delta, part};
+        held->push_back(m.account);
+        std::string value = tx_text + ' ' + std::to_string(m.delta);
+        if (part != whole) value += ' ' + std::to_string(part);
+        w.put("h/" + m.account, std::move(value));
+      }
     }
     if (hooks_.on_yes) hooks_.on_yes(tx);
     return true;
@@ -170,9 +235,19 @@ class Bank {
       if (space == std::string_view::npos)
         throw lattices::DecodeError("bank: a hold without delta");
       const TxId tx = protocols::two_pc::parse_tx_key(value->substr(0, space));
-      const std::int64_t delta = number(value->substr(space + 1));
+      const std::string_view rest = value->substr(space + 1);
+      const std::size_t space2 = rest.find(' ');
+      const std::int64_t delta = number(rest.substr(0, space2));
+      std::uint32_t part = whole;
+      if (space2 != std::string_view::npos) {
+        const std::int64_t n = number(rest.substr(space2 + 1));
+        if (n < 0 || n >= std::int64_t{protocols::two_pc::DecodeLimits{}.parts_max}) {
+          throw lattices::DecodeError("bank: a hold's part out of range");
+        }
+        part = static_cast<std::uint32_t>(n);
+      }
       unhold(account);
-      holds_[account] = {tx, delta};
+      holds_[account] = {tx, delta, part};
       held_[tx].push_back(account);
     } else {
       throw lattices::DecodeError("bank: unknown key");
@@ -189,9 +264,12 @@ class Bank {
   std::size_t holds() const { return holds_.size(); }
 
  private:
+  /// The part of a transaction that is not a batch.
+  static constexpr std::uint32_t whole = UINT32_MAX;
   struct Hold {
     TxId tx;
     std::int64_t delta = 0;
+    std::uint32_t part = whole;
   };
   static std::int64_t number(std::string_view text) {
     std::int64_t n = 0;
@@ -202,14 +280,15 @@ class Bank {
     return n;
   }
 
-  /// Releases the accounts `tx` holds, first adding its deltas to them when `apply`.
+  /// Releases the accounts `tx` holds, first adding its deltas to them when `apply` (but not
+  /// those of a part the commit refused).
   void release(const TxId& tx, AppWrites& w, bool apply) {
     const auto node = held_.extract(tx);
     if (node.empty()) return;
     for (const std::string& account : node.mapped()) {
       const auto it = holds_.find(account);
       CALM_ASSERT(it != holds_.end() && it->second.tx == tx, "held_ and holds_ agree");
-      if (apply) {
+      if (apply && (it->second.part == whole || !w.refused(it->second.part))) {
         std::int64_t& now = balances_.try_emplace(account, opening_balance).first->second;
         now += it->second.delta;
         w.put("b/" + account, std::to_string(now));
@@ -238,7 +317,7 @@ class Bank {
   /// The accounts each prepared transaction holds (each also in holds_), so that a commit or
   /// an abort touches its own accounts only, however many others are held.
   std::map<TxId, std::vector<std::string>> held_;
-  std::map<TxId, std::vector<Move>> pending_;  // parsed, not yet staged (later)
+  std::map<TxId, PartMoves> pending_;  // parsed, not yet staged (later)
 };
 
 }  // namespace calm::apps::bank

@@ -1,5 +1,7 @@
 #include "protocols/two_pc/message.hpp"
 
+#include <algorithm>
+#include <iterator>
 #include <map>
 
 #include "lattices/core.hpp"
@@ -13,7 +15,9 @@ using net::codec::put_bytes;
 using net::codec::put_varint;
 using Reader = net::codec::Reader;
 
-constexpr std::uint8_t format_version = 2;  // 2: Prepare names participants and acceptors
+// 2: Prepare names participants and acceptors; 3: votes, commits and instance values carry
+// refusals
+constexpr std::uint8_t format_version = 3;
 
 void put_tx(std::string& out, const TxId& tx) {
   put_varint(out, tx.coordinator);
@@ -65,16 +69,19 @@ void put_values(std::string& out, const std::vector<InstanceValue>& values) {
   for (const InstanceValue& v : values) {
     put_varint(out, v.participant);
     out.push_back(v.prepared ? 1 : 0);
+    put_refusals(out, v.refused);
   }
 }
 std::vector<InstanceValue> read_values(Reader& in, const DecodeLimits& limits) {
   std::vector<InstanceValue> values;
-  for (std::uint64_t n = in.count(2, limits.participants_max, "more instances than allowed"); n > 0;
+  for (std::uint64_t n = in.count(3, limits.participants_max, "more instances than allowed"); n > 0;
        --n) {
     InstanceValue v;
     v.participant = in.varint();
     v.prepared = read_flag(in);
-    values.push_back(v);
+    v.refused = read_refusals(in, limits.parts_max);
+    in.require(v.prepared || v.refused.empty(), "refusals in an aborted instance");
+    values.push_back(std::move(v));
   }
   return values;
 }
@@ -112,6 +119,43 @@ std::uint64_t read_hex(std::string_view digits) {
 
 }  // namespace
 
+void merge_refusals(Refusals& into, const Refusals& more) {
+  if (more.empty() || into == more) return;
+  if (into.empty()) {
+    into = more;
+    return;
+  }
+  Refusals both;
+  both.reserve(into.size() + more.size());
+  std::set_union(into.begin(), into.end(), more.begin(), more.end(), std::back_inserter(both));
+  into = std::move(both);
+}
+
+bool includes_refusals(const Refusals& whole, const Refusals& part) {
+  return std::includes(whole.begin(), whole.end(), part.begin(), part.end());
+}
+
+void put_refusals(std::string& out, const Refusals& refused) {
+  put_varint(out, refused.size());
+  std::uint64_t next = 0;  // the lowest part the next one may be
+  for (const std::uint32_t part : refused) {
+    put_varint(out, part - next);
+    next = std::uint64_t{part} + 1;
+  }
+}
+
+Refusals read_refusals(Reader& in, std::uint32_t parts_max) {
+  Refusals refused;
+  std::uint64_t next = 0;
+  for (std::uint64_t n = in.count(1, parts_max, "more refusals than parts_max"); n > 0; --n) {
+    const std::uint64_t gap = in.varint();
+    in.require(gap < parts_max && next + gap < parts_max, "a refused part above parts_max");
+    refused.push_back(static_cast<std::uint32_t>(next + gap));
+    next += gap + 1;
+  }
+  return refused;
+}
+
 std::string encode_message(const Message& message) {
   std::string out;
   out.push_back(static_cast<char>(format_version));
@@ -128,12 +172,14 @@ std::string encode_message(const Message& message) {
                  [&](const Vote& m) {
                    put_tx(out, m.tx);
                    out.push_back(m.yes ? 1 : 0);
+                   put_refusals(out, m.refused);
                  },
                  [&](const Decision& m) {
                    put_tx(out, m.tx);
                    out.push_back(m.commit ? 1 : 0);
                    put_varint(out, m.epoch);
                    put_varint(out, m.watermark);
+                   put_refusals(out, m.refused);
                  },
                  [&](const Ack& m) { put_tx(out, m.tx); },
                  [&](const Progress& m) {
@@ -165,7 +211,8 @@ std::string encode_message(const Message& message) {
                      out.push_back(i.accepted ? 1 : 0);
                      if (i.accepted) {
                        put_ballot(out, i.accepted->ballot);
-                       out.push_back(i.accepted->value ? 1 : 0);
+                       out.push_back(i.accepted->value.prepared ? 1 : 0);
+                       put_refusals(out, i.accepted->value.refused);
                      }
                    }
                  },
@@ -177,6 +224,7 @@ std::string encode_message(const Message& message) {
                  [&](const Learned& m) {
                    put_tx(out, m.tx);
                    out.push_back(m.commit ? 1 : 0);
+                   put_refusals(out, m.refused);
                  },
                  [&](const Query& m) { put_txs(out, m.txs); },
                  [&](const Done& m) { put_txs(out, m.txs); },
@@ -207,7 +255,9 @@ Message decode_message(std::string_view bytes, const DecodeLimits& limits) {
       Vote m;
       m.tx = read_tx(in, limits);
       m.yes = read_flag(in);
-      message = m;
+      m.refused = read_refusals(in, limits.parts_max);
+      in.require(m.yes || m.refused.empty(), "refusals in a no vote");
+      message = std::move(m);
       break;
     }
     case 3: {
@@ -216,7 +266,9 @@ Message decode_message(std::string_view bytes, const DecodeLimits& limits) {
       m.commit = read_flag(in);
       m.epoch = read_number(in, limits);
       m.watermark = read_number(in, limits);
-      message = m;
+      m.refused = read_refusals(in, limits.parts_max);
+      in.require(m.commit || m.refused.empty(), "refusals in an abort");
+      message = std::move(m);
       break;
     }
     case 4: {
@@ -266,12 +318,15 @@ Message decode_message(std::string_view bytes, const DecodeLimits& limits) {
         InstanceState i;
         i.participant = in.varint();
         if (read_flag(in)) {
-          paxos::AcceptedValue<bool> a;
+          paxos::AcceptedValue<VoteValue> a;
           a.ballot = read_ballot(in, limits);
-          a.value = read_flag(in);
-          i.accepted = a;
+          a.value.prepared = read_flag(in);
+          a.value.refused = read_refusals(in, limits.parts_max);
+          in.require(a.value.prepared || a.value.refused.empty(),
+                     "refusals in an aborted instance");
+          i.accepted = std::move(a);
         }
-        m.instances.push_back(i);
+        m.instances.push_back(std::move(i));
       }
       message = std::move(m);
       break;
@@ -288,7 +343,9 @@ Message decode_message(std::string_view bytes, const DecodeLimits& limits) {
       Learned m;
       m.tx = read_tx(in, limits);
       m.commit = read_flag(in);
-      message = m;
+      m.refused = read_refusals(in, limits.parts_max);
+      in.require(m.commit || m.refused.empty(), "refusals in an abort");
+      message = std::move(m);
       break;
     }
     case 12: {

@@ -51,6 +51,8 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{Mutant::epoch_not_bumped, "epoch_not_bumped"},
                       Case{Mutant::prepared_not_restored, "prepared_not_restored"},
                       Case{Mutant::ghost_prepare_staged, "ghost_prepare_staged"},
+                      Case{Mutant::commit_drops_refusals, "commit_drops_refusals"},
+                      Case{Mutant::commit_drops_refusals, "commit_drops_refusals_paxos", 3},
                       Case{Mutant::acceptor_ignores_promise, "acceptor_ignores_promise", 3},
                       Case{Mutant::recovery_ignores_accepted, "recovery_ignores_accepted", 3},
                       Case{Mutant::timeout_aborts_alone, "timeout_aborts_alone", 3},

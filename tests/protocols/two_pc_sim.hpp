@@ -4,7 +4,8 @@
 // under loss, duplication, delay, partitions, crashes that lose unsynced writes and disks that
 // refuse writes for a while. Checked as each step happens (the participant's app calls, the
 // coordinator's outcomes): atomicity (no transaction committed by one participant and aborted
-// by another), no commit applied twice, validity (a commit only where every participant
+// by another; and of a batch's parts, every participant and the coordinator commit with the
+// same parts refused), no commit applied twice, validity (a commit only where every participant
 // voted yes) and irrevocability (an outcome never changes). After the faults heal: nothing in
 // doubt, every commit record acknowledged and gone, every record the watermark passed gone
 // from the participants' disks, and the bank's total what it was.
@@ -38,11 +39,13 @@ namespace calm::protocols::two_pc::sim {
 struct Ledger {
   std::map<TxId, std::set<NodeId>> yes, committed, aborted;
   std::map<std::pair<TxId, NodeId>, int> commits;  // app.commit calls
+  std::map<TxId, Refusals> refused;                // the parts a commit left undone
   std::function<void(const std::string&)> fail;
   std::function<const std::vector<NodeId>*(const TxId&)> parts_of;
 
   void note_yes(const TxId& tx, NodeId at) { yes[tx].insert(at); }
-  void note_commit(const TxId& tx, NodeId at) {
+  void note_commit(const TxId& tx, NodeId at, const Refusals& parts_refused) {
+    note_refused(tx, parts_refused, "node " + std::to_string(at));
     committed[tx].insert(at);
     if (++commits[{tx, at}] > 1) {
       fail(name(tx) + " committed twice at node " + std::to_string(at));
@@ -56,6 +59,23 @@ struct Ledger {
         }
       }
     }
+  }
+  /// A commit's refused parts, as `who` applied or reported them: the same everywhere.
+  void note_refused(const TxId& tx, const Refusals& parts_refused, const std::string& who) {
+    const auto [it, fresh] = refused.try_emplace(tx, parts_refused);
+    if (!fresh && it->second != parts_refused) {
+      fail("atomicity of parts: " + name(tx) + " committed at " + who + " refusing " +
+           parts(parts_refused) + ", elsewhere refusing " + parts(it->second));
+    }
+  }
+  static std::string parts(const Refusals& list) {
+    std::string out = "{";
+    for (const std::uint32_t p : list) {
+      if (out.size() > 1) out += ' ';
+      out += std::to_string(p);
+    }
+    out += '}';
+    return out;
   }
   void note_abort(const TxId& tx, NodeId at) {
     aborted[tx].insert(at);
@@ -106,7 +126,7 @@ inline void ledger_outcomes(ParticipantNode& node, NodeId self, Ledger* ledger) 
   app.on_final = [self, ledger](std::vector<ParticipantOutcome>& outcomes) {
     for (const ParticipantOutcome& o : outcomes) {
       if (o.committed) {
-        ledger->note_commit(o.tx, self);
+        ledger->note_commit(o.tx, self, o.refused);
       } else {
         ledger->note_abort(o.tx, self);
       }
@@ -275,6 +295,7 @@ class SimRun {
     sim_.at(sim_.now_ms() + 1 + rng.below(12), [this, c, heal_ms] { transfer(c, heal_ms); });
     CoordinatorNode* node = coordinator(c);
     if (node == nullptr) return;
+    if (rng.chance(0.3)) return batch(*node, 2 + static_cast<int>(rng.below(4)));
     // From one account to one other, or (one time in three) split between two others.
     const int from = static_cast<int>(rng.below(accounts));
     const int to = (from + 1 + static_cast<int>(rng.below(accounts - 1))) % accounts;
@@ -300,12 +321,39 @@ class SimRun {
     if (tx) parts_[*tx] = ids;
   }
 
+  /// `transfers` transfers, each a part of one transaction (a batch): each commits exactly
+  /// when no participant refused it.
+  void batch(CoordinatorNode& node, int transfers) {
+    calm::SplitMix64& rng = sim_.random();
+    std::map<NodeId, apps::bank::PartMoves> moves;
+    for (std::uint32_t part = 0; part < static_cast<std::uint32_t>(transfers); ++part) {
+      const int from = static_cast<int>(rng.below(accounts));
+      const int to = (from + 1 + static_cast<int>(rng.below(accounts - 1))) % accounts;
+      const std::int64_t amount = 1 + static_cast<std::int64_t>(rng.below(60));
+      for (const auto& [who, delta] : {std::pair{from, -amount}, std::pair{to, amount}}) {
+        auto& list = moves[holder(who)];
+        if (list.empty() || list.back().first != part) list.emplace_back(part, std::vector<Move>{});
+        list.back().second.push_back({account(who), delta});
+      }
+    }
+    std::vector<Part> parts;
+    std::vector<NodeId> ids;
+    for (const auto& [p, list] : moves) {
+      parts.push_back({p, apps::bank::parts_payload(list)});
+      ids.push_back(p);
+    }
+    const std::optional<TxId> tx =
+        node.apply([&](Coordinator& co) { return co.begin(std::move(parts)); });
+    if (tx) parts_[*tx] = ids;
+  }
+
   void on_outcome(const Outcome& o) {
     auto [it, fresh] = outcomes_.try_emplace(o.tx, o.committed);
     if (!fresh && it->second != o.committed) {
       fail("irrevocability: " + Ledger::name(o.tx) + " decided both ways");
     }
     if (o.committed) {
+      ledger_.note_refused(o.tx, o.refused, "the coordinator");
       if (fresh) ++committed_outcomes_;
       if (ledger_.aborted.contains(o.tx)) {
         fail("atomicity: " + Ledger::name(o.tx) + " committed after a participant aborted it");

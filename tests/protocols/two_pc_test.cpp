@@ -30,18 +30,24 @@ TEST(TwoPcMessage, EveryKindRoundTripsThroughItsOneEncoding) {
       Prepare{tx, 2, 0, "", {4, 5, 6}, {7, 8, 9}},
       Vote{tx, true},
       Vote{tx, false},
+      Vote{tx, true, {0, 3, 300, 65535}},
       Decision{tx, true, 2, 78},
       Decision{tx, false, 3, 0},
+      Decision{tx, true, 2, 78, {1, 2, 128}},
       Ack{tx},
       Progress{2, 78},
       Accept{tx, zero, {4, 5}, {{4, true}}},
       Accept{tx, high, {4, 5}, {{4, true}, {5, false}}},
+      Accept{tx, high, {4, 5}, {{4, true, {7}}, {5, true, {2, 9}}}},
       Accepted{tx, zero, {{4, true}}},
+      Accepted{tx, zero, {{4, true, {0}}}},
       Claim{tx, high, {4, 5, 6}},
-      Promise{tx, high, {{4, {}}, {5, paxos::AcceptedValue<bool>{zero, true}}}},
+      Promise{tx, high, {{4, {}}, {5, paxos::AcceptedValue<VoteValue>{zero, {true, {}}}}}},
+      Promise{tx, high, {{5, paxos::AcceptedValue<VoteValue>{zero, {true, {3, 4}}}}}},
       Refused{tx, zero, high},
       Learned{tx, true},
       Learned{tx, false},
+      Learned{tx, true, {5}},
       Query{{tx, {1, 2, 3}}},
       Done{{}}};
   for (const Message& m : all) {
@@ -58,8 +64,24 @@ TEST(TwoPcMessage, EveryKindRoundTripsThroughItsOneEncoding) {
 TEST(TwoPcMessage, BoundsAndMalformedFieldsAreRefused) {
   const TxId tx{1, 1, 1};
   std::string vote = encode_message(Vote{tx, true});
-  vote.back() = 2;  // a flag neither 0 nor 1
+  vote[vote.size() - 2] = 2;  // a flag neither 0 nor 1 (the empty refusals follow)
   EXPECT_THROW(decode_message(vote, {}), lattices::DecodeError);
+  // Refusals: strictly increasing below parts_max, only where something is prepared.
+  DecodeLimits parts;
+  parts.parts_max = 10;
+  EXPECT_NO_THROW(decode_message(encode_message(Vote{tx, true, {0, 9}}), parts));
+  EXPECT_THROW(decode_message(encode_message(Vote{tx, true, {10}}), parts), lattices::DecodeError);
+  EXPECT_THROW(decode_message(encode_message(Vote{tx, true, {3, 3}}), parts),
+               lattices::DecodeError);  // a gap of -1 wraps: above parts_max
+  EXPECT_THROW(decode_message(encode_message(Vote{tx, false, {1}}), {}), lattices::DecodeError);
+  EXPECT_THROW(decode_message(encode_message(Decision{tx, false, 1, 0, {1}}), {}),
+               lattices::DecodeError);
+  EXPECT_THROW(decode_message(encode_message(Learned{tx, false, {1}}), {}), lattices::DecodeError);
+  EXPECT_THROW(decode_message(encode_message(Accepted{tx, {0, 1}, {{1, false, {1}}}}), {}),
+               lattices::DecodeError);
+  std::string lots = encode_message(Vote{tx, true});
+  lots.back() = 0x7f;  // 127 refusals in no bytes
+  EXPECT_THROW(decode_message(lots, {}), lattices::DecodeError);
   std::string kind = encode_message(Ack{tx});
   kind[1] = 9;
   EXPECT_THROW(decode_message(kind, {}), lattices::DecodeError);
@@ -225,6 +247,48 @@ TEST(TwoPcBank, APayloadIsAListOfMovesOrItIsVotedNo) {
   EXPECT_FALSE(parse_moves(long_name));
   long_name.erase(0, 1);
   EXPECT_TRUE(parse_moves(long_name));
+}
+
+TEST(TwoPcBank, ABatchsPartsAreHeldOrRefusedEachAlone) {
+  using apps::bank::parse_parts;
+  const auto parts = parse_parts("#0 a1 -30 b2 30 #7 c3 5", 100);
+  ASSERT_TRUE(parts);
+  ASSERT_EQ(parts->size(), 2u);
+  EXPECT_EQ((*parts)[1].first, 7u);
+  EXPECT_EQ(apps::bank::parts_payload(*parts), "#0 a1 -30 b2 30 #7 c3 5");
+  for (const char* bad : {"", "#", "#0", "#0 ", "# a1 5", "#x a1 5", "#01 a1 5", "#-1 a1 5",
+                          "#100 a1 5", "#3 a1 5 #3 b1 5", "#3 a1 5 #2 b1 5", "a1 5 #1 b1 5",
+                          "#1 a1 5 #", "#1 a1 5  #2 b1 5", "#1 #2 b1 5"}) {
+    EXPECT_FALSE(parse_parts(bad, 100)) << '"' << bad << '"';
+  }
+  // Part 1 would take a1 below zero, part 2 touches an account part 0 holds: both refused,
+  // the vote yes; the commit (refusing them, and part 3 as another participant did) applies
+  // part 0 alone, and every hold is released.
+  apps::bank::Bank bank;
+  const TxId tx{0, 1, 0};
+  std::vector<storage::Write> writes;
+  Refusals mine;
+  AppWrites w(writes, &mine);
+  EXPECT_EQ(bank.prepare(tx, "#0 a1 -60 b1 60 #1 a2 -101 #2 b1 1 #3 c1 7", w), Stage::yes);
+  EXPECT_EQ(mine, (Refusals{1, 2}));
+  EXPECT_EQ(bank.holds(), 3u);  // a1, b1, c1
+  // A restart reads the holds back with their parts.
+  apps::bank::Bank again;
+  for (const storage::Write& put : writes) {
+    again.load(std::string_view(put.key).substr(participant_key("app/", "").size()), put.value);
+  }
+  EXPECT_EQ(again.holds(), 3u);
+  for (apps::bank::Bank* b : {&bank, &again}) {
+    std::vector<storage::Write> out;
+    Refusals all{1, 2, 3};
+    AppWrites commit(out, &all);
+    b->commit(tx, commit);
+    EXPECT_EQ(b->balance("a1"), 40);
+    EXPECT_EQ(b->balance("b1"), 160);
+    EXPECT_EQ(b->balance("a2"), 100);
+    EXPECT_EQ(b->balance("c1"), 100);
+    EXPECT_EQ(b->holds(), 0u);
+  }
 }
 
 /// Seeds of one fault mix (CALM_TWO_PC_SEEDS from CALM_TWO_PC_FIRST_SEED), with `acceptors`

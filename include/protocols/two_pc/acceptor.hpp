@@ -16,7 +16,8 @@
 ///
 /// Everything an answer depends on is synced before it leaves (Ready::sync): a restarted
 /// acceptor never goes back on a promise nor forgets what it accepted. Keys on disk (under
-/// `disk_prefix`): r/<tx>, one record per transaction.
+/// `disk_prefix`): r/<tx>, one record per transaction (each instance's promise, and what it
+/// accepted: the vote and its refusals).
 ///
 /// Bounds: at most `records_max` transactions are kept; a transaction that would be one more
 /// is refused (no answer: for its participants as if this acceptor were down). A coordinator
@@ -156,7 +157,7 @@ class Acceptor {
     }
   }
 
-  using Slot = paxos::AcceptorSlot<bool>;
+  using Slot = paxos::AcceptorSlot<VoteValue>;
   struct Record {
     std::vector<NodeId> participants;  // sorted
     std::map<NodeId, Slot> slots;      // one per participant
@@ -204,13 +205,13 @@ class Acceptor {
       Record* r = record(a.tx, a.participants);
       if (r == nullptr) return;
       Slot& slot = r->slots.at(from);
-      if (slot.accepted && slot.accepted->ballot == a.ballot &&
-          slot.accepted->value != a.values[0].prepared) {
+      const VoteValue value = a.values[0].value();
+      if (slot.accepted && slot.accepted->ballot == a.ballot && slot.accepted->value != value) {
         return reject("a second value at one ballot");
       }
       if (!slot.can_accept(a.ballot)) return;  // a recovery leader took over this instance
-      if (slot.accepted != paxos::AcceptedValue<bool>{a.ballot, a.values[0].prepared}) {
-        slot.accept(a.ballot, a.values[0].prepared);
+      if (slot.accepted != paxos::AcceptedValue<VoteValue>{a.ballot, value}) {
+        slot.accept(a.ballot, value);
         ++stats_.accepted;
         persist(a.tx, *r);
       }
@@ -227,8 +228,7 @@ class Acceptor {
     if (r == nullptr) return;
     for (const InstanceValue& v : a.values) {
       const Slot& slot = r->slots.at(v.participant);
-      if (slot.accepted && slot.accepted->ballot == a.ballot &&
-          slot.accepted->value != v.prepared) {
+      if (slot.accepted && slot.accepted->ballot == a.ballot && slot.accepted->value != v.value()) {
         return reject("a second value at one ballot");
       }
     }
@@ -236,7 +236,7 @@ class Acceptor {
     if (a.ballot < promised && !CALM_TWO_PC_MUTANT(acceptor_ignores_promise)) {
       return send(from, Refused{a.tx, a.ballot, promised});
     }
-    for (const InstanceValue& v : a.values) r->slots.at(v.participant).accept(a.ballot, v.prepared);
+    for (const InstanceValue& v : a.values) r->slots.at(v.participant).accept(a.ballot, v.value());
     ++stats_.accepted;
     persist(a.tx, *r);
     send(from, Accepted{a.tx, a.ballot, a.values});
@@ -324,7 +324,8 @@ class Acceptor {
       if (slot.accepted) {
         net::codec::put_varint(bytes, slot.accepted->ballot.round);
         net::codec::put_varint(bytes, slot.accepted->ballot.node);
-        bytes.push_back(slot.accepted->value ? 1 : 0);
+        bytes.push_back(slot.accepted->value.prepared ? 1 : 0);
+        put_refusals(bytes, slot.accepted->value.refused);
       }
     }
     ready_.persist.push_back(storage::Write::put(disk_key(tx), std::move(bytes)));
@@ -342,12 +343,13 @@ class Acceptor {
       const std::uint8_t has = in.u8();
       in.require(has <= 1, "a flag that is neither 0 nor 1");
       if (has == 1) {
-        paxos::AcceptedValue<bool> a;
+        paxos::AcceptedValue<VoteValue> a;
         a.ballot = {in.varint(), in.varint()};
         const std::uint8_t v = in.u8();
         in.require(v <= 1, "a flag that is neither 0 nor 1");
-        a.value = v == 1;
-        slot.accepted = a;
+        a.value.prepared = v == 1;
+        a.value.refused = read_refusals(in, config_.limits.parts_max);
+        slot.accepted = std::move(a);
       }
       in.require(r.participants.empty() || r.participants.back() < p, "participants unsorted");
       r.participants.push_back(p);

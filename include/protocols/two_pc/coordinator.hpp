@@ -3,7 +3,9 @@
 ///
 ///   begin(parts) -> Prepare to every participant, with its part of the work
 ///   every vote yes            -> the commit record written and synced, then Decision commit
-///                                to every participant, then the outcome to the application
+///                                to every participant, then the outcome to the application;
+///                                the parts any yes vote refused are refused by the commit
+///                                (message.hpp), and its record and Decision carry them
 ///   a vote no, or the vote timeout -> Decision abort to every participant, the outcome; no
 ///                                record and no acknowledgements (presumed abort: a
 ///                                transaction the coordinator has no record of is aborted)
@@ -13,8 +15,9 @@
 ///   epoch        its epoch, bumped and synced at every boot before anything leaves under it,
 ///                so a transaction id is never used twice;
 ///   d/<tx>       a committed transaction not yet acknowledged by every participant (the
-///                participants' ids). At most `collecting_max` transactions collect votes at
-///                once, and each commit record lives until its last acknowledgement.
+///                participants' ids, and the parts refused). At most `collecting_max` transactions
+///                collect votes at once, and each commit record lives until its last
+///                acknowledgement.
 ///
 /// Recovery: a restarted coordinator resends Decision commit for every record it holds, until
 /// acknowledged. Transactions that were collecting votes when it stopped are forgotten: they
@@ -103,6 +106,7 @@ struct Outcome {
   TxId tx;
   bool committed = false;
   std::string reason;  // aborted: why
+  Refusals refused{};  // committed: the parts refused (every other part committed)
   friend bool operator==(const Outcome&, const Outcome&) = default;
 };
 
@@ -189,6 +193,7 @@ class Coordinator {
            --n) {
         c.participants.push_back(in.varint());
       }
+      if (in.remaining() > 0) c.refused = read_refusals(in, config_.limits.parts_max);
       in.expect_end();
       committed_[tx] = std::move(c);  // resent at the first tick
     } else {
@@ -235,7 +240,7 @@ class Coordinator {
     for (auto& [tx, c] : committed_) {
       if (now_ms_ < c.resend_at_ms) continue;
       for (NodeId p : c.participants) {
-        if (!c.acked.contains(p)) send_decision(p, tx, true);
+        if (!c.acked.contains(p)) send_decision(p, tx, true, c.refused);
       }
       c.resend_at_ms = now_ms_ + config_.resend_ms;
     }
@@ -349,6 +354,7 @@ class Coordinator {
     std::vector<Part> parts;
     std::vector<NodeId> participants;  // sorted
     std::set<NodeId> yes;
+    Refusals refused;  // by the yes votes so far
     std::uint64_t started_ms = 0;
     std::uint64_t resend_at_ms = 0;
     // Paxos Commit: the acceptors that accepted each participant's yes at round 0, and the
@@ -358,6 +364,7 @@ class Coordinator {
   };
   struct Committed {
     std::vector<NodeId> participants;
+    Refusals refused;
     std::set<NodeId> acked;
     std::uint64_t resend_at_ms = 0;
   };
@@ -394,9 +401,10 @@ class Coordinator {
         // one is a participant in doubt asking, and the outcome is not known yet.
         if (paxos_commit()) return;
         c.yes.insert(from);
+        if (!CALM_TWO_PC_MUTANT(commit_drops_refusals)) merge_refusals(c.refused, v.refused);
         const std::size_t needed =
             CALM_TWO_PC_MUTANT(commit_on_majority) ? c.parts.size() / 2 + 1 : c.parts.size();
-        if (c.yes.size() >= needed) commit(v.tx);
+        if (c.yes.size() >= needed) commit(v.tx, c.refused);
         return;
       }
     }
@@ -405,7 +413,7 @@ class Coordinator {
       if (std::find(ps.begin(), ps.end(), from) == ps.end()) {
         return reject("a vote from a node not in the transaction");
       }
-      if (v.yes) send_decision(from, v.tx, true);  // in doubt: the commit again
+      if (v.yes) send_decision(from, v.tx, true, it->second.refused);  // in doubt: again
       return;
     }
     // Paxos Commit keeps no record of a commit across a restart: an earlier epoch's
@@ -438,24 +446,27 @@ class Coordinator {
     }
   }
 
-  void commit(const TxId& tx) {
+  /// Every participant is prepared; `refused`: the parts any of them refused.
+  void commit(const TxId& tx, Refusals refused) {
     auto node = collecting_.extract(tx.number);
     Committed c;
     for (const Part& p : node.mapped().parts) c.participants.push_back(p.participant);
+    c.refused = std::move(refused);
     c.resend_at_ms = now_ms_ + config_.resend_ms;
     if (!paxos_commit()) {
       std::string bytes;
       net::codec::put_varint(bytes, c.participants.size());
       for (NodeId p : c.participants) net::codec::put_varint(bytes, p);
+      if (!c.refused.empty()) put_refusals(bytes, c.refused);
       ready_.persist.push_back(
           storage::Write::put(std::string(disk_prefix) + "d/" + tx_key(tx), std::move(bytes)));
       // The decision is a fact before anyone hears it.
       ready_.sync = ready_.sync || !CALM_TWO_PC_MUTANT(commit_before_log);
     }
-    for (NodeId p : c.participants) send_decision(p, tx, true);
-    committed_[tx] = std::move(c);
+    for (NodeId p : c.participants) send_decision(p, tx, true, c.refused);
     ++stats_.committed;
-    ready_.final.push_back({tx, true, {}});
+    ready_.final.push_back({tx, true, {}, c.refused});
+    committed_[tx] = std::move(c);
   }
 
   void abort(const TxId& tx, std::string reason) {
@@ -511,14 +522,17 @@ class Coordinator {
       at.insert(from);
       const std::size_t needed =
           CALM_TWO_PC_MUTANT(learn_from_one_acceptor) ? 1 : config_.acceptors.size() / 2 + 1;
-      if (at.size() >= needed) c.yes.insert(p);
-      if (c.yes.size() == c.participants.size()) commit(a.tx);
+      if (at.size() >= needed && c.yes.insert(p).second &&
+          !CALM_TWO_PC_MUTANT(commit_drops_refusals)) {
+        merge_refusals(c.refused, a.values[0].refused);
+      }
+      if (c.yes.size() == c.participants.size()) commit(a.tx, c.refused);
       return;
     }
     if (!c.recovery) return;
     if (const std::optional<bool> outcome = c.recovery->on_accepted(from, a, now_ms_)) {
       if (*outcome) {
-        commit(a.tx);
+        commit(a.tx, c.recovery->refused());
       } else {
         abort(a.tx, "the vote timeout: the acceptors decided it aborted");
       }
@@ -538,8 +552,9 @@ class Coordinator {
     }
     if (!done.txs.empty()) ready_.send.push_back({from, encode_message(Message{done})});
   }
-  void send_decision(NodeId to, const TxId& tx, bool commit) {
-    ready_.send.push_back({to, encode_message(Message{Decision{tx, commit, epoch_, watermark()}})});
+  void send_decision(NodeId to, const TxId& tx, bool commit, const Refusals& refused = {}) {
+    ready_.send.push_back(
+        {to, encode_message(Message{Decision{tx, commit, epoch_, watermark(), refused}})});
   }
 
   static bool is_part(const std::vector<Part>& parts, NodeId node) {

@@ -5,8 +5,10 @@
 ///   Prepare   coordinator -> participant: the transaction's work for this participant, and
 ///             the request for its vote
 ///   Vote      participant -> coordinator: yes (prepared: its prepare record is on disk) or
-///             no; an in-doubt participant repeats its yes vote as its question
-///   Decision  coordinator -> participant: commit or abort
+///             no; an in-doubt participant repeats its yes vote as its question. A yes may
+///             refuse some of the transaction's parts (batching, below)
+///   Decision  coordinator -> participant: commit or abort; a commit carries every part that
+///             some participant refused
 ///   Ack       participant -> coordinator: a commit is on the participant's disk (aborts are
 ///             not acknowledged: presumed abort)
 ///   Progress  coordinator -> participant: its epoch and watermark alone, when they moved and
@@ -37,6 +39,14 @@
 /// not. A bundle holds 2 to `bundle_messages_max` messages of at least 2 bytes each and fits
 /// `message_bytes_max`; a bundle inside a bundle is a DecodeError.
 ///
+/// Parts (batching many requests into one transaction, docs/two-pc.md): the application may
+/// number the pieces of work in a transaction's payloads (parts, below `parts_max`). A
+/// participant's yes vote names the parts it refuses (its Refusals); the commit carries the
+/// union of every participant's, logged with it, and each participant applies exactly the
+/// parts outside that union. So a part commits exactly when every participant voted yes and
+/// none refused it: two-phase commit per part, with the messages and records shared. An abort
+/// refuses every part. Paxos Commit carries the refusals in each instance's value.
+///
 /// Every message from a coordinator carries its `epoch` (one per boot of the coordinator) and
 /// its `watermark`: every transaction of that epoch numbered below it no longer collects votes
 /// (it is decided), so a participant that meets a Prepare for one of them, or for an earlier
@@ -47,7 +57,8 @@
 /// items, an optional as a flag then the value. Bounds (DecodeLimits): a frame of at most
 /// `message_bytes_max`, a payload of at most `payload_bytes_max`, epochs, numbers and rounds
 /// below `number_max`, at most `participants_max` participants and `txs_max` transactions in
-/// a list; anything else, or trailing bytes, is a DecodeError.
+/// a list, refusals strictly increasing below `parts_max` (encoded as the gaps between them);
+/// anything else, or trailing bytes, is a DecodeError.
 #include <compare>
 #include <cstdint>
 #include <optional>
@@ -59,6 +70,7 @@
 
 #include "lattices/core.hpp"
 #include "protocols/host/ready.hpp"
+#include "protocols/net/frame_codec.hpp"
 #include "protocols/net/transport.hpp"
 #include "protocols/paxos/single_decree.hpp"
 
@@ -74,6 +86,15 @@ struct TxId {
   std::uint64_t number = 0;
   friend auto operator<=>(const TxId&, const TxId&) = default;
 };
+
+/// The parts of a transaction refused (by one participant, or by any: a commit's union),
+/// sorted, without duplicates, each below DecodeLimits::parts_max.
+using Refusals = std::vector<std::uint32_t>;
+
+/// `into` with every part of `more` added (both sorted, without duplicates).
+void merge_refusals(Refusals& into, const Refusals& more);
+/// Whether every part of `part` is in `whole` (both sorted, without duplicates).
+bool includes_refusals(const Refusals& whole, const Refusals& part);
 
 struct Prepare {
   TxId tx;
@@ -91,6 +112,7 @@ struct Prepare {
 struct Vote {
   TxId tx;
   bool yes = false;
+  Refusals refused{};  // a yes vote's
   friend bool operator==(const Vote&, const Vote&) = default;
 };
 struct Decision {
@@ -98,6 +120,7 @@ struct Decision {
   bool commit = false;
   std::uint64_t epoch = 0;
   std::uint64_t watermark = 0;
+  Refusals refused{};  // a commit's: every participant's
   friend bool operator==(const Decision&, const Decision&) = default;
 };
 struct Ack {
@@ -112,16 +135,25 @@ struct Progress {
 
 using paxos::Ballot;
 
-/// One instance's value: participant `participant` is prepared (voted yes), or aborted.
+/// What one instance decides: its participant is prepared (voted yes, refusing `refused`), or
+/// aborted.
+struct VoteValue {
+  bool prepared = false;
+  Refusals refused{};  // prepared only
+  friend bool operator==(const VoteValue&, const VoteValue&) = default;
+};
+/// One instance's value: participant `participant`'s vote.
 struct InstanceValue {
   NodeId participant = 0;
   bool prepared = false;
+  Refusals refused{};  // prepared only
+  VoteValue value() const { return {prepared, refused}; }
   friend bool operator==(const InstanceValue&, const InstanceValue&) = default;
 };
 /// What an acceptor had accepted for one instance, in a Promise.
 struct InstanceState {
   NodeId participant = 0;
-  std::optional<paxos::AcceptedValue<bool>> accepted;
+  std::optional<paxos::AcceptedValue<VoteValue>> accepted;
   friend bool operator==(const InstanceState&, const InstanceState&) = default;
 };
 
@@ -159,6 +191,7 @@ struct Refused {
 struct Learned {
   TxId tx;
   bool commit = false;
+  Refusals refused{};  // a commit's: every participant's
   friend bool operator==(const Learned&, const Learned&) = default;
 };
 struct Query {
@@ -182,6 +215,8 @@ struct DecodeLimits {
   std::size_t participants_max = 64;
   /// Transactions in one Query or Done.
   std::size_t txs_max = 4096;
+  /// Part numbers are below it.
+  std::uint32_t parts_max = 1 << 16;
   /// Messages in one bundle.
   std::size_t bundle_messages_max = 4096;
 };
@@ -242,6 +277,12 @@ void for_each_message(std::string_view bytes, const DecodeLimits& limits, Reject
 
 /// A transaction id as a disk key's suffix: fixed width, so that keys sort as ids do.
 std::string tx_key(const TxId& tx);
+
+/// Refusals as bytes (their count, then the gaps between them), and back; read_refusals
+/// throws calm::lattices::DecodeError for a list that is not strictly increasing below
+/// `parts_max`.
+void put_refusals(std::string& out, const Refusals& refused);
+Refusals read_refusals(net::codec::Reader& in, std::uint32_t parts_max);
 /// Throws calm::lattices::DecodeError when `key` is not one.
 TxId parse_tx_key(std::string_view key);
 

@@ -18,6 +18,7 @@ enum class Mutant {
   epoch_not_bumped,            // a restarted coordinator reuses its transaction ids
   prepared_not_restored,       // a restarted participant forgets what it prepared
   ghost_prepare_staged,        // a Prepare for a decided transaction is started again
+  commit_drops_refusals,       // the coordinator's commit leaves out the parts votes refused
   // Paxos Commit's
   acceptor_ignores_promise,   // an acceptor promises and accepts at or below what it promised
   acceptor_not_synced,        // an acceptor answers before its record is synced

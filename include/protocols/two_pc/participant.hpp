@@ -43,6 +43,7 @@
 #include <utility>
 #include <vector>
 
+#include "lattices/assert.hpp"
 #include "lattices/core.hpp"
 #include "protocols/host/host.hpp"
 #include "protocols/net/frame_codec.hpp"
@@ -54,18 +55,40 @@ namespace calm::protocols::two_pc {
 
 enum class Stage { yes, no, later };
 
-/// What the application writes, in the participant's next batch, under its own keys.
+/// What the application writes, in the participant's next batch, under its own keys; and the
+/// parts of the transaction refused (message.hpp): in `prepare` (and `vote`) those the app
+/// refuses, in `commit` those the commit refused, which the app leaves undone.
 class AppWrites {
  public:
-  explicit AppWrites(std::vector<storage::Write>& out) : out_(&out) {}
+  explicit AppWrites(std::vector<storage::Write>& out, Refusals* refused = nullptr)
+      : out_(&out), refused_(refused) {}
   void put(std::string_view key, std::string value) {
     out_->push_back(storage::Write::put(full(key), std::move(value)));
   }
   void erase(std::string_view key) { out_->push_back(storage::Write::erase(full(key))); }
 
+  /// prepare and vote: this participant votes yes on the transaction but not on `part`
+  /// (below DecodeLimits::parts_max).
+  void refuse(std::uint32_t part) {
+    CALM_ASSERT(refused_ != nullptr, "parts are refused while preparing only");
+    if (refused_->empty() || refused_->back() < part) {
+      refused_->push_back(part);
+    } else if (const auto it = std::lower_bound(refused_->begin(), refused_->end(), part);
+               *it != part) {
+      refused_->insert(it, part);
+    }
+  }
+  /// commit: whether `part` was refused (by any participant), so is not to be done.
+  bool refused(std::uint32_t part) const {
+    return refused_ != nullptr && std::binary_search(refused_->begin(), refused_->end(), part);
+  }
+  const Refusals& refusals() const { return refused_ != nullptr ? *refused_ : none_; }
+
  private:
   static std::string full(std::string_view key);
   std::vector<storage::Write>* out_;
+  Refusals* refused_;
+  static inline const Refusals none_{};
 };
 
 /// The application's part. Each call may write through `w`; those writes land in the same
@@ -109,6 +132,7 @@ struct ParticipantConfig {
 struct ParticipantOutcome {
   TxId tx;
   bool committed = false;
+  Refusals refused{};  // committed: the parts refused, left undone
   friend bool operator==(const ParticipantOutcome&, const ParticipantOutcome&) = default;
 };
 
@@ -154,14 +178,15 @@ class Participant {
     const auto it = active_.find(tx);
     if (it == active_.end()) return false;
     std::vector<storage::Write> writes;  // kept only if `decide` returns
-    AppWrites w(writes);
+    Refusals refused;
+    AppWrites w(writes, &refused);
     const bool yes = std::forward<Decide>(decide)(w);
     ready_.persist.insert(ready_.persist.end(), std::make_move_iterator(writes.begin()),
                           std::make_move_iterator(writes.end()));
     std::vector<NodeId> participants = std::move(it->second.participants);
     active_.erase(it);
     if (yes) {
-      prepared(tx, std::move(participants));
+      prepared(tx, std::move(participants), std::move(refused));
     } else {
       aborted(tx, /*by_app=*/false);
     }
@@ -178,7 +203,8 @@ class Participant {
       app_.load(std::string_view(key).substr(4), bytes);
     } else if (key.starts_with("t/")) {
       if (CALM_TWO_PC_MUTANT(prepared_not_restored)) return;
-      if (paxos_commit() == bytes.empty()) {
+      Prepared prepared = restored(bytes);
+      if (paxos_commit() == prepared.participants.empty()) {
         // Prepared under the other mode: under Paxos Commit only its two-phase commit
         // coordinator could answer it, and answers nothing of an earlier epoch; under
         // two-phase commit the coordinator would presume abort what the acceptors may have
@@ -187,7 +213,7 @@ class Participant {
             "two-pc participant: a transaction prepared under the other mode (with or without "
             "acceptors) is still in doubt; resolve it in that mode before switching");
       }
-      prepared_[parse_tx_key(std::string_view(key).substr(2))] = restored(bytes);
+      prepared_[parse_tx_key(std::string_view(key).substr(2))] = std::move(prepared);
     } else if (key.starts_with("x/") || key.starts_with("c/")) {
       finished_[parse_tx_key(std::string_view(key).substr(2))] = key[0] == 'c';
     } else if (key.starts_with("k/")) {
@@ -239,7 +265,7 @@ class Participant {
         }
       }
       if (now_ms_ < p.ask_at_ms) continue;
-      send(tx.coordinator, Vote{tx, true});  // in doubt: the question
+      send(tx.coordinator, Vote{tx, true, p.refused});  // in doubt: the question
       p.ask_at_ms = now_ms_ + config_.resend_ms;
     }
     for (const TxId& tx : gave_up) decide_abort(tx);
@@ -335,7 +361,7 @@ class Participant {
     } else if (const auto* a = std::get_if<Accepted>(&message); a && from_acceptor(from)) {
       if (Prepared* pr2 = recovering(a->tx)) {
         if (const std::optional<bool> outcome = pr2->recovery->on_accepted(from, *a, now_ms_)) {
-          recovered(a->tx, *outcome);
+          recovered(a->tx, *outcome, *outcome ? pr2->recovery->refused() : Refusals{});
         }
       }
     } else if (const auto* pm = std::get_if<Promise>(&message); pm && from_acceptor(from)) {
@@ -357,6 +383,7 @@ class Participant {
     std::uint64_t ask_at_ms = 0;
     std::uint64_t since_ms = 0;        // 0: restored at boot
     std::vector<NodeId> participants;  // sorted; Paxos Commit only
+    Refusals refused;                  // the parts this participant refused
     // Paxos Commit: when to lead a recovery ballot (again; 0: from the next tick on), and it.
     std::uint64_t recover_at_ms = 0;
     std::optional<Recovery> recovery;
@@ -378,7 +405,7 @@ class Participant {
     std::sort(acceptors.begin(), acceptors.end());
     if (acceptors != config_.acceptors) {
       reject("a prepare from a coordinator with other acceptors (or the other mode): voted no");
-      return send(from, Vote{p.tx, false});
+      return send(from, Vote{p.tx, false, {}});
     }
     std::vector<NodeId> participants;
     if (paxos_commit()) {
@@ -390,31 +417,32 @@ class Participant {
       }
     }
     if (const auto it = prepared_.find(p.tx); it != prepared_.end()) {
-      return send_yes(p.tx, it->second.participants);  // the vote again
+      return send_yes(p.tx, it->second);  // the vote again
     }
     if (active_.contains(p.tx)) return;  // the app has not answered yet
     if (const auto it = finished_.find(p.tx); it != finished_.end()) {
-      if (!it->second) send(from, Vote{p.tx, false});
+      if (!it->second) send(from, Vote{p.tx, false, {}});
       return;  // committed: the coordinator collects no more votes on it
     }
     if (decided(p.tx) && !CALM_TWO_PC_MUTANT(ghost_prepare_staged)) {
-      return send(from, Vote{p.tx, false});  // not known, and decided: aborted, or done
+      return send(from, Vote{p.tx, false, {}});  // not known, and decided: aborted, or done
     }
     // Counted only when all coordinators together could be at the bound: a Prepare is the hot
     // path, and the count walks this coordinator's open transactions.
     if (prepared_.size() + active_.size() >= config_.open_per_coordinator_max &&
         open_at(from) >= config_.open_per_coordinator_max) {
       reject("a prepare past open_per_coordinator_max: voted no");
-      return send(from, Vote{p.tx, false});
+      return send(from, Vote{p.tx, false, {}});
     }
     std::vector<storage::Write> writes;  // kept only if prepare returns
-    AppWrites w(writes);
+    Refusals refused;
+    AppWrites w(writes, &refused);
     const Stage stage = app_.prepare(p.tx, p.payload, w);
     ready_.persist.insert(ready_.persist.end(), std::make_move_iterator(writes.begin()),
                           std::make_move_iterator(writes.end()));
     switch (stage) {
       case Stage::yes:
-        prepared(p.tx, std::move(participants));
+        prepared(p.tx, std::move(participants), std::move(refused));
         break;
       case Stage::no:
         aborted(p.tx, /*by_app=*/true);
@@ -431,7 +459,7 @@ class Participant {
       return reject("a decision on a transaction its sender cannot have begun");
     }
     learn(from, d.epoch, d.watermark);
-    if (outcome(d.tx, d.commit)) send(from, Ack{d.tx});
+    if (outcome(d.tx, d.commit, d.refused)) send(from, Ack{d.tx});
   }
 
   /// A recovery leader's outcome.
@@ -450,23 +478,29 @@ class Participant {
     if (!std::binary_search(participants->begin(), participants->end(), from)) {
       return reject("a learned outcome from a node not in the transaction");
     }
-    outcome(l.tx, l.commit);
+    outcome(l.tx, l.commit, l.refused);
   }
 
-  /// The outcome of `tx`, from its coordinator or a recovery leader; true when it is a
-  /// commit this participant has (or had) on disk, to acknowledge.
-  bool outcome(const TxId& tx, bool commit) {
+  /// The outcome of `tx`, from its coordinator or a recovery leader (a commit with the parts
+  /// refused); true when it is a commit this participant has (or had) on disk, to acknowledge.
+  bool outcome(const TxId& tx, bool commit, Refusals refused = {}) {
     const auto ended = finished_.find(tx);
     if (commit) {
       if (active_.contains(tx) || (ended != finished_.end() && !ended->second)) {
         reject("a commit for a transaction this participant did not vote yes on");
         return false;
       }
-      if (prepared_.erase(tx) != 0) {
-        AppWrites w(ready_.persist);
+      if (const auto node = prepared_.extract(tx); !node.empty()) {
+        // A part refused here is never done here, whatever the commit says: it holds nothing
+        // for it.
+        if (!includes_refusals(refused, node.mapped().refused)) {
+          reject("a commit that leaves out parts this participant refused");
+          merge_refusals(refused, node.mapped().refused);
+        }
+        AppWrites w(ready_.persist, &refused);
         app_.commit(tx, w);
         ready_.persist.push_back(storage::Write::erase(participant_key("t/", tx_key(tx))));
-        note_finished(tx, true);
+        note_finished(tx, true, std::move(refused));
         // The ack depends on it: once every participant acked, the coordinator forgets.
         ready_.sync = ready_.sync || !CALM_TWO_PC_MUTANT(ack_before_commit_synced);
       }
@@ -505,39 +539,47 @@ class Participant {
     note_finished(tx, false);
   }
 
-  void prepared(const TxId& tx, std::vector<NodeId> participants) {
+  void prepared(const TxId& tx, std::vector<NodeId> participants, Refusals refused) {
     ++stats_.prepared;
-    std::string record;  // 2PC: empty; Paxos Commit: the participants, for a recovery
-    if (paxos_commit()) {
+    // The record: empty for 2PC without refusals; else the participants (Paxos Commit's, for a
+    // recovery; none under 2PC), then the refusals, so that the vote is the same after a
+    // restart.
+    std::string record;
+    if (paxos_commit() || !refused.empty()) {
       net::codec::put_varint(record, participants.size());
       for (NodeId p : participants) net::codec::put_varint(record, p);
+      put_refusals(record, refused);
     }
     Prepared& p = prepared_[tx];
     p.ask_at_ms = now_ms_ + config_.resend_ms;
     p.since_ms = now_ms_;
     p.participants = std::move(participants);
+    p.refused = std::move(refused);
     p.recover_at_ms = now_ms_ + config_.recovery_ms;
     ready_.persist.push_back(
         storage::Write::put(participant_key("t/", tx_key(tx)), std::move(record)));
     ready_.sync = ready_.sync || !CALM_TWO_PC_MUTANT(vote_yes_before_sync);
-    send_yes(tx, p.participants);
+    send_yes(tx, p);
   }
 
   /// The yes vote: to the coordinator (2PC), or to the acceptors at this participant's own
   /// round 0 (Paxos Commit).
-  void send_yes(const TxId& tx, const std::vector<NodeId>& participants) {
-    if (!paxos_commit()) return send(tx.coordinator, Vote{tx, true});
-    send_to_acceptors(Accept{tx, Ballot{0, config_.self}, participants, {{config_.self, true}}});
+  void send_yes(const TxId& tx, const Prepared& p) {
+    if (!paxos_commit()) return send(tx.coordinator, Vote{tx, true, p.refused});
+    send_to_acceptors(
+        Accept{tx, Ballot{0, config_.self}, p.participants, {{config_.self, true, p.refused}}});
   }
 
   Prepared restored(std::string_view bytes) const {
     Prepared p;
-    if (bytes.empty()) return p;  // 2PC's record
+    if (bytes.empty()) return p;  // 2PC's record, nothing refused
     net::codec::Reader in(bytes, "two-pc participant disk");
+    // Paxos Commit's names the participants; 2PC's (refusals only) names none.
     for (std::uint64_t n = in.count(1, config_.limits.participants_max, "too many participants");
          n > 0; --n) {
       p.participants.push_back(in.varint());
     }
+    if (in.remaining() > 0) p.refused = read_refusals(in, config_.limits.parts_max);
     in.expect_end();
     return p;
   }
@@ -561,11 +603,11 @@ class Participant {
 
   /// This participant's recovery ballot learned the outcome: applied here, and told to the
   /// other participants (each would otherwise learn it by its own recovery).
-  void recovered(const TxId& tx, bool commit) {
+  void recovered(const TxId& tx, bool commit, Refusals refused) {
     const std::vector<NodeId> participants = prepared_.at(tx).participants;
     ++stats_.recovered;
-    outcome(tx, commit);
-    const std::string bytes = encode_message(Message{Learned{tx, commit}});
+    outcome(tx, commit, refused);
+    const std::string bytes = encode_message(Message{Learned{tx, commit, std::move(refused)}});
     for (NodeId p : participants) {
       if (p != config_.self) ready_.send.push_back({p, bytes});
     }
@@ -597,14 +639,14 @@ class Participant {
     }
     note_finished(tx, false);
     ready_.sync = true;
-    send(tx.coordinator, Vote{tx, false});
+    send(tx.coordinator, Vote{tx, false, {}});
   }
 
   /// A transaction ended here: its outcome for the app, and a record of it while a Prepare
   /// for it may still come (above the coordinator's watermark).
-  void note_finished(const TxId& tx, bool committed) {
+  void note_finished(const TxId& tx, bool committed, Refusals refused = {}) {
     ++(committed ? stats_.committed : stats_.aborted);
-    ready_.final.push_back({tx, committed});
+    ready_.final.push_back({tx, committed, std::move(refused)});
     if (decided(tx)) return;  // below the watermark: refused without a record
     finished_[tx] = committed;
     ready_.persist.push_back(

@@ -8,7 +8,8 @@
 ///   phase 2   each instance gets the value of the highest ballot reported, or aborted where
 ///             none was (a participant whose vote no majority accepted may not have voted yes:
 ///             aborting it is always safe); Accept goes to every acceptor
-///   learned   once a majority accepted that ballot: commit when every instance is prepared
+///   learned   once a majority accepted that ballot: commit when every instance is prepared,
+///             with every part any of them refused
 ///
 /// The owner calls `tick` every turn; it starts the first ballot, and a higher one when this
 /// one was refused (a Refused names a higher promise) or heard nothing new for a while: the
@@ -91,8 +92,18 @@ class Recovery {
       if (!CALM_TWO_PC_MUTANT(recovery_ignores_accepted)) pickers_[i.participant].see(i.accepted);
     }
     if (promised_by_.size() < majority_) return std::nullopt;
-    for (NodeId q : participants_) values_.push_back({q, pickers_[q].pick(false)});
+    for (NodeId q : participants_) {
+      VoteValue v = pickers_[q].pick(VoteValue{});  // none accepted: aborted
+      values_.push_back({q, v.prepared, std::move(v.refused)});
+    }
     return Accept{tx_, ballot_, participants_, values_};
+  }
+
+  /// Every part refused by the instances of this ballot's values (a commit's refusals).
+  Refusals refused() const {
+    Refusals all;
+    for (const InstanceValue& v : values_) merge_refusals(all, v.refused);
+    return all;
   }
 
   /// The outcome (true: commit) once a majority accepted this ballot.
@@ -123,7 +134,7 @@ class Recovery {
   Ballot ballot_;
   std::uint64_t seen_round_ = 0;
   std::set<NodeId> promised_by_, accepted_by_;
-  std::map<NodeId, paxos::ValuePicker<bool>> pickers_;
+  std::map<NodeId, paxos::ValuePicker<VoteValue>> pickers_;
   std::vector<InstanceValue> values_;  // phase 2's, once picked
   std::uint64_t attempts_ = 0;
   std::uint64_t next_check_ms_ = 0;
