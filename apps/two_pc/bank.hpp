@@ -6,20 +6,23 @@
 // An account opens with `opening_balance` and is written (app key "b/<account>") once it
 // changes. A transaction's payload for this participant is a list of moves, "<account>
 // <delta>" separated by spaces (move_payload). prepare checks every move (no account below
-// zero, none already held) and holds the accounts ("h/<account>": the transaction and the
-// delta), all in the batch of the prepare record; commit applies the held deltas and
-// releases them; abort releases them. A payload that is not a list of moves is voted no.
+// zero, none already held) and holds the accounts, in one record per transaction
+// ("g/<tx>": the moves it holds, in the payload's own form) written in the batch of the
+// prepare record; commit applies the held deltas and releases them; abort releases them. A
+// payload that is not a list of moves is voted no.
 //
 // A batch (many transfers in one transaction, docs/two-pc.md) numbers its moves in parts:
 // "#<part>" begins part <part> (parts_payload), the parts in increasing order. Each part is
 // checked and held alone: one that fails is refused (AppWrites::refuse) and the others go on,
-// so the vote is yes. A hold names its part ("<tx> <delta> <part>"), and commit applies only
-// the parts the commit did not refuse.
+// so the vote is yes. The record holds the parts held, numbered, and commit applies only the
+// parts the commit did not refuse. So a batch costs a participant two records (its holds,
+// written and erased) and one per account it changes, whatever its size.
 #include <charconv>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -155,12 +158,7 @@ class Bank {
   explicit Bank(Hooks hooks = {}) : hooks_(std::move(hooks)) {}
 
   Stage prepare(const TxId& tx, std::string_view payload, AppWrites& w) {
-    std::optional<PartMoves> parts;
-    if (payload.starts_with('#')) {
-      parts = parse_parts(payload, protocols::two_pc::DecodeLimits{}.parts_max);
-    } else if (auto moves = parse_moves(payload)) {
-      parts.emplace().emplace_back(whole, std::move(*moves));
-    }
+    std::optional<PartMoves> parts = parse_payload(payload);
     if (!parts) {
       if (hooks_.on_abort) hooks_.on_abort(tx);
       return Stage::no;
@@ -176,13 +174,18 @@ class Bank {
   bool stage(const TxId& tx, AppWrites& w) {
     const auto node = pending_.extract(tx);
     if (node.empty()) return false;
-    const std::string tx_text = protocols::two_pc::tx_key(tx);
-    std::vector<std::string>* held = nullptr;
+    std::vector<Entry*>* held = nullptr;
+    std::string record;  // the moves held, as a payload
+    std::vector<Entry*> found;
     for (const auto& [part, moves] : node.mapped()) {
       bool ok = true;
+      found.clear();
       for (const Move& m : moves) {
-        const std::int64_t after = balance(m.account) + m.delta;
-        if (holds_.contains(m.account) || after < 0 || after > amount_max) ok = false;
+        const auto it = accounts_.find(m.account);
+        Entry* e = it == accounts_.end() ? nullptr : &*it;
+        const std::int64_t after = (e ? e->second.balance : opening_balance) + m.delta;
+        if ((e && e->second.hold) || after < 0 || after > amount_max) ok = false;
+        found.push_back(e);
       }
       if (!ok) {
         if (part == whole) {
@@ -193,14 +196,20 @@ class Bank {
         continue;
       }
       if (held == nullptr) held = &held_[tx];
-      for (const Move& m : moves) {
-        holds_[m.account] = {tx, m.delta, part};
-        held->push_back(m.account);
-        std::string value = tx_text + ' ' + std::to_string(m.delta);
-        if (part != whole) value += ' ' + std::to_string(part);
-        w.put("h/" + m.account, std::move(value));
+      for (std::size_t i = 0; i < moves.size(); ++i) {
+        Entry* e = found[i] ? found[i] : &*accounts_.try_emplace(moves[i].account).first;
+        hold(*e, {tx, moves[i].delta, part});
+        held->push_back(e);
       }
+      if (!record.empty()) record += ' ';
+      if (part != whole) {
+        record += '#';
+        record += std::to_string(part);
+        record += ' ';
+      }
+      record += move_payload(moves);
     }
+    if (!record.empty()) w.put(hold_key(tx), std::move(record));
     if (hooks_.on_yes) hooks_.on_yes(tx);
     return true;
   }
@@ -218,50 +227,65 @@ class Bank {
 
   /// Throws lattices::DecodeError for a value this bank never wrote.
   void load(std::string_view key, std::optional<std::string_view> value) {
-    const std::string account(key.substr(2));
     if (key.starts_with("b/")) {
+      const std::string account(key.substr(2));
+      if (value) {
+        const std::int64_t n = number(*value);
+        Account& a = accounts_[account];
+        a.balance = n;
+        a.written = true;
+      } else if (const auto it = accounts_.find(account); it != accounts_.end()) {
+        it->second.balance = opening_balance;
+        it->second.written = false;
+        forget_if_unused(&*it);
+      }
+    } else if (key.starts_with("g/")) {
+      const TxId tx = protocols::two_pc::parse_tx_key(key.substr(2));
       if (!value) {
-        balances_.erase(account);
+        unhold(tx);
         return;
       }
-      balances_[account] = number(*value);
-    } else if (key.starts_with("h/")) {
-      if (!value) {
-        unhold(account);
-        return;
-      }
-      // Parsed whole before anything changes: a value that does not decode leaves the hold.
-      const std::size_t space = value->find(' ');
-      if (space == std::string_view::npos)
-        throw lattices::DecodeError("bank: a hold without delta");
-      const TxId tx = protocols::two_pc::parse_tx_key(value->substr(0, space));
-      const std::string_view rest = value->substr(space + 1);
-      const std::size_t space2 = rest.find(' ');
-      const std::int64_t delta = number(rest.substr(0, space2));
-      std::uint32_t part = whole;
-      if (space2 != std::string_view::npos) {
-        const std::int64_t n = number(rest.substr(space2 + 1));
-        if (n < 0 || n >= std::int64_t{protocols::two_pc::DecodeLimits{}.parts_max}) {
-          throw lattices::DecodeError("bank: a hold's part out of range");
+      // Parsed whole before anything changes: a value that does not decode leaves the holds.
+      std::optional<PartMoves> parts = parse_payload(*value);
+      if (!parts) throw lattices::DecodeError("bank: a hold record that is not a payload");
+      std::set<std::string_view> named;
+      for (const auto& [part, moves] : *parts) {
+        for (const Move& m : moves) {
+          if (!named.insert(m.account).second) {
+            throw lattices::DecodeError("bank: a hold record that names an account twice");
+          }
         }
-        part = static_cast<std::uint32_t>(n);
       }
-      unhold(account);
-      holds_[account] = {tx, delta, part};
-      held_[tx].push_back(account);
+      unhold(tx);
+      std::vector<Entry*>& held = held_[tx];
+      for (const auto& [part, moves] : *parts) {
+        for (const Move& m : moves) {
+          Entry& e = *accounts_.try_emplace(m.account).first;
+          // Held by another transaction only while a failed batch is reloaded (the other's
+          // record, in the same batch, is reloaded too): what the disk says wins.
+          if (e.second.hold) {
+            const auto other = held_.find(e.second.hold->tx);
+            CALM_ASSERT(other != held_.end(), "held_ and the holds agree");
+            std::erase(other->second, &e);
+            if (other->second.empty()) held_.erase(other);
+            e.second.hold.reset();
+            --holds_;
+          }
+          hold(e, {tx, m.delta, part});
+          held.push_back(&e);
+        }
+      }
     } else {
       throw lattices::DecodeError("bank: unknown key");
     }
   }
 
   std::int64_t balance(const std::string& account) const {
-    const auto it = balances_.find(account);
-    return it == balances_.end() ? opening_balance : it->second;
+    const auto it = accounts_.find(account);
+    return it == accounts_.end() ? opening_balance : it->second.balance;
   }
-  /// The accounts written so far (the others hold opening_balance).
-  const std::unordered_map<std::string, std::int64_t>& balances() const { return balances_; }
   /// Accounts held by prepared transactions.
-  std::size_t holds() const { return holds_.size(); }
+  std::size_t holds() const { return holds_; }
 
  private:
   /// The part of a transaction that is not a batch.
@@ -271,6 +295,13 @@ class Bank {
     std::int64_t delta = 0;
     std::uint32_t part = whole;
   };
+  struct Account {
+    std::int64_t balance = opening_balance;
+    bool written = false;  // "b/<account>" is on disk
+    std::optional<Hold> hold;
+  };
+  using Entry = std::pair<const std::string, Account>;
+
   static std::int64_t number(std::string_view text) {
     std::int64_t n = 0;
     const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), n);
@@ -280,43 +311,72 @@ class Bank {
     return n;
   }
 
+  /// A payload's parts: a batch's, or one part `whole` of a list of moves.
+  static std::optional<PartMoves> parse_payload(std::string_view payload) {
+    std::optional<PartMoves> parts;
+    if (payload.starts_with('#')) {
+      parts = parse_parts(payload, protocols::two_pc::DecodeLimits{}.parts_max);
+    } else if (auto moves = parse_moves(payload)) {
+      parts.emplace().emplace_back(whole, std::move(*moves));
+    }
+    return parts;
+  }
+
+  void hold(Entry& e, Hold h) {
+    CALM_ASSERT(!e.second.hold, "an account is held by one transaction at a time");
+    e.second.hold = h;
+    ++holds_;
+  }
+
   /// Releases the accounts `tx` holds, first adding its deltas to them when `apply` (but not
   /// those of a part the commit refused).
   void release(const TxId& tx, AppWrites& w, bool apply) {
     const auto node = held_.extract(tx);
     if (node.empty()) return;
-    for (const std::string& account : node.mapped()) {
-      const auto it = holds_.find(account);
-      CALM_ASSERT(it != holds_.end() && it->second.tx == tx, "held_ and holds_ agree");
-      if (apply && (it->second.part == whole || !w.refused(it->second.part))) {
-        std::int64_t& now = balances_.try_emplace(account, opening_balance).first->second;
-        now += it->second.delta;
-        w.put("b/" + account, std::to_string(now));
+    for (Entry* e : node.mapped()) {
+      Account& a = e->second;
+      CALM_ASSERT(a.hold && a.hold->tx == tx, "held_ and the holds agree");
+      if (apply && (a.hold->part == whole || !w.refused(a.hold->part))) {
+        a.balance += a.hold->delta;
+        a.written = true;
+        w.put("b/" + e->first, std::to_string(a.balance));
       }
-      w.erase("h/" + account);
-      holds_.erase(it);
+      a.hold.reset();
+      --holds_;
+      forget_if_unused(e);
+    }
+    w.erase(hold_key(tx));
+  }
+
+  /// Forgets what `tx` holds (a load replacing or erasing its record).
+  void unhold(const TxId& tx) {
+    const auto node = held_.extract(tx);
+    if (node.empty()) return;
+    for (Entry* e : node.mapped()) {
+      if (e->second.hold && e->second.hold->tx == tx) {
+        e->second.hold.reset();
+        --holds_;
+      }
+      forget_if_unused(e);
     }
   }
 
-  /// Forgets the hold on `account` (a load replacing or erasing it).
-  void unhold(const std::string& account) {
-    const auto it = holds_.find(account);
-    if (it == holds_.end()) return;
-    const auto by_tx = held_.find(it->second.tx);
-    if (by_tx != held_.end()) {
-      std::erase(by_tx->second, account);
-      if (by_tx->second.empty()) held_.erase(by_tx);
-    }
-    holds_.erase(it);
+  /// An account neither written nor held is not kept (it has the opening balance), so that
+  /// transfers refused or aborted leave nothing behind.
+  void forget_if_unused(Entry* e) {
+    if (!e->second.written && !e->second.hold) accounts_.erase(e->first);
   }
+
+  static std::string hold_key(const TxId& tx) { return "g/" + protocols::two_pc::tx_key(tx); }
 
   Hooks hooks_;
-  /// Hash indexes: a bank of many accounts looks one up per move.
-  std::unordered_map<std::string, std::int64_t> balances_;
-  std::unordered_map<std::string, Hold> holds_;
-  /// The accounts each prepared transaction holds (each also in holds_), so that a commit or
-  /// an abort touches its own accounts only, however many others are held.
-  std::map<TxId, std::vector<std::string>> held_;
+  /// A hash index of the accounts written or held (unordered_map's nodes stay put, so the
+  /// held_ lists point into it): one lookup per move.
+  std::unordered_map<std::string, Account> accounts_;
+  std::size_t holds_ = 0;
+  /// The accounts each prepared transaction holds, so that a commit or an abort touches its
+  /// own accounts only, however many others are held.
+  std::map<TxId, std::vector<Entry*>> held_;
   std::map<TxId, PartMoves> pending_;  // parsed, not yet staged (later)
 };
 

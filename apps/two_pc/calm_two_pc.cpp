@@ -6,7 +6,8 @@
 //
 //   calm-two-pc --id N --role coordinator|participant|acceptor --listen HOST:PORT
 //               --client HOST:PORT --data DIR --peer ID=HOST:PORT... [--acceptors ID,...]
-//               [--batch] [--no-fsync] [--echo] [--cluster-secret-file PATH]
+//               [--batch] [--batch-transfers] [--no-fsync] [--echo]
+//               [--cluster-secret-file PATH]
 //
 // A coordinator's peers are its participants; a participant's peers are its coordinators.
 // --acceptors (every node of the cluster is given the same list, 2F+1 ids): Paxos Commit;
@@ -26,6 +27,11 @@
 // --batch: the messages of a turn to one peer go in as few frames as the bounds allow
 // (two-pc's bundles, protocols/two_pc/message.hpp; with --echo, the echo's frames likewise). Every
 // node takes bundles, with the flag or without.
+// --batch-transfers: a coordinator makes the transfers that arrive together (one event-loop
+// turn's, at most `batch_transfers_max`) the parts of one transaction (batching in the
+// protocol, docs/two-pc.md): one Prepare, vote, record and decision for them all, and each
+// transfer still commits or aborts alone. A transfer a participant refuses (an account short,
+// or held) is answered "aborted: refused by a participant"; the others of its batch commit.
 // --no-fsync: UNSAFE, for measuring only (the records are written, not synced).
 // --echo: no protocol, the benchmarks' ceiling: the coordinator sends each transfer's parts to
 // their participants, each echoes at once, and once all did the coordinator answers
@@ -85,7 +91,8 @@ using AcceptorNode = host::Host<tpc::Acceptor>;
 constexpr std::string_view usage =
     "usage: calm-two-pc --id N --role coordinator|participant|acceptor --listen HOST:PORT\n"
     "                   --client HOST:PORT --data DIR --peer ID=HOST:PORT...\n"
-    "                   [--acceptors ID,...] [--batch] [--no-fsync] [--echo]\n"
+    "                   [--acceptors ID,...] [--batch] [--batch-transfers] [--no-fsync]\n"
+    "                   [--echo]\n"
     "                   [--cluster-secret-file PATH]\n";
 const calm::apps::Usage cli("calm-two-pc", usage);
 
@@ -138,6 +145,33 @@ std::string describe(const tpc::Participant<Bank>& p, std::string_view accounts)
          " waiting " + std::to_string(p.waiting_for_app()) + " records " +
          std::to_string(p.finished_records()) + " recovered " + std::to_string(p.stats().recovered);
   return out;
+}
+
+/// --batch-transfers: the transfers one transaction carries at most (its parts), and the
+/// bytes of their moves: a batch's payloads stay within what a participant takes
+/// (bank::batch_moves_max moves, each at least 4 bytes; payload_bytes_max).
+constexpr std::size_t batch_transfers_max = 1024;
+constexpr std::size_t batch_bytes_max = 32 * 1024;
+static_assert(batch_bytes_max / 4 <= calm::apps::bank::batch_moves_max);
+static_assert(batch_bytes_max + batch_transfers_max * 8 <= tpc::DecodeLimits{}.payload_bytes_max);
+
+/// Transfers as the parts of one transaction: part k is transfers[k]; each participant's
+/// payload holds its moves of every part that names it (bank.hpp's "#<part> <moves>").
+std::vector<tpc::Part> batch_parts(const std::vector<std::vector<tpc::Part>>& transfers) {
+  std::map<net::NodeId, std::string> payloads;
+  for (std::size_t k = 0; k < transfers.size(); ++k) {
+    for (const tpc::Part& p : transfers[k]) {
+      std::string& out = payloads[p.participant];
+      if (!out.empty()) out += ' ';
+      out += '#';
+      out += std::to_string(k);
+      out += ' ';
+      out += p.payload;
+    }
+  }
+  std::vector<tpc::Part> parts;
+  for (auto& [participant, payload] : payloads) parts.push_back({participant, std::move(payload)});
+  return parts;
 }
 
 /// --echo (see the header comment).
@@ -243,7 +277,7 @@ class EchoNode final : public net::Node {
 
 int main(int argc, char** argv) {
   calm::apps::ServerFlags flags;
-  bool no_fsync = false, echo = false, batch = false;
+  bool no_fsync = false, echo = false, batch = false, batch_transfers = false;
   std::string role;
   std::vector<net::NodeId> acceptors;
   for (int i = 1; i < argc; ++i) {
@@ -258,6 +292,10 @@ int main(int argc, char** argv) {
     }
     if (flag == "--batch") {
       batch = true;
+      continue;
+    }
+    if (flag == "--batch-transfers") {
+      batch_transfers = true;
       continue;
     }
     if (i + 1 >= argc) cli.fail(flag + " needs a value");
@@ -346,8 +384,13 @@ int main(int argc, char** argv) {
   ParticipantNode* participant = nullptr;
   AcceptorNode* acceptor = nullptr;
   EchoNode* echo_node = nullptr;
-  // The requests each transaction answers (a coordinator's).
-  std::map<tpc::TxId, std::pair<std::uint64_t, std::uint64_t>> waiting;
+  // The requests each transaction answers (a coordinator's): its parts' (client, seq), one
+  // unless --batch-transfers.
+  using Asker = std::pair<std::uint64_t, std::uint64_t>;
+  std::map<tpc::TxId, std::vector<Asker>> waiting;
+  // --batch-transfers: the transfers of this turn, and who asked each.
+  std::vector<std::vector<tpc::Part>> gathered;
+  std::vector<Asker> gathered_by;
   try {
     made = std::make_unique<net::TcpRuntime>(
         id, listen_host, listen_port, peers, disk,
@@ -383,11 +426,17 @@ int main(int argc, char** argv) {
               for (const tpc::Outcome& o : outcomes) {
                 const auto it = waiting.find(o.tx);
                 if (it == waiting.end()) continue;
-                clients->deliver({it->second.first,
-                                  it->second.second,
-                                  wire::Kind::applied,
-                                  {},
-                                  o.committed ? "committed" : "aborted: " + o.reason});
+                const std::vector<Asker>& askers = it->second;
+                for (std::uint32_t k = 0; k < askers.size(); ++k) {
+                  std::string result = "committed";
+                  if (!o.committed) {
+                    result = "aborted: " + o.reason;
+                  } else if (std::binary_search(o.refused.begin(), o.refused.end(), k)) {
+                    result = "aborted: refused by a participant";
+                  }
+                  clients->deliver(
+                      {askers[k].first, askers[k].second, wire::Kind::applied, {}, result});
+                }
                 waiting.erase(it);
               }
             };
@@ -418,6 +467,46 @@ int main(int argc, char** argv) {
     std::cerr << "calm-two-pc: " << e.what() << "\n";
     return 1;
   }
+  // --batch-transfers: begins the gathered transfers as transactions of up to
+  // batch_transfers_max parts.
+  const auto begin_gathered = [&] {
+    for (std::size_t first = 0, end = 0; first < gathered.size(); first = end) {
+      std::size_t bytes = 0;
+      for (end = first; end < gathered.size() && end - first < batch_transfers_max; ++end) {
+        std::size_t more = 0;
+        for (const tpc::Part& p : gathered[end]) more += p.payload.size() + 1;
+        if (end > first && bytes + more > batch_bytes_max) break;
+        bytes += more;
+      }
+      const std::vector<std::vector<tpc::Part>> transfers(
+          std::make_move_iterator(gathered.begin() + static_cast<std::ptrdiff_t>(first)),
+          std::make_move_iterator(gathered.begin() + static_cast<std::ptrdiff_t>(end)));
+      std::vector<Asker> askers(gathered_by.begin() + static_cast<std::ptrdiff_t>(first),
+                                gathered_by.begin() + static_cast<std::ptrdiff_t>(end));
+      std::optional<tpc::TxId> tx;
+      std::string refused;
+      try {
+        tx = coordinator->apply(
+            [&](tpc::Coordinator& c) { return c.begin(batch_parts(transfers)); });
+      } catch (const std::invalid_argument& e) {  // a batch too large for one payload
+        refused = e.what();
+      }
+      if (!tx) {
+        const bool busy = refused.empty();
+        for (const auto& [client, seq] : askers) {
+          clients->deliver({client,
+                            seq,
+                            busy ? wire::Kind::busy : wire::Kind::error,
+                            {},
+                            busy ? "collecting votes on as many transactions as it may" : refused});
+        }
+        continue;
+      }
+      waiting[*tx] = std::move(askers);
+    }
+    gathered.clear();
+    gathered_by.clear();
+  };
   clients->start([&](std::vector<wire::Request>& requests) {
     for (wire::Request& r : requests) {
       const auto reply = [&](wire::Kind kind, std::string result) {
@@ -453,6 +542,13 @@ int main(int argc, char** argv) {
         }
         continue;
       }
+      if (batch_transfers) {
+        // Begun at the end of the turn, with every other transfer that arrived in it.
+        if (gathered.empty()) asio::post(made->io_context(), begin_gathered);
+        gathered.push_back(std::move(parts));
+        gathered_by.push_back({r.client, r.seq});
+        continue;
+      }
       std::optional<tpc::TxId> tx;
       try {
         tx = coordinator->apply([&](tpc::Coordinator& c) { return c.begin(std::move(parts)); });
@@ -464,7 +560,7 @@ int main(int argc, char** argv) {
         reply(wire::Kind::busy, "collecting votes on as many transactions as it may");
         continue;
       }
-      waiting[*tx] = {r.client, r.seq};
+      waiting[*tx] = {{r.client, r.seq}};
     }
   });
   asio::signal_set signals(made->io_context(), SIGINT, SIGTERM);
