@@ -17,10 +17,12 @@
 // Client requests:
 //   to a coordinator, submit: a transfer, one line per participant, "<id> <moves>" (moves as
 //     bank.hpp's payload: "<account> <delta> ..."); the reply is "committed", or "aborted:
-//     <why>", once decided; busy when it collects votes on as many as it may; error for a
-//     transfer that could never commit (a participant that is not a peer, named twice, ...).
-//     A coordinator that restarts forgets the requests it had not answered: their clients
-//     hear nothing, and the outcome is aborted unless the commit was logged (then it is done).
+//     <why>", once decided. With --batch-transfers a request may carry up to 1,024 transfers,
+//     separated by an empty line, and its reply is a line per transfer, in order; busy when it
+//     collects votes on as many as it may; error for a transfer that could never commit (a
+//     participant that is not a peer, named twice, ...). A coordinator that restarts forgets the
+//     requests it had not answered: their clients hear nothing, and the outcome is aborted unless
+//     the commit was logged (then it is done).
 //   to a participant, read "balances <account>...": "<account> <balance> ...; held <n>
 //     in_doubt <n> waiting <n> records <n> recovered <n>" (at most 4,096 accounts a read;
 //     recovered: outcomes it learned by leading a Paxos Commit recovery ballot).
@@ -49,6 +51,7 @@
 #include <cstring>
 #include <functional>
 #include <iostream>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <optional>
@@ -147,6 +150,11 @@ std::string describe(const tpc::Participant<Bank>& p, std::string_view accounts)
   return out;
 }
 
+/// A request's transfers: one, or (--batch-transfers) up to batch_transfers_max separated by an
+/// empty line; throws std::invalid_argument with the reason.
+std::vector<std::vector<tpc::Part>> parse_transfers(std::string_view text,
+                                                    const std::set<net::NodeId>& peers);
+
 /// --batch-transfers: the transfers one transaction carries at most (its parts), and the
 /// bytes of their moves: a batch's payloads stay within what a participant takes
 /// (bank::batch_moves_max moves, each at least 4 bytes; payload_bytes_max).
@@ -172,6 +180,22 @@ std::vector<tpc::Part> batch_parts(const std::vector<std::vector<tpc::Part>>& tr
   std::vector<tpc::Part> parts;
   for (auto& [participant, payload] : payloads) parts.push_back({participant, std::move(payload)});
   return parts;
+}
+
+std::vector<std::vector<tpc::Part>> parse_transfers(std::string_view text,
+                                                    const std::set<net::NodeId>& peers) {
+  std::vector<std::vector<tpc::Part>> transfers;
+  while (true) {
+    const std::size_t end = text.find("\n\n");
+    if (transfers.size() == batch_transfers_max) {
+      throw std::invalid_argument("more transfers in one request than " +
+                                  std::to_string(batch_transfers_max));
+    }
+    transfers.push_back(parse_transfer(text.substr(0, end), peers));
+    if (end == std::string_view::npos) break;
+    text.remove_prefix(end + 2);
+  }
+  return transfers;
 }
 
 /// --echo (see the header comment).
@@ -384,13 +408,15 @@ int main(int argc, char** argv) {
   ParticipantNode* participant = nullptr;
   AcceptorNode* acceptor = nullptr;
   EchoNode* echo_node = nullptr;
-  // The requests each transaction answers (a coordinator's): its parts' (client, seq), one
-  // unless --batch-transfers.
-  using Asker = std::pair<std::uint64_t, std::uint64_t>;
+  // The requests each transaction answers (a coordinator's), in the order of its parts: each
+  // the next `transfers` parts (one request of one transfer unless --batch-transfers).
+  struct Asker {
+    std::uint64_t client = 0, seq = 0;
+    std::size_t transfers = 1;
+  };
   std::map<tpc::TxId, std::vector<Asker>> waiting;
-  // --batch-transfers: the transfers of this turn, and who asked each.
-  std::vector<std::vector<tpc::Part>> gathered;
-  std::vector<Asker> gathered_by;
+  // --batch-transfers: the requests of this turn, each with its transfers.
+  std::vector<std::pair<Asker, std::vector<std::vector<tpc::Part>>>> gathered;
   try {
     made = std::make_unique<net::TcpRuntime>(
         id, listen_host, listen_port, peers, disk,
@@ -426,16 +452,20 @@ int main(int argc, char** argv) {
               for (const tpc::Outcome& o : outcomes) {
                 const auto it = waiting.find(o.tx);
                 if (it == waiting.end()) continue;
-                const std::vector<Asker>& askers = it->second;
-                for (std::uint32_t k = 0; k < askers.size(); ++k) {
-                  std::string result = "committed";
-                  if (!o.committed) {
-                    result = "aborted: " + o.reason;
-                  } else if (std::binary_search(o.refused.begin(), o.refused.end(), k)) {
-                    result = "aborted: refused by a participant";
+                std::uint32_t part = 0;
+                for (const Asker& a : it->second) {
+                  std::string result;  // a line per transfer
+                  for (std::size_t n = 0; n < a.transfers; ++n, ++part) {
+                    if (n > 0) result += '\n';
+                    if (!o.committed) {
+                      result += "aborted: " + o.reason;
+                    } else if (std::binary_search(o.refused.begin(), o.refused.end(), part)) {
+                      result += "aborted: refused by a participant";
+                    } else {
+                      result += "committed";
+                    }
                   }
-                  clients->deliver(
-                      {askers[k].first, askers[k].second, wire::Kind::applied, {}, result});
+                  clients->deliver({a.client, a.seq, wire::Kind::applied, {}, std::move(result)});
                 }
                 waiting.erase(it);
               }
@@ -469,20 +499,27 @@ int main(int argc, char** argv) {
   }
   // --batch-transfers: begins the gathered transfers as transactions of up to
   // batch_transfers_max parts.
+  // A request's transfers stay in one transaction.
   const auto begin_gathered = [&] {
     for (std::size_t first = 0, end = 0; first < gathered.size(); first = end) {
-      std::size_t bytes = 0;
-      for (end = first; end < gathered.size() && end - first < batch_transfers_max; ++end) {
+      std::size_t bytes = 0, count = 0;
+      std::vector<std::vector<tpc::Part>> transfers;
+      std::vector<Asker> askers;
+      for (end = first; end < gathered.size(); ++end) {
+        auto& [asker, list] = gathered[end];
         std::size_t more = 0;
-        for (const tpc::Part& p : gathered[end]) more += p.payload.size() + 1;
-        if (end > first && bytes + more > batch_bytes_max) break;
+        for (const auto& transfer : list) {
+          for (const tpc::Part& p : transfer) more += p.payload.size() + 1;
+        }
+        if (end > first &&
+            (bytes + more > batch_bytes_max || count + list.size() > batch_transfers_max)) {
+          break;
+        }
         bytes += more;
+        count += list.size();
+        askers.push_back(asker);
+        std::move(list.begin(), list.end(), std::back_inserter(transfers));
       }
-      const std::vector<std::vector<tpc::Part>> transfers(
-          std::make_move_iterator(gathered.begin() + static_cast<std::ptrdiff_t>(first)),
-          std::make_move_iterator(gathered.begin() + static_cast<std::ptrdiff_t>(end)));
-      std::vector<Asker> askers(gathered_by.begin() + static_cast<std::ptrdiff_t>(first),
-                                gathered_by.begin() + static_cast<std::ptrdiff_t>(end));
       std::optional<tpc::TxId> tx;
       std::string refused;
       try {
@@ -493,9 +530,9 @@ int main(int argc, char** argv) {
       }
       if (!tx) {
         const bool busy = refused.empty();
-        for (const auto& [client, seq] : askers) {
-          clients->deliver({client,
-                            seq,
+        for (const Asker& a : askers) {
+          clients->deliver({a.client,
+                            a.seq,
                             busy ? wire::Kind::busy : wire::Kind::error,
                             {},
                             busy ? "collecting votes on as many transactions as it may" : refused});
@@ -505,7 +542,6 @@ int main(int argc, char** argv) {
       waiting[*tx] = std::move(askers);
     }
     gathered.clear();
-    gathered_by.clear();
   };
   clients->start([&](std::vector<wire::Request>& requests) {
     for (wire::Request& r : requests) {
@@ -529,24 +565,29 @@ int main(int argc, char** argv) {
         reply(wire::Kind::error, "a coordinator takes transfers (submit) only");
         continue;
       }
-      std::vector<tpc::Part> parts;
+      std::vector<std::vector<tpc::Part>> transfers;
       try {
-        parts = parse_transfer(r.command, peer_ids);
+        transfers = parse_transfers(r.command, peer_ids);
       } catch (const std::invalid_argument& e) {
         reply(wire::Kind::error, e.what());
-        continue;
-      }
-      if (echo_node != nullptr) {
-        if (!echo_node->submit(r.client, r.seq, parts)) {
-          reply(wire::Kind::busy, "as many transfers under way as it may");
-        }
         continue;
       }
       if (batch_transfers) {
         // Begun at the end of the turn, with every other transfer that arrived in it.
         if (gathered.empty()) asio::post(made->io_context(), begin_gathered);
-        gathered.push_back(std::move(parts));
-        gathered_by.push_back({r.client, r.seq});
+        const std::size_t n = transfers.size();
+        gathered.push_back({{r.client, r.seq, n}, std::move(transfers)});
+        continue;
+      }
+      if (transfers.size() != 1) {
+        reply(wire::Kind::error, "several transfers in one request need --batch-transfers");
+        continue;
+      }
+      std::vector<tpc::Part> parts = std::move(transfers.front());
+      if (echo_node != nullptr) {
+        if (!echo_node->submit(r.client, r.seq, parts)) {
+          reply(wire::Kind::busy, "as many transfers under way as it may");
+        }
         continue;
       }
       std::optional<tpc::TxId> tx;
@@ -560,7 +601,7 @@ int main(int argc, char** argv) {
         reply(wire::Kind::busy, "collecting votes on as many transactions as it may");
         continue;
       }
-      waiting[*tx] = {{r.client, r.seq}};
+      waiting[*tx] = {{r.client, r.seq, 1}};
     }
   });
   asio::signal_set signals(made->io_context(), SIGINT, SIGTERM);

@@ -9,13 +9,15 @@
 //   calm-two-pc-load --spawn PATH/calm-two-pc [--server-arg ARG]... [--seconds S]
 //       [--warmup S] [--clients K] [--accounts N] [--acceptors A] [--kill-coordinator-at S]
 //       [--kill-participant-at S] [--restart-after S] [--coordinator-gone] [--settle S]
-//       [--no-check]
+//       [--no-check] [--transfers-per-request T]
 //
 // --acceptors A: Paxos Commit with A acceptors (nodes 4 on; 2F+1 of them), 0 for two-phase
 // commit. --coordinator-gone: the killed coordinator is never restarted; the participants
 // must still settle (Paxos Commit decides without it), and the transfers it had not
 // answered count as unknown.
 // --no-check: no bank at the end (for calm-two-pc --echo, the benchmarks' ceiling).
+// --transfers-per-request T: each request carries T transfers (calm-two-pc takes more than one
+// with --batch-transfers); a client waits for all T, and each counts as a transaction.
 // Clients are logical: K of them, each with one transfer outstanding (K is the pipeline
 // depth), on one connection to the coordinator. A transfer moves 1 to 10 from one account to
 // another (account i is at participant 1 + i % 3). busy is retried; a transfer whose
@@ -37,6 +39,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cli/latencies.hpp"
@@ -60,7 +63,7 @@ constexpr std::string_view usage =
     "usage: calm-two-pc-load --spawn PATH [--server-arg ARG]... [--seconds S] [--warmup S]\n"
     "         [--clients K] [--accounts N] [--acceptors A] [--kill-coordinator-at S]\n"
     "         [--kill-participant-at S] [--restart-after S] [--coordinator-gone]\n"
-    "         [--settle S] [--no-check]\n";
+    "         [--settle S] [--no-check] [--transfers-per-request T]\n";
 const calm::apps::Usage cli("calm-two-pc-load", usage);
 
 constexpr std::uint64_t participants = 3;
@@ -70,7 +73,7 @@ struct Options {
   std::vector<std::string> server_args;
   double seconds = 5, warmup = 1, kill_coordinator_at = -1, kill_participant_at = -1;
   double restart_after = 1, settle = 15;
-  std::size_t clients = 64, accounts = 3000, acceptors = 0;
+  std::size_t clients = 64, accounts = 3000, acceptors = 0, transfers_per_request = 1;
   bool check = true, coordinator_gone = false;
   std::uint64_t timeout_ms = 2000;
 };
@@ -175,8 +178,8 @@ class Load {
     std::uint64_t id = 0;
     std::uint64_t seq = 0;
     bool outstanding = false;
-    bool sent_once = false;  // this transfer reached the coordinator's connection
-    Move move;
+    bool sent_once = false;   // this request reached the coordinator's connection
+    std::vector<Move> moves;  // the request's transfers
     Clock::time_point first_sent, sent;
     std::optional<Clock::time_point> retry_at;
   };
@@ -188,11 +191,14 @@ class Load {
   void next(Client& c) {
     if (stopping_) return;
     ++c.seq;
-    Move m;
-    m.from = random_.below(options_.accounts);
-    m.to = (m.from + 1 + random_.below(options_.accounts - 1)) % options_.accounts;
-    m.amount = 1 + static_cast<std::int64_t>(random_.below(10));
-    c.move = m;
+    c.moves.clear();
+    for (std::size_t i = 0; i < options_.transfers_per_request; ++i) {
+      Move m;
+      m.from = random_.below(options_.accounts);
+      m.to = (m.from + 1 + random_.below(options_.accounts - 1)) % options_.accounts;
+      m.amount = 1 + static_cast<std::int64_t>(random_.below(10));
+      c.moves.push_back(m);
+    }
     c.sent_once = false;
     c.first_sent = Clock::now();
     send(c);
@@ -206,13 +212,18 @@ class Load {
       c.retry_at = c.sent + std::chrono::milliseconds(20);
       return;
     }
-    std::map<std::uint64_t, std::vector<calm::apps::bank::Move>> parts;
-    parts[holder(c.move.from)].push_back({account(c.move.from), -c.move.amount});
-    parts[holder(c.move.to)].push_back({account(c.move.to), c.move.amount});
     std::string text;
-    for (const auto& [p, moves] : parts) {
-      if (!text.empty()) text += '\n';
-      text += std::to_string(p) + ' ' + calm::apps::bank::move_payload(moves);
+    for (const Move& move : c.moves) {
+      if (!text.empty()) text += "\n\n";  // the next transfer
+      std::map<std::uint64_t, std::vector<calm::apps::bank::Move>> parts;
+      parts[holder(move.from)].push_back({account(move.from), -move.amount});
+      parts[holder(move.to)].push_back({account(move.to), move.amount});
+      bool first = true;
+      for (const auto& [p, moves] : parts) {
+        if (!first) text += '\n';
+        first = false;
+        text += std::to_string(p) + ' ' + calm::apps::bank::move_payload(moves);
+      }
     }
     c.sent_once = true;
     connections_[0]->send({false, c.id, c.seq, std::move(text)});
@@ -220,7 +231,7 @@ class Load {
 
   /// The client's transfer ends with no outcome heard (one never sent cannot have landed).
   void unknown(Client& c) {
-    if (c.sent_once) unknown_.push_back(c.move);
+    if (c.sent_once) unknown_.insert(unknown_.end(), c.moves.begin(), c.moves.end());
     c.outstanding = false;
     next(c);
   }
@@ -242,15 +253,32 @@ class Load {
       return;
     }
     const auto now = Clock::now();
-    const bool committed = r.result == "committed";
-    if (committed) committed_.push_back(c.move);
+    // A line per transfer, in order.
+    std::size_t committed = 0, lines = 0;
+    for (std::string_view rest = r.result; lines < c.moves.size(); ++lines) {
+      const std::size_t end = rest.find('\n');
+      if (rest.substr(0, end) == "committed") {
+        committed_.push_back(c.moves[lines]);
+        ++committed;
+      }
+      if (end == std::string_view::npos) {
+        ++lines;
+        break;
+      }
+      rest.remove_prefix(end + 1);
+    }
+    if (lines != c.moves.size()) {
+      std::cerr << "calm-two-pc-load: a reply of " << lines << " lines to " << c.moves.size()
+                << " transfers\n";
+      failed_ = true;
+    }
     const double t = elapsed_s();
-    if (killed_at_ && reconnected_after_kill_ && !decided_after_kill_ && committed) {
+    if (killed_at_ && reconnected_after_kill_ && !decided_after_kill_ && committed > 0) {
       decided_after_kill_ = now - *killed_at_;
     }
     if (t >= options_.warmup && t < options_.warmup + options_.seconds) {
-      ++measured_;
-      measured_committed_ += committed ? 1 : 0;
+      measured_ += c.moves.size();
+      measured_committed_ += committed;
       latencies_.add(now - c.first_sent);
     }
     c.outstanding = false;
@@ -565,6 +593,11 @@ int main(int argc, char** argv) {
       options.seconds = cli.real(value, flag);
     } else if (flag == "--warmup") {
       options.warmup = cli.real(value, flag);
+    } else if (flag == "--transfers-per-request") {
+      options.transfers_per_request = static_cast<std::size_t>(cli.number(value, flag));
+      if (options.transfers_per_request == 0 || options.transfers_per_request > 1024) {
+        cli.fail("--transfers-per-request is 1 to 1024");
+      }
     } else if (flag == "--clients") {
       options.clients = static_cast<std::size_t>(cli.number(value, flag));
     } else if (flag == "--acceptors") {
