@@ -341,6 +341,7 @@ int main(int argc, char** argv) {
   if (role != "coordinator" && role != "participant" && role != "acceptor") {
     cli.fail("--role is coordinator, participant or acceptor");
   }
+  if (echo && batch_transfers) cli.fail("--echo has no --batch-transfers");
   if (role == "acceptor" && (acceptors.empty() || echo)) {
     cli.fail("an acceptor needs --acceptors, and has no --echo");
   }
