@@ -30,7 +30,7 @@
 //      (apps/two_pc/bank.hpp) step it from a peer and must neither crash nor throw, in plain
 //      two-phase commit and in Paxos Commit (acceptors 5 to 7), and so does an acceptor
 //      stepping it from a participant, the coordinator and another acceptor; the bank parses
-//      the bytes as a payload: a list of moves re-encodes to its bytes.
+//      the bytes as a payload: a list of moves, or a batch's parts, re-encodes to its bytes.
 // Run with -malloc_limit_mb: an allocation sized by a length off the wire is a finding.
 #include <algorithm>
 #include <cstddef>
@@ -310,6 +310,9 @@ void fuzz_two_pc(std::string_view bytes) {
   namespace tpc = calm::protocols::two_pc;
   if (const auto moves = calm::apps::bank::parse_moves(bytes)) {
     check(calm::apps::bank::move_payload(*moves) == bytes);
+  }
+  if (const auto parts = calm::apps::bank::parse_parts(bytes, 1 << 16)) {
+    check(calm::apps::bank::parts_payload(*parts) == bytes);
   }
   tpc::DecodeLimits limits;
   limits.message_bytes_max = 4096;
