@@ -158,7 +158,7 @@ class Bank {
   explicit Bank(Hooks hooks = {}) : hooks_(std::move(hooks)) {}
 
   Stage prepare(const TxId& tx, std::string_view payload, AppWrites& w) {
-    std::optional<PartMoves> parts = parse_payload(payload);
+    std::optional<PartMoves> parts = parse_payload(payload, w.parts_max());
     if (!parts) {
       if (hooks_.on_abort) hooks_.on_abort(tx);
       return Stage::no;
@@ -246,7 +246,9 @@ class Bank {
         return;
       }
       // Parsed whole before anything changes: a value that does not decode leaves the holds.
-      std::optional<PartMoves> parts = parse_payload(*value);
+      // Written below the participant's parts_max, which is at most DecodeLimits' own.
+      std::optional<PartMoves> parts =
+          parse_payload(*value, protocols::two_pc::DecodeLimits{}.parts_max);
       if (!parts) throw lattices::DecodeError("bank: a hold record that is not a payload");
       std::set<std::string_view> named;
       for (const auto& [part, moves] : *parts) {
@@ -311,11 +313,12 @@ class Bank {
     return n;
   }
 
-  /// A payload's parts: a batch's, or one part `whole` of a list of moves.
-  static std::optional<PartMoves> parse_payload(std::string_view payload) {
+  /// A payload's parts: a batch's (numbered below `parts_max`), or one part `whole` of a list
+  /// of moves.
+  static std::optional<PartMoves> parse_payload(std::string_view payload, std::uint32_t parts_max) {
     std::optional<PartMoves> parts;
     if (payload.starts_with('#')) {
-      parts = parse_parts(payload, protocols::two_pc::DecodeLimits{}.parts_max);
+      parts = parse_parts(payload, parts_max);
     } else if (auto moves = parse_moves(payload)) {
       parts.emplace().emplace_back(whole, std::move(*moves));
     }

@@ -409,11 +409,15 @@ int main(int argc, char** argv) {
   ParticipantNode* participant = nullptr;
   AcceptorNode* acceptor = nullptr;
   EchoNode* echo_node = nullptr;
+  // Parts are numbered below batch_transfers_max: a peer's refusals are bounded by it.
+  tpc::DecodeLimits limits;
+  limits.parts_max = batch_transfers_max;
   // The requests each transaction answers (a coordinator's), in the order of its parts: each
   // the next `transfers` parts (one request of one transfer unless --batch-transfers).
   struct Asker {
     std::uint64_t client = 0, seq = 0;
     std::size_t transfers = 1;
+    std::size_t bytes = 0;  // of its request
   };
   std::map<tpc::TxId, std::vector<Asker>> waiting;
   // --batch-transfers: the requests of this turn, each with its transfers.
@@ -434,6 +438,7 @@ int main(int argc, char** argv) {
             tpc::AcceptorConfig config;
             config.self = id;
             config.bundle_sends = batch;
+            config.limits = limits;
             auto node = std::make_unique<AcceptorNode>(context, tpc::Acceptor(config));
             AcceptorNode::Application app;
             background(app);
@@ -447,6 +452,7 @@ int main(int argc, char** argv) {
             config.participants.assign(peer_ids.begin(), peer_ids.end());
             config.acceptors = acceptors;
             config.bundle_sends = batch;
+            config.limits = limits;
             auto node = std::make_unique<CoordinatorNode>(context, tpc::Coordinator(config));
             CoordinatorNode::Application app;
             app.on_final = [&](std::vector<tpc::Outcome>& outcomes) {
@@ -480,6 +486,7 @@ int main(int argc, char** argv) {
           config.self = id;
           config.acceptors = acceptors;
           config.bundle_sends = batch;
+          config.limits = limits;
           auto node =
               std::make_unique<ParticipantNode>(context, tpc::Participant<Bank>(config, Bank{}));
           ParticipantNode::Application app;
@@ -504,19 +511,22 @@ int main(int argc, char** argv) {
   const auto begin_gathered = [&] {
     for (std::size_t first = 0, end = 0; first < gathered.size(); first = end) {
       std::size_t bytes = 0, count = 0;
+      std::set<net::NodeId> named;  // at most participants_max (a request alone is)
       std::vector<std::vector<tpc::Part>> transfers;
       std::vector<Asker> askers;
       for (end = first; end < gathered.size(); ++end) {
         auto& [asker, list] = gathered[end];
-        std::size_t more = 0;
+        std::set<net::NodeId> with = named;
         for (const auto& transfer : list) {
-          for (const tpc::Part& p : transfer) more += p.payload.size() + 1;
+          for (const tpc::Part& p : transfer) with.insert(p.participant);
         }
         if (end > first &&
-            (bytes + more > batch_bytes_max || count + list.size() > batch_transfers_max)) {
+            (bytes + asker.bytes > batch_bytes_max || count + list.size() > batch_transfers_max ||
+             with.size() > tpc::CoordinatorConfig{}.participants_max)) {
           break;
         }
-        bytes += more;
+        named = std::move(with);
+        bytes += asker.bytes;
         count += list.size();
         askers.push_back(asker);
         std::move(list.begin(), list.end(), std::back_inserter(transfers));
@@ -574,10 +584,18 @@ int main(int argc, char** argv) {
         continue;
       }
       if (batch_transfers) {
+        // So that a request fits one transaction alone: each participant's share within what
+        // the bank takes (batch_bytes_max holds at most bank::batch_moves_max moves; one
+        // transfer holds at most bank::moves_max a participant).
+        if (transfers.size() > 1 && r.command.size() > batch_bytes_max) {
+          reply(wire::Kind::error,
+                "several transfers in more than " + std::to_string(batch_bytes_max) + " bytes");
+          continue;
+        }
         // Begun at the end of the turn, with every other transfer that arrived in it.
         if (gathered.empty()) asio::post(made->io_context(), begin_gathered);
         const std::size_t n = transfers.size();
-        gathered.push_back({{r.client, r.seq, n}, std::move(transfers)});
+        gathered.push_back({{r.client, r.seq, n, r.command.size()}, std::move(transfers)});
         continue;
       }
       if (transfers.size() != 1) {
@@ -602,7 +620,7 @@ int main(int argc, char** argv) {
         reply(wire::Kind::busy, "collecting votes on as many transactions as it may");
         continue;
       }
-      waiting[*tx] = {{r.client, r.seq, 1}};
+      waiting[*tx] = {{r.client, r.seq, 1, r.command.size()}};
     }
   });
   asio::signal_set signals(made->io_context(), SIGINT, SIGTERM);

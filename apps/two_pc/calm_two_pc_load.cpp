@@ -255,17 +255,14 @@ class Load {
     const auto now = Clock::now();
     // A line per transfer, in order.
     std::size_t committed = 0, lines = 0;
-    for (std::string_view rest = r.result; lines < c.moves.size(); ++lines) {
+    for (std::string_view rest = r.result;; rest.remove_prefix(rest.find('\n') + 1)) {
       const std::size_t end = rest.find('\n');
-      if (rest.substr(0, end) == "committed") {
+      if (lines < c.moves.size() && rest.substr(0, end) == "committed") {
         committed_.push_back(c.moves[lines]);
         ++committed;
       }
-      if (end == std::string_view::npos) {
-        ++lines;
-        break;
-      }
-      rest.remove_prefix(end + 1);
+      ++lines;
+      if (end == std::string_view::npos) break;
     }
     if (lines != c.moves.size()) {
       std::cerr << "calm-two-pc-load: a reply of " << lines << " lines to " << c.moves.size()

@@ -268,7 +268,7 @@ TEST(TwoPcBank, ABatchsPartsAreHeldOrRefusedEachAlone) {
   const TxId tx{0, 1, 0};
   std::vector<storage::Write> writes;
   Refusals mine;
-  AppWrites w(writes, &mine);
+  AppWrites w = AppWrites::preparing(writes, mine, 100);
   EXPECT_EQ(bank.prepare(tx, "#0 a1 -60 b1 60 #1 a2 -101 #2 b1 1 #3 c1 7", w), Stage::yes);
   EXPECT_EQ(mine, (Refusals{1, 2}));
   EXPECT_EQ(bank.holds(), 3u);  // a1, b1, c1
@@ -281,7 +281,7 @@ TEST(TwoPcBank, ABatchsPartsAreHeldOrRefusedEachAlone) {
   for (apps::bank::Bank* b : {&bank, &again}) {
     std::vector<storage::Write> out;
     Refusals all{1, 2, 3};
-    AppWrites commit(out, &all);
+    AppWrites commit = AppWrites::committing(out, all);
     b->commit(tx, commit);
     EXPECT_EQ(b->balance("a1"), 40);
     EXPECT_EQ(b->balance("b1"), 160);
@@ -289,6 +289,35 @@ TEST(TwoPcBank, ABatchsPartsAreHeldOrRefusedEachAlone) {
     EXPECT_EQ(b->balance("c1"), 100);
     EXPECT_EQ(b->holds(), 0u);
   }
+}
+
+// An acceptor keeps at most refused_parts_max refused parts in its accepted values: an accept
+// past it is refused unanswered (as if the acceptor were down), and a record let go of frees
+// its parts.
+TEST(TwoPcAcceptor, RefusedPartsAreBoundedAcrossRecords) {
+  AcceptorConfig config;
+  config.self = 9;
+  config.refused_parts_max = 5;
+  Acceptor acceptor(config);
+  const auto accept = [&](const TxId& tx, NodeId from, Refusals refused) {
+    acceptor.step(from,
+                  encode_message(Message{
+                      Accept{tx, Ballot{0, from}, {1, 2}, {{from, true, std::move(refused)}}}}),
+                  {});
+    return acceptor.ready().send.size();
+  };
+  EXPECT_EQ(accept({0, 1, 0}, 1, {0, 1, 2}), 1u);
+  EXPECT_EQ(accept({0, 1, 1}, 1, {0, 1, 2}), 0u);  // 6 > 5
+  EXPECT_EQ(acceptor.records(), 2u);               // the record, without the value
+  EXPECT_EQ(accept({0, 1, 1}, 2, {7, 8}), 1u);     // 5
+  EXPECT_EQ(acceptor.stats().rejected_messages, 1u);
+  // Done from the coordinator and both participants: the first record goes, and its parts.
+  for (const NodeId from : {NodeId{0}, NodeId{1}, NodeId{2}}) {
+    acceptor.step(from, encode_message(Message{Done{{{0, 1, 0}}}}), {});
+  }
+  static_cast<void>(acceptor.ready());
+  EXPECT_EQ(acceptor.records(), 1u);
+  EXPECT_EQ(accept({0, 1, 1}, 1, {0, 1, 2}), 1u);  // 5 again
 }
 
 /// Seeds of one fault mix (CALM_TWO_PC_SEEDS from CALM_TWO_PC_FIRST_SEED), with `acceptors`

@@ -19,8 +19,10 @@
 /// `disk_prefix`): r/<tx>, one record per transaction (each instance's promise, and what it
 /// accepted: the vote and its refusals).
 ///
-/// Bounds: at most `records_max` transactions are kept; a transaction that would be one more
-/// is refused (no answer: for its participants as if this acceptor were down). A coordinator
+/// Bounds: at most `records_max` transactions are kept, and at most `refused_parts_max` refused
+/// parts in all their accepted values; a transaction that would be one more, or an accept that
+/// would pass the parts, is refused (no answer: for its participants as if this acceptor were
+/// down). A coordinator
 /// that never comes back never says Done: the records of the transactions it left open stay,
 /// at most records_max of them (docs/two-pc.md).
 #include <algorithm>
@@ -50,6 +52,8 @@ struct AcceptorConfig {
   /// this long until it is erased.
   std::uint64_t query_ms = 500;
   std::size_t records_max = 1 << 16;
+  /// Refused parts held in accepted values, in all records (4 bytes each in memory).
+  std::size_t refused_parts_max = std::size_t{1} << 22;
   /// Put every message of a turn to one peer into one frame (a bundle, message.hpp): fewer
   /// frames under load, the same messages. Bundles are taken whether this is set or not.
   bool bundle_sends = false;
@@ -77,7 +81,7 @@ class Acceptor {
   void restore(const std::string& key, std::string_view bytes) {
     if (!key.starts_with("r/")) throw lattices::DecodeError("two-pc acceptor: unknown key");
     const TxId tx = parse_tx_key(std::string_view(key).substr(2));
-    records_[tx] = decode_record(bytes);
+    replace_record(tx, decode_record(bytes));
   }
 
   void step(NodeId from, std::string_view bytes, const host::Input& input) {
@@ -131,9 +135,10 @@ class Acceptor {
       const std::string rest(key.substr(disk_prefix.size()));
       const TxId tx = parse_tx_key(std::string_view(rest).substr(2));
       if (const auto bytes = read(key)) {
-        records_[tx] = decode_record(*bytes);
-      } else {
-        records_.erase(tx);
+        replace_record(tx, decode_record(*bytes));
+      } else if (const auto it = records_.find(tx); it != records_.end()) {
+        refused_held_ -= refused_parts(it->second);
+        records_.erase(it);
       }
     }
   }
@@ -211,6 +216,9 @@ class Acceptor {
       }
       if (!slot.can_accept(a.ballot)) return;  // a recovery leader took over this instance
       if (slot.accepted != paxos::AcceptedValue<VoteValue>{a.ballot, value}) {
+        if (!room_for(value.refused.size(), slot)) return;
+        refused_held_ -= slot.accepted ? slot.accepted->value.refused.size() : 0;
+        refused_held_ += value.refused.size();
         slot.accept(a.ballot, value);
         ++stats_.accepted;
         persist(a.tx, *r);
@@ -236,6 +244,16 @@ class Acceptor {
     if (a.ballot < promised && !CALM_TWO_PC_MUTANT(acceptor_ignores_promise)) {
       return send(from, Refused{a.tx, a.ballot, promised});
     }
+    std::size_t adding = 0, dropping = 0;
+    for (const InstanceValue& v : a.values) {
+      const Slot& slot = r->slots.at(v.participant);
+      adding += v.refused.size();
+      dropping += slot.accepted ? slot.accepted->value.refused.size() : 0;
+    }
+    if (refused_held_ - dropping + adding > config_.refused_parts_max) {
+      return reject("refused_parts_max refused parts kept: an accept refused");
+    }
+    refused_held_ = refused_held_ - dropping + adding;
     for (const InstanceValue& v : a.values) r->slots.at(v.participant).accept(a.ballot, v.value());
     ++stats_.accepted;
     persist(a.tx, *r);
@@ -282,6 +300,7 @@ class Acceptor {
       if (coordinator_done && all_done) {
         // Needs no sync: a record that comes back after a crash is asked about again.
         ready_.persist.push_back(storage::Write::erase(disk_key(tx)));
+        refused_held_ -= refused_parts(r);
         records_.erase(it);
         ++stats_.erased;
       }
@@ -361,6 +380,27 @@ class Acceptor {
     return r;
   }
 
+  /// Whether `slot` may take a value refusing `parts` within refused_parts_max (its own
+  /// value's parts go).
+  bool room_for(std::size_t parts, const Slot& slot) {
+    const std::size_t dropping = slot.accepted ? slot.accepted->value.refused.size() : 0;
+    if (refused_held_ - dropping + parts <= config_.refused_parts_max) return true;
+    reject("refused_parts_max refused parts kept: an accept refused");
+    return false;
+  }
+  static std::size_t refused_parts(const Record& r) {
+    std::size_t n = 0;
+    for (const auto& [p, slot] : r.slots)
+      n += slot.accepted ? slot.accepted->value.refused.size() : 0;
+    return n;
+  }
+  /// Puts `r` in place of what `tx` had, counting the parts.
+  void replace_record(const TxId& tx, Record r) {
+    Record& at = records_[tx];
+    refused_held_ = refused_held_ - refused_parts(at) + refused_parts(r);
+    at = std::move(r);
+  }
+
   static std::string disk_key(const TxId& tx) {
     return std::string(disk_prefix) + "r/" + tx_key(tx);
   }
@@ -378,6 +418,7 @@ class Acceptor {
   std::uint64_t now_ms_ = 0;
   std::uint64_t scan_at_ms_ = 0;
   std::map<TxId, Record> records_;
+  std::size_t refused_held_ = 0;  // refused parts in every record's accepted values
   host::Ready<Final> ready_;
   AcceptorStats stats_;
 };

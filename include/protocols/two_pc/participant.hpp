@@ -60,35 +60,55 @@ enum class Stage { yes, no, later };
 /// refuses, in `commit` those the commit refused, which the app leaves undone.
 class AppWrites {
  public:
-  explicit AppWrites(std::vector<storage::Write>& out, Refusals* refused = nullptr)
-      : out_(&out), refused_(refused) {}
+  /// Writes alone (abort, and commit without parts).
+  explicit AppWrites(std::vector<storage::Write>& out) : out_(&out) {}
+  /// prepare and vote: the app's refusals go to `refusing`, each below `parts_max`.
+  static AppWrites preparing(std::vector<storage::Write>& out, Refusals& refusing,
+                             std::uint32_t parts_max) {
+    AppWrites w(out);
+    w.refusing_ = &refusing;
+    w.parts_max_ = parts_max;
+    return w;
+  }
+  /// commit: `refused` are the parts the commit refused.
+  static AppWrites committing(std::vector<storage::Write>& out, const Refusals& refused) {
+    AppWrites w(out);
+    w.refused_ = &refused;
+    return w;
+  }
+
   void put(std::string_view key, std::string value) {
     out_->push_back(storage::Write::put(full(key), std::move(value)));
   }
   void erase(std::string_view key) { out_->push_back(storage::Write::erase(full(key))); }
 
   /// prepare and vote: this participant votes yes on the transaction but not on `part`
-  /// (below DecodeLimits::parts_max).
+  /// (below parts_max()).
   void refuse(std::uint32_t part) {
-    CALM_ASSERT(refused_ != nullptr, "parts are refused while preparing only");
-    if (refused_->empty() || refused_->back() < part) {
-      refused_->push_back(part);
-    } else if (const auto it = std::lower_bound(refused_->begin(), refused_->end(), part);
+    CALM_ASSERT(refusing_ != nullptr && part < parts_max_,
+                "parts are refused while preparing only, each below parts_max");
+    if (refusing_->empty() || refusing_->back() < part) {
+      refusing_->push_back(part);
+    } else if (const auto it = std::lower_bound(refusing_->begin(), refusing_->end(), part);
                *it != part) {
-      refused_->insert(it, part);
+      refusing_->insert(it, part);
     }
   }
+  /// prepare and vote: the part numbers a payload may use (the participant's
+  /// DecodeLimits::parts_max); 0 elsewhere.
+  std::uint32_t parts_max() const { return parts_max_; }
+
   /// commit: whether `part` was refused (by any participant), so is not to be done.
   bool refused(std::uint32_t part) const {
     return refused_ != nullptr && std::binary_search(refused_->begin(), refused_->end(), part);
   }
-  const Refusals& refusals() const { return refused_ != nullptr ? *refused_ : none_; }
 
  private:
   static std::string full(std::string_view key);
   std::vector<storage::Write>* out_;
-  Refusals* refused_;
-  static inline const Refusals none_{};
+  Refusals* refusing_ = nullptr;       // preparing
+  std::uint32_t parts_max_ = 0;        // preparing
+  const Refusals* refused_ = nullptr;  // committing
 };
 
 /// The application's part. Each call may write through `w`; those writes land in the same
@@ -179,7 +199,7 @@ class Participant {
     if (it == active_.end()) return false;
     std::vector<storage::Write> writes;  // kept only if `decide` returns
     Refusals refused;
-    AppWrites w(writes, &refused);
+    AppWrites w = AppWrites::preparing(writes, refused, config_.limits.parts_max);
     const bool yes = std::forward<Decide>(decide)(w);
     ready_.persist.insert(ready_.persist.end(), std::make_move_iterator(writes.begin()),
                           std::make_move_iterator(writes.end()));
@@ -436,7 +456,7 @@ class Participant {
     }
     std::vector<storage::Write> writes;  // kept only if prepare returns
     Refusals refused;
-    AppWrites w(writes, &refused);
+    AppWrites w = AppWrites::preparing(writes, refused, config_.limits.parts_max);
     const Stage stage = app_.prepare(p.tx, p.payload, w);
     ready_.persist.insert(ready_.persist.end(), std::make_move_iterator(writes.begin()),
                           std::make_move_iterator(writes.end()));
@@ -497,7 +517,7 @@ class Participant {
           reject("a commit that leaves out parts this participant refused");
           merge_refusals(refused, node.mapped().refused);
         }
-        AppWrites w(ready_.persist, &refused);
+        AppWrites w = AppWrites::committing(ready_.persist, refused);
         app_.commit(tx, w);
         ready_.persist.push_back(storage::Write::erase(participant_key("t/", tx_key(tx))));
         note_finished(tx, true, std::move(refused));
