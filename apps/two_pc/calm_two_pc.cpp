@@ -39,7 +39,8 @@
 // their participants, each echoes at once, and once all did the coordinator answers
 // "committed" and sends each a second message, which each echoes again: the message pattern
 // of two-phase commit (prepare, vote, decision, ack) on the same transport, without the disk
-// or any state. SIGTERM and SIGINT stop it.
+// or any state. With --batch-transfers, the same for each batch of a turn's transfers. SIGTERM and
+// SIGINT stop it.
 // clang-format off
 #include <utility>  // before Asio: its awaitable.hpp uses std::exchange without it
 // clang-format on
@@ -201,25 +202,20 @@ std::vector<std::vector<tpc::Part>> parse_transfers(std::string_view text,
 /// --echo (see the header comment).
 class EchoNode final : public net::Node {
  public:
-  EchoNode(const net::NodeContext& context, bool coordinating, bool batch,
-           std::function<void(std::uint64_t, std::uint64_t)> answer)
-      : transport_(context.transport),
-        coordinating_(coordinating),
-        batch_(batch),
-        answer_(std::move(answer)) {}
+  EchoNode(const net::NodeContext& context, bool coordinating, bool batch)
+      : transport_(context.transport), coordinating_(coordinating), batch_(batch) {}
 
   void on_start() override {}
   void on_timer(net::TimerId) override {}
 
-  /// A transfer to `parts`' participants; `answer(client, seq)` once all echoed. False (busy)
-  /// with pending_max transfers under way: an echo lost with a participant down is not
-  /// retried, so its transfer stays until the coordinator stops.
-  bool submit(std::uint64_t client, std::uint64_t seq, const std::vector<tpc::Part>& parts) {
+  /// A transfer (or, with --batch-transfers, a batch's parts) to `parts`' participants;
+  /// `answer()` once all echoed. False (busy) with pending_max under way: an echo lost with a
+  /// participant down is not retried, so its transfer stays until the coordinator stops.
+  bool submit(std::function<void()> answer, const std::vector<tpc::Part>& parts) {
     if (pending_.size() >= pending_max) return false;
     const std::uint64_t number = next_++;
     Pending& p = pending_[number];
-    p.client = client;
-    p.seq = seq;
+    p.answer = std::move(answer);
     for (const tpc::Part& part : parts) {
       p.waiting.insert(part.participant);
       p.all.insert(part.participant);
@@ -241,7 +237,7 @@ class EchoNode final : public net::Node {
  private:
   static constexpr std::size_t pending_max = 65536;
   struct Pending {
-    std::uint64_t client = 0, seq = 0;
+    std::function<void()> answer;
     std::set<net::NodeId> waiting, all;
   };
   /// A byte 0, the kind at [1] (where two-pc's frames have theirs, so that two-pc's bundles
@@ -267,7 +263,7 @@ class EchoNode final : public net::Node {
     const auto it = pending_.find(number);
     if (it == pending_.end() || it->second.waiting.erase(from) == 0) return;
     if (!it->second.waiting.empty()) return;
-    answer_(it->second.client, it->second.seq);
+    it->second.answer();
     for (const net::NodeId p : it->second.all) send(p, frame('d', number, {}));
     pending_.erase(it);
   }
@@ -290,7 +286,6 @@ class EchoNode final : public net::Node {
   net::Transport& transport_;
   bool coordinating_;
   bool batch_;
-  std::function<void(std::uint64_t, std::uint64_t)> answer_;
   std::map<std::uint64_t, Pending> pending_;
   std::uint64_t next_ = 0;
   tpc::DecodeLimits limits_;
@@ -341,7 +336,6 @@ int main(int argc, char** argv) {
   if (role != "coordinator" && role != "participant" && role != "acceptor") {
     cli.fail("--role is coordinator, participant or acceptor");
   }
-  if (echo && batch_transfers) cli.fail("--echo has no --batch-transfers");
   if (role == "acceptor" && (acceptors.empty() || echo)) {
     cli.fail("an acceptor needs --acceptors, and has no --echo");
   }
@@ -427,10 +421,7 @@ int main(int argc, char** argv) {
         id, listen_host, listen_port, peers, disk,
         [&](const net::NodeContext& context) -> std::unique_ptr<net::Node> {
           if (echo) {
-            auto node = std::make_unique<EchoNode>(
-                context, coordinating, batch, [&](std::uint64_t client_id, std::uint64_t seq) {
-                  clients->deliver({client_id, seq, wire::Kind::applied, {}, "committed"});
-                });
+            auto node = std::make_unique<EchoNode>(context, coordinating, batch);
             echo_node = node.get();
             return node;
           }
@@ -531,6 +522,22 @@ int main(int argc, char** argv) {
         askers.push_back(asker);
         std::move(list.begin(), list.end(), std::back_inserter(transfers));
       }
+      if (echo_node != nullptr) {  // the ceiling of batches: one exchange each, no protocol
+        const auto answer = [&clients, askers] {
+          for (const Asker& a : askers) {
+            std::string result = "committed";
+            for (std::size_t n = 1; n < a.transfers; ++n) result += "\ncommitted";
+            clients->deliver({a.client, a.seq, wire::Kind::applied, {}, std::move(result)});
+          }
+        };
+        if (!echo_node->submit(answer, batch_parts(transfers))) {
+          for (const Asker& a : askers) {
+            clients->deliver(
+                {a.client, a.seq, wire::Kind::busy, {}, "as many under way as it may"});
+          }
+        }
+        continue;
+      }
       std::optional<tpc::TxId> tx;
       std::string refused;
       try {
@@ -604,7 +611,10 @@ int main(int argc, char** argv) {
       }
       std::vector<tpc::Part> parts = std::move(transfers.front());
       if (echo_node != nullptr) {
-        if (!echo_node->submit(r.client, r.seq, parts)) {
+        const auto answer = [&clients, client = r.client, seq = r.seq] {
+          clients->deliver({client, seq, wire::Kind::applied, {}, "committed"});
+        };
+        if (!echo_node->submit(answer, parts)) {
           reply(wire::Kind::busy, "as many transfers under way as it may");
         }
         continue;
