@@ -221,7 +221,11 @@ class SimRun {
     ids.insert(ids.end(), acceptors_.begin(), acceptors_.end());
     return ids;
   }
-  static std::string account(int i) { return "a" + std::to_string(i); }
+  static std::string account(int i) {
+    std::string out = "a";  // appended: GCC 12's -Wrestrict misfires on "a" + to_string
+    out += std::to_string(i);
+    return out;
+  }
   NodeId holder(int i) const { return participants_[static_cast<std::size_t>(i) % 3]; }
 
   void add_coordinator(NodeId id) {
@@ -311,14 +315,17 @@ class SimRun {
       moves[holder(to)].push_back({account(to), amount});
     }
     std::vector<Part> parts;
+    for (const auto& [p, list] : moves) parts.push_back({p, apps::bank::move_payload(list)});
+    begin(*node, std::move(parts));
+  }
+
+  /// Begins a transaction over `parts`, and remembers who takes part in it.
+  void begin(CoordinatorNode& node, std::vector<Part> parts) {
     std::vector<NodeId> ids;
-    for (const auto& [p, list] : moves) {
-      parts.push_back({p, apps::bank::move_payload(list)});
-      ids.push_back(p);
-    }
+    for (const Part& p : parts) ids.push_back(p.participant);
     const std::optional<TxId> tx =
-        node->apply([&](Coordinator& co) { return co.begin(std::move(parts)); });
-    if (tx) parts_[*tx] = ids;
+        node.apply([&](Coordinator& co) { return co.begin(std::move(parts)); });
+    if (tx) parts_[*tx] = std::move(ids);
   }
 
   /// `transfers` transfers, each a part of one transaction (a batch): each commits exactly
@@ -337,14 +344,8 @@ class SimRun {
       }
     }
     std::vector<Part> parts;
-    std::vector<NodeId> ids;
-    for (const auto& [p, list] : moves) {
-      parts.push_back({p, apps::bank::parts_payload(list)});
-      ids.push_back(p);
-    }
-    const std::optional<TxId> tx =
-        node.apply([&](Coordinator& co) { return co.begin(std::move(parts)); });
-    if (tx) parts_[*tx] = ids;
+    for (const auto& [p, list] : moves) parts.push_back({p, apps::bank::parts_payload(list)});
+    begin(node, std::move(parts));
   }
 
   void on_outcome(const Outcome& o) {
