@@ -62,15 +62,18 @@ inline std::string move_payload(const std::vector<Move>& moves) {
 /// A batch's moves for one participant: each part's number and moves.
 using PartMoves = std::vector<std::pair<std::uint32_t, std::vector<Move>>>;
 
+/// Appends part `part`, its moves given as a payload, to a batch's payload: "#<part> <moves>".
+inline void append_part(std::string& out, std::uint32_t part, std::string_view moves) {
+  if (!out.empty()) out += ' ';
+  out += '#';
+  out += std::to_string(part);
+  out += ' ';
+  out += moves;
+}
+
 inline std::string parts_payload(const PartMoves& parts) {
   std::string out;
-  for (const auto& [part, moves] : parts) {
-    if (!out.empty()) out += ' ';
-    out += '#';
-    out += std::to_string(part);
-    out += ' ';
-    out += move_payload(moves);
-  }
+  for (const auto& [part, moves] : parts) append_part(out, part, move_payload(moves));
   return out;
 }
 
@@ -201,13 +204,11 @@ class Bank {
         hold(*e, {tx, moves[i].delta, part});
         held->push_back(e);
       }
-      if (!record.empty()) record += ' ';
-      if (part != whole) {
-        record += '#';
-        record += std::to_string(part);
-        record += ' ';
+      if (part == whole) {
+        record = move_payload(moves);  // the payload's only part
+      } else {
+        append_part(record, part, move_payload(moves));
       }
-      record += move_payload(moves);
     }
     if (!record.empty()) w.put(hold_key(tx), std::move(record));
     if (hooks_.on_yes) hooks_.on_yes(tx);

@@ -151,11 +151,6 @@ std::string describe(const tpc::Participant<Bank>& p, std::string_view accounts)
   return out;
 }
 
-/// A request's transfers: one, or (--batch-transfers) up to batch_transfers_max separated by an
-/// empty line; throws std::invalid_argument with the reason.
-std::vector<std::vector<tpc::Part>> parse_transfers(std::string_view text,
-                                                    const std::set<net::NodeId>& peers);
-
 /// --batch-transfers: the transfers one transaction carries at most (its parts), and the
 /// bytes of their moves: a batch's payloads stay within what a participant takes
 /// (bank::batch_moves_max moves, each at least 4 bytes; payload_bytes_max).
@@ -170,12 +165,8 @@ std::vector<tpc::Part> batch_parts(const std::vector<std::vector<tpc::Part>>& tr
   std::map<net::NodeId, std::string> payloads;
   for (std::size_t k = 0; k < transfers.size(); ++k) {
     for (const tpc::Part& p : transfers[k]) {
-      std::string& out = payloads[p.participant];
-      if (!out.empty()) out += ' ';
-      out += '#';
-      out += std::to_string(k);
-      out += ' ';
-      out += p.payload;
+      calm::apps::bank::append_part(payloads[p.participant], static_cast<std::uint32_t>(k),
+                                    p.payload);
     }
   }
   std::vector<tpc::Part> parts;
@@ -183,6 +174,8 @@ std::vector<tpc::Part> batch_parts(const std::vector<std::vector<tpc::Part>>& tr
   return parts;
 }
 
+/// A request's transfers: one, or (--batch-transfers) up to batch_transfers_max separated by an
+/// empty line; throws std::invalid_argument with the reason.
 std::vector<std::vector<tpc::Part>> parse_transfers(std::string_view text,
                                                     const std::set<net::NodeId>& peers) {
   std::vector<std::vector<tpc::Part>> transfers;
@@ -507,16 +500,18 @@ int main(int argc, char** argv) {
       std::vector<Asker> askers;
       for (end = first; end < gathered.size(); ++end) {
         auto& [asker, list] = gathered[end];
-        std::set<net::NodeId> with = named;
+        std::set<net::NodeId> more;  // the participants it adds (usually none)
         for (const auto& transfer : list) {
-          for (const tpc::Part& p : transfer) with.insert(p.participant);
+          for (const tpc::Part& p : transfer) {
+            if (!named.contains(p.participant)) more.insert(p.participant);
+          }
         }
         if (end > first &&
             (bytes + asker.bytes > batch_bytes_max || count + list.size() > batch_transfers_max ||
-             with.size() > tpc::CoordinatorConfig{}.participants_max)) {
+             named.size() + more.size() > tpc::CoordinatorConfig{}.participants_max)) {
           break;
         }
-        named = std::move(with);
+        named.merge(more);
         bytes += asker.bytes;
         count += list.size();
         askers.push_back(asker);

@@ -216,10 +216,7 @@ class Acceptor {
       }
       if (!slot.can_accept(a.ballot)) return;  // a recovery leader took over this instance
       if (slot.accepted != paxos::AcceptedValue<VoteValue>{a.ballot, value}) {
-        if (!room_for(value.refused.size(), slot)) return;
-        refused_held_ -= slot.accepted ? slot.accepted->value.refused.size() : 0;
-        refused_held_ += value.refused.size();
-        slot.accept(a.ballot, value);
+        if (!accept_values(*r, a.ballot, a.values)) return;
         ++stats_.accepted;
         persist(a.tx, *r);
       }
@@ -244,17 +241,7 @@ class Acceptor {
     if (a.ballot < promised && !CALM_TWO_PC_MUTANT(acceptor_ignores_promise)) {
       return send(from, Refused{a.tx, a.ballot, promised});
     }
-    std::size_t adding = 0, dropping = 0;
-    for (const InstanceValue& v : a.values) {
-      const Slot& slot = r->slots.at(v.participant);
-      adding += v.refused.size();
-      dropping += slot.accepted ? slot.accepted->value.refused.size() : 0;
-    }
-    if (refused_held_ - dropping + adding > config_.refused_parts_max) {
-      return reject("refused_parts_max refused parts kept: an accept refused");
-    }
-    refused_held_ = refused_held_ - dropping + adding;
-    for (const InstanceValue& v : a.values) r->slots.at(v.participant).accept(a.ballot, v.value());
+    if (!accept_values(*r, a.ballot, a.values)) return;
     ++stats_.accepted;
     persist(a.tx, *r);
     send(from, Accepted{a.tx, a.ballot, a.values});
@@ -380,18 +367,28 @@ class Acceptor {
     return r;
   }
 
-  /// Whether `slot` may take a value refusing `parts` within refused_parts_max (its own
-  /// value's parts go).
-  bool room_for(std::size_t parts, const Slot& slot) {
-    const std::size_t dropping = slot.accepted ? slot.accepted->value.refused.size() : 0;
-    if (refused_held_ - dropping + parts <= config_.refused_parts_max) return true;
-    reject("refused_parts_max refused parts kept: an accept refused");
-    return false;
+  /// Accepts `values` (one per instance of `r` they name) at `ballot`, unless the refused parts
+  /// kept would pass refused_parts_max (then rejected, and nothing changes).
+  bool accept_values(Record& r, const Ballot& ballot, const std::vector<InstanceValue>& values) {
+    std::size_t adding = 0, dropping = 0;
+    for (const InstanceValue& v : values) {
+      adding += v.refused.size();
+      dropping += refused_parts(r.slots.at(v.participant));
+    }
+    if (refused_held_ - dropping + adding > config_.refused_parts_max) {
+      reject("refused_parts_max refused parts kept: an accept refused");
+      return false;
+    }
+    refused_held_ = refused_held_ - dropping + adding;
+    for (const InstanceValue& v : values) r.slots.at(v.participant).accept(ballot, v.value());
+    return true;
+  }
+  static std::size_t refused_parts(const Slot& slot) {
+    return slot.accepted ? slot.accepted->value.refused.size() : 0;
   }
   static std::size_t refused_parts(const Record& r) {
     std::size_t n = 0;
-    for (const auto& [p, slot] : r.slots)
-      n += slot.accepted ? slot.accepted->value.refused.size() : 0;
+    for (const auto& [p, slot] : r.slots) n += refused_parts(slot);
     return n;
   }
   /// Puts `r` in place of what `tx` had, counting the parts.

@@ -425,7 +425,7 @@ class Participant {
     std::sort(acceptors.begin(), acceptors.end());
     if (acceptors != config_.acceptors) {
       reject("a prepare from a coordinator with other acceptors (or the other mode): voted no");
-      return send(from, Vote{p.tx, false, {}});
+      return send(from, Vote{p.tx, false});
     }
     std::vector<NodeId> participants;
     if (paxos_commit()) {
@@ -441,18 +441,18 @@ class Participant {
     }
     if (active_.contains(p.tx)) return;  // the app has not answered yet
     if (const auto it = finished_.find(p.tx); it != finished_.end()) {
-      if (!it->second) send(from, Vote{p.tx, false, {}});
+      if (!it->second) send(from, Vote{p.tx, false});
       return;  // committed: the coordinator collects no more votes on it
     }
     if (decided(p.tx) && !CALM_TWO_PC_MUTANT(ghost_prepare_staged)) {
-      return send(from, Vote{p.tx, false, {}});  // not known, and decided: aborted, or done
+      return send(from, Vote{p.tx, false});  // not known, and decided: aborted, or done
     }
     // Counted only when all coordinators together could be at the bound: a Prepare is the hot
     // path, and the count walks this coordinator's open transactions.
     if (prepared_.size() + active_.size() >= config_.open_per_coordinator_max &&
         open_at(from) >= config_.open_per_coordinator_max) {
       reject("a prepare past open_per_coordinator_max: voted no");
-      return send(from, Vote{p.tx, false, {}});
+      return send(from, Vote{p.tx, false});
     }
     std::vector<storage::Write> writes;  // kept only if prepare returns
     Refusals refused;
@@ -659,7 +659,7 @@ class Participant {
     }
     note_finished(tx, false);
     ready_.sync = true;
-    send(tx.coordinator, Vote{tx, false, {}});
+    send(tx.coordinator, Vote{tx, false});
   }
 
   /// A transaction ended here: its outcome for the app, and a record of it while a Prepare
