@@ -279,9 +279,31 @@ class AWSet {
     return os << "AWSet" << s.dotted();
   }
 
+  /// The bytes of dotted(), written without building it (a delta is encoded for the disk on
+  /// every write, and building the dot map allocated a tag set per element): the store's
+  /// element count, each element with its dots, then the context.
   template <class Archive>
   void save(Archive& ar) const {
-    ar(dotted());
+    detail::save_size(ar, size());
+    std::vector<dot_type> tags;
+    const T* current = nullptr;
+    auto save_element = [&] {
+      if (current == nullptr) return;
+      detail::save_value(ar, *current);
+      detail::save_size(ar, tags.size());
+      for (const dot_type& d : tags) ar(d);
+      tags.clear();
+    };
+    std::vector<Entry> scratch;
+    for_each_live_by_element(scratch, [&](const Entry& e) {
+      if (current == nullptr || !(*current == e.element)) {
+        save_element();
+        current = &e.element;
+      }
+      tags.push_back(e.dot);
+    });
+    save_element();
+    ar(context_);
   }
   template <class Archive>
   void load(Archive& ar) {

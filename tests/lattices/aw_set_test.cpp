@@ -216,6 +216,10 @@ RefSet ref_clear(RefSet& s) {
            << ::testing::PrintToString(keys) << ", elements() "
            << ::testing::PrintToString(fast.elements());
   }
+  // The set writes the dot map's bytes itself, without building it.
+  if (to_bytes(fast) != to_bytes(ref)) {
+    return ::testing::AssertionFailure() << "the set's bytes differ from its dotted() value's";
+  }
   if (!(AWSet<int>(ref) == fast)) {
     return ::testing::AssertionFailure() << "AWSet(reference) != fast set";
   }
@@ -403,6 +407,14 @@ TEST(AWSetAgainstTheDottedAlgebra, ElevenReplicasMatchTheReference) {
   // entries of each replica form a group, and past 8 groups the set sorts instead.
   for (const unsigned seed : {21u, 22u}) {
     run_against_reference(seed, 2500, 300, 11);
+    if (HasFatalFailure()) return;
+  }
+}
+
+TEST(AWSetAgainstTheDottedAlgebra, ReplicasOfThousandsOfElementsMatchTheReference) {
+  // Thousands of elements: recent runs of up to sqrt(n) entries folded into large bases.
+  for (const unsigned seed : {31u, 32u}) {
+    run_against_reference(seed, 5000, 2000);
     if (HasFatalFailure()) return;
   }
 }
