@@ -98,21 +98,9 @@ class AWSet {
   /// The same value as Almeida et al.'s dot map with its context.
   dotted_type dotted() const {
     store_type store;
-    std::vector<dot_type> tags;
-    const T* current = nullptr;
-    std::vector<Entry> scratch;
-    auto flush_tags = [&] {
-      if (current) store.set(*current, DotSet<Id>(tags.begin(), tags.end()));
-      tags.clear();
-    };
-    for_each_live_by_element(scratch, [&](const Entry& e) {
-      if (!current || !(*current == e.element)) {
-        flush_tags();
-        current = &e.element;
-      }
-      tags.push_back(e.dot);
+    for_each_element([&](const T& x, const std::vector<dot_type>& tags) {
+      store.set(x, DotSet<Id>(tags.begin(), tags.end()));
     });
-    flush_tags();
     return dotted_type(std::move(store), context_);
   }
   /// Everything this replica has seen, removed or not.
@@ -285,24 +273,11 @@ class AWSet {
   template <class Archive>
   void save(Archive& ar) const {
     detail::save_size(ar, size());
-    std::vector<dot_type> tags;
-    const T* current = nullptr;
-    auto save_element = [&] {
-      if (current == nullptr) return;
-      detail::save_value(ar, *current);
+    for_each_element([&](const T& x, const std::vector<dot_type>& tags) {
+      detail::save_value(ar, x);
       detail::save_size(ar, tags.size());
       for (const dot_type& d : tags) ar(d);
-      tags.clear();
-    };
-    std::vector<Entry> scratch;
-    for_each_live_by_element(scratch, [&](const Entry& e) {
-      if (current == nullptr || !(*current == e.element)) {
-        save_element();
-        current = &e.element;
-      }
-      tags.push_back(e.dot);
     });
-    save_element();
     ar(context_);
   }
   template <class Archive>
@@ -440,6 +415,23 @@ class AWSet {
         groups.erase(groups.begin() + static_cast<std::ptrdiff_t>(least));
       }
     }
+  }
+  /// f(element, its dots in order) for every element, in order: dotted()'s store, entry by
+  /// entry.
+  template <class F>
+  void for_each_element(F&& f) const {
+    std::vector<dot_type> tags;
+    const T* current = nullptr;
+    std::vector<Entry> scratch;
+    for_each_live_by_element(scratch, [&](const Entry& e) {
+      if (current != nullptr && !(*current == e.element)) {
+        f(*current, tags);
+        tags.clear();
+      }
+      current = &e.element;
+      tags.push_back(e.dot);
+    });
+    if (current != nullptr) f(*current, tags);
   }
   /// The end of the group of `first`'s replica in the sorted entries [first, last).
   static const Entry* group_end(const Entry* first, const Entry* last) {
