@@ -7,7 +7,8 @@
 /// Bottom: the empty set.   Top: none.
 /// Merge:  O(|a| + |b|) for a large delta: one pass over both sets' entries, replica by
 ///         replica. For a small delta (what add, remove and clear return, or a group of a
-///         few): O(k log n + sqrt n) for k entries and context dots, without walking the set.
+///         few): O(k (R log n + 128)) for k entries and context dots and R replicas, without
+///         walking the set: the cost of an add does not grow with the set.
 /// Metadata: per element, one (element, dot) entry per concurrent adder, usually one; removed
 ///         elements leave only their dots in the context, which stays a version vector when
 ///         deltas arrive in causal order.
@@ -21,10 +22,12 @@
 ///     that side's entries in one predictable pass instead of interleaving the two sides in
 ///     element order (where each step is a coin toss for the branch predictor). contains and
 ///     add search each group: O(R log n) for R replicas;
-///   - two runs, a large base and a small recent run of at most sqrt(n) entries, so an
-///     insertion moves O(sqrt n) entries, not O(n) (detail/sorted_runs.hpp, shared with
-///     SetUnion and MapUnion);
-///   - an erased base entry is only marked dead until the next flush;
+///   - in chunks of at most 128 entries (detail::ChunkedVector, as DotMap keeps its keys), so
+///     an insertion or erasure moves the entries of one chunk, not O(n) or O(sqrt n) of them
+///     (an earlier sorted base plus a recent run of sqrt(n) entries made each add move about
+///     sqrt(n) entries: 1,000 at a million members); a join walks the chunks with a cursor as
+///     fast as a flat vector, and the entry count of each replica's group lets it skip to a
+///     group's end;
 ///   - a dot -> element index, built the first time a small delta removes something and kept
 ///     up to date by small changes, dropped by a large merge (which is O(n) anyway), so that a
 ///     delta's context finds what it removes without a scan;
@@ -32,7 +35,6 @@
 ///     the first size() (one pass in element order, which the join itself does not need).
 #include <algorithm>
 #include <atomic>
-#include <bit>
 #include <cstdint>
 #include <functional>
 #include <ostream>
@@ -40,7 +42,7 @@
 #include <utility>
 #include <vector>
 
-#include "lattices/detail/sorted_runs.hpp"
+#include "lattices/detail/chunked_vector.hpp"
 #include "lattices/dot_store.hpp"
 
 namespace calm::lattices {
@@ -62,11 +64,8 @@ class AWSet {
   /// count behind: size() reported the elements it no longer held, and its live-entry count
   /// wrapped below zero.)
   AWSet(AWSet&& other)
-      : base_(std::move(other.base_)),
-        base_groups_(std::move(other.base_groups_)),
-        dead_(std::move(other.dead_)),
-        recent_(std::move(other.recent_)),
-        dead_count_(other.dead_count_),
+      : entries_(std::move(other.entries_)),
+        replicas_(std::move(other.replicas_)),
         elements_(other.elements_),
         context_(std::move(other.context_)),
         index_(std::move(other.index_)) {
@@ -74,11 +73,8 @@ class AWSet {
   }
   AWSet& operator=(AWSet&& other) {
     if (this == &other) return *this;
-    base_ = std::move(other.base_);
-    base_groups_ = std::move(other.base_groups_);
-    dead_ = std::move(other.dead_);
-    recent_ = std::move(other.recent_);
-    dead_count_ = other.dead_count_;
+    entries_ = std::move(other.entries_);
+    replicas_ = std::move(other.replicas_);
     elements_ = other.elements_;
     context_ = std::move(other.context_);
     index_ = std::move(other.index_);
@@ -91,8 +87,7 @@ class AWSet {
     for (const auto& [x, tags] : state.store()) {
       for (const dot_type& d : tags) by_element.push_back({x, d});
     }
-    base_ = group_by_replica(std::move(by_element));
-    base_rebuilt();
+    for (Entry& e : group_by_replica(std::move(by_element))) append(std::move(e));
     elements_.set(state.store().size());
   }
   /// The same value as Almeida et al.'s dot map with its context.
@@ -111,15 +106,34 @@ class AWSet {
     const dot_type d = context_.next(id);
     AWSet delta;
     std::vector<dot_type> seen;
-    for_each_dot_of(x, [&](const dot_type& old) { seen.push_back(old); });
+    typename Entries::iterator last_seen;
+    for_each_entry_of(*this, x, [&](typename Entries::iterator it) {
+      seen.push_back(it->dot);
+      last_seen = it;
+    });
+    if (seen.size() == 1 && seen.front().replica == id) {
+      // x's one tag is this replica's own (a re-add): the fresh dot is above every dot of
+      // `id`, so the entry keeps its place and only its counter changes: one search, not
+      // the three of an erase and an insert.
+      delta.context_.insert(seen.front());
+      delta.context_.insert(d);
+      delta.append({x, d});
+      delta.elements_.set(1);
+      if (index_.valid) {
+        index_.map.emplace(d, x);  // what throws first
+        index_.map.erase(seen.front());
+      }
+      last_seen->dot = d;
+      context_.insert(d);
+      return delta;
+    }
     // x's tags are replaced by one: the element count moves only if x was absent.
     for (const dot_type& old : seen) {
       delta.context_.insert(old);
       erase_entry(x, old, Count::unchanged);
     }
     delta.context_.insert(d);
-    delta.base_.push_back({x, d});
-    delta.base_rebuilt();
+    delta.append({x, d});
     delta.elements_.set(1);
     if (seen.empty()) elements_.add(1);
     insert_entry(std::move(x), d, Count::unchanged);
@@ -141,10 +155,8 @@ class AWSet {
   AWSet clear() {
     AWSet delta;
     for_each_live([&](const Entry& e) { delta.context_.insert(e.dot); });
-    base_.clear();
-    base_rebuilt();
-    recent_.clear();
-    dead_count_ = 0;
+    entries_.clear();
+    replicas_.clear();
     elements_.set(0);
     index_.map.clear();
     index_.valid = false;
@@ -161,8 +173,7 @@ class AWSet {
     if (!elements_.known()) {
       std::size_t n = 0;
       const T* last = nullptr;
-      std::vector<Entry> scratch;
-      for_each_live_by_element(scratch, [&](const Entry& e) {
+      for_each_live_by_element([&](const Entry& e) {
         if (!last || !(*last == e.element)) ++n;
         last = &e.element;
       });
@@ -175,8 +186,7 @@ class AWSet {
   std::vector<T> elements() const {
     std::vector<T> out;
     out.reserve(live_entries());
-    std::vector<Entry> scratch;
-    for_each_live_by_element(scratch, [&](const Entry& e) {
+    for_each_live_by_element([&](const Entry& e) {
       if (out.empty() || !(out.back() == e.element)) out.push_back(e.element);
     });
     return out;
@@ -200,12 +210,8 @@ class AWSet {
       return out;
     }
     AWSet out;
-    std::vector<Entry> a_live, b_live;  // only for a side with a recent run or dead entries
-    const std::vector<Entry>& a_run = a.one_run(a_live);
-    const std::vector<Entry>& b_run = b.one_run(b_live);
-    join_runs(a_run, a.context_, b_run, b.context_, out.base_);
+    join_runs(a, b, out.entries_, out.replicas_);
     out.elements_.forget();
-    out.base_rebuilt();
     out.context_ = a.context_;
     out.context_.merge(b.context_);
     return out;
@@ -230,9 +236,9 @@ class AWSet {
   AWSet delta(const AWSet& other) const {
     AWSet out;
     std::vector<dot_type> live;
-    for_each_live([&](const Entry& e) {  // in entry order, which the base keeps
+    for_each_live([&](const Entry& e) {  // in entry order, as append needs
       live.push_back(e.dot);
-      if (!other.context_.contains(e.dot)) out.base_.push_back(e);
+      if (!other.context_.contains(e.dot)) out.append(e);
     });
     std::sort(live.begin(), live.end());
     const auto removed_here = [&](const dot_type& d) {
@@ -254,22 +260,21 @@ class AWSet {
     context_type removed_context;
     for (const dot_type& d : removed) removed_context.insert(d);
     out.context_.merge(removed_context);
-    out.base_rebuilt();
     out.elements_.forget();
     return out;
   }
 
   friend bool operator==(const AWSet& a, const AWSet& b) {
     // The entry counts first: a large set and a small delta differ in O(1), not O(n).
-    return a.live_entries() == b.live_entries() && a.context_ == b.context_ && a.live() == b.live();
+    return a.live_entries() == b.live_entries() && a.context_ == b.context_ &&
+           a.entries_ == b.entries_;
   }
   friend std::ostream& operator<<(std::ostream& os, const AWSet& s) {
     return os << "AWSet" << s.dotted();
   }
 
   /// The bytes of dotted(), written without building it (a delta is encoded for the disk on
-  /// every write, and building the dot map allocated a tag set per element): the store's
-  /// element count, each element with its dots, then the context.
+  /// every write): the store's element count, each element with its dots, then the context.
   template <class Archive>
   void save(Archive& ar) const {
     detail::save_size(ar, size());
@@ -308,10 +313,6 @@ class AWSet {
     if (b.element < a.element) return false;
     return a.dot < b.dot;
   }
-  struct element_less {
-    bool operator()(const Entry& e, const T& x) const { return e.element < x; }
-    bool operator()(const T& x, const Entry& e) const { return x < e.element; }
-  };
   /// The element count, or "not counted yet" after a large join. Atomic because size() is
   /// const and counts on demand: two threads reading one set may both count, and store the
   /// same number.
@@ -357,7 +358,17 @@ class AWSet {
     bool has_cloud_;
   };
 
-  std::size_t live_entries() const { return base_.size() - dead_count_ + recent_.size(); }
+  using Entries = detail::ChunkedVector<Entry>;
+  using Cursor = typename Entries::cursor;
+  using Appender = typename Entries::appender;
+  /// How many entries one replica's dots tag: the groups of `entries_`, in replica order.
+  struct Group {
+    Id replica;
+    std::size_t entries;
+  };
+  using Groups = std::vector<Group>;
+
+  std::size_t live_entries() const { return entries_.size(); }
   /// Whether merging this into `target` is cheaper entry by entry than in one pass.
   bool is_small_delta_for(const AWSet& target) const {
     const std::size_t work = live_entries() + context_.runs().size() + context_.cloud().size();
@@ -365,54 +376,48 @@ class AWSet {
     return work <= target.live_entries() / 16 && context_.count() <= target.live_entries() / 16;
   }
 
-  /// f(entry) for every live entry, in (element, dot) order.
+  /// f(entry) for every live entry, in entry order.
   template <class F>
   void for_each_live(F&& f) const {
-    std::size_t i = 0;
-    std::size_t j = 0;
-    while (true) {
-      while (i < base_.size() && dead_.at(i)) ++i;
-      const bool base_left = i < base_.size();
-      const bool recent_left = j < recent_.size();
-      if (!base_left && !recent_left) return;
-      if (!recent_left || (base_left && base_[i] < recent_[j])) {
-        f(base_[i++]);
-      } else {
-        f(recent_[j++]);
-      }
-    }
+    for (Cursor it = entries_.first(), end = entries_.last(); it != end; ++it) f(*it);
   }
   /// f(entry) for every live entry in the value's order, (element, replica, counter): the
-  /// replica groups merged by element, R cursors for R replicas (a sort past that). The
-  /// entries f sees live in the set or in `scratch`, so they outlast the call.
+  /// replica groups merged by element, R cursors for R replicas (a sort past that).
   template <class F>
-  void for_each_live_by_element(std::vector<Entry>& scratch, F&& f) const {
-    const std::vector<Entry>& run = one_run(scratch);
-    std::vector<std::pair<const Entry*, const Entry*>> groups;
-    for_each_group(run.data(), run.data() + run.size(), [&](const Entry* first, const Entry* last) {
-      groups.emplace_back(first, last);
-    });
-    if (groups.size() <= 1) {
-      for (const Entry& e : run) f(e);
+  void for_each_live_by_element(F&& f) const {
+    if (replicas_.size() <= 1) {
+      for_each_live(f);
       return;
     }
-    if (groups.size() > 8) {
+    if (replicas_.size() > 8) {
       std::vector<const Entry*> order;
-      order.reserve(run.size());
-      for (const Entry& e : run) order.push_back(&e);
+      order.reserve(entries_.size());
+      for_each_live([&](const Entry& e) { order.push_back(&e); });
       std::sort(order.begin(), order.end(),
                 [](const Entry* x, const Entry* y) { return element_order(*x, *y); });
       for (const Entry* e : order) f(*e);
       return;
     }
-    while (!groups.empty()) {
+    struct Run {
+      Cursor at;
+      std::size_t left;
+    };
+    std::vector<Run> runs;
+    Cursor at = entries_.first();
+    for (const Group& g : replicas_) {
+      runs.push_back({at, g.entries});
+      at.advance(g.entries);
+    }
+    while (!runs.empty()) {
       std::size_t least = 0;
-      for (std::size_t g = 1; g < groups.size(); ++g) {
-        if (element_order(*groups[g].first, *groups[least].first)) least = g;
+      for (std::size_t r = 1; r < runs.size(); ++r) {
+        if (element_order(*runs[r].at, *runs[least].at)) least = r;
       }
-      f(*groups[least].first);
-      if (++groups[least].first == groups[least].second) {
-        groups.erase(groups.begin() + static_cast<std::ptrdiff_t>(least));
+      f(*runs[least].at);
+      if (--runs[least].left == 0) {
+        runs.erase(runs.begin() + static_cast<std::ptrdiff_t>(least));
+      } else {
+        ++runs[least].at;
       }
     }
   }
@@ -422,8 +427,7 @@ class AWSet {
   void for_each_element(F&& f) const {
     std::vector<dot_type> tags;
     const T* current = nullptr;
-    std::vector<Entry> scratch;
-    for_each_live_by_element(scratch, [&](const Entry& e) {
+    for_each_live_by_element([&](const Entry& e) {
       if (current != nullptr && !(*current == e.element)) {
         f(*current, tags);
         tags.clear();
@@ -432,27 +436,6 @@ class AWSet {
       tags.push_back(e.dot);
     });
     if (current != nullptr) f(*current, tags);
-  }
-  /// The end of the group of `first`'s replica in the sorted entries [first, last).
-  static const Entry* group_end(const Entry* first, const Entry* last) {
-    const Id& replica = first->dot.replica;
-    return std::partition_point(first, last,
-                                [&](const Entry& e) { return !(replica < e.dot.replica); });
-  }
-  /// g(first, last) for each replica's group of the sorted entries [first, last), in order.
-  template <class G>
-  static void for_each_group(const Entry* first, const Entry* last, G&& g) {
-    while (first != last) {
-      const Entry* end = group_end(first, last);
-      g(first, end);
-      first = end;
-    }
-  }
-  /// The live entries as one run: the base itself when it is one, else a copy in `scratch`.
-  const std::vector<Entry>& one_run(std::vector<Entry>& scratch) const {
-    if (is_one_run()) return base_;
-    scratch = live();
-    return scratch;
   }
   /// Entries in the value's order, regrouped by replica (stable, so each group stays sorted
   /// by element).
@@ -480,56 +463,48 @@ class AWSet {
     }
     return out;
   }
-  bool is_one_run() const { return recent_.empty() && dead_count_ == 0; }
-
-  /// The live entries as one sorted run: the base copied a block at a time (between dead
-  /// entries, found a word of marks at a time) with the recent entries put in between.
-  std::vector<Entry> live() const {
-    std::vector<Entry> out;
-    out.reserve(live_entries());
-    auto copy_base = [&](std::size_t from, std::size_t to) {
-      while (from < to) {
-        const std::size_t dead = dead_.next(from, to);
-        out.insert(out.end(), base_.begin() + static_cast<std::ptrdiff_t>(from),
-                   base_.begin() + static_cast<std::ptrdiff_t>(dead));
-        from = dead + 1;
-      }
-    };
-    std::size_t b = 0;
-    for (const Entry& r : recent_) {
-      const auto split = static_cast<std::size_t>(
-          std::upper_bound(base_.begin() + static_cast<std::ptrdiff_t>(b), base_.end(), r) -
-          base_.begin());
-      copy_base(b, split);
-      out.push_back(r);
-      b = split;
+  /// Appends an entry above every entry held (a set built in entry order).
+  void append(Entry e) {
+    CALM_ASSERT(entries_.empty() || entries_.back() < e, "AWSet::append in entry order");
+    const bool new_group = replicas_.empty() || !(replicas_.back().replica == e.dot.replica);
+    if (new_group) replicas_.reserve(replicas_.size() + 1);  // what throws comes first
+    entries_.push_back(std::move(e));
+    if (new_group) {
+      replicas_.push_back({entries_.back().dot.replica, 1});
+    } else {
+      ++replicas_.back().entries;
     }
-    copy_base(b, base_.size());
-    return out;
+  }
+  /// The group of `replica`, or where it would go.
+  typename Groups::iterator group_of(const Id& replica) {
+    return std::lower_bound(replicas_.begin(), replicas_.end(), replica,
+                            [](const Group& g, const Id& r) { return g.replica < r; });
   }
 
   /// f(dot) for every live dot of x: a search in each replica's group.
   template <class F>
   void for_each_dot_of(const T& x, F&& f) const {
-    const Entry* const base = base_.data();
-    for (std::size_t g = 0; g < base_groups_.size(); ++g) {
-      const Entry* const last =
-          base + (g + 1 < base_groups_.size() ? base_groups_[g + 1] : base_.size());
-      for (const Entry* it = std::lower_bound(base + base_groups_[g], last, x, element_less{});
-           it != last && !(x < it->element); ++it) {
-        if (!dead_.at(static_cast<std::size_t>(it - base))) f(it->dot);
+    for_each_entry_of(*this, x, [&](auto it) { f(it->dot); });
+  }
+  /// f(position) for every live entry of x in `self` (const or not): a search in each
+  /// replica's group.
+  template <class Self, class F>
+  static void for_each_entry_of(Self& self, const T& x, F&& f) {
+    for (const Group& g : self.replicas_) {
+      const auto before = [&](const Entry& e, const T& key) {
+        if (e.dot.replica < g.replica) return true;
+        if (g.replica < e.dot.replica) return false;
+        return e.element < key;
+      };
+      for (auto it = self.entries_.lower_bound(x, before);
+           it != self.entries_.end() && it->dot.replica == g.replica && !(x < it->element); ++it) {
+        f(it);
       }
     }
-    const Entry* const recent = recent_.data();
-    for_each_group(recent, recent + recent_.size(), [&](const Entry* first, const Entry* last) {
-      auto [r, r_end] = std::equal_range(first, last, x, element_less{});
-      for (auto it = r; it != r_end; ++it) f(it->dot);
-    });
   }
   bool has_entry(const Entry& e) const {
-    auto b = std::lower_bound(base_.begin(), base_.end(), e);
-    if (b != base_.end() && *b == e) return !dead_.at(static_cast<std::size_t>(b - base_.begin()));
-    return std::binary_search(recent_.begin(), recent_.end(), e);
+    const auto it = entries_.lower_bound(e, std::less<Entry>{});
+    return it != entries_.end() && *it == e;
   }
 
   /// Whether insert_entry and erase_entry keep the element count (by looking x up) or leave
@@ -538,49 +513,33 @@ class AWSet {
   /// Inserts a live entry that is not present.
   void insert_entry(T x, const dot_type& d, Count count = Count::kept) {
     if (count == Count::kept && elements_.known() && !contains(x)) elements_.add(1);
-    if (index_.valid) index_.map.emplace(d, x);
     Entry e{std::move(x), d};
-    recent_.insert(std::upper_bound(recent_.begin(), recent_.end(), e), std::move(e));
-    if (recent_.size() > detail::sorted_runs::recent_bound(base_.size())) flush();
+    auto group = group_of(d.replica);
+    const bool new_group = group == replicas_.end() || !(group->replica == d.replica);
+    if (new_group) group = replicas_.insert(group, Group{d.replica, 0});
+    try {
+      if (index_.valid) index_.map.emplace(d, e.element);
+      const auto at = entries_.lower_bound(e, std::less<Entry>{});  // before e moves
+      entries_.insert(at, std::move(e));
+    } catch (...) {
+      if (index_.valid) index_.map.erase(d);
+      if (new_group) replicas_.erase(group);
+      throw;
+    }
+    ++group->entries;
   }
   /// Erases (x, d) if it is live.
   void erase_entry(const T& x, const dot_type& d, Count count = Count::kept) {
     const Entry key{x, d};
-    bool erased = false;
-    auto r = std::lower_bound(recent_.begin(), recent_.end(), key);
-    if (r != recent_.end() && *r == key) {
-      recent_.erase(r);
-      erased = true;
-    } else {
-      auto b = std::lower_bound(base_.begin(), base_.end(), key);
-      const auto i = static_cast<std::size_t>(b - base_.begin());
-      if (b != base_.end() && *b == key && !dead_.at(i)) {
-        dead_.mark(i);
-        ++dead_count_;
-        erased = true;
-      }
-    }
-    if (!erased) return;
+    const auto it = entries_.lower_bound(key, std::less<Entry>{});
+    if (it == entries_.end() || !(*it == key)) return;
+    entries_.erase(it);
+    auto group = group_of(d.replica);
+    CALM_ASSERT(group != replicas_.end() && group->replica == d.replica && group->entries > 0,
+                "AWSet: an entry's replica has a group");
+    if (--group->entries == 0) replicas_.erase(group);
     if (index_.valid) index_.map.erase(d);
     if (count == Count::kept && elements_.known() && !contains(x)) elements_.add(-1);
-    if (dead_count_ * 2 > base_.size() + 64) flush();
-  }
-  /// Folds the recent run into the base and drops dead entries.
-  void flush() {
-    if (dead_count_ != 0) {
-      // Drop the dead entries in place, by moves: no copy of the live ones (a large set's
-      // members would each be allocated again).
-      std::size_t kept = 0;
-      for (std::size_t i = 0; i < base_.size(); ++i) {
-        if (dead_.at(i)) continue;
-        if (kept != i) base_[kept] = std::move(base_[i]);
-        ++kept;
-      }
-      base_.resize(kept);
-    }
-    detail::sorted_runs::fold_recent(base_, recent_, std::less<Entry>{});
-    base_rebuilt();
-    dead_count_ = 0;
   }
   void build_index() {
     index_.map.clear();
@@ -615,12 +574,11 @@ class AWSet {
   }
 
   bool merge_large(const AWSet& other) {
-    flush();  // in place: this side's entries become one run without a copy
-    std::vector<Entry> other_live;
-    std::vector<Entry> out;
-    const bool changed = join_runs(base_, context_, other.one_run(other_live), other.context_, out);
-    base_ = std::move(out);  // flush() left no recent run and no dead entry
-    base_rebuilt();
+    Entries out;
+    Groups groups;
+    const bool changed = join_runs(*this, other, out, groups);
+    entries_ = std::move(out);
+    replicas_ = std::move(groups);
     if (changed) elements_.forget();
     index_.map.clear();
     index_.valid = false;
@@ -634,45 +592,56 @@ class AWSet {
                                [](const auto& run, const Id& id) { return run.first < id; });
     return it != runs.end() && it->first == replica ? it->second : 0;
   }
-  static std::uint64_t max_counter(const Entry* first, const Entry* last) {
-    std::uint64_t m = 0;
-    for (; first != last; ++first) m = std::max(m, first->dot.counter);
-    return m;
+  /// Whether `seen_up_to` covers every dot in [first, last) of `side`'s group of `replica`:
+  /// by side's own context first (it saw each dot it holds; when it has no cloud, none above
+  /// its run), by a pass over the group when that bound is not enough.
+  static bool all_seen(const AWSet& side, const Id& replica, Cursor first, Cursor last,
+                       std::uint64_t seen_up_to_counter) {
+    if (first == last) return true;
+    if (side.context_.cloud().empty() && seen_up_to(side.context_, replica) <= seen_up_to_counter) {
+      return true;
+    }
+    for (; first != last; ++first) {
+      if (first->dot.counter > seen_up_to_counter) return false;
+    }
+    return true;
   }
 
-  /// The store part of the join of the sorted runs `mine` (seen by `here`) and `theirs` (seen
-  /// by `there`), into `out`. Returns whether it differs from `mine`.
+  /// The store part of the join of `a` (what the result is compared with) and `b`, into
+  /// `out` and its groups. Returns whether it differs from a's entries.
   // flatten: GCC otherwise leaves push_back and the comparisons out of line in these loops.
-  [[gnu::flatten]] static bool join_runs(const std::vector<Entry>& mine, const context_type& here,
-                                         const std::vector<Entry>& theirs,
-                                         const context_type& there, std::vector<Entry>& out) {
+  [[gnu::flatten]] static bool join_runs(const AWSet& a, const AWSet& b, Entries& out,
+                                         Groups& out_groups) {
     out.clear();
-    out.reserve(mine.size() + theirs.size());
+    out.reserve(a.entries_.size() + b.entries_.size());
+    out_groups.clear();
+    Appender to(out);
     bool changed = false;
-    const Entry* i = mine.data();
-    const Entry* const i_end = i + mine.size();
-    const Entry* j = theirs.data();
-    const Entry* const j_end = j + theirs.size();
-    while (i != i_end || j != j_end) {
-      // The next replica, and its group on each side (possibly empty).
-      const Id& replica = j == j_end || (i != i_end && !(j->dot.replica < i->dot.replica))
-                              ? i->dot.replica
-                              : j->dot.replica;
-      const Entry* gi = i;
-      const Entry* gi_end = i != i_end && i->dot.replica == replica ? group_end(i, i_end) : i;
-      const Entry* gj = j;
-      const Entry* gj_end = j != j_end && j->dot.replica == replica ? group_end(j, j_end) : j;
-      i = gi_end;
-      j = gj_end;
-      if (gj == gj_end || max_counter(gj, gj_end) <= seen_up_to(here, replica)) {
-        // `here` saw every dot `there` holds for this replica: a filter of `mine`.
-        changed |= filter_group(gi, gi_end, gj, gj_end, there, out, true);
-      } else if (gi == gi_end || max_counter(gi, gi_end) <= seen_up_to(there, replica)) {
-        changed |= filter_group(gj, gj_end, gi, gi_end, here, out, false);
+    Cursor i = a.entries_.first();
+    Cursor j = b.entries_.first();
+    auto ga = a.replicas_.begin();
+    auto gb = b.replicas_.begin();
+    while (ga != a.replicas_.end() || gb != b.replicas_.end()) {
+      // The next replica, and its group on each side (possibly empty), skipped to by its size.
+      const Id replica =
+          gb == b.replicas_.end() || (ga != a.replicas_.end() && !(gb->replica < ga->replica))
+              ? ga->replica
+              : gb->replica;
+      const Cursor gi = i;
+      if (ga != a.replicas_.end() && ga->replica == replica) i.advance((ga++)->entries);
+      const Cursor gj = j;
+      if (gb != b.replicas_.end() && gb->replica == replica) j.advance((gb++)->entries);
+      const std::size_t before = out.size();
+      if (all_seen(b, replica, gj, j, seen_up_to(a.context_, replica))) {
+        // `a` saw every dot `b` holds for this replica: a filter of a's entries.
+        changed |= filter_group(gi, i, gj, j, b.context_, to, true);
+      } else if (all_seen(a, replica, gi, i, seen_up_to(b.context_, replica))) {
+        changed |= filter_group(gj, j, gi, i, a.context_, to, false);
       } else {
-        changed |= merge_group(gi, gi_end, SeenFor(here, replica), gj, gj_end,
-                               SeenFor(there, replica), out);
+        changed |= merge_group(gi, i, SeenFor(a.context_, replica), gj, j,
+                               SeenFor(b.context_, replica), to);
       }
+      if (out.size() != before) out_groups.push_back({replica, out.size() - before});
     }
     return changed;
   }
@@ -682,9 +651,8 @@ class AWSet {
   /// k does not hold was removed by k. Only removals break the runs of kept entries, so the
   /// one branch left per entry is well predicted. `keeps_mine`: whether k is the side the
   /// result is compared with.
-  static bool filter_group(const Entry* k, const Entry* k_end, const Entry* o, const Entry* o_end,
-                           const context_type& seen_by_o, std::vector<Entry>& out,
-                           bool keeps_mine) {
+  static bool filter_group(Cursor k, Cursor k_end, Cursor o, Cursor o_end,
+                           const context_type& seen_by_o, Appender& out, bool keeps_mine) {
     bool dropped_k = false, dropped_o = false, kept_only_k = false;
     if (k == k_end) return keeps_mine ? false : o != o_end;
     const SeenFor o_saw(seen_by_o, k->dot.replica);
@@ -704,7 +672,7 @@ class AWSet {
         const bool same = o->element == k->element;
         in_o = same & (o->dot.counter == k->dot.counter);
       }
-      o += in_o;
+      if (in_o) ++o;
       const bool keep = in_o | !o_saw(k->dot);
       if (keep) {
         out.push_back(*k);
@@ -720,9 +688,8 @@ class AWSet {
 
   /// One replica's group when each side holds dots the other never saw (deltas that arrived
   /// out of order): both walked together in order, each dot checked against the other side.
-  static bool merge_group(const Entry* i, const Entry* i_end, const SeenFor& seen_here,
-                          const Entry* j, const Entry* j_end, const SeenFor& seen_there,
-                          std::vector<Entry>& out) {
+  static bool merge_group(Cursor i, Cursor i_end, const SeenFor& seen_here, Cursor j, Cursor j_end,
+                          const SeenFor& seen_there, Appender& out) {
     bool changed = false;
     auto only_mine = [&](const Entry& e) {
       if (seen_there(e.dot)) {
@@ -754,56 +721,19 @@ class AWSet {
   }
 
   void become_bot() {
-    base_.clear();
-    base_groups_.clear();
-    dead_.clear();
-    recent_.clear();
-    dead_count_ = 0;
+    entries_.clear();
+    replicas_.clear();
     elements_.set(0);
     context_ = context_type{};
     index_.map.clear();
     index_.valid = false;
   }
 
-  std::vector<Entry> base_;
-  /// Where each replica's group starts in the base: contains and add search each group, and
-  /// the base changes only as a whole.
-  std::vector<std::size_t> base_groups_;
-  /// The base was replaced: no entry of it is dead, and its groups are found again.
-  void base_rebuilt() {
-    dead_.assign(base_.size());
-    base_groups_.clear();
-    const Entry* const base = base_.data();
-    for_each_group(base, base + base_.size(), [&](const Entry* first, const Entry*) {
-      base_groups_.push_back(static_cast<std::size_t>(first - base));
-    });
-  }
-  /// Which base entries are erased, one bit each.
-  class DeadMarks {
-   public:
-    /// n entries, none dead.
-    void assign(std::size_t n) { words_.assign((n + 63) / 64, 0); }
-    void clear() { words_.clear(); }
-    bool at(std::size_t i) const { return (words_[i / 64] >> (i % 64)) & 1u; }
-    void mark(std::size_t i) { words_[i / 64] |= std::uint64_t{1} << (i % 64); }
-    /// The first dead index in [from, to), or `to`.
-    std::size_t next(std::size_t from, std::size_t to) const {
-      if (from >= to) return to;
-      std::size_t w = from / 64;
-      std::uint64_t bits = words_[w] & (~std::uint64_t{0} << (from % 64));
-      while (bits == 0) {
-        if (++w * 64 >= to) return to;
-        bits = words_[w];
-      }
-      return std::min(to, w * 64 + static_cast<std::size_t>(std::countr_zero(bits)));
-    }
-
-   private:
-    std::vector<std::uint64_t> words_;
-  };
-  DeadMarks dead_;
-  std::vector<Entry> recent_;
-  std::size_t dead_count_ = 0;
+  /// Sorted by (replica, element, counter); at most one entry per dot.
+  Entries entries_;
+  /// The replicas whose dots tag an entry, in order, with how many each: contains and add
+  /// search each group, and a join skips to a group's end.
+  Groups replicas_;
   ElementCount elements_;
   context_type context_;
   /// A cache: a copy starts without it (copying hash nodes would cost more than the join

@@ -1,11 +1,12 @@
 #pragma once
 /// ChunkedVector<T>: a sequence kept in contiguous chunks of at most `chunk_max` elements, for a
-/// sorted container that takes inserts and erasures anywhere (DotMap's entries). An insert or
-/// erase in the middle moves the elements of one chunk, and when a chunk splits or empties the
-/// chunk list's headers, instead of every element after it as one flat vector does: O(log n +
-/// chunk_max) element moves plus O(n / chunk_max) header moves, against O(n). Iteration walks
-/// the chunks in order and stays contiguous within each. The caller keeps the order; lower_bound
-/// finds a position in a sorted sequence.
+/// sorted container that takes inserts and erasures anywhere (DotMap's and AWSet's entries). An
+/// insert or erase in the middle moves the elements of one chunk, and when a chunk splits or
+/// empties the chunk list's headers, instead of every element after it as one flat vector does:
+/// O(log n + chunk_max) element moves plus O(n / chunk_max) header moves, against O(n).
+/// Iteration walks the chunks in order and stays contiguous within each. The caller keeps the
+/// order; lower_bound finds a position in a sorted sequence, and a cursor walks it as fast as a
+/// flat array.
 ///
 /// Invariants (checked by check_invariants in the tests): no chunk is empty, none holds more
 /// than chunk_max elements, and size() is the sum of their sizes. After an erase the chunk it
@@ -15,6 +16,7 @@
 #include <boost/container/small_vector.hpp>
 #include <cstddef>
 #include <iterator>
+#include <memory>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -23,9 +25,10 @@
 
 namespace calm::lattices::detail {
 
-template <class T>
+/// `Alloc` allocates the chunks' elements (tests pack chunks next to each other with it).
+template <class T, class Alloc = std::allocator<T>>
 class ChunkedVector {
-  using Chunk = std::vector<T>;
+  using Chunk = std::vector<T, Alloc>;
   /// One chunk's header in place: a small container (most are) costs no allocation beyond its
   /// elements' own.
   using Chunks = boost::container::small_vector<Chunk, 1>;
@@ -97,6 +100,76 @@ class ChunkedVector {
   using const_iterator = basic_iterator<true>;
   using value_type = T;
 
+  /// A forward-only position for linear passes (joins): an element pointer and its chunk's
+  /// end, so a step is one increment and one well-predicted comparison, and reading is one
+  /// load, as with a pointer into a flat vector. Positions are kept at an element (never at a
+  /// chunk's end); the sequence's end is a null element pointer.
+  /// Invalidated by any change to the vector.
+  class cursor {
+   public:
+    using iterator_category = std::forward_iterator_tag;
+    using value_type = T;
+    using difference_type = std::ptrdiff_t;
+    using pointer = const T*;
+    using reference = const T&;
+
+    cursor() = default;
+    const T& operator*() const { return *at_; }
+    const T* operator->() const { return at_; }
+    cursor& operator++() {
+      if (++at_ == end_) enter(chunk_ + 1);
+      return *this;
+    }
+    cursor operator++(int) {
+      cursor old = *this;
+      ++*this;
+      return old;
+    }
+    /// n steps forward, a chunk at a time; n must not pass the end.
+    void advance(std::size_t n) {
+      while (n != 0) {
+        const auto left = static_cast<std::size_t>(end_ - at_);
+        CALM_ASSERT(left != 0, "ChunkedVector::cursor::advance past the end");
+        if (n < left) {
+          at_ += n;
+          return;
+        }
+        n -= left;
+        enter(chunk_ + 1);
+      }
+    }
+    /// By element pointer: distinct positions hold distinct elements, and the end is null. (The
+    /// end once was the last chunk's end pointer, which may be the very address where another
+    /// chunk's elements begin, as jemalloc packs same-sized allocations: a cursor entering
+    /// that chunk compared equal to the end.)
+    friend bool operator==(const cursor& x, const cursor& y) { return x.at_ == y.at_; }
+
+   private:
+    friend class ChunkedVector;
+    cursor(const Chunk* chunk, const Chunk* last) : chunk_(chunk), last_(last) { enter(chunk); }
+    /// Into `chunk`'s first element; past the last chunk, the end: null, as last() is.
+    void enter(const Chunk* chunk) {
+      chunk_ = chunk;
+      if (chunk_ == last_) {
+        at_ = end_ = nullptr;
+        return;
+      }
+      at_ = chunk_->data();
+      end_ = at_ + chunk_->size();
+    }
+
+    const Chunk* chunk_ = nullptr;
+    const Chunk* last_ = nullptr;
+    const T* at_ = nullptr;
+    const T* end_ = nullptr;
+  };
+  cursor first() const { return cursor(chunks_.data(), chunks_.data() + chunks_.size()); }
+  cursor last() const {
+    cursor c;
+    c.chunk_ = c.last_ = chunks_.data() + chunks_.size();
+    return c;
+  }
+
   ChunkedVector() = default;
   ChunkedVector(const ChunkedVector&) = default;
   ChunkedVector& operator=(const ChunkedVector&) = default;
@@ -135,10 +208,34 @@ class ChunkedVector {
 
   /// Appends at the end, filling the last chunk to chunk_max before starting another.
   void push_back(T value) {
-    if (chunks_.empty() || chunks_.back().size() >= chunk_max) chunks_.emplace_back();
-    chunks_.back().push_back(std::move(value));
+    if (chunks_.empty() || chunks_.back().size() >= chunk_max) {
+      start_chunk(std::move(value));
+    } else {
+      chunks_.back().push_back(std::move(value));
+    }
     ++size_;
   }
+  /// push_back for a loop that appends many elements (a join's output): it keeps the last
+  /// chunk at hand instead of finding it in the chunk list for each element. Nothing else may
+  /// change the vector while an appender is in use.
+  class appender {
+   public:
+    explicit appender(ChunkedVector& v)
+        : v_(v), chunk_(v.chunks_.empty() ? nullptr : &v.chunks_.back()) {}
+    void push_back(const T& value) {
+      if (chunk_ == nullptr || chunk_->size() >= chunk_max) [[unlikely]] {
+        v_.start_chunk(value);
+        chunk_ = &v_.chunks_.back();
+      } else {
+        chunk_->push_back(value);
+      }
+      ++v_.size_;
+    }
+
+   private:
+    ChunkedVector& v_;
+    Chunk* chunk_;
+  };
 
   /// The first position whose element is not `less` than `key`, in a sequence sorted by
   /// `less(element, key)`: a binary search over the chunks' last elements, then within one.
@@ -257,6 +354,16 @@ class ChunkedVector {
   std::size_t chunk_count() const { return chunks_.size(); }
 
  private:
+  /// A last chunk that holds `value`. The first grows as a vector does (a small sequence stays
+  /// small); one after a full chunk takes room for chunk_max at once, since the sequence is
+  /// large and its chunks would otherwise grow by doubling, moving their elements seven times.
+  /// If anything throws, no chunk is added (none is ever empty).
+  void start_chunk(T value) {
+    Chunk room;
+    if (!chunks_.empty()) room.reserve(chunk_max);
+    room.push_back(std::move(value));
+    chunks_.push_back(std::move(room));
+  }
   /// The first chunk whose last element is not `less` than `key`, or chunks_.size().
   template <class Key, class Less>
   std::size_t chunk_for(const Key& key, Less& less) const {
