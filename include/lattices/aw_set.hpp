@@ -656,30 +656,35 @@ class AWSet {
     bool dropped_k = false, dropped_o = false, kept_only_k = false;
     if (k == k_end) return keeps_mine ? false : o != o_end;
     const SeenFor o_saw(seen_by_o, k->dot.replica);
-    for (; k != k_end; ++k) {
-      // Within a group the order is (element, counter). Both are compared without a short
-      // cut: whether k's next entry is also o's is a coin toss, and o's entries fall behind
-      // k's only where k removed one.
-      // (Named bools: clang warns on `|` between comparisons that call an operator.)
-      while (o != o_end) {
-        const bool less = o->element < k->element, same = o->element == k->element;
-        if (!(less | (same & (o->dot.counter < k->dot.counter)))) break;
-        dropped_o = true;
-        ++o;
+    // k a contiguous span at a time: a raw pointer in the loop, a chunk's step outside it.
+    while (k != k_end) {
+      const Entry* const stop = k.span_end(k_end);
+      for (const Entry* e = &*k; e != stop; ++e) {
+        // Within a group the order is (element, counter). Both are compared without a short
+        // cut: whether k's next entry is also o's is a coin toss, and o's entries fall behind
+        // k's only where k removed one.
+        // (Named bools: clang warns on `|` between comparisons that call an operator.)
+        while (o != o_end) {
+          const bool less = o->element < e->element, same = o->element == e->element;
+          if (!(less | (same & (o->dot.counter < e->dot.counter)))) break;
+          dropped_o = true;
+          ++o;
+        }
+        bool in_o = false;
+        if (o != o_end) {
+          const bool same = o->element == e->element;
+          in_o = same & (o->dot.counter == e->dot.counter);
+        }
+        if (in_o) ++o;
+        const bool keep = in_o | !o_saw(e->dot);
+        if (keep) {
+          out.push_back(*e);
+        } else {
+          dropped_k = true;
+        }
+        kept_only_k |= keep & !in_o;
       }
-      bool in_o = false;
-      if (o != o_end) {
-        const bool same = o->element == k->element;
-        in_o = same & (o->dot.counter == k->dot.counter);
-      }
-      if (in_o) ++o;
-      const bool keep = in_o | !o_saw(k->dot);
-      if (keep) {
-        out.push_back(*k);
-      } else {
-        dropped_k = true;
-      }
-      kept_only_k |= keep & !in_o;
+      k.jump_to(stop);
     }
     dropped_o |= o != o_end;
     // The result differs from k if k lost an entry, and from o if o lost one or k added one.

@@ -138,6 +138,18 @@ class ChunkedVector {
         enter(chunk_ + 1);
       }
     }
+    /// The end of the contiguous elements from here: `last`'s position if it is in this chunk,
+    /// else this chunk's end (for a loop over a raw span; jump_to(span_end) then steps on).
+    const T* span_end(const cursor& last) const { return last.chunk_ == chunk_ ? last.at_ : end_; }
+    /// To `p`, an element of this position's chunk at or after it, or that chunk's end (the
+    /// next chunk's first element then).
+    void jump_to(const T* p) {
+      if (p == end_) {
+        enter(chunk_ + 1);
+      } else {
+        at_ = p;
+      }
+    }
     /// By element pointer: distinct positions hold distinct elements, and the end is null. (The
     /// end once was the last chunk's end pointer, which may be the very address where another
     /// chunk's elements begin, as jemalloc packs same-sized allocations: a cursor entering
