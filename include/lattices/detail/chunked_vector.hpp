@@ -125,6 +125,12 @@ class ChunkedVector {
       ++*this;
       return old;
     }
+    /// One step forward if `step`, else none, without a branch on `step` (a join steps one side
+    /// when it holds the other's entry, a coin toss); not at the end.
+    void step_if(bool step) {
+      at_ += step;
+      if (at_ == end_) enter(chunk_ + 1);
+    }
     /// n steps forward, a chunk at a time; n must not pass the end.
     void advance(std::size_t n) {
       while (n != 0) {
@@ -242,6 +248,20 @@ class ChunkedVector {
         chunk_->push_back(value);
       }
       ++v_.size_;
+    }
+    /// push_back of each element of [first, last), a chunk's room at a time (one copy of a
+    /// block, not a store of the chunk's end per element).
+    [[gnu::noinline]] void append(const T* first, const T* last) {
+      while (first != last) {
+        if (chunk_ == nullptr || chunk_->size() >= chunk_max) {
+          push_back(*first++);
+          continue;
+        }
+        const auto n = std::min(static_cast<std::size_t>(last - first), chunk_max - chunk_->size());
+        chunk_->insert(chunk_->end(), first, first + n);
+        v_.size_ += n;
+        first += n;
+      }
     }
 
    private:
