@@ -251,7 +251,7 @@ class ChunkedVector {
     }
     /// push_back of each element of [first, last), a chunk's room at a time (one copy of a
     /// block, not a store of the chunk's end per element).
-    [[gnu::noinline]] void append(const T* first, const T* last) {
+    void append(const T* first, const T* last) {
       while (first != last) {
         if (chunk_ == nullptr || chunk_->size() >= chunk_max) {
           push_back(*first++);
