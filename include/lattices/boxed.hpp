@@ -29,6 +29,7 @@
 #include <utility>
 #include <vector>
 
+#include "lattices/detail/input_archive.hpp"
 #include "lattices/detail/output_archive.hpp"
 #include "lattices/detail/serialization.hpp"
 
@@ -164,6 +165,16 @@ class Boxed {
   }
   template <class Archive>
   void load(Archive& ar) {
+    // An empty box's bytes are bottom's, which a decode of L would read to the same bottom,
+    // stopping where they end (decoding reads left to right and cannot tell them from the
+    // bytes save wrote): skip them without building an L. A received KeyValue delta holds
+    // eight boxes, most of them empty.
+    if constexpr (std::is_same_v<Archive, detail::BoundedInputArchive>) {
+      if (const std::string* bytes = bottom_bytes(); bytes != nullptr && ar.skip_prefix(*bytes)) {
+        box_.reset();
+        return;
+      }
+    }
     L inner{};
     ar(inner);
     assign(std::move(inner));

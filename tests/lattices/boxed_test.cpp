@@ -55,6 +55,30 @@ struct VersionedFlag {
     ar(on);
   }
 };
+// A lattice that counts the values built, to see that decoding an empty box builds none.
+struct CountedFlag {
+  static inline int built = 0;
+  bool on = false;
+  CountedFlag() { ++built; }
+  CountedFlag(const CountedFlag& other) : on(other.on) { ++built; }
+  CountedFlag& operator=(const CountedFlag&) = default;
+  bool merge(const CountedFlag& other) {
+    const bool changed = !on && other.on;
+    on = on || other.on;
+    return changed;
+  }
+  friend bool operator==(const CountedFlag&, const CountedFlag&) = default;
+  template <class Archive>
+  void serialize(Archive& ar) {
+    ar(on);
+  }
+};
+struct CountedFlags {
+  BOOST_HANA_DEFINE_STRUCT(CountedFlags, (Boxed<CountedFlag>, a), (Max<int>, version),
+                           (Boxed<CountedFlag>, b));
+  friend bool operator==(const CountedFlags&, const CountedFlags&) = default;
+};
+
 struct TwoBoxedFlags {
   BOOST_HANA_DEFINE_STRUCT(TwoBoxedFlags, (Boxed<VersionedFlag>, a), (Boxed<VersionedFlag>, b));
   friend bool operator==(const TwoBoxedFlags&, const TwoBoxedFlags&) = default;
@@ -288,6 +312,27 @@ TEST(BoxedBytes, AnEmptyBoxOfAVersionedTypeWritesWhatTheTypeWouldHereAndNow) {
   EXPECT_EQ(to_bytes(boxed), bytes);
   EXPECT_EQ(encoded_size(boxed), bytes.size());
   EXPECT_EQ(from_bytes<TwoBoxedFlags>(bytes), boxed);
+}
+
+TEST(BoxedBytes, DecodingAnEmptyBoxBuildsNoInnerLattice) {
+  CountedFlags value;
+  value.version = Max<int>{7};
+  const std::string bottoms = to_bytes(value);  // also makes the box's bottom once
+  value.b.mutable_value().on = true;
+  const std::string one_set = to_bytes(value);
+  CountedFlag::built = 0;
+  const auto decoded = from_bytes<CountedFlags>(bottoms);
+  EXPECT_EQ(CountedFlag::built, 0);
+  EXPECT_FALSE(decoded.a.allocated());
+  EXPECT_FALSE(decoded.b.allocated());
+  EXPECT_EQ(decoded.version, Max<int>{7});
+  // A box that is not empty decodes as before, after an empty one.
+  const auto with_b = from_bytes<CountedFlags>(one_set);
+  EXPECT_FALSE(with_b.a.allocated());
+  EXPECT_TRUE(with_b.b.value().on);
+  EXPECT_EQ(with_b, value);
+  // Bytes cut inside an empty box's bottom are refused, as the inner decode would.
+  EXPECT_THROW(from_bytes<CountedFlags>(bottoms.substr(0, bottoms.size() - 1)), DecodeError);
 }
 
 TEST(BoxedBytes, NonCanonicalInnerBytesAreRefusedAsForTheInnerLattice) {

@@ -69,6 +69,13 @@ class BoundedInputArchive
     position_ += n;
   }
 
+  /// Whether the unread bytes start with `prefix`; if they do, they are read.
+  bool skip_prefix(std::string_view prefix) {
+    if (!bytes_.substr(position_).starts_with(prefix)) return false;
+    position_ += prefix.size();
+    return true;
+  }
+
   /// A count read off the wire: at most the bytes still unread (see the top of this file).
   void require_count(std::uint64_t n, const char* what) const {
     if (n > remaining()) {
