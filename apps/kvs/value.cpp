@@ -621,6 +621,12 @@ Context context_of(std::vector<Dot> dots, ReplicaId replica, std::uint64_t first
   return context;
 }
 
+/// Whether `counters` holds a counter for `key` that counts (reads as a value).
+template <class Counters>
+bool counting_field(const Counters& counters, const std::string& key) {
+  return !counters.empty() && counters.contains(key) && counting(counters.get(key));
+}
+
 /// The counters of `words[i]`, i in `keys` (sorted, unique), that are counting, as a delta
 /// taking them away.
 template <class Counters>
@@ -640,10 +646,11 @@ Counters taken_counters(const Counters& counters, std::span<const std::string> w
 /// The delta of writing, as `replica`, `value_of(i)` under the key `words[i]` of `map`, for i in
 /// `keys` (sorted by word, unique): each under a fresh dot, replacing the writes of the key that
 /// this replica saw. Built in key order, so O(k log k + h) for k keys in a map of h entries.
-/// The caller checks that the replica has k dots left.
-template <class OrMap, class ValueOf>
+/// `on_absent(i)` runs for each key the map does not hold (the one search a key costs, shared
+/// with the caller's count of new keys). The caller checks that the replica has k dots left.
+template <class OrMap, class ValueOf, class OnAbsent>
 OrMap write_keys(const OrMap& map, ReplicaId replica, std::span<const std::string> words,
-                 const std::vector<std::size_t>& keys, ValueOf value_of) {
+                 const std::vector<std::size_t>& keys, ValueOf value_of, OnAbsent on_absent) {
   const std::uint64_t last = map.context().max(replica);
   typename OrMap::store_type store;
   std::vector<Dot> replaced;
@@ -651,6 +658,8 @@ OrMap write_keys(const OrMap& map, ReplicaId replica, std::span<const std::strin
   for (std::size_t i : keys) {
     if (const auto* old = map.dotted().store().find(words[i])) {
       old->for_each_dot([&](const Dot& d) { replaced.push_back(d); });
+    } else {
+      on_absent(i);
     }
     using Writes = typename OrMap::store_type::mapped_type;
     store.set(words[i], Writes{{Dot{replica, ++counter}, value_of(i)}});  // in order: appended
@@ -685,14 +694,15 @@ std::variant<std::pair<std::int64_t, KeyValue>, CommandError> hash_set_fields(
     return out_of_dots;
   }
   // What hash_set of each field would do, joined: each field's new write under a fresh dot, and
-  // the writes and counter of the field it saw replaced.
+  // the writes and counter of the field it saw replaced. A field is new when it has neither
+  // writes (write_keys searches them) nor a counter that counts (as hash_contains).
   std::int64_t added = 0;
-  for (std::size_t i : fields) added += hash_contains(v, pairs[i]) ? 0 : 1;
   KeyValue delta;
+  delta.hash = write_keys(
+      *v.hash, replica, pairs, fields, [&](std::size_t i) { return pairs[i + 1]; },
+      [&](std::size_t i) { added += counting_field(*v.hash_counters, pairs[i]) ? 0 : 1; });
   delta.hash_counters = taken_counters(*v.hash_counters, pairs, fields);
   if (!delta.hash_counters->empty()) v.hash_counters.merge(delta.hash_counters);
-  delta.hash =
-      write_keys(*v.hash, replica, pairs, fields, [&](std::size_t i) { return pairs[i + 1]; });
   v.hash.merge(delta.hash);
   return std::pair{added, std::move(delta)};
 }
@@ -791,13 +801,13 @@ std::variant<std::pair<std::int64_t, KeyValue>, CommandError> zset_add(
   if (keys.size() > std::numeric_limits<std::uint64_t>::max() - v.zset->context().max(replica)) {
     return out_of_dots;
   }
-  std::int64_t added = 0;
-  for (std::size_t i : keys) added += zset_score(v, members[i]) ? 0 : 1;
+  std::int64_t added = 0;  // members with neither writes nor a counter that counts
   KeyValue delta;
+  delta.zset = write_keys(
+      *v.zset, replica, members, keys, [&](std::size_t i) { return scores[i]; },
+      [&](std::size_t i) { added += counting_field(*v.zset_scores, members[i]) ? 0 : 1; });
   delta.zset_scores = taken_counters(*v.zset_scores, members, keys);
   if (!delta.zset_scores->empty()) v.zset_scores.merge(delta.zset_scores);
-  delta.zset =
-      write_keys(*v.zset, replica, members, keys, [&](std::size_t i) { return scores[i]; });
   v.zset.merge(delta.zset);
   return std::pair{added, std::move(delta)};
 }

@@ -29,6 +29,7 @@
 ///   void s.for_each_atom(f)         f(dot, the store holding just that dot), every dot once
 ///   bool s.empty()
 #include <algorithm>
+#include <boost/container/small_vector.hpp>
 #include <compare>
 #include <concepts>
 #include <cstdint>
@@ -366,8 +367,7 @@ class DotMap {
     auto it = position(key);
     const bool present = it != entries_.end() && it->first == key;
     if (index_.map) {
-      index_replace(key, present ? sorted_dots(it->second) : std::vector<dot_type>{},
-                    sorted_dots(store));
+      index_replace(key, present ? sorted_dots(it->second) : KeyDots{}, sorted_dots(store));
     }
     if (store.empty()) {
       if (present) entries_.erase(it);
@@ -458,7 +458,7 @@ class DotMap {
         a.entries_.insert(it, value_type{key, std::move(store)});
         return;
       }
-      std::vector<dot_type> before;
+      KeyDots before;
       if (a.index_.map) before = sorted_dots(it->second);
       if (!S::join(it->second, ca, theirs, cb)) return;
       changed = true;
@@ -548,8 +548,10 @@ class DotMap {
  private:
   using Index = std::unordered_map<dot_type, K>;
 
-  static std::vector<dot_type> sorted_dots(const S& store) {
-    std::vector<dot_type> dots;
+  /// A key's dots: one or a few (a register's concurrent writes), so kept inline.
+  using KeyDots = boost::container::small_vector<dot_type, 4>;
+  static KeyDots sorted_dots(const S& store) {
+    KeyDots dots;
     store.for_each_dot([&](const dot_type& d) { dots.push_back(d); });
     std::sort(dots.begin(), dots.end());
     return dots;
@@ -568,17 +570,28 @@ class DotMap {
     if (!index_.map) return;
     store.for_each_dot([&](const dot_type& d) { index_.map->insert_or_assign(d, key); });
   }
-  /// The key's dots went from `before` to `after` (both sorted).
-  void index_replace(const K& key, const std::vector<dot_type>& before,
-                     const std::vector<dot_type>& after) {
+  /// The key's dots went from `before` to `after` (both sorted). A dot that left gives its
+  /// node, which already holds the key, to a dot that came: an overwrite (one dot for another)
+  /// allocates nothing and copies no key.
+  void index_replace(const K& key, const KeyDots& before, const KeyDots& after) {
+    boost::container::small_vector<typename Index::node_type, 4> freed;
     std::size_t j = 0;
     for (const dot_type& d : before) {
       while (j < after.size() && after[j] < d) ++j;
-      if (j == after.size() || !(after[j] == d)) index_.map->erase(d);
+      if (j == after.size() || !(after[j] == d)) {
+        if (auto node = index_.map->extract(d)) freed.push_back(std::move(node));
+      }
     }
     for (const dot_type& d : after) {
-      if (!std::binary_search(before.begin(), before.end(), d))
+      if (std::binary_search(before.begin(), before.end(), d)) continue;
+      if (freed.empty() || !(freed.back().mapped() == key)) {
         index_.map->insert_or_assign(d, key);
+        continue;
+      }
+      freed.back().key() = d;
+      auto [pos, inserted, node] = index_.map->insert(std::move(freed.back()));
+      freed.pop_back();
+      if (!inserted) pos->second = key;  // a dot live under two keys: Dotted refuses those
     }
   }
 
