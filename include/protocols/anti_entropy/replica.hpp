@@ -236,7 +236,8 @@ class Replica {
       return 0;
     }
     unsynced_local_ = true;
-    Changed& changed = changed_[key];
+    const auto [changed_at, first_change] = changed_.try_emplace(key);
+    Changed& changed = changed_at->second;
     if (peers_.empty()) {  // nothing to buffer: only the disk needs the delta
       lattices::merge(changed.delta, std::move(delta));
       dropped_through_ = ++last_seq_;
@@ -246,10 +247,12 @@ class Replica {
     if (changed.open_seq != 0) {
       if (Buffered* b = buffered(changed.open_seq)) {
         lattices::merge(b->delta, std::move(delta));
+        b->bytes.clear();
         return b->seq;
       }
     }
     changed.open_seq = buffer_push(key, std::move(delta), config_.self);
+    changed.mirrors_open = first_change;
     return changed.open_seq;
   }
 
@@ -333,12 +336,14 @@ class Replica {
       // the operands below it. Otherwise the delta is a merge operand, so that a small
       // change to a large value costs its size. (Equality fails fast on a large value.)
       CALM_ASSERT(it != state_.end(), "a key changed this turn has a value");
+      std::string bytes = lattices::to_bytes(changed.delta);
+      if (changed.mirrors_open) {  // the peers' intervals send these very bytes
+        if (Buffered* b = buffered(changed.open_seq)) b->bytes = bytes;
+      }
       if (it->second == changed.delta) {
-        out.persist.push_back(
-            storage::Write::put(std::move(disk_key), lattices::to_bytes(it->second)));
+        out.persist.push_back(storage::Write::put(std::move(disk_key), std::move(bytes)));
       } else {
-        out.persist.push_back(
-            storage::Write::merge(std::move(disk_key), lattices::to_bytes(changed.delta)));
+        out.persist.push_back(storage::Write::merge(std::move(disk_key), std::move(bytes)));
       }
     }
     changed_.clear();
@@ -426,6 +431,10 @@ class Replica {
     std::string key;
     L delta;
     NodeId origin;
+    /// to_bytes(delta), made once the entry is sealed (by ready(), which persists the same
+    /// bytes, or by the first interval that sends it) and shared by every peer's interval;
+    /// empty until then (no encoding is empty).
+    std::string bytes;
   };
   struct InFlight {
     std::uint64_t interval_end = 0;
@@ -517,7 +526,7 @@ class Replica {
     }
     CALM_ASSERT(buffer_.empty() || buffer_.back().seq <= last_seq_,
                 "the buffer is in sequence order, below the last sequence number");
-    buffer_.push_back(Buffered{++last_seq_, key, std::move(delta), origin});
+    buffer_.push_back(Buffered{++last_seq_, key, std::move(delta), origin, {}});
     while (buffer_.size() > config_.buffer_entries_max) {
       dropped_through_ = buffer_.front().seq;
       buffer_.pop_front();
@@ -646,7 +655,9 @@ class Replica {
     }
     if (it == state_.end()) it = state_.emplace(key, L{}).first;
     lattices::merge(it->second, fresh);
-    lattices::merge(changed_[key].delta, fresh);
+    Changed& changed = changed_[key];
+    lattices::merge(changed.delta, fresh);
+    changed.mirrors_open = false;
     buffer_push(key, std::move(fresh), from);
   }
 
@@ -740,41 +751,66 @@ class Replica {
     // The turn's open local entries go into this interval: later writes get entries of
     // their own, or the peer's ack would vouch for what it was never sent.
     for (auto& entry : changed_) entry.second.open_seq = 0;
-    std::map<std::string, L> payload;
+    // The interval's keys, each with the join of what it sends: a key with one buffered delta
+    // (or a full state's value) is read where it lies, and only a key written twice is copied.
+    struct Part {
+      const std::string* key;
+      const L* only;                 // the value, when no join was needed; else `joined`
+      Buffered* buffered = nullptr;  // the entry `only` is, whose bytes every peer shares
+      L joined{};
+      bool dropped = false;
+      const L& value() const { return only != nullptr ? *only : joined; }
+    };
+    std::vector<Part> payload;
     if (full) {
       std::size_t full_in_flight = 0;
       for (const auto& entry : peers_) {
         full_in_flight += entry.second.in_flight && entry.second.in_flight->full_state;
       }
       if (full_in_flight >= config_.full_states_in_flight_max) return false;  // a later round
-      payload.insert(state_.begin(), state_.end());
+      payload.reserve(state_.size());
+      for (const auto& [key, value] : state_) payload.push_back({&key, &value});
       peer.heard.clear();
     } else {
-      for (const Buffered& b : buffer_) {
+      std::unordered_map<std::string_view, std::size_t> position;
+      for (Buffered& b : buffer_) {
         if (b.seq <= *peer.acked) continue;
         if (config_.avoid_back_propagation && b.origin == to) {
           ++stats_.back_propagations_avoided;
           continue;
         }
-        lattices::merge(payload[b.key], b.delta);
+        const auto [at, fresh] = position.try_emplace(b.key, payload.size());
+        if (fresh) {
+          payload.push_back({&b.key, &b.delta, &b});
+          continue;
+        }
+        Part& part = payload[at->second];
+        if (part.only != nullptr) {
+          part.joined = *part.only;
+          part.only = nullptr;
+          part.buffered = nullptr;
+        }
+        lattices::merge(part.joined, b.delta);
       }
       // BP+: leave out what the peer itself sent us, whoever we got it from first.
       // Safe to forget afterwards: what enters the buffer from now on was new to this replica
       // when it arrived, so the peer cannot have sent it to us before.
+      std::size_t dropped = 0;
       for (auto& [key, heard] : peer.heard) {
-        auto it = payload.find(key);
-        if (it == payload.end()) continue;
-        L rest = lattices::delta(it->second, heard);
-        if (rest == it->second) continue;
+        const auto at = position.find(key);
+        if (at == position.end()) continue;
+        Part& part = payload[at->second];
+        L rest = lattices::delta(part.value(), heard);
+        if (rest == part.value()) continue;
         ++stats_.heard_entries_stripped;
-        if (lattices::is_bot(rest)) {
-          payload.erase(it);
-        } else {
-          it->second = std::move(rest);
-        }
+        part.only = nullptr;
+        part.buffered = nullptr;
+        part.dropped = lattices::is_bot(rest);
+        dropped += part.dropped ? 1 : 0;
+        part.joined = std::move(rest);
       }
       peer.heard.clear();
-      if (payload.empty()) {
+      if (dropped == payload.size()) {
         peer.acked = last_seq_;  // everything it lacks came from it
         // The peer now vouches for our local writes too, some never sent: BP+ cut them as
         // below what it sent us (an LWW write it overwrote). Sync them, as if sent, so that
@@ -784,8 +820,28 @@ class Replica {
         return false;
       }
     }
+    // A delta interval lists its keys in the order of their first buffered entries; a full
+    // state, in key order (the table's own order would differ between standard libraries,
+    // and the simulator's runs are to repeat exactly).
+    std::vector<const Part*> in_order;
+    in_order.reserve(payload.size());
+    for (const Part& part : payload) {
+      if (!part.dropped) in_order.push_back(&part);
+    }
+    if (full) {
+      std::sort(in_order.begin(), in_order.end(),
+                [](const Part* a, const Part* b) { return *a->key < *b->key; });
+    }
     std::vector<Entry> entries;
-    for (const auto& [key, value] : payload) split(key, value, entries);
+    for (const Part* part : in_order) {
+      if (part->buffered == nullptr) {
+        split(*part->key, part->value(), entries);
+        continue;
+      }
+      std::string& bytes = part->buffered->bytes;  // sealed above: safe to keep
+      if (bytes.empty()) bytes = lattices::to_bytes(part->buffered->delta);
+      split(*part->key, part->value(), std::string(bytes), entries);
+    }
     std::vector<std::vector<Entry>> chunks(1);
     std::size_t chunk_bytes = 0;
     for (Entry& e : entries) {
@@ -826,7 +882,10 @@ class Replica {
   /// dot a context claims). Parts are grouped by their own encoded sizes (one pass, small
   /// joins), and a group whose join still does not fit is halved.
   void split(const std::string& key, const L& value, std::vector<Entry>& out) {
-    std::string bytes = lattices::to_bytes(value);
+    split(key, value, lattices::to_bytes(value), out);
+  }
+  /// The same, given the value's bytes.
+  void split(const std::string& key, const L& value, std::string bytes, std::vector<Entry>& out) {
     if (entry_bytes(key, bytes) <= payload_bytes_max()) {
       out.push_back({key, std::move(bytes)});
       return;
@@ -872,6 +931,8 @@ class Replica {
     /// The buffered entry the key's local writes of this turn share (0: none), until a
     /// gossip round or ready() seals it.
     std::uint64_t open_seq = 0;
+    /// Whether `delta` is that entry's delta: every change of the turn went into it.
+    bool mirrors_open = false;
   };
   std::unordered_map<std::string, Changed> changed_;
   /// Keys a throwing mutator may have half changed, read back from the disk by `rollback`.
