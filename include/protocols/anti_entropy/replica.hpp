@@ -316,9 +316,10 @@ class Replica {
     // A partial Fisher-Yates shuffle picks them in random order until `fanout` got frames: a
     // peer that turns out to lack nothing (BP, BP+) does not use up a slot.
     std::size_t sent_to = 0;
+    SharedInterval shared;
     for (std::size_t i = 0; i < needy.size() && sent_to < config_.fanout; ++i) {
       std::swap(needy[i], needy[i + random_.below(needy.size() - i)]);
-      sent_to += gossip_to(needy[i]) ? 1 : 0;
+      sent_to += gossip_to(needy[i], shared) ? 1 : 0;
     }
   }
 
@@ -435,6 +436,12 @@ class Replica {
     /// bytes, or by the first interval that sends it) and shared by every peer's interval;
     /// empty until then (no encoding is empty).
     std::string bytes;
+  };
+  /// The entries of one round's interval, shared by the peers that need the same one.
+  struct SharedInterval {
+    bool built = false;
+    std::uint64_t acked = 0;
+    std::vector<std::vector<Entry>> chunks;
   };
   struct InFlight {
     std::uint64_t interval_end = 0;
@@ -710,9 +717,9 @@ class Replica {
 
   /// Sends the peer what its interval is due: the chunks not sent yet, and once the resend
   /// timeout has passed, the sent ones still unacknowledged. False when nothing was sent.
-  bool gossip_to(NodeId to) {
+  bool gossip_to(NodeId to, SharedInterval& shared) {
     Peer& peer = peers_.at(to);
-    if (!peer.in_flight && !start_interval(to, peer)) return false;
+    if (!peer.in_flight && !start_interval(to, peer, shared)) return false;
     InFlight& flight = *peer.in_flight;
     std::size_t budget = config_.chunks_per_peer_per_round_max;
     std::size_t sent = 0;
@@ -745,9 +752,16 @@ class Replica {
     return true;
   }
 
-  /// Builds the next interval for a peer; false when it turns out to need nothing.
-  bool start_interval(NodeId to, Peer& peer) {
+  /// Builds the next interval for a peer; false when it turns out to need nothing. Peers of one
+  /// round that acknowledged the same point, and to which neither BP nor BP+ takes anything
+  /// away, get the same entries: built once, in `shared`.
+  bool start_interval(NodeId to, Peer& peer, SharedInterval& shared) {
     const bool full = !peer.acked || *peer.acked < dropped_through_;
+    if (!full && shared.built && shared.acked == *peer.acked && peer.heard.empty() &&
+        !sent_by(to, *peer.acked)) {
+      begin_interval(to, peer, false, shared.chunks);
+      return true;
+    }
     // The turn's open local entries go into this interval: later writes get entries of
     // their own, or the peer's ack would vouch for what it was never sent.
     for (auto& entry : changed_) entry.second.open_seq = 0;
@@ -762,6 +776,7 @@ class Replica {
       const L& value() const { return only != nullptr ? *only : joined; }
     };
     std::vector<Part> payload;
+    bool whole = false;  // a delta interval as every peer would get it: nothing left out
     if (full) {
       std::size_t full_in_flight = 0;
       for (const auto& entry : peers_) {
@@ -773,10 +788,12 @@ class Replica {
       peer.heard.clear();
     } else {
       std::unordered_map<std::string_view, std::size_t> position;
+      whole = peer.heard.empty();
       for (Buffered& b : buffer_) {
         if (b.seq <= *peer.acked) continue;
         if (config_.avoid_back_propagation && b.origin == to) {
           ++stats_.back_propagations_avoided;
+          whole = false;
           continue;
         }
         const auto [at, fresh] = position.try_emplace(b.key, payload.size());
@@ -853,6 +870,24 @@ class Replica {
       chunk_bytes += bytes;
       chunks.back().push_back(std::move(e));
     }
+    if (!full && whole) {
+      shared.built = true;
+      shared.acked = *peer.acked;
+      shared.chunks = chunks;
+    }
+    begin_interval(to, peer, full, std::move(chunks));
+    return true;
+  }
+
+  /// Whether a buffered entry after `acked` came from `peer` (BP would leave it out).
+  bool sent_by(NodeId peer, std::uint64_t acked) const {
+    if (!config_.avoid_back_propagation) return false;
+    return std::any_of(buffer_.begin(), buffer_.end(),
+                       [&](const Buffered& b) { return b.seq > acked && b.origin == peer; });
+  }
+
+  /// Starts the peer's interval from its chunks' entries.
+  void begin_interval(NodeId to, Peer& peer, bool full, std::vector<std::vector<Entry>> chunks) {
     InFlight flight;
     flight.interval_end = last_seq_;
     flight.full_state = full;
@@ -874,7 +909,6 @@ class Replica {
     peer.in_flight = std::move(flight);
     ++stats_.intervals_started;
     if (full) ++stats_.full_state_intervals;
-    return true;
   }
 
   /// Appends (key, value) as entries that each fit in a chunk, splitting by decompose (atoms,
