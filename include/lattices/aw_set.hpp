@@ -251,8 +251,12 @@ class AWSet {
         if (other.index_.map.contains(d) && removed_here(d)) removed.push_back(d);
       });
     } else {
+      // Each of other's dots is looked up in this context: by bitmap, up to 64 bits an entry.
+      const typename context_type::Lookup seen(context_, 64 * std::uint64_t{other.live_entries()});
       other.for_each_live([&](const Entry& e) {
-        if (removed_here(e.dot)) removed.push_back(e.dot);
+        if (seen.contains(e.dot) && !std::binary_search(live.begin(), live.end(), e.dot)) {
+          removed.push_back(e.dot);
+        }
       });
     }
     std::sort(removed.begin(), removed.end());

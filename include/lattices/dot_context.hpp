@@ -60,6 +60,70 @@ class DotContext {
     return it != cloud_.begin() && std::prev(it)->replica == d.replica &&
            std::prev(it)->last >= d.counter;
   }
+  /// contains() for many lookups against one context, as a walk of a large value's dots
+  /// makes: each replica's seen counters become a bitmap over their span (first to last seen),
+  /// one bit test per lookup, while the bitmaps together stay within `bits_max` bits; a
+  /// replica past that budget is searched as contains() does. Built in O(ranges + bits_max /
+  /// 64). It refers to the context, which must outlive it unchanged.
+  class Lookup {
+   public:
+    Lookup(const DotContext& context, std::uint64_t bits_max) : context_(&context) {
+      context.for_each_range([&](const Range& r) {  // in (replica, first) order
+        if (maps_.empty() || !(maps_.back().replica == r.replica)) {
+          maps_.push_back(Map{r.replica, r.first, r.last, {}});
+        } else {
+          maps_.back().last = r.last;
+        }
+      });
+      std::uint64_t budget = bits_max;
+      for (Map& m : maps_) {
+        const std::uint64_t span = m.last - m.first;  // one less than the counters spanned
+        if (span >= budget) continue;
+        budget -= span + 1;
+        m.bits.assign(static_cast<std::size_t>(span / 64 + 1), 0);
+      }
+      std::size_t i = 0;
+      context.for_each_range([&](const Range& r) {
+        while (!(maps_[i].replica == r.replica)) ++i;
+        Map& m = maps_[i];
+        if (!m.bits.empty()) set_bits(m.bits, r.first - m.first, r.last - m.first);
+      });
+    }
+    bool contains(const dot_type& d) const {
+      const auto it = std::lower_bound(maps_.begin(), maps_.end(), d.replica,
+                                       [](const Map& m, const Id& r) { return m.replica < r; });
+      if (it == maps_.end() || !(it->replica == d.replica)) return false;
+      if (d.counter < it->first || d.counter > it->last) return false;
+      if (it->bits.empty()) return context_->contains(d);
+      const std::uint64_t k = d.counter - it->first;
+      return ((it->bits[static_cast<std::size_t>(k / 64)] >> (k % 64)) & 1) != 0;
+    }
+
+   private:
+    struct Map {
+      Id replica;
+      std::uint64_t first;
+      std::uint64_t last;
+      std::vector<std::uint64_t> bits;  // bit k: counter first + k; empty: searched
+    };
+    /// Sets bits a..b (a <= b).
+    static void set_bits(std::vector<std::uint64_t>& bits, std::uint64_t a, std::uint64_t b) {
+      const auto wa = static_cast<std::size_t>(a / 64);
+      const auto wb = static_cast<std::size_t>(b / 64);
+      const std::uint64_t from_a = ~std::uint64_t{0} << (a % 64);
+      const std::uint64_t to_b = ~std::uint64_t{0} >> (63 - b % 64);
+      if (wa == wb) {
+        bits[wa] |= from_a & to_b;
+        return;
+      }
+      bits[wa] |= from_a;
+      for (std::size_t w = wa + 1; w < wb; ++w) bits[w] = ~std::uint64_t{0};
+      bits[wb] |= to_b;
+    }
+    const DotContext* context_;
+    std::vector<Map> maps_;  // by replica
+  };
+
   /// The largest counter seen for `replica` (0 if none).
   std::uint64_t max(const Id& replica) const {
     auto it = cloud_after(replica, UINT64_MAX);

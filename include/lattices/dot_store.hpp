@@ -719,8 +719,18 @@ class Dotted {
       }
     }
     if (!by_index) {
+      // Each of other's dots is looked up in this context: by bitmap, up to 64 bits an entry.
+      std::uint64_t entries = 0;
+      if constexpr (requires { other.store_.size(); }) {
+        entries = other.store_.size();
+      } else {
+        other.store_.for_each_dot([&](const dot_type&) { ++entries; });
+      }
+      const typename context_type::Lookup seen(context_, 64 * entries);
       other.store_.for_each_dot([&](const dot_type& d) {
-        if (removed(d)) removed_here.insert(d);
+        if (seen.contains(d) && !std::binary_search(live.begin(), live.end(), d)) {
+          removed_here.insert(d);
+        }
       });
     }
     out.context_.merge(removed_here);

@@ -89,6 +89,34 @@ TEST(DotContext, ACopyIsIndependentOfTheOriginal) {
   EXPECT_EQ(original.next(1), (Dot1{1, 2}));
 }
 
+TEST(DotContext, ALookupAnswersAsContainsWhateverItsBitBudget) {
+  // Runs, clouds past gaps and several replicas; budgets from none (every replica searched)
+  // through part of the replicas to all of them as bitmaps, with ranges across word bounds.
+  std::mt19937 rng(11);
+  for (int round = 0; round < 200; ++round) {
+    DotContext<> c;
+    const std::uint64_t replicas = 1 + round % 4;
+    for (std::uint64_t id = 1; id <= replicas; ++id) {
+      const std::uint64_t run = std::uniform_int_distribution<std::uint64_t>(0, 150)(rng);
+      if (run > 0) c.insert_range(id, 1, run);
+      for (int k = 0; k < 6; ++k) {
+        const std::uint64_t first = std::uniform_int_distribution<std::uint64_t>(1, 400)(rng);
+        const std::uint64_t length = std::uniform_int_distribution<std::uint64_t>(0, 130)(rng);
+        c.insert_range(id, first, first + length);
+      }
+    }
+    for (const std::uint64_t budget : {0ull, 1ull, 200ull, 700ull, 1ull << 20}) {
+      const DotContext<>::Lookup lookup(c, budget);
+      for (std::uint64_t id = 0; id <= replicas + 1; ++id) {
+        for (std::uint64_t k = 1; k <= 600; ++k) {
+          ASSERT_EQ(lookup.contains(Dot1{id, k}), c.contains(Dot1{id, k}))
+              << "round " << round << " budget " << budget << " dot " << Dot1{id, k};
+        }
+      }
+    }
+  }
+}
+
 TEST(DotContext, MergeIsTheUnionOfTheDotsWhateverThePathTaken) {
   // Small and large contexts (the merge inserts a small one dot by dot, rebuilds otherwise),
   // with gaps, against std::set as the reference. The result must also be in normal form.
