@@ -202,6 +202,11 @@ double counted(const ScoreCounter& c) {
   return sum;
 }
 bool counting(const ScoreCounter& c) { return !(c.up == c.up_removed && c.down == c.down_removed); }
+/// Whether `counters` holds a counter for `key` that counts (reads as a value).
+template <class Counters>
+bool counting_field(const Counters& counters, const std::string& key) {
+  return !counters.empty() && counters.contains(key) && counting(counters.get(key));
+}
 /// The counter as a remove that saw it leaves it.
 ScoreCounter taken(const ScoreCounter& c) { return ScoreCounter{c.up, c.down, c.up, c.down}; }
 ResettableCounter taken(const ResettableCounter& c) {
@@ -360,8 +365,7 @@ std::vector<std::string> hash_fields(const KeyValue& v) {
 }
 
 bool hash_contains(const KeyValue& v, const std::string& field) {
-  return v.hash->contains(field) ||
-         (v.hash_counters->contains(field) && counting(v.hash_counters->get(field)));
+  return v.hash->contains(field) || counting_field(*v.hash_counters, field);
 }
 
 KeyValue set_string(KeyValue& v, ReplicaId replica, std::string value, lat::HlcTimestamp now) {
@@ -621,12 +625,6 @@ Context context_of(std::vector<Dot> dots, ReplicaId replica, std::uint64_t first
   return context;
 }
 
-/// Whether `counters` holds a counter for `key` that counts (reads as a value).
-template <class Counters>
-bool counting_field(const Counters& counters, const std::string& key) {
-  return !counters.empty() && counters.contains(key) && counting(counters.get(key));
-}
-
 /// The counters of `words[i]`, i in `keys` (sorted, unique), that are counting, as a delta
 /// taking them away.
 template <class Counters>
@@ -752,8 +750,7 @@ std::variant<std::pair<std::int64_t, KeyValue>, CommandError> hash_increment(
 }
 
 std::optional<double> zset_score(const KeyValue& v, const std::string& member) {
-  if (v.zset->contains(member) ||
-      (v.zset_scores->contains(member) && counting(v.zset_scores->get(member)))) {
+  if (v.zset->contains(member) || counting_field(*v.zset_scores, member)) {
     return scored(v, member);
   }
   return std::nullopt;
