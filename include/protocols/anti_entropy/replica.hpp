@@ -246,8 +246,8 @@ class Replica {
     lattices::merge(changed.delta, delta);
     if (changed.open_seq != 0) {
       if (Buffered* b = buffered(changed.open_seq)) {
+        CALM_ASSERT(b->bytes.empty(), "an open entry has no bytes yet: only sealed ones get them");
         lattices::merge(b->delta, std::move(delta));
-        b->bytes.clear();
         return b->seq;
       }
     }
@@ -870,7 +870,7 @@ class Replica {
       chunk_bytes += bytes;
       chunks.back().push_back(std::move(e));
     }
-    if (!full && whole) {
+    if (!full && whole && peers_.size() > 1) {  // another peer may need the same interval
       shared.built = true;
       shared.acked = *peer.acked;
       shared.chunks = chunks;
