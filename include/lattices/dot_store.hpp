@@ -323,10 +323,12 @@ class DotFun {
 /// key -> dot store S; a key whose store is empty is absent.
 ///
 /// A small delta is joined entry by entry (join_small): the keys the delta holds, found by
-/// binary search, and the keys of this map holding a dot the delta's context saw, found in a
-/// dot -> key index. The index is built the first time a small delta needs it, kept up to
-/// date by small joins and set(), and dropped by a large join (which is O(n) anyway) and by
-/// copies; it costs a hash node per live dot while it exists. The rest of the map cannot
+/// binary search, and the keys of this map holding a dot the delta's context saw: under one
+/// of the delta's own keys (a write's delta replaces the dots of the keys it writes), or else
+/// found in a dot -> key index. The index is built the first time a small delta needs it (a
+/// dot under a key the delta does not hold: a removal), kept up to date by small joins and
+/// set(), and dropped by a large join (which is O(n) anyway) and by copies; it costs a hash
+/// node and a copy of the key per live dot while it exists. The rest of the map cannot
 /// change: joined with nothing, a store loses only the dots the other context saw.
 template <std::totally_ordered K, class S>
 class DotMap {
@@ -436,9 +438,21 @@ class DotMap {
     // The keys of `a` that may lose a dot of `cb`; a dot `ca` never saw is not in `a` (every
     // live dot is in its context). Dots `b` holds are looked up too: a forged `b` may hold
     // under another key a dot `a` holds, and join_whole drops it from `a`'s key.
+    // Without an index yet, the dots `a` holds under b's keys are found by those keys, which
+    // join_key visits anyway: a local write's delta names only dots of the keys it writes, so
+    // it needs neither a lookup nor the index (O(n) to build, a copy of every key to keep).
+    KeyDots covered;
+    if (!a.index_.map) {
+      for (const value_type& e : b.entries_) {
+        if (const S* held = a.find(e.first)) {
+          held->for_each_dot([&](const dot_type& d) { covered.push_back(d); });
+        }
+      }
+      std::sort(covered.begin(), covered.end());
+    }
     std::vector<K> losing;
     cb.for_each([&](const dot_type& d) {
-      if (!ca.contains(d)) return;
+      if (!ca.contains(d) || std::binary_search(covered.begin(), covered.end(), d)) return;
       const auto& index = a.index();
       if (auto it = index.find(d); it != index.end()) losing.push_back(it->second);
     });

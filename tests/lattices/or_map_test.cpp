@@ -226,15 +226,35 @@ TEST(ORMapSmallDelta, AReplacedFieldLosesTheWritesItsDeltaSaw) {
 TEST(ORMapSmallDelta, AFieldRemovedByTheContextAloneGoes) {
   Hash after = big_hash();
   Hash writer = after;
-  // First a replaced field, so that the index the removal asks is the one the first join kept.
   merge_checked(after, writer.update(2, field(9), [](Register& r) { return r.write(2, "y"); }));
   const Hash removal = writer.remove(field(9));
   EXPECT_TRUE(removal.dotted().store().empty());
-  merge_checked(after, removal);
-  merge_checked(after, writer.remove(field(10)));
+  merge_checked(after, removal);  // builds the dot index: no key of the delta holds the dot
+  EXPECT_TRUE(after.dotted().store().dot_index_built());
+  merge_checked(after, writer.remove(field(10)));  // asks the index the last join kept
   EXPECT_FALSE(after.contains(field(9)));
   EXPECT_FALSE(after.contains(field(10)));
   EXPECT_EQ(after.size(), kFields - 2u);
+  EXPECT_EQ(after, writer);
+}
+
+// A write's delta removes only dots of the keys it writes, which the join visits anyway: so
+// a map that takes only such deltas (a replica's own HSETs) never builds the dot index, an
+// O(n) table with a copy of every key. A delta that removes a dot under a key it does not
+// hold (a removal, or a write grouped with one) still finds that dot, by the index.
+TEST(ORMapSmallDelta, WritesOfTheirOwnKeysNeedNoDotIndex) {
+  Hash after = big_hash();
+  Hash writer = after;
+  ASSERT_FALSE(after.dotted().store().dot_index_built());
+  merge_checked(after, writer.update(2, field(7), [](Register& r) { return r.write(2, "y"); }));
+  merge_checked(after, writer.update(2, "f7a", [](Register& r) { return r.write(2, "n"); }));
+  merge_checked(after, writer.update(2, field(7), [](Register& r) { return r.write(2, "z"); }));
+  EXPECT_FALSE(after.dotted().store().dot_index_built());
+  EXPECT_EQ(values(after, field(7)), std::vector<std::string>{"z"});
+  const Hash replace = writer.update(2, field(8), [](Register& r) { return r.write(2, "w"); });
+  merge_checked(after, join(replace, writer.remove(field(3))));
+  EXPECT_TRUE(after.dotted().store().dot_index_built());
+  EXPECT_FALSE(after.contains(field(3)));
   EXPECT_EQ(after, writer);
 }
 
@@ -302,8 +322,10 @@ TEST(ORMapSmallDelta, NestedMapsAreJoinedWithBothContexts) {
 TEST(ORMapSmallDelta, ACopyJoinsSmallDeltasLikeTheOriginal) {
   Hash a = big_hash();
   Hash writer = a;
-  a.merge(writer.update(2, field(1), [](Register& r) { return r.write(2, "y"); }));  // index built
+  a.merge(writer.remove(field(2)));  // a removal by context alone builds the index
+  ASSERT_TRUE(a.dotted().store().dot_index_built());
   Hash copy = a;  // starts without the index
+  ASSERT_FALSE(copy.dotted().store().dot_index_built());
   const Hash removal = writer.remove(field(1));
   a.merge(removal);
   copy.merge(removal);
@@ -318,7 +340,8 @@ TEST(ORMapSmallDelta, ACopyJoinsSmallDeltasLikeTheOriginal) {
 TEST(ORMapSmallDelta, ADeltaAgainstAnIndexedMapIsTheDeltaAgainstItsCopy) {
   Hash indexed = big_hash();
   Hash writer = indexed;
-  indexed.merge(writer.update(2, field(1), [](Register& r) { return r.write(2, "y"); }));
+  indexed.merge(writer.remove(field(1)));  // a removal by context alone builds the index
+  ASSERT_TRUE(indexed.dotted().store().dot_index_built());
   const Hash unindexed = indexed;  // a copy starts without the index
   const Hash replace = writer.update(2, field(7), [](Register& r) { return r.write(2, "z"); });
   const Hash removal = writer.remove(field(3));
