@@ -1,5 +1,5 @@
-// The laws of ORMap with each kind of value (dot-based CRDT, plain lattice, nested map), and
-// its convergence under a faulty network against tagged-history reference models.
+// The laws of ORMap with each kind of value (dot-based CRDT, register, plain lattice, nested
+// map), and its convergence under a faulty network against tagged-history reference models.
 #include <gtest/gtest.h>
 
 #include "lattices/testing.hpp"
@@ -12,6 +12,7 @@ TEST(ORMapLaws, HoldWithSetsLatticesAndNestedMapsAsValues) {
   EXPECT_LATTICE(ORMap<int, Max<int>>);
   EXPECT_LATTICE(ORMap<int, ORMap<int, EWFlag<>>>);
   EXPECT_LATTICE(ORMap<int, PNCounter<>>);
+  EXPECT_LATTICE(ORMap<int, MVRegister<int>>);
 }
 
 TEST(ORMapConvergence, DeltasConvergeToTheModelWithSetValues) {
@@ -19,6 +20,10 @@ TEST(ORMapConvergence, DeltasConvergeToTheModelWithSetValues) {
 }
 TEST(ORMapConvergence, DeltasConvergeToTheModelWithLatticeValues) {
   EXPECT_DELTA_CRDT(ORMap<int, Max<int>>);
+}
+TEST(ORMapConvergence, DeltasConvergeToTheModelWithRegisterValues) {
+  // calm-kvs's hashes: concurrent writes of a field all stay until a write that saw them.
+  EXPECT_DELTA_CRDT(ORMap<int, MVRegister<int>>);
 }
 TEST(ORMapConvergence, DeltasConvergeToTheModelWithNestedMaps) {
   EXPECT_DELTA_CRDT(ORMap<int, ORMap<int, EWFlag<>>>);

@@ -395,6 +395,39 @@ struct DeltaCrdtModel<ORMap<int, Max<int>, Id>> {
   }
 };
 
+/// ORMap of multi-value registers (a hash's fields): a write replaces the writes of its key
+/// that it saw, and a remove (either other operation) drops them; concurrent writes all stay.
+template <class Id>
+struct DeltaCrdtModel<ORMap<int, MVRegister<int, Id>, Id>> {
+  using Map = ORMap<int, MVRegister<int, Id>, Id>;
+  using Op = detail::MapOp;  // inner_add: write x at key; others: remove the key
+  using Reference = detail::TaggedHistory<std::pair<int, int>>;  // (key, value written)
+  using Observation = std::map<int, std::vector<int>>;
+
+  static rc::Gen<Op> gen_op(std::uint64_t) { return detail::gen_map_op(); }
+  static Map apply(Map& m, std::uint64_t r, const Op& op) {
+    if (op.kind != Op::inner_add) return m.remove(op.key);
+    const Id id = detail::replica_id<Id>(r);
+    return m.update(id, op.key, [&](MVRegister<int, Id>& reg) { return reg.write(id, op.x); });
+  }
+  static Reference apply(Reference& ref, std::uint64_t, const Op& op, std::uint64_t op_id) {
+    const auto at_key = [&](const std::pair<int, int>& t) { return t.first == op.key; };
+    if (op.kind != Op::inner_add) return ref.remove_if(at_key);
+    return ref.supersede_if(at_key, op_id, {op.key, op.x});
+  }
+  static Observation observe(const Map& m) {
+    Observation out;
+    for (int key : m.keys()) out[key] = detail::sorted_unique(m.get(key).values());
+    return out;
+  }
+  static Observation observe(const Reference& ref) {
+    Observation out;
+    ref.for_visible([&](const std::pair<int, int>& t) { out[t.first].push_back(t.second); });
+    for (auto& [key, xs] : out) xs = detail::sorted_unique(std::move(xs));
+    return out;
+  }
+};
+
 /// ORMap of counters: a remove takes away exactly the increments it saw.
 template <class Id>
 struct DeltaCrdtModel<ORMap<int, PNCounter<Id>, Id>> {
