@@ -320,6 +320,14 @@ inline TaggedHistory<std::pair<int, int>> apply_to_nested_set(
   }
   return ref.remove_if([&](const std::pair<int, int>& t) { return t.first == op.key; });
 }
+/// The visible (key, value) pairs of such a reference, as key -> its values sorted, each once.
+inline std::map<int, std::vector<int>> visible_by_key(
+    const TaggedHistory<std::pair<int, int>>& ref) {
+  std::map<int, std::vector<int>> out;
+  ref.for_visible([&](const std::pair<int, int>& t) { out[t.first].push_back(t.second); });
+  for (auto& [key, xs] : out) xs = sorted_unique(std::move(xs));
+  return out;
+}
 }  // namespace detail
 
 template <class Id>
@@ -350,12 +358,7 @@ struct DeltaCrdtModel<ORMap<int, AWSet<int, Id>, Id>> {
     for (int key : m.keys()) out[key] = m.get(key).elements();
     return out;
   }
-  static Observation observe(const Reference& ref) {
-    Observation out;
-    ref.for_visible([&](const std::pair<int, int>& t) { out[t.first].push_back(t.second); });
-    for (auto& [key, xs] : out) xs = detail::sorted_unique(std::move(xs));
-    return out;
-  }
+  static Observation observe(const Reference& ref) { return detail::visible_by_key(ref); }
 };
 
 /// ORMap of plain lattices (Max): every update survives a remove it did not see.
@@ -417,15 +420,10 @@ struct DeltaCrdtModel<ORMap<int, MVRegister<int, Id>, Id>> {
   }
   static Observation observe(const Map& m) {
     Observation out;
-    for (int key : m.keys()) out[key] = detail::sorted_unique(m.get(key).values());
+    for (int key : m.keys()) out[key] = m.get(key).values();  // sorted, each once
     return out;
   }
-  static Observation observe(const Reference& ref) {
-    Observation out;
-    ref.for_visible([&](const std::pair<int, int>& t) { out[t.first].push_back(t.second); });
-    for (auto& [key, xs] : out) xs = detail::sorted_unique(std::move(xs));
-    return out;
-  }
+  static Observation observe(const Reference& ref) { return detail::visible_by_key(ref); }
 };
 
 /// ORMap of counters: a remove takes away exactly the increments it saw.
