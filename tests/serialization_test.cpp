@@ -30,16 +30,8 @@
 #include <vector>
 
 #include "lattices/lattices.hpp"
+#include "support/sanitizers.hpp"
 #include "wire_checks.hpp"
-
-// Under AddressSanitizer: g++ says so with __SANITIZE_ADDRESS__, clang only with __has_feature.
-#if defined(__SANITIZE_ADDRESS__)
-#define CALM_TEST_UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define CALM_TEST_UNDER_ASAN 1
-#endif
-#endif
 
 #if defined(CALM_TEST_UNDER_ASAN)
 // From <sanitizer/allocator_interface.h>, which g++ does not ship; libasan provides it.
